@@ -1,0 +1,47 @@
+"""Command line: ``python -m rmo_data build [--url URL]``.
+
+Prints a clear list of problems (file, line, column, message) and exits with
+status 2 when the input files are invalid; nothing is written in that case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rmo_data.seeds import SeedError
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments and run the chosen command; return the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m rmo_data",
+                                     description="Build and maintain the RMO store.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    build_p = sub.add_parser("build", help="validate the seed and source files and write the store")
+    build_p.add_argument("--url", help="database URL (default: RMO_DATABASE_URL or rmo_data/rmo.sqlite)")
+    build_p.add_argument("--seeds", type=Path, default=None,
+                         help="folder of seed files (default: rmo_data/seed)")
+    args = parser.parse_args(argv)
+
+    if args.command == "build":
+        from rmo_data.build import build
+        from rmo_data.seeds import SEED_DIR
+
+        def progress(step: str, fraction: float) -> None:
+            print(f"[{fraction:4.0%}] {step}", file=sys.stderr)
+
+        try:
+            report = build(args.url, seed_dir=args.seeds or SEED_DIR, progress=progress)
+        except SeedError as err:
+            print(f"Build stopped; the store was not changed.\n{err}", file=sys.stderr)
+            return 2
+        rows = sum(report.counts.values())
+        print(f"Built {report.url} with {rows} rows in {len(report.counts)} tables "
+              f"in {report.seconds:.1f} s.")
+        return 0
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,377 @@
+"""Build the store from the seed files and the public source data.
+
+``build()`` validates everything first and writes nothing unless all of it is
+valid.  A SQLite store is written to a temporary file next to the target and
+swapped in with one ``os.replace``, so a build killed half-way leaves the
+previous store untouched.  Other databases (PostgreSQL) are rebuilt inside one
+transaction.  User-made tables (scenarios, workshops, plans, audit log) are
+carried over from the previous store in both cases.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, inspect, select
+
+from rmo_data import constants as C
+from rmo_data import etl, schema
+from rmo_data.engine import database_url, make_engine, sqlite_path, store_status
+from rmo_data.seeds import SEED_DIR, Problem, SeedError, SeedSet, load_seeds
+
+Progress = Callable[[str, float], None]
+Records = list[dict[str, Any]]
+BUILD_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build wrote: row counts per table, where, and how long it took."""
+
+    url: str
+    counts: dict[str, int]
+    seconds: float
+
+
+def severity(scale: int, scope: int, irremediability: int) -> int:
+    """Overall severity: the mean of the three UNGP ratings, rounded half up."""
+    return int(math.floor((scale + scope + irremediability) / 3 + 0.5))
+
+
+def _clean(records: Iterable[dict[str, Any]]) -> Records:
+    """Turn pandas' NaN/NA into None so every database stores NULL."""
+    out = []
+    for rec in records:
+        out.append({k: (None if _is_missing(v) else v) for k, v in rec.items()})
+    return out
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _frame_records(frame: pd.DataFrame, columns: Iterable[str]) -> Records:
+    cols = list(columns)
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise ValueError(f"source loader returned no column(s) {missing}")
+    return _clean(frame[cols].astype(object).to_dict("records"))
+
+
+def _table_columns(table: Any, skip: Iterable[str] = ()) -> list[str]:
+    skipped = set(skip)
+    return [c.name for c in table.columns if c.name not in skipped]
+
+
+def assemble(seeds: SeedSet, sources_dir: Path = etl.SOURCES_DIR) -> dict[str, Records]:
+    """Turn validated seeds and source files into rows for every reference table.
+
+    Raises ``SeedError`` when a source file cannot be read or refers to
+    something unknown (a country name with no ISO code, for example).
+    """
+    problems: list[Problem] = []
+    tables: dict[str, Records] = {}
+
+    tables["source"] = [s.model_dump() for s in seeds["sources.csv"]]
+    tables["stage"] = [
+        {"slug": s.slug, "name": s.label, "sort_order": i, "description": s.description}
+        for i, s in enumerate(C.STAGES)
+    ]
+    tables["risk_category"] = [
+        {"slug": r.slug, "name": r.label, "pillar": r.pillar,
+         "description": r.description, "sort_order": i}
+        for i, r in enumerate(C.RISK_CATEGORIES)
+    ]
+
+    order = {slug: i for i, slug in enumerate(C.MATERIAL_SLUGS)}
+    tables["material"], tables["material_link"] = [], []
+    for mat in seeds["materials.yaml"]:
+        tables["material"].append({
+            "slug": mat.slug, "name": C.MATERIAL_LABELS[mat.slug],
+            "short_name": C.MATERIAL_SHORT[mat.slug], "sort_order": order[mat.slug],
+            "ore": mat.ore, "summary": mat.summary, "automotive_uses": mat.automotive_uses,
+            "automotive_relevance": mat.automotive_relevance,
+            "source_id": mat.source, "section": mat.section,
+        })
+        for link in mat.links:
+            tables["material_link"].append({
+                "material": mat.slug, "linked_name": link.linked_name,
+                "linked_slug": link.linked_slug, "relation": link.relation,
+                "note": link.note, "source_id": link.source, "section": link.section,
+            })
+
+    aliases = pd.DataFrame([a.model_dump() for a in seeds["country_aliases.csv"]])
+    try:
+        countries = etl.load_countries(aliases)
+        resolve = etl.make_country_resolver(aliases)
+    except Exception as exc:  # noqa: BLE001 - reported with its file, never a traceback
+        raise SeedError([Problem("country_aliases.csv", None, None, str(exc))]) from exc
+    tables["country"] = _frame_records(countries, ["iso3", "name", "iso_numeric"])
+    known_iso3 = {c["iso3"] for c in tables["country"]}
+
+    def resolve_country(file: str, row_label: str, name: str | None) -> str | None:
+        if not name:
+            return None
+        iso3 = resolve(name)
+        if iso3 is None or iso3 not in known_iso3:
+            problems.append(Problem(file, None, "country",
+                                    f"{row_label}: unknown country {name!r} "
+                                    "(add it to country_aliases.csv)"))
+        return iso3
+
+    tables["end_use_share"] = [
+        {**r.model_dump(exclude={"source"}), "source_id": r.source}
+        for r in seeds["end_use_shares.csv"]
+    ]
+    try:
+        us_shares = etl.load_us_end_use(base=sources_dir)
+    except Exception as exc:  # noqa: BLE001
+        raise SeedError([Problem("usgs_mcs2026_text", None, None, str(exc))]) from exc
+    tables["end_use_share"] += _frame_records(
+        us_shares, _table_columns(schema.end_use_share, skip=("id",)))
+
+    tables["concentration_statement"] = [
+        {**r.model_dump(exclude={"source"}), "source_id": r.source}
+        for r in seeds["concentration_statements.csv"]
+    ]
+
+    tables["company"], tables["company_stage"] = [], []
+    for i, r in enumerate(seeds["companies.csv"], start=1):
+        tables["company"].append({
+            "id": i, "material": r.material, "name": r.name, "role": r.role,
+            "country": r.country, "note": r.note, "source_id": r.source, "section": r.section,
+        })
+        tables["company_stage"] += [{"company_id": i, "stage": s} for s in dict.fromkeys(r.stages)]
+
+    tables["salient_risk"], tables["salient_risk_stage"] = [], []
+    for i, r in enumerate(seeds["salient_risks.csv"], start=1):
+        tables["salient_risk"].append({
+            "id": i, "material": None if r.material == C.CROSS_MATERIAL else r.material,
+            "category": r.category, "summary": r.summary,
+            "source_id": r.source, "section": r.section,
+        })
+        tables["salient_risk_stage"] += [{"risk_id": i, "stage": s} for s in dict.fromkeys(r.stages)]
+
+    tables["risk_evidence"] = []
+    for r in seeds["risk_evidence.csv"]:
+        tables["risk_evidence"].append({
+            "id": r.id, "material": r.material, "stage": r.stage, "category": r.category,
+            "country_name": r.country,
+            "iso3": resolve_country("risk_evidence.csv", r.id, r.country),
+            "company": r.company, "site": r.site, "year": r.year,
+            "scale": r.scale, "scope": r.scope, "irremediability": r.irremediability,
+            "severity": severity(r.scale, r.scope, r.irremediability),
+            "summary": r.summary, "url": r.url, "source_id": r.source, "section": r.section,
+        })
+
+    tables["organisation"], tables["organisation_material"] = [], []
+    for r in seeds["organisations.csv"]:
+        tables["organisation"].append({
+            "slug": r.slug, "name": r.name, "acronym": r.acronym, "type": r.type,
+            "description": r.description, "url": r.url,
+            "is_material_standard": r.is_material_standard,
+            "source_id": r.source, "section": r.section,
+        })
+        tables["organisation_material"] += [
+            {"organisation": r.slug, "material": m} for m in dict.fromkeys(r.materials)
+        ]
+
+    for name in ("leverage", "leverage_target", "leverage_stage", "leverage_risk",
+                 "leverage_organisation"):
+        tables[name] = []
+    for r in seeds["leverages.csv"]:
+        tables["leverage"].append({
+            "id": r.id, "material": None if r.material == C.CROSS_MATERIAL else r.material,
+            "category": r.category, "actor": r.actor, "title": r.title, "action": r.action,
+            "source_id": r.source, "section": r.section,
+        })
+        tables["leverage_target"] += [{"leverage_id": r.id, "target": t} for t in dict.fromkeys(r.targets)]
+        tables["leverage_stage"] += [{"leverage_id": r.id, "stage": s} for s in dict.fromkeys(r.stages)]
+        tables["leverage_risk"] += [{"leverage_id": r.id, "category": c} for c in dict.fromkeys(r.risks)]
+        tables["leverage_organisation"] += [
+            {"leverage_id": r.id, "organisation": o} for o in dict.fromkeys(r.organisations)
+        ]
+
+    tables["other_sector"] = [
+        {**r.model_dump(exclude={"source"}), "source_id": r.source}
+        for r in seeds["other_sectors.csv"]
+    ]
+
+    tables["commodity"] = [c.model_dump() for c in seeds["commodities.csv"]]
+    commodity_slugs = {c["slug"] for c in tables["commodity"]}
+    commodity_frame = pd.DataFrame(tables["commodity"])
+    loaders: list[tuple[str, str, Callable[[], pd.DataFrame], Any]] = [
+        ("production", "production sources (USGS, IEA)",
+         lambda: etl.load_production(resolve, base=sources_dir, commodities=commodity_frame),
+         schema.production),
+        ("governance_indicator", "worldbank_wgi",
+         lambda: etl.load_wgi(resolve, base=sources_dir), schema.governance_indicator),
+        ("eu_crm", "eu_crm2023", lambda: etl.load_eu_crm(base=sources_dir), schema.eu_crm),
+    ]
+    for table_name, label, loader, table in loaders:
+        try:
+            frame = loader()
+        except Exception as exc:  # noqa: BLE001 - named file and reason, never a traceback
+            raise SeedError([Problem(label, None, None, str(exc))]) from exc
+        skip = ("id",) if table_name == "production" else ()
+        tables[table_name] = _frame_records(frame, _table_columns(table, skip=skip))
+
+    unknown_commodities = {r["commodity"] for r in tables["production"]} - commodity_slugs
+    if unknown_commodities:
+        problems.append(Problem("commodities.csv", None, "slug",
+                                f"production uses commodities not listed: "
+                                f"{', '.join(sorted(unknown_commodities))}"))
+    for rec in tables["production"]:
+        if rec["iso3"] is not None and rec["iso3"] not in known_iso3:
+            problems.append(Problem("production sources", None, "iso3",
+                                    f"unknown ISO3 {rec['iso3']!r} for {rec['country_name']!r}"))
+    for rec in tables["governance_indicator"]:
+        if rec["iso3"] not in known_iso3:
+            problems.append(Problem("worldbank_wgi", None, "code",
+                                    f"unknown ISO3 {rec['iso3']!r} for {rec['country_name']!r}"))
+            break
+    if problems:
+        raise SeedError(problems)
+    return tables
+
+
+def _insert_all(conn: Connection, tables: dict[str, Records]) -> dict[str, int]:
+    counts = {}
+    for table in schema.REFERENCE_TABLES:
+        records = tables.get(table.name, [])
+        for start in range(0, len(records), 5000):
+            conn.execute(table.insert(), records[start:start + 5000])
+        counts[table.name] = len(records)
+    return counts
+
+
+def _read_user_rows(engine: Engine) -> dict[str, Records]:
+    """User-made rows of an existing store, to carry across a rebuild."""
+    existing = set(inspect(engine).get_table_names())
+    rows: dict[str, Records] = {}
+    with engine.connect() as conn:
+        for table in schema.USER_TABLES:
+            if table.name in existing:
+                present = {c["name"] for c in inspect(conn).get_columns(table.name)}
+                cols = [table.c[name] for name in present if name in table.c]
+                rows[table.name] = [dict(r._mapping) for r in conn.execute(select(*cols))]
+    return rows
+
+
+def _write_build_info(conn: Connection, counts: dict[str, int]) -> None:
+    conn.execute(schema.build_info.delete())
+    conn.execute(schema.build_info.insert(), [
+        {"key": "version", "value": BUILD_VERSION},
+        {"key": "counts", "value": json.dumps(counts, sort_keys=True)},
+        {"key": "finished_at", "value": datetime.now(UTC).isoformat(timespec="seconds")},
+    ])
+
+
+def _write_sqlite_file(path: Path, tables: dict[str, Records], progress: Progress) -> dict[str, int]:
+    tmp = path.with_name(path.name + ".tmp")
+    for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    user_rows: dict[str, Records] = {}
+    if path.exists() and path.stat().st_size > 0:
+        old = make_engine(f"sqlite:///{path}")
+        try:
+            user_rows = _read_user_rows(old)
+            with old.connect() as conn:
+                # Fold the WAL into the main file so no stale log outlives the swap.
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        except Exception:  # noqa: BLE001 - an unreadable old store is simply replaced
+            user_rows = {}
+        finally:
+            old.dispose()
+
+    engine = make_engine(f"sqlite:///{tmp}")
+    try:
+        schema.metadata.create_all(engine)
+        progress("Writing tables", 0.7)
+        with engine.begin() as conn:
+            counts = _insert_all(conn, tables)
+            for table in schema.USER_TABLES:
+                if user_rows.get(table.name):
+                    conn.execute(table.insert(), user_rows[table.name])
+            _write_build_info(conn, counts)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
+    finally:
+        engine.dispose()
+    os.replace(tmp, path)
+    for stale in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        stale.unlink(missing_ok=True)
+    return counts
+
+
+def _write_in_transaction(engine: Engine, tables: dict[str, Records], progress: Progress) -> dict[str, int]:
+    """Rebuild reference tables in one transaction (PostgreSQL has transactional DDL)."""
+    with engine.begin() as conn:
+        existing = set(inspect(conn).get_table_names())
+        for table in reversed(schema.REFERENCE_TABLES):
+            if table.name in existing:
+                table.drop(conn)
+        schema.metadata.create_all(conn)
+        progress("Writing tables", 0.7)
+        counts = _insert_all(conn, tables)
+        _write_build_info(conn, counts)
+    return counts
+
+
+def build(
+    url: str | None = None,
+    seed_dir: Path = SEED_DIR,
+    sources_dir: Path = etl.SOURCES_DIR,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Validate all inputs and (re)build the store at ``url``.
+
+    Raises ``SeedError`` (with every problem listed) before anything is written.
+    """
+    report = progress or (lambda _step, _fraction: None)
+    started = time.perf_counter()
+    resolved = database_url(url)
+    report("Validating seed files", 0.05)
+    seeds = load_seeds(seed_dir)
+    report("Reading public data sources", 0.3)
+    tables = assemble(seeds, sources_dir)
+    path = sqlite_path(resolved)
+    if path is not None:
+        counts = _write_sqlite_file(path, tables, report)
+    else:
+        engine = make_engine(resolved)
+        try:
+            counts = _write_in_transaction(engine, tables, report)
+        finally:
+            engine.dispose()
+    report("Done", 1.0)
+    return BuildReport(resolved, counts, time.perf_counter() - started)
+
+
+def ensure_store(url: str | None = None, progress: Progress | None = None) -> str:
+    """Build the store when it is missing or empty and return its status afterwards.
+
+    A corrupt store is left alone: the caller shows a message and offers a rebuild,
+    so that nothing is replaced without the user asking for it.
+    """
+    status = store_status(url)
+    if status in {"missing", "empty"}:
+        build(url, progress=progress)
+        status = store_status(url)
+    return status

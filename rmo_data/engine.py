@@ -1,0 +1,97 @@
+"""Database URL resolution, engine creation and store health checks.
+
+The default store is a SQLite file next to this package; ``RMO_DATABASE_URL``
+points the whole app (build, pages, tests) at another database, for example
+PostgreSQL.  Nothing here imports streamlit.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_DB_PATH = PACKAGE_DIR / "rmo.sqlite"
+ENV_VAR = "RMO_DATABASE_URL"
+
+StoreStatus = Literal["ok", "missing", "empty", "corrupt"]
+
+
+def database_url(url: str | None = None) -> str:
+    """Return the URL to use: an explicit one, else ``RMO_DATABASE_URL``, else the default file."""
+    if url:
+        return url
+    env = os.environ.get(ENV_VAR, "").strip()
+    return env or f"sqlite:///{DEFAULT_DB_PATH}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """Return the file path of a file-backed SQLite URL, or None for other databases."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    if not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # WAL lets readers (pages) and a writer (scenarios, workshops) work at once;
+    # foreign keys are off by default in SQLite.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create a new engine for ``url`` with the settings this app relies on."""
+    if make_url(url).get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+@lru_cache(maxsize=8)
+def _cached_engine(url: str) -> Engine:
+    return make_engine(url)
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """Return a shared engine for the resolved URL (one per URL per process)."""
+    return _cached_engine(database_url(url))
+
+
+def store_status(url: str | None = None) -> StoreStatus:
+    """Say whether the store at ``url`` is usable, without raising.
+
+    ``missing`` means no file (SQLite) or no tables; ``empty`` means tables but
+    no build record; ``corrupt`` means the file or database cannot be read.
+    """
+    resolved = database_url(url)
+    path = sqlite_path(resolved)
+    if path is not None and (not path.exists() or path.stat().st_size == 0):
+        return "missing"
+    try:
+        engine = make_engine(resolved)
+        try:
+            names = set(inspect(engine).get_table_names())
+            if "build_info" not in names:
+                return "missing" if not names else "empty"
+            with engine.connect() as conn:
+                finished = conn.execute(
+                    text("SELECT value FROM build_info WHERE key = 'finished_at'")
+                ).scalar()
+            return "ok" if finished else "empty"
+        finally:
+            engine.dispose()
+    except SQLAlchemyError:
+        return "corrupt"
