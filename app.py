@@ -1,0 +1,39 @@
+"""RMO Leverage Explorer: the router.
+
+Sets up the page, makes sure the data store exists, draws the shared sidebar
+filters (kept across pages and mirrored in the URL) and runs the chosen page.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import sidebar, state, store
+
+st.set_page_config(
+    page_title="RMO Leverage Explorer",
+    page_icon=":material/diamond:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+state.load_from_url()
+store.ensure()
+
+PAGES = {
+    "Explore": [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/material.py", title="Material profile", icon=":material/category:"),
+        st.Page("pages/evidence.py", title="Risk evidence", icon=":material/report:"),
+        st.Page("pages/stakeholders.py", title="Stakeholders & initiatives", icon=":material/groups:"),
+    ],
+    "About": [
+        st.Page("pages/sources.py", title="Sources & method", icon=":material/menu_book:"),
+    ],
+}
+
+sidebar.render()
+page = st.navigation(PAGES)
+state.show_url_notes()
+page.run()
+state.write_to_url()

@@ -1,0 +1,1 @@
+"""Reusable Streamlit UI pieces: data access with caching, shared state, charts, cards."""

@@ -1,0 +1,99 @@
+"""Cards for leverages and risk evidence.
+
+Text that comes from data is escaped before it reaches markdown, so a stray
+``*``, ``[link](…)`` or ``<script>`` in a seed or upload shows as plain text.
+Only labels and colours from ``rmo_data.constants`` are put into markup.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import streamlit as st
+
+from rmo_data import constants as C
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~:$<])")
+
+
+def plain(text: Any) -> str:
+    """Escape markdown and HTML so data text is shown exactly as written."""
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
+
+
+def safe_url(url: Any) -> str | None:
+    """The URL if it is a plain http(s) address that cannot break out of a markdown link."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    if re.fullmatch(r"https?://[^\s()<>\[\]\"']+", url):
+        return url
+    return None
+
+
+def category_pill(category: str) -> str:
+    """A coloured pill for a Shift category (HTML built only from constants)."""
+    cat = next(c for c in C.LEVERAGE_CATEGORIES if c.slug == category)
+    return (f'<span class="rmo-pill" style="background:{cat.colour}">'
+            f"{html.escape(cat.label)}</span>")
+
+
+def _labels(values: Iterable[str], mapping: Mapping[str, str]) -> str:
+    return ", ".join(plain(mapping.get(v, v)) for v in values) or "—"
+
+
+def leverage_card(row: Mapping[str, Any], org_names: Mapping[str, str] | None = None,
+                  footer: Any = None) -> None:
+    """One leverage as a bordered card: action, category, actor, targets, stages, risks, organisations, source."""
+    material = row.get("material")
+    scope = C.MATERIAL_LABELS.get(material, C.CROSS_MATERIAL_LABEL) if material else C.CROSS_MATERIAL_LABEL
+    with st.container(border=True):
+        st.markdown(f"{category_pill(row['category'])} <span class='rmo-muted'>"
+                    f"{html.escape(row['id'])} · {html.escape(scope)} · "
+                    f"{html.escape(C.ACTOR_LABELS[row['actor']])}</span>", unsafe_allow_html=True)
+        st.markdown(f"**{plain(row['title'])}**")
+        st.markdown(plain(row["action"]))
+        names = org_names or {}
+        st.markdown(
+            f"**Target:** {_labels(row.get('targets', []), C.TARGET_LABELS)}  \n"
+            f"**Stages:** {_labels(row.get('stages', []), C.STAGE_LABELS)}  \n"
+            f"**Risks addressed:** {_labels(row.get('risks', []), C.RISK_CATEGORY_LABELS)}  \n"
+            f"**Engage:** {_labels(row.get('organisations', []), names)}")
+        st.caption(f"Source: {plain(row.get('source_title'))}, {plain(row.get('section'))}")
+        if footer is not None:
+            footer(row)
+
+
+def evidence_card(row: Mapping[str, Any]) -> None:
+    """One risk evidence case as a compact card with its source link."""
+    with st.container(border=True):
+        where = " · ".join(plain(v) for v in (row.get("site"), row.get("company"), row.get("country_name"))
+                           if v and v == v) or "place not stated"
+        st.markdown(f"**{plain(C.RISK_CATEGORY_LABELS.get(row['category'], row['category']))}** "
+                    f"at {plain(C.STAGE_LABELS.get(row['stage'], row['stage']))} — {where}")
+        st.markdown(plain(row["summary"]))
+        year = int(row["year"]) if row.get("year") == row.get("year") and row.get("year") else "year not stated"
+        link = safe_url(row.get("url")) or safe_url(row.get("source_url"))
+        src = plain(row.get("source_title"))
+        st.caption(f"Severity {int(row['severity'])}/5 (scale {row['scale']}, scope {row['scope']}, "
+                   f"irremediability {row['irremediability']}; project rating) · {year} · Source: "
+                   + (f"[{src}]({link})" if link else src))
+
+
+CARD_CSS = """
+<style>
+.rmo-pill {color: white; padding: 2px 10px; border-radius: 12px; font-size: 0.8rem;
+           font-weight: 600; white-space: nowrap;}
+.rmo-muted {color: #566573; font-size: 0.85rem; margin-left: 6px;}
+</style>
+"""
+
+
+def inject_css() -> None:
+    """Add the small stylesheet the cards use (once per page run)."""
+    st.html(CARD_CSS)

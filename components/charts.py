@@ -1,0 +1,351 @@
+"""Pure chart builders: DataFrame in, ``alt.Chart`` out, no streamlit.
+
+Tests inspect the returned specs (data, encodings, selections).  Pages draw
+them with ``st.altair_chart``; the briefing packs render the same builders to
+static images.  Labels, colours and order come from ``rmo_data.constants``.
+Missing values are drawn as "no data recorded", never as zero.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from rmo_data import constants as C
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+NO_DATA_COLOUR = "#D5D8DC"
+HIGHLIGHT = "#C0392B"
+BASE = "#0B5563"
+FONT_SIZE = 13
+
+
+def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
+    return alt.TitleParams(text=text, subtitle=subtitle or "", anchor="start", fontSize=16,
+                           subtitleFontSize=12, subtitleColor="#566573")
+
+
+def _configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    return (chart.configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE)
+            .configure_legend(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE)
+            .configure_view(strokeWidth=0))
+
+
+def _fmt(value: Any, unit: str = "", digits: int = 0) -> str:
+    if value is None or pd.isna(value):
+        return C.MISSING
+    return f"{value:,.{digits}f}{unit}"
+
+
+# --- overview ----------------------------------------------------------------
+
+INDICATORS: tuple[tuple[str, str, str, int], ...] = (
+    # column, label, unit suffix, digits
+    ("auto_share_pct", "Automotive share", " %", 0),
+    ("mining_hhi", "Mining HHI", "", 0),
+    ("processing_hhi", "Processing HHI", "", 0),
+    ("mining_top1_share", "Top mining country", " %", 0),
+    ("supply_risk", "EU supply risk", "", 1),
+    ("risk_breadth", "Salient-risk categories", "", 0),
+    ("evidence_count", "Evidence cases", "", 0),
+)
+
+
+def overview_heat_table(df: pd.DataFrame) -> alt.Chart:
+    """Materials × indicators; colour shows rank within each indicator, text the value.
+
+    Missing cells are grey and read "no data recorded".  Clicking a row selects
+    that material (selection ``pick``).
+    """
+    rows = []
+    for _, r in df.iterrows():
+        for col, label, unit, digits in INDICATORS:
+            value = r.get(col)
+            text = _fmt(value, unit, digits) if not pd.isna(value) else "no data"
+            if col == "mining_top1_share" and not pd.isna(value):
+                text = f"{r.get('mining_top1_country')} {value:.0f} %"
+            rows.append({"material": r["material"], "name": r["name"], "indicator": label,
+                         "value": None if pd.isna(value) else float(value), "text": text,
+                         "tooltip": C.MISSING if pd.isna(value) else text})
+    long = pd.DataFrame(rows)
+    long["relative"] = long.groupby("indicator")["value"].rank(pct=True)
+    pick = alt.selection_point(name="pick", fields=["material"], on="click", clear="dblclick")
+    order = [label for _, label, _, _ in INDICATORS]
+    names = df["name"].tolist()
+    base = alt.Chart(long).encode(
+        x=alt.X("indicator:N", sort=order, title=None,
+                # Wrap labels onto lines so seven columns fit at 1280 px.
+                axis=alt.Axis(orient="top", labelAngle=0, labelLimit=160, labelFontWeight="bold",
+                              labelExpr="split(datum.label, ' ')", labelLineHeight=14)),
+        y=alt.Y("name:N", sort=names, title=None, axis=alt.Axis(labelLimit=220)),
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.condition("isValid(datum.value)",
+                            alt.Color("relative:Q", scale=alt.Scale(scheme="orangered", domain=[0, 1]),
+                                      legend=alt.Legend(title="Rank among materials",
+                                                        format=".0%", orient="bottom")),
+                            alt.value(NO_DATA_COLOUR)),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
+        tooltip=[alt.Tooltip("name:N", title="Material"), alt.Tooltip("indicator:N", title="Indicator"),
+                 alt.Tooltip("tooltip:N", title="Value")],
+    ).add_params(pick)
+    text = base.mark_text(fontSize=12).encode(
+        text="text:N",
+        color=alt.condition("datum.relative > 0.7", alt.value("white"), alt.value("#1B2631")),
+    )
+    return (cells + text).properties(
+        title=_title("Where each material stands",
+                     "Darker = higher among the materials shown; grey “no data” = no data recorded"),
+        height=alt.Step(34), width="container")
+
+
+def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
+    """Top-country share (x) against recorded evidence cases (y); size = salient-risk breadth.
+
+    Colour is the automotive share; materials without one are grey and read
+    "no data recorded" in the tooltip.  Materials without production data at
+    ``stage`` are left out (the page names them).  Selection ``pick`` on click.
+    """
+    data = df[["material", "name", f"{stage}_top1_share", f"{stage}_top1_country",
+               "risk_breadth", "evidence_count", "auto_share_pct"]].copy()
+    data.columns = ["material", "name", "top1_share", "top1_country", "risk_breadth",
+                    "evidence_count", "auto_share_pct"]
+    data["auto_label"] = data["auto_share_pct"].map(lambda v: _fmt(v, " %"))
+    data["top1_label"] = [f"{c} {_fmt(s, ' %')}" if not pd.isna(s) else C.MISSING
+                          for c, s in zip(data["top1_country"], data["top1_share"], strict=True)]
+    pick = alt.selection_point(name="pick", fields=["material"], on="click", clear="dblclick")
+    stage_label = C.STAGE_LABELS[stage].split(":")[0].lower()
+    base = alt.Chart(data.dropna(subset=["top1_share"])).encode(
+        x=alt.X("top1_share:Q", title=f"Share of the top {stage_label} country (% of world)",
+                scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("evidence_count:Q", title="Recorded evidence cases (count)",
+                scale=alt.Scale(zero=True), axis=alt.Axis(tickMinStep=1)),
+    )
+    tooltip = [alt.Tooltip("name:N", title="Material"),
+               alt.Tooltip("top1_label:N", title="Top country"),
+               alt.Tooltip("evidence_count:Q", title="Evidence cases"),
+               alt.Tooltip("risk_breadth:Q", title="Salient-risk categories"),
+               alt.Tooltip("auto_label:N", title="Automotive share")]
+    size = alt.Size("risk_breadth:Q", title="Salient-risk categories", scale=alt.Scale(range=[60, 900]))
+    opacity = alt.condition(pick, alt.value(0.95), alt.value(0.35))
+    # Vega-Lite drops marks whose colour field is null, so materials without an
+    # automotive share get their own grey layer instead of vanishing.
+    known = base.transform_filter("isValid(datum.auto_share_pct)").mark_circle(
+        stroke="#1B2631", strokeWidth=1).encode(
+        size=size, opacity=opacity, tooltip=tooltip,
+        color=alt.Color("auto_share_pct:Q", title="Automotive share (%)", scale=alt.Scale(scheme="teals")),
+    ).add_params(pick)
+    unknown = base.transform_filter("!isValid(datum.auto_share_pct)").mark_circle(
+        stroke="#1B2631", strokeWidth=1, color=NO_DATA_COLOUR).encode(
+        size=size, opacity=opacity, tooltip=tooltip)
+    labels = base.mark_text(align="left", dx=12, dy=-8, fontSize=12, fontWeight="bold").encode(text="name:N")
+    return alt.layer(known, unknown, labels).properties(
+        title=_title(f"Concentration at {stage_label} against recorded evidence",
+                     "Bubble size = salient-risk categories; colour = automotive share "
+                     "(grey = no data recorded)"),
+        height=380, width="container")
+
+
+# --- material profile --------------------------------------------------------
+
+def end_use_chart(df: pd.DataFrame) -> alt.Chart:
+    """Horizontal bars of end-use shares, one panel per basis/scope/year; automotive highlighted."""
+    data = df.copy()
+    data["panel"] = [f"{b} · {s}" + (f" · {int(y)}" if not pd.isna(y) else "")
+                     for b, s, y in zip(data["basis"], data["scope"], data["year"], strict=True)]
+    data["bound_label"] = data["bound"].map({"eq": "", "approx": "about ", "ge": "at least ",
+                                             "le": "at most "}).fillna("")
+    data["label"] = data["bound_label"] + data["share_pct"].map(lambda v: f"{v:g} %")
+    data["kind"] = data["is_automotive"].map({True: "Automotive / transport", False: "Other uses"})
+    bars = alt.Chart(data).mark_bar().encode(
+        x=alt.X("share_pct:Q", title="Share (%)", scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("sector:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),
+        color=alt.Color("kind:N", title=None,
+                        scale=alt.Scale(domain=["Automotive / transport", "Other uses"],
+                                        range=[HIGHLIGHT, "#85929E"]),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("sector:N", title="Sector"), alt.Tooltip("label:N", title="Share"),
+                 alt.Tooltip("panel:N", title="Basis"), alt.Tooltip("source_title:N", title="Source"),
+                 alt.Tooltip("note:N", title="Note")],
+    )
+    text = alt.Chart(data).mark_text(align="left", dx=3, fontSize=12).encode(
+        x="share_pct:Q", y=alt.Y("sector:N", sort="-x"), text="label:N")
+    return (bars + text).properties(width="container", height=alt.Step(22)).facet(
+        row=alt.Row("panel:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left",
+                                                            labelAnchor="start", labelFontSize=13,
+                                                            labelFontWeight="bold")),
+    ).resolve_scale(y="independent").properties(title=_title("End use", "Share of use by sector"))
+
+
+def top_countries(df: pd.DataFrame, top_n: int = 6) -> pd.DataFrame:
+    """Keep the ``top_n`` largest countries of the latest year; fold the rest into "All other".
+
+    Input: production rows of ONE commodity (country_kind, country_name, year,
+    quantity).  World-total rows are dropped; "Other countries" joins "All other".
+    """
+    rows = df[df["country_kind"] != "world"].copy()
+    named = rows[(rows["country_kind"] == "country") & rows["quantity"].notna()]
+    if named.empty:
+        return rows.assign(group=pd.Series(dtype=str)).iloc[0:0]
+    latest = named["year"].max()
+    leaders = (named[named["year"] == latest].sort_values("quantity", ascending=False)
+               ["country_name"].head(top_n).tolist())
+    rows["group"] = rows["country_name"].where(rows["country_name"].isin(leaders), "All other")
+    grouped = (rows.groupby(["year", "group"], as_index=False)
+               .agg(quantity=("quantity", lambda s: s.sum(min_count=1)),
+                    is_estimate=("is_estimate", "max")))
+    grouped["order"] = grouped["group"].map(lambda g: leaders.index(g) if g in leaders else len(leaders))
+    return grouped
+
+
+def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) -> alt.Chart:
+    """Stacked bars of production by country and year for one commodity; click selects a country."""
+    data = top_countries(df, top_n)
+    data["year_label"] = [f"{int(y)}{' (est.)' if e else ''}"
+                          for y, e in zip(data["year"], data["is_estimate"], strict=True)]
+    pick = alt.selection_point(name="country", fields=["group"], on="click", clear="dblclick")
+    return alt.Chart(data).mark_bar().encode(
+        x=alt.X("year_label:O", title="Year (est. = estimate)"),
+        y=alt.Y("quantity:Q", title=f"Production ({unit})", stack="zero"),
+        color=alt.Color("group:N", title="Country", sort=alt.SortField("order"),
+                        scale=alt.Scale(scheme="tableau10")),
+        order=alt.Order("order:Q", sort="ascending"),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
+        tooltip=[alt.Tooltip("group:N", title="Country"), alt.Tooltip("year_label:N", title="Year"),
+                 alt.Tooltip("quantity:Q", title=f"Production ({unit})", format=",.0f")],
+    ).add_params(pick).properties(title=_title(title, f"By country, {unit}"),
+                                  height=320, width="container")
+
+
+def hhi_trend_chart(df: pd.DataFrame, title: str) -> alt.Chart:
+    """HHI by year with the usual 1 500 / 2 500 reference lines."""
+    data = df.copy()
+    data["year"] = data["year"].astype(int)
+    line = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=70), color=BASE).encode(
+        x=alt.X("year:O", title="Year"),
+        y=alt.Y("hhi:Q", title="HHI (0–10 000)", scale=alt.Scale(domain=[0, 10_000])),
+        tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("hhi:Q", format=",.0f", title="HHI"),
+                 alt.Tooltip("top1_country:N", title="Top country"),
+                 alt.Tooltip("top1_share:Q", format=".1f", title="Top share (%)")],
+    )
+    refs = pd.DataFrame({"hhi": [1500, 2500], "label": ["moderately concentrated (1 500)",
+                                                        "highly concentrated (2 500)"]})
+    rules = alt.Chart(refs).mark_rule(strokeDash=[4, 4], color="#922B21").encode(y="hhi:Q")
+    rule_text = alt.Chart(refs).mark_text(align="left", dx=4, dy=-6, color="#922B21", fontSize=11).encode(
+        y="hhi:Q", text="label:N", x=alt.value(0))
+    return (rules + rule_text + line).properties(
+        title=_title(title, "Herfindahl-Hirschman index of country shares"), height=260,
+        width="container")
+
+
+# --- evidence ----------------------------------------------------------------
+
+def evidence_heatmap(counts: pd.DataFrame) -> alt.Chart:
+    """Risk category (rows) × stage (columns): number of cases; click selects a cell."""
+    data = counts.groupby(["category", "stage"], as_index=False).agg(
+        n=("n", "sum"), max_severity=("max_severity", "max"))
+    data["category_name"] = data["category"].map(C.RISK_CATEGORY_LABELS)
+    data["stage_name"] = data["stage"].map(C.STAGE_LABELS)
+    pick = alt.selection_point(name="cell", fields=["category", "stage"], on="click", clear="dblclick")
+    base = alt.Chart(data).encode(
+        x=alt.X("stage_name:N", sort=[s.label for s in C.STAGES], title="Value-chain stage",
+                axis=alt.Axis(labelAngle=-20, labelLimit=180)),
+        y=alt.Y("category_name:N", sort=[r.label for r in C.RISK_CATEGORIES], title=None,
+                axis=alt.Axis(labelLimit=260)),
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color("n:Q", title="Cases", scale=alt.Scale(scheme="orangered")),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.4)),
+        tooltip=[alt.Tooltip("category_name:N", title="Risk category"),
+                 alt.Tooltip("stage_name:N", title="Stage"), alt.Tooltip("n:Q", title="Cases"),
+                 alt.Tooltip("max_severity:Q", title="Highest severity (1–5)")],
+    ).add_params(pick)
+    text = base.mark_text(fontSize=12).encode(text="n:Q")
+    return (cells + text).properties(
+        title=_title("Evidence by risk category and stage", "Number of recorded cases"),
+        height=alt.Step(26), width="container")
+
+
+@lru_cache(maxsize=1)
+def world_topology() -> dict[str, Any]:
+    """World country outlines (world-atlas 110m TopoJSON, shipped in assets/)."""
+    return json.loads((ASSETS / "countries-110m.json").read_text(encoding="utf-8"))
+
+
+def evidence_map(by_country: pd.DataFrame) -> alt.Chart:
+    """World map of evidence cases per country, drawn offline from shipped geometry.
+
+    ``by_country`` has iso_numeric, country_name, n.  Click selects a country.
+    """
+    data = by_country.dropna(subset=["iso_numeric"]).copy()
+    data["id"] = data["iso_numeric"].astype(int).map(lambda n: f"{n:03d}")
+    topo = alt.Data(values=world_topology(), format=alt.DataFormat(feature="countries", type="topojson"))
+    pick = alt.selection_point(name="country", fields=["country_name"], on="click", clear="dblclick")
+    background = alt.Chart(topo).mark_geoshape(fill="#EEF0F2", stroke="white", strokeWidth=0.5)
+    filled = alt.Chart(topo).mark_geoshape(stroke="white", strokeWidth=0.5).transform_lookup(
+        lookup="id", from_=alt.LookupData(data, "id", ["country_name", "n"]),
+    ).transform_filter("isValid(datum.n)").encode(
+        color=alt.Color("n:Q", title="Cases", scale=alt.Scale(scheme="orangered")),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.4)),
+        tooltip=[alt.Tooltip("country_name:N", title="Country"), alt.Tooltip("n:Q", title="Cases")],
+    ).add_params(pick)
+    return (background + filled).project("equalEarth").properties(
+        title=_title("Evidence by country", "Cases recorded per country; grey = none recorded"),
+        height=360, width="container")
+
+
+def severity_bars(df: pd.DataFrame) -> alt.Chart:
+    """Cases per material, coloured by severity."""
+    data = df.groupby(["material", "severity"], as_index=False).agg(n=("id", "count"))
+    data["material_name"] = data["material"].map(C.MATERIAL_LABELS)
+    data["severity_label"] = data["severity"].map(C.SEVERITY_LABELS)
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y("material_name:N", title=None, sort=[m.label for m in C.MATERIALS]),
+        x=alt.X("n:Q", title="Cases (count)", axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("severity_label:N", title="Severity",
+                        scale=alt.Scale(domain=list(C.SEVERITY_LABELS.values()), scheme="orangered")),
+        tooltip=[alt.Tooltip("material_name:N", title="Material"),
+                 alt.Tooltip("severity_label:N", title="Severity"), alt.Tooltip("n:Q", title="Cases")],
+    ).properties(title=_title("Cases by material and severity"), height=alt.Step(24), width="container")
+
+
+# --- stakeholders and leverage ---------------------------------------------------
+
+def org_material_matrix(df: pd.DataFrame) -> alt.Chart:
+    """Organisation × material: a filled cell where the organisation is linked to the material."""
+    data = df.copy()
+    data["material_name"] = data["material"].map(C.MATERIAL_SHORT)
+    data["type_name"] = data["type"].map(C.ORGANISATION_TYPE_LABELS)
+    data["label"] = data["acronym"].fillna(data["name"])
+    return alt.Chart(data).mark_square(size=140).encode(
+        x=alt.X("material_name:N", title=None, sort=list(C.MATERIAL_SHORT.values()),
+                axis=alt.Axis(orient="top", labelAngle=-30)),
+        y=alt.Y("label:N", title=None, sort="ascending", axis=alt.Axis(labelLimit=220)),
+        color=alt.Color("type_name:N", title="Type", scale=alt.Scale(scheme="tableau10")),
+        tooltip=[alt.Tooltip("name:N", title="Organisation"), alt.Tooltip("type_name:N", title="Type"),
+                 alt.Tooltip("material_name:N", title="Material")],
+    ).properties(title=_title("Organisations by material"), height=alt.Step(16), width="container")
+
+
+def category_counts_chart(df: pd.DataFrame) -> alt.Chart:
+    """Number of leverage cards per Shift category, in the category colours."""
+    counts = df.groupby("category", as_index=False).agg(n=("id", "count"))
+    counts["label"] = counts["category"].map(C.LEVERAGE_CATEGORY_LABELS)
+    domain = [c.label for c in C.LEVERAGE_CATEGORIES]
+    return alt.Chart(counts).mark_bar().encode(
+        y=alt.Y("label:N", title=None, sort=domain, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("n:Q", title="Cards (count)", axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("label:N", legend=None,
+                        scale=alt.Scale(domain=domain, range=[c.colour for c in C.LEVERAGE_CATEGORIES])),
+        tooltip=[alt.Tooltip("label:N", title="Category"), alt.Tooltip("n:Q", title="Cards")],
+    ).properties(title=_title("Cards per leverage category"), height=alt.Step(22), width="container")
+
+
+def configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """Apply the shared fonts and axis styles (call once, on the outermost chart)."""
+    return _configure(chart)

@@ -1,0 +1,34 @@
+"""The shared sidebar: filters every page reads, kept across pages and in the URL."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import state
+from rmo_data import constants as C
+
+
+def _reset() -> None:
+    for key, param in state.PARAMS.items():
+        st.session_state[key] = param.default
+
+
+def render() -> None:
+    """Draw the shared filters (their values live in session state and the URL)."""
+    with st.sidebar:
+        st.markdown("### Filters")
+        st.selectbox("Focus material", C.MATERIAL_SLUGS, **state.widget("material"),
+                     format_func=C.MATERIAL_LABELS.__getitem__,
+                     help="The material shown on the Material profile page.")
+        st.multiselect("Materials in view", C.MATERIAL_SLUGS, **state.widget("materials"),
+                       format_func=C.MATERIAL_LABELS.__getitem__, placeholder="All ten materials",
+                       help="Limits comparisons, evidence and stakeholders. Empty = all.")
+        st.multiselect("Value-chain stages", C.STAGE_SLUGS, **state.widget("stages"),
+                       format_func=C.STAGE_LABELS.__getitem__, placeholder="All stages",
+                       help="Limits evidence and risks to these stages. Empty = all.")
+        st.multiselect("Risk categories", C.RISK_CATEGORY_SLUGS, **state.widget("risks"),
+                       format_func=C.RISK_CATEGORY_LABELS.__getitem__, placeholder="All categories",
+                       help="Limits evidence and risks to these categories. Empty = all.")
+        st.button("Reset all filters", on_click=_reset, icon=":material/restart_alt:",
+                  width="stretch")
+        st.caption("The page address holds these filters: copy it to share this exact view.")

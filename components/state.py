@@ -1,0 +1,158 @@
+"""Filter state shared across pages and mirrored in the URL.
+
+Every filter that a link should reproduce is registered here as a ``Param``.
+On the first run of a session the values come from the URL (unknown values are
+dropped with a visible note, never an error); on every run the current values
+are written back, so the address bar always holds a link to the current view.
+
+Streamlit forgets the state of a widget that a run does not draw (for example a
+filter of another page).  So each value lives under a plain session-state key
+(``materials``) and its widget under a separate key (``w_materials``): ``widget``
+copies the value into the widget before it is drawn and back on change.  Plain
+keys are never cleaned up, so values survive page switches, and callbacks (a
+click on a chart) may set them at any time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from rmo_data import constants as C
+
+_LOADED = "_url_state_loaded"
+_NOTES = "_url_state_notes"
+
+
+@dataclass(frozen=True)
+class Param:
+    """A filter value that lives in session state under ``key`` and in the URL."""
+
+    key: str
+    kind: str  # "str", "list", "int"
+    default: Any
+    choices: Callable[[], Sequence[Any]] | None = None
+    label: str = ""
+    bounds: tuple[int, int] | None = None
+
+
+def _materials() -> Sequence[str]:
+    return C.MATERIAL_SLUGS
+
+
+PARAMS: dict[str, Param] = {p.key: p for p in (
+    Param("material", "str", C.MATERIAL_SLUGS[0], _materials, "material"),
+    Param("materials", "list", [], _materials, "materials in view"),
+    Param("stages", "list", [], lambda: C.STAGE_SLUGS, "stages"),
+    Param("risks", "list", [], lambda: C.RISK_CATEGORY_SLUGS, "risk categories"),
+    Param("ev_country", "list", [], None, "evidence countries"),
+    Param("ev_company", "list", [], None, "evidence companies"),
+    Param("ev_min_sev", "int", 1, None, "minimum severity", bounds=(1, 5)),
+    Param("ev_text", "str", "", None, "evidence search"),
+    Param("org_type", "list", [], lambda: C.ORGANISATION_TYPE_SLUGS, "organisation types"),
+    Param("org_text", "str", "", None, "organisation search"),
+    Param("org", "str", "", None, "organisation"),
+)}
+
+
+def _parse(param: Param, raw: list[str]) -> tuple[Any, list[str]]:
+    """Parse URL values for ``param``; return the value and the parts that were rejected."""
+    allowed = set(param.choices()) if param.choices else None
+    if param.kind == "list":
+        items = [part for value in raw for part in value.split(",") if part]
+        good = [i for i in items if allowed is None or i in allowed]
+        return list(dict.fromkeys(good)), [i for i in items if i not in good]
+    value = raw[-1] if raw else ""
+    if param.kind == "int":
+        try:
+            number = int(value)
+        except ValueError:
+            return param.default, [value]
+        low, high = param.bounds or (number, number)
+        return (number, []) if low <= number <= high else (param.default, [value])
+    if allowed is not None and value not in allowed:
+        return param.default, [value]
+    return value[:200], []
+
+
+def load_from_url() -> None:
+    """Fill session state from the URL once per session; remember what was rejected."""
+    if st.session_state.get(_LOADED):
+        return
+    notes = []
+    for param in PARAMS.values():
+        raw = st.query_params.get_all(param.key)
+        if not raw:
+            st.session_state.setdefault(param.key, param.default)
+            continue
+        value, rejected = _parse(param, raw)
+        st.session_state[param.key] = value
+        if rejected:
+            notes.append(f"Ignored unknown {param.label} in the link: {', '.join(rejected)}")
+    st.session_state[_NOTES] = notes
+    st.session_state[_LOADED] = True
+
+
+def _widget_key(key: str) -> str:
+    return f"w_{key}"
+
+
+def _copy_back(key: str) -> None:
+    st.session_state[key] = st.session_state[_widget_key(key)]
+
+
+def widget(key: str) -> dict[str, Any]:
+    """Keyword arguments that bind a widget to the registered value ``key``.
+
+    Use as ``st.multiselect(label, options, **state.widget("materials"))``.
+    """
+    if key not in PARAMS:
+        raise KeyError(f"{key!r} is not a registered filter")
+    wkey = _widget_key(key)
+    value = st.session_state.get(key, PARAMS[key].default)
+    if st.session_state.get(wkey) != value:
+        st.session_state[wkey] = value
+    return {"key": wkey, "on_change": _copy_back, "args": (key,)}
+
+
+def url_params(values: Mapping[str, Any]) -> dict[str, str]:
+    """The query string for ``values``: defaults left out, lists joined with commas."""
+    wanted: dict[str, str] = {}
+    for param in PARAMS.values():
+        value = values.get(param.key, param.default)
+        if value == param.default or value in ([], "", None):
+            continue
+        wanted[param.key] = ",".join(value) if isinstance(value, list | tuple) else str(value)
+    return wanted
+
+
+def write_to_url() -> None:
+    """Mirror current values into the URL, leaving defaults out to keep links short."""
+    wanted = url_params({k: st.session_state.get(k) for k in PARAMS if k in st.session_state})
+    current = {k: st.query_params.get(k) for k in PARAMS if k in st.query_params}
+    if current != wanted:
+        for key in PARAMS:
+            if key in st.query_params and key not in wanted:
+                del st.query_params[key]
+        for key, value in wanted.items():
+            st.query_params[key] = value
+
+
+def show_url_notes() -> None:
+    """Tell the user once about link values that were ignored."""
+    for note in st.session_state.pop(_NOTES, []):
+        st.warning(note, icon=":material/link_off:")
+
+
+def get(key: str) -> Any:
+    """Current value of a registered filter."""
+    return st.session_state.get(key, PARAMS[key].default)
+
+
+def selected_materials() -> list[str]:
+    """Materials in view; an empty selection means all of them."""
+    chosen = get("materials")
+    return list(chosen) if chosen else list(C.MATERIAL_SLUGS)

@@ -1,0 +1,57 @@
+"""Make sure the store exists before any page reads it.
+
+On first run the store is built from the repository's files with a progress
+bar.  A broken or unreadable store stops the page with a plain explanation and
+a button to rebuild it, never a traceback.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import data
+from rmo_data.build import build, ensure_store
+from rmo_data.engine import database_url, store_status
+from rmo_data.seeds import SeedError
+
+
+def _run_build(action: str) -> bool:
+    bar = st.progress(0.0, text=f"{action} the data store from the project's files…")
+
+    def progress(step: str, fraction: float) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=f"{action} the data store: {step}")
+
+    try:
+        if action == "Rebuilding":
+            build(progress=progress)
+        else:
+            ensure_store(progress=progress)
+    except SeedError as err:
+        bar.empty()
+        st.error("The data store could not be built because some input files are invalid. "
+                 "Nothing was changed. Problems found:", icon=":material/error:")
+        st.code("\n".join(str(p) for p in err.problems[:50]), language=None)
+        return False
+    bar.empty()
+    data.clear()
+    return True
+
+
+def ensure() -> None:
+    """Build the store when missing; stop the page with a message when it is unusable."""
+    status = store_status()
+    if status == "ok":
+        return
+    if status in {"missing", "empty"}:
+        if not _run_build("Building"):
+            st.stop()
+        return
+    st.error(
+        "The data store cannot be read (the file may be damaged or from another program). "
+        f"Location: `{database_url()}`. Rebuilding it from the project's files restores all "
+        "reference data; scenarios, workshops and plans in a damaged file cannot be recovered.",
+        icon=":material/database:")
+    if st.button("Rebuild the data store", type="primary", icon=":material/build:"):
+        if _run_build("Rebuilding"):
+            st.rerun()
+    st.stop()

@@ -1,0 +1,238 @@
+"""Material profile: everything on one material, chosen as the focus material in the sidebar."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from components import cards, charts, data, state
+from components.provenance import figure_footer, source_line
+from rmo_data import constants as C
+
+
+def _go_to(slug: str) -> None:
+    st.session_state["material"] = slug
+
+
+def _pick_country() -> None:
+    selection = st.session_state.get("mp_prod", {}).get("selection", {}).get("country", [])
+    st.session_state["mp_country"] = selection[0]["group"] if selection else None
+
+
+cards.inject_css()
+slug = state.get("material")
+mat = data.query("material", slug=slug)
+if mat is None:
+    st.error("This material is not in the data store. Choose one in the sidebar.")
+    st.stop()
+
+st.title(mat["name"])
+st.markdown(cards.plain(mat["summary"]))
+c1, c2 = st.columns(2, gap="large")
+c1.markdown(f"**Uses in vehicles.** {cards.plain(mat['automotive_uses'])}")
+if mat.get("automotive_relevance"):
+    c2.markdown(f"**The industry's leverage.** {cards.plain(mat['automotive_relevance'])}")
+
+links = data.query("material_links", slug=slug)
+if not links.empty:
+    st.markdown("**Linked materials** (co-products, by-products and inputs):")
+    cols = st.columns(min(len(links), 5))
+    for i, link in links.reset_index(drop=True).iterrows():
+        label = f"{link['relation']}: {link['linked_name']}"
+        target = link["linked_slug"]
+        with cols[i % len(cols)]:
+            if isinstance(target, str) and target:
+                st.button(label, key=f"link_{i}", on_click=_go_to, args=(target,),
+                          icon=":material/link:", help=link["note"] or None)
+            else:
+                st.markdown(f"- {cards.plain(label)}", help=link["note"] or None)
+st.caption(source_line(["Raw materials value chain leverages"], [], note=cards.plain(mat["section"])))
+
+tabs = st.tabs(["End use", "Production & concentration", "Producers", "Value chain & risks",
+                "Evidence", "Organisations", "Leverage cards"])
+
+with tabs[0]:
+    shares = data.query("end_use_shares", material=slug)
+    if shares.empty:
+        st.info(f"No end-use figure is recorded for {mat['name']}: neither the report nor the "
+                "USGS chapter gives shares by sector. The report names these vehicle uses: "
+                f"{cards.plain(mat['automotive_uses'])}", icon=":material/info:")
+    else:
+        st.altair_chart(charts.configure(charts.end_use_chart(shares)), width="stretch")
+        figure_footer(shares[["sector", "share_pct", "bound", "basis", "scope", "year", "is_automotive",
+                              "note", "source_title"]],
+                      f"{mat['name']} end use", shares["source_title"].unique(), shares["year"],
+                      unit="% of the stated basis",
+                      note="Scopes differ (global report figures, US figures from USGS); each panel "
+                           "names its basis.", key="dl_enduse")
+
+with tabs[1]:
+    stage = st.segmented_control("Stage", ["mining", "processing"], default="mining", key="mp_stage",
+                                 format_func=lambda s: C.STAGE_LABELS[s]) or "mining"
+    rows = data.query("production", material=slug, stage=stage)
+    if rows.empty:
+        st.info(f"No country production data recorded for {mat['name']} at "
+                f"{C.STAGE_LABELS[stage].lower()}. The public sources used here (USGS, IEA) publish "
+                "none for this stage.", icon=":material/info:")
+    else:
+        series = rows[["commodity", "commodity_name", "is_primary", "unit"]].drop_duplicates()
+        series = series.sort_values("is_primary", ascending=False)
+        chosen = st.selectbox("Series", series["commodity"].tolist(), key=f"mp_series_{slug}_{stage}",
+                              format_func=dict(zip(series["commodity"], series["commodity_name"],
+                                                   strict=True)).__getitem__,
+                              help="The first series is the one used for concentration metrics.")
+        info = series[series["commodity"] == chosen].iloc[0]
+        sub = rows[rows["commodity"] == chosen]
+        left, right = st.columns([3, 2], gap="large")
+        with left:
+            st.altair_chart(charts.configure(charts.production_chart(sub, info["unit"], info["commodity_name"])),
+                            key="mp_prod", on_select=_pick_country, selection_mode="country",
+                            width="stretch")
+            figure_footer(sub[["country_name", "iso3", "year", "quantity", "unit", "value_flag",
+                               "is_estimate", "edition", "source_title"]],
+                          f"{mat['name']} {info['commodity_name']}", sub["source_title"].unique(),
+                          sub["year"], unit=info["unit"],
+                          note="Values by country of location. W = withheld, NA = not available.",
+                          key="dl_prod")
+        with right:
+            trend = data.query("hhi_trend", material=slug, stage=stage)
+            if bool(info["is_primary"]) and not trend.empty:
+                st.altair_chart(charts.configure(charts.hhi_trend_chart(trend, "Concentration over time")),
+                                width="stretch")
+                figure_footer(trend, f"{mat['name']} {stage} HHI trend", trend["source"].unique(),
+                              trend["year"], unit="HHI 0–10 000", key="dl_hhi")
+            elif not bool(info["is_primary"]):
+                st.caption("Concentration is computed on the first series only.")
+        latest = int(sub["year"].max())
+        year_rows = sub[sub["year"] == latest]
+        world = year_rows[year_rows["country_kind"] == "world"]["quantity"].dropna()
+        total = float(world.iloc[0]) if not world.empty else year_rows["quantity"].sum()
+        table = year_rows[year_rows["country_kind"] == "country"].copy()
+        table["share_pct"] = table["quantity"] / total * 100 if total else float("nan")
+        table = table.sort_values("quantity", ascending=False)
+        picked = st.session_state.get("mp_country")
+        st.markdown(f"**Countries in {latest}**" + (f" — selected: {picked}" if picked else ""))
+        if picked and picked != "All other":
+            table = table[table["country_name"] == picked]
+            ev = data.query("evidence", materials=[slug], countries=[picked])
+            st.caption(f"{len(ev)} risk evidence case(s) recorded for {mat['name']} in {picked}. "
+                       "Double-click the chart to clear the selection.")
+            for _, case in ev.iterrows():
+                cards.evidence_card(case)
+        st.dataframe(
+            table[["country_name", "quantity", "share_pct", "value_flag", "is_estimate"]],
+            hide_index=True, width="stretch",
+            column_config={
+                "country_name": "Country",
+                "quantity": st.column_config.NumberColumn(f"Production ({info['unit']})", format="%,.0f"),
+                "share_pct": st.column_config.NumberColumn("Share of world (%)", format="%.1f"),
+                "value_flag": st.column_config.TextColumn("Flag", help="W withheld, NA not available"),
+                "is_estimate": st.column_config.CheckboxColumn("Estimate"),
+            })
+
+with tabs[2]:
+    statements = data.query("concentration_statements", material=slug)
+    companies = data.query("companies", material=slug)
+    if statements.empty and companies.empty:
+        st.info("The report names no producer or concentration figure for this material.")
+    if not statements.empty:
+        st.markdown("**What the report says about concentration**")
+        for _, s in statements.iterrows():
+            figure = "" if pd.isna(s["share_pct"]) else f" ({s['share_pct']:g} %)"
+            st.markdown(f"- {cards.plain(s['statement'])}{figure} — "
+                        f"*{cards.plain(C.STAGE_LABELS[s['stage']])}*")
+        st.caption(source_line(["Raw materials value chain leverages"], statements["year"]))
+    if not companies.empty:
+        shown = companies.assign(stages=companies["stages"].map(
+            lambda v: ", ".join(C.STAGE_LABELS[s] for s in v) or C.MISSING))
+        st.markdown("**Companies named by the report**")
+        st.dataframe(shown[["name", "role", "stages", "country", "note"]], hide_index=True,
+                     width="stretch", column_config={"name": "Company", "role": "Role",
+                                                     "stages": "Stages", "country": "Country",
+                                                     "note": "Note"})
+        figure_footer(shown[["name", "role", "stages", "country", "note", "section"]],
+                      f"{mat['name']} companies", ["Raw materials value chain leverages"], [],
+                      note="Names as the report gives them; no company production shares are "
+                           "published in the open sources used.", key="dl_companies")
+
+with tabs[3]:
+    risks = data.query("salient_risks", material=slug)
+    stage_filter = state.get("stages")
+    risk_filter = state.get("risks")
+    if risk_filter:
+        risks = risks[risks["category"].isin(risk_filter)]
+    evidence_all = data.query("evidence", materials=[slug])
+    st.markdown("From mining to recycling: the salient risks the report identifies at each stage, "
+                "and the number of evidence cases recorded there.")
+    cols = st.columns(len(C.STAGES))
+    for col, stage_def in zip(cols, C.STAGES, strict=True):
+        dimmed = bool(stage_filter) and stage_def.slug not in stage_filter
+        with col:
+            n_ev = int((evidence_all["stage"] == stage_def.slug).sum())
+            st.markdown(f"**{stage_def.label}**" if not dimmed else f":gray[{stage_def.label}]")
+            st.caption(f"{n_ev} evidence case(s)")
+            at_stage = risks[risks["stages"].map(lambda s, x=stage_def.slug: x in s)]
+            if at_stage.empty:
+                st.caption("No salient risk recorded")
+            for _, r in at_stage.iterrows():
+                st.markdown(f"- {cards.plain(r['category_name'])}", help=r["summary"])
+    st.markdown("**Salient risks in detail**")
+    detail = risks.assign(stages=risks["stages"].map(lambda v: ", ".join(C.STAGE_LABELS[s] for s in v)))
+    st.dataframe(detail[["category_name", "pillar", "summary", "stages"]], hide_index=True, width="stretch",
+                 column_config={"category_name": "Risk category", "pillar": "E/S/G",
+                                "summary": "What the report flags", "stages": "Stages"})
+    figure_footer(detail[["category_name", "pillar", "summary", "stages", "section"]],
+                  f"{mat['name']} salient risks", ["Raw materials value chain leverages"], [],
+                  key="dl_risks")
+    with st.expander("Cross-cutting risks that apply to every material"):
+        cross = data.query("salient_risks", material=None)
+        cross = cross[cross["material"].isna()]
+        for _, r in cross.iterrows():
+            st.markdown(f"- **{cards.plain(r['category_name'])}**: {cards.plain(r['summary'])}")
+
+with tabs[4]:
+    ev = data.query("evidence", materials=[slug], stages=state.get("stages"), categories=state.get("risks"))
+    if ev.empty:
+        st.info("No risk evidence recorded for this material with the current stage and risk filters. "
+                "Clear them in the sidebar to see all cases.", icon=":material/filter_alt_off:")
+    else:
+        st.caption(f"{len(ev)} case(s), most severe first. Severity is the project's rating on the UNGP "
+                   "criteria (scale, scope, irremediability) of each case as the report describes it.")
+        for _, case in ev.iterrows():
+            cards.evidence_card(case)
+        figure_footer(ev.drop(columns=["pillar"]), f"{mat['name']} evidence", ev["source_title"].unique(),
+                      ev["year"], key="dl_ev")
+    st.page_link("pages/evidence.py", label="Explore all evidence", icon=":material/arrow_forward:")
+
+with tabs[5]:
+    orgs = data.query("organisations", materials=[slug])
+    if orgs.empty:
+        st.info("No organisation is linked to this material.")
+    else:
+        st.dataframe(orgs[["name", "acronym", "type", "description", "n_leverages"]].assign(
+            type=orgs["type"].map(C.ORGANISATION_TYPE_LABELS)), hide_index=True, width="stretch",
+            column_config={"name": "Organisation", "acronym": "Acronym", "type": "Type",
+                           "description": "Why it matters", "n_leverages": "Leverage cards naming it"})
+        figure_footer(orgs.drop(columns=["materials"]), f"{mat['name']} organisations",
+                      ["Raw materials value chain leverages"], [], key="dl_orgs")
+    sectors = data.query("other_sectors", material=slug)
+    if not sectors.empty:
+        st.markdown("**Other sectors to engage**")
+        for _, s in sectors.iterrows():
+            note = f" — {cards.plain(s['note'])}" if isinstance(s["note"], str) else ""
+            st.markdown(f"- **{cards.plain(s['sector'])}**{note}")
+    st.page_link("pages/stakeholders.py", label="All stakeholders & initiatives", icon=":material/arrow_forward:")
+
+with tabs[6]:
+    levs = data.query("leverages", materials=[slug], include_cross=False)
+    names = dict(zip(*data.query("organisations")[["slug", "name"]].T.values, strict=True))
+    if levs.empty:
+        st.info("No leverage recorded for this material.")
+    else:
+        st.caption(f"{len(levs)} leverage card(s) specific to {mat['name']}; cross-material cards apply too.")
+        grid = st.columns(2)
+        for i, (_, lev) in enumerate(levs.iterrows()):
+            with grid[i % 2]:
+                cards.leverage_card(lev, names)
+        figure_footer(levs, f"{mat['name']} leverages", ["Raw materials value chain leverages"], [],
+                      key="dl_lev")

@@ -1,0 +1,115 @@
+"""Overview: the materials side by side, for an executive reading one screen."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import charts, data, state
+from components.provenance import figure_footer, source_line
+from rmo_data import constants as C
+from rmo_data.findings import headline_findings
+
+
+def _pick_material(chart_key: str) -> None:
+    """A click on a material in a chart makes it the focus material."""
+    selection = st.session_state.get(chart_key, {}).get("selection", {}).get("pick", [])
+    if selection:
+        st.session_state["material"] = selection[0]["material"]
+
+
+st.title("Overview")
+st.markdown("Which raw materials deserve attention first? The ten materials of the Raw Materials "
+            "Outlook compared on the industry's share of use, how concentrated supply is, and "
+            "how much risk is on record.")
+
+table = data.query("overview")
+table = table[table["material"].isin(state.selected_materials())].reset_index(drop=True)
+if table.empty:
+    st.info("No material is in view. Choose materials in the sidebar, or reset the filters.",
+            icon=":material/filter_alt_off:")
+    st.stop()
+
+st.subheader("Headline findings")
+findings = headline_findings(table)
+for start in range(0, len(findings), 4):
+    for col, finding in zip(st.columns(4), findings[start:start + 4], strict=False):
+        with col.container(border=True, height="stretch"):
+            st.markdown(finding.text)
+            st.caption(f"Source: {finding.source} · {finding.year}")
+
+focus = st.session_state.get("material")
+st.altair_chart(charts.configure(charts.overview_heat_table(table)), key="ov_heat",
+                on_select=lambda: _pick_material("ov_heat"), selection_mode="pick", width="stretch")
+figure_footer(
+    table[["name", "auto_share_pct", "auto_basis", "mining_hhi", "processing_hhi",
+           "mining_top1_country", "mining_top1_share", "supply_risk", "risk_breadth", "evidence_count"]],
+    "Where each material stands",
+    sources=["Raw materials value chain leverages (shares, risks, evidence)",
+             *table["mining_source_title"].dropna().unique(), "EU CRM study 2023"],
+    years=[*table["mining_year"].dropna(), *table["processing_year"].dropna()],
+    note="HHI 0–10 000 over named countries; shares in % of world production.",
+    key="dl_ov_heat")
+
+stage = st.segmented_control("Stage for the bubble chart", ["mining", "processing"],
+                             default="mining", format_func=lambda s: C.STAGE_LABELS[s].split(":")[0],
+                             key="ov_stage") or "mining"
+st.altair_chart(charts.configure(charts.overview_scatter(table, stage)), key="ov_scatter",
+                on_select=lambda: _pick_material("ov_scatter"), selection_mode="pick", width="stretch")
+not_placed = table[table[f"{stage}_top1_share"].isna()]["name"].tolist()
+figure_footer(
+    table[["name", f"{stage}_top1_country", f"{stage}_top1_share", "risk_breadth",
+           "evidence_count", "auto_share_pct"]],
+    f"Concentration at {stage} against recorded evidence",
+    sources=[*table[f"{stage}_source_title"].dropna().unique(), "Raw materials value chain leverages"],
+    years=table[f"{stage}_year"].dropna(), unit="% of world production",
+    note=(f"Not placed (no {stage} data recorded): {', '.join(not_placed)}." if not_placed else None),
+    key="dl_ov_scatter")
+
+st.page_link("pages/material.py", label=f"Open the profile of {C.MATERIAL_LABELS.get(focus, '')}",
+             icon=":material/arrow_forward:")
+st.caption("Click a material in either chart to make it the focus material.")
+
+st.subheader("Comparison table")
+shown = table.assign(
+    auto=[f"{v:g} % ({b}, {s})" if v == v else C.MISSING
+          for v, b, s in zip(table["auto_share_pct"], table["auto_basis"], table["auto_scope"], strict=True)],
+    mining_top=[f"{c} {v:.0f} %" if v == v else C.MISSING
+                for c, v in zip(table["mining_top1_country"], table["mining_top1_share"], strict=True)],
+    processing_top=[f"{c} {v:.0f} %" if v == v else C.MISSING
+                    for c, v in zip(table["processing_top1_country"], table["processing_top1_share"],
+                                    strict=True)],
+)
+st.dataframe(
+    shown[["name", "auto", "mining_hhi", "mining_top", "mining_year", "processing_hhi",
+           "processing_top", "processing_year", "mining_hhi_wgi",
+           "supply_risk", "risk_breadth", "evidence_count", "severity_max", "leverage_count"]],
+    hide_index=True, width="stretch",
+    column_config={
+        "name": st.column_config.TextColumn("Material", pinned=True),
+        "auto": st.column_config.TextColumn("Automotive share", help="Share of use by the automotive "
+                                            "or transport sector, with its basis and scope."),
+        "mining_hhi": st.column_config.NumberColumn("Mining HHI", format="%.0f",
+                                                    help="0–10 000; above 2 500 = highly concentrated"),
+        "mining_top": st.column_config.TextColumn("Top mining country"),
+        "mining_year": st.column_config.NumberColumn("Mining year", format="%d"),
+        "processing_hhi": st.column_config.NumberColumn("Processing HHI", format="%.0f"),
+        "processing_top": st.column_config.TextColumn("Top processing country"),
+        "processing_year": st.column_config.NumberColumn("Processing year", format="%d"),
+        "mining_hhi_wgi": st.column_config.NumberColumn(
+            "Governance-weighted HHI (mining)", format="%.2f",
+            help="EU CRM method: Σ share² × WGI risk score, 0–10 (higher = more supply from "
+                 "weakly governed countries)"),
+        "supply_risk": st.column_config.NumberColumn("EU supply risk", format="%.1f"),
+        "risk_breadth": st.column_config.NumberColumn("Salient-risk categories"),
+        "evidence_count": st.column_config.NumberColumn("Evidence cases"),
+        "severity_max": st.column_config.NumberColumn("Highest severity (1–5)", format="%d"),
+        "leverage_count": st.column_config.NumberColumn("Leverage cards"),
+    },
+)
+st.caption(source_line(
+    ["Raw materials value chain leverages", "USGS Mineral Commodity Summaries 2023–2026",
+     "IEA Critical Minerals Data Explorer 2025", "World Bank WGI 2024", "EU CRM study 2023"],
+    [*table["mining_year"].dropna(), *table["processing_year"].dropna()],
+    note="Empty cells read 'no data recorded' in the charts; they are never zero."))
+st.download_button("Download the comparison (CSV)", table.to_csv(index=False).encode("utf-8"),
+                   file_name="rmo-overview.csv", mime="text/csv", icon=":material/download:")

@@ -1,0 +1,114 @@
+"""Sources & method: where every figure comes from, how metrics are computed, what is missing."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from components import cards, data
+from components.provenance import figure_footer
+from rmo_data import constants as C
+
+st.title("Sources & method")
+
+info = data.query("build_info")
+if info.get("finished_at"):
+    st.caption(f"Data store built {info['finished_at']} from the project's seed and source files.")
+
+st.header("Sources")
+sources = data.query("sources")
+usage = data.query("source_usage")
+per_source = usage.groupby("source_id")["rows"].sum()
+tables = usage.groupby("source_id")["table"].agg(lambda t: ", ".join(sorted(set(t))))
+shown = sources.assign(
+    rows=sources["id"].map(per_source).fillna(0).astype(int),
+    tables=sources["id"].map(tables).fillna(""),
+    link=sources["url"].map(cards.safe_url),
+    kind=sources["kind"].map({"report": "Report", "dataset": "Dataset", "cited": "Cited by the report"}),
+)
+st.dataframe(
+    shown[["title", "publisher", "year", "kind", "licence", "feeds", "rows", "note", "link"]],
+    hide_index=True, width="stretch",
+    column_config={
+        "title": st.column_config.TextColumn("Source", pinned=True, width="medium"),
+        "publisher": "Publisher", "year": st.column_config.NumberColumn("Year", format="%d"),
+        "kind": "Kind", "licence": "Licence", "feeds": st.column_config.TextColumn("Feeds", width="medium"),
+        "rows": st.column_config.NumberColumn("Rows citing it"),
+        "note": st.column_config.TextColumn("Caveats", width="large"),
+        "link": st.column_config.LinkColumn("Link", display_text="open"),
+    })
+figure_footer(shown.drop(columns=["link"]), "Sources", ["this project's source register"], [],
+              key="dl_sources")
+
+st.header("How the metrics are computed")
+st.markdown("""
+**Country share.** A country's production divided by the world total of the same commodity, stage,
+year and unit. The published *World total* is used when there is one; for the IEA refining data the
+total is the sum of all rows, *Rest of world* included (the IEA total row disagrees with its own
+country rows for nickel, so it is not used). *World total* and *Other countries* are never treated as
+countries.
+
+**HHI (Herfindahl-Hirschman index).** The sum of the squared country shares, in percent, over named
+countries: 0 (spread across many) to 10 000 (one country). Above 1 500 reads as moderately and above
+2 500 as highly concentrated. Withheld (W) or unavailable (NA) figures are left out and listed, never
+read as zero, so an HHI with withheld countries is a lower bound on their part.
+
+**Governance-weighted HHI.** As in the EU critical raw materials method: each country's share (as a
+fraction) squared, times its governance risk score, summed. The score is (2.5 − mean of the six
+World Bank WGI estimates) × 2, from 0 (best governed) to 10 (worst), using the latest WGI year not
+after the production year. The result is on the same 0–10 scale; countries without all six
+estimates are left out and the covered share is reported.
+
+**Automotive share.** The figure the report (or, where the report has none, USGS) gives for the
+automotive or transport sector. Bases differ — share of all use, of alloy use, of die casting — and
+each figure is shown with its basis and scope. No figure is derived by multiplying others.
+
+**Severity of evidence.** Each case is rated by the project on the three UNGP severity criteria, 1–5
+each: *scale* (how grave), *scope* (how many people or how wide an area) and *irremediability*
+(how hard to put right). Severity is the mean of the three rounded half up. The ratings are a
+reading of the case as the report describes it, not a finding of the report.
+""")
+
+st.header("Known limitations")
+gaps = data.query("coverage_gaps")
+missing = gaps[gaps["years"] == ""]
+withheld = gaps[gaps["withheld"] > 0]
+items = [
+    "End-use shares from USGS are **United States** figures for 2025, not global ones; the report's "
+    "figures are global but come from different years and bases.",
+    "The 2023 and 2025 production figures are **estimates** (USGS MCS 2024 and 2026); later editions "
+    "may revise them.",
+    "Processing figures for nickel, graphite and rare earths come from the IEA for **2024 only**; IEA "
+    "rare earths are magnet rare earths and graphite refining is battery-grade graphite.",
+    "Magnesite is reported as gross weight in some USGS editions and as MgO content in another; the "
+    "two series are kept apart and only compared within a year.",
+    "China's rare-earth figures are production **quotas**.",
+    "No open company-level production shares exist for these materials; companies are listed as the "
+    "report names them, without shares.",
+    "The British Geological Survey's historical series (1970–2021) are not included: their licence "
+    "does not allow redistribution without permission.",
+]
+if not missing.empty:
+    pairs = ", ".join(f"{C.MATERIAL_SHORT[m]} ({s})" for m, s in zip(missing["material"], missing["stage"],
+                                                                    strict=True))
+    items.insert(0, f"**No country production data recorded** for: {pairs}.")
+if not withheld.empty:
+    pairs = ", ".join(f"{C.MATERIAL_SHORT[m]} {s} ({n})" for m, s, n in zip(
+        withheld["material"], withheld["stage"], withheld["withheld"], strict=True))
+    items.append(f"Country figures **withheld or not available** (count of country-years): {pairs}.")
+for item in items:
+    st.markdown(f"- {item}")
+
+with st.expander("Coverage by material and stage"):
+    table = gaps.assign(material=gaps["material"].map(C.MATERIAL_LABELS),
+                        stage=gaps["stage"].map(C.STAGE_LABELS),
+                        years=gaps["years"].replace("", C.MISSING))
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"material": "Material", "stage": "Stage", "years": "Years with country data",
+                                "withheld": "Withheld / NA country-years"})
+
+if info.get("counts"):
+    with st.expander("Rows in the data store"):
+        counts = json.loads(info["counts"])
+        st.dataframe({"table": list(counts), "rows": list(counts.values())}, hide_index=True)

@@ -1,0 +1,71 @@
+"""Stakeholders & initiatives: who to engage, for which material, through which leverage."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import cards, charts, data, state
+from components.provenance import figure_footer
+from rmo_data import constants as C
+
+cards.inject_css()
+st.title("Stakeholders & initiatives")
+st.markdown("Industry associations, standards, multi-stakeholder initiatives, unions, governments "
+            "and civil society organisations the report names, with the leverage cards that point "
+            "to each. Materials follow the sidebar.")
+
+f1, f2 = st.columns([2, 3])
+f1.multiselect("Type", C.ORGANISATION_TYPE_SLUGS, **state.widget("org_type"),
+               format_func=C.ORGANISATION_TYPE_LABELS.__getitem__, placeholder="All types")
+f2.text_input("Search name or description", **state.widget("org_text"), placeholder="e.g. nickel, union, ASI",
+              max_chars=100)
+
+orgs = data.query("organisations", materials=state.selected_materials(), types=state.get("org_type"),
+                  text=state.get("org_text"))
+if orgs.empty:
+    st.info("No organisation matches. Clear the search or choose more materials or types.",
+            icon=":material/search_off:")
+    st.stop()
+
+table = orgs.assign(
+    type_name=orgs["type"].map(C.ORGANISATION_TYPE_LABELS),
+    material_names=orgs["materials"].map(
+        lambda ms: "all ten" if len(ms) == len(C.MATERIAL_SLUGS) else ", ".join(C.MATERIAL_SHORT[m] for m in ms)),
+    link=orgs["url"].map(cards.safe_url),
+)
+st.caption(f"{len(table)} organisation(s). Select a row to see the leverage cards that name it.")
+event = st.dataframe(
+    table[["name", "acronym", "type_name", "material_names", "n_leverages", "description", "link"]],
+    hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="org_table",
+    column_config={
+        "name": st.column_config.TextColumn("Organisation", pinned=True), "acronym": "Acronym",
+        "type_name": "Type", "material_names": "Materials",
+        "n_leverages": st.column_config.NumberColumn("Leverage cards", help="Cards that name it"),
+        "description": st.column_config.TextColumn("Who they are", width="large"),
+        "link": st.column_config.LinkColumn("Website", display_text="open"),
+    })
+figure_footer(table.drop(columns=["materials"]), "Stakeholders and initiatives",
+              ["Raw materials value chain leverages"], [], key="dl_orgs_all")
+
+rows = event.selection.rows if event is not None else []
+chosen_slug = table.iloc[rows[0]]["slug"] if rows else (state.get("org") or None)
+if rows:
+    st.session_state["org"] = chosen_slug
+if chosen_slug and chosen_slug in set(orgs["slug"]):
+    org = orgs[orgs["slug"] == chosen_slug].iloc[0]
+    st.subheader(f"Leverage cards naming {org['name']}")
+    levs = data.query("leverages", organisations=[chosen_slug])
+    names = dict(zip(orgs["slug"], orgs["name"], strict=True))
+    if levs.empty:
+        st.info("No leverage card names this organisation directly.")
+    grid = st.columns(2)
+    for i, (_, lev) in enumerate(levs.iterrows()):
+        with grid[i % 2]:
+            cards.leverage_card(lev, names)
+
+st.subheader("Material × organisation")
+matrix = data.query("organisation_material_matrix")
+matrix = matrix[matrix["slug"].isin(orgs["slug"]) & matrix["material"].isin(state.selected_materials())]
+st.altair_chart(charts.configure(charts.org_material_matrix(matrix)), width="stretch")
+figure_footer(matrix, "Organisations by material", ["Raw materials value chain leverages"], [],
+              key="dl_org_matrix")
