@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import sidebar, state, store
+from components import router, sidebar, state, store
 
 st.set_page_config(
     page_title="RMO Leverage Explorer",
@@ -17,6 +17,7 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 
+router.mark_router_ran()
 state.load_from_url()
 store.ensure()
 
@@ -34,6 +35,7 @@ PAGES = {
 
 sidebar.render()
 page = st.navigation(PAGES)
+router.open_wanted_page()
 state.show_url_notes()
 page.run()
 state.write_to_url()

@@ -153,7 +153,7 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
 
 # --- material profile --------------------------------------------------------
 
-def end_use_chart(df: pd.DataFrame) -> alt.Chart:
+def end_use_chart(df: pd.DataFrame, width: int = 420) -> alt.Chart:
     """Horizontal bars of end-use shares, one panel per basis/scope/year; automotive highlighted."""
     data = df.copy()
     data["panel"] = [f"{b} · {s}" + (f" · {int(y)}" if not pd.isna(y) else "")
@@ -164,7 +164,7 @@ def end_use_chart(df: pd.DataFrame) -> alt.Chart:
     data["kind"] = data["is_automotive"].map({True: "Automotive / transport", False: "Other uses"})
     bars = alt.Chart(data).mark_bar().encode(
         x=alt.X("share_pct:Q", title="Share (%)", scale=alt.Scale(domain=[0, 100])),
-        y=alt.Y("sector:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),
+        y=alt.Y("sector:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
         color=alt.Color("kind:N", title=None,
                         scale=alt.Scale(domain=["Automotive / transport", "Other uses"],
                                         range=[HIGHLIGHT, "#85929E"]),
@@ -175,8 +175,9 @@ def end_use_chart(df: pd.DataFrame) -> alt.Chart:
     )
     text = alt.Chart(data).mark_text(align="left", dx=3, fontSize=12).encode(
         x="share_pct:Q", y=alt.Y("sector:N", sort="-x"), text="label:N")
-    return (bars + text).properties(width="container", height=alt.Step(22)).facet(
-        row=alt.Row("panel:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left",
+    # A faceted chart cannot take the container width, so the panel width is fixed.
+    return (bars + text).properties(width=width, height=alt.Step(22)).facet(
+        row=alt.Row("panel:N", title=None, header=alt.Header(labelOrient="top", labelAngle=0,
                                                             labelAnchor="start", labelFontSize=13,
                                                             labelFontWeight="bold")),
     ).resolve_scale(y="independent").properties(title=_title("End use", "Share of use by sector"))
@@ -199,6 +200,10 @@ def top_countries(df: pd.DataFrame, top_n: int = 6) -> pd.DataFrame:
     grouped = (rows.groupby(["year", "group"], as_index=False)
                .agg(quantity=("quantity", lambda s: s.sum(min_count=1)),
                     is_estimate=("is_estimate", "max")))
+    # USGS flags estimates country by country; a year reads as an estimate when
+    # most of its country figures are, so each year has one axis label.
+    year_flag = rows.groupby("year")["is_estimate"].agg(lambda s: bool(s.astype(bool).mean() > 0.5))
+    grouped["year_is_estimate"] = grouped["year"].map(year_flag)
     grouped["order"] = grouped["group"].map(lambda g: leaders.index(g) if g in leaders else len(leaders))
     return grouped
 
@@ -206,18 +211,20 @@ def top_countries(df: pd.DataFrame, top_n: int = 6) -> pd.DataFrame:
 def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) -> alt.Chart:
     """Stacked bars of production by country and year for one commodity; click selects a country."""
     data = top_countries(df, top_n)
-    data["year_label"] = [f"{int(y)}{' (est.)' if e else ''}"
-                          for y, e in zip(data["year"], data["is_estimate"], strict=True)]
+    data["year_label"] = [f"{int(y)}{'e' if e else ''}"
+                          for y, e in zip(data["year"], data["year_is_estimate"], strict=True)]
+    data["estimate_label"] = data["is_estimate"].map({True: "includes estimates", False: "reported"})
     pick = alt.selection_point(name="country", fields=["group"], on="click", clear="dblclick")
     return alt.Chart(data).mark_bar().encode(
-        x=alt.X("year_label:O", title="Year (est. = estimate)"),
+        x=alt.X("year_label:O", title="Year (e = estimate)", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("quantity:Q", title=f"Production ({unit})", stack="zero"),
         color=alt.Color("group:N", title="Country", sort=alt.SortField("order"),
                         scale=alt.Scale(scheme="tableau10")),
         order=alt.Order("order:Q", sort="ascending"),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
         tooltip=[alt.Tooltip("group:N", title="Country"), alt.Tooltip("year_label:N", title="Year"),
-                 alt.Tooltip("quantity:Q", title=f"Production ({unit})", format=",.0f")],
+                 alt.Tooltip("quantity:Q", title=f"Production ({unit})", format=",.0f"),
+                 alt.Tooltip("estimate_label:N", title="Figure")],
     ).add_params(pick).properties(title=_title(title, f"By country, {unit}"),
                                   height=320, width="container")
 
@@ -236,11 +243,64 @@ def hhi_trend_chart(df: pd.DataFrame, title: str) -> alt.Chart:
     refs = pd.DataFrame({"hhi": [1500, 2500], "label": ["moderately concentrated (1 500)",
                                                         "highly concentrated (2 500)"]})
     rules = alt.Chart(refs).mark_rule(strokeDash=[4, 4], color="#922B21").encode(y="hhi:Q")
-    rule_text = alt.Chart(refs).mark_text(align="left", dx=4, dy=-6, color="#922B21", fontSize=11).encode(
+    # The two lines are close: one label above its line, the other below.
+    label_style = {"align": "left", "dx": 4, "color": "#922B21", "fontSize": 11}
+    above = alt.Chart(refs).transform_filter("datum.hhi == 2500").mark_text(dy=-7, **label_style).encode(
         y="hhi:Q", text="label:N", x=alt.value(0))
+    below = alt.Chart(refs).transform_filter("datum.hhi == 1500").mark_text(dy=9, **label_style).encode(
+        y="hhi:Q", text="label:N", x=alt.value(0))
+    rule_text = above + below
     return (rules + rule_text + line).properties(
         title=_title(title, "Herfindahl-Hirschman index of country shares"), height=260,
         width="container")
+
+
+def value_chain_chart(risks: pd.DataFrame, evidence: pd.DataFrame) -> alt.Chart:
+    """Stages (columns, mining → recycling) × risk categories (rows).
+
+    A filled cell means the report names a salient risk of that category at
+    that stage; the number is the evidence cases recorded there.  ``risks``
+    has category and a ``stages`` list; ``evidence`` has stage and category.
+    """
+    salient = {(c, st) for c, stages in zip(risks["category"], risks["stages"], strict=True) for st in stages}
+    counts = (evidence.groupby(["category", "stage"]).size().to_dict() if not evidence.empty else {})
+    categories = [r.slug for r in C.RISK_CATEGORIES
+                  if any(k[0] == r.slug for k in salient) or any(k[0] == r.slug for k in counts)]
+    stage_totals = evidence["stage"].value_counts().to_dict() if not evidence.empty else {}
+    stage_names = {s: f"{C.STAGE_SHORT[s]} ({stage_totals.get(s, 0)})" for s in C.STAGE_SLUGS}
+    rows = []
+    for cat in categories:
+        for stage in C.STAGE_SLUGS:
+            n = int(counts.get((cat, stage), 0))
+            is_salient = (cat, stage) in salient
+            rows.append({"category": cat, "category_name": C.RISK_CATEGORY_LABELS[cat],
+                         "stage": stage, "stage_name": stage_names[stage], "n": n,
+                         "text": str(n) if n else "", "status": (
+                             "Salient risk" if is_salient else
+                             ("Evidence only" if n else "Not flagged"))})
+    data = pd.DataFrame(rows)
+    domain = ["Salient risk", "Evidence only", "Not flagged"]
+    base = alt.Chart(data).encode(
+        x=alt.X("stage_name:N", sort=[stage_names[s] for s in C.STAGE_SLUGS], title=None,
+                axis=alt.Axis(orient="top", labelAngle=0, labelLimit=150,
+                              labelExpr="split(datum.label, ' ')", labelLineHeight=14)),
+        y=alt.Y("category_name:N", sort=[C.RISK_CATEGORY_LABELS[c] for c in categories], title=None,
+                axis=alt.Axis(labelLimit=280)),
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=3, cornerRadius=3).encode(
+        color=alt.Color("status:N", title=None, scale=alt.Scale(domain=domain,
+                                                               range=["#D35400", "#F5CBA7", "#F2F3F4"]),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("category_name:N", title="Risk category"),
+                 alt.Tooltip("stage_name:N", title="Stage (all cases)"),
+                 alt.Tooltip("status:N", title="Report"), alt.Tooltip("n:Q", title="Evidence cases")],
+    )
+    text = base.mark_text(fontSize=13, fontWeight="bold", color="#1B2631").encode(text="text:N")
+    return (cells + text).properties(
+        title=_title("Risks along the value chain",
+                     "Filled = salient risk named by the report · number = evidence cases · "
+                     "column header = all cases at that stage"),
+        height=alt.Step(30), width="container")
 
 
 # --- evidence ----------------------------------------------------------------
@@ -250,13 +310,15 @@ def evidence_heatmap(counts: pd.DataFrame) -> alt.Chart:
     data = counts.groupby(["category", "stage"], as_index=False).agg(
         n=("n", "sum"), max_severity=("max_severity", "max"))
     data["category_name"] = data["category"].map(C.RISK_CATEGORY_LABELS)
-    data["stage_name"] = data["stage"].map(C.STAGE_LABELS)
+    data["stage_name"] = data["stage"].map(C.STAGE_SHORT)
     pick = alt.selection_point(name="cell", fields=["category", "stage"], on="click", clear="dblclick")
+    stage_order = [C.STAGE_SHORT[s] for s in C.STAGE_SLUGS]
     base = alt.Chart(data).encode(
-        x=alt.X("stage_name:N", sort=[s.label for s in C.STAGES], title="Value-chain stage",
-                axis=alt.Axis(labelAngle=-20, labelLimit=180)),
+        # Every stage keeps its column, even with no case, so the chain reads left to right.
+        x=alt.X("stage_name:N", sort=stage_order, title="Value-chain stage",
+                scale=alt.Scale(domain=stage_order), axis=alt.Axis(orient="top", labelAngle=0)),
         y=alt.Y("category_name:N", sort=[r.label for r in C.RISK_CATEGORIES], title=None,
-                axis=alt.Axis(labelLimit=260)),
+                axis=alt.Axis(labelLimit=300)),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color("n:Q", title="Cases", scale=alt.Scale(scheme="orangered")),
@@ -317,19 +379,24 @@ def severity_bars(df: pd.DataFrame) -> alt.Chart:
 # --- stakeholders and leverage ---------------------------------------------------
 
 def org_material_matrix(df: pd.DataFrame) -> alt.Chart:
-    """Organisation × material: a filled cell where the organisation is linked to the material."""
+    """Organisation (rows, grouped by type) × material: a filled cell where they are linked."""
     data = df.copy()
     data["material_name"] = data["material"].map(C.MATERIAL_SHORT)
     data["type_name"] = data["type"].map(C.ORGANISATION_TYPE_LABELS)
     data["label"] = data["acronym"].fillna(data["name"])
-    return alt.Chart(data).mark_square(size=140).encode(
+    type_order = {t: i for i, t in enumerate(C.ORGANISATION_TYPE_SLUGS)}
+    rows = (data.drop_duplicates("slug").assign(order=lambda f: f["type"].map(type_order))
+            .sort_values(["order", "label"])["label"].tolist())
+    return alt.Chart(data).mark_rect(stroke="white", strokeWidth=2, cornerRadius=2).encode(
         x=alt.X("material_name:N", title=None, sort=list(C.MATERIAL_SHORT.values()),
-                axis=alt.Axis(orient="top", labelAngle=-30)),
-        y=alt.Y("label:N", title=None, sort="ascending", axis=alt.Axis(labelLimit=220)),
-        color=alt.Color("type_name:N", title="Type", scale=alt.Scale(scheme="tableau10")),
+                axis=alt.Axis(orient="top", labelAngle=-35, labelOverlap=False, labelAlign="left")),
+        y=alt.Y("label:N", title=None, sort=rows, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
+        color=alt.Color("type_name:N", title="Type", scale=alt.Scale(scheme="tableau10"),
+                        legend=alt.Legend(orient="bottom", columns=3)),
         tooltip=[alt.Tooltip("name:N", title="Organisation"), alt.Tooltip("type_name:N", title="Type"),
                  alt.Tooltip("material_name:N", title="Material")],
-    ).properties(title=_title("Organisations by material"), height=alt.Step(16), width="container")
+    ).properties(title=_title("Organisations by material", "Grouped by type; a filled cell = linked"),
+                 height=alt.Step(20), width=alt.Step(64))
 
 
 def category_counts_chart(df: pd.DataFrame) -> alt.Chart:

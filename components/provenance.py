@@ -18,14 +18,18 @@ def source_line(sources: Iterable[str], years: Iterable[object] = (), unit: str 
                 note: str | None = None) -> str:
     """One plain sentence naming sources, years and unit (empty parts left out)."""
     names = [s for s in dict.fromkeys(str(s) for s in sources if s and str(s) != "nan")]
-    year_values = sorted({int(y) for y in years if y is not None and not pd.isna(y)})
+    given = list(years)
+    known = [int(y) for y in given if y is not None and not pd.isna(y)]
+    year_values = sorted(set(known))
     parts = []
     if names:
         parts.append("Source: " + "; ".join(names))
     if year_values:
         span = (str(year_values[0]) if len(year_values) == 1
                 else f"{year_values[0]}–{year_values[-1]}")
-        parts.append(f"year {span}")
+        # Say so when only some rows carry a year, rather than imply all do.
+        partial = f" (stated for {len(known)} of {len(given)} rows)" if len(known) < len(given) else ""
+        parts.append(f"year {span}{partial}")
     else:
         parts.append("year not stated by the source")
     if unit:
@@ -43,11 +47,10 @@ def figure_footer(data: pd.DataFrame, title: str, sources: Iterable[str],
                   years: Iterable[object] = (), unit: str | None = None,
                   note: str | None = None, key: str | None = None) -> None:
     """Source caption and a CSV download of ``data`` under a chart or table."""
-    left, right = st.columns([5, 1], vertical_alignment="center")
-    left.caption(source_line(sources, years, unit, note))
-    right.download_button(
-        "CSV", data.to_csv(index=False).encode("utf-8"),
+    st.caption(source_line(sources, years, unit, note))
+    st.download_button(
+        "Download CSV", data.to_csv(index=False).encode("utf-8"),
         file_name=f"{slug_filename(title)}.csv", mime="text/csv",
         key=key or f"dl-{slug_filename(title)}", icon=":material/download:",
-        help=f"Download the data behind “{title}” as CSV", width="stretch",
+        help=f"Download the data behind “{title}” as CSV", type="tertiary",
     )

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import cards, charts, data, state
+from components import cards, charts, data, router, state
 from components.provenance import figure_footer
 from rmo_data import constants as C
+
+router.guard(__file__)
 
 
 def _from_heatmap() -> None:
@@ -65,8 +67,8 @@ if ev.empty:
             "the filters.", icon=":material/search_off:")
     st.stop()
 
-left, right = st.columns([1, 1], gap="large")
-with left:
+tab_heat, tab_map, tab_material = st.tabs(["By risk category and stage", "By country", "By material"])
+with tab_heat:
     counts = (ev.groupby(["material", "stage", "category"], as_index=False)
               .agg(n=("id", "count"), max_severity=("severity", "max")))
     st.altair_chart(charts.configure(charts.evidence_heatmap(counts)), key="ev_heat",
@@ -74,7 +76,7 @@ with left:
     figure_footer(counts, "Evidence by risk category and stage", ev["source_title"].unique(), ev["year"],
                   unit="number of cases", note="Click a cell to filter by that stage and category.",
                   key="dl_ev_heat")
-with right:
+with tab_map:
     countries = data.query("countries")
     by_country = (ev.dropna(subset=["iso3"]).groupby(["iso3", "country_name"], as_index=False)
                   .agg(n=("id", "count")).merge(countries[["iso3", "iso_numeric"]], on="iso3", how="left"))
@@ -86,6 +88,10 @@ with right:
                   note=(f"{unplaced} case(s) name no country and are not on the map. " if unplaced else "")
                   + "Click a country to filter. Map: world-atlas (Natural Earth), drawn offline.",
                   key="dl_ev_map")
+with tab_material:
+    st.altair_chart(charts.configure(charts.severity_bars(ev)), width="stretch")
+    figure_footer(ev.groupby(["material", "severity"], as_index=False).size(), "Evidence by material and severity",
+                  ev["source_title"].unique(), ev["year"], unit="number of cases", key="dl_ev_sev")
 
 st.subheader(f"{len(ev)} case(s)")
 table = ev.assign(
@@ -94,6 +100,8 @@ table = ev.assign(
     link=[cards.safe_url(u) or cards.safe_url(s) for u, s in zip(ev["url"], ev["source_url"], strict=True)],
     year_text=ev["year"].map(lambda y: "not stated" if pd.isna(y) else str(int(y))),
 )
+for column in ("country_name", "company", "site"):
+    table[column] = table[column].fillna("not stated")
 st.dataframe(
     table[["severity", "material_name", "stage_name", "category_name", "country_name", "company",
            "site", "summary", "year_text", "source_title", "link"]],

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import cards, charts, data, state
+from components import cards, charts, data, router, state
 from components.provenance import figure_footer, source_line
 from rmo_data import constants as C
+
+router.guard(__file__)
 
 
 def _go_to(slug: str) -> None:
@@ -119,6 +121,7 @@ with tabs[1]:
                        "Double-click the chart to clear the selection.")
             for _, case in ev.iterrows():
                 cards.evidence_card(case)
+        table["value_flag"] = table["value_flag"].fillna("")
         st.dataframe(
             table[["country_name", "quantity", "share_pct", "value_flag", "is_estimate"]],
             hide_index=True, width="stretch",
@@ -162,20 +165,18 @@ with tabs[3]:
     if risk_filter:
         risks = risks[risks["category"].isin(risk_filter)]
     evidence_all = data.query("evidence", materials=[slug])
-    st.markdown("From mining to recycling: the salient risks the report identifies at each stage, "
-                "and the number of evidence cases recorded there.")
-    cols = st.columns(len(C.STAGES))
-    for col, stage_def in zip(cols, C.STAGES, strict=True):
-        dimmed = bool(stage_filter) and stage_def.slug not in stage_filter
-        with col:
-            n_ev = int((evidence_all["stage"] == stage_def.slug).sum())
-            st.markdown(f"**{stage_def.label}**" if not dimmed else f":gray[{stage_def.label}]")
-            st.caption(f"{n_ev} evidence case(s)")
-            at_stage = risks[risks["stages"].map(lambda s, x=stage_def.slug: x in s)]
-            if at_stage.empty:
-                st.caption("No salient risk recorded")
-            for _, r in at_stage.iterrows():
-                st.markdown(f"- {cards.plain(r['category_name'])}", help=r["summary"])
+    if stage_filter:
+        evidence_all = evidence_all[evidence_all["stage"].isin(stage_filter)]
+    if risk_filter:
+        evidence_all = evidence_all[evidence_all["category"].isin(risk_filter)]
+    if risks.empty and evidence_all.empty:
+        st.info("No salient risk or evidence recorded with the current risk filters.",
+                icon=":material/filter_alt_off:")
+    else:
+        st.altair_chart(charts.configure(charts.value_chain_chart(risks, evidence_all)), width="stretch")
+        figure_footer(evidence_all.groupby(["stage", "category"], as_index=False).size(),
+                      f"{mat['name']} risks along the value chain", ["Raw materials value chain leverages"],
+                      evidence_all["year"], unit="number of evidence cases", key="dl_chain")
     st.markdown("**Salient risks in detail**")
     detail = risks.assign(stages=risks["stages"].map(lambda v: ", ".join(C.STAGE_LABELS[s] for s in v)))
     st.dataframe(detail[["category_name", "pillar", "summary", "stages"]], hide_index=True, width="stretch",

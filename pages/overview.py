@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import charts, data, state
+from components import charts, data, router, state
 from components.provenance import figure_footer, source_line
 from rmo_data import constants as C
 from rmo_data.findings import headline_findings
+
+router.guard(__file__)
 
 
 def _pick_material(chart_key: str) -> None:

@@ -6,9 +6,11 @@ import json
 
 import streamlit as st
 
-from components import cards, data
+from components import cards, data, router
 from components.provenance import figure_footer
 from rmo_data import constants as C
+
+router.guard(__file__)
 
 st.title("Sources & method")
 

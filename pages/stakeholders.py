@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import cards, charts, data, state
+from components import cards, charts, data, router, state
 from components.provenance import figure_footer
 from rmo_data import constants as C
+
+router.guard(__file__)
 
 cards.inject_css()
 st.title("Stakeholders & initiatives")
@@ -32,6 +34,7 @@ table = orgs.assign(
     material_names=orgs["materials"].map(
         lambda ms: "all ten" if len(ms) == len(C.MATERIAL_SLUGS) else ", ".join(C.MATERIAL_SHORT[m] for m in ms)),
     link=orgs["url"].map(cards.safe_url),
+    acronym=orgs["acronym"].fillna(""),
 )
 st.caption(f"{len(table)} organisation(s). Select a row to see the leverage cards that name it.")
 event = st.dataframe(

@@ -62,6 +62,11 @@ STAGES: Final[tuple[Named, ...]] = (
 )
 STAGE_SLUGS: Final[tuple[str, ...]] = tuple(s.slug for s in STAGES)
 STAGE_LABELS: Final[dict[str, str]] = {s.slug: s.label for s in STAGES}
+# Short forms for narrow chart axes.
+STAGE_SHORT: Final[dict[str, str]] = {
+    "mining": "Mining", "processing": "Processing", "casting": "Casting",
+    "components": "Components", "oem": "OEMs", "recycling": "Recycling",
+}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Browser tests: playwright driving Debian's chromium against a real streamlit server."""

@@ -1,0 +1,127 @@
+"""A real ``streamlit run app.py`` on a free loopback port, and a headless Chromium page.
+
+The server is started against the session's built store and waited for on
+``/_stcore/health``.  Screenshots go to ``test-output/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-output" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def run_server(db_url: str, log_name: str = "streamlit-server.log") -> Iterator[str]:
+    """Start ``streamlit run app.py`` on a free port; yield its base URL once healthy."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: run scripts/test.sh, which installs it")
+    port = _free_port()
+    env = {**os.environ, "RMO_DATABASE_URL": db_url}
+    log = ROOT / "test-output"
+    log.mkdir(exist_ok=True)
+    with (log / log_name).open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            proc.terminate()
+            pytest.fail("streamlit did not answer on /_stcore/health within 60 s")
+        try:
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def server(built_url: str) -> Iterator[str]:
+    """Base URL of a streamlit server running the app on the session's built store."""
+    with run_server(built_url) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Debian chromium driven by playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  "--disable-quic"])
+        yield instance
+        instance.close()
+
+
+@pytest.fixture()
+def page(browser: object) -> Iterator[object]:
+    """A fresh 1280×800 page (the size a workshop laptop or projector shows)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})  # type: ignore[attr-defined]
+    pg = context.new_page()
+    pg.set_default_timeout(45_000)
+    yield pg
+    context.close()
+
+
+def shot(page: object, name: str) -> Path:
+    """Save a screenshot of the whole page under test-output/screenshots and return its path.
+
+    Streamlit scrolls inside its own container, so a "full page" screenshot
+    would stop at the viewport; the viewport is grown to the content height
+    (same width) for the capture and restored afterwards.
+    """
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    pg = page
+    size = pg.viewport_size  # type: ignore[attr-defined]
+    height = pg.evaluate(  # type: ignore[attr-defined]
+        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], "
+        "[data-testid=\"stSidebarContent\"]')].map(e => e.scrollHeight), window.innerHeight)")
+    pg.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 6000)})  # type: ignore[attr-defined]
+    pg.wait_for_timeout(400)  # type: ignore[attr-defined]  # charts re-layout to the new size
+    pg.screenshot(path=str(path))  # type: ignore[attr-defined]
+    pg.set_viewport_size(size)  # type: ignore[attr-defined]
+    return path
+
+
+def wait_ready(page: object) -> None:
+    """Wait until streamlit has finished running the script (no running indicator)."""
+    pg = page
+    pg.wait_for_selector("[data-testid='stApp']")  # type: ignore[attr-defined]
+    pg.wait_for_function(  # type: ignore[attr-defined]
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')")
+    pg.wait_for_timeout(600)  # type: ignore[attr-defined]  # let charts finish their first paint

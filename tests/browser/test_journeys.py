@@ -1,0 +1,129 @@
+"""Main user journeys in a real browser: overview → material → evidence → a shared link.
+
+Each step saves a screenshot to test-output/screenshots/ (look at them).
+Expected numbers come from the store through rmo_data.queries, never typed in.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from rmo_data import constants as C
+from rmo_data import queries
+from tests.browser.conftest import run_server, shot, wait_ready
+
+pytestmark = pytest.mark.browser
+
+
+def _sidebar_select(page, label: str, option: str) -> None:  # noqa: ANN001
+    """Pick ``option`` in the sidebar multiselect or selectbox labelled ``label``."""
+    box = page.get_by_test_id("stSidebar").locator(
+        "[data-testid='stMultiSelect'], [data-testid='stSelectbox']").filter(has_text=label)
+    box.locator("input").click()
+    page.keyboard.type(option)
+    page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+    wait_ready(page)
+
+
+def _metric_locator(page, label: str):  # noqa: ANN001, ANN202
+    return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
+
+
+def test_deep_link_on_a_fresh_server_opens_the_right_view(built_url: str, browser) -> None:  # noqa: ANN001
+    """A shared link is the first request a newly started server gets (workshop morning)."""
+    with run_server(built_url, "streamlit-fresh.log") as base:
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.goto(f"{base}/material?material=zinc&stages=mining")
+        wait_ready(page)
+        page.get_by_role("heading", name=C.MATERIAL_LABELS["zinc"]).wait_for()
+        sidebar = page.get_by_test_id("stSidebar")
+        expect(sidebar.get_by_text("Filters", exact=True)).to_be_visible()  # the router's sidebar
+        expect(sidebar.locator("[data-testid='stMultiSelect']").filter(has_text="Value-chain stages")
+               .get_by_text("Mining")).to_be_visible()
+        expect(page.get_by_text("Page not found")).to_have_count(0)
+        shot(page, "00-deep-link-fresh-server")
+        context.close()
+
+
+def test_overview_to_material_to_evidence_to_shared_link(server: str, page, browser, built_engine) -> None:  # noqa: ANN001
+    # 1. Overview: findings and both charts.
+    page.goto(server)
+    wait_ready(page)
+    page.get_by_role("heading", name="Overview").wait_for()
+    expect(page.get_by_text("Headline findings")).to_be_visible()
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(2)
+    shot(page, "01-overview")
+
+    # 2. Click a material's row in the "Where each material stands" chart: it becomes the focus.
+    heat = page.get_by_test_id("stVegaLiteChart").first
+    heat.scroll_into_view_if_needed()
+    box = heat.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.62)
+    wait_ready(page)
+    link = page.get_by_test_id("stPageLink").filter(has_text="Open the profile of")
+    picked = link.inner_text().split("Open the profile of", 1)[1].strip()
+    assert picked in C.MATERIAL_LABELS.values()
+    assert picked != C.MATERIAL_LABELS[C.MATERIAL_SLUGS[0]], "the chart click did not change the focus"
+    shot(page, "02-overview-material-picked")
+
+    # 3. Open its profile through the link; the production tab shows a chart with units.
+    link.click()
+    wait_ready(page)
+    page.get_by_role("heading", name=picked).wait_for()
+    assert "/material" in page.url
+    shot(page, "03-material-profile")
+    page.get_by_role("tab", name="Production & concentration").click()
+    wait_ready(page)
+    expect(page.get_by_text("Countries in").first).to_be_visible()
+    shot(page, "04-material-production")
+    page.get_by_role("tab", name="Value chain & risks").click()
+    wait_ready(page)
+    shot(page, "05-material-value-chain")
+
+    # 4. Evidence explorer, then narrow it to zinc in the sidebar and to severe cases.
+    page.get_by_test_id("stSidebarNav").get_by_text("Risk evidence").click()
+    wait_ready(page)
+    page.get_by_role("heading", name="Risk evidence").wait_for()
+    expect(_metric_locator(page, "Cases shown")).to_have_text(str(len(queries.evidence(engine=built_engine))))
+    shot(page, "06-evidence")
+    _sidebar_select(page, "Materials in view", C.MATERIAL_LABELS["zinc"])
+    zinc = queries.evidence(materials=["zinc"], engine=built_engine)
+    expect(_metric_locator(page, "Cases shown")).to_have_text(str(len(zinc)))
+    page.get_by_label("Search text").fill("child")
+    page.keyboard.press("Enter")
+    wait_ready(page)
+    child = queries.evidence(materials=["zinc"], text="child", engine=built_engine)
+    assert len(child) > 0
+    expect(_metric_locator(page, "Cases shown")).to_have_text(str(len(child)))
+    page.wait_for_url(re.compile(r"materials=zinc.*ev_text=child|ev_text=child.*materials=zinc"))
+    shot(page, "07-evidence-filtered")
+
+    # 5. Follow the shared link in a new browser: the same view comes back.
+    shared = page.url
+    other = browser.new_context(viewport={"width": 1280, "height": 800})
+    fresh = other.new_page()
+    fresh.goto(shared)
+    wait_ready(fresh)
+    fresh.get_by_role("heading", name="Risk evidence").wait_for()
+    expect(_metric_locator(fresh, "Cases shown")).to_have_text(str(len(child)))
+    assert fresh.get_by_label("Search text").input_value() == "child"
+    shot(fresh, "08-shared-link-reopened")
+    other.close()
+
+
+def test_stakeholders_and_sources_pages(server: str, page, built_engine) -> None:  # noqa: ANN001
+    page.goto(f"{server}/stakeholders")
+    wait_ready(page)
+    page.get_by_role("heading", name="Stakeholders & initiatives").wait_for()
+    shot(page, "09-stakeholders")
+    page.goto(f"{server}/sources")
+    wait_ready(page)
+    page.get_by_role("heading", name="Sources & method").wait_for()
+    expect(page.get_by_text("No country production data recorded")).to_be_visible()
+    shot(page, "10-sources")
