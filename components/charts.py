@@ -81,7 +81,8 @@ def overview_heat_table(df: pd.DataFrame) -> alt.Chart:
         x=alt.X("indicator:N", sort=order, title=None,
                 # Wrap labels onto lines so seven columns fit at 1280 px.
                 axis=alt.Axis(orient="top", labelAngle=0, labelLimit=160, labelFontWeight="bold",
-                              labelExpr="split(datum.label, ' ')", labelLineHeight=14)),
+                              labelExpr="split(datum.label, ' ')", labelLineHeight=14,
+                              labelBaseline="line-bottom")),
         y=alt.Y("name:N", sort=names, title=None, axis=alt.Axis(labelLimit=220)),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
@@ -283,7 +284,8 @@ def value_chain_chart(risks: pd.DataFrame, evidence: pd.DataFrame) -> alt.Chart:
     base = alt.Chart(data).encode(
         x=alt.X("stage_name:N", sort=[stage_names[s] for s in C.STAGE_SLUGS], title=None,
                 axis=alt.Axis(orient="top", labelAngle=0, labelLimit=150,
-                              labelExpr="split(datum.label, ' ')", labelLineHeight=14)),
+                              labelExpr="split(datum.label, ' ')", labelLineHeight=14,
+                              labelBaseline="line-bottom")),
         y=alt.Y("category_name:N", sort=[C.RISK_CATEGORY_LABELS[c] for c in categories], title=None,
                 axis=alt.Axis(labelLimit=280)),
     )

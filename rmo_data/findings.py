@@ -59,7 +59,7 @@ def headline_findings(overview: pd.DataFrame) -> list[Finding]:
         out.append(Finding(
             f"No automotive share is recorded for {_join(missing)}: the industry's leverage on "
             "these cannot be sized from the sources.",
-            None, "Raw materials value chain leverages; USGS MCS 2026", "—"))
+            None, "Raw materials value chain leverages; USGS MCS 2026", "2021; 2025"))
 
     if overview["evidence_count"].max() > 0:
         top = overview.loc[overview["evidence_count"].idxmax()]
@@ -79,9 +79,8 @@ def headline_findings(overview: pd.DataFrame) -> list[Finding]:
     if not crm.empty:
         top = crm.loc[crm["supply_risk"].idxmax()]
         out.append(Finding(
-            f"{top['name']} carries the highest EU supply risk among these materials "
-            f"({top['supply_risk']:.1f}; the EU counts a material as critical from a supply risk of 1 "
-            "with an economic importance of 2.8).",
+            f"{top['name']} carries the highest EU supply risk among these materials: "
+            f"{top['supply_risk']:.1f} (the EU threshold for a critical raw material is 1).",
             top["material"], "Study on the Critical Raw Materials for the EU 2023", "2023"))
     return out
 
