@@ -80,7 +80,7 @@ def headline_findings(overview: pd.DataFrame) -> list[Finding]:
         top = crm.loc[crm["supply_risk"].idxmax()]
         out.append(Finding(
             f"{top['name']} carries the highest EU supply risk among these materials: "
-            f"{top['supply_risk']:.1f} (the EU threshold for a critical raw material is 1).",
+            f"{top['supply_risk']:.1f} (the supply-risk threshold in the EU criticality method is 1).",
             top["material"], "Study on the Critical Raw Materials for the EU 2023", "2023"))
     return out
 
