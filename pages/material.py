@@ -17,8 +17,10 @@ def _go_to(slug: str) -> None:
 
 
 def _pick_country() -> None:
+    """A click on a country's bar lists that country's evidence for this material."""
     selection = st.session_state.get("mp_prod", {}).get("selection", {}).get("country", [])
-    st.session_state["mp_country"] = selection[0]["group"] if selection else None
+    # Remember the material too, so the pick does not follow the user to another material.
+    st.session_state["mp_country"] = (state.get("material"), selection[0]["group"]) if selection else None
 
 
 cards.inject_css()
@@ -112,11 +114,14 @@ with tabs[1]:
         table = year_rows[year_rows["country_kind"] == "country"].copy()
         table["share_pct"] = table["quantity"] / total * 100 if total else float("nan")
         table = table.sort_values("quantity", ascending=False)
-        picked = st.session_state.get("mp_country")
+        picked_for = st.session_state.get("mp_country") or (None, None)
+        picked = picked_for[1] if picked_for[0] == slug else None
         st.markdown(f"**Countries in {latest}**" + (f" — selected: {picked}" if picked else ""))
         if picked and picked != "All other":
             table = table[table["country_name"] == picked]
-            ev = data.query("evidence", materials=[slug], countries=[picked])
+            codes = sub.loc[sub["country_name"] == picked, "iso3"].dropna().unique().tolist()
+            ev = data.query("evidence", materials=[slug], iso3=codes) if codes else data.query(
+                "evidence", materials=[slug], countries=[picked])
             st.caption(f"{len(ev)} risk evidence case(s) recorded for {mat['name']} in {picked}. "
                        "Double-click the chart to clear the selection.")
             for _, case in ev.iterrows():
@@ -226,7 +231,8 @@ with tabs[5]:
 
 with tabs[6]:
     levs = data.query("leverages", materials=[slug], include_cross=False)
-    names = dict(zip(*data.query("organisations")[["slug", "name"]].T.values, strict=True))
+    all_orgs = data.query("organisations")
+    names = dict(zip(all_orgs["slug"], all_orgs["name"], strict=True))
     if levs.empty:
         st.info("No leverage recorded for this material.")
     else:

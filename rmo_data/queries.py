@@ -183,8 +183,12 @@ def salient_risks(material: str | None = None, include_cross: bool = False,
 def evidence(materials: Sequence[str] = (), stages: Sequence[str] = (),
              categories: Sequence[str] = (), countries: Sequence[str] = (),
              companies: Sequence[str] = (), min_severity: int = 1,
-             text: str = "", engine: Engine | None = None) -> pd.DataFrame:
-    """Risk evidence filtered by any combination of the arguments (empty = no filter)."""
+             text: str = "", iso3: Sequence[str] = (), engine: Engine | None = None) -> pd.DataFrame:
+    """Risk evidence filtered by any combination of the arguments (empty = no filter).
+
+    ``iso3`` matches countries by code, for callers whose country names come
+    from another source (USGS writes "Burma", the evidence "Myanmar").
+    """
     ev, rc, src = S.risk_evidence, S.risk_category, S.source
     query = (select(ev, rc.c.name.label("category_name"), rc.c.pillar,
                     src.c.title.label("source_title"), src.c.url.label("source_url"))
@@ -201,6 +205,8 @@ def evidence(materials: Sequence[str] = (), stages: Sequence[str] = (),
         query = query.where(ev.c.country_name.in_(list(countries)))
     if companies:
         query = query.where(ev.c.company.in_(list(companies)))
+    if iso3:
+        query = query.where(ev.c.iso3.in_(list(iso3)))
     if text.strip():
         pattern = f"%{text.strip().lower()}%"
         query = query.where(or_(func.lower(ev.c.summary).like(pattern),

@@ -225,3 +225,23 @@ def test_bad_url_values_are_ignored_with_a_message(app: AppTest) -> None:
     assert "unobtanium" in warnings and "eleven" in warnings
     assert at.multiselect(key="w_materials").value == ["zinc"]
     assert at.selectbox(key="w_material").value == C.MATERIAL_SLUGS[0]
+
+
+def test_country_pick_finds_evidence_across_spellings(app: AppTest, built_engine) -> None:  # noqa: ANN001
+    """Clicking USGS's "Burma" bar lists the evidence recorded under "Myanmar" (same ISO code)."""
+    production = queries.production("ree", "mining", engine=built_engine)
+    usgs_name = production.loc[production["iso3"] == "MMR", "country_name"].iloc[0]
+    expected = queries.evidence(materials=["ree"], iso3=["MMR"], engine=built_engine)
+    assert usgs_name != expected["country_name"].iloc[0], "fixture needs two spellings"
+    at = _open(app, "pages/material.py", material="ree")
+    at.segmented_control(key="mp_stage").set_value("mining").run()
+    _set(at, "mp_country", ("ree", usgs_name))  # what the bar click's callback stores
+    text = _texts(at)
+    assert f"{len(expected)} risk evidence case(s) recorded for {C.MATERIAL_LABELS['ree']} in {usgs_name}" in text
+    from components.cards import plain
+
+    for summary in expected["summary"]:
+        assert plain(summary) in text  # cards show data text escaped
+    # The pick belongs to rare earths: another material shows no selection.
+    _set(at, "material", "zinc")
+    assert "risk evidence case(s) recorded" not in _texts(at)
