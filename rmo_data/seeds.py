@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -109,6 +110,35 @@ def _check_members(values: Iterable[str], allowed: Iterable[str], what: str) -> 
                          f"expected one of: {', '.join(sorted(allowed_set))}")
 
 
+def _one_of(allowed: Iterable[str], what: str) -> AfterValidator:
+    """A validator accepting one slug (or a list of slugs) from ``allowed``."""
+    choices = tuple(allowed)
+
+    def check(value: Any) -> Any:
+        _check_members(value if isinstance(value, list) else [value], choices, what)
+        return value
+
+    return AfterValidator(check)
+
+
+def _not_empty(what: str) -> AfterValidator:
+    def check(value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError(f"at least one {what} is required")
+        return value
+
+    return AfterValidator(check)
+
+
+MaterialSlug = Annotated[Req, _one_of(C.MATERIAL_SLUGS, "material")]
+MaterialOrCross = Annotated[Req, _one_of((*C.MATERIAL_SLUGS, C.CROSS_MATERIAL), "material")]
+StageSlug = Annotated[Req, _one_of(C.STAGE_SLUGS, "stage")]
+RiskSlug = Annotated[Req, _one_of(C.RISK_CATEGORY_SLUGS, "risk category")]
+StageList = Annotated[SlugList, _one_of(C.STAGE_SLUGS, "stage")]
+RequiredStages = Annotated[StageList, _not_empty("stage")]
+RiskList = Annotated[SlugList, _one_of(C.RISK_CATEGORY_SLUGS, "risk category")]
+
+
 class _Row(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -119,25 +149,13 @@ class _Row(BaseModel):
 class MaterialScoped(_Row):
     """A row tied to one of the materials (not cross-material)."""
 
-    material: Req
-
-    @field_validator("material")
-    @classmethod
-    def _material(cls, v: str) -> str:
-        _check_members([v], C.MATERIAL_SLUGS, "material")
-        return v
+    material: MaterialSlug
 
 
 class MaybeCross(_Row):
     """A row tied to a material or to all of them (``cross``)."""
 
-    material: Req
-
-    @field_validator("material")
-    @classmethod
-    def _material(cls, v: str) -> str:
-        _check_members([v], (*C.MATERIAL_SLUGS, C.CROSS_MATERIAL), "material")
-        return v
+    material: MaterialOrCross
 
 
 class SourceRow(BaseModel):
@@ -160,35 +178,22 @@ class LinkRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     linked_name: Req
-    linked_slug: Opt = None
+    linked_slug: Annotated[Opt, _one_of((*C.MATERIAL_SLUGS, None), "linked material")] = None
     relation: Literal["co-product", "by-product", "host metal", "input to", "used with"]
     note: Opt = None
     source: Req
     section: Opt = None
 
-    @field_validator("linked_slug")
-    @classmethod
-    def _slug(cls, v: str | None) -> str | None:
-        if v is not None:
-            _check_members([v], C.MATERIAL_SLUGS, "linked material")
-        return v
-
 
 class MaterialRow(_Row):
     """An entry of ``materials.yaml``."""
 
-    slug: Req
+    slug: MaterialSlug
     ore: Opt = None
     summary: Req
     automotive_uses: Req
     automotive_relevance: Opt = None
     links: list[LinkRow] = []
-
-    @field_validator("slug")
-    @classmethod
-    def _slug(cls, v: str) -> str:
-        _check_members([v], C.MATERIAL_SLUGS, "material")
-        return v
 
 
 class EndUseRow(MaterialScoped):
@@ -207,19 +212,13 @@ class EndUseRow(MaterialScoped):
 class ConcentrationRow(MaterialScoped):
     """A row of ``concentration_statements.csv``."""
 
-    stage: Req
+    stage: StageSlug
     level: Literal["country", "company"]
     subject: Req
     share_pct: OptFloat = Field(default=None, ge=0, le=100)
     bound: Annotated[Bound | None, BeforeValidator(_blank_to_none)] = None
     statement: Req
     year: OptInt = None
-
-    @field_validator("stage")
-    @classmethod
-    def _stage(cls, v: str) -> str:
-        _check_members([v], C.STAGE_SLUGS, "stage")
-        return v
 
     @model_validator(mode="after")
     def _bound_needs_figure(self) -> ConcentrationRow:
@@ -236,45 +235,25 @@ class CompanyRow(MaterialScoped):
 
     name: Req
     role: Req
-    stages: SlugList = []
+    stages: StageList = []
     country: Opt = None
     note: Opt = None
-
-    @field_validator("stages")
-    @classmethod
-    def _stages(cls, v: list[str]) -> list[str]:
-        _check_members(v, C.STAGE_SLUGS, "stage")
-        return v
 
 
 class SalientRiskRow(MaybeCross):
     """A row of ``salient_risks.csv``."""
 
-    category: Req
-    stages: SlugList
+    category: RiskSlug
+    stages: RequiredStages
     summary: Req
-
-    @field_validator("category")
-    @classmethod
-    def _category(cls, v: str) -> str:
-        _check_members([v], C.RISK_CATEGORY_SLUGS, "risk category")
-        return v
-
-    @field_validator("stages")
-    @classmethod
-    def _stages(cls, v: list[str]) -> list[str]:
-        if not v:
-            raise ValueError("at least one stage is required")
-        _check_members(v, C.STAGE_SLUGS, "stage")
-        return v
 
 
 class EvidenceRow(MaterialScoped):
     """A row of ``risk_evidence.csv``."""
 
     id: Req
-    stage: Req
-    category: Req
+    stage: StageSlug
+    category: RiskSlug
     country: Opt = None
     company: Opt = None
     site: Opt = None
@@ -285,18 +264,6 @@ class EvidenceRow(MaterialScoped):
     summary: Req
     url: Opt = None
 
-    @field_validator("stage")
-    @classmethod
-    def _stage(cls, v: str) -> str:
-        _check_members([v], C.STAGE_SLUGS, "stage")
-        return v
-
-    @field_validator("category")
-    @classmethod
-    def _category(cls, v: str) -> str:
-        _check_members([v], C.RISK_CATEGORY_SLUGS, "risk category")
-        return v
-
 
 class OrganisationRow(_Row):
     """A row of ``organisations.csv``."""
@@ -304,17 +271,11 @@ class OrganisationRow(_Row):
     slug: Req
     name: Req
     acronym: Opt = None
-    type: Req
+    type: Annotated[Req, _one_of(C.ORGANISATION_TYPE_SLUGS, "organisation type")]
     materials: SlugList
     is_material_standard: Flag = False
     description: Req
     url: Opt = None
-
-    @field_validator("type")
-    @classmethod
-    def _type(cls, v: str) -> str:
-        _check_members([v], C.ORGANISATION_TYPE_SLUGS, "organisation type")
-        return v
 
     @field_validator("materials")
     @classmethod
@@ -329,49 +290,15 @@ class LeverageRow(MaybeCross):
     """A row of ``leverages.csv``."""
 
     id: Req
-    category: Req
-    actor: Req
-    targets: SlugList
-    stages: SlugList
-    risks: SlugList = []
+    category: Annotated[Req, _one_of(C.LEVERAGE_CATEGORY_SLUGS, "leverage category")]
+    actor: Annotated[Req, _one_of(C.ACTOR_SLUGS, "actor")]
+    targets: Annotated[SlugList, _one_of(C.TARGET_SLUGS, "target"), _not_empty("target")]
+    stages: RequiredStages
+    risks: RiskList = []
     organisations: SlugList = []
     title: Req
     action: Req
     section: Req  # type: ignore[assignment]  # required here: cards show it
-
-    @field_validator("category")
-    @classmethod
-    def _category(cls, v: str) -> str:
-        _check_members([v], C.LEVERAGE_CATEGORY_SLUGS, "leverage category")
-        return v
-
-    @field_validator("actor")
-    @classmethod
-    def _actor(cls, v: str) -> str:
-        _check_members([v], C.ACTOR_SLUGS, "actor")
-        return v
-
-    @field_validator("targets")
-    @classmethod
-    def _targets(cls, v: list[str]) -> list[str]:
-        if not v:
-            raise ValueError("at least one target is required")
-        _check_members(v, C.TARGET_SLUGS, "target")
-        return v
-
-    @field_validator("stages")
-    @classmethod
-    def _stages(cls, v: list[str]) -> list[str]:
-        if not v:
-            raise ValueError("at least one stage is required")
-        _check_members(v, C.STAGE_SLUGS, "stage")
-        return v
-
-    @field_validator("risks")
-    @classmethod
-    def _risks(cls, v: list[str]) -> list[str]:
-        _check_members(v, C.RISK_CATEGORY_SLUGS, "risk category")
-        return v
 
 
 class OtherSectorRow(MaterialScoped):
@@ -394,24 +321,12 @@ class CommodityRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     slug: Req
-    material: Req
-    stage: Req
+    material: MaterialSlug
+    stage: StageSlug
     name: Req
     unit: Req
     is_primary: Flag = False
     note: Opt = None
-
-    @field_validator("material")
-    @classmethod
-    def _material(cls, v: str) -> str:
-        _check_members([v], C.MATERIAL_SLUGS, "material")
-        return v
-
-    @field_validator("stage")
-    @classmethod
-    def _stage(cls, v: str) -> str:
-        _check_members([v], C.STAGE_SLUGS, "stage")
-        return v
 
 
 # file name -> (row model, kind)

@@ -139,6 +139,9 @@ def _digest(path: Path) -> str:
     ("end_use_shares.csv", "share_pct", "150", "less than or equal to 100"),
     ("risk_evidence.csv", "material", "unobtanium", "unknown material 'unobtanium'"),
     ("leverages.csv", "source", "no_such_source", "unknown source id 'no_such_source'"),
+    ("leverages.csv", "targets", "", "at least one target is required"),
+    ("salient_risks.csv", "stages", "mining;smelting", "unknown stage 'smelting'"),
+    ("organisations.csv", "type", "cartel", "unknown organisation type 'cartel'"),
 ])
 def test_broken_seed_is_rejected_and_store_kept(tmp_path: Path, built_db: Path, file: str,
                                                 column: str, value: str, expected: str) -> None:
@@ -151,7 +154,7 @@ def test_broken_seed_is_rejected_and_store_kept(tmp_path: Path, built_db: Path, 
         build(f"sqlite:///{store}", seed_dir=seeds)
     message = str(info.value)
     assert file in message and expected in message
-    if file != "leverages.csv":  # row-level problems name the line and column
+    if column != "source":  # row-level problems name the line and column
         assert "line 2" in message and f"column '{column}'" in message
     assert _digest(store) == before
     assert not store.with_name(store.name + ".tmp").exists()
