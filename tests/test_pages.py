@@ -245,3 +245,13 @@ def test_country_pick_finds_evidence_across_spellings(app: AppTest, built_engine
     # The pick belongs to rare earths: another material shows no selection.
     _set(at, "material", "zinc")
     assert "risk evidence case(s) recorded" not in _texts(at)
+
+
+@pytest.mark.parametrize("slug", list(C.MATERIAL_SLUGS))
+def test_material_profile_renders_every_material_and_stage(app: AppTest, slug: str) -> None:
+    at = _open(app, "pages/material.py", material=slug)
+    assert at.title[0].value == C.MATERIAL_LABELS[slug]
+    for stage in ("mining", "processing"):
+        at.segmented_control(key="mp_stage").set_value(stage).run()
+        assert not at.exception, (slug, stage, [e.value for e in at.exception])
+        assert not at.error, (slug, stage)
