@@ -28,6 +28,11 @@ PAGES = {
         st.Page("pages/evidence.py", title="Risk evidence", icon=":material/report:"),
         st.Page("pages/stakeholders.py", title="Stakeholders & initiatives", icon=":material/groups:"),
     ],
+    "Act": [
+        st.Page("pages/prioritisation.py", title="Prioritisation", icon=":material/leaderboard:"),
+        st.Page("pages/leverage_cards.py", title="Leverage cards", icon=":material/style:"),
+        st.Page("pages/workshop.py", title="Workshop", icon=":material/diversity_3:"),
+    ],
     "About": [
         st.Page("pages/sources.py", title="Sources & method", icon=":material/menu_book:"),
     ],

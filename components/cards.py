@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from components import data
 from rmo_data import constants as C
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~:$<])")
@@ -51,7 +52,9 @@ def leverage_card(row: Mapping[str, Any], org_names: Mapping[str, str] | None = 
                   footer: Any = None) -> None:
     """One leverage as a bordered card: action, category, actor, targets, stages, risks, organisations, source."""
     material = row.get("material")
-    scope = C.MATERIAL_LABELS.get(material, C.CROSS_MATERIAL_LABEL) if material else C.CROSS_MATERIAL_LABEL
+    # Names from the store, so materials added after the report's ten are named too.
+    scope = (data.material_labels().get(material, C.CROSS_MATERIAL_LABEL) if isinstance(material, str)
+             and material else C.CROSS_MATERIAL_LABEL)
     with st.container(border=True):
         st.markdown(f"{category_pill(row['category'])} <span class='rmo-muted'>"
                     f"{html.escape(row['id'])} · {html.escape(scope)} · "

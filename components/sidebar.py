@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import state
+from components import data, state
 from rmo_data import constants as C
 
 
@@ -15,13 +15,17 @@ def _reset() -> None:
 
 def render() -> None:
     """Draw the shared filters (their values live in session state and the URL)."""
+    # Materials come from the store, so any material added to it can be chosen.
+    slugs = data.material_slugs()
+    labels = data.material_labels()
     with st.sidebar:
         st.markdown("### Filters")
-        st.selectbox("Focus material", C.MATERIAL_SLUGS, **state.widget("material"),
-                     format_func=C.MATERIAL_LABELS.__getitem__,
+        st.selectbox("Focus material", slugs, **state.widget("material"),
+                     format_func=lambda s: labels.get(s, s),
                      help="The material shown on the Material profile page.")
-        st.multiselect("Materials in view", C.MATERIAL_SLUGS, **state.widget("materials"),
-                       format_func=C.MATERIAL_LABELS.__getitem__, placeholder="All ten materials",
+        st.multiselect("Materials in view", slugs, **state.widget("materials"),
+                       format_func=lambda s: labels.get(s, s),
+                       placeholder="All ten materials" if len(slugs) == 10 else f"All {len(slugs)} materials",
                        help="Limits comparisons, evidence and stakeholders. Empty = all.")
         st.multiselect("Value-chain stages", C.STAGE_SLUGS, **state.widget("stages"),
                        format_func=C.STAGE_LABELS.__getitem__, placeholder="All stages",

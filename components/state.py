@@ -40,7 +40,15 @@ class Param:
 
 
 def _materials() -> Sequence[str]:
-    return C.MATERIAL_SLUGS
+    """Materials a link may name: those of the store (the ten of the report when it is not built yet)."""
+    # Read the store only when it is usable: the URL is parsed before the router
+    # makes sure the store exists, and a read must not create an empty file.
+    from components import data  # late import: data pulls in the query layer
+    from rmo_data.engine import store_status
+
+    if store_status() != "ok":
+        return C.MATERIAL_SLUGS
+    return (*C.MATERIAL_SLUGS, *data.material_slugs())
 
 
 PARAMS: dict[str, Param] = {p.key: p for p in (
@@ -55,6 +63,25 @@ PARAMS: dict[str, Param] = {p.key: p for p in (
     Param("org_type", "list", [], lambda: C.ORGANISATION_TYPE_SLUGS, "organisation types"),
     Param("org_text", "str", "", None, "organisation search"),
     Param("org", "str", "", None, "organisation"),
+    # Prioritisation weights, one short param per criterion (0-10); defaults = "balanced".
+    *(Param(f"wt_{c.slug}", "int", C.WEIGHT_PRESETS["balanced"][c.slug], None,
+            f"weight of {c.label.lower()}", bounds=(0, C.WEIGHT_MAX)) for c in C.CRITERIA),
+    # Leverage cards page filters (its own, so a link from the matrix leaves the sidebar alone).
+    Param("lc_mat", "list", [], lambda: (*C.MATERIAL_SLUGS, C.CROSS_MATERIAL), "card materials"),
+    Param("lc_cat", "list", [], lambda: C.LEVERAGE_CATEGORY_SLUGS, "leverage categories"),
+    Param("lc_actor", "list", [], lambda: C.ACTOR_SLUGS, "actors"),
+    Param("lc_target", "list", [], lambda: C.TARGET_SLUGS, "targets"),
+    Param("lc_stage", "list", [], lambda: C.STAGE_SLUGS, "card stages"),
+    Param("lc_risk", "list", [], lambda: C.RISK_CATEGORY_SLUGS, "card risk categories"),
+    Param("lc_org", "list", [], None, "organisations to engage"),
+    Param("lc_text", "str", "", None, "card search"),
+    # Workshop page: its mode, the code a participant joins with (a shared link says
+    # ``?join=CODE``), the workshop a facilitator runs, the closed one on view, projector mode.
+    Param("ws_mode", "str", "join", lambda: ("join", "run", "closed"), "workshop mode"),
+    Param("join", "str", "", None, "workshop code"),
+    Param("ws", "str", "", None, "workshop"),
+    Param("ws_closed", "str", "", None, "closed workshop"),
+    Param("present", "int", 0, None, "presentation mode", bounds=(0, 1)),
 )}
 
 
@@ -153,6 +180,10 @@ def get(key: str) -> Any:
 
 
 def selected_materials() -> list[str]:
-    """Materials in view; an empty selection means all of them."""
+    """Materials in view; an empty selection means all the materials of the store."""
     chosen = get("materials")
-    return list(chosen) if chosen else list(C.MATERIAL_SLUGS)
+    if chosen:
+        return list(chosen)
+    from components import data  # late import: data pulls in the query layer
+
+    return data.material_slugs()

@@ -201,3 +201,163 @@ SEVERITY_LABELS: Final[dict[int, str]] = {
 AGGREGATE_COUNTRY_KINDS: Final[tuple[str, ...]] = ("world", "other")
 
 MISSING: Final[str] = "no data recorded"
+
+# --- prioritisation -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Criterion(Named):
+    """A prioritisation criterion: its unit, where its values come from, and its colour.
+
+    ``higher_is_priority`` says which way the raw value points; every criterion
+    here is already oriented so that a higher value raises priority (the
+    standards criterion counts the *gap*, not the coverage).
+    """
+
+    unit: str = ""
+    source: str = ""
+    colour: str = "#555555"
+    higher_is_priority: bool = True
+    short: str = ""
+
+
+# Colours: a qualitative palette (Tableau 10) so that ten stacked segments
+# stay distinguishable; related criteria get neighbouring hues.
+CRITERIA: Final[tuple[Criterion, ...]] = (
+    Criterion("auto_share", "Automotive share",
+              "Share of the material's use that goes to vehicles: the industry's own leverage.",
+              unit="% of use", colour="#4E79A7",
+              short="Automotive share",
+              source="Raw materials value chain leverages (end-use figures; global where given)"),
+    Criterion("mining_hhi", "Mining concentration",
+              "Herfindahl-Hirschman index of mine production by country, latest year.",
+              unit="HHI 0–10 000", colour="#F28E2B",
+              short="Mining HHI",
+              source="USGS Mineral Commodity Summaries (latest year)"),
+    Criterion("processing_hhi", "Processing concentration",
+              "Herfindahl-Hirschman index of refining or smelting output by country, latest year.",
+              unit="HHI 0–10 000", colour="#FFBE7D",
+              short="Processing HHI",
+              source="USGS Mineral Commodity Summaries; IEA Critical Minerals Data Explorer"),
+    Criterion("top_share", "Top-country share",
+              "Largest single-country share at mining or processing, whichever is higher.",
+              unit="% of world output", colour="#B07AA1",
+              short="Top country",
+              source="USGS Mineral Commodity Summaries; IEA Critical Minerals Data Explorer"),
+    Criterion("gov_hhi", "Governance-weighted concentration",
+              "EU CRM method: Σ share² × WGI risk score; the higher of mining and processing.",
+              unit="0–10 scale", colour="#E15759",
+              short="Governance HHI",
+              source="USGS / IEA production with World Bank WGI 2024"),
+    Criterion("supply_risk", "EU supply risk",
+              "Supply-risk score of the EU 2023 criticality assessment (1 and above = critical range).",
+              unit="EU CRM score", colour="#9C755F",
+              short="EU supply risk",
+              source="Study on the Critical Raw Materials for the EU 2023"),
+    Criterion("severity", "Evidence severity",
+              "Mean severity of the three most severe recorded evidence cases (fewer when fewer "
+              "are recorded).",
+              unit="1–5 severity", colour="#76B7B2",
+              short="Severity",
+              source="Risk evidence named by the report, rated on UNGP criteria by the project"),
+    Criterion("social_breadth", "Human-rights risk breadth",
+              "Number of social and governance risk categories the report flags as salient.",
+              unit="categories (of 11)", colour="#59A14F",
+              short="Human-rights risks",
+              source="Raw materials value chain leverages (salient risks)"),
+    Criterion("env_breadth", "Environmental & climate risk breadth",
+              "Number of environmental risk categories, greenhouse gases and energy included, "
+              "the report flags as salient.",
+              unit="categories (of 5)", colour="#8CD17D",
+              short="Climate & env. risks",
+              source="Raw materials value chain leverages (salient risks)"),
+    Criterion("standards_gap", "Standards gap",
+              "1 when no material-specific standard or assurance scheme is linked to the "
+              "material, 0 when one is.",
+              unit="1 = gap, 0 = covered", colour="#BAB0AC",
+              short="Standards gap",
+              source="Organisations and standards named by the report"),
+)
+CRITERION_SLUGS: Final[tuple[str, ...]] = tuple(c.slug for c in CRITERIA)
+CRITERION_LABELS: Final[dict[str, str]] = {c.slug: c.label for c in CRITERIA}
+CRITERION_UNITS: Final[dict[str, str]] = {c.slug: c.unit for c in CRITERIA}
+CRITERION_COLOURS: Final[dict[str, str]] = {c.slug: c.colour for c in CRITERIA}
+CRITERION_SHORT: Final[dict[str, str]] = {c.slug: c.short or c.label for c in CRITERIA}
+
+WEIGHT_MAX: Final[int] = 10
+WEIGHT_DEFAULT: Final[int] = 5
+
+# Weight sets offered as starting points (0-10 each; the score rescales them to sum 1).
+WEIGHT_PRESETS: Final[dict[str, dict[str, int]]] = {
+    "balanced": {c: WEIGHT_DEFAULT for c in CRITERION_SLUGS},
+    "human_rights": {"auto_share": 5, "mining_hhi": 2, "processing_hhi": 2, "top_share": 2,
+                     "gov_hhi": 6, "supply_risk": 0, "severity": 10, "social_breadth": 10,
+                     "env_breadth": 3, "standards_gap": 7},
+    "supply_security": {"auto_share": 6, "mining_hhi": 7, "processing_hhi": 8, "top_share": 8,
+                        "gov_hhi": 7, "supply_risk": 10, "severity": 1, "social_breadth": 1,
+                        "env_breadth": 1, "standards_gap": 1},
+    "climate": {"auto_share": 6, "mining_hhi": 1, "processing_hhi": 2, "top_share": 1,
+                "gov_hhi": 2, "supply_risk": 1, "severity": 3, "social_breadth": 2,
+                "env_breadth": 10, "standards_gap": 5},
+}
+PRESET_LABELS: Final[dict[str, str]] = {
+    "balanced": "Balanced", "human_rights": "Human rights first",
+    "supply_security": "Supply security", "climate": "Climate",
+}
+
+TOP_N: Final[int] = 3
+
+
+@dataclass(frozen=True)
+class Quadrant(Named):
+    """A cell of the severity × leverage matrix and the card categories that fit it."""
+
+    categories: tuple[str, ...] = ()
+    colour: str = "#555555"
+    high_severity: bool = True
+    high_leverage: bool = True
+
+
+# Shift/UNGP logic: where the harm is severe, act first; where the industry
+# has little weight, it must build weight together before it can use it.
+QUADRANTS: Final[tuple[Quadrant, ...]] = (
+    Quadrant("use_now", "Use leverage now",
+             "Severe impacts and real weight as a buyer: use contracts, internal standards and "
+             "direct engagement today.",
+             categories=("commercial", "internal", "bilateral"), colour="#C0392B",
+             high_severity=True, high_leverage=True),
+    Quadrant("build", "Build leverage collectively",
+             "Severe impacts but little weight alone: pool it with peers, other sectors and "
+             "multi-stakeholder initiatives.",
+             categories=("peers", "msi", "bilateral"), colour="#E67E22",
+             high_severity=True, high_leverage=False),
+    Quadrant("quick_wins", "Quick wins",
+             "Less severe evidence and real weight: low-cost steps through existing supplier "
+             "relationships and peers.",
+             categories=("commercial", "internal", "peers"), colour="#2E86C1",
+             high_severity=False, high_leverage=True),
+    Quadrant("monitor", "Monitor",
+             "Less severe evidence and little weight: keep watch, build internal knowledge and "
+             "follow the initiatives that cover the material.",
+             categories=("internal", "msi"), colour="#7F8C8D",
+             high_severity=False, high_leverage=False),
+)
+QUADRANT_LABELS: Final[dict[str, str]] = {q.slug: q.label for q in QUADRANTS}
+
+# Only these material links make two materials one joint supply chain.
+JOINT_RELATIONS: Final[tuple[str, ...]] = ("co-product", "by-product")
+
+# --- action plan ---------------------------------------------------------------
+
+PLAN_STATUSES: Final[tuple[Named, ...]] = (
+    Named("planned", "Planned"),
+    Named("in_progress", "In progress"),
+    Named("done", "Done"),
+    Named("on_hold", "On hold"),
+    Named("dropped", "Dropped"),
+)
+PLAN_STATUS_SLUGS: Final[tuple[str, ...]] = tuple(s.slug for s in PLAN_STATUSES)
+PLAN_STATUS_LABELS: Final[dict[str, str]] = {s.slug: s.label for s in PLAN_STATUSES}
+
+# There is no sign-in: audit rows name the app as the actor unless a caller says otherwise.
+DEFAULT_ACTOR: Final[str] = "app user (no sign-in)"

@@ -1,0 +1,108 @@
+"""Draw the charts of ``components.charts`` without rebuilding them on every rerun.
+
+Building an Altair chart and converting it to Vega-Lite costs 30-100 ms per
+chart (Altair resolves and validates every encoding against the schema), and a
+page draws several on every rerun although most reruns leave their data
+unchanged.  ``chart(builder, *args)`` keeps the converted spec in a bounded cache
+keyed by the builder and the content of its arguments, and hands it to
+``st.vega_lite_chart``: the same spec ``st.altair_chart`` would send (it is made
+by streamlit's own converter), so the browser sees no difference, but a rerun
+with unchanged data costs about a millisecond per chart.
+
+Large static data that must not pass through Altair (the world map geometry)
+is joined to the spec after the cache as a named dataset.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from components import charts
+
+MAX_SPECS = 128
+TTL_SECONDS = 3600
+
+try:  # streamlit's converter: Arrow datasets, its theme handling, the same spec as st.altair_chart
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec as _to_spec
+except ImportError:  # pragma: no cover - a streamlit without it: Altair's own, equivalent output
+    def _to_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+        with alt.theme.enable("none"):
+            return chart.to_dict()
+
+
+class _Unvalidated:
+    """Hands a chart to the converter with schema validation off.
+
+    ``to_dict()`` validates the whole spec against the Vega-Lite schema, a third
+    of the cost of a chart; every builder is validated by the unit tests
+    (tests/test_charts.py converts them with validation), so it is not repeated
+    on the rerun path.
+    """
+
+    def __init__(self, chart: alt.TopLevelMixin) -> None:
+        self._chart = chart
+
+    def to_dict(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return self._chart.to_dict(validate=False)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=MAX_SPECS, show_spinner=False)
+def _spec(module: str, builder_name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    # Keyed by the builder's module and name and the content of its arguments (frames hashed by value).
+    builder = getattr(importlib.import_module(module), builder_name)
+    return _to_spec(_Unvalidated(charts.configure(builder(*args, **kwargs))))  # type: ignore[arg-type]
+
+
+def chart(builder: Callable[..., alt.TopLevelMixin], *args: Any,
+          datasets: Mapping[str, Any] | None = None, key: str | None = None,
+          on_select: Any = "ignore", selection_mode: str | None = None,
+          width: str | int = "stretch", shown: bool = True, **kwargs: Any) -> Any:
+    """Draw ``builder(*args, **kwargs)`` like ``st.altair_chart(charts.configure(builder(...)))``.
+
+    ``builder`` is a pure chart builder of a ``components`` module (``charts``,
+    ``charts_priority``, ...): the same arguments always give the same chart.
+    ``datasets`` are named datasets (e.g. ``charts.world_datasets()``) added to
+    the spec after the cache.  ``key``, ``on_select``, ``selection_mode`` and
+    ``width`` mean what they mean for ``st.altair_chart``; its return value is
+    returned.  With ``shown=False`` (a tab that is not open, for tabs made with
+    ``on_change="rerun"``) nothing is built or drawn and None is returned: the
+    chart is drawn by the rerun that opening its tab starts.
+    """
+    if not shown:
+        return None
+    module = getattr(builder, "__module__", "")
+    name = getattr(builder, "__name__", "")
+    if not module.startswith("components.") or getattr(importlib.import_module(module), name, None) is not builder:
+        raise ValueError(f"{module}.{name} is not a chart builder of a components module")
+    spec = _spec(module, name, tuple(_hashable(a) for a in args),
+                 {k: _hashable(v) for k, v in kwargs.items()})
+    if datasets:
+        spec["datasets"] = {**spec.get("datasets", {}), **datasets}
+    return st.vega_lite_chart(spec=spec, key=key, on_select=on_select, selection_mode=selection_mode,
+                              width=width)
+
+
+def _hashable(value: Any) -> Any:
+    """Frames with list cells (stages of a risk, say) as tuples, so the cache can hash them by value.
+
+    Without this streamlit falls back to pickling the frame, slower and with a
+    warning in the log on every rerun; the builders only iterate over the cells.
+    """
+    if not isinstance(value, pd.DataFrame):
+        return value
+    listy = [c for c in value.columns if value[c].dtype == object
+             and value[c].map(lambda v: isinstance(v, list)).any()]
+    if not listy:
+        return value
+    return value.assign(**{c: value[c].map(lambda v: tuple(v) if isinstance(v, list) else v) for c in listy})
+
+
+def clear() -> None:
+    """Forget cached chart specs."""
+    _spec.clear()

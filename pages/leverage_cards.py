@@ -1,0 +1,248 @@
+"""Leverage cards: what the industry can do, by whom, towards whom, and an action plan to track it.
+
+The filters here are the page's own (and in the URL), so a link from the
+prioritisation matrix can pre-set them without touching the sidebar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+from components import cards, charts, data, router, state
+from components.provenance import figure_footer
+from rmo_data import constants as C
+from rmo_data import userdata
+from rmo_data.engine import get_engine
+
+router.guard(__file__)
+
+PAGE_SIZE = 10
+FILTERS = ("lc_mat", "lc_cat", "lc_actor", "lc_target", "lc_stage", "lc_risk", "lc_org", "lc_text")
+SCOPE_LABELS = {**C.MATERIAL_LABELS, C.CROSS_MATERIAL: C.CROSS_MATERIAL_LABEL}
+MESSAGE = "_lc_message"
+
+
+def _clear() -> None:
+    for key in FILTERS:
+        st.session_state[key] = state.PARAMS[key].default
+    st.session_state["lc_page"] = 1
+
+
+def _go_org(slug: str, name: str, materials: list[str]) -> None:
+    """Open the stakeholders page on this organisation: searched by name, its cards shown.
+
+    The sidebar's materials in view are widened only when none of them is linked
+    to the organisation (the page would hide it otherwise).
+    """
+    st.session_state["org"] = slug
+    st.session_state["org_text"] = name
+    st.session_state["org_type"] = []
+    in_view = state.get("materials")
+    if in_view and not set(in_view) & set(materials):
+        st.session_state["materials"] = []
+
+
+def _add(leverage_id: str, title: str, owner: str, due: dt.date | None, status: str, note: str) -> None:
+    try:
+        userdata.add_plan_item(leverage_id, owner=owner, due_date=due, status=status, note=note,
+                               engine=get_engine())
+    except ValueError as err:
+        st.session_state[MESSAGE] = ("error", f"Not added: {err}")
+    else:
+        st.session_state[MESSAGE] = ("success", f"Added {leverage_id} “{title}” to the action plan.")
+    st.rerun()
+
+
+def _footer(row: Mapping[str, Any], org_names: Mapping[str, str], org_short: Mapping[str, str],
+            org_materials: Mapping[str, list[str]], in_plan: Mapping[str, int]) -> None:
+    """Under each card: add it to the plan; open the organisations it names."""
+    lev_id = str(row["id"])
+    bar = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    with bar.popover("Add to plan", icon=":material/playlist_add:", key=f"pop_{lev_id}"):
+        with st.form(f"plan_form_{lev_id}", border=False, clear_on_submit=True):
+            owner = st.text_input("Owner", key=f"plan_owner_{lev_id}", max_chars=userdata.OWNER_MAX,
+                                  placeholder="Team or person")
+            due = st.date_input("Due date", value=None, key=f"plan_due_{lev_id}", format="YYYY-MM-DD")
+            status = st.selectbox("Status", C.PLAN_STATUS_SLUGS, key=f"plan_status_{lev_id}",
+                                  format_func=C.PLAN_STATUS_LABELS.__getitem__)
+            note = st.text_area("Note", key=f"plan_note_{lev_id}", max_chars=userdata.NOTE_MAX, height=80)
+            if st.form_submit_button("Add to plan", key=f"plan_add_{lev_id}", type="primary",
+                                     icon=":material/add:"):
+                _add(lev_id, str(row["title"]), owner, due, status, note)
+    if in_plan.get(lev_id):
+        bar.caption(f":material/check_circle: in the plan ({in_plan[lev_id]})")
+    for slug in row.get("organisations", []) or []:
+        if bar.button(org_short.get(slug, slug), key=f"org_{lev_id}_{slug}", type="tertiary",
+                      icon=":material/arrow_outward:", on_click=_go_org,
+                      args=(slug, org_names.get(slug, slug), list(org_materials.get(slug, []))),
+                      help=f"Open {org_names.get(slug, slug)} on the Stakeholders page"):
+            st.switch_page("pages/stakeholders.py")
+
+
+cards.inject_css()
+st.title("Leverage cards")
+st.markdown("Recommended actions from the report, each classified by the five Shift leverage "
+            "categories: who acts (an individual carmaker or Drive Sustainability), towards whom, at "
+            "which stages and against which risks. Add the ones you will pursue to the action plan.")
+
+message = st.session_state.pop(MESSAGE, None)
+if message:
+    (st.error if message[0] == "error" else st.success)(cards.plain(message[1]),
+                                                         icon=":material/playlist_add_check:")
+    # The banner is at the top; a toast also shows it next to where the user clicked.
+    st.toast(cards.plain(message[1]), icon=":material/playlist_add_check:")
+
+orgs = data.query("organisations")
+org_names = dict(zip(orgs["slug"], orgs["name"], strict=True))
+org_short = {s: (a if isinstance(a, str) and a else n)
+             for s, a, n in zip(orgs["slug"], orgs["acronym"], orgs["name"], strict=True)}
+org_materials = dict(zip(orgs["slug"], orgs["materials"], strict=True))
+unknown = [o for o in state.get("lc_org") if o not in org_names]
+if unknown:
+    # Organisation slugs come from the URL unchecked; keep only those the store knows.
+    st.session_state["lc_org"] = [o for o in state.get("lc_org") if o in org_names]
+    st.warning(f"Ignored unknown organisations in the link: {cards.plain(', '.join(unknown))}",
+               icon=":material/link_off:")
+
+engine = get_engine()
+plan = userdata.list_plan_items(engine=engine)
+tab_cards, tab_plan = st.tabs(["Cards", "Action plan"])
+
+with tab_cards:
+    f1, f2, f3, f4 = st.columns(4)
+    f1.multiselect("Material", [*C.MATERIAL_SLUGS, C.CROSS_MATERIAL], **state.widget("lc_mat"),
+                   format_func=SCOPE_LABELS.__getitem__, placeholder="All, cross-material included")
+    f2.multiselect("Leverage category", C.LEVERAGE_CATEGORY_SLUGS, **state.widget("lc_cat"),
+                   format_func=C.LEVERAGE_CATEGORY_LABELS.__getitem__, placeholder="All five")
+    f3.multiselect("Actor", C.ACTOR_SLUGS, **state.widget("lc_actor"),
+                   format_func=C.ACTOR_LABELS.__getitem__, placeholder="Both")
+    f4.multiselect("Target", C.TARGET_SLUGS, **state.widget("lc_target"),
+                   format_func=C.TARGET_LABELS.__getitem__, placeholder="All targets")
+    g1, g2, g3, g4 = st.columns(4)
+    g1.multiselect("Stage", C.STAGE_SLUGS, **state.widget("lc_stage"),
+                   format_func=C.STAGE_LABELS.__getitem__, placeholder="All stages")
+    g2.multiselect("Risk addressed", C.RISK_CATEGORY_SLUGS, **state.widget("lc_risk"),
+                   format_func=C.RISK_CATEGORY_LABELS.__getitem__, placeholder="All risks")
+    g3.multiselect("Organisation to engage", sorted(org_names, key=lambda s: org_short[s].lower()),
+                   **state.widget("lc_org"), format_func=lambda s: org_short.get(s, s),
+                   placeholder="Any organisation")
+    g4.text_input("Search action text", **state.widget("lc_text"), max_chars=100,
+                  placeholder="e.g. audit, union, traceability")
+
+    filters = dict(scopes=state.get("lc_mat"), categories=state.get("lc_cat"), actors=state.get("lc_actor"),
+                   targets=state.get("lc_target"), stages=state.get("lc_stage"), risks=state.get("lc_risk"),
+                   organisations=state.get("lc_org"), text=state.get("lc_text"))
+    levs = data.query("leverage_cards", **filters)
+    active = sum(bool(v) for v in filters.values())
+
+    stats, chart = st.columns([2, 3], gap="large")
+    with stats:
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Cards shown", len(levs))
+        m2.metric("Materials", int(levs["material"].nunique()) if not levs.empty else 0)
+        m3.metric("Cross-material", int(levs["material"].isna().sum()) if not levs.empty else 0)
+        if active:
+            st.button(f"Clear {active} card filter(s)", on_click=_clear, icon=":material/filter_alt_off:",
+                      key="lc_clear")
+    if not levs.empty:
+        with chart:
+            st.altair_chart(charts.configure(charts.category_counts_chart(levs)), width="stretch",
+                            key="lc_counts")
+            figure_footer(levs.groupby("category", as_index=False).agg(cards=("id", "count")).assign(
+                category=lambda f: f["category"].map(C.LEVERAGE_CATEGORY_LABELS)),
+                "Cards per leverage category", levs["source_title"].unique(), [], unit="cards (count)",
+                key="dl_lc_counts")
+
+    if levs.empty:
+        st.info("No card matches these filters. Widen the search or clear the filters.",
+                icon=":material/search_off:")
+    else:
+        pages = max(1, -(-len(levs) // PAGE_SIZE))
+        if int(st.session_state.get("lc_page", 1)) > pages:
+            st.session_state["lc_page"] = 1
+        p1, p2 = st.columns([5, 1], vertical_alignment="bottom")
+        page_no = int(p2.number_input("Page", 1, pages, key="lc_page", step=1,
+                                      help=f"{PAGE_SIZE} cards per page"))
+        start = (page_no - 1) * PAGE_SIZE
+        p1.caption(f"Cards {start + 1}–{min(start + PAGE_SIZE, len(levs))} of {len(levs)}, by card id "
+                   f"(page {page_no} of {pages}). “Add to plan” puts a card in the action plan; an "
+                   "organisation's name opens it on the Stakeholders page.")
+        in_plan = plan["leverage_id"].value_counts().to_dict() if not plan.empty else {}
+        grid = st.columns(2)
+        for i, (_, lev) in enumerate(levs.iloc[start:start + PAGE_SIZE].iterrows()):
+            # pandas reads a cross-material card's NULL material as NaN; the card expects None.
+            row = {**lev.to_dict(), "material": lev["material"] if isinstance(lev["material"], str) else None}
+            with grid[i % 2]:
+                cards.leverage_card(row, org_names,
+                                    footer=lambda r: _footer(r, org_names, org_short, org_materials, in_plan))
+        export = levs.assign(
+            material=levs["material"].map(lambda m: SCOPE_LABELS.get(m, m)
+                                          if isinstance(m, str) else C.CROSS_MATERIAL_LABEL),
+            category=levs["category"].map(C.LEVERAGE_CATEGORY_LABELS),
+            actor=levs["actor"].map(C.ACTOR_LABELS),
+            **{col: levs[col].map(lambda v: "; ".join(v)) for col in ("targets", "stages", "risks",
+                                                                        "organisations")})
+        figure_footer(export.drop(columns=["source_id"]), "Leverage cards", levs["source_title"].unique(),
+                      [], note="Actions paraphrased from the report; section names where each comes from.",
+                      key="dl_lc_cards")
+
+with tab_plan:
+    plan = userdata.list_plan_items(engine=engine)  # read again: a card may just have been added
+    st.markdown("The cards your team has decided to pursue, with owner, due date and status. The plan "
+                "is stored in the database (every change is written to the audit log) and shared by "
+                "everyone using this app.")
+    if plan.empty:
+        st.info("The plan is empty. Use “Add to plan” on a card.", icon=":material/playlist_add:")
+    else:
+        export = userdata.plan_export_frame(plan)
+        st.dataframe(export, hide_index=True, width="stretch", key="lc_plan_table", column_config={
+            "Card": st.column_config.TextColumn(pinned=True),
+            "Action": st.column_config.TextColumn(width="medium"),
+            "Note": st.column_config.TextColumn(width="medium")})
+        d1, d2, d3 = st.columns([1, 1, 3], vertical_alignment="center")
+        d1.download_button("Plan (CSV)", export.to_csv(index=False).encode("utf-8"),
+                           file_name="rmo-action-plan.csv", mime="text/csv", key="dl_plan_csv",
+                           icon=":material/download:", width="stretch", on_click="ignore")
+        d2.download_button("Plan (XLSX)", userdata.plan_xlsx(plan), file_name="rmo-action-plan.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           key="dl_plan_xlsx", icon=":material/download:", width="stretch", on_click="ignore")
+        d3.caption(f"{len(plan)} item(s). Cards: Raw materials value chain leverages (Levin Sources for "
+                   "Drive Sustainability, 2021); owners, dates, status and notes: entered in this app.")
+
+        st.markdown("**Edit an item**")
+        labels = {int(i): f"#{int(i)} · {lid} · {t if isinstance(t, str) else 'card no longer in the store'}"
+                  for i, lid, t in zip(plan["id"], plan["leverage_id"], plan["title"], strict=True)}
+        item_id = st.selectbox("Item", list(labels), format_func=labels.__getitem__, key="lc_plan_pick")
+        item = plan[plan["id"] == item_id].iloc[0]
+        with st.form(f"plan_edit_{item_id}"):
+            e1, e2, e3 = st.columns(3)
+            owner = e1.text_input("Owner", value=item["owner"] or "", key=f"edit_owner_{item_id}",
+                                  max_chars=userdata.OWNER_MAX)
+            due_value = item["due_date"] if isinstance(item["due_date"], dt.date) else None
+            due = e2.date_input("Due date", value=due_value, key=f"edit_due_{item_id}", format="YYYY-MM-DD")
+            status = e3.selectbox("Status", C.PLAN_STATUS_SLUGS, key=f"edit_status_{item_id}",
+                                  index=C.PLAN_STATUS_SLUGS.index(item["status"])
+                                  if item["status"] in C.PLAN_STATUS_SLUGS else 0,
+                                  format_func=C.PLAN_STATUS_LABELS.__getitem__)
+            note = st.text_area("Note", value=item["note"] or "", key=f"edit_note_{item_id}",
+                                max_chars=userdata.NOTE_MAX, height=80)
+            save = st.form_submit_button("Save changes", icon=":material/save:", key=f"edit_save_{item_id}")
+        if save:
+            try:
+                userdata.update_plan_item(int(item_id), owner=owner, due_date=due, status=status, note=note,
+                                          engine=engine)
+                st.session_state[MESSAGE] = ("success", f"Saved item #{int(item_id)}.")
+                st.rerun()
+            except ValueError as err:
+                st.error(cards.plain(str(err)), icon=":material/error:")
+        if st.button("Remove this item from the plan", key=f"edit_delete_{item_id}", icon=":material/delete:"):
+            try:
+                userdata.delete_plan_item(int(item_id), engine=engine)
+                st.session_state[MESSAGE] = ("success", f"Removed item #{int(item_id)}.")
+                st.rerun()
+            except ValueError as err:
+                st.error(cards.plain(str(err)), icon=":material/error:")

@@ -1,0 +1,388 @@
+"""Prioritisation: rank the materials on criteria computed from the store, with the user's weights.
+
+The weights live in the URL (one short parameter per criterion), so a link
+reproduces a ranking; scenarios store named weight sets in the database.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from components import cards, charts, charts_priority, data, router, state
+from components.briefing import pack_buttons
+from components.provenance import figure_footer, source_line
+from rmo_data import constants as C
+from rmo_data import scoring, userdata
+from rmo_data.engine import get_engine
+
+router.guard(__file__)
+
+WEIGHT_KEYS = {c.slug: f"wt_{c.slug}" for c in C.CRITERIA}
+CARD_FILTERS = ("lc_mat", "lc_cat", "lc_actor", "lc_target", "lc_stage", "lc_risk", "lc_org", "lc_text")
+CURRENT = "Current weights (unsaved)"
+METHOD = """
+1. **Criteria from the store.** Each value is computed from stored rows (sources in the table
+   above); none is typed in. Every criterion points the same way: a higher value raises priority
+   (the standards criterion counts the *gap*).
+2. **Scaled 0–1 across the materials in view.** The lowest value becomes 0, the highest 1. A
+   criterion that is the same for every material cannot tell them apart and scores 0 for all.
+3. **No data recorded is neutral.** A missing value scores 0.5, the middle of the range, never 0,
+   and the material says so in the ranking table and with pale chart segments.
+4. **Weighted sum.** Weights are rescaled to add up to 100 %, so the score runs 0–1 and each
+   bar segment is one criterion's share of it. All weights at 0 rank nothing.
+5. **Evidence severity** is the mean of the three most severe recorded cases: it follows the
+   UNGP focus on the gravest harm without rewarding materials that were simply documented more.
+"""
+
+
+def _weights() -> dict[str, int]:
+    return {slug: int(state.get(key)) for slug, key in WEIGHT_KEYS.items()}
+
+
+def _set_weights(weights: dict[str, int]) -> None:
+    for slug, key in WEIGHT_KEYS.items():
+        st.session_state[key] = int(weights.get(slug, 0))
+
+
+def _open_cards(materials: list[str], categories: tuple[str, ...] = ()) -> None:
+    """Pre-set the card filters (a fresh view: other card filters cleared) before switching page."""
+    for key in CARD_FILTERS:
+        st.session_state[key] = state.PARAMS[key].default
+    st.session_state["lc_mat"] = list(materials)
+    st.session_state["lc_cat"] = list(categories)
+    st.session_state["lc_page"] = 1
+
+
+def _names(slugs: list[str]) -> str:
+    return ", ".join(LABELS.get(s, s) for s in slugs)
+
+
+cards.inject_css()
+st.title("Prioritisation")
+st.markdown("Which materials should the industry act on first? Set how much each criterion matters; "
+            "the ranking, its explanation and its robustness follow at once. Every criterion is "
+            "computed from the data store and scaled 0–1 across the materials in view (sidebar).")
+
+# --- weights -------------------------------------------------------------------------
+st.subheader("Weights")
+presets = st.container(horizontal=True, vertical_alignment="center", gap="small")
+presets.markdown("Start from a preset:")
+for name in C.WEIGHT_PRESETS:
+    presets.button(C.PRESET_LABELS[name], key=f"preset_{name}", on_click=_set_weights,
+                   args=(dict(C.WEIGHT_PRESETS[name]),), icon=":material/tune:")
+weights = _weights()
+matched = scoring.matching_preset(weights)
+presets.caption(f"Now: **{C.PRESET_LABELS[matched]}**" if matched else "Now: custom weights")
+for start in range(0, len(C.CRITERIA), 5):
+    for col, crit in zip(st.columns(5), C.CRITERIA[start:start + 5], strict=False):
+        col.slider(crit.short or crit.label, 0, C.WEIGHT_MAX, **state.widget(WEIGHT_KEYS[crit.slug]),
+                   help=f"**{crit.label}.** {crit.description} Unit: {crit.unit}. Source: {crit.source}. "
+                        "0 = leave out; the score rescales the weights to add up to 100 %.")
+weights = _weights()
+
+crit = scoring.criteria_from(data.query("overview"), data.query("standards_coverage"),
+                             data.query("evidence_severity_counts"), data.query("salient_risks"))
+# Labels from the store, so materials beyond the ten of the report are named too.
+LABELS = {**C.MATERIAL_LABELS, **crit.context["name"].to_dict()}
+SHORT = {m: C.MATERIAL_SHORT.get(m, LABELS[m]) for m in LABELS}
+selected = set(state.selected_materials())
+shown = [m for m in crit.raw.index if m in selected]
+if len(shown) < 2:
+    st.info("A ranking needs at least two materials in view. Choose more in the sidebar, or reset "
+            "the filters.", icon=":material/filter_alt_off:")
+    st.stop()
+
+raw = crit.raw.loc[shown]
+detail = crit.detail.loc[shown]
+missing = raw.isna()
+norm = scoring.normalise(raw)
+groups = scoring.joint_groups(data.query("all_material_links"), shown)
+try:
+    ranked = scoring.ranking(norm, weights)
+    weight_error = None
+except ValueError as err:
+    ranked, weight_error = None, str(err)
+
+all_sources = sorted({s for v in crit.sources.values() for s in v})
+all_years = [y for v in crit.years.values() for y in v]
+
+tab_rank, tab_robust, tab_matrix, tab_scen = st.tabs(
+    ["Ranking", "Robustness", "Severity × leverage", "Scenarios"])
+
+# --- ranking -------------------------------------------------------------------------
+with tab_rank:
+    if ranked is None:
+        st.warning(f"{weight_error} Or choose a preset above.", icon=":material/balance:")
+    else:
+        top = ranked.index[0]
+        top3 = list(ranked.index[:C.TOP_N])
+        c1, c2 = st.columns([3, 2], vertical_alignment="center")
+        c1.markdown(f"**Top {C.TOP_N} with these weights:** {_names(top3)}.")
+        if c2.button(f"Open leverage cards for {LABELS[top]}", key="pr_open_top",
+                     on_click=_open_cards, args=([top],), icon=":material/style:", type="primary"):
+            st.switch_page("pages/leverage_cards.py")
+
+        long = scoring.explained(raw, norm, weights, detail)
+        long["name"] = long["material"].map(LABELS)
+        order = [LABELS[m] for m in ranked.index]
+        st.altair_chart(charts.configure(charts_priority.contribution_chart(long, order)),
+                        width="stretch", key="pr_contrib")
+        figure_footer(long[["rank", "name", "criterion", "raw_text", "missing", "value", "weight",
+                            "contribution", "score"]].sort_values(["rank", "criterion"]),
+                      "Why each material ranks where it does", all_sources, all_years,
+                      unit="score 0–1; contributions add up to the score",
+                      note="Pale segments rest on “no data recorded”, scored neutral (0.5).",
+                      key="dl_pr_contrib")
+
+        missing_labels = {m: ", ".join(C.CRITERION_LABELS[c] for c in raw.columns if missing.at[m, c])
+                          for m in shown}
+        table = pd.DataFrame({
+            "rank": ranked["rank"], "name": [LABELS[m] for m in ranked.index],
+            "score": ranked["score"],
+            "missing": [missing_labels[m] or "—" for m in ranked.index],
+            "joint": [groups.at[m, "group"] or "—" for m in ranked.index],
+            "partners": [groups.at[m, "partners"] or "—" for m in ranked.index],
+        }, index=ranked.index)
+        st.dataframe(table, hide_index=True, width="stretch", key="pr_rank_table", column_config={
+            "rank": st.column_config.NumberColumn("Rank", format="%d", width="small"),
+            "name": st.column_config.TextColumn("Material", pinned=True),
+            "score": st.column_config.ProgressColumn("Score (0–1)", min_value=0.0, max_value=1.0,
+                                                     format="%.2f"),
+            "joint": st.column_config.TextColumn(
+                "Joint group", width="medium",
+                help="Materials mined together as co- or by-products (links held in the store), "
+                     "directly or through another material in view."),
+            "partners": st.column_config.TextColumn("Co-/by-product links", width="large"),
+            "missing": st.column_config.TextColumn(
+                "No data recorded for", width="medium",
+                help="These criteria are scored neutral (0.5) for this material."),
+        })
+        figure_footer(table, "Ranking", all_sources, all_years, unit="score 0–1",
+                      note="Ties share the better rank.", key="dl_pr_rank")
+
+        if st.toggle("Treat joint products together", key="pr_joint",
+                     help="Rank each group of co-/by-products as one supply chain, as urgent as its "
+                          "most urgent member."):
+            grouped = scoring.group_ranking(ranked, groups)
+            grouped["members_text"] = grouped["members"].map(_names)
+            grouped["links"] = grouped["members"].map(
+                lambda ms: "; ".join(f"{SHORT[m]}: {groups.at[m, 'partners']}"
+                                     for m in ms if groups.at[m, "partners"]) or "—")
+            st.dataframe(grouped[["rank", "members_text", "score_max", "score_mean", "links"]],
+                         hide_index=True, width="stretch", key="pr_joint_table", column_config={
+                             "rank": st.column_config.NumberColumn("Rank", format="%d", width="small"),
+                             "members_text": st.column_config.TextColumn("Materials acted on together",
+                                                                         width="medium"),
+                             "score_max": st.column_config.NumberColumn("Score of the most urgent",
+                                                                        format="%.2f"),
+                             "score_mean": st.column_config.NumberColumn("Mean score", format="%.2f"),
+                             "links": st.column_config.TextColumn("Why they are joined", width="large"),
+                         })
+            st.caption(source_line(["Raw materials value chain leverages (co-/by-product links)"], [],
+                                   note="Only links recorded in the store join materials; partners "
+                                        "that are not among the ten materials (tin, lithium, copper) "
+                                        "are named but not ranked."))
+
+        st.markdown("**Raw values** behind the criteria, with units and sources")
+        values = pd.DataFrame(
+            {f"{c.label} ({c.unit})": [scoring.format_value(c.slug, raw.at[m, c.slug])
+                                      for m in ranked.index] for c in C.CRITERIA},
+            index=ranked.index)
+        values.insert(0, "Material", [LABELS[m] for m in ranked.index])
+        st.dataframe(values, hide_index=True, width="stretch", key="pr_raw_table",
+                     column_config={"Material": st.column_config.TextColumn(pinned=True)})
+        method = pd.DataFrame({
+            "Criterion": [c.label for c in C.CRITERIA], "Unit": [c.unit for c in C.CRITERIA],
+            "Weight": [weights[c.slug] for c in C.CRITERIA],
+            "Share of score": list(scoring.normalise_weights(weights, list(C.CRITERION_SLUGS))),
+            "Years": [", ".join(str(y) for y in crit.years.get(c.slug, [])) or "not stated"
+                      for c in C.CRITERIA],
+            "Source": [c.source for c in C.CRITERIA],
+            "What it measures": [c.description for c in C.CRITERIA],
+        })
+        st.dataframe(method, hide_index=True, width="stretch", key="pr_method_table", column_config={
+            "Criterion": st.column_config.TextColumn(pinned=True),
+            "Share of score": st.column_config.NumberColumn(format="percent"),
+            "Source": st.column_config.TextColumn(width="medium"),
+            "What it measures": st.column_config.TextColumn(width="large"),
+        })
+        figure_footer(values.join(detail.add_suffix(" · detail")), "Raw criterion values", all_sources,
+                      all_years, note="Empty inputs read “no data recorded” and are scored neutral (0.5); "
+                                      "a criterion equal for every material in view scores 0 for all.",
+                      key="dl_pr_raw")
+
+        with st.expander("How the score is computed"):
+            st.markdown(METHOD)
+
+# --- robustness ----------------------------------------------------------------------
+with tab_robust:
+    st.markdown("Small changes to the weights, or uncertain inputs, should not reorder a clear "
+                "ranking. Each draw shakes every weight and every input a little and ranks again; "
+                "materials whose ranges overlap are near-ties.")
+    r1, r2, r3, r4 = st.columns(4)
+    seed = int(r1.number_input("Seed", 0, 1_000_000, scoring.DEFAULT_SEED, key="pr_seed",
+                               help="The same seed gives the same result."))
+    draws = int(r2.select_slider("Draws", [500, 1000, 2000, 5000], value=2000, key="pr_draws"))
+    w_jit = r3.slider("Weight jitter (±%)", 0, 50, 25, key="pr_wjit",
+                      help="Each weight is multiplied by a random factor within this range.") / 100
+    i_jit = r4.slider("Input jitter (% of range)", 0, 20, 5, key="pr_ijit",
+                      help="Standard deviation of the noise on each normalised input; inputs with "
+                           "no data recorded are drawn anywhere in 0–1.") / 100
+    if ranked is None:
+        st.warning(f"{weight_error}", icon=":material/balance:")
+    else:
+        mc = scoring.monte_carlo(norm, weights, n=draws, seed=seed, weight_jitter=w_jit,
+                                 input_jitter=i_jit, missing=missing)
+        mc["name"] = [LABELS[m] for m in mc.index]
+        order = [LABELS[m] for m in ranked.index]
+        st.altair_chart(charts.configure(charts_priority.robustness_chart(mc, order)), width="stretch",
+                        key="pr_mc")
+        mc_table = mc.loc[ranked.index].assign(rank=ranked["rank"])
+        st.dataframe(mc_table[["rank", "name", "p_top", "rank_median", "rank_min", "rank_max"]],
+                     hide_index=True, width="stretch", key="pr_mc_table", column_config={
+                         "rank": st.column_config.NumberColumn("Rank now", format="%d"),
+                         "name": "Material",
+                         "p_top": st.column_config.ProgressColumn(f"P(top {C.TOP_N})", min_value=0.0,
+                                                                  max_value=1.0, format="percent"),
+                         "rank_median": st.column_config.NumberColumn("Median rank", format="%.1f"),
+                         "rank_min": st.column_config.NumberColumn("Best rank", format="%d"),
+                         "rank_max": st.column_config.NumberColumn("Worst rank", format="%d")})
+        figure_footer(mc_table, "Ranking robustness", all_sources, all_years,
+                      unit="probability (0–1) and rank",
+                      note=f"{draws} draws, seed {seed}, weights ±{w_jit:.0%}, inputs σ = {i_jit:.0%} "
+                           "of the range; missing inputs drawn uniformly.", key="dl_pr_mc")
+
+# --- severity × leverage ---------------------------------------------------------------
+with tab_matrix:
+    st.markdown("Shift's reading of the UN Guiding Principles: act first where harm is most severe, "
+                "and choose the kind of leverage by how much weight the industry has. Severity "
+                "combines evidence severity with the breadth of salient risks; leverage combines the "
+                "automotive share with the organisations and initiatives already linked to the "
+                "material. Both run 0–1 across the materials in view; the weights above do not apply.")
+    pos = scoring.matrix_positions(raw, crit.context["n_organisations"])
+    pos_data = pos.rename_axis("material").reset_index()
+    pos_data["name"] = pos_data["material"].map(LABELS)
+    pos_data["short"] = pos_data["material"].map(SHORT)
+    st.altair_chart(charts.configure(charts_priority.matrix_chart(pos_data)), width="stretch",
+                    key="pr_matrix")
+    figure_footer(pos_data.assign(quadrant=pos_data["quadrant"].map(C.QUADRANT_LABELS)),
+                  "Severity and leverage", [*all_sources, "Raw materials value chain leverages (organisations)"],
+                  all_years, unit="0–1 across the materials in view",
+                  note="A material sits in the upper or right half from 0.5; * marks inputs with no data "
+                       "recorded, scored neutral.", key="dl_pr_matrix")
+    for col, quad in zip(st.columns(len(C.QUADRANTS)), C.QUADRANTS, strict=True):
+        members = [m for m in shown if pos.at[m, "quadrant"] == quad.slug]
+        with col.container(border=True, height="stretch"):
+            # Markup from constants only; wrapping allowed because the columns are narrow.
+            st.markdown(f"<span class='rmo-pill' style='background:{quad.colour};white-space:normal;"
+                        f"display:inline-block'>{quad.label}</span>", unsafe_allow_html=True)
+            st.caption(quad.description)
+            st.markdown(_names(members) if members else "*No material in view*")
+            cats = ", ".join(C.LEVERAGE_CATEGORY_LABELS[c] for c in quad.categories)
+            n_cards = (len(data.query("leverage_cards", scopes=members, categories=quad.categories))
+                       if members else 0)
+            if st.button(f"Open {n_cards} card(s)", key=f"pr_quad_{quad.slug}", disabled=not members,
+                         on_click=_open_cards, args=(members, quad.categories), icon=":material/style:",
+                         help=f"Leverage cards for these materials in: {cats}.", width="stretch"):
+                st.switch_page("pages/leverage_cards.py")
+
+# --- scenarios -------------------------------------------------------------------------
+with tab_scen:
+    engine = get_engine()
+    st.markdown("Save the current weights under a name to come back to them or to compare two "
+                "points of view. Scenarios are stored in the database and shared by everyone using "
+                "this app; the page address also holds the current weights.")
+    with st.form("pr_save_form", border=True):
+        s1, s2 = st.columns([2, 3])
+        sc_name = s1.text_input("Scenario name", key="pr_sc_name", max_chars=userdata.NAME_MAX,
+                                placeholder="e.g. Board workshop 2025")
+        sc_note = s2.text_input("Note (optional)", key="pr_sc_note", max_chars=userdata.NOTE_MAX)
+        submitted = st.form_submit_button("Save current weights", icon=":material/save:", key="pr_sc_save")
+    if submitted:
+        try:
+            userdata.save_scenario(sc_name, weights, materials=state.get("materials"), note=sc_note,
+                                   engine=engine)
+            st.success(f"Scenario “{cards.plain(sc_name.strip())}” saved.", icon=":material/check:")
+        except ValueError as err:
+            st.error(cards.plain(str(err)), icon=":material/error:")
+
+    saved = userdata.list_scenarios(engine=engine)
+    if saved.empty:
+        st.info("No scenario saved yet.", icon=":material/bookmark:")
+    else:
+        listing = saved.assign(
+            weights_text=saved["weights"].map(
+                lambda w: ", ".join(f"{C.CRITERION_LABELS[k]} {v}" for k, v in w.items()
+                                    if k in C.CRITERION_LABELS and v)),
+            materials_text=saved["materials"].map(lambda ms: _names(ms) if ms else "all"))
+        st.dataframe(listing[["name", "weights_text", "materials_text", "note", "created_at"]],
+                     hide_index=True, width="stretch", key="pr_sc_table", column_config={
+                         "name": "Scenario", "weights_text": st.column_config.TextColumn("Weights", width="large"),
+                         "materials_text": "Materials in view", "note": "Note",
+                         "created_at": st.column_config.DatetimeColumn("Saved", format="YYYY-MM-DD HH:mm")})
+        l1, l2, l3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+        chosen = l1.selectbox("Scenario", saved["name"].tolist(), key="pr_sc_pick")
+        if l2.button("Load", key="pr_sc_load", icon=":material/upload:", width="stretch"):
+            try:
+                record = userdata.load_scenario(chosen, engine=engine)
+                _set_weights(record["weights"])
+                st.session_state["materials"] = record["materials"]
+                st.rerun()
+            except ValueError as err:
+                st.error(cards.plain(str(err)), icon=":material/error:")
+        if l3.button("Delete", key="pr_sc_delete", icon=":material/delete:", width="stretch"):
+            try:
+                userdata.delete_scenario(int(saved.loc[saved["name"] == chosen, "id"].iloc[0]), engine=engine)
+                st.rerun()
+            except ValueError as err:
+                st.error(cards.plain(str(err)), icon=":material/error:")
+
+        st.markdown("**Compare two scenarios** on the materials now in view")
+        options = [CURRENT, *saved["name"].tolist()]
+        k1, k2 = st.columns(2)
+        name_a = k1.selectbox("Scenario A", options, index=0, key="pr_cmp_a")
+        name_b = k2.selectbox("Scenario B", options, index=min(1, len(options) - 1), key="pr_cmp_b")
+
+        def _ranks(name: str) -> pd.Series | None:
+            w = weights if name == CURRENT else userdata.load_scenario(name, engine=engine)["weights"]
+            try:
+                return scoring.ranking(norm, w)["rank"]
+            except ValueError:
+                return None
+
+        ranks_a, ranks_b = _ranks(name_a), _ranks(name_b)
+        if ranks_a is None or ranks_b is None:
+            st.warning("One of the two has all weights at zero, so it ranks nothing.")
+        else:
+            compare = pd.DataFrame({"material": ranks_a.index,
+                                    "name": [LABELS[m] for m in ranks_a.index],
+                                    "rank_a": ranks_a, "rank_b": ranks_b.reindex(ranks_a.index)})
+            compare["change"] = compare["rank_a"] - compare["rank_b"]
+            compare["moved"] = compare["change"].map(
+                lambda d: f"▲ {d}" if d > 0 else (f"▼ {-d}" if d < 0 else "="))
+            styled = compare[["name", "rank_a", "rank_b", "moved"]].style.apply(
+                lambda row: ["background-color: #FADBD8" if compare.at[row.name, "change"] else ""] * len(row),
+                axis=1)
+            left, right = st.columns([2, 3])
+            left.dataframe(styled, hide_index=True, width="stretch", key="pr_cmp_table", column_config={
+                "name": "Material",
+                "rank_a": st.column_config.NumberColumn("A", format="%d", width="small", help="Rank in A"),
+                "rank_b": st.column_config.NumberColumn("B", format="%d", width="small", help="Rank in B"),
+                "moved": st.column_config.TextColumn("Change", width="small",
+                                                     help="Places gained (▲) or lost (▼) in B")})
+            right.altair_chart(charts.configure(charts_priority.scenario_compare_chart(
+                compare.reset_index(drop=True), f"A: {name_a}", f"B: {name_b}")),
+                width="stretch", key="pr_cmp_chart")
+            figure_footer(compare, f"Scenario comparison {name_a} vs {name_b}", all_sources, all_years,
+                          unit="rank (1 = first)", note="Rows in red change rank.", key="dl_pr_cmp")
+
+# --- briefing pack --------------------------------------------------------------------
+st.subheader("Briefing pack")
+if ranked is None:
+    st.info("Set at least one weight above zero to prepare a pack with this ranking.",
+            icon=":material/balance:")
+else:
+    # The pack carries this ranking, its weights and the stored action plan.
+    pack_buttons(list(ranked.index), key="prioritisation",
+                 ranking=scoring.explained(raw, norm, weights, detail), weights=weights)

@@ -1,0 +1,131 @@
+"""The Act journey in a real browser: weights → matrix → cards of the top material → plan → download.
+
+Screenshots go to test-output/screenshots/act-*.png.  Expected rankings and
+counts come from the store through rmo_data, never typed in.  The server's
+store is shared with other browser tests, so plan rows are told apart by a
+note unique to this run.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+
+import pandas as pd
+import pytest
+from playwright.sync_api import expect
+
+from rmo_data import constants as C
+from rmo_data import queries, scoring
+from tests.browser.conftest import shot, wait_ready
+
+pytestmark = pytest.mark.browser
+
+
+def _slider(page, label: str):  # noqa: ANN001, ANN202
+    return page.get_by_test_id("stSlider").filter(has_text=label).get_by_role("slider")
+
+
+def _add_to_plan(page, card_id: str, owner: str, note: str, due: str | None = None) -> None:  # noqa: ANN001
+    """Open the card's "Add to plan" popover, fill it in and submit."""
+    # The innermost block holding the id is the card itself (its ancestors come first).
+    card = page.get_by_test_id("stVerticalBlock").filter(has_text=f"{card_id} ·").last
+    card.get_by_role("button", name="Add to plan").click()
+    body = page.get_by_test_id("stPopoverBody")
+    body.wait_for()
+    body.get_by_label("Owner").fill(owner)
+    if due:  # a segmented date field: typing the digits fills year, month and day in turn
+        body.get_by_role("spinbutton", name="year, Due date").click()
+        page.keyboard.type(due.replace("-", ""))
+    body.get_by_label("Note").fill(note)
+    body.get_by_role("button", name="Add to plan").click()
+    wait_ready(page)
+    expect(page.get_by_test_id("stAlert").filter(has_text=f"Added {card_id}")).to_be_visible()
+    page.keyboard.press("Escape")  # close the popover, as a user would
+    expect(body).to_be_hidden()
+
+
+def test_weights_matrix_cards_plan_download(server: str, page, built_engine, tmp_path) -> None:  # noqa: ANN001
+    token = f"act-journey-{uuid.uuid4().hex[:8]}"
+
+    # 1. Prioritisation, reached from the navigation as a user would.
+    page.goto(server)
+    wait_ready(page)
+    # Wait for the router's own sidebar (its filters) before clicking in the navigation.
+    expect(page.get_by_test_id("stSidebar").get_by_text("Filters", exact=True)).to_be_visible()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Prioritisation", exact=True).click()
+    wait_ready(page)
+    page.get_by_role("heading", name="Prioritisation").wait_for()
+
+    # A preset, then one slider moved to its maximum with the keyboard.
+    page.get_by_role("button", name="Human rights first").click()
+    wait_ready(page)
+    expect(page.get_by_text("Now: Human rights first")).to_be_visible()
+    slider = _slider(page, C.CRITERION_SHORT["auto_share"])
+    slider.focus()
+    page.keyboard.press("End")
+    wait_ready(page)
+    expect(slider).to_have_value(str(C.WEIGHT_MAX))
+    expect(page.get_by_text("Now: custom weights")).to_be_visible()
+
+    weights = {**C.WEIGHT_PRESETS["human_rights"], "auto_share": C.WEIGHT_MAX}
+    raw = scoring.criteria_table(built_engine).raw
+    ranked = scoring.ranking(scoring.normalise(raw), weights)
+    top = ranked.index[0]
+    top3 = ", ".join(C.MATERIAL_LABELS[m] for m in ranked.index[:3])
+    expect(page.get_by_text(f"Top 3 with these weights: {top3}.")).to_be_visible()
+    # The address bar holds the weights: the link reproduces this ranking.
+    expect(page).to_have_url(re.compile(rf"[?&]wt_auto_share={C.WEIGHT_MAX}(&|$)"))
+    expect(page).to_have_url(re.compile(rf"[?&]wt_severity={C.WEIGHT_PRESETS['human_rights']['severity']}(&|$)"))
+    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+    shot(page, "act-01-prioritisation-weights")
+
+    # 2. Robustness and the severity × leverage matrix.
+    page.get_by_role("tab", name="Robustness").click()
+    wait_ready(page)
+    expect(page.get_by_text("How stable is the ranking?")).to_be_visible()
+    page.get_by_role("tab", name="Severity × leverage").click()
+    wait_ready(page)
+    matrix = page.get_by_test_id("stVegaLiteChart").filter(has_text="Severity × leverage")
+    expect(matrix).to_be_visible()
+    for quad in C.QUADRANTS:
+        expect(page.get_by_text(quad.label, exact=True).first).to_be_visible()
+    shot(page, "act-02-matrix")
+
+    # 3. Open the cards of the top material.
+    page.get_by_role("tab", name="Ranking").click()
+    page.get_by_role("button", name=f"Open leverage cards for {C.MATERIAL_LABELS[top]}").click()
+    wait_ready(page)
+    page.get_by_role("heading", name="Leverage cards").wait_for()
+    cards = queries.leverages(materials=[top], include_cross=False, engine=built_engine)
+    metric = page.get_by_test_id("stMetric").filter(has_text="Cards shown").get_by_test_id("stMetricValue")
+    expect(metric).to_have_text(str(len(cards)))
+    assert len(cards) >= 2, "the top material needs two cards for this journey"
+
+    # 4. Two cards into the plan.
+    first, second = cards["id"].iloc[0], cards["id"].iloc[1]
+    _add_to_plan(page, first, "Procurement", f"{token} first", due="2026-06-30")
+    _add_to_plan(page, second, "Sustainability team", f"{token} second")
+    expect(page.get_by_text("in the plan").first).to_be_visible()
+    shot(page, "act-03-cards-added-to-plan")
+
+    # 5. The plan tab, and its downloads.
+    page.get_by_role("tab", name="Action plan").click()
+    wait_ready(page)
+    expect(page.get_by_role("button", name="Plan (CSV)")).to_be_visible()
+    shot(page, "act-04-action-plan")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Plan (CSV)").click()
+    csv_path = tmp_path / "plan.csv"
+    info.value.save_as(csv_path)
+    plan = pd.read_csv(csv_path)
+    mine = plan[plan["Note"].fillna("").str.startswith(token)]
+    assert len(mine) == 2
+    assert set(mine["Card"]) == {first, second}
+    assert mine.set_index("Card").at[first, "Due date"] == "2026-06-30"
+    assert set(mine["Status"]) == {C.PLAN_STATUS_LABELS["planned"]}
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Plan (XLSX)").click()
+    book = pd.read_excel(io.BytesIO(info.value.path().read_bytes()), sheet_name="Action plan")
+    assert (book["Note"].fillna("").str.startswith(token)).sum() == 2

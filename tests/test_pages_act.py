@@ -1,0 +1,430 @@
+"""AppTest runs of the Act pages: Prioritisation and Leverage cards.
+
+Expected rankings and card counts are computed in the test from the store
+(``rmo_data.scoring`` and ``rmo_data.queries``), never typed in.  Tests that
+write (plan items, scenarios) run on their own copy of the built store.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+
+from rmo_data import constants as C
+from rmo_data import queries, scoring, userdata
+from rmo_data.engine import make_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+PRIO = "pages/prioritisation.py"
+CARDS = "pages/leverage_cards.py"
+
+
+def _copy_store(source: Path, target: Path) -> str:
+    """Copy a SQLite store with the backup API (a plain file copy could miss WAL content)."""
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture()
+def own_url(built_db: Path, tmp_path: Path) -> str:
+    """URL of this test's private copy of the built store."""
+    return _copy_store(built_db, tmp_path / "rmo.sqlite")
+
+
+def _app(url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("RMO_DATABASE_URL", url)
+    monkeypatch.chdir(ROOT)
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+
+
+@pytest.fixture()
+def app(built_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """The app on the shared built store (tests using it only read)."""
+    yield _app(built_url, monkeypatch)
+
+
+@pytest.fixture()
+def own_app(own_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """The app on a private copy of the store (for tests that write)."""
+    yield _app(own_url, monkeypatch)
+
+
+def _ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _open(at: AppTest, page: str, **values: object) -> AppTest:
+    at.run()
+    for key, value in values.items():
+        at.session_state[key] = value
+    at.switch_page(page)
+    return _ok(at.run())
+
+
+def _frame(at: AppTest, *columns: str) -> pd.DataFrame:
+    """The first data frame on the page holding all of ``columns``."""
+    for df in at.dataframe:
+        value = df.value
+        if isinstance(value, pd.DataFrame) and set(columns) <= set(value.columns):
+            return value
+    raise AssertionError(f"no data frame with columns {columns}")
+
+
+def _ranking_names(at: AppTest) -> list[str]:
+    return _frame(at, "rank", "name", "score")["name"].tolist()
+
+
+def _expected(engine: Engine, weights: dict[str, int], materials: list[str] | None = None) -> list[str]:
+    raw = scoring.criteria_table(engine).raw
+    if materials:
+        raw = raw.loc[[m for m in C.MATERIAL_SLUGS if m in materials]]
+    ranked = scoring.ranking(scoring.normalise(raw), weights)
+    return [C.MATERIAL_LABELS[m] for m in ranked.index]
+
+
+def _texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [i.value for i in at.info] + [w.value for w in at.warning] + [e.value for e in at.error]
+    parts += [s.value for s in at.success]
+    return "\n".join(str(p) for p in parts)
+
+
+# --- prioritisation ---------------------------------------------------------------------
+
+def test_weights_and_presets_change_the_ranking(app: AppTest, built_engine: Engine) -> None:
+    at = _open(app, PRIO)
+    balanced = _expected(built_engine, dict(C.WEIGHT_PRESETS["balanced"]))
+    assert _ranking_names(at) == balanced
+
+    at.button(key="preset_human_rights").click()
+    _ok(at.run())
+    human = _expected(built_engine, dict(C.WEIGHT_PRESETS["human_rights"]))
+    assert _ranking_names(at) == human
+    assert human != balanced, "the preset should reorder the materials with this store"
+    assert at.slider(key="w_wt_severity").value == C.WEIGHT_PRESETS["human_rights"]["severity"]
+
+    # Moving one slider reranks at once.
+    at.slider(key="w_wt_auto_share").set_value(10)
+    _ok(at.run())
+    custom = {**C.WEIGHT_PRESETS["human_rights"], "auto_share": 10}
+    assert _ranking_names(at) == _expected(built_engine, custom)
+    assert at.session_state["wt_auto_share"] == 10
+    assert "custom weights" in _texts(at)
+
+
+def test_ranking_follows_the_materials_in_view(app: AppTest, built_engine: Engine) -> None:
+    at = _open(app, PRIO, materials=["zinc", "nickel", "tantalum"])
+    expected = _expected(built_engine, dict(C.WEIGHT_PRESETS["balanced"]), ["zinc", "nickel", "tantalum"])
+    assert _ranking_names(at) == expected
+    raw = _frame(at, "Material", *[f"{c.label} ({c.unit})" for c in C.CRITERIA[:1]])
+    assert len(raw) == 3
+
+
+def test_all_zero_weights_show_a_message(app: AppTest) -> None:
+    at = _open(app, PRIO)
+    for crit in C.CRITERIA:
+        at.slider(key=f"w_wt_{crit.slug}").set_value(0)
+    _ok(at.run())
+    assert "All weights are zero" in _texts(at)
+    assert not [df for df in at.dataframe if "score" in df.value.columns]
+
+
+def test_missing_inputs_are_named_in_the_ranking(app: AppTest, built_engine: Engine) -> None:
+    at = _open(app, PRIO)
+    table = _frame(at, "name", "missing")
+    raw = scoring.criteria_table(built_engine).raw
+    no_share = [C.MATERIAL_LABELS[m] for m in raw.index[raw["auto_share"].isna()]]
+    assert no_share
+    for name in no_share:
+        assert C.CRITERION_LABELS["auto_share"] in table.set_index("name").at[name, "missing"]
+    header = f"{C.CRITERION_LABELS['auto_share']} ({C.CRITERION_UNITS['auto_share']})"
+    column = _frame(at, "Material", header).set_index("Material")[header]
+    assert (column.loc[no_share] == C.MISSING).all()
+
+
+def test_url_reproduces_the_weights(app: AppTest, built_engine: Engine) -> None:
+    app.query_params["wt_severity"] = "10"
+    app.query_params["wt_supply_risk"] = "0"
+    app.query_params["wt_mining_hhi"] = "eleven"
+    at = _ok(app.run())  # the link is read on the first run, whichever page it opens
+    assert "eleven" in " ".join(w.value for w in at.warning)
+    at.switch_page(PRIO)
+    _ok(at.run())
+    assert at.session_state["wt_severity"] == 10
+    assert at.session_state["wt_mining_hhi"] == C.WEIGHT_PRESETS["balanced"]["mining_hhi"]
+    weights = {**C.WEIGHT_PRESETS["balanced"], "severity": 10, "supply_risk": 0}
+    assert _ranking_names(at) == _expected(built_engine, weights)
+
+
+def test_weight_params_round_trip() -> None:
+    """What the app writes to the address for weights is what it reads back; defaults stay out.
+
+    (AppTest does not report the address a multipage run writes, so the browser
+    journey checks the real address bar.)
+    """
+    from components import state
+
+    values = {f"wt_{c}": w for c, w in C.WEIGHT_PRESETS["human_rights"].items()}
+    params = state.url_params(values)
+    changed = {k for k, v in values.items() if v != C.WEIGHT_PRESETS["balanced"][k[3:]]}
+    assert set(params) == changed
+    for key, raw in params.items():
+        parsed, rejected = state._parse(state.PARAMS[key], [raw])
+        assert parsed == values[key] and rejected == []
+    assert state._parse(state.PARAMS["wt_severity"], ["11"]) == (C.WEIGHT_DEFAULT, ["11"])
+    assert state.url_params({f"wt_{c}": w for c, w in C.WEIGHT_PRESETS["balanced"].items()}) == {}
+
+
+def test_robustness_table_matches_the_seeded_monte_carlo(app: AppTest, built_engine: Engine) -> None:
+    at = _open(app, PRIO)
+    table = _frame(at, "p_top", "rank_median")
+    raw = scoring.criteria_table(built_engine).raw
+    mc = scoring.monte_carlo(scoring.normalise(raw), C.WEIGHT_PRESETS["balanced"], n=2000,
+                             seed=scoring.DEFAULT_SEED, missing=raw.isna())
+    expected = mc.assign(name=[C.MATERIAL_LABELS[m] for m in mc.index]).set_index("name")["p_top"]
+    got = table.set_index("name")["p_top"]
+    assert got.to_dict() == pytest.approx(expected.to_dict())
+
+
+def test_quadrant_link_opens_the_fitting_cards(app: AppTest, built_engine: Engine) -> None:
+    at = _open(app, PRIO)
+    data = scoring.criteria_table(built_engine)
+    pos = scoring.matrix_positions(data.raw, data.context["n_organisations"])
+    quad = next(q for q in C.QUADRANTS if (pos["quadrant"] == q.slug).any())
+    members = [m for m in C.MATERIAL_SLUGS if pos.at[m, "quadrant"] == quad.slug]
+    at.button(key=f"pr_quad_{quad.slug}").click()
+    _ok(at.run())
+    assert at.title[0].value == "Leverage cards"
+    assert at.session_state["lc_mat"] == members
+    assert at.session_state["lc_cat"] == list(quad.categories)
+    expected = queries.leverage_cards(members, categories=quad.categories, engine=built_engine)
+    assert at.metric[0].value == str(len(expected))
+
+
+def test_open_cards_for_the_top_material(app: AppTest, built_engine: Engine) -> None:
+    at = _open(app, PRIO)
+    top = _expected(built_engine, dict(C.WEIGHT_PRESETS["balanced"]))[0]
+    slug = next(s for s, label in C.MATERIAL_LABELS.items() if label == top)
+    at.button(key="pr_open_top").click()
+    _ok(at.run())
+    assert at.title[0].value == "Leverage cards"
+    assert at.session_state["lc_mat"] == [slug]
+    assert at.metric[0].value == str(len(queries.leverages(materials=[slug], include_cross=False,
+                                                           engine=built_engine)))
+
+
+def test_scenarios_save_load_and_compare(own_app: AppTest, own_url: str) -> None:
+    at = _open(own_app, PRIO)
+    at.button(key="preset_supply_security").click()
+    _ok(at.run())
+    at.text_input(key="pr_sc_name").input("Security view")
+    at.button(key="pr_sc_save").click()
+    _ok(at.run())
+    engine = make_engine(own_url)
+    try:
+        saved = userdata.load_scenario("Security view", engine=engine)
+        assert saved["weights"] == dict(C.WEIGHT_PRESETS["supply_security"])
+        assert userdata.audit_rows("scenario", engine=engine)["action"].tolist() == ["create"]
+    finally:
+        engine.dispose()
+    # Saving the same name again is refused with a message, not an exception.
+    at.text_input(key="pr_sc_name").input("Security view")
+    at.button(key="pr_sc_save").click()
+    _ok(at.run())
+    assert "already exists" in " ".join(e.value for e in at.error)
+
+    # Back to balanced, then load the scenario: the weights come back.
+    at.button(key="preset_balanced").click()
+    _ok(at.run())
+    at.selectbox(key="pr_cmp_b").set_value("Security view")
+    _ok(at.run())
+    compare = _frame(at, "rank_a", "rank_b", "moved")
+    moved = compare[compare["rank_a"] != compare["rank_b"]]
+    assert not moved.empty, "balanced and supply security should rank some material differently"
+    assert all(m.startswith(("▲", "▼")) for m in moved["moved"])
+    at.selectbox(key="pr_sc_pick").set_value("Security view")
+    at.button(key="pr_sc_load").click()
+    _ok(at.run())
+    assert {c: at.session_state[f"wt_{c}"] for c in C.CRITERION_SLUGS} == dict(C.WEIGHT_PRESETS["supply_security"])
+
+
+# --- leverage cards -----------------------------------------------------------------------
+
+def test_card_filters_narrow_the_cards(app: AppTest, built_engine: Engine) -> None:
+    at = _open(app, CARDS)
+    total = len(queries.leverages(engine=built_engine))
+    assert at.metric[0].value == str(total)
+    at.multiselect(key="w_lc_mat").set_value(["zinc"])
+    _ok(at.run())
+    zinc = queries.leverages(materials=["zinc"], include_cross=False, engine=built_engine)
+    assert at.metric[0].value == str(len(zinc))
+    assert 0 < len(zinc) < total
+    at.multiselect(key="w_lc_cat").set_value(["peers"])
+    _ok(at.run())
+    peers = queries.leverages(materials=["zinc"], include_cross=False, categories=["peers"], engine=built_engine)
+    assert at.metric[0].value == str(len(peers))
+    assert 0 < len(peers) < len(zinc)
+    # Cross-material only.
+    at.multiselect(key="w_lc_cat").set_value([])
+    at.multiselect(key="w_lc_mat").set_value([C.CROSS_MATERIAL])
+    _ok(at.run())
+    cross = queries.leverages(engine=built_engine)
+    assert at.metric[0].value == str(int(cross["material"].isna().sum()))
+    # Free text with no match: an empty state, not an error.
+    at.text_input(key="w_lc_text").input("zzz-no-such-action")
+    _ok(at.run())
+    assert at.metric[0].value == "0"
+    assert "No card matches" in _texts(at)
+
+
+def test_card_filters_by_target_stage_risk_and_organisation(app: AppTest, built_engine: Engine) -> None:
+    orgs = queries.organisations(engine=built_engine)
+    org = orgs.sort_values("n_leverages", ascending=False)["slug"].iloc[0]
+    at = _open(app, CARDS, lc_target=["governments"], lc_stage=["mining"], lc_risk=["labour_rights"])
+    expected = queries.leverages(targets=["governments"], stages=["mining"], risks=["labour_rights"],
+                                 engine=built_engine)
+    assert at.metric[0].value == str(len(expected))
+    at.session_state["lc_target"] = []
+    at.session_state["lc_stage"] = []
+    at.session_state["lc_risk"] = []
+    at.session_state["lc_org"] = [org]
+    _ok(at.run())
+    assert at.metric[0].value == str(len(queries.leverages(organisations=[org], engine=built_engine)))
+
+
+def test_plan_item_persists_across_rerun_and_new_session(own_app: AppTest, own_url: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = make_engine(own_url)
+    try:
+        card = queries.leverages(materials=["zinc"], include_cross=False, engine=engine)["id"].iloc[0]
+        before = len(userdata.list_plan_items(engine=engine))
+    finally:
+        engine.dispose()
+    note = "apptest-plan-item-zinc"
+    at = _open(own_app, CARDS, lc_mat=["zinc"])
+    at.text_input(key=f"plan_owner_{card}").input("Procurement team")
+    at.text_area(key=f"plan_note_{card}").input(note)
+    at.selectbox(key=f"plan_status_{card}").set_value("in_progress")
+    at.button(key=f"plan_add_{card}").click()
+    _ok(at.run())
+    assert f"Added {card}" in " ".join(s.value for s in at.success).replace("\\", "")
+
+    def plan_rows(app: AppTest) -> pd.DataFrame:
+        table = _frame(app, "Card", "Owner", "Status", "Note")
+        return table[table["Note"] == note]
+
+    rows = plan_rows(at)
+    assert len(rows) == 1
+    assert rows.iloc[0]["Card"] == card and rows.iloc[0]["Status"] == "In progress"
+    assert rows.iloc[0]["Owner"] == "Procurement team"
+
+    _ok(at.run())  # a plain rerun
+    assert len(plan_rows(at)) == 1
+
+    fresh = _app(own_url, monkeypatch)  # a brand new session on the same database file
+    fresh = _open(fresh, CARDS)
+    assert len(plan_rows(fresh)) == 1
+    engine = make_engine(own_url)
+    try:
+        assert len(userdata.list_plan_items(engine=engine)) == before + 1
+        audit = userdata.audit_rows("action_plan_item", engine=engine)
+        assert audit["action"].iloc[-1] == "create"
+    finally:
+        engine.dispose()
+
+    # Edit it in the new session: the change is stored.
+    item_id = int(userdata.list_plan_items(engine=make_engine(own_url)).query("note == @note")["id"].iloc[0])
+    fresh.selectbox(key="lc_plan_pick").set_value(item_id)
+    _ok(fresh.run())
+    fresh.selectbox(key=f"edit_status_{item_id}").set_value("done")
+    fresh.button(key=f"edit_save_{item_id}").click()
+    _ok(fresh.run())
+    assert plan_rows(fresh).iloc[0]["Status"] == "Done"
+    downloads = {d.key for d in fresh.get("download_button")}
+    assert {"dl_plan_csv", "dl_plan_xlsx"} <= downloads
+
+
+def test_unknown_organisation_in_the_link_is_ignored(app: AppTest) -> None:
+    app.query_params["lc_org"] = "no-such-org"
+    at = _open(app, CARDS)
+    assert "no-such-org" in " ".join(w.value for w in at.warning).replace("\\", "")
+    assert at.session_state["lc_org"] == []
+    assert at.metric[0].value == str(len(queries.leverages()))
+
+
+def test_organisation_on_a_card_opens_the_stakeholders_page(app: AppTest, built_engine: Engine) -> None:
+    cards = queries.leverages(materials=["nickel"], include_cross=False, engine=built_engine)
+    card = cards[cards["organisations"].map(len) > 0].iloc[0]
+    slug = card["organisations"][0]
+    orgs = queries.organisations(engine=built_engine).set_index("slug")
+    at = _open(app, CARDS, lc_mat=["nickel"], lc_org=[slug])
+    at.button(key=f"org_{card['id']}_{slug}").click()
+    _ok(at.run())
+    assert at.title[0].value == "Stakeholders & initiatives"
+    assert at.session_state["org"] == slug
+    assert f"Leverage cards naming {orgs.at[slug, 'name']}" in [h.value for h in at.subheader]
+    assert orgs.at[slug, "name"] in set(at.dataframe[0].value["name"])
+
+
+def test_joint_products_can_be_ranked_together(app: AppTest, built_engine: Engine) -> None:
+    at = _open(app, PRIO)
+    groups = scoring.joint_groups(queries.all_material_links(engine=built_engine), list(C.MATERIAL_SLUGS))
+    joined = groups[groups["group"] != ""]
+    assert not joined.empty, "the store links some materials as co-/by-products"
+    # The ranking table names each material's joint group.
+    table = _frame(at, "name", "joint").set_index("name")
+    for mat, group in joined["group"].items():
+        assert table.at[C.MATERIAL_LABELS[mat], "joint"] == group
+    at.toggle(key="pr_joint").set_value(True)
+    _ok(at.run())
+    grouped = _frame(at, "members_text", "score_max")
+    members = groups.at[joined.index[0], "group_members"]
+    row = grouped[grouped["members_text"] == ", ".join(C.MATERIAL_LABELS[m] for m in members)]
+    assert len(row) == 1
+    assert len(grouped) == len(C.MATERIAL_SLUGS) - sum(len(g) - 1 for g in
+                                                        {tuple(v) for v in joined["group_members"]})
+
+
+def test_packs_carry_the_stored_plan_and_the_ranking(own_app: AppTest, own_url: str) -> None:
+    """A pack from the prioritisation page holds its ranking and the plan saved in the store."""
+    import io
+
+    from pptx import Presentation
+
+    from rmo_data import userdata
+    from rmo_data.engine import make_engine
+
+    engine = make_engine(own_url)
+    lev = queries.leverages(engine=engine).iloc[0]
+    userdata.add_plan_item(lev["id"], owner="Pack owner", note="Pack-test note", engine=engine)
+    engine.dispose()
+
+    at = _open(own_app, "pages/prioritisation.py")
+    assert not [b for b in at.download_button if b.label == "Download PowerPoint"], "built before asked"
+    at.button(key="prioritisation_prepare").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    held = at.session_state["_briefing_pack_prioritisation"]
+    deck = Presentation(io.BytesIO(held["files"]["pptx"]))
+    parts = []
+    for slide in deck.slides:
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                parts.append(shape.text_frame.text)
+            if shape.has_table:
+                parts += [cell.text for row in shape.table.rows for cell in row.cells]
+    text = "\n".join(parts)
+    assert "Pack owner" in text and "Pack-test note" in text
+    assert "No prioritisation was run" not in text
+    assert {"prioritisation_pptx", "prioritisation_pdf"} <= {b.key for b in at.download_button}
