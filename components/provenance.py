@@ -1,26 +1,51 @@
 """Source lines under figures, and the download of what a figure shows.
 
 Every chart and table on a page is followed by ``figure_footer``: its source
-titles and years, its unit, any caveat, and a CSV download of exactly the data
-drawn.
+titles and years, its unit, any caveat, and CSV and XLSX downloads of exactly
+the data drawn.  The XLSX file is only written when the user clicks its button
+(``st.download_button`` takes a callable), so pages pay nothing for it on a
+rerun.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Literal
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
+from rmo_data.exports import XLSX_MIME, table_csv, table_xlsx
 
-def source_line(sources: Iterable[str], years: Iterable[object] = (), unit: str | None = None,
+
+def source_line(sources: Iterable[str], years: Iterable[object] | pd.DataFrame = (), unit: str | None = None,
                 note: str | None = None) -> str:
-    """One plain sentence naming sources, years and unit (empty parts left out)."""
+    """One plain sentence naming sources, years and unit (empty parts left out).
+
+    ``years`` holds one year per row (None or NaN where a row states none), or
+    counts of them: a frame with columns ``year`` and ``n`` (as
+    ``queries.evidence_provenance`` returns), which reads the same as each year
+    repeated ``n`` times without building a column as long as the table.
+    """
     names = [s for s in dict.fromkeys(str(s) for s in sources if s and str(s) != "nan")]
-    given = list(years)
-    known = [int(y) for y in given if y is not None and not pd.isna(y)]
-    year_values = sorted(set(known))
+    if isinstance(years, pd.DataFrame):
+        counts = years["n"].astype("int64")
+        stated = years["year"].notna()
+        given_count, known_count = int(counts.sum()), int(counts[stated].sum())
+        year_values = sorted({int(y) for y in years.loc[stated & (counts > 0), "year"]})
+    elif isinstance(years, pd.Series | pd.Index | np.ndarray):
+        # Vectorised for long columns (a year per evidence case); same result as the loop below.
+        column = pd.Series(years)
+        present = column[column.notna()]
+        given_count, known_count = len(column), len(present)
+        year_values = sorted({int(y) for y in present.unique()})
+    else:
+        given = list(years)
+        known = [int(y) for y in given if y is not None and not pd.isna(y)]
+        given_count, known_count = len(given), len(known)
+        year_values = sorted(set(known))
     parts = []
     if names:
         parts.append("Source: " + "; ".join(names))
@@ -28,7 +53,7 @@ def source_line(sources: Iterable[str], years: Iterable[object] = (), unit: str 
         span = (str(year_values[0]) if len(year_values) == 1
                 else f"{year_values[0]}–{year_values[-1]}")
         # Say so when only some rows carry a year, rather than imply all do.
-        partial = f" (stated for {len(known)} of {len(given)} rows)" if len(known) < len(given) else ""
+        partial = f" (stated for {known_count} of {given_count} rows)" if known_count < given_count else ""
         parts.append(f"year {span}{partial}")
     else:
         parts.append("year not stated by the source")
@@ -43,14 +68,59 @@ def slug_filename(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:80] or "data"
 
 
-def figure_footer(data: pd.DataFrame, title: str, sources: Iterable[str],
-                  years: Iterable[object] = (), unit: str | None = None,
-                  note: str | None = None, key: str | None = None) -> None:
-    """Source caption and a CSV download of ``data`` under a chart or table."""
-    st.caption(source_line(sources, years, unit, note))
-    st.download_button(
-        "Download CSV", data.to_csv(index=False).encode("utf-8"),
-        file_name=f"{slug_filename(title)}.csv", mime="text/csv",
-        key=key or f"dl-{slug_filename(title)}", icon=":material/download:",
-        help=f"Download the data behind “{title}” as CSV", type="tertiary",
+EAGER_CSV_ROWS = 500  # up to this many rows the CSV is made with the page (cheap); longer, on click
+
+
+def download_buttons(data: pd.DataFrame | Callable[[], pd.DataFrame], title: str, key: str,
+                     file_stem: str | None = None,
+                     csv_label: str = "Download CSV", xlsx_label: str = "Download XLSX",
+                     kind: Literal["primary", "secondary", "tertiary"] = "tertiary") -> None:
+    """CSV and XLSX downloads of ``data`` side by side.
+
+    The CSV bytes are made now (they are cheap); the workbook is made by a
+    callable only when its button is clicked.  The CSV button keeps ``key``;
+    the XLSX button's key is ``key`` + "-xlsx".  ``data`` may also be a function
+    returning the frame (a large table read only when a button is clicked): then
+    the CSV is made on the click too.
+    """
+    stem = file_stem or slug_filename(title)
+    if callable(data):
+        make = data
+
+        def csv_payload() -> bytes:
+            return table_csv(make())
+
+        def frame_now() -> pd.DataFrame:
+            return make()
+    else:
+        frame = data.copy()  # the callable runs later, on another thread: keep the rows as shown now
+        if len(frame) > EAGER_CSV_ROWS:
+            # A long table is written only when its button is clicked, not on every rerun.
+            def csv_payload() -> bytes:
+                return table_csv(frame)
+        else:
+            csv_payload = table_csv(frame)  # type: ignore[assignment]
+
+        def frame_now() -> pd.DataFrame:
+            return frame
+    row = st.container(horizontal=True, gap="small")
+    row.download_button(
+        csv_label, csv_payload, file_name=f"{stem}.csv", mime="text/csv", key=key,
+        icon=":material/download:", help=f"Download the data behind “{title}” as CSV", type=kind,
     )
+    row.download_button(
+        xlsx_label, lambda: table_xlsx(frame_now(), title), file_name=f"{stem}.xlsx", mime=XLSX_MIME,
+        key=f"{key}-xlsx", icon=":material/table_view:", on_click="ignore",
+        help=f"Download the data behind “{title}” as an Excel workbook", type=kind,
+    )
+
+
+def figure_footer(data: pd.DataFrame | Callable[[], pd.DataFrame], title: str, sources: Iterable[str],
+                  years: Iterable[object] | pd.DataFrame = (), unit: str | None = None,
+                  note: str | None = None, key: str | None = None) -> None:
+    """Source caption, and CSV and XLSX downloads of ``data``, under a chart or table.
+
+    ``data`` may be a function returning the frame, run only when a download is clicked.
+    """
+    st.caption(source_line(sources, years, unit, note))
+    download_buttons(data, title, key or f"dl-{slug_filename(title)}")

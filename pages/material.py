@@ -5,11 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import cards, charts, data, router, state
+from components import cards, charts, data, render, router, state
+from components.briefing import pack_buttons
 from components.provenance import figure_footer, source_line
 from rmo_data import constants as C
+from rmo_data import queries
 
 router.guard(__file__)
+
+CARDS_SHOWN = 20  # evidence cards per page: every material of the report's store fits on one
 
 
 def _go_to(slug: str) -> None:
@@ -52,8 +56,10 @@ if not links.empty:
                 st.markdown(f"- {cards.plain(label)}", help=link["note"] or None)
 st.caption(source_line(["Raw materials value chain leverages"], [], note=cards.plain(mat["section"])))
 
+# The open tab is tracked (a click reruns), so only its charts are built: a chart costs
+# tens of milliseconds, and a new material would otherwise pay for all four at once.
 tabs = st.tabs(["End use", "Production & concentration", "Producers", "Value chain & risks",
-                "Evidence", "Organisations", "Leverage cards"])
+                "Evidence", "Organisations", "Leverage cards"], key="mp_tab", on_change="rerun")
 
 with tabs[0]:
     shares = data.query("end_use_shares", material=slug)
@@ -62,7 +68,7 @@ with tabs[0]:
                 "USGS chapter gives shares by sector. The report names these vehicle uses: "
                 f"{cards.plain(mat['automotive_uses'])}", icon=":material/info:")
     else:
-        st.altair_chart(charts.configure(charts.end_use_chart(shares)), width="stretch")
+        render.chart(charts.end_use_chart, shares, shown=tabs[0].open)
         figure_footer(shares[["sector", "share_pct", "bound", "basis", "scope", "year", "is_automotive",
                               "note", "source_title"]],
                       f"{mat['name']} end use", shares["source_title"].unique(), shares["year"],
@@ -89,9 +95,9 @@ with tabs[1]:
         sub = rows[rows["commodity"] == chosen]
         left, right = st.columns([3, 2], gap="large")
         with left:
-            st.altair_chart(charts.configure(charts.production_chart(sub, info["unit"], info["commodity_name"])),
-                            key="mp_prod", on_select=_pick_country, selection_mode="country",
-                            width="stretch")
+            render.chart(charts.production_chart, sub, info["unit"], info["commodity_name"],
+                         key="mp_prod", on_select=_pick_country, selection_mode="country",
+                         shown=tabs[1].open)
             figure_footer(sub[["country_name", "iso3", "year", "quantity", "unit", "value_flag",
                                "is_estimate", "edition", "source_title"]],
                           f"{mat['name']} {info['commodity_name']}", sub["source_title"].unique(),
@@ -101,8 +107,7 @@ with tabs[1]:
         with right:
             trend = data.query("hhi_trend", material=slug, stage=stage)
             if bool(info["is_primary"]) and not trend.empty:
-                st.altair_chart(charts.configure(charts.hhi_trend_chart(trend, "Concentration over time")),
-                                width="stretch")
+                render.chart(charts.hhi_trend_chart, trend, "Concentration over time", shown=tabs[1].open)
                 figure_footer(trend, f"{mat['name']} {stage} HHI trend", trend["source"].unique(),
                               trend["year"], unit="HHI 0–10 000", key="dl_hhi")
             elif not bool(info["is_primary"]):
@@ -120,10 +125,12 @@ with tabs[1]:
         if picked and picked != "All other":
             table = table[table["country_name"] == picked]
             codes = sub.loc[sub["country_name"] == picked, "iso3"].dropna().unique().tolist()
-            ev = data.query("evidence", materials=[slug], iso3=codes) if codes else data.query(
-                "evidence", materials=[slug], countries=[picked])
-            st.caption(f"{len(ev)} risk evidence case(s) recorded for {mat['name']} in {picked}. "
-                       "Double-click the chart to clear the selection.")
+            where = {"iso3": codes} if codes else {"countries": [picked]}
+            n_cases = int(data.query("evidence_counts", materials=[slug], **where)["n"].sum())
+            ev = data.query("evidence", materials=[slug], **where, limit=CARDS_SHOWN)
+            st.caption(f"{n_cases} risk evidence case(s) recorded for {mat['name']} in {picked}"
+                       + (f"; the {CARDS_SHOWN} most severe are shown" if n_cases > CARDS_SHOWN else "")
+                       + ". Double-click the chart to clear the selection.")
             for _, case in ev.iterrows():
                 cards.evidence_card(case)
         table["value_flag"] = table["value_flag"].fillna("")
@@ -169,19 +176,20 @@ with tabs[3]:
     risk_filter = state.get("risks")
     if risk_filter:
         risks = risks[risks["category"].isin(risk_filter)]
-    evidence_all = data.query("evidence", materials=[slug])
-    if stage_filter:
-        evidence_all = evidence_all[evidence_all["stage"].isin(stage_filter)]
-    if risk_filter:
-        evidence_all = evidence_all[evidence_all["category"].isin(risk_filter)]
+    # Counts per stage and category from SQL, not every case of the material.
+    ev_filters = dict(materials=[slug], stages=stage_filter, categories=risk_filter)
+    evidence_all = data.query("evidence_counts", **ev_filters)
+    ev_prov = queries.provenance_from(data.query("evidence_where", **ev_filters))
+    ev_years = ev_prov[["year", "n"]]  # counts of cases per year, read by the source lines
     if risks.empty and evidence_all.empty:
         st.info("No salient risk or evidence recorded with the current risk filters.",
                 icon=":material/filter_alt_off:")
     else:
-        st.altair_chart(charts.configure(charts.value_chain_chart(risks, evidence_all)), width="stretch")
-        figure_footer(evidence_all.groupby(["stage", "category"], as_index=False).size(),
+        render.chart(charts.value_chain_chart, risks, evidence_all, shown=tabs[3].open)
+        figure_footer(evidence_all.groupby(["stage", "category"], as_index=False)["n"].sum()
+                      .rename(columns={"n": "size"}),
                       f"{mat['name']} risks along the value chain", ["Raw materials value chain leverages"],
-                      evidence_all["year"], unit="number of evidence cases", key="dl_chain")
+                      ev_years, unit="number of evidence cases", key="dl_chain")
     st.markdown("**Salient risks in detail**")
     detail = risks.assign(stages=risks["stages"].map(lambda v: ", ".join(C.STAGE_LABELS[s] for s in v)))
     st.dataframe(detail[["category_name", "pillar", "summary", "stages"]], hide_index=True, width="stretch",
@@ -197,17 +205,29 @@ with tabs[3]:
             st.markdown(f"- **{cards.plain(r['category_name'])}**: {cards.plain(r['summary'])}")
 
 with tabs[4]:
-    ev = data.query("evidence", materials=[slug], stages=state.get("stages"), categories=state.get("risks"))
-    if ev.empty:
+    n_cases = int(evidence_all["n"].sum()) if not evidence_all.empty else 0  # same filters as the chain
+    if not n_cases:
         st.info("No risk evidence recorded for this material with the current stage and risk filters. "
                 "Clear them in the sidebar to see all cases.", icon=":material/filter_alt_off:")
     else:
-        st.caption(f"{len(ev)} case(s), most severe first. Severity is the project's rating on the UNGP "
+        # One page of cards at a time: a material of a large store may have thousands of cases.
+        pages = -(-n_cases // CARDS_SHOWN)
+        if int(st.session_state.get("mp_ev_page", 1)) > pages:
+            st.session_state["mp_ev_page"] = 1
+        page_no = int(st.session_state.get("mp_ev_page", 1))
+        ev = data.query("evidence", **ev_filters, limit=CARDS_SHOWN, offset=(page_no - 1) * CARDS_SHOWN)
+        st.caption(f"{n_cases} case(s), most severe first"
+                   + (f" ({CARDS_SHOWN} per page)" if pages > 1 else "")
+                   + ". Severity is the project's rating on the UNGP "
                    "criteria (scale, scope, irremediability) of each case as the report describes it.")
+        if pages > 1:
+            st.number_input("Page", 1, pages, key="mp_ev_page", width=160)
         for _, case in ev.iterrows():
             cards.evidence_card(case)
-        figure_footer(ev.drop(columns=["pillar"]), f"{mat['name']} evidence", ev["source_title"].unique(),
-                      ev["year"], key="dl_ev")
+        titles = list(dict.fromkeys([*ev["source_title"], *ev_prov["source_title"]]))
+        figure_footer(ev.drop(columns=["pillar"]) if pages == 1 else
+                      (lambda: queries.evidence(**ev_filters).drop(columns=["pillar"])),
+                      f"{mat['name']} evidence", titles, ev["year"] if pages == 1 else ev_years, key="dl_ev")
     st.page_link("pages/evidence.py", label="Explore all evidence", icon=":material/arrow_forward:")
 
 with tabs[5]:
@@ -243,3 +263,6 @@ with tabs[6]:
                 cards.leverage_card(lev, names)
         figure_footer(levs, f"{mat['name']} leverages", ["Raw materials value chain leverages"], [],
                       key="dl_lev")
+
+st.subheader("Briefing pack")
+pack_buttons([slug], key="mp_pack", title=f"{mat['name']} briefing")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import charts, data, router, state
-from components.provenance import figure_footer, source_line
+from components import charts, data, render, router, state
+from components.briefing import pack_buttons
+from components.provenance import download_buttons, figure_footer, source_line
 from rmo_data import constants as C
 from rmo_data.findings import headline_findings
 
@@ -40,8 +41,8 @@ for start in range(0, len(findings), 4):
             st.caption(f"Source: {finding.source} · {finding.year}")
 
 focus = st.session_state.get("material")
-st.altair_chart(charts.configure(charts.overview_heat_table(table)), key="ov_heat",
-                on_select=lambda: _pick_material("ov_heat"), selection_mode="pick", width="stretch")
+render.chart(charts.overview_heat_table, table, key="ov_heat",
+             on_select=lambda: _pick_material("ov_heat"), selection_mode="pick")
 figure_footer(
     table[["name", "auto_share_pct", "auto_basis", "mining_hhi", "processing_hhi",
            "mining_top1_country", "mining_top1_share", "supply_risk", "risk_breadth", "evidence_count"]],
@@ -55,8 +56,8 @@ figure_footer(
 stage = st.segmented_control("Stage for the bubble chart", ["mining", "processing"],
                              default="mining", format_func=lambda s: C.STAGE_LABELS[s].split(":")[0],
                              key="ov_stage") or "mining"
-st.altair_chart(charts.configure(charts.overview_scatter(table, stage)), key="ov_scatter",
-                on_select=lambda: _pick_material("ov_scatter"), selection_mode="pick", width="stretch")
+render.chart(charts.overview_scatter, table, stage, key="ov_scatter",
+             on_select=lambda: _pick_material("ov_scatter"), selection_mode="pick")
 not_placed = table[table[f"{stage}_top1_share"].isna()]["name"].tolist()
 figure_footer(
     table[["name", f"{stage}_top1_country", f"{stage}_top1_share", "risk_breadth",
@@ -67,7 +68,7 @@ figure_footer(
     note=(f"Not placed (no {stage} data recorded): {', '.join(not_placed)}." if not_placed else None),
     key="dl_ov_scatter")
 
-st.page_link("pages/material.py", label=f"Open the profile of {C.MATERIAL_LABELS.get(focus, '')}",
+st.page_link("pages/material.py", label=f"Open the profile of {data.material_labels().get(focus, '')}",
              icon=":material/arrow_forward:")
 st.caption("Click a material in either chart to make it the focus material.")
 
@@ -113,5 +114,9 @@ st.caption(source_line(
      "IEA Critical Minerals Data Explorer 2025", "World Bank WGI 2024", "EU CRM study 2023"],
     [*table["mining_year"].dropna(), *table["processing_year"].dropna()],
     note="Empty cells read 'no data recorded' in the charts; they are never zero."))
-st.download_button("Download the comparison (CSV)", table.to_csv(index=False).encode("utf-8"),
-                   file_name="rmo-overview.csv", mime="text/csv", icon=":material/download:")
+download_buttons(table, "Comparison table", key="dl_ov_compare", file_stem="rmo-overview",
+                 csv_label="Download the comparison (CSV)", xlsx_label="Download the comparison (XLSX)",
+                 kind="secondary")
+
+st.subheader("Briefing pack")
+pack_buttons(table["material"].tolist(), key="ov_pack")

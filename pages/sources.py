@@ -74,6 +74,7 @@ reading of the case as the report describes it, not a finding of the report.
 
 st.header("Known limitations")
 gaps = data.query("coverage_gaps")
+short = data.material_short()  # every material in the store, added ones included
 missing = gaps[gaps["years"] == ""]
 withheld = gaps[gaps["withheld"] > 0]
 items = [
@@ -92,18 +93,19 @@ items = [
     "does not allow redistribution without permission.",
 ]
 if not missing.empty:
-    pairs = ", ".join(f"{C.MATERIAL_SHORT[m]} ({s})" for m, s in zip(missing["material"], missing["stage"],
+    pairs = ", ".join(f"{short.get(m, m)} ({s})" for m, s in zip(missing["material"], missing["stage"],
                                                                     strict=True))
     items.insert(0, f"**No country production data recorded** for: {pairs}.")
 if not withheld.empty:
-    pairs = ", ".join(f"{C.MATERIAL_SHORT[m]} {s} ({n})" for m, s, n in zip(
+    pairs = ", ".join(f"{short.get(m, m)} {s} ({n})" for m, s, n in zip(
         withheld["material"], withheld["stage"], withheld["withheld"], strict=True))
     items.append(f"Country figures **withheld or not available** (count of country-years): {pairs}.")
 for item in items:
     st.markdown(f"- {item}")
 
 with st.expander("Coverage by material and stage"):
-    table = gaps.assign(material=gaps["material"].map(C.MATERIAL_LABELS),
+    labels = data.material_labels()
+    table = gaps.assign(material=gaps["material"].map(lambda m: labels.get(m, m)),
                         stage=gaps["stage"].map(C.STAGE_LABELS),
                         years=gaps["years"].replace("", C.MISSING))
     st.dataframe(table, hide_index=True, width="stretch",

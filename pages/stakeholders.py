@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import cards, charts, data, router, state
+from components import cards, charts, data, render, router, state
 from components.provenance import figure_footer
 from rmo_data import constants as C
 
@@ -29,10 +29,12 @@ if orgs.empty:
             icon=":material/search_off:")
     st.stop()
 
+short = data.material_short()  # names of every material in the store, added ones included
 table = orgs.assign(
     type_name=orgs["type"].map(C.ORGANISATION_TYPE_LABELS),
     material_names=orgs["materials"].map(
-        lambda ms: "all ten" if len(ms) == len(C.MATERIAL_SLUGS) else ", ".join(C.MATERIAL_SHORT[m] for m in ms)),
+        lambda ms: "all ten" if len(ms) == len(C.MATERIAL_SLUGS) == len(short)
+        else ", ".join(short.get(m, m) for m in ms)),
     link=orgs["url"].map(cards.safe_url),
     acronym=orgs["acronym"].fillna(""),
 )
@@ -69,6 +71,6 @@ if chosen_slug and chosen_slug in set(orgs["slug"]):
 st.subheader("Material × organisation")
 matrix = data.query("organisation_material_matrix")
 matrix = matrix[matrix["slug"].isin(orgs["slug"]) & matrix["material"].isin(state.selected_materials())]
-st.altair_chart(charts.configure(charts.org_material_matrix(matrix)), width="stretch")
+render.chart(charts.org_material_matrix, matrix, short_names=short)
 figure_footer(matrix, "Organisations by material", ["Raw materials value chain leverages"], [],
               key="dl_org_matrix")
