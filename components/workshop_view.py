@@ -1,0 +1,251 @@
+"""How a workshop's group result is drawn: live for the facilitator, on a projector, or frozen.
+
+The same blocks serve all three: a chart from ``components.charts_workshop``,
+the table behind it and a source line with CSV and XLSX downloads.  A closed
+workshop is drawn only from its frozen record (``GroupResult.from_record``).
+Text typed by people (workshop and participant names) goes through
+``cards.plain``; the only HTML here is the constant presentation stylesheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+import streamlit as st
+
+from components import cards
+from components import charts_workshop as cw
+from components.briefing import pack_buttons
+from components.provenance import figure_footer
+from rmo_data import constants as C
+from rmo_data import workshops
+from rmo_data.exports import XLSX_MIME
+
+SUBMISSIONS_SOURCE = "Workshop submissions (weights entered by the participants in this app)"
+
+# Presentation mode: hide the sidebar, its toggle and the toolbar; projector-sized text.
+# Constant CSS only; nothing typed by users or read from data goes into it.
+PRESENT_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stExpandSidebarButton"], header[data-testid="stHeader"] {display: none !important;}
+[data-testid="stMainBlockContainer"] {padding-top: 1.2rem; padding-bottom: 1rem; max-width: 100%;}
+[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] p {font-size: 1.3rem;}
+[data-testid="stMainBlockContainer"] [data-testid="stMetricValue"] p {font-size: 3.4rem; line-height: 1.1;
+  font-weight: 600;}
+[data-testid="stMainBlockContainer"] [data-testid="stMetricLabel"] p {font-size: 1.3rem;}
+[data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"] p {font-size: 1rem;}
+[data-testid="stMainBlockContainer"] [data-testid="stCode"] code {font-size: 1.3rem;}
+</style>
+"""
+
+
+def _zone() -> dt.tzinfo:
+    """The reader's time zone when the browser reports one, else UTC."""
+    try:
+        return ZoneInfo(st.context.timezone) if st.context.timezone else dt.UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return dt.UTC
+
+
+def when(value: Any) -> str:
+    """A stored time in the reader's zone, e.g. "14:03:12 on 5 May 2026 (Europe/Berlin)"."""
+    moment = workshops.utc(value)
+    if moment is None:
+        return "time not recorded"
+    zone = _zone()
+    local = moment.astimezone(zone)
+    return f"{local:%H:%M:%S} on {local.day} {local:%b %Y} ({getattr(zone, 'key', 'UTC')})"
+
+
+def join_link(code: str) -> str:
+    """The address participants open: the Workshop page of this server with ``?join=CODE``."""
+    url = st.context.url
+    if not url:  # no browser (AppTest): a link relative to the server
+        return f"/workshop?join={code}"
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    if not path.endswith("/workshop"):
+        path = f"{path}/workshop"
+    return f"{parts.scheme}://{parts.netloc}{path}?join={code}"
+
+
+def disagreements(result: workshops.GroupResult) -> str:
+    """Markdown naming the criteria and materials flagged as disagreements ("" when none)."""
+    crits = [C.CRITERION_LABELS[c] for c in result.spread.loc[result.spread["disagree"], "criterion"]]
+    mats = result.ranking.loc[result.ranking["disagree"], "name"].tolist()
+    parts = []
+    if crits:
+        parts.append(f"**Weights far apart on:** {', '.join(crits)}")
+    if mats:
+        parts.append(f"**Ranked far apart:** {', '.join(cards.plain(m) for m in mats)}")
+    return "  \n".join(parts)
+
+
+# --- blocks: chart, numbers, source line and downloads ------------------------------------------
+
+def _footer(result: workshops.GroupResult, frame: pd.DataFrame, title: str, unit: str, note: str,
+            key: str) -> None:
+    figure_footer(frame, title, [SUBMISSIONS_SOURCE, *result.sources], result.years, unit=unit, note=note,
+                  key=key)
+
+
+def _chart(chart: Any, key: str, big: bool) -> None:
+    st.altair_chart(cw.present(chart, big), width="stretch", key=key)
+
+
+def _numbers(table: pd.DataFrame, key: str, big: bool) -> None:
+    """The figures behind a chart, folded away (left out on the projector)."""
+    if big:
+        return
+    with st.expander("The numbers behind this chart"):
+        st.dataframe(table, hide_index=True, width="stretch", key=key)
+
+
+def ranking_block(result: workshops.GroupResult, key: str, big: bool = False) -> None:
+    """Group ranking chart with Borda ranks, its table (not on the projector) and footer."""
+    _chart(cw.group_ranking_chart(result.ranking, big), f"{key}_rank", big)
+    table = workshops.ranking_frame(result)
+    if not big:
+        st.dataframe(table, hide_index=True, width="stretch", key=f"{key}_rank_table", column_config={
+            "Group rank": st.column_config.NumberColumn(format="%d", width="small"),
+            "Material": st.column_config.TextColumn(pinned=True),
+            "Group score (0–1)": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0,
+                                                                 format="%.2f"),
+            "Borda points": st.column_config.NumberColumn(format="%.1f"),
+            "Model default score (0–1)": st.column_config.NumberColumn(format="%.2f")})
+    _footer(result, table, f"Group ranking {result.code}",
+            "score 0–1; Borda points (n − 1 for a first place, 0 for the last)",
+            f"{result.n} participant(s). Criteria scaled 0–1 across the workshop's materials; "
+            "missing inputs (no data recorded) count as neutral 0.5.", f"{key}_dl_rank")
+
+
+def default_block(result: workshops.GroupResult, key: str, big: bool = False) -> None:
+    """The group's ranks beside the model default's."""
+    _chart(cw.group_vs_default_chart(result.ranking, big), f"{key}_default", big)
+    frame = workshops.ranking_frame(result)[["Material", "Group rank", "Model default rank",
+                                             "Model default score (0–1)"]]
+    _footer(result, frame, f"Group and model default {result.code}", "rank (1 = act first)",
+            "Model default = every criterion of the workshop weighted equally.", f"{key}_dl_default")
+
+
+def weights_block(result: workshops.GroupResult, key: str, big: bool = False) -> None:
+    """Spread of the participants' weights per criterion."""
+    std_flag = float(result.thresholds["weight_std"])
+    _chart(cw.weight_spread_chart(result.shares, result.spread, big, std_flag=std_flag),
+           f"{key}_weights", big)
+    table = workshops.spread_frame(result)
+    _numbers(table, f"{key}_weights_table", big)
+    _footer(result, table, f"Weight spread {result.code}",
+            "share of the score in % (each participant's weights rescaled to 100 %)",
+            f"Flagged when the standard deviation reaches {std_flag * 100:g} percentage points.",
+            f"{key}_dl_weights")
+
+
+def ranks_block(result: workshops.GroupResult, key: str, big: bool = False) -> None:
+    """Spread of the ranks the participants' own weights give each material."""
+    range_flag = int(result.thresholds["rank_range"])
+    _chart(cw.rank_spread_chart(result.ranking, result.participant_ranks, big, range_flag=range_flag),
+           f"{key}_ranks", big)
+    table = workshops.participant_ranks_frame(result)
+    _numbers(table, f"{key}_ranks_table", big)
+    _footer(result, table, f"Participant rankings {result.code}", "rank (1 = act first)",
+            f"Flagged when ranks span {range_flag} places or more; ties share the better rank.",
+            f"{key}_dl_ranks")
+
+
+PRESENT_BLOCKS = {"ranking": ("Group ranking", ranking_block), "weights": ("Weights", weights_block),
+                  "ranks": ("Rank spread", ranks_block), "default": ("Versus model default", default_block)}
+
+
+# --- whole views ----------------------------------------------------------------------------------
+
+def result_view(result: workshops.GroupResult, key: str, show_count: bool = True) -> None:
+    """Headline, disagreements and the four charts, each with its sources and downloads."""
+    if result.missing_materials:
+        st.caption("Left out because the store no longer holds them: "
+                   f"{', '.join(cards.plain(m) for m in result.missing_materials)}.")
+    if result.n == 0:
+        st.info("No submission yet: the group ranking appears with the first one. Until then, the "
+                "model default (equal weights) is shown.", icon=":material/hourglass_empty:")
+        default_block(result, key)
+        return
+    top = result.ranking.iloc[0]
+    borda_top = result.ranking.sort_values(["borda_rank"], kind="stable").iloc[0]
+    cols = st.columns(3 if show_count else 2)
+    cols[0].metric("Group's first priority", top["name"], help="Highest score with the mean of the weights.")
+    cols[1].metric("First by Borda count", borda_top["name"],
+                   help="Most points when every participant's own ranking is counted.")
+    if show_count:
+        cols[2].metric("Participants", result.n)
+    text = disagreements(result)
+    if text:
+        st.warning(text, icon=":material/call_split:")
+    else:
+        st.success("No strong disagreement: weights and rankings stay close.", icon=":material/handshake:")
+    ranking_block(result, key)
+    default_block(result, key)
+    weights_block(result, key)
+    ranks_block(result, key)
+
+
+def frozen_view(ws: dict[str, Any], key: str, facilitator: bool) -> None:
+    """A closed workshop, entirely from its frozen record: result, submissions, exports, pack.
+
+    ``facilitator`` adds the briefing pack (the frozen ranking and the group weights).
+    """
+    record = ws["record"]
+    result = workshops.GroupResult.from_record(record["result"])
+    info = record["workshop"]
+    st.info(f"Closed at {when(info['closed_at'])} with {result.n} submission(s). This record was "
+            "frozen at closing: it is read back as stored, never recomputed, so later changes to the "
+            "data cannot alter it.", icon=":material/lock:")
+    result_view(result, key)
+    st.markdown("**Who submitted what, and when**")
+    subs = workshops.submissions_frame(record["submissions"], result.criteria, result.names)
+    st.dataframe(subs, hide_index=True, width="stretch", key=f"{key}_subs",
+                 column_config={"Participant": st.column_config.TextColumn(pinned=True)})
+    _footer(result, subs, f"Submissions {result.code}", "weights 0–10 as entered",
+            "Times in UTC; a revision replaces the participant's earlier weights.", f"{key}_dl_subs")
+    st.markdown("**The whole record**")
+    row = st.container(horizontal=True, gap="small")
+    stem = f"workshop-{result.code}-record"
+    row.download_button("Record (JSON)", workshops.record_json(record), file_name=f"{stem}.json",
+                        mime="application/json", key=f"{key}_json", icon=":material/data_object:",
+                        on_click="ignore", help="Everything frozen at closing, as stored.")
+    row.download_button("Record (XLSX)", lambda: workshops.record_xlsx(record), file_name=f"{stem}.xlsx",
+                        mime=XLSX_MIME, key=f"{key}_xlsx", icon=":material/table_view:", on_click="ignore",
+                        help="One sheet each: workshop, group ranking, criterion spread, submissions, "
+                             "participants' rankings.")
+    if facilitator:
+        st.subheader("Briefing pack")
+        title = f"Workshop: {info['name']}"
+        if result.n:
+            # The frozen group ranking and the group's weights (in % of the score) go into the pack.
+            pack_buttons(result.group_order(), key=f"ws_pack_{result.code}", ranking=result.ranking,
+                         weights=result.pack_weights(), title=title)
+        else:
+            pack_buttons(result.group_order(), key=f"ws_pack_{result.code}", title=title)
+
+
+def present_view(result: workshops.GroupResult, code: str, is_open: bool) -> None:
+    """Presentation mode's body: big counts and code, a chart picker, one projector-sized chart."""
+    c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="center")
+    c1.metric("Submitted", result.n)
+    c2.metric("Join code", code)
+    if is_open:
+        c3.markdown("**Join on your own device:**")
+        c3.code(join_link(code), language=None, wrap_lines=True)
+    else:
+        c3.markdown("**Closed**: the result is frozen.")
+    view = st.segmented_control("Show", list(PRESENT_BLOCKS), format_func=lambda v: PRESENT_BLOCKS[v][0],
+                                key="ws_present_view", default="ranking", required=True,
+                                label_visibility="collapsed")
+    if result.n == 0:
+        default_block(result, "pres", big=True)
+        return
+    PRESENT_BLOCKS[view or "ranking"][1](result, "pres", big=True)

@@ -1,0 +1,153 @@
+"""A workshop in a real browser: a facilitator and two participants on their own "devices".
+
+The facilitator creates a workshop, two participant browser contexts open the
+shared link and submit, the facilitator's live view counts them, presentation
+mode hides the sidebar, and closing shows the frozen record.  Screenshots go
+to test-output/screenshots/workshop-*.png.  The server's store is shared with
+the other browser tests, so the workshop gets a name unique to this run;
+expected results come from ``rmo_data.workshops`` on the same store.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from rmo_data import constants as C
+from rmo_data import workshops
+from tests.browser.conftest import shot, wait_ready
+
+pytestmark = pytest.mark.browser
+
+MATS = ["nickel", "graphite", "ree", "zinc", "tantalum", "aluminium"]
+CRITS = ["auto_share", "processing_hhi", "gov_hhi", "severity", "social_breadth", "env_breadth"]
+
+
+def _metric(page, label: str):  # noqa: ANN001, ANN202
+    return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
+
+
+def _multiselect(page, label: str, options: list[str], clear: bool = False) -> None:  # noqa: ANN001
+    box = page.get_by_test_id("stMultiSelect").filter(has_text=label)
+    if clear:
+        box.get_by_role("button", name=re.compile("Clear all", re.I)).click()
+    for option in options:
+        box.locator("input").click()
+        page.keyboard.type(option)
+        page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+
+
+def _slider(page, label: str, value: int) -> None:  # noqa: ANN001
+    """Set a 0-10 slider with the keyboard: Home, then one step right per point."""
+    handle = page.get_by_test_id("stSlider").filter(has_text=label).get_by_role("slider")
+    handle.focus()
+    page.keyboard.press("Home")
+    for _ in range(value):
+        page.keyboard.press("ArrowRight")
+    expect(handle).to_have_value(str(value))
+
+
+def _participant(browser, link: str, name: str, weights: dict[str, int], flag: str) -> object:  # noqa: ANN001
+    """A new browser context (another device) that opens the link and submits."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(45_000)
+    page.goto(link)
+    wait_ready(page)
+    page.get_by_role("heading", name="Workshop", exact=True).wait_for()
+    page.get_by_role("textbox", name="Your name").fill(name)
+    page.keyboard.press("Enter")
+    wait_ready(page)
+    for crit, value in weights.items():
+        _slider(page, C.CRITERION_SHORT[crit], value)
+    _multiselect(page, "Materials you think matter most", [flag])
+    page.get_by_role("button", name="Submit my weights").click()
+    wait_ready(page)
+    expect(page.get_by_text(f"Thank you, {name}: your weights were received")).to_be_visible()
+    expect(page.get_by_role("button", name="Revise my weights")).to_be_visible()
+    return page
+
+
+def test_facilitator_and_two_participants(server: str, page, browser, built_engine) -> None:  # noqa: ANN001
+    title = f"Browser workshop {uuid.uuid4().hex[:6]}"
+
+    # 1. The facilitator creates the workshop from the Workshop page.
+    page.goto(f"{server}/workshop")
+    wait_ready(page)
+    page.get_by_role("heading", name="Workshop", exact=True).wait_for()
+    page.get_by_role("radio", name="Facilitate").click()
+    wait_ready(page)
+    page.get_by_role("textbox", name="Workshop name").fill(title)
+    _multiselect(page, "Materials in scope", [C.MATERIAL_LABELS[m] for m in MATS], clear=True)
+    _multiselect(page, "Criteria the participants weigh", [C.CRITERION_LABELS[c] for c in CRITS], clear=True)
+    page.get_by_role("button", name="Create workshop").click()
+    wait_ready(page)
+    code_value = _metric(page, "Join code")
+    expect(code_value).to_have_text(re.compile(r"^[2-9A-HJ-NP-Z]{6}$"))
+    code = code_value.inner_text().strip()
+    link = page.get_by_test_id("stCode").inner_text().strip()
+    assert link == f"{server}/workshop?join={code}"
+    expect(page).to_have_url(re.compile(rf"[?&]ws={code}(&|$)"))
+    expect(_metric(page, "Submitted")).to_have_text("0")
+    expect(page.locator(".st-key-ws_share")).to_contain_text("Participants open this link")
+    shot(page, "workshop-01-facilitator-share-box")
+
+    # 2. Two participants, each in their own browser context, join through the link.
+    ana = _participant(browser, link, "Ana", {"processing_hhi": 9, "severity": 2, "auto_share": 7}, "Nickel")
+    shot(ana, "workshop-02-participant-ana")
+    ben = _participant(browser, link, "Ben", {"processing_hhi": 1, "severity": 10, "social_breadth": 9},
+                       "Rare earth elements")
+    shot(ben, "workshop-03-participant-ben")
+
+    # 3. The facilitator's live view picks them up on its own (it refreshes every 5 s).
+    expect(_metric(page, "Submitted")).to_have_text("2", timeout=20_000)
+    wait_ready(page)
+    expected = workshops.aggregate(code, engine=built_engine)
+    assert expected.n == 2
+    expect(_metric(page, "Group's first priority")).to_have_text(expected.ranking["name"].iloc[0])
+    expect(page.get_by_text("Weights far apart on:")).to_be_visible()
+    expect(page.get_by_test_id("stVegaLiteChart").filter(has_text="Group ranking")).to_be_visible()
+    shot(page, "workshop-04-facilitator-live")
+
+    # 4. Presentation mode: no sidebar, the workshop's name as a big title.
+    page.get_by_role("button", name="Presentation mode").click()
+    wait_ready(page)
+    page.get_by_role("heading", name=title).wait_for()
+    expect(page.get_by_test_id("stSidebar")).to_be_hidden()
+    expect(page).to_have_url(re.compile(r"[?&]present=1(&|$)"))
+    expect(page.get_by_test_id("stVegaLiteChart").filter(has_text="Group ranking")).to_be_visible()
+    shot(page, "workshop-05-presentation")
+    page.get_by_role("radio", name="Weights").click()
+    wait_ready(page)
+    expect(page.get_by_test_id("stVegaLiteChart").filter(has_text="Where the group agrees")).to_be_visible()
+    shot(page, "workshop-06-presentation-weights")
+    page.get_by_role("button", name="Leave presentation").click()
+    wait_ready(page)
+    expect(page.get_by_test_id("stSidebar")).to_be_visible()
+
+    # 5. Close: a confirmation, then the frozen record.
+    page.get_by_role("button", name="Close workshop…").click()
+    wait_ready(page)
+    expect(page.get_by_text("Close now with 2 submission(s)?")).to_be_visible()
+    page.get_by_role("button", name="Yes, close it").click()
+    wait_ready(page)
+    expect(page.get_by_text("This record was frozen at closing")).to_be_visible()
+    record = workshops.frozen_record(code, engine=built_engine)
+    assert [s["participant"] for s in record["submissions"]] == ["Ana", "Ben"]
+    assert record["result"] == expected.to_record()
+    expect(page.get_by_role("button", name="Prepare briefing pack")).to_be_visible()
+    expect(page.get_by_role("button", name="Record (JSON)")).to_be_visible()
+    shot(page, "workshop-07-frozen-record")
+
+    # 6. A participant who reloads sees the frozen result and no form.
+    ana.reload()  # type: ignore[attr-defined]
+    wait_ready(ana)
+    expect(ana.get_by_text("This workshop is closed")).to_be_visible()  # type: ignore[attr-defined]
+    expect(ana.get_by_role("button", name="Revise my weights")).to_have_count(0)  # type: ignore[attr-defined]
+    shot(ana, "workshop-08-participant-after-close")
+    for other in (ana, ben):
+        other.context.close()  # type: ignore[attr-defined]

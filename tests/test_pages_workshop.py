@@ -1,0 +1,326 @@
+"""AppTest runs of the Workshop page: the whole life cycle across three sessions.
+
+A facilitator session creates a workshop on a private copy of the built
+store; two participant sessions join it (one through the link's ``?join=``
+parameter, one by typing the code), submit different weights, and one
+revises.  The facilitator's view is checked against ``workshops.aggregate``
+computed in the test; after the close both participants see the frozen
+result and a late submission is refused with a message.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+
+from rmo_data import constants as C
+from rmo_data import userdata, workshops
+from rmo_data.engine import make_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = "pages/workshop.py"
+MATS = ["nickel", "graphite", "ree", "zinc", "tantalum"]
+CRITS = ["auto_share", "processing_hhi", "severity", "social_breadth"]
+ANA = {"auto_share": 2, "processing_hhi": 9, "severity": 3, "social_breadth": 1}
+BEN = {"auto_share": 8, "processing_hhi": 1, "severity": 10, "social_breadth": 6}
+
+
+@pytest.fixture()
+def own_url(built_db: Path, tmp_path: Path) -> str:
+    """A private copy of the built store (the backup API also copies what sits in the WAL)."""
+    target = tmp_path / "rmo.sqlite"
+    src, dst = sqlite3.connect(built_db), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture()
+def engine(own_url: str) -> Iterator[Engine]:
+    eng = make_engine(own_url)
+    yield eng
+    eng.dispose()
+
+
+def _app(url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("RMO_DATABASE_URL", url)
+    monkeypatch.chdir(ROOT)
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+
+
+def _ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _open(at: AppTest, **values: object) -> AppTest:
+    """First run (reads the link), then the workshop page with ``values`` in session state."""
+    _ok(at.run())
+    for key, value in values.items():
+        at.session_state[key] = value
+    at.switch_page(PAGE)
+    return _ok(at.run())
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [x.value for x in at.info] + [x.value for x in at.warning] + [x.value for x in at.error]
+    parts += [x.value for x in at.success] + [x.value for x in at.subheader] + [x.value for x in at.title]
+    return "\n".join(str(p) for p in parts).replace("\\", "")
+
+
+def _frame(at: AppTest, *columns: str) -> pd.DataFrame:
+    for df in at.dataframe:
+        if isinstance(df.value, pd.DataFrame) and set(columns) <= set(df.value.columns):
+            return df.value
+    raise AssertionError(f"no data frame with columns {columns}")
+
+
+def _submit(at: AppTest, name: str, weights: dict[str, int], flagged: list[str]) -> AppTest:
+    at.text_input(key="ws_name").input(name)
+    _ok(at.run())
+    for crit, value in weights.items():
+        at.slider(key=f"ws_w_{crit}").set_value(value)
+    at.multiselect(key="ws_flags").set_value(flagged)
+    at.button(key="ws_submit").click()
+    return _ok(at.run())
+
+
+def _create(fac: AppTest, name: str) -> str:
+    fac.text_input(key="ws_new_name").input(name)
+    fac.multiselect(key="ws_new_materials").set_value(MATS)
+    fac.multiselect(key="ws_new_criteria").set_value(CRITS)
+    fac.button(key="ws_create").click()
+    _ok(fac.run())
+    code = fac.session_state["ws"]
+    assert workshops.valid_code(code)
+    return code
+
+
+def test_workshop_life_cycle(own_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The session's store may already hold workshops (the browser tests write to it): count from here.
+    before = userdata.audit_rows(engine=engine)
+    first_new = int(before["id"].max()) + 1 if not before.empty else 0
+    # 1. The facilitator creates a workshop and sees its code and an empty count.
+    fac = _open(_app(own_url, monkeypatch), ws_mode="run")
+    assert at_title(fac) == "Workshop"
+    code = _create(fac, "Board workshop <b>2026</b>")
+    ws = workshops.get_workshop(code, engine=engine)
+    assert ws["materials"] == MATS and ws["criteria"] == CRITS
+    assert _metric(fac, "Join code") == code
+    assert _metric(fac, "Submitted") == "0"
+    # The name is shown as typed: its markup is escaped, never rendered.
+    assert "Board workshop &lt;b&gt;2026&lt;/b&gt;" in _texts(fac)
+    assert "<b>" not in _texts(fac)
+    assert f"?join={code}" in " ".join(c.value for c in fac.code)
+
+    # 2. Participant A opens the shared link (?join=CODE), B types the code in lower case.
+    ana = _app(own_url, monkeypatch)
+    ana.query_params["join"] = code
+    ana = _open(ana)
+    assert ana.text_input(key="w_join").value == code
+    assert ana.session_state["ws_mode"] == "join"
+    ana = _submit(ana, "Ana", {**ANA, "severity": 7}, ["nickel"])
+    assert "your weights were received" in _texts(ana)
+    ana = _submit(ana, "Ana", ANA, ["nickel", "ree"])  # a revision replaces the first
+    assert "your weights were revised" in _texts(ana)
+    assert ana.button(key="ws_submit").label == "Revise my weights"
+
+    ben = _open(_app(own_url, monkeypatch), join=code.lower())
+    assert "Board workshop" in _texts(ben)
+    ben = _submit(ben, "Ben", BEN, ["zinc"])
+    assert "your weights were received" in _texts(ben)
+    # Ben sees his own ranking, computed with his weights.
+    assert len(_frame(ben, "Rank", "Material", "Score (0–1)")) == len(MATS)
+
+    # 3. The facilitator's view: two submissions and the aggregate the data layer computes.
+    _ok(fac.run())
+    assert _metric(fac, "Submitted") == "2"
+    expected = workshops.aggregate(code, engine=engine)
+    assert expected.n == 2
+    assert expected.group_weights == pytest.approx(
+        {c: (ANA[c] / sum(ANA.values()) + BEN[c] / sum(BEN.values())) / 2 for c in CRITS})
+    shown = _frame(fac, "Group rank", "Borda rank", "Model default rank")
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), workshops.ranking_frame(expected),
+                                  check_dtype=False)
+    assert _metric(fac, "Group's first priority") == expected.ranking["name"].iloc[0]
+    assert "Submitted: Ana, Ben" in _texts(fac).replace("*", "")
+    spread = _frame(fac, "Criterion", "Mean share (%)")
+    pd.testing.assert_frame_equal(spread.reset_index(drop=True), workshops.spread_frame(expected),
+                                  check_dtype=False)
+    assert expected.shares["participant"].unique().tolist() == ["Ana", "Ben"]
+    flagged = expected.ranking.set_index("material")["flagged_by"]
+    assert (flagged["nickel"], flagged["ree"], flagged["zinc"], flagged["graphite"]) == (1, 1, 1, 0)
+    # These two disagree strongly on processing concentration: the page says so.
+    assert expected.spread.set_index("criterion").at["processing_hhi", "disagree"]
+    assert "Weights far apart on:" in _texts(fac)
+    assert C.CRITERION_LABELS["processing_hhi"] in _texts(fac)
+
+    # 4. Presentation mode: the workshop's name as the title, projector charts, no page intro.
+    fac.session_state["present"] = 1
+    _ok(fac.run())
+    assert [t.value for t in fac.title] == ["Board workshop &lt;b&gt;2026&lt;/b&gt;"]
+    assert fac.segmented_control(key="ws_present_view").value == "ranking"
+    assert _metric(fac, "Submitted") == "2"
+    fac.segmented_control(key="ws_present_view").set_value("weights")
+    _ok(fac.run())
+    fac.button(key="ws_present_off").click()
+    _ok(fac.run())
+    assert fac.session_state["present"] == 0
+
+    # 5. Close, with a confirmation step.
+    fac.button(key="ws_close").click()
+    _ok(fac.run())
+    assert "Close now with 2 submission(s)?" in _texts(fac)
+    fac.button(key="ws_close_yes").click()
+    _ok(fac.run())
+    assert "Workshop closed with 2 submission(s)" in _texts(fac)
+    record = workshops.frozen_record(code, engine=engine)
+    assert record["result"] == expected.to_record()
+    assert [s["participant"] for s in record["submissions"]] == ["Ana", "Ben"]
+    assert record["submissions"][0]["weights"] == ANA and record["submissions"][0]["flagged"] == ["nickel", "ree"]
+    assert "This record was frozen at closing" in _texts(fac)
+    keys = {d.key for d in fac.get("download_button")}
+    assert {f"wsf_{code}_json", f"wsf_{code}_xlsx", f"wsf_{code}_dl_subs"} <= keys
+    assert fac.button(key=f"ws_pack_{code}_prepare")  # the briefing pack is one click away
+    subs = _frame(fac, "Participant", "Submitted at (UTC)")
+    assert subs["Participant"].tolist() == ["Ana", "Ben"]
+
+    # 6. Ben still has the form from before the close: his late revision is refused.
+    ben.slider(key="ws_w_severity").set_value(1)
+    ben.button(key="ws_submit").click()
+    _ok(ben.run())
+    assert "was closed" in " ".join(e.value for e in ben.error).replace("\\", "")
+    assert "This workshop is closed" in _texts(ben)
+    assert not [b for b in ben.button if b.key == "ws_submit"]
+    assert workshops.frozen_record(code, engine=engine) == record
+    # Ana, on her next rerun, sees the frozen result read-only.
+    _ok(ana.run())
+    assert "This workshop is closed" in _texts(ana)
+    assert not [b for b in ana.button if b.key == "ws_submit"]
+    pd.testing.assert_frame_equal(_frame(ana, "Group rank", "Borda rank").reset_index(drop=True),
+                                  workshops.ranking_frame(expected), check_dtype=False)
+    audit = userdata.audit_rows(engine=engine)
+    mine = audit[audit["id"] >= first_new]
+    assert mine["action"].tolist() == ["create", "create", "update", "create", "close"]
+
+
+def at_title(at: AppTest) -> str:
+    return at.title[0].value
+
+
+def test_closed_workshops_are_listed_with_their_record(own_url: str, engine: Engine,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    _, code = workshops.create_workshop("Spring review", MATS, CRITS, engine=engine)
+    workshops.submit_weights(code, "Cy", BEN, ["ree"], engine=engine)
+    workshops.close_workshop(code, engine=engine)
+    _, still_open = workshops.create_workshop("Still open", MATS, CRITS, engine=engine)
+    at = _open(_app(own_url, monkeypatch), ws_mode="closed")
+    listed = _frame(at, "name", "code", "closed_at")
+    assert code in set(listed["code"]) and still_open not in set(listed["code"])  # closed ones only
+    assert listed["code"].iloc[0] == code  # newest first, and shown first
+    assert at.selectbox(key="w_ws_closed").value == code
+    expected = workshops.aggregate(code, engine=engine)
+    pd.testing.assert_frame_equal(_frame(at, "Group rank", "Borda rank").reset_index(drop=True),
+                                  workshops.ranking_frame(expected), check_dtype=False)
+    assert at.button(key=f"ws_pack_{code}_prepare")
+
+    # A facilitator can resume the open one from the list.
+    at.session_state["ws_mode"] = "run"
+    _ok(at.run())
+    open_codes = set(_frame(at, "code", "created_at", "submissions")["code"])
+    assert still_open in open_codes and code not in open_codes
+    at.selectbox(key="ws_resume_pick").set_value(still_open)
+    at.button(key="ws_resume").click()
+    _ok(at.run())
+    assert at.session_state["ws"] == still_open
+    assert _metric(at, "Join code") == still_open
+
+
+def test_bad_codes_and_names_get_a_message(own_url: str, engine: Engine,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _open(_app(own_url, monkeypatch), join="NOPE")
+    assert "is not a join code" in " ".join(e.value for e in at.error).replace("\\", "")
+    at.text_input(key="w_join").input("ZZZZZZ")
+    _ok(at.run())
+    assert "No workshop has the code ZZZZZZ" in " ".join(e.value for e in at.error)
+    _, code = workshops.create_workshop("Names", MATS, CRITS, engine=engine)
+    at.text_input(key="w_join").input(code)
+    _ok(at.run())
+    at.button(key="ws_submit").click()  # no name given
+    _ok(at.run())
+    assert "Give your name" in " ".join(e.value for e in at.error)
+    assert workshops.list_submissions(code, engine=engine).empty
+
+
+def test_create_form_refuses_too_few_materials(own_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    fac = _open(_app(own_url, monkeypatch), ws_mode="run")
+    fac.text_input(key="ws_new_name").input("Too small")
+    fac.multiselect(key="ws_new_materials").set_value(["zinc"])
+    fac.button(key="ws_create").click()
+    _ok(fac.run())
+    assert "at least 2 materials" in " ".join(e.value for e in fac.error)
+    assert fac.session_state["ws"] == ""
+
+
+def test_workshop_params_round_trip() -> None:
+    """The workshop's mode, codes and presentation flag survive the address bar."""
+    from components import state
+
+    values = {"ws_mode": "run", "ws": "K7PX3M", "present": 1, "join": "ABCDEF"}
+    params = state.url_params(values)
+    assert params == {"ws_mode": "run", "ws": "K7PX3M", "present": "1", "join": "ABCDEF"}
+    for key, raw in params.items():
+        parsed, rejected = state._parse(state.PARAMS[key], [raw])
+        assert parsed == values[key] and rejected == []
+    assert state._parse(state.PARAMS["present"], ["2"]) == (0, ["2"])
+    assert state._parse(state.PARAMS["ws_mode"], ["admin"]) == ("join", ["admin"])
+
+
+def test_briefing_pack_of_a_closed_workshop_carries_the_frozen_ranking(
+        own_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rmo_data import briefing
+
+    _, code = workshops.create_workshop("Pack day", MATS, CRITS, engine=engine)
+    workshops.submit_weights(code, "Ana", ANA, engine=engine)
+    workshops.submit_weights(code, "Ben", BEN, engine=engine)
+    record = workshops.close_workshop(code, engine=engine)
+    frozen = workshops.GroupResult.from_record(record["result"])
+
+    calls: list[dict] = []
+
+    def spy(materials, engine, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        calls.append({"materials": list(materials), **kwargs})
+        return {"pptx": b"pptx", "pdf": b"pdf"}  # the real build is covered by test_briefing
+
+    monkeypatch.setattr(briefing, "build_packs", spy)
+    at = _open(_app(own_url, monkeypatch), ws_mode="closed", ws_closed=code)
+    at.button(key=f"ws_pack_{code}_prepare").click()
+    _ok(at.run())
+    assert len(calls) == 1
+    call = calls[0]
+    assert call["materials"] == frozen.group_order()
+    pd.testing.assert_frame_equal(call["ranking"], frozen.ranking)
+    assert call["weights"] == frozen.pack_weights()
+    assert call["title"] == "Workshop: Pack day"
+    assert {f"ws_pack_{code}_pptx", f"ws_pack_{code}_pdf"} <= {d.key for d in at.get("download_button")}
+
+    # What the pack makes of it: the group order and the group weights (in % of the score).
+    data = briefing.collect(call["materials"], engine, ranking=call["ranking"], weights=call["weights"])
+    assert data.ranking.ran
+    assert data.ranking.table["material"].tolist() == frozen.ranking["material"].tolist()
+    assert data.ranking.weights == pytest.approx(frozen.pack_weights())
+    assert sum(data.ranking.weights.values()) == pytest.approx(100, abs=0.2)

@@ -1,0 +1,489 @@
+"""Workshops on real temporary SQLite files: codes, upserts, closing, the aggregation, 20 writers at once.
+
+The aggregation test works a three-participant case out by hand (shares,
+means, scores, Borda points) and compares it with ``aggregate_from``.  The
+concurrency test starts 20 processes that submit at the same moment against
+one SQLite file in WAL mode, with the app's own engine settings.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import multiprocessing as mp
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import OperationalError
+
+from rmo_data import constants as C
+from rmo_data import schema as S
+from rmo_data import userdata, workshops
+from rmo_data.engine import make_engine
+from rmo_data.scoring import CriteriaData
+
+MATS = ["zinc", "nickel", "graphite"]
+CRITS = ["severity", "auto_share"]
+
+
+def _seed(engine: Engine) -> Engine:
+    """The schema plus a source and the three materials the workshops use."""
+    with engine.begin() as conn:
+        conn.execute(insert(S.source).values(id="rep", title="Test report", publisher="Test", kind="report"))
+        conn.execute(insert(S.material), [
+            {"slug": m, "name": m.title(), "short_name": m.title(), "sort_order": i, "source_id": "rep"}
+            for i, m in enumerate(MATS)])
+    return engine
+
+
+@pytest.fixture()
+def engine(empty_engine: Engine) -> Engine:
+    return _seed(empty_engine)
+
+
+def _criteria(raw: dict[str, dict[str, float]]) -> CriteriaData:
+    """Hand-made criterion values (materials × criteria) with a name per material and one source."""
+    frame = pd.DataFrame(raw).T.astype(float)
+    context = pd.DataFrame({"name": [m.title() for m in frame.index]}, index=frame.index)
+    return CriteriaData(raw=frame, detail=frame.map(lambda _: ""), context=context,
+                        sources={c: ["Test report"] for c in frame.columns},
+                        years={c: [2024] for c in frame.columns})
+
+
+# Values already on 0-1 with 0 and 1 present, so min-max scaling leaves them as they are.
+HAND = _criteria({"zinc": {"severity": 1.0, "auto_share": 0.0},
+                  "nickel": {"severity": 0.0, "auto_share": 1.0},
+                  "graphite": {"severity": 0.5, "auto_share": 0.25}})
+
+
+# --- codes ------------------------------------------------------------------------------
+
+def test_codes_are_short_unambiguous_and_unique(engine: Engine) -> None:
+    codes = {workshops.create_workshop(f"W{i}", MATS, CRITS, engine=engine)[1] for i in range(25)}
+    assert len(codes) == 25
+    for code in codes:
+        assert re.fullmatch(r"[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{6}", code), code
+    assert not set("01OI") & set(workshops.CODE_ALPHABET)
+    # Typed in lower case with spaces or a dash, a code still finds its workshop.
+    code = sorted(codes)[0]
+    assert workshops.get_workshop(f" {code[:3].lower()}-{code[3:]} ", engine=engine)["code"] == code
+
+
+def test_a_taken_code_is_drawn_again(engine: Engine) -> None:
+    _, first = workshops.create_workshop("First", MATS, CRITS, engine=engine, code_factory=lambda: "ABCDEF")
+    drawn = iter(["ABCDEF", "ABCDEF", "XYZ234"])
+    _, second = workshops.create_workshop("Second", MATS, CRITS, engine=engine,
+                                          code_factory=lambda: next(drawn))
+    assert (first, second) == ("ABCDEF", "XYZ234")
+    with pytest.raises(ValueError, match="free join code"):
+        workshops.create_workshop("Third", MATS, CRITS, engine=engine, code_factory=lambda: "ABCDEF")
+
+
+def test_create_validates_and_audits(engine: Engine) -> None:
+    with pytest.raises(ValueError, match="workshop name"):
+        workshops.create_workshop("  ", MATS, CRITS, engine=engine)
+    with pytest.raises(ValueError, match="at least 2 materials"):
+        workshops.create_workshop("W", ["zinc"], CRITS, engine=engine)
+    with pytest.raises(ValueError, match="Unknown materials: unobtainium"):
+        workshops.create_workshop("W", ["zinc", "unobtainium"], CRITS, engine=engine)
+    with pytest.raises(ValueError, match="Unknown criteria"):
+        workshops.create_workshop("W", MATS, ["luck"], engine=engine)
+    with pytest.raises(ValueError, match="at least one criterion"):
+        workshops.create_workshop("W", MATS, [], engine=engine)
+    new_id, code = workshops.create_workshop(" Board day ", MATS, ["auto_share", "severity"],
+                                             engine=engine, actor="facilitator")
+    ws = workshops.get_workshop(code, engine=engine)
+    assert (ws["id"], ws["name"], ws["status"]) == (new_id, "Board day", "open")
+    assert ws["criteria"] == ["auto_share", "severity"]  # the order of constants.CRITERIA
+    audit = userdata.audit_rows("workshop", engine=engine)
+    assert audit["action"].tolist() == ["create"] and audit["actor"].tolist() == ["facilitator"]
+    with pytest.raises(ValueError, match="No workshop has the code"):
+        workshops.get_workshop("ZZZZZZ", engine=engine)
+    with pytest.raises(ValueError, match="is not a join code"):
+        workshops.get_workshop("hello", engine=engine)
+
+
+# --- submissions --------------------------------------------------------------------------
+
+def test_submit_then_revise_keeps_one_row(engine: Engine) -> None:
+    _, code = workshops.create_workshop("W", MATS, CRITS, engine=engine)
+    first = workshops.submit_weights(code, "  Ana  María ", {"severity": 8, "auto_share": 2}, ["zinc"],
+                                     engine=engine)
+    assert first["participant"] == "Ana María" and not first["revised"]
+    second = workshops.submit_weights(code, "ana maría", {"severity": 1, "auto_share": 9},
+                                      ["nickel", "graphite"], engine=engine)
+    assert second["revised"] and second["participant"] == "Ana María"  # first spelling kept
+    assert second["submitted_at"] >= first["submitted_at"]
+    subs = workshops.list_submissions(code, engine=engine)
+    assert len(subs) == 1
+    row = subs.iloc[0]
+    assert row["weights"] == {"severity": 1, "auto_share": 9}
+    assert row["flagged"] == ["nickel", "graphite"]
+    audit = userdata.audit_rows("participant_weights", engine=engine)
+    assert audit["action"].tolist() == ["create", "update"]
+    assert json.loads(audit["before_json"].iloc[1])["weights"] == {"severity": 8, "auto_share": 2}
+
+
+@pytest.mark.parametrize(("name", "weights", "flagged", "message"), [
+    ("", {"severity": 5}, [], "Give your name"),
+    ("x" * 61, {"severity": 5}, [], "too long"),
+    ("Bo", {"severity": 0, "auto_share": 0}, [], "All your weights are zero"),
+    ("Bo", {"severity": 11}, [], "whole number from 0 to 10"),
+    ("Bo", {"severity": 2.5}, [], "whole number"),
+    ("Bo", {"supply_risk": 5}, [], "does not weigh: EU supply risk"),
+    ("Bo", {"severity": 5}, ["tantalum"], "Only materials of this workshop"),
+    ("Bo", {"severity": 5}, ["zinc", "nickel", "graphite", "zinc"], None),  # duplicates collapse: 3 is fine
+])
+def test_bad_submissions_are_refused(engine: Engine, name: str, weights: dict, flagged: list,
+                                     message: str | None) -> None:
+    _, code = workshops.create_workshop("W", MATS, CRITS, engine=engine)
+    if message is None:
+        assert workshops.submit_weights(code, name, weights, flagged, engine=engine)["flagged"] == MATS
+        return
+    with pytest.raises(ValueError, match=message):
+        workshops.submit_weights(code, name, weights, flagged, engine=engine)
+    assert workshops.list_submissions(code, engine=engine).empty
+
+
+def test_too_many_flags_are_refused(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(S.material).values(slug="zinc2", name="Zinc 2", short_name="Z2", sort_order=9,
+                                               source_id="rep"))
+    _, code = workshops.create_workshop("W", [*MATS, "zinc2"], CRITS, engine=engine)
+    with pytest.raises(ValueError, match="at most 3"):
+        workshops.submit_weights(code, "Bo", {"severity": 5}, [*MATS, "zinc2"], engine=engine)
+
+
+# --- closing --------------------------------------------------------------------------------
+
+def test_close_freezes_the_record_and_refuses_later_writes(engine: Engine) -> None:
+    _, code = workshops.create_workshop("Frozen", MATS, CRITS, engine=engine)
+    workshops.submit_weights(code, "Ana", {"severity": 9, "auto_share": 1}, ["zinc"], engine=engine)
+    workshops.submit_weights(code, "Ben", {"severity": 2, "auto_share": 8}, engine=engine)
+    live = workshops.aggregate(code, engine=engine, criteria=HAND)
+    record = workshops.close_workshop(code, engine=engine, actor="facilitator", criteria=HAND)
+    stored = workshops.get_workshop(code, engine=engine)
+    assert stored["status"] == "closed" and stored["closed_at"] is not None
+    assert stored["record"] == record
+    assert [s["participant"] for s in record["submissions"]] == ["Ana", "Ben"]
+    assert all(s["submitted_at"].endswith("+00:00") for s in record["submissions"])
+    assert record["result"] == live.to_record()  # the frozen result is the live one at closing
+
+    with pytest.raises(ValueError, match="was closed on .* it takes no more submissions"):
+        workshops.submit_weights(code, "Ana", {"severity": 1, "auto_share": 9}, engine=engine)
+    with pytest.raises(ValueError, match="was closed"):
+        workshops.submit_weights(code, "Cy", {"severity": 5}, engine=engine)
+    with pytest.raises(ValueError, match="already closed"):
+        workshops.close_workshop(code, engine=engine, criteria=HAND)
+
+    # Even if rows changed behind the app's back, a closed workshop reads its record, not the rows.
+    with engine.begin() as conn:
+        conn.execute(update(S.participant_weights).values(weights_json=json.dumps({"severity": 10})))
+    other = _criteria({m: {"severity": 0.3, "auto_share": 0.9 - i / 10} for i, m in enumerate(MATS)})
+    again = workshops.aggregate(code, engine=engine, criteria=other)
+    assert again.to_record() == record["result"]
+    subs = workshops.list_submissions(code, engine=engine)
+    assert subs.set_index("participant").at["Ana", "weights"] == {"severity": 9, "auto_share": 1}
+    assert workshops.frozen_record(code, engine=engine) == record
+    audit = userdata.audit_rows("workshop", engine=engine)
+    assert audit["action"].tolist() == ["create", "close"]
+    assert json.loads(audit["after_json"].iloc[-1])["submissions"] == 2
+
+
+def test_open_workshop_has_no_frozen_record(engine: Engine) -> None:
+    _, code = workshops.create_workshop("Open", MATS, CRITS, engine=engine)
+    with pytest.raises(ValueError, match="still open"):
+        workshops.frozen_record(code, engine=engine)
+
+
+def test_closing_with_no_submission_keeps_the_model_default(engine: Engine) -> None:
+    _, code = workshops.create_workshop("Empty", MATS, CRITS, engine=engine)
+    record = workshops.close_workshop(code, engine=engine, criteria=HAND)
+    result = workshops.GroupResult.from_record(record["result"])
+    assert result.n == 0 and result.group_weights == {}
+    assert result.ranking["rank"].isna().all()
+    # Balanced: severity and auto_share weigh the same: zinc .5, nickel .5, graphite .375.
+    assert result.ranking["default_rank"].tolist() == [1, 1, 3]
+    assert result.group_order() == ["zinc", "nickel", "graphite"]
+
+
+def test_exports_hold_every_sheet(engine: Engine) -> None:
+    _, code = workshops.create_workshop("Export =1+1", MATS, CRITS, engine=engine)
+    workshops.submit_weights(code, "=cmd()", {"severity": 9, "auto_share": 1}, ["zinc"], engine=engine)
+    record = workshops.close_workshop(code, engine=engine, criteria=HAND)
+    book = pd.read_excel(io.BytesIO(workshops.record_xlsx(record)), sheet_name=None)
+    assert list(book) == ["Workshop", "Group ranking", "Criterion spread", "Submissions", "Participant rankings"]
+    assert book["Submissions"]["Participant"].tolist() == ["=cmd()"]  # text, not a formula
+    assert book["Submissions"]["Severity (0–10)"].tolist() == [9]
+    assert book["Group ranking"]["Material"].tolist() == ["Zinc", "Graphite", "Nickel"]
+    assert json.loads(workshops.record_json(record)) == record
+
+
+# --- aggregation, worked out by hand ------------------------------------------------------------
+
+def test_aggregation_matches_a_hand_computation() -> None:
+    ws = {"code": "ABCDEF", "name": "Hand", "materials": MATS, "criteria": CRITS}
+    subs = pd.DataFrame([
+        {"participant": "P1", "weights": {"severity": 10, "auto_share": 0}, "flagged": ["zinc"],
+         "submitted_at": None},
+        {"participant": "P2", "weights": {"severity": 0, "auto_share": 5}, "flagged": ["nickel", "zinc"],
+         "submitted_at": None},
+        {"participant": "P3", "weights": {"severity": 6, "auto_share": 4}, "flagged": [],
+         "submitted_at": None},
+    ])
+    result = workshops.aggregate_from(ws, subs, HAND)
+    # Shares: P1 (1, 0), P2 (0, 1), P3 (.6, .4) -> mean severity 1.6/3, auto_share 1.4/3.
+    assert result.group_weights == pytest.approx({"severity": 1.6 / 3, "auto_share": 1.4 / 3})
+    # Group scores: zinc = 1.6/3, nickel = 1.4/3, graphite = .5*1.6/3 + .25*1.4/3 = 1.15/3.
+    r = result.ranking.set_index("material")
+    assert r["score"].to_dict() == pytest.approx({"zinc": 1.6 / 3, "nickel": 1.4 / 3, "graphite": 1.15 / 3})
+    assert result.ranking["material"].tolist() == ["zinc", "nickel", "graphite"]
+    assert r["rank"].to_dict() == {"zinc": 1, "nickel": 2, "graphite": 3}
+    # Own rankings: P1 zinc 1, graphite .5, nickel 0 -> Borda 2, 1, 0.
+    # P2 nickel 1, graphite .25, zinc 0 -> Borda nickel 2, graphite 1, zinc 0.
+    # P3 zinc .6, nickel .4, graphite .3 + .1 = .4 -> zinc 2; nickel and graphite tie for
+    # second and third place and share 1 + 0 points: .5 each.
+    assert r["borda_points"].to_dict() == pytest.approx({"zinc": 4.0, "nickel": 2.5, "graphite": 2.5})
+    assert r["borda_rank"].to_dict() == {"zinc": 1, "nickel": 2, "graphite": 2}
+    # Rank spread: zinc 1, 3, 1; nickel 3, 1, 2 (tie shares the better rank); graphite 2, 2, 2.
+    assert r["rank_best"].to_dict() == {"zinc": 1, "nickel": 1, "graphite": 2}
+    assert r["rank_worst"].to_dict() == {"zinc": 3, "nickel": 3, "graphite": 2}
+    assert r["rank_range"].to_dict() == {"zinc": 2, "nickel": 2, "graphite": 0}
+    assert not r["disagree"].any()  # a range of 2 stays under the 3-place threshold
+    assert r["flagged_by"].to_dict() == {"zinc": 2, "nickel": 1, "graphite": 0}
+    # Contributions add up to the score.
+    assert (r["severity"] + r["auto_share"]).to_dict() == pytest.approx(r["score"].to_dict())
+    # Model default: equal weights -> zinc .5, nickel .5, graphite .375.
+    assert r["default_rank"].to_dict() == {"zinc": 1, "nickel": 1, "graphite": 3}
+    assert result.default_weights == {"severity": 0.5, "auto_share": 0.5}
+    # Spread of the severity share: values 1, 0, .6; mean 1.6/3; population std.
+    spread = result.spread.set_index("criterion")
+    mean = 1.6 / 3
+    std = (((1 - mean) ** 2 + mean ** 2 + (0.6 - mean) ** 2) / 3) ** 0.5
+    assert spread.at["severity", "mean"] == pytest.approx(mean)
+    assert spread.at["severity", "std"] == pytest.approx(std)
+    assert (spread.at["severity", "min"], spread.at["severity", "max"]) == (0.0, 1.0)
+    assert spread.at["severity", "q1"] == pytest.approx(0.3) and spread.at["severity", "q3"] == pytest.approx(0.8)
+    assert spread.at["severity", "iqr"] == pytest.approx(0.5)
+    assert spread["disagree"].all()
+    # The record survives JSON unchanged.
+    again = workshops.GroupResult.from_record(json.loads(json.dumps(result.to_record())))
+    assert again.to_record() == result.to_record()
+    pd.testing.assert_frame_equal(again.ranking, result.ranking)
+    assert result.pack_weights() == {"severity": 53.3, "auto_share": 46.7}
+
+
+def test_borda_points_share_ties() -> None:
+    points = workshops.borda_points(pd.Series({"a": 0.9, "b": 0.5, "c": 0.5, "d": 0.1}))
+    assert points.to_dict() == {"a": 3.0, "b": 1.5, "c": 1.5, "d": 0.0}
+    assert points.sum() == 4 * 3 / 2
+
+
+def test_a_wide_rank_range_is_a_disagreement() -> None:
+    mats = ["a", "b", "c", "d"]
+    crit = _criteria({"a": {"severity": 1.0, "auto_share": 0.0}, "b": {"severity": 0.7, "auto_share": 0.2},
+                      "c": {"severity": 0.3, "auto_share": 0.6}, "d": {"severity": 0.0, "auto_share": 1.0}})
+    subs = pd.DataFrame([
+        {"participant": "A", "weights": {"severity": 10, "auto_share": 0}, "flagged": [], "submitted_at": None},
+        {"participant": "B", "weights": {"severity": 0, "auto_share": 10}, "flagged": [], "submitted_at": None},
+    ])
+    result = workshops.aggregate_from({"code": "ABCDEF", "name": "Split", "materials": mats,
+                                       "criteria": CRITS}, subs, crit)
+    r = result.ranking.set_index("material")
+    assert r.at["a", "rank_range"] == 3 and r.at["a", "disagree"]
+    assert r.at["d", "rank_range"] == 3 and r.at["d", "disagree"]
+    assert not r.at["b", "disagree"]
+
+
+# --- concurrency -------------------------------------------------------------------------------
+
+WRITERS = 20
+REVISERS = 6  # the first six writers submit twice
+
+
+def _weights(index: int, version: int) -> dict[str, int]:
+    """Distinct weights per writer and version, so the kept row can be checked."""
+    return {"severity": (index + version) % 10 + 1, "auto_share": (index * 3 + version * 5) % 11}
+
+
+def _writer(url: str, code: str, index: int, start: object, results: object) -> None:
+    """One participant in its own process: wait for the start, submit (and maybe revise)."""
+    engine = make_engine(url)
+    try:
+        start.wait(timeout=60)  # type: ignore[attr-defined]
+        versions = (0, 1) if index < REVISERS else (0,)
+        for version in versions:
+            workshops.submit_weights(code, f"Participant {index:02d}", _weights(index, version),
+                                     [MATS[index % 3]], engine=engine)
+        results.put((index, "ok", ""))  # type: ignore[attr-defined]
+    except BaseException as err:  # noqa: BLE001 - reported to the parent, which fails the test
+        results.put((index, "error", repr(err)))  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()
+
+
+def test_twenty_simultaneous_writers_lose_nothing(tmp_path: Path) -> None:
+    url, engine = _fresh_store(tmp_path)
+    _, code = workshops.create_workshop("Crowd", MATS, CRITS, engine=engine)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    outcomes = _crowd(url, [(_writer, (code, i)) for i in range(WRITERS)])
+    assert [o for o in outcomes if o[1] != "ok"] == []
+    assert sorted(o[0] for o in outcomes) == list(range(WRITERS))
+
+    subs = workshops.list_submissions(code, engine=engine).set_index("participant")
+    assert len(subs) == WRITERS
+    for i in range(WRITERS):
+        latest = 1 if i < REVISERS else 0
+        assert subs.at[f"Participant {i:02d}", "weights"] == _weights(i, latest), i
+    with engine.connect() as conn:
+        rows = conn.execute(select(S.participant_weights.c.id)).all()
+    assert len(rows) == WRITERS
+    audit = userdata.audit_rows("participant_weights", engine=engine)
+    assert (audit["action"] == "create").sum() == WRITERS
+    assert (audit["action"] == "update").sum() == REVISERS
+    engine.dispose()
+
+
+def _same_name_writer(url: str, code: str, index: int, start: object, results: object) -> None:
+    """A participant submitting from one of several devices at once, under one shared name."""
+    engine = make_engine(url)
+    try:
+        start.wait(timeout=60)  # type: ignore[attr-defined]
+        out = workshops.submit_weights(code, "Same Person", _weights(index, 0), engine=engine)
+        results.put((index, "ok", json.dumps(out["weights"])))  # type: ignore[attr-defined]
+    except BaseException as err:  # noqa: BLE001 - reported to the parent, which fails the test
+        results.put((index, "error", repr(err)))  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()
+
+
+def _closer(url: str, code: str, start: object, results: object) -> None:
+    """The facilitator closing the workshop while participants are still submitting."""
+    engine = make_engine(url)
+    try:
+        start.wait(timeout=60)  # type: ignore[attr-defined]
+        workshops.close_workshop(code, engine=engine, criteria=HAND)
+        results.put((-1, "ok", ""))  # type: ignore[attr-defined]
+    except BaseException as err:  # noqa: BLE001
+        results.put((-1, "error", repr(err)))  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()
+
+
+def _late_writer(url: str, code: str, index: int, start: object, results: object) -> None:
+    """A participant who may submit just before or just after the close."""
+    engine = make_engine(url)
+    try:
+        start.wait(timeout=60)  # type: ignore[attr-defined]
+        workshops.submit_weights(code, f"Late {index:02d}", _weights(index, 0), engine=engine)
+        results.put((index, "ok", ""))  # type: ignore[attr-defined]
+    except ValueError as err:
+        results.put((index, "refused", str(err)))  # type: ignore[attr-defined]
+    except BaseException as err:  # noqa: BLE001
+        results.put((index, "error", repr(err)))  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()
+
+
+def _crowd(url: str, jobs: list[tuple]) -> list[tuple]:
+    """Start one spawned process per job, release them together, return what each reported."""
+    ctx = mp.get_context("spawn")
+    start, results = ctx.Barrier(len(jobs)), ctx.Queue()
+    procs = [ctx.Process(target=t, args=(url, *args, start, results)) for t, args in jobs]
+    for proc in procs:
+        proc.start()
+    outcomes = [results.get(timeout=120) for _ in procs]
+    for proc in procs:
+        proc.join(timeout=60)
+    assert [p.exitcode for p in procs] == [0] * len(procs)
+    return outcomes
+
+
+def _fresh_store(tmp_path: Path) -> tuple[str, Engine]:
+    url = f"sqlite:///{tmp_path / 'workshop.sqlite'}"
+    engine = make_engine(url)
+    S.metadata.create_all(engine)
+    return url, _seed(engine)
+
+
+def test_simultaneous_first_submissions_under_one_name_make_one_row(tmp_path: Path) -> None:
+    """Several devices submit the same new name at once: the unique key and the retry keep one row."""
+    url, engine = _fresh_store(tmp_path)
+    _, code = workshops.create_workshop("One name", MATS, CRITS, engine=engine)
+    outcomes = _crowd(url, [(_same_name_writer, (code, i)) for i in range(8)])
+    assert [o for o in outcomes if o[1] != "ok"] == []
+    subs = workshops.list_submissions(code, engine=engine)
+    assert subs["participant"].tolist() == ["Same Person"]
+    audit = userdata.audit_rows("participant_weights", engine=engine)
+    assert audit["action"].tolist() == ["create"] + ["update"] * 7
+    # The row holds the last write, whichever process made it.
+    assert subs.iloc[0]["weights"] == json.loads(audit["after_json"].iloc[-1])["weights"]
+    engine.dispose()
+
+
+def test_a_close_during_submissions_loses_nothing(tmp_path: Path) -> None:
+    """Each submission lands in the frozen record or is refused as late: none is half in."""
+    url, engine = _fresh_store(tmp_path)
+    _, code = workshops.create_workshop("Race", MATS, CRITS, engine=engine)
+    jobs = [(_late_writer, (code, i)) for i in range(12)]
+    jobs.insert(6, (_closer, (code,)))
+    outcomes = _crowd(url, jobs)
+    assert [o for o in outcomes if o[1] == "error"] == []
+    accepted = {f"Late {o[0]:02d}" for o in outcomes if o[1] == "ok" and o[0] >= 0}
+    refused = [o for o in outcomes if o[1] == "refused"]
+    assert all("was closed" in o[2] for o in refused)
+    assert len(accepted) + len(refused) == 12
+    record = workshops.frozen_record(code, engine=engine)
+    assert {s["participant"] for s in record["submissions"]} == accepted
+    assert record["result"]["n"] == len(accepted)
+    with engine.connect() as conn:
+        rows = conn.execute(select(S.participant_weights.c.participant)).scalars().all()
+    assert set(rows) == accepted  # no row slipped in after the close
+    engine.dispose()
+
+
+def test_a_busy_store_is_retried_then_reported(engine: Engine) -> None:
+    """"database is locked" is retried with a growing pause; a refusal is not retried."""
+    calls: list[int] = []
+    pauses: list[float] = []
+
+    def flaky(conn: object) -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise OperationalError("BEGIN", {}, Exception("database is locked"))
+        return "done"
+
+    assert workshops._write(engine, flaky, sleep=pauses.append) == "done"
+    assert len(calls) == 3 and len(pauses) == 2 and pauses[1] > 0
+
+    def always_locked(conn: object) -> None:
+        raise OperationalError("BEGIN", {}, Exception("database is locked"))
+
+    with pytest.raises(ValueError, match="stayed busy"):
+        workshops._write(engine, always_locked, sleep=pauses.append)
+    assert all(p <= workshops.BACKOFF_CAP for p in pauses)
+
+    refused: list[int] = []
+
+    def refuse(conn: object) -> None:
+        refused.append(1)
+        raise ValueError("no")
+
+    with pytest.raises(ValueError, match="no"):
+        workshops._write(engine, refuse, sleep=pauses.append)
+    assert refused == [1]
+
+    def broken(conn: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("no such table: nothing"))
+
+    with pytest.raises(OperationalError):
+        workshops._write(engine, broken, sleep=pauses.append)
+
+
+def test_default_actor_constant_is_used(engine: Engine) -> None:
+    workshops.create_workshop("W", MATS, CRITS, engine=engine)
+    assert userdata.audit_rows("workshop", engine=engine)["actor"].tolist() == [C.DEFAULT_ACTOR]
