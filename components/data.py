@@ -1,19 +1,32 @@
 """Cached access to ``rmo_data.queries`` for the pages.
 
-Every read goes through ``query(name, **kwargs)``, one bounded ``st.cache_data``
-entry point keyed by the query name, its arguments and the database URL, so a
-rerun never repeats a database read and the cache cannot grow without limit.
+Every read goes through ``query(name, **kwargs)``, one bounded cache keyed by the
+query name, its arguments and the database URL, so a rerun never repeats a
+database read and the cache cannot grow without limit (``MAX_ENTRIES`` results,
+each kept at most ``TTL_SECONDS``).
+
+The cache holds the query results themselves (``st.cache_resource``) and hands
+out a copy of each: ``st.cache_data`` would pickle a result when it is stored and
+unpickle it on every hit, which for a frame of 200 000 evidence rows costs ~50 ms
+per rerun and keeps a second, pickled copy in memory.  A copy of a frame is cheap
+(pandas shares the immutable Arrow string buffers) and keeps callers from
+changing the cached object.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from rmo_data import constants as C
 from rmo_data import queries
 from rmo_data.engine import database_url, get_engine
+
+MAX_ENTRIES = 256
+TTL_SECONDS = 3600
 
 
 def _freeze(value: Any) -> Any:
@@ -23,20 +36,65 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-@st.cache_data(ttl=3600, max_entries=512, show_spinner=False)
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
 def _cached(name: str, url: str, frozen: tuple[tuple[str, Any], ...]) -> Any:
     func = getattr(queries, name)
     return func(**dict(frozen), engine=get_engine(url))
 
 
 def query(name: str, **kwargs: Any) -> Any:
-    """Run the named function of ``rmo_data.queries`` with caching; returns a copy for frames."""
+    """Run the named function of ``rmo_data.queries`` with caching; returns a copy of the result."""
     frozen = tuple(sorted((k, _freeze(v)) for k, v in kwargs.items()))
     result = _cached(name, database_url(), frozen)
     # Callers may add columns for display; never let that touch the cached object.
-    return result.copy() if isinstance(result, pd.DataFrame) else result
+    if isinstance(result, pd.DataFrame):
+        return result.copy()
+    return copy.deepcopy(result)
 
 
 def clear() -> None:
     """Forget cached reads (after a rebuild or a write)."""
     _cached.clear()
+
+
+# Filters that are columns of queries.evidence_cube, so they can be applied to it in pandas.
+_CUBE_FILTERS = frozenset({"materials", "stages", "categories", "min_severity"})
+
+
+def evidence_cube(**filters: Any) -> pd.DataFrame:
+    """``queries.evidence_cube(**filters)``, cut from one cached cube of all the evidence when it can be.
+
+    Materials, stages, categories and the minimum severity are columns of the
+    cube, so a change of those filters costs a pandas mask instead of a pass
+    over every case of the store; other filters (country, company, text) go to
+    SQL.  Same rows, same order as the query.
+    """
+    if any(value for key, value in filters.items() if key not in _CUBE_FILTERS):
+        return query("evidence_cube", **filters)
+    cube = query("evidence_cube")
+    keep = cube["severity"] >= int(filters.get("min_severity") or 1)
+    for key, column in (("materials", "material"), ("stages", "stage"), ("categories", "category")):
+        if filters.get(key):
+            keep &= cube[column].isin(list(filters[key]))
+    return cube[keep].reset_index(drop=True)
+
+
+def material_slugs() -> list[str]:
+    """Slugs of the materials in the store, in display order.
+
+    Pages list materials from the store, not from ``constants``, so materials
+    added after the ten of the report (or a synthetic benchmark store) show up.
+    """
+    return query("materials")["slug"].tolist()
+
+
+def material_labels() -> dict[str, str]:
+    """Display name of every material in the store (the constants' labels for the ten)."""
+    frame = query("materials")
+    return {**C.MATERIAL_LABELS, **dict(zip(frame["slug"], frame["name"], strict=True))}
+
+
+def material_short() -> dict[str, str]:
+    """Short name of every material in the store, for narrow chart axes."""
+    frame = query("materials")
+    return {**C.MATERIAL_SHORT, **dict(zip(frame["slug"], frame["short_name"], strict=True))}

@@ -1,15 +1,22 @@
-"""Risk evidence explorer: every recorded case, filtered, mapped and linked to its source."""
+"""Risk evidence explorer: every recorded case, filtered, mapped and linked to its source.
+
+Counts, charts and source lines come from SQL aggregates of the filtered cases; the
+table reads one page of cases at a time, so a store of any size answers at once.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from components import cards, charts, data, router, state
+from components import cards, charts, data, render, router, state
 from components.provenance import figure_footer
 from rmo_data import constants as C
+from rmo_data import queries
 
 router.guard(__file__)
+
+PAGE_SIZE = 100  # cases per table page: every case of the report's store fits on one
 
 
 def _from_heatmap() -> None:
@@ -46,62 +53,101 @@ f3.number_input("Min. severity", 1, 5, **state.widget("ev_min_sev"), help="1 min
 f4.text_input("Search text", **state.widget("ev_text"), placeholder="e.g. tailings, child labour",
               max_chars=100)
 
-filters = dict(materials=state.selected_materials(), stages=state.get("stages"),
+# No material chosen means every material: no condition at all, rather than a list of all of them.
+filters = dict(materials=list(state.get("materials")), stages=state.get("stages"),
                categories=state.get("risks"), countries=state.get("ev_country"),
                companies=state.get("ev_company"), min_severity=int(state.get("ev_min_sev")),
                text=state.get("ev_text"))
-ev = data.query("evidence", **filters)
+# Counts and charts come from SQL aggregates; only one page of cases is read as rows,
+# so the page stays quick however many cases the store holds.
+cube = data.evidence_cube(**filters)
+where = data.query("evidence_where", **filters)  # countries and sources in one pass
+places = queries.places_from(where)
+summary = queries.evidence_summary_from(cube, places)
 
 active = sum(bool(v) for k, v in filters.items() if k not in {"materials", "min_severity"})
 active += int(filters["min_severity"] > 1)
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("Cases shown", len(ev))
-m2.metric("Materials", ev["material"].nunique() if not ev.empty else 0)
-m3.metric("Countries", ev["country_name"].nunique() if not ev.empty else 0)
-m4.metric("Severe (4–5)", int((ev["severity"] >= 4).sum()) if not ev.empty else 0)
+m1.metric("Cases shown", summary["cases"])
+m2.metric("Materials", summary["materials"])
+m3.metric("Countries", summary["countries"])
+m4.metric("Severe (4–5)", summary["severe"])
 if active:
     st.button(f"Clear {active} evidence filter(s)", on_click=_clear, icon=":material/filter_alt_off:")
 
-if ev.empty:
+if not summary["cases"]:
     st.info("No case matches these filters. Widen the search, lower the minimum severity, or clear "
             "the filters.", icon=":material/search_off:")
     st.stop()
 
-tab_heat, tab_map, tab_material = st.tabs(["By risk category and stage", "By country", "By material"])
+pages = max(1, -(-summary["cases"] // PAGE_SIZE))
+if int(st.session_state.get("ev_page", 1)) > pages:
+    st.session_state["ev_page"] = 1  # the filters shrank the list: back to its first page
+page_no = int(st.session_state.get("ev_page", 1))
+rows = data.query("evidence", **filters, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+provenance = queries.provenance_from(where)
+# Source titles in the order of the cases shown (all of them on one page for the report's
+# store), then any others.
+source_titles = list(dict.fromkeys([*rows["source_title"], *provenance["source_title"]]))
+years = provenance[["year", "n"]]  # counts of cases per year, read by the source lines
+labels = data.material_labels()
+
+# Only the open tab's chart is built (a click on a tab reruns the page).
+tab_heat, tab_map, tab_material = st.tabs(["By risk category and stage", "By country", "By material"],
+                                          key="ev_tab", on_change="rerun")
 with tab_heat:
-    counts = (ev.groupby(["material", "stage", "category"], as_index=False)
-              .agg(n=("id", "count"), max_severity=("severity", "max")))
-    st.altair_chart(charts.configure(charts.evidence_heatmap(counts)), key="ev_heat",
-                    on_select=_from_heatmap, selection_mode="cell", width="stretch")
-    figure_footer(counts, "Evidence by risk category and stage", ev["source_title"].unique(), ev["year"],
+    counts = (cube.groupby(["material", "stage", "category"], as_index=False)
+              .agg(n=("n", "sum"), max_severity=("severity", "max")))
+    render.chart(charts.evidence_heatmap, counts, key="ev_heat", on_select=_from_heatmap,
+                 selection_mode="cell", shown=tab_heat.open)
+    figure_footer(counts, "Evidence by risk category and stage", source_titles, years,
                   unit="number of cases", note="Click a cell to filter by that stage and category.",
                   key="dl_ev_heat")
 with tab_map:
     countries = data.query("countries")
-    by_country = (ev.dropna(subset=["iso3"]).groupby(["iso3", "country_name"], as_index=False)
-                  .agg(n=("id", "count")).merge(countries[["iso3", "iso_numeric"]], on="iso3", how="left"))
-    st.altair_chart(charts.configure(charts.evidence_map(by_country)), key="ev_map",
-                    on_select=_from_map, selection_mode="country", width="stretch")
-    unplaced = int(ev["iso3"].isna().sum())
-    figure_footer(by_country, "Evidence by country", ev["source_title"].unique(), ev["year"],
+    by_country = (places.dropna(subset=["iso3", "country_name"]).reset_index(drop=True)
+                  .merge(countries[["iso3", "iso_numeric"]], on="iso3", how="left"))
+    render.chart(charts.evidence_map, by_country, named_geometry=True, datasets=charts.world_datasets(),
+                 key="ev_map", on_select=_from_map, selection_mode="country", shown=tab_map.open)
+    unplaced = summary["unplaced"]
+    figure_footer(by_country, "Evidence by country", source_titles, years,
                   unit="number of cases",
                   note=(f"{unplaced} case(s) name no country and are not on the map. " if unplaced else "")
                   + "Click a country to filter. Map: world-atlas (Natural Earth), drawn offline.",
                   key="dl_ev_map")
 with tab_material:
-    st.altair_chart(charts.configure(charts.severity_bars(ev)), width="stretch")
-    figure_footer(ev.groupby(["material", "severity"], as_index=False).size(), "Evidence by material and severity",
-                  ev["source_title"].unique(), ev["year"], unit="number of cases", key="dl_ev_sev")
+    by_severity = cube.groupby(["material", "severity"], as_index=False)["n"].sum()
+    render.chart(charts.severity_bars, by_severity, labels=labels, shown=tab_material.open)
+    figure_footer(by_severity.rename(columns={"n": "size"}), "Evidence by material and severity",
+                  source_titles, years, unit="number of cases", key="dl_ev_sev")
 
-st.subheader(f"{len(ev)} case(s)")
-table = ev.assign(
-    material_name=ev["material"].map(C.MATERIAL_LABELS),
-    stage_name=ev["stage"].map(C.STAGE_LABELS),
-    link=[cards.safe_url(u) or cards.safe_url(s) for u, s in zip(ev["url"], ev["source_url"], strict=True)],
-    year_text=ev["year"].map(lambda y: "not stated" if pd.isna(y) else str(int(y))),
-)
-for column in ("country_name", "company", "site"):
-    table[column] = table[column].fillna("not stated")
+
+def _table(ev: pd.DataFrame) -> pd.DataFrame:
+    """Cases as the table shows them: names for slugs, a source link, "not stated" for blanks."""
+    table = ev.assign(
+        material_name=ev["material"].map(lambda m: labels.get(m, m)),
+        stage_name=ev["stage"].map(C.STAGE_LABELS),
+        link=[cards.safe_url(u) or cards.safe_url(s) for u, s in zip(ev["url"], ev["source_url"], strict=True)],
+        year_text=ev["year"].map(lambda y: "not stated" if pd.isna(y) else str(int(y))),
+    )
+    for column in ("country_name", "company", "site"):
+        table[column] = table[column].fillna("not stated")
+    return table
+
+
+def _download() -> pd.DataFrame:
+    # Every matching case, read only when the download button is clicked.
+    return _table(queries.evidence(**filters)).drop(columns=["pillar", "material", "stage", "category"])
+
+
+st.subheader(f"{summary['cases']} case(s)")
+if pages > 1:
+    first = (page_no - 1) * PAGE_SIZE + 1
+    pager = st.columns([1, 4], vertical_alignment="bottom")
+    pager[0].number_input("Page", 1, pages, key="ev_page", help=f"{PAGE_SIZE} cases per page")
+    pager[1].caption(f"Cases {first}–{first + len(rows) - 1} of {summary['cases']}, most severe first "
+                     f"(page {page_no} of {pages}).")
+table = _table(rows)
 st.dataframe(
     table[["severity", "material_name", "stage_name", "category_name", "country_name", "company",
            "site", "summary", "year_text", "source_title", "link"]],
@@ -115,7 +161,7 @@ st.dataframe(
         "year_text": "Year", "source_title": "Source",
         "link": st.column_config.LinkColumn("Source link", display_text="open source"),
     })
-figure_footer(table.drop(columns=["pillar", "material", "stage", "category"]), "Risk evidence",
-              ev["source_title"].unique(), ev["year"],
+figure_footer(_download if pages > 1 else table.drop(columns=["pillar", "material", "stage", "category"]),
+              "Risk evidence", source_titles, years,
               note="Severity = rounded mean of scale, scope and irremediability (project rating).",
               key="dl_ev_table")

@@ -1,7 +1,9 @@
-"""Command line: ``python -m rmo_data build [--url URL]``.
+"""Command line: ``python -m rmo_data build [--url URL]`` and ``python -m rmo_data synth``.
 
-Prints a clear list of problems (file, line, column, message) and exits with
-status 2 when the input files are invalid; nothing is written in that case.
+``build`` prints a clear list of problems (file, line, column, message) and
+exits with status 2 when the input files are invalid; nothing is written in
+that case.  ``synth`` builds the real store at a URL and adds a seeded
+synthetic data set of the same schema for benchmarking (see ``rmo_data.synth``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,30 @@ def main(argv: list[str] | None = None) -> int:
     build_p.add_argument("--url", help="database URL (default: RMO_DATABASE_URL or rmo_data/rmo.sqlite)")
     build_p.add_argument("--seeds", type=Path, default=None,
                          help="folder of seed files (default: rmo_data/seed)")
+    synth_p = sub.add_parser("synth", help="build a store with synthetic materials added, for benchmarks")
+    synth_p.add_argument("--url", required=True,
+                         help="database URL to write (its reference tables are replaced)")
+    synth_p.add_argument("--materials", type=int, default=100, help="synthetic materials to add")
+    synth_p.add_argument("--evidence", type=int, default=200_000, help="risk-evidence rows to add")
+    synth_p.add_argument("--production", type=int, default=50_000, help="production rows to add")
+    synth_p.add_argument("--seed", type=int, default=42, help="random seed (same seed, same rows)")
     args = parser.parse_args(argv)
+
+    if args.command == "synth":
+        from rmo_data.synth import synthesise
+
+        try:
+            synth = synthesise(args.url, materials=args.materials, evidence=args.evidence,
+                               production=args.production, seed=args.seed,
+                               progress=lambda step, fraction: print(f"[{fraction:4.0%}] {step}",
+                                                                     file=sys.stderr))
+        except (SeedError, ValueError) as err:
+            print(f"Synthetic store not written: {err}", file=sys.stderr)
+            return 2
+        print(f"Built {synth.url} with {sum(synth.added.values())} synthetic rows "
+              f"({synth.added.get('risk_evidence', 0)} evidence, {synth.added.get('production', 0)} "
+              f"production, {synth.added.get('material', 0)} materials) in {synth.seconds:.1f} s.")
+        return 0
 
     if args.command == "build":
         from rmo_data.build import build

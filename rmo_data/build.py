@@ -311,6 +311,8 @@ def _write_sqlite_file(path: Path, tables: dict[str, Records], progress: Progres
                     conn.execute(table.insert(), user_rows[table.name])
             _write_build_info(conn, counts)
         with engine.connect() as conn:
+            # Table statistics let SQLite's planner pick the right index for each filter.
+            conn.exec_driver_sql("ANALYZE")
             conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
     finally:
         engine.dispose()
@@ -331,6 +333,7 @@ def _write_in_transaction(engine: Engine, tables: dict[str, Records], progress: 
         progress("Writing tables", 0.7)
         counts = _insert_all(conn, tables)
         _write_build_info(conn, counts)
+        conn.exec_driver_sql("ANALYZE")  # fresh planner statistics (PostgreSQL allows it in a transaction)
     return counts
 
 

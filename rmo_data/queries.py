@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, Select, func, or_, select
+from sqlalchemy import Engine, Float, Select, case, cast, func, or_, select
 
 from rmo_data import constants as C
 from rmo_data import metrics, schema
@@ -26,14 +26,28 @@ def _frame(query: Select[Any], engine: Engine | None) -> pd.DataFrame:
     eng = engine or get_engine()
     with eng.connect() as conn:
         result = conn.execute(query)
-        return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+        # Plain tuples: pandas builds a frame from SQLAlchemy Row objects (or mappings)
+        # about ten times slower than from tuples, which matters from a few thousand rows.
+        return pd.DataFrame.from_records([tuple(row) for row in result.all()], columns=list(result.keys()))
 
 
-def _lists(link: Any, key: str, value: str, engine: Engine | None) -> dict[str, list[str]]:
-    """Map each key of a link table to its list of values, in insertion order."""
-    frame = _frame(select(link.c[key], link.c[value]), engine)
-    out: dict[str, list[str]] = {}
-    for k, v in zip(frame[key] if not frame.empty else [], frame[value] if not frame.empty else [], strict=True):
+def _lists(link: Any, key: str, value: str, engine: Engine | None,
+           keys: Sequence[Any] | None = None) -> dict[Any, list[str]]:
+    """Map each key of a link table to its list of values, in insertion order.
+
+    With ``keys``, only the rows of those keys are read (a filtered page needs
+    the lists of its own rows, not of every row of a large store).
+    """
+    query = select(link.c[key], link.c[value])
+    if keys is not None:
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return {}
+        if len(wanted) <= 500:  # a bounded IN list; beyond that reading the table is as quick
+            query = query.where(link.c[key].in_(wanted))
+    frame = _frame(query, engine)
+    out: dict[Any, list[str]] = {}
+    for k, v in zip(frame[key].tolist(), frame[value].tolist(), strict=True):
         out.setdefault(k, []).append(v)
     return out
 
@@ -68,6 +82,12 @@ def material(slug: str, engine: Engine | None = None) -> dict[str, Any] | None:
 def material_links(slug: str, engine: Engine | None = None) -> pd.DataFrame:
     """Co-/by-product and input links of a material."""
     return _frame(select(S.material_link).where(S.material_link.c.material == slug), engine)
+
+
+def all_material_links(engine: Engine | None = None) -> pd.DataFrame:
+    """Every co-/by-product and input link of every material."""
+    ml = S.material_link
+    return _frame(select(ml).order_by(ml.c.material, ml.c.id), engine)
 
 
 def end_use_shares(material: str | None = None, engine: Engine | None = None) -> pd.DataFrame:
@@ -118,15 +138,18 @@ def production(material: str, stage: str | None = None, engine: Engine | None = 
 
 def concentration_overview(stages: Sequence[str] = ("mining", "processing"),
                            engine: Engine | None = None) -> pd.DataFrame:
-    """Latest concentration per material and stage (one row each; NaN where no data)."""
+    """Latest concentration per material and stage (one row each; NaN where no data).
+
+    Every material of the store is included, in display order, so materials added
+    after the first ten are compared too.  All of them are computed together
+    (``metrics.latest_concentrations``), not with queries per material.
+    """
     rows = []
-    for slug in C.MATERIAL_SLUGS:
-        for stage in stages:
-            conc = metrics.concentration(slug, stage, engine=engine)
-            gov = metrics.governance_concentration(slug, stage, engine=engine)
-            rows.append({**{k: v for k, v in conc.items() if k != "withheld"},
-                         "withheld": ", ".join(conc["withheld"]),
-                         "hhi_wgi": gov["hhi_wgi"], "wgi_year": gov["wgi_year"]})
+    for conc in metrics.latest_concentrations(stages, engine=engine):
+        rows.append({**{k: v for k, v in conc.items() if k not in {"withheld", "hhi_wgi", "wgi_year",
+                                                                  "wgi_coverage"}},
+                     "withheld": ", ".join(conc["withheld"]),
+                     "hhi_wgi": conc["hhi_wgi"], "wgi_year": conc["wgi_year"]})
     return pd.DataFrame(rows)
 
 
@@ -137,8 +160,11 @@ def hhi_trend(material: str, stage: str, engine: Engine | None = None) -> pd.Dat
         return pd.DataFrame(columns=["year", "hhi", "top1_country", "top1_share", "source"])
     rows = metrics.production_rows(com["slug"], engine=engine)
     out = []
-    for year in sorted(rows["year"].unique()) if not rows.empty else []:
-        conc = metrics.concentration(material, stage, int(year), engine)
+    # The rows of every year are read once; each year's figure comes from them, as
+    # metrics.concentration(material, stage, year) computes it, without a query per year.
+    by_year = metrics.records_by_year(rows)
+    for year in sorted(by_year):
+        conc = metrics.concentration_of_year(material, stage, com, by_year[year])
         if conc["hhi"] is not None:
             out.append({"year": int(year), "hhi": conc["hhi"], "top1_country": conc["top1_country"],
                         "top1_share": conc["top1_share"], "is_estimate": conc["is_estimate"],
@@ -160,7 +186,7 @@ def companies(material: str | None = None, engine: Engine | None = None) -> pd.D
     if material:
         query = query.where(S.company.c.material == material)
     frame = _frame(query, engine)
-    stages = _lists(S.company_stage, "company_id", "stage", engine)
+    stages = _lists(S.company_stage, "company_id", "stage", engine, keys=frame["id"].tolist())
     frame["stages"] = [stages.get(i, []) for i in frame["id"]] if not frame.empty else []
     return frame
 
@@ -175,26 +201,21 @@ def salient_risks(material: str | None = None, include_cross: bool = False,
         cond = r.c.material == material
         query = query.where(or_(cond, r.c.material.is_(None)) if include_cross else cond)
     frame = _frame(query, engine)
-    stages = _lists(S.salient_risk_stage, "risk_id", "stage", engine)
+    stages = _lists(S.salient_risk_stage, "risk_id", "stage", engine, keys=frame["id"].tolist())
     frame["stages"] = [stages.get(i, []) for i in frame["id"]] if not frame.empty else []
     return frame
 
 
-def evidence(materials: Sequence[str] = (), stages: Sequence[str] = (),
-             categories: Sequence[str] = (), countries: Sequence[str] = (),
-             companies: Sequence[str] = (), min_severity: int = 1,
-             text: str = "", iso3: Sequence[str] = (), engine: Engine | None = None) -> pd.DataFrame:
-    """Risk evidence filtered by any combination of the arguments (empty = no filter).
-
-    ``iso3`` matches countries by code, for callers whose country names come
-    from another source (USGS writes "Burma", the evidence "Myanmar").
-    """
-    ev, rc, src = S.risk_evidence, S.risk_category, S.source
-    query = (select(ev, rc.c.name.label("category_name"), rc.c.pillar,
-                    src.c.title.label("source_title"), src.c.url.label("source_url"))
-             .join(rc, rc.c.slug == ev.c.category).join(src, src.c.id == ev.c.source_id)
-             .where(ev.c.severity >= min_severity)
-             .order_by(ev.c.severity.desc(), ev.c.material, ev.c.id))
+def _evidence_filtered(query: Select[Any], materials: Sequence[str] = (), stages: Sequence[str] = (),
+                       categories: Sequence[str] = (), countries: Sequence[str] = (),
+                       companies: Sequence[str] = (), min_severity: int = 1, text: str = "",
+                       iso3: Sequence[str] = ()) -> Select[Any]:
+    """Add the evidence filters to ``query`` (empty = no filter); shared by rows and aggregates."""
+    ev = S.risk_evidence
+    if min_severity > 1:
+        # Every severity is at least 1 (a CHECK constraint), so the default adds no
+        # condition, which would otherwise steer the planner to the severity index.
+        query = query.where(ev.c.severity >= min_severity)
     if materials:
         query = query.where(ev.c.material.in_(list(materials)))
     if stages:
@@ -213,7 +234,134 @@ def evidence(materials: Sequence[str] = (), stages: Sequence[str] = (),
                                 func.lower(func.coalesce(ev.c.site, "")).like(pattern),
                                 func.lower(func.coalesce(ev.c.company, "")).like(pattern),
                                 func.lower(func.coalesce(ev.c.country_name, "")).like(pattern)))
+    return query
+
+
+def evidence(materials: Sequence[str] = (), stages: Sequence[str] = (),
+             categories: Sequence[str] = (), countries: Sequence[str] = (),
+             companies: Sequence[str] = (), min_severity: int = 1,
+             text: str = "", iso3: Sequence[str] = (), limit: int | None = None, offset: int = 0,
+             engine: Engine | None = None) -> pd.DataFrame:
+    """Risk evidence filtered by any combination of the arguments (empty = no filter).
+
+    ``iso3`` matches countries by code, for callers whose country names come
+    from another source (USGS writes "Burma", the evidence "Myanmar").  Rows come
+    most severe first; ``limit`` and ``offset`` return one page of them, so a page
+    never has to hold every case of a large store.
+    """
+    ev, rc, src = S.risk_evidence, S.risk_category, S.source
+    order = (ev.c.severity.desc(), ev.c.material, ev.c.id)
+    query = (select(ev, rc.c.name.label("category_name"), rc.c.pillar,
+                    src.c.title.label("source_title"), src.c.url.label("source_url"))
+             .join(rc, rc.c.slug == ev.c.category).join(src, src.c.id == ev.c.source_id)
+             .order_by(*order))
+    filters = (materials, stages, categories, countries, companies, min_severity, text, iso3)
+    if limit is None:
+        return _frame(_evidence_filtered(query, *filters), engine)
+    # Pick the page's ids from an index first (the filter and sort columns are all in
+    # one), then read only those rows: sorting every matching row, summaries and all,
+    # to keep a hundred of them is what makes a page slow on a large store.
+    page = (_evidence_filtered(select(ev.c.id), *filters).order_by(*order)
+            .limit(limit).offset(offset))
+    return _frame(query.where(ev.c.id.in_(page.scalar_subquery())), engine)
+
+
+def evidence_cube(engine: Engine | None = None, **filters: Any) -> pd.DataFrame:
+    """Evidence count (``n``) per material, stage, category and severity, with :func:`evidence`'s filters.
+
+    Small enough to hold for any store (at most materials × 6 stages × 16
+    categories × 5 severities) and enough for the heat map, the severity bars and
+    most headline counts, which pandas rolls up from it.
+    """
+    ev = S.risk_evidence
+    query = (select(ev.c.material, ev.c.stage, ev.c.category, ev.c.severity, func.count().label("n"))
+             .group_by(ev.c.material, ev.c.stage, ev.c.category, ev.c.severity)
+             .order_by(ev.c.material, ev.c.stage, ev.c.category, ev.c.severity))
+    return _frame(_evidence_filtered(query, **filters), engine)
+
+
+def evidence_places(engine: Engine | None = None, **filters: Any) -> pd.DataFrame:
+    """Evidence count (``n``) per ISO3 code and country name, NULLs included, with :func:`evidence`'s filters."""
+    ev = S.risk_evidence
+    query = (select(ev.c.iso3, ev.c.country_name, func.count().label("n"))
+             .group_by(ev.c.iso3, ev.c.country_name).order_by(ev.c.iso3, ev.c.country_name))
+    return _frame(_evidence_filtered(query, **filters), engine)
+
+
+def evidence_summary_from(cube: pd.DataFrame, places: pd.DataFrame) -> dict[str, int]:
+    """Headline counts from :func:`evidence_cube` and :func:`evidence_places` of the same filters (pure).
+
+    Keys: ``cases``, ``materials``, ``countries`` (distinct names), ``severe``
+    (severity 4-5) and ``unplaced`` (no ISO3 code, so not on a map).
+    """
+    if cube.empty:
+        return {"cases": 0, "materials": 0, "countries": 0, "severe": 0, "unplaced": 0}
+    return {
+        "cases": int(cube["n"].sum()),
+        "materials": int(cube["material"].nunique()),
+        "countries": int(places["country_name"].dropna().nunique()),
+        "severe": int(cube.loc[cube["severity"] >= 4, "n"].sum()),
+        "unplaced": int(places.loc[places["iso3"].isna(), "n"].sum()),
+    }
+
+
+def evidence_summary(engine: Engine | None = None, **filters: Any) -> dict[str, int]:
+    """Headline counts of the evidence that :func:`evidence` returns with the same filters."""
+    return evidence_summary_from(evidence_cube(engine, **filters), evidence_places(engine, **filters))
+
+
+def evidence_provenance(engine: Engine | None = None, **filters: Any) -> pd.DataFrame:
+    """Evidence count (``n``) per source title and year (NaN = year not stated), most cases first.
+
+    What a figure's source line needs (titles, years and how many rows state a
+    year) without the rows themselves.
+    """
+    ev, src = S.risk_evidence, S.source
+    # Count per source id in the index's order first, then name the few groups.
+    counted = _evidence_filtered(select(ev.c.source_id, ev.c.year, func.count().label("n"))
+                                 .group_by(ev.c.source_id, ev.c.year), **filters).subquery()
+    query = (select(src.c.title.label("source_title"), counted.c.year, counted.c.n)
+             .join(src, src.c.id == counted.c.source_id)
+             .order_by(counted.c.n.desc(), src.c.title, counted.c.year))
     return _frame(query, engine)
+
+
+def evidence_where(engine: Engine | None = None, **filters: Any) -> pd.DataFrame:
+    """Evidence count (``n``) per ISO3 code, country name, source title and year, NULLs included.
+
+    Where the cases are and where they come from in one pass over an index:
+    :func:`places_from` and :func:`provenance_from` roll it up for the map and
+    for the source lines.  Takes the filters of :func:`evidence`.
+    """
+    ev, src = S.risk_evidence, S.source
+    counted = _evidence_filtered(select(ev.c.iso3, ev.c.country_name, ev.c.source_id, ev.c.year,
+                                        func.count().label("n"))
+                                 .group_by(ev.c.iso3, ev.c.country_name, ev.c.source_id, ev.c.year),
+                                 **filters).subquery()
+    query = (select(counted.c.iso3, counted.c.country_name, src.c.title.label("source_title"),
+                    counted.c.year, counted.c.n)
+             .join(src, src.c.id == counted.c.source_id)
+             .order_by(counted.c.iso3, counted.c.country_name, src.c.title, counted.c.year))
+    return _frame(query, engine)
+
+
+def places_from(where: pd.DataFrame) -> pd.DataFrame:
+    """:func:`evidence_places` from :func:`evidence_where` of the same filters (pure)."""
+    if where.empty:
+        return pd.DataFrame({"iso3": pd.Series(dtype=object), "country_name": pd.Series(dtype=object),
+                             "n": pd.Series(dtype="int64")})
+    return (where.groupby(["iso3", "country_name"], dropna=False, as_index=False, sort=True)["n"].sum()
+            .sort_values(["iso3", "country_name"], na_position="first").reset_index(drop=True))
+
+
+def provenance_from(where: pd.DataFrame) -> pd.DataFrame:
+    """:func:`evidence_provenance` from :func:`evidence_where` of the same filters (pure)."""
+    if where.empty:
+        return pd.DataFrame({"source_title": pd.Series(dtype=object), "year": pd.Series(dtype=float),
+                             "n": pd.Series(dtype="int64")})
+    out = where.groupby(["source_title", "year"], dropna=False, as_index=False)["n"].sum()
+    return out.sort_values(["n", "source_title", "year"], ascending=[False, True, True],
+                           na_position="first").reset_index(drop=True)
 
 
 def evidence_options(engine: Engine | None = None) -> dict[str, list[str]]:
@@ -245,7 +393,7 @@ def organisations(materials: Sequence[str] = (), types: Sequence[str] = (), text
                                 func.lower(func.coalesce(o.c.acronym, "")).like(pattern),
                                 func.lower(func.coalesce(o.c.description, "")).like(pattern)))
     frame = _frame(query, engine)
-    mats = _lists(om, "organisation", "material", engine)
+    mats = _lists(om, "organisation", "material", engine, keys=frame["slug"].tolist())
     frame["materials"] = [mats.get(s, []) for s in frame["slug"]] if not frame.empty else []
     return frame
 
@@ -295,9 +443,41 @@ def leverages(materials: Sequence[str] = (), include_cross: bool = True,
                                ("stages", S.leverage_stage, "stage"),
                                ("risks", S.leverage_risk, "category"),
                                ("organisations", S.leverage_organisation, "organisation")):
-        lists = _lists(link, "leverage_id", column, engine)
+        lists = _lists(link, "leverage_id", column, engine, keys=frame["id"].tolist())
         frame[name] = [lists.get(i, []) for i in frame["id"]] if not frame.empty else []
     return frame
+
+
+def evidence_severity_counts(engine: Engine | None = None) -> pd.DataFrame:
+    """Evidence cases (``n``) per material, severity, source title and year (NaN = not stated).
+
+    The prioritisation needs the most severe cases of each material and the
+    sources behind them, not the rows: counted in SQL, this stays small for any
+    store.
+    """
+    ev, src = S.risk_evidence, S.source
+    return _frame(select(ev.c.material, ev.c.severity, src.c.title.label("source_title"), ev.c.year,
+                         func.count().label("n"))
+                  .join(src, src.c.id == ev.c.source_id)
+                  .group_by(ev.c.material, ev.c.severity, src.c.title, ev.c.year)
+                  .order_by(ev.c.material, ev.c.severity.desc()), engine)
+
+
+def leverage_cards(scopes: Sequence[str] = (), **filters: Any) -> pd.DataFrame:
+    """Leverage cards for a material choice that may include the cross-material slug.
+
+    ``scopes`` holds material slugs and/or ``constants.CROSS_MATERIAL``; empty
+    means every card.  Other keyword arguments go to :func:`leverages`.
+    """
+    chosen = list(dict.fromkeys(scopes))
+    mats = [s for s in chosen if s != C.CROSS_MATERIAL]
+    cross = C.CROSS_MATERIAL in chosen
+    if not chosen:
+        return leverages(**filters)
+    if mats:
+        return leverages(materials=mats, include_cross=cross, **filters)
+    frame = leverages(**filters)  # cross-material only: every card, then keep those without a material
+    return frame[frame["material"].isna()].reset_index(drop=True)
 
 
 def other_sectors(material: str | None = None, engine: Engine | None = None) -> pd.DataFrame:
@@ -334,13 +514,15 @@ def overview(engine: Engine | None = None) -> pd.DataFrame:
              "source_title", "hhi_wgi", "commodity_name", "unit"]]
         wide = wide.merge(part.add_prefix(f"{stage}_").rename(columns={f"{stage}_material": "material"}),
                           on="material", how="left")
-    risks = salient_risks(engine=engine)
-    breadth = (risks.dropna(subset=["material"]).groupby("material")["category"].nunique()
-               .rename("risk_breadth"))
-    ev = evidence(engine=engine)
-    ev_stats = ev.groupby("material").agg(evidence_count=("id", "count"),
-                                          severity_mean=("severity", "mean"),
-                                          severity_max=("severity", "max"))
+    # Counts in SQL: reading every evidence row to count them costs seconds on a large store.
+    sr, ev = S.salient_risk, S.risk_evidence
+    breadth = _frame(select(sr.c.material, func.count(sr.c.category.distinct()).label("risk_breadth"))
+                     .where(sr.c.material.is_not(None)).group_by(sr.c.material), engine
+                     ).set_index("material")["risk_breadth"]
+    ev_stats = _frame(select(ev.c.material, func.count().label("evidence_count"),
+                             func.avg(cast(ev.c.severity, Float)).label("severity_mean"),
+                             func.max(ev.c.severity).label("severity_max"))
+                      .group_by(ev.c.material), engine).set_index("material")
     lev = _frame(select(S.leverage.c.material, func.count().label("leverage_count"))
                  .where(S.leverage.c.material.is_not(None)).group_by(S.leverage.c.material), engine)
     crm = eu_crm(engine)
@@ -368,12 +550,17 @@ def standards_coverage(engine: Engine | None = None) -> pd.DataFrame:
     return out
 
 
-def evidence_counts(engine: Engine | None = None) -> pd.DataFrame:
-    """Evidence count by material, stage and category (for heat maps)."""
+def evidence_counts(engine: Engine | None = None, **filters: Any) -> pd.DataFrame:
+    """Evidence count (``n``) and highest severity by material, stage and category (for heat maps).
+
+    Takes the filters of :func:`evidence` (none = every case).
+    """
     ev = S.risk_evidence
-    return _frame(select(ev.c.material, ev.c.stage, ev.c.category,
-                         func.count().label("n"), func.max(ev.c.severity).label("max_severity"))
-                  .group_by(ev.c.material, ev.c.stage, ev.c.category), engine)
+    query = (select(ev.c.material, ev.c.stage, ev.c.category,
+                    func.count().label("n"), func.max(ev.c.severity).label("max_severity"))
+             .group_by(ev.c.material, ev.c.stage, ev.c.category)
+             .order_by(ev.c.material, ev.c.stage, ev.c.category))
+    return _frame(_evidence_filtered(query, **filters), engine)
 
 
 def source_usage(engine: Engine | None = None) -> pd.DataFrame:
@@ -398,7 +585,8 @@ def coverage_gaps(engine: Engine | None = None) -> pd.DataFrame:
                           func.count(p.c.quantity).label("with_value"))
                    .where(p.c.country_kind == "country")
                    .group_by(p.c.material, p.c.stage, p.c.year), engine)
-    grid = pd.MultiIndex.from_product([C.MATERIAL_SLUGS, ("mining", "processing")],
+    # Every material of the store (not only the report's ten), in display order.
+    grid = pd.MultiIndex.from_product([materials(engine)["slug"].tolist(), ("mining", "processing")],
                                       names=["material", "stage"]).to_frame(index=False)
     if frame.empty:
         return grid.assign(years="", withheld=0)

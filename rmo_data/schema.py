@@ -101,6 +101,7 @@ end_use_share = Table(
     _source_fk(),
     Column("section", Text),
     CheckConstraint("share_pct >= 0 AND share_pct <= 100", name="ck_end_use_share_pct"),
+    Index("ix_end_use_share_material", "material"),
 )
 
 country = Table(
@@ -166,6 +167,7 @@ company = Table(
     Column("note", Text),
     _source_fk(),
     Column("section", Text),
+    Index("ix_company_material", "material"),
 )
 
 company_stage = Table(
@@ -191,6 +193,7 @@ salient_risk = Table(
     Column("summary", Text, nullable=False),
     _source_fk(),
     Column("section", Text),
+    Index("ix_salient_risk_material", "material"),
 )
 
 salient_risk_stage = Table(
@@ -219,7 +222,19 @@ risk_evidence = Table(
     _source_fk(),
     Column("section", Text),
     CheckConstraint("severity BETWEEN 1 AND 5", name="ck_evidence_severity"),
-    Index("ix_evidence_filters", "material", "stage", "category"),
+    # Indexes for the evidence filters and aggregates.  The aggregates of
+    # rmo_data.queries (evidence_cube, evidence_where and the page of row ids)
+    # each read one covering index whatever the usual filters (material, stage,
+    # category, severity), so counting a large store never touches its rows.
+    Index("ix_evidence_filters", "material", "stage", "category", "severity", "id"),
+    Index("ix_evidence_places", "iso3", "country_name", "source_id", "year",
+          "material", "stage", "category", "severity"),
+    # The same for a choice of materials, which the index above can only scan in full.
+    Index("ix_evidence_material_places", "material", "iso3", "country_name", "source_id", "year",
+          "stage", "category", "severity"),
+    Index("ix_evidence_order", "severity", "material", "id"),  # one page of rows, most severe first
+    Index("ix_evidence_country_name", "country_name"),  # country filter and its options
+    Index("ix_evidence_company", "company"),  # company filter and its options
 )
 
 organisation = Table(
@@ -239,6 +254,7 @@ organisation_material = Table(
     "organisation_material", metadata,
     Column("organisation", String(64), ForeignKey("organisation.slug"), primary_key=True),
     Column("material", String(32), ForeignKey("material.slug"), primary_key=True),
+    Index("ix_organisation_material_material", "material"),  # the primary key leads with organisation
 )
 
 leverage = Table(
@@ -251,27 +267,32 @@ leverage = Table(
     Column("action", Text, nullable=False),
     _source_fk(),
     Column("section", Text, nullable=False),
+    Index("ix_leverage_material", "material"),
 )
 
 leverage_target = Table(
     "leverage_target", metadata,
     Column("leverage_id", String(32), ForeignKey("leverage.id"), primary_key=True),
     Column("target", String(32), primary_key=True),
+    Index("ix_leverage_target_target", "target"),  # card filters look up by the second column
 )
 leverage_stage = Table(
     "leverage_stage", metadata,
     Column("leverage_id", String(32), ForeignKey("leverage.id"), primary_key=True),
     Column("stage", String(32), ForeignKey("stage.slug"), primary_key=True),
+    Index("ix_leverage_stage_stage", "stage"),
 )
 leverage_risk = Table(
     "leverage_risk", metadata,
     Column("leverage_id", String(32), ForeignKey("leverage.id"), primary_key=True),
     Column("category", String(32), ForeignKey("risk_category.slug"), primary_key=True),
+    Index("ix_leverage_risk_category", "category"),
 )
 leverage_organisation = Table(
     "leverage_organisation", metadata,
     Column("leverage_id", String(32), ForeignKey("leverage.id"), primary_key=True),
     Column("organisation", String(64), ForeignKey("organisation.slug"), primary_key=True),
+    Index("ix_leverage_organisation_organisation", "organisation"),
 )
 
 other_sector = Table(

@@ -255,3 +255,14 @@ def test_material_profile_renders_every_material_and_stage(app: AppTest, slug: s
         at.segmented_control(key="mp_stage").set_value(stage).run()
         assert not at.exception, (slug, stage, [e.value for e in at.exception])
         assert not at.error, (slug, stage)
+
+
+def test_every_page_runs_inside_the_router() -> None:
+    """Each page calls router.guard first, so a deep link on a fresh server reaches app.py."""
+    import ast
+
+    for page in PAGES:
+        tree = ast.parse((ROOT / page).read_text(encoding="utf-8"))
+        calls = [n for n in tree.body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)]
+        first = calls[0].value if calls else None
+        assert first is not None and ast.unparse(first.func) == "router.guard", page
