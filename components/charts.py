@@ -94,10 +94,10 @@ def overview_heat_table(df: pd.DataFrame) -> alt.Chart:
     names = df["name"].tolist()
     base = alt.Chart(long).encode(
         x=alt.X("indicator:N", sort=order, title=None,
-                # Wrap labels onto lines so seven columns fit at 1280 px.
-                axis=alt.Axis(orient="top", labelAngle=0, labelLimit=160, labelFontWeight="bold",
-                              labelExpr="split(datum.label, ' ')", labelLineHeight=14,
-                              labelBaseline="line-bottom")),
+                # Single-line labels at a slight angle: multi-line labels on a top
+                # axis spill into the first row.
+                axis=alt.Axis(orient="top", labelAngle=-35, labelAlign="left", labelLimit=200, labelOverlap=False,
+                              labelFontWeight="bold")),
         y=alt.Y("name:N", sort=names, title=None, axis=alt.Axis(labelLimit=220)),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
@@ -304,9 +304,8 @@ def value_chain_chart(risks: pd.DataFrame, evidence: pd.DataFrame) -> alt.Chart:
     domain = ["Salient risk", "Evidence only", "Not flagged"]
     base = alt.Chart(data).encode(
         x=alt.X("stage_name:N", sort=[stage_names[s] for s in C.STAGE_SLUGS], title=None,
-                axis=alt.Axis(orient="top", labelAngle=0, labelLimit=150,
-                              labelExpr="split(datum.label, ' ')", labelLineHeight=14,
-                              labelBaseline="line-bottom")),
+                axis=alt.Axis(orient="top", labelAngle=-20, labelAlign="left", labelLimit=150,
+                              labelOverlap=False)),
         y=alt.Y("category_name:N", sort=[C.RISK_CATEGORY_LABELS[c] for c in categories], title=None,
                 axis=alt.Axis(labelLimit=280)),
     )
