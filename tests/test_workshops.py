@@ -302,6 +302,10 @@ def test_a_wide_rank_range_is_a_disagreement() -> None:
 
 WRITERS = 20
 REVISERS = 6  # the first six writers submit twice
+# Spawned children import pandas and SQLAlchemy before they reach the barrier; on a busy
+# 2-core CI machine twenty of them can take minutes to start. The barrier still releases
+# them together, so a generous start-up allowance does not weaken the test.
+STARTUP_S = 600
 
 
 def _weights(index: int, version: int) -> dict[str, int]:
@@ -313,7 +317,7 @@ def _writer(url: str, code: str, index: int, start: object, results: object) -> 
     """One participant in its own process: wait for the start, submit (and maybe revise)."""
     engine = make_engine(url)
     try:
-        start.wait(timeout=60)  # type: ignore[attr-defined]
+        start.wait(timeout=STARTUP_S)  # type: ignore[attr-defined]
         versions = (0, 1) if index < REVISERS else (0,)
         for version in versions:
             workshops.submit_weights(code, f"Participant {index:02d}", _weights(index, version),
@@ -352,7 +356,7 @@ def _same_name_writer(url: str, code: str, index: int, start: object, results: o
     """A participant submitting from one of several devices at once, under one shared name."""
     engine = make_engine(url)
     try:
-        start.wait(timeout=60)  # type: ignore[attr-defined]
+        start.wait(timeout=STARTUP_S)  # type: ignore[attr-defined]
         out = workshops.submit_weights(code, "Same Person", _weights(index, 0), engine=engine)
         results.put((index, "ok", json.dumps(out["weights"])))  # type: ignore[attr-defined]
     except BaseException as err:  # noqa: BLE001 - reported to the parent, which fails the test
@@ -365,7 +369,7 @@ def _closer(url: str, code: str, start: object, results: object) -> None:
     """The facilitator closing the workshop while participants are still submitting."""
     engine = make_engine(url)
     try:
-        start.wait(timeout=60)  # type: ignore[attr-defined]
+        start.wait(timeout=STARTUP_S)  # type: ignore[attr-defined]
         workshops.close_workshop(code, engine=engine, criteria=HAND)
         results.put((-1, "ok", ""))  # type: ignore[attr-defined]
     except BaseException as err:  # noqa: BLE001
@@ -378,7 +382,7 @@ def _late_writer(url: str, code: str, index: int, start: object, results: object
     """A participant who may submit just before or just after the close."""
     engine = make_engine(url)
     try:
-        start.wait(timeout=60)  # type: ignore[attr-defined]
+        start.wait(timeout=STARTUP_S)  # type: ignore[attr-defined]
         workshops.submit_weights(code, f"Late {index:02d}", _weights(index, 0), engine=engine)
         results.put((index, "ok", ""))  # type: ignore[attr-defined]
     except ValueError as err:
@@ -396,7 +400,7 @@ def _crowd(url: str, jobs: list[tuple]) -> list[tuple]:
     procs = [ctx.Process(target=t, args=(url, *args, start, results)) for t, args in jobs]
     for proc in procs:
         proc.start()
-    outcomes = [results.get(timeout=120) for _ in procs]
+    outcomes = [results.get(timeout=STARTUP_S + 120) for _ in procs]
     for proc in procs:
         proc.join(timeout=60)
     assert [p.exitcode for p in procs] == [0] * len(procs)
