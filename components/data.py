@@ -22,7 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from rmo_data import constants as C
-from rmo_data import queries
+from rmo_data import queries, scoring
 from rmo_data.engine import database_url, get_engine
 
 MAX_ENTRIES = 256
@@ -55,6 +55,49 @@ def query(name: str, **kwargs: Any) -> Any:
 def clear() -> None:
     """Forget cached reads (after a rebuild or a write)."""
     _cached.clear()
+    _criteria.clear()
+    _prioritised.clear()
+
+
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+def _criteria(url: str) -> scoring.CriteriaData:
+    return scoring.criteria_table(get_engine(url))
+
+
+def criteria() -> scoring.CriteriaData:
+    """``scoring.criteria_table()`` for the current store, computed once per store (a copy).
+
+    Scoring every material reads four queries and reshapes them (~25 ms on the
+    real store, more with many evidence rows); the Prioritisation page needs
+    it on every rerun, so it is kept like a query result.
+    """
+    return copy.deepcopy(_criteria(database_url()))
+
+
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _prioritised(url: str, materials: tuple[str, ...], weights: tuple[tuple[str, int], ...]
+                 ) -> scoring.Prioritisation:
+    return scoring.prioritise(_criteria(url), materials, dict(weights))
+
+
+def prioritise(materials: list[str], weights: dict[str, int]) -> scoring.Prioritisation:
+    """``scoring.prioritise(criteria(), materials, weights)``, kept per materials and weights (a copy).
+
+    Keyed by plain tuples, so a hit costs no hashing of frames: moving a slider
+    back, or any rerun that changes neither, reuses the ranking and its explanation.
+    """
+    return copy.deepcopy(_prioritised(database_url(), tuple(materials), tuple(sorted(weights.items()))))
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def monte_carlo(normalised: pd.DataFrame, weights: tuple[tuple[str, float], ...], n: int, seed: int,
+                weight_jitter: float, input_jitter: float, missing: pd.DataFrame) -> pd.DataFrame:
+    """``scoring.monte_carlo`` kept per inputs: seeded, so the same inputs give the same result.
+
+    ``weights`` is a tuple of items so the cache can hash it.
+    """
+    return scoring.monte_carlo(normalised, dict(weights), n=n, seed=seed, weight_jitter=weight_jitter,
+                               input_jitter=input_jitter, missing=missing)
 
 
 # Filters that are columns of queries.evidence_cube, so they can be applied to it in pandas.

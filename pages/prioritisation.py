@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import cards, charts, charts_priority, data, router, state
+from components import cards, charts_priority, data, render, router, state
 from components.briefing import pack_buttons
 from components.provenance import figure_footer, source_line
 from rmo_data import constants as C
@@ -81,8 +81,7 @@ for start in range(0, len(C.CRITERIA), 5):
                         "0 = leave out; the score rescales the weights to add up to 100 %.")
 weights = _weights()
 
-crit = scoring.criteria_from(data.query("overview"), data.query("standards_coverage"),
-                             data.query("evidence_severity_counts"), data.query("salient_risks"))
+crit = data.criteria()
 # Labels from the store, so materials beyond the ten of the report are named too.
 LABELS = {**C.MATERIAL_LABELS, **crit.context["name"].to_dict()}
 SHORT = {m: C.MATERIAL_SHORT.get(m, LABELS[m]) for m in LABELS}
@@ -93,22 +92,17 @@ if len(shown) < 2:
             "the filters.", icon=":material/filter_alt_off:")
     st.stop()
 
-raw = crit.raw.loc[shown]
-detail = crit.detail.loc[shown]
-missing = raw.isna()
-norm = scoring.normalise(raw)
+prio = data.prioritise(shown, weights)
+raw, detail, missing, norm = prio.raw, prio.detail, prio.missing, prio.normalised
+ranked, weight_error, long = prio.ranked, prio.weight_error, prio.explained
 groups = scoring.joint_groups(data.query("all_material_links"), shown)
-try:
-    ranked = scoring.ranking(norm, weights)
-    weight_error = None
-except ValueError as err:
-    ranked, weight_error = None, str(err)
 
 all_sources = sorted({s for v in crit.sources.values() for s in v})
 all_years = [y for v in crit.years.values() for y in v]
-
+# Tabs rerun when opened, so each rerun builds only the open tab's chart; the tables of the
+# other tabs are cheap and stay in the page (downloads and tests read them).
 tab_rank, tab_robust, tab_matrix, tab_scen = st.tabs(
-    ["Ranking", "Robustness", "Severity × leverage", "Scenarios"])
+    ["Ranking", "Robustness", "Severity × leverage", "Scenarios"], key="pr_tab", on_change="rerun")
 
 # --- ranking -------------------------------------------------------------------------
 with tab_rank:
@@ -123,12 +117,11 @@ with tab_rank:
                      on_click=_open_cards, args=([top],), icon=":material/style:", type="primary"):
             st.switch_page("pages/leverage_cards.py")
 
-        long = scoring.explained(raw, norm, weights, detail)
-        long["name"] = long["material"].map(LABELS)
+        named = long.assign(name=long["material"].map(LABELS))
         order = [LABELS[m] for m in ranked.index]
-        st.altair_chart(charts.configure(charts_priority.contribution_chart(long, order)),
-                        width="stretch", key="pr_contrib")
-        figure_footer(long[["rank", "name", "criterion", "raw_text", "missing", "value", "weight",
+        render.chart(charts_priority.contribution_chart, named, order, key="pr_contrib",
+                     shown=tab_rank.open)
+        figure_footer(named[["rank", "name", "criterion", "raw_text", "missing", "value", "weight",
                             "contribution", "score"]].sort_values(["rank", "criterion"]),
                       "Why each material ranks where it does", all_sources, all_years,
                       unit="score 0–1; contributions add up to the score",
@@ -232,12 +225,11 @@ with tab_robust:
     if ranked is None:
         st.warning(f"{weight_error}", icon=":material/balance:")
     else:
-        mc = scoring.monte_carlo(norm, weights, n=draws, seed=seed, weight_jitter=w_jit,
-                                 input_jitter=i_jit, missing=missing)
+        mc = data.monte_carlo(norm, tuple(sorted(weights.items())), n=draws, seed=seed,
+                              weight_jitter=w_jit, input_jitter=i_jit, missing=missing)
         mc["name"] = [LABELS[m] for m in mc.index]
         order = [LABELS[m] for m in ranked.index]
-        st.altair_chart(charts.configure(charts_priority.robustness_chart(mc, order)), width="stretch",
-                        key="pr_mc")
+        render.chart(charts_priority.robustness_chart, mc, order, key="pr_mc", shown=tab_robust.open)
         mc_table = mc.loc[ranked.index].assign(rank=ranked["rank"])
         st.dataframe(mc_table[["rank", "name", "p_top", "rank_median", "rank_min", "rank_max"]],
                      hide_index=True, width="stretch", key="pr_mc_table", column_config={
@@ -260,12 +252,11 @@ with tab_matrix:
                 "combines evidence severity with the breadth of salient risks; leverage combines the "
                 "automotive share with the organisations and initiatives already linked to the "
                 "material. Both run 0–1 across the materials in view; the weights above do not apply.")
-    pos = scoring.matrix_positions(raw, crit.context["n_organisations"])
+    pos = prio.positions
     pos_data = pos.rename_axis("material").reset_index()
     pos_data["name"] = pos_data["material"].map(LABELS)
     pos_data["short"] = pos_data["material"].map(SHORT)
-    st.altair_chart(charts.configure(charts_priority.matrix_chart(pos_data)), width="stretch",
-                    key="pr_matrix")
+    render.chart(charts_priority.matrix_chart, pos_data, key="pr_matrix", shown=tab_matrix.open)
     figure_footer(pos_data.assign(quadrant=pos_data["quadrant"].map(C.QUADRANT_LABELS)),
                   "Severity and leverage", [*all_sources, "Raw materials value chain leverages (organisations)"],
                   all_years, unit="0–1 across the materials in view",
@@ -371,9 +362,9 @@ with tab_scen:
                 "rank_b": st.column_config.NumberColumn("B", format="%d", width="small", help="Rank in B"),
                 "moved": st.column_config.TextColumn("Change", width="small",
                                                      help="Places gained (▲) or lost (▼) in B")})
-            right.altair_chart(charts.configure(charts_priority.scenario_compare_chart(
-                compare.reset_index(drop=True), f"A: {name_a}", f"B: {name_b}")),
-                width="stretch", key="pr_cmp_chart")
+            with right:
+                render.chart(charts_priority.scenario_compare_chart, compare.reset_index(drop=True),
+                             f"A: {name_a}", f"B: {name_b}", key="pr_cmp_chart", shown=tab_scen.open)
             figure_footer(compare, f"Scenario comparison {name_a} vs {name_b}", all_sources, all_years,
                           unit="rank (1 = first)", note="Rows in red change rank.", key="dl_pr_cmp")
 
@@ -385,4 +376,4 @@ if ranked is None:
 else:
     # The pack carries this ranking, its weights and the stored action plan.
     pack_buttons(list(ranked.index), key="prioritisation",
-                 ranking=scoring.explained(raw, norm, weights, detail), weights=weights)
+                 ranking=long, weights=weights)

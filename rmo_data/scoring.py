@@ -609,3 +609,52 @@ def group_ranking(ranked: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
     out = out.sort_values("score_max", ascending=False, kind="stable").reset_index(drop=True)
     out["rank"] = out["score_max"].rank(ascending=False, method="min").astype(int)
     return out
+
+
+# --- one ranking, everything the page shows -------------------------------------------
+
+@dataclass(frozen=True)
+class Prioritisation:
+    """A ranking of some materials with given weights, and everything that explains it.
+
+    Attributes
+    ----------
+    raw, detail, missing, normalised : pandas.DataFrame
+        The criteria of the materials ranked (rows in display order).
+    ranked : pandas.DataFrame or None
+        ``ranking()``; None when the weights rank nothing (``weight_error`` says why).
+    explained : pandas.DataFrame or None
+        ``explained()`` of the same inputs; None with ``ranked``.
+    positions : pandas.DataFrame
+        ``matrix_positions()`` (the weights do not apply to it).
+    weight_error : str or None
+    """
+
+    raw: pd.DataFrame
+    detail: pd.DataFrame
+    missing: pd.DataFrame
+    normalised: pd.DataFrame
+    ranked: pd.DataFrame | None
+    explained: pd.DataFrame | None
+    positions: pd.DataFrame
+    weight_error: str | None = None
+
+
+def prioritise(data: CriteriaData, materials: Sequence[str], weights: Mapping[str, float]) -> Prioritisation:
+    """Scale, rank and explain ``materials`` (slugs present in ``data.raw``) with ``weights`` (pure).
+
+    The Prioritisation page needs all of these on every rerun; computing them
+    in one call lets the page keep the whole result per (materials, weights).
+    """
+    raw = data.raw.loc[list(materials)]
+    detail = data.detail.loc[list(materials)]
+    norm = normalise(raw)
+    try:
+        ranked: pd.DataFrame | None = ranking(norm, weights)
+        long: pd.DataFrame | None = explained(raw, norm, weights, detail)
+        error = None
+    except ValueError as err:
+        ranked, long, error = None, None, str(err)
+    return Prioritisation(raw=raw, detail=detail, missing=raw.isna(), normalised=norm, ranked=ranked,
+                          explained=long, positions=matrix_positions(raw, data.context["n_organisations"]),
+                          weight_error=error)

@@ -257,3 +257,19 @@ def test_top_severity_uses_case_counts() -> None:
     assert scoring._top_severity(counts) == pytest.approx((5 + 4 + 4) / 3)
     assert scoring._top_severity(pd.DataFrame({"severity": [3], "n": [1]})) == 3.0
     assert math.isnan(scoring._top_severity(pd.DataFrame({"severity": [], "n": []})))
+
+
+def test_prioritise_ranks_the_materials_chosen_and_reports_zero_weights(built_engine: Engine) -> None:
+    data = scoring.criteria_table(built_engine)
+    chosen = ["zinc", "nickel", "graphite"]
+    weights = dict(C.WEIGHT_PRESETS["human_rights"])
+    result = scoring.prioritise(data, chosen, weights)
+    # Scaled across the three chosen only, not across all ten.
+    pd.testing.assert_frame_equal(result.normalised, scoring.normalise(data.raw.loc[chosen]))
+    pd.testing.assert_frame_equal(result.ranked, scoring.ranking(result.normalised, weights))
+    assert set(result.explained["material"]) == set(chosen)
+    assert result.positions.index.tolist() == chosen
+    assert result.weight_error is None
+    nothing = scoring.prioritise(data, chosen, {c: 0 for c in C.CRITERION_SLUGS})
+    assert nothing.ranked is None and nothing.explained is None
+    assert nothing.weight_error and "weight" in nothing.weight_error.lower()
