@@ -80,6 +80,8 @@ def _sqlite_intact(path: Path, conn: Connection) -> bool:
     info = path.stat()
     key = (str(path), info.st_ino, info.st_size, info.st_mtime_ns)
     if key not in _INTACT:
+        if len(_INTACT) >= 64:  # old versions of files: forget them rather than grow without bound
+            _INTACT.clear()
         try:
             rows = conn.exec_driver_sql("PRAGMA quick_check").fetchall()
             _INTACT[key] = [tuple(r) for r in rows] == [("ok",)]
