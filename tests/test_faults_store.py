@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -107,7 +108,8 @@ def _overwritten_middle(good: bytes) -> bytes:
 
 @pytest.mark.parametrize("damage", [_random, _truncated, _overwritten_middle], ids=lambda f: f.__name__)
 def test_damaged_store_offers_a_rebuild_that_works(built_db: Path, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch, damage) -> None:  # noqa: ANN001
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   damage: Callable[[bytes], bytes]) -> None:
     path = tmp_path / "rmo.sqlite"
     _copy_store(built_db, path)
     path.write_bytes(damage(path.read_bytes()))
