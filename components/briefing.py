@@ -20,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data
+from components.safe import plain
 from rmo_data import briefing, userdata
 from rmo_data.engine import database_url, get_engine
 
@@ -120,7 +121,7 @@ def _build(materials: list[str], sig: str, ranking: pd.DataFrame | None,
                                          weights=weights, plan=plan, title=title)
         except Exception as err:  # noqa: BLE001 - a plain message; the page keeps working
             status.update(label="The briefing pack could not be prepared", state="error")
-            st.error(f"Nothing was downloaded: {type(err).__name__}: {err}. The page and its data "
+            st.error(f"Nothing was downloaded: {type(err).__name__}: {plain(str(err))}. The page and its data "
                      "are unchanged; try again, or with fewer materials.", icon=":material/error:")
             return None
         seconds = time.perf_counter() - started

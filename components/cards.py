@@ -1,40 +1,24 @@
 """Cards for leverages and risk evidence.
 
-Text that comes from data is escaped before it reaches markdown, so a stray
-``*``, ``[link](…)`` or ``<script>`` in a seed or upload shows as plain text.
+Text that comes from data is escaped (``components.safe.plain``) before it
+reaches markdown, so a stray ``*``, ``[link](…)`` or ``<script>`` in a seed or
+upload shows as plain text.
 Only labels and colours from ``rmo_data.constants`` are put into markup.
 """
 
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import streamlit as st
 
 from components import data
+from components.safe import plain, safe_url  # re-exported: pages call cards.plain
 from rmo_data import constants as C
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~:$<])")
-
-
-def plain(text: Any) -> str:
-    """Escape markdown and HTML so data text is shown exactly as written."""
-    if text is None or (isinstance(text, float) and text != text):
-        return ""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
-
-
-def safe_url(url: Any) -> str | None:
-    """The URL if it is a plain http(s) address that cannot break out of a markdown link."""
-    if not isinstance(url, str):
-        return None
-    url = url.strip()
-    if re.fullmatch(r"https?://[^\s()<>\[\]\"']+", url):
-        return url
-    return None
+__all__ = ["category_pill", "evidence_card", "inject_css", "leverage_card", "plain", "safe_url"]
 
 
 def category_pill(category: str) -> str:
@@ -57,8 +41,8 @@ def leverage_card(row: Mapping[str, Any], org_names: Mapping[str, str] | None = 
              and material else C.CROSS_MATERIAL_LABEL)
     with st.container(border=True):
         st.markdown(f"{category_pill(row['category'])} <span class='rmo-muted'>"
-                    f"{html.escape(row['id'])} · {html.escape(scope)} · "
-                    f"{html.escape(C.ACTOR_LABELS[row['actor']])}</span>", unsafe_allow_html=True)
+                    f"{plain(row['id'])} · {plain(scope)} · "
+                    f"{plain(C.ACTOR_LABELS[row['actor']])}</span>", unsafe_allow_html=True)
         st.markdown(f"**{plain(row['title'])}**")
         st.markdown(plain(row["action"]))
         names = org_names or {}

@@ -17,19 +17,23 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from components.safe import plain
 from rmo_data.exports import XLSX_MIME, table_csv, table_xlsx
 
 
 def source_line(sources: Iterable[str], years: Iterable[object] | pd.DataFrame = (), unit: str | None = None,
                 note: str | None = None) -> str:
-    """One plain sentence naming sources, years and unit (empty parts left out).
+    """One sentence naming sources, years and unit (empty parts left out), as safe markdown.
+
+    Source titles, unit and note may come from data, so all of them are escaped
+    (``components.safe.plain``): callers pass plain text, never markup.
 
     ``years`` holds one year per row (None or NaN where a row states none), or
     counts of them: a frame with columns ``year`` and ``n`` (as
     ``queries.evidence_provenance`` returns), which reads the same as each year
     repeated ``n`` times without building a column as long as the table.
     """
-    names = [s for s in dict.fromkeys(str(s) for s in sources if s and str(s) != "nan")]
+    names = [plain(s) for s in dict.fromkeys(str(s) for s in sources if s and str(s) != "nan")]
     if isinstance(years, pd.DataFrame):
         counts = years["n"].astype("int64")
         stated = years["year"].notna()
@@ -58,9 +62,9 @@ def source_line(sources: Iterable[str], years: Iterable[object] | pd.DataFrame =
     else:
         parts.append("year not stated by the source")
     if unit:
-        parts.append(f"unit: {unit}")
+        parts.append(f"unit: {plain(unit)}")
     text = " · ".join(parts)
-    return f"{text}. {note}" if note else text + "."
+    return f"{text}. {plain(note)}" if note else text + "."
 
 
 def slug_filename(title: str) -> str:
@@ -106,12 +110,12 @@ def download_buttons(data: pd.DataFrame | Callable[[], pd.DataFrame], title: str
     row = st.container(horizontal=True, gap="small")
     row.download_button(
         csv_label, csv_payload, file_name=f"{stem}.csv", mime="text/csv", key=key,
-        icon=":material/download:", help=f"Download the data behind “{title}” as CSV", type=kind,
+        icon=":material/download:", help=f"Download the data behind “{plain(title)}” as CSV", type=kind,
     )
     row.download_button(
         xlsx_label, lambda: table_xlsx(frame_now(), title), file_name=f"{stem}.xlsx", mime=XLSX_MIME,
         key=f"{key}-xlsx", icon=":material/table_view:", on_click="ignore",
-        help=f"Download the data behind “{title}” as an Excel workbook", type=kind,
+        help=f"Download the data behind “{plain(title)}” as an Excel workbook", type=kind,
     )
 
 

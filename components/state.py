@@ -21,10 +21,13 @@ from typing import Any
 
 import streamlit as st
 
+from components.safe import plain
 from rmo_data import constants as C
 
 _LOADED = "_url_state_loaded"
 _NOTES = "_url_state_notes"
+MAX_TEXT = 200  # longest free-text value a link may set
+MAX_ITEMS = 100  # most values a link may set for one list filter
 
 
 @dataclass(frozen=True)
@@ -90,8 +93,10 @@ def _parse(param: Param, raw: list[str]) -> tuple[Any, list[str]]:
     allowed = set(param.choices()) if param.choices else None
     if param.kind == "list":
         items = [part for value in raw for part in value.split(",") if part]
-        good = [i for i in items if allowed is None or i in allowed]
-        return list(dict.fromkeys(good)), [i for i in items if i not in good]
+        # Free lists (countries, companies) are capped: a crafted link must not become a huge query.
+        good = [i for i in items if (i in allowed if allowed is not None else len(i) <= MAX_TEXT)]
+        kept = list(dict.fromkeys(good))[:MAX_ITEMS]
+        return kept, [i for i in items if i not in kept]
     value = raw[-1] if raw else ""
     if param.kind == "int":
         try:
@@ -102,7 +107,11 @@ def _parse(param: Param, raw: list[str]) -> tuple[Any, list[str]]:
         return (number, []) if low <= number <= high else (param.default, [value])
     if allowed is not None and value not in allowed:
         return param.default, [value]
-    return value[:200], []
+    return value[:MAX_TEXT], []
+
+
+def _shorten(value: str, limit: int = 60) -> str:
+    return value if len(value) <= limit else value[:limit] + "…"
 
 
 def load_from_url() -> None:
@@ -118,7 +127,9 @@ def load_from_url() -> None:
         value, rejected = _parse(param, raw)
         st.session_state[param.key] = value
         if rejected:
-            notes.append(f"Ignored unknown {param.label} in the link: {', '.join(rejected)}")
+            # Link values are user text: escaped, and cut short so a huge value cannot fill the page.
+            shown = ", ".join(plain(_shorten(r)) for r in rejected[:10]) + (" …" if len(rejected) > 10 else "")
+            notes.append(f"Ignored unknown {param.label} in the link: {shown}")
     st.session_state[_NOTES] = notes
     st.session_state[_LOADED] = True
 

@@ -9,8 +9,19 @@ from __future__ import annotations
 
 import streamlit as st
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
 from components import data
-from rmo_data.engine import database_url, store_status
+from components.safe import plain
+from rmo_data.engine import database_url, get_engine, store_status
+
+# What the user is told when the store had to be (re)built without asking.
+_BUILT_BECAUSE = {
+    "missing": "No data store was found (or its file was empty), so it was built from the project's files.",
+    "empty": "The data store was incomplete (a build had stopped half-way), so it was built again from the "
+             "project's files; scenarios, workshops and plans in it were kept.",
+}
 
 
 def _run_build(action: str) -> bool:
@@ -35,9 +46,21 @@ def _run_build(action: str) -> bool:
                  "Nothing was changed. Problems found:", icon=":material/error:")
         st.code("\n".join(str(p) for p in err.problems[:50]), language=None)
         return False
+    except (OSError, SQLAlchemyError) as err:  # disk full, no write permission, locked file...
+        bar.empty()
+        st.error("The data store could not be written, so the previous one (if any) was left as it was: "
+                 f"{plain(type(err).__name__)}: {plain(str(err)[:300])}", icon=":material/error:")
+        return False
     bar.empty()
+    # Pooled connections still point at the replaced file: drop them with the cached reads.
+    get_engine().dispose()
     data.clear()
     return True
+
+
+def _shown_url() -> str:
+    """The store's URL without its password (a PostgreSQL URL may carry one)."""
+    return make_url(database_url()).render_as_string(hide_password=True)
 
 
 def ensure() -> None:
@@ -48,13 +71,14 @@ def ensure() -> None:
     if status in {"missing", "empty"}:
         if not _run_build("Building"):
             st.stop()
+        st.info(_BUILT_BECAUSE[status], icon=":material/database:")
         return
     st.error(
         "The data store cannot be read (the file may be damaged or from another program). "
-        f"Location: `{database_url()}`. Rebuilding it from the project's files restores all "
+        f"Location: {plain(_shown_url())}. Rebuilding it from the project's files restores all "
         "reference data; scenarios, workshops and plans in a damaged file cannot be recovered.",
         icon=":material/database:")
-    if st.button("Rebuild the data store", type="primary", icon=":material/build:"):
+    if st.button("Rebuild the data store", type="primary", icon=":material/build:", key="store_rebuild"):
         if _run_build("Rebuilding"):
             st.rerun()
     st.stop()

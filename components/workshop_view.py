@@ -177,8 +177,9 @@ def result_view(result: workshops.GroupResult, key: str, show_count: bool = True
     top = result.ranking.iloc[0]
     borda_top = result.ranking.sort_values(["borda_rank"], kind="stable").iloc[0]
     cols = st.columns(3 if show_count else 2)
-    cols[0].metric("Group's first priority", top["name"], help="Highest score with the mean of the weights.")
-    cols[1].metric("First by Borda count", borda_top["name"],
+    # A metric's value is markdown too: the names come from the store.
+    cols[0].metric("Group's first priority", cards.plain(top["name"]), help="Highest score with the mean of the weights.")
+    cols[1].metric("First by Borda count", cards.plain(borda_top["name"]),
                    help="Most points when every participant's own ranking is counted.")
     if show_count:
         cols[2].metric("Participants", result.n)

@@ -76,10 +76,10 @@ def _footer(row: Mapping[str, Any], org_names: Mapping[str, str], org_short: Map
     if in_plan.get(lev_id):
         bar.caption(f":material/check_circle: in the plan ({in_plan[lev_id]})")
     for slug in row.get("organisations", []) or []:
-        if bar.button(org_short.get(slug, slug), key=f"org_{lev_id}_{slug}", type="tertiary",
+        if bar.button(cards.plain(org_short.get(slug, slug)), key=f"org_{lev_id}_{slug}", type="tertiary",
                       icon=":material/arrow_outward:", on_click=_go_org,
                       args=(slug, org_names.get(slug, slug), list(org_materials.get(slug, []))),
-                      help=f"Open {org_names.get(slug, slug)} on the Stakeholders page"):
+                      help=f"Open {cards.plain(org_names.get(slug, slug))} on the Stakeholders page"):
             st.switch_page("pages/stakeholders.py")
 
 

@@ -34,7 +34,8 @@ if mat is None:
     st.error("This material is not in the data store. Choose one in the sidebar.")
     st.stop()
 
-st.title(mat["name"])
+name = cards.plain(mat["name"])  # for markdown; figure titles take the raw name
+st.title(name)
 st.markdown(cards.plain(mat["summary"]))
 c1, c2 = st.columns(2, gap="large")
 c1.markdown(f"**Uses in vehicles.** {cards.plain(mat['automotive_uses'])}")
@@ -50,11 +51,11 @@ if not links.empty:
         target = link["linked_slug"]
         with cols[i % len(cols)]:
             if isinstance(target, str) and target:
-                st.button(label, key=f"link_{i}", on_click=_go_to, args=(target,),
-                          icon=":material/link:", help=link["note"] or None)
+                st.button(cards.plain(label), key=f"link_{i}", on_click=_go_to, args=(target,),
+                          icon=":material/link:", help=cards.plain(link["note"]) or None)
             else:
-                st.markdown(f"- {cards.plain(label)}", help=link["note"] or None)
-st.caption(source_line(["Raw materials value chain leverages"], [], note=cards.plain(mat["section"])))
+                st.markdown(f"- {cards.plain(label)}", help=cards.plain(link["note"]) or None)
+st.caption(source_line(["Raw materials value chain leverages"], [], note=mat["section"]))
 
 # The open tab is tracked (a click reruns), so only its charts are built: a chart costs
 # tens of milliseconds, and a new material would otherwise pay for all four at once.
@@ -64,7 +65,7 @@ tabs = st.tabs(["End use", "Production & concentration", "Producers", "Value cha
 with tabs[0]:
     shares = data.query("end_use_shares", material=slug)
     if shares.empty:
-        st.info(f"No end-use figure is recorded for {mat['name']}: neither the report nor the "
+        st.info(f"No end-use figure is recorded for {name}: neither the report nor the "
                 "USGS chapter gives shares by sector. The report names these vehicle uses: "
                 f"{cards.plain(mat['automotive_uses'])}", icon=":material/info:")
     else:
@@ -81,7 +82,7 @@ with tabs[1]:
                                  format_func=lambda s: C.STAGE_LABELS[s]) or "mining"
     rows = data.query("production", material=slug, stage=stage)
     if rows.empty:
-        st.info(f"No country production data recorded for {mat['name']} at "
+        st.info(f"No country production data recorded for {name} at "
                 f"{C.STAGE_LABELS[stage].lower()}. The public sources used here (USGS, IEA) publish "
                 "none for this stage.", icon=":material/info:")
     else:
@@ -121,14 +122,14 @@ with tabs[1]:
         table = table.sort_values("quantity", ascending=False)
         picked_for = st.session_state.get("mp_country") or (None, None)
         picked = picked_for[1] if picked_for[0] == slug else None
-        st.markdown(f"**Countries in {latest}**" + (f" — selected: {picked}" if picked else ""))
+        st.markdown(f"**Countries in {latest}**" + (f" — selected: {cards.plain(picked)}" if picked else ""))
         if picked and picked != "All other":
             table = table[table["country_name"] == picked]
             codes = sub.loc[sub["country_name"] == picked, "iso3"].dropna().unique().tolist()
             where = {"iso3": codes} if codes else {"countries": [picked]}
             n_cases = int(data.query("evidence_counts", materials=[slug], **where)["n"].sum())
             ev = data.query("evidence", materials=[slug], **where, limit=CARDS_SHOWN)
-            st.caption(f"{n_cases} risk evidence case(s) recorded for {mat['name']} in {picked}"
+            st.caption(f"{n_cases} risk evidence case(s) recorded for {name} in {cards.plain(picked)}"
                        + (f"; the {CARDS_SHOWN} most severe are shown" if n_cases > CARDS_SHOWN else "")
                        + ". Double-click the chart to clear the selection.")
             for _, case in ev.iterrows():
@@ -256,7 +257,7 @@ with tabs[6]:
     if levs.empty:
         st.info("No leverage recorded for this material.")
     else:
-        st.caption(f"{len(levs)} leverage card(s) specific to {mat['name']}; cross-material cards apply too.")
+        st.caption(f"{len(levs)} leverage card(s) specific to {name}; cross-material cards apply too.")
         grid = st.columns(2)
         for i, (_, lev) in enumerate(levs.iterrows()):
             with grid[i % 2]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import charts, data, render, router, state
+from components import cards, charts, data, render, router, state
 from components.briefing import pack_buttons
 from components.provenance import download_buttons, figure_footer, source_line
 from rmo_data import constants as C
@@ -37,8 +37,8 @@ findings = headline_findings(table)
 for start in range(0, len(findings), 4):
     for col, finding in zip(st.columns(4), findings[start:start + 4], strict=False):
         with col.container(border=True, height="stretch"):
-            st.markdown(finding.text)
-            st.caption(f"Source: {finding.source} · {finding.year}")
+            st.markdown(cards.plain(finding.text))
+            st.caption(f"Source: {cards.plain(finding.source)} · {cards.plain(finding.year)}")
 
 focus = st.session_state.get("material")
 render.chart(charts.overview_heat_table, table, key="ov_heat",
@@ -68,7 +68,7 @@ figure_footer(
     note=(f"Not placed (no {stage} data recorded): {', '.join(not_placed)}." if not_placed else None),
     key="dl_ov_scatter")
 
-st.page_link("pages/material.py", label=f"Open the profile of {data.material_labels().get(focus, '')}",
+st.page_link("pages/material.py", label=f"Open the profile of {cards.plain(data.material_labels().get(focus, ''))}",
              icon=":material/arrow_forward:")
 st.caption("Click a material in either chart to make it the focus material.")
 

@@ -55,7 +55,8 @@ def _open_cards(materials: list[str], categories: tuple[str, ...] = ()) -> None:
 
 
 def _names(slugs: list[str]) -> str:
-    return ", ".join(LABELS.get(s, s) for s in slugs)
+    """Material names for markdown (escaped: a name from the store may hold markup)."""
+    return ", ".join(cards.plain(LABELS.get(s, s)) for s in slugs)
 
 
 cards.inject_css()
@@ -306,7 +307,8 @@ with tab_scen:
             weights_text=saved["weights"].map(
                 lambda w: ", ".join(f"{C.CRITERION_LABELS[k]} {v}" for k, v in w.items()
                                     if k in C.CRITERION_LABELS and v)),
-            materials_text=saved["materials"].map(lambda ms: _names(ms) if ms else "all"))
+            # A table cell is not markdown: names unescaped.
+            materials_text=saved["materials"].map(lambda ms: ", ".join(LABELS.get(s, s) for s in ms) if ms else "all"))
         st.dataframe(listing[["name", "weights_text", "materials_text", "note", "created_at"]],
                      hide_index=True, width="stretch", key="pr_sc_table", column_config={
                          "name": "Scenario", "weights_text": st.column_config.TextColumn("Weights", width="large"),

@@ -16,7 +16,7 @@ st.title("Sources & method")
 
 info = data.query("build_info")
 if info.get("finished_at"):
-    st.caption(f"Data store built {info['finished_at']} from the project's seed and source files.")
+    st.caption(f"Data store built {cards.plain(info['finished_at'])} from the project's seed and source files.")
 
 st.header("Sources")
 sources = data.query("sources")
@@ -93,11 +93,12 @@ items = [
     "does not allow redistribution without permission.",
 ]
 if not missing.empty:
-    pairs = ", ".join(f"{short.get(m, m)} ({s})" for m, s in zip(missing["material"], missing["stage"],
+    # Names come from the store: escaped, as every data text in markdown.
+    pairs = ", ".join(f"{cards.plain(short.get(m, m))} ({cards.plain(s)})" for m, s in zip(missing["material"], missing["stage"],
                                                                     strict=True))
     items.insert(0, f"**No country production data recorded** for: {pairs}.")
 if not withheld.empty:
-    pairs = ", ".join(f"{short.get(m, m)} {s} ({n})" for m, s, n in zip(
+    pairs = ", ".join(f"{cards.plain(short.get(m, m))} {cards.plain(s)} ({n})" for m, s, n in zip(
         withheld["material"], withheld["stage"], withheld["withheld"], strict=True))
     items.append(f"Country figures **withheld or not available** (count of country-years): {pairs}.")
 for item in items:

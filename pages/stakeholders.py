@@ -58,7 +58,7 @@ if rows:
     st.session_state["org"] = chosen_slug
 if chosen_slug and chosen_slug in set(orgs["slug"]):
     org = orgs[orgs["slug"] == chosen_slug].iloc[0]
-    st.subheader(f"Leverage cards naming {org['name']}")
+    st.subheader(f"Leverage cards naming {cards.plain(org['name'])}")
     levs = data.query("leverages", organisations=[chosen_slug])
     names = dict(zip(orgs["slug"], orgs["name"], strict=True))
     if levs.empty:

@@ -9,10 +9,18 @@ synthetic data set of the same schema for benchmarking (see ``rmo_data.synth``).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from pathlib import Path
 
 from rmo_data.seeds import SeedError
+
+# ``RMO_BUILD_PAUSE_AT=<step>`` makes ``build`` stop at that progress step (e.g. "Wrote
+# risk_evidence", inside the write transaction) and wait to be killed: the tests use it
+# to kill a build half-way at a known point instead of guessing with sleeps.
+PAUSE_ENV = "RMO_BUILD_PAUSE_AT"
+PAUSED_MARK = "[paused]"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,8 +61,15 @@ def main(argv: list[str] | None = None) -> int:
         from rmo_data.build import build
         from rmo_data.seeds import SEED_DIR
 
+        pause_at = os.environ.get(PAUSE_ENV, "")
+
         def progress(step: str, fraction: float) -> None:
-            print(f"[{fraction:4.0%}] {step}", file=sys.stderr)
+            print(f"[{fraction:4.0%}] {step}", file=sys.stderr, flush=True)
+            if pause_at and step == pause_at:
+                # Test hook: stop here, mid-write, until killed (tests/test_faults.py).
+                print(f"{PAUSED_MARK} {step}", file=sys.stderr, flush=True)
+                while True:
+                    time.sleep(3600)
 
         try:
             report = build(args.url, seed_dir=args.seeds or SEED_DIR, progress=progress)

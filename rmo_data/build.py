@@ -249,13 +249,17 @@ def assemble(seeds: SeedSet, sources_dir: Path = etl.SOURCES_DIR) -> dict[str, R
     return tables
 
 
-def _insert_all(conn: Connection, tables: dict[str, Records]) -> dict[str, int]:
+def _insert_all(conn: Connection, tables: dict[str, Records],
+                progress: Progress | None = None) -> dict[str, int]:
     counts = {}
-    for table in schema.REFERENCE_TABLES:
+    total = len(schema.REFERENCE_TABLES)
+    for i, table in enumerate(schema.REFERENCE_TABLES, start=1):
         records = tables.get(table.name, [])
         for start in range(0, len(records), 5000):
             conn.execute(table.insert(), records[start:start + 5000])
         counts[table.name] = len(records)
+        if progress is not None:  # one step per table: the step names are stable ("Wrote material")
+            progress(f"Wrote {table.name}", 0.7 + 0.25 * i / total)
     return counts
 
 
@@ -283,7 +287,8 @@ def _write_build_info(conn: Connection, counts: dict[str, int]) -> None:
 
 def _write_sqlite_file(path: Path, tables: dict[str, Records], progress: Progress) -> dict[str, int]:
     tmp = path.with_name(path.name + ".tmp")
-    for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+    # A killed build leaves its half-written file (and SQLite's side files) behind: start afresh.
+    for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-wal", "-shm", "-journal"))):
         leftover.unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
 
@@ -305,7 +310,7 @@ def _write_sqlite_file(path: Path, tables: dict[str, Records], progress: Progres
         schema.metadata.create_all(engine)
         progress("Writing tables", 0.7)
         with engine.begin() as conn:
-            counts = _insert_all(conn, tables)
+            counts = _insert_all(conn, tables, progress)
             for table in schema.USER_TABLES:
                 if user_rows.get(table.name):
                     conn.execute(table.insert(), user_rows[table.name])
@@ -331,7 +336,7 @@ def _write_in_transaction(engine: Engine, tables: dict[str, Records], progress: 
                 table.drop(conn)
         schema.metadata.create_all(conn)
         progress("Writing tables", 0.7)
-        counts = _insert_all(conn, tables)
+        counts = _insert_all(conn, tables, progress)
         _write_build_info(conn, counts)
         conn.exec_driver_sql("ANALYZE")  # fresh planner statistics (PostgreSQL allows it in a transaction)
     return counts

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -70,28 +70,53 @@ def get_engine(url: str | None = None) -> Engine:
     return _cached_engine(database_url(url))
 
 
+# Result of SQLite's page check per file version (path, inode, size, mtime): the check
+# reads every page, so it runs once per version of the file, not on every rerun.
+_INTACT: dict[tuple[str, int, int, int], bool] = {}
+
+
+def _sqlite_intact(path: Path, conn: Connection) -> bool:
+    """True when ``PRAGMA quick_check`` finds no damaged page (cached per file version)."""
+    info = path.stat()
+    key = (str(path), info.st_ino, info.st_size, info.st_mtime_ns)
+    if key not in _INTACT:
+        if len(_INTACT) >= 64:  # old versions of files: forget them rather than grow without bound
+            _INTACT.clear()
+        try:
+            rows = conn.exec_driver_sql("PRAGMA quick_check").fetchall()
+            _INTACT[key] = [tuple(r) for r in rows] == [("ok",)]
+        except SQLAlchemyError:
+            _INTACT[key] = False
+    return _INTACT[key]
+
+
 def store_status(url: str | None = None) -> StoreStatus:
     """Say whether the store at ``url`` is usable, without raising.
 
-    ``missing`` means no file (SQLite) or no tables; ``empty`` means tables but
-    no build record; ``corrupt`` means the file or database cannot be read.
+    ``missing`` means no file (SQLite; a 0-byte file counts as none) or no
+    tables; ``empty`` means tables but no finished build (a build that stopped
+    half-way); ``corrupt`` means the file or database cannot be read, or SQLite
+    finds damaged pages in it.
     """
     resolved = database_url(url)
     path = sqlite_path(resolved)
-    if path is not None and (not path.exists() or path.stat().st_size == 0):
-        return "missing"
     try:
+        if path is not None and (not path.exists() or path.stat().st_size == 0):
+            return "missing"
         engine = make_engine(resolved)
         try:
             names = set(inspect(engine).get_table_names())
             if "build_info" not in names:
                 return "missing" if not names else "empty"
             with engine.connect() as conn:
+                # A file damaged in the middle still lists its tables: check its pages too.
+                if path is not None and not _sqlite_intact(path, conn):
+                    return "corrupt"
                 finished = conn.execute(
                     text("SELECT value FROM build_info WHERE key = 'finished_at'")
                 ).scalar()
             return "ok" if finished else "empty"
         finally:
             engine.dispose()
-    except SQLAlchemyError:
+    except (SQLAlchemyError, OSError):
         return "corrupt"

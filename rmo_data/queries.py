@@ -206,6 +206,16 @@ def salient_risks(material: str | None = None, include_cross: bool = False,
     return frame
 
 
+def _matches(text: str, *columns: Any) -> Any:
+    """Case-insensitive plain-text search of ``text`` in any of ``columns`` (a bound parameter).
+
+    Search boxes mean plain text: ``%`` and ``_`` are escaped (``autoescape``)
+    so they match themselves, not "anything"; NULL columns count as empty.
+    """
+    needle = text.strip().lower()
+    return or_(*(func.lower(func.coalesce(col, "")).contains(needle, autoescape=True) for col in columns))
+
+
 def _evidence_filtered(query: Select[Any], materials: Sequence[str] = (), stages: Sequence[str] = (),
                        categories: Sequence[str] = (), countries: Sequence[str] = (),
                        companies: Sequence[str] = (), min_severity: int = 1, text: str = "",
@@ -229,11 +239,7 @@ def _evidence_filtered(query: Select[Any], materials: Sequence[str] = (), stages
     if iso3:
         query = query.where(ev.c.iso3.in_(list(iso3)))
     if text.strip():
-        pattern = f"%{text.strip().lower()}%"
-        query = query.where(or_(func.lower(ev.c.summary).like(pattern),
-                                func.lower(func.coalesce(ev.c.site, "")).like(pattern),
-                                func.lower(func.coalesce(ev.c.company, "")).like(pattern),
-                                func.lower(func.coalesce(ev.c.country_name, "")).like(pattern)))
+        query = query.where(_matches(text, ev.c.summary, ev.c.site, ev.c.company, ev.c.country_name))
     return query
 
 
@@ -388,10 +394,7 @@ def organisations(materials: Sequence[str] = (), types: Sequence[str] = (), text
         query = query.where(o.c.slug.in_(
             select(om.c.organisation).where(om.c.material.in_(list(materials)))))
     if text.strip():
-        pattern = f"%{text.strip().lower()}%"
-        query = query.where(or_(func.lower(o.c.name).like(pattern),
-                                func.lower(func.coalesce(o.c.acronym, "")).like(pattern),
-                                func.lower(func.coalesce(o.c.description, "")).like(pattern)))
+        query = query.where(_matches(text, o.c.name, o.c.acronym, o.c.description))
     frame = _frame(query, engine)
     mats = _lists(om, "organisation", "material", engine, keys=frame["slug"].tolist())
     frame["materials"] = [mats.get(s, []) for s in frame["slug"]] if not frame.empty else []
@@ -435,9 +438,7 @@ def leverages(materials: Sequence[str] = (), include_cross: bool = True,
             query = query.where(lv.c.id.in_(
                 select(link.c.leverage_id).where(link.c[column].in_(list(values)))))
     if text.strip():
-        pattern = f"%{text.strip().lower()}%"
-        query = query.where(or_(func.lower(lv.c.title).like(pattern),
-                                func.lower(lv.c.action).like(pattern)))
+        query = query.where(_matches(text, lv.c.title, lv.c.action))
     frame = _frame(query, engine)
     for name, link, column in (("targets", S.leverage_target, "target"),
                                ("stages", S.leverage_stage, "stage"),
