@@ -1081,6 +1081,16 @@ def list_change_sets(engine: Engine | None = None) -> pd.DataFrame:
     return pd.DataFrame(out, columns=CHANGE_SET_COLUMNS)
 
 
+def list_reverted(engine: Engine | None = None) -> dict[int, list[int]]:
+    """Audit row ids already rolled back, per upload change set."""
+    with (engine or get_engine()).connect() as conn:
+        if "change_set" not in inspect(conn).get_table_names():
+            return {}
+        rows = conn.execute(select(S.change_set.c.id, S.change_set.c.reverted_audit_json).where(
+            S.change_set.c.reverted_audit_json.is_not(None))).all()
+    return {int(i): json.loads(v) for i, v in rows}
+
+
 # --- after a rebuild -------------------------------------------------------------------------------
 
 def reapply(conn: Connection) -> dict[str, Any]:

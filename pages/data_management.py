@@ -1,0 +1,173 @@
+"""Data management (editors): upload changes to reference tables, review them, apply, roll back, export.
+
+Flow: choose a table → download its template → upload a CSV or XLSX (plus,
+optionally, a file of new sources) → the problems, or a preview of the rows
+added, changed and removed → Apply (one transaction, one change set in the
+audit log) → roll back a change set or one of its rows from the log.  The
+whole store downloads as a versioned zip.  The logic is in
+``rmo_data.stewardship`` and ``rmo_data.exports``; this script only draws.
+Access (editors only) is gated by the router's roles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from components import data, router
+from components import stewardship_view as view
+from rmo_data import constants as C
+from rmo_data import exports, userdata
+from rmo_data import stewardship as W
+from rmo_data.engine import get_engine
+
+router.guard(__file__)
+
+FLASH = "_dm_flash"
+NONCE = "_dm_upload_nonce"  # a new uploader key empties the uploaders after an apply
+
+
+def _flash(message: str) -> None:
+    st.session_state[FLASH] = message
+
+
+def _actor() -> str:
+    # The sign-in (another branch) will provide the editor's name; until then the editor types it.
+    return (st.session_state.get("dm_actor") or "").strip() or C.DEFAULT_ACTOR
+
+
+def _after_write(message: str) -> None:
+    data.clear()  # every page reads the changed tables afresh
+    st.session_state[NONCE] = st.session_state.get(NONCE, 0) + 1
+    _flash(message)
+    st.rerun()
+
+
+st.title("Data management")
+st.caption("Add, change or remove rows of the reference tables by uploading a file. Nothing is written "
+           "until the whole file is valid and you apply the preview; every change is logged and can be "
+           "rolled back.")
+flash = st.session_state.pop(FLASH, None)
+if flash:
+    st.success(flash, icon=":material/check_circle:")
+
+engine = get_engine()
+st.text_input("Your name (for the audit log)", key="dm_actor", max_chars=userdata.ACTOR_MAX,
+              placeholder=C.DEFAULT_ACTOR)
+
+st.header("Upload changes")
+table = st.selectbox("Table", list(W.SPECS), format_func=lambda t: W.SPECS[t].label, key="dm_table")
+spec = W.SPECS[table]
+left, right = st.columns(2)
+left.download_button("Template (CSV)", W.template_csv(table), file_name=f"{table}_template.csv",
+                     mime="text/csv", icon=":material/download:", key="dm_template")
+right.download_button("Sources template (CSV)", W.sources_template_csv(), file_name="sources_template.csv",
+                      mime="text/csv", icon=":material/download:", key="dm_sources_template")
+with st.expander("How uploads work"):
+    st.markdown(f"""
+- Columns are those of the template; list columns (stages, targets, materials…) take values separated
+  by `;`. Rows are matched to stored rows by their key: **{', '.join(spec.key_columns)}**.
+- Write `delete` in the **{W.action_column(table)}** column to remove a stored row (only the key
+  columns are needed), or choose *replace* mode to make the file the complete list of rows for each
+  material it names.
+- Every row cites a source id of the store; new sources come in a second file (or an XLSX sheet named
+  `sources`) with the columns of the sources template.
+- Rows are spreadsheet rows: the header is row 1.
+""")
+modes = [m for m in W.MODES if m == "upsert" or spec.replace_by_material]
+mode = st.radio("Mode", modes, format_func=lambda m: view.MODE_LABELS[m], key="dm_mode")
+nonce = st.session_state.get(NONCE, 0)
+upload = st.file_uploader("File (CSV or XLSX)", type=["csv", "xlsx"], key=f"dm_file_{nonce}")
+sources_upload = st.file_uploader("New sources (optional, CSV or XLSX)", type=["csv", "xlsx"],
+                                  key=f"dm_sources_{nonce}")
+
+if upload is not None:
+    sources = (sources_upload.name, sources_upload.getvalue()) if sources_upload is not None else None
+    preview = W.validate_upload(table, upload.getvalue(), upload.name, mode=mode, sources=sources,
+                                engine=engine)
+    if not preview.ok:
+        view.show_problems(preview)
+    elif not preview.changes and not preview.sources:
+        st.info("The file is valid but changes nothing: every row equals the stored one.",
+                icon=":material/info:")
+    else:
+        st.success("The file is valid. Check the preview, then apply it.", icon=":material/fact_check:")
+        view.show_preview(preview)
+        if st.button("Apply", type="primary", icon=":material/publish:", key="dm_apply"):
+            try:
+                set_id = W.apply_preview(preview, actor=_actor(), engine=engine)
+            except (ValueError, SQLAlchemyError) as err:
+                view.refusal(str(err).splitlines()[0])
+            else:
+                _after_write(f"Applied as change set {set_id}.")
+
+st.header("Change sets and audit log")
+sets = W.list_change_sets(engine)
+if sets.empty:
+    st.caption("No change set yet.")
+else:
+    f1, f2, f3 = st.columns(3)
+    tables = f1.multiselect("Table", sorted(sets["table_name"].unique()), key="dm_f_table")
+    actors = f2.multiselect("Who", sorted(sets["actor"].unique()), key="dm_f_actor")
+    statuses = f3.multiselect("Status", list(view.STATUS_LABELS), format_func=view.STATUS_LABELS.get,
+                              key="dm_f_status")
+    shown = sets
+    if tables:
+        shown = shown[shown["table_name"].isin(tables)]
+    if actors:
+        shown = shown[shown["actor"].isin(actors)]
+    if statuses:
+        shown = shown[shown["status"].isin(statuses) & (shown["kind"] == "upload")]
+    view.change_sets_table(shown)
+
+    active = sets[(sets["kind"] == "upload") & (sets["status"] != "rolled_back")]
+    if not active.empty:
+        pick, go = st.columns([3, 1], vertical_alignment="bottom")
+        chosen = pick.selectbox("Change set to roll back", active["id"].tolist(), key="dm_rb_set",
+                                format_func=lambda i: f"{i} · {active.set_index('id').loc[i, 'table_name']} · "
+                                                      f"{active.set_index('id').loc[i, 'file_name']}")
+        if go.button("Roll back", icon=":material/undo:", key="dm_rb_set_go"):
+            try:
+                rb = W.rollback_change_set(int(chosen), actor=_actor(), engine=engine)
+            except (ValueError, SQLAlchemyError) as err:
+                view.refusal(str(err).splitlines()[0])
+            else:
+                _after_write(f"Change set {chosen} rolled back (rollback change set {rb}).")
+
+log = userdata.audit_rows(engine=engine)
+with st.expander(f"Audit log ({len(log)} rows)", expanded=False):
+    a1, a2 = st.columns(2)
+    log_tables = a1.multiselect("Table", sorted(log["table_name"].unique()), key="dm_a_table")
+    set_filter = a2.number_input("Change set", min_value=0, value=0, step=1, key="dm_a_set",
+                                 help="0 shows every row.")
+    shown_log = log
+    if log_tables:
+        shown_log = shown_log[shown_log["table_name"].isin(log_tables)]
+    if set_filter and "change_set_id" in shown_log:
+        shown_log = shown_log[shown_log["change_set_id"] == set_filter]
+    view.audit_table(shown_log)
+    if "change_set_id" in log and not sets.empty:
+        reverted = {i for v in W.list_reverted(engine).values() for i in v}
+        rows = log[log["change_set_id"].notna() & log["action"].str.startswith("upload")
+                   & ~log["id"].isin(reverted)]
+        if not rows.empty:
+            pick, go = st.columns([3, 1], vertical_alignment="bottom")
+            audit_id = pick.selectbox("Audit row to roll back", rows["id"].tolist()[::-1], key="dm_rb_row",
+                                      format_func=lambda i: f"{i} · {rows.set_index('id').loc[i, 'action']} · "
+                                                            f"{rows.set_index('id').loc[i, 'row_key']}")
+            if go.button("Roll back row", icon=":material/undo:", key="dm_rb_row_go"):
+                try:
+                    rb = W.rollback_audit_row(int(audit_id), actor=_actor(), engine=engine)
+                except (ValueError, SQLAlchemyError) as err:
+                    view.refusal(str(err).splitlines()[0])
+                else:
+                    _after_write(f"Audit row {audit_id} rolled back (rollback change set {rb}).")
+
+st.header("Export the store")
+st.caption("A zip with one CSV per table, a manifest (export and schema version, build, time, row counts) "
+           "and a SQLite copy of the store. It is written when you click.")
+st.download_button("Download the whole store (zip)", lambda: exports.store_export(engine)[0],
+                   file_name=f"rmo-store-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M}Z.zip", mime=exports.ZIP_MIME,
+                   icon=":material/archive:", key="dm_export")
