@@ -389,27 +389,69 @@ _CSVISH = st.lists(st.lists(_CELL, min_size=0, max_size=18), min_size=0, max_siz
     lambda rows: "\n".join(",".join(r) for r in rows))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(table=st.sampled_from(sorted(W.SPECS)), mode=st.sampled_from(["upsert", "replace", "bogus"]),
-       payload=st.one_of(
-           st.binary(max_size=300),
-           _CSVISH.map(lambda t: t.encode("utf-8")),
-           st.lists(_CELL, min_size=15, max_size=15).map(
-               lambda cells: _csv(EVIDENCE_HEADER, ",".join(c.replace(",", " ").replace('"', "")
-                                                            for c in cells))),
-       ),
-       name=st.sampled_from(["up.csv", "up.xlsx", "up.txt", "up.xls"]))
-def test_fuzz_upload_validation_never_raises_and_never_writes(store: tuple[str, Engine], table: str,
-                                                               mode: str, payload: bytes, name: str) -> None:
+def _template_rows(table: str) -> st.SearchStrategy[bytes]:
+    """The table's own header (action column included) over rows of random cells."""
+    columns = [*W.SPECS[table].columns, W.action_column(table)]
+    row = st.lists(_CELL, min_size=len(columns), max_size=len(columns)).map(
+        lambda cells: ",".join('"' + c.replace('"', '""') + '"' for c in cells))
+    return st.lists(row, min_size=1, max_size=4).map(lambda rows: _csv(",".join(columns), *rows))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), table=st.sampled_from(sorted(W.SPECS)),
+       mode=st.sampled_from(["upsert", "upsert", "replace", "bogus"]),
+       name=st.sampled_from(["up.csv", "up.csv", "up.xlsx", "up.txt", "up.xls"]))
+def test_fuzz_upload_validation_never_raises_and_never_writes(store: tuple[str, Engine], data: st.DataObject,
+                                                               table: str, mode: str, name: str) -> None:
     _url, engine = store
+    payload = data.draw(st.one_of(st.binary(max_size=300), _CSVISH.map(lambda t: t.encode("utf-8")),
+                                  _template_rows(table)), label="payload")
+    sources = data.draw(st.one_of(st.none(), st.tuples(st.just("src.csv"), st.one_of(
+        st.binary(max_size=100), _CSVISH.map(lambda t: (",".join(W.SOURCE_COLUMNS) + "\n" + t).encode())))),
+        label="sources")
     before = _watched(engine)
-    preview = W.validate_upload(table, payload, name, mode=mode, engine=engine)
+    preview = W.validate_upload(table, payload, name, mode=mode, sources=sources, engine=engine)
     assert all(not p.message.startswith("internal error") for p in preview.problems), preview.problems
     assert all(isinstance(p.file, str) and p.message for p in preview.problems)
     if not preview.ok:
-        assert not preview.changes
+        assert not preview.changes and not preview.sources
         with pytest.raises(ValueError):
             W.apply_preview(preview, engine=engine)
     W.preview_frames(preview)
     W.problems_frame(preview.problems)
     assert _watched(engine) == before
+
+
+_VALID_ROWS = {
+    "risk_evidence": GOOD_EVIDENCE + ",",
+    "end_use_share": "zinc,Galvanising,10,eq,false,first use,global,2020,,rmo_report,,",
+    "production": "aluminium_bauxite_mine,aluminium,mining,Australia,country,2021,5,thousand metric dry tons,,"
+                  "false,MCS2023,usgs_mcs2023,",
+    "organisation": "new_org,New Org,NO,standard,nickel;zinc,true,A description.,,rmo_report,,",
+    "leverage": "NI-99,nickel,peers,initiative,peers;msi,mining,water;ohs,cccmc,Pool,Do it.,rmo_report,2. Nickel,",
+}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), table=st.sampled_from(sorted(_VALID_ROWS)), replace=st.booleans())
+def test_fuzz_mutated_rows_are_refused_or_round_trip(store: tuple[str, Engine], data: st.DataObject,
+                                                     table: str, replace: bool) -> None:
+    """A valid row with up to two random cells: refused without a write, or applied and rolled back exactly."""
+    _url, engine = store
+    cells = _VALID_ROWS[table].split(",")
+    for _ in range(data.draw(st.integers(0, 2), label="mutations")):
+        cells[data.draw(st.integers(0, len(cells) - 1))] = data.draw(_CELL)
+    columns = [*W.SPECS[table].columns, W.action_column(table)]
+    upload = _csv(",".join(columns), ",".join('"' + c.replace('"', '""') + '"' for c in cells))
+    mode = "replace" if replace and W.SPECS[table].replace_by_material else "upsert"
+    before = _watched(engine)
+    preview = W.validate_upload(table, upload, "mutated.csv", mode=mode, engine=engine)
+    assert all(not p.message.startswith("internal error") for p in preview.problems), preview.problems
+    if preview.ok and (preview.changes or preview.sources):
+        set_id = W.apply_preview(preview, engine=engine)
+        W.rollback_change_set(set_id, engine=engine)
+        after = _watched(engine)
+        assert {k: v for k, v in after.items() if k not in ("audit_log", "change_set")} == \
+            {k: v for k, v in before.items() if k not in ("audit_log", "change_set")}
+    else:
+        assert _watched(engine) == before
