@@ -54,15 +54,21 @@ if flash:
     st.success(flash, icon=":material/check_circle:")
 
 engine = get_engine()
+if not st.session_state.get("_dm_upgraded"):
+    W.upgrade_store(engine)  # a store built before stewardship gets its change-set table once
+    st.session_state["_dm_upgraded"] = True
 st.text_input("Your name (for the audit log)", key="dm_actor", max_chars=userdata.ACTOR_MAX,
               placeholder=C.DEFAULT_ACTOR)
 
 st.header("Upload changes")
 table = st.selectbox("Table", list(W.SPECS), format_func=lambda t: W.SPECS[t].label, key="dm_table")
 spec = W.SPECS[table]
-left, right = st.columns(2)
+left, middle, right = st.columns(3)
 left.download_button("Template (CSV)", W.template_csv(table), file_name=f"{table}_template.csv",
                      mime="text/csv", icon=":material/download:", key="dm_template")
+middle.download_button("Current rows (CSV)", lambda: exports.table_csv(W.current_rows(table, engine=engine)),
+                       file_name=f"{table}_current.csv", mime="text/csv", icon=":material/download:",
+                       key="dm_current", help="The stored rows in the template's columns: edit and upload.")
 right.download_button("Sources template (CSV)", W.sources_template_csv(), file_name="sources_template.csv",
                       mime="text/csv", icon=":material/download:", key="dm_sources_template")
 with st.expander("How uploads work"):

@@ -253,6 +253,48 @@ def sources_template_csv() -> bytes:
     return (",".join(SOURCE_COLUMNS) + "\n").encode("utf-8")
 
 
+# Upload column -> database column where the names differ.
+_DB_COLUMN = {"source": "source_id", "country": "country_name"}
+
+
+def current_rows(table: str, materials: Sequence[str] = (), engine: Engine | None = None) -> pd.DataFrame:
+    """Stored rows of ``table`` in the template's columns, ready to edit and upload again.
+
+    Lists are written ``a;b``, a cross-material row's material as ``cross``; uploading the
+    frame unchanged changes nothing.  ``materials`` narrows the rows (all when empty).
+    """
+    spec = SPECS[table]
+    t = spec.table
+    where = t.c.material.in_(list(materials)) if materials and "material" in t.c else True  # noqa: E712
+    with (engine or get_engine()).connect() as conn:
+        records = list(_records(conn, spec, where).values())
+    out = []
+    for record in records:
+        row: dict[str, Any] = {}
+        for column in spec.columns:
+            value = record.get(_DB_COLUMN.get(column, column))
+            if column == "material" and value is None and table == "leverage":
+                value = C.CROSS_MATERIAL
+            if isinstance(value, list):
+                value = ";".join(value)
+            elif isinstance(value, bool):
+                value = "true" if value else "false"
+            row[column] = value
+        out.append(row)
+    frame = pd.DataFrame(out, columns=list(spec.columns))
+    if spec.surrogate:
+        frame = frame.sort_values(list(spec.key_columns), kind="stable", na_position="first")
+    else:
+        frame = frame.sort_values(list(spec.key_columns), kind="stable")
+    return frame.reset_index(drop=True)
+
+
+def upgrade_store(engine: Engine | None = None) -> None:
+    """Give a store built before stewardship its change-set table and audit column."""
+    with (engine or get_engine()).begin() as conn:
+        ensure_user_schema(conn)
+
+
 # --- reading files ------------------------------------------------------------------------------
 
 RawRow = tuple[int, dict[str, str]]
@@ -446,9 +488,17 @@ def _norm(value: Any) -> Any:
     return value
 
 
+def _equal(a: Any, b: Any) -> bool:
+    a, b = _norm(a), _norm(b)
+    if isinstance(a, float) and isinstance(b, float):
+        # Excel keeps 15 significant digits: 1091.0770000000002 comes back as 1091.077.
+        return math.isclose(a, b, rel_tol=1e-12, abs_tol=0.0)
+    return bool(a == b)
+
+
 def _diff(spec: TableSpec, before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[str, ...]:
     names = [c for c in dict.fromkeys((*before, *after)) if not (spec.surrogate and c == "id")]
-    return tuple(c for c in names if _norm(before.get(c)) != _norm(after.get(c)))
+    return tuple(c for c in names if not _equal(before.get(c), after.get(c)))
 
 
 def _same(spec: TableSpec, a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> bool:
@@ -759,7 +809,7 @@ def _validate_sources(file: str, raw_rows: list[RawRow], ctx: _Context, problems
         seen[row.id] = line
         stored = ctx.sources.get(row.id)
         if stored is not None:
-            if any(_norm(stored.get(k)) != _norm(v) for k, v in record.items()):
+            if any(not _equal(stored.get(k), v) for k, v in record.items()):
                 problems.append(Problem(file, line, "id", f"source {row.id!r} exists already with other "
                                         "details; new sources can be added here, not changed"))
             continue  # the same source again: nothing to add
@@ -982,7 +1032,7 @@ def _undo_rows(conn: Connection, rows: Sequence[Mapping[str, Any]], set_id: int,
         after = json.loads(row["after_json"]) if row["after_json"] else None
         if row["table_name"] == "source":
             current = conn.execute(select(S.source).where(S.source.c.id == after["id"])).mappings().first()
-            if current is None or any(_norm(current[k]) != _norm(v) for k, v in after.items()):
+            if current is None or any(not _equal(current[k], v) for k, v in after.items()):
                 raise StaleError(f"Source {after['id']!r} changed after change set {original['id']}.")
             users = [t.name for t in S.REFERENCE_TABLES if "source_id" in t.c and conn.execute(
                 select(func.count()).where(t.c.source_id == after["id"])).scalar_one()]

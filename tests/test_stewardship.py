@@ -87,6 +87,23 @@ def test_templates_have_the_seed_columns_and_an_action_column() -> None:
     assert W.sources_template_csv().decode().strip().split(",") == list(W.SOURCE_COLUMNS)
 
 
+@pytest.mark.parametrize("table", sorted(W.SPECS))
+def test_current_rows_upload_again_unchanged(store: tuple[str, Engine], table: str) -> None:
+    """Every stored row, downloaded in the template's columns, validates and changes nothing (CSV and XLSX)."""
+    from rmo_data.exports import table_csv, table_xlsx
+
+    _url, engine = store
+    frame = W.current_rows(table, engine=engine)
+    assert list(frame.columns) == list(W.SPECS[table].columns) and len(frame) > 0
+    modes = ["upsert", "replace"] if W.SPECS[table].replace_by_material else ["upsert"]
+    for name, payload in ((f"{table}.csv", table_csv(frame)), (f"{table}.xlsx", table_xlsx(frame))):
+        for mode in modes:
+            preview = W.validate_upload(table, payload, name, mode=mode, engine=engine)
+            assert preview.ok, preview.problems[:5]
+            assert preview.counts == {"added": 0, "changed": 0, "removed": 0, "unchanged": len(frame),
+                                      "sources added": 0}, (name, mode)
+
+
 @pytest.mark.parametrize(("table", "lines", "row", "column", "words"), [
     ("risk_evidence", [EVIDENCE_HEADER, GOOD_EVIDENCE.replace(",2024,", ",20x4,")], 2, "year", "integer"),
     ("risk_evidence", [EVIDENCE_HEADER, GOOD_EVIDENCE, GOOD_EVIDENCE.replace(",nickel,", ",unobtainium,")],
