@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sqlite3
 import zipfile
 from collections.abc import Iterator
@@ -472,3 +473,36 @@ def test_fuzz_mutated_rows_are_refused_or_round_trip(store: tuple[str, Engine], 
             {k: v for k, v in before.items() if k not in ("audit_log", "change_set")}
     else:
         assert _watched(engine) == before
+
+
+@pytest.mark.skipif(not os.environ.get("RMO_TEST_POSTGRES_URL"),
+                    reason="set RMO_TEST_POSTGRES_URL to a scratch PostgreSQL database to run (it is rebuilt)")
+def test_round_trip_and_rebuild_on_postgresql() -> None:
+    """The same code on PostgreSQL: validate, apply, rebuild (re-apply), roll back exactly, export."""
+    from rmo_data.build import build
+    from rmo_data.exports import table_csv
+
+    url = os.environ["RMO_TEST_POSTGRES_URL"]
+    build(url)
+    engine = make_engine(url)
+    try:
+        base = _dump(engine, ("audit_log", "change_set", "build_info"))
+        sources = _csv(",".join(W.SOURCE_COLUMNS), "ngo_2025,A field report,An NGO,2025,,,cited,,")
+        first = W.apply_preview(W.validate_upload("leverage", _leverage_upload(engine), "lev.csv",
+                                                  sources=("src.csv", sources), engine=engine), engine=engine)
+        zinc = W.current_rows("production", materials=["zinc"], engine=engine).iloc[:1].assign(quantity=12345)
+        second = W.apply_preview(W.validate_upload("production", table_csv(zinc), "zinc.csv", mode="replace",
+                                                   engine=engine), engine=engine)
+        engine.dispose()
+        build(url)
+        with engine.connect() as conn:
+            assert conn.execute(select(S.leverage.c.id).where(S.leverage.c.id == "NI-99")).first()
+            assert len(conn.execute(select(S.production.c.id).where(S.production.c.material == "zinc")).all()) == 1
+        W.rollback_change_set(second, engine=engine)
+        W.rollback_change_set(first, engine=engine)
+        assert _dump(engine, ("audit_log", "change_set", "build_info")) == base
+        data, manifest = store_export(engine)
+        assert manifest["source_dialect"] == "postgresql"
+        assert "rmo.sqlite" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    finally:
+        engine.dispose()
