@@ -144,13 +144,16 @@ else:
 
 log = userdata.audit_rows(engine=engine)
 with st.expander(f"Audit log ({len(log)} rows)", expanded=False):
-    a1, a2 = st.columns(2)
+    a1, a2, a3 = st.columns(3)
     log_tables = a1.multiselect("Table", sorted(log["table_name"].unique()), key="dm_a_table")
-    set_filter = a2.number_input("Change set", min_value=0, value=0, step=1, key="dm_a_set",
+    log_actors = a2.multiselect("Who", sorted(log["actor"].unique()), key="dm_a_actor")
+    set_filter = a3.number_input("Change set", min_value=0, value=0, step=1, key="dm_a_set",
                                  help="0 shows every row.")
     shown_log = log
     if log_tables:
         shown_log = shown_log[shown_log["table_name"].isin(log_tables)]
+    if log_actors:
+        shown_log = shown_log[shown_log["actor"].isin(log_actors)]
     if set_filter and "change_set_id" in shown_log:
         shown_log = shown_log[shown_log["change_set_id"] == set_filter]
     view.audit_table(shown_log)

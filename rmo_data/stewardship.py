@@ -360,7 +360,8 @@ def read_upload(file_name: str, data: bytes, sheet: str | None = None) -> tuple[
         try:
             content = bytes(data).decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            return {}, [Problem(file_name, None, None, f"is not UTF-8 text ({_short(exc)})")]
+            return {}, [Problem(file_name, None, None, f"is not UTF-8 text ({_short(exc)}); in Excel, save "
+                                "it as 'CSV UTF-8 (comma delimited)'")]
         if "\x00" in content:
             return {}, [Problem(file_name, None, None, "is not a text file (it holds NUL characters)")]
         try:
@@ -382,6 +383,10 @@ def _header_problems(file: str, header: list[str], expected: Iterable[str], requ
                      ) -> list[Problem]:
     allowed = list(expected)
     problems = []
+    if len(header) == 1 and ";" in header[0]:
+        # Excel in many European locales writes CSV with semicolons.
+        return [Problem(file, 1, None, "the columns are separated by ';', not ','; in Excel, save the file "
+                                       "as 'CSV UTF-8 (comma delimited)' or upload it as .xlsx")]
     seen: set[str] = set()
     for name in header:
         if name in seen:

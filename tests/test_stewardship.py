@@ -132,6 +132,17 @@ def test_current_rows_upload_again_unchanged(store: tuple[str, Engine], table: s
     ("risk_evidence", [EVIDENCE_HEADER + ",action", "EV-NOPE-99" + "," * 15 + "delete"], 2, "id",
      "nothing to delete"),
     ("risk_evidence", [EVIDENCE_HEADER + ",action", GOOD_EVIDENCE + ",burn"], 2, "action", "unknown action"),
+    ("organisation", [",".join(W.SPECS["organisation"].columns),
+                      "new_org,New,,standard,nickel;unobtainium,false,Text,,rmo_report,"], 2, "materials",
+     "unknown material"),
+    ("leverage", [LEVERAGE_HEADER, "NI-99,nickel,peers,initiative,peers,mining,,no_such_org,T,A,rmo_report,2.,"],
+     2, "organisations", "unknown organisation"),
+    ("production", [",".join(W.SPECS["production"].columns),
+                    "aluminium_bauxite_mine,aluminium,mining,Australia,country,2021,5,tonnes,,false,,usgs_mcs2023"],
+     2, "unit", "has unit"),
+    ("production", [",".join(W.SPECS["production"].columns),
+                    "no_such_commodity,aluminium,mining,Australia,country,2021,5,t,,false,,usgs_mcs2023"],
+     2, "commodity", "unknown commodity"),
 ])
 def test_each_problem_names_file_row_and_column(store: tuple[str, Engine], table: str, lines: list[str],
                                                 row: int, column: str, words: str) -> None:
@@ -146,6 +157,20 @@ def test_each_problem_names_file_row_and_column(store: tuple[str, Engine], table
     with pytest.raises(ValueError):
         W.apply_preview(preview, engine=engine)
     assert _dump(engine) == before and _audit_count(engine) == 0
+
+
+def test_unreadable_files_are_named(store: tuple[str, Engine]) -> None:
+    _url, engine = store
+    cases = {
+        ("ev.csv", "é".encode("latin-1") + b",x\n1,2\n"): "UTF-8",
+        ("ev.csv", EVIDENCE_HEADER.replace(",", ";").encode() + b"\n1;2\n"): "separated by ';'",
+        ("ev.csv", b""): "empty",
+        ("ev.xls", b"anything"): ".csv or .xlsx",
+        ("ev.csv", EVIDENCE_HEADER.encode() + b"\n"): "no data rows",
+    }
+    for (name, payload), words in cases.items():
+        problem = _one(W.validate_upload("risk_evidence", payload, name, engine=engine))
+        assert problem.file == name and words in problem.message, (words, problem)
 
 
 def test_share_sum_counts_stored_rows_the_upload_does_not_replace(store: tuple[str, Engine]) -> None:
