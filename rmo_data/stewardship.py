@@ -583,6 +583,25 @@ def _record(spec: TableSpec, row: Any, ctx: _Context, file: str, line: int) -> t
     return record, problems
 
 
+def _cell_problems(spec: TableSpec, cells: Mapping[str, str], ctx: _Context, file: str, line: int,
+                   reported: set[str | None]) -> list[Problem]:
+    """Store checks of a row the model refused, so one pass finds a bad source or country too."""
+    out = []
+    source = (cells.get("source") or "").strip()
+    if source and "source" not in reported and source not in ctx.sources:
+        out.append(Problem(file, line, "source", f"unknown source id {source!r}: use a source of the store "
+                                                 "or add it in a sources file with this upload"))
+    country = (cells.get("country") or "").strip()
+    kind = (cells.get("country_kind") or "country").strip()
+    if spec.name in {"risk_evidence", "production"} and country and kind == "country" \
+            and "country" not in reported:
+        iso3 = _country_resolver()(country)
+        if iso3 is None or iso3 not in ctx.iso3:
+            out.append(Problem(file, line, "country", f"unknown country {country!r}: use the country's usual "
+                                                      "English name"))
+    return out
+
+
 def _severity(scale: int, scope: int, irremediability: int) -> int:
     # Same rule as the build (imported late: rmo_data.build imports this module).
     from rmo_data.build import severity
@@ -740,7 +759,9 @@ def _validate(spec: TableSpec, preview: Preview, data: bytes, sources: tuple[str
             try:
                 row = spec.model.model_validate(cells)
             except ValidationError as err:
-                problems += seeds._row_problems(file, line, err)
+                row_problems = seeds._row_problems(file, line, err)
+                problems += row_problems + _cell_problems(spec, cells, ctx, file, line,
+                                                          {p.column for p in row_problems})
                 continue
             record, record_problems = _record(spec, row, ctx, file, line)
             problems += record_problems

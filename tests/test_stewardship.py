@@ -159,6 +159,13 @@ def test_each_problem_names_file_row_and_column(store: tuple[str, Engine], table
     assert _dump(engine) == before and _audit_count(engine) == 0
 
 
+def test_one_pass_reports_store_problems_of_rows_the_model_refused(store: tuple[str, Engine]) -> None:
+    _url, engine = store
+    line = GOOD_EVIDENCE.replace(",2024,", ",20x4,").replace("Indonesia", "Atlantis").replace("rmo_report", "nosrc")
+    preview = W.validate_upload("risk_evidence", _csv(EVIDENCE_HEADER, line), "ev.csv", engine=engine)
+    assert {(p.row, p.column) for p in preview.problems} == {(2, "year"), (2, "country"), (2, "source")}
+
+
 def test_unreadable_files_are_named(store: tuple[str, Engine]) -> None:
     _url, engine = store
     cases = {
