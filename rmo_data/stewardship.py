@@ -580,7 +580,23 @@ def _record(spec: TableSpec, row: Any, ctx: _Context, file: str, line: int) -> t
             "title": row.title, "action": row.action, "source_id": row.source, "section": row.section,
             "targets": sorted(set(row.targets)), "stages": sorted(set(row.stages)),
             "risks": sorted(set(row.risks)), "organisations": sorted(set(row.organisations))}
+    problems += _length_problems(spec.table, record, file, line)
     return record, problems
+
+
+_UPLOAD_COLUMN = {db: upload for upload, db in {"source": "source_id", "country": "country_name"}.items()}
+
+
+def _length_problems(table: Table, record: Mapping[str, Any], file: str, line: int) -> list[Problem]:
+    """Text longer than its column allows (PostgreSQL refuses it; SQLite would keep it silently)."""
+    out = []
+    for column in table.c:
+        limit = getattr(column.type, "length", None)
+        value = record.get(column.name)
+        if limit and isinstance(value, str) and len(value) > limit:
+            out.append(Problem(file, line, _UPLOAD_COLUMN.get(column.name, column.name),
+                               f"too long: at most {limit} characters, got {len(value)}"))
+    return out
 
 
 def _cell_problems(spec: TableSpec, cells: Mapping[str, str], ctx: _Context, file: str, line: int,
@@ -829,6 +845,10 @@ def _validate_sources(file: str, raw_rows: list[RawRow], ctx: _Context, problems
             problems.extend(seeds._row_problems(file, line, err))
             continue
         record = row.model_dump()
+        length_problems = _length_problems(S.source, record, file, line)
+        if length_problems:
+            problems.extend(length_problems)
+            continue
         if row.id in seen:
             problems.append(Problem(file, line, "id", f"duplicate row: same id as row {seen[row.id]}"))
             continue

@@ -119,6 +119,8 @@ def test_current_rows_upload_again_unchanged(store: tuple[str, Engine], table: s
      "unknown source id"),
     ("risk_evidence", [EVIDENCE_HEADER, GOOD_EVIDENCE.replace("rmo_report", "")], 2, "source", ""),
     ("risk_evidence", [EVIDENCE_HEADER, GOOD_EVIDENCE, GOOD_EVIDENCE], 3, "id", "duplicate"),
+    ("risk_evidence", [EVIDENCE_HEADER, GOOD_EVIDENCE.replace("EV-NEW-01", "EV-" + "X" * 40)], 2, "id",
+     "too long"),
     ("risk_evidence", [EVIDENCE_HEADER + ",colour", GOOD_EVIDENCE + ",red"], 1, "colour", "unexpected column"),
     ("risk_evidence", [EVIDENCE_HEADER.replace(",summary", ""), GOOD_EVIDENCE.replace(",A new case", "")],
      1, "summary", "missing"),
