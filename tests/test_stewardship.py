@@ -485,19 +485,25 @@ _VALID_ROWS = {
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.data(), table=st.sampled_from(sorted(_VALID_ROWS)), replace=st.booleans())
+@given(data=st.data(), table=st.sampled_from(sorted(_VALID_ROWS)), replace=st.booleans(), xlsx=st.booleans())
 def test_fuzz_mutated_rows_are_refused_or_round_trip(store: tuple[str, Engine], data: st.DataObject,
-                                                     table: str, replace: bool) -> None:
+                                                     table: str, replace: bool, xlsx: bool) -> None:
     """A valid row with up to two random cells: refused without a write, or applied and rolled back exactly."""
+    from rmo_data.exports import table_xlsx
+
     _url, engine = store
     cells = _VALID_ROWS[table].split(",")
     for _ in range(data.draw(st.integers(0, 2), label="mutations")):
         cells[data.draw(st.integers(0, len(cells) - 1))] = data.draw(_CELL)
     columns = [*W.SPECS[table].columns, W.action_column(table)]
-    upload = _csv(",".join(columns), ",".join('"' + c.replace('"', '""') + '"' for c in cells))
+    if xlsx:
+        name, upload = "mutated.xlsx", table_xlsx(pd.DataFrame([cells], columns=columns))
+    else:
+        name, upload = "mutated.csv", _csv(",".join(columns), ",".join('"' + c.replace('"', '""') + '"'
+                                                                       for c in cells))
     mode = "replace" if replace and W.SPECS[table].replace_by_material else "upsert"
     before = _watched(engine)
-    preview = W.validate_upload(table, upload, "mutated.csv", mode=mode, engine=engine)
+    preview = W.validate_upload(table, upload, name, mode=mode, engine=engine)
     assert all(not p.message.startswith("internal error") for p in preview.problems), preview.problems
     if preview.ok and (preview.changes or preview.sources):
         set_id = W.apply_preview(preview, engine=engine)
