@@ -274,24 +274,23 @@ def _read_user_rows(engine: Engine) -> dict[str, Records]:
     return rows
 
 
-def _reapply_change_sets(conn: Connection, counts: dict[str, int]) -> dict[str, int]:
+def _reapply_change_sets(conn: Connection, counts: dict[str, int]) -> tuple[dict[str, int], dict[str, Any]]:
     """Write editors' active change sets again over the rebuilt reference tables.
 
-    Returns the row counts of the store afterwards; what was re-applied (or
-    skipped, and why) is kept in ``build_info`` under ``change_sets``.
+    Returns the row counts of the store afterwards and what was re-applied (or
+    skipped, and why), which ``build_info`` keeps under ``change_sets``.
     """
     from rmo_data import stewardship  # late: only builds need it, and it imports this module lazily
 
     summary = stewardship.reapply(conn)
-    conn.info["rmo_change_sets"] = summary
     if not summary["reapplied"]:
-        return counts
+        return counts, summary
     return {table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-            for table in schema.REFERENCE_TABLES if table.name in counts}
+            for table in schema.REFERENCE_TABLES if table.name in counts}, summary
 
 
-def _write_build_info(conn: Connection, counts: dict[str, int]) -> None:
-    change_sets = conn.info.pop("rmo_change_sets", None)
+def _write_build_info(conn: Connection, counts: dict[str, int],
+                      change_sets: dict[str, Any] | None = None) -> None:
     rows = [
         {"key": "version", "value": BUILD_VERSION},
         {"key": "counts", "value": json.dumps(counts, sort_keys=True)},
@@ -331,8 +330,8 @@ def _write_sqlite_file(path: Path, tables: dict[str, Records], progress: Progres
             for table in schema.USER_TABLES:
                 if user_rows.get(table.name):
                     conn.execute(table.insert(), user_rows[table.name])
-            counts = _reapply_change_sets(conn, counts)
-            _write_build_info(conn, counts)
+            counts, change_sets = _reapply_change_sets(conn, counts)
+            _write_build_info(conn, counts, change_sets)
         with engine.connect() as conn:
             # Table statistics let SQLite's planner pick the right index for each filter.
             conn.exec_driver_sql("ANALYZE")
@@ -355,8 +354,8 @@ def _write_in_transaction(engine: Engine, tables: dict[str, Records], progress: 
         schema.metadata.create_all(conn)
         progress("Writing tables", 0.7)
         counts = _insert_all(conn, tables)
-        counts = _reapply_change_sets(conn, counts)
-        _write_build_info(conn, counts)
+        counts, change_sets = _reapply_change_sets(conn, counts)
+        _write_build_info(conn, counts, change_sets)
         conn.exec_driver_sql("ANALYZE")  # fresh planner statistics (PostgreSQL allows it in a transaction)
     return counts
 
