@@ -362,6 +362,41 @@ def test_change_sets_survive_a_rebuild(store: tuple[str, Engine]) -> None:
         assert conn.execute(select(S.source.c.id).where(S.source.c.id == "ngo_2025")).first() is None
 
 
+def test_a_change_set_whose_references_vanished_is_skipped_with_a_note(store: tuple[str, Engine],
+                                                                      tmp_path: Path) -> None:
+    """The repository drops an organisation a stored edit links to: the rebuild skips that set, says why."""
+    import shutil
+
+    from rmo_data.build import build
+    from rmo_data.queries import build_info
+    from rmo_data.seeds import SEED_DIR
+
+    url, engine = store
+    orphan = "cccmc"
+    line = f"NI-99,nickel,peers,initiative,peers,mining,,{orphan},Pool,Do it.,rmo_report,2. Nickel,"
+    set_id = W.apply_preview(W.validate_upload("leverage", _csv(LEVERAGE_HEADER, line), "lev.csv",
+                                               engine=engine), engine=engine)
+    seeds_copy = tmp_path / "seed"
+    shutil.copytree(SEED_DIR, seeds_copy)
+    orgs = pd.read_csv(seeds_copy / "organisations.csv", dtype=str, keep_default_na=False)
+    orgs[orgs["slug"] != orphan].to_csv(seeds_copy / "organisations.csv", index=False)
+    levs = pd.read_csv(seeds_copy / "leverages.csv", dtype=str, keep_default_na=False)
+    levs["organisations"] = levs["organisations"].map(
+        lambda cell: ";".join(o for o in cell.split(";") if o and o != orphan))
+    levs.to_csv(seeds_copy / "leverages.csv", index=False)
+    engine.dispose()
+    build(url, seed_dir=seeds_copy)
+    info = json.loads(build_info(engine=engine)["change_sets"])
+    assert info["reapplied"] == [] and str(set_id) in info["skipped"]
+    note = W.list_change_sets(engine).set_index("id").loc[set_id, "note"]
+    assert "not re-applied" in note and orphan in note
+    with engine.connect() as conn:
+        assert conn.execute(select(S.leverage.c.id).where(S.leverage.c.id == "NI-99")).first() is None
+    engine.dispose()  # the build swaps the file: pooled connections would read the old one
+    build(url)  # the repository's organisation is back: the next rebuild re-applies the set
+    assert json.loads(build_info(engine=engine)["change_sets"])["reapplied"] == [set_id]
+
+
 def test_older_store_without_change_set_tables_is_upgraded(store: tuple[str, Engine]) -> None:
     _url, engine = store
     with engine.begin() as conn:
