@@ -79,10 +79,10 @@ def _counts_text(value: str) -> str:
 
 
 def audit_table(log: pd.DataFrame) -> None:
-    """Audit rows, newest first, with their before/after JSON as text."""
+    """Audit rows in the order given (newest first from ``stewardship.audit_log``), JSON as text."""
     columns = [c for c in ("id", "at", "actor", "action", "table_name", "row_key", "change_set_id",
                            "before_json", "after_json") if c in log.columns]
-    shown = log[columns].iloc[::-1]
+    shown = log[columns]
     if "change_set_id" in shown:
         shown = shown.assign(change_set_id=pd.array(shown["change_set_id"].tolist(), dtype="Int64"))
     st.dataframe(shown, hide_index=True, width="stretch", key="dm_audit",

@@ -131,9 +131,10 @@ else:
     active = sets[(sets["kind"] == "upload") & (sets["status"] != "rolled_back")]
     if not active.empty:
         pick, go = st.columns([3, 1], vertical_alignment="bottom")
-        chosen = pick.selectbox("Change set to roll back", active["id"].tolist(), key="dm_rb_set",
-                                format_func=lambda i: f"{i} · {active.set_index('id').loc[i, 'table_name']} · "
-                                                      f"{active.set_index('id').loc[i, 'file_name']}")
+        set_labels = {int(i): f"{i} · {t} · {f}" for i, t, f in zip(active["id"], active["table_name"],
+                                                                     active["file_name"], strict=True)}
+        chosen = pick.selectbox("Change set to roll back", list(set_labels), format_func=set_labels.get,
+                                key="dm_rb_set")
         if go.button("Roll back", icon=":material/undo:", key="dm_rb_set_go"):
             try:
                 rb = W.rollback_change_set(int(chosen), actor=_actor(), engine=engine)
@@ -142,30 +143,27 @@ else:
             else:
                 _after_write(f"Change set {chosen} rolled back (rollback change set {rb}).")
 
-log = userdata.audit_rows(engine=engine)
-with st.expander(f"Audit log ({len(log)} rows)", expanded=False):
+facets = W.audit_facets(engine)
+with st.expander(f"Audit log ({facets['rows']} rows)", expanded=False):
     a1, a2, a3 = st.columns(3)
-    log_tables = a1.multiselect("Table", sorted(log["table_name"].unique()), key="dm_a_table")
-    log_actors = a2.multiselect("Who", sorted(log["actor"].unique()), key="dm_a_actor")
+    log_tables = a1.multiselect("Table", facets["tables"], key="dm_a_table")
+    log_actors = a2.multiselect("Who", facets["actors"], key="dm_a_actor")
     set_filter = a3.number_input("Change set", min_value=0, value=0, step=1, key="dm_a_set",
-                                 help="0 shows every row.")
-    shown_log = log
-    if log_tables:
-        shown_log = shown_log[shown_log["table_name"].isin(log_tables)]
-    if log_actors:
-        shown_log = shown_log[shown_log["actor"].isin(log_actors)]
-    if set_filter and "change_set_id" in shown_log:
-        shown_log = shown_log[shown_log["change_set_id"] == set_filter]
-    view.audit_table(shown_log)
-    if "change_set_id" in log and not sets.empty:
-        reverted = {i for v in W.list_reverted(engine).values() for i in v}
-        rows = log[log["change_set_id"].notna() & log["action"].str.startswith("upload")
-                   & ~log["id"].isin(reverted)]
+                                 help="0 shows every row; choose a change set to roll back single rows.")
+    log = W.audit_log(log_tables, log_actors, int(set_filter) or None, engine=engine)
+    if len(log) == W.AUDIT_LIMIT:
+        st.caption(f"The newest {W.AUDIT_LIMIT} rows; narrow the filters to see older ones.")
+    view.audit_table(log)
+    chosen_set = sets[sets["id"] == set_filter] if set_filter and not sets.empty else sets.iloc[0:0]
+    if not chosen_set.empty and chosen_set["kind"].iloc[0] == "upload":
+        reverted = set(W.list_reverted(engine).get(int(set_filter), []))
+        rows = log[log["action"].str.startswith("upload") & ~log["id"].isin(reverted)]
         if not rows.empty:
             pick, go = st.columns([3, 1], vertical_alignment="bottom")
-            audit_id = pick.selectbox("Audit row to roll back", rows["id"].tolist()[::-1], key="dm_rb_row",
-                                      format_func=lambda i: f"{i} · {rows.set_index('id').loc[i, 'action']} · "
-                                                            f"{rows.set_index('id').loc[i, 'row_key']}")
+            labels = {int(i): f"{i} · {a} · {k}" for i, a, k in zip(rows["id"], rows["action"], rows["row_key"],
+                                                                      strict=True)}
+            audit_id = pick.selectbox("Audit row to roll back", list(labels), format_func=labels.get,
+                                      key="dm_rb_row")
             if go.button("Roll back row", icon=":material/undo:", key="dm_rb_row_go"):
                 try:
                     rb = W.rollback_audit_row(int(audit_id), actor=_actor(), engine=engine)

@@ -1177,6 +1177,34 @@ def list_change_sets(engine: Engine | None = None) -> pd.DataFrame:
     return pd.DataFrame(out, columns=CHANGE_SET_COLUMNS)
 
 
+AUDIT_LIMIT = 500
+
+
+def audit_log(tables: Sequence[str] = (), actors: Sequence[str] = (), change_set_id: int | None = None,
+              limit: int = AUDIT_LIMIT, engine: Engine | None = None) -> pd.DataFrame:
+    """The newest audit rows (at most ``limit``), filtered in SQL by table, actor and change set."""
+    t = S.audit_log
+    query = select(t).order_by(t.c.id.desc()).limit(int(limit))
+    if tables:
+        query = query.where(t.c.table_name.in_(list(tables)))
+    if actors:
+        query = query.where(t.c.actor.in_(list(actors)))
+    if change_set_id is not None:
+        query = query.where(t.c.change_set_id == int(change_set_id))
+    with (engine or get_engine()).connect() as conn:
+        result = conn.execute(query)
+        return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+
+
+def audit_facets(engine: Engine | None = None) -> dict[str, Any]:
+    """Filter options for the audit log: its tables and actors, and how many rows it holds."""
+    t = S.audit_log
+    with (engine or get_engine()).connect() as conn:
+        return {"tables": list(conn.execute(select(t.c.table_name).distinct().order_by(t.c.table_name)).scalars()),
+                "actors": list(conn.execute(select(t.c.actor).distinct().order_by(t.c.actor)).scalars()),
+                "rows": int(conn.execute(select(func.count()).select_from(t)).scalar_one())}
+
+
 def list_reverted(engine: Engine | None = None) -> dict[int, list[int]]:
     """Audit row ids already rolled back, per upload change set."""
     with (engine or get_engine()).connect() as conn:

@@ -96,6 +96,28 @@ def test_page_upload_preview_apply_and_roll_back(page: AppTest, store_url: str) 
     assert _evidence(store_url, "EV-PAGE-01") is None
 
 
+def test_page_rolls_back_one_audit_row(page: AppTest, store_url: str) -> None:
+    at = page
+    second = ROW.replace("EV-PAGE-01", "EV-PAGE-02")
+    at.file_uploader(key="dm_file_0").set_value(("two.csv", f"{HEADER}\n{ROW}\n{second}\n".encode(), "text/csv"))
+    _ok(at)
+    at.button(key="dm_apply").click()
+    _ok(at)
+    set_id = int(W.list_change_sets(make_engine(store_url))["id"].iloc[0])
+    at.number_input(key="dm_a_set").set_value(set_id)
+    _ok(at)
+    options = at.selectbox(key="dm_rb_row").options
+    assert len(options) == 2 and all("upload add" in o for o in options)
+    row_two = next(o for o in options if "EV-PAGE-02" in o)
+    at.selectbox(key="dm_rb_row").set_value(int(row_two.split(" · ")[0]))
+    at.button(key="dm_rb_row_go").click()
+    _ok(at)
+    assert any("Audit row" in s.value and "rolled back" in s.value for s in at.success)
+    assert _evidence(store_url, "EV-PAGE-02") is None and _evidence(store_url, "EV-PAGE-01") is not None
+    status = W.list_change_sets(make_engine(store_url)).set_index("id").loc[set_id, "status"]
+    assert status == "partly_rolled_back"
+
+
 def test_page_lists_problems_and_writes_nothing(page: AppTest, store_url: str) -> None:
     at = page
     bad = ROW.replace(",zinc,", ",<i>zinc</i>,").replace(",Peru,", ",Atlantis,")

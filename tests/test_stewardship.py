@@ -271,6 +271,10 @@ def test_upload_preview_apply_rollback_restores_the_exact_state(store: tuple[str
     assert stages == {"mining"}
     assert sorted(a["action"] for a in audit) == ["upload add", "upload add", "upload change", "upload remove"]
     assert {a["actor"] for a in audit} == {"editor one"}
+    assert len(W.audit_log(change_set_id=set_id, engine=engine)) == 4
+    assert W.audit_log(actors=["nobody"], engine=engine).empty
+    assert W.audit_log(tables=["source"], engine=engine)["row_key"].tolist() == ["ngo_2025"]
+    assert {"leverage", "source"} <= set(W.audit_facets(engine)["tables"])
     removed = next(a for a in audit if a["action"] == "upload remove")
     assert json.loads(removed["before_json"])["id"] == "X-03" and removed["after_json"] is None
 
