@@ -36,6 +36,9 @@ PAGES = {
     "About": [
         st.Page("pages/sources.py", title="Sources & method", icon=":material/menu_book:"),
     ],
+    "Manage": [
+        st.Page("pages/data_management.py", title="Data management", icon=":material/database:"),
+    ],
 }
 
 sidebar.render()

@@ -79,8 +79,31 @@ def main(argv: list[str] | None = None) -> int:
         rows = sum(report.counts.values())
         print(f"Built {report.url} with {rows} rows in {len(report.counts)} tables "
               f"in {report.seconds:.1f} s.")
+        _print_change_sets(report.url)
         return 0
     return 1
+
+
+def _print_change_sets(url: str) -> None:
+    """Say which editors' change sets the build wrote again (and which it could not)."""
+    import json
+
+    from rmo_data.engine import make_engine
+    from rmo_data.queries import build_info
+
+    engine = make_engine(url)
+    try:
+        summary = build_info(engine=engine).get("change_sets")
+    finally:
+        engine.dispose()
+    if not summary:
+        return
+    info = json.loads(summary)
+    if info["reapplied"]:
+        print(f"Re-applied editors' change sets {', '.join(map(str, info['reapplied']))} "
+              f"({info['rows']} rows; {info['differed']} differed from the recorded state before the edit).")
+    for set_id, note in info["skipped"].items():
+        print(f"Change set {set_id} {note}", file=sys.stderr)
 
 
 if __name__ == "__main__":

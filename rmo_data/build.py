@@ -4,8 +4,10 @@
 valid.  A SQLite store is written to a temporary file next to the target and
 swapped in with one ``os.replace``, so a build killed half-way leaves the
 previous store untouched.  Other databases (PostgreSQL) are rebuilt inside one
-transaction.  User-made tables (scenarios, workshops, plans, audit log) are
-carried over from the previous store in both cases.
+transaction.  User-made tables (scenarios, workshops, plans, audit log, change
+sets) are carried over from the previous store in both cases, and editors'
+active change sets are written again over the rebuilt reference tables
+(``rmo_data.stewardship.reapply``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, inspect, select
+from sqlalchemy import Connection, Engine, func, inspect, select
 
 from rmo_data import constants as C
 from rmo_data import etl, schema
@@ -276,13 +278,32 @@ def _read_user_rows(engine: Engine) -> dict[str, Records]:
     return rows
 
 
-def _write_build_info(conn: Connection, counts: dict[str, int]) -> None:
-    conn.execute(schema.build_info.delete())
-    conn.execute(schema.build_info.insert(), [
+def _reapply_change_sets(conn: Connection, counts: dict[str, int]) -> tuple[dict[str, int], dict[str, Any]]:
+    """Write editors' active change sets again over the rebuilt reference tables.
+
+    Returns the row counts of the store afterwards and what was re-applied (or
+    skipped, and why), which ``build_info`` keeps under ``change_sets``.
+    """
+    from rmo_data import stewardship  # late: only builds need it, and it imports this module lazily
+
+    summary = stewardship.reapply(conn)
+    if not summary["reapplied"]:
+        return counts, summary
+    return {table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+            for table in schema.REFERENCE_TABLES if table.name in counts}, summary
+
+
+def _write_build_info(conn: Connection, counts: dict[str, int],
+                      change_sets: dict[str, Any] | None = None) -> None:
+    rows = [
         {"key": "version", "value": BUILD_VERSION},
         {"key": "counts", "value": json.dumps(counts, sort_keys=True)},
         {"key": "finished_at", "value": datetime.now(UTC).isoformat(timespec="seconds")},
-    ])
+    ]
+    if change_sets and (change_sets["reapplied"] or change_sets["skipped"]):
+        rows.append({"key": "change_sets", "value": json.dumps(change_sets, sort_keys=True)})
+    conn.execute(schema.build_info.delete())
+    conn.execute(schema.build_info.insert(), rows)
 
 
 def _write_sqlite_file(path: Path, tables: dict[str, Records], progress: Progress) -> dict[str, int]:
@@ -314,7 +335,8 @@ def _write_sqlite_file(path: Path, tables: dict[str, Records], progress: Progres
             for table in schema.USER_TABLES:
                 if user_rows.get(table.name):
                     conn.execute(table.insert(), user_rows[table.name])
-            _write_build_info(conn, counts)
+            counts, change_sets = _reapply_change_sets(conn, counts)
+            _write_build_info(conn, counts, change_sets)
         with engine.connect() as conn:
             # Table statistics let SQLite's planner pick the right index for each filter.
             conn.exec_driver_sql("ANALYZE")
@@ -337,7 +359,8 @@ def _write_in_transaction(engine: Engine, tables: dict[str, Records], progress: 
         schema.metadata.create_all(conn)
         progress("Writing tables", 0.7)
         counts = _insert_all(conn, tables, progress)
-        _write_build_info(conn, counts)
+        counts, change_sets = _reapply_change_sets(conn, counts)
+        _write_build_info(conn, counts, change_sets)
         conn.exec_driver_sql("ANALYZE")  # fresh planner statistics (PostgreSQL allows it in a transaction)
     return counts
 

@@ -4,7 +4,8 @@ Two groups of tables live here:
 
 * reference tables, rebuilt from seed and source files by ``rmo_data.build``;
 * user tables (scenarios, workshops, participant weights, action plan items,
-  audit log) that people create in the app and that a rebuild keeps.
+  audit log, editors' change sets) that people create in the app and that a
+  rebuild keeps.
 
 Lists (stages of a leverage, its targets, risks, organisations) are kept in
 link tables rather than delimited strings so that filters stay plain SQL.
@@ -394,10 +395,36 @@ audit_log = Table(
     Column("row_key", Text),
     Column("before_json", Text),
     Column("after_json", Text),
+    # The editor's change set this row belongs to (rmo_data.stewardship); NULL for other writes.
+    Column("change_set_id", Integer),
+    Index("ix_audit_log_change_set", "change_set_id"),
 )
 
+# An editor's upload applied to reference tables (or the rollback of one).  Its
+# rows are the audit_log rows carrying its id; a rebuild re-applies the upload
+# change sets that are still active (rmo_data.stewardship.reapply), so editors'
+# work survives a rebuild from the repository's files.
+change_set = Table(
+    "change_set", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("kind", String(16), nullable=False),  # upload | rollback
+    Column("table_name", String(64), nullable=False),
+    Column("file_name", Text),
+    Column("mode", String(16)),  # upsert | replace (uploads)
+    Column("status", String(24), nullable=False),  # active | partly_rolled_back | rolled_back
+    Column("reverts_id", Integer),  # a rollback: the change set it undoes (whole or part)
+    Column("reverted_audit_json", Text),  # ids of this set's audit rows rolled back since
+    Column("counts_json", Text),
+    Column("note", Text),  # what the last rebuild did with it
+)
+
+# Bumped when a table or column is added, so exports say which layout they hold.
+SCHEMA_VERSION: Final[str] = "2"
+
 USER_TABLES: Final[tuple[Table, ...]] = (
-    scenario, workshop, participant_weights, action_plan_item, audit_log,
+    scenario, workshop, participant_weights, action_plan_item, audit_log, change_set,
 )
 REFERENCE_TABLES: Final[tuple[Table, ...]] = tuple(
     t for t in metadata.sorted_tables if t not in USER_TABLES

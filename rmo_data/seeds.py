@@ -471,18 +471,29 @@ def cross_check(seeds: SeedSet) -> list[Problem]:
     return problems
 
 
+# Half a point for rounding in the source.
+SHARE_SUM_LIMIT = 100.5
+
+
+def share_group(material: Any, basis: Any, scope: Any, year: Any, source: Any,
+                bound: Any) -> tuple[Any, ...] | None:
+    """The whole a share is part of (material, basis, scope, year, source); None for a bound."""
+    if bound in {"ge", "le"}:
+        return None  # bounds are not parts of a whole
+    return (material, basis, scope, year, source)
+
+
 def share_sum_problems(rows: Iterable[Any], file: str) -> list[Problem]:
     """Shares of one material, basis, scope, year and source may not add up past 100 %."""
     totals: dict[tuple[Any, ...], float] = {}
     for row in rows:
-        if row.bound in {"ge", "le"}:
-            continue  # bounds are not parts of a whole
-        key = (row.material, row.basis, row.scope, row.year, row.source)
-        totals[key] = totals.get(key, 0.0) + row.share_pct
+        key = share_group(row.material, row.basis, row.scope, row.year, row.source, row.bound)
+        if key is not None:
+            totals[key] = totals.get(key, 0.0) + row.share_pct
     return [
         Problem(file, None, "share_pct",
                 f"shares for {k[0]} ({k[1]}, {k[2]}, {k[3]}) add up to {v:g} %, more than 100")
-        for k, v in totals.items() if v > 100.5  # half a point for rounding in the source
+        for k, v in totals.items() if v > SHARE_SUM_LIMIT
     ]
 
 

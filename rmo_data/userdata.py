@@ -45,11 +45,17 @@ def _json(value: Any) -> str | None:
 
 
 def _audit(conn: Connection, actor: str, action: str, table: str, key: Any,
-           before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> None:
-    conn.execute(insert(S.audit_log).values(
-        at=_now(), actor=_clean_text(actor, ACTOR_MAX, "actor") or C.DEFAULT_ACTOR, action=action,
-        table_name=table, row_key=str(key), before_json=_json(dict(before) if before else None),
-        after_json=_json(dict(after) if after else None)))
+           before: Mapping[str, Any] | None, after: Mapping[str, Any] | None,
+           change_set_id: int | None = None) -> int:
+    """Append one audit row in the caller's transaction and return its id."""
+    values: dict[str, Any] = {
+        "at": _now(), "actor": _clean_text(actor, ACTOR_MAX, "actor") or C.DEFAULT_ACTOR,
+        "action": action, "table_name": table, "row_key": str(key),
+        "before_json": _json(dict(before) if before else None),
+        "after_json": _json(dict(after) if after else None)}
+    if change_set_id is not None:  # only editors' change sets: older stores lack the column
+        values["change_set_id"] = change_set_id
+    return int(conn.execute(insert(S.audit_log).values(**values)).inserted_primary_key[0])
 
 
 def _clean_text(value: Any, limit: int, what: str, required: bool = False) -> str | None:

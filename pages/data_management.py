@@ -1,0 +1,180 @@
+"""Data management (editors): upload changes to reference tables, review them, apply, roll back, export.
+
+Flow: choose a table → download its template → upload a CSV or XLSX (plus,
+optionally, a file of new sources) → the problems, or a preview of the rows
+added, changed and removed → Apply (one transaction, one change set in the
+audit log) → roll back a change set or one of its rows from the log.  The
+whole store downloads as a versioned zip.  The logic is in
+``rmo_data.stewardship`` and ``rmo_data.exports``; this script only draws.
+Access (editors only) is gated by the router's roles.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from components import data, router
+from components import stewardship_view as view
+from rmo_data import constants as C
+from rmo_data import exports, userdata
+from rmo_data import stewardship as W
+from rmo_data.engine import get_engine
+
+router.guard(__file__)
+
+FLASH = "_dm_flash"
+NONCE = "_dm_upload_nonce"  # a new uploader key empties the uploaders after an apply
+
+
+def _flash(message: str) -> None:
+    st.session_state[FLASH] = message
+
+
+def _actor() -> str:
+    # The sign-in (another branch) will provide the editor's name; until then the editor types it.
+    return (st.session_state.get("dm_actor") or "").strip() or C.DEFAULT_ACTOR
+
+
+def _after_write(message: str) -> None:
+    data.clear()  # every page reads the changed tables afresh
+    st.session_state[NONCE] = st.session_state.get(NONCE, 0) + 1
+    _flash(message)
+    st.rerun()
+
+
+st.title("Data management")
+st.caption("Add, change or remove rows of the reference tables by uploading a file. Nothing is written "
+           "until the whole file is valid and you apply the preview; every change is logged and can be "
+           "rolled back.")
+flash = st.session_state.pop(FLASH, None)
+if flash:
+    st.success(flash, icon=":material/check_circle:")
+
+engine = get_engine()
+if not st.session_state.get("_dm_upgraded"):
+    W.upgrade_store(engine)  # a store built before stewardship gets its change-set table once
+    st.session_state["_dm_upgraded"] = True
+st.text_input("Your name (for the audit log)", key="dm_actor", max_chars=userdata.ACTOR_MAX,
+              placeholder=C.DEFAULT_ACTOR)
+
+st.header("Upload changes")
+table = st.selectbox("Table", list(W.SPECS), format_func=lambda t: W.SPECS[t].label, key="dm_table")
+spec = W.SPECS[table]
+left, middle, right = st.columns(3)
+left.download_button("Template (CSV)", W.template_csv(table), file_name=f"{table}_template.csv",
+                     mime="text/csv", icon=":material/download:", key="dm_template")
+middle.download_button("Current rows (CSV)", lambda: exports.table_csv(W.current_rows(table, engine=engine)),
+                       file_name=f"{table}_current.csv", mime="text/csv", icon=":material/download:",
+                       key="dm_current", help="The stored rows in the template's columns: edit and upload.")
+right.download_button("Sources template (CSV)", W.sources_template_csv(), file_name="sources_template.csv",
+                      mime="text/csv", icon=":material/download:", key="dm_sources_template")
+with st.expander("How uploads work"):
+    st.markdown(f"""
+- Columns are those of the template; list columns (stages, targets, materials…) take values separated
+  by `;`. Rows are matched to stored rows by their key: **{', '.join(spec.key_columns)}**.
+- Write `delete` in the **{W.action_column(table)}** column to remove a stored row (only the key
+  columns are needed), or choose *replace* mode to make the file the complete list of rows for each
+  material it names.
+- Every row cites a source id of the store; new sources come in a second file (or an XLSX sheet named
+  `sources`) with the columns of the sources template.
+- Rows are spreadsheet rows: the header is row 1.
+""")
+modes = [m for m in W.MODES if m == "upsert" or spec.replace_by_material]
+mode = st.radio("Mode", modes, format_func=lambda m: view.MODE_LABELS[m], key="dm_mode")
+nonce = st.session_state.get(NONCE, 0)
+upload = st.file_uploader("File (CSV or XLSX)", type=["csv", "xlsx"], key=f"dm_file_{nonce}")
+sources_upload = st.file_uploader("New sources (optional, CSV or XLSX)", type=["csv", "xlsx"],
+                                  key=f"dm_sources_{nonce}")
+
+if upload is not None:
+    sources = (sources_upload.name, sources_upload.getvalue()) if sources_upload is not None else None
+    preview = W.validate_upload(table, upload.getvalue(), upload.name, mode=mode, sources=sources,
+                                engine=engine)
+    if not preview.ok:
+        view.show_problems(preview)
+    elif not preview.changes and not preview.sources:
+        st.info("The file is valid but changes nothing: every row equals the stored one.",
+                icon=":material/info:")
+    else:
+        st.success("The file is valid. Check the preview, then apply it.", icon=":material/fact_check:")
+        view.show_preview(preview)
+        if st.button("Apply", type="primary", icon=":material/publish:", key="dm_apply"):
+            try:
+                set_id = W.apply_preview(preview, actor=_actor(), engine=engine)
+            except (ValueError, SQLAlchemyError) as err:
+                view.refusal(str(err).splitlines()[0])
+            else:
+                _after_write(f"Applied as change set {set_id}.")
+
+st.header("Change sets and audit log")
+sets = W.list_change_sets(engine)
+if sets.empty:
+    st.caption("No change set yet.")
+else:
+    f1, f2, f3 = st.columns(3)
+    tables = f1.multiselect("Table", sorted(sets["table_name"].unique()), key="dm_f_table")
+    actors = f2.multiselect("Who", sorted(sets["actor"].unique()), key="dm_f_actor")
+    statuses = f3.multiselect("Status", list(view.STATUS_LABELS), format_func=view.STATUS_LABELS.get,
+                              key="dm_f_status")
+    shown = sets
+    if tables:
+        shown = shown[shown["table_name"].isin(tables)]
+    if actors:
+        shown = shown[shown["actor"].isin(actors)]
+    if statuses:
+        shown = shown[shown["status"].isin(statuses) & (shown["kind"] == "upload")]
+    view.change_sets_table(shown)
+
+    active = sets[(sets["kind"] == "upload") & (sets["status"] != "rolled_back")]
+    if not active.empty:
+        pick, go = st.columns([3, 1], vertical_alignment="bottom")
+        set_labels = {int(i): f"{i} · {t} · {f}" for i, t, f in zip(active["id"], active["table_name"],
+                                                                     active["file_name"], strict=True)}
+        chosen = pick.selectbox("Change set to roll back", list(set_labels), format_func=set_labels.get,
+                                key="dm_rb_set")
+        if go.button("Roll back", icon=":material/undo:", key="dm_rb_set_go"):
+            try:
+                rb = W.rollback_change_set(int(chosen), actor=_actor(), engine=engine)
+            except (ValueError, SQLAlchemyError) as err:
+                view.refusal(str(err).splitlines()[0])
+            else:
+                _after_write(f"Change set {chosen} rolled back (rollback change set {rb}).")
+
+facets = W.audit_facets(engine)
+with st.expander(f"Audit log ({facets['rows']} rows)", expanded=False):
+    a1, a2, a3 = st.columns(3)
+    log_tables = a1.multiselect("Table", facets["tables"], key="dm_a_table")
+    log_actors = a2.multiselect("Who", facets["actors"], key="dm_a_actor")
+    set_filter = a3.number_input("Change set", min_value=0, value=0, step=1, key="dm_a_set",
+                                 help="0 shows every row; choose a change set to roll back single rows.")
+    log = W.audit_log(log_tables, log_actors, int(set_filter) or None, engine=engine)
+    if len(log) == W.AUDIT_LIMIT:
+        st.caption(f"The newest {W.AUDIT_LIMIT} rows; narrow the filters to see older ones.")
+    view.audit_table(log)
+    chosen_set = sets[sets["id"] == set_filter] if set_filter and not sets.empty else sets.iloc[0:0]
+    if not chosen_set.empty and chosen_set["kind"].iloc[0] == "upload":
+        reverted = set(W.list_reverted(engine).get(int(set_filter), []))
+        rows = log[log["action"].str.startswith("upload") & ~log["id"].isin(reverted)]
+        if not rows.empty:
+            pick, go = st.columns([3, 1], vertical_alignment="bottom")
+            labels = {int(i): f"{i} · {a} · {k}" for i, a, k in zip(rows["id"], rows["action"], rows["row_key"],
+                                                                      strict=True)}
+            audit_id = pick.selectbox("Audit row to roll back", list(labels), format_func=labels.get,
+                                      key="dm_rb_row")
+            if go.button("Roll back row", icon=":material/undo:", key="dm_rb_row_go"):
+                try:
+                    rb = W.rollback_audit_row(int(audit_id), actor=_actor(), engine=engine)
+                except (ValueError, SQLAlchemyError) as err:
+                    view.refusal(str(err).splitlines()[0])
+                else:
+                    _after_write(f"Audit row {audit_id} rolled back (rollback change set {rb}).")
+
+st.header("Export the store")
+st.caption("A zip with one CSV per table, a manifest (export and schema version, build, time, row counts) "
+           "and a SQLite copy of the store. It is written when you click.")
+st.download_button("Download the whole store (zip)", lambda: exports.store_export(engine)[0],
+                   file_name=f"rmo-store-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M}Z.zip", mime=exports.ZIP_MIME,
+                   icon=":material/archive:", key="dm_export")
