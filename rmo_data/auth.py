@@ -386,6 +386,28 @@ def unlock(name: str, attempts_path: Path, clock: Clock = time.time) -> None:
     AttemptLog(attempts_path).update(name, lambda _: None, clock())
 
 
+# --- external identities (st.login) -----------------------------------------------------------------
+
+def role_for_identity(email: str, mapping: Mapping[str, object]) -> str:
+    """Role of an OpenID Connect identity from a mapping of role to e-mail addresses.
+
+    ``mapping`` is e.g. ``{"editor": ["ana@example.org"], "partner": ["@example.org"]}``:
+    an entry starting with "@" names a whole domain.  The highest role that
+    names the address wins; an address named nowhere is public.
+    """
+    address = normalise_name(email)
+    if "@" not in address:
+        return PUBLIC
+    domain = "@" + address.rsplit("@", 1)[1]
+    for role in reversed(ROLES[1:]):
+        entries = mapping.get(role) or []
+        if isinstance(entries, str):
+            entries = [entries]
+        if any(normalise_name(str(e)) in (address, domain) for e in entries):  # type: ignore[union-attr]
+            return role
+    return PUBLIC
+
+
 # --- sessions ----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

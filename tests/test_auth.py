@@ -230,3 +230,14 @@ def test_users_command_line(tmp_path: Path) -> None:
     assert run("remove", "PAT").returncode == 0
     assert run("remove", "pat").returncode == 1
     assert "No users" in run("list").stdout
+
+
+def test_external_identities_get_their_role_from_the_mapping() -> None:
+    mapping = {"editor": ["Ana@Example.org"], "partner": ["@example.org", "bo@other.com"]}
+    assert auth.role_for_identity("ana@example.org", mapping) == "editor"
+    assert auth.role_for_identity("cy@EXAMPLE.org", mapping) == "partner"
+    assert auth.role_for_identity("bo@other.com", mapping) == "partner"
+    assert auth.role_for_identity("dee@other.com", mapping) == "public"
+    assert auth.role_for_identity("", mapping) == "public"
+    assert auth.role_for_identity("x@example.org.evil.com", mapping) == "public"
+    assert auth.role_for_identity("solo@x.org", {"partner": "solo@x.org"}) == "partner"
