@@ -16,6 +16,7 @@ Which role may open what lives in ``rmo_data.access``; this module only asks it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -26,6 +27,7 @@ from rmo_data import access, auth
 SESSION = "_auth_session"  # the auth.Session of a local sign-in
 NOTE = "_auth_note"  # why the session ended, shown once
 MESSAGE_SUFFIX = "_message"
+CLOCK: auth.Clock = time.time  # read at each call, so tests can put a fake clock here
 
 
 # --- the session's role --------------------------------------------------------------------------
@@ -62,7 +64,7 @@ def refresh() -> None:
     session: auth.Session | None = st.session_state.get(SESSION)
     if session is None:
         return
-    reason = auth.session_end_reason(session, auth.SessionPolicy.from_env())
+    reason = auth.session_end_reason(session, auth.SessionPolicy.from_env(), CLOCK)
     try:
         user = auth.load_users(auth.users_file()).get(session.user)
     except auth.UsersFileError:
@@ -76,7 +78,7 @@ def refresh() -> None:
             "You were signed out because your account is no longer in the users file.")
         return
     st.session_state[SESSION] = auth.touch(auth.Session(user.name, user.role, session.started,
-                                                        session.last_seen, session.method))
+                                                        session.last_seen, session.method), CLOCK)
 
 
 def current() -> auth.Session | None:
@@ -111,7 +113,7 @@ def _attempt(key: str) -> None:
         st.session_state[key + MESSAGE_SUFFIX] = ("error", "Enter your user name and password.")
         return
     try:
-        result = auth.sign_in(name, password, auth.users_file(), auth.attempts_file())
+        result = auth.sign_in(name, password, auth.users_file(), auth.attempts_file(), CLOCK)
     except auth.UsersFileError:
         st.session_state[key + MESSAGE_SUFFIX] = (
             "error", "Signing in is not available: the users file cannot be read. Tell the person who "
@@ -121,7 +123,7 @@ def _attempt(key: str) -> None:
     if result.user is None:
         st.session_state[key + MESSAGE_SUFFIX] = ("error", result.message)
         return
-    st.session_state[SESSION] = auth.start_session(result.user)
+    st.session_state[SESSION] = auth.start_session(result.user, CLOCK)
     st.session_state.pop(NOTE, None)
     st.session_state[key + MESSAGE_SUFFIX] = ("success", f"Signed in as {result.user.name} "
                                                          f"({access.ROLE_LABELS[result.user.role]}).")

@@ -419,8 +419,8 @@ def _main() -> None:
     mode = state.get("ws_mode")
     if not _allowed(mode):
         needed = access.WORKSHOP_MODES[mode]
-        what = {"run": "Facilitating a workshop", "closed": "The records of closed workshops"}[mode]
-        st.warning(f"{what} is for {needed}s. Sign in as a {needed} to open it; joining a workshop "
+        what = {"run": "Facilitating a workshop", "closed": "Reading closed workshops"}[mode]
+        st.warning(f"{what} is for {needed}s only. Sign in as a {needed} to open it; joining a workshop "
                    "with its code needs no account.", icon=":material/lock:")
         auth.sign_in_form("ws_signin")
     elif mode == "run":
