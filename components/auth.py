@@ -59,7 +59,8 @@ def _oidc_session() -> auth.Session | None:
 def refresh() -> None:
     """End an expired local session, follow changes of the users file, and mark activity.
 
-    Called by app.py on every run, before the navigation is built.
+    Called by app.py on every run, before the navigation is built, and by each
+    page's ``router.guard`` (cheap: one small file read).
     """
     session: auth.Session | None = st.session_state.get(SESSION)
     if session is None:

@@ -42,6 +42,9 @@ def guard(page_file: str) -> None:
         state.load_from_url()  # keep the link's filters before the address changes
         st.session_state[_WANTED] = page
         st.switch_page("app.py")
+    # Checked here as well as in app.py: a page can run without the router (AppTest
+    # after switch_page), and an expired session must never open a partner page.
+    auth.refresh()
     if not auth.may_open(page):
         spec = access.page(page)
         if spec is None:
