@@ -25,11 +25,12 @@ store.ensure()
 # Who may open which page is decided in rmo_data.access; the router builds this
 # session's menu from it (pages of a higher role are refused at their address).
 auth.refresh()
-auth.sidebar_box()
+account = st.sidebar.container()  # filled after st.navigation: its sign-in link needs the pages
 sidebar.render()
 sections, pages = router.navigation(auth.role())
 page = st.navigation(sections)
 router.open_wanted_page(pages)
+auth.sidebar_box(account)
 state.show_url_notes()
 page.run()
 state.write_to_url()

@@ -126,8 +126,9 @@ def _attempt(key: str) -> None:
         return
     st.session_state[SESSION] = auth.start_session(result.user, CLOCK)
     st.session_state.pop(NOTE, None)
-    st.session_state[key + MESSAGE_SUFFIX] = ("success", f"Signed in as {result.user.name} "
-                                                         f"({access.ROLE_LABELS[result.user.role]}).")
+    if key == "signin":  # elsewhere the page the form stood for appears: that says it all
+        st.session_state[key + MESSAGE_SUFFIX] = ("success", f"Signed in as {result.user.name} "
+                                                             f"({access.ROLE_LABELS[result.user.role]}).")
 
 
 def sign_out() -> None:
@@ -173,9 +174,11 @@ def _plain(text: str) -> str:
     return plain(text)
 
 
-def sidebar_box() -> None:
-    """Top of the sidebar: the signed-in user and role with a sign-out button, or a sign-in link."""
-    with st.sidebar:
+def sidebar_box(box: Any) -> None:
+    """Top of the sidebar (``box``, a container in it): who is signed in and a sign-out button,
+    or a sign-in link.  Drawn after ``st.navigation``, which the link needs.
+    """
+    with box:
         note = st.session_state.pop(NOTE, None)
         if note:
             st.warning(note, icon=":material/timer_off:")
