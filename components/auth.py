@@ -32,12 +32,22 @@ CLOCK: auth.Clock = time.time  # read at each call, so tests can put a fake cloc
 
 # --- the session's role --------------------------------------------------------------------------
 
+_OIDC_CHECKED: list[float | bool] = [0.0, False]  # when last checked, and the answer
+
+
 def _oidc_configured() -> bool:
-    """True when secrets.toml has an ``[auth]`` section (st.login is set up)."""
+    """True when secrets.toml has an ``[auth]`` section (st.login is set up).
+
+    Asked for every figure's downloads, so the answer is kept for a few seconds.
+    """
+    if time.monotonic() - float(_OIDC_CHECKED[0]) < 10:
+        return bool(_OIDC_CHECKED[1])
     try:
-        return "auth" in st.secrets
+        answer = "auth" in st.secrets
     except Exception:  # noqa: BLE001 - no or unreadable secrets file: no external sign-in
-        return False
+        answer = False
+    _OIDC_CHECKED[:] = [time.monotonic(), answer]
+    return answer
 
 
 def _oidc_roles() -> Mapping[str, Any]:
@@ -152,9 +162,9 @@ def sign_in_form(key: str = "signin") -> None:
                               on_click=_attempt, args=(key,))
     st.caption("Accounts are made by the person who runs this app. After several wrong passwords a "
                "user name has to wait before the next try.")
-    if _oidc_configured():
-        st.button("Sign in with your organisation's account", key=f"{key}_oidc",
-                  icon=":material/account_circle:", on_click=st.login)
+    if _oidc_configured() and st.button("Sign in with your organisation's account", key=f"{key}_oidc",
+                                        icon=":material/account_circle:"):
+        st.login()  # redirects to the provider configured in [auth]
 
 
 def signed_in_box(key: str = "account") -> bool:
@@ -176,16 +186,15 @@ def _plain(text: str) -> str:
 
 def sidebar_box(box: Any) -> None:
     """Top of the sidebar (``box``, a container in it): who is signed in and a sign-out button,
-    or a sign-in link.  Drawn after ``st.navigation``, which the link needs.
+    or a line on the public view.  Drawn after ``st.navigation``, like every page link.
     """
     with box:
         note = st.session_state.pop(NOTE, None)
         if note:
             st.warning(note, icon=":material/timer_off:")
-        if not signed_in_box("sidebar"):
-            st.caption("Public view. Partners sign in to see risk evidence, leverage cards, "
-                       "prioritisation and downloads.")
-            st.page_link("pages/sign_in.py", label="Sign in", icon=":material/login:")
+        if not signed_in_box("sidebar"):  # the menu's "Sign in" entry is the way in
+            st.caption("Public view. Partners sign in (under Account in the menu) to see risk "
+                       "evidence, leverage cards, prioritisation and downloads.")
         st.divider()
 
 

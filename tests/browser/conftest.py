@@ -151,9 +151,9 @@ def sign_in(page: object, role: str = "partner") -> None:
 
 
 def open_sign_in(page: object, role: str = "partner") -> None:
-    """Follow the sidebar's "Sign in" link (same session) and sign in as ``role``."""
+    """Follow the menu's "Sign in" entry (same session) and sign in as ``role``."""
     pg = page
-    pg.get_by_test_id("stSidebar").get_by_role("link", name="Sign in").click()  # type: ignore[attr-defined]
+    pg.get_by_test_id("stSidebarNav").get_by_role("link", name="Sign in").click()  # type: ignore[attr-defined]
     wait_ready(pg)
     pg.get_by_role("heading", name="Sign in").wait_for()  # type: ignore[attr-defined]
     sign_in(pg, role)
