@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from rmo_data import auth
-from tests.browser.conftest import shot, sign_in, wait_ready
+from tests.browser.conftest import run_server, shot, sign_in, wait_ready
 from tests.signin import USERS
 
 pytestmark = pytest.mark.browser
@@ -75,3 +75,25 @@ def test_public_material_profile_points_to_signing_in(server: str, page) -> None
     expect(page.get_by_role("button", name="Prepare briefing pack")).to_have_count(0)
     expect(page.get_by_text("Partners who sign in also see briefing packs")).to_be_visible()
     shot(page, "access-05-public-material-evidence")
+
+
+def test_partner_address_on_a_fresh_server_is_refused_not_run(built_url: str, browser) -> None:  # noqa: ANN001
+    """The first request of a new server runs pages/ scripts on their own: the guard must still refuse."""
+    with run_server(built_url, "streamlit-fresh-access.log") as base:
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.set_default_timeout(45_000)
+        page.goto(f"{base}/leverage_cards?lc_cat=commercial")
+        wait_ready(page)
+        page.get_by_role("heading", name="Leverage cards").wait_for()
+        expect(page.get_by_text("Sign in as a partner to open this page")).to_be_visible()
+        expect(page.get_by_role("button", name="Add to plan")).to_have_count(0)
+        expect(page.get_by_test_id("stSidebar").get_by_text("Filters", exact=True)).to_be_visible()  # the router ran
+        shot(page, "access-06-fresh-server-refused")
+        sign_in(page, "partner")
+        page.get_by_role("heading", name="Leverage cards").wait_for()
+        expect(page.get_by_role("button", name="Add to plan").first).to_be_visible()
+        # The link's card filter survived the refusal and the sign-in.
+        expect(page.get_by_test_id("stMultiSelect").get_by_text("Traditional commercial leverage")).to_be_visible()
+        shot(page, "access-07-fresh-server-partner")
+        context.close()
