@@ -1,14 +1,15 @@
 """RMO Leverage Explorer: the router.
 
-Sets up the page, makes sure the data store exists, draws the shared sidebar
-filters (kept across pages and mirrored in the URL) and runs the chosen page.
+Sets up the page, makes sure the data store exists, checks who is signed in,
+draws the shared sidebar filters (kept across pages and mirrored in the URL)
+and runs the chosen page from the pages the session's role may open.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from components import router, sidebar, state, store
+from components import auth, router, sidebar, state, store
 
 st.set_page_config(
     page_title="RMO Leverage Explorer",
@@ -21,29 +22,15 @@ router.mark_router_ran()
 state.load_from_url()
 store.ensure()
 
-PAGES = {
-    "Explore": [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page("pages/material.py", title="Material profile", icon=":material/category:"),
-        st.Page("pages/evidence.py", title="Risk evidence", icon=":material/report:"),
-        st.Page("pages/stakeholders.py", title="Stakeholders & initiatives", icon=":material/groups:"),
-    ],
-    "Act": [
-        st.Page("pages/prioritisation.py", title="Prioritisation", icon=":material/leaderboard:"),
-        st.Page("pages/leverage_cards.py", title="Leverage cards", icon=":material/style:"),
-        st.Page("pages/workshop.py", title="Workshop", icon=":material/diversity_3:"),
-    ],
-    "About": [
-        st.Page("pages/sources.py", title="Sources & method", icon=":material/menu_book:"),
-    ],
-    "Manage": [
-        st.Page("pages/data_management.py", title="Data management", icon=":material/database:"),
-    ],
-}
-
+# Who may open which page is decided in rmo_data.access; the router builds this
+# session's menu from it (pages of a higher role are refused at their address).
+auth.refresh()
+account = st.sidebar.container()  # filled after st.navigation: its sign-in link needs the pages
 sidebar.render()
-page = st.navigation(PAGES)
-router.open_wanted_page()
+sections, pages = router.navigation(auth.role())
+page = st.navigation(sections)
+router.open_wanted_page(pages)
+auth.sidebar_box(account)
 state.show_url_notes()
 page.run()
 state.write_to_url()

@@ -11,13 +11,15 @@ synthetic store (``python -m rmo_data synth``, 100 extra materials, 200 000 evid
 cases, 50 000 production rows):
 
 * the build time of each store (``python -m rmo_data build`` / ``synth`` as a user runs it);
-* per page of ``app.py`` (discovered, so pages added later are measured too), with
+* per page of ``app.py`` (discovered from ``rmo_data.access.PAGES``, so pages added later
+  are measured too), signed in as a partner through the sign-in form, with
   streamlit's AppTest: the first run on a cold cache, then the median and 95th percentile
   of reruns after typical interactions: change the focus material, change the materials
   in view, change the stage filter, move a weight slider (Prioritisation), change a card
   filter (Leverage cards) and open the cards from the ranking;
 * per page, in headless Debian chromium against a real ``streamlit run app.py``: the time
-  from navigation to the first rendered chart or table with the script finished;
+  from navigation to the first rendered chart or table with the script finished (a page
+  for partners is opened from the menu right after signing in, in the same new session);
 * the peak resident memory (VmHWM) of that server process after every page was opened;
 * the time to build a briefing pack for the ten materials, when ``rmo_data.briefing``
   offers a function for it.
@@ -30,12 +32,12 @@ performance issue; tests never time anything, this script does.
 from __future__ import annotations
 
 import argparse
-import ast
 import contextlib
 import inspect
 import json
 import os
 import platform
+import secrets
 import shutil
 import socket
 import statistics
@@ -83,22 +85,50 @@ class PageInfo:
     script: str
     url_path: str
     title: str
+    needs_sign_in: bool = False
 
 
-def discover_pages(app: Path = ROOT / "app.py") -> list[PageInfo]:
-    """Every ``st.Page("pages/…")`` in app.py, in order (read from the source, not imported)."""
-    tree = ast.parse(app.read_text(encoding="utf-8"))
-    pages: list[tuple[tuple[int, int], PageInfo]] = []
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "Page"
-                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-            kw = {k.arg: k.value.value for k in node.keywords
-                  if k.arg and isinstance(k.value, ast.Constant)}
-            script = node.args[0].value
-            pages.append(((node.lineno, node.col_offset),
-                          PageInfo(script, str(kw.get("url_path") or Path(script).stem),
-                                   str(kw.get("title") or Path(script).stem))))
-    return [info for _pos, info in sorted(pages, key=lambda item: item[0])]  # source order
+def discover_pages(app_dir: Path = ROOT) -> list[PageInfo]:
+    """Every page of the router (``rmo_data.access.PAGES``, whose files exist), in menu order.
+
+    The mapping is the one app.py builds its navigation from, so pages added
+    later are measured too.  The sign-in page is left out: it draws only a form.
+    """
+    sys.path.insert(0, str(ROOT))
+    from rmo_data import access  # no streamlit import: safe in the parent process
+
+    return [PageInfo(p.path, p.url_path, p.title, p.min_role != access.PUBLIC)
+            for p in access.pages_for(access.PARTNER, app_dir) if p.path != SIGN_IN_PAGE]
+
+
+# --- signing in: the bench's own users file, one user per role, made for this run only ----------
+
+SIGN_IN_PAGE = "pages/sign_in.py"
+BENCH_USER = "bench.partner"
+_BENCH_PASSWORD = secrets.token_urlsafe(24)  # made afresh each run; never printed
+
+
+def bench_users_file(folder: Path) -> Path:
+    """Write a users file with one partner and point RMO_USERS_FILE at it (children inherit it)."""
+    sys.path.insert(0, str(ROOT))
+    from rmo_data import auth
+
+    path = folder / "users.toml"
+    auth.add_user(path, BENCH_USER, "partner", _BENCH_PASSWORD, replace_existing=True)
+    os.environ[auth.USERS_ENV] = str(path)
+    os.environ["RMO_BENCH_PASSWORD"] = _BENCH_PASSWORD  # for the AppTest child process only
+    return path
+
+
+def apptest_sign_in(at: Any) -> None:
+    """Sign in as the bench partner through the real sign-in form (not timed)."""
+    at.switch_page(SIGN_IN_PAGE).run()
+    at.text_input(key="signin_name").input(BENCH_USER)
+    at.text_input(key="signin_password").input(os.environ.get("RMO_BENCH_PASSWORD", _BENCH_PASSWORD))
+    at.button(key="signin_submit").click().run()
+    if not any("Signed in as" in str(s.value) for s in at.success):
+        raise RuntimeError("the bench could not sign in as a partner: "
+                           + "; ".join(str(e.value) for e in at.error))
 
 
 # --- results ---------------------------------------------------------------------------
@@ -263,12 +293,15 @@ def apptest_timings(urls: dict[str, str], reruns: int, only: list[str] | None = 
         timed_run(label, AppTest.from_file(str(ROOT / "app.py"), default_timeout=600).run)
     results: dict[str, Any] = {label: {"pages": {}} for label in urls}
     for page in pages:
+        apps: dict[str, Any] = {}
+        for label in urls:  # partner pages need a partner: sign in first, outside the figures
+            apps[label] = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+            os.environ["RMO_DATABASE_URL"] = urls[label]
+            apptest_sign_in(apps[label])
         # Each page's first run starts from cold caches (data and chart specs).
         st.cache_data.clear()
         st.cache_resource.clear()
-        apps: dict[str, Any] = {}
         for label in urls:
-            apps[label] = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
             first = timed_run(label, apps[label].switch_page(page).run)
             results[label]["pages"][page] = {"first": first, "reruns": {},
                                              "errors": [str(e.value) for e in apps[label].exception]}
@@ -372,17 +405,38 @@ def proc_memory_mb(pid: int) -> tuple[float | None, float | None]:
 COLD = "(cold server)"  # key of the very first visit in the browser timings
 
 
-def _first_render(browser: Any, address: str) -> float | None:
+def _browser_sign_in(page: Any, base: str) -> None:
+    """Sign in as the bench partner through the sign-in page's form (not timed)."""
+    page.goto(f"{base}/sign_in", timeout=120_000)
+    page.get_by_label("User name").fill(BENCH_USER)
+    page.get_by_label("Password", exact=True).fill(_BENCH_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Signed in as").first.wait_for(timeout=120_000)
+    page.wait_for_function(NOT_RUNNING, timeout=120_000)
+
+
+def _first_render(browser: Any, address: str, sign_in_at: str | None = None, title: str = "") -> float | None:
     """Seconds from navigation to the page drawn: its first chart or table, and the script finished.
 
     A page with neither (a form, say) counts as drawn when its title is shown and
-    the script has finished.
+    the script has finished.  With ``sign_in_at`` (the base address), the new
+    session signs in first and then opens the page from the menu (a new address
+    would start a new, public session).
     """
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     try:
-        started = time.perf_counter()
-        page.goto(address, wait_until="commit", timeout=120_000)
+        if sign_in_at:
+            _browser_sign_in(page, sign_in_at)
+            link = page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True)
+            started = time.perf_counter()
+            link.click()
+            page.wait_for_url(address, timeout=120_000)
+            # The account page is still drawn until the new page's script starts: wait for its title.
+            page.locator("[data-testid='stMain'] h1", has_text=title).first.wait_for(timeout=120_000)
+        else:
+            started = time.perf_counter()
+            page.goto(address, wait_until="commit", timeout=120_000)
         page.wait_for_selector(f"{CONTENT}, [data-testid='stMain'] h1", state="visible", timeout=120_000)
         page.wait_for_function(NOT_RUNNING, timeout=120_000)
         if page.locator(CHART_OR_TABLE).count():  # then wait until one of them has drawn
@@ -427,7 +481,9 @@ def browser_timings(urls: dict[str, str], log_dir: Path, only: list[str] | None 
                 got: dict[str, list[float | None]] = {label: [] for label in urls}
                 for _ in range(visits):
                     for label, (base, _pid) in servers.items():
-                        got[label].append(_first_render(browser, f"{base}/{page_info.url_path}"))
+                        got[label].append(_first_render(browser, f"{base}/{page_info.url_path}",
+                                                        base if page_info.needs_sign_in else None,
+                                                        page_info.title))
                 for label, values in got.items():
                     done = [t for t in values if t is not None]
                     times[label][page_info.script] = statistics.median(done) if len(done) == len(values) else None
@@ -603,6 +659,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     workdir = Path(tempfile.mkdtemp(prefix="rmo-bench-"))
+    bench_users_file(workdir)  # the bench's own partner; the AppTest child and servers inherit it
     real_url = f"sqlite:///{workdir / 'real.sqlite'}"
     syn_url = args.synthetic_url or f"sqlite:///{workdir / 'synthetic.sqlite'}"
     real, syn = StoreTimings(), StoreTimings()

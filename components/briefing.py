@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
-from components import data
+from components import auth, data
 from components.safe import plain
 from rmo_data import briefing, userdata
 from rmo_data.engine import database_url, get_engine
@@ -65,7 +65,13 @@ def pack_buttons(materials: list[str], key: str, ranking: pd.DataFrame | None = 
         omitted, so every pack carries the team's current plan.
     title
         Title of the pack.
+
+    A role without briefing packs (the public) sees a note that partners get them.
     """
+    if not auth.can("briefing_pack"):
+        auth.partner_note("briefing packs (PowerPoint and PDF) and downloads of the data behind each "
+                          "figure")
+        return
     if not materials:
         st.info("Choose at least one material to prepare a briefing pack.", icon=":material/info:")
         return

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from components import auth
 from components.safe import plain
 from rmo_data.exports import XLSX_MIME, table_csv, table_xlsx
 
@@ -85,8 +86,11 @@ def download_buttons(data: pd.DataFrame | Callable[[], pd.DataFrame], title: str
     callable only when its button is clicked.  The CSV button keeps ``key``;
     the XLSX button's key is ``key`` + "-xlsx".  ``data`` may also be a function
     returning the frame (a large table read only when a button is clicked): then
-    the CSV is made on the click too.
+    the CSV is made on the click too.  Nothing is drawn for a role without
+    downloads (the public).
     """
+    if not auth.can("downloads"):
+        return  # downloads are for partners (rmo_data.access.FEATURES); pages say so once
     stem = file_stem or slug_filename(title)
     if callable(data):
         make = data

@@ -1,4 +1,4 @@
-"""Make every page run inside the router (app.py), even on a fresh server.
+"""Make every page run inside the router (app.py), even on a fresh server, and only for its roles.
 
 Until some session has called ``st.navigation``, Streamlit still honours the
 legacy ``pages/`` folder: the first request to ``/material`` on a newly
@@ -6,6 +6,13 @@ started server runs ``pages/material.py`` on its own, without the sidebar,
 the store check or the link's filters.  Each page calls ``guard()`` first; when
 the router has not run in this session it keeps the link's filters, remembers
 the page and hands over to the router, which then opens that page.
+
+Access: ``navigation()`` builds the session's ``st.navigation`` list from
+``rmo_data.access.PAGES``: the pages its role may open, and, at the address of
+each page it may not open, a hidden stand-in that refuses with a sign-in form
+(so a direct link never falls through to another page and never runs the
+real script).  ``guard()`` refuses too when a page script runs for a role
+that may not open it, so no page can forget the check.
 """
 
 from __future__ import annotations
@@ -13,8 +20,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
-from components import state
+from components import auth, state
+from rmo_data import access
 
 _ROUTER_FLAG = "_router_ran"
 _WANTED = "_wanted_page"
@@ -27,16 +36,59 @@ def mark_router_ran() -> None:
 
 
 def guard(page_file: str) -> None:
-    """Hand over to the router when a page is run without it (legacy pages/ mode)."""
-    if st.session_state.get(_ROUTER_FLAG):
-        return
-    state.load_from_url()  # keep the link's filters before the address changes
-    st.session_state[_WANTED] = Path(page_file).resolve().relative_to(APP_DIR).as_posix()
-    st.switch_page("app.py")
+    """Hand over to the router when a page is run without it; refuse a role that may not open it."""
+    page = Path(page_file).resolve().relative_to(APP_DIR).as_posix()
+    if not st.session_state.get(_ROUTER_FLAG):
+        state.load_from_url()  # keep the link's filters before the address changes
+        st.session_state[_WANTED] = page
+        st.switch_page("app.py")
+    # Checked here as well as in app.py: a page can run without the router (AppTest
+    # after switch_page), and an expired session must never open a partner page.
+    auth.refresh()
+    if not auth.may_open(page):
+        spec = access.page(page)
+        if spec is None:
+            st.error("This page is not part of the app.", icon=":material/error:")
+        else:
+            auth.refusal_page(spec)()
+        st.stop()
 
 
-def open_wanted_page() -> None:
-    """After st.navigation: switch to the page a guarded link asked for, once."""
+def navigation(role: str) -> tuple[dict[str, list[StreamlitPage]], dict[str, StreamlitPage]]:
+    """The sections for ``st.navigation`` for ``role``, and every registered page by its path.
+
+    Pages whose file does not exist (yet) are left out.  A page ``role`` may not
+    open is represented by a hidden refusal page at its address.
+    """
+    sections: dict[str, list[StreamlitPage]] = {}
+    stand_ins: list[StreamlitPage] = []
+    by_path: dict[str, StreamlitPage] = {}
+    signed_in = auth.current() is not None
+    for spec in access.PAGES:
+        if not (APP_DIR / spec.path).is_file():
+            continue
+        if access.allows(role, spec.min_role):
+            title, icon = spec.title, spec.icon
+            if spec.path == "pages/sign_in.py" and signed_in:
+                title, icon = "Account", ":material/account_circle:"
+            page = st.Page(spec.path, title=title, icon=icon, default=spec.default)
+            sections.setdefault(spec.section, []).append(page)
+        else:
+            page = st.Page(auth.refusal_page(spec), title=spec.title, icon=spec.icon,
+                           url_path=spec.url_path, visibility="hidden")
+            stand_ins.append(page)
+        by_path[spec.path] = page
+    # Hidden pages show in no menu; kept in a visible section so no empty heading is drawn.
+    next(iter(sections.values())).extend(stand_ins)
+    return sections, by_path
+
+
+def open_wanted_page(pages: dict[str, StreamlitPage]) -> None:
+    """After st.navigation: switch to the page a guarded link asked for, once.
+
+    A page the role may not open is in ``pages`` as its refusal stand-in, so
+    the link shows the refusal at the page's own address.
+    """
     wanted = st.session_state.pop(_WANTED, None)
-    if wanted:
-        st.switch_page(wanted)
+    if wanted and wanted in pages:
+        st.switch_page(pages[wanted])

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 import streamlit as st
 
-from components import cards
+from components import auth, cards
 from components import charts_workshop as cw
 from components.briefing import pack_buttons
 from components.provenance import figure_footer
@@ -212,6 +212,9 @@ def frozen_view(ws: dict[str, Any], key: str, facilitator: bool) -> None:
                  column_config={"Participant": st.column_config.TextColumn(pinned=True)})
     _footer(result, subs, f"Submissions {result.code}", "weights 0–10 as entered",
             "Times in UTC; a revision replaces the participant's earlier weights.", f"{key}_dl_subs")
+    if not auth.can("downloads"):
+        auth.partner_note("downloads of the whole record")
+        return
     st.markdown("**The whole record**")
     row = st.container(horizontal=True, gap="small")
     stem = f"workshop-{result.code}-record"

@@ -16,10 +16,10 @@ import datetime as dt
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from components import data, router
+from components import auth, data, router
+from components.safe import plain
 from components import stewardship_view as view
-from rmo_data import constants as C
-from rmo_data import exports, userdata
+from rmo_data import exports
 from rmo_data import stewardship as W
 from rmo_data.engine import get_engine
 
@@ -34,8 +34,7 @@ def _flash(message: str) -> None:
 
 
 def _actor() -> str:
-    # The sign-in (another branch) will provide the editor's name; until then the editor types it.
-    return (st.session_state.get("dm_actor") or "").strip() or C.DEFAULT_ACTOR
+    return auth.actor()  # the signed-in editor's name goes into the audit log
 
 
 def _after_write(message: str) -> None:
@@ -57,8 +56,7 @@ engine = get_engine()
 if not st.session_state.get("_dm_upgraded"):
     W.upgrade_store(engine)  # a store built before stewardship gets its change-set table once
     st.session_state["_dm_upgraded"] = True
-st.text_input("Your name (for the audit log)", key="dm_actor", max_chars=userdata.ACTOR_MAX,
-              placeholder=C.DEFAULT_ACTOR)
+st.caption(f"Changes are logged under your user name, **{plain(auth.actor())}**.")
 
 st.header("Upload changes")
 table = st.selectbox("Table", list(W.SPECS), format_func=lambda t: W.SPECS[t].label, key="dm_table")

@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from components import cards, charts, data, router, state
+from components import auth, cards, charts, data, router, state
 from components.provenance import figure_footer
 from rmo_data import constants as C
 from rmo_data import userdata
@@ -49,7 +49,7 @@ def _go_org(slug: str, name: str, materials: list[str]) -> None:
 def _add(leverage_id: str, title: str, owner: str, due: dt.date | None, status: str, note: str) -> None:
     try:
         userdata.add_plan_item(leverage_id, owner=owner, due_date=due, status=status, note=note,
-                               engine=get_engine())
+                               actor=auth.actor(), engine=get_engine())
     except ValueError as err:
         st.session_state[MESSAGE] = ("error", f"Not added: {err}")
     else:
@@ -234,14 +234,14 @@ with tab_plan:
         if save:
             try:
                 userdata.update_plan_item(int(item_id), owner=owner, due_date=due, status=status, note=note,
-                                          engine=engine)
+                                          actor=auth.actor(), engine=engine)
                 st.session_state[MESSAGE] = ("success", f"Saved item #{int(item_id)}.")
                 st.rerun()
             except ValueError as err:
                 st.error(cards.plain(str(err)), icon=":material/error:")
         if st.button("Remove this item from the plan", key=f"edit_delete_{item_id}", icon=":material/delete:"):
             try:
-                userdata.delete_plan_item(int(item_id), engine=engine)
+                userdata.delete_plan_item(int(item_id), actor=auth.actor(), engine=engine)
                 st.session_state[MESSAGE] = ("success", f"Removed item #{int(item_id)}.")
                 st.rerun()
             except ValueError as err:

@@ -1,11 +1,15 @@
-"""Material profile: everything on one material, chosen as the focus material in the sidebar."""
+"""Material profile: everything on one material, chosen as the focus material in the sidebar.
+
+The public sees the profile without case-level risk evidence and leverage
+cards (``rmo_data.access.FEATURES``); those tabs say that partners see them.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from components import cards, charts, data, render, router, state
+from components import auth, cards, charts, data, render, router, state
 from components.briefing import pack_buttons
 from components.provenance import figure_footer, source_line
 from rmo_data import constants as C
@@ -125,6 +129,7 @@ with tabs[1]:
         st.markdown(f"**Countries in {latest}**" + (f" — selected: {cards.plain(picked)}" if picked else ""))
         if picked and picked != "All other":
             table = table[table["country_name"] == picked]
+        if picked and picked != "All other" and auth.can("case_evidence"):
             codes = sub.loc[sub["country_name"] == picked, "iso3"].dropna().unique().tolist()
             where = {"iso3": codes} if codes else {"countries": [picked]}
             n_cases = int(data.query("evidence_counts", materials=[slug], **where)["n"].sum())
@@ -207,7 +212,11 @@ with tabs[3]:
 
 with tabs[4]:
     n_cases = int(evidence_all["n"].sum()) if not evidence_all.empty else 0  # same filters as the chain
-    if not n_cases:
+    if not auth.can("case_evidence"):
+        st.markdown(f"{n_cases} risk evidence case(s) are recorded for {cards.plain(mat['name'])} with the current "
+                    "stage and risk filters; the chart under *Value chain & risks* counts them.")
+        auth.partner_note("each case: where and what happened, how severe it was, and its source")
+    elif not n_cases:
         st.info("No risk evidence recorded for this material with the current stage and risk filters. "
                 "Clear them in the sidebar to see all cases.", icon=":material/filter_alt_off:")
     else:
@@ -229,7 +238,8 @@ with tabs[4]:
         figure_footer(ev.drop(columns=["pillar"]) if pages == 1 else
                       (lambda: queries.evidence(**ev_filters).drop(columns=["pillar"])),
                       f"{mat['name']} evidence", titles, ev["year"] if pages == 1 else ev_years, key="dl_ev")
-    st.page_link("pages/evidence.py", label="Explore all evidence", icon=":material/arrow_forward:")
+    if auth.may_open("pages/evidence.py"):
+        st.page_link("pages/evidence.py", label="Explore all evidence", icon=":material/arrow_forward:")
 
 with tabs[5]:
     orgs = data.query("organisations", materials=[slug])
@@ -248,13 +258,20 @@ with tabs[5]:
         for _, s in sectors.iterrows():
             note = f" — {cards.plain(s['note'])}" if isinstance(s["note"], str) else ""
             st.markdown(f"- **{cards.plain(s['sector'])}**{note}")
-    st.page_link("pages/stakeholders.py", label="All stakeholders & initiatives", icon=":material/arrow_forward:")
+    if auth.may_open("pages/stakeholders.py"):
+        st.page_link("pages/stakeholders.py", label="All stakeholders & initiatives",
+                     icon=":material/arrow_forward:")
 
 with tabs[6]:
     levs = data.query("leverages", materials=[slug], include_cross=False)
     all_orgs = data.query("organisations")
     names = dict(zip(all_orgs["slug"], all_orgs["name"], strict=True))
-    if levs.empty:
+    if not auth.can("leverage_preview"):
+        st.markdown(f"The report recommends {len(levs)} action(s) specific to {cards.plain(mat['name'])}, besides "
+                    "those for every material.")
+        auth.partner_note("these leverage cards: who can act, towards whom, at which stages and "
+                          "against which risks")
+    elif levs.empty:
         st.info("No leverage recorded for this material.")
     else:
         st.caption(f"{len(levs)} leverage card(s) specific to {name}; cross-material cards apply too.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import cards, charts_priority, data, render, router, state
+from components import auth, cards, charts_priority, data, render, router, state
 from components.briefing import pack_buttons
 from components.provenance import figure_footer, source_line
 from rmo_data import constants as C
@@ -294,7 +294,7 @@ with tab_scen:
     if submitted:
         try:
             userdata.save_scenario(sc_name, weights, materials=state.get("materials"), note=sc_note,
-                                   engine=engine)
+                                   actor=auth.actor(), engine=engine)
             st.success(f"Scenario “{cards.plain(sc_name.strip())}” saved.", icon=":material/check:")
         except ValueError as err:
             st.error(cards.plain(str(err)), icon=":material/error:")
@@ -326,7 +326,8 @@ with tab_scen:
                 st.error(cards.plain(str(err)), icon=":material/error:")
         if l3.button("Delete", key="pr_sc_delete", icon=":material/delete:", width="stretch"):
             try:
-                userdata.delete_scenario(int(saved.loc[saved["name"] == chosen, "id"].iloc[0]), engine=engine)
+                userdata.delete_scenario(int(saved.loc[saved["name"] == chosen, "id"].iloc[0]),
+                                         actor=auth.actor(), engine=engine)
                 st.rerun()
             except ValueError as err:
                 st.error(cards.plain(str(err)), icon=":material/error:")

@@ -6,7 +6,7 @@ import json
 
 import streamlit as st
 
-from components import cards, data, router
+from components import auth, cards, data, router
 from components.provenance import figure_footer
 from rmo_data import constants as C
 
@@ -117,3 +117,6 @@ if info.get("counts"):
     with st.expander("Rows in the data store"):
         counts = json.loads(info["counts"])
         st.dataframe({"table": list(counts), "rows": list(counts.values())}, hide_index=True)
+
+if not auth.can("downloads"):
+    auth.partner_note("downloads of these tables as CSV and Excel")

@@ -7,6 +7,10 @@ closed workshops, whose frozen records can be downloaded or turned into a
 briefing pack.  ``?present=1`` shows the facilitator's workshop in
 presentation mode: no sidebar, projector-sized charts.  The logic lives in
 ``rmo_data.workshops``; this script only draws.
+
+Access (``rmo_data.access.WORKSHOP_MODES``): anyone holding a code may join,
+because the code is the credential; facilitating, presenting and the closed
+records need a partner to be signed in.
 """
 
 from __future__ import annotations
@@ -17,11 +21,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components import cards, data, router, state
+from components import auth, cards, data, router, state
 from components import workshop_view as view
 from components.provenance import figure_footer
 from rmo_data import constants as C
-from rmo_data import scoring, workshops
+from rmo_data import access, scoring, workshops
 from rmo_data.engine import get_engine
 
 router.guard(__file__)
@@ -413,7 +417,13 @@ def _main() -> None:
                          label_visibility="collapsed", **state.widget("ws_mode"))
     _show_flash()
     mode = state.get("ws_mode")
-    if mode == "run":
+    if not _allowed(mode):
+        needed = access.WORKSHOP_MODES[mode]
+        what = {"run": "Facilitating a workshop", "closed": "Reading closed workshops"}[mode]
+        st.warning(f"{what} is for {needed}s only. Sign in as a {needed} to open it; joining a workshop "
+                   "with its code needs no account.", icon=":material/lock:")
+        auth.sign_in_form("ws_signin")
+    elif mode == "run":
         _facilitator()
     elif mode == "closed":
         _closed_list()
@@ -423,8 +433,13 @@ def _main() -> None:
         st.markdown(METHOD)
 
 
+def _allowed(mode: str) -> bool:
+    """True when the session's role may use this mode of the page."""
+    return access.allows(auth.role(), access.WORKSHOP_MODES.get(mode, access.EDITOR))
+
+
 # No st.stop() here: the router writes the address after the page has run.
-if state.get("present") and state.get("ws"):
+if state.get("present") and state.get("ws") and _allowed("run"):
     _presentation()
 else:
     _main()

@@ -1,14 +1,18 @@
-"""Command line: ``python -m rmo_data build [--url URL]`` and ``python -m rmo_data synth``.
+"""Command line: ``python -m rmo_data build [--url URL]``, ``synth`` and ``users``.
 
 ``build`` prints a clear list of problems (file, line, column, message) and
 exits with status 2 when the input files are invalid; nothing is written in
 that case.  ``synth`` builds the real store at a URL and adds a seeded
 synthetic data set of the same schema for benchmarking (see ``rmo_data.synth``).
+``users add|list|remove|unlock`` manages the local sign-in users file (see
+``rmo_data.auth``); a password is read from a prompt (typed twice, not shown)
+or from standard input with ``--password-stdin``, never from the command line.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import sys
 import time
@@ -39,7 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     synth_p.add_argument("--evidence", type=int, default=200_000, help="risk-evidence rows to add")
     synth_p.add_argument("--production", type=int, default=50_000, help="production rows to add")
     synth_p.add_argument("--seed", type=int, default=42, help="random seed (same seed, same rows)")
+    _add_users_parser(sub)
     args = parser.parse_args(argv)
+
+    if args.command == "users":
+        return _users(args)
 
     if args.command == "synth":
         from rmo_data.synth import synthesise
@@ -104,6 +112,61 @@ def _print_change_sets(url: str) -> None:
               f"({info['rows']} rows; {info['differed']} differed from the recorded state before the edit).")
     for set_id, note in info["skipped"].items():
         print(f"Change set {set_id} {note}", file=sys.stderr)
+def _add_users_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    users_p = sub.add_parser("users", help="manage the users who may sign in (partner, editor)")
+    users_p.add_argument("--file", type=Path, default=None,
+                         help="users file (default: RMO_USERS_FILE or ~/.config/rmo-leverage/users.toml)")
+    actions = users_p.add_subparsers(dest="action", required=True)
+    add_p = actions.add_parser("add", help="add a user, or with --replace set a new password or role")
+    add_p.add_argument("name", help="user name (letters, digits and . _ @ + -; case does not matter)")
+    add_p.add_argument("--role", required=True, choices=["partner", "editor"])
+    add_p.add_argument("--password-stdin", action="store_true",
+                       help="read the password from the first line of standard input")
+    add_p.add_argument("--replace", action="store_true", help="replace an existing user of that name")
+    actions.add_parser("list", help="list users and their roles (never passwords or hashes)")
+    remove_p = actions.add_parser("remove", help="remove a user")
+    remove_p.add_argument("name")
+    unlock_p = actions.add_parser("unlock", help="forget a user name's failed sign-ins")
+    unlock_p.add_argument("name")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise ValueError("The two passwords differ.")
+    return first
+
+
+def _users(args: argparse.Namespace) -> int:
+    from rmo_data import auth
+
+    path = (args.file.expanduser() if args.file else auth.users_file())
+    try:
+        if args.action == "add":
+            user = auth.add_user(path, args.name, args.role, _read_password(args.password_stdin),
+                                 replace_existing=args.replace)
+            print(f"{'Saved' if args.replace else 'Added'} {user.name} ({user.role}) in {path}.")
+        elif args.action == "list":
+            users = auth.load_users(path)
+            if not users:
+                print(f"No users in {path}.")
+            for user in sorted(users.values(), key=lambda u: u.name):
+                print(f"{user.name}\t{user.role}\tadded {user.created or 'unknown'}")
+        elif args.action == "remove":
+            if not auth.remove_user(path, args.name):
+                print(f"No user {auth.normalise_name(args.name)!r} in {path}.", file=sys.stderr)
+                return 1
+            print(f"Removed {auth.normalise_name(args.name)} from {path}.")
+        elif args.action == "unlock":
+            env = {**os.environ, auth.USERS_ENV: str(path)}
+            auth.unlock(args.name, auth.attempts_file(env))
+            print(f"Failed sign-ins of {auth.normalise_name(args.name)} forgotten.")
+    except (ValueError, OSError) as err:  # UsersFileError is a ValueError
+        print(f"Not done: {err}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":

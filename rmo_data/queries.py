@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, Float, Select, case, cast, func, or_, select
+from sqlalchemy import Engine, Float, Select, cast, func, or_, select
 
 from rmo_data import constants as C
 from rmo_data import metrics, schema

@@ -1,19 +1,24 @@
-"""Shared fixtures: a real store built once per session, and small hand-made stores.
+"""Shared fixtures: a real store built once per session, small hand-made stores, test users.
 
 The built store is written to a temporary SQLite file from the repository's
-own seed and source files, exactly as a fresh checkout would build it.
+own seed and source files, exactly as a fresh checkout would build it.  The
+test users (``tests/signin.py``) live in a temporary users file that
+``RMO_USERS_FILE`` names for the whole test session, so no test reads or
+writes a real one.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
-from rmo_data import schema
+from rmo_data import auth, schema
 from rmo_data.engine import make_engine
+from tests.signin import USERS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,3 +54,18 @@ def empty_engine(tmp_path: Path) -> Iterator[Engine]:
     schema.metadata.create_all(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def users_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A users file with a partner and an editor, named by RMO_USERS_FILE for every test."""
+    path = tmp_path_factory.mktemp("users") / "users.toml"
+    for role, (name, password) in USERS.items():
+        auth.add_user(path, name, role, password)
+    old = os.environ.get(auth.USERS_ENV)
+    os.environ[auth.USERS_ENV] = str(path)  # session-wide: monkeypatch is per test
+    yield path
+    if old is None:
+        os.environ.pop(auth.USERS_ENV, None)
+    else:
+        os.environ[auth.USERS_ENV] = old

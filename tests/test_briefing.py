@@ -29,6 +29,7 @@ from streamlit.testing.v1 import AppTest
 from rmo_data import briefing, queries
 from rmo_data import constants as C
 from rmo_data.exports import table_csv, table_xlsx
+from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
 YEAR = re.compile(r"\b(19|20)\d\d\b")
@@ -332,7 +333,7 @@ def _keys(at: AppTest, kind: str) -> set[str]:
 
 
 def test_overview_builds_a_pack_only_when_asked(app: AppTest, build_calls: list[list[str]]) -> None:
-    app.run()
+    sign_in(app, "partner")  # briefing packs are for partners
     app.switch_page("pages/overview.py")
     app.run()
     assert not app.exception, [e.value for e in app.exception]
@@ -358,7 +359,7 @@ def test_overview_builds_a_pack_only_when_asked(app: AppTest, build_calls: list[
 
 
 def test_material_page_offers_a_pack(app: AppTest, build_calls: list[list[str]]) -> None:
-    app.run()
+    sign_in(app, "partner")
     app.session_state["material"] = "graphite"
     app.switch_page("pages/material.py")
     app.run()
@@ -371,7 +372,7 @@ def test_material_page_offers_a_pack(app: AppTest, build_calls: list[list[str]])
 
 
 def test_figure_footers_offer_csv_and_xlsx(app: AppTest) -> None:
-    app.run()
+    sign_in(app, "partner")  # downloads are for partners (the public view: tests/test_access.py)
     app.switch_page("pages/overview.py")
     app.run()
     keys = _keys(app, "download_button")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-import pytest
 from sqlalchemy import Engine
 
 from components import charts

@@ -2,7 +2,9 @@
 
 Expected values are read from the store through ``rmo_data.queries`` in the
 test, never typed in, so the tests follow the data and still fail when a page
-shows something else.
+shows something else.  Every test signs in as a partner through the sign-in
+form first (``tests/signin.py``), so partner pages show their full content;
+the public view is tested in ``tests/test_access.py``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from rmo_data import constants as C
 from rmo_data import queries
 from rmo_data.findings import headline_findings
+from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
@@ -31,7 +34,7 @@ def app(built_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
 
 
 def _open(at: AppTest, page: str, **state: object) -> AppTest:
-    at.run()
+    sign_in(at, "partner")  # runs the app first: the link, if any, is read then
     for key, value in state.items():
         at.session_state[key] = value
     at.switch_page(page)
@@ -180,6 +183,7 @@ def test_filters_persist_across_pages(app: AppTest) -> None:
     at = app
     at.run()
     at.multiselect(key="w_materials").set_value(["nickel", "ree"]).run()
+    sign_in(at, "partner")  # the evidence page is for partners; signing in keeps the filters
     at.switch_page("pages/evidence.py").run()
     assert at.session_state["materials"] == ["nickel", "ree"]
     assert set(at.dataframe[0].value["material_name"]) <= {C.MATERIAL_LABELS["nickel"],

@@ -3,6 +3,8 @@
 Expected rankings and card counts are computed in the test from the store
 (``rmo_data.scoring`` and ``rmo_data.queries``), never typed in.  Tests that
 write (plan items, scenarios) run on their own copy of the built store.
+Both pages are for partners: every test signs in as one through the sign-in
+form first (``tests/signin.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 from rmo_data import constants as C
 from rmo_data import queries, scoring, userdata
 from rmo_data.engine import make_engine
+from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
 PRIO = "pages/prioritisation.py"
@@ -66,7 +69,7 @@ def _ok(at: AppTest) -> AppTest:
 
 
 def _open(at: AppTest, page: str, **values: object) -> AppTest:
-    at.run()
+    sign_in(at, "partner")  # runs the app first: the link, if any, is read then
     for key, value in values.items():
         at.session_state[key] = value
     at.switch_page(page)
@@ -160,6 +163,7 @@ def test_url_reproduces_the_weights(app: AppTest, built_engine: Engine) -> None:
     app.query_params["wt_mining_hhi"] = "eleven"
     at = _ok(app.run())  # the link is read on the first run, whichever page it opens
     assert "eleven" in " ".join(w.value for w in at.warning)
+    sign_in(at, "partner")
     at.switch_page(PRIO)
     _ok(at.run())
     assert at.session_state["wt_severity"] == 10

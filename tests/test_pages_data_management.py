@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from rmo_data import schema as S
 from rmo_data import stewardship as W
 from rmo_data.engine import make_engine
+from tests.signin import USERS, sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = "pages/data_management.py"
@@ -42,7 +43,7 @@ def page(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     monkeypatch.setenv("RMO_DATABASE_URL", store_url)
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.run()
+    sign_in(at, "editor")  # the page is for editors
     at.switch_page(PAGE)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -69,7 +70,7 @@ def test_page_upload_preview_apply_and_roll_back(page: AppTest, store_url: str) 
     at = page
     assert [t.value for t in at.title] == ["Data management"]
     assert at.download_button(key="dm_template") is not None
-    at.text_input(key="dm_actor").set_value("Ed Itor")
+    assert any(USERS["editor"][0] in c.value for c in at.caption)  # changes are logged under the editor
     at.file_uploader(key="dm_file_0").set_value(("new.csv", f"{HEADER}\n{ROW}\n".encode(), "text/csv"))
     _ok(at)
     assert not at.error
@@ -86,7 +87,7 @@ def test_page_upload_preview_apply_and_roll_back(page: AppTest, store_url: str) 
     stored = _evidence(store_url, "EV-PAGE-01")
     assert stored is not None and stored["iso3"] == "PER" and stored["severity"] == 3
     sets = W.list_change_sets(make_engine(store_url))
-    assert sets["actor"].tolist() == ["Ed Itor"]
+    assert sets["actor"].tolist() == [USERS["editor"][0]]
     assert len(at.file_uploader) == 2 and at.file_uploader(key="dm_file_1") is not None  # emptied
 
     at.selectbox(key="dm_rb_set").set_value(int(sets["id"].iloc[0]))

@@ -5,7 +5,9 @@ store; two participant sessions join it (one through the link's ``?join=``
 parameter, one by typing the code), submit different weights, and one
 revises.  The facilitator's view is checked against ``workshops.aggregate``
 computed in the test; after the close both participants see the frozen
-result and a late submission is refused with a message.
+result and a late submission is refused with a message.  The facilitator
+signs in as a partner through the sign-in form; participants stay public:
+the join code is their credential.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from streamlit.testing.v1 import AppTest
 from rmo_data import constants as C
 from rmo_data import userdata, workshops
 from rmo_data.engine import make_engine
+from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = "pages/workshop.py"
@@ -62,9 +65,15 @@ def _ok(at: AppTest) -> AppTest:
     return at
 
 
-def _open(at: AppTest, **values: object) -> AppTest:
-    """First run (reads the link), then the workshop page with ``values`` in session state."""
+def _open(at: AppTest, role: str | None = None, **values: object) -> AppTest:
+    """First run (reads the link), then the workshop page with ``values`` in session state.
+
+    With ``role``, signs in through the sign-in form first (facilitating and the
+    closed records are for partners); participants join as the public, with the code.
+    """
     _ok(at.run())
+    if role:
+        sign_in(at, role)
     for key, value in values.items():
         at.session_state[key] = value
     at.switch_page(PAGE)
@@ -115,7 +124,7 @@ def test_workshop_life_cycle(own_url: str, engine: Engine, monkeypatch: pytest.M
     before = userdata.audit_rows(engine=engine)
     first_new = int(before["id"].max()) + 1 if not before.empty else 0
     # 1. The facilitator creates a workshop and sees its code and an empty count.
-    fac = _open(_app(own_url, monkeypatch), ws_mode="run")
+    fac = _open(_app(own_url, monkeypatch), "partner", ws_mode="run")
     assert at_title(fac) == "Workshop"
     code = _create(fac, "Board workshop <b>2026</b>")
     ws = workshops.get_workshop(code, engine=engine)
@@ -228,7 +237,7 @@ def test_closed_workshops_are_listed_with_their_record(own_url: str, engine: Eng
     workshops.submit_weights(code, "Cy", BEN, ["ree"], engine=engine)
     workshops.close_workshop(code, engine=engine)
     _, still_open = workshops.create_workshop("Still open", MATS, CRITS, engine=engine)
-    at = _open(_app(own_url, monkeypatch), ws_mode="closed")
+    at = _open(_app(own_url, monkeypatch), "partner", ws_mode="closed")
     listed = _frame(at, "name", "code", "closed_at")
     assert code in set(listed["code"]) and still_open not in set(listed["code"])  # closed ones only
     assert listed["code"].iloc[0] == code  # newest first, and shown first
@@ -267,7 +276,7 @@ def test_bad_codes_and_names_get_a_message(own_url: str, engine: Engine,
 
 
 def test_create_form_refuses_too_few_materials(own_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    fac = _open(_app(own_url, monkeypatch), ws_mode="run")
+    fac = _open(_app(own_url, monkeypatch), "partner", ws_mode="run")
     fac.text_input(key="ws_new_name").input("Too small")
     fac.multiselect(key="ws_new_materials").set_value(["zinc"])
     fac.button(key="ws_create").click()
@@ -307,7 +316,7 @@ def test_briefing_pack_of_a_closed_workshop_carries_the_frozen_ranking(
         return {"pptx": b"pptx", "pdf": b"pdf"}  # the real build is covered by test_briefing
 
     monkeypatch.setattr(briefing, "build_packs", spy)
-    at = _open(_app(own_url, monkeypatch), ws_mode="closed", ws_closed=code)
+    at = _open(_app(own_url, monkeypatch), "partner", ws_mode="closed", ws_closed=code)
     at.button(key=f"ws_pack_{code}_prepare").click()
     _ok(at.run())
     assert len(calls) == 1

@@ -1,7 +1,11 @@
 """A real ``streamlit run app.py`` on a free loopback port, and a headless Chromium page.
 
 The server is started against the session's built store and waited for on
-``/_stcore/health``.  Screenshots go to ``test-output/screenshots/``.
+``/_stcore/health``; it inherits ``RMO_USERS_FILE`` (the test users of
+``tests/signin.py``).  Screenshots go to ``test-output/screenshots/``.
+``sign_in`` fills in the real sign-in form in the browser.  A new address
+typed into the browser starts a new (public) session, so partner journeys
+sign in and then move on through the app's own links.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.signin import USERS
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-output" / "screenshots"
@@ -65,7 +71,7 @@ def run_server(db_url: str, log_name: str = "streamlit-server.log") -> Iterator[
 
 
 @pytest.fixture(scope="session")
-def server(built_url: str) -> Iterator[str]:
+def server(built_url: str, users_file: Path) -> Iterator[str]:
     """Base URL of a streamlit server running the app on the session's built store."""
     with run_server(built_url) as base:
         yield base
@@ -125,3 +131,29 @@ def wait_ready(page: object) -> None:
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
         " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')")
     pg.wait_for_timeout(600)  # type: ignore[attr-defined]  # let charts finish their first paint
+
+
+def sign_in(page: object, role: str = "partner") -> None:
+    """Fill in and submit the sign-in form the page shows (sign-in page, a refused page, the workshop).
+
+    Waits until the sidebar names the signed-in user.
+    """
+    from playwright.sync_api import expect
+
+    name, password = USERS[role]
+    pg = page
+    main = pg.get_by_test_id("stMain")  # type: ignore[attr-defined]
+    main.get_by_label("User name").fill(name)
+    main.get_by_label("Password", exact=True).fill(password)
+    main.get_by_role("button", name="Sign in").click()
+    wait_ready(pg)
+    expect(pg.get_by_test_id("stSidebar").get_by_text(f"Signed in as {name}")).to_be_visible()  # type: ignore[attr-defined]
+
+
+def open_sign_in(page: object, role: str = "partner") -> None:
+    """Follow the menu's "Sign in" entry (same session) and sign in as ``role``."""
+    pg = page
+    pg.get_by_test_id("stSidebarNav").get_by_role("link", name="Sign in").click()  # type: ignore[attr-defined]
+    wait_ready(pg)
+    pg.get_by_role("heading", name="Sign in").wait_for()  # type: ignore[attr-defined]
+    sign_in(pg, role)

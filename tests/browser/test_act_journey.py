@@ -3,7 +3,7 @@
 Screenshots go to test-output/screenshots/act-*.png.  Expected rankings and
 counts come from the store through rmo_data, never typed in.  The server's
 store is shared with other browser tests, so plan rows are told apart by a
-note unique to this run.
+note unique to this run.  The user signs in as a partner first.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from rmo_data import constants as C
 from rmo_data import queries, scoring
-from tests.browser.conftest import shot, wait_ready
+from tests.browser.conftest import open_sign_in, shot, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -54,6 +54,7 @@ def test_weights_matrix_cards_plan_download(server: str, page, built_engine, tmp
     wait_ready(page)
     # Wait for the router's own sidebar (its filters) before clicking in the navigation.
     expect(page.get_by_test_id("stSidebar").get_by_text("Filters", exact=True)).to_be_visible()
+    open_sign_in(page, "partner")  # the Act pages are for partners
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Prioritisation", exact=True).click()
     wait_ready(page)
     page.get_by_role("heading", name="Prioritisation").wait_for()

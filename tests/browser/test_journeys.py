@@ -2,6 +2,9 @@
 
 Each step saves a screenshot to test-output/screenshots/ (look at them).
 Expected numbers come from the store through rmo_data.queries, never typed in.
+Overview and material profile are public; before the evidence explorer the
+user signs in as a partner through the sidebar's link, and the shared link
+opened in a new browser asks to sign in on the spot.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from playwright.sync_api import expect
 
 from rmo_data import constants as C
 from rmo_data import queries
-from tests.browser.conftest import run_server, shot, wait_ready
+from tests.browser.conftest import open_sign_in, run_server, shot, sign_in, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -86,7 +89,9 @@ def test_overview_to_material_to_evidence_to_shared_link(server: str, page, brow
     wait_ready(page)
     shot(page, "05-material-value-chain")
 
-    # 4. Evidence explorer, then narrow it to zinc in the sidebar and to severe cases.
+    # 4. Sign in as a partner, then the evidence explorer, narrowed to zinc and to severe cases.
+    expect(page.get_by_test_id("stSidebarNav").get_by_text("Risk evidence")).to_have_count(0)
+    open_sign_in(page, "partner")
     page.get_by_test_id("stSidebarNav").get_by_text("Risk evidence").click()
     wait_ready(page)
     page.get_by_role("heading", name="Risk evidence").wait_for()
@@ -110,6 +115,8 @@ def test_overview_to_material_to_evidence_to_shared_link(server: str, page, brow
     fresh = other.new_page()
     fresh.goto(shared)
     wait_ready(fresh)
+    expect(fresh.get_by_text("Sign in as a partner to open this page")).to_be_visible()
+    sign_in(fresh, "partner")  # on the refusal itself: the same address then holds the page
     fresh.get_by_role("heading", name="Risk evidence").wait_for()
     expect(_metric_locator(fresh, "Cases shown")).to_have_text(str(len(child)))
     assert fresh.get_by_label("Search text").input_value() == "child"
@@ -120,7 +127,9 @@ def test_overview_to_material_to_evidence_to_shared_link(server: str, page, brow
 def test_stakeholders_and_sources_pages(server: str, page, built_engine) -> None:  # noqa: ANN001
     page.goto(f"{server}/stakeholders")
     wait_ready(page)
+    sign_in(page, "partner")  # the stakeholders page is for partners: its address asks first
     page.get_by_role("heading", name="Stakeholders & initiatives").wait_for()
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     shot(page, "09-stakeholders")
     page.goto(f"{server}/sources")
     wait_ready(page)

@@ -5,7 +5,8 @@ shared link and submit, the facilitator's live view counts them, presentation
 mode hides the sidebar, and closing shows the frozen record.  Screenshots go
 to test-output/screenshots/workshop-*.png.  The server's store is shared with
 the other browser tests, so the workshop gets a name unique to this run;
-expected results come from ``rmo_data.workshops`` on the same store.
+expected results come from ``rmo_data.workshops`` on the same store.  The
+facilitator signs in as a partner; participants need no account, only the code.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from playwright.sync_api import expect
 
 from rmo_data import constants as C
 from rmo_data import workshops
-from tests.browser.conftest import shot, wait_ready
+from tests.browser.conftest import shot, sign_in, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -81,6 +82,9 @@ def test_facilitator_and_two_participants(server: str, page, browser, built_engi
     page.get_by_role("heading", name="Workshop", exact=True).wait_for()
     page.get_by_role("radio", name="Facilitate").click()
     wait_ready(page)
+    # Facilitating needs a partner: the page asks to sign in, then shows the create form.
+    expect(page.get_by_text("Facilitating a workshop is for partners only")).to_be_visible()
+    sign_in(page, "partner")
     page.get_by_role("textbox", name="Workshop name").fill(title)
     _multiselect(page, "Materials in scope", [C.MATERIAL_LABELS[m] for m in MATS], clear=True)
     _multiselect(page, "Criteria the participants weigh", [C.CRITERION_LABELS[c] for c in CRITS], clear=True)
@@ -148,6 +152,7 @@ def test_facilitator_and_two_participants(server: str, page, browser, built_engi
     wait_ready(ana)
     expect(ana.get_by_text("This workshop is closed")).to_be_visible()  # type: ignore[attr-defined]
     expect(ana.get_by_role("button", name="Revise my weights")).to_have_count(0)  # type: ignore[attr-defined]
+    expect(ana.get_by_role("button", name="Record (JSON)")).to_have_count(0)  # type: ignore[attr-defined]
     shot(ana, "workshop-08-participant-after-close")
     for other in (ana, ben):
         other.context.close()  # type: ignore[attr-defined]

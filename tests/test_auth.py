@@ -1,0 +1,243 @@
+"""Unit tests of the pure sign-in logic (``rmo_data.auth``) and the role mapping (``rmo_data.access``).
+
+Time comes from a fake clock, so delays, lockouts and session expiry are
+checked exactly and without sleeping.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rmo_data import access, auth
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "correct horse battery"
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture()
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    """A users file holding one partner, and an empty attempts record beside it."""
+    users = tmp_path / "users.toml"
+    auth.add_user(users, "Alice", "partner", PASSWORD)
+    return users, tmp_path / "attempts.json"
+
+
+def test_hash_is_salted_and_verifies() -> None:
+    first, second = auth.hash_password(PASSWORD), auth.hash_password(PASSWORD)
+    assert first != second, "each hash carries its own salt"
+    assert first.startswith("$argon2id$") and PASSWORD not in first
+    assert auth.verify_password(first, PASSWORD) and auth.verify_password(second, PASSWORD)
+    assert not auth.verify_password(first, PASSWORD + "x")
+    assert not auth.verify_password("not a hash", PASSWORD)
+
+
+def test_users_file_round_trip_keeps_no_password(files: tuple[Path, Path]) -> None:
+    users_path, _ = files
+    auth.add_user(users_path, "ed@example.org", "editor", "another long one")
+    text = users_path.read_text(encoding="utf-8")
+    assert PASSWORD not in text and "another long one" not in text
+    assert oct(users_path.stat().st_mode & 0o777) == "0o600"
+    users = auth.load_users(users_path)
+    assert {u.name: u.role for u in users.values()} == {"alice": "partner", "ed@example.org": "editor"}
+    assert "password_hash" not in repr(users["alice"]) and "$argon2" not in repr(users["alice"])
+
+
+def test_add_refuses_bad_input_and_duplicates(files: tuple[Path, Path]) -> None:
+    users_path, _ = files
+    with pytest.raises(ValueError, match="exists already"):
+        auth.add_user(users_path, "ALICE", "partner", PASSWORD)
+    with pytest.raises(ValueError, match="at least"):
+        auth.add_user(users_path, "bob", "partner", "short")
+    with pytest.raises(ValueError, match="role"):
+        auth.add_user(users_path, "bob", "public", PASSWORD)
+    with pytest.raises(ValueError, match="user name"):
+        auth.add_user(users_path, "bad name!", "partner", PASSWORD)
+    auth.add_user(users_path, "alice", "editor", "a new long password", replace_existing=True)
+    assert auth.load_users(users_path)["alice"].role == "editor"
+    assert auth.remove_user(users_path, "Alice") and not auth.remove_user(users_path, "alice")
+    assert auth.load_users(users_path) == {}
+
+
+def test_damaged_users_file_is_a_plain_error(tmp_path: Path) -> None:
+    bad = tmp_path / "users.toml"
+    bad.write_text('[users.x]\nrole = "partner"\n', encoding="utf-8")
+    with pytest.raises(auth.UsersFileError, match="password_hash"):
+        auth.load_users(bad)
+    bad.write_text("not = [toml", encoding="utf-8")
+    with pytest.raises(auth.UsersFileError, match="cannot be read"):
+        auth.load_users(bad)
+
+
+def test_sign_in_right_and_wrong(files: tuple[Path, Path]) -> None:
+    users_path, attempts_path = files
+    clock = FakeClock()
+    ok = auth.sign_in(" ALICE ", PASSWORD, users_path, attempts_path, clock)
+    assert ok.ok and ok.user is not None and ok.user.role == "partner"
+    wrong = auth.sign_in("alice", "wrong password", users_path, attempts_path, clock)
+    unknown = auth.sign_in("nobody", PASSWORD, users_path, attempts_path, clock)
+    assert not wrong.ok and not unknown.ok
+    assert wrong.message == unknown.message == auth.WRONG, "a failure does not tell whether the name exists"
+    assert PASSWORD not in wrong.message + unknown.message
+
+
+def test_failures_grow_the_wait_then_lock_the_name(files: tuple[Path, Path]) -> None:
+    users_path, attempts_path = files
+    clock = FakeClock()
+    waits = []
+    for _ in range(auth.LOCK_AFTER):
+        result = auth.sign_in("alice", "wrong password", users_path, attempts_path, clock)
+        waits.append(result.retry_after)
+        clock.advance(result.retry_after)  # wait exactly as long as asked
+    assert waits == [0, 0, 1, 2, auth.LOCK_SECONDS]
+    assert "locked for 15 minutes" in result.message
+
+    # While locked, even the right password is refused without being checked.
+    clock.advance(-auth.LOCK_SECONDS + 60)
+    refused = auth.sign_in("alice", PASSWORD, users_path, attempts_path, clock)
+    assert not refused.ok and "Try again in" in refused.message
+    assert refused.retry_after == pytest.approx(auth.LOCK_SECONDS - 60)
+    # The record is on disk, so another session or server process sees it too.
+    assert auth.AttemptLog(attempts_path).get("ALICE").lockouts == 1
+
+    clock.advance(auth.LOCK_SECONDS)
+    assert auth.sign_in("alice", PASSWORD, users_path, attempts_path, clock).ok
+    assert auth.AttemptLog(attempts_path).get("alice") == auth.Attempts(), "success clears the record"
+
+
+def test_repeated_lockouts_last_longer_and_unlock_clears(files: tuple[Path, Path]) -> None:
+    users_path, attempts_path = files
+    clock = FakeClock()
+    locks = []
+    for _ in range(2):
+        for _ in range(auth.LOCK_AFTER):
+            result = auth.sign_in("alice", "wrong password", users_path, attempts_path, clock)
+            clock.advance(result.retry_after)
+        locks.append(result.retry_after)
+    assert locks == [auth.LOCK_SECONDS, 2 * auth.LOCK_SECONDS]
+    assert auth.wait_after(auth.LOCK_AFTER, 30) == auth.LOCK_MAX_SECONDS
+    clock.advance(-10)
+    assert not auth.sign_in("alice", PASSWORD, users_path, attempts_path, clock).ok
+    auth.unlock("alice", attempts_path, clock)
+    assert auth.sign_in("alice", PASSWORD, users_path, attempts_path, clock).ok
+
+
+def test_unknown_names_are_throttled_too(files: tuple[Path, Path]) -> None:
+    users_path, attempts_path = files
+    clock = FakeClock()
+    for _ in range(auth.FREE_FAILURES + 1):
+        result = auth.sign_in("mallory", "guess guess guess", users_path, attempts_path, clock)
+    assert result.retry_after == 1
+    assert "Try again" in auth.sign_in("mallory", "x", users_path, attempts_path, clock).message
+
+
+def test_old_attempt_records_are_forgotten(files: tuple[Path, Path]) -> None:
+    users_path, attempts_path = files
+    clock = FakeClock()
+    auth.sign_in("ghost", "guess guess guess", users_path, attempts_path, clock)
+    clock.advance(auth.FORGET_AFTER + 1)
+    auth.sign_in("alice", "wrong password", users_path, attempts_path, clock)
+    assert auth.AttemptLog(attempts_path).get("ghost") == auth.Attempts()
+    assert auth.AttemptLog(attempts_path).get("alice").failures == 1
+
+
+def test_session_expires_when_idle_or_too_old() -> None:
+    clock = FakeClock()
+    policy = auth.SessionPolicy(idle=3600, lifetime=4 * 3600)
+    session = auth.start_session(auth.User("alice", "partner", "h"), clock)
+    clock.advance(3599)
+    assert auth.session_end_reason(session, policy, clock) is None
+    clock.advance(1)
+    assert auth.session_end_reason(session, policy, clock) == "idle"
+    # Activity keeps it alive, but never past its lifetime.
+    for _ in range(5):  # seen every half hour: alive up to 3 h 30 min
+        session = auth.touch(session, clock)
+        clock.advance(1800)
+        assert auth.session_end_reason(session, policy, clock) is None
+    session = auth.touch(session, clock)
+    clock.advance(1800)  # 4 h after sign-in, half an hour after the last activity
+    assert auth.session_end_reason(session, policy, clock) == "lifetime"
+
+
+def test_session_policy_from_env() -> None:
+    assert auth.SessionPolicy.from_env({}) == auth.SessionPolicy(8 * 3600, 24 * 3600)
+    policy = auth.SessionPolicy.from_env({auth.IDLE_ENV: "30", auth.LIFETIME_ENV: "2"})
+    assert (policy.idle, policy.lifetime) == (1800, 7200)
+    assert auth.SessionPolicy.from_env({auth.IDLE_ENV: "soon", auth.LIFETIME_ENV: "-1"}) == auth.SessionPolicy()
+
+
+def test_default_paths_are_outside_the_repository() -> None:
+    path = auth.users_file({})
+    assert path == Path("~/.config/rmo-leverage/users.toml").expanduser()
+    assert ROOT not in path.parents
+    assert auth.attempts_file({auth.USERS_ENV: "/x/u.toml"}) == Path("/x/u.attempts.json")
+
+
+def test_roles_and_pages() -> None:
+    public = {p.title for p in access.pages_for("public")}
+    assert {"Overview", "Material profile", "Sources & method"} <= public
+    assert not public & {"Risk evidence", "Stakeholders & initiatives", "Prioritisation", "Leverage cards",
+                         "Data management"}
+    partner = {p.title for p in access.pages_for("partner")}
+    assert {"Prioritisation", "Leverage cards", "Risk evidence"} <= partner and "Data management" not in partner
+    assert {p.title for p in access.pages_for("editor")} == {p.title for p in access.PAGES}
+    assert access.may_open("partner", "pages/prioritisation.py")
+    assert not access.may_open("public", "/abs/app/pages/prioritisation.py")
+    assert not access.may_open("editor", "pages/no_such_page.py")
+    assert access.allows("nonsense", "public") and not access.allows("nonsense", "partner")
+    # Every page file of the app is in the mapping: a new page cannot slip in without a role.
+    files = {f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")}
+    assert files <= {p.path for p in access.PAGES}
+
+
+def test_rmo_data_never_imports_streamlit() -> None:
+    code = "import sys, rmo_data.access, rmo_data.auth; assert 'streamlit' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_users_command_line(tmp_path: Path) -> None:
+    env = {**os.environ, auth.USERS_ENV: str(tmp_path / "users.toml")}
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "rmo_data", "users", *args], input=stdin, env=env,
+                              cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+    added = run("add", "Pat", "--role", "partner", "--password-stdin", stdin=PASSWORD + "\n")
+    assert added.returncode == 0, added.stderr
+    assert PASSWORD not in added.stdout + added.stderr
+    short = run("add", "kim", "--role", "editor", "--password-stdin", stdin="short\n")
+    assert short.returncode == 2 and "at least" in short.stderr
+    listed = run("list")
+    assert listed.returncode == 0 and "pat\tpartner" in listed.stdout and "$argon2" not in listed.stdout
+    assert auth.sign_in("pat", PASSWORD, tmp_path / "users.toml", tmp_path / "a.json").ok
+    assert run("remove", "PAT").returncode == 0
+    assert run("remove", "pat").returncode == 1
+    assert "No users" in run("list").stdout
+
+
+def test_external_identities_get_their_role_from_the_mapping() -> None:
+    mapping = {"editor": ["Ana@Example.org"], "partner": ["@example.org", "bo@other.com"]}
+    assert auth.role_for_identity("ana@example.org", mapping) == "editor"
+    assert auth.role_for_identity("cy@EXAMPLE.org", mapping) == "partner"
+    assert auth.role_for_identity("bo@other.com", mapping) == "partner"
+    assert auth.role_for_identity("dee@other.com", mapping) == "public"
+    assert auth.role_for_identity("", mapping) == "public"
+    assert auth.role_for_identity("x@example.org.evil.com", mapping) == "public"
+    assert auth.role_for_identity("solo@x.org", {"partner": "solo@x.org"}) == "partner"
