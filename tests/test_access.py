@@ -75,6 +75,15 @@ def _registered(at: AppTest) -> tuple[set[str], set[str]]:
     return real, stand_ins
 
 
+def _through_router(at: AppTest) -> AppTest:
+    """Run app.py itself, so the registry is the one its st.navigation made for this session.
+
+    After ``switch_page`` AppTest runs the page script on its own and registers the
+    legacy ``pages/`` folder (every script, with its path), whatever the role.
+    """
+    return _ok(at.switch_page("app.py").run())
+
+
 def _existing(role: str) -> set[str]:
     return {p.path for p in access.pages_for(role, ROOT)}
 
@@ -95,16 +104,18 @@ def test_public_navigation_lacks_partner_pages(app: AppTest) -> None:
     assert real == _existing("public")
     assert {"pages/overview.py", "pages/material.py", "pages/sources.py"} <= real
     assert not real & set(PARTNER_PAGES)
-    # Each locked page's address holds a refusal, never the page itself.
-    assert stand_ins == {access.page(p).url_path for p in PARTNER_PAGES}
-    for page in PARTNER_PAGES:
+    # Each locked page's address (partner and editor pages) holds a refusal, never the page itself.
+    locked = [p.path for p in access.PAGES if p.min_role != access.PUBLIC and (ROOT / p.path).is_file()]
+    assert set(PARTNER_PAGES) < set(locked)
+    assert stand_ins == {access.page(p).url_path for p in locked}
+    for page in locked:
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)
     assert "Public view" in " ".join(c.value for c in at.sidebar.caption)
 
 
 def test_partner_sees_act_pages_but_not_editor_pages(app: AppTest) -> None:
-    at = sign_in(app, "partner")
+    at = _through_router(sign_in(app, "partner"))
     real, stand_ins = _registered(at)
     assert real == _existing("partner")
     assert {"pages/prioritisation.py", "pages/leverage_cards.py", "pages/workshop.py",
@@ -112,12 +123,20 @@ def test_partner_sees_act_pages_but_not_editor_pages(app: AppTest) -> None:
     editor_only = {p.path for p in access.PAGES if p.min_role == access.EDITOR}
     assert not real & editor_only
     assert stand_ins == {access.page(p).url_path for p in editor_only if (ROOT / p).is_file()}
+    present = sorted(p for p in editor_only if (ROOT / p).is_file())
+    for page in present:  # not in the partner's navigation
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(page)
     _ok(at.switch_page("pages/prioritisation.py").run())
     assert at.title[0].value == "Prioritisation"
+    for page in present:  # run on its own (AppTest's legacy mode), the page's guard refuses a partner
+        _ok(at.switch_page(page).run())
+        assert "This page is for editors" in _texts(at)
+        assert not at.get("file_uploader") and not at.dataframe, "nothing of the page is drawn"
 
 
 def test_editor_sees_every_page(app: AppTest) -> None:
-    at = sign_in(app, "editor")
+    at = _through_router(sign_in(app, "editor"))
     real, stand_ins = _registered(at)
     assert real == {f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")}
     assert not stand_ins

@@ -24,6 +24,7 @@ from streamlit.testing.v1 import AppTest
 from rmo_data import constants as C
 from rmo_data import queries, schema, userdata, workshops
 from rmo_data.engine import make_engine
+from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -193,8 +194,8 @@ def _ok(at: AppTest) -> AppTest:
 
 
 def _open(at: AppTest, page: str, **state: object) -> AppTest:
-    """As in tests/test_pages.py: a first run, then the page with ``state`` in session state."""
-    _ok(at.run())
+    """As in tests/test_pages.py: signed in as a partner, then the page with ``state`` in session state."""
+    sign_in(at, "partner")  # runs the app first; partner pages show their full content
     for key, value in state.items():
         at.session_state[key] = value
     at.switch_page(page)
@@ -294,6 +295,7 @@ def test_url_params_take_any_text(own_url: str, engine: Engine, monkeypatch: pyt
     _ok(at.run())  # the first run reads the link and names what it ignored (once)
     # Unknown choices are named in a note; free text is kept (at most 200 characters) and searched as text.
     assert any("Ignored unknown material" in w.value for w in at.warning)
+    sign_in(at, "partner")  # the link's values stay in the session through the sign-in
     at.switch_page("pages/evidence.py")
     _ok(at.run())
     assert at.session_state["material"] == C.MATERIAL_SLUGS[0]

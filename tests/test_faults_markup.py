@@ -27,6 +27,7 @@ from components.safe import plain, safe_url
 from rmo_data import schema as S
 from rmo_data import userdata, workshops
 from rmo_data.engine import make_engine
+from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -168,8 +169,8 @@ def _app(url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 
 def _open(at: AppTest, page: str, **state: object) -> AppTest:
-    """As in tests/test_pages.py: a first run, then the page with ``state`` in session state."""
-    at.run()
+    """As in tests/test_pages.py: signed in as a partner, then the page with ``state`` in session state."""
+    sign_in(at, "partner")  # runs the app first; partner pages show their full content
     for key, value in state.items():
         at.session_state[key] = value
     at.switch_page(page)

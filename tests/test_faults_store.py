@@ -34,6 +34,7 @@ from rmo_data import schema, userdata
 from rmo_data.__main__ import PAUSE_ENV, PAUSED_MARK
 from rmo_data.build import build
 from rmo_data.engine import make_engine, store_status
+from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
 USER_TABLES = {t.name for t in schema.USER_TABLES}
@@ -249,6 +250,7 @@ def test_bad_link_values_are_named_and_the_rest_applies(built_url: str, monkeypa
     assert at.session_state["materials"] == ["zinc", "nickel"]
     assert at.session_state["stages"] == ["mining"]
     assert at.session_state["material"] == C.MATERIAL_SLUGS[0]
+    sign_in(at, "partner")  # Prioritisation is a partner page; the link's values stay in the session
     at.switch_page("pages/prioritisation.py")
     _ok(at.run())
     weights = {c.slug: at.session_state[f"wt_{c.slug}"] for c in C.CRITERIA}
