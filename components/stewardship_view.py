@@ -13,6 +13,8 @@ import json
 import pandas as pd
 import streamlit as st
 
+from components import tables
+
 from rmo_data import stewardship as W
 
 KIND_LABELS = {"upload": "Upload", "rollback": "Rollback"}
@@ -28,7 +30,7 @@ def show_problems(preview: W.Preview) -> None:
     n = len(preview.problems)
     st.error(f"The upload cannot be applied: {n} problem{'s' if n != 1 else ''} found. Nothing was written. "
              "Fix the file and upload it again.", icon=":material/error:")
-    st.dataframe(W.problems_frame(preview.problems), hide_index=True, width="stretch",
+    tables.dataframe(W.problems_frame(preview.problems), hide_index=True, width="stretch",
                  column_config={"row": st.column_config.NumberColumn("Row", format="%d"),
                                 "file": "File", "column": "Column",
                                 "problem": st.column_config.TextColumn("Problem", width="large")})
@@ -48,7 +50,7 @@ def show_preview(preview: W.Preview) -> None:
         if frame.empty:
             continue
         st.subheader(f"{title} ({len(frame) if name != 'changed' else counts['changed']})")
-        st.dataframe(frame, hide_index=True, width="stretch", key=f"dm_preview_{name}")
+        tables.dataframe(frame, placeholder="—", hide_index=True, width="stretch", key=f"dm_preview_{name}")
 
 
 def change_sets_table(sets: pd.DataFrame) -> None:
@@ -60,7 +62,7 @@ def change_sets_table(sets: pd.DataFrame) -> None:
         reverts_id=pd.array(sets["reverts_id"].tolist(), dtype="Int64") if len(sets) else sets["reverts_id"],
         counts=sets["counts"].map(_counts_text),
     )
-    st.dataframe(shown, hide_index=True, width="stretch", key="dm_sets",
+    tables.dataframe(shown, placeholder="—", hide_index=True, width="stretch", key="dm_sets",
                  column_config={"id": st.column_config.NumberColumn("Change set", format="%d"),
                                 "created_at": "When", "actor": "Who", "kind": "Kind",
                                 "table_name": "Table", "file_name": "File", "mode": "Mode",
@@ -85,7 +87,7 @@ def audit_table(log: pd.DataFrame) -> None:
     shown = log[columns]
     if "change_set_id" in shown:
         shown = shown.assign(change_set_id=pd.array(shown["change_set_id"].tolist(), dtype="Int64"))
-    st.dataframe(shown, hide_index=True, width="stretch", key="dm_audit",
+    tables.dataframe(shown, placeholder="—", hide_index=True, width="stretch", key="dm_audit",
                  column_config={"id": st.column_config.NumberColumn("Audit row", format="%d"),
                                 "at": "When", "actor": "Who", "action": "What", "table_name": "Table",
                                 "row_key": "Row", "change_set_id": st.column_config.NumberColumn(

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 import streamlit as st
 
-from components import auth, cards
+from components import auth, cards, tables
 from components import charts_workshop as cw
 from components.briefing import pack_buttons
 from components.provenance import figure_footer
@@ -103,7 +103,7 @@ def _numbers(table: pd.DataFrame, key: str, big: bool) -> None:
     if big:
         return
     with st.expander("The numbers behind this chart"):
-        st.dataframe(table, hide_index=True, width="stretch", key=key)
+        tables.dataframe(table, hide_index=True, width="stretch", key=key)
 
 
 def ranking_block(result: workshops.GroupResult, key: str, big: bool = False) -> None:
@@ -111,7 +111,7 @@ def ranking_block(result: workshops.GroupResult, key: str, big: bool = False) ->
     _chart(cw.group_ranking_chart(result.ranking, big), f"{key}_rank", big)
     table = workshops.ranking_frame(result)
     if not big:
-        st.dataframe(table, hide_index=True, width="stretch", key=f"{key}_rank_table", column_config={
+        tables.dataframe(table, hide_index=True, width="stretch", key=f"{key}_rank_table", column_config={
             "Group rank": st.column_config.NumberColumn(format="%d", width="small"),
             "Material": st.column_config.TextColumn(pinned=True),
             "Group score (0–1)": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0,
@@ -208,7 +208,7 @@ def frozen_view(ws: dict[str, Any], key: str, facilitator: bool) -> None:
     result_view(result, key)
     st.markdown("**Who submitted what, and when**")
     subs = workshops.submissions_frame(record["submissions"], result.criteria, result.names)
-    st.dataframe(subs, hide_index=True, width="stretch", key=f"{key}_subs",
+    tables.dataframe(subs, hide_index=True, width="stretch", key=f"{key}_subs",
                  column_config={"Participant": st.column_config.TextColumn(pinned=True)})
     _footer(result, subs, f"Submissions {result.code}", "weights 0–10 as entered",
             "Times in UTC; a revision replaces the participant's earlier weights.", f"{key}_dl_subs")

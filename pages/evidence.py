@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import cards, charts, data, render, router, state
+from components import cards, charts, data, render, router, state, tables
 from components.provenance import figure_footer
 from rmo_data import constants as C
 from rmo_data import queries
@@ -148,7 +148,7 @@ if pages > 1:
     pager[1].caption(f"Cases {first}–{first + len(rows) - 1} of {summary['cases']}, most severe first "
                      f"(page {page_no} of {pages}).")
 table = _table(rows)
-st.dataframe(
+tables.dataframe(
     table[["severity", "material_name", "stage_name", "category_name", "country_name", "company",
            "site", "summary", "year_text", "source_title", "link"]],
     hide_index=True, width="stretch", height=min(600, 38 + 35 * len(table)),

@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from components import auth, cards, charts, data, router, state
+from components import auth, cards, charts, data, router, state, tables
 from components.provenance import figure_footer
 from rmo_data import constants as C
 from rmo_data import userdata
@@ -199,7 +199,7 @@ with tab_plan:
         st.info("The plan is empty. Use “Add to plan” on a card.", icon=":material/playlist_add:")
     else:
         export = userdata.plan_export_frame(plan)
-        st.dataframe(export, hide_index=True, width="stretch", key="lc_plan_table", column_config={
+        tables.dataframe(export, hide_index=True, width="stretch", key="lc_plan_table", column_config={
             "Card": st.column_config.TextColumn(pinned=True),
             "Action": st.column_config.TextColumn(width="medium"),
             "Note": st.column_config.TextColumn(width="medium")})

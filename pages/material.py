@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import auth, cards, charts, data, render, router, state
+from components import auth, cards, charts, data, render, router, state, tables
 from components.briefing import pack_buttons
 from components.provenance import figure_footer, source_line
 from rmo_data import constants as C
@@ -140,7 +140,7 @@ with tabs[1]:
             for _, case in ev.iterrows():
                 cards.evidence_card(case)
         table["value_flag"] = table["value_flag"].fillna("")
-        st.dataframe(
+        tables.dataframe(
             table[["country_name", "quantity", "share_pct", "value_flag", "is_estimate"]],
             hide_index=True, width="stretch",
             column_config={
@@ -167,7 +167,7 @@ with tabs[2]:
         shown = companies.assign(stages=companies["stages"].map(
             lambda v: ", ".join(C.STAGE_LABELS[s] for s in v) or C.MISSING))
         st.markdown("**Companies named by the report**")
-        st.dataframe(shown[["name", "role", "stages", "country", "note"]], hide_index=True,
+        tables.dataframe(shown[["name", "role", "stages", "country", "note"]], hide_index=True,
                      width="stretch", column_config={"name": "Company", "role": "Role",
                                                      "stages": "Stages", "country": "Country",
                                                      "note": "Note"})
@@ -198,7 +198,7 @@ with tabs[3]:
                       ev_years, unit="number of evidence cases", key="dl_chain")
     st.markdown("**Salient risks in detail**")
     detail = risks.assign(stages=risks["stages"].map(lambda v: ", ".join(C.STAGE_LABELS[s] for s in v)))
-    st.dataframe(detail[["category_name", "pillar", "summary", "stages"]], hide_index=True, width="stretch",
+    tables.dataframe(detail[["category_name", "pillar", "summary", "stages"]], hide_index=True, width="stretch",
                  column_config={"category_name": "Risk category", "pillar": "E/S/G",
                                 "summary": "What the report flags", "stages": "Stages"})
     figure_footer(detail[["category_name", "pillar", "summary", "stages", "section"]],
@@ -246,7 +246,7 @@ with tabs[5]:
     if orgs.empty:
         st.info("No organisation is linked to this material.")
     else:
-        st.dataframe(orgs[["name", "acronym", "type", "description", "n_leverages"]].assign(
+        tables.dataframe(orgs[["name", "acronym", "type", "description", "n_leverages"]].assign(
             type=orgs["type"].map(C.ORGANISATION_TYPE_LABELS)), hide_index=True, width="stretch",
             column_config={"name": "Organisation", "acronym": "Acronym", "type": "Type",
                            "description": "Why it matters", "n_leverages": "Leverage cards naming it"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import cards, charts, data, render, router, state
+from components import cards, charts, data, render, router, state, tables
 from components.briefing import pack_buttons
 from components.provenance import download_buttons, figure_footer, source_line
 from rmo_data import constants as C
@@ -82,7 +82,7 @@ shown = table.assign(
                     for c, v in zip(table["processing_top1_country"], table["processing_top1_share"],
                                     strict=True)],
 )
-st.dataframe(
+tables.dataframe(
     shown[["name", "auto", "mining_hhi", "mining_top", "mining_year", "processing_hhi",
            "processing_top", "processing_year", "mining_hhi_wgi",
            "supply_risk", "risk_breadth", "evidence_count", "severity_max", "leverage_count"]],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import auth, cards, charts_priority, data, render, router, state
+from components import auth, cards, charts_priority, data, render, router, state, tables
 from components.briefing import pack_buttons
 from components.provenance import figure_footer, source_line
 from rmo_data import constants as C
@@ -138,7 +138,7 @@ with tab_rank:
             "joint": [groups.at[m, "group"] or "—" for m in ranked.index],
             "partners": [groups.at[m, "partners"] or "—" for m in ranked.index],
         }, index=ranked.index)
-        st.dataframe(table, hide_index=True, width="stretch", key="pr_rank_table", column_config={
+        tables.dataframe(table, hide_index=True, width="stretch", key="pr_rank_table", column_config={
             "rank": st.column_config.NumberColumn("Rank", format="%d", width="small"),
             "name": st.column_config.TextColumn("Material", pinned=True),
             "score": st.column_config.ProgressColumn("Score (0–1)", min_value=0.0, max_value=1.0,
@@ -163,7 +163,7 @@ with tab_rank:
             grouped["links"] = grouped["members"].map(
                 lambda ms: "; ".join(f"{SHORT[m]}: {groups.at[m, 'partners']}"
                                      for m in ms if groups.at[m, "partners"]) or "—")
-            st.dataframe(grouped[["rank", "members_text", "score_max", "score_mean", "links"]],
+            tables.dataframe(grouped[["rank", "members_text", "score_max", "score_mean", "links"]],
                          hide_index=True, width="stretch", key="pr_joint_table", column_config={
                              "rank": st.column_config.NumberColumn("Rank", format="%d", width="small"),
                              "members_text": st.column_config.TextColumn("Materials acted on together",
@@ -184,7 +184,7 @@ with tab_rank:
                                       for m in ranked.index] for c in C.CRITERIA},
             index=ranked.index)
         values.insert(0, "Material", [LABELS[m] for m in ranked.index])
-        st.dataframe(values, hide_index=True, width="stretch", key="pr_raw_table",
+        tables.dataframe(values, hide_index=True, width="stretch", key="pr_raw_table",
                      column_config={"Material": st.column_config.TextColumn(pinned=True)})
         method = pd.DataFrame({
             "Criterion": [c.label for c in C.CRITERIA], "Unit": [c.unit for c in C.CRITERIA],
@@ -195,7 +195,7 @@ with tab_rank:
             "Source": [c.source for c in C.CRITERIA],
             "What it measures": [c.description for c in C.CRITERIA],
         })
-        st.dataframe(method, hide_index=True, width="stretch", key="pr_method_table", column_config={
+        tables.dataframe(method, hide_index=True, width="stretch", key="pr_method_table", column_config={
             "Criterion": st.column_config.TextColumn(pinned=True),
             "Share of score": st.column_config.NumberColumn(format="percent"),
             "Source": st.column_config.TextColumn(width="medium"),
@@ -232,7 +232,7 @@ with tab_robust:
         order = [LABELS[m] for m in ranked.index]
         render.chart(charts_priority.robustness_chart, mc, order, key="pr_mc", shown=tab_robust.open)
         mc_table = mc.loc[ranked.index].assign(rank=ranked["rank"])
-        st.dataframe(mc_table[["rank", "name", "p_top", "rank_median", "rank_min", "rank_max"]],
+        tables.dataframe(mc_table[["rank", "name", "p_top", "rank_median", "rank_min", "rank_max"]],
                      hide_index=True, width="stretch", key="pr_mc_table", column_config={
                          "rank": st.column_config.NumberColumn("Rank now", format="%d"),
                          "name": "Material",
@@ -309,7 +309,7 @@ with tab_scen:
                                     if k in C.CRITERION_LABELS and v)),
             # A table cell is not markdown: names unescaped.
             materials_text=saved["materials"].map(lambda ms: ", ".join(LABELS.get(s, s) for s in ms) if ms else "all"))
-        st.dataframe(listing[["name", "weights_text", "materials_text", "note", "created_at"]],
+        tables.dataframe(listing[["name", "weights_text", "materials_text", "note", "created_at"]],
                      hide_index=True, width="stretch", key="pr_sc_table", column_config={
                          "name": "Scenario", "weights_text": st.column_config.TextColumn("Weights", width="large"),
                          "materials_text": "Materials in view", "note": "Note",
@@ -359,7 +359,7 @@ with tab_scen:
                 lambda row: ["background-color: #FADBD8" if compare.at[row.name, "change"] else ""] * len(row),
                 axis=1)
             left, right = st.columns([2, 3])
-            left.dataframe(styled, hide_index=True, width="stretch", key="pr_cmp_table", column_config={
+            tables.dataframe(styled, container=left, hide_index=True, width="stretch", key="pr_cmp_table", column_config={
                 "name": "Material",
                 "rank_a": st.column_config.NumberColumn("A", format="%d", width="small", help="Rank in A"),
                 "rank_b": st.column_config.NumberColumn("B", format="%d", width="small", help="Rank in B"),

@@ -6,7 +6,7 @@ import json
 
 import streamlit as st
 
-from components import auth, cards, data, router
+from components import auth, cards, data, router, tables
 from components.provenance import figure_footer
 from rmo_data import constants as C
 
@@ -22,14 +22,14 @@ st.header("Sources")
 sources = data.query("sources")
 usage = data.query("source_usage")
 per_source = usage.groupby("source_id")["rows"].sum()
-tables = usage.groupby("source_id")["table"].agg(lambda t: ", ".join(sorted(set(t))))
+feeds_tables = usage.groupby("source_id")["table"].agg(lambda t: ", ".join(sorted(set(t))))
 shown = sources.assign(
     rows=sources["id"].map(per_source).fillna(0).astype(int),
-    tables=sources["id"].map(tables).fillna(""),
+    tables=sources["id"].map(feeds_tables).fillna(""),
     link=sources["url"].map(cards.safe_url),
     kind=sources["kind"].map({"report": "Report", "dataset": "Dataset", "cited": "Cited by the report"}),
 )
-st.dataframe(
+tables.dataframe(
     shown[["title", "publisher", "year", "kind", "licence", "feeds", "rows", "note", "link"]],
     hide_index=True, width="stretch",
     column_config={
@@ -109,14 +109,14 @@ with st.expander("Coverage by material and stage"):
     table = gaps.assign(material=gaps["material"].map(lambda m: labels.get(m, m)),
                         stage=gaps["stage"].map(C.STAGE_LABELS),
                         years=gaps["years"].replace("", C.MISSING))
-    st.dataframe(table, hide_index=True, width="stretch",
+    tables.dataframe(table, hide_index=True, width="stretch",
                  column_config={"material": "Material", "stage": "Stage", "years": "Years with country data",
                                 "withheld": "Withheld / NA country-years"})
 
 if info.get("counts"):
     with st.expander("Rows in the data store"):
         counts = json.loads(info["counts"])
-        st.dataframe({"table": list(counts), "rows": list(counts.values())}, hide_index=True)
+        tables.dataframe({"table": list(counts), "rows": list(counts.values())}, hide_index=True)
 
 if not auth.can("downloads"):
     auth.partner_note("downloads of these tables as CSV and Excel")

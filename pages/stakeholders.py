@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import cards, charts, data, render, router, state
+from components import cards, charts, data, render, router, state, tables
 from components.provenance import figure_footer
 from rmo_data import constants as C
 
@@ -39,7 +39,7 @@ table = orgs.assign(
     acronym=orgs["acronym"].fillna(""),
 )
 st.caption(f"{len(table)} organisation(s). Select a row to see the leverage cards that name it.")
-event = st.dataframe(
+event = tables.dataframe(
     table[["name", "acronym", "type_name", "material_names", "n_leverages", "description", "link"]],
     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="org_table",
     column_config={

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components import auth, cards, data, router, state
+from components import auth, cards, data, router, state, tables
 from components import workshop_view as view
 from components.provenance import figure_footer
 from rmo_data import constants as C
@@ -114,7 +114,7 @@ def _own_ranking(ws: dict[str, Any], weights: Mapping[str, int], names: Mapping[
     ranked = scoring.ranking(scoring.normalise(crit.raw.loc[held, ws["criteria"]]), weights)
     table = pd.DataFrame({"Rank": ranked["rank"], "Material": [names.get(m, m) for m in ranked.index],
                           "Score (0–1)": ranked["score"]})
-    st.dataframe(table, hide_index=True, width="stretch", key="ws_own_rank", column_config={
+    tables.dataframe(table, hide_index=True, width="stretch", key="ws_own_rank", column_config={
         "Rank": st.column_config.NumberColumn(format="%d", width="small"),
         "Score (0–1)": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f")})
     sources = sorted({s for c in ws["criteria"] for s in crit.sources.get(c, [])})
@@ -236,7 +236,7 @@ def _create_form() -> None:
     if open_ws.empty:
         st.caption("None open at the moment.")
         return
-    st.dataframe(open_ws[["name", "code", "created_at", "submissions", "n_materials"]], hide_index=True,
+    tables.dataframe(open_ws[["name", "code", "created_at", "submissions", "n_materials"]], hide_index=True,
                  width="stretch", key="ws_open_table", column_config={
                      "name": "Workshop", "code": "Join code",
                      "created_at": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD HH:mm"),
@@ -349,7 +349,7 @@ def _closed_list() -> None:
     if closed.empty:
         st.info("No workshop has been closed yet.", icon=":material/inventory_2:")
         return
-    st.dataframe(closed[["name", "code", "closed_at", "submissions", "n_materials"]], hide_index=True,
+    tables.dataframe(closed[["name", "code", "closed_at", "submissions", "n_materials"]], hide_index=True,
                  width="stretch", key="ws_closed_table", column_config={
                      "name": "Workshop", "code": "Code",
                      "closed_at": st.column_config.DatetimeColumn("Closed (UTC)", format="YYYY-MM-DD HH:mm"),

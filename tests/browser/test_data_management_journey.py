@@ -1,4 +1,4 @@
-"""The editor's journey in a real browser: invalid upload → fixed upload → preview → Apply → roll back.
+"""The editor's journey in a real browser: refused until signed in as an editor, invalid upload → fixed upload → preview → Apply → roll back.
 
 Runs its own server on a private copy of the built store (the other browser tests
 share theirs), uploads through the page's real file input and checks the store
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from rmo_data import schema as S
 from rmo_data import stewardship as W
 from rmo_data.engine import make_engine
-from tests.browser.conftest import run_server, shot, wait_ready
+from tests.browser.conftest import run_server, shot, sign_in, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +50,11 @@ def test_upload_preview_apply_roll_back(built_db: Path, tmp_path: Path, page) ->
 
     with run_server(url, "streamlit-data-management.log") as base:
         page.goto(f"{base}/data_management")
-        expect(page.get_by_role("heading", name="Data management")).to_be_visible()
+        wait_ready(page)
+        # The address of an editor page refuses the public and offers the sign-in form there.
+        expect(page.get_by_text("This page is for editors.")).to_be_visible()
+        sign_in(page, "editor")
+        expect(page.get_by_role("heading", name="Upload changes")).to_be_visible()
         wait_ready(page)
 
         page.locator("input[type=file]").first.set_input_files(str(bad))
