@@ -14,6 +14,8 @@ import io
 import json
 import multiprocessing as mp
 import re
+import time
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -303,8 +305,8 @@ def test_a_wide_rank_range_is_a_disagreement() -> None:
 
 WRITERS = 20
 REVISERS = 6  # the first six writers submit twice
-# Spawned children import pandas and SQLAlchemy before they reach the barrier; on a busy
-# 2-core CI machine twenty of them can take minutes to start. The barrier still releases
+# Spawned children import pandas and SQLAlchemy before they reach the start line; on a busy
+# 2-core CI machine twenty of them can take minutes to start. The start line still releases
 # them together, so a generous start-up allowance does not weaken the test.
 STARTUP_S = 600
 
@@ -396,13 +398,41 @@ def _late_writer(url: str, code: str, index: int, start: object, results: object
         engine.dispose()
 
 
+class _StartLine:
+    """Holds spawned processes until all are ready, then releases them within a millisecond or two.
+
+    It stands in for ``multiprocessing.Barrier``, whose condition variable can lose a
+    wake-up: one of twenty writers then waited at the barrier until its time-out
+    while the other nineteen had long finished.  Here every child reports ready
+    and polls a flag (no condition wait), and the parent raises the flag.
+    """
+
+    def __init__(self, ctx: Any) -> None:
+        self.ready = ctx.Queue()
+        self.go = ctx.Event()
+
+    def wait(self, timeout: float) -> None:
+        self.ready.put(1)
+        deadline = time.monotonic() + timeout
+        while not self.go.is_set():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the other processes never got ready")
+            time.sleep(0.001)
+
+    def release_when_ready(self, parties: int, timeout: float) -> None:
+        for _ in range(parties):
+            self.ready.get(timeout=timeout)
+        self.go.set()
+
+
 def _crowd(url: str, jobs: list[tuple]) -> list[tuple]:
     """Start one spawned process per job, release them together, return what each reported."""
     ctx = mp.get_context("spawn")
-    start, results = ctx.Barrier(len(jobs)), ctx.Queue()
+    start, results = _StartLine(ctx), ctx.Queue()
     procs = [ctx.Process(target=t, args=(url, *args, start, results)) for t, args in jobs]
     for proc in procs:
         proc.start()
+    start.release_when_ready(len(procs), timeout=STARTUP_S)
     outcomes = [results.get(timeout=STARTUP_S + 120) for _ in procs]
     for proc in procs:
         proc.join(timeout=60)
