@@ -15,10 +15,11 @@ from sqlalchemy import Engine, func, inspect, select
 
 from rmo_data import constants as C
 from rmo_data import build as build_module
-from rmo_data import metrics, schema, userdata
+from rmo_data import metrics, migrate, schema, userdata
 from rmo_data.build import build, severity
 from rmo_data.engine import make_engine, store_status
 from rmo_data.seeds import SEED_DIR, SeedError, load_seeds
+from tests.conftest import Stores
 from tests.userrows import add_user_rows, user_rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -236,3 +237,23 @@ def test_cli_reports_problems_without_traceback(tmp_path: Path) -> None:
     assert "end_use_shares.csv, line 2, column 'share_pct'" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "c.sqlite").exists()
+
+
+def test_cli_builds_the_store_at_a_url(stores: Stores) -> None:
+    """`python -m rmo_data build --url URL` on the run's backend (a PostgreSQL database in that run)."""
+    url = stores.blank("cli")
+    try:
+        proc = subprocess.run([sys.executable, "-m", "rmo_data", "build", "--url", url],
+                              capture_output=True, text=True, cwd=ROOT, check=False, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        assert "Built " in proc.stdout
+        assert store_status(url) == "ok"
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                assert conn.execute(select(func.count()).select_from(schema.leverage)).scalar_one() > 100
+                assert migrate.current_revision(conn) == migrate.head_revision()
+        finally:
+            engine.dispose()
+    finally:
+        stores.discard(url)
