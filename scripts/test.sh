@@ -53,6 +53,7 @@ stop_pg() {  # always stop the server and remove its folder, however the run end
   fi
 }
 trap stop_pg EXIT
+trap 'exit 130' INT TERM  # so that an interrupted run still runs the EXIT trap
 start_pg() {
   if [ "${RMO_TEST_PG:-}" = "off" ]; then PG_NOTE="turned off with RMO_TEST_PG=off"; return 1; fi
   [ -n "$PG_BIN" ] || { PG_NOTE="PostgreSQL is not installed and could not be installed"; return 1; }

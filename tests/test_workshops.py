@@ -14,7 +14,9 @@ import io
 import json
 import multiprocessing as mp
 import re
+import sys
 import time
+import types
 from typing import Any
 
 import pandas as pd
@@ -430,8 +432,16 @@ def _crowd(url: str, jobs: list[tuple]) -> list[tuple]:
     ctx = mp.get_context("spawn")
     start, results = _StartLine(ctx), ctx.Queue()
     procs = [ctx.Process(target=t, args=(url, *args, start, results)) for t, args in jobs]
-    for proc in procs:
-        proc.start()
+    # Streamlit's script runner (the AppTest page tests earlier in the session) leaves app.py
+    # installed as __main__, and a spawned child runs its parent's __main__ again: twenty
+    # children would each run the app and build its default store. Start them with a bare one.
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        for proc in procs:
+            proc.start()
+    finally:
+        sys.modules["__main__"] = main
     start.release_when_ready(len(procs), timeout=STARTUP_S)
     outcomes = [results.get(timeout=STARTUP_S + 120) for _ in procs]
     for proc in procs:
