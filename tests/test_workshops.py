@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import multiprocessing as mp
+import queue
 import re
 import sys
 import time
@@ -403,10 +404,10 @@ def _late_writer(url: str, code: str, index: int, start: object, results: object
 class _StartLine:
     """Holds spawned processes until all are ready, then releases them within a millisecond or two.
 
-    It stands in for ``multiprocessing.Barrier``, whose condition variable can lose a
-    wake-up: one of twenty writers then waited at the barrier until its time-out
-    while the other nineteen had long finished.  Here every child reports ready
-    and polls a flag (no condition wait), and the parent raises the flag.
+    Every child reports ready and polls a flag; the parent raises the flag once all
+    have reported.  Unlike ``multiprocessing.Barrier``, the parent sees a child that
+    died before the start (its exit code) and fails at once instead of leaving the
+    others waiting for the full start-up allowance.
     """
 
     def __init__(self, ctx: Any) -> None:
@@ -421,9 +422,16 @@ class _StartLine:
                 raise TimeoutError("the other processes never got ready")
             time.sleep(0.001)
 
-    def release_when_ready(self, parties: int, timeout: float) -> None:
-        for _ in range(parties):
-            self.ready.get(timeout=timeout)
+    def release_when_ready(self, procs: list[Any], timeout: float) -> None:
+        deadline, ready = time.monotonic() + timeout, 0
+        while ready < len(procs):
+            try:
+                self.ready.get(timeout=1)
+                ready += 1
+            except queue.Empty:
+                dead = [p.exitcode for p in procs if p.exitcode is not None]
+                assert not dead, f"{len(dead)} process(es) died before the start, exit codes {dead}"
+                assert time.monotonic() < deadline, f"only {ready} of {len(procs)} processes got ready"
         self.go.set()
 
 
@@ -442,7 +450,7 @@ def _crowd(url: str, jobs: list[tuple]) -> list[tuple]:
             proc.start()
     finally:
         sys.modules["__main__"] = main
-    start.release_when_ready(len(procs), timeout=STARTUP_S)
+    start.release_when_ready(procs, timeout=STARTUP_S)
     outcomes = [results.get(timeout=STARTUP_S + 120) for _ in procs]
     for proc in procs:
         proc.join(timeout=60)
