@@ -1,8 +1,10 @@
 """Make sure the store exists before any page reads it.
 
 On first run the store is built from the repository's files with a progress
-bar.  A broken or unreadable store stops the page with a plain explanation and
-a button to rebuild it, never a traceback.
+bar.  An existing store is brought to the newest schema revision once per
+server (``rmo_data.migrate``), keeping its user-made rows.  A broken or
+unreadable store stops the page with a plain explanation and a button to
+rebuild it, never a traceback.
 """
 
 from __future__ import annotations
@@ -63,10 +65,24 @@ def _shown_url() -> str:
     return make_url(database_url()).render_as_string(hide_password=True)
 
 
+def _migrate() -> None:
+    """Bring the store's tables to the newest revision (a no-op after the first call)."""
+    from rmo_data import migrate  # imported here: alembic is needed once per server
+
+    try:
+        migrate.ensure_current()
+    except Exception as err:  # noqa: BLE001 - shown as a sentence, never a traceback
+        st.error("The data store could not be brought up to date with this version of the app, "
+                 f"so nothing was changed. Location: `{database_url()}`. Reason: {err}",
+                 icon=":material/database:")
+        st.stop()
+
+
 def ensure() -> None:
     """Build the store when missing; stop the page with a message when it is unusable."""
     status = store_status()
     if status == "ok":
+        _migrate()
         return
     if status in {"missing", "empty"}:
         if not _run_build("Building"):

@@ -53,9 +53,6 @@ if flash:
     st.success(flash, icon=":material/check_circle:")
 
 engine = get_engine()
-if not st.session_state.get("_dm_upgraded"):
-    W.upgrade_store(engine)  # a store built before stewardship gets its change-set table once
-    st.session_state["_dm_upgraded"] = True
 st.caption(f"Changes are logged under your user name, **{plain(auth.actor())}**.")
 
 st.header("Upload changes")

@@ -4,10 +4,16 @@
 valid.  A SQLite store is written to a temporary file next to the target and
 swapped in with one ``os.replace``, so a build killed half-way leaves the
 previous store untouched.  Other databases (PostgreSQL) are rebuilt inside one
-transaction.  User-made tables (scenarios, workshops, plans, audit log, change
-sets) are carried over from the previous store in both cases, and editors'
-active change sets are written again over the rebuilt reference tables
-(``rmo_data.stewardship.reapply``).
+transaction, so a failed build rolls back to the previous data.  User-made
+tables (scenarios, workshops, plans, audit log, change sets, and any table a
+later migration adds) are carried over from the previous store in both
+cases, and editors' active change sets are written again over the rebuilt
+reference tables (``rmo_data.stewardship.reapply``).
+
+Tables are created by the Alembic migrations (``rmo_data.migrate``), not by
+``metadata.create_all``: the previous store is first upgraded to the newest
+revision, so its user rows have today's shape, and the new store is at that
+revision too.
 """
 
 from __future__ import annotations
@@ -23,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, func, inspect, select
+from sqlalchemy import Connection, Engine, MetaData, func, inspect, select
 
 from rmo_data import constants as C
-from rmo_data import etl, schema
+from rmo_data import etl, migrate, schema
 from rmo_data.engine import database_url, make_engine, sqlite_path, store_status
 from rmo_data.seeds import SEED_DIR, Problem, SeedError, SeedSet, load_seeds
 
@@ -265,17 +271,37 @@ def _insert_all(conn: Connection, tables: dict[str, Records],
     return counts
 
 
+def _kept_table_names(names: Iterable[str]) -> list[str]:
+    """Tables a build carries over rather than rebuilds: all but the reference tables.
+
+    That is the user tables of ``schema.USER_TABLES`` and any table a later
+    migration adds, so no migration has to teach the build about its table.
+    """
+    replaced = {t.name for t in schema.REFERENCE_TABLES} | {migrate.VERSION_TABLE}
+    return [name for name in names if name not in replaced]
+
+
 def _read_user_rows(engine: Engine) -> dict[str, Records]:
-    """User-made rows of an existing store, to carry across a rebuild."""
-    existing = set(inspect(engine).get_table_names())
+    """Rows of the tables a rebuild keeps, read with the store's own (reflected) columns."""
+    meta = MetaData()
+    meta.reflect(engine)
     rows: dict[str, Records] = {}
     with engine.connect() as conn:
-        for table in schema.USER_TABLES:
-            if table.name in existing:
-                present = {c["name"] for c in inspect(conn).get_columns(table.name)}
-                cols = [table.c[name] for name in present if name in table.c]
-                rows[table.name] = [dict(r._mapping) for r in conn.execute(select(*cols))]
+        for name in _kept_table_names(t.name for t in meta.sorted_tables):
+            rows[name] = [dict(r._mapping) for r in conn.execute(select(meta.tables[name]))]
     return rows
+
+
+def _write_user_rows(conn: Connection, rows: dict[str, Records]) -> None:
+    """Put carried-over rows into the new store's tables (parents first), column by column."""
+    meta = MetaData()
+    meta.reflect(conn)
+    for table in meta.sorted_tables:
+        records = rows.get(table.name)
+        if not records or table.name not in _kept_table_names([table.name]):
+            continue
+        known = set(table.c.keys())
+        conn.execute(table.insert(), [{k: v for k, v in r.items() if k in known} for r in records])
 
 
 def _reapply_change_sets(conn: Connection, counts: dict[str, int]) -> tuple[dict[str, int], dict[str, Any]]:
@@ -314,27 +340,27 @@ def _write_sqlite_file(path: Path, tables: dict[str, Records], progress: Progres
     path.parent.mkdir(parents=True, exist_ok=True)
 
     user_rows: dict[str, Records] = {}
-    if path.exists() and path.stat().st_size > 0:
-        old = make_engine(f"sqlite:///{path}")
+    old_url = f"sqlite:///{path}"
+    # An unreadable old store is simply replaced; a readable one is migrated first, and a
+    # failing migration stops the build rather than dropping the user's rows.
+    if path.exists() and path.stat().st_size > 0 and store_status(old_url) != "corrupt":
+        migrate.upgrade(old_url)
+        old = make_engine(old_url)
         try:
             user_rows = _read_user_rows(old)
             with old.connect() as conn:
                 # Fold the WAL into the main file so no stale log outlives the swap.
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        except Exception:  # noqa: BLE001 - an unreadable old store is simply replaced
-            user_rows = {}
         finally:
             old.dispose()
 
+    migrate.upgrade(f"sqlite:///{tmp}")  # every table, at the newest revision
     engine = make_engine(f"sqlite:///{tmp}")
     try:
-        schema.metadata.create_all(engine)
         progress("Writing tables", 0.7)
         with engine.begin() as conn:
             counts = _insert_all(conn, tables, progress)
-            for table in schema.USER_TABLES:
-                if user_rows.get(table.name):
-                    conn.execute(table.insert(), user_rows[table.name])
+            _write_user_rows(conn, user_rows)
             counts, change_sets = _reapply_change_sets(conn, counts)
             _write_build_info(conn, counts, change_sets)
         with engine.connect() as conn:
@@ -350,13 +376,20 @@ def _write_sqlite_file(path: Path, tables: dict[str, Records], progress: Progres
 
 
 def _write_in_transaction(engine: Engine, tables: dict[str, Records], progress: Progress) -> dict[str, int]:
-    """Rebuild reference tables in one transaction (PostgreSQL has transactional DDL)."""
+    """Rebuild reference tables in one transaction (PostgreSQL has transactional DDL).
+
+    User tables stay where they are; the migrations bring them (and the
+    ``alembic_version`` row) to the newest revision in the same transaction, so
+    a failure anywhere leaves the previous store exactly as it was.
+    """
     with engine.begin() as conn:
+        migrate.upgrade_connection(conn)
         existing = set(inspect(conn).get_table_names())
         for table in reversed(schema.REFERENCE_TABLES):
             if table.name in existing:
                 table.drop(conn)
-        schema.metadata.create_all(conn)
+        # Reference tables as schema.py declares them (the migrations' head, checked by a test).
+        schema.metadata.create_all(conn, tables=list(schema.REFERENCE_TABLES))
         progress("Writing tables", 0.7)
         counts = _insert_all(conn, tables, progress)
         counts, change_sets = _reapply_change_sets(conn, counts)
@@ -396,7 +429,7 @@ def build(
 
 
 def ensure_store(url: str | None = None, progress: Progress | None = None) -> str:
-    """Build the store when it is missing or empty and return its status afterwards.
+    """Build the store when it is missing or empty, migrate it when it exists; return its status.
 
     A corrupt store is left alone: the caller shows a message and offers a rebuild,
     so that nothing is replaced without the user asking for it.
@@ -405,4 +438,6 @@ def ensure_store(url: str | None = None, progress: Progress | None = None) -> st
     if status in {"missing", "empty"}:
         build(url, progress=progress)
         status = store_status(url)
+    elif status == "ok":
+        migrate.ensure_current(url)  # a store made by an older version gets the newest tables
     return status

@@ -144,6 +144,9 @@ def production_rows(commodity: str, year: int | None = None,
                s.c.title.label("source_title"))
         .join(s, s.c.id == p.c.source_id)
         .where(p.c.commodity == commodity)
+        # Insertion order on every database (PostgreSQL has no implicit order): sums over
+        # the rows then add up in the same order, to the last bit, as latest_concentrations.
+        .order_by(p.c.id)
     )
     if year is not None:
         query = query.where(p.c.year == year)

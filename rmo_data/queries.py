@@ -290,7 +290,9 @@ def evidence_places(engine: Engine | None = None, **filters: Any) -> pd.DataFram
     """Evidence count (``n``) per ISO3 code and country name, NULLs included, with :func:`evidence`'s filters."""
     ev = S.risk_evidence
     query = (select(ev.c.iso3, ev.c.country_name, func.count().label("n"))
-             .group_by(ev.c.iso3, ev.c.country_name).order_by(ev.c.iso3, ev.c.country_name))
+             .group_by(ev.c.iso3, ev.c.country_name)
+             # Unplaced cases (no ISO3) first on every database, as places_from sorts them.
+             .order_by(ev.c.iso3.nulls_first(), ev.c.country_name.nulls_first()))
     return _frame(_evidence_filtered(query, **filters), engine)
 
 
@@ -347,7 +349,8 @@ def evidence_where(engine: Engine | None = None, **filters: Any) -> pd.DataFrame
     query = (select(counted.c.iso3, counted.c.country_name, src.c.title.label("source_title"),
                     counted.c.year, counted.c.n)
              .join(src, src.c.id == counted.c.source_id)
-             .order_by(counted.c.iso3, counted.c.country_name, src.c.title, counted.c.year))
+             .order_by(counted.c.iso3.nulls_first(), counted.c.country_name.nulls_first(), src.c.title,
+                       counted.c.year.nulls_first()))
     return _frame(query, engine)
 
 

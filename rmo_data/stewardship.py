@@ -40,7 +40,7 @@ from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Connection, Engine, Table, and_, delete, func, insert, inspect, select, text, update
+from sqlalchemy import Connection, Engine, Table, and_, delete, func, insert, inspect, select, update
 
 from rmo_data import constants as C
 from rmo_data import etl
@@ -287,12 +287,6 @@ def current_rows(table: str, materials: Sequence[str] = (), engine: Engine | Non
     else:
         frame = frame.sort_values(list(spec.key_columns), kind="stable")
     return frame.reset_index(drop=True)
-
-
-def upgrade_store(engine: Engine | None = None) -> None:
-    """Give a store built before stewardship its change-set table and audit column."""
-    with (engine or get_engine()).begin() as conn:
-        ensure_user_schema(conn)
 
 
 # --- reading files ------------------------------------------------------------------------------
@@ -938,14 +932,6 @@ def _organisation_removal_problems(conn: Connection, file: str, preview: Preview
 
 # --- writing -----------------------------------------------------------------------------------
 
-def ensure_user_schema(conn: Connection) -> None:
-    """Add what stewardship needs to a store built before it (portable DDL, idempotent)."""
-    S.change_set.create(conn, checkfirst=True)
-    columns = {c["name"] for c in inspect(conn).get_columns("audit_log")}
-    if "change_set_id" not in columns:
-        conn.execute(text("ALTER TABLE audit_log ADD COLUMN change_set_id INTEGER"))
-
-
 def _reference_gaps(conn: Connection, spec: TableSpec, record: Mapping[str, Any]) -> list[str]:
     """Foreign keys of a record that point at nothing (checked before writing, so no FK error)."""
     gaps = []
@@ -1043,8 +1029,6 @@ def apply_preview(preview: Preview, actor: str = C.DEFAULT_ACTOR, engine: Engine
         raise ValueError("The upload changes nothing.")
     spec = SPECS[preview.table]
     eng = engine or get_engine()
-    with eng.begin() as conn:
-        ensure_user_schema(conn)
     with eng.connect() as conn:
         _begin_write(conn)
         for record in preview.sources:
@@ -1107,8 +1091,6 @@ def _undo_rows(conn: Connection, rows: Sequence[Mapping[str, Any]], set_id: int,
 
 def _rollback(engine: Engine | None, change_set_id: int, audit_ids: Sequence[int] | None, actor: str) -> int:
     eng = engine or get_engine()
-    with eng.begin() as conn:
-        ensure_user_schema(conn)
     with eng.connect() as conn:
         _begin_write(conn)
         original = conn.execute(select(S.change_set).where(S.change_set.c.id == change_set_id)).mappings().first()
@@ -1227,7 +1209,6 @@ def reapply(conn: Connection) -> dict[str, Any]:
     rebuilt state differs from the state recorded before the edit are counted
     (the repository's files changed underneath) and the editor's value is kept.
     """
-    ensure_user_schema(conn)
     summary: dict[str, Any] = {"reapplied": [], "skipped": {}, "rows": 0, "differed": 0}
     sets = conn.execute(select(S.change_set).where(
         S.change_set.c.kind == "upload", S.change_set.c.status != "rolled_back").order_by(

@@ -14,10 +14,13 @@ import pytest
 from sqlalchemy import Engine, func, inspect, select
 
 from rmo_data import constants as C
-from rmo_data import metrics, schema
+from rmo_data import build as build_module
+from rmo_data import metrics, migrate, schema, userdata
 from rmo_data.build import build, severity
 from rmo_data.engine import make_engine, store_status
 from rmo_data.seeds import SEED_DIR, SeedError, load_seeds
+from tests.conftest import Stores
+from tests.userrows import add_user_rows, user_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -135,6 +138,8 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.sqlite_only(reason="compares the store file's bytes; on PostgreSQL nothing is written "
+                                 "before validation either (test_failed_build_leaves_the_store_as_it_was)")
 @pytest.mark.parametrize(("file", "column", "value", "expected"), [
     ("end_use_shares.csv", "share_pct", "150", "less than or equal to 100"),
     ("risk_evidence.csv", "material", "unobtanium", "unknown material 'unobtanium'"),
@@ -181,20 +186,44 @@ def test_shares_adding_past_100_are_rejected(tmp_path: Path) -> None:
         build(f"sqlite:///{tmp_path / 'x.sqlite'}", seed_dir=seeds)
 
 
-def test_rebuild_keeps_user_made_rows(tmp_path: Path, built_db: Path) -> None:
-    store = tmp_path / "rmo.sqlite"
-    shutil.copy(built_db, store)
-    engine = make_engine(f"sqlite:///{store}")
-    with engine.begin() as conn:
-        conn.execute(schema.scenario.insert(), {
-            "name": "Kept", "weights_json": "{}", "created_at": datetime.now(UTC)})
-    engine.dispose()
-    build(f"sqlite:///{store}")
-    engine = make_engine(f"sqlite:///{store}")
+def test_rebuild_keeps_user_made_rows(store_copy_url: str) -> None:
+    before = add_user_rows(store_copy_url)
+    build(store_copy_url)
+    assert user_rows(store_copy_url) == before
+    assert store_status(store_copy_url) == "ok"
+    # New rows still get fresh ids after the rows were carried over with theirs.
+    engine = make_engine(store_copy_url)
+    try:
+        later = userdata.save_scenario("Later", {"severity": 1}, engine=engine)
+    finally:
+        engine.dispose()
+    assert later > max(r["id"] for r in before["scenario"])
+
+
+def test_failed_build_leaves_the_store_as_it_was(store_copy_url: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that breaks while writing (after the old tables were dropped) changes nothing."""
+    before = add_user_rows(store_copy_url)
+    engine = make_engine(store_copy_url)
     with engine.connect() as conn:
-        names = conn.execute(select(schema.scenario.c.name)).scalars().all()
+        counts = {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                  for t in schema.REFERENCE_TABLES}
     engine.dispose()
-    assert names == ["Kept"]
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(build_module, "_write_build_info", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        build(store_copy_url)
+    engine = make_engine(store_copy_url)
+    with engine.connect() as conn:
+        after = {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                 for t in schema.REFERENCE_TABLES}
+    engine.dispose()
+    assert after == counts
+    assert user_rows(store_copy_url) == before
+    assert store_status(store_copy_url) == "ok"
 
 
 def test_cli_reports_problems_without_traceback(tmp_path: Path) -> None:
@@ -208,3 +237,23 @@ def test_cli_reports_problems_without_traceback(tmp_path: Path) -> None:
     assert "end_use_shares.csv, line 2, column 'share_pct'" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "c.sqlite").exists()
+
+
+def test_cli_builds_the_store_at_a_url(stores: Stores) -> None:
+    """`python -m rmo_data build --url URL` on the run's backend (a PostgreSQL database in that run)."""
+    url = stores.blank("cli")
+    try:
+        proc = subprocess.run([sys.executable, "-m", "rmo_data", "build", "--url", url],
+                              capture_output=True, text=True, cwd=ROOT, check=False, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        assert "Built " in proc.stdout
+        assert store_status(url) == "ok"
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                assert conn.execute(select(func.count()).select_from(schema.leverage)).scalar_one() > 100
+                assert migrate.current_revision(conn) == migrate.head_revision()
+        finally:
+            engine.dispose()
+    finally:
+        stores.discard(url)

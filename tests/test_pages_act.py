@@ -9,7 +9,6 @@ form first (``tests/signin.py``).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,21 +27,10 @@ PRIO = "pages/prioritisation.py"
 CARDS = "pages/leverage_cards.py"
 
 
-def _copy_store(source: Path, target: Path) -> str:
-    """Copy a SQLite store with the backup API (a plain file copy could miss WAL content)."""
-    src, dst = sqlite3.connect(source), sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
-    return f"sqlite:///{target}"
-
-
 @pytest.fixture()
-def own_url(built_db: Path, tmp_path: Path) -> str:
+def own_url(store_copy_url: str) -> str:
     """URL of this test's private copy of the built store."""
-    return _copy_store(built_db, tmp_path / "rmo.sqlite")
+    return store_copy_url
 
 
 def _app(url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:

@@ -12,7 +12,6 @@ the join code is their credential.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,16 +34,9 @@ BEN = {"auto_share": 8, "processing_hhi": 1, "severity": 10, "social_breadth": 6
 
 
 @pytest.fixture()
-def own_url(built_db: Path, tmp_path: Path) -> str:
-    """A private copy of the built store (the backup API also copies what sits in the WAL)."""
-    target = tmp_path / "rmo.sqlite"
-    src, dst = sqlite3.connect(built_db), sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
-    return f"sqlite:///{target}"
+def own_url(store_copy_url: str) -> str:
+    """A private copy of the built store."""
+    return store_copy_url
 
 
 @pytest.fixture()

@@ -18,6 +18,7 @@ from rmo_data import constants as C
 from rmo_data import metrics, queries, schema
 from rmo_data.engine import make_engine
 from rmo_data.synth import SLUG_PREFIX, SOURCE_ID, synthesise
+from tests.conftest import Stores
 from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,11 +26,12 @@ SIZES = {"materials": 3, "evidence": 500, "production": 300}
 
 
 @pytest.fixture(scope="module")
-def synth_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def synth_url(stores: Stores) -> Iterator[str]:
     """A small synthetic store, built once for this module."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('synth') / 'synthetic.sqlite'}"
+    url = stores.blank("synth")
     synthesise(url, seed=7, **SIZES)
-    return url
+    yield url
+    stores.discard(url)
 
 
 @pytest.fixture(scope="module")
@@ -55,12 +57,12 @@ def test_row_counts_match_the_request(synth_engine: Engine) -> None:
         assert _count(synth_engine, table, table.c.source_id == SOURCE_ID) >= SIZES["materials"], table.name
 
 
-def test_same_seed_same_rows_other_seed_other_rows(tmp_path: Path, synth_engine: Engine) -> None:
-    again = make_engine(f"sqlite:///{tmp_path / 'again.sqlite'}")
-    other = make_engine(f"sqlite:///{tmp_path / 'other.sqlite'}")
+def test_same_seed_same_rows_other_seed_other_rows(stores: Stores, synth_engine: Engine) -> None:
+    again = make_engine(stores.blank("again"))
+    other = make_engine(stores.blank("other"))
     try:
-        synthesise(str(again.url), seed=7, **SIZES)
-        synthesise(str(other.url), seed=8, **SIZES)
+        synthesise(again.url.render_as_string(hide_password=False), seed=7, **SIZES)
+        synthesise(other.url.render_as_string(hide_password=False), seed=8, **SIZES)
         for table in schema.REFERENCE_TABLES:
             if table is schema.build_info:
                 continue

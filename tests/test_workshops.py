@@ -1,9 +1,11 @@
-"""Workshops on real temporary SQLite files: codes, upserts, closing, the aggregation, 20 writers at once.
+"""Workshops on real temporary stores: codes, upserts, closing, the aggregation, 20 writers at once.
 
+Stores are SQLite files, or fresh PostgreSQL databases in the PostgreSQL run.
 The aggregation test works a three-participant case out by hand (shares,
 means, scores, Borda points) and compares it with ``aggregate_from``.  The
 concurrency test starts 20 processes that submit at the same moment against
-one SQLite file in WAL mode, with the app's own engine settings.
+one SQLite file in WAL mode, with the app's own engine settings; the two
+smaller crowds also run against PostgreSQL.
 """
 
 from __future__ import annotations
@@ -11,8 +13,12 @@ from __future__ import annotations
 import io
 import json
 import multiprocessing as mp
+import queue
 import re
-from pathlib import Path
+import sys
+import time
+import types
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -302,8 +308,8 @@ def test_a_wide_rank_range_is_a_disagreement() -> None:
 
 WRITERS = 20
 REVISERS = 6  # the first six writers submit twice
-# Spawned children import pandas and SQLAlchemy before they reach the barrier; on a busy
-# 2-core CI machine twenty of them can take minutes to start. The barrier still releases
+# Spawned children import pandas and SQLAlchemy before they reach the start line; on a busy
+# 2-core CI machine twenty of them can take minutes to start. The start line still releases
 # them together, so a generous start-up allowance does not weaken the test.
 STARTUP_S = 600
 
@@ -329,8 +335,10 @@ def _writer(url: str, code: str, index: int, start: object, results: object) -> 
         engine.dispose()
 
 
-def test_twenty_simultaneous_writers_lose_nothing(tmp_path: Path) -> None:
-    url, engine = _fresh_store(tmp_path)
+@pytest.mark.sqlite_only(reason="twenty writers on one SQLite file in WAL mode; PostgreSQL's row lock "
+                                 "is raced by the two crowd tests below")
+def test_twenty_simultaneous_writers_lose_nothing(empty_url: str) -> None:
+    url, engine = _fresh_store(empty_url)
     _, code = workshops.create_workshop("Crowd", MATS, CRITS, engine=engine)
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -393,13 +401,56 @@ def _late_writer(url: str, code: str, index: int, start: object, results: object
         engine.dispose()
 
 
+class _StartLine:
+    """Holds spawned processes until all are ready, then releases them within a millisecond or two.
+
+    Every child reports ready and polls a flag; the parent raises the flag once all
+    have reported.  Unlike ``multiprocessing.Barrier``, the parent sees a child that
+    died before the start (its exit code) and fails at once instead of leaving the
+    others waiting for the full start-up allowance.
+    """
+
+    def __init__(self, ctx: Any) -> None:
+        self.ready = ctx.Queue()
+        self.go = ctx.Event()
+
+    def wait(self, timeout: float) -> None:
+        self.ready.put(1)
+        deadline = time.monotonic() + timeout
+        while not self.go.is_set():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the other processes never got ready")
+            time.sleep(0.001)
+
+    def release_when_ready(self, procs: list[Any], timeout: float) -> None:
+        deadline, ready = time.monotonic() + timeout, 0
+        while ready < len(procs):
+            try:
+                self.ready.get(timeout=1)
+                ready += 1
+            except queue.Empty:
+                dead = [p.exitcode for p in procs if p.exitcode is not None]
+                assert not dead, f"{len(dead)} process(es) died before the start, exit codes {dead}"
+                assert time.monotonic() < deadline, f"only {ready} of {len(procs)} processes got ready"
+        self.go.set()
+
+
 def _crowd(url: str, jobs: list[tuple]) -> list[tuple]:
     """Start one spawned process per job, release them together, return what each reported."""
     ctx = mp.get_context("spawn")
-    start, results = ctx.Barrier(len(jobs)), ctx.Queue()
+    start, results = _StartLine(ctx), ctx.Queue()
     procs = [ctx.Process(target=t, args=(url, *args, start, results)) for t, args in jobs]
-    for proc in procs:
-        proc.start()
+    # Streamlit's script runner (the AppTest page tests earlier in the session) leaves app.py
+    # installed as __main__, and a spawned child runs its parent's __main__ again: twenty
+    # children would each run the app and build its default store. Start them with a bare one.
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        for proc in procs:
+            proc.start()
+    finally:
+        sys.modules["__main__"] = main
+    start.release_when_ready(procs, timeout=STARTUP_S)
     outcomes = [results.get(timeout=STARTUP_S + 120) for _ in procs]
     for proc in procs:
         proc.join(timeout=60)
@@ -407,16 +458,14 @@ def _crowd(url: str, jobs: list[tuple]) -> list[tuple]:
     return outcomes
 
 
-def _fresh_store(tmp_path: Path) -> tuple[str, Engine]:
-    url = f"sqlite:///{tmp_path / 'workshop.sqlite'}"
-    engine = make_engine(url)
-    S.metadata.create_all(engine)
-    return url, _seed(engine)
+def _fresh_store(url: str) -> tuple[str, Engine]:
+    """The run's fresh store (a SQLite file or a PostgreSQL database) with the workshops' materials."""
+    return url, _seed(make_engine(url))
 
 
-def test_simultaneous_first_submissions_under_one_name_make_one_row(tmp_path: Path) -> None:
+def test_simultaneous_first_submissions_under_one_name_make_one_row(empty_url: str) -> None:
     """Several devices submit the same new name at once: the unique key and the retry keep one row."""
-    url, engine = _fresh_store(tmp_path)
+    url, engine = _fresh_store(empty_url)
     _, code = workshops.create_workshop("One name", MATS, CRITS, engine=engine)
     outcomes = _crowd(url, [(_same_name_writer, (code, i)) for i in range(8)])
     assert [o for o in outcomes if o[1] != "ok"] == []
@@ -429,9 +478,9 @@ def test_simultaneous_first_submissions_under_one_name_make_one_row(tmp_path: Pa
     engine.dispose()
 
 
-def test_a_close_during_submissions_loses_nothing(tmp_path: Path) -> None:
+def test_a_close_during_submissions_loses_nothing(empty_url: str) -> None:
     """Each submission lands in the frozen record or is refused as late: none is half in."""
-    url, engine = _fresh_store(tmp_path)
+    url, engine = _fresh_store(empty_url)
     _, code = workshops.create_workshop("Race", MATS, CRITS, engine=engine)
     jobs = [(_late_writer, (code, i)) for i in range(12)]
     jobs.insert(6, (_closer, (code,)))

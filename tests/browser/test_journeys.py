@@ -119,7 +119,8 @@ def test_overview_to_material_to_evidence_to_shared_link(server: str, page, brow
     sign_in(fresh, "partner")  # on the refusal itself: the same address then holds the page
     fresh.get_by_role("heading", name="Risk evidence").wait_for()
     expect(_metric_locator(fresh, "Cases shown")).to_have_text(str(len(child)))
-    assert fresh.get_by_label("Search text").input_value() == "child"
+    # Waits: on a loaded machine the box can fill a moment after the count is shown.
+    expect(fresh.get_by_label("Search text")).to_have_value("child")
     shot(fresh, "08-shared-link-reopened")
     other.close()
 
