@@ -12,13 +12,12 @@ same rows, apart from the rows the test itself added.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, inspect, select, table
 from streamlit.testing.v1 import AppTest
 
 from rmo_data import constants as C
@@ -35,25 +34,15 @@ INJECTIONS = [
 USER_TABLES = {t.name for t in schema.USER_TABLES}
 
 
-def _copy_store(source: Path, target: Path) -> str:
-    """Copy a SQLite store with the backup API (a plain file copy could miss WAL content)."""
-    src, dst = sqlite3.connect(source), sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
-    return f"sqlite:///{target}"
-
-
 def snapshot(url: str) -> dict[str, int]:
-    """Row count of every table of the store (its table list is the keys)."""
-    conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+    """Row count of every table of the store (its table list is the keys), on either backend."""
+    eng = make_engine(url)
     try:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {n: conn.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0] for n in names}  # names from SQLite
+        names = inspect(eng).get_table_names()
+        with eng.connect() as conn:
+            return {n: conn.execute(select(func.count()).select_from(table(n))).scalar_one() for n in names}
     finally:
-        conn.close()
+        eng.dispose()
 
 
 def _reference(counts: dict[str, int]) -> dict[str, int]:
@@ -61,8 +50,8 @@ def _reference(counts: dict[str, int]) -> dict[str, int]:
 
 
 @pytest.fixture()
-def own_url(built_db: Path, tmp_path: Path) -> str:
-    return _copy_store(built_db, tmp_path / "rmo.sqlite")
+def own_url(store_copy_url: str) -> str:
+    return store_copy_url
 
 
 @pytest.fixture()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import re
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -114,26 +113,15 @@ def test_safe_url_only_passes_plain_web_addresses(url: Any, ok: bool) -> None:
 
 # --- a store holding hostile values --------------------------------------------------------------
 
-def _copy_store(source: Path, target: Path) -> str:
-    """Copy a SQLite store with the backup API (a plain file copy could miss WAL content)."""
-    src, dst = sqlite3.connect(source), sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
-    return f"sqlite:///{target}"
-
-
 def _first(engine: Engine, table: Any, *where: Any) -> dict[str, Any]:
     with engine.connect() as conn:
         return dict(conn.execute(select(table).where(*where).limit(1)).mappings().one())
 
 
 @pytest.fixture()
-def hostile_store(built_db: Path, tmp_path: Path) -> Iterator[tuple[str, str]]:
+def hostile_store(store_copy_url: str) -> Iterator[tuple[str, str]]:
     """URL of a store copy with a hostile value in every data-text place, and the workshop's code."""
-    url = _copy_store(built_db, tmp_path / "rmo.sqlite")
+    url = store_copy_url
     engine = make_engine(url)
     src = _first(engine, S.source)
     org = _first(engine, S.organisation)

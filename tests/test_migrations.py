@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
@@ -22,7 +23,7 @@ from rmo_data import migrate, schema
 from rmo_data.build import build, ensure_store
 from rmo_data.engine import make_engine
 from tests.conftest import Stores
-from tests.userrows import add_user_rows, user_rows
+from tests.userrows import add_user_rows, kept, user_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,8 +34,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "9001"
+down_revision = "HEAD"
 branch_labels = None
 depends_on = None
 
@@ -78,6 +79,12 @@ def _columns(url: str, table: str) -> set[str]:
         engine.dispose()
 
 
+def _to_baseline(url: str) -> None:
+    """Take a store back to revision 0001, the schema of the stores made before migrations."""
+    command.downgrade(migrate.alembic_config(url), migrate.BASELINE)
+    assert _revision(url) == migrate.BASELINE
+
+
 def _forget_alembic(url: str) -> None:
     """Turn a store into one made before migrations existed."""
     engine = make_engine(url)
@@ -91,7 +98,8 @@ def _scripts_with_extra_revision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     scripts = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
     body = EXTRA_REVISION.replace("    FAIL\n", '    raise RuntimeError("migration broke")\n' if fail else "")
-    (scripts / "versions" / "0002_test_extra.py").write_text(body, encoding="utf-8")
+    body = body.replace('"HEAD"', repr(migrate.head_revision()))  # on top of the real head, whatever it is
+    (scripts / "versions" / "9001_test_extra.py").write_text(body, encoding="utf-8")
     monkeypatch.setattr(migrate, "MIGRATIONS_DIR", scripts)
 
 
@@ -116,20 +124,39 @@ def test_built_store_is_at_head(built_url: str) -> None:
 
 
 def test_store_made_before_migrations_is_adopted_with_its_rows(store_copy_url: str) -> None:
+    _to_baseline(store_copy_url)
     before = add_user_rows(store_copy_url)
+    assert "change_set" not in before  # the baseline has no editors' change sets
     _forget_alembic(store_copy_url)
     assert _revision(store_copy_url) is None
     assert ensure_store(store_copy_url) == "ok"  # what the app runs at start-up
     assert _revision(store_copy_url) == migrate.head_revision()
-    assert user_rows(store_copy_url) == before
+    assert "change_set_id" in _columns(store_copy_url, "audit_log")
+    assert kept(user_rows(store_copy_url), before) == before
     # And a rebuild of a store made before migrations keeps them too.
+    _to_baseline(store_copy_url)
     _forget_alembic(store_copy_url)
     build(store_copy_url)
     assert _revision(store_copy_url) == migrate.head_revision()
+    assert kept(user_rows(store_copy_url), before) == before
+
+
+def test_head_store_keeps_every_user_row_through_a_rebuild(store_copy_url: str) -> None:
+    before = add_user_rows(store_copy_url)
+    assert before["change_set"], "an editor's change set is among the rows"
+    build(store_copy_url)
     assert user_rows(store_copy_url) == before
+    engine = make_engine(store_copy_url)
+    try:  # and the rebuild wrote the editor's upload again over the rebuilt evidence
+        with engine.connect() as conn:
+            assert conn.execute(select(schema.risk_evidence.c.id).where(
+                schema.risk_evidence.c.id == "EV-KEPT-01")).first() is not None
+    finally:
+        engine.dispose()
 
 
 def test_app_start_migrates_an_old_store(store_copy_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _to_baseline(store_copy_url)
     before = add_user_rows(store_copy_url)
     _forget_alembic(store_copy_url)
     monkeypatch.setenv("RMO_DATABASE_URL", store_copy_url)
@@ -137,7 +164,7 @@ def test_app_start_migrates_an_old_store(store_copy_url: str, monkeypatch: pytes
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     assert not at.exception, [e.value for e in at.exception]
     assert _revision(store_copy_url) == migrate.head_revision()
-    assert user_rows(store_copy_url) == before
+    assert kept(user_rows(store_copy_url), before) == before
 
 
 def test_a_new_revision_keeps_every_user_row(store_copy_url: str, tmp_path: Path,
@@ -147,7 +174,7 @@ def test_a_new_revision_keeps_every_user_row(store_copy_url: str, tmp_path: Path
     _scripts_with_extra_revision(tmp_path, monkeypatch)
     monkeypatch.chdir(tmp_path)  # the upgrade finds its scripts without help from the working folder
     migrate.upgrade(store_copy_url)
-    assert _revision(store_copy_url) == "0002"
+    assert _revision(store_copy_url) == "9001"
     assert "colour" in _columns(store_copy_url, "scenario")
     assert "test_extra" in _tables(store_copy_url)
     after = user_rows(store_copy_url)
@@ -158,11 +185,12 @@ def test_a_new_revision_keeps_every_user_row(store_copy_url: str, tmp_path: Path
 def test_a_failing_revision_changes_nothing(store_copy_url: str, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     before = add_user_rows(store_copy_url)
+    head = migrate.head_revision()
     _scripts_with_extra_revision(tmp_path, monkeypatch, fail=True)
     with pytest.raises(RuntimeError, match="migration broke"):
         migrate.upgrade(store_copy_url)
     # Both backends ran the DDL inside the rolled-back transaction.
-    assert _revision(store_copy_url) == "0001"
+    assert _revision(store_copy_url) == head
     assert "colour" not in _columns(store_copy_url, "scenario")
     assert "test_extra" not in _tables(store_copy_url)
     assert user_rows(store_copy_url) == before
@@ -181,7 +209,7 @@ def test_rebuild_after_a_new_revision_keeps_rows_and_revision(store_copy_url: st
     finally:
         engine.dispose()
     build(store_copy_url)
-    assert _revision(store_copy_url) == "0002"
+    assert _revision(store_copy_url) == "9001"
     engine = make_engine(store_copy_url)
     try:
         with engine.connect() as conn:

@@ -7,7 +7,6 @@ editor would.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,15 +27,8 @@ ROW = "EV-PAGE-01,zinc,mining,water,Peru,,,2024,3,3,2,<b>Tailings</b> spill **re
 
 
 @pytest.fixture()
-def store_url(built_db: Path, tmp_path: Path) -> str:
-    path = tmp_path / "page.sqlite"
-    source, target = sqlite3.connect(str(built_db)), sqlite3.connect(str(path))
-    try:
-        source.backup(target)
-    finally:
-        target.close()
-        source.close()
-    return f"sqlite:///{path}"
+def store_url(store_copy_url: str) -> str:
+    return store_copy_url
 
 
 @pytest.fixture()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sqlite3
 import zipfile
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, inspect, select
 
 from rmo_data import schema as S
 from rmo_data import stewardship as W
@@ -32,22 +31,10 @@ LEVERAGE_HEADER = ",".join((*W.SPECS["leverage"].columns, "row_action"))
 GOOD_EVIDENCE = "EV-NEW-01,nickel,mining,water,Indonesia,,Sulawesi,2024,3,4,3,A new case,,rmo_report,"
 
 
-def _copy(src: Path, dest: Path) -> None:
-    source = sqlite3.connect(str(src))
-    target = sqlite3.connect(str(dest))
-    try:
-        source.backup(target)
-    finally:
-        target.close()
-        source.close()
-
-
 @pytest.fixture()
-def store(built_db: Path, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
-    """URL and engine of a private copy of the built store."""
-    path = tmp_path / "store.sqlite"
-    _copy(built_db, path)
-    url = f"sqlite:///{path}"
+def store(store_copy_url: str) -> Iterator[tuple[str, Engine]]:
+    """URL and engine of a private copy of the built store (on the run's backend)."""
+    url = store_copy_url
     engine = make_engine(url)
     yield url, engine
     engine.dispose()
@@ -402,11 +389,15 @@ def test_a_change_set_whose_references_vanished_is_skipped_with_a_note(store: tu
 
 
 def test_older_store_without_change_set_tables_is_upgraded(store: tuple[str, Engine]) -> None:
-    _url, engine = store
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE change_set")
-        conn.exec_driver_sql("DROP INDEX ix_audit_log_change_set")
-        conn.exec_driver_sql("ALTER TABLE audit_log DROP COLUMN change_set_id")
+    """A store at the baseline revision gets the change sets from migration 0002, as the app's start does."""
+    from alembic import command
+
+    from rmo_data import migrate
+
+    url, engine = store
+    command.downgrade(migrate.alembic_config(url), migrate.BASELINE)
+    assert "change_set" not in inspect(engine).get_table_names()
+    migrate.upgrade(url)
     assert W.list_change_sets(engine).empty
     set_id = W.apply_preview(W.validate_upload("risk_evidence", _csv(EVIDENCE_HEADER, GOOD_EVIDENCE), "ev.csv",
                                                engine=engine), engine=engine)
@@ -554,16 +545,12 @@ def test_fuzz_mutated_rows_are_refused_or_round_trip(store: tuple[str, Engine], 
         assert _watched(engine) == before
 
 
-@pytest.mark.skipif(not os.environ.get("RMO_TEST_POSTGRES_URL"),
-                    reason="set RMO_TEST_POSTGRES_URL to a scratch PostgreSQL database to run (it is rebuilt)")
-def test_round_trip_and_rebuild_on_postgresql() -> None:
-    """The same code on PostgreSQL: validate, apply, rebuild (re-apply), roll back exactly, export."""
+def test_round_trip_through_a_rebuild(store: tuple[str, Engine]) -> None:
+    """Validate, apply, rebuild (re-apply), roll back exactly, export: on both backends."""
     from rmo_data.build import build
     from rmo_data.exports import table_csv
 
-    url = os.environ["RMO_TEST_POSTGRES_URL"]
-    build(url)
-    engine = make_engine(url)
+    url, engine = store
     try:
         base = _dump(engine, ("audit_log", "change_set", "build_info"))
         sources = _csv(",".join(W.SOURCE_COLUMNS), "ngo_2025,A field report,An NGO,2025,,,cited,,")
@@ -581,7 +568,7 @@ def test_round_trip_and_rebuild_on_postgresql() -> None:
         W.rollback_change_set(first, engine=engine)
         assert _dump(engine, ("audit_log", "change_set", "build_info")) == base
         data, manifest = store_export(engine)
-        assert manifest["source_dialect"] == "postgresql"
+        assert manifest["source_dialect"] == engine.dialect.name
         assert "rmo.sqlite" in zipfile.ZipFile(io.BytesIO(data)).namelist()
     finally:
         engine.dispose()
