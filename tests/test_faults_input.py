@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, func, inspect, select, table
+from sqlalchemy import Engine, func, inspect, select, table, update
 from streamlit.testing.v1 import AppTest
 
 from rmo_data import constants as C
@@ -105,8 +105,8 @@ def test_search_finds_rows_with_a_literal_percent_or_underscore(own_url: str, en
     every = queries.evidence(engine=engine)
     target = every["id"].iloc[0]
     with engine.begin() as conn:
-        conn.exec_driver_sql("UPDATE risk_evidence SET summary = ? WHERE id = ?",
-                             ("About 50 %_of the site_x was lost", target))
+        conn.execute(update(schema.risk_evidence).where(schema.risk_evidence.c.id == target)
+                     .values(summary="About 50 %_of the site_x was lost"))
     for text in ("50 %_of", "site_x", "%_OF"):
         assert list(queries.evidence(text=text, engine=engine)["id"]) == [target], text
     assert target not in set(queries.evidence(text="50 %%", engine=engine)["id"])

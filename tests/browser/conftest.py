@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Stores
 from tests.signin import USERS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,10 +72,18 @@ def run_server(db_url: str, log_name: str = "streamlit-server.log") -> Iterator[
 
 
 @pytest.fixture(scope="session")
-def server(built_url: str, users_file: Path) -> Iterator[str]:
-    """Base URL of a streamlit server running the app on the session's built store."""
-    with run_server(built_url) as base:
-        yield base
+def server(stores: Stores, built_template: str, users_file: Path) -> Iterator[str]:
+    """Base URL of a streamlit server running the app on a copy of the session's built store.
+
+    The journeys write (plan items, workshops), so they get their own copy: the
+    shared built store stays as the build made it for every other test.
+    """
+    url = stores.copy(built_template, "browser")
+    try:
+        with run_server(url) as base:
+            yield base
+    finally:
+        stores.discard(url)
 
 
 @pytest.fixture(scope="session")
