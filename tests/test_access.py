@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from components import auth as ui_auth
 from rmo_data import access, auth, queries
+from tests.apptest import no_exception
 from tests.signin import USERS, sign_in
 from tests.test_auth import FakeClock
 
@@ -50,11 +51,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     return fake
 
 
-def _ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def _texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
     parts += [i.value for i in at.info] + [w.value for w in at.warning] + [e.value for e in at.error]
@@ -81,7 +77,7 @@ def _through_router(at: AppTest) -> AppTest:
     After ``switch_page`` AppTest runs the page script on its own and registers the
     legacy ``pages/`` folder (every script, with its path), whatever the role.
     """
-    return _ok(at.switch_page("app.py").run())
+    return no_exception(at.switch_page("app.py").run())
 
 
 def _existing(role: str) -> set[str]:
@@ -92,14 +88,14 @@ def _attempt(at: AppTest, name: str, password: str, key: str = "signin") -> str:
     at.text_input(key=f"{key}_name").input(name)
     at.text_input(key=f"{key}_password").input(password)
     at.button(key=f"{key}_submit").click()
-    _ok(at.run())
+    no_exception(at.run())
     return _texts(at)
 
 
 # --- what each role's navigation holds -----------------------------------------------------------------
 
 def test_public_navigation_lacks_partner_pages(app: AppTest) -> None:
-    at = _ok(app.run())
+    at = no_exception(app.run())
     real, stand_ins = _registered(at)
     assert real == _existing("public")
     assert {"pages/overview.py", "pages/material.py", "pages/sources.py"} <= real
@@ -127,10 +123,10 @@ def test_partner_sees_act_pages_but_not_editor_pages(app: AppTest) -> None:
     for page in present:  # not in the partner's navigation
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)
-    _ok(at.switch_page("pages/prioritisation.py").run())
+    no_exception(at.switch_page("pages/prioritisation.py").run())
     assert at.title[0].value == "Prioritisation"
     for page in present:  # run on its own (AppTest's legacy mode), the page's guard refuses a partner
-        _ok(at.switch_page(page).run())
+        no_exception(at.switch_page(page).run())
         assert "This page is for editors" in _texts(at)
         assert not at.get("file_uploader") and not at.dataframe, "nothing of the page is drawn"
 
@@ -147,7 +143,7 @@ def test_editor_sees_every_page(app: AppTest) -> None:
 @pytest.mark.parametrize("page", PARTNER_PAGES)
 def test_public_opening_a_partner_page_is_refused(app: AppTest, page: str) -> None:
     # Switching before the first run opens the page by its address, as a new browser session does.
-    at = _ok(app.switch_page(page).run())
+    at = no_exception(app.switch_page(page).run())
     spec = access.page(page)
     assert at.title[0].value == spec.title
     assert "Sign in as a partner to open this page" in " ".join(w.value for w in at.warning)
@@ -157,7 +153,7 @@ def test_public_opening_a_partner_page_is_refused(app: AppTest, page: str) -> No
 
 
 def test_signing_in_on_the_refusal_reveals_the_page(app: AppTest, built_engine) -> None:  # noqa: ANN001
-    at = _ok(app.switch_page("pages/prioritisation.py").run())
+    at = no_exception(app.switch_page("pages/prioritisation.py").run())
     assert not [df for df in at.dataframe if "score" in df.value.columns]
     name, password = USERS["partner"]
     text = _attempt(at, name, password, key="refuse_prioritisation")
@@ -178,7 +174,7 @@ def test_the_guard_refuses_a_page_run_for_a_role_below_its_minimum(app: AppTest,
     real_page = access.page
     monkeypatch.setattr(access, "page", lambda path: raised if path.endswith("sources.py") else real_page(path))
     at = sign_in(app, "partner")
-    _ok(at.switch_page("pages/sources.py").run())
+    no_exception(at.switch_page("pages/sources.py").run())
     assert "This page is for editors. Sign in as an editor to open this page" in _texts(at)
     assert not at.dataframe, "nothing of the page is drawn"
 
@@ -188,7 +184,7 @@ def test_the_guard_refuses_a_page_run_for_a_role_below_its_minimum(app: AppTest,
 def test_public_material_profile_hides_cases_cards_and_downloads(app: AppTest, built_engine) -> None:  # noqa: ANN001
     at = app
     at.session_state["material"] = "nickel"
-    _ok(at.switch_page("pages/material.py").run())
+    no_exception(at.switch_page("pages/material.py").run())
     text = _texts(at)
     cases = queries.evidence(materials=["nickel"], engine=built_engine)
     levers = queries.leverages(materials=["nickel"], include_cross=False, engine=built_engine)
@@ -204,7 +200,7 @@ def test_public_material_profile_hides_cases_cards_and_downloads(app: AppTest, b
 
     # The same profile for a partner shows all three.
     sign_in(at, "partner")
-    _ok(at.switch_page("pages/material.py").run())
+    no_exception(at.switch_page("pages/material.py").run())
     text = _texts(at)
     assert any(plain(s) in text for s in cases["summary"])
     assert "Partners who sign in" not in text
@@ -213,16 +209,16 @@ def test_public_material_profile_hides_cases_cards_and_downloads(app: AppTest, b
 
 @pytest.mark.parametrize("page", ["pages/overview.py", "pages/sources.py"])
 def test_public_pages_offer_no_downloads(app: AppTest, page: str) -> None:
-    at = _ok(app.switch_page(page).run())
+    at = no_exception(app.switch_page(page).run())
     assert not at.get("download_button")
     assert "Partners who sign in also see" in _texts(at)
 
 
 def test_workshop_join_is_public_facilitating_needs_a_partner(app: AppTest) -> None:
-    at = _ok(app.switch_page("pages/workshop.py").run())
+    at = no_exception(app.switch_page("pages/workshop.py").run())
     assert at.text_input(key="w_join").value == ""  # the join view, open to anyone with a code
     at.session_state["ws_mode"] = "run"
-    _ok(at.run())
+    no_exception(at.run())
     assert "Facilitating a workshop is for partners only" in _texts(at)
     assert not [t for t in at.text_input if t.key == "ws_new_name"]
     name, password = USERS["partner"]
@@ -233,7 +229,7 @@ def test_workshop_join_is_public_facilitating_needs_a_partner(app: AppTest) -> N
 # --- signing in ---------------------------------------------------------------------------------------------
 
 def test_wrong_password_is_refused_with_a_message(app: AppTest, own_users: Path) -> None:
-    at = _ok(app.switch_page("pages/sign_in.py").run())
+    at = no_exception(app.switch_page("pages/sign_in.py").run())
     name, password = USERS["partner"]
     text = _attempt(at, name, password + "-wrong")
     assert auth.WRONG in text
@@ -246,7 +242,7 @@ def test_wrong_password_is_refused_with_a_message(app: AppTest, own_users: Path)
 
 def test_lockout_after_repeated_failures_holds_for_every_session(app: AppTest, own_users: Path,
                                                                   clock: FakeClock) -> None:
-    at = _ok(app.switch_page("pages/sign_in.py").run())
+    at = no_exception(app.switch_page("pages/sign_in.py").run())
     name, password = USERS["partner"]
     for _ in range(auth.FREE_FAILURES):
         assert "Wait" not in _attempt(at, name, "wrong password 1")
@@ -262,7 +258,7 @@ def test_lockout_after_repeated_failures_holds_for_every_session(app: AppTest, o
     assert ui_auth.SESSION not in at.session_state
     # The lock is kept on the server, not in this session: a new session is refused too.
     other = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    _ok(other.switch_page("pages/sign_in.py").run())
+    no_exception(other.switch_page("pages/sign_in.py").run())
     assert "Try again in 5 minutes" in _attempt(other, name, password)
     clock.advance(5 * 60)
     assert f"Signed in as {name}" in _attempt(other, name, password)
@@ -270,13 +266,13 @@ def test_lockout_after_repeated_failures_holds_for_every_session(app: AppTest, o
 
 def test_expired_session_falls_back_to_public(app: AppTest, clock: FakeClock) -> None:
     at = sign_in(app, "partner")
-    _ok(at.switch_page("pages/prioritisation.py").run())
+    no_exception(at.switch_page("pages/prioritisation.py").run())
     assert at.title[0].value == "Prioritisation" and not at.warning
     clock.advance(7 * 3600)  # seven hours idle: still signed in (the default limit is eight)
-    _ok(at.run())
+    no_exception(at.run())
     assert at.session_state[ui_auth.SESSION].role == "partner"
     clock.advance(8 * 3600)
-    _ok(at.run())
+    no_exception(at.run())
     assert ui_auth.SESSION not in at.session_state
     assert "Sign in as a partner to open this page" in _texts(at)
     assert not at.dataframe
@@ -286,13 +282,13 @@ def test_expired_session_falls_back_to_public(app: AppTest, clock: FakeClock) ->
 
 def test_removed_user_is_signed_out_and_role_changes_apply(app: AppTest, own_users: Path) -> None:
     name, password = USERS["partner"]
-    at = _ok(app.switch_page("pages/sign_in.py").run())
+    at = no_exception(app.switch_page("pages/sign_in.py").run())
     _attempt(at, name, password)
     auth.add_user(own_users, name, "editor", password, replace_existing=True)
-    _ok(at.run())
+    no_exception(at.run())
     assert at.session_state[ui_auth.SESSION].role == "editor"
     assert auth.remove_user(own_users, name)
-    _ok(at.switch_page("pages/prioritisation.py").run())
+    no_exception(at.switch_page("pages/prioritisation.py").run())
     assert ui_auth.SESSION not in at.session_state
     assert "Sign in as a partner to open this page" in _texts(at) and not at.dataframe
     assert "no longer in the users file" in at.session_state[ui_auth.NOTE]
@@ -303,8 +299,8 @@ def test_sign_out_returns_to_the_public_view(app: AppTest) -> None:
     assert at.title[0].value == "Account"
     assert "Signed in as" in _texts(at) and "· Partner" in _texts(at)
     at.button(key="page_sign_out").click()
-    _ok(at.run())
+    no_exception(at.run())
     assert ui_auth.SESSION not in at.session_state
     assert at.title[0].value == "Sign in"
-    _ok(at.switch_page("pages/leverage_cards.py").run())
+    no_exception(at.switch_page("pages/leverage_cards.py").run())
     assert "Sign in as a partner to open this page" in _texts(at) and not at.dataframe

@@ -23,6 +23,7 @@ from streamlit.testing.v1 import AppTest
 from rmo_data import constants as C
 from rmo_data import queries, schema, userdata, workshops
 from rmo_data.engine import make_engine
+from tests.apptest import app_for, no_exception
 from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,24 +172,13 @@ def test_participant_names_are_bound(own_url: str, engine: Engine, name: str) ->
 UI_INJECTIONS = ["' OR 1=1 --", '"; DROP TABLE material; --', "%", "_", "\\", "Ünïcödé 🌍", "x" * 300]
 
 
-def _app(url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("RMO_DATABASE_URL", url)
-    monkeypatch.chdir(ROOT)
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-
-
-def _ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def _open(at: AppTest, page: str, **state: object) -> AppTest:
     """As in tests/test_pages.py: signed in as a partner, then the page with ``state`` in session state."""
     sign_in(at, "partner")  # runs the app first; partner pages show their full content
     for key, value in state.items():
         at.session_state[key] = value
     at.switch_page(page)
-    return _ok(at.run())
+    return no_exception(at.run())
 
 
 def _metric(at: AppTest, label: str) -> int:
@@ -197,23 +187,23 @@ def _metric(at: AppTest, label: str) -> int:
 
 def test_search_boxes_take_any_text(own_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     before = snapshot(own_url)
-    ev = _open(_app(own_url, monkeypatch), "pages/evidence.py")
-    orgs = _open(_app(own_url, monkeypatch), "pages/stakeholders.py")
-    levs = _open(_app(own_url, monkeypatch), "pages/leverage_cards.py")
+    ev = _open(app_for(own_url, monkeypatch), "pages/evidence.py")
+    orgs = _open(app_for(own_url, monkeypatch), "pages/stakeholders.py")
+    levs = _open(app_for(own_url, monkeypatch), "pages/leverage_cards.py")
     for text in UI_INJECTIONS:
         ev.text_input(key="w_ev_text").input(text)
-        _ok(ev.run())
+        no_exception(ev.run())
         expected = len(queries.evidence(text=ev.session_state["ev_text"], engine=engine))
         assert _metric(ev, "Cases shown") == expected, text
         orgs.text_input(key="w_org_text").input(text)
-        _ok(orgs.run())
+        no_exception(orgs.run())
         n_orgs = len(queries.organisations(text=orgs.session_state["org_text"], engine=engine))
         shown = len(orgs.dataframe[0].value) if n_orgs else 0
         assert shown == n_orgs, text
         if not n_orgs:
             assert any("No organisation matches" in i.value for i in orgs.info)
         levs.text_input(key="w_lc_text").input(text)
-        _ok(levs.run())
+        no_exception(levs.run())
         assert _metric(levs, "Cards shown") == len(queries.leverage_cards(text=levs.session_state["lc_text"],
                                                                            engine=engine)), text
     assert snapshot(own_url) == before
@@ -223,37 +213,37 @@ def test_forms_store_hostile_text_as_typed(own_url: str, monkeypatch: pytest.Mon
     before = snapshot(own_url)
     name, owner, note = "' OR 1=1 --", '"; DROP TABLE material; --', "% _ \\ Ünïcödé 🌍"
     # A scenario name.
-    at = _open(_app(own_url, monkeypatch), "pages/prioritisation.py")
+    at = _open(app_for(own_url, monkeypatch), "pages/prioritisation.py")
     at.text_input(key="pr_sc_name").input(name)
     at.text_input(key="pr_sc_note").input(note)
     at.button(key="pr_sc_save").click()
-    _ok(at.run())
+    no_exception(at.run())
     assert not at.error, [e.value for e in at.error]
     # A plan item's owner and note.
-    cards = _open(_app(own_url, monkeypatch), "pages/leverage_cards.py")
+    cards = _open(app_for(own_url, monkeypatch), "pages/leverage_cards.py")
     card = queries.leverage_cards(engine=make_engine(own_url))["id"].iloc[0]
     cards.text_input(key=f"plan_owner_{card}").input(owner)
     cards.text_area(key=f"plan_note_{card}").input(note)
     cards.button(key=f"plan_add_{card}").click()
-    _ok(cards.run())
+    no_exception(cards.run())
     assert not cards.error, [e.value for e in cards.error]
     # A workshop's name, then a participant joining by a mistyped and a real code.
-    fac = _open(_app(own_url, monkeypatch), "pages/workshop.py", ws_mode="run")
+    fac = _open(app_for(own_url, monkeypatch), "pages/workshop.py", ws_mode="run")
     fac.text_input(key="ws_new_name").input(name)
     fac.multiselect(key="ws_new_materials").set_value(["nickel", "zinc"])
     fac.button(key="ws_create").click()
-    _ok(fac.run())
+    no_exception(fac.run())
     code = fac.session_state["ws"]
-    part = _open(_app(own_url, monkeypatch), "pages/workshop.py", ws_mode="join")
+    part = _open(app_for(own_url, monkeypatch), "pages/workshop.py", ws_mode="join")
     part.text_input(key="w_join").input("' OR 1=1 --")
-    _ok(part.run())
+    no_exception(part.run())
     assert any("is not a join code" in e.value for e in part.error)
     part.text_input(key="w_join").input(code.lower())
-    _ok(part.run())
+    no_exception(part.run())
     part.text_input(key="ws_name").input(owner)
-    _ok(part.run())
+    no_exception(part.run())
     part.button(key="ws_submit").click()
-    _ok(part.run())
+    no_exception(part.run())
     assert not part.error, [e.value for e in part.error]
 
     eng = make_engine(own_url)
@@ -277,16 +267,16 @@ def test_forms_store_hostile_text_as_typed(own_url: str, monkeypatch: pytest.Mon
 def test_url_params_take_any_text(own_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch,
                                   value: str) -> None:
     before = snapshot(own_url)
-    at = _app(own_url, monkeypatch)
+    at = app_for(own_url, monkeypatch)
     for key in ("material", "materials", "ev_text", "ev_country", "ev_company", "org_text", "lc_text",
                 "lc_org", "join", "ws", f"wt_{C.CRITERIA[0].slug}", "ev_min_sev"):
         at.query_params[key] = value
-    _ok(at.run())  # the first run reads the link and names what it ignored (once)
+    no_exception(at.run())  # the first run reads the link and names what it ignored (once)
     # Unknown choices are named in a note; free text is kept (at most 200 characters) and searched as text.
     assert any("Ignored unknown material" in w.value for w in at.warning)
     sign_in(at, "partner")  # the link's values stay in the session through the sign-in
     at.switch_page("pages/evidence.py")
-    _ok(at.run())
+    no_exception(at.run())
     assert at.session_state["material"] == C.MATERIAL_SLUGS[0]
     assert at.session_state["ev_text"] == value[:200]
     expected = queries.evidence_summary(countries=at.session_state["ev_country"],
@@ -296,5 +286,5 @@ def test_url_params_take_any_text(own_url: str, engine: Engine, monkeypatch: pyt
     for page in ("pages/stakeholders.py", "pages/leverage_cards.py", "pages/workshop.py",
                  "pages/prioritisation.py", "pages/material.py"):
         at.switch_page(page)
-        _ok(at.run())
+        no_exception(at.run())
     assert snapshot(own_url) == before

@@ -34,6 +34,7 @@ from rmo_data import schema, userdata
 from rmo_data.__main__ import PAUSE_ENV, PAUSED_MARK
 from rmo_data.build import build
 from rmo_data.engine import make_engine, store_status
+from tests.apptest import app_for, no_exception
 from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,17 +62,6 @@ def snapshot(path: Path) -> dict[str, int]:
         conn.close()
 
 
-def _app(url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("RMO_DATABASE_URL", url)
-    monkeypatch.chdir(ROOT)
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-
-
-def _ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def _works(at: AppTest, materials: int = len(C.MATERIAL_SLUGS)) -> None:
     """The default page is drawn in full: its comparison table has a row per material in view."""
     assert at.title and at.title[0].value == "Overview"
@@ -87,7 +77,7 @@ def test_missing_store_is_built_with_a_message(tmp_path: Path, monkeypatch: pyte
     if kind == "zero_bytes":
         path.write_bytes(b"")
     assert store_status(f"sqlite:///{path}") == "missing"
-    at = _ok(_app(f"sqlite:///{path}", monkeypatch).run())
+    at = no_exception(app_for(f"sqlite:///{path}", monkeypatch).run())
     assert any("No data store was found" in i.value for i in at.info)
     _works(at)
     assert store_status(f"sqlite:///{path}") == "ok"
@@ -116,11 +106,11 @@ def test_damaged_store_offers_a_rebuild_that_works(built_db: Path, tmp_path: Pat
     path.write_bytes(damage(path.read_bytes()))
     url = f"sqlite:///{path}"
     assert store_status(url) == "corrupt"
-    at = _ok(_app(url, monkeypatch).run())
+    at = no_exception(app_for(url, monkeypatch).run())
     assert any("cannot be read" in e.value for e in at.error)
     assert not at.title and not at.dataframe  # the page stopped before reading anything
     at.button(key="store_rebuild").click()
-    _ok(at.run())
+    no_exception(at.run())
     _works(at)
     assert store_status(url) == "ok"
     assert snapshot(path)["material"] == len(C.MATERIAL_SLUGS)
@@ -138,7 +128,7 @@ def test_half_finished_build_is_built_again_keeping_user_rows(built_db: Path, tm
         conn.execute("DELETE FROM build_info WHERE key = 'finished_at'")
     conn.close()
     assert store_status(url) == "empty"
-    at = _ok(_app(url, monkeypatch).run())
+    at = no_exception(app_for(url, monkeypatch).run())
     assert any("incomplete" in i.value for i in at.info)
     _works(at)
     assert store_status(url) == "ok"
@@ -231,7 +221,7 @@ W1, W2, W3 = (c.slug for c in C.CRITERIA[:3])
 
 
 def test_bad_link_values_are_named_and_the_rest_applies(built_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = _app(built_url, monkeypatch)
+    at = app_for(built_url, monkeypatch)
     at.query_params["material"] = "unobtanium"
     at.query_params["materials"] = "zinc,nickel,kryptonite"
     at.query_params[f"wt_{W1}"] = "9" * 5000  # huge: more digits than Python parses by default
@@ -239,7 +229,7 @@ def test_bad_link_values_are_named_and_the_rest_applies(built_url: str, monkeypa
     at.query_params[f"wt_{W3}"] = "7"  # a good value next to the bad ones
     at.query_params["ev_min_sev"] = "-4"
     at.query_params["stages"] = "mining," + "z" * 500
-    _ok(at.run())
+    no_exception(at.run())
     notes = [w.value for w in at.warning]
     text = " ".join(notes)
     for named in ("unobtanium", "kryptonite", "1e3", "\\-4"):
@@ -252,7 +242,7 @@ def test_bad_link_values_are_named_and_the_rest_applies(built_url: str, monkeypa
     assert at.session_state["material"] == C.MATERIAL_SLUGS[0]
     sign_in(at, "partner")  # Prioritisation is a partner page; the link's values stay in the session
     at.switch_page("pages/prioritisation.py")
-    _ok(at.run())
+    no_exception(at.run())
     weights = {c.slug: at.session_state[f"wt_{c.slug}"] for c in C.CRITERIA}
     assert weights[W1] == C.WEIGHT_PRESETS["balanced"][W1] and weights[W2] == C.WEIGHT_PRESETS["balanced"][W2]
     assert weights[W3] == 7

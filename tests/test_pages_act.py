@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 from rmo_data import constants as C
 from rmo_data import queries, scoring, userdata
 from rmo_data.engine import make_engine
+from tests.apptest import app_for, no_exception
 from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,27 +34,16 @@ def own_url(store_copy_url: str) -> str:
     return store_copy_url
 
 
-def _app(url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("RMO_DATABASE_URL", url)
-    monkeypatch.chdir(ROOT)
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-
-
 @pytest.fixture()
 def app(built_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     """The app on the shared built store (tests using it only read)."""
-    yield _app(built_url, monkeypatch)
+    yield app_for(built_url, monkeypatch)
 
 
 @pytest.fixture()
 def own_app(own_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     """The app on a private copy of the store (for tests that write)."""
-    yield _app(own_url, monkeypatch)
-
-
-def _ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    yield app_for(own_url, monkeypatch)
 
 
 def _open(at: AppTest, page: str, **values: object) -> AppTest:
@@ -61,7 +51,7 @@ def _open(at: AppTest, page: str, **values: object) -> AppTest:
     for key, value in values.items():
         at.session_state[key] = value
     at.switch_page(page)
-    return _ok(at.run())
+    return no_exception(at.run())
 
 
 def _frame(at: AppTest, *columns: str) -> pd.DataFrame:
@@ -100,7 +90,7 @@ def test_weights_and_presets_change_the_ranking(app: AppTest, built_engine: Engi
     assert _ranking_names(at) == balanced
 
     at.button(key="preset_human_rights").click()
-    _ok(at.run())
+    no_exception(at.run())
     human = _expected(built_engine, dict(C.WEIGHT_PRESETS["human_rights"]))
     assert _ranking_names(at) == human
     assert human != balanced, "the preset should reorder the materials with this store"
@@ -108,7 +98,7 @@ def test_weights_and_presets_change_the_ranking(app: AppTest, built_engine: Engi
 
     # Moving one slider reranks at once.
     at.slider(key="w_wt_auto_share").set_value(10)
-    _ok(at.run())
+    no_exception(at.run())
     custom = {**C.WEIGHT_PRESETS["human_rights"], "auto_share": 10}
     assert _ranking_names(at) == _expected(built_engine, custom)
     assert at.session_state["wt_auto_share"] == 10
@@ -127,7 +117,7 @@ def test_all_zero_weights_show_a_message(app: AppTest) -> None:
     at = _open(app, PRIO)
     for crit in C.CRITERIA:
         at.slider(key=f"w_wt_{crit.slug}").set_value(0)
-    _ok(at.run())
+    no_exception(at.run())
     assert "All weights are zero" in _texts(at)
     assert not [df for df in at.dataframe if "score" in df.value.columns]
 
@@ -149,11 +139,11 @@ def test_url_reproduces_the_weights(app: AppTest, built_engine: Engine) -> None:
     app.query_params["wt_severity"] = "10"
     app.query_params["wt_supply_risk"] = "0"
     app.query_params["wt_mining_hhi"] = "eleven"
-    at = _ok(app.run())  # the link is read on the first run, whichever page it opens
+    at = no_exception(app.run())  # the link is read on the first run, whichever page it opens
     assert "eleven" in " ".join(w.value for w in at.warning)
     sign_in(at, "partner")
     at.switch_page(PRIO)
-    _ok(at.run())
+    no_exception(at.run())
     assert at.session_state["wt_severity"] == 10
     assert at.session_state["wt_mining_hhi"] == C.WEIGHT_PRESETS["balanced"]["mining_hhi"]
     weights = {**C.WEIGHT_PRESETS["balanced"], "severity": 10, "supply_risk": 0}
@@ -197,7 +187,7 @@ def test_quadrant_link_opens_the_fitting_cards(app: AppTest, built_engine: Engin
     quad = next(q for q in C.QUADRANTS if (pos["quadrant"] == q.slug).any())
     members = [m for m in C.MATERIAL_SLUGS if pos.at[m, "quadrant"] == quad.slug]
     at.button(key=f"pr_quad_{quad.slug}").click()
-    _ok(at.run())
+    no_exception(at.run())
     assert at.title[0].value == "Leverage cards"
     assert at.session_state["lc_mat"] == members
     assert at.session_state["lc_cat"] == list(quad.categories)
@@ -210,7 +200,7 @@ def test_open_cards_for_the_top_material(app: AppTest, built_engine: Engine) -> 
     top = _expected(built_engine, dict(C.WEIGHT_PRESETS["balanced"]))[0]
     slug = next(s for s, label in C.MATERIAL_LABELS.items() if label == top)
     at.button(key="pr_open_top").click()
-    _ok(at.run())
+    no_exception(at.run())
     assert at.title[0].value == "Leverage cards"
     assert at.session_state["lc_mat"] == [slug]
     assert at.metric[0].value == str(len(queries.leverages(materials=[slug], include_cross=False,
@@ -220,10 +210,10 @@ def test_open_cards_for_the_top_material(app: AppTest, built_engine: Engine) -> 
 def test_scenarios_save_load_and_compare(own_app: AppTest, own_url: str) -> None:
     at = _open(own_app, PRIO)
     at.button(key="preset_supply_security").click()
-    _ok(at.run())
+    no_exception(at.run())
     at.text_input(key="pr_sc_name").input("Security view")
     at.button(key="pr_sc_save").click()
-    _ok(at.run())
+    no_exception(at.run())
     engine = make_engine(own_url)
     try:
         saved = userdata.load_scenario("Security view", engine=engine)
@@ -234,21 +224,21 @@ def test_scenarios_save_load_and_compare(own_app: AppTest, own_url: str) -> None
     # Saving the same name again is refused with a message, not an exception.
     at.text_input(key="pr_sc_name").input("Security view")
     at.button(key="pr_sc_save").click()
-    _ok(at.run())
+    no_exception(at.run())
     assert "already exists" in " ".join(e.value for e in at.error)
 
     # Back to balanced, then load the scenario: the weights come back.
     at.button(key="preset_balanced").click()
-    _ok(at.run())
+    no_exception(at.run())
     at.selectbox(key="pr_cmp_b").set_value("Security view")
-    _ok(at.run())
+    no_exception(at.run())
     compare = _frame(at, "rank_a", "rank_b", "moved")
     moved = compare[compare["rank_a"] != compare["rank_b"]]
     assert not moved.empty, "balanced and supply security should rank some material differently"
     assert all(m.startswith(("▲", "▼")) for m in moved["moved"])
     at.selectbox(key="pr_sc_pick").set_value("Security view")
     at.button(key="pr_sc_load").click()
-    _ok(at.run())
+    no_exception(at.run())
     assert {c: at.session_state[f"wt_{c}"] for c in C.CRITERION_SLUGS} == dict(C.WEIGHT_PRESETS["supply_security"])
 
 
@@ -259,24 +249,24 @@ def test_card_filters_narrow_the_cards(app: AppTest, built_engine: Engine) -> No
     total = len(queries.leverages(engine=built_engine))
     assert at.metric[0].value == str(total)
     at.multiselect(key="w_lc_mat").set_value(["zinc"])
-    _ok(at.run())
+    no_exception(at.run())
     zinc = queries.leverages(materials=["zinc"], include_cross=False, engine=built_engine)
     assert at.metric[0].value == str(len(zinc))
     assert 0 < len(zinc) < total
     at.multiselect(key="w_lc_cat").set_value(["peers"])
-    _ok(at.run())
+    no_exception(at.run())
     peers = queries.leverages(materials=["zinc"], include_cross=False, categories=["peers"], engine=built_engine)
     assert at.metric[0].value == str(len(peers))
     assert 0 < len(peers) < len(zinc)
     # Cross-material only.
     at.multiselect(key="w_lc_cat").set_value([])
     at.multiselect(key="w_lc_mat").set_value([C.CROSS_MATERIAL])
-    _ok(at.run())
+    no_exception(at.run())
     cross = queries.leverages(engine=built_engine)
     assert at.metric[0].value == str(int(cross["material"].isna().sum()))
     # Free text with no match: an empty state, not an error.
     at.text_input(key="w_lc_text").input("zzz-no-such-action")
-    _ok(at.run())
+    no_exception(at.run())
     assert at.metric[0].value == "0"
     assert "No card matches" in _texts(at)
 
@@ -292,7 +282,7 @@ def test_card_filters_by_target_stage_risk_and_organisation(app: AppTest, built_
     at.session_state["lc_stage"] = []
     at.session_state["lc_risk"] = []
     at.session_state["lc_org"] = [org]
-    _ok(at.run())
+    no_exception(at.run())
     assert at.metric[0].value == str(len(queries.leverages(organisations=[org], engine=built_engine)))
 
 
@@ -310,7 +300,7 @@ def test_plan_item_persists_across_rerun_and_new_session(own_app: AppTest, own_u
     at.text_area(key=f"plan_note_{card}").input(note)
     at.selectbox(key=f"plan_status_{card}").set_value("in_progress")
     at.button(key=f"plan_add_{card}").click()
-    _ok(at.run())
+    no_exception(at.run())
     assert f"Added {card}" in " ".join(s.value for s in at.success).replace("\\", "")
 
     def plan_rows(app: AppTest) -> pd.DataFrame:
@@ -322,10 +312,10 @@ def test_plan_item_persists_across_rerun_and_new_session(own_app: AppTest, own_u
     assert rows.iloc[0]["Card"] == card and rows.iloc[0]["Status"] == "In progress"
     assert rows.iloc[0]["Owner"] == "Procurement team"
 
-    _ok(at.run())  # a plain rerun
+    no_exception(at.run())  # a plain rerun
     assert len(plan_rows(at)) == 1
 
-    fresh = _app(own_url, monkeypatch)  # a brand new session on the same database file
+    fresh = app_for(own_url, monkeypatch)  # a brand new session on the same database file
     fresh = _open(fresh, CARDS)
     assert len(plan_rows(fresh)) == 1
     engine = make_engine(own_url)
@@ -339,10 +329,10 @@ def test_plan_item_persists_across_rerun_and_new_session(own_app: AppTest, own_u
     # Edit it in the new session: the change is stored.
     item_id = int(userdata.list_plan_items(engine=make_engine(own_url)).query("note == @note")["id"].iloc[0])
     fresh.selectbox(key="lc_plan_pick").set_value(item_id)
-    _ok(fresh.run())
+    no_exception(fresh.run())
     fresh.selectbox(key=f"edit_status_{item_id}").set_value("done")
     fresh.button(key=f"edit_save_{item_id}").click()
-    _ok(fresh.run())
+    no_exception(fresh.run())
     assert plan_rows(fresh).iloc[0]["Status"] == "Done"
     downloads = {d.key for d in fresh.get("download_button")}
     assert {"dl_plan_csv", "dl_plan_xlsx"} <= downloads
@@ -363,7 +353,7 @@ def test_organisation_on_a_card_opens_the_stakeholders_page(app: AppTest, built_
     orgs = queries.organisations(engine=built_engine).set_index("slug")
     at = _open(app, CARDS, lc_mat=["nickel"], lc_org=[slug])
     at.button(key=f"org_{card['id']}_{slug}").click()
-    _ok(at.run())
+    no_exception(at.run())
     assert at.title[0].value == "Stakeholders & initiatives"
     assert at.session_state["org"] == slug
     assert f"Leverage cards naming {orgs.at[slug, 'name']}" in [h.value for h in at.subheader]
@@ -380,7 +370,7 @@ def test_joint_products_can_be_ranked_together(app: AppTest, built_engine: Engin
     for mat, group in joined["group"].items():
         assert table.at[C.MATERIAL_LABELS[mat], "joint"] == group
     at.toggle(key="pr_joint").set_value(True)
-    _ok(at.run())
+    no_exception(at.run())
     grouped = _frame(at, "members_text", "score_max")
     members = groups.at[joined.index[0], "group_members"]
     row = grouped[grouped["members_text"] == ", ".join(C.MATERIAL_LABELS[m] for m in members)]

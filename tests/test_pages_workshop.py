@@ -23,6 +23,7 @@ from streamlit.testing.v1 import AppTest
 from rmo_data import constants as C
 from rmo_data import userdata, workshops
 from rmo_data.engine import make_engine
+from tests.apptest import app_for, no_exception
 from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,30 +47,19 @@ def engine(own_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
-def _app(url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("RMO_DATABASE_URL", url)
-    monkeypatch.chdir(ROOT)
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-
-
-def _ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def _open(at: AppTest, role: str | None = None, **values: object) -> AppTest:
     """First run (reads the link), then the workshop page with ``values`` in session state.
 
     With ``role``, signs in through the sign-in form first (facilitating and the
     closed records are for partners); participants join as the public, with the code.
     """
-    _ok(at.run())
+    no_exception(at.run())
     if role:
         sign_in(at, role)
     for key, value in values.items():
         at.session_state[key] = value
     at.switch_page(PAGE)
-    return _ok(at.run())
+    return no_exception(at.run())
 
 
 def _metric(at: AppTest, label: str) -> str:
@@ -92,12 +82,12 @@ def _frame(at: AppTest, *columns: str) -> pd.DataFrame:
 
 def _submit(at: AppTest, name: str, weights: dict[str, int], flagged: list[str]) -> AppTest:
     at.text_input(key="ws_name").input(name)
-    _ok(at.run())
+    no_exception(at.run())
     for crit, value in weights.items():
         at.slider(key=f"ws_w_{crit}").set_value(value)
     at.multiselect(key="ws_flags").set_value(flagged)
     at.button(key="ws_submit").click()
-    return _ok(at.run())
+    return no_exception(at.run())
 
 
 def _create(fac: AppTest, name: str) -> str:
@@ -105,7 +95,7 @@ def _create(fac: AppTest, name: str) -> str:
     fac.multiselect(key="ws_new_materials").set_value(MATS)
     fac.multiselect(key="ws_new_criteria").set_value(CRITS)
     fac.button(key="ws_create").click()
-    _ok(fac.run())
+    no_exception(fac.run())
     code = fac.session_state["ws"]
     assert workshops.valid_code(code)
     return code
@@ -116,7 +106,7 @@ def test_workshop_life_cycle(own_url: str, engine: Engine, monkeypatch: pytest.M
     before = userdata.audit_rows(engine=engine)
     first_new = int(before["id"].max()) + 1 if not before.empty else 0
     # 1. The facilitator creates a workshop and sees its code and an empty count.
-    fac = _open(_app(own_url, monkeypatch), "partner", ws_mode="run")
+    fac = _open(app_for(own_url, monkeypatch), "partner", ws_mode="run")
     assert at_title(fac) == "Workshop"
     code = _create(fac, "Board workshop <b>2026</b>")
     ws = workshops.get_workshop(code, engine=engine)
@@ -129,7 +119,7 @@ def test_workshop_life_cycle(own_url: str, engine: Engine, monkeypatch: pytest.M
     assert f"?join={code}" in " ".join(c.value for c in fac.code)
 
     # 2. Participant A opens the shared link (?join=CODE), B types the code in lower case.
-    ana = _app(own_url, monkeypatch)
+    ana = app_for(own_url, monkeypatch)
     ana.query_params["join"] = code
     ana = _open(ana)
     assert ana.text_input(key="w_join").value == code
@@ -140,7 +130,7 @@ def test_workshop_life_cycle(own_url: str, engine: Engine, monkeypatch: pytest.M
     assert "your weights were revised" in _texts(ana)
     assert ana.button(key="ws_submit").label == "Revise my weights"
 
-    ben = _open(_app(own_url, monkeypatch), join=code.lower())
+    ben = _open(app_for(own_url, monkeypatch), join=code.lower())
     assert "Board workshop" in _texts(ben)
     ben = _submit(ben, "Ben", BEN, ["zinc"])
     assert "your weights were received" in _texts(ben)
@@ -148,7 +138,7 @@ def test_workshop_life_cycle(own_url: str, engine: Engine, monkeypatch: pytest.M
     assert len(_frame(ben, "Rank", "Material", "Score (0–1)")) == len(MATS)
 
     # 3. The facilitator's view: two submissions and the aggregate the data layer computes.
-    _ok(fac.run())
+    no_exception(fac.run())
     assert _metric(fac, "Submitted") == "2"
     expected = workshops.aggregate(code, engine=engine)
     assert expected.n == 2
@@ -172,22 +162,22 @@ def test_workshop_life_cycle(own_url: str, engine: Engine, monkeypatch: pytest.M
 
     # 4. Presentation mode: the workshop's name as the title, projector charts, no page intro.
     fac.session_state["present"] = 1
-    _ok(fac.run())
+    no_exception(fac.run())
     assert [t.value for t in fac.title] == ["Board workshop &lt;b&gt;2026&lt;/b&gt;"]
     assert fac.segmented_control(key="ws_present_view").value == "ranking"
     assert _metric(fac, "Submitted") == "2"
     fac.segmented_control(key="ws_present_view").set_value("weights")
-    _ok(fac.run())
+    no_exception(fac.run())
     fac.button(key="ws_present_off").click()
-    _ok(fac.run())
+    no_exception(fac.run())
     assert fac.session_state["present"] == 0
 
     # 5. Close, with a confirmation step.
     fac.button(key="ws_close").click()
-    _ok(fac.run())
+    no_exception(fac.run())
     assert "Close now with 2 submission(s)?" in _texts(fac)
     fac.button(key="ws_close_yes").click()
-    _ok(fac.run())
+    no_exception(fac.run())
     assert "Workshop closed with 2 submission(s)" in _texts(fac)
     record = workshops.frozen_record(code, engine=engine)
     assert record["result"] == expected.to_record()
@@ -203,13 +193,13 @@ def test_workshop_life_cycle(own_url: str, engine: Engine, monkeypatch: pytest.M
     # 6. Ben still has the form from before the close: his late revision is refused.
     ben.slider(key="ws_w_severity").set_value(1)
     ben.button(key="ws_submit").click()
-    _ok(ben.run())
+    no_exception(ben.run())
     assert "was closed" in " ".join(e.value for e in ben.error).replace("\\", "")
     assert "This workshop is closed" in _texts(ben)
     assert not [b for b in ben.button if b.key == "ws_submit"]
     assert workshops.frozen_record(code, engine=engine) == record
     # Ana, on her next rerun, sees the frozen result read-only.
-    _ok(ana.run())
+    no_exception(ana.run())
     assert "This workshop is closed" in _texts(ana)
     assert not [b for b in ana.button if b.key == "ws_submit"]
     pd.testing.assert_frame_equal(_frame(ana, "Group rank", "Borda rank").reset_index(drop=True),
@@ -229,7 +219,7 @@ def test_closed_workshops_are_listed_with_their_record(own_url: str, engine: Eng
     workshops.submit_weights(code, "Cy", BEN, ["ree"], engine=engine)
     workshops.close_workshop(code, engine=engine)
     _, still_open = workshops.create_workshop("Still open", MATS, CRITS, engine=engine)
-    at = _open(_app(own_url, monkeypatch), "partner", ws_mode="closed")
+    at = _open(app_for(own_url, monkeypatch), "partner", ws_mode="closed")
     listed = _frame(at, "name", "code", "closed_at")
     assert code in set(listed["code"]) and still_open not in set(listed["code"])  # closed ones only
     assert listed["code"].iloc[0] == code  # newest first, and shown first
@@ -241,38 +231,38 @@ def test_closed_workshops_are_listed_with_their_record(own_url: str, engine: Eng
 
     # A facilitator can resume the open one from the list.
     at.session_state["ws_mode"] = "run"
-    _ok(at.run())
+    no_exception(at.run())
     open_codes = set(_frame(at, "code", "created_at", "submissions")["code"])
     assert still_open in open_codes and code not in open_codes
     at.selectbox(key="ws_resume_pick").set_value(still_open)
     at.button(key="ws_resume").click()
-    _ok(at.run())
+    no_exception(at.run())
     assert at.session_state["ws"] == still_open
     assert _metric(at, "Join code") == still_open
 
 
 def test_bad_codes_and_names_get_a_message(own_url: str, engine: Engine,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    at = _open(_app(own_url, monkeypatch), join="NOPE")
+    at = _open(app_for(own_url, monkeypatch), join="NOPE")
     assert "is not a join code" in " ".join(e.value for e in at.error).replace("\\", "")
     at.text_input(key="w_join").input("ZZZZZZ")
-    _ok(at.run())
+    no_exception(at.run())
     assert "No workshop has the code ZZZZZZ" in " ".join(e.value for e in at.error)
     _, code = workshops.create_workshop("Names", MATS, CRITS, engine=engine)
     at.text_input(key="w_join").input(code)
-    _ok(at.run())
+    no_exception(at.run())
     at.button(key="ws_submit").click()  # no name given
-    _ok(at.run())
+    no_exception(at.run())
     assert "Give your name" in " ".join(e.value for e in at.error)
     assert workshops.list_submissions(code, engine=engine).empty
 
 
 def test_create_form_refuses_too_few_materials(own_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    fac = _open(_app(own_url, monkeypatch), "partner", ws_mode="run")
+    fac = _open(app_for(own_url, monkeypatch), "partner", ws_mode="run")
     fac.text_input(key="ws_new_name").input("Too small")
     fac.multiselect(key="ws_new_materials").set_value(["zinc"])
     fac.button(key="ws_create").click()
-    _ok(fac.run())
+    no_exception(fac.run())
     assert "at least 2 materials" in " ".join(e.value for e in fac.error)
     assert fac.session_state["ws"] == ""
 
@@ -308,9 +298,9 @@ def test_briefing_pack_of_a_closed_workshop_carries_the_frozen_ranking(
         return {"pptx": b"pptx", "pdf": b"pdf"}  # the real build is covered by test_briefing
 
     monkeypatch.setattr(briefing, "build_packs", spy)
-    at = _open(_app(own_url, monkeypatch), "partner", ws_mode="closed", ws_closed=code)
+    at = _open(app_for(own_url, monkeypatch), "partner", ws_mode="closed", ws_closed=code)
     at.button(key=f"ws_pack_{code}_prepare").click()
-    _ok(at.run())
+    no_exception(at.run())
     assert len(calls) == 1
     call = calls[0]
     assert call["materials"] == frozen.group_order()
