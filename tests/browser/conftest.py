@@ -72,18 +72,22 @@ def run_server(db_url: str, log_name: str = "streamlit-server.log") -> Iterator[
 
 
 @pytest.fixture(scope="session")
-def server(stores: Stores, built_template: str, users_file: Path) -> Iterator[str]:
-    """Base URL of a streamlit server running the app on a copy of the session's built store.
+def browser_store(stores: Stores, built_template: str) -> Iterator[str]:
+    """URL of the browser journeys' own copy of the built store.
 
-    The journeys write (plan items, workshops), so they get their own copy: the
-    shared built store stays as the build made it for every other test.
+    The journeys write (plan items, workshops), so the shared built store stays
+    as the build made it for every other test.
     """
     url = stores.copy(built_template, "browser")
-    try:
-        with run_server(url) as base:
-            yield base
-    finally:
-        stores.discard(url)
+    yield url
+    stores.discard(url)
+
+
+@pytest.fixture(scope="session")
+def server(browser_store: str, users_file: Path) -> Iterator[str]:
+    """Base URL of a streamlit server running the app on ``browser_store``."""
+    with run_server(browser_store) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

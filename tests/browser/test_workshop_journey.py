@@ -3,7 +3,7 @@
 The facilitator creates a workshop, two participant browser contexts open the
 shared link and submit, the facilitator's live view counts them, presentation
 mode hides the sidebar, and closing shows the frozen record.  Screenshots go
-to test-output/screenshots/workshop-*.png.  The server's store is shared with
+to test-output/screenshots/workshop-*.png.  The server's store (``browser_store``) is shared with
 the other browser tests, so the workshop gets a name unique to this run;
 expected results come from ``rmo_data.workshops`` on the same store.  The
 facilitator signs in as a partner; participants need no account, only the code.
@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from rmo_data import constants as C
 from rmo_data import workshops
+from rmo_data.engine import make_engine
 from tests.browser.conftest import shot, sign_in, wait_ready
 
 pytestmark = pytest.mark.browser
@@ -73,8 +74,9 @@ def _participant(browser, link: str, name: str, weights: dict[str, int], flag: s
     return page
 
 
-def test_facilitator_and_two_participants(server: str, page, browser, built_engine) -> None:  # noqa: ANN001
+def test_facilitator_and_two_participants(server: str, page, browser, browser_store: str) -> None:  # noqa: ANN001
     title = f"Browser workshop {uuid.uuid4().hex[:6]}"
+    engine = make_engine(browser_store)  # the store the server runs on
 
     # 1. The facilitator creates the workshop from the Workshop page.
     page.goto(f"{server}/workshop")
@@ -110,7 +112,7 @@ def test_facilitator_and_two_participants(server: str, page, browser, built_engi
     # 3. The facilitator's live view picks them up on its own (it refreshes every 5 s).
     expect(_metric(page, "Submitted")).to_have_text("2", timeout=20_000)
     wait_ready(page)
-    expected = workshops.aggregate(code, engine=built_engine)
+    expected = workshops.aggregate(code, engine=engine)
     assert expected.n == 2
     expect(_metric(page, "Group's first priority")).to_have_text(expected.ranking["name"].iloc[0])
     expect(page.get_by_text("Weights far apart on:")).to_be_visible()
@@ -140,7 +142,7 @@ def test_facilitator_and_two_participants(server: str, page, browser, built_engi
     page.get_by_role("button", name="Yes, close it").click()
     wait_ready(page)
     expect(page.get_by_text("This record was frozen at closing")).to_be_visible()
-    record = workshops.frozen_record(code, engine=built_engine)
+    record = workshops.frozen_record(code, engine=engine)
     assert [s["participant"] for s in record["submissions"]] == ["Ana", "Ben"]
     assert record["result"] == expected.to_record()
     expect(page.get_by_role("button", name="Prepare briefing pack")).to_be_visible()
@@ -156,3 +158,4 @@ def test_facilitator_and_two_participants(server: str, page, browser, built_engi
     shot(ana, "workshop-08-participant-after-close")
     for other in (ana, ben):
         other.context.close()  # type: ignore[attr-defined]
+    engine.dispose()
