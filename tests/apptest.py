@@ -1,4 +1,4 @@
-"""Test helpers shared by the AppTest files: the app on a given store, and a run's exception check."""
+"""Test helpers shared by the AppTest files: the app on a given store, a run's exception check, a page opened signed in."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,3 +23,12 @@ def no_exception(at: AppTest) -> AppTest:
     """``at`` after checking that its last run raised nothing (the exceptions are the message)."""
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def open_as(at: AppTest, page: str, role: str = "partner", **state: object) -> AppTest:
+    """Sign in as ``role`` (which runs the app first, so a link is read), set ``state``, open ``page``."""
+    sign_in(at, role)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.switch_page(page)
+    return no_exception(at.run())

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, inspect, select
 
-from rmo_data import constants as C
 from rmo_data import build as build_module
+from rmo_data import constants as C
 from rmo_data import metrics, migrate, schema, userdata
 from rmo_data.build import build, severity
 from rmo_data.engine import make_engine, store_status

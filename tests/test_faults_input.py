@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 from rmo_data import constants as C
 from rmo_data import queries, schema, userdata, workshops
 from rmo_data.engine import make_engine
-from tests.apptest import app_for, no_exception
+from tests.apptest import app_for, no_exception, open_as
 from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -172,24 +172,15 @@ def test_participant_names_are_bound(own_url: str, engine: Engine, name: str) ->
 UI_INJECTIONS = ["' OR 1=1 --", '"; DROP TABLE material; --', "%", "_", "\\", "Ünïcödé 🌍", "x" * 300]
 
 
-def _open(at: AppTest, page: str, **state: object) -> AppTest:
-    """As in tests/test_pages.py: signed in as a partner, then the page with ``state`` in session state."""
-    sign_in(at, "partner")  # runs the app first; partner pages show their full content
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.switch_page(page)
-    return no_exception(at.run())
-
-
 def _metric(at: AppTest, label: str) -> int:
     return int(next(m.value for m in at.metric if m.label == label))
 
 
 def test_search_boxes_take_any_text(own_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     before = snapshot(own_url)
-    ev = _open(app_for(own_url, monkeypatch), "pages/evidence.py")
-    orgs = _open(app_for(own_url, monkeypatch), "pages/stakeholders.py")
-    levs = _open(app_for(own_url, monkeypatch), "pages/leverage_cards.py")
+    ev = open_as(app_for(own_url, monkeypatch), "pages/evidence.py")
+    orgs = open_as(app_for(own_url, monkeypatch), "pages/stakeholders.py")
+    levs = open_as(app_for(own_url, monkeypatch), "pages/leverage_cards.py")
     for text in UI_INJECTIONS:
         ev.text_input(key="w_ev_text").input(text)
         no_exception(ev.run())
@@ -213,14 +204,14 @@ def test_forms_store_hostile_text_as_typed(own_url: str, monkeypatch: pytest.Mon
     before = snapshot(own_url)
     name, owner, note = "' OR 1=1 --", '"; DROP TABLE material; --', "% _ \\ Ünïcödé 🌍"
     # A scenario name.
-    at = _open(app_for(own_url, monkeypatch), "pages/prioritisation.py")
+    at = open_as(app_for(own_url, monkeypatch), "pages/prioritisation.py")
     at.text_input(key="pr_sc_name").input(name)
     at.text_input(key="pr_sc_note").input(note)
     at.button(key="pr_sc_save").click()
     no_exception(at.run())
     assert not at.error, [e.value for e in at.error]
     # A plan item's owner and note.
-    cards = _open(app_for(own_url, monkeypatch), "pages/leverage_cards.py")
+    cards = open_as(app_for(own_url, monkeypatch), "pages/leverage_cards.py")
     card = queries.leverage_cards(engine=make_engine(own_url))["id"].iloc[0]
     cards.text_input(key=f"plan_owner_{card}").input(owner)
     cards.text_area(key=f"plan_note_{card}").input(note)
@@ -228,13 +219,13 @@ def test_forms_store_hostile_text_as_typed(own_url: str, monkeypatch: pytest.Mon
     no_exception(cards.run())
     assert not cards.error, [e.value for e in cards.error]
     # A workshop's name, then a participant joining by a mistyped and a real code.
-    fac = _open(app_for(own_url, monkeypatch), "pages/workshop.py", ws_mode="run")
+    fac = open_as(app_for(own_url, monkeypatch), "pages/workshop.py", ws_mode="run")
     fac.text_input(key="ws_new_name").input(name)
     fac.multiselect(key="ws_new_materials").set_value(["nickel", "zinc"])
     fac.button(key="ws_create").click()
     no_exception(fac.run())
     code = fac.session_state["ws"]
-    part = _open(app_for(own_url, monkeypatch), "pages/workshop.py", ws_mode="join")
+    part = open_as(app_for(own_url, monkeypatch), "pages/workshop.py", ws_mode="join")
     part.text_input(key="w_join").input("' OR 1=1 --")
     no_exception(part.run())
     assert any("is not a join code" in e.value for e in part.error)

@@ -26,8 +26,7 @@ from components.safe import plain, safe_url
 from rmo_data import schema as S
 from rmo_data import userdata, workshops
 from rmo_data.engine import make_engine
-from tests.apptest import app_for
-from tests.signin import sign_in
+from tests.apptest import app_for, open_as
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -151,17 +150,6 @@ def hostile_store(store_copy_url: str) -> Iterator[tuple[str, str]]:
     yield url, code
 
 
-def _open(at: AppTest, page: str, **state: object) -> AppTest:
-    """As in tests/test_pages.py: signed in as a partner, then the page with ``state`` in session state."""
-    sign_in(at, "partner")  # runs the app first; partner pages show their full content
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 # Proto fields that Streamlit renders as markdown: element bodies (markdown, captions, titles,
 # alerts, toasts, metric values), widget and tab labels, help tooltips.
 MARKDOWN_FIELDS = frozenset({"body", "label", "help"})
@@ -205,7 +193,7 @@ def _check(at: AppTest, *parts: str) -> None:
 def test_material_profile_shows_hostile_values_escaped(hostile_store: tuple[str, str],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     url, _ = hostile_store
-    at = _open(app_for(url, monkeypatch), "pages/material.py", material=MATERIAL)
+    at = open_as(app_for(url, monkeypatch), "pages/material.py", material=MATERIAL)
     assert at.title[0].value == plain(hostile("material"))
     _check(at, "material", "source", "org", "lev_title", "lev_action", "ev_summary", "ev_company", "ev_site")
     # The evidence card's own link (a javascript: URL) is dropped, the source's link is kept.
@@ -215,7 +203,7 @@ def test_material_profile_shows_hostile_values_escaped(hostile_store: tuple[str,
 def test_leverage_cards_and_plan_show_hostile_values_escaped(hostile_store: tuple[str, str],
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     url, _ = hostile_store
-    at = _open(app_for(url, monkeypatch), "pages/leverage_cards.py", lc_mat=[MATERIAL])
+    at = open_as(app_for(url, monkeypatch), "pages/leverage_cards.py", lc_mat=[MATERIAL])
     _check(at, "material", "source", "org", "lev_title", "lev_action")
     # The plan's note and owner sit in a table (plain text there), never in markdown.
     plan = next(df.value for df in at.dataframe if "Note" in df.value.columns)
@@ -225,7 +213,7 @@ def test_leverage_cards_and_plan_show_hostile_values_escaped(hostile_store: tupl
 def test_stakeholders_show_hostile_organisation_escaped(hostile_store: tuple[str, str],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     url, _ = hostile_store
-    at = _open(app_for(url, monkeypatch), "pages/stakeholders.py", org=ORG_SLUG)
+    at = open_as(app_for(url, monkeypatch), "pages/stakeholders.py", org=ORG_SLUG)
     _check(at, "org", "lev_title", "lev_action", "source")
     assert at.subheader[0].value == f"Leverage cards naming {plain(hostile('org'))}"
 
@@ -233,7 +221,7 @@ def test_stakeholders_show_hostile_organisation_escaped(hostile_store: tuple[str
 def test_evidence_page_shows_hostile_values_escaped(hostile_store: tuple[str, str],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     url, _ = hostile_store
-    at = _open(app_for(url, monkeypatch), "pages/evidence.py", materials=[MATERIAL])
+    at = open_as(app_for(url, monkeypatch), "pages/evidence.py", materials=[MATERIAL])
     _check(at, "source")
     table = at.dataframe[0].value
     case = table[table["summary"] == hostile("ev_summary")]
@@ -244,7 +232,7 @@ def test_evidence_page_shows_hostile_values_escaped(hostile_store: tuple[str, st
 def test_prioritisation_shows_hostile_scenario_and_material_escaped(hostile_store: tuple[str, str],
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     url, _ = hostile_store
-    at = _open(app_for(url, monkeypatch), "pages/prioritisation.py", pr_cmp_b=hostile("scenario"))
+    at = open_as(app_for(url, monkeypatch), "pages/prioritisation.py", pr_cmp_b=hostile("scenario"))
     assert at.selectbox(key="pr_cmp_b").value == hostile("scenario")
     # The comparison's download buttons name both scenarios; the top three name the material.
     _check(at, "scenario", "material")
@@ -253,14 +241,14 @@ def test_prioritisation_shows_hostile_scenario_and_material_escaped(hostile_stor
 def test_overview_shows_hostile_material_escaped(hostile_store: tuple[str, str],
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     url, _ = hostile_store
-    at = _open(app_for(url, monkeypatch), "pages/overview.py", material=MATERIAL)
+    at = open_as(app_for(url, monkeypatch), "pages/overview.py", material=MATERIAL)
     _check(at, "material")
 
 
 def test_workshop_shows_hostile_name_escaped(hostile_store: tuple[str, str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     url, code = hostile_store
-    at = _open(app_for(url, monkeypatch), "pages/workshop.py", ws_mode="run", ws=code)
+    at = open_as(app_for(url, monkeypatch), "pages/workshop.py", ws_mode="run", ws=code)
     _check(at, "workshop", "material")
     # A participant with a hostile name: the facilitator's live list shows it escaped.
     participant = "ZQPART <script>x</script> [a](javascript:b)"

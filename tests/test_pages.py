@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from rmo_data import constants as C
 from rmo_data import queries
 from rmo_data.findings import headline_findings
+from tests.apptest import open_as
 from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,16 +32,6 @@ def app(built_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     yield at
-
-
-def _open(at: AppTest, page: str, **state: object) -> AppTest:
-    sign_in(at, "partner")  # runs the app first: the link, if any, is read then
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def _set(at: AppTest, key: str, value: object) -> AppTest:
@@ -71,13 +62,13 @@ def test_pages_folder_is_complete() -> None:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_loads_without_exception(app: AppTest, page: str) -> None:
-    at = _open(app, page)
+    at = open_as(app, page)
     assert at.title, f"{page} shows no title"
     assert not at.error, [e.value for e in at.error]
 
 
 def test_overview_shows_computed_findings(app: AppTest, built_engine) -> None:  # noqa: ANN001
-    at = _open(app, "pages/overview.py")
+    at = open_as(app, "pages/overview.py")
     from components.cards import plain
 
     expected = headline_findings(queries.overview(engine=built_engine))
@@ -95,14 +86,14 @@ def test_overview_shows_computed_findings(app: AppTest, built_engine) -> None:  
 
 
 def test_overview_empty_selection_is_all_materials(app: AppTest) -> None:
-    at = _open(app, "pages/overview.py")
+    at = open_as(app, "pages/overview.py")
     table = at.dataframe[0].value
     assert len(table) == len(C.MATERIAL_SLUGS)
 
 
 @pytest.mark.parametrize("slug", ["nickel", "graphite", "zinc"])
 def test_material_profile_shows_the_chosen_material(app: AppTest, built_engine, slug: str) -> None:  # noqa: ANN001
-    at = _open(app, "pages/material.py", material=slug)
+    at = open_as(app, "pages/material.py", material=slug)
     mat = queries.material(slug, engine=built_engine)
     assert at.title[0].value == mat["name"]
     companies = queries.companies(slug, engine=built_engine)
@@ -119,14 +110,14 @@ def test_material_without_processing_data_says_so(app: AppTest, built_engine) ->
     missing = gaps[(gaps["years"] == "") & (gaps["stage"] == "processing")]
     assert not missing.empty, "fixture needs a material without processing data"
     slug = missing["material"].iloc[0]
-    at = _open(app, "pages/material.py", material=slug)
+    at = open_as(app, "pages/material.py", material=slug)
     at.segmented_control(key="mp_stage").set_value("processing").run()
     assert not at.exception
     assert "No country production data recorded" in _texts(at)
 
 
 def test_evidence_filters_change_the_cases(app: AppTest, built_engine) -> None:  # noqa: ANN001
-    at = _open(app, "pages/evidence.py")
+    at = open_as(app, "pages/evidence.py")
     total = len(queries.evidence(engine=built_engine))
     assert at.metric[0].value == str(total)
     _set(at, "materials", ["zinc"])
@@ -142,7 +133,7 @@ def test_evidence_filters_change_the_cases(app: AppTest, built_engine) -> None: 
 
 
 def test_evidence_search_with_no_match_shows_empty_state(app: AppTest) -> None:
-    at = _open(app, "pages/evidence.py")
+    at = open_as(app, "pages/evidence.py")
     at.text_input(key="w_ev_text").input("zzz-no-such-case'; DROP TABLE risk_evidence; --").run()
     assert not at.exception
     assert at.metric[0].value == "0"
@@ -152,7 +143,7 @@ def test_evidence_search_with_no_match_shows_empty_state(app: AppTest) -> None:
 
 
 def test_stakeholders_search_and_material_filter(app: AppTest, built_engine) -> None:  # noqa: ANN001
-    at = _open(app, "pages/stakeholders.py")
+    at = open_as(app, "pages/stakeholders.py")
     all_orgs = queries.organisations(engine=built_engine)
     assert len(at.dataframe[0].value) == len(all_orgs)
     _set(at, "materials", ["magnesium"])
@@ -164,7 +155,7 @@ def test_stakeholders_search_and_material_filter(app: AppTest, built_engine) -> 
 
 
 def test_sources_page_lists_every_source_and_gap(app: AppTest, built_engine) -> None:  # noqa: ANN001
-    at = _open(app, "pages/sources.py")
+    at = open_as(app, "pages/sources.py")
     listed = at.dataframe[0].value
     assert set(listed["title"]) == set(queries.sources(engine=built_engine)["title"])
     assert "No country production data recorded" in _texts(at)
@@ -197,7 +188,7 @@ def test_url_reproduces_the_view(app: AppTest) -> None:
     app.query_params["material"] = "tantalum"
     app.query_params["materials"] = "tantalum,zinc"
     app.query_params["stages"] = "mining"
-    at = _open(app, "pages/material.py")
+    at = open_as(app, "pages/material.py")
     assert at.session_state["material"] == "tantalum"
     assert at.session_state["materials"] == ["tantalum", "zinc"]
     assert at.title[0].value == C.MATERIAL_LABELS["tantalum"]
@@ -239,7 +230,7 @@ def test_country_pick_finds_evidence_across_spellings(app: AppTest, built_engine
     usgs_name = production.loc[production["iso3"] == "MMR", "country_name"].iloc[0]
     expected = queries.evidence(materials=["ree"], iso3=["MMR"], engine=built_engine)
     assert usgs_name != expected["country_name"].iloc[0], "fixture needs two spellings"
-    at = _open(app, "pages/material.py", material="ree")
+    at = open_as(app, "pages/material.py", material="ree")
     at.segmented_control(key="mp_stage").set_value("mining").run()
     _set(at, "mp_country", ("ree", usgs_name))  # what the bar click's callback stores
     text = _texts(at)
@@ -255,7 +246,7 @@ def test_country_pick_finds_evidence_across_spellings(app: AppTest, built_engine
 
 @pytest.mark.parametrize("slug", list(C.MATERIAL_SLUGS))
 def test_material_profile_renders_every_material_and_stage(app: AppTest, slug: str) -> None:
-    at = _open(app, "pages/material.py", material=slug)
+    at = open_as(app, "pages/material.py", material=slug)
     assert at.title[0].value == C.MATERIAL_LABELS[slug]
     for stage in ("mining", "processing"):
         at.segmented_control(key="mp_stage").set_value(stage).run()

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from rmo_data import constants as C
 from rmo_data import queries, scoring, userdata
 from rmo_data.engine import make_engine
-from tests.apptest import app_for, no_exception
+from tests.apptest import app_for, no_exception, open_as
 from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,14 +44,6 @@ def app(built_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
 def own_app(own_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     """The app on a private copy of the store (for tests that write)."""
     yield app_for(own_url, monkeypatch)
-
-
-def _open(at: AppTest, page: str, **values: object) -> AppTest:
-    sign_in(at, "partner")  # runs the app first: the link, if any, is read then
-    for key, value in values.items():
-        at.session_state[key] = value
-    at.switch_page(page)
-    return no_exception(at.run())
 
 
 def _frame(at: AppTest, *columns: str) -> pd.DataFrame:
@@ -85,7 +77,7 @@ def _texts(at: AppTest) -> str:
 # --- prioritisation ---------------------------------------------------------------------
 
 def test_weights_and_presets_change_the_ranking(app: AppTest, built_engine: Engine) -> None:
-    at = _open(app, PRIO)
+    at = open_as(app, PRIO)
     balanced = _expected(built_engine, dict(C.WEIGHT_PRESETS["balanced"]))
     assert _ranking_names(at) == balanced
 
@@ -106,7 +98,7 @@ def test_weights_and_presets_change_the_ranking(app: AppTest, built_engine: Engi
 
 
 def test_ranking_follows_the_materials_in_view(app: AppTest, built_engine: Engine) -> None:
-    at = _open(app, PRIO, materials=["zinc", "nickel", "tantalum"])
+    at = open_as(app, PRIO, materials=["zinc", "nickel", "tantalum"])
     expected = _expected(built_engine, dict(C.WEIGHT_PRESETS["balanced"]), ["zinc", "nickel", "tantalum"])
     assert _ranking_names(at) == expected
     raw = _frame(at, "Material", *[f"{c.label} ({c.unit})" for c in C.CRITERIA[:1]])
@@ -114,7 +106,7 @@ def test_ranking_follows_the_materials_in_view(app: AppTest, built_engine: Engin
 
 
 def test_all_zero_weights_show_a_message(app: AppTest) -> None:
-    at = _open(app, PRIO)
+    at = open_as(app, PRIO)
     for crit in C.CRITERIA:
         at.slider(key=f"w_wt_{crit.slug}").set_value(0)
     no_exception(at.run())
@@ -123,7 +115,7 @@ def test_all_zero_weights_show_a_message(app: AppTest) -> None:
 
 
 def test_missing_inputs_are_named_in_the_ranking(app: AppTest, built_engine: Engine) -> None:
-    at = _open(app, PRIO)
+    at = open_as(app, PRIO)
     table = _frame(at, "name", "missing")
     raw = scoring.criteria_table(built_engine).raw
     no_share = [C.MATERIAL_LABELS[m] for m in raw.index[raw["auto_share"].isna()]]
@@ -170,7 +162,7 @@ def test_weight_params_round_trip() -> None:
 
 
 def test_robustness_table_matches_the_seeded_monte_carlo(app: AppTest, built_engine: Engine) -> None:
-    at = _open(app, PRIO)
+    at = open_as(app, PRIO)
     table = _frame(at, "p_top", "rank_median")
     raw = scoring.criteria_table(built_engine).raw
     mc = scoring.monte_carlo(scoring.normalise(raw), C.WEIGHT_PRESETS["balanced"], n=2000,
@@ -181,7 +173,7 @@ def test_robustness_table_matches_the_seeded_monte_carlo(app: AppTest, built_eng
 
 
 def test_quadrant_link_opens_the_fitting_cards(app: AppTest, built_engine: Engine) -> None:
-    at = _open(app, PRIO)
+    at = open_as(app, PRIO)
     data = scoring.criteria_table(built_engine)
     pos = scoring.matrix_positions(data.raw, data.context["n_organisations"])
     quad = next(q for q in C.QUADRANTS if (pos["quadrant"] == q.slug).any())
@@ -196,7 +188,7 @@ def test_quadrant_link_opens_the_fitting_cards(app: AppTest, built_engine: Engin
 
 
 def test_open_cards_for_the_top_material(app: AppTest, built_engine: Engine) -> None:
-    at = _open(app, PRIO)
+    at = open_as(app, PRIO)
     top = _expected(built_engine, dict(C.WEIGHT_PRESETS["balanced"]))[0]
     slug = next(s for s, label in C.MATERIAL_LABELS.items() if label == top)
     at.button(key="pr_open_top").click()
@@ -208,7 +200,7 @@ def test_open_cards_for_the_top_material(app: AppTest, built_engine: Engine) -> 
 
 
 def test_scenarios_save_load_and_compare(own_app: AppTest, own_url: str) -> None:
-    at = _open(own_app, PRIO)
+    at = open_as(own_app, PRIO)
     at.button(key="preset_supply_security").click()
     no_exception(at.run())
     at.text_input(key="pr_sc_name").input("Security view")
@@ -245,7 +237,7 @@ def test_scenarios_save_load_and_compare(own_app: AppTest, own_url: str) -> None
 # --- leverage cards -----------------------------------------------------------------------
 
 def test_card_filters_narrow_the_cards(app: AppTest, built_engine: Engine) -> None:
-    at = _open(app, CARDS)
+    at = open_as(app, CARDS)
     total = len(queries.leverages(engine=built_engine))
     assert at.metric[0].value == str(total)
     at.multiselect(key="w_lc_mat").set_value(["zinc"])
@@ -274,7 +266,7 @@ def test_card_filters_narrow_the_cards(app: AppTest, built_engine: Engine) -> No
 def test_card_filters_by_target_stage_risk_and_organisation(app: AppTest, built_engine: Engine) -> None:
     orgs = queries.organisations(engine=built_engine)
     org = orgs.sort_values("n_leverages", ascending=False)["slug"].iloc[0]
-    at = _open(app, CARDS, lc_target=["governments"], lc_stage=["mining"], lc_risk=["labour_rights"])
+    at = open_as(app, CARDS, lc_target=["governments"], lc_stage=["mining"], lc_risk=["labour_rights"])
     expected = queries.leverages(targets=["governments"], stages=["mining"], risks=["labour_rights"],
                                  engine=built_engine)
     assert at.metric[0].value == str(len(expected))
@@ -295,7 +287,7 @@ def test_plan_item_persists_across_rerun_and_new_session(own_app: AppTest, own_u
     finally:
         engine.dispose()
     note = "apptest-plan-item-zinc"
-    at = _open(own_app, CARDS, lc_mat=["zinc"])
+    at = open_as(own_app, CARDS, lc_mat=["zinc"])
     at.text_input(key=f"plan_owner_{card}").input("Procurement team")
     at.text_area(key=f"plan_note_{card}").input(note)
     at.selectbox(key=f"plan_status_{card}").set_value("in_progress")
@@ -316,7 +308,7 @@ def test_plan_item_persists_across_rerun_and_new_session(own_app: AppTest, own_u
     assert len(plan_rows(at)) == 1
 
     fresh = app_for(own_url, monkeypatch)  # a brand new session on the same database file
-    fresh = _open(fresh, CARDS)
+    fresh = open_as(fresh, CARDS)
     assert len(plan_rows(fresh)) == 1
     engine = make_engine(own_url)
     try:
@@ -340,7 +332,7 @@ def test_plan_item_persists_across_rerun_and_new_session(own_app: AppTest, own_u
 
 def test_unknown_organisation_in_the_link_is_ignored(app: AppTest) -> None:
     app.query_params["lc_org"] = "no-such-org"
-    at = _open(app, CARDS)
+    at = open_as(app, CARDS)
     assert "no-such-org" in " ".join(w.value for w in at.warning).replace("\\", "")
     assert at.session_state["lc_org"] == []
     assert at.metric[0].value == str(len(queries.leverages()))
@@ -351,7 +343,7 @@ def test_organisation_on_a_card_opens_the_stakeholders_page(app: AppTest, built_
     card = cards[cards["organisations"].map(len) > 0].iloc[0]
     slug = card["organisations"][0]
     orgs = queries.organisations(engine=built_engine).set_index("slug")
-    at = _open(app, CARDS, lc_mat=["nickel"], lc_org=[slug])
+    at = open_as(app, CARDS, lc_mat=["nickel"], lc_org=[slug])
     at.button(key=f"org_{card['id']}_{slug}").click()
     no_exception(at.run())
     assert at.title[0].value == "Stakeholders & initiatives"
@@ -361,7 +353,7 @@ def test_organisation_on_a_card_opens_the_stakeholders_page(app: AppTest, built_
 
 
 def test_joint_products_can_be_ranked_together(app: AppTest, built_engine: Engine) -> None:
-    at = _open(app, PRIO)
+    at = open_as(app, PRIO)
     groups = scoring.joint_groups(queries.all_material_links(engine=built_engine), list(C.MATERIAL_SLUGS))
     joined = groups[groups["group"] != ""]
     assert not joined.empty, "the store links some materials as co-/by-products"
@@ -393,7 +385,7 @@ def test_packs_carry_the_stored_plan_and_the_ranking(own_app: AppTest, own_url: 
     userdata.add_plan_item(lev["id"], owner="Pack owner", note="Pack-test note", engine=engine)
     engine.dispose()
 
-    at = _open(own_app, "pages/prioritisation.py")
+    at = open_as(own_app, "pages/prioritisation.py")
     assert not [b for b in at.download_button if b.label == "Download PowerPoint"], "built before asked"
     at.button(key="prioritisation_prepare").click().run()
     assert not at.exception, [e.value for e in at.exception]

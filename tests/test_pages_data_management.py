@@ -18,6 +18,7 @@ from components.safe import plain
 from rmo_data import schema as S
 from rmo_data import stewardship as W
 from rmo_data.engine import make_engine
+from tests.apptest import app_for
 from tests.signin import USERS, sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,9 +34,7 @@ def store_url(store_copy_url: str) -> str:
 
 @pytest.fixture()
 def page(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    monkeypatch.setenv("RMO_DATABASE_URL", store_url)
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = app_for(store_url, monkeypatch)
     sign_in(at, "editor")  # the page is for editors
     at.switch_page(PAGE)
     at.run()
