@@ -12,13 +12,14 @@ Access (editors only) is gated by the router's roles.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from components import auth, data, router
-from components.safe import plain
 from components import stewardship_view as view
+from components.safe import plain
 from rmo_data import exports
 from rmo_data import stewardship as W
 from rmo_data.engine import get_engine
@@ -42,6 +43,16 @@ def _after_write(message: str) -> None:
     st.session_state[NONCE] = st.session_state.get(NONCE, 0) + 1
     _flash(message)
     st.rerun()
+
+
+def _write(do: Callable[[], int], done: Callable[[int], str]) -> None:
+    """Run one write (apply or roll back): a refusal in plain words, or the success message after a rerun."""
+    try:
+        result = do()
+    except (ValueError, SQLAlchemyError) as err:
+        view.refusal(str(err).splitlines()[0])
+    else:
+        _after_write(done(result))
 
 
 st.title("Data management")
@@ -97,12 +108,8 @@ if upload is not None:
         st.success("The file is valid. Check the preview, then apply it.", icon=":material/fact_check:")
         view.show_preview(preview)
         if st.button("Apply", type="primary", icon=":material/publish:", key="dm_apply"):
-            try:
-                set_id = W.apply_preview(preview, actor=_actor(), engine=engine)
-            except (ValueError, SQLAlchemyError) as err:
-                view.refusal(str(err).splitlines()[0])
-            else:
-                _after_write(f"Applied as change set {set_id}.")
+            _write(lambda: W.apply_preview(preview, actor=_actor(), engine=engine),
+                   lambda set_id: f"Applied as change set {set_id}.")
 
 st.header("Change sets and audit log")
 sets = W.list_change_sets(engine)
@@ -131,12 +138,8 @@ else:
         chosen = pick.selectbox("Change set to roll back", list(set_labels), format_func=set_labels.get,
                                 key="dm_rb_set")
         if go.button("Roll back", icon=":material/undo:", key="dm_rb_set_go"):
-            try:
-                rb = W.rollback_change_set(int(chosen), actor=_actor(), engine=engine)
-            except (ValueError, SQLAlchemyError) as err:
-                view.refusal(str(err).splitlines()[0])
-            else:
-                _after_write(f"Change set {chosen} rolled back (rollback change set {rb}).")
+            _write(lambda: W.rollback_change_set(int(chosen), actor=_actor(), engine=engine),
+                   lambda rb: f"Change set {chosen} rolled back (rollback change set {rb}).")
 
 facets = W.audit_facets(engine)
 with st.expander(f"Audit log ({facets['rows']} rows)", expanded=False):
@@ -160,12 +163,8 @@ with st.expander(f"Audit log ({facets['rows']} rows)", expanded=False):
             audit_id = pick.selectbox("Audit row to roll back", list(labels), format_func=labels.get,
                                       key="dm_rb_row")
             if go.button("Roll back row", icon=":material/undo:", key="dm_rb_row_go"):
-                try:
-                    rb = W.rollback_audit_row(int(audit_id), actor=_actor(), engine=engine)
-                except (ValueError, SQLAlchemyError) as err:
-                    view.refusal(str(err).splitlines()[0])
-                else:
-                    _after_write(f"Audit row {audit_id} rolled back (rollback change set {rb}).")
+                _write(lambda: W.rollback_audit_row(int(audit_id), actor=_actor(), engine=engine),
+                       lambda rb: f"Audit row {audit_id} rolled back (rollback change set {rb}).")
 
 st.header("Export the store")
 st.caption("A zip with one CSV per table, a manifest (export and schema version, build, time, row counts) "
