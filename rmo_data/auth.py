@@ -143,10 +143,38 @@ def _dummy_hash() -> str:
     return _DUMMY_HASH
 
 
+# Parsed users per version of a users file (path, inode, size, mtime): every rerun of a
+# signed-in session re-checks its user, and the file changes only when someone edits it.
+_PARSED: dict[tuple[str, int, int, int], dict[str, User]] = {}
+_PARSED_LOCK = threading.Lock()
+
+
 def load_users(path: Path) -> dict[str, User]:
-    """Users of the file at ``path`` by name; empty when the file does not exist."""
+    """Users of the file at ``path`` by name (a new dict); empty when the file does not exist.
+
+    The file is parsed again whenever it changes (save_users replaces it, so a
+    new inode), and once per version otherwise.
+    """
+    try:
+        info = path.stat()
+    except OSError:
+        return {}
     if not path.is_file():
         return {}
+    key = (str(path.resolve()), info.st_ino, info.st_size, info.st_mtime_ns)
+    with _PARSED_LOCK:
+        cached = _PARSED.get(key)
+    if cached is not None:
+        return dict(cached)
+    users = _parse_users(path)
+    with _PARSED_LOCK:
+        if len(_PARSED) >= 32:  # old versions and other files: forget them rather than grow
+            _PARSED.clear()
+        _PARSED[key] = users
+    return dict(users)
+
+
+def _parse_users(path: Path) -> dict[str, User]:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:

@@ -60,6 +60,26 @@ def test_users_file_round_trip_keeps_no_password(files: tuple[Path, Path]) -> No
     assert "password_hash" not in repr(users["alice"]) and "$argon2" not in repr(users["alice"])
 
 
+def test_users_file_is_parsed_once_per_version(files: tuple[Path, Path],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    users, _ = files
+    auth.add_user(users, "ana", "partner", "a long enough password")
+    parsed = []
+    real = auth._parse_users
+    monkeypatch.setattr(auth, "_parse_users", lambda path: parsed.append(path) or real(path))
+    first = auth.load_users(users)
+    before = set(first)
+    assert "ana" in before
+    first.pop("ana")  # the caller's dict is its own: the kept copy is untouched
+    parses = len(parsed)
+    assert set(auth.load_users(users)) == before
+    assert len(parsed) == parses, "an unchanged file is not parsed again"
+    auth.add_user(users, "ben", "editor", "another long password")  # a new version of the file
+    assert set(auth.load_users(users)) == before | {"ben"}
+    auth.remove_user(users, "ana")
+    assert set(auth.load_users(users)) == (before - {"ana"}) | {"ben"}
+
+
 def test_add_refuses_bad_input_and_duplicates(files: tuple[Path, Path]) -> None:
     users_path, _ = files
     with pytest.raises(ValueError, match="exists already"):
