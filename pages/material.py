@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import auth, cards, charts, data, render, router, state, tables
+from components import auth, cards, charts, data, render, router, state, tables, tabs
 from components.briefing import pack_buttons
 from components.provenance import figure_footer, source_line
 from rmo_data import constants as C
@@ -61,19 +61,18 @@ if not links.empty:
                 st.markdown(f"- {cards.plain(label)}", help=cards.plain(link["note"]) or None)
 st.caption(source_line(["Raw materials value chain leverages"], [], note=mat["section"]))
 
-# The open tab is tracked (a click reruns), so only its charts are built: a chart costs
-# tens of milliseconds, and a new material would otherwise pay for all four at once.
-tabs = st.tabs(["End use", "Production & concentration", "Producers", "Value chain & risks",
-                "Evidence", "Organisations", "Leverage cards"], key="mp_tab", on_change="rerun")
 
-with tabs[0]:
+# --- one function per tab; each reads slug, mat and name set above ---------------------
+
+def _end_use() -> None:
+    """End use by sector, with the report's and USGS's basis."""
     shares = data.query("end_use_shares", material=slug)
     if shares.empty:
         st.info(f"No end-use figure is recorded for {name}: neither the report nor the "
                 "USGS chapter gives shares by sector. The report names these vehicle uses: "
                 f"{cards.plain(mat['automotive_uses'])}", icon=":material/info:")
     else:
-        render.chart(charts.end_use_chart, shares, shown=tabs[0].open)
+        render.chart(charts.end_use_chart, shares)
         figure_footer(shares[["sector", "share_pct", "bound", "basis", "scope", "year", "is_automotive",
                               "note", "source_title"]],
                       f"{mat['name']} end use", shares["source_title"].unique(), shares["year"],
@@ -81,7 +80,9 @@ with tabs[0]:
                       note="Scopes differ (global report figures, US figures from USGS); each panel "
                            "names its basis.", key="dl_enduse")
 
-with tabs[1]:
+
+def _production() -> None:
+    """Country production at a stage, its concentration over time and the cases of a picked country."""
     stage = st.segmented_control("Stage", ["mining", "processing"], default="mining", key="mp_stage",
                                  format_func=lambda s: C.STAGE_LABELS[s]) or "mining"
     rows = data.query("production", material=slug, stage=stage)
@@ -101,8 +102,7 @@ with tabs[1]:
         left, right = st.columns([3, 2], gap="large")
         with left:
             render.chart(charts.production_chart, sub, info["unit"], info["commodity_name"],
-                         key="mp_prod", on_select=_pick_country, selection_mode="country",
-                         shown=tabs[1].open)
+                         key="mp_prod", on_select=_pick_country, selection_mode="country")
             figure_footer(sub[["country_name", "iso3", "year", "quantity", "unit", "value_flag",
                                "is_estimate", "edition", "source_title"]],
                           f"{mat['name']} {info['commodity_name']}", sub["source_title"].unique(),
@@ -112,7 +112,7 @@ with tabs[1]:
         with right:
             trend = data.query("hhi_trend", material=slug, stage=stage)
             if bool(info["is_primary"]) and not trend.empty:
-                render.chart(charts.hhi_trend_chart, trend, "Concentration over time", shown=tabs[1].open)
+                render.chart(charts.hhi_trend_chart, trend, "Concentration over time")
                 figure_footer(trend, f"{mat['name']} {stage} HHI trend", trend["source"].unique(),
                               trend["year"], unit="HHI 0–10 000", key="dl_hhi")
             elif not bool(info["is_primary"]):
@@ -151,7 +151,9 @@ with tabs[1]:
                 "is_estimate": st.column_config.CheckboxColumn("Estimate"),
             })
 
-with tabs[2]:
+
+def _producers() -> None:
+    """What the report says about concentration, and the companies it names."""
     statements = data.query("concentration_statements", material=slug)
     companies = data.query("companies", material=slug)
     if statements.empty and companies.empty:
@@ -176,22 +178,31 @@ with tabs[2]:
                       note="Names as the report gives them; no company production shares are "
                            "published in the open sources used.", key="dl_companies")
 
-with tabs[3]:
+
+def _evidence_filters() -> tuple[dict[str, object], pd.DataFrame, pd.DataFrame]:
+    """The sidebar's stage and risk filters for this material, the case counts and their provenance.
+
+    Counts per stage and category come from SQL, not every case of the material.
+    """
+    ev_filters: dict[str, object] = dict(materials=[slug], stages=state.get("stages"),
+                                         categories=state.get("risks"))
+    counts = data.query("evidence_counts", **ev_filters)
+    return ev_filters, counts, queries.provenance_from(data.query("evidence_where", **ev_filters))
+
+
+def _value_chain() -> None:
+    """Salient risks and evidence counts along the value chain, with the sidebar's filters."""
     risks = data.query("salient_risks", material=slug)
-    stage_filter = state.get("stages")
     risk_filter = state.get("risks")
     if risk_filter:
         risks = risks[risks["category"].isin(risk_filter)]
-    # Counts per stage and category from SQL, not every case of the material.
-    ev_filters = dict(materials=[slug], stages=stage_filter, categories=risk_filter)
-    evidence_all = data.query("evidence_counts", **ev_filters)
-    ev_prov = queries.provenance_from(data.query("evidence_where", **ev_filters))
+    _, evidence_all, ev_prov = _evidence_filters()
     ev_years = ev_prov[["year", "n"]]  # counts of cases per year, read by the source lines
     if risks.empty and evidence_all.empty:
         st.info("No salient risk or evidence recorded with the current risk filters.",
                 icon=":material/filter_alt_off:")
     else:
-        render.chart(charts.value_chain_chart, risks, evidence_all, shown=tabs[3].open)
+        render.chart(charts.value_chain_chart, risks, evidence_all)
         figure_footer(evidence_all.groupby(["stage", "category"], as_index=False)["n"].sum()
                       .rename(columns={"n": "size"}),
                       f"{mat['name']} risks along the value chain", ["Raw materials value chain leverages"],
@@ -210,7 +221,11 @@ with tabs[3]:
         for _, r in cross.iterrows():
             st.markdown(f"- **{cards.plain(r['category_name'])}**: {cards.plain(r['summary'])}")
 
-with tabs[4]:
+
+def _evidence() -> None:
+    """The evidence cases (partners), one page of cards at a time."""
+    ev_filters, evidence_all, ev_prov = _evidence_filters()
+    ev_years = ev_prov[["year", "n"]]
     n_cases = int(evidence_all["n"].sum()) if not evidence_all.empty else 0  # same filters as the chain
     if not auth.can("case_evidence"):
         st.markdown(f"{n_cases} risk evidence case(s) are recorded for {cards.plain(mat['name'])} with the current "
@@ -241,7 +256,9 @@ with tabs[4]:
     if auth.may_open("pages/evidence.py"):
         st.page_link("pages/evidence.py", label="Explore all evidence", icon=":material/arrow_forward:")
 
-with tabs[5]:
+
+def _organisations() -> None:
+    """Organisations linked to the material and other sectors to engage."""
     orgs = data.query("organisations", materials=[slug])
     if orgs.empty:
         st.info("No organisation is linked to this material.")
@@ -262,7 +279,9 @@ with tabs[5]:
         st.page_link("pages/stakeholders.py", label="All stakeholders & initiatives",
                      icon=":material/arrow_forward:")
 
-with tabs[6]:
+
+def _leverage_cards() -> None:
+    """The report's leverage cards specific to this material (partners)."""
     levs = data.query("leverages", materials=[slug], include_cross=False)
     all_orgs = data.query("organisations")
     names = dict(zip(all_orgs["slug"], all_orgs["name"], strict=True))
@@ -281,6 +300,12 @@ with tabs[6]:
                 cards.leverage_card(lev, names)
         figure_footer(levs, f"{mat['name']} leverages", ["Raw materials value chain leverages"], [],
                       key="dl_lev")
+
+# Only the open tab is built (components.tabs): a new material costs one tab's reads and
+# chart, not all seven tabs' with every download and card.
+tabs.lazy_tabs({"End use": _end_use, "Production & concentration": _production, "Producers": _producers,
+                "Value chain & risks": _value_chain, "Evidence": _evidence,
+                "Organisations": _organisations, "Leverage cards": _leverage_cards}, key="mp_tab")
 
 st.subheader("Briefing pack")
 pack_buttons([slug], key="mp_pack", title=f"{mat['name']} briefing")

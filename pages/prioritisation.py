@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import auth, cards, charts_priority, data, render, router, state, tables
+from components import auth, cards, charts_priority, data, render, router, state, tables, tabs
 from components.briefing import pack_buttons
 from components.provenance import figure_footer, source_line
 from rmo_data import constants as C
@@ -100,13 +100,9 @@ groups = scoring.joint_groups(data.query("all_material_links"), shown)
 
 all_sources = sorted({s for v in crit.sources.values() for s in v})
 all_years = [y for v in crit.years.values() for y in v]
-# Tabs rerun when opened, so each rerun builds only the open tab's chart; the tables of the
-# other tabs are cheap and stay in the page (downloads and tests read them).
-tab_rank, tab_robust, tab_matrix, tab_scen = st.tabs(
-    ["Ranking", "Robustness", "Severity × leverage", "Scenarios"], key="pr_tab", on_change="rerun")
-
 # --- ranking -------------------------------------------------------------------------
-with tab_rank:
+def _ranking() -> None:
+    """The ranking, why each material ranks where it does, and the raw values behind it."""
     if ranked is None:
         st.warning(f"{weight_error} Or choose a preset above.", icon=":material/balance:")
     else:
@@ -120,8 +116,7 @@ with tab_rank:
 
         named = long.assign(name=long["material"].map(LABELS))
         order = [LABELS[m] for m in ranked.index]
-        render.chart(charts_priority.contribution_chart, named, order, key="pr_contrib",
-                     shown=tab_rank.open)
+        render.chart(charts_priority.contribution_chart, named, order, key="pr_contrib")
         figure_footer(named[["rank", "name", "criterion", "raw_text", "missing", "value", "weight",
                             "contribution", "score"]].sort_values(["rank", "criterion"]),
                       "Why each material ranks where it does", all_sources, all_years,
@@ -210,7 +205,8 @@ with tab_rank:
             st.markdown(METHOD)
 
 # --- robustness ----------------------------------------------------------------------
-with tab_robust:
+def _robustness() -> None:
+    """How stable the ranking is when weights and inputs are shaken (seeded Monte-Carlo)."""
     st.markdown("Small changes to the weights, or uncertain inputs, should not reorder a clear "
                 "ranking. Each draw shakes every weight and every input a little and ranks again; "
                 "materials whose ranges overlap are near-ties.")
@@ -230,7 +226,7 @@ with tab_robust:
                               weight_jitter=w_jit, input_jitter=i_jit, missing=missing)
         mc["name"] = [LABELS[m] for m in mc.index]
         order = [LABELS[m] for m in ranked.index]
-        render.chart(charts_priority.robustness_chart, mc, order, key="pr_mc", shown=tab_robust.open)
+        render.chart(charts_priority.robustness_chart, mc, order, key="pr_mc")
         mc_table = mc.loc[ranked.index].assign(rank=ranked["rank"])
         tables.dataframe(mc_table[["rank", "name", "p_top", "rank_median", "rank_min", "rank_max"]],
                      hide_index=True, width="stretch", key="pr_mc_table", column_config={
@@ -247,7 +243,8 @@ with tab_robust:
                            "of the range; missing inputs drawn uniformly.", key="dl_pr_mc")
 
 # --- severity × leverage ---------------------------------------------------------------
-with tab_matrix:
+def _matrix() -> None:
+    """Severity × leverage: where each material sits and which kind of leverage fits."""
     st.markdown("Shift's reading of the UN Guiding Principles: act first where harm is most severe, "
                 "and choose the kind of leverage by how much weight the industry has. Severity "
                 "combines evidence severity with the breadth of salient risks; leverage combines the "
@@ -257,7 +254,7 @@ with tab_matrix:
     pos_data = pos.rename_axis("material").reset_index()
     pos_data["name"] = pos_data["material"].map(LABELS)
     pos_data["short"] = pos_data["material"].map(SHORT)
-    render.chart(charts_priority.matrix_chart, pos_data, key="pr_matrix", shown=tab_matrix.open)
+    render.chart(charts_priority.matrix_chart, pos_data, key="pr_matrix")
     figure_footer(pos_data.assign(quadrant=pos_data["quadrant"].map(C.QUADRANT_LABELS)),
                   "Severity and leverage", [*all_sources, "Raw materials value chain leverages (organisations)"],
                   all_years, unit="0–1 across the materials in view",
@@ -280,7 +277,8 @@ with tab_matrix:
                 st.switch_page("pages/leverage_cards.py")
 
 # --- scenarios -------------------------------------------------------------------------
-with tab_scen:
+def _scenarios() -> None:
+    """Saved weight sets, and the comparison of two of them."""
     engine = get_engine()
     st.markdown("Save the current weights under a name to come back to them or to compare two "
                 "points of view. Scenarios are stored in the database and shared by everyone using "
@@ -367,9 +365,14 @@ with tab_scen:
                                                      help="Places gained (▲) or lost (▼) in B")})
             with right:
                 render.chart(charts_priority.scenario_compare_chart, compare.reset_index(drop=True),
-                             f"A: {name_a}", f"B: {name_b}", key="pr_cmp_chart", shown=tab_scen.open)
+                             f"A: {name_a}", f"B: {name_b}", key="pr_cmp_chart")
             figure_footer(compare, f"Scenario comparison {name_a} vs {name_b}", all_sources, all_years,
                           unit="rank (1 = first)", note="Rows in red change rank.", key="dl_pr_cmp")
+
+# Only the open tab is built (components.tabs): moving a weight on the Ranking tab never
+# runs the Monte-Carlo, and opening Robustness runs it once per inputs (kept by data.monte_carlo).
+tabs.lazy_tabs({"Ranking": _ranking, "Robustness": _robustness, "Severity × leverage": _matrix,
+                "Scenarios": _scenarios}, key="pr_tab")
 
 # --- briefing pack --------------------------------------------------------------------
 st.subheader("Briefing pack")

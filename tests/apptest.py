@@ -1,7 +1,9 @@
-"""Test helpers shared by the AppTest files: the app on a given store, a run's exception check, a page opened signed in."""
+"""Test helpers shared by the AppTest files: the app on a given store, a run's exception check,
+a page opened signed in, and each tab of a page whose tabs are built only when open."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,3 +34,23 @@ def open_as(at: AppTest, page: str, role: str = "partner", **state: object) -> A
         at.session_state[key] = value
     at.switch_page(page)
     return no_exception(at.run())
+
+
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """Open the tab ``label`` of the tabs keyed ``key`` (as a click on it does) and rerun.
+
+    Pages draw their tabs with ``components.tabs.lazy_tabs``: only the open tab's
+    content exists, so a test opens the tab it checks.
+    """
+    assert label in [t.label for t in at.tabs], f"no tab {label!r}: {[t.label for t in at.tabs]}"
+    at.session_state[key] = label
+    return no_exception(at.run())
+
+
+def each_tab(at: AppTest, key: str) -> Iterator[str]:
+    """Open every tab of the tabs keyed ``key`` in turn; yields each label with ``at`` showing it."""
+    labels = [t.label for t in at.tabs]
+    assert labels, "the page draws no tabs"
+    for label in labels:
+        open_tab(at, key, label)
+        yield label

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from components import auth as ui_auth
 from rmo_data import access, auth, queries
-from tests.apptest import no_exception
+from tests.apptest import each_tab, no_exception
 from tests.signin import USERS, sign_in
 from tests.test_auth import FakeClock
 
@@ -185,14 +185,19 @@ def test_public_material_profile_hides_cases_cards_and_downloads(app: AppTest, b
     at = app
     at.session_state["material"] = "nickel"
     no_exception(at.switch_page("pages/material.py").run())
-    text = _texts(at)
+    # The tabs are built only when open: read every one of them.
+    texts, downloads = [], 0
+    for _ in each_tab(at, "mp_tab"):
+        texts.append(_texts(at))
+        downloads += len(at.get("download_button"))
+    text = "\n".join(texts)
     cases = queries.evidence(materials=["nickel"], engine=built_engine)
     levers = queries.leverages(materials=["nickel"], include_cross=False, engine=built_engine)
     from components.cards import plain
 
     assert not any(plain(s) in text for s in cases["summary"]), "no case-level evidence"
     assert not any(plain(t) in text for t in levers["title"]), "no leverage card"
-    assert not at.get("download_button") and not [b for b in at.button if b.key == "mp_pack_prepare"]
+    assert not downloads and not [b for b in at.button if b.key == "mp_pack_prepare"]
     assert "Partners who sign in also see each case" in text
     assert "Partners who sign in also see these leverage cards" in text
     assert "Partners who sign in also see briefing packs" in text
@@ -201,10 +206,11 @@ def test_public_material_profile_hides_cases_cards_and_downloads(app: AppTest, b
     # The same profile for a partner shows all three.
     sign_in(at, "partner")
     no_exception(at.switch_page("pages/material.py").run())
-    text = _texts(at)
-    assert any(plain(s) in text for s in cases["summary"])
-    assert "Partners who sign in" not in text
     assert at.get("download_button") and at.button(key="mp_pack_prepare")
+    text = "\n".join(_texts(at) for _ in each_tab(at, "mp_tab"))
+    assert any(plain(s) in text for s in cases["summary"])
+    assert any(plain(t) in text for t in levers["title"])
+    assert "Partners who sign in" not in text
 
 
 @pytest.mark.parametrize("page", ["pages/overview.py", "pages/sources.py"])

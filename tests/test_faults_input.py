@@ -204,7 +204,7 @@ def test_forms_store_hostile_text_as_typed(own_url: str, monkeypatch: pytest.Mon
     before = snapshot(own_url)
     name, owner, note = "' OR 1=1 --", '"; DROP TABLE material; --', "% _ \\ Ünïcödé 🌍"
     # A scenario name.
-    at = open_as(app_for(own_url, monkeypatch), "pages/prioritisation.py")
+    at = open_as(app_for(own_url, monkeypatch), "pages/prioritisation.py", pr_tab="Scenarios")
     at.text_input(key="pr_sc_name").input(name)
     at.text_input(key="pr_sc_note").input(note)
     at.button(key="pr_sc_save").click()

@@ -26,7 +26,7 @@ from components.safe import plain, safe_url
 from rmo_data import schema as S
 from rmo_data import userdata, workshops
 from rmo_data.engine import make_engine
-from tests.apptest import app_for, open_as
+from tests.apptest import app_for, each_tab, open_as
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -180,8 +180,9 @@ def rendered(at: AppTest) -> list[str]:
     return out
 
 
-def _check(at: AppTest, *parts: str) -> None:
-    texts = rendered(at)
+def _check(at: AppTest, *parts: str, tabs: str | None = None) -> None:
+    """Every part is shown escaped and nothing renders live markup; with ``tabs``, over each tab (built when open)."""
+    texts = rendered(at) if tabs is None else [t for _ in each_tab(at, tabs) for t in rendered(at)]
     assert texts, "nothing rendered"
     for text in texts:
         assert live_markup(text) == [], text
@@ -195,9 +196,10 @@ def test_material_profile_shows_hostile_values_escaped(hostile_store: tuple[str,
     url, _ = hostile_store
     at = open_as(app_for(url, monkeypatch), "pages/material.py", material=MATERIAL)
     assert at.title[0].value == plain(hostile("material"))
-    _check(at, "material", "source", "org", "lev_title", "lev_action", "ev_summary", "ev_company", "ev_site")
+    _check(at, "material", "source", "org", "lev_title", "lev_action", "ev_summary", "ev_company", "ev_site",
+           tabs="mp_tab")
     # The evidence card's own link (a javascript: URL) is dropped, the source's link is kept.
-    assert not any("javascript:" in t for t in rendered(at))
+    assert not any("javascript:" in t for _ in each_tab(at, "mp_tab") for t in rendered(at))
 
 
 def test_leverage_cards_and_plan_show_hostile_values_escaped(hostile_store: tuple[str, str],
@@ -233,9 +235,9 @@ def test_prioritisation_shows_hostile_scenario_and_material_escaped(hostile_stor
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     url, _ = hostile_store
     at = open_as(app_for(url, monkeypatch), "pages/prioritisation.py", pr_cmp_b=hostile("scenario"))
-    assert at.selectbox(key="pr_cmp_b").value == hostile("scenario")
     # The comparison's download buttons name both scenarios; the top three name the material.
-    _check(at, "scenario", "material")
+    _check(at, "scenario", "material", tabs="pr_tab")
+    assert at.selectbox(key="pr_cmp_b").value == hostile("scenario")  # each_tab ends on Scenarios
 
 
 def test_overview_shows_hostile_material_escaped(hostile_store: tuple[str, str],

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from rmo_data import constants as C
 from rmo_data import queries
 from rmo_data.findings import headline_findings
-from tests.apptest import open_as
+from tests.apptest import each_tab, open_as, open_tab
 from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,13 +96,33 @@ def test_material_profile_shows_the_chosen_material(app: AppTest, built_engine, 
     at = open_as(app, "pages/material.py", material=slug)
     mat = queries.material(slug, engine=built_engine)
     assert at.title[0].value == mat["name"]
+    shares = queries.end_use_shares(slug, engine=built_engine)  # the first tab, open by default
+    if shares.empty:
+        assert "No end-use figure is recorded" in _texts(at)
+    else:
+        assert at.get("vega_lite_chart"), "the end-use chart is drawn"
     companies = queries.companies(slug, engine=built_engine)
+    open_tab(at, "mp_tab", "Producers")
     frames = [df.value for df in at.dataframe]
     if not companies.empty:
         assert any("name" in f.columns and set(companies["name"]) <= set(f["name"]) for f in frames)
-    shares = queries.end_use_shares(slug, engine=built_engine)
-    if shares.empty:
-        assert "No end-use figure is recorded" in _texts(at)
+
+
+def test_material_profile_builds_only_the_open_tab(app: AppTest, built_engine) -> None:  # noqa: ANN001
+    """A rerun builds what the user sees: the leverage cards exist only while their tab is open."""
+    at = open_as(app, "pages/material.py", material="nickel")
+    levers = queries.leverages(materials=["nickel"], include_cross=False, engine=built_engine)
+    from components.cards import plain
+
+    assert not levers.empty, "fixture needs leverage cards for nickel"
+    assert not any(plain(t) in _texts(at) for t in levers["title"])
+    open_tab(at, "mp_tab", "Leverage cards")
+    assert all(f"**{plain(t)}**" in _texts(at) for t in levers["title"])
+    assert "No end-use figure is recorded" not in _texts(at) and not at.get("vega_lite_chart")
+    # The open tab stays open when the focus material changes.
+    _set(at, "material", "zinc")
+    zinc = queries.leverages(materials=["zinc"], include_cross=False, engine=built_engine)
+    assert all(f"**{plain(t)}**" in _texts(at) for t in zinc["title"])
 
 
 def test_material_without_processing_data_says_so(app: AppTest, built_engine) -> None:  # noqa: ANN001
@@ -110,7 +130,7 @@ def test_material_without_processing_data_says_so(app: AppTest, built_engine) ->
     missing = gaps[(gaps["years"] == "") & (gaps["stage"] == "processing")]
     assert not missing.empty, "fixture needs a material without processing data"
     slug = missing["material"].iloc[0]
-    at = open_as(app, "pages/material.py", material=slug)
+    at = open_as(app, "pages/material.py", material=slug, mp_tab="Production & concentration")
     at.segmented_control(key="mp_stage").set_value("processing").run()
     assert not at.exception
     assert "No country production data recorded" in _texts(at)
@@ -230,7 +250,7 @@ def test_country_pick_finds_evidence_across_spellings(app: AppTest, built_engine
     usgs_name = production.loc[production["iso3"] == "MMR", "country_name"].iloc[0]
     expected = queries.evidence(materials=["ree"], iso3=["MMR"], engine=built_engine)
     assert usgs_name != expected["country_name"].iloc[0], "fixture needs two spellings"
-    at = open_as(app, "pages/material.py", material="ree")
+    at = open_as(app, "pages/material.py", material="ree", mp_tab="Production & concentration")
     at.segmented_control(key="mp_stage").set_value("mining").run()
     _set(at, "mp_country", ("ree", usgs_name))  # what the bar click's callback stores
     text = _texts(at)
@@ -248,6 +268,13 @@ def test_country_pick_finds_evidence_across_spellings(app: AppTest, built_engine
 def test_material_profile_renders_every_material_and_stage(app: AppTest, slug: str) -> None:
     at = open_as(app, "pages/material.py", material=slug)
     assert at.title[0].value == C.MATERIAL_LABELS[slug]
+    opened = []
+    for label in each_tab(at, "mp_tab"):
+        assert not at.error, (slug, label, [e.value for e in at.error])
+        assert at.title[0].value == C.MATERIAL_LABELS[slug], label
+        opened.append(label)
+    assert len(opened) == 7
+    open_tab(at, "mp_tab", "Production & concentration")
     for stage in ("mining", "processing"):
         at.segmented_control(key="mp_stage").set_value(stage).run()
         assert not at.exception, (slug, stage, [e.value for e in at.exception])

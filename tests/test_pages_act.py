@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from rmo_data import constants as C
 from rmo_data import queries, scoring, userdata
 from rmo_data.engine import make_engine
-from tests.apptest import app_for, no_exception, open_as
+from tests.apptest import app_for, no_exception, open_as, open_tab
 from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -163,6 +163,8 @@ def test_weight_params_round_trip() -> None:
 
 def test_robustness_table_matches_the_seeded_monte_carlo(app: AppTest, built_engine: Engine) -> None:
     at = open_as(app, PRIO)
+    assert not any("p_top" in df.value.columns for df in at.dataframe), "no Monte-Carlo before its tab opens"
+    open_tab(at, "pr_tab", "Robustness")
     table = _frame(at, "p_top", "rank_median")
     raw = scoring.criteria_table(built_engine).raw
     mc = scoring.monte_carlo(scoring.normalise(raw), C.WEIGHT_PRESETS["balanced"], n=2000,
@@ -173,7 +175,7 @@ def test_robustness_table_matches_the_seeded_monte_carlo(app: AppTest, built_eng
 
 
 def test_quadrant_link_opens_the_fitting_cards(app: AppTest, built_engine: Engine) -> None:
-    at = open_as(app, PRIO)
+    at = open_as(app, PRIO, pr_tab="Severity × leverage")
     data = scoring.criteria_table(built_engine)
     pos = scoring.matrix_positions(data.raw, data.context["n_organisations"])
     quad = next(q for q in C.QUADRANTS if (pos["quadrant"] == q.slug).any())
@@ -200,7 +202,7 @@ def test_open_cards_for_the_top_material(app: AppTest, built_engine: Engine) -> 
 
 
 def test_scenarios_save_load_and_compare(own_app: AppTest, own_url: str) -> None:
-    at = open_as(own_app, PRIO)
+    at = open_as(own_app, PRIO, pr_tab="Scenarios")
     at.button(key="preset_supply_security").click()
     no_exception(at.run())
     at.text_input(key="pr_sc_name").input("Security view")
