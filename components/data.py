@@ -16,6 +16,7 @@ changing the cached object.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 import pandas as pd
@@ -56,6 +57,7 @@ def clear() -> None:
     """Forget cached reads (after a rebuild or a write)."""
     _cached.clear()
     _criteria.clear()
+    _scaled.clear()
     _prioritised.clear()
 
 
@@ -74,10 +76,15 @@ def criteria() -> scoring.CriteriaData:
     return copy.deepcopy(_criteria(database_url()))
 
 
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+def _scaled(url: str, materials: tuple[str, ...]) -> scoring.Scaled:
+    return scoring.scale(_criteria(url), materials)
+
+
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _prioritised(url: str, materials: tuple[str, ...], weights: tuple[tuple[str, int], ...]
                  ) -> scoring.Prioritisation:
-    return scoring.prioritise(_criteria(url), materials, dict(weights))
+    return scoring.prioritise(_criteria(url), materials, dict(weights), scaled=_scaled(url, materials))
 
 
 def prioritise(materials: list[str], weights: dict[str, int]) -> scoring.Prioritisation:
@@ -85,8 +92,13 @@ def prioritise(materials: list[str], weights: dict[str, int]) -> scoring.Priorit
 
     Keyed by plain tuples, so a hit costs no hashing of frames: moving a slider
     back, or any rerun that changes neither, reuses the ranking and its explanation.
+    The scaling of the criteria is kept per materials, so a new weight only ranks.
     """
-    return copy.deepcopy(_prioritised(database_url(), tuple(materials), tuple(sorted(weights.items()))))
+    kept = _prioritised(database_url(), tuple(materials), tuple(sorted(weights.items())))
+    # Each frame copied (callers may add columns); cheaper than deepcopy's walk of the dataclass.
+    return dataclasses.replace(kept, **{f.name: getattr(kept, f.name).copy()
+                                        for f in dataclasses.fields(kept)
+                                        if isinstance(getattr(kept, f.name), pd.DataFrame)})
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
