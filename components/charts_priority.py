@@ -16,34 +16,73 @@ from rmo_data import constants as C
 MISSING_NOTE = f"{C.MISSING} — scored neutral (0.5)"
 
 
-def contribution_chart(long: pd.DataFrame, order: list[str]) -> alt.Chart:
-    """Stacked bars: each criterion's share of each material's score.
+CONTRIBUTIONS = "priority_contributions"  # named datasets of the contribution chart
+CONTRIBUTION_TOTALS = "priority_contribution_totals"
+
+
+def contribution_data(long: pd.DataFrame, order: list[str]) -> dict[str, pd.DataFrame]:
+    """The rows of the contribution chart, as its two named datasets.
 
     Parameters
     ----------
     long : pandas.DataFrame
-        One row per material and criterion: material, name, criterion,
-        contribution, weight, value (normalised), raw_text, missing (bool),
-        rank, score.
+        One row per material and criterion (``scoring.explained`` with a
+        ``name`` column): name, criterion, contribution, weight, value
+        (normalised), raw_text, missing (bool), rank, score.
     order : list of str
         Material names, best rank first (the y order).
 
     Returns
     -------
-    altair.Chart
-        Segments of criteria with a missing input are paler and say so in the
-        tooltip; each bar ends with its rank and score.
+    dict of str to pandas.DataFrame
+        ``CONTRIBUTIONS``: one segment per material and criterion with a weight
+        (its label, input text, stacking order and the material's position in
+        ``order``); ``CONTRIBUTION_TOTALS``: one row per material with its rank,
+        score and bar-end label.
     """
-    data = long[long["weight"] > 0].copy()
+    data = long.loc[long["weight"] > 0, ["name", "criterion", "contribution", "weight", "value",
+                                         "raw_text", "missing", "rank"]].copy()
     data["criterion_label"] = data["criterion"].map(C.CRITERION_LABELS)
-    data["unit"] = data["criterion"].map(C.CRITERION_UNITS)
-    data["input"] = [MISSING_NOTE if m else f"{t} ({u})"
-                     for m, t, u in zip(data["missing"], data["raw_text"], data["unit"], strict=True)]
-    used = [c for c in C.CRITERIA if c.slug in set(data["criterion"])]
-    domain = [c.label for c in used]
+    units = data["criterion"].map(C.CRITERION_UNITS)
+    data["input"] = (data["raw_text"] + " (" + units + ")").where(~data["missing"].astype(bool), MISSING_NOTE)
     data["order"] = data["criterion"].map({c.slug: i for i, c in enumerate(C.CRITERIA)})
-    y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=200))
-    bars = alt.Chart(data).mark_bar(stroke="white", strokeWidth=0.5).encode(
+    position = {name: i for i, name in enumerate(order)}
+    data["position"] = data["name"].map(position)
+    # The contributions of a material add up to its score, so the bar ends come from the
+    # score column (one row per material) rather than a group-by of every segment.
+    totals = long.drop_duplicates("name")[["name", "score", "rank"]].reset_index(drop=True)
+    totals["position"] = totals["name"].map(position)
+    totals["label"] = [f"#{int(r)} · {s:.2f}" for r, s in zip(totals["rank"], totals["score"], strict=True)]
+    return {CONTRIBUTIONS: data.drop(columns=["raw_text", "rank"]).reset_index(drop=True),
+            CONTRIBUTION_TOTALS: totals}
+
+
+def contribution_chart(criteria: tuple[str, ...]) -> alt.LayerChart:
+    """Stacked bars: each criterion's share of each material's score.
+
+    The chart reads its rows from the named datasets of ``contribution_data``
+    (the caller adds them to the spec), so it depends only on the criteria that
+    carry a weight: moving a weight changes the data, not the spec, and the
+    spec is built once per set of criteria.
+
+    Parameters
+    ----------
+    criteria : tuple of str
+        Slugs of the criteria with a weight above 0 (legend and colours).
+
+    Returns
+    -------
+    altair.LayerChart
+        Bars in ranking order (the ``position`` field); segments of criteria
+        with a missing input are paler and say so in the tooltip; each bar
+        ends with its rank and score.
+    """
+    used = [c for c in C.CRITERIA if c.slug in set(criteria)]
+    domain = [c.label for c in used]
+    # Sorted by the ranking's position (unique), so ties keep the ranking's order.
+    y = alt.Y("name:N", title=None, axis=alt.Axis(labelLimit=200),
+              sort=alt.EncodingSortField(field="position", op="min", order="ascending"))
+    bars = alt.Chart(alt.NamedData(name=CONTRIBUTIONS)).mark_bar(stroke="white", strokeWidth=0.5).encode(
         y=y,
         # One row per material and criterion: stack the raw rows (no aggregate), so each
         # segment keeps its own ``missing`` flag for the opacity condition.
@@ -61,11 +100,8 @@ def contribution_chart(long: pd.DataFrame, order: list[str]) -> alt.Chart:
                  alt.Tooltip("weight:Q", title="Weight (share)", format=".0%"),
                  alt.Tooltip("contribution:Q", title="Contribution", format=".3f")],
     )
-    totals = (data.groupby(["name"], as_index=False)
-              .agg(score=("contribution", "sum"), rank=("rank", "first")))
-    totals["label"] = [f"#{int(r)} · {s:.2f}" for r, s in zip(totals["rank"], totals["score"], strict=True)]
-    text = alt.Chart(totals).mark_text(align="left", dx=4, fontSize=12, fontWeight="bold").encode(
-        y=alt.Y("name:N", sort=order), x="score:Q", text="label:N")
+    text = alt.Chart(alt.NamedData(name=CONTRIBUTION_TOTALS)).mark_text(
+        align="left", dx=4, fontSize=12, fontWeight="bold").encode(y=y, x="score:Q", text="label:N")
     return (bars + text).properties(
         title=_title("Why each material ranks where it does",
                      "Each segment is one criterion's contribution; pale segments rest on "

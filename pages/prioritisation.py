@@ -116,7 +116,9 @@ def _ranking() -> None:
 
         named = long.assign(name=long["material"].map(LABELS))
         order = [LABELS[m] for m in ranked.index]
-        render.chart(charts_priority.contribution_chart, named, order, key="pr_contrib")
+        # The spec is kept per set of weighted criteria; the rows go in as named datasets.
+        render.chart(charts_priority.contribution_chart, tuple(sorted(c for c, w in weights.items() if w > 0)),
+                     datasets=charts_priority.contribution_data(named, order), key="pr_contrib")
         figure_footer(named[["rank", "name", "criterion", "raw_text", "missing", "value", "weight",
                             "contribution", "score"]].sort_values(["rank", "criterion"]),
                       "Why each material ranks where it does", all_sources, all_years,
@@ -124,14 +126,16 @@ def _ranking() -> None:
                       note="Pale segments rest on “no data recorded”, scored neutral (0.5).",
                       key="dl_pr_contrib")
 
-        missing_labels = {m: ", ".join(C.CRITERION_LABELS[c] for c in raw.columns if missing.at[m, c])
-                          for m in shown}
+        # Whole rows and columns at once: .at per cell costs ~30 µs, 30 ms with 110 materials.
+        gaps = missing.loc[ranked.index, list(raw.columns)].to_numpy()
+        joint = groups.reindex(ranked.index)
         table = pd.DataFrame({
             "rank": ranked["rank"], "name": [LABELS[m] for m in ranked.index],
             "score": ranked["score"],
-            "missing": [missing_labels[m] or "—" for m in ranked.index],
-            "joint": [groups.at[m, "group"] or "—" for m in ranked.index],
-            "partners": [groups.at[m, "partners"] or "—" for m in ranked.index],
+            "missing": [", ".join(C.CRITERION_LABELS[c] for c, gap in zip(raw.columns, row, strict=True)
+                                  if gap) or "—" for row in gaps],
+            "joint": joint["group"].fillna("").replace("", "—").tolist(),
+            "partners": joint["partners"].fillna("").replace("", "—").tolist(),
         }, index=ranked.index)
         tables.dataframe(table, hide_index=True, width="stretch", key="pr_rank_table", column_config={
             "rank": st.column_config.NumberColumn("Rank", format="%d", width="small"),
@@ -174,9 +178,10 @@ def _ranking() -> None:
                                         "are named but not ranked."))
 
         st.markdown("**Raw values** behind the criteria, with units and sources")
+        in_order = raw.loc[ranked.index]
         values = pd.DataFrame(
-            {f"{c.label} ({c.unit})": [scoring.format_value(c.slug, raw.at[m, c.slug])
-                                      for m in ranked.index] for c in C.CRITERIA},
+            {f"{c.label} ({c.unit})": [scoring.format_value(c.slug, v) for v in in_order[c.slug]]
+             for c in C.CRITERIA},
             index=ranked.index)
         values.insert(0, "Material", [LABELS[m] for m in ranked.index])
         tables.dataframe(values, hide_index=True, width="stretch", key="pr_raw_table",
