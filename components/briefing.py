@@ -28,7 +28,14 @@ STATE_PREFIX = "_briefing_pack_"
 
 
 def _frame_text(frame: pd.DataFrame | None) -> str:
-    return "-" if frame is None else frame.to_csv()
+    """A digest of a frame's columns, index and values (pandas' row hashes: no CSV on every rerun)."""
+    if frame is None:
+        return "-"
+    try:
+        rows = pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()
+    except TypeError:  # unhashable cells (lists): fall back to the text of the frame
+        rows = frame.to_csv().encode("utf-8")
+    return hashlib.sha256("\x1f".join(map(str, frame.columns)).encode("utf-8") + rows).hexdigest()
 
 
 def signature(materials: Sequence[str], ranking: pd.DataFrame | None = None,

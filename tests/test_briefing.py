@@ -368,6 +368,20 @@ def test_material_page_offers_a_pack(app: AppTest, build_calls: list[list[str]])
     assert build_calls == []
 
 
+def test_pack_signature_follows_every_value_of_its_frames() -> None:
+    """The kept pack is dropped when any ranking or plan value changes, and only then."""
+    from components.briefing import _frame_text
+
+    ranking = pd.DataFrame({"material": ["zinc", "nickel"], "score": [0.61, 0.42], "rank": [1, 2]})
+    assert _frame_text(ranking) == _frame_text(ranking.copy())
+    assert _frame_text(ranking) != _frame_text(ranking.assign(score=[0.61, 0.43]))
+    assert _frame_text(ranking) != _frame_text(ranking.rename(columns={"score": "points"}))
+    assert _frame_text(ranking) != _frame_text(ranking.iloc[::-1])
+    plan = pd.DataFrame({"card": ["L1"], "risks": [["child_labour"]]})  # list cells cannot be hashed by pandas
+    assert _frame_text(plan) != _frame_text(plan.assign(risks=[["water"]]))
+    assert _frame_text(None) == "-"
+
+
 # --- tables as CSV and XLSX ----------------------------------------------------------------
 
 
