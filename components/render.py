@@ -40,8 +40,8 @@ class _Unvalidated:
     """Hands a chart to the converter with schema validation off.
 
     ``to_dict()`` validates the whole spec against the Vega-Lite schema, a third
-    of the cost of a chart; every builder is validated by the unit tests
-    (tests/test_charts.py converts them with validation), so it is not repeated
+    of the cost of a chart; the builders are validated by the unit tests
+    (tests/test_charts*.py convert them with validation), so it is not repeated
     on the rerun path.
     """
 

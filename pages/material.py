@@ -205,8 +205,10 @@ def _value_chain() -> None:
         render.chart(charts.value_chain_chart, risks, evidence_all)
         figure_footer(evidence_all.groupby(["stage", "category"], as_index=False)["n"].sum()
                       .rename(columns={"n": "size"}),
-                      f"{mat['name']} risks along the value chain", ["Raw materials value chain leverages"],
-                      ev_years, unit="number of evidence cases", key="dl_chain")
+                      f"{mat['name']} risks along the value chain",
+                      # The report names the risks; the cases counted cite their own sources.
+                      ["Raw materials value chain leverages", *ev_prov["source_title"]], ev_years,
+                      unit="number of evidence cases", key="dl_chain")
     st.markdown("**Salient risks in detail**")
     detail = risks.assign(stages=risks["stages"].map(lambda v: ", ".join(C.STAGE_LABELS[s] for s in v)))
     tables.dataframe(detail[["category_name", "pillar", "summary", "stages"]], hide_index=True, width="stretch",

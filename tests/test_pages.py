@@ -125,6 +125,17 @@ def test_material_profile_builds_only_the_open_tab(app: AppTest, built_engine) -
     assert all(f"**{plain(t)}**" in _texts(at) for t in zinc["title"])
 
 
+def test_value_chain_footer_names_the_sources_of_the_cases_it_counts(app: AppTest, built_engine) -> None:  # noqa: ANN001
+    at = open_as(app, "pages/material.py", material="nickel", mp_tab="Value chain & risks")
+    cited = queries.provenance_from(queries.evidence_where(materials=["nickel"], engine=built_engine))
+    from components.cards import plain
+
+    assert len(cited) > 1, "fixture needs nickel cases from more than one source"
+    footer = next(c.value for c in at.caption if "unit: number of evidence cases" in c.value)
+    for title in cited["source_title"]:
+        assert plain(title) in footer
+
+
 def test_material_without_processing_data_says_so(app: AppTest, built_engine) -> None:  # noqa: ANN001
     gaps = queries.coverage_gaps(engine=built_engine)
     missing = gaps[(gaps["years"] == "") & (gaps["stage"] == "processing")]
