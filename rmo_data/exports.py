@@ -24,10 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Excel's own limits: sheet names of 31 characters without []:*?/\, and about a
@@ -77,6 +73,8 @@ def excel_value(value: Any) -> Any:
         # Excel has no time zones: store the UTC time without the zone.
         return value.astimezone(dt.UTC).replace(tzinfo=None)
     if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # imported on use, see table_xlsx
+
         return ILLEGAL_CHARACTERS_RE.sub("", value)
     if hasattr(value, "item") and not isinstance(value, str | bytes):
         return value.item()  # numpy scalars to Python numbers and booleans
@@ -90,6 +88,12 @@ def table_xlsx(frame: pd.DataFrame, title: str = "Data") -> bytes:
     """
     if len(frame) > MAX_XLSX_ROWS:
         raise ValueError(f"{len(frame):,} rows do not fit in one Excel sheet")
+    # openpyxl takes a third of a second to import; every page imports this module, few
+    # sessions write a workbook, so a server's first page does not pay for it.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     sheet = book.active
     sheet.title = sheet_name(title)
