@@ -69,8 +69,9 @@ if chosen_slug and chosen_slug in set(orgs["slug"]):
             cards.leverage_card(lev, names)
 
 st.subheader("Material × organisation")
-matrix = data.query("organisation_material_matrix")
-matrix = matrix[matrix["slug"].isin(orgs["slug"]) & matrix["material"].isin(state.selected_materials())]
+# Filtered in SQL (and kept per filters) like the table above: no pass over every pair on a rerun.
+matrix = data.query("organisation_material_matrix", materials=state.selected_materials(),
+                    types=state.get("org_type"), text=state.get("org_text"))
 render.chart(charts.org_material_matrix, matrix, short_names=short)
 figure_footer(matrix, "Organisations by material", ["Raw materials value chain leverages"], [],
               key="dl_org_matrix")

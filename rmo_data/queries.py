@@ -404,11 +404,24 @@ def organisations(materials: Sequence[str] = (), types: Sequence[str] = (), text
     return frame
 
 
-def organisation_material_matrix(engine: Engine | None = None) -> pd.DataFrame:
-    """Long table of (organisation, material, type) pairs for a matrix view."""
+def organisation_material_matrix(materials: Sequence[str] = (), types: Sequence[str] = (), text: str = "",
+                                 engine: Engine | None = None) -> pd.DataFrame:
+    """Long table of (organisation, material, type) pairs for a matrix view.
+
+    Takes the filters of :func:`organisations`, and keeps only the pairs of
+    ``materials`` (empty = every material): the pairs of the organisations that
+    the same filters list, for the materials in view.
+    """
     o, om = S.organisation, S.organisation_material
-    return _frame(select(o.c.slug, o.c.name, o.c.acronym, o.c.type, om.c.material)
-                  .join(om, om.c.organisation == o.c.slug), engine)
+    query = (select(o.c.slug, o.c.name, o.c.acronym, o.c.type, om.c.material)
+             .join(om, om.c.organisation == o.c.slug))
+    if types:
+        query = query.where(o.c.type.in_(list(types)))
+    if materials:
+        query = query.where(om.c.material.in_(list(materials)))
+    if text.strip():
+        query = query.where(_matches(text, o.c.name, o.c.acronym, o.c.description))
+    return _frame(query.order_by(o.c.slug, om.c.material), engine)
 
 
 def leverages(materials: Sequence[str] = (), include_cross: bool = True,

@@ -189,6 +189,21 @@ def test_cube_cut_from_the_cached_cube_equals_the_query(built_url: str, built_en
                                   queries.evidence_cube(engine=built_engine, **filters))
 
 
+@pytest.mark.parametrize("filters", [{}, {"materials": ["nickel", "zinc"]}, {"types": ["msi", "industry_association"]},
+                                     {"materials": ["graphite"], "text": "a"}, {"text": "zzz-nothing"}])
+def test_organisation_matrix_filtered_in_sql_equals_the_pairs_of_the_listed_organisations(
+        built_engine: Engine, filters: dict) -> None:
+    every = queries.organisation_material_matrix(engine=built_engine)
+    listed = queries.organisations(engine=built_engine, **filters)
+    keep = every["slug"].isin(listed["slug"])
+    if filters.get("materials"):
+        keep &= every["material"].isin(filters["materials"])
+    expected = every[keep].sort_values(["slug", "material"]).reset_index(drop=True)
+    got = queries.organisation_material_matrix(engine=built_engine, **filters)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=not got.empty)
+    assert got.empty == (filters.get("text") == "zzz-nothing"), "each other case has pairs to compare"
+
+
 def test_wgi_scores_equal_the_per_country_pandas_computation(built_engine: Engine) -> None:
     from sqlalchemy import select
 
