@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    python bench/run.py                       # full run, about 10-15 minutes on 2 cores
+    python bench/run.py                       # full run, about 10 minutes on 2 cores
     python bench/run.py --quick               # fewer reruns, a smoke run of a few minutes
     python bench/run.py --reuse --synthetic-url sqlite:////tmp/rmo-syn.sqlite --output bench.json
 
@@ -17,7 +17,8 @@ cases, 50 000 production rows):
   of reruns after typical interactions: change the focus material, change the materials
   in view, change the stage filter, move a weight slider (Prioritisation), change a card
   filter (Leverage cards) and open the cards from the ranking;
-* per page, in headless Debian chromium against a real ``streamlit run app.py``: the time
+* per page, in headless Debian chromium against a real server started as users start it
+  (``python scripts/serve.py``, i.e. ``streamlit run app.py`` after the preload): the time
   from navigation to the first rendered chart or table with the script finished (a page
   for partners is opened from the menu right after signing in, in the same new session);
 * the peak resident memory (VmHWM) of that server process after every page was opened;
@@ -358,12 +359,12 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def run_server(url: str, log: Path) -> Iterator[tuple[str, int]]:
-    """``streamlit run app.py`` on a free port (as tests/browser/conftest.py does); yields (base, pid)."""
+    """``python scripts/serve.py`` on a free port (as tests/browser/conftest.py does); yields (base, pid)."""
     port = _free_port()
     env = {**os.environ, "RMO_DATABASE_URL": url}
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+            [sys.executable, "scripts/serve.py", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

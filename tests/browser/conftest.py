@@ -1,6 +1,9 @@
-"""A real ``streamlit run app.py`` on a free loopback port, and a headless Chromium page.
+"""A real server on a free loopback port, and a headless Chromium page.
 
-The server is started against the session's built store and waited for on
+The server is started as README tells users to (``python scripts/serve.py``:
+``streamlit run app.py`` after loading the libraries).
+
+It runs against the session's built store and is waited for on
 ``/_stcore/health``; it inherits ``RMO_USERS_FILE`` (the test users of
 ``tests/signin.py``).  Screenshots go to ``test-output/screenshots/``.
 ``sign_in`` fills in the real sign-in form in the browser.  A new address
@@ -39,7 +42,7 @@ def _free_port() -> int:
 
 @contextmanager
 def run_server(db_url: str, log_name: str = "streamlit-server.log") -> Iterator[str]:
-    """Start ``streamlit run app.py`` on a free port; yield its base URL once healthy."""
+    """Start ``python scripts/serve.py`` on a free port; yield its base URL once healthy."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed: run scripts/test.sh, which installs it")
     port = _free_port()
@@ -48,7 +51,8 @@ def run_server(db_url: str, log_name: str = "streamlit-server.log") -> Iterator[
     log.mkdir(exist_ok=True)
     with (log / log_name).open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+            # The command README gives users (streamlit run app.py, after the preload).
+            [sys.executable, "scripts/serve.py", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
