@@ -100,6 +100,10 @@ groups = scoring.joint_groups(data.query("all_material_links"), shown)
 
 all_sources = sorted({s for v in crit.sources.values() for s in v})
 all_years = [y for v in crit.years.values() for y in v]
+
+
+# One function per tab (drawn by tabs.lazy_tabs below); each reads the values computed above.
+
 # --- ranking -------------------------------------------------------------------------
 def _ranking() -> None:
     """The ranking, why each material ranks where it does, and the raw values behind it."""
