@@ -379,7 +379,9 @@ def _cells(frame: pd.DataFrame, rows: Sequence[Any], columns: Sequence[Any], mis
     c = frame.columns.get_indexer(pd.Index(columns))
     found = (r >= 0) & (c >= 0)
     values = frame.to_numpy()
-    out = np.full(len(r), missing, dtype=values.dtype if found.all() else object)
+    if found.all():
+        return values[r, c]
+    out = np.full(len(r), missing, dtype=object)
     out[found] = values[r[found], c[found]]
     return out
 

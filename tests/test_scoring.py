@@ -273,3 +273,27 @@ def test_prioritise_ranks_the_materials_chosen_and_reports_zero_weights(built_en
     nothing = scoring.prioritise(data, chosen, {c: 0 for c in C.CRITERION_SLUGS})
     assert nothing.ranked is None and nothing.explained is None
     assert nothing.weight_error and "weight" in nothing.weight_error.lower()
+
+
+def test_explained_names_each_cells_raw_value_and_detail(built_engine: Engine) -> None:
+    """The column-wise lookup gives, for every material and criterion, the cell and detail of that pair."""
+    data = scoring.criteria_table(built_engine)
+    chosen = list(data.raw.index)
+    kept = scoring.scale(data, chosen)
+    weights = dict(C.WEIGHT_PRESETS["balanced"])
+    long = scoring.prioritise(data, chosen, weights, scaled=kept).explained
+    pd.testing.assert_frame_equal(long, scoring.prioritise(data, chosen, weights).explained)
+    assert len(long) == data.raw.size
+    for row in long.itertuples(index=False):
+        value = data.raw.at[row.material, row.criterion]
+        assert (pd.isna(row.raw) and pd.isna(value)) or row.raw == value, (row.material, row.criterion)
+        assert row.missing == pd.isna(value)
+        text = scoring.format_value(row.criterion, value)
+        extra = data.detail.at[row.material, row.criterion]
+        assert row.raw_text == (f"{text} ({extra})" if extra and not pd.isna(value) else text)
+    # A detail frame without some material or criterion reads as no detail, not an error.
+    part = data.detail.iloc[:2, :3]
+    partial = scoring.explained(data.raw, kept.normalised, weights, part)
+    for row, full in zip(partial.itertuples(index=False), long.itertuples(index=False), strict=True):
+        covered = row.material in part.index and row.criterion in part.columns
+        assert row.raw_text == (full.raw_text if covered else scoring.format_value(row.criterion, row.raw))
