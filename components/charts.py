@@ -169,8 +169,11 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
 
 # --- material profile --------------------------------------------------------
 
-def end_use_chart(df: pd.DataFrame, width: int = 420) -> alt.Chart:
-    """Horizontal bars of end-use shares, one panel per basis/scope/year; automotive highlighted."""
+END_USE = "end_use_shares"  # named dataset of end_use_chart(None)
+
+
+def end_use_data(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the end-use chart: ``queries.end_use_shares`` with panel, label and kind columns."""
     data = df.copy()
     data["panel"] = [f"{b} · {s}" + (f" · {int(y)}" if not pd.isna(y) else "")
                      for b, s, y in zip(data["basis"], data["scope"], data["year"], strict=True)]
@@ -178,7 +181,20 @@ def end_use_chart(df: pd.DataFrame, width: int = 420) -> alt.Chart:
                                              "le": "at most "}).fillna("")
     data["label"] = data["bound_label"] + data["share_pct"].map(lambda v: f"{v:g} %")
     data["kind"] = data["is_automotive"].map({True: "Automotive / transport", False: "Other uses"})
-    bars = alt.Chart(data).mark_bar().encode(
+    return data
+
+
+def end_use_chart(df: pd.DataFrame | None = None, width: int = 420) -> alt.FacetChart:
+    """Horizontal bars of end-use shares, one panel per basis/scope/year; automotive highlighted.
+
+    With ``df`` (``queries.end_use_shares``) the rows are in the chart.  With
+    ``df=None`` the chart reads them from the named dataset ``END_USE`` and the
+    caller adds ``end_use_data(df)`` under that name: the spec is then the same
+    for every material, so a material not shown before costs no new chart.
+    """
+    data = alt.NamedData(name=END_USE) if df is None else end_use_data(df)
+    base = alt.Chart()  # the layers take the facet's rows
+    bars = base.mark_bar().encode(
         x=alt.X("share_pct:Q", title="Share (%)", scale=alt.Scale(domain=[0, 100])),
         y=alt.Y("sector:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
         color=alt.Color("kind:N", title=None,
@@ -189,13 +205,14 @@ def end_use_chart(df: pd.DataFrame, width: int = 420) -> alt.Chart:
                  alt.Tooltip("panel:N", title="Basis"), alt.Tooltip("source_title:N", title="Source"),
                  alt.Tooltip("note:N", title="Note")],
     )
-    text = alt.Chart(data).mark_text(align="left", dx=3, fontSize=12).encode(
+    text = base.mark_text(align="left", dx=3, fontSize=12).encode(
         x="share_pct:Q", y=alt.Y("sector:N", sort="-x"), text="label:N")
     # A faceted chart cannot take the container width, so the panel width is fixed.
-    return (bars + text).properties(width=width, height=alt.Step(22)).facet(
+    return alt.layer(bars, text).properties(width=width, height=alt.Step(22)).facet(
         row=alt.Row("panel:N", title=None, header=alt.Header(labelOrient="top", labelAngle=0,
                                                             labelAnchor="start", labelFontSize=13,
                                                             labelFontWeight="bold")),
+        data=data,
     ).resolve_scale(y="independent").properties(title=_title("End use", "Share of use by sector"))
 
 

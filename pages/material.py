@@ -72,7 +72,8 @@ def _end_use() -> None:
                 "USGS chapter gives shares by sector. The report names these vehicle uses: "
                 f"{cards.plain(mat['automotive_uses'])}", icon=":material/info:")
     else:
-        render.chart(charts.end_use_chart, shares)
+        # One spec for every material; the material's rows go in as a named dataset.
+        render.chart(charts.end_use_chart, None, datasets={charts.END_USE: charts.end_use_data(shares)})
         figure_footer(shares[["sector", "share_pct", "bound", "basis", "scope", "year", "is_automotive",
                               "note", "source_title"]],
                       f"{mat['name']} end use", shares["source_title"].unique(), shares["year"],

@@ -117,6 +117,20 @@ def test_hhi_trend_has_reference_lines() -> None:
     assert spec["layer"][2]["encoding"]["y"]["scale"]["domain"] == [0, 10_000]
 
 
+def test_end_use_chart_with_named_rows_is_the_same_chart_for_every_material(built_engine: Engine) -> None:
+    """The app draws one spec and adds each material's rows by name; the pack keeps them inline."""
+    named = _spec(charts.end_use_chart(None))  # validated
+    assert named["data"] == {"name": charts.END_USE} and "datasets" not in named
+    shares = queries.end_use_shares("nickel", engine=built_engine)
+    inline = _spec(charts.end_use_chart(shares))
+    rows = _values(inline, inline["data"])
+    expected = charts.end_use_data(shares)
+    assert [r["panel"] for r in rows] == expected["panel"].tolist()
+    assert [r["label"] for r in rows] == expected["label"].tolist()
+    without_data = {k: v for k, v in inline.items() if k not in {"data", "datasets"}}
+    assert without_data == {k: v for k, v in named.items() if k != "data"}
+
+
 def test_end_use_chart_builds_for_every_material_with_shares(built_engine: Engine) -> None:
     with_shares = [s for s in C.MATERIAL_SLUGS if not queries.end_use_shares(s, engine=built_engine).empty]
     assert len(with_shares) >= 6  # the report and USGS give figures for at least six materials
