@@ -454,9 +454,10 @@ def browser_timings(urls: dict[str, str], log_dir: Path, only: list[str] | None 
                     ) -> dict[str, tuple[dict[str, float | None], float | None, float | None]]:
     """First render in fresh browser sessions on one server per store, then each server's peak memory.
 
-    The first visit to each server goes to the app's address right after it
-    answers its health check (it has imported nothing of the app yet): the
-    ``COLD`` figure.  Then every page is opened ``visits`` times on each server,
+    The browser first draws the app once on a throwaway server (its own start
+    is not the app's).  Then the first visit to each measured server goes to the
+    app's address right after it answers its health check (no session has run
+    the app there yet): the ``COLD`` figure.  Then every page is opened ``visits`` times on each server,
     each time in a new browser session (no cache, a new streamlit session),
     alternating between the servers, and the median is kept.
 
@@ -472,10 +473,11 @@ def browser_timings(urls: dict[str, str], log_dir: Path, only: list[str] | None 
         pw = stack.enter_context(sync_playwright())
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            # Start the browser itself first: its own start-up is not the app's first render.
-            context = browser.new_context()
-            context.new_page().goto(f"{next(iter(servers.values()))[0]}/_stcore/health")
-            context.close()
+            # Warm the browser first, on a throwaway server of its own: the browser's first page
+            # (starting its renderer, compiling streamlit's scripts) is neither store's cold
+            # visit, and the measured servers stay untouched until their first visit.
+            with run_server(next(iter(urls.values())), log_dir / "server-browser-warm-up.log") as (warm, _):
+                _first_render(browser, f"{warm}/")
             for label, (base, _pid) in servers.items():
                 times[label][COLD] = _first_render(browser, f"{base}/")
             for page_info in pages:
