@@ -304,6 +304,7 @@ def _leverage_cards() -> None:
         figure_footer(levs, f"{mat['name']} leverages", ["Raw materials value chain leverages"], [],
                       key="dl_lev")
 
+
 # Only the open tab is built (components.tabs): a new material costs one tab's reads and
 # chart, not all seven tabs' with every download and card.
 tabs.lazy_tabs({"End use": _end_use, "Production & concentration": _production, "Producers": _producers,

@@ -378,6 +378,7 @@ def _scenarios() -> None:
             figure_footer(compare, f"Scenario comparison {name_a} vs {name_b}", all_sources, all_years,
                           unit="rank (1 = first)", note="Rows in red change rank.", key="dl_pr_cmp")
 
+
 # Only the open tab is built (components.tabs): moving a weight on the Ranking tab never
 # runs the Monte-Carlo, and opening Robustness runs it once per inputs (kept by data.monte_carlo).
 tabs.lazy_tabs({"Ranking": _ranking, "Robustness": _robustness, "Severity × leverage": _matrix,
