@@ -15,7 +15,7 @@ import pytest
 from alembic import command
 
 from rmo_data import migrate
-from rmo_data.engine import make_engine
+from tests.test_migrations import _revision
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,15 +27,6 @@ def serve() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def _revision(url: str) -> str | None:
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            return migrate.current_revision(conn)
-    finally:
-        engine.dispose()
 
 
 def test_preload_brings_an_older_store_to_the_newest_revision(serve: ModuleType, store_copy_url: str) -> None:
