@@ -122,7 +122,7 @@ def test_material_profile_builds_only_the_open_tab(app: AppTest, built_engine) -
     # The open tab stays open when the focus material changes.
     _set(at, "material", "zinc")
     zinc = queries.leverages(materials=["zinc"], include_cross=False, engine=built_engine)
-    assert all(f"**{plain(t)}**" in _texts(at) for t in zinc["title"])
+    assert not zinc.empty and all(f"**{plain(t)}**" in _texts(at) for t in zinc["title"])
 
 
 def test_value_chain_footer_names_the_sources_of_the_cases_it_counts(app: AppTest, built_engine) -> None:  # noqa: ANN001
