@@ -213,6 +213,20 @@ def store_copy_url(stores: Stores, built_template: str) -> Iterator[str]:
 
 
 @pytest.fixture()
+def own_url(store_copy_url: str) -> str:
+    """This test's private copy of the built store, for tests that write (the name the page tests use)."""
+    return store_copy_url
+
+
+@pytest.fixture()
+def own_engine(own_url: str) -> Iterator[Engine]:
+    """Engine on this test's private copy of the built store."""
+    engine = make_engine(own_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture()
 def empty_url(stores: Stores, tmp_path: Path) -> Iterator[str]:
     """URL of a fresh store holding the schema and nothing else."""
     if stores.server:

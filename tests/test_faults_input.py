@@ -12,7 +12,6 @@ same rows, apart from the rows the test itself added.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -50,18 +49,6 @@ def _reference(counts: dict[str, int]) -> dict[str, int]:
     return {k: v for k, v in counts.items() if k not in USER_TABLES}
 
 
-@pytest.fixture()
-def own_url(store_copy_url: str) -> str:
-    return store_copy_url
-
-
-@pytest.fixture()
-def engine(own_url: str) -> Iterator[Engine]:
-    eng = make_engine(own_url)
-    yield eng
-    eng.dispose()
-
-
 def _ascii_lower(value: object) -> str:
     # SQLite's lower() folds A-Z only; the expected results fold the same way.
     return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in (value if isinstance(value, str) else ""))
@@ -79,52 +66,52 @@ def plain_search(frame: pd.DataFrame, text: str, columns: list[str]) -> set[str]
 # --- the data layer ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text", [*INJECTIONS, "tailings", "TAILINGS", "côte", "Côte d"])
-def test_searches_are_plain_text(own_url: str, engine: Engine, text: str) -> None:
+def test_searches_are_plain_text(own_url: str, own_engine: Engine, text: str) -> None:
     before = snapshot(own_url)
-    every = queries.evidence(engine=engine)
-    got = queries.evidence(text=text, engine=engine)
+    every = queries.evidence(engine=own_engine)
+    got = queries.evidence(text=text, engine=own_engine)
     assert set(got["id"]) == plain_search(every[["id", "summary", "site", "company", "country_name"]], text,
                                            ["summary", "site", "company", "country_name"])
-    orgs = queries.organisations(engine=engine)
-    got_orgs = queries.organisations(text=text, engine=engine)
+    orgs = queries.organisations(engine=own_engine)
+    got_orgs = queries.organisations(text=text, engine=own_engine)
     assert set(got_orgs["slug"]) == plain_search(orgs[["slug", "name", "acronym", "description"]], text,
                                                  ["name", "acronym", "description"])
-    levs = queries.leverages(engine=engine)
-    got_levs = queries.leverages(text=text, engine=engine)
+    levs = queries.leverages(engine=own_engine)
+    got_levs = queries.leverages(text=text, engine=own_engine)
     assert set(got_levs["id"]) == plain_search(levs[["id", "title", "action"]], text, ["title", "action"])
     if text in {"%", "_", "%%", "_%_", "\\"}:
         # A wildcard is not "anything": fewer hits than rows (the report's text holds few of them).
         assert len(got) < len(every) and len(got_levs) < len(levs) and len(got_orgs) < len(orgs)
     # Country and company filters bind their values too; an unknown value matches nothing.
-    assert queries.evidence(countries=[text], companies=[text], engine=engine).empty
-    assert queries.evidence_summary(countries=[text], text=text, engine=engine)["cases"] == 0
+    assert queries.evidence(countries=[text], companies=[text], engine=own_engine).empty
+    assert queries.evidence_summary(countries=[text], text=text, engine=own_engine)["cases"] == 0
     assert snapshot(own_url) == before
 
 
-def test_search_finds_rows_with_a_literal_percent_or_underscore(own_url: str, engine: Engine) -> None:
+def test_search_finds_rows_with_a_literal_percent_or_underscore(own_url: str, own_engine: Engine) -> None:
     """A case whose text holds ``50 %`` or ``a_b`` is found by exactly that text, and only it."""
-    every = queries.evidence(engine=engine)
+    every = queries.evidence(engine=own_engine)
     target = every["id"].iloc[0]
-    with engine.begin() as conn:
+    with own_engine.begin() as conn:
         conn.execute(update(schema.risk_evidence).where(schema.risk_evidence.c.id == target)
                      .values(summary="About 50 %_of the site_x was lost"))
     for text in ("50 %_of", "site_x", "%_OF"):
-        assert list(queries.evidence(text=text, engine=engine)["id"]) == [target], text
-    assert target not in set(queries.evidence(text="50 %%", engine=engine)["id"])
+        assert list(queries.evidence(text=text, engine=own_engine)["id"]) == [target], text
+    assert target not in set(queries.evidence(text="50 %%", engine=own_engine)["id"])
 
 
 @pytest.mark.parametrize("text", INJECTIONS)
-def test_user_text_is_stored_as_typed_or_refused_clearly(own_url: str, engine: Engine, text: str) -> None:
+def test_user_text_is_stored_as_typed_or_refused_clearly(own_url: str, own_engine: Engine, text: str) -> None:
     before = snapshot(own_url)
     added = {t: 0 for t in USER_TABLES}
-    lev_id = queries.leverages(engine=engine)["id"].iloc[0]
+    lev_id = queries.leverages(engine=own_engine)["id"].iloc[0]
     for what, limit, call in (
         ("scenario", userdata.NAME_MAX, lambda: userdata.save_scenario(text, {"severity": 5}, note=text,
-                                                                        engine=engine)),
+                                                                        engine=own_engine)),
         ("plan", userdata.OWNER_MAX, lambda: userdata.add_plan_item(lev_id, owner=text, note=text[:1000],
-                                                                     engine=engine)),
+                                                                     engine=own_engine)),
         ("workshop", workshops.NAME_MAX, lambda: workshops.create_workshop(
-            text, ["nickel", "zinc"], ["severity"], engine=engine)),
+            text, ["nickel", "zinc"], ["severity"], engine=own_engine)),
     ):
         if not text.strip() and what != "plan":
             with pytest.raises(ValueError, match="Give a"):
@@ -138,30 +125,30 @@ def test_user_text_is_stored_as_typed_or_refused_clearly(own_url: str, engine: E
             added["audit_log"] += 1
     # Stored exactly as typed (stripped), read back by the same text.
     if 0 < len(text.strip()) <= userdata.NAME_MAX:
-        assert userdata.load_scenario(text.strip(), engine=engine)["name"] == text.strip()
-        assert text.strip() in set(userdata.list_plan_items(engine=engine)["owner"])
-        assert text.strip() in set(workshops.list_workshops(engine=engine)["name"])
+        assert userdata.load_scenario(text.strip(), engine=own_engine)["name"] == text.strip()
+        assert text.strip() in set(userdata.list_plan_items(engine=own_engine)["owner"])
+        assert text.strip() in set(workshops.list_workshops(engine=own_engine)["name"])
     # A join code that is no code is refused with a message, never looked up as SQL.
     with pytest.raises(ValueError):
-        workshops.get_workshop(text, engine=engine)
+        workshops.get_workshop(text, engine=own_engine)
     after = snapshot(own_url)
     assert _reference(after) == _reference(before)
     assert {t: after[t] - before[t] for t in USER_TABLES} == added
 
 
 @pytest.mark.parametrize("name", INJECTIONS)
-def test_participant_names_are_bound(own_url: str, engine: Engine, name: str) -> None:
-    _, code = workshops.create_workshop("Injection check", ["nickel", "zinc"], ["severity"], engine=engine)
+def test_participant_names_are_bound(own_url: str, own_engine: Engine, name: str) -> None:
+    _, code = workshops.create_workshop("Injection check", ["nickel", "zinc"], ["severity"], engine=own_engine)
     before = snapshot(own_url)
     if not name.strip():
         with pytest.raises(ValueError):
-            workshops.submit_weights(code, name, {"severity": 5}, engine=engine)
+            workshops.submit_weights(code, name, {"severity": 5}, engine=own_engine)
     elif len(name.strip()) > workshops.PARTICIPANT_MAX:
         with pytest.raises(ValueError, match="too long"):
-            workshops.submit_weights(code, name, {"severity": 5}, engine=engine)
+            workshops.submit_weights(code, name, {"severity": 5}, engine=own_engine)
     else:
-        workshops.submit_weights(code, name, {"severity": 5}, engine=engine)
-        assert list(workshops.list_submissions(code, engine=engine)["participant"]) == [name.strip()]
+        workshops.submit_weights(code, name, {"severity": 5}, engine=own_engine)
+        assert list(workshops.list_submissions(code, engine=own_engine)["participant"]) == [name.strip()]
     after = snapshot(own_url)
     assert _reference(after) == _reference(before)
     assert after["participant_weights"] - before["participant_weights"] in (0, 1)
@@ -176,7 +163,7 @@ def _metric(at: AppTest, label: str) -> int:
     return int(next(m.value for m in at.metric if m.label == label))
 
 
-def test_search_boxes_take_any_text(own_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_search_boxes_take_any_text(own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     before = snapshot(own_url)
     ev = open_as(app_for(own_url, monkeypatch), "pages/evidence.py")
     orgs = open_as(app_for(own_url, monkeypatch), "pages/stakeholders.py")
@@ -184,11 +171,11 @@ def test_search_boxes_take_any_text(own_url: str, engine: Engine, monkeypatch: p
     for text in UI_INJECTIONS:
         ev.text_input(key="w_ev_text").input(text)
         no_exception(ev.run())
-        expected = len(queries.evidence(text=ev.session_state["ev_text"], engine=engine))
+        expected = len(queries.evidence(text=ev.session_state["ev_text"], engine=own_engine))
         assert _metric(ev, "Cases shown") == expected, text
         orgs.text_input(key="w_org_text").input(text)
         no_exception(orgs.run())
-        n_orgs = len(queries.organisations(text=orgs.session_state["org_text"], engine=engine))
+        n_orgs = len(queries.organisations(text=orgs.session_state["org_text"], engine=own_engine))
         shown = len(orgs.dataframe[0].value) if n_orgs else 0
         assert shown == n_orgs, text
         if not n_orgs:
@@ -196,7 +183,7 @@ def test_search_boxes_take_any_text(own_url: str, engine: Engine, monkeypatch: p
         levs.text_input(key="w_lc_text").input(text)
         no_exception(levs.run())
         assert _metric(levs, "Cards shown") == len(queries.leverage_cards(text=levs.session_state["lc_text"],
-                                                                           engine=engine)), text
+                                                                           engine=own_engine)), text
     assert snapshot(own_url) == before
 
 
@@ -255,7 +242,7 @@ def test_forms_store_hostile_text_as_typed(own_url: str, monkeypatch: pytest.Mon
 
 @pytest.mark.parametrize("value", ["' OR 1=1 --", '"; DROP TABLE material; --', "%", "_,%", "\\", "Ünïcödé",
                                    "x" * 3000])
-def test_url_params_take_any_text(own_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch,
+def test_url_params_take_any_text(own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch,
                                   value: str) -> None:
     before = snapshot(own_url)
     at = app_for(own_url, monkeypatch)
@@ -272,7 +259,7 @@ def test_url_params_take_any_text(own_url: str, engine: Engine, monkeypatch: pyt
     assert at.session_state["ev_text"] == value[:200]
     expected = queries.evidence_summary(countries=at.session_state["ev_country"],
                                         companies=at.session_state["ev_company"], text=value[:200],
-                                        engine=engine)["cases"]
+                                        engine=own_engine)["cases"]
     assert _metric(at, "Cases shown") == expected == 0
     for page in ("pages/stakeholders.py", "pages/leverage_cards.py", "pages/workshop.py",
                  "pages/prioritisation.py", "pages/material.py"):

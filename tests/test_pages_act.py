@@ -29,12 +29,6 @@ CARDS = "pages/leverage_cards.py"
 
 
 @pytest.fixture()
-def own_url(store_copy_url: str) -> str:
-    """URL of this test's private copy of the built store."""
-    return store_copy_url
-
-
-@pytest.fixture()
 def app(built_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     """The app on the shared built store (tests using it only read)."""
     yield app_for(built_url, monkeypatch)

@@ -28,13 +28,8 @@ ROW = "EV-PAGE-01,zinc,mining,water,Peru,,,2024,3,3,2,<b>Tailings</b> spill **re
 
 
 @pytest.fixture()
-def store_url(store_copy_url: str) -> str:
-    return store_copy_url
-
-
-@pytest.fixture()
-def page(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    at = app_for(store_url, monkeypatch)
+def page(own_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    at = app_for(own_url, monkeypatch)
     sign_in(at, "editor")  # the page is for editors
     at.switch_page(PAGE)
     at.run()
@@ -58,7 +53,7 @@ def _evidence(url: str, evidence_id: str) -> dict | None:
         engine.dispose()
 
 
-def test_page_upload_preview_apply_and_roll_back(page: AppTest, store_url: str) -> None:
+def test_page_upload_preview_apply_and_roll_back(page: AppTest, own_url: str) -> None:
     at = page
     assert [t.value for t in at.title] == ["Data management"]
     assert at.download_button(key="dm_template") is not None
@@ -71,14 +66,14 @@ def test_page_upload_preview_apply_and_roll_back(page: AppTest, store_url: str) 
     added = at.dataframe[0].value  # the first table of the page: rows added
     assert added["summary"].tolist() == ["<b>Tailings</b> spill **reported**"]  # a table cell, never HTML
     assert all("<b>" not in m.value for m in at.markdown)
-    assert _evidence(store_url, "EV-PAGE-01") is None  # nothing before Apply
+    assert _evidence(own_url, "EV-PAGE-01") is None  # nothing before Apply
 
     at.button(key="dm_apply").click()
     _ok(at)
     assert any("Applied as change set" in s.value for s in at.success)
-    stored = _evidence(store_url, "EV-PAGE-01")
+    stored = _evidence(own_url, "EV-PAGE-01")
     assert stored is not None and stored["iso3"] == "PER" and stored["severity"] == 3
-    sets = W.list_change_sets(make_engine(store_url))
+    sets = W.list_change_sets(make_engine(own_url))
     assert sets["actor"].tolist() == [USERS["editor"][0]]
     assert len(at.file_uploader) == 2 and at.file_uploader(key="dm_file_1") is not None  # emptied
 
@@ -86,17 +81,17 @@ def test_page_upload_preview_apply_and_roll_back(page: AppTest, store_url: str) 
     at.button(key="dm_rb_set_go").click()
     _ok(at)
     assert any("rolled back" in s.value for s in at.success)
-    assert _evidence(store_url, "EV-PAGE-01") is None
+    assert _evidence(own_url, "EV-PAGE-01") is None
 
 
-def test_page_rolls_back_one_audit_row(page: AppTest, store_url: str) -> None:
+def test_page_rolls_back_one_audit_row(page: AppTest, own_url: str) -> None:
     at = page
     second = ROW.replace("EV-PAGE-01", "EV-PAGE-02")
     at.file_uploader(key="dm_file_0").set_value(("two.csv", f"{HEADER}\n{ROW}\n{second}\n".encode(), "text/csv"))
     _ok(at)
     at.button(key="dm_apply").click()
     _ok(at)
-    set_id = int(W.list_change_sets(make_engine(store_url))["id"].iloc[0])
+    set_id = int(W.list_change_sets(make_engine(own_url))["id"].iloc[0])
     at.number_input(key="dm_a_set").set_value(set_id)
     _ok(at)
     options = at.selectbox(key="dm_rb_row").options
@@ -106,12 +101,12 @@ def test_page_rolls_back_one_audit_row(page: AppTest, store_url: str) -> None:
     at.button(key="dm_rb_row_go").click()
     _ok(at)
     assert any("Audit row" in s.value and "rolled back" in s.value for s in at.success)
-    assert _evidence(store_url, "EV-PAGE-02") is None and _evidence(store_url, "EV-PAGE-01") is not None
-    status = W.list_change_sets(make_engine(store_url)).set_index("id").loc[set_id, "status"]
+    assert _evidence(own_url, "EV-PAGE-02") is None and _evidence(own_url, "EV-PAGE-01") is not None
+    status = W.list_change_sets(make_engine(own_url)).set_index("id").loc[set_id, "status"]
     assert status == "partly_rolled_back"
 
 
-def test_page_lists_problems_and_writes_nothing(page: AppTest, store_url: str) -> None:
+def test_page_lists_problems_and_writes_nothing(page: AppTest, own_url: str) -> None:
     at = page
     bad = ROW.replace(",zinc,", ",<i>zinc</i>,").replace(",Peru,", ",Atlantis,")
     at.file_uploader(key="dm_file_0").set_value(("bad.csv", f"{HEADER}\n{bad}\n{ROW}\n{ROW}\n".encode(),
@@ -124,7 +119,7 @@ def test_page_lists_problems_and_writes_nothing(page: AppTest, store_url: str) -
     assert set(problems["row"]) == {2, 4}  # the unknown material, then the duplicate
     assert any("<i>zinc</i>" in p for p in problems["problem"])  # shown as text in a cell
     assert all(b.key != "dm_apply" for b in at.button)  # no Apply for an invalid file
-    assert _evidence(store_url, "EV-PAGE-01") is None
+    assert _evidence(own_url, "EV-PAGE-01") is None
 
     at.file_uploader(key="dm_file_0").set_value(("junk.xlsx", b"\x00\x01 not a workbook", "application/zip"))
     _ok(at)

@@ -12,7 +12,6 @@ the join code is their credential.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +21,6 @@ from streamlit.testing.v1 import AppTest
 
 from rmo_data import constants as C
 from rmo_data import userdata, workshops
-from rmo_data.engine import make_engine
 from tests.apptest import app_for, no_exception
 from tests.signin import sign_in
 
@@ -32,19 +30,6 @@ MATS = ["nickel", "graphite", "ree", "zinc", "tantalum"]
 CRITS = ["auto_share", "processing_hhi", "severity", "social_breadth"]
 ANA = {"auto_share": 2, "processing_hhi": 9, "severity": 3, "social_breadth": 1}
 BEN = {"auto_share": 8, "processing_hhi": 1, "severity": 10, "social_breadth": 6}
-
-
-@pytest.fixture()
-def own_url(store_copy_url: str) -> str:
-    """A private copy of the built store."""
-    return store_copy_url
-
-
-@pytest.fixture()
-def engine(own_url: str) -> Iterator[Engine]:
-    eng = make_engine(own_url)
-    yield eng
-    eng.dispose()
 
 
 def _open(at: AppTest, role: str | None = None, **values: object) -> AppTest:
@@ -101,15 +86,15 @@ def _create(fac: AppTest, name: str) -> str:
     return code
 
 
-def test_workshop_life_cycle(own_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_workshop_life_cycle(own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     # The session's store may already hold workshops (the browser tests write to it): count from here.
-    before = userdata.audit_rows(engine=engine)
+    before = userdata.audit_rows(engine=own_engine)
     first_new = int(before["id"].max()) + 1 if not before.empty else 0
     # 1. The facilitator creates a workshop and sees its code and an empty count.
     fac = _open(app_for(own_url, monkeypatch), "partner", ws_mode="run")
     assert at_title(fac) == "Workshop"
     code = _create(fac, "Board workshop <b>2026</b>")
-    ws = workshops.get_workshop(code, engine=engine)
+    ws = workshops.get_workshop(code, engine=own_engine)
     assert ws["materials"] == MATS and ws["criteria"] == CRITS
     assert _metric(fac, "Join code") == code
     assert _metric(fac, "Submitted") == "0"
@@ -140,7 +125,7 @@ def test_workshop_life_cycle(own_url: str, engine: Engine, monkeypatch: pytest.M
     # 3. The facilitator's view: two submissions and the aggregate the data layer computes.
     no_exception(fac.run())
     assert _metric(fac, "Submitted") == "2"
-    expected = workshops.aggregate(code, engine=engine)
+    expected = workshops.aggregate(code, engine=own_engine)
     assert expected.n == 2
     assert expected.group_weights == pytest.approx(
         {c: (ANA[c] / sum(ANA.values()) + BEN[c] / sum(BEN.values())) / 2 for c in CRITS})
@@ -179,7 +164,7 @@ def test_workshop_life_cycle(own_url: str, engine: Engine, monkeypatch: pytest.M
     fac.button(key="ws_close_yes").click()
     no_exception(fac.run())
     assert "Workshop closed with 2 submission(s)" in _texts(fac)
-    record = workshops.frozen_record(code, engine=engine)
+    record = workshops.frozen_record(code, engine=own_engine)
     assert record["result"] == expected.to_record()
     assert [s["participant"] for s in record["submissions"]] == ["Ana", "Ben"]
     assert record["submissions"][0]["weights"] == ANA and record["submissions"][0]["flagged"] == ["nickel", "ree"]
@@ -197,14 +182,14 @@ def test_workshop_life_cycle(own_url: str, engine: Engine, monkeypatch: pytest.M
     assert "was closed" in " ".join(e.value for e in ben.error).replace("\\", "")
     assert "This workshop is closed" in _texts(ben)
     assert not [b for b in ben.button if b.key == "ws_submit"]
-    assert workshops.frozen_record(code, engine=engine) == record
+    assert workshops.frozen_record(code, engine=own_engine) == record
     # Ana, on her next rerun, sees the frozen result read-only.
     no_exception(ana.run())
     assert "This workshop is closed" in _texts(ana)
     assert not [b for b in ana.button if b.key == "ws_submit"]
     pd.testing.assert_frame_equal(_frame(ana, "Group rank", "Borda rank").reset_index(drop=True),
                                   workshops.ranking_frame(expected), check_dtype=False)
-    audit = userdata.audit_rows(engine=engine)
+    audit = userdata.audit_rows(engine=own_engine)
     mine = audit[audit["id"] >= first_new]
     assert mine["action"].tolist() == ["create", "create", "update", "create", "close"]
 
@@ -213,18 +198,18 @@ def at_title(at: AppTest) -> str:
     return at.title[0].value
 
 
-def test_closed_workshops_are_listed_with_their_record(own_url: str, engine: Engine,
+def test_closed_workshops_are_listed_with_their_record(own_url: str, own_engine: Engine,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    _, code = workshops.create_workshop("Spring review", MATS, CRITS, engine=engine)
-    workshops.submit_weights(code, "Cy", BEN, ["ree"], engine=engine)
-    workshops.close_workshop(code, engine=engine)
-    _, still_open = workshops.create_workshop("Still open", MATS, CRITS, engine=engine)
+    _, code = workshops.create_workshop("Spring review", MATS, CRITS, engine=own_engine)
+    workshops.submit_weights(code, "Cy", BEN, ["ree"], engine=own_engine)
+    workshops.close_workshop(code, engine=own_engine)
+    _, still_open = workshops.create_workshop("Still open", MATS, CRITS, engine=own_engine)
     at = _open(app_for(own_url, monkeypatch), "partner", ws_mode="closed")
     listed = _frame(at, "name", "code", "closed_at")
     assert code in set(listed["code"]) and still_open not in set(listed["code"])  # closed ones only
     assert listed["code"].iloc[0] == code  # newest first, and shown first
     assert at.selectbox(key="w_ws_closed").value == code
-    expected = workshops.aggregate(code, engine=engine)
+    expected = workshops.aggregate(code, engine=own_engine)
     pd.testing.assert_frame_equal(_frame(at, "Group rank", "Borda rank").reset_index(drop=True),
                                   workshops.ranking_frame(expected), check_dtype=False)
     assert at.button(key=f"ws_pack_{code}_prepare")
@@ -241,20 +226,20 @@ def test_closed_workshops_are_listed_with_their_record(own_url: str, engine: Eng
     assert _metric(at, "Join code") == still_open
 
 
-def test_bad_codes_and_names_get_a_message(own_url: str, engine: Engine,
+def test_bad_codes_and_names_get_a_message(own_url: str, own_engine: Engine,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     at = _open(app_for(own_url, monkeypatch), join="NOPE")
     assert "is not a join code" in " ".join(e.value for e in at.error).replace("\\", "")
     at.text_input(key="w_join").input("ZZZZZZ")
     no_exception(at.run())
     assert "No workshop has the code ZZZZZZ" in " ".join(e.value for e in at.error)
-    _, code = workshops.create_workshop("Names", MATS, CRITS, engine=engine)
+    _, code = workshops.create_workshop("Names", MATS, CRITS, engine=own_engine)
     at.text_input(key="w_join").input(code)
     no_exception(at.run())
     at.button(key="ws_submit").click()  # no name given
     no_exception(at.run())
     assert "Give your name" in " ".join(e.value for e in at.error)
-    assert workshops.list_submissions(code, engine=engine).empty
+    assert workshops.list_submissions(code, engine=own_engine).empty
 
 
 def test_create_form_refuses_too_few_materials(own_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -282,13 +267,13 @@ def test_workshop_params_round_trip() -> None:
 
 
 def test_briefing_pack_of_a_closed_workshop_carries_the_frozen_ranking(
-        own_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+        own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     from rmo_data import briefing
 
-    _, code = workshops.create_workshop("Pack day", MATS, CRITS, engine=engine)
-    workshops.submit_weights(code, "Ana", ANA, engine=engine)
-    workshops.submit_weights(code, "Ben", BEN, engine=engine)
-    record = workshops.close_workshop(code, engine=engine)
+    _, code = workshops.create_workshop("Pack day", MATS, CRITS, engine=own_engine)
+    workshops.submit_weights(code, "Ana", ANA, engine=own_engine)
+    workshops.submit_weights(code, "Ben", BEN, engine=own_engine)
+    record = workshops.close_workshop(code, engine=own_engine)
     frozen = workshops.GroupResult.from_record(record["result"])
 
     calls: list[dict] = []
@@ -310,7 +295,7 @@ def test_briefing_pack_of_a_closed_workshop_carries_the_frozen_ranking(
     assert {f"ws_pack_{code}_pptx", f"ws_pack_{code}_pdf"} <= {d.key for d in at.get("download_button")}
 
     # What the pack makes of it: the group order and the group weights (in % of the score).
-    data = briefing.collect(call["materials"], engine, ranking=call["ranking"], weights=call["weights"])
+    data = briefing.collect(call["materials"], own_engine, ranking=call["ranking"], weights=call["weights"])
     assert data.ranking.ran
     assert data.ranking.table["material"].tolist() == frozen.ranking["material"].tolist()
     assert data.ranking.weights == pytest.approx(frozen.pack_weights())
