@@ -79,13 +79,14 @@ def _engine(engine: Engine | None) -> Engine:
 
 # --- scenarios ------------------------------------------------------------------
 
-def _clean_weights(weights: Mapping[str, Any]) -> dict[str, int]:
-    """Weights as whole numbers 0-WEIGHT_MAX for known criteria; at least one above 0."""
-    unknown = sorted(set(weights) - set(C.CRITERION_SLUGS))
-    if unknown:
-        raise ValueError(f"Unknown criteria in the weights: {', '.join(unknown)}.")
+def _whole_weights(weights: Mapping[str, Any], criteria: Sequence[str]) -> dict[str, int]:
+    """Each of ``criteria`` from ``weights`` (0 when absent) as a whole number 0-``WEIGHT_MAX``.
+
+    Raises ValueError naming the criterion for a weight that is not a number or out of range;
+    scenarios and workshop submissions share it and add their own other checks.
+    """
     out: dict[str, int] = {}
-    for slug in C.CRITERION_SLUGS:
+    for slug in criteria:
         raw = weights.get(slug, 0)
         try:
             number = float(raw)
@@ -95,6 +96,15 @@ def _clean_weights(weights: Mapping[str, Any]) -> dict[str, int]:
             raise ValueError(f"The weight of {C.CRITERION_LABELS[slug]} must be a whole number from 0 "
                              f"to {C.WEIGHT_MAX}, got {raw!r}.")
         out[slug] = int(number)
+    return out
+
+
+def _clean_weights(weights: Mapping[str, Any]) -> dict[str, int]:
+    """Weights as whole numbers 0-WEIGHT_MAX for known criteria; at least one above 0."""
+    unknown = sorted(set(weights) - set(C.CRITERION_SLUGS))
+    if unknown:
+        raise ValueError(f"Unknown criteria in the weights: {', '.join(unknown)}.")
+    out = _whole_weights(weights, C.CRITERION_SLUGS)
     if not any(out.values()):
         raise ValueError("All weights are zero: a scenario needs at least one weight above 0.")
     return out

@@ -69,7 +69,7 @@ from rmo_data.engine import get_engine
 from rmo_data.exports import MAX_COLUMN_WIDTH, excel_value, sheet_name
 
 # The same audit row and text checks as scenarios and the action plan.
-from rmo_data.userdata import _audit, _clean_text, _json, _now
+from rmo_data.userdata import _audit, _clean_text, _json, _now, _whole_weights
 
 # Join codes: no 0/O and no 1/I, so a code read off a projector cannot be mistyped.
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -372,17 +372,7 @@ def _clean_weights(weights: Mapping[str, Any], criteria: Sequence[str]) -> dict[
     if unknown:
         labels = ", ".join(C.CRITERION_LABELS.get(u, str(u)) for u in unknown)
         raise ValueError(f"This workshop does not weigh: {labels}.")
-    out: dict[str, int] = {}
-    for slug in criteria:
-        raw = weights.get(slug, 0)
-        try:
-            number = float(raw)
-        except (TypeError, ValueError):
-            raise ValueError(f"The weight of {C.CRITERION_LABELS[slug]} is not a number: {raw!r}.") from None
-        if not 0 <= number <= C.WEIGHT_MAX or number != int(number):
-            raise ValueError(f"The weight of {C.CRITERION_LABELS[slug]} must be a whole number from 0 "
-                             f"to {C.WEIGHT_MAX}, got {raw!r}.")
-        out[slug] = int(number)
+    out = _whole_weights(weights, criteria)
     if not any(out.values()):
         raise ValueError("All your weights are zero: give at least one criterion a weight above 0.")
     return out
