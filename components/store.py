@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from components import data
 from components.safe import plain
-from rmo_data.engine import database_url, get_engine, store_status
+from rmo_data.engine import get_engine, shown_url, store_status
 
 # What the user is told when the store had to be (re)built without asking.
 _BUILT_BECAUSE = {
@@ -60,11 +59,6 @@ def _run_build(action: str) -> bool:
     return True
 
 
-def _shown_url() -> str:
-    """The store's URL without its password (a PostgreSQL URL may carry one)."""
-    return make_url(database_url()).render_as_string(hide_password=True)
-
-
 def _migrate() -> None:
     """Bring the store's tables to the newest revision (a no-op after the first call)."""
     from rmo_data import migrate  # imported here: alembic is needed once per server
@@ -73,7 +67,7 @@ def _migrate() -> None:
         migrate.ensure_current()
     except Exception as err:  # noqa: BLE001 - shown as a sentence, never a traceback
         st.error("The data store could not be brought up to date with this version of the app, "
-                 f"so nothing was changed. Location: `{database_url()}`. Reason: {err}",
+                 f"so nothing was changed. Location: {plain(shown_url())}. Reason: {err}",
                  icon=":material/database:")
         st.stop()
 
@@ -91,7 +85,7 @@ def ensure() -> None:
         return
     st.error(
         "The data store cannot be read (the file may be damaged or from another program). "
-        f"Location: {plain(_shown_url())}. Rebuilding it from the project's files restores all "
+        f"Location: {plain(shown_url())}. Rebuilding it from the project's files restores all "
         "reference data; scenarios, workshops and plans in a damaged file cannot be recovered.",
         icon=":material/database:")
     if st.button("Rebuild the data store", type="primary", icon=":material/build:", key="store_rebuild"):

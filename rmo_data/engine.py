@@ -31,6 +31,11 @@ def database_url(url: str | None = None) -> str:
     return env or f"sqlite:///{DEFAULT_DB_PATH}"
 
 
+def shown_url(url: str | None = None) -> str:
+    """``database_url(url)`` as it may be shown or logged: without the password a server URL may carry."""
+    return make_url(database_url(url)).render_as_string(hide_password=True)
+
+
 def sqlite_path(url: str) -> Path | None:
     """Return the file path of a file-backed SQLite URL, or None for other databases."""
     parsed = make_url(url)

@@ -41,10 +41,8 @@ def preload(url: str | None = None) -> list[str]:
     started = time.perf_counter()
     for name in LIBRARIES:
         importlib.import_module(name)
-    from sqlalchemy.engine import make_url
-
     from rmo_data import migrate, queries, scoring  # noqa: F401 - imported for their import cost
-    from rmo_data.engine import database_url, store_status
+    from rmo_data.engine import shown_url, store_status
 
     done = [f"imported {', '.join(LIBRARIES)} and rmo_data in {time.perf_counter() - started:.1f} s"]
     status = store_status(url)
@@ -55,8 +53,7 @@ def preload(url: str | None = None) -> list[str]:
         migrate.ensure_current(url)
     except Exception as err:  # noqa: BLE001 - the app shows the same failure as a sentence
         return [*done, f"store could not be brought up to date now ({err}); the app will say so"]
-    shown = make_url(database_url(url)).render_as_string(hide_password=True)
-    return [*done, f"store {shown} is at the newest schema revision"]
+    return [*done, f"store {shown_url(url)} is at the newest schema revision"]
 
 
 def main(argv: list[str]) -> None:

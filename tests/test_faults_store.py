@@ -263,3 +263,13 @@ def test_url_parse_bounds_every_value() -> None:
     assert len(kept) == state.MAX_ITEMS and len(rejected) == 20
     kept, rejected = state._parse(p["ev_company"], ["ok," + "y" * (state.MAX_TEXT + 1)])
     assert kept == ["ok"] and rejected == ["y" * (state.MAX_TEXT + 1)]
+
+
+def test_messages_name_the_store_without_its_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every store location the app or serve.py shows comes from engine.shown_url, which hides a password."""
+    from rmo_data.engine import ENV_VAR, shown_url
+
+    monkeypatch.setenv(ENV_VAR, "postgresql+psycopg://rmo:s3cret-pw@db.example:5432/rmo")
+    assert shown_url() == "postgresql+psycopg://rmo:***@db.example:5432/rmo"
+    assert "s3cret-pw" not in shown_url()
+    assert shown_url("sqlite:////tmp/x.sqlite") == "sqlite:////tmp/x.sqlite"
