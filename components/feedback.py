@@ -1,0 +1,58 @@
+"""Messages about a user's own action: one-shot notes across a rerun, and failed saves.
+
+``flash`` keeps a message for the next run (a callback cannot draw), ``show_flash``
+draws and forgets it; ``saving`` wraps a write so that a database or file fault
+becomes one plain sentence on the page (what failed, why, and that nothing was
+lost), never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from components.safe import plain
+from rmo_data import faults
+
+_FLASH = "_flash_messages"
+
+
+def flash(message: str, kind: str = "success", slot: str = "main") -> None:
+    """Keep ``message`` to be shown once on the next run of the page that shows ``slot``."""
+    st.session_state.setdefault(_FLASH, {})[slot] = (kind, message)
+
+
+def show_flash(slot: str = "main") -> None:
+    """Draw and forget the message kept for ``slot``, if any."""
+    kept = st.session_state.get(_FLASH, {}).pop(slot, None)
+    if not kept:
+        return
+    kind, message = kept
+    icons = {"success": ":material/check_circle:", "error": ":material/error:",
+             "warning": ":material/warning:", "info": ":material/info:"}
+    getattr(st, kind)(plain(message), icon=icons.get(kind))
+
+
+def failed_save_text(what: str, err: BaseException) -> str:
+    """The sentence shown when saving ``what`` failed with ``err``."""
+    return (f"{what} could not be saved because {faults.sentence(err)}. Nothing was changed, "
+            "and what you entered is still here: try again in a moment.")
+
+
+@contextmanager
+def saving(what: str, slot: str | None = None) -> Iterator[None]:
+    """Run a write; on a database or OS fault show (or, in a callback, ``flash``) a plain message.
+
+    ``what`` names the thing saved, e.g. "Your submission". Inside a widget
+    callback pass ``slot`` so the message survives to the next run.
+    """
+    try:
+        yield
+    except faults.WRITE_ERRORS as err:
+        message = failed_save_text(what, err)
+        if slot is not None:
+            flash(message, "error", slot)
+        else:
+            st.error(plain(message), icon=":material/error:")
