@@ -84,21 +84,27 @@ else
   export RMO_TEST_PG_UNAVAILABLE="$PG_NOTE"
 fi
 
-# Step 5: the whole suite on SQLite.
+# Step 5: the whole suite on SQLite. Each run writes a JUnit file for the verdict line.
 status=0
+mkdir -p test-output
+rm -f test-output/junit-sqlite.xml test-output/junit-postgresql.xml
 echo "== Test run 1 of 2: SQLite (every test) =="
-env -u RMO_TEST_DATABASE_URL -u RMO_TEST_PG_UNAVAILABLE python -m pytest "$@" || status=$?
+env -u RMO_TEST_DATABASE_URL -u RMO_TEST_PG_UNAVAILABLE \
+  python -m pytest --junitxml=test-output/junit-sqlite.xml "$@" || status=$?
 
 # Step 6: the same tests on PostgreSQL; tests/conftest.py keeps only those that use a store
 # and skips the SQLite-only ones with their reason. Browser tests ran in step 5.
 echo "== Test run 2 of 2: PostgreSQL (tests that use a store) =="
 pg_status=0
-python -m pytest -m "not browser" "$@" || pg_status=$?
+python -m pytest -m "not browser" --junitxml=test-output/junit-postgresql.xml "$@" || pg_status=$?
 # 5 = nothing collected: the arguments chose only tests that use no store (or browser tests).
+pg_none="did not run"
 if [ "$pg_status" -eq 5 ]; then
-  echo "No PostgreSQL test among the chosen tests."
+  pg_none="no test among the chosen ones"
+  rm -f test-output/junit-postgresql.xml
 elif [ "$pg_status" -ne 0 ]; then
   status=$pg_status
 fi
 
-exit "$status"
+# One line for both runs, e.g. "SQLite: 469 passed · PostgreSQL: 315 passed, 12 skipped · RESULT: PASS".
+python scripts/verdict.py "$status" test-output/junit-sqlite.xml test-output/junit-postgresql.xml "$pg_none"

@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import Stores
 from tests.signin import USERS
@@ -109,14 +110,71 @@ def browser() -> Iterator[object]:
         instance.close()
 
 
+# Installed in every page before Streamlit's own scripts: it records when the
+# browser last asked the server for a script run (a BackMsg whose first byte is
+# the tag of ``rerun_script``, field 11) and when the app's script-run state
+# (``data-test-script-state`` on stApp) last turned to "running" and to
+# "notRunning", so a test can wait for the run its own action caused.
+WATCH_RUNS = """
+(() => {
+  const w = window;
+  w.__stRun = {sent: 0, started: 0, done: 0, runs: 0};
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    try {
+      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data)
+        : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+      if (bytes && bytes.length && bytes[0] === 0x5A) { w.__stRun.sent = performance.now(); }
+    } catch (e) { /* never break the app */ }
+    return send.apply(this, arguments);
+  };
+  new MutationObserver((records) => {
+    for (const r of records) {
+      const state = r.target.getAttribute('data-test-script-state');
+      if (state === 'running') { w.__stRun.started = performance.now(); }
+      if (state === 'notRunning') { w.__stRun.done = performance.now(); w.__stRun.runs += 1; }
+    }
+  }).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
+})();
+"""
+
+# True when the app is connected, has finished at least one run, is not running, finished
+# after the last run the browser asked for, and has drawn every chart it holds.
+SETTLED = """
+() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const r = window.__stRun;
+  if (!app || !r) return false;
+  if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
+  if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (r.runs < 1 || r.done < r.sent || r.done < r.started) return false;
+  for (const chart of document.querySelectorAll('[data-testid="stVegaLiteChart"]')) {
+    if (!chart.querySelector('canvas, svg')) return false;
+  }
+  return true;
+}
+"""
+
+# Streamlit on a busy 2-core machine can take many seconds for one run; playwright's
+# expect() waits 5 s by default, which is what made loaded runs fail.
+expect.set_options(timeout=45_000)
+
+
+def new_page(browser: object, width: int = 1280, height: int = 800) -> object:
+    """A page in a new browser context (a new device) that records Streamlit's script runs."""
+    context = browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+    context.add_init_script(WATCH_RUNS)
+    pg = context.new_page()
+    pg.set_default_timeout(45_000)
+    return pg
+
+
 @pytest.fixture()
 def page(browser: object) -> Iterator[object]:
     """A fresh 1280×800 page (the size a workshop laptop or projector shows)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})  # type: ignore[attr-defined]
-    pg = context.new_page()
-    pg.set_default_timeout(45_000)
+    pg = new_page(browser)
     yield pg
-    context.close()
+    pg.context.close()  # type: ignore[attr-defined]
 
 
 def shot(page: object, name: str) -> Path:
@@ -134,20 +192,29 @@ def shot(page: object, name: str) -> Path:
         "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], "
         "[data-testid=\"stSidebarContent\"]')].map(e => e.scrollHeight), window.innerHeight)")
     pg.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 6000)})  # type: ignore[attr-defined]
-    pg.wait_for_timeout(400)  # type: ignore[attr-defined]  # charts re-layout to the new size
+    _after_layout(pg)  # charts re-layout to the new size
     pg.screenshot(path=str(path))  # type: ignore[attr-defined]
     pg.set_viewport_size(size)  # type: ignore[attr-defined]
     return path
 
 
+def _after_layout(page: object) -> None:
+    """Wait for two animation frames: the browser has laid out and painted what changed."""
+    page.evaluate(  # type: ignore[attr-defined]
+        "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
 def wait_ready(page: object) -> None:
-    """Wait until streamlit has finished running the script (no running indicator)."""
+    """Wait until Streamlit has finished the script run that the last action asked for.
+
+    After a navigation this is the page's first run; after a click, a key press or a
+    typed value it is the run that the widget's message started (the page's init
+    script, ``WATCH_RUNS``, records both), then every chart drawn.  An action that
+    asks for no run (opening a popover, typing without Enter) needs no wait_ready.
+    """
     pg = page
-    pg.wait_for_selector("[data-testid='stApp']")  # type: ignore[attr-defined]
-    pg.wait_for_function(  # type: ignore[attr-defined]
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')")
-    pg.wait_for_timeout(600)  # type: ignore[attr-defined]  # let charts finish their first paint
+    pg.wait_for_function(SETTLED, polling=100)  # type: ignore[attr-defined]
+    _after_layout(pg)
 
 
 def sign_in(page: object, role: str = "partner") -> None:

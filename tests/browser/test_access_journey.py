@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from rmo_data import auth
-from tests.browser.conftest import run_server, shot, sign_in, wait_ready
+from tests.browser.conftest import new_page, run_server, shot, sign_in, wait_ready
 from tests.signin import USERS
 
 pytestmark = pytest.mark.browser
@@ -80,9 +80,8 @@ def test_public_material_profile_points_to_signing_in(server: str, page) -> None
 def test_partner_address_on_a_fresh_server_is_refused_not_run(built_url: str, browser) -> None:  # noqa: ANN001
     """The first request of a new server runs pages/ scripts on their own: the guard must still refuse."""
     with run_server(built_url, "streamlit-fresh-access.log") as base:
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        page = context.new_page()
-        page.set_default_timeout(45_000)
+        page = new_page(browser)
+        context = page.context
         page.goto(f"{base}/leverage_cards?lc_cat=commercial")
         wait_ready(page)
         page.get_by_role("heading", name="Leverage cards").wait_for()

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from rmo_data import constants as C
 from rmo_data import queries
-from tests.browser.conftest import open_sign_in, run_server, shot, sign_in, wait_ready
+from tests.browser.conftest import new_page, open_sign_in, run_server, shot, sign_in, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -39,8 +39,8 @@ def _metric_locator(page, label: str):  # noqa: ANN001, ANN202
 def test_deep_link_on_a_fresh_server_opens_the_right_view(built_url: str, browser) -> None:  # noqa: ANN001
     """A shared link is the first request a newly started server gets (workshop morning)."""
     with run_server(built_url, "streamlit-fresh.log") as base:
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        page = context.new_page()
+        page = new_page(browser)
+        context = page.context
         page.goto(f"{base}/material?material=zinc&stages=mining")
         wait_ready(page)
         page.get_by_role("heading", name=C.MATERIAL_LABELS["zinc"]).wait_for()
@@ -111,8 +111,8 @@ def test_overview_to_material_to_evidence_to_shared_link(server: str, page, brow
 
     # 5. Follow the shared link in a new browser: the same view comes back.
     shared = page.url
-    other = browser.new_context(viewport={"width": 1280, "height": 800})
-    fresh = other.new_page()
+    fresh = new_page(browser)
+    other = fresh.context
     fresh.goto(shared)
     wait_ready(fresh)
     expect(fresh.get_by_text("Sign in as a partner to open this page")).to_be_visible()

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from rmo_data import constants as C
 from rmo_data import workshops
 from rmo_data.engine import make_engine
-from tests.browser.conftest import shot, sign_in, wait_ready
+from tests.browser.conftest import new_page, shot, sign_in, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -55,9 +55,7 @@ def _slider(page, label: str, value: int) -> None:  # noqa: ANN001
 
 def _participant(browser, link: str, name: str, weights: dict[str, int], flag: str) -> object:  # noqa: ANN001
     """A new browser context (another device) that opens the link and submits."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(45_000)
+    page = new_page(browser)
     page.goto(link)
     wait_ready(page)
     page.get_by_role("heading", name="Workshop", exact=True).wait_for()
