@@ -24,6 +24,14 @@ columns are needed), or, in ``replace`` mode, every stored row of a material
 that appears in the file but is not in the file is removed.  Upload row numbers
 are spreadsheet rows: the header is row 1, the first data row is row 2.
 Portable SQLAlchemy Core only (SQLite and PostgreSQL).
+
+Limits, so that one upload cannot tie up the server: at most ``MAX_UPLOAD_BYTES``
+per file and ``MAX_UPLOAD_ROWS`` rows; a workbook is first judged from its zip
+directory (what it unpacks to, how many parts, the rows a sheet declares) and
+then read row by row in openpyxl's read-only mode, stopping at the row limit.
+A cell that starts with a quote followed by ``= + - @``, a tab or a carriage
+return loses that one quote (``exports.unescape_cell``): downloads add it, so
+"current rows" downloaded and uploaded again change nothing.
 """
 
 from __future__ import annotations
