@@ -3,12 +3,16 @@
 Everything that comes from an uploaded file or the store is drawn as table
 cells or plain text (``st.dataframe``, ``st.text``), never as Markdown or HTML,
 so a cell holding ``<script>`` or ``**bold**`` shows exactly those characters.
-The logic lives in ``rmo_data.stewardship``; this module only draws.
+The logic lives in ``rmo_data.stewardship``; this module only draws, and
+keeps the last validation of a session (``validated``) so that the reruns a
+page makes while an upload sits in the uploader do not read the file again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -17,12 +21,37 @@ from components import tables
 
 from rmo_data import stewardship as W
 
+VALIDATED = "_dm_validated"  # session key: (what was checked, its Preview); one entry per session
 KIND_LABELS = {"upload": "Upload", "rollback": "Rollback"}
 STATUS_LABELS = {"active": "Active", "partly_rolled_back": "Partly rolled back", "rolled_back": "Rolled back"}
 MODE_LABELS = {
     "upsert": "Add or update (rows marked 'delete' in the action column are removed)",
     "replace": "Replace all rows of the materials in the file (stored rows it leaves out are removed)",
 }
+
+
+def _digest(data: bytes | None) -> str:
+    return hashlib.sha256(data).hexdigest() if data is not None else "-"
+
+
+def validated(table: str, upload: Any, mode: str, sources_upload: Any = None, engine: Any = None) -> W.Preview:
+    """``stewardship.validate_upload`` of an uploaded file, checked once per file and store state.
+
+    Every widget click reruns the page while the file stays in the uploader; the preview of
+    the same bytes (same table, mode and sources file) is reused until the store changes
+    (an apply, a rollback or a rebuild: ``stewardship.store_state``).
+    """
+    data = upload.getvalue()
+    sources = (sources_upload.name, sources_upload.getvalue()) if sources_upload is not None else None
+    state = W.store_state(engine)
+    key = (table, mode, upload.name, _digest(data), sources[0] if sources else None,
+           _digest(sources[1] if sources else None), state)
+    held = st.session_state.get(VALIDATED)
+    if state is not None and held is not None and held[0] == key:
+        return held[1]
+    preview = W.validate_upload(table, data, upload.name, mode=mode, sources=sources, engine=engine)
+    st.session_state[VALIDATED] = (key, preview)
+    return preview
 
 
 def show_problems(preview: W.Preview) -> None:

@@ -96,9 +96,7 @@ sources_upload = st.file_uploader("New sources (optional, CSV or XLSX)", type=["
                                   key=f"dm_sources_{nonce}")
 
 if upload is not None:
-    sources = (sources_upload.name, sources_upload.getvalue()) if sources_upload is not None else None
-    preview = W.validate_upload(table, upload.getvalue(), upload.name, mode=mode, sources=sources,
-                                engine=engine)
+    preview = view.validated(table, upload, mode, sources_upload, engine=engine)  # once per file
     if not preview.ok:
         view.show_problems(preview)
     elif not preview.changes and not preview.sources:

@@ -204,7 +204,7 @@ with tab_plan:
             "Action": st.column_config.TextColumn(width="medium"),
             "Note": st.column_config.TextColumn(width="medium")})
         d1, d2, d3 = st.columns([1, 1, 3], vertical_alignment="center")
-        d1.download_button("Plan (CSV)", export.to_csv(index=False).encode("utf-8"),
+        d1.download_button("Plan (CSV)", userdata.plan_csv(plan),
                            file_name="rmo-action-plan.csv", mime="text/csv", key="dl_plan_csv",
                            icon=":material/download:", width="stretch", on_click="ignore")
         d2.download_button("Plan (XLSX)", userdata.plan_xlsx(plan), file_name="rmo-action-plan.xlsx",

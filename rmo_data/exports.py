@@ -1,14 +1,27 @@
-"""Tables as download files: CSV and Excel (XLSX) bytes from a DataFrame, and the whole store as a zip.
+"""Tables as download files: CSV and Excel (XLSX) bytes from DataFrames, and the whole store as a zip.
 
-No streamlit here.  ``store_export`` writes one versioned zip of the store: a
-CSV per table, a manifest and a SQLite copy (see its docstring).
+No streamlit here.  This module is the one way the app writes a spreadsheet:
+every CSV goes through ``frame_csv`` and every workbook through
+``frame_xlsx`` (``table_csv`` and ``table_xlsx`` are their one-table forms),
+so every download and the store export follow the same rule.
 
-Both files hold the same rows and columns (the frame's index is left out, as
-on screen).  The Excel writer turns cell values Excel cannot hold into plain
-text: lists become "a; b", time-zone-aware times lose their zone (shown in
-UTC), and characters that are illegal in the XML of a workbook are dropped.
-Text that starts with "=" stays text, so a value from the data can never
-become a formula in the user's spreadsheet.
+The rule against formula injection (OWASP's "CSV injection" advice): a text
+cell whose first character is one of ``= + - @``, a tab or a carriage return
+gets a single quote in front (``safe_cell``), because a spreadsheet would
+otherwise run it as a formula, e.g. an action owner typed as
+``=cmd|' /C calc'!A0``.  Numbers stay numbers (-3 is written as -3); only
+text is changed.  In a workbook such text is also stored as a string cell,
+never a formula.  A text that already starts with quotes before one of those
+characters gets one more quote, so ``unescape_cell`` (used by the upload
+reader) gives back exactly the stored text: "current rows" downloaded and
+uploaded again change nothing.
+
+Both files of a table hold the same rows and columns (the frame's index is
+left out, as on screen).  The Excel writer turns cell values Excel cannot
+hold into plain text: lists become "a; b", time-zone-aware times lose their
+zone (shown in UTC), and characters that are illegal in the XML of a
+workbook are dropped.  ``store_export`` writes one versioned zip of the
+store: a CSV per table, a manifest and a SQLite copy (see its docstring).
 """
 
 from __future__ import annotations
@@ -20,6 +33,7 @@ import re
 import sqlite3
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,16 +53,53 @@ def _joined(value: Any) -> Any:
     return value
 
 
+# A text cell starting with one of these is run as a formula by Excel, LibreOffice or Sheets.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """``value`` ready for a spreadsheet cell: text that could start a formula gets a leading quote.
+
+    Only text changes; numbers, dates, booleans and empty cells are returned as
+    they are.  Leading quotes are looked past, so "'=x" becomes "''=x" and
+    ``unescape_cell`` can undo every change exactly.
+    """
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def unescape_cell(text: str) -> str:
+    """The text ``safe_cell`` was given: drop the one quote it added (uploads of downloaded rows)."""
+    if text.startswith("'") and text[1:].lstrip("'").startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
+def _safe_text(value: Any) -> Any:
+    return safe_cell(_joined(value))
+
+
+def _safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with lists joined and every text cell and column name through ``safe_cell``."""
+    out = frame.copy()
+    for i in range(frame.shape[1]):
+        column = frame.iloc[:, i]
+        if column.dtype.kind in "biufcmM":
+            continue  # numbers and times hold no text
+        out.isetitem(i, column.astype(object).map(_safe_text))
+    out.columns = [safe_cell(str(c)) for c in frame.columns]
+    return out
+
+
+def frame_csv(frame: pd.DataFrame) -> bytes:
+    """The frame as UTF-8 CSV, without its index; list cells read "a; b"; formula-like text is quoted."""
+    return _safe_frame(frame).to_csv(index=False).encode("utf-8")
+
+
 def table_csv(frame: pd.DataFrame) -> bytes:
-    """The frame as UTF-8 CSV, without its index; list cells read "a; b" as in the XLSX."""
-    out = frame
-    listy = [c for c in frame.columns if frame[c].dtype == object
-             and frame[c].map(lambda v: isinstance(v, list | tuple | set | frozenset)).any()]
-    if listy:
-        out = frame.copy()
-        for column in listy:
-            out[column] = frame[column].map(_joined)
-    return out.to_csv(index=False).encode("utf-8")
+    """A figure's table as CSV: ``frame_csv``."""
+    return frame_csv(frame)
 
 
 def sheet_name(title: str) -> str:
@@ -81,13 +132,15 @@ def excel_value(value: Any) -> Any:
     return value
 
 
-def table_xlsx(frame: pd.DataFrame, title: str = "Data") -> bytes:
-    """The frame as an Excel workbook: one sheet, bold frozen header, readable column widths.
+def frame_xlsx(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """Frames as one Excel workbook, a sheet per title: bold frozen header, readable column widths.
 
-    Raises ``ValueError`` when the frame has more rows than a sheet can hold.
+    Every text cell goes through ``safe_cell`` and is stored as a string, never a formula.
+    Raises ``ValueError`` when a frame has more rows than a sheet can hold.
     """
-    if len(frame) > MAX_XLSX_ROWS:
-        raise ValueError(f"{len(frame):,} rows do not fit in one Excel sheet")
+    for frame in sheets.values():
+        if len(frame) > MAX_XLSX_ROWS:
+            raise ValueError(f"{len(frame):,} rows do not fit in one Excel sheet")
     # openpyxl takes a third of a second to import; every page imports this module, few
     # sessions write a workbook, so a server's first page does not pay for it.
     from openpyxl import Workbook
@@ -95,29 +148,37 @@ def table_xlsx(frame: pd.DataFrame, title: str = "Data") -> bytes:
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
-    sheet = book.active
-    sheet.title = sheet_name(title)
-    columns = [str(c) for c in frame.columns]
-    sheet.append(columns)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    widths = [len(c) for c in columns]
-    for r, row in enumerate(frame.itertuples(index=False, name=None), start=2):
-        for c, raw in enumerate(row, start=1):
-            value = excel_value(raw)
-            cell = sheet.cell(row=r, column=c, value=value)
-            if isinstance(value, str):
-                if value.startswith("="):
+    book.remove(book.active)
+    for title, frame in sheets.items():
+        sheet = book.create_sheet(sheet_name(title))
+        columns = [safe_cell(str(c)) for c in frame.columns]
+        sheet.append(columns)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+            cell.data_type = "s"
+        sheet.freeze_panes = "A2"
+        widths = [len(c) for c in columns]
+        for r, row in enumerate(frame.itertuples(index=False, name=None), start=2):
+            for c, raw in enumerate(row, start=1):
+                value = safe_cell(excel_value(raw))
+                cell = sheet.cell(row=r, column=c, value=value)
+                if isinstance(value, str):
                     cell.data_type = "s"  # text from the data, never a formula
-                widths[c - 1] = max(widths[c - 1], min(len(value), MAX_COLUMN_WIDTH))
-            elif value is not None:
-                widths[c - 1] = max(widths[c - 1], min(len(str(value)), MAX_COLUMN_WIDTH))
-    for i, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = min(MAX_COLUMN_WIDTH, width + 2)
+                    widths[c - 1] = max(widths[c - 1], min(len(value), MAX_COLUMN_WIDTH))
+                elif value is not None:
+                    widths[c - 1] = max(widths[c - 1], min(len(str(value)), MAX_COLUMN_WIDTH))
+        for i, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = min(MAX_COLUMN_WIDTH, width + 2)
+    if not book.worksheets:
+        book.create_sheet("Data")
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def table_xlsx(frame: pd.DataFrame, title: str = "Data") -> bytes:
+    """A figure's table as a one-sheet workbook: ``frame_xlsx``."""
+    return frame_xlsx({title: frame})
 
 
 # --- the whole store as one versioned download --------------------------------------------
@@ -171,7 +232,9 @@ def store_export(engine: Any, now: dt.datetime | None = None) -> tuple[bytes, di
     """The whole store as a zip: one CSV per table, ``manifest.json`` and a SQLite copy.
 
     The CSVs and the row counts are read from the SQLite copy, so every part of
-    the zip describes the same moment of the store.
+    the zip describes the same moment of the store.  The CSVs are written by
+    ``frame_csv`` (formula-like text gets a leading quote); the SQLite copy
+    keeps every value exactly.
 
     Parameters
     ----------
@@ -213,7 +276,7 @@ def store_export(engine: Any, now: dt.datetime | None = None) -> tuple[bytes, di
                         result = conn.execute(query)
                         frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
                         counts[name] = int(len(frame))
-                        archive.writestr(f"tables/{name}.csv", frame.to_csv(index=False))
+                        archive.writestr(f"tables/{name}.csv", frame_csv(frame))
             copy.dispose()
             manifest = {
                 "export_version": EXPORT_VERSION,
@@ -225,6 +288,8 @@ def store_export(engine: Any, now: dt.datetime | None = None) -> tuple[bytes, di
                 "source_dialect": engine.dialect.name,
                 "tables": counts,
                 "files": [f"tables/{n}.csv" for n in names] + ["rmo.sqlite", "manifest.json"],
+                "csv_text": "text starting with = + - @, a tab or a carriage return has a leading ' "
+                            "(formula injection guard); rmo.sqlite holds the exact values",
             }
             with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as archive:
                 archive.write(snapshot, "rmo.sqlite")

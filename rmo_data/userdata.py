@@ -11,7 +11,6 @@ right after a write sees it.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -23,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from rmo_data import constants as C
 from rmo_data import schema as S
 from rmo_data.engine import get_engine
+from rmo_data.exports import frame_csv, frame_xlsx
 
 NAME_MAX = 80
 NOTE_MAX = 1000
@@ -370,14 +370,11 @@ def plan_export_frame(plan: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def plan_csv(plan: pd.DataFrame) -> bytes:
+    """The plan as CSV (``exports.frame_csv``: an owner typed as a formula stays text)."""
+    return frame_csv(plan_export_frame(plan))
+
+
 def plan_xlsx(plan: pd.DataFrame) -> bytes:
-    """The plan as an Excel workbook (one sheet, readable labels)."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame = plan_export_frame(plan)
-        frame.to_excel(writer, sheet_name="Action plan", index=False)
-        sheet = writer.sheets["Action plan"]
-        for i, column in enumerate(frame.columns, start=1):
-            width = max([len(str(column)), *(len(str(v)) for v in frame[column].fillna(""))])
-            sheet.column_dimensions[sheet.cell(row=1, column=i).column_letter].width = min(60, width + 2)
-    return buffer.getvalue()
+    """The plan as an Excel workbook, one sheet "Action plan" (``exports.frame_xlsx``)."""
+    return frame_xlsx({"Action plan": plan_export_frame(plan)})

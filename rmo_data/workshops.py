@@ -44,7 +44,6 @@ transaction.  No streamlit here.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import random
 import re
@@ -56,9 +55,6 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -66,7 +62,7 @@ from rmo_data import constants as C
 from rmo_data import schema as S
 from rmo_data import scoring
 from rmo_data.engine import get_engine
-from rmo_data.exports import MAX_COLUMN_WIDTH, excel_value, sheet_name
+from rmo_data.exports import frame_xlsx
 
 # The same audit row and text checks as scenarios and the action plan.
 from rmo_data.userdata import _audit, _clean_text, _json, _now, _whole_weights
@@ -847,26 +843,8 @@ def record_frames(record: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
 
 
 def record_xlsx(record: Mapping[str, Any]) -> bytes:
-    """A frozen record as one workbook, a sheet per table (bold frozen headers)."""
-    book = Workbook()
-    book.remove(book.active)
-    for title, frame in record_frames(record).items():
-        sheet = book.create_sheet(sheet_name(title))
-        sheet.append([str(c) for c in frame.columns])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-        for row in frame.itertuples(index=False, name=None):
-            sheet.append([excel_value(v) for v in row])
-            for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"  # a participant's text never becomes a formula
-        for i, column in enumerate(frame.columns, start=1):
-            width = max([len(str(column)), *(len(str(v)) for v in frame[column])], default=8)
-            sheet.column_dimensions[get_column_letter(i)].width = min(MAX_COLUMN_WIDTH, width + 2)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    """A frozen record as one workbook, a sheet per table (``exports.frame_xlsx``: names stay text)."""
+    return frame_xlsx(record_frames(record))
 
 
 def record_json(record: Mapping[str, Any]) -> bytes:

@@ -151,3 +151,19 @@ def test_plan_exports(engine: Engine) -> None:
     assert len(book) == 2
     assert book["Card"].tolist() == ["ZN-01", "X-01"]
     assert book["Note"].iloc[0] == "pilot"
+
+
+def test_plan_csv_and_xlsx_hold_the_same_quoted_owner(engine: Engine) -> None:
+    """An owner typed as a formula is quoted text in both files, never a formula cell."""
+    import csv
+
+    import openpyxl
+
+    userdata.add_plan_item("ZN-01", owner="=cmd|' /C calc'!A0", note="-2+3", engine=engine)
+    plan = userdata.list_plan_items(engine=engine)
+    rows = list(csv.reader(io.StringIO(userdata.plan_csv(plan).decode("utf-8"), newline="")))
+    sheet = openpyxl.load_workbook(io.BytesIO(userdata.plan_xlsx(plan)))["Action plan"]
+    cells = [[c.value if c.value is not None else "" for c in row] for row in sheet.iter_rows()]
+    assert rows == cells
+    assert rows[1][2] == "'=cmd|' /C calc'!A0" and rows[1][5] == "'-2+3"
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)

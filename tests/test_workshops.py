@@ -222,7 +222,7 @@ def test_exports_hold_every_sheet(engine: Engine) -> None:
     record = workshops.close_workshop(code, engine=engine, criteria=HAND)
     book = pd.read_excel(io.BytesIO(workshops.record_xlsx(record)), sheet_name=None)
     assert list(book) == ["Workshop", "Group ranking", "Criterion spread", "Submissions", "Participant rankings"]
-    assert book["Submissions"]["Participant"].tolist() == ["=cmd()"]  # text, not a formula
+    assert book["Submissions"]["Participant"].tolist() == ["'=cmd()"]  # quoted text, not a formula
     assert book["Submissions"]["Severity (0–10)"].tolist() == [9]
     assert book["Group ranking"]["Material"].tolist() == ["Zinc", "Graphite", "Nickel"]
     assert json.loads(workshops.record_json(record)) == record
