@@ -175,8 +175,8 @@ def may_close(workshop: Mapping[str, Any], user: str, role: str) -> bool:
     """True when ``user`` with ``role`` may close ``workshop``.
 
     An editor may close any workshop; a partner the ones they created.  A
-    workshop from before creators were recorded (``created_by`` empty) may be
-    closed by any partner, as before.
+    workshop with no recorded creator (made before creators were recorded, or
+    by a script with no one signed in) may be closed by any partner.
     """
     if access.allows(role, access.EDITOR):
         return True
@@ -333,7 +333,8 @@ def create_workshop(name: str, materials: Sequence[str], criteria: Sequence[str]
             raise ValueError(f"The code maker returned {code!r}, which is not a join code.")
         values = {"code": code, "name": clean_name, "materials_json": _json(mats),
                   "criteria_json": _json(crits), "status": OPEN, "created_at": _now(),
-                  "created_by": actor}
+                  # The generic actor (no one signed in: a script, the CLI) is no one in particular.
+                  "created_by": None if actor == C.DEFAULT_ACTOR else actor}
 
         def work(conn: Connection, values: dict[str, Any] = values) -> int | None:
             if conn.execute(select(S.workshop.c.id).where(S.workshop.c.code == values["code"])).first():
