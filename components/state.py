@@ -82,6 +82,9 @@ PARAMS: dict[str, Param] = {p.key: p for p in (
     # ``?join=CODE``), the workshop a facilitator runs, the closed one on view, projector mode.
     Param("ws_mode", "str", "join", lambda: ("join", "run", "closed"), "workshop mode"),
     Param("join", "str", "", None, "workshop code"),
+    # A participant's private token (rmo_data.workshops): it owns their submission, so the
+    # address they keep (``?join=CODE&p=TOKEN``) brings back their own answer.
+    Param("p", "str", "", None, "participant key"),
     Param("ws", "str", "", None, "workshop"),
     Param("ws_closed", "str", "", None, "closed workshop"),
     Param("present", "int", 0, None, "presentation mode", bounds=(0, 1)),

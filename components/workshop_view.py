@@ -2,7 +2,14 @@
 
 The same blocks serve all three: a chart from ``components.charts_workshop``,
 the table behind it and a source line with CSV and XLSX downloads.  A closed
-workshop is drawn only from its frozen record (``GroupResult.from_record``).
+workshop is drawn only from its frozen record (``GroupResult.from_record``);
+``named=False`` draws only the group result (no names, no one's own weights or
+ranking), which is all a public code holder sees of a closed workshop.
+
+Wrong join codes are throttled here (``code_wait`` / ``code_failed``): per
+session and per client address, each a ``rmo_data.throttle.Throttle`` shared
+by every session of this server process.
+
 Text typed by people (workshop and participant names) goes through
 ``cards.plain``; the only HTML here is the constant presentation stylesheet.
 """
@@ -10,8 +17,9 @@ Text typed by people (workshop and participant names) goes through
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -24,8 +32,17 @@ from components.provenance import figure_footer
 from rmo_data import constants as C
 from rmo_data import workshops
 from rmo_data.exports import XLSX_MIME
+from rmo_data.throttle import Throttle
 
 SUBMISSIONS_SOURCE = "Workshop submissions (weights entered by the participants in this app)"
+
+# Wrong join codes: a session gets 5 free tries in 10 minutes, then waits 2 s, 4 s, 8 s … (at most
+# 10 min) before the next. A client address gets more (30), since a room of participants on one
+# network, or behind the server's proxy, shares one address.
+CODE_WINDOW_S = 600
+SESSION_CODES = Throttle(limit=5, window_s=CODE_WINDOW_S, first_wait_s=2)
+ADDRESS_CODES = Throttle(limit=30, window_s=CODE_WINDOW_S, first_wait_s=2)
+_CLIENT = "_ws_client"
 
 # Presentation mode: hide the sidebar, its toggle and the toolbar; projector-sized text.
 # Constant CSS only; nothing typed by users or read from data goes into it.
@@ -62,16 +79,50 @@ def when(value: Any) -> str:
     return f"{local:%H:%M:%S} on {local.day} {local:%b %Y} ({getattr(zone, 'key', 'UTC')})"
 
 
-def join_link(code: str) -> str:
-    """The address participants open: the Workshop page of this server with ``?join=CODE``."""
+def join_link(code: str, token: str | None = None) -> str:
+    """The address participants open: the Workshop page of this server with ``?join=CODE``.
+
+    With ``token``, a participant's own link (``&p=TOKEN``) that brings back their answer.
+    """
+    query = urlencode({"join": code, **({"p": token} if token else {})})
     url = st.context.url
     if not url:  # no browser (AppTest): a link relative to the server
-        return f"/workshop?join={code}"
+        return f"/workshop?{query}"
     parts = urlsplit(url)
     path = parts.path.rstrip("/")
     if not path.endswith("/workshop"):
         path = f"{path}/workshop"
-    return f"{parts.scheme}://{parts.netloc}{path}?join={code}"
+    return f"{parts.scheme}://{parts.netloc}{path}?{query}"
+
+
+# --- wrong codes ------------------------------------------------------------------------------------
+
+def client_address() -> str | None:
+    """The client's address as the server sees it (None when unknown, e.g. on localhost)."""
+    try:
+        return st.context.ip_address
+    except Exception:  # noqa: BLE001 - no browser connection (bare runs): no address
+        return None
+
+
+def _keys() -> tuple[str, str | None]:
+    session = st.session_state.setdefault(_CLIENT, secrets.token_hex(8))
+    address = client_address()
+    return f"session:{session}", f"address:{address}" if address else None
+
+
+def code_wait() -> float:
+    """Seconds this client must wait before another join code is looked up (0 = look it up)."""
+    session, address = _keys()
+    return max(SESSION_CODES.check(session), ADDRESS_CODES.check(address) if address else 0.0)
+
+
+def code_failed() -> None:
+    """Count one unknown join code against this session and this client's address."""
+    session, address = _keys()
+    SESSION_CODES.fail(session)
+    if address:
+        ADDRESS_CODES.fail(address)
 
 
 def disagreements(result: workshops.GroupResult) -> str:
@@ -164,8 +215,12 @@ PRESENT_BLOCKS = {"ranking": ("Group ranking", ranking_block), "weights": ("Weig
 
 # --- whole views ----------------------------------------------------------------------------------
 
-def result_view(result: workshops.GroupResult, key: str, show_count: bool = True) -> None:
-    """Headline, disagreements and the four charts, each with its sources and downloads."""
+def result_view(result: workshops.GroupResult, key: str, show_count: bool = True, named: bool = True) -> None:
+    """Headline, disagreements and the four charts, each with its sources and downloads.
+
+    ``named=False`` leaves out the two charts of single participants (their
+    weights and their own rankings, with names): only the group result remains.
+    """
     if result.missing_materials:
         st.caption("Left out because the store no longer holds them: "
                    f"{', '.join(cards.plain(m) for m in result.missing_materials)}.")
@@ -190,14 +245,17 @@ def result_view(result: workshops.GroupResult, key: str, show_count: bool = True
         st.success("No strong disagreement: weights and rankings stay close.", icon=":material/handshake:")
     ranking_block(result, key)
     default_block(result, key)
-    weights_block(result, key)
-    ranks_block(result, key)
+    if named:
+        weights_block(result, key)
+        ranks_block(result, key)
 
 
-def frozen_view(ws: dict[str, Any], key: str, facilitator: bool) -> None:
+def frozen_view(ws: dict[str, Any], key: str, facilitator: bool, named: bool = True) -> None:
     """A closed workshop, entirely from its frozen record: result, submissions, exports, pack.
 
     ``facilitator`` adds the briefing pack (the frozen ranking and the group weights).
+    ``named=False`` (a public code holder) shows the group result only: no
+    participant's name, weights or own ranking, and no record download.
     """
     record = ws["record"]
     result = workshops.GroupResult.from_record(record["result"])
@@ -205,7 +263,10 @@ def frozen_view(ws: dict[str, Any], key: str, facilitator: bool) -> None:
     st.info(f"Closed at {when(info['closed_at'])} with {result.n} submission(s). This record was "
             "frozen at closing: it is read back as stored, never recomputed, so later changes to the "
             "data cannot alter it.", icon=":material/lock:")
-    result_view(result, key)
+    result_view(result, key, named=named)
+    if not named:
+        auth.partner_note("who submitted what, each participant's weights and ranking, and the whole record")
+        return
     st.markdown("**Who submitted what, and when**")
     subs = workshops.submissions_frame(record["submissions"], result.criteria, result.names)
     tables.dataframe(subs, hide_index=True, width="stretch", key=f"{key}_subs",

@@ -10,7 +10,14 @@ presentation mode: no sidebar, projector-sized charts.  The logic lives in
 
 Access (``rmo_data.access.WORKSHOP_MODES``): anyone holding a code may join,
 because the code is the credential; facilitating, presenting and the closed
-records need a partner to be signed in.
+records need a partner to be signed in.  A participant's first submission
+hands back a private token, kept in their address (``p``): only it brings
+back and revises their answer, never their name.  A public code holder sees
+a closed workshop's group result only; partners see the record with names.
+Only the workshop's creator or an editor may close it.  Wrong codes are
+throttled per session and client address (``workshop_view.code_wait``).
+Every write goes through ``feedback.saving``: a store fault is one plain
+message and the form keeps what was entered.
 """
 
 from __future__ import annotations
@@ -18,10 +25,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import math
+
 import pandas as pd
 import streamlit as st
 
-from components import auth, cards, data, router, state, tables
+from components import auth, cards, data, feedback, router, state, tables
 from components import workshop_view as view
 from components.provenance import figure_footer
 from rmo_data import constants as C
@@ -35,6 +44,9 @@ FLASH = "_ws_flash"
 CONFIRM = "_ws_confirm_close"
 LOADED = "_ws_loaded_for"
 OUTCOME = "_ws_outcome"
+TOKENS = "_ws_tokens"  # this session's private tokens, by workshop code
+BAD_CODE = "_ws_bad_code"  # the last unknown code, so a rerun does not count it again
+SLOT = "workshop"  # feedback slot of the participant's form
 
 METHOD = f"""
 1. **Each participant's weights are rescaled to 100 %**, so only their proportions count and
@@ -91,21 +103,52 @@ def _fetch(code: str) -> dict[str, Any] | None:
 
 # --- participant ---------------------------------------------------------------------------------
 
-def _prefill(code: str, name: str, ws: dict[str, Any]) -> dict[str, Any] | None:
-    """Load the participant's stored weights into the form once per name; return the stored row."""
-    subs = workshops.list_submissions(code, get_engine())
-    wanted = " ".join(name.split()).lower()
-    rows = subs.to_dict("records") if wanted else []
-    mine = next((r for r in rows if r["participant"].lower() == wanted), None)
+def _join(code: str) -> dict[str, Any] | None:
+    """The workshop a participant's code opens, or None with the reason shown; wrong codes are throttled."""
+    if not workshops.valid_code(code):
+        return _fetch(code)  # malformed: says so, and tells a guesser nothing
+    bad = st.session_state.get(BAD_CODE)
+    if bad and bad[0] == code:  # a rerun with the same wrong code: no new look-up, not counted again
+        st.error(cards.plain(bad[1]), icon=":material/error:")
+        return None
+    wait = view.code_wait()
+    if wait > 0:
+        st.error(f"Too many wrong codes from this device. Wait {math.ceil(wait)} seconds before trying "
+                 "another, and check the code with your facilitator.", icon=":material/timer:")
+        return None
+    try:
+        return workshops.get_workshop(code, get_engine())
+    except ValueError as err:
+        view.code_failed()
+        st.session_state[BAD_CODE] = (code, str(err))
+        st.error(cards.plain(str(err)), icon=":material/error:")
+        return None
+
+
+def _mine(code: str) -> tuple[str | None, dict[str, Any] | None]:
+    """This session's token for the workshop and the submission it owns, or (None, None).
+
+    The link's token (``p``) comes first, then one kept from an earlier submission in this session.
+    """
+    kept = st.session_state.get(TOKENS, {}).get(code)
+    for token in dict.fromkeys(t for t in (state.get("p"), kept) if t):
+        row = workshops.own_submission(code, token, get_engine())
+        if row is not None:
+            st.session_state["p"] = token  # the address now brings this answer back
+            return token, row
+    return None, None
+
+
+def _prefill(code: str, token: str | None, mine: dict[str, Any] | None, ws: dict[str, Any]) -> None:
+    """Load the participant's own stored weights (or the defaults) into the form once per submission."""
     keys = [f"ws_w_{c}" for c in ws["criteria"]]
-    ident = (code, wanted, mine["submitted_at"] if mine else None)
+    ident = (code, token, mine["submitted_at"] if mine else None)
     if st.session_state.get(LOADED) != ident or any(k not in st.session_state for k in keys):
         weights = mine["weights"] if mine else {}
         for c in ws["criteria"]:
             st.session_state[f"ws_w_{c}"] = int(weights.get(c, C.WEIGHT_DEFAULT))
         st.session_state["ws_flags"] = list(mine["flagged"]) if mine else []
         st.session_state[LOADED] = ident
-    return mine
 
 
 def _own_ranking(ws: dict[str, Any], weights: Mapping[str, int], names: Mapping[str, str]) -> None:
@@ -124,16 +167,25 @@ def _own_ranking(ws: dict[str, Any], weights: Mapping[str, int], names: Mapping[
                   key="ws_dl_own")
 
 
-def _submit(code: str, criteria: list[str]) -> None:
-    """Form callback: store the weights before the page is drawn, so it shows the new state."""
+def _submit(code: str, criteria: list[str], token: str | None) -> None:
+    """Form callback: store the weights before the page is drawn, so it shows the new state.
+
+    With ``token`` the participant's own submission is revised; without, a new
+    participant submits under the typed name.  A store fault is flashed in plain
+    words (``feedback.saving``); the form keeps what was entered either way.
+    """
     weights = {c: int(st.session_state[f"ws_w_{c}"]) for c in criteria}
-    try:
-        out = workshops.submit_weights(code, st.session_state.get("ws_name", ""), weights,
-                                       st.session_state.get("ws_flags", []), engine=get_engine())
-    except ValueError as err:
-        st.session_state[OUTCOME] = {"error": str(err)}
-    else:
-        st.session_state[OUTCOME] = {**out, "code": code}
+    with feedback.saving("Your weights", slot=SLOT):
+        try:
+            out = workshops.submit_weights(code, None if token else st.session_state.get("ws_name", ""),
+                                           weights, st.session_state.get("ws_flags", []),
+                                           engine=get_engine(), token=token)
+        except ValueError as err:
+            st.session_state[OUTCOME] = {"error": str(err)}
+        else:
+            st.session_state["p"] = out["token"]
+            st.session_state.setdefault(TOKENS, {})[code] = out["token"]
+            st.session_state[OUTCOME] = {k: v for k, v in out.items() if k != "token"} | {"code": code}
 
 
 def _participant() -> None:
@@ -146,23 +198,35 @@ def _participant() -> None:
         st.info("Type the code your facilitator shows, or open the link they shared.",
                 icon=":material/login:")
         return
-    ws = _fetch(code)
+    ws = _join(code)
     if ws is None:
         return
     st.subheader(cards.plain(ws["name"]))
     _about(ws)
+    feedback.show_flash(SLOT)
     if outcome and "error" in outcome:
         st.error(cards.plain(outcome["error"]), icon=":material/error:")
     if ws["status"] != workshops.OPEN:
         st.warning("This workshop is closed: it takes no more weights. Its frozen result is shown below.",
                    icon=":material/lock:")
-        view.frozen_view(ws, f"wsp_{code}", facilitator=False)
+        # Names and single participants' weights are for partners; a code holder sees the group.
+        view.frozen_view(ws, f"wsp_{code}", facilitator=False, named=_allowed("closed"))
         return
 
-    name = st.text_input("Your name", key="ws_name", max_chars=workshops.PARTICIPANT_MAX,
-                         placeholder="As the group knows you",
-                         help="Submitting again under the same name replaces your earlier weights.")
-    mine = _prefill(code, name, ws)
+    token, mine = _mine(code)
+    if mine:
+        st.markdown(f"You take part as **{cards.plain(mine['participant'])}**.")
+        st.caption("This page's address holds your private key: keep it (a bookmark will do) to come back "
+                   "to your answer on this device. Anyone with that address can change your weights, so "
+                   "do not share it; share the workshop's code instead.")
+    else:
+        name = st.text_input("Your name", key="ws_name", max_chars=workshops.PARTICIPANT_MAX,
+                             placeholder="As the group knows you",
+                             help="Your weights stay yours: after you submit, this page's address holds "
+                                  "a private key that lets you, and only you, revise them.")
+        if name.strip() and workshops.name_taken(code, name, get_engine()):
+            st.error(workshops.NAME_TAKEN, icon=":material/person_off:")
+    _prefill(code, token, mine, ws)
     if outcome and "error" not in outcome and outcome["code"] == code:
         verb = "revised" if outcome["revised"] else "received"
         st.success(f"Thank you, {cards.plain(outcome['participant'])}: your weights were {verb} at "
@@ -185,10 +249,12 @@ def _participant() -> None:
                        format_func=lambda m: names.get(m, m))
         st.form_submit_button("Revise my weights" if mine else "Submit my weights", key="ws_submit",
                               type="primary", icon=":material/send:", on_click=_submit,
-                              args=(code, list(ws["criteria"])))
+                              args=(code, list(ws["criteria"]), token if mine else None))
     if mine:
         st.markdown("**Your ranking with the weights you submitted**")
         _own_ranking(ws, mine["weights"], names)
+        with st.expander("Your private link (to revise from another device)"):
+            st.code(view.join_link(code, token), language=None, wrap_lines=True)
 
 
 # --- facilitator ---------------------------------------------------------------------------------
@@ -222,11 +288,14 @@ def _create_form() -> None:
         create = st.form_submit_button("Create workshop", key="ws_create", type="primary",
                                        icon=":material/add_circle:")
     if create:
-        try:
-            _, code = workshops.create_workshop(wname, mats, crits, engine=get_engine())
-        except ValueError as err:
-            st.error(cards.plain(str(err)), icon=":material/error:")
-        else:
+        code = None
+        with feedback.saving("The new workshop"):
+            try:
+                _, code = workshops.create_workshop(wname, mats, crits, engine=get_engine(),
+                                                    actor=auth.actor())
+            except ValueError as err:
+                st.error(cards.plain(str(err)), icon=":material/error:")
+        if code:
             _open_workshop(code)
             _flash(f"Workshop created. Its join code is {code}.")
             st.rerun()
@@ -288,8 +357,13 @@ def _ask_close(code: str | None) -> None:
         st.session_state[CONFIRM] = code
 
 
-def _close_controls(code: str, crit: scoring.CriteriaData) -> None:
+def _close_controls(ws: dict[str, Any], crit: scoring.CriteriaData) -> None:
+    code = ws["code"]
     st.subheader("Close the workshop")
+    if not workshops.may_close(ws, auth.actor(), auth.role()):
+        st.info(f"Only {cards.plain(str(ws['created_by']))}, who created this workshop, or an editor can "
+                "close it. You can follow it and present it here.", icon=":material/lock_person:")
+        return
     if st.session_state.get(CONFIRM) != code:
         st.caption("Closing stops submissions and freezes the record: who submitted what and when, and "
                    "the group result. It cannot be reopened.")
@@ -304,11 +378,15 @@ def _close_controls(code: str, crit: scoring.CriteriaData) -> None:
                     width="stretch")
     c2.button("Cancel", key="ws_close_no", on_click=_ask_close, args=(None,), width="stretch")
     if yes:
-        try:
-            record = workshops.close_workshop(code, engine=get_engine(), criteria=crit)
-        except ValueError as err:
-            st.error(cards.plain(str(err)), icon=":material/error:")
-        else:
+        record = None
+        with feedback.saving("Closing the workshop"):
+            try:
+                # The signed-in user is the record's closed_by; the role decides whether they may.
+                record = workshops.close_workshop(code, engine=get_engine(), actor=auth.actor(),
+                                                  criteria=crit, role=auth.role())
+            except ValueError as err:
+                st.error(cards.plain(str(err)), icon=":material/error:")
+        if record is not None:
             st.session_state.pop(CONFIRM, None)
             _flash(f"Workshop closed with {record['result']['n']} submission(s); its record is frozen.")
             st.rerun()
@@ -339,7 +417,7 @@ def _facilitator() -> None:
     _share_box(code)
     crit = _criteria()
     _live(code, crit)
-    _close_controls(code, crit)
+    _close_controls(ws, crit)
 
 
 # --- closed workshops --------------------------------------------------------------------------------

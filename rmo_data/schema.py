@@ -360,6 +360,8 @@ workshop = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("closed_at", DateTime(timezone=True)),
     Column("result_json", Text),
+    # Who created it (the signed-in user): they or an editor may close it. NULL before revision 0003.
+    Column("created_by", Text),
 )
 
 participant_weights = Table(
@@ -370,7 +372,11 @@ participant_weights = Table(
     Column("weights_json", Text, nullable=False),
     Column("flagged_json", Text),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
+    # SHA-256 of the participant's private token (rmo_data.workshops): only its holder may revise.
+    # NULL for submissions made before revision 0003, which can no longer be revised.
+    Column("token_hash", String(64)),
     UniqueConstraint("workshop_id", "participant", name="uq_participant"),
+    Index("ix_participant_token", "token_hash", unique=True),
 )
 
 action_plan_item = Table(

@@ -1,10 +1,20 @@
 """Workshops: a group sets its own weights, the app aggregates them, closing freezes the result.
 
 A facilitator creates a workshop (a name, the materials in scope, the
-criteria to weigh) and gets a six-character join code.  Participants submit
-weights 0-10 for those criteria under their own name, and may flag up to
-``FLAG_MAX`` materials they think matter most; a second submission under the
-same name (compared without case or surrounding spaces) revises the first.
+criteria to weigh) and gets a six-character join code; the workshop records
+who created it (``created_by``), and only they or an editor may close it
+(``may_close``).  Participants submit weights 0-10 for those criteria under
+their own name, and may flag up to ``FLAG_MAX`` materials they think matter
+most.
+
+Participants own their submission through a private token: the first
+submission draws one (``secrets.token_urlsafe``), stores only its SHA-256 on
+the row and hands the token back once; the page keeps it in the participant's
+address (``?join=CODE&p=TOKEN``).  Revising needs that token; a name alone
+never reopens a submission, and a new participant whose name is already taken
+in the workshop (compared without case or surrounding spaces) is refused, so
+nobody can read or replace another's weights by typing their name.
+
 Closing a workshop writes its whole record (submissions with their times,
 the group result, the model default, the criterion values and sources used)
 to ``workshop.result_json``; from then on everything about that workshop is
@@ -33,9 +43,11 @@ Aggregation (``aggregate_from``, pure):
 Concurrency: every write runs in one transaction that first takes the
 database's write lock (``BEGIN IMMEDIATE`` on SQLite; a row lock on the
 workshop on PostgreSQL), so reading the workshop's status and writing the
-submission cannot interleave with a close.  Submissions are an upsert on the
-``(workshop_id, participant)`` unique constraint: a lost insert race ends in an
-``IntegrityError`` and the retry finds the row and updates it.  "Database is
+submission cannot interleave with a close, and two new participants cannot
+both take one name.  Under that lock a submission either updates the row its
+token owns or inserts a new one; the ``(workshop_id, participant)`` unique
+constraint still backs it up: a lost insert race ends in an
+``IntegrityError`` and the retry then refuses the taken name.  "Database is
 locked" and serialization failures are retried a few times with a short,
 growing, jittered pause.  Every write appends an ``audit_log`` row in the same
 transaction.  No streamlit here.
@@ -44,6 +56,7 @@ transaction.  No streamlit here.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import random
 import re
@@ -58,6 +71,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from rmo_data import access
 from rmo_data import constants as C
 from rmo_data import schema as S
 from rmo_data import scoring
@@ -75,6 +89,10 @@ NAME_MAX = 120  # workshop name
 PARTICIPANT_MAX = 60
 FLAG_MAX = 3
 MIN_MATERIALS = 2
+TOKEN_BYTES = 16  # a participant's private token: 128 random bits
+TOKEN_MAX = 200  # longest token text looked up (a crafted link may carry anything)
+NAME_TAKEN = ("That name is taken in this workshop; add an initial (for example “Ana K.”) so your "
+              "weights can be told apart.")
 
 # Disagreement thresholds (documented on the page).
 WEIGHT_STD_FLAG = 0.05  # standard deviation of a criterion's share of the score (0-1)
@@ -125,6 +143,43 @@ def clean_participant(name: Any) -> str:
     if len(text) > PARTICIPANT_MAX:
         raise ValueError(f"The name is too long: at most {PARTICIPANT_MAX} characters, got {len(text)}.")
     return text
+
+
+def name_key(name: str) -> str:
+    """The form in which two participant names are compared: cleaned and case-folded."""
+    return re.sub(r"\s+", " ", name).strip().casefold()
+
+
+def new_token() -> str:
+    """A participant's private token: random, URL-safe, about 22 characters."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def hash_token(token: str) -> str:
+    """What the store keeps of a token: its SHA-256 in hex (the token itself is never stored)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _usable_token(token: Any) -> str | None:
+    """``token`` when it is non-empty text of a sane length, else None (it can own nothing)."""
+    if isinstance(token, str) and 0 < len(token.strip()) <= TOKEN_MAX:
+        return token.strip()
+    return None
+
+
+def may_close(workshop: Mapping[str, Any], user: str, role: str) -> bool:
+    """True when ``user`` with ``role`` may close ``workshop``.
+
+    An editor may close any workshop; a partner the ones they created.  A
+    workshop with no recorded creator (made before creators were recorded, or
+    by a script with no one signed in) may be closed by any partner.
+    """
+    if access.allows(role, access.EDITOR):
+        return True
+    if not access.allows(role, access.PARTNER):
+        return False
+    creator = workshop.get("created_by")
+    return not creator or creator == user
 
 
 def utc(value: Any) -> dt.datetime | None:
@@ -218,6 +273,7 @@ def _decode(row: Mapping[str, Any]) -> dict[str, Any]:
         "materials": json.loads(row["materials_json"]), "criteria": json.loads(row["criteria_json"]),
         "status": row["status"], "created_at": utc(row["created_at"]), "closed_at": utc(row["closed_at"]),
         "record": json.loads(row["result_json"]) if row["result_json"] else None,
+        "created_by": row.get("created_by"),
     }
 
 
@@ -239,7 +295,8 @@ def create_workshop(name: str, materials: Sequence[str], criteria: Sequence[str]
     engine : sqlalchemy.Engine, optional
         The store; the default engine when omitted.
     actor : str
-        Who created it, for the audit log.
+        Who created it: kept as the workshop's ``created_by`` (they may close
+        it) and named in the audit log.
     code_factory : callable
         Makes a candidate code; a code already in use is drawn again (up to
         ``CODE_TRIES`` times), so codes stay unique.
@@ -271,7 +328,9 @@ def create_workshop(name: str, materials: Sequence[str], criteria: Sequence[str]
         if not valid_code(code):
             raise ValueError(f"The code maker returned {code!r}, which is not a join code.")
         values = {"code": code, "name": clean_name, "materials_json": _json(mats),
-                  "criteria_json": _json(crits), "status": OPEN, "created_at": _now()}
+                  "criteria_json": _json(crits), "status": OPEN, "created_at": _now(),
+                  # The generic actor (no one signed in: a script, the CLI) is no one in particular.
+                  "created_by": None if actor == C.DEFAULT_ACTOR else actor}
 
         def work(conn: Connection, values: dict[str, Any] = values) -> int | None:
             if conn.execute(select(S.workshop.c.id).where(S.workshop.c.code == values["code"])).first():
@@ -287,18 +346,19 @@ def create_workshop(name: str, materials: Sequence[str], criteria: Sequence[str]
     raise ValueError("Could not find a free join code; try again.")
 
 
-def submit_weights(code: str, participant: str, weights: Mapping[str, Any],
-                   flagged: Iterable[str] = (), engine: Engine | None = None) -> dict[str, Any]:
-    """Store (or revise) one participant's weights for an open workshop.
+def submit_weights(code: str, participant: str | None, weights: Mapping[str, Any],
+                   flagged: Iterable[str] = (), engine: Engine | None = None, token: str | None = None,
+                   token_factory: Callable[[], str] = new_token) -> dict[str, Any]:
+    """Store a participant's weights for an open workshop, or revise them with their token.
 
     Parameters
     ----------
     code : str
         The join code (any case; spaces and dashes ignored).
-    participant : str
-        The participant's name, 1-``PARTICIPANT_MAX`` characters.  The same
-        name in another case revises the earlier submission (its first
-        spelling is kept).
+    participant : str or None
+        A new participant's name, 1-``PARTICIPANT_MAX`` characters; refused
+        when another participant of the workshop has it (in any case).
+        Ignored when ``token`` is given: a revision keeps the stored name.
     weights : mapping of str to int
         Whole numbers 0-10 for the workshop's criteria (criteria not given
         weigh 0); at least one above 0.
@@ -306,20 +366,31 @@ def submit_weights(code: str, participant: str, weights: Mapping[str, Any],
         Up to ``FLAG_MAX`` of the workshop's materials that the participant
         thinks matter most.
     engine : sqlalchemy.Engine, optional
+    token : str, optional
+        The private token handed back by the participant's first submission:
+        it revises that submission.  None submits as a new participant.
+    token_factory : callable
+        Draws a new participant's token (``new_token``).
 
     Returns
     -------
     dict
-        participant (as stored), weights, flagged, submitted_at (UTC) and
-        revised (True when an earlier submission was replaced).
+        participant (as stored), weights, flagged, submitted_at (UTC),
+        revised (True when an earlier submission was replaced) and token
+        (the participant's private token: keep it to revise later).
 
     Raises
     ------
     ValueError
-        Unknown code, closed workshop, bad name, weights or flags.
+        Unknown code, closed workshop, bad or taken name, a token that owns no
+        submission of this workshop, bad weights or flags.
     """
-    name = clean_participant(participant)
+    own = _usable_token(token) if token is not None else None
+    if token is not None and own is None:
+        raise ValueError("This private link is not valid: submit under your name as a new participant.")
+    name = None if own else clean_participant(participant)
     flags = list(dict.fromkeys(flagged))
+    new = None if own else token_factory()  # drawn outside the lock; only its hash is stored
 
     def work(conn: Connection) -> dict[str, Any]:
         ws = _workshop_row(conn, code, lock=True)
@@ -338,26 +409,34 @@ def submit_weights(code: str, participant: str, weights: Mapping[str, Any],
             raise ValueError(f"Flag at most {FLAG_MAX} materials, not {len(flags)}.")
         t = S.participant_weights
         now = _now()
-        existing = conn.execute(select(t).where(
-            t.c.workshop_id == ws["id"], func.lower(t.c.participant) == name.lower())).mappings().first()
         values = {"weights_json": _json(clean), "flagged_json": _json(flags), "submitted_at": now}
-        if existing is None:
+        if own is None:
+            assert name is not None and new is not None
+            # Names are compared in Python: SQL lower() folds only ASCII on SQLite.
+            taken = conn.execute(select(t.c.participant).where(t.c.workshop_id == ws["id"])).scalars()
+            if any(name_key(other) == name_key(name) for other in taken):
+                raise ValueError(NAME_TAKEN)
             row_id = int(conn.execute(insert(t).values(workshop_id=ws["id"], participant=name,
-                                                       **values)).inserted_primary_key[0])
-            stored = name
+                                                       token_hash=hash_token(new), **values))
+                         .inserted_primary_key[0])
             _audit(conn, name, "create", t.name, row_id, None,
                    {"workshop": ws["code"], "participant": name, "weights": clean, "flagged": flags,
                     "submitted_at": now})
-        else:
-            conn.execute(update(t).where(t.c.id == existing["id"]).values(**values))
-            stored = existing["participant"]
-            _audit(conn, name, "update", t.name, existing["id"],
-                   {"weights": json.loads(existing["weights_json"]),
-                    "flagged": json.loads(existing["flagged_json"] or "[]"),
-                    "submitted_at": existing["submitted_at"]},
-                   {"weights": clean, "flagged": flags, "submitted_at": now})
-        return {"participant": stored, "weights": clean, "flagged": flags,
-                "submitted_at": utc(now), "revised": existing is not None}
+            return {"participant": name, "weights": clean, "flagged": flags, "submitted_at": utc(now),
+                    "revised": False, "token": new}
+        existing = conn.execute(select(t).where(
+            t.c.workshop_id == ws["id"], t.c.token_hash == hash_token(own))).mappings().first()
+        if existing is None:
+            raise ValueError("This private link does not belong to a submission of this workshop: "
+                             "submit under your name as a new participant.")
+        conn.execute(update(t).where(t.c.id == existing["id"]).values(**values))
+        _audit(conn, existing["participant"], "update", t.name, existing["id"],
+               {"weights": json.loads(existing["weights_json"]),
+                "flagged": json.loads(existing["flagged_json"] or "[]"),
+                "submitted_at": existing["submitted_at"]},
+               {"weights": clean, "flagged": flags, "submitted_at": now})
+        return {"participant": existing["participant"], "weights": clean, "flagged": flags,
+                "submitted_at": utc(now), "revised": True, "token": own}
 
     return _write(_engine(engine), work)
 
@@ -375,7 +454,8 @@ def _clean_weights(weights: Mapping[str, Any], criteria: Sequence[str]) -> dict[
 
 
 def close_workshop(code: str, engine: Engine | None = None, actor: str = C.DEFAULT_ACTOR,
-                   criteria: scoring.CriteriaData | None = None) -> dict[str, Any]:
+                   criteria: scoring.CriteriaData | None = None,
+                   role: str = access.PARTNER) -> dict[str, Any]:
     """Close an open workshop and freeze its record; returns the record.
 
     The record holds the workshop, every submission with its time, the group
@@ -386,13 +466,18 @@ def close_workshop(code: str, engine: Engine | None = None, actor: str = C.DEFAU
 
     Parameters
     ----------
+    actor : str
+        Who closes it (the record's ``closed_by`` and the audit row).
     criteria : scoring.CriteriaData, optional
         Criterion values of the store (read when omitted).
+    role : str
+        The actor's role: a partner may close only a workshop they created
+        (``may_close``), an editor any.
 
     Raises
     ------
     ValueError
-        Unknown code, or the workshop is already closed.
+        Unknown code, the workshop is already closed, or ``actor`` may not close it.
     """
     eng = _engine(engine)
     # Reference data is read before the write lock is taken, to keep the lock short.
@@ -404,6 +489,9 @@ def close_workshop(code: str, engine: Engine | None = None, actor: str = C.DEFAU
         ws = _workshop_row(conn, code, lock=True)
         if ws["status"] != OPEN:
             raise ValueError(f"The workshop “{ws['name']}” is already closed.")
+        if not may_close(ws, actor, role):
+            raise ValueError(f"Only {ws['created_by']}, who created the workshop “{ws['name']}”, or an "
+                             "editor can close it.")
         subs = _submissions(conn, ws["id"])
         closed_at = _now()
         info = _decode(ws)
@@ -493,6 +581,38 @@ def list_submissions(code: str, engine: Engine | None = None) -> pd.DataFrame:
             return pd.DataFrame([{**s, "submitted_at": utc(s["submitted_at"])} for s in subs],
                                 columns=SUBMISSION_COLUMNS)
         return _submissions(conn, ws["id"])
+
+
+def own_submission(code: str, token: str | None, engine: Engine | None = None) -> dict[str, Any] | None:
+    """The submission ``token`` owns in the workshop ``code``, or None (no token, or not this one's).
+
+    A dict with participant, weights, flagged and submitted_at: only what its
+    owner entered, nobody else's.
+    """
+    own = _usable_token(token)
+    if own is None:
+        return None
+    t = S.participant_weights
+    with _engine(engine).connect() as conn:
+        ws = _workshop_row(conn, code)
+        row = conn.execute(select(t).where(t.c.workshop_id == ws["id"], t.c.token_hash == hash_token(own))
+                           ).mappings().first()
+    if row is None:
+        return None
+    return {"participant": row["participant"], "weights": json.loads(row["weights_json"]),
+            "flagged": json.loads(row["flagged_json"] or "[]"), "submitted_at": utc(row["submitted_at"])}
+
+
+def name_taken(code: str, participant: str, engine: Engine | None = None) -> bool:
+    """True when a participant of the workshop already has this name (in any case or spacing)."""
+    wanted = name_key(participant) if isinstance(participant, str) else ""
+    if not wanted:
+        return False
+    t = S.participant_weights
+    with _engine(engine).connect() as conn:
+        ws = _workshop_row(conn, code)
+        names = conn.execute(select(t.c.participant).where(t.c.workshop_id == ws["id"])).scalars().all()
+    return any(name_key(n) == wanted for n in names)
 
 
 def frozen_record(code: str, engine: Engine | None = None) -> dict[str, Any]:

@@ -12,11 +12,13 @@ the join code is their credential.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
 from rmo_data import constants as C
@@ -65,9 +67,31 @@ def _frame(at: AppTest, *columns: str) -> pd.DataFrame:
     raise AssertionError(f"no data frame with columns {columns}")
 
 
-def _submit(at: AppTest, name: str, weights: dict[str, int], flagged: list[str]) -> AppTest:
-    at.text_input(key="ws_name").input(name)
-    no_exception(at.run())
+def _frames(at: AppTest) -> list[pd.DataFrame]:
+    return [df.value for df in at.dataframe if isinstance(df.value, pd.DataFrame)]
+
+
+def _everything(at: AppTest) -> str:
+    """Everything the last run sent to the browser: every element's message, tables and charts included."""
+    parts: list[str] = []
+
+    def walk(node: object) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            parts.append(str(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    parts += [df.to_csv() for df in _frames(at)]
+    return "\n".join(parts)
+
+
+def _submit(at: AppTest, name: str | None, weights: dict[str, int], flagged: list[str]) -> AppTest:
+    """Fill in the form and submit; ``name`` only for a new participant (a revision has no name box)."""
+    if name is not None:
+        at.text_input(key="ws_name").input(name)
+        no_exception(at.run())
     for crit, value in weights.items():
         at.slider(key=f"ws_w_{crit}").set_value(value)
     at.multiselect(key="ws_flags").set_value(flagged)
@@ -111,9 +135,15 @@ def test_workshop_life_cycle(own_url: str, own_engine: Engine, monkeypatch: pyte
     assert ana.session_state["ws_mode"] == "join"
     ana = _submit(ana, "Ana", {**ANA, "severity": 7}, ["nickel"])
     assert "your weights were received" in _texts(ana)
-    ana = _submit(ana, "Ana", ANA, ["nickel", "ree"])  # a revision replaces the first
+    # Her address now holds her private key; the name box is gone: she revises as herself.
+    token = ana.session_state["p"]
+    assert ana.session_state["join"] == code and workshops.own_submission(code, token, own_engine)
+    assert not [t for t in ana.text_input if t.key == "ws_name"]
+    assert "You take part as Ana" in _texts(ana).replace("*", "")
+    ana = _submit(ana, None, ANA, ["nickel", "ree"])  # a revision replaces the first
     assert "your weights were revised" in _texts(ana)
     assert ana.button(key="ws_submit").label == "Revise my weights"
+    assert ana.session_state["p"] == token
 
     ben = _open(app_for(own_url, monkeypatch), join=code.lower())
     assert "Board workshop" in _texts(ben)
@@ -166,6 +196,8 @@ def test_workshop_life_cycle(own_url: str, own_engine: Engine, monkeypatch: pyte
     assert "Workshop closed with 2 submission(s)" in _texts(fac)
     record = workshops.frozen_record(code, engine=own_engine)
     assert record["result"] == expected.to_record()
+    assert record["workshop"]["closed_by"] == "pat.partner"  # the signed-in partner, not "app user"
+    assert ws["created_by"] == "pat.partner"
     assert [s["participant"] for s in record["submissions"]] == ["Ana", "Ben"]
     assert record["submissions"][0]["weights"] == ANA and record["submissions"][0]["flagged"] == ["nickel", "ree"]
     assert "This record was frozen at closing" in _texts(fac)
@@ -183,12 +215,13 @@ def test_workshop_life_cycle(own_url: str, own_engine: Engine, monkeypatch: pyte
     assert "This workshop is closed" in _texts(ben)
     assert not [b for b in ben.button if b.key == "ws_submit"]
     assert workshops.frozen_record(code, engine=own_engine) == record
-    # Ana, on her next rerun, sees the frozen result read-only.
+    # Ana, on her next rerun, sees the frozen group result read-only: no one's name or own weights.
     no_exception(ana.run())
     assert "This workshop is closed" in _texts(ana)
     assert not [b for b in ana.button if b.key == "ws_submit"]
     pd.testing.assert_frame_equal(_frame(ana, "Group rank", "Borda rank").reset_index(drop=True),
                                   workshops.ranking_frame(expected), check_dtype=False)
+    assert "Ben" not in _everything(ana) and "Participant" not in {c for df in _frames(ana) for c in df}
     audit = userdata.audit_rows(engine=own_engine)
     mine = audit[audit["id"] >= first_new]
     assert mine["action"].tolist() == ["create", "create", "update", "create", "close"]
@@ -300,3 +333,221 @@ def test_briefing_pack_of_a_closed_workshop_carries_the_frozen_ranking(
     assert data.ranking.table["material"].tolist() == frozen.ranking["material"].tolist()
     assert data.ranking.weights == pytest.approx(frozen.pack_weights())
     assert sum(data.ranking.weights.values()) == pytest.approx(100, abs=0.2)
+
+
+# --- who owns a submission, who sees what, wrong codes, who closes, store faults ---------------------
+
+def _join(url: str, monkeypatch: pytest.MonkeyPatch, code: str, token: str | None = None) -> AppTest:
+    """A new public session opening the participant's link (``?join=CODE``, with ``&p=TOKEN``)."""
+    at = app_for(url, monkeypatch)
+    at.query_params["join"] = code
+    if token is not None:
+        at.query_params["p"] = token
+    return _open(at)
+
+
+def _sliders(at: AppTest) -> dict[str, int]:
+    return {c: at.slider(key=f"ws_w_{c}").value for c in CRITS}
+
+
+def test_the_same_name_in_another_case_is_refused_and_sees_nothing(
+        own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two sessions, one name: the second is refused with one message, never shown the first's weights."""
+    _, code = workshops.create_workshop("One name each", MATS, CRITS, engine=own_engine)
+    first = _submit(_join(own_url, monkeypatch, code), "Ana Lopez", ANA, ["zinc"])
+    assert "your weights were received" in _texts(first)
+
+    other = _join(own_url, monkeypatch, code)
+    defaults = _sliders(other)
+    assert defaults != ANA
+    other.text_input(key="ws_name").input("  ana LOPEZ ")
+    no_exception(other.run())
+    assert [e.value for e in other.error] == [workshops.NAME_TAKEN]  # said before any weight is set
+    assert _sliders(other) == defaults  # nothing of Ana's is filled in
+    assert other.button(key="ws_submit").label == "Submit my weights"
+    assert "ws_flags" in other.session_state and other.multiselect(key="ws_flags").value == []
+    for crit, value in BEN.items():
+        other.slider(key=f"ws_w_{crit}").set_value(value)
+    other.button(key="ws_submit").click()
+    no_exception(other.run())
+    assert workshops.NAME_TAKEN in [e.value for e in other.error]
+    assert "your weights were" not in _texts(other)
+    assert _sliders(other) == BEN  # their own entries stay in the form
+    assert other.session_state["p"] == ""
+    # Ana's submission is untouched and the only one; nobody else's weights reached the page.
+    subs = workshops.list_submissions(code, engine=own_engine)
+    assert subs["participant"].tolist() == ["Ana Lopez"] and subs.iloc[0]["weights"] == ANA
+    assert not _frames(other) or "Ana Lopez" not in _everything(other)
+
+
+def test_the_private_link_resumes_its_own_answer_and_a_wrong_one_does_not(
+        own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, code = workshops.create_workshop("Come back", MATS, CRITS, engine=own_engine)
+    ana = _submit(_join(own_url, monkeypatch, code), "Ana", ANA, ["ree"])
+    token = ana.session_state["p"]
+    assert workshops.hash_token(token) not in token  # the page holds the token, the store its hash
+
+    # The same link opened again (a reload, the same phone later): her own answer, ready to revise.
+    again = _join(own_url, monkeypatch, code, token)
+    assert "You take part as Ana" in _texts(again).replace("*", "")
+    assert _sliders(again) == ANA and again.multiselect(key="ws_flags").value == ["ree"]
+    assert again.button(key="ws_submit").label == "Revise my weights"
+    assert f"p={token}" in " ".join(c.value for c in again.code)  # her private link, to use elsewhere
+    again = _submit(again, None, BEN, [])
+    assert "Thank you, Ana: your weights were revised" in _texts(again)
+    subs = workshops.list_submissions(code, engine=own_engine)
+    assert subs["participant"].tolist() == ["Ana"] and subs.iloc[0]["weights"] == BEN  # still one row
+
+    # A wrong key resumes nothing: an empty form under a name of one's own.
+    for wrong in ("made-up-key", token[:-1] + ("A" if token[-1] != "A" else "B")):
+        stranger = _join(own_url, monkeypatch, code, wrong)
+        assert "You take part as" not in _texts(stranger)
+        assert stranger.text_input(key="ws_name").value == ""
+        assert _sliders(stranger) != BEN and stranger.button(key="ws_submit").label == "Submit my weights"
+    stranger = _submit(stranger, "Cy", ANA, [])
+    assert "your weights were received" in _texts(stranger)
+    assert stranger.session_state["p"] not in {token, wrong}
+    assert workshops.list_submissions(code, engine=own_engine)["participant"].tolist() == ["Ana", "Cy"]
+
+
+def test_a_closed_workshop_shows_the_public_only_the_group_result(
+        own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, code = workshops.create_workshop("Closed for all", MATS, CRITS, engine=own_engine)
+    workshops.submit_weights(code, "Zelda Quorn", ANA, ["zinc"], engine=own_engine)
+    workshops.submit_weights(code, "Yusuf Brannigan", BEN, engine=own_engine)
+    workshops.close_workshop(code, engine=own_engine)
+    expected = workshops.aggregate(code, engine=own_engine)
+
+    public = _join(own_url, monkeypatch, code)
+    assert "This workshop is closed" in _texts(public)
+    pd.testing.assert_frame_equal(_frame(public, "Group rank", "Borda rank").reset_index(drop=True),
+                                  workshops.ranking_frame(expected), check_dtype=False)
+    shown = _everything(public)
+    for name in ("Zelda Quorn", "Yusuf Brannigan"):
+        assert name not in shown
+    assert not any("Participant" in df.columns for df in _frames(public))  # no one's own weights or ranks
+    assert "Partners who sign in also see who submitted what" in _texts(public)
+    assert not {d.key for d in public.get("download_button")} & {f"wsp_{code}_json", f"wsp_{code}_xlsx"}
+
+    # A signed-in partner sees the frozen record with its names.
+    partner = _open(app_for(own_url, monkeypatch), "partner", ws_mode="closed", ws_closed=code)
+    assert "Zelda Quorn" in _everything(partner)
+    assert _frame(partner, "Participant", "Submitted at (UTC)")["Participant"].tolist() == [
+        "Zelda Quorn", "Yusuf Brannigan"]
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_wrong_codes_are_throttled_per_session_and_per_address(
+        own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from components import workshop_view as view
+    from rmo_data.throttle import Throttle
+
+    clock = _Clock()
+    monkeypatch.setattr(view, "SESSION_CODES", Throttle(limit=2, window_s=600, clock=clock, first_wait_s=30))
+    monkeypatch.setattr(view, "ADDRESS_CODES", Throttle(limit=3, window_s=600, clock=clock, first_wait_s=60))
+    monkeypatch.setattr(view, "client_address", lambda: "203.0.113.9")
+    _, code = workshops.create_workshop("Guarded", MATS, CRITS, engine=own_engine)
+    lookups: list[str] = []
+    real = workshops.get_workshop
+    monkeypatch.setattr(workshops, "get_workshop", lambda c, engine=None: lookups.append(c) or real(c, engine))
+
+    at = _open(app_for(own_url, monkeypatch))
+    for wrong in ("ZZZZZ2", "ZZZZZ3"):
+        at.text_input(key="w_join").input(wrong)
+        no_exception(at.run())
+        assert f"No workshop has the code {wrong}" in " ".join(e.value for e in at.error)
+    no_exception(at.run())  # a rerun with the same wrong code is not counted again
+    assert lookups == ["ZZZZZ2", "ZZZZZ3"]
+    # Two wrong codes in this session: even the right one now waits 30 s, unlooked-up.
+    at.text_input(key="w_join").input(code)
+    no_exception(at.run())
+    assert "Too many wrong codes from this device. Wait 30 seconds" in " ".join(e.value for e in at.error)
+    assert lookups == ["ZZZZZ2", "ZZZZZ3"] and not at.subheader
+    clock.now += 30
+    no_exception(at.run())
+    assert [h.value for h in at.subheader] == ["Guarded"]
+
+    # A new session from the same address: one more wrong code reaches the address's limit.
+    fresh = _open(app_for(own_url, monkeypatch))
+    fresh.text_input(key="w_join").input("ZZZZZ4")
+    no_exception(fresh.run())
+    fresh.text_input(key="w_join").input(code)
+    no_exception(fresh.run())
+    assert "Too many wrong codes from this device. Wait 60 seconds" in " ".join(e.value for e in fresh.error)
+    assert lookups[-1] == "ZZZZZ4"
+
+
+def test_only_the_creator_or_an_editor_may_close(own_url: str, own_engine: Engine,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    _, code = workshops.create_workshop("Someone else's", MATS, CRITS, engine=own_engine, actor="other.partner")
+    partner = _open(app_for(own_url, monkeypatch), "partner", ws_mode="run", ws=code)
+    assert _metric(partner, "Join code") == code  # they may follow it
+    assert not [b for b in partner.button if b.key in {"ws_close", "ws_close_yes"}]
+    assert "Only other.partner, who created this workshop, or an editor can close it" in _texts(partner)
+
+    editor = _open(app_for(own_url, monkeypatch), "editor", ws_mode="run", ws=code)
+    editor.button(key="ws_close").click()
+    no_exception(editor.run())
+    editor.button(key="ws_close_yes").click()
+    no_exception(editor.run())
+    assert "Workshop closed with 0 submission(s)" in _texts(editor)
+    assert workshops.frozen_record(code, engine=own_engine)["workshop"]["closed_by"] == "eve.editor"
+
+
+def _disk_full(*_args: object, **_kwargs: object) -> None:
+    raise OperationalError("INSERT INTO participant_weights (workshop_id) VALUES (?)", {},
+                           sqlite3.OperationalError("database or disk is full"))
+
+
+def _one_plain_fault(at: AppTest, url: str) -> str:
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1, errors
+    message = errors[0]
+    assert "could not be saved because the server's disk is full" in message
+    assert "Nothing was changed" in message
+    for leak in ("INSERT", "OperationalError", "sqlite", url.split("///")[-1], ".db", "/"):
+        assert leak not in message, leak
+    return message
+
+
+def test_a_store_fault_during_a_submission_is_one_plain_message(
+        own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, code = workshops.create_workshop("Full disk", MATS, CRITS, engine=own_engine)
+    at = _join(own_url, monkeypatch, code)
+    monkeypatch.setattr(workshops, "submit_weights", _disk_full)
+    at = _submit(at, "Ana", ANA, ["zinc"])
+    assert "Your weights could not be saved" in _one_plain_fault(at, own_url)
+    assert _sliders(at) == ANA and at.multiselect(key="ws_flags").value == ["zinc"]  # entries kept
+    assert at.text_input(key="ws_name").value == "Ana"
+    assert workshops.list_submissions(code, engine=own_engine).empty
+
+
+def test_a_store_fault_when_creating_or_closing_is_one_plain_message(
+        own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    fac = _open(app_for(own_url, monkeypatch), "partner", ws_mode="run")
+    real_create = workshops.create_workshop
+    monkeypatch.setattr(workshops, "create_workshop", _disk_full)
+    fac.text_input(key="ws_new_name").input("Never made")
+    fac.multiselect(key="ws_new_materials").set_value(MATS)
+    fac.button(key="ws_create").click()
+    no_exception(fac.run())
+    assert "The new workshop could not be saved" in _one_plain_fault(fac, own_url)
+    assert fac.session_state["ws"] == "" and fac.text_input(key="ws_new_name").value == "Never made"
+
+    monkeypatch.setattr(workshops, "create_workshop", real_create)
+    code = _create(fac, "Closes later")
+    monkeypatch.setattr(workshops, "close_workshop", _disk_full)
+    fac.button(key="ws_close").click()
+    no_exception(fac.run())
+    fac.button(key="ws_close_yes").click()
+    no_exception(fac.run())
+    assert "Closing the workshop could not be saved" in _one_plain_fault(fac, own_url)
+    assert workshops.get_workshop(code, engine=own_engine)["status"] == "open"

@@ -103,6 +103,7 @@ def test_create_validates_and_audits(engine: Engine) -> None:
                                              engine=engine, actor="facilitator")
     ws = workshops.get_workshop(code, engine=engine)
     assert (ws["id"], ws["name"], ws["status"]) == (new_id, "Board day", "open")
+    assert ws["created_by"] == "facilitator"
     assert ws["criteria"] == ["auto_share", "severity"]  # the order of constants.CRITERIA
     audit = userdata.audit_rows("workshop", engine=engine)
     assert audit["action"].tolist() == ["create"] and audit["actor"].tolist() == ["facilitator"]
@@ -114,14 +115,16 @@ def test_create_validates_and_audits(engine: Engine) -> None:
 
 # --- submissions --------------------------------------------------------------------------
 
-def test_submit_then_revise_keeps_one_row(engine: Engine) -> None:
+def test_submit_then_revise_with_the_token_keeps_one_row(engine: Engine) -> None:
     _, code = workshops.create_workshop("W", MATS, CRITS, engine=engine)
     first = workshops.submit_weights(code, "  Ana  María ", {"severity": 8, "auto_share": 2}, ["zinc"],
                                      engine=engine)
     assert first["participant"] == "Ana María" and not first["revised"]
-    second = workshops.submit_weights(code, "ana maría", {"severity": 1, "auto_share": 9},
-                                      ["nickel", "graphite"], engine=engine)
-    assert second["revised"] and second["participant"] == "Ana María"  # first spelling kept
+    token = first["token"]
+    assert isinstance(token, str) and len(token) >= 20
+    second = workshops.submit_weights(code, None, {"severity": 1, "auto_share": 9},
+                                      ["nickel", "graphite"], engine=engine, token=token)
+    assert second["revised"] and second["participant"] == "Ana María" and second["token"] == token
     assert second["submitted_at"] >= first["submitted_at"]
     subs = workshops.list_submissions(code, engine=engine)
     assert len(subs) == 1
@@ -131,6 +134,48 @@ def test_submit_then_revise_keeps_one_row(engine: Engine) -> None:
     audit = userdata.audit_rows("participant_weights", engine=engine)
     assert audit["action"].tolist() == ["create", "update"]
     assert json.loads(audit["before_json"].iloc[1])["weights"] == {"severity": 8, "auto_share": 2}
+    # The store keeps the token's hash only; neither the row nor the audit log holds the token.
+    with engine.connect() as conn:
+        stored = conn.execute(select(S.participant_weights.c.token_hash)).scalars().all()
+    assert stored == [workshops.hash_token(token)] and token not in stored[0]
+    assert not audit["after_json"].str.contains(token).any()
+    assert not audit["after_json"].str.contains(stored[0]).any()
+
+
+@pytest.mark.parametrize("other", ["ana maría", "ANA MARÍA ", " Ana   María"])
+def test_a_name_alone_never_reopens_a_submission(engine: Engine, other: str) -> None:
+    """The same name in another case or spacing is refused: it neither reads nor replaces the first."""
+    _, code = workshops.create_workshop("W", MATS, CRITS, engine=engine)
+    workshops.submit_weights(code, "Ana María", {"severity": 8, "auto_share": 2}, ["zinc"], engine=engine)
+    assert workshops.name_taken(code, other, engine=engine)
+    assert not workshops.name_taken(code, "Ana M.", engine=engine)
+    with pytest.raises(ValueError, match="That name is taken in this workshop; add an initial"):
+        workshops.submit_weights(code, other, {"severity": 1, "auto_share": 9}, engine=engine)
+    subs = workshops.list_submissions(code, engine=engine)
+    assert subs["participant"].tolist() == ["Ana María"]
+    assert subs.iloc[0]["weights"] == {"severity": 8, "auto_share": 2}
+    assert userdata.audit_rows("participant_weights", engine=engine)["action"].tolist() == ["create"]
+
+
+def test_only_the_owning_token_revises_or_reads(engine: Engine) -> None:
+    _, code = workshops.create_workshop("W", MATS, CRITS, engine=engine)
+    _, other_code = workshops.create_workshop("Other", MATS, CRITS, engine=engine)
+    ana = workshops.submit_weights(code, "Ana", {"severity": 8, "auto_share": 2}, ["zinc"], engine=engine)
+    ben = workshops.submit_weights(other_code, "Ben", {"severity": 3, "auto_share": 3}, engine=engine)
+    mine = workshops.own_submission(code, ana["token"], engine=engine)
+    assert mine is not None and mine["participant"] == "Ana"
+    assert mine["weights"] == {"severity": 8, "auto_share": 2} and mine["flagged"] == ["zinc"]
+    # A made-up token, one of another workshop, an empty one or a huge one owns nothing here.
+    for wrong in ("not-a-token", ben["token"], "", "x" * 5000, None):
+        assert workshops.own_submission(code, wrong, engine=engine) is None
+    for wrong in ("not-a-token", ben["token"], "", "x" * 5000):
+        with pytest.raises(ValueError, match="private link"):
+            workshops.submit_weights(code, "Ana", {"severity": 1}, engine=engine, token=wrong)
+    assert workshops.list_submissions(code, engine=engine).iloc[0]["weights"] == {"severity": 8, "auto_share": 2}
+    assert workshops.list_submissions(other_code, engine=engine)["participant"].tolist() == ["Ben"]
+    # Every new participant gets a token of their own.
+    cy = workshops.submit_weights(code, "Cy", {"severity": 5}, engine=engine)
+    assert cy["token"] not in {ana["token"], ben["token"]}
 
 
 @pytest.mark.parametrize(("name", "weights", "flagged", "message"), [
@@ -166,8 +211,8 @@ def test_too_many_flags_are_refused(engine: Engine) -> None:
 # --- closing --------------------------------------------------------------------------------
 
 def test_close_freezes_the_record_and_refuses_later_writes(engine: Engine) -> None:
-    _, code = workshops.create_workshop("Frozen", MATS, CRITS, engine=engine)
-    workshops.submit_weights(code, "Ana", {"severity": 9, "auto_share": 1}, ["zinc"], engine=engine)
+    _, code = workshops.create_workshop("Frozen", MATS, CRITS, engine=engine, actor="facilitator")
+    ana = workshops.submit_weights(code, "Ana", {"severity": 9, "auto_share": 1}, ["zinc"], engine=engine)
     workshops.submit_weights(code, "Ben", {"severity": 2, "auto_share": 8}, engine=engine)
     live = workshops.aggregate(code, engine=engine, criteria=HAND)
     record = workshops.close_workshop(code, engine=engine, actor="facilitator", criteria=HAND)
@@ -177,13 +222,15 @@ def test_close_freezes_the_record_and_refuses_later_writes(engine: Engine) -> No
     assert [s["participant"] for s in record["submissions"]] == ["Ana", "Ben"]
     assert all(s["submitted_at"].endswith("+00:00") for s in record["submissions"])
     assert record["result"] == live.to_record()  # the frozen result is the live one at closing
+    assert record["workshop"]["closed_by"] == "facilitator"
 
     with pytest.raises(ValueError, match="was closed on .* it takes no more submissions"):
-        workshops.submit_weights(code, "Ana", {"severity": 1, "auto_share": 9}, engine=engine)
+        workshops.submit_weights(code, None, {"severity": 1, "auto_share": 9}, engine=engine,
+                                 token=ana["token"])
     with pytest.raises(ValueError, match="was closed"):
         workshops.submit_weights(code, "Cy", {"severity": 5}, engine=engine)
     with pytest.raises(ValueError, match="already closed"):
-        workshops.close_workshop(code, engine=engine, criteria=HAND)
+        workshops.close_workshop(code, engine=engine, actor="facilitator", criteria=HAND)
 
     # Even if rows changed behind the app's back, a closed workshop reads its record, not the rows.
     with engine.begin() as conn:
@@ -197,6 +244,27 @@ def test_close_freezes_the_record_and_refuses_later_writes(engine: Engine) -> No
     audit = userdata.audit_rows("workshop", engine=engine)
     assert audit["action"].tolist() == ["create", "close"]
     assert json.loads(audit["after_json"].iloc[-1])["submissions"] == 2
+
+
+def test_only_its_creator_or_an_editor_may_close_a_workshop(engine: Engine) -> None:
+    _, code = workshops.create_workshop("Mine", MATS, CRITS, engine=engine, actor="pat.partner")
+    ws = workshops.get_workshop(code, engine=engine)
+    assert workshops.may_close(ws, "pat.partner", "partner")
+    assert workshops.may_close(ws, "eve.editor", "editor")
+    assert not workshops.may_close(ws, "other.partner", "partner")
+    assert not workshops.may_close(ws, "pat.partner", "public")
+    with pytest.raises(ValueError, match="Only pat.partner, who created the workshop “Mine”, or an editor"):
+        workshops.close_workshop(code, engine=engine, actor="other.partner", role="partner", criteria=HAND)
+    assert workshops.get_workshop(code, engine=engine)["status"] == "open"
+    assert userdata.audit_rows("workshop", engine=engine)["action"].tolist() == ["create"]
+    record = workshops.close_workshop(code, engine=engine, actor="eve.editor", role="editor", criteria=HAND)
+    assert record["workshop"]["closed_by"] == "eve.editor"
+    # A workshop from before creators were recorded may be closed by any partner.
+    _, old = workshops.create_workshop("Old", MATS, CRITS, engine=engine)
+    with engine.begin() as conn:
+        conn.execute(update(S.workshop).where(S.workshop.c.code == old).values(created_by=None))
+    assert workshops.may_close(workshops.get_workshop(old, engine=engine), "anyone", "partner")
+    workshops.close_workshop(old, engine=engine, actor="anyone", role="partner", criteria=HAND)
 
 
 def test_open_workshop_has_no_frozen_record(engine: Engine) -> None:
@@ -324,10 +392,11 @@ def _writer(url: str, code: str, index: int, start: object, results: object) -> 
     engine = make_engine(url)
     try:
         start.wait(timeout=STARTUP_S)  # type: ignore[attr-defined]
-        versions = (0, 1) if index < REVISERS else (0,)
-        for version in versions:
-            workshops.submit_weights(code, f"Participant {index:02d}", _weights(index, version),
-                                     [MATS[index % 3]], engine=engine)
+        token = None
+        for version in (0, 1) if index < REVISERS else (0,):
+            # The first submission hands back the token; the revision is made with it.
+            token = workshops.submit_weights(code, f"Participant {index:02d}", _weights(index, version),
+                                             [MATS[index % 3]], engine=engine, token=token)["token"]
         results.put((index, "ok", ""))  # type: ignore[attr-defined]
     except BaseException as err:  # noqa: BLE001 - reported to the parent, which fails the test
         results.put((index, "error", repr(err)))  # type: ignore[attr-defined]
@@ -361,12 +430,15 @@ def test_twenty_simultaneous_writers_lose_nothing(empty_url: str) -> None:
 
 
 def _same_name_writer(url: str, code: str, index: int, start: object, results: object) -> None:
-    """A participant submitting from one of several devices at once, under one shared name."""
+    """One of several devices submitting at once as a new participant under one name (case varies)."""
     engine = make_engine(url)
     try:
         start.wait(timeout=STARTUP_S)  # type: ignore[attr-defined]
-        out = workshops.submit_weights(code, "Same Person", _weights(index, 0), engine=engine)
+        name = "Same Person" if index % 2 else "same PERSON"
+        out = workshops.submit_weights(code, name, _weights(index, 0), engine=engine)
         results.put((index, "ok", json.dumps(out["weights"])))  # type: ignore[attr-defined]
+    except ValueError as err:
+        results.put((index, "refused", str(err)))  # type: ignore[attr-defined]
     except BaseException as err:  # noqa: BLE001 - reported to the parent, which fails the test
         results.put((index, "error", repr(err)))  # type: ignore[attr-defined]
     finally:
@@ -464,17 +536,21 @@ def _fresh_store(url: str) -> tuple[str, Engine]:
 
 
 def test_simultaneous_first_submissions_under_one_name_make_one_row(empty_url: str) -> None:
-    """Several devices submit the same new name at once: the unique key and the retry keep one row."""
+    """Several devices submit the same new name at once: one gets it, the others are told it is taken."""
     url, engine = _fresh_store(empty_url)
     _, code = workshops.create_workshop("One name", MATS, CRITS, engine=engine)
     outcomes = _crowd(url, [(_same_name_writer, (code, i)) for i in range(8)])
-    assert [o for o in outcomes if o[1] != "ok"] == []
+    assert [o for o in outcomes if o[1] == "error"] == []
+    winners = [o for o in outcomes if o[1] == "ok"]
+    refused = [o for o in outcomes if o[1] == "refused"]
+    assert len(winners) == 1 and len(refused) == 7
+    assert all(o[2] == workshops.NAME_TAKEN for o in refused)
     subs = workshops.list_submissions(code, engine=engine)
-    assert subs["participant"].tolist() == ["Same Person"]
+    assert len(subs) == 1 and workshops.name_key(subs.iloc[0]["participant"]) == "same person"
     audit = userdata.audit_rows("participant_weights", engine=engine)
-    assert audit["action"].tolist() == ["create"] + ["update"] * 7
-    # The row holds the last write, whichever process made it.
-    assert subs.iloc[0]["weights"] == json.loads(audit["after_json"].iloc[-1])["weights"]
+    assert audit["action"].tolist() == ["create"]
+    # The row holds the winner's weights, untouched by the others.
+    assert subs.iloc[0]["weights"] == json.loads(winners[0][2])
     engine.dispose()
 
 

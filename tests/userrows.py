@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, inspect, select
+from sqlalchemy import Engine, MetaData, Table, insert, inspect, select
 
 from rmo_data import schema, stewardship, userdata, workshops
 from rmo_data.engine import make_engine
@@ -31,9 +31,12 @@ def add_user_rows(url: str) -> Rows:
                                note="survives rebuilds", engine=engine)
         userdata.add_plan_item(_first_card(engine), owner="Procurement", due_date="2026-06-30",
                                engine=engine)
-        _, code = workshops.create_workshop("Kept workshop", ["zinc", "nickel"], ["severity", "auto_share"],
-                                            engine=engine)
-        workshops.submit_weights(code, "Ana", {"severity": 8, "auto_share": 3}, ["zinc"], engine=engine)
+        if "token_hash" in {c["name"] for c in inspect(engine).get_columns("participant_weights")}:
+            _, code = workshops.create_workshop("Kept workshop", ["zinc", "nickel"], ["severity", "auto_share"],
+                                                engine=engine)
+            workshops.submit_weights(code, "Ana", {"severity": 8, "auto_share": 3}, ["zinc"], engine=engine)
+        else:
+            _old_workshop(engine)
         if schema.change_set.name in inspect(engine).get_table_names():
             header = ",".join(stewardship.SPECS["risk_evidence"].columns)
             preview = stewardship.validate_upload("risk_evidence", f"{header}\n{EVIDENCE_ROW}\n".encode(),
@@ -71,6 +74,20 @@ def kept(after: Rows, before: Rows) -> Rows:
     assert not any(new.values()), f"tables added by the upgrade hold rows already: {sorted(new)}"
     return {name: [{k: v for k, v in row.items() if not before[name] or k in before[name][0]}
                    for row in after[name]] for name in before}
+
+
+def _old_workshop(engine: Engine) -> None:
+    """A workshop with one submission as a store before revision 0003 held them (no owner, no token)."""
+    now = userdata._now()
+    with engine.begin() as conn:
+        ws_id = conn.execute(insert(Table("workshop", MetaData(), autoload_with=conn))
+                             .values(code="KEPT23", name="Kept workshop", materials_json='["zinc", "nickel"]',
+                                     criteria_json='["severity", "auto_share"]', status="open",
+                                     created_at=now)).inserted_primary_key[0]
+        weights = Table("participant_weights", MetaData(), autoload_with=conn)
+        conn.execute(insert(weights).values(workshop_id=ws_id, participant="Ana",
+                                            weights_json='{"severity": 8, "auto_share": 3}',
+                                            flagged_json='["zinc"]', submitted_at=now))
 
 
 def _first_card(engine: Engine) -> str:

@@ -6,7 +6,9 @@ mode hides the sidebar, and closing shows the frozen record.  Screenshots go
 to test-output/screenshots/workshop-*.png.  The server's store (``browser_store``) is shared with
 the other browser tests, so the workshop gets a name unique to this run;
 expected results come from ``rmo_data.workshops`` on the same store.  The
-facilitator signs in as a partner; participants need no account, only the code.
+facilitator signs in as a partner; participants need no account, only the code.  After
+submitting, a participant's address holds their private key, so a reload brings back their
+own answer.
 """
 
 from __future__ import annotations
@@ -69,7 +71,14 @@ def _participant(browser, link: str, name: str, weights: dict[str, int], flag: s
     wait_ready(page)
     expect(page.get_by_text(f"Thank you, {name}: your weights were received")).to_be_visible()
     expect(page.get_by_role("button", name="Revise my weights")).to_be_visible()
+    # The address now holds the participant's private key, which brings their answer back.
+    expect(page).to_have_url(re.compile(rf"[?&]join={code_of(link)}(&|$)"))
+    expect(page).to_have_url(re.compile(r"[?&]p=[A-Za-z0-9_-]{20,}(&|$)"))
     return page
+
+
+def code_of(link: str) -> str:
+    return link.rsplit("join=", 1)[-1]
 
 
 def test_facilitator_and_two_participants(server: str, page, browser, browser_store: str) -> None:  # noqa: ANN001
@@ -103,6 +112,12 @@ def test_facilitator_and_two_participants(server: str, page, browser, browser_st
     # 2. Two participants, each in their own browser context, join through the link.
     ana = _participant(browser, link, "Ana", {"processing_hhi": 9, "severity": 2, "auto_share": 7}, "Nickel")
     shot(ana, "workshop-02-participant-ana")
+    # A reload (the same link on the same device) brings back her own answer, ready to revise.
+    ana.reload()  # type: ignore[attr-defined]
+    wait_ready(ana)
+    expect(ana.get_by_text("You take part as Ana")).to_be_visible()  # type: ignore[attr-defined]
+    expect(ana.get_by_role("button", name="Revise my weights")).to_be_visible()  # type: ignore[attr-defined]
+    expect(ana.get_by_role("textbox", name="Your name")).to_have_count(0)  # type: ignore[attr-defined]
     ben = _participant(browser, link, "Ben", {"processing_hhi": 1, "severity": 10, "social_breadth": 9},
                        "Rare earth elements")
     shot(ben, "workshop-03-participant-ben")
