@@ -246,8 +246,21 @@ def test_wrong_password_is_refused_with_a_message(app: AppTest, own_users: Path)
     assert at.title[0].value == "Sign in"
 
 
+@pytest.fixture()
+def client_of(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The client the app sees for the next sign-in attempt (set ``client_of[0]``).
+
+    A browser's address does not exist in AppTest, so the test names it; no
+    real sleeping for the name's slowdown either.
+    """
+    current = ["ip:198.51.100.7"]
+    monkeypatch.setattr(ui_auth, "client", lambda: current[0], raising=False)
+    monkeypatch.setattr(ui_auth, "SLEEP", lambda seconds: None, raising=False)
+    return current
+
+
 def test_lockout_after_repeated_failures_holds_for_every_session(app: AppTest, own_users: Path,
-                                                                  clock: FakeClock) -> None:
+                                                                  clock: FakeClock, client_of: list[str]) -> None:
     at = no_exception(app.switch_page("pages/sign_in.py").run())
     name, password = USERS["partner"]
     for _ in range(auth.FREE_FAILURES):
@@ -262,12 +275,31 @@ def test_lockout_after_repeated_failures_holds_for_every_session(app: AppTest, o
     clock.advance(10 * 60)
     assert "Try again in 5 minutes" in _attempt(at, name, password)
     assert ui_auth.SESSION not in at.session_state
-    # The lock is kept on the server, not in this session: a new session is refused too.
+    # The lock is kept on the server, not in this session: a new session from the same
+    # address is refused too.
     other = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     no_exception(other.switch_page("pages/sign_in.py").run())
     assert "Try again in 5 minutes" in _attempt(other, name, password)
     clock.advance(5 * 60)
     assert f"Signed in as {name}" in _attempt(other, name, password)
+
+
+def test_a_stranger_cannot_lock_the_editor_out(app: AppTest, own_users: Path, clock: FakeClock,
+                                               client_of: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    name, password = USERS["editor"]
+    auth.add_user(own_users, name, "editor", password)
+    at = no_exception(app.switch_page("pages/sign_in.py").run())
+    for i in range(3 * auth.LOCK_AFTER):  # a stranger's browser tries the editor's name, waiting each time
+        _attempt(at, name, f"a wrong guess {i}")
+        clock.advance(1)
+    assert "Try again in" in _attempt(at, name, password), "the stranger's browser is locked"
+    assert ui_auth.SESSION not in at.session_state
+
+    client_of[0] = "ip:203.0.113.20"  # the editor, in another browser
+    editor = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    no_exception(editor.switch_page("pages/sign_in.py").run())
+    assert f"Signed in as {name}" in _attempt(editor, name, password)
+    assert editor.session_state[ui_auth.SESSION].role == "editor"
 
 
 def test_expired_session_falls_back_to_public(app: AppTest, clock: FakeClock) -> None:
