@@ -8,6 +8,11 @@ path, a refused page's stand-in has none.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -342,3 +347,23 @@ def test_sign_out_returns_to_the_public_view(app: AppTest) -> None:
     assert at.title[0].value == "Sign in"
     no_exception(at.switch_page("pages/leverage_cards.py").run())
     assert "Sign in as a partner to open this page" in _texts(at) and not at.dataframe
+
+
+# --- what Streamlit itself shows ---------------------------------------------------------------------------
+
+def test_config_hides_error_details_and_built_in_exports() -> None:
+    """The project's config turns off error details and the tables' own CSV download.
+
+    Read twice: the file itself, and the options Streamlit takes from it when
+    started in the repository (a fresh process, as ``streamlit run`` is).
+    """
+    client = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))["client"]
+    assert client["showErrorDetails"] == "none"
+    assert client["disableDataExport"] is True
+    code = ("import json; from streamlit import config; config.get_config_options(force_reparse=True); "
+            "print(json.dumps([config.get_option('client.showErrorDetails'), "
+            "config.get_option('client.disableDataExport')]))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == ["none", True]
