@@ -367,3 +367,28 @@ def test_config_hides_error_details_and_built_in_exports() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=120, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == ["none", True]
+
+
+def test_an_unexpected_error_reaches_the_page_without_its_details(app: AppTest,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug no page catches: the page says something went wrong, with no text, code or path of it.
+
+    AppTest reads the repository's .streamlit/config.toml like ``streamlit run`` does.
+    """
+    secret = "boom in /srv/rmo/secret/store.sqlite"
+
+    from components import data
+
+    real = data.query
+
+    def broken(name: str, **kwargs: object) -> object:
+        if name == "sources":
+            raise RuntimeError(secret)
+        return real(name, **kwargs)
+
+    monkeypatch.setattr(data, "query", broken)
+    at = app.switch_page("pages/sources.py").run()
+    assert at.exception, "the stand-in bug was raised"
+    shown = " ".join(e.message + " ".join(e.stack_trace) for e in at.exception)
+    assert secret not in shown and "RuntimeError" not in shown and "/" not in shown
+    assert not any(e.stack_trace for e in at.exception)
