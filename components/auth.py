@@ -158,6 +158,12 @@ def _attempt(key: str) -> None:
             "error", "Signing in is not available: the users file cannot be read. Tell the person who "
                      "runs this app.")
         return
+    except OSError:  # the failed attempt could not be recorded (full disk, read-only): refuse plainly
+        st.session_state[key + MESSAGE_SUFFIX] = (
+            "error", "The sign-in could not be checked because the server cannot record sign-in "
+                     "attempts just now (its disk may be full). Try again later, or tell the person "
+                     "who runs this app.")
+        return
     del password
     if result.user is None:
         st.session_state[key + MESSAGE_SUFFIX] = ("error", result.message)

@@ -473,8 +473,10 @@ def sign_in(name: str, password: str, users_path: Path, attempts_path: Path,
         verify_password(_dummy_hash(), password[:PASSWORD_MAX])  # same work as for a real name
         good = False
     if good and user is not None:
-        # Only this client's record is cleared: a success says nothing about the others.
-        log.update(norm, lambda _: None, now, client)
+        # Only this client's record is cleared: a success says nothing about the others.  No
+        # record, no write: a store that cannot be written (a full disk) still lets users in.
+        if record != Attempts():
+            log.update(norm, lambda _: None, now, client)
         _maybe_rehash(users_path, user, password)
         return SignIn(user, f"Signed in as {user.name}.", slowed=slowed)
     new = log.update(norm, lambda r: after_failure(r, now), now, client,

@@ -8,6 +8,7 @@ path, a refused page's stand-in has none.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
@@ -392,3 +393,18 @@ def test_an_unexpected_error_reaches_the_page_without_its_details(app: AppTest,
     shown = " ".join(e.message + " ".join(e.stack_trace) for e in at.exception)
     assert secret not in shown and "RuntimeError" not in shown and "/" not in shown
     assert not any(e.stack_trace for e in at.exception)
+
+
+def test_sign_in_on_a_full_disk_is_a_plain_message(app: AppTest, own_users: Path, client_of: list[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The attempts file cannot be written: a wrong password is refused in plain words, a right one works."""
+    def full(path: Path, text: str) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(auth, "_atomic_write", full)
+    at = no_exception(app.switch_page("pages/sign_in.py").run())
+    name, password = USERS["partner"]
+    text = _attempt(at, name, "not the password")
+    assert "cannot record sign-in attempts" in text and "/" not in " ".join(e.value for e in at.error)
+    assert ui_auth.SESSION not in at.session_state
+    assert f"Signed in as {name}" in _attempt(at, name, password)
