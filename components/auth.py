@@ -5,7 +5,8 @@ Everyone starts as ``public``.  Signing in with the local users file
 is checked at the start of every run (``refresh``): it ends after the idle
 time or lifetime of ``rmo_data.auth.SessionPolicy``, and follows the users
 file (a removed user is signed out, a changed role applies at once).  Failed
-attempts are recorded on the server, per user name, by ``rmo_data.auth``.
+attempts are recorded on the server by ``rmo_data.auth``, per user name and
+client (``client()``: the browser's address, else its session).
 
 When ``.streamlit/secrets.toml`` has an ``[auth]`` section, the sign-in page
 also offers ``st.login`` (OpenID Connect); the identity's e-mail address gets
@@ -29,6 +30,7 @@ SESSION = "_auth_session"  # the auth.Session of a local sign-in
 NOTE = "_auth_note"  # why the session ended, shown once
 MESSAGE_SUFFIX = "_message"
 CLOCK: auth.Clock = time.time  # read at each call, so tests can put a fake clock here
+SLEEP: Callable[[float], None] = time.sleep  # the name's slowdown; tests put a fake one here
 
 
 # --- the session's role --------------------------------------------------------------------------
@@ -122,6 +124,24 @@ def may_open(path: str) -> bool:
 
 # --- signing in and out -----------------------------------------------------------------------------
 
+def client() -> str:
+    """Where a sign-in comes from: the browser's network address, else this browser session.
+
+    Streamlit gives no address for a loopback connection (a local browser, or a
+    reverse proxy on the same machine); each session then counts on its own.
+    """
+    try:
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no context outside a browser session: fall back below
+        address = None
+    if address:
+        return f"ip:{address}"
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return f"session:{ctx.session_id}" if ctx is not None else "session:unknown"
+
+
 def _attempt(key: str) -> None:
     """Form callback: check the name and password, then forget the password at once."""
     name = str(st.session_state.get(f"{key}_name", ""))
@@ -131,11 +151,18 @@ def _attempt(key: str) -> None:
         st.session_state[key + MESSAGE_SUFFIX] = ("error", "Enter your user name and password.")
         return
     try:
-        result = auth.sign_in(name, password, auth.users_file(), auth.attempts_file(), CLOCK)
+        result = auth.sign_in(name, password, auth.users_file(), auth.attempts_file(), CLOCK,
+                              client=client(), sleep=SLEEP)
     except auth.UsersFileError:
         st.session_state[key + MESSAGE_SUFFIX] = (
             "error", "Signing in is not available: the users file cannot be read. Tell the person who "
                      "runs this app.")
+        return
+    except OSError:  # the failed attempt could not be recorded (full disk, read-only): refuse plainly
+        st.session_state[key + MESSAGE_SUFFIX] = (
+            "error", "The sign-in could not be checked because the server cannot record sign-in "
+                     "attempts just now (its disk may be full). Try again later, or tell the person "
+                     "who runs this app.")
         return
     del password
     if result.user is None:

@@ -15,23 +15,18 @@ import datetime as dt
 from collections.abc import Callable
 
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
 
-from components import auth, data, router
+from components import auth, data, feedback, router
 from components import stewardship_view as view
 from components.safe import plain
-from rmo_data import exports
+from rmo_data import exports, faults
 from rmo_data import stewardship as W
 from rmo_data.engine import get_engine
 
 router.guard(__file__)
 
-FLASH = "_dm_flash"
+SLOT = "data_management"  # where components.feedback keeps this page's one-shot message
 NONCE = "_dm_upload_nonce"  # a new uploader key empties the uploaders after an apply
-
-
-def _flash(message: str) -> None:
-    st.session_state[FLASH] = message
 
 
 def _actor() -> str:
@@ -41,16 +36,23 @@ def _actor() -> str:
 def _after_write(message: str) -> None:
     data.clear()  # every page reads the changed tables afresh
     st.session_state[NONCE] = st.session_state.get(NONCE, 0) + 1
-    _flash(message)
+    feedback.flash(message, "success", SLOT)
     st.rerun()
 
 
-def _write(do: Callable[[], int], done: Callable[[int], str]) -> None:
-    """Run one write (apply or roll back): a refusal in plain words, or the success message after a rerun."""
+def _write(what: str, do: Callable[[], int], done: Callable[[int], str]) -> None:
+    """Run one write (apply or roll back): a refusal or a store fault in plain words, or the
+    success message after a rerun.
+
+    A store fault (disk full, locked, read-only…) names no path or exception: the
+    transaction is rolled back, and the uploaded files stay in place for another try.
+    """
     try:
         result = do()
-    except (ValueError, SQLAlchemyError) as err:
+    except ValueError as err:
         view.refusal(str(err).splitlines()[0])
+    except faults.WRITE_ERRORS as err:
+        st.error(plain(feedback.failed_save_text(what, err)), icon=":material/error:")
     else:
         _after_write(done(result))
 
@@ -59,9 +61,7 @@ st.title("Data management")
 st.caption("Add, change or remove rows of the reference tables by uploading a file. Nothing is written "
            "until the whole file is valid and you apply the preview; every change is logged and can be "
            "rolled back.")
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    st.success(flash, icon=":material/check_circle:")
+feedback.show_flash(SLOT)
 
 engine = get_engine()
 st.caption(f"Changes are logged under your user name, **{plain(auth.actor())}**.")
@@ -106,7 +106,7 @@ if upload is not None:
         st.success("The file is valid. Check the preview, then apply it.", icon=":material/fact_check:")
         view.show_preview(preview)
         if st.button("Apply", type="primary", icon=":material/publish:", key="dm_apply"):
-            _write(lambda: W.apply_preview(preview, actor=_actor(), engine=engine),
+            _write("The upload", lambda: W.apply_preview(preview, actor=_actor(), engine=engine),
                    lambda set_id: f"Applied as change set {set_id}.")
 
 st.header("Change sets and audit log")
@@ -136,7 +136,7 @@ else:
         chosen = pick.selectbox("Change set to roll back", list(set_labels), format_func=set_labels.get,
                                 key="dm_rb_set")
         if go.button("Roll back", icon=":material/undo:", key="dm_rb_set_go"):
-            _write(lambda: W.rollback_change_set(int(chosen), actor=_actor(), engine=engine),
+            _write("The rollback", lambda: W.rollback_change_set(int(chosen), actor=_actor(), engine=engine),
                    lambda rb: f"Change set {chosen} rolled back (rollback change set {rb}).")
 
 facets = W.audit_facets(engine)
@@ -161,7 +161,8 @@ with st.expander(f"Audit log ({facets['rows']} rows)", expanded=False):
             audit_id = pick.selectbox("Audit row to roll back", list(labels), format_func=labels.get,
                                       key="dm_rb_row")
             if go.button("Roll back row", icon=":material/undo:", key="dm_rb_row_go"):
-                _write(lambda: W.rollback_audit_row(int(audit_id), actor=_actor(), engine=engine),
+                _write("The rollback",
+                       lambda: W.rollback_audit_row(int(audit_id), actor=_actor(), engine=engine),
                        lambda rb: f"Audit row {audit_id} rolled back (rollback change set {rb}).")
 
 st.header("Export the store")

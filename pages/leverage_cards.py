@@ -12,10 +12,10 @@ from typing import Any
 
 import streamlit as st
 
-from components import auth, cards, charts, data, router, state, tables
+from components import auth, cards, charts, data, feedback, router, state, tables
 from components.provenance import figure_footer
 from rmo_data import constants as C
-from rmo_data import userdata
+from rmo_data import faults, userdata
 from rmo_data.engine import get_engine
 
 router.guard(__file__)
@@ -46,15 +46,27 @@ def _go_org(slug: str, name: str, materials: list[str]) -> None:
         st.session_state["materials"] = []
 
 
-def _add(leverage_id: str, title: str, owner: str, due: dt.date | None, status: str, note: str) -> None:
+PLAN_FIELDS = ("plan_owner", "plan_due", "plan_status", "plan_note")  # the add form's widget keys
+
+
+def _add(leverage_id: str, title: str) -> None:
+    """Submit callback of a card's "Add to plan" form: store the item, then empty the form.
+
+    On a refusal or a store fault the form keeps what was typed, so nothing is lost.
+    """
+    owner, due, status, note = (st.session_state.get(f"{field}_{leverage_id}") for field in PLAN_FIELDS)
     try:
-        userdata.add_plan_item(leverage_id, owner=owner, due_date=due, status=status, note=note,
+        userdata.add_plan_item(leverage_id, owner=owner or "", due_date=due,
+                               status=status or C.PLAN_STATUS_SLUGS[0], note=note or "",
                                actor=auth.actor(), engine=get_engine())
     except ValueError as err:
         st.session_state[MESSAGE] = ("error", f"Not added: {err}")
+    except faults.WRITE_ERRORS as err:
+        st.session_state[MESSAGE] = ("error", feedback.failed_save_text("The plan item", err))
     else:
         st.session_state[MESSAGE] = ("success", f"Added {leverage_id} “{title}” to the action plan.")
-    st.rerun()
+        for field in PLAN_FIELDS:  # widgets come back empty on this run
+            st.session_state.pop(f"{field}_{leverage_id}", None)
 
 
 def _footer(row: Mapping[str, Any], org_names: Mapping[str, str], org_short: Mapping[str, str],
@@ -63,16 +75,16 @@ def _footer(row: Mapping[str, Any], org_names: Mapping[str, str], org_short: Map
     lev_id = str(row["id"])
     bar = st.container(horizontal=True, vertical_alignment="center", gap="small")
     with bar.popover("Add to plan", icon=":material/playlist_add:", key=f"pop_{lev_id}"):
-        with st.form(f"plan_form_{lev_id}", border=False, clear_on_submit=True):
-            owner = st.text_input("Owner", key=f"plan_owner_{lev_id}", max_chars=userdata.OWNER_MAX,
-                                  placeholder="Team or person")
-            due = st.date_input("Due date", value=None, key=f"plan_due_{lev_id}", format="YYYY-MM-DD")
-            status = st.selectbox("Status", C.PLAN_STATUS_SLUGS, key=f"plan_status_{lev_id}",
-                                  format_func=C.PLAN_STATUS_LABELS.__getitem__)
-            note = st.text_area("Note", key=f"plan_note_{lev_id}", max_chars=userdata.NOTE_MAX, height=80)
-            if st.form_submit_button("Add to plan", key=f"plan_add_{lev_id}", type="primary",
-                                     icon=":material/add:"):
-                _add(lev_id, str(row["title"]), owner, due, status, note)
+        # Not clear_on_submit: the callback empties the form only once the item is stored.
+        with st.form(f"plan_form_{lev_id}", border=False):
+            st.text_input("Owner", key=f"plan_owner_{lev_id}", max_chars=userdata.OWNER_MAX,
+                          placeholder="Team or person")
+            st.date_input("Due date", value=None, key=f"plan_due_{lev_id}", format="YYYY-MM-DD")
+            st.selectbox("Status", C.PLAN_STATUS_SLUGS, key=f"plan_status_{lev_id}",
+                         format_func=C.PLAN_STATUS_LABELS.__getitem__)
+            st.text_area("Note", key=f"plan_note_{lev_id}", max_chars=userdata.NOTE_MAX, height=80)
+            st.form_submit_button("Add to plan", key=f"plan_add_{lev_id}", type="primary",
+                                  icon=":material/add:", on_click=_add, args=(lev_id, str(row["title"])))
     if in_plan.get(lev_id):
         bar.caption(f":material/check_circle: in the plan ({in_plan[lev_id]})")
     for slug in row.get("organisations", []) or []:
@@ -232,17 +244,19 @@ with tab_plan:
                                 max_chars=userdata.NOTE_MAX, height=80)
             save = st.form_submit_button("Save changes", icon=":material/save:", key=f"edit_save_{item_id}")
         if save:
-            try:
-                userdata.update_plan_item(int(item_id), owner=owner, due_date=due, status=status, note=note,
-                                          actor=auth.actor(), engine=engine)
-                st.session_state[MESSAGE] = ("success", f"Saved item #{int(item_id)}.")
-                st.rerun()
-            except ValueError as err:
-                st.error(cards.plain(str(err)), icon=":material/error:")
+            with feedback.saving(f"The change to item #{int(item_id)}"):
+                try:
+                    userdata.update_plan_item(int(item_id), owner=owner, due_date=due, status=status,
+                                              note=note, actor=auth.actor(), engine=engine)
+                    st.session_state[MESSAGE] = ("success", f"Saved item #{int(item_id)}.")
+                    st.rerun()
+                except ValueError as err:
+                    st.error(cards.plain(str(err)), icon=":material/error:")
         if st.button("Remove this item from the plan", key=f"edit_delete_{item_id}", icon=":material/delete:"):
-            try:
-                userdata.delete_plan_item(int(item_id), actor=auth.actor(), engine=engine)
-                st.session_state[MESSAGE] = ("success", f"Removed item #{int(item_id)}.")
-                st.rerun()
-            except ValueError as err:
-                st.error(cards.plain(str(err)), icon=":material/error:")
+            with feedback.saving(f"The removal of item #{int(item_id)}"):
+                try:
+                    userdata.delete_plan_item(int(item_id), actor=auth.actor(), engine=engine)
+                    st.session_state[MESSAGE] = ("success", f"Removed item #{int(item_id)}.")
+                    st.rerun()
+                except ValueError as err:
+                    st.error(cards.plain(str(err)), icon=":material/error:")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import auth, cards, charts_priority, data, render, router, state, tables, tabs
+from components import auth, cards, charts_priority, data, feedback, render, router, state, tables, tabs
 from components.briefing import pack_buttons
 from components.provenance import figure_footer, source_line
 from rmo_data import constants as C
@@ -299,12 +299,13 @@ def _scenarios() -> None:
         sc_note = s2.text_input("Note (optional)", key="pr_sc_note", max_chars=userdata.NOTE_MAX)
         submitted = st.form_submit_button("Save current weights", icon=":material/save:", key="pr_sc_save")
     if submitted:
-        try:
-            userdata.save_scenario(sc_name, weights, materials=state.get("materials"), note=sc_note,
-                                   actor=auth.actor(), engine=engine)
-            st.success(f"Scenario “{cards.plain(sc_name.strip())}” saved.", icon=":material/check:")
-        except ValueError as err:
-            st.error(cards.plain(str(err)), icon=":material/error:")
+        with feedback.saving("The scenario"):  # a store fault: one plain sentence, the form kept
+            try:
+                userdata.save_scenario(sc_name, weights, materials=state.get("materials"), note=sc_note,
+                                       actor=auth.actor(), engine=engine)
+                st.success(f"Scenario “{cards.plain(sc_name.strip())}” saved.", icon=":material/check:")
+            except ValueError as err:
+                st.error(cards.plain(str(err)), icon=":material/error:")
 
     saved = userdata.list_scenarios(engine=engine)
     if saved.empty:
@@ -332,12 +333,13 @@ def _scenarios() -> None:
             except ValueError as err:
                 st.error(cards.plain(str(err)), icon=":material/error:")
         if l3.button("Delete", key="pr_sc_delete", icon=":material/delete:", width="stretch"):
-            try:
-                userdata.delete_scenario(int(saved.loc[saved["name"] == chosen, "id"].iloc[0]),
-                                         actor=auth.actor(), engine=engine)
-                st.rerun()
-            except ValueError as err:
-                st.error(cards.plain(str(err)), icon=":material/error:")
+            with feedback.saving("The deletion of this scenario"):
+                try:
+                    userdata.delete_scenario(int(saved.loc[saved["name"] == chosen, "id"].iloc[0]),
+                                             actor=auth.actor(), engine=engine)
+                    st.rerun()
+                except ValueError as err:
+                    st.error(cards.plain(str(err)), icon=":material/error:")
 
         st.markdown("**Compare two scenarios** on the materials now in view")
         options = [CURRENT, *saved["name"].tolist()]

@@ -8,14 +8,19 @@ command line (``python -m rmo_data users …``) both call it.
   per user with its role and an Argon2id hash (argon2-cffi: salted, memory
   hard).  Written atomically with mode 0600.  A password is never stored,
   logged or returned.
-* **Failed attempts** are recorded per user name in a JSON file on the server
-  (``RMO_AUTH_ATTEMPTS_FILE``, default beside the users file), so every
-  session and every server process on the machine sees them.  After
-  ``FREE_FAILURES`` failures each further attempt must wait a growing delay;
-  after ``LOCK_AFTER`` failures the name is locked for ``LOCK_SECONDS``,
-  doubling with each further lockout.  Unknown names are throttled the same
-  way and checked against a dummy hash, so a failure says nothing about
-  whether a name exists.
+* **Failed attempts** are recorded in a JSON file on the server
+  (``RMO_AUTH_ATTEMPTS_FILE``, default beside the users file, mode 0600), so
+  every session and every server process on the machine sees them.  They are
+  counted per user name *and client* (the browser's address, or its session
+  when the server sees no address): after ``FREE_FAILURES`` failures each
+  further attempt from that client must wait a growing delay; after
+  ``LOCK_AFTER`` failures the name is locked for ``LOCK_SECONDS`` *for that
+  client*, doubling with each further lockout.  So a stranger's wrong
+  passwords never lock the rightful user out.  Failures of a name from all
+  clients together only slow each attempt at it, by at most
+  ``NAME_DELAY_MAX`` seconds, so guessing spread over many clients is still
+  slowed.  Unknown names are throttled the same way and checked against a
+  dummy hash, so a failure says nothing about whether a name exists.
 * **Sessions** end after ``idle`` seconds without activity or ``lifetime``
   seconds after sign-in (``RMO_SESSION_IDLE_MINUTES``, default 8 h;
   ``RMO_SESSION_MAX_HOURS``, default 24 h).
@@ -60,6 +65,8 @@ LOCK_AFTER: Final = 5  # failures in a row before the name is locked
 LOCK_SECONDS: Final = 15 * 60
 LOCK_MAX_SECONDS: Final = 24 * 3600
 FORGET_AFTER: Final = 24 * 3600  # attempt records untouched this long are dropped
+NAME_DELAY_MAX: Final = 3.0  # the most a name's failures from all clients slow an attempt (seconds)
+NAME_WINDOW: Final = 15 * 60  # a name's failures from all clients count until this long after the last
 
 Clock = Callable[[], float]
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -267,7 +274,7 @@ def _locked(path: Path) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Attempts:
-    """Failed sign-ins of one name in a row, and until when it must wait."""
+    """Failed sign-ins in a row (of one name from one client, or of one name from anyone)."""
 
     failures: int = 0
     lockouts: int = 0
@@ -276,7 +283,7 @@ class Attempts:
 
 
 def wait_after(failures: int, lockouts: int) -> float:
-    """Seconds the next attempt must wait after ``failures`` failures in a row.
+    """Seconds the next attempt from the same client must wait after ``failures`` failures in a row.
 
     None for the first ``FREE_FAILURES``; then 1, 2, 4 … seconds; at
     ``LOCK_AFTER`` a lockout of ``LOCK_SECONDS``, doubled per earlier lockout.
@@ -297,40 +304,114 @@ def after_failure(record: Attempts, now: float) -> Attempts:
     return Attempts(failures, record.lockouts, now, now + wait)
 
 
+def name_delay(record: Attempts, now: float) -> float:
+    """Seconds every attempt at a name waits (never refused) after failures from any client.
+
+    Nothing for the first ``LOCK_AFTER`` failures, then 1, 2 … up to
+    ``NAME_DELAY_MAX`` seconds; forgotten ``NAME_WINDOW`` seconds after the
+    last failure.  This slows a guesser who spreads over many clients, while
+    the rightful user, on a client that has not failed, still gets in.
+    """
+    if record.failures <= LOCK_AFTER or now - record.last_failure >= NAME_WINDOW:
+        return 0.0
+    return float(min(record.failures - LOCK_AFTER, NAME_DELAY_MAX))
+
+
+def _name_failure(record: Attempts, now: float) -> Attempts:
+    failures = 1 if now - record.last_failure >= NAME_WINDOW else record.failures + 1
+    return Attempts(failures, 0, now, 0.0)
+
+
+def client_key(name: str, client: str) -> str:
+    """Key of one client's record for one name in the attempts file."""
+    return json.dumps([normalise_name(name), client])
+
+
+def _key_name(key: str) -> str | None:
+    try:
+        parts = json.loads(key)
+    except ValueError:
+        return None
+    return str(parts[0]) if isinstance(parts, list) and parts else None
+
+
 class AttemptLog:
-    """Failed attempts per name, kept in a JSON file shared by every session and process."""
+    """Failed attempts kept in a JSON file shared by every session and process.
+
+    Two kinds of record: per name and client (``client_key``), which delays and
+    locks, and per name alone, which only slows (``name_delay``).  A record
+    made with ``client=""`` (the command line, older callers) is per name alone.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def _read(self) -> dict[str, Attempts]:
+    def _read(self) -> dict[str, dict[str, Attempts]]:
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            return {}
+            return {"clients": {}, "names": {}}
         except (OSError, ValueError):
-            return {}  # a damaged record is dropped: it only ever slows sign-ins down
-        return {k: Attempts(**{f: float(v.get(f, 0)) if f in ("last_failure", "not_before")
-                               else int(v.get(f, 0)) for f in Attempts.__dataclass_fields__})
-                for k, v in raw.items() if isinstance(v, dict)}
+            raw = {}  # a damaged record is dropped: it only ever slows sign-ins down
+        out: dict[str, dict[str, Attempts]] = {"clients": {}, "names": {}}
+        for kind in out:
+            part = raw.get(kind) if isinstance(raw, dict) else None
+            for key, value in (part.items() if isinstance(part, dict) else ()):
+                if isinstance(value, dict):
+                    with contextlib.suppress(TypeError, ValueError):
+                        out[kind][key] = Attempts(
+                            int(value.get("failures", 0)), int(value.get("lockouts", 0)),
+                            float(value.get("last_failure", 0)), float(value.get("not_before", 0)))
+        return out
 
-    def get(self, name: str) -> Attempts:
-        """The record of ``name`` (an empty one when there is none)."""
-        return self._read().get(normalise_name(name), Attempts())
+    def get(self, name: str, client: str = "") -> Attempts:
+        """The record of ``name`` from ``client`` (an empty one when there is none)."""
+        return self._read()["clients"].get(client_key(name, client), Attempts())
 
-    def update(self, name: str, change: Callable[[Attempts], Attempts | None], now: float) -> Attempts:
-        """Apply ``change`` to the record of ``name`` under the lock (None deletes it)."""
+    def get_name(self, name: str) -> Attempts:
+        """The record of ``name`` from every client together."""
+        return self._read()["names"].get(normalise_name(name), Attempts())
+
+    def update(self, name: str, change: Callable[[Attempts], Attempts | None], now: float,
+               client: str = "", name_change: Callable[[Attempts], Attempts | None] | None = None
+               ) -> Attempts:
+        """Apply ``change`` to the record of ``name`` from ``client`` under the lock (None deletes it).
+
+        ``name_change``, when given, is applied to the record of the name alone.
+        """
+        key, norm = client_key(name, client), normalise_name(name)
+        with _locked(self.path):
+            records = self._read()
+            records["clients"] = {k: v for k, v in records["clients"].items()
+                                  if max(v.last_failure, v.not_before) + FORGET_AFTER > now}
+            records["names"] = {k: v for k, v in records["names"].items()
+                                if v.last_failure + FORGET_AFTER > now}
+            new = change(records["clients"].get(key, Attempts()))
+            if new is None:
+                records["clients"].pop(key, None)
+            else:
+                records["clients"][key] = new
+            if name_change is not None:
+                named = name_change(records["names"].get(norm, Attempts()))
+                if named is None:
+                    records["names"].pop(norm, None)
+                else:
+                    records["names"][norm] = named
+            self._write(records)
+        return new or Attempts()
+
+    def forget(self, name: str) -> None:
+        """Drop every record of ``name``: from each client and from all together."""
         norm = normalise_name(name)
         with _locked(self.path):
-            records = {k: v for k, v in self._read().items()
-                       if max(v.last_failure, v.not_before) + FORGET_AFTER > now}
-            new = change(records.get(norm, Attempts()))
-            if new is None:
-                records.pop(norm, None)
-            else:
-                records[norm] = new
-            _atomic_write(self.path, json.dumps({k: asdict(v) for k, v in records.items()}))
-        return new or Attempts()
+            records = self._read()
+            records["clients"] = {k: v for k, v in records["clients"].items() if _key_name(k) != norm}
+            records["names"].pop(norm, None)
+            self._write(records)
+
+    def _write(self, records: dict[str, dict[str, Attempts]]) -> None:
+        _atomic_write(self.path, json.dumps(
+            {kind: {k: asdict(v) for k, v in part.items()} for kind, part in records.items()}))
 
 
 # --- signing in --------------------------------------------------------------------------------------
@@ -342,6 +423,7 @@ class SignIn:
     user: User | None
     message: str
     retry_after: float = 0.0
+    slowed: float = 0.0  # seconds this attempt was held back by the name's delay
 
     @property
     def ok(self) -> bool:
@@ -361,20 +443,29 @@ def _duration(seconds: float) -> str:
 
 
 def sign_in(name: str, password: str, users_path: Path, attempts_path: Path,
-            clock: Clock = time.time) -> SignIn:
-    """Check ``name`` and ``password``; record a failure or clear the record on success.
+            clock: Clock = time.time, *, client: str = "",
+            sleep: Callable[[float], None] = time.sleep) -> SignIn:
+    """Check ``name`` and ``password`` from ``client``; record a failure or clear the record on success.
 
-    An attempt made while the name must wait is refused without checking the
-    password, so guessing gains nothing from trying faster.
+    ``client`` names where the attempt comes from (the browser's address, or its
+    session): failures delay and then lock that name *from that client* only,
+    so a stranger cannot lock the rightful user out.  An attempt made while its
+    client must wait is refused without checking the password, so guessing
+    gains nothing from trying faster.  Failures of the name from all clients
+    together only slow every attempt at it (``name_delay``, via ``sleep``).
     """
     norm = normalise_name(name)
     log = AttemptLog(attempts_path)
     now = clock()
-    record = log.get(norm)
+    record = log.get(norm, client)
     if record.not_before > now:
         wait = record.not_before - now
         return SignIn(None, "Too many failed sign-ins for this user name. "
                             f"Try again in {_duration(wait)}.", wait)
+    slowed = name_delay(log.get_name(norm), now) if client else 0.0
+    if slowed:
+        sleep(slowed)
+        now = clock()
     user = load_users(users_path).get(norm) if norm else None
     if user is not None and 0 < len(password) <= PASSWORD_MAX:
         good = verify_password(user.password_hash, password)
@@ -382,17 +473,21 @@ def sign_in(name: str, password: str, users_path: Path, attempts_path: Path,
         verify_password(_dummy_hash(), password[:PASSWORD_MAX])  # same work as for a real name
         good = False
     if good and user is not None:
-        log.update(norm, lambda _: None, now)
+        # Only this client's record is cleared: a success says nothing about the others.  No
+        # record, no write: a store that cannot be written (a full disk) still lets users in.
+        if record != Attempts():
+            log.update(norm, lambda _: None, now, client)
         _maybe_rehash(users_path, user, password)
-        return SignIn(user, f"Signed in as {user.name}.")
-    new = log.update(norm, lambda r: after_failure(r, now), now)
+        return SignIn(user, f"Signed in as {user.name}.", slowed=slowed)
+    new = log.update(norm, lambda r: after_failure(r, now), now, client,
+                     name_change=(lambda r: _name_failure(r, now)) if client else None)
     wait = new.not_before - now
     if new.failures == 0 and new.lockouts:
         return SignIn(None, f"{WRONG} Too many failed sign-ins: this user name is locked for "
-                            f"{_duration(wait)}.", wait)
+                            f"{_duration(wait)} from this browser.", wait, slowed)
     if wait > 0:
-        return SignIn(None, f"{WRONG} Wait {_duration(wait)} before the next try.", wait)
-    return SignIn(None, WRONG)
+        return SignIn(None, f"{WRONG} Wait {_duration(wait)} before the next try.", wait, slowed)
+    return SignIn(None, WRONG, slowed=slowed)
 
 
 def _maybe_rehash(path: Path, user: User, password: str) -> None:
@@ -410,8 +505,11 @@ def _maybe_rehash(path: Path, user: User, password: str) -> None:
 
 
 def unlock(name: str, attempts_path: Path, clock: Clock = time.time) -> None:
-    """Forget the failed attempts of ``name`` (an administrator's command)."""
-    AttemptLog(attempts_path).update(name, lambda _: None, clock())
+    """Forget every failed attempt at ``name``, from every client (an administrator's command).
+
+    ``clock`` is accepted for the callers that pass one; forgetting needs no time.
+    """
+    AttemptLog(attempts_path).forget(name)
 
 
 # --- external identities (st.login) -----------------------------------------------------------------

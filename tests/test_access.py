@@ -8,6 +8,12 @@ path, a refused page's stand-in has none.
 
 from __future__ import annotations
 
+import errno
+import json
+import os
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -246,8 +252,21 @@ def test_wrong_password_is_refused_with_a_message(app: AppTest, own_users: Path)
     assert at.title[0].value == "Sign in"
 
 
+@pytest.fixture()
+def client_of(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The client the app sees for the next sign-in attempt (set ``client_of[0]``).
+
+    A browser's address does not exist in AppTest, so the test names it; no
+    real sleeping for the name's slowdown either.
+    """
+    current = ["ip:198.51.100.7"]
+    monkeypatch.setattr(ui_auth, "client", lambda: current[0], raising=False)
+    monkeypatch.setattr(ui_auth, "SLEEP", lambda seconds: None, raising=False)
+    return current
+
+
 def test_lockout_after_repeated_failures_holds_for_every_session(app: AppTest, own_users: Path,
-                                                                  clock: FakeClock) -> None:
+                                                                  clock: FakeClock, client_of: list[str]) -> None:
     at = no_exception(app.switch_page("pages/sign_in.py").run())
     name, password = USERS["partner"]
     for _ in range(auth.FREE_FAILURES):
@@ -262,12 +281,31 @@ def test_lockout_after_repeated_failures_holds_for_every_session(app: AppTest, o
     clock.advance(10 * 60)
     assert "Try again in 5 minutes" in _attempt(at, name, password)
     assert ui_auth.SESSION not in at.session_state
-    # The lock is kept on the server, not in this session: a new session is refused too.
+    # The lock is kept on the server, not in this session: a new session from the same
+    # address is refused too.
     other = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     no_exception(other.switch_page("pages/sign_in.py").run())
     assert "Try again in 5 minutes" in _attempt(other, name, password)
     clock.advance(5 * 60)
     assert f"Signed in as {name}" in _attempt(other, name, password)
+
+
+def test_a_stranger_cannot_lock_the_editor_out(app: AppTest, own_users: Path, clock: FakeClock,
+                                               client_of: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    name, password = USERS["editor"]
+    auth.add_user(own_users, name, "editor", password)
+    at = no_exception(app.switch_page("pages/sign_in.py").run())
+    for i in range(3 * auth.LOCK_AFTER):  # a stranger's browser tries the editor's name, waiting each time
+        _attempt(at, name, f"a wrong guess {i}")
+        clock.advance(1)
+    assert "Try again in" in _attempt(at, name, password), "the stranger's browser is locked"
+    assert ui_auth.SESSION not in at.session_state
+
+    client_of[0] = "ip:203.0.113.20"  # the editor, in another browser
+    editor = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    no_exception(editor.switch_page("pages/sign_in.py").run())
+    assert f"Signed in as {name}" in _attempt(editor, name, password)
+    assert editor.session_state[ui_auth.SESSION].role == "editor"
 
 
 def test_expired_session_falls_back_to_public(app: AppTest, clock: FakeClock) -> None:
@@ -310,3 +348,63 @@ def test_sign_out_returns_to_the_public_view(app: AppTest) -> None:
     assert at.title[0].value == "Sign in"
     no_exception(at.switch_page("pages/leverage_cards.py").run())
     assert "Sign in as a partner to open this page" in _texts(at) and not at.dataframe
+
+
+# --- what Streamlit itself shows ---------------------------------------------------------------------------
+
+def test_config_hides_error_details_and_built_in_exports() -> None:
+    """The project's config turns off error details and the tables' own CSV download.
+
+    Read twice: the file itself, and the options Streamlit takes from it when
+    started in the repository (a fresh process, as ``streamlit run`` is).
+    """
+    client = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))["client"]
+    assert client["showErrorDetails"] == "none"
+    assert client["disableDataExport"] is True
+    code = ("import json; from streamlit import config; config.get_config_options(force_reparse=True); "
+            "print(json.dumps([config.get_option('client.showErrorDetails'), "
+            "config.get_option('client.disableDataExport')]))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == ["none", True]
+
+
+def test_an_unexpected_error_reaches_the_page_without_its_details(app: AppTest,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug no page catches: the page says something went wrong, with no text, code or path of it.
+
+    AppTest reads the repository's .streamlit/config.toml like ``streamlit run`` does.
+    """
+    secret = "boom in /srv/rmo/secret/store.sqlite"
+
+    from components import data
+
+    real = data.query
+
+    def broken(name: str, **kwargs: object) -> object:
+        if name == "sources":
+            raise RuntimeError(secret)
+        return real(name, **kwargs)
+
+    monkeypatch.setattr(data, "query", broken)
+    at = app.switch_page("pages/sources.py").run()
+    assert at.exception, "the stand-in bug was raised"
+    shown = " ".join(e.message + " ".join(e.stack_trace) for e in at.exception)
+    assert secret not in shown and "RuntimeError" not in shown and "/" not in shown
+    assert not any(e.stack_trace for e in at.exception)
+
+
+def test_sign_in_on_a_full_disk_is_a_plain_message(app: AppTest, own_users: Path, client_of: list[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The attempts file cannot be written: a wrong password is refused in plain words, a right one works."""
+    def full(path: Path, text: str) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(auth, "_atomic_write", full)
+    at = no_exception(app.switch_page("pages/sign_in.py").run())
+    name, password = USERS["partner"]
+    text = _attempt(at, name, "not the password")
+    assert "cannot record sign-in attempts" in text and "/" not in " ".join(e.value for e in at.error)
+    assert ui_auth.SESSION not in at.session_state
+    assert f"Signed in as {name}" in _attempt(at, name, password)

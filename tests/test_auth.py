@@ -261,3 +261,116 @@ def test_external_identities_get_their_role_from_the_mapping() -> None:
     assert auth.role_for_identity("", mapping) == "public"
     assert auth.role_for_identity("x@example.org.evil.com", mapping) == "public"
     assert auth.role_for_identity("solo@x.org", {"partner": "solo@x.org"}) == "partner"
+
+
+# --- failures per name and client ------------------------------------------------------------------
+
+class FakeSleep:
+    """Records the slowdowns asked for and moves the fake clock by them (no real waiting)."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.calls: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+        self.clock.advance(seconds)
+
+
+@pytest.fixture()
+def editor_files(tmp_path: Path) -> tuple[Path, Path]:
+    """A users file holding an editor, and an empty attempts record beside it."""
+    users = tmp_path / "users.toml"
+    auth.add_user(users, "editor", "editor", PASSWORD)
+    return users, tmp_path / "attempts.json"
+
+
+def _hammer(name: str, client: str, users: Path, attempts: Path, clock: FakeClock, sleep: FakeSleep,
+            times: int, wait: bool) -> list[auth.SignIn]:
+    """``times`` wrong passwords for ``name`` from ``client``; with ``wait``, each after its wait."""
+    results = []
+    for i in range(times):
+        result = auth.sign_in(name, f"wrong guess {i:04d}", users, attempts, clock, client=client, sleep=sleep)
+        results.append(result)
+        if wait and i < times - 1:  # the last wait is left for the caller to see
+            clock.advance(result.retry_after)
+    return results
+
+
+@pytest.mark.parametrize("wait", [False, True], ids=["as-fast-as-possible", "waiting-out-each-lock"])
+def test_a_strangers_failures_do_not_lock_out_the_editor(editor_files: tuple[Path, Path], wait: bool) -> None:
+    users, attempts = editor_files
+    clock = FakeClock()
+    sleep = FakeSleep(clock)
+    results = _hammer("editor", "ip:198.51.100.7", users, attempts, clock, sleep, 50, wait)
+    if wait:
+        assert any("locked for 15 minutes" in r.message for r in results), "the stranger's client is locked"
+    else:  # trying faster gains nothing: refused unchecked once the client must wait
+        assert all("Try again in" in r.message for r in results[auth.FREE_FAILURES + 1:])
+    # The stranger now holds the right password too: refused, unchecked, from that client.
+    refused = auth.sign_in("editor", PASSWORD, users, attempts, clock, client="ip:198.51.100.7", sleep=sleep)
+    assert not refused.ok and "Try again in" in refused.message and refused.retry_after > 0
+    # The editor, from a browser that has not failed, is never refused; at most slowed a little.
+    ok = auth.sign_in("Editor", PASSWORD, users, attempts, clock, client="ip:203.0.113.20", sleep=sleep)
+    assert ok.ok and ok.user is not None and ok.user.role == "editor"
+    assert 0 <= ok.slowed <= auth.NAME_DELAY_MAX
+    assert all(s <= auth.NAME_DELAY_MAX for s in sleep.calls)
+    # The editor's success does not clear the stranger's lock.
+    assert auth.AttemptLog(attempts).get("editor", "ip:198.51.100.7").not_before > clock()
+
+
+def test_guesses_spread_over_many_clients_are_slowed(editor_files: tuple[Path, Path]) -> None:
+    users, attempts = editor_files
+    clock = FakeClock()
+    sleep = FakeSleep(clock)
+    for n in range(12):  # one guess from each of twelve addresses: none of them is locked
+        result = auth.sign_in("editor", "guess guess guess", users, attempts, clock,
+                              client=f"ip:192.0.2.{n}", sleep=sleep)
+        assert result.retry_after == 0
+    assert sleep.calls, "after LOCK_AFTER failures from anyone, every attempt at the name is slowed"
+    assert max(sleep.calls) == auth.NAME_DELAY_MAX
+    assert sleep.calls == sorted(sleep.calls), "the slowdown grows up to its cap"
+    # The slowdown is forgotten some time after the last failure.
+    clock.advance(auth.NAME_WINDOW)
+    before = len(sleep.calls)
+    assert auth.sign_in("editor", PASSWORD, users, attempts, clock, client="ip:192.0.2.200", sleep=sleep).ok
+    assert len(sleep.calls) == before
+
+
+def test_unknown_names_get_the_same_treatment_per_client(editor_files: tuple[Path, Path]) -> None:
+    users, attempts = editor_files
+    outcomes = {}
+    for name in ("editor", "nobody-at-all"):
+        clock = FakeClock()
+        sleep = FakeSleep(clock)
+        results = []
+        for client in ("ip:198.51.100.7", "ip:198.51.100.8", "ip:198.51.100.9"):
+            results += _hammer(name, client, users, attempts, clock, sleep, auth.LOCK_AFTER - 1, wait=True)
+            clock.advance(results[-1].retry_after)
+        results += _hammer(name, "ip:198.51.100.7", users, attempts, clock, sleep, 1, wait=False)
+        outcomes[name] = [(r.message, r.retry_after, r.slowed) for r in results]
+    assert outcomes["editor"] == outcomes["nobody-at-all"]
+    assert any(slowed for _, _, slowed in outcomes["editor"]), "the sequence reaches the name's slowdown"
+
+
+def test_attempts_file_stays_private_and_unlock_forgets_every_client(editor_files: tuple[Path, Path]) -> None:
+    users, attempts = editor_files
+    clock = FakeClock()
+    sleep = FakeSleep(clock)
+    for client in ("ip:198.51.100.7", "session:abc"):
+        _hammer("editor", client, users, attempts, clock, sleep, auth.LOCK_AFTER, wait=True)
+    assert oct(attempts.stat().st_mode & 0o777) == "0o600"
+    assert auth.AttemptLog(attempts).get("editor", "session:abc").lockouts == 1
+    assert auth.AttemptLog(attempts).get_name("editor").failures == 2 * auth.LOCK_AFTER
+    auth.unlock("EDITOR", attempts)
+    assert auth.AttemptLog(attempts).get("editor", "ip:198.51.100.7") == auth.Attempts()
+    assert auth.AttemptLog(attempts).get_name("editor") == auth.Attempts()
+    assert oct(attempts.stat().st_mode & 0o777) == "0o600"
+    assert auth.sign_in("editor", PASSWORD, users, attempts, clock, client="ip:198.51.100.7", sleep=sleep).ok
+
+
+def test_damaged_or_old_attempts_file_is_dropped(editor_files: tuple[Path, Path]) -> None:
+    users, attempts = editor_files
+    attempts.write_text('{"editor": {"failures": 4, "not_before": 9e12}, "clients": [1], '
+                        '"names": {"editor": {"failures": "many"}}}', encoding="utf-8")
+    assert auth.sign_in("editor", PASSWORD, users, attempts, FakeClock(), client="ip:1.2.3.4").ok

@@ -9,12 +9,15 @@ form first (``tests/signin.py``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import errno
+import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
 from rmo_data import constants as C
@@ -398,3 +401,87 @@ def test_packs_carry_the_stored_plan_and_the_ranking(own_app: AppTest, own_url: 
     assert "Pack owner" in text and "Pack-test note" in text
     assert "No prioritisation was run" not in text
     assert {"prioritisation_pptx", "prioritisation_pdf"} <= {b.key for b in at.download_button}
+
+
+# --- a store that cannot take a write -----------------------------------------------------------------
+
+# What a write meets on a full disk: SQLite's own refusal, and the operating system's.
+WRITE_FAULTS: dict[str, Callable[[], BaseException]] = {
+    "sqlite-full": lambda: OperationalError("INSERT INTO scenario (name) VALUES (?)", {},
+                                            sqlite3.OperationalError("database or disk is full")),
+    "os-no-space": lambda: OSError(errno.ENOSPC, "No space left on device", "/srv/rmo/data/rmo.sqlite"),
+}
+
+
+def failing(fault: str) -> Callable[..., object]:
+    """A stand-in for a write function that always meets ``fault``."""
+    def write(*args: object, **kwargs: object) -> object:
+        raise WRITE_FAULTS[fault]()
+    return write
+
+
+def assert_one_plain_fault(at: AppTest, what: str) -> None:
+    """No exception on the page; one error that names ``what`` and the disk, no class name or path."""
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(what) and "disk is full" in errors[0] and "Nothing was changed" in errors[0]
+    for leak in ("OperationalError", "/", "sqlite", "INSERT", "Errno", "Traceback"):
+        assert leak not in errors[0], (leak, errors[0])
+
+
+@pytest.mark.parametrize("fault", list(WRITE_FAULTS))
+def test_saving_a_scenario_on_a_full_disk_says_so_and_keeps_the_form(
+        own_app: AppTest, own_url: str, monkeypatch: pytest.MonkeyPatch, fault: str) -> None:
+    at = open_as(own_app, PRIO, pr_tab="Scenarios")
+    monkeypatch.setattr(userdata, "save_scenario", failing(fault))
+    at.text_input(key="pr_sc_name").input("Full disk view")
+    at.text_input(key="pr_sc_note").input("typed before the disk filled up")
+    at.button(key="pr_sc_save").click()
+    at.run()
+    assert_one_plain_fault(at, "The scenario could not be saved")
+    assert not at.success
+    assert at.text_input(key="pr_sc_name").value == "Full disk view"
+    assert at.text_input(key="pr_sc_note").value == "typed before the disk filled up"
+    engine = make_engine(own_url)
+    try:
+        assert "Full disk view" not in set(userdata.list_scenarios(engine=engine)["name"])
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("fault", list(WRITE_FAULTS))
+def test_adding_to_the_plan_on_a_full_disk_says_so_and_keeps_the_form(
+        own_app: AppTest, own_url: str, monkeypatch: pytest.MonkeyPatch, fault: str) -> None:
+    engine = make_engine(own_url)
+    try:
+        card = queries.leverages(materials=["zinc"], include_cross=False, engine=engine)["id"].iloc[0]
+        before = len(userdata.list_plan_items(engine=engine))
+    finally:
+        engine.dispose()
+    at = open_as(own_app, CARDS, lc_mat=["zinc"])
+    real = userdata.add_plan_item
+    monkeypatch.setattr(userdata, "add_plan_item", failing(fault))
+    at.text_input(key=f"plan_owner_{card}").input("Procurement team")
+    at.text_area(key=f"plan_note_{card}").input("kept through the fault")
+    at.selectbox(key=f"plan_status_{card}").set_value("in_progress")
+    at.button(key=f"plan_add_{card}").click()
+    at.run()
+    assert_one_plain_fault(at, "The plan item could not be saved")
+    assert at.text_input(key=f"plan_owner_{card}").value == "Procurement team"
+    assert at.text_area(key=f"plan_note_{card}").value == "kept through the fault"
+    assert at.selectbox(key=f"plan_status_{card}").value == "in_progress"
+
+    # Once the store takes writes again, the same form adds the item and is emptied.
+    monkeypatch.setattr(userdata, "add_plan_item", real)
+    at.button(key=f"plan_add_{card}").click()
+    no_exception(at.run())
+    assert not at.error and f"Added {card}" in " ".join(s.value for s in at.success).replace("\\", "")
+    assert at.text_input(key=f"plan_owner_{card}").value == ""
+    assert at.text_area(key=f"plan_note_{card}").value == ""
+    engine = make_engine(own_url)
+    try:
+        plan = userdata.list_plan_items(engine=engine)
+        assert len(plan) == before + 1 and plan["note"].iloc[-1] == "kept through the fault"
+    finally:
+        engine.dispose()

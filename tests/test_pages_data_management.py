@@ -20,6 +20,7 @@ from rmo_data import stewardship as W
 from rmo_data.engine import make_engine
 from tests.apptest import app_for
 from tests.signin import USERS, sign_in
+from tests.test_pages_act import WRITE_FAULTS, assert_one_plain_fault, failing
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = "pages/data_management.py"
@@ -130,3 +131,33 @@ def test_page_offers_the_store_export(page: AppTest) -> None:
     button = page.download_button(key="dm_export")
     assert button is not None
     assert any(h.value == "Export the store" for h in page.header)
+
+
+@pytest.mark.parametrize("fault", list(WRITE_FAULTS))
+def test_apply_and_roll_back_on_a_full_disk_say_so_and_keep_the_upload(
+        page: AppTest, own_url: str, monkeypatch: pytest.MonkeyPatch, fault: str) -> None:
+    at = page
+    at.file_uploader(key="dm_file_0").set_value(("new.csv", f"{HEADER}\n{ROW}\n".encode(), "text/csv"))
+    _ok(at)
+    real_apply = W.apply_preview
+    monkeypatch.setattr(W, "apply_preview", failing(fault))
+    at.button(key="dm_apply").click()
+    at.run()
+    assert_one_plain_fault(at, "The upload could not be saved")
+    assert not any("Applied" in s.value for s in at.success)
+    assert _evidence(own_url, "EV-PAGE-01") is None
+    # The file is still in its uploader and its preview is shown: Apply can be tried again.
+    assert [u.key for u in at.file_uploader] == ["dm_file_0", "dm_sources_0"]
+    assert {m.label: m.value for m in at.metric}["Added"] == "1"
+
+    monkeypatch.setattr(W, "apply_preview", real_apply)
+    at.button(key="dm_apply").click()
+    _ok(at)
+    assert any("Applied as change set" in s.value for s in at.success)
+    assert _evidence(own_url, "EV-PAGE-01") is not None
+
+    monkeypatch.setattr(W, "rollback_change_set", failing(fault))
+    at.button(key="dm_rb_set_go").click()
+    at.run()
+    assert_one_plain_fault(at, "The rollback could not be saved")
+    assert _evidence(own_url, "EV-PAGE-01") is not None

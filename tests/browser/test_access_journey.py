@@ -96,3 +96,37 @@ def test_partner_address_on_a_fresh_server_is_refused_not_run(built_url: str, br
         expect(page.get_by_test_id("stMultiSelect").get_by_text("Traditional commercial leverage")).to_be_visible()
         shot(page, "access-07-fresh-server-partner")
         context.close()
+
+
+def test_public_tables_offer_no_built_in_download(server: str, page) -> None:  # noqa: ANN001
+    """Streamlit's own table toolbar has no "Download as CSV" (config ``client.disableDataExport``).
+
+    Downloads are the app's own buttons, for partners; the toolbar would hand the
+    public a CSV, and one whose cells are not guarded against spreadsheet formulas.
+    A chart's "Show data" table is checked too.
+    """
+    page.goto(f"{server}/")
+    wait_ready(page)
+    page.get_by_role("heading", name="Overview").first.wait_for()
+    holder = page.locator("[data-testid='stElementContainer']:has([data-testid='stDataFrame'])").first
+    holder.scroll_into_view_if_needed()
+    holder.hover()
+    toolbar = holder.get_by_test_id("stElementToolbar")
+    # The toolbar itself is there (its search and full-screen buttons), only the download is not.
+    expect(toolbar.get_by_role("button", name="Search")).to_be_visible()
+    expect(toolbar.get_by_role("button", name="Fullscreen")).to_be_visible()
+    expect(toolbar.get_by_role("button", name="Download as CSV")).to_have_count(0)
+    shot(page, "access-08-public-table-toolbar")
+
+    # The overview's heat map (key ov_heat): its "Show data" swaps the chart for a table in place.
+    chart = page.locator(".st-key-ov_heat")
+    expect(chart.get_by_test_id("stVegaLiteChart")).to_be_visible()
+    chart.scroll_into_view_if_needed()
+    chart.hover()
+    chart.get_by_role("button", name="Show data").click()
+    data_view = chart.get_by_test_id("stDataFrame")
+    expect(data_view).to_be_visible()
+    data_view.hover()
+    expect(chart.get_by_role("button", name="Search")).to_be_visible()
+    expect(chart.get_by_role("button", name="Download as CSV")).to_have_count(0)
+    shot(page, "access-09-public-chart-data-view")
