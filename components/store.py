@@ -13,8 +13,9 @@ import streamlit as st
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from components import data
+from components import auth, data
 from components.safe import plain
+from rmo_data import access, faults
 from rmo_data.engine import get_engine, shown_url, store_status
 
 # What the user is told when the store had to be (re)built without asking.
@@ -49,8 +50,8 @@ def _run_build(action: str) -> bool:
         return False
     except (OSError, SQLAlchemyError) as err:  # disk full, no write permission, locked file...
         bar.empty()
-        st.error("The data store could not be written, so the previous one (if any) was left as it was: "
-                 f"{plain(type(err).__name__)}: {plain(str(err)[:300])}", icon=":material/error:")
+        st.error(f"The data store could not be written because {faults.sentence(err)}. The previous "
+                 "store (if any) was left as it was.", icon=":material/error:")
         return False
     bar.empty()
     # Pooled connections still point at the replaced file: drop them with the cached reads.
@@ -66,10 +67,53 @@ def _migrate() -> None:
     try:
         migrate.ensure_current()
     except Exception as err:  # noqa: BLE001 - shown as a sentence, never a traceback
-        st.error("The data store could not be brought up to date with this version of the app, "
-                 f"so nothing was changed. Location: {plain(shown_url())}. Reason: {err}",
-                 icon=":material/database:")
+        reason = (faults.sentence(err) if isinstance(err, faults.WRITE_ERRORS)
+                  else "the store's tables are not those of a known version of this app")
+        st.error("The data store could not be brought up to date with this version of the app "
+                 f"because {reason}, so nothing was changed.", icon=":material/database:")
         st.stop()
+
+
+_UNUSABLE = {
+    "busy": ("The data store is busy: another program is writing to it. Nothing has been changed. "
+             "Try again in a few seconds."),
+    "read_only": ("The data store cannot be opened on this server: its file or folder is read-only "
+                  "for the app. Nothing has been changed. Whoever runs the app must make the store "
+                  "writable (the file, its folder and SQLite's side files)."),
+    "unreachable": ("The database server cannot be reached, or it refused the app's connection. "
+                    "Nothing has been changed. Try again shortly; if it goes on, whoever runs the app "
+                    "should check the server and the database address and password."),
+}
+
+
+def _stop_unusable(status: str) -> None:
+    """Say why the store cannot be used now (no rebuild: nothing is wrong with its data) and stop."""
+    st.warning(_UNUSABLE[status], icon=":material/hourglass_top:" if status == "busy" else ":material/database:")
+    st.button("Try again", type="primary", icon=":material/refresh:", key="store_retry")  # a click reruns
+    st.stop()
+
+
+def _stop_damaged() -> None:
+    """A damaged store: editors may rebuild it (the old file is kept); everyone else is told who can."""
+    auth.refresh()
+    editor = auth.role() == access.EDITOR
+    st.error("The data store cannot be read: its file looks damaged or is not a store of this app. "
+             "Nothing has been changed.", icon=":material/database:")
+    if not editor:
+        st.info("An editor can rebuild it after signing in below, or whoever runs the app can run "
+                "`python -m rmo_data build`. Either way the damaged file is kept aside and the "
+                "scenarios, workshops and plans that can still be read are carried over.",
+                icon=":material/info:")
+        auth.sign_in_form("store_signin")
+        st.stop()
+    st.caption(f"Location: {plain(shown_url())}")
+    st.info("Rebuilding writes a new store from the project's files. The damaged file is first kept "
+            "beside it with the time in its name, and every scenario, workshop, plan item and audit "
+            "row that can still be read from it is carried over.", icon=":material/info:")
+    if st.button("Rebuild the data store", type="primary", icon=":material/build:", key="store_rebuild"):
+        if _run_build("Rebuilding"):
+            st.rerun()
+    st.stop()
 
 
 def ensure() -> None:
@@ -83,12 +127,6 @@ def ensure() -> None:
             st.stop()
         st.info(_BUILT_BECAUSE[status], icon=":material/database:")
         return
-    st.error(
-        "The data store cannot be read (the file may be damaged or from another program). "
-        f"Location: {plain(shown_url())}. Rebuilding it from the project's files restores all "
-        "reference data; scenarios, workshops and plans in a damaged file cannot be recovered.",
-        icon=":material/database:")
-    if st.button("Rebuild the data store", type="primary", icon=":material/build:", key="store_rebuild"):
-        if _run_build("Rebuilding"):
-            st.rerun()
-    st.stop()
+    if status in _UNUSABLE:
+        _stop_unusable(status)
+    _stop_damaged()

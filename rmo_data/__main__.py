@@ -66,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     if args.command == "build":
-        from rmo_data.build import build
+        from rmo_data import faults
+        from rmo_data.build import StoreUnavailable, build
+        from rmo_data.engine import shown_url
         from rmo_data.seeds import SEED_DIR
 
         pause_at = os.environ.get(PAUSE_ENV, "")
@@ -84,9 +86,24 @@ def main(argv: list[str] | None = None) -> int:
         except SeedError as err:
             print(f"Build stopped; the store was not changed.\n{err}", file=sys.stderr)
             return 2
+        except StoreUnavailable as err:
+            why = {"busy": "another program holds its write lock; try again when it is done",
+                   "read_only": "it cannot be opened for writing (check the file's and folder's permissions)"}
+            print(f"Build stopped; the store was not changed: {why.get(err.status, err.status)}.",
+                  file=sys.stderr)
+            return 3
+        except faults.WRITE_ERRORS as err:
+            print(f"Build stopped because {faults.sentence(err)}; the previous store was left as it "
+                  "was and no temporary file is left behind.", file=sys.stderr)
+            return 3
         rows = sum(report.counts.values())
-        print(f"Built {report.url} with {rows} rows in {len(report.counts)} tables "
+        print(f"Built {shown_url(report.url)} with {rows} rows in {len(report.counts)} tables "
               f"in {report.seconds:.1f} s.")
+        if report.kept is not None:
+            print(f"The previous store file was kept as {report.kept}.")
+        if report.recovered is not None:
+            print(f"The previous store was damaged: {report.recovered} user rows (scenarios, workshops, "
+                  "plans, audit log) could be read from it and were carried over.")
         _print_change_sets(report.url)
         return 0
     return 1
@@ -114,19 +131,24 @@ def _print_change_sets(url: str) -> None:
         print(f"Change set {set_id} {note}", file=sys.stderr)
 def _add_users_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     users_p = sub.add_parser("users", help="manage the users who may sign in (partner, editor)")
-    users_p.add_argument("--file", type=Path, default=None,
-                         help="users file (default: RMO_USERS_FILE or ~/.config/rmo-leverage/users.toml)")
+    # --file may stand before the action or after it (README: "add --file PATH to any of them"):
+    # each action's parser takes it too, with SUPPRESS so that an absent one keeps the outer value.
+    file_help = "users file (default: RMO_USERS_FILE or ~/.config/rmo-leverage/users.toml)"
+    users_p.add_argument("--file", type=Path, default=None, help=file_help)
+    file_opt = argparse.ArgumentParser(add_help=False)
+    file_opt.add_argument("--file", type=Path, default=argparse.SUPPRESS, help=file_help)
     actions = users_p.add_subparsers(dest="action", required=True)
-    add_p = actions.add_parser("add", help="add a user, or with --replace set a new password or role")
+    add_p = actions.add_parser("add", parents=[file_opt],
+                               help="add a user, or with --replace set a new password or role")
     add_p.add_argument("name", help="user name (letters, digits and . _ @ + -; case does not matter)")
     add_p.add_argument("--role", required=True, choices=["partner", "editor"])
     add_p.add_argument("--password-stdin", action="store_true",
                        help="read the password from the first line of standard input")
     add_p.add_argument("--replace", action="store_true", help="replace an existing user of that name")
-    actions.add_parser("list", help="list users and their roles (never passwords or hashes)")
-    remove_p = actions.add_parser("remove", help="remove a user")
+    actions.add_parser("list", parents=[file_opt], help="list users and their roles (never passwords or hashes)")
+    remove_p = actions.add_parser("remove", parents=[file_opt], help="remove a user")
     remove_p.add_argument("name")
-    unlock_p = actions.add_parser("unlock", help="forget a user name's failed sign-ins")
+    unlock_p = actions.add_parser("unlock", parents=[file_opt], help="forget a user name's failed sign-ins")
     unlock_p.add_argument("name")
 
 

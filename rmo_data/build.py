@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, MetaData, func, inspect, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from rmo_data import constants as C
 from rmo_data import etl, migrate, schema
@@ -39,6 +42,16 @@ from rmo_data.seeds import SEED_DIR, Problem, SeedError, SeedSet, load_seeds
 Progress = Callable[[str, float], None]
 Records = list[dict[str, Any]]
 BUILD_VERSION = "1"
+STORE_FILE_MODE = 0o600  # the store holds participants' names and partners' plans: owner only
+KEPT_COPIES = 10  # time-stamped copies of replaced store files kept beside the store
+
+
+class StoreUnavailable(RuntimeError):
+    """The existing store cannot be read or locked now (busy, read-only): nothing was replaced."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,8 @@ class BuildReport:
     url: str
     counts: dict[str, int]
     seconds: float
+    kept: Path | None = None  # where the replaced SQLite file was kept, if there was one
+    recovered: int | None = None  # user rows carried over from a damaged file (None: it was not damaged)
 
 
 def severity(scale: int, scope: int, irremediability: int) -> int:
@@ -292,16 +307,114 @@ def _read_user_rows(engine: Engine) -> dict[str, Records]:
     return rows
 
 
-def _write_user_rows(conn: Connection, rows: dict[str, Records]) -> None:
-    """Put carried-over rows into the new store's tables (parents first), column by column."""
+def _write_user_rows(conn: Connection, rows: dict[str, Records], one_by_one: bool = False) -> int:
+    """Put carried-over rows into the new store's tables (parents first), column by column.
+
+    ``one_by_one`` (rows recovered from a damaged file) writes each row in its own
+    savepoint and skips a row the new store refuses (its parent was lost, say).
+    Returns the number of rows written.
+    """
     meta = MetaData()
     meta.reflect(conn)
+    written = 0
     for table in meta.sorted_tables:
         records = rows.get(table.name)
         if not records or table.name not in _kept_table_names([table.name]):
             continue
         known = set(table.c.keys())
-        conn.execute(table.insert(), [{k: v for k, v in r.items() if k in known} for r in records])
+        clean = [{k: v for k, v in r.items() if k in known} for r in records]
+        if not one_by_one:
+            conn.execute(table.insert(), clean)
+            written += len(clean)
+            continue
+        # Recovered values are SQLite's own stored values (text dates and all): written as they
+        # were read, past SQLAlchemy's type conversion, which expects Python objects.
+        for record in clean:
+            names = list(record)
+            sql = (f'INSERT INTO "{table.name}" ({", ".join(chr(34) + n + chr(34) for n in names)}) '
+                   f'VALUES ({", ".join("?" for _ in names)})')
+            try:
+                with conn.begin_nested():
+                    conn.exec_driver_sql(sql, tuple(record[n] for n in names))
+                written += 1
+            except SQLAlchemyError:
+                continue
+    return written
+
+
+def _recover_user_rows(path: Path) -> dict[str, Records]:
+    """Read what SQLite can still read of a damaged store's user tables (read-only, row by row).
+
+    A table that reads whole is taken whole; otherwise its rows are read one rowid
+    at a time, skipping the ones on damaged pages.  Nothing is written to the file.
+    """
+    rows: dict[str, Records] = {}
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return rows
+    conn.row_factory = sqlite3.Row
+    try:
+        try:
+            names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        except sqlite3.Error:
+            names = [t.name for t in schema.USER_TABLES]
+        for name in _kept_table_names(n for n in names if not n.startswith("sqlite_")):
+            quoted = '"' + name.replace('"', '""') + '"'
+            try:
+                rows[name] = [dict(r) for r in conn.execute(f"SELECT * FROM {quoted}")]
+                continue
+            except sqlite3.Error:
+                pass
+            try:
+                top = conn.execute(f"SELECT max(rowid) FROM {quoted}").fetchone()[0] or 0
+            except sqlite3.Error:
+                continue
+            found: Records = []
+            for rowid in range(1, min(int(top), 1_000_000) + 1):
+                try:
+                    row = conn.execute(f"SELECT * FROM {quoted} WHERE rowid = ?", (rowid,)).fetchone()
+                except sqlite3.Error:
+                    continue
+                if row is not None:
+                    found.append(dict(row))
+            rows[name] = found
+    finally:
+        conn.close()
+    return rows
+
+
+def _keep_aside(path: Path) -> Path | None:
+    """Keep the current store file (and its side files) under a time-stamped name; return it.
+
+    A hard link keeps the old file's contents under the new name while ``os.replace``
+    then swaps the new store in, so there is never a moment without a store; where
+    links are not possible the file is copied.
+    """
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    kept = path.with_name(f"{path.name}.{stamp}.bak")
+    for suffix in ("", "-wal", "-shm"):
+        source = path.with_name(path.name + suffix)
+        if not source.exists():
+            continue
+        target = kept.with_name(kept.name + suffix)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
+        os.chmod(target, STORE_FILE_MODE)
+    _prune_kept(path)
+    return kept
+
+
+def _prune_kept(path: Path, keep: int = KEPT_COPIES) -> None:
+    """Remove all but the newest ``keep`` kept copies of ``path`` (their names sort by time)."""
+    copies = sorted(path.parent.glob(f"{path.name}.*.bak"))
+    for old in copies[:-keep]:
+        for suffix in ("", "-wal", "-shm"):
+            old.with_name(old.name + suffix).unlink(missing_ok=True)
 
 
 def _reapply_change_sets(conn: Connection, counts: dict[str, int]) -> tuple[dict[str, int], dict[str, Any]]:
@@ -320,7 +433,8 @@ def _reapply_change_sets(conn: Connection, counts: dict[str, int]) -> tuple[dict
 
 
 def _write_build_info(conn: Connection, counts: dict[str, int],
-                      change_sets: dict[str, Any] | None = None) -> None:
+                      change_sets: dict[str, Any] | None = None,
+                      extra: dict[str, Any] | None = None) -> None:
     rows = [
         {"key": "version", "value": BUILD_VERSION},
         {"key": "counts", "value": json.dumps(counts, sort_keys=True)},
@@ -328,51 +442,78 @@ def _write_build_info(conn: Connection, counts: dict[str, int],
     ]
     if change_sets and (change_sets["reapplied"] or change_sets["skipped"]):
         rows.append({"key": "change_sets", "value": json.dumps(change_sets, sort_keys=True)})
+    rows += [{"key": key, "value": json.dumps(value)} for key, value in (extra or {}).items()]
     conn.execute(schema.build_info.delete())
     conn.execute(schema.build_info.insert(), rows)
 
 
-def _write_sqlite_file(path: Path, tables: dict[str, Records], progress: Progress) -> dict[str, int]:
+def _side_files(path: Path) -> list[Path]:
+    return [path, *(path.with_name(path.name + sfx) for sfx in ("-wal", "-shm", "-journal"))]
+
+
+def _write_sqlite_file(path: Path, tables: dict[str, Records],
+                       progress: Progress) -> tuple[dict[str, int], Path | None, int | None]:
+    """Write a new store file beside ``path`` and swap it in; return counts, the kept copy, rows recovered."""
     tmp = path.with_name(path.name + ".tmp")
     # A killed build leaves its half-written file (and SQLite's side files) behind: start afresh.
-    for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-wal", "-shm", "-journal"))):
+    for leftover in _side_files(tmp):
         leftover.unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
 
     user_rows: dict[str, Records] = {}
+    recovered = False
+    carried = 0
     old_url = f"sqlite:///{path}"
-    # An unreadable old store is simply replaced; a readable one is migrated first, and a
-    # failing migration stops the build rather than dropping the user's rows.
-    if path.exists() and path.stat().st_size > 0 and store_status(old_url) != "corrupt":
-        migrate.upgrade(old_url)
-        old = make_engine(old_url)
-        try:
-            user_rows = _read_user_rows(old)
-            with old.connect() as conn:
-                # Fold the WAL into the main file so no stale log outlives the swap.
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            old.dispose()
+    # A readable old store is migrated first, and a failing migration stops the build rather
+    # than dropping the user's rows; a damaged one gives up what SQLite can still read.
+    # A busy, unreadable or unreachable one stops the build (nothing is replaced).
+    if path.exists() and path.stat().st_size > 0:
+        status = store_status(old_url)
+        if status in {"busy", "read_only"}:
+            raise StoreUnavailable(status)
+        if status == "corrupt":
+            user_rows, recovered = _recover_user_rows(path), True
+        else:
+            migrate.upgrade(old_url)
+            old = make_engine(old_url)
+            try:
+                user_rows = _read_user_rows(old)
+                with old.connect() as conn:
+                    # Fold the WAL into the main file so no stale log outlives the swap.
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                old.dispose()
 
-    migrate.upgrade(f"sqlite:///{tmp}")  # every table, at the newest revision
-    engine = make_engine(f"sqlite:///{tmp}")
     try:
-        progress("Writing tables", 0.7)
-        with engine.begin() as conn:
-            counts = _insert_all(conn, tables, progress)
-            _write_user_rows(conn, user_rows)
-            counts, change_sets = _reapply_change_sets(conn, counts)
-            _write_build_info(conn, counts, change_sets)
-        with engine.connect() as conn:
-            # Table statistics let SQLite's planner pick the right index for each filter.
-            conn.exec_driver_sql("ANALYZE")
-            conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
-    finally:
-        engine.dispose()
+        # Created owner-only before SQLite opens it: SQLite gives its side files the same mode.
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, STORE_FILE_MODE))
+        migrate.upgrade(f"sqlite:///{tmp}")  # every table, at the newest revision
+        engine = make_engine(f"sqlite:///{tmp}")
+        try:
+            progress("Writing tables", 0.7)
+            with engine.begin() as conn:
+                counts = _insert_all(conn, tables, progress)
+                carried = _write_user_rows(conn, user_rows, one_by_one=recovered)
+                counts, change_sets = _reapply_change_sets(conn, counts)
+                _write_build_info(conn, counts, change_sets,
+                                  {"recovered_user_rows": carried} if recovered else None)
+            with engine.connect() as conn:
+                # Table statistics let SQLite's planner pick the right index for each filter.
+                conn.exec_driver_sql("ANALYZE")
+                conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
+        finally:
+            engine.dispose()
+        os.chmod(tmp, STORE_FILE_MODE)
+        kept = _keep_aside(path)
+    except BaseException:
+        # Disk full, no permission, killed by a signal that Python sees: leave no half file.
+        for leftover in _side_files(tmp):
+            leftover.unlink(missing_ok=True)
+        raise
     os.replace(tmp, path)
     for stale in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         stale.unlink(missing_ok=True)
-    return counts
+    return counts, kept, (carried if recovered else None)
 
 
 def _write_in_transaction(engine: Engine, tables: dict[str, Records], progress: Progress) -> dict[str, int]:
@@ -416,8 +557,10 @@ def build(
     report("Reading public data sources", 0.3)
     tables = assemble(seeds, sources_dir)
     path = sqlite_path(resolved)
+    kept: Path | None = None
+    recovered: int | None = None
     if path is not None:
-        counts = _write_sqlite_file(path, tables, report)
+        counts, kept, recovered = _write_sqlite_file(path, tables, report)
     else:
         engine = make_engine(resolved)
         try:
@@ -425,7 +568,7 @@ def build(
         finally:
             engine.dispose()
     report("Done", 1.0)
-    return BuildReport(resolved, counts, time.perf_counter() - started)
+    return BuildReport(resolved, counts, time.perf_counter() - started, kept, recovered)
 
 
 def ensure_store(url: str | None = None, progress: Progress | None = None) -> str:

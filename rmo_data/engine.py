@@ -16,11 +16,17 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from rmo_data import faults
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_DB_PATH = PACKAGE_DIR / "rmo.sqlite"
 ENV_VAR = "RMO_DATABASE_URL"
 
-StoreStatus = Literal["ok", "missing", "empty", "corrupt"]
+StoreStatus = Literal["ok", "missing", "empty", "busy", "read_only", "unreachable", "corrupt"]
+
+# How long a store check waits for another program's write lock before it says "busy"
+# (seconds). Pages say so and try again; they never take a lock for damage.
+BUSY_WAIT_ENV = "RMO_STORE_BUSY_WAIT"
 
 
 def database_url(url: str | None = None) -> str:
@@ -56,10 +62,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """Create a new engine for ``url`` with the settings this app relies on."""
+def make_engine(url: str, busy_timeout: float = 30) -> Engine:
+    """Create a new engine for ``url`` with the settings this app relies on.
+
+    ``busy_timeout`` is how long (s) a SQLite statement waits for another writer's lock.
+    """
     if make_url(url).get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": busy_timeout})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -90,9 +99,29 @@ def _sqlite_intact(path: Path, conn: Connection) -> bool:
         try:
             rows = conn.exec_driver_sql("PRAGMA quick_check").fetchall()
             _INTACT[key] = [tuple(r) for r in rows] == [("ok",)]
-        except SQLAlchemyError:
+        except SQLAlchemyError as err:
+            if faults.classify(err) in {"busy", "read_only"}:
+                raise  # not damage: the caller says busy or read-only, and nothing is cached
             _INTACT[key] = False
     return _INTACT[key]
+
+
+def _busy_wait() -> float:
+    try:
+        return max(0.0, float(os.environ.get(BUSY_WAIT_ENV, "5")))
+    except ValueError:
+        return 5.0
+
+
+def _status_of_fault(err: BaseException, path: Path | None) -> StoreStatus:
+    kind = faults.classify(err)
+    if kind == "busy":
+        return "busy"
+    if kind == "unreachable":
+        return "unreachable"
+    if kind == "read_only" or (path is not None and not os.access(path, os.R_OK)):
+        return "read_only"
+    return "corrupt"
 
 
 def store_status(url: str | None = None) -> StoreStatus:
@@ -100,15 +129,19 @@ def store_status(url: str | None = None) -> StoreStatus:
 
     ``missing`` means no file (SQLite; a 0-byte file counts as none) or no
     tables; ``empty`` means tables but no finished build (a build that stopped
-    half-way); ``corrupt`` means the file or database cannot be read, or SQLite
-    finds damaged pages in it.
+    half-way); ``busy`` means another program holds the write lock longer than
+    ``RMO_STORE_BUSY_WAIT`` seconds (default 5); ``read_only`` means the file or
+    its folder cannot be opened for what SQLite needs; ``unreachable`` means a
+    database server cannot be reached or refused the connection; ``corrupt``
+    means the file can be opened but is not a readable store, or SQLite finds
+    damaged pages in it.  Only ``corrupt`` may lead to a rebuild offer.
     """
     resolved = database_url(url)
     path = sqlite_path(resolved)
     try:
         if path is not None and (not path.exists() or path.stat().st_size == 0):
             return "missing"
-        engine = make_engine(resolved)
+        engine = make_engine(resolved, busy_timeout=_busy_wait())
         try:
             names = set(inspect(engine).get_table_names())
             if "build_info" not in names:
@@ -123,5 +156,5 @@ def store_status(url: str | None = None) -> StoreStatus:
             return "ok" if finished else "empty"
         finally:
             engine.dispose()
-    except (SQLAlchemyError, OSError):
-        return "corrupt"
+    except (SQLAlchemyError, OSError) as err:
+        return _status_of_fault(err, path)

@@ -13,7 +13,7 @@ from typing import Literal
 
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
-FaultKind = Literal["busy", "read_only", "disk_full", "unreachable", "damaged", "other"]
+FaultKind = Literal["busy", "read_only", "disk_full", "io", "unreachable", "damaged", "other"]
 
 # Exceptions a write path catches and reports as a fault of the store, not a bug.
 WRITE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError)
@@ -22,7 +22,8 @@ _SENTENCES: dict[FaultKind, str] = {
     "busy": "the data store is busy with another change; wait a few seconds and try again",
     "read_only": "the data store is read-only on this server, so nothing can be saved",
     "disk_full": "the server's disk is full",
-    "unreachable": "the database server cannot be reached",
+    "io": "the server could not read or write the store's file (a full disk or a failing drive)",
+    "unreachable": "the database server cannot be reached or refused the app's connection",
     "damaged": "the data store file cannot be read (it may be damaged)",
     "other": "the data store refused the change",
 }
@@ -37,7 +38,7 @@ def classify(err: BaseException) -> FaultKind:
     """Say which kind of fault ``err`` is (``other`` when it is none of the known ones)."""
     inner = getattr(err, "orig", None) or err
     if isinstance(inner, OSError) and not isinstance(inner, ConnectionError):
-        if inner.errno in {errno.ENOSPC, errno.EDQUOT}:
+        if inner.errno in {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}:
             return "disk_full"
         if inner.errno in {errno.EROFS, errno.EACCES, errno.EPERM}:
             return "read_only"
@@ -50,13 +51,15 @@ def classify(err: BaseException) -> FaultKind:
         return "read_only"
     if "disk is full" in text or "no space left" in text or "database or disk is full" in text:
         return "disk_full"
-    if ("malformed" in text or "not a database" in text or "disk i/o error" in text
-            or "file is not a database" in text):
+    if "disk i/o error" in text:
+        return "io"
+    if "malformed" in text or "not a database" in text or "file is not a database" in text:
         return "damaged"
     if isinstance(err, (OperationalError, DBAPIError)) and (
             "connection" in text or "could not connect" in text or "server closed" in text
             or "timeout expired" in text or "name or service not known" in text
-            or "connection refused" in text):
+            or "connection refused" in text or "authentication failed" in text
+            or ("database" in text and "does not exist" in text)):
         return "unreachable"
     return "other"
 

@@ -35,7 +35,7 @@ from rmo_data.__main__ import PAUSE_ENV, PAUSED_MARK
 from rmo_data.build import build
 from rmo_data.engine import make_engine, store_status
 from tests.apptest import app_for, no_exception
-from tests.signin import sign_in
+from tests.signin import USERS, sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
 USER_TABLES = {t.name for t in schema.USER_TABLES}
@@ -97,23 +97,41 @@ def _overwritten_middle(good: bytes) -> bytes:
     return good[:middle] + os.urandom(40_000) + good[middle + 40_000:]
 
 
+def _editor_signs_in_on_the_store_page(at: AppTest) -> AppTest:
+    name, password = USERS["editor"]
+    at.text_input(key="store_signin_name").input(name)
+    at.text_input(key="store_signin_password").input(password)
+    at.button(key="store_signin_submit").click()
+    return no_exception(at.run())
+
+
 @pytest.mark.parametrize("damage", [_random, _truncated, _overwritten_middle], ids=lambda f: f.__name__)
-def test_damaged_store_offers_a_rebuild_that_works(built_db: Path, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch,
-                                                   damage: Callable[[bytes], bytes]) -> None:
+def test_damaged_store_offers_a_rebuild_to_editors_only_and_keeps_the_file(
+        built_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        damage: Callable[[bytes], bytes]) -> None:
     path = tmp_path / "rmo.sqlite"
     _copy_store(built_db, path)
-    path.write_bytes(damage(path.read_bytes()))
+    damaged = damage(path.read_bytes())
+    path.write_bytes(damaged)
     url = f"sqlite:///{path}"
     assert store_status(url) == "corrupt"
+    damaged = path.read_bytes()  # as the check left it (opening it may switch its journal mode)
     at = no_exception(app_for(url, monkeypatch).run())
     assert any("cannot be read" in e.value for e in at.error)
     assert not at.title and not at.dataframe  # the page stopped before reading anything
+    # The public gets no rebuild button and no file path, only who can rebuild.
+    assert not [b for b in at.button if b.key == "store_rebuild"]
+    shown = " ".join(m.value for m in [*at.error, *at.info, *at.caption, *at.markdown])
+    assert str(tmp_path) not in shown and "rmo.sqlite" not in shown
+    # An editor signs in on the spot and may rebuild.
+    _editor_signs_in_on_the_store_page(at)
     at.button(key="store_rebuild").click()
     no_exception(at.run())
     _works(at)
     assert store_status(url) == "ok"
     assert snapshot(path)["material"] == len(C.MATERIAL_SLUGS)
+    kept = list(tmp_path.glob("rmo.sqlite.*.bak"))
+    assert len(kept) == 1 and kept[0].read_bytes() == damaged  # the damaged file was kept, not lost
 
 
 def test_half_finished_build_is_built_again_keeping_user_rows(built_db: Path, tmp_path: Path,
