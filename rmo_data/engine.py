@@ -119,7 +119,11 @@ def _status_of_fault(err: BaseException, path: Path | None) -> StoreStatus:
         return "busy"
     if kind == "unreachable":
         return "unreachable"
-    if kind == "read_only" or (path is not None and not os.access(path, os.R_OK)):
+    if kind == "read_only":
+        return "read_only"
+    # SQLite says only "unable to open database file" when it cannot create its side files
+    # (-wal, -shm) on a read-only file system or in a folder it may not write to.
+    if path is not None and not (os.access(path, os.R_OK | os.W_OK) and os.access(path.parent, os.W_OK)):
         return "read_only"
     return "corrupt"
 

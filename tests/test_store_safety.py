@@ -12,6 +12,8 @@
   full disk does) prints one plain line, leaves no temporary file and keeps
   the previous store.
 - ``python -m rmo_data users add NAME --file F`` works with ``--file`` after the action.
+- A store on a read-only mount and a PostgreSQL server nobody answers on are
+  named as such (not "damaged"), with no rebuild and no path or password shown.
 """
 
 from __future__ import annotations
@@ -19,13 +21,16 @@ from __future__ import annotations
 import os
 import resource
 import signal
+import socket
 import sqlite3
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from rmo_data import constants as C
 from rmo_data.build import build
@@ -157,3 +162,52 @@ def test_users_file_option_after_the_action(tmp_path: Path) -> None:
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert listed.stdout.startswith("zed\tpartner")
     assert stat.S_IMODE(users.stat().st_mode) == 0o600
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _messages(at: AppTest) -> str:
+    return " ".join(m.value for m in [*at.error, *at.warning, *at.info, *at.caption, *at.markdown])
+
+
+def test_an_unreachable_server_is_named_so_with_no_rebuild_and_no_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"postgresql+psycopg://rmo:s3cret-pw@127.0.0.1:{_free_port()}/rmo"  # nothing listens there
+    assert store_status(url) == "unreachable"
+    at = no_exception(app_for(url, monkeypatch).run())
+    assert any("cannot be reached" in w.value for w in at.warning)
+    assert [b.key for b in at.button] == ["store_retry"]
+    assert "s3cret-pw" not in _messages(at) and "127.0.0.1" not in _messages(at)
+
+
+@pytest.fixture()
+def read_only_folder(tmp_path: Path) -> Iterator[Path]:
+    """A tmpfs mounted read-only (root can write to any file, so only a read-only mount shows it)."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", str(folder)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("this machine does not let the tests mount a file system (needs root)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+def test_a_read_only_store_is_named_so_not_damaged(built_db: Path, read_only_folder: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    path = read_only_folder / "rmo.sqlite"
+    _copy_store(built_db, path)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=DELETE")
+    conn.close()
+    subprocess.run(["mount", "-o", "remount,ro", str(read_only_folder)], check=True)
+    url = f"sqlite:///{path}"
+    assert store_status(url) == "read_only"
+    at = no_exception(app_for(url, monkeypatch).run())
+    assert any("read-only" in w.value for w in at.warning)
+    assert [b.key for b in at.button] == ["store_retry"]
+    assert str(read_only_folder) not in _messages(at)
