@@ -2,9 +2,12 @@
 
 On first run the store is built from the repository's files with a progress
 bar.  An existing store is brought to the newest schema revision once per
-server (``rmo_data.migrate``), keeping its user-made rows.  A broken or
-unreadable store stops the page with a plain explanation and a button to
-rebuild it, never a traceback.
+server (``rmo_data.migrate``), keeping its user-made rows.  A store that is
+busy, read-only or on a server that cannot be reached stops the page with a
+plain explanation and a *Try again* button: nothing is wrong with its data,
+so nothing is rebuilt.  A damaged store stops the page too; only a signed-in
+editor is offered a rebuild (which keeps the damaged file and recovers what
+it can), and messages to anyone else name no path.  Never a traceback.
 """
 
 from __future__ import annotations
