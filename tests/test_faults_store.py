@@ -192,6 +192,7 @@ def _wait_for_pause(proc: subprocess.Popen[str], timeout: float = 120) -> list[s
     raise AssertionError(f"build never paused: {seen}")
 
 
+@pytest.mark.slow
 def test_build_killed_half_way_leaves_the_previous_store_intact(built_db: Path, tmp_path: Path) -> None:
     path = tmp_path / "rmo.sqlite"
     url = _copy_store(built_db, path)

@@ -209,7 +209,7 @@ def rows_parsed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return count
 
 
-@pytest.mark.parametrize("rows", [25_000, 300_000])
+@pytest.mark.parametrize("rows", [25_000, pytest.param(300_000, marks=pytest.mark.slow)])
 def test_a_long_workbook_is_refused_at_the_row_limit(store: tuple[str, Engine], rows_parsed: list[int],
                                                      rows: int) -> None:
     """The reader stops at the row limit instead of reading the whole sheet first."""
@@ -585,6 +585,7 @@ def _template_rows(table: str) -> st.SearchStrategy[bytes]:
     return st.lists(row, min_size=1, max_size=4).map(lambda rows: _csv(",".join(columns), *rows))
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), table=st.sampled_from(sorted(W.SPECS)),
        mode=st.sampled_from(["upsert", "upsert", "replace", "bogus"]),
@@ -620,6 +621,7 @@ _VALID_ROWS = {
 }
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), table=st.sampled_from(sorted(_VALID_ROWS)), replace=st.booleans(), xlsx=st.booleans())
 def test_fuzz_mutated_rows_are_refused_or_round_trip(store: tuple[str, Engine], data: st.DataObject,

@@ -132,6 +132,7 @@ def test_a_damaged_store_gives_up_the_user_rows_sqlite_can_read(store_with_user_
     assert snapshot(path)["material"] == len(C.MATERIAL_SLUGS)
 
 
+@pytest.mark.slow
 def test_a_build_that_cannot_write_says_so_and_leaves_nothing_behind(built_db: Path, tmp_path: Path) -> None:
     path = tmp_path / "rmo.sqlite"
     _copy_store(built_db, path)

@@ -21,6 +21,9 @@ from rmo_data.synth import SLUG_PREFIX, SOURCE_ID, synthesise
 from tests.conftest import Stores
 from tests.signin import sign_in
 
+# Synthesises stores, runs the command line and every page on one: slow as a whole.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = {"materials": 3, "evidence": 500, "production": 300}
 

@@ -404,6 +404,7 @@ def _writer(url: str, code: str, index: int, start: object, results: object) -> 
         engine.dispose()
 
 
+@pytest.mark.slow
 @pytest.mark.sqlite_only(reason="twenty writers on one SQLite file in WAL mode; PostgreSQL's row lock "
                                  "is raced by the two crowd tests below")
 def test_twenty_simultaneous_writers_lose_nothing(empty_url: str) -> None:
@@ -535,6 +536,7 @@ def _fresh_store(url: str) -> tuple[str, Engine]:
     return url, _seed(make_engine(url))
 
 
+@pytest.mark.slow
 def test_simultaneous_first_submissions_under_one_name_make_one_row(empty_url: str) -> None:
     """Several devices submit the same new name at once: one gets it, the others are told it is taken."""
     url, engine = _fresh_store(empty_url)
@@ -554,6 +556,7 @@ def test_simultaneous_first_submissions_under_one_name_make_one_row(empty_url: s
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_a_close_during_submissions_loses_nothing(empty_url: str) -> None:
     """Each submission lands in the frozen record or is refused as late: none is half in."""
     url, engine = _fresh_store(empty_url)

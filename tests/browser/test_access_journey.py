@@ -14,7 +14,7 @@ from rmo_data import auth
 from tests.browser.conftest import new_page, run_server, shot, sign_in, wait_ready
 from tests.signin import USERS
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_public_is_refused_prioritisation_until_signed_in_as_partner(server: str, page) -> None:  # noqa: ANN001

@@ -20,7 +20,7 @@ from rmo_data import constants as C
 from rmo_data import queries, scoring
 from tests.browser.conftest import open_sign_in, shot, wait_ready
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _slider(page, label: str):  # noqa: ANN001, ANN202

@@ -19,7 +19,7 @@ from rmo_data import stewardship as W
 from rmo_data.engine import make_engine
 from tests.browser.conftest import run_server, shot, sign_in, wait_ready
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 HEADER = ",".join((*W.SPECS["risk_evidence"].columns, "action"))
 GOOD = "EV-BROWSER-01,zinc,mining,water,Peru,,,2024,3,3,2,A tailings spill,,rmo_report,,"

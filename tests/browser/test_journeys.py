@@ -18,7 +18,7 @@ from rmo_data import constants as C
 from rmo_data import queries
 from tests.browser.conftest import new_page, open_sign_in, run_server, shot, sign_in, wait_ready
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _sidebar_select(page, label: str, option: str) -> None:  # noqa: ANN001

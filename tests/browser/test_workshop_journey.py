@@ -24,7 +24,7 @@ from rmo_data import workshops
 from rmo_data.engine import make_engine
 from tests.browser.conftest import new_page, shot, sign_in, wait_ready
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 MATS = ["nickel", "graphite", "ree", "zinc", "tantalum", "aluminium"]
 CRITS = ["auto_share", "processing_hhi", "gov_hhi", "severity", "social_breadth", "env_breadth"]
