@@ -146,10 +146,12 @@ def test_monte_carlo_draws_missing_inputs_across_the_range(raw: pd.DataFrame) ->
 
 def test_monte_carlo_rejects_bad_settings(raw: pd.DataFrame) -> None:
     norm = scoring.normalise(raw)
-    with pytest.raises(ValueError):
+    # Each setting is refused for its own reason, not by some other check that also raises ValueError.
+    with pytest.raises(ValueError, match="needs at least one draw"):
         scoring.monte_carlo(norm, {"x": 1}, n=0)
-    with pytest.raises(ValueError):
-        scoring.monte_carlo(norm, {"x": 1}, weight_jitter=1.5)
+    for jitter in ({"weight_jitter": 1.5}, {"weight_jitter": -0.1}, {"input_jitter": -0.1}):
+        with pytest.raises(ValueError, match="Jitter must be between 0 and 1 for weights"):
+            scoring.monte_carlo(norm, {"x": 1}, **jitter)
 
 
 def test_presets_cover_every_criterion_and_are_recognised() -> None:
