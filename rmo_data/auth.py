@@ -262,7 +262,9 @@ def remove_user(path: Path, name: str) -> bool:
 def _locked(path: Path) -> Iterator[None]:
     """Exclusive lock for a read-modify-write of ``path`` (threads and processes)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with _FILE_LOCK, open(path.with_name(path.name + ".lock"), "a") as lock:
+    # Owner-only like the file it guards (open() would create it with the umask's 0644).
+    lock_fd = os.open(path.with_name(path.name + ".lock"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with _FILE_LOCK, os.fdopen(lock_fd, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield

@@ -163,6 +163,8 @@ def test_users_file_option_after_the_action(tmp_path: Path) -> None:
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert listed.stdout.startswith("zed\tpartner")
     assert stat.S_IMODE(users.stat().st_mode) == 0o600
+    lock = users.with_name(users.name + ".lock")  # the lock file beside it, too
+    assert lock.exists() and stat.S_IMODE(lock.stat().st_mode) == 0o600
 
 
 def _free_port() -> int:
