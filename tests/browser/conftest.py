@@ -138,8 +138,8 @@ WATCH_RUNS = """
 })();
 """
 
-# True when the app is connected, has finished at least one run, is not running, finished
-# after the last run the browser asked for, and has drawn every chart it holds.
+# True when the app is connected, has finished at least one run, is not running, its last run
+# started after the last run the browser asked for and has finished, and every chart is drawn.
 SETTLED = """
 () => {
   const app = document.querySelector('[data-testid="stApp"]');
@@ -147,7 +147,9 @@ SETTLED = """
   if (!app || !r) return false;
   if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
   if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  if (r.runs < 1 || r.done < r.sent || r.done < r.started) return false;
+  // The last run must have started after the last request: a run that was already going
+  // (a fragment's timed refresh) can finish after a click that asked for another one.
+  if (r.runs < 1 || r.started < r.sent || r.done < r.started) return false;
   for (const chart of document.querySelectorAll('[data-testid="stVegaLiteChart"]')) {
     if (!chart.querySelector('canvas, svg')) return false;
   }
