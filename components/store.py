@@ -32,7 +32,7 @@ _BUILT_BECAUSE = {
 def _run_build(action: str) -> bool:
     # Imported here: the build (seed validation, ETL) is only needed when the store is
     # missing, and importing it costs ~0.2 s on the first run of every server.
-    from rmo_data.build import build, ensure_store
+    from rmo_data.build import StoreUnavailable, build, ensure_store
     from rmo_data.seeds import SeedError
 
     bar = st.progress(0.0, text=f"{action} the data store from the project's files…")
@@ -50,6 +50,10 @@ def _run_build(action: str) -> bool:
         st.error("The data store could not be built because some input files are invalid. "
                  "Nothing was changed. Problems found:", icon=":material/error:")
         st.code("\n".join(str(p) for p in err.problems[:50]), language=None)
+        return False
+    except StoreUnavailable as err:  # locked or read-only since the check: nothing was replaced
+        bar.empty()
+        st.warning(_UNUSABLE[err.status], icon=":material/hourglass_top:")
         return False
     except (OSError, SQLAlchemyError) as err:  # disk full, no write permission, locked file...
         bar.empty()
