@@ -19,6 +19,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, update
+from streamlit.testing.v1 import AppTest
 
 from rmo_data import exports as X
 from rmo_data import queries, userdata, workshops
@@ -172,6 +173,20 @@ def test_store_export_zip_csvs_are_quoted(hostile: tuple[Engine, str]) -> None:
     assert "'" + SUMMARY in seen["tables/risk_evidence.csv"]
 
 
+def _editor_uploads_evidence(url: str, monkeypatch: pytest.MonkeyPatch) -> tuple[AppTest, bytes]:
+    """An editor's data page with one evidence row in the uploader (as ev.csv); returns it and the bytes."""
+    at = app_for(url, monkeypatch)
+    sign_in(at, "editor")
+    at.switch_page("pages/data_management.py")
+    no_exception(at.run())
+    header = ",".join(W.SPECS["risk_evidence"].columns)
+    row = ",".join(str(EVIDENCE_ROW[c]) for c in W.SPECS["risk_evidence"].columns)
+    upload = f"{header}\n{row}\n".encode()
+    at.file_uploader(key="dm_file_0").set_value(("ev.csv", upload, "text/csv"))
+    no_exception(at.run())
+    return at, upload
+
+
 def test_the_data_page_checks_an_upload_once(own_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Reruns with the same file in the uploader reuse the check; a change to the store checks again."""
     calls: list[str] = []
@@ -182,14 +197,7 @@ def test_the_data_page_checks_an_upload_once(own_url: str, monkeypatch: pytest.M
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(W, "validate_upload", counted)
-    at = app_for(own_url, monkeypatch)
-    sign_in(at, "editor")
-    at.switch_page("pages/data_management.py")
-    no_exception(at.run())
-    header = ",".join(W.SPECS["risk_evidence"].columns)
-    row = ",".join(str(EVIDENCE_ROW[c]) for c in W.SPECS["risk_evidence"].columns)
-    at.file_uploader(key="dm_file_0").set_value(("ev.csv", f"{header}\n{row}\n".encode(), "text/csv"))
-    no_exception(at.run())
+    at, _ = _editor_uploads_evidence(own_url, monkeypatch)
     assert calls == ["ev.csv"]
     no_exception(at.run())  # a rerun, e.g. a click elsewhere on the page
     no_exception(at.run())
@@ -209,17 +217,10 @@ def test_a_store_change_checks_the_same_file_again(own_url: str, own_engine: Eng
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(W, "validate_upload", counted)
-    at = app_for(own_url, monkeypatch)
-    sign_in(at, "editor")
-    at.switch_page("pages/data_management.py")
-    no_exception(at.run())
-    header = ",".join(W.SPECS["risk_evidence"].columns)
-    row = ",".join(str(EVIDENCE_ROW[c]) for c in W.SPECS["risk_evidence"].columns)
-    at.file_uploader(key="dm_file_0").set_value(("ev.csv", f"{header}\n{row}\n".encode(), "text/csv"))
-    no_exception(at.run())
+    at, upload = _editor_uploads_evidence(own_url, monkeypatch)
     assert len(calls) == 1 and {m.label: m.value for m in at.metric}["Added"] == "1"
     # Another editor applies the same row meanwhile: the page must not show the old preview.
-    W.apply_preview(real("risk_evidence", f"{header}\n{row}\n".encode(), "other.csv", engine=own_engine),
+    W.apply_preview(real("risk_evidence", upload, "other.csv", engine=own_engine),
                     engine=own_engine)
     no_exception(at.run())
     assert len(calls) == 2
