@@ -277,14 +277,19 @@ def test_card_filters_by_target_stage_risk_and_organisation(app: AppTest, built_
     assert at.metric[0].value == str(len(queries.leverages(organisations=[org], engine=built_engine)))
 
 
-def test_plan_item_persists_across_rerun_and_new_session(own_app: AppTest, own_url: str,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    engine = make_engine(own_url)
+def _zinc_card_and_plan_size(url: str) -> tuple[str, int]:
+    """The first zinc card's id and how many plan items the store at ``url`` holds."""
+    engine = make_engine(url)
     try:
         card = queries.leverages(materials=["zinc"], include_cross=False, engine=engine)["id"].iloc[0]
-        before = len(userdata.list_plan_items(engine=engine))
+        return str(card), len(userdata.list_plan_items(engine=engine))
     finally:
         engine.dispose()
+
+
+def test_plan_item_persists_across_rerun_and_new_session(own_app: AppTest, own_url: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    card, before = _zinc_card_and_plan_size(own_url)
     note = "apptest-plan-item-zinc"
     at = open_as(own_app, CARDS, lc_mat=["zinc"])
     at.text_input(key=f"plan_owner_{card}").input("Procurement team")
@@ -453,12 +458,7 @@ def test_saving_a_scenario_on_a_full_disk_says_so_and_keeps_the_form(
 @pytest.mark.parametrize("fault", list(WRITE_FAULTS))
 def test_adding_to_the_plan_on_a_full_disk_says_so_and_keeps_the_form(
         own_app: AppTest, own_url: str, monkeypatch: pytest.MonkeyPatch, fault: str) -> None:
-    engine = make_engine(own_url)
-    try:
-        card = queries.leverages(materials=["zinc"], include_cross=False, engine=engine)["id"].iloc[0]
-        before = len(userdata.list_plan_items(engine=engine))
-    finally:
-        engine.dispose()
+    card, before = _zinc_card_and_plan_size(own_url)
     at = open_as(own_app, CARDS, lc_mat=["zinc"])
     real = userdata.add_plan_item
     monkeypatch.setattr(userdata, "add_plan_item", failing(fault))
