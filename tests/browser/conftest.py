@@ -110,36 +110,64 @@ def browser() -> Iterator[object]:
         instance.close()
 
 
-# Installed in every page before Streamlit's own scripts: it records when the
-# browser last asked the server for a script run (a BackMsg whose first byte is
-# the tag of ``rerun_script``, field 11) and when the app's script-run state
-# (``data-test-script-state`` on stApp) last turned to "running" and to
-# "notRunning", so a test can wait for the run its own action caused.
+# Installed in every page before Streamlit's own scripts.  It reads the top-level fields of
+# the protobuf messages on Streamlit's websocket (no library: tag, length, skip) and records
+# when the browser last asked for a script run (BackMsg.rerun_script, field 11; a fragment's
+# run carries ClientState.fragment_id, field 5), when the server last began a full run
+# (ForwardMsg.new_session, field 4) and when a run last ended (ForwardMsg.script_finished,
+# field 6, except FINISHED_EARLY_FOR_RERUN = 2, which another run follows).  Field numbers are
+# those of Streamlit 1.67's protos (streamlit/proto/BackMsg_pb2.py, ForwardMsg_pb2.py).
 WATCH_RUNS = """
 (() => {
   const w = window;
-  w.__stRun = {sent: 0, started: 0, done: 0, runs: 0};
+  const r = w.__stRun = {sent: 0, sentFull: false, session: 0, finished: 0, runs: 0};
+  const varint = (b, i) => {
+    let x = 0, s = 0;
+    for (;;) { const c = b[i++]; x += (c & 0x7f) * 2 ** s; s += 7; if (!(c & 0x80)) return [x, i]; }
+  };
+  const fields = (b) => {
+    const out = []; let i = 0;
+    while (i < b.length) {
+      let t, v; [t, i] = varint(b, i);
+      const f = Math.floor(t / 8), wt = t & 7;
+      if (wt === 0) { [v, i] = varint(b, i); out.push([f, v]); }
+      else if (wt === 2) { [v, i] = varint(b, i); out.push([f, b.subarray(i, i + v)]); i += v; }
+      else if (wt === 1) { i += 8; } else if (wt === 5) { i += 4; } else { break; }
+    }
+    return out;
+  };
+  const bytesOf = (data) => data instanceof ArrayBuffer ? new Uint8Array(data)
+    : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+  const received = (event) => {
+    try {
+      const b = bytesOf(event.data);
+      if (!b) return;
+      for (const [f, v] of fields(b)) {
+        if (f === 4) r.session = performance.now();
+        if (f === 6 && v !== 2) { r.finished = performance.now(); r.runs += 1; }
+      }
+    } catch (e) { /* never break the app */ }
+  };
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (data) {
     try {
-      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data)
-        : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
-      if (bytes && bytes.length && bytes[0] === 0x5A) { w.__stRun.sent = performance.now(); }
+      if (!this.__stWatched) { this.addEventListener('message', received); this.__stWatched = true; }
+      const b = bytesOf(data);
+      const rerun = b && fields(b).find(([f]) => f === 11);
+      if (rerun) {
+        const fragment = fields(rerun[1]).some(([f, v]) => f === 5 && v.length > 0);
+        r.sent = performance.now();
+        r.sentFull = !fragment;
+      }
     } catch (e) { /* never break the app */ }
     return send.apply(this, arguments);
   };
-  new MutationObserver((records) => {
-    for (const r of records) {
-      const state = r.target.getAttribute('data-test-script-state');
-      if (state === 'running') { w.__stRun.started = performance.now(); }
-      if (state === 'notRunning') { w.__stRun.done = performance.now(); w.__stRun.runs += 1; }
-    }
-  }).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
 })();
 """
 
-# True when the app is connected, has finished at least one run, is not running, its last run
-# started after the last run the browser asked for and has finished, and every chart is drawn.
+# True when the app is connected and not running, a run ended after the browser's last request
+# (and, for a full rerun, a full run began after it: a fragment's timed refresh that was already
+# going does not count), no element is still a loading skeleton, and every chart is drawn.
 SETTLED = """
 () => {
   const app = document.querySelector('[data-testid="stApp"]');
@@ -147,15 +175,16 @@ SETTLED = """
   if (!app || !r) return false;
   if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
   if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  // The last run must have started after the last request: a run that was already going
-  // (a fragment's timed refresh) can finish after a click that asked for another one.
-  if (r.runs < 1 || r.started < r.sent || r.done < r.started) return false;
+  if (r.runs < 1 || r.finished < r.sent || (r.sentFull && r.session < r.sent)) return false;
+  // An element whose widget code is still loading shows Streamlit's skeleton in its place.
+  if (document.querySelector('[data-testid="stElementContainer"] [data-testid="stSkeleton"]')) return false;
   for (const chart of document.querySelectorAll('[data-testid="stVegaLiteChart"]')) {
     if (!chart.querySelector('canvas, svg')) return false;
   }
   return true;
 }
 """
+
 
 # Streamlit on a busy 2-core machine can take many seconds for one run; playwright's
 # expect() waits 5 s by default, which is what made loaded runs fail.
@@ -211,7 +240,8 @@ def wait_ready(page: object) -> None:
 
     After a navigation this is the page's first run; after a click, a key press or a
     typed value it is the run that the widget's message started (the page's init
-    script, ``WATCH_RUNS``, records both), then every chart drawn.  An action that
+    script, ``WATCH_RUNS``, records requests, run starts and run ends from the
+    websocket), then every widget loaded and every chart drawn.  An action that
     asks for no run (opening a popover, typing without Enter) needs no wait_ready.
     """
     pg = page
