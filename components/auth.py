@@ -124,16 +124,21 @@ def may_open(path: str) -> bool:
 
 # --- signing in and out -----------------------------------------------------------------------------
 
+def client_address() -> str | None:
+    """The browser's network address as the server sees it (None when unknown, e.g. on loopback)."""
+    try:
+        return st.context.ip_address
+    except Exception:  # noqa: BLE001 - no context outside a browser session: no address
+        return None
+
+
 def client() -> str:
     """Where a sign-in comes from: the browser's network address, else this browser session.
 
     Streamlit gives no address for a loopback connection (a local browser, or a
     reverse proxy on the same machine); each session then counts on its own.
     """
-    try:
-        address = st.context.ip_address
-    except Exception:  # noqa: BLE001 - no context outside a browser session: fall back below
-        address = None
+    address = client_address()
     if address:
         return f"ip:{address}"
     from streamlit.runtime.scriptrunner import get_script_run_ctx

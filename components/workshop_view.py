@@ -97,17 +97,9 @@ def join_link(code: str, token: str | None = None) -> str:
 
 # --- wrong codes ------------------------------------------------------------------------------------
 
-def client_address() -> str | None:
-    """The client's address as the server sees it (None when unknown, e.g. on localhost)."""
-    try:
-        return st.context.ip_address
-    except Exception:  # noqa: BLE001 - no browser connection (bare runs): no address
-        return None
-
-
 def _keys() -> tuple[str, str | None]:
     session = st.session_state.setdefault(_CLIENT, secrets.token_hex(8))
-    address = client_address()
+    address = auth.client_address()
     return f"session:{session}", f"address:{address}" if address else None
 
 

@@ -22,10 +22,9 @@ message and the form keeps what was entered.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
-
-import math
 
 import pandas as pd
 import streamlit as st

@@ -452,7 +452,7 @@ def test_wrong_codes_are_throttled_per_session_and_per_address(
     clock = _Clock()
     monkeypatch.setattr(view, "SESSION_CODES", Throttle(limit=2, window_s=600, clock=clock, first_wait_s=30))
     monkeypatch.setattr(view, "ADDRESS_CODES", Throttle(limit=3, window_s=600, clock=clock, first_wait_s=60))
-    monkeypatch.setattr(view, "client_address", lambda: "203.0.113.9")
+    monkeypatch.setattr(view.auth, "client_address", lambda: "203.0.113.9")
     _, code = workshops.create_workshop("Guarded", MATS, CRITS, engine=own_engine)
     lookups: list[str] = []
     real = workshops.get_workshop
