@@ -450,9 +450,9 @@ def _checked_workbook(file_name: str, data: bytes) -> tuple[bytes, Problem | Non
                     continue
                 if ref is None:
                     unsized.append(part.filename)
-                elif _declared_rows(ref) > MAX_SCANNED_ROWS:
+                elif (declared := _declared_rows(ref)) > MAX_SCANNED_ROWS:
                     return data, Problem(file_name, None, None,
-                                         f"declares {_declared_rows(ref):,} rows in one sheet; at most "
+                                         f"declares {declared:,} rows in one sheet; at most "
                                          f"{MAX_UPLOAD_ROWS:,} rows per upload")
             if not unsized:
                 return data, None
