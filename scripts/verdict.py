@@ -13,7 +13,7 @@ from pathlib import Path
 
 
 def counts(path: Path) -> dict[str, int] | None:
-    """passed / failed / errors / skipped of one JUnit XML file, or None when it cannot be read."""
+    """passed / failed / errors / skipped / xfailed of one JUnit XML file, or None when it cannot be read."""
     try:
         root = ET.parse(path).getroot()
     except (OSError, ET.ParseError):
@@ -23,8 +23,11 @@ def counts(path: Path) -> dict[str, int] | None:
     for suite in suites:
         for key in total:
             total[key] += int(suite.get(key, 0))
+    # pytest writes an expected failure as a skip of type "pytest.xfail": count it as what it is.
+    xfailed = sum(1 for skip in root.iter("skipped") if skip.get("type") == "pytest.xfail")
     return {"passed": total["tests"] - total["failures"] - total["errors"] - total["skipped"],
-            "failed": total["failures"], "errors": total["errors"], "skipped": total["skipped"]}
+            "failed": total["failures"], "errors": total["errors"],
+            "skipped": total["skipped"] - xfailed, "xfailed": xfailed}
 
 
 def describe(found: dict[str, int] | None, note: str) -> str:
@@ -32,7 +35,7 @@ def describe(found: dict[str, int] | None, note: str) -> str:
     if found is None:
         return note
     parts = [f"{found['passed']} passed"]
-    parts += [f"{found[key]} {key}" for key in ("failed", "errors", "skipped") if found[key]]
+    parts += [f"{found[key]} {key}" for key in ("failed", "errors", "skipped", "xfailed") if found[key]]
     return ", ".join(parts)
 
 

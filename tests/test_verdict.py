@@ -24,10 +24,11 @@ def _junit(tmp_path: Path, name: str, body: str) -> Path:
 
 def test_both_runs_counted_and_pass(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     sqlite = _junit(tmp_path, "a", "def test_1(): pass\ndef test_2(): pass\n")
-    pg = _junit(tmp_path, "b", "def test_1(): pass\n@pytest.mark.skip(reason='x')\ndef test_2(): pass\n")
+    pg = _junit(tmp_path, "b", "def test_1(): pass\n@pytest.mark.skip(reason='x')\ndef test_2(): pass\n"
+                               "@pytest.mark.xfail(strict=True, reason='y')\ndef test_3(): assert False\n")
     assert verdict.main(["0", str(sqlite), str(pg), "did not run"]) == 0
     assert capsys.readouterr().out.strip() == (
-        "SQLite: 2 passed · PostgreSQL: 1 passed, 1 skipped · RESULT: PASS")
+        "SQLite: 2 passed · PostgreSQL: 1 passed, 1 skipped, 1 xfailed · RESULT: PASS")
 
 
 def test_a_failure_anywhere_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
