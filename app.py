@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import auth, router, sidebar, state, store
+from components import router, sidebar, state, store
+from components import signin
 
 st.set_page_config(
     page_title="RMO Leverage Explorer",
@@ -22,15 +23,15 @@ router.mark_router_ran()
 state.load_from_url()
 store.ensure()
 
-# Who may open which page is decided in rmo_data.access; the router builds this
+# Who may open which page is decided in rmo_data.access.roles; the router builds this
 # session's menu from it (pages of a higher role are refused at their address).
-auth.refresh()
+signin.refresh()
 account = st.sidebar.container()  # filled after st.navigation: its sign-in link needs the pages
 sidebar.render()
-sections, pages = router.navigation(auth.role())
+sections, pages = router.navigation(signin.role())
 page = st.navigation(sections)
 router.open_wanted_page(pages)
-auth.sidebar_box(account)
+signin.sidebar_box(account)
 state.show_url_notes()
 page.run()
 state.write_to_url()

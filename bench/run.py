@@ -11,7 +11,7 @@ synthetic store (``python -m rmo_data synth``, 100 extra materials, 200 000 evid
 cases, 50 000 production rows):
 
 * the build time of each store (``python -m rmo_data build`` / ``synth`` as a user runs it);
-* per page of ``app.py`` (discovered from ``rmo_data.access.PAGES``, so pages added later
+* per page of ``app.py`` (discovered from ``rmo_data.access.roles.PAGES``, so pages added later
   are measured too), signed in as a partner through the sign-in form, with
   streamlit's AppTest: the first run on a cold cache, then the median and 95th percentile
   of reruns after typical interactions: change the focus material, change the materials
@@ -22,7 +22,7 @@ cases, 50 000 production rows):
   from navigation to the first rendered chart or table with the script finished (a page
   for partners is opened from the menu right after signing in, in the same new session);
 * the peak resident memory (VmHWM) of that server process after every page was opened;
-* the time to build a briefing pack for the ten materials, when ``rmo_data.briefing``
+* the time to build a briefing pack for the ten materials, when ``rmo_data.briefing.pack``
   offers a function for it.
 
 It prints one table (figure, real, synthetic, ratio synthetic/real, target, pass/fail)
@@ -90,16 +90,16 @@ class PageInfo:
 
 
 def discover_pages(app_dir: Path = ROOT) -> list[PageInfo]:
-    """Every page of the router (``rmo_data.access.PAGES``, whose files exist), in menu order.
+    """Every page of the router (``rmo_data.access.roles.PAGES``, whose files exist), in menu order.
 
     The mapping is the one app.py builds its navigation from, so pages added
     later are measured too.  The sign-in page is left out: it draws only a form.
     """
     sys.path.insert(0, str(ROOT))
-    from rmo_data import access  # no streamlit import: safe in the parent process
+    from rmo_data.access import roles  # no streamlit import: safe in the parent process
 
-    return [PageInfo(p.path, p.url_path, p.title, p.min_role != access.PUBLIC)
-            for p in access.pages_for(access.PARTNER, app_dir) if p.path != SIGN_IN_PAGE]
+    return [PageInfo(p.path, p.url_path, p.title, p.min_role != roles.PUBLIC)
+            for p in roles.pages_for(roles.PARTNER, app_dir) if p.path != SIGN_IN_PAGE]
 
 
 # --- signing in: the bench's own users file, one user per role, made for this run only ----------
@@ -112,11 +112,11 @@ _BENCH_PASSWORD = secrets.token_urlsafe(24)  # made afresh each run; never print
 def bench_users_file(folder: Path) -> Path:
     """Write a users file with one partner and point RMO_USERS_FILE at it (children inherit it)."""
     sys.path.insert(0, str(ROOT))
-    from rmo_data import auth
+    from rmo_data.access import accounts
 
     path = folder / "users.toml"
-    auth.add_user(path, BENCH_USER, "partner", _BENCH_PASSWORD, replace_existing=True)
-    os.environ[auth.USERS_ENV] = str(path)
+    accounts.add_user(path, BENCH_USER, "partner", _BENCH_PASSWORD, replace_existing=True)
+    os.environ[accounts.USERS_ENV] = str(path)
     os.environ["RMO_BENCH_PASSWORD"] = _BENCH_PASSWORD  # for the AppTest child process only
     return path
 
@@ -183,7 +183,7 @@ def timed_command(args: list[str]) -> float:
 
 
 def store_ok(url: str) -> bool:
-    from rmo_data.engine import store_status
+    from rmo_data.store.engine import store_status
 
     return store_status(url) == "ok"
 
@@ -194,8 +194,8 @@ def _store_materials(url: str) -> tuple[list[str], str]:
     """Material slugs in display order, and the one with the most evidence (the heaviest)."""
     from sqlalchemy import func, select
 
-    from rmo_data import schema
-    from rmo_data.engine import make_engine
+    from rmo_data.store import schema
+    from rmo_data.store.engine import make_engine
 
     engine = make_engine(url)
     try:
@@ -220,7 +220,7 @@ def _spread(items: list[str], n: int) -> list[str]:
 
 def _plan(url: str, reruns: int) -> dict[str, list[Any]]:
     """The values each interaction cycles through on one store (each differs from the one before)."""
-    from rmo_data import constants as C
+    from rmo_data import constants
 
     slugs, heaviest = _store_materials(url)
     # Focus materials spread over the store, the one with most evidence included: every
@@ -232,11 +232,11 @@ def _plan(url: str, reruns: int) -> dict[str, list[Any]]:
         views.append([] if i % 3 == 0 else chosen[i % len(chosen):] + [heaviest])
     return {
         "focus": focus, "views": views,
-        "stages": [[s] for s in C.STAGE_SLUGS] + [["mining", "processing"], []],
-        "weights": [f"wt_{c.slug}" for c in getattr(C, "CRITERIA", ())],
-        "card_categories": [[c] for c in C.LEVERAGE_CATEGORY_SLUGS] + [[]],
+        "stages": [[s] for s in constants.STAGE_SLUGS] + [["mining", "processing"], []],
+        "weights": [f"wt_{c.slug}" for c in getattr(constants, "CRITERIA", ())],
+        "card_categories": [[c] for c in constants.LEVERAGE_CATEGORY_SLUGS] + [[]],
         # The ranking ranks the report's materials, so its button opens cards of those.
-        "card_materials": [s for s in focus if s in C.MATERIAL_SLUGS] or list(C.MATERIAL_SLUGS),
+        "card_materials": [s for s in focus if s in constants.MATERIAL_SLUGS] or list(constants.MATERIAL_SLUGS),
     }
 
 
@@ -505,21 +505,21 @@ PACK_FUNCTIONS = ("build_packs", "build_pack", "build_briefing_pack", "briefing_
 def pack_timing(url: str) -> tuple[float | None, str]:
     """Seconds to build a briefing pack for the ten materials, or None with the reason."""
     try:
-        from rmo_data import briefing  # type: ignore[attr-defined]
+        from rmo_data.briefing import pack  # type: ignore[attr-defined]
     except ImportError:
-        return None, "not available (no rmo_data.briefing yet)"
-    func = next((getattr(briefing, n) for n in PACK_FUNCTIONS if callable(getattr(briefing, n, None))), None)
+        return None, "not available (no rmo_data.briefing.pack yet)"
+    func = next((getattr(pack, n) for n in PACK_FUNCTIONS if callable(getattr(pack, n, None))), None)
     if func is None:
-        return None, "not available (rmo_data.briefing has no pack function)"
-    from rmo_data import constants as C
-    from rmo_data.engine import make_engine
+        return None, "not available (rmo_data.briefing.pack has no pack function)"
+    from rmo_data import constants
+    from rmo_data.store.engine import make_engine
 
     params = inspect.signature(func).parameters
     kwargs: dict[str, Any] = {}
     engine = make_engine(url)
     for name in ("materials", "slugs", "material_slugs"):
         if name in params:
-            kwargs[name] = list(C.MATERIAL_SLUGS)
+            kwargs[name] = list(constants.MATERIAL_SLUGS)
             break
     if "engine" in params:
         kwargs["engine"] = engine

@@ -14,16 +14,16 @@ from typing import Any
 
 import streamlit as st
 
-from components import data
+from components import cached
 from components.safe import plain, safe_url  # re-exported: pages call cards.plain
-from rmo_data import constants as C
+from rmo_data import constants
 
 __all__ = ["category_pill", "evidence_card", "inject_css", "leverage_card", "plain", "safe_url"]
 
 
 def category_pill(category: str) -> str:
     """A coloured pill for a Shift category (HTML built only from constants)."""
-    cat = next(c for c in C.LEVERAGE_CATEGORIES if c.slug == category)
+    cat = next(c for c in constants.LEVERAGE_CATEGORIES if c.slug == category)
     return (f'<span class="rmo-pill" style="background:{cat.colour}">'
             f"{html.escape(cat.label)}</span>")
 
@@ -37,19 +37,19 @@ def leverage_card(row: Mapping[str, Any], org_names: Mapping[str, str] | None = 
     """One leverage as a bordered card: action, category, actor, targets, stages, risks, organisations, source."""
     material = row.get("material")
     # Names from the store, so materials added after the report's ten are named too.
-    scope = (data.material_labels().get(material, C.CROSS_MATERIAL_LABEL) if isinstance(material, str)
-             and material else C.CROSS_MATERIAL_LABEL)
+    scope = (cached.material_labels().get(material, constants.CROSS_MATERIAL_LABEL) if isinstance(material, str)
+             and material else constants.CROSS_MATERIAL_LABEL)
     with st.container(border=True):
         st.markdown(f"{category_pill(row['category'])} <span class='rmo-muted'>"
                     f"{plain(row['id'])} · {plain(scope)} · "
-                    f"{plain(C.ACTOR_LABELS[row['actor']])}</span>", unsafe_allow_html=True)
+                    f"{plain(constants.ACTOR_LABELS[row['actor']])}</span>", unsafe_allow_html=True)
         st.markdown(f"**{plain(row['title'])}**")
         st.markdown(plain(row["action"]))
         names = org_names or {}
         st.markdown(
-            f"**Target:** {_labels(row.get('targets', []), C.TARGET_LABELS)}  \n"
-            f"**Stages:** {_labels(row.get('stages', []), C.STAGE_LABELS)}  \n"
-            f"**Risks addressed:** {_labels(row.get('risks', []), C.RISK_CATEGORY_LABELS)}  \n"
+            f"**Target:** {_labels(row.get('targets', []), constants.TARGET_LABELS)}  \n"
+            f"**Stages:** {_labels(row.get('stages', []), constants.STAGE_LABELS)}  \n"
+            f"**Risks addressed:** {_labels(row.get('risks', []), constants.RISK_CATEGORY_LABELS)}  \n"
             f"**Engage:** {_labels(row.get('organisations', []), names)}")
         st.caption(f"Source: {plain(row.get('source_title'))}, {plain(row.get('section'))}")
         if footer is not None:
@@ -61,8 +61,8 @@ def evidence_card(row: Mapping[str, Any]) -> None:
     with st.container(border=True):
         where = " · ".join(plain(v) for v in (row.get("site"), row.get("company"), row.get("country_name"))
                            if v and v == v) or "place not stated"
-        st.markdown(f"**{plain(C.RISK_CATEGORY_LABELS.get(row['category'], row['category']))}** "
-                    f"at {plain(C.STAGE_LABELS.get(row['stage'], row['stage']))} — {where}")
+        st.markdown(f"**{plain(constants.RISK_CATEGORY_LABELS.get(row['category'], row['category']))}** "
+                    f"at {plain(constants.STAGE_LABELS.get(row['stage'], row['stage']))} — {where}")
         st.markdown(plain(row["summary"]))
         year = int(row["year"]) if row.get("year") == row.get("year") and row.get("year") else "year not stated"
         link = safe_url(row.get("url")) or safe_url(row.get("source_url"))

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from components import auth
+from components import signin
 from components.safe import plain
 from rmo_data.exports import XLSX_MIME, table_csv, table_xlsx
 
@@ -86,8 +86,8 @@ def download_buttons(data: pd.DataFrame | Callable[[], pd.DataFrame], title: str
     returning the frame (a large table read only when a button is clicked).
     Nothing is drawn for a role without downloads (the public).
     """
-    if not auth.can("downloads"):
-        return  # downloads are for partners (rmo_data.access.FEATURES); pages say so once
+    if not signin.can("downloads"):
+        return  # downloads are for partners (rmo_data.access.roles.FEATURES); pages say so once
     stem = file_stem or slug_filename(title)
     if callable(data):
         frame_now = data

@@ -1,4 +1,4 @@
-"""Draw the charts of ``components.charts`` without rebuilding them on every rerun.
+"""Draw the charts of ``rmo_data.charts.material_charts`` without rebuilding them on every rerun.
 
 Building an Altair chart and converting it to Vega-Lite costs 30-100 ms per
 chart (Altair resolves and validates every encoding against the schema), and a
@@ -23,7 +23,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from components import charts
+from rmo_data.charts import material_charts
 
 MAX_SPECS = 128
 TTL_SECONDS = 3600
@@ -56,18 +56,18 @@ class _Unvalidated:
 def _spec(module: str, builder_name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
     # Keyed by the builder's module and name and the content of its arguments (frames hashed by value).
     builder = getattr(importlib.import_module(module), builder_name)
-    return _to_spec(_Unvalidated(charts.configure(builder(*args, **kwargs))))  # type: ignore[arg-type]
+    return _to_spec(_Unvalidated(material_charts.configure(builder(*args, **kwargs))))  # type: ignore[arg-type]
 
 
 def chart(builder: Callable[..., alt.TopLevelMixin], *args: Any,
           datasets: Mapping[str, Any] | None = None, key: str | None = None,
           on_select: Any = "ignore", selection_mode: str | None = None,
           width: str | int = "stretch", shown: bool = True, **kwargs: Any) -> Any:
-    """Draw ``builder(*args, **kwargs)`` like ``st.altair_chart(charts.configure(builder(...)))``.
+    """Draw ``builder(*args, **kwargs)`` like ``st.altair_chart(material_charts.configure(builder(...)))``.
 
     ``builder`` is a pure chart builder of a ``components`` module (``charts``,
     ``charts_priority``, ...): the same arguments always give the same chart.
-    ``datasets`` are named datasets (e.g. ``charts.world_datasets()``) added to
+    ``datasets`` are named datasets (e.g. ``material_charts.world_datasets()``) added to
     the spec after the cache.  ``key``, ``on_select``, ``selection_mode`` and
     ``width`` mean what they mean for ``st.altair_chart``; its return value is
     returned.  With ``shown=False`` (a tab that is not open, for tabs made with
@@ -78,8 +78,8 @@ def chart(builder: Callable[..., alt.TopLevelMixin], *args: Any,
         return None
     module = getattr(builder, "__module__", "")
     name = getattr(builder, "__name__", "")
-    if not module.startswith("components.") or getattr(importlib.import_module(module), name, None) is not builder:
-        raise ValueError(f"{module}.{name} is not a chart builder of a components module")
+    if not module.startswith("rmo_data.charts.") or getattr(importlib.import_module(module), name, None) is not builder:
+        raise ValueError(f"{module}.{name} is not a chart builder of rmo_data.charts")
     spec = _spec(module, name, tuple(_hashable(a) for a in args),
                  {k: _hashable(v) for k, v in kwargs.items()})
     if datasets:

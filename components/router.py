@@ -8,7 +8,7 @@ the router has not run in this session it keeps the link's filters, remembers
 the page and hands over to the router, which then opens that page.
 
 Access: ``navigation()`` builds the session's ``st.navigation`` list from
-``rmo_data.access.PAGES``: the pages its role may open, and, at the address of
+``rmo_data.access.roles.PAGES``: the pages its role may open, and, at the address of
 each page it may not open, a hidden stand-in that refuses with a sign-in form
 (so a direct link never falls through to another page and never runs the
 real script).  ``guard()`` refuses too when a page script runs for a role
@@ -22,8 +22,9 @@ from pathlib import Path
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from components import auth, state
-from rmo_data import access
+from components import state
+from components import signin
+from rmo_data.access import roles
 
 _ROUTER_FLAG = "_router_ran"
 _WANTED = "_wanted_page"
@@ -44,13 +45,13 @@ def guard(page_file: str) -> None:
         st.switch_page("app.py")
     # Checked here as well as in app.py: a page can run without the router (AppTest
     # after switch_page), and an expired session must never open a partner page.
-    auth.refresh()
-    if not auth.may_open(page):
-        spec = access.page(page)
+    signin.refresh()
+    if not signin.may_open(page):
+        spec = roles.page(page)
         if spec is None:
             st.error("This page is not part of the app.", icon=":material/error:")
         else:
-            auth.refusal_page(spec)()
+            signin.refusal_page(spec)()
         st.stop()
 
 
@@ -63,18 +64,18 @@ def navigation(role: str) -> tuple[dict[str, list[StreamlitPage]], dict[str, Str
     sections: dict[str, list[StreamlitPage]] = {}
     stand_ins: list[StreamlitPage] = []
     by_path: dict[str, StreamlitPage] = {}
-    signed_in = auth.current() is not None
-    for spec in access.PAGES:
+    signed_in = signin.current() is not None
+    for spec in roles.PAGES:
         if not (APP_DIR / spec.path).is_file():
             continue
-        if access.allows(role, spec.min_role):
+        if roles.allows(role, spec.min_role):
             title, icon = spec.title, spec.icon
             if spec.path == "pages/sign_in.py" and signed_in:
                 title, icon = "Account", ":material/account_circle:"
             page = st.Page(spec.path, title=title, icon=icon, default=spec.default)
             sections.setdefault(spec.section, []).append(page)
         else:
-            page = st.Page(auth.refusal_page(spec), title=spec.title, icon=spec.icon,
+            page = st.Page(signin.refusal_page(spec), title=spec.title, icon=spec.icon,
                            url_path=spec.url_path, visibility="hidden")
             stand_ins.append(page)
         by_path[spec.path] = page

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data, state
-from rmo_data import constants as C
+from components import state
+from components import cached
+from rmo_data import constants
 
 
 def _reset() -> None:
@@ -16,8 +17,8 @@ def _reset() -> None:
 def render() -> None:
     """Draw the shared filters (their values live in session state and the URL)."""
     # Materials come from the store, so any material added to it can be chosen.
-    slugs = data.material_slugs()
-    labels = data.material_labels()
+    slugs = cached.material_slugs()
+    labels = cached.material_labels()
     with st.sidebar:
         st.markdown("### Filters")
         st.selectbox("Focus material", slugs, **state.widget("material"),
@@ -27,11 +28,11 @@ def render() -> None:
                        format_func=lambda s: labels.get(s, s),
                        placeholder="All ten materials" if len(slugs) == 10 else f"All {len(slugs)} materials",
                        help="Limits comparisons, evidence and stakeholders. Empty = all.")
-        st.multiselect("Value-chain stages", C.STAGE_SLUGS, **state.widget("stages"),
-                       format_func=C.STAGE_LABELS.__getitem__, placeholder="All stages",
+        st.multiselect("Value-chain stages", constants.STAGE_SLUGS, **state.widget("stages"),
+                       format_func=constants.STAGE_LABELS.__getitem__, placeholder="All stages",
                        help="Limits evidence and risks to these stages. Empty = all.")
-        st.multiselect("Risk categories", C.RISK_CATEGORY_SLUGS, **state.widget("risks"),
-                       format_func=C.RISK_CATEGORY_LABELS.__getitem__, placeholder="All categories",
+        st.multiselect("Risk categories", constants.RISK_CATEGORY_SLUGS, **state.widget("risks"),
+                       format_func=constants.RISK_CATEGORY_LABELS.__getitem__, placeholder="All categories",
                        help="Limits evidence and risks to these categories. Empty = all.")
         st.button("Reset all filters", on_click=_reset, icon=":material/restart_alt:",
                   width="stretch")

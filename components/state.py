@@ -22,7 +22,7 @@ from typing import Any
 import streamlit as st
 
 from components.safe import plain
-from rmo_data import constants as C
+from rmo_data import constants
 
 _LOADED = "_url_state_loaded"
 _NOTES = "_url_state_notes"
@@ -46,43 +46,43 @@ def _materials() -> Sequence[str]:
     """Materials a link may name: those of the store (the ten of the report when it is not built yet)."""
     # Read the store only when it is usable: the URL is parsed before the router
     # makes sure the store exists, and a read must not create an empty file.
-    from components import data  # late import: data pulls in the query layer
-    from rmo_data.engine import store_status
+    from components import cached  # late import: data pulls in the query layer
+    from rmo_data.store.engine import store_status
 
     if store_status() != "ok":
-        return C.MATERIAL_SLUGS
-    return (*C.MATERIAL_SLUGS, *data.material_slugs())
+        return constants.MATERIAL_SLUGS
+    return (*constants.MATERIAL_SLUGS, *cached.material_slugs())
 
 
 PARAMS: dict[str, Param] = {p.key: p for p in (
-    Param("material", "str", C.MATERIAL_SLUGS[0], _materials, "material"),
+    Param("material", "str", constants.MATERIAL_SLUGS[0], _materials, "material"),
     Param("materials", "list", [], _materials, "materials in view"),
-    Param("stages", "list", [], lambda: C.STAGE_SLUGS, "stages"),
-    Param("risks", "list", [], lambda: C.RISK_CATEGORY_SLUGS, "risk categories"),
+    Param("stages", "list", [], lambda: constants.STAGE_SLUGS, "stages"),
+    Param("risks", "list", [], lambda: constants.RISK_CATEGORY_SLUGS, "risk categories"),
     Param("ev_country", "list", [], None, "evidence countries"),
     Param("ev_company", "list", [], None, "evidence companies"),
     Param("ev_min_sev", "int", 1, None, "minimum severity", bounds=(1, 5)),
     Param("ev_text", "str", "", None, "evidence search"),
-    Param("org_type", "list", [], lambda: C.ORGANISATION_TYPE_SLUGS, "organisation types"),
+    Param("org_type", "list", [], lambda: constants.ORGANISATION_TYPE_SLUGS, "organisation types"),
     Param("org_text", "str", "", None, "organisation search"),
     Param("org", "str", "", None, "organisation"),
     # Prioritisation weights, one short param per criterion (0-10); defaults = "balanced".
-    *(Param(f"wt_{c.slug}", "int", C.WEIGHT_PRESETS["balanced"][c.slug], None,
-            f"weight of {c.label.lower()}", bounds=(0, C.WEIGHT_MAX)) for c in C.CRITERIA),
+    *(Param(f"wt_{c.slug}", "int", constants.WEIGHT_PRESETS["balanced"][c.slug], None,
+            f"weight of {c.label.lower()}", bounds=(0, constants.WEIGHT_MAX)) for c in constants.CRITERIA),
     # Leverage cards page filters (its own, so a link from the matrix leaves the sidebar alone).
-    Param("lc_mat", "list", [], lambda: (*C.MATERIAL_SLUGS, C.CROSS_MATERIAL), "card materials"),
-    Param("lc_cat", "list", [], lambda: C.LEVERAGE_CATEGORY_SLUGS, "leverage categories"),
-    Param("lc_actor", "list", [], lambda: C.ACTOR_SLUGS, "actors"),
-    Param("lc_target", "list", [], lambda: C.TARGET_SLUGS, "targets"),
-    Param("lc_stage", "list", [], lambda: C.STAGE_SLUGS, "card stages"),
-    Param("lc_risk", "list", [], lambda: C.RISK_CATEGORY_SLUGS, "card risk categories"),
+    Param("lc_mat", "list", [], lambda: (*constants.MATERIAL_SLUGS, constants.CROSS_MATERIAL), "card materials"),
+    Param("lc_cat", "list", [], lambda: constants.LEVERAGE_CATEGORY_SLUGS, "leverage categories"),
+    Param("lc_actor", "list", [], lambda: constants.ACTOR_SLUGS, "actors"),
+    Param("lc_target", "list", [], lambda: constants.TARGET_SLUGS, "targets"),
+    Param("lc_stage", "list", [], lambda: constants.STAGE_SLUGS, "card stages"),
+    Param("lc_risk", "list", [], lambda: constants.RISK_CATEGORY_SLUGS, "card risk categories"),
     Param("lc_org", "list", [], None, "organisations to engage"),
     Param("lc_text", "str", "", None, "card search"),
     # Workshop page: its mode, the code a participant joins with (a shared link says
     # ``?join=CODE``), the workshop a facilitator runs, the closed one on view, projector mode.
     Param("ws_mode", "str", "join", lambda: ("join", "run", "closed"), "workshop mode"),
     Param("join", "str", "", None, "workshop code"),
-    # A participant's private token (rmo_data.workshops): it owns their submission, so the
+    # A participant's private token (rmo_data.workshops.workshop): it owns their submission, so the
     # address they keep (``?join=CODE&p=TOKEN``) brings back their own answer.
     Param("p", "str", "", None, "participant key"),
     Param("ws", "str", "", None, "workshop"),
@@ -198,6 +198,6 @@ def selected_materials() -> list[str]:
     chosen = get("materials")
     if chosen:
         return list(chosen)
-    from components import data  # late import: data pulls in the query layer
+    from components import cached  # late import: data pulls in the query layer
 
-    return data.material_slugs()
+    return cached.material_slugs()

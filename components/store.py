@@ -2,7 +2,7 @@
 
 On first run the store is built from the repository's files with a progress
 bar.  An existing store is brought to the newest schema revision once per
-server (``rmo_data.migrate``), keeping its user-made rows.  A store that is
+server (``rmo_data.store.migrate``), keeping its user-made rows.  A store that is
 busy, read-only or on a server that cannot be reached stops the page with a
 plain explanation and a *Try again* button: nothing is wrong with its data,
 so nothing is rebuilt.  A damaged store stops the page too; only a signed-in
@@ -16,10 +16,12 @@ import streamlit as st
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from components import auth, data
+from components import signin
+from components import cached
 from components.safe import plain
-from rmo_data import access, faults
-from rmo_data.engine import get_engine, shown_url, store_status
+from rmo_data import faults
+from rmo_data.access import roles
+from rmo_data.store.engine import get_engine, shown_url, store_status
 
 # What the user is told when the store had to be (re)built without asking.
 _BUILT_BECAUSE = {
@@ -32,8 +34,8 @@ _BUILT_BECAUSE = {
 def _run_build(action: str) -> bool:
     # Imported here: the build (seed validation, ETL) is only needed when the store is
     # missing, and importing it costs ~0.2 s on the first run of every server.
-    from rmo_data.build import StoreUnavailable, build, ensure_store
-    from rmo_data.seeds import SeedError
+    from rmo_data.ingest.build import StoreUnavailable, build, ensure_store
+    from rmo_data.ingest.seeds import SeedError
 
     bar = st.progress(0.0, text=f"{action} the data store from the project's files…")
 
@@ -63,13 +65,13 @@ def _run_build(action: str) -> bool:
     bar.empty()
     # Pooled connections still point at the replaced file: drop them with the cached reads.
     get_engine().dispose()
-    data.clear()
+    cached.clear()
     return True
 
 
 def _migrate() -> None:
     """Bring the store's tables to the newest revision (a no-op after the first call)."""
-    from rmo_data import migrate  # imported here: alembic is needed once per server
+    from rmo_data.store import migrate  # imported here: alembic is needed once per server
 
     try:
         migrate.ensure_current()
@@ -102,8 +104,8 @@ def _stop_unusable(status: str) -> None:
 
 def _stop_damaged() -> None:
     """A damaged store: editors may rebuild it (the old file is kept); everyone else is told who can."""
-    auth.refresh()
-    editor = auth.role() == access.EDITOR
+    signin.refresh()
+    editor = signin.role() == roles.EDITOR
     st.error("The data store cannot be read: its file looks damaged or is not a store of this app. "
              "Nothing has been changed.", icon=":material/database:")
     if not editor:
@@ -111,7 +113,7 @@ def _stop_damaged() -> None:
                 "`python -m rmo_data build`. Either way the damaged file is kept aside and the "
                 "scenarios, workshops and plans that can still be read are carried over.",
                 icon=":material/info:")
-        auth.sign_in_form("store_signin")
+        signin.sign_in_form("store_signin")
         st.stop()
     st.caption(f"Location: {plain(shown_url())}")
     st.info("Rebuilding writes a new store from the project's files. The damaged file is first kept "

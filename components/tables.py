@@ -12,9 +12,9 @@ from typing import Any
 
 import streamlit as st
 
-from rmo_data import constants as C
+from rmo_data import constants
 
 
-def dataframe(data: Any, *, container: Any = None, placeholder: str = C.MISSING, **kwargs: Any) -> Any:
+def dataframe(data: Any, *, container: Any = None, placeholder: str = constants.MISSING, **kwargs: Any) -> Any:
     """``container.dataframe(data, placeholder=placeholder, **kwargs)`` (``st`` when no container)."""
     return (container or st).dataframe(data, placeholder=placeholder, **kwargs)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import cards, charts, data, render, router, state, tables
+from components import cards, render, router, state, tables
+from rmo_data.charts import material_charts
+from components import cached
 from components.provenance import figure_footer
-from rmo_data import constants as C
-from rmo_data import queries
+from rmo_data import constants
+from rmo_data.store import queries
 
 router.guard(__file__)
 
@@ -45,7 +47,7 @@ st.markdown("Concrete cases the report names — a mine, plant, company or count
             "reported — by material, stage and risk category. Materials, stages and risk "
             "categories follow the sidebar; the filters below narrow further.")
 
-options = data.query("evidence_options")
+options = cached.query("evidence_options")
 f1, f2, f3, f4 = st.columns([2, 2, 1, 2])
 f1.multiselect("Country", options["countries"], **state.widget("ev_country"), placeholder="All countries")
 f2.multiselect("Company", options["companies"], **state.widget("ev_company"), placeholder="All companies")
@@ -60,8 +62,8 @@ filters = dict(materials=list(state.get("materials")), stages=state.get("stages"
                text=state.get("ev_text"))
 # Counts and charts come from SQL aggregates; only one page of cases is read as rows,
 # so the page stays quick however many cases the store holds.
-cube = data.evidence_cube(**filters)
-where = data.query("evidence_where", **filters)  # countries and sources in one pass
+cube = cached.evidence_cube(**filters)
+where = cached.query("evidence_where", **filters)  # countries and sources in one pass
 places = queries.places_from(where)
 summary = queries.evidence_summary_from(cube, places)
 
@@ -84,13 +86,13 @@ pages = max(1, -(-summary["cases"] // PAGE_SIZE))
 if int(st.session_state.get("ev_page", 1)) > pages:
     st.session_state["ev_page"] = 1  # the filters shrank the list: back to its first page
 page_no = int(st.session_state.get("ev_page", 1))
-rows = data.query("evidence", **filters, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+rows = cached.query("evidence", **filters, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
 provenance = queries.provenance_from(where)
 # Source titles in the order of the cases shown (all of them on one page for the report's
 # store), then any others.
 source_titles = list(dict.fromkeys([*rows["source_title"], *provenance["source_title"]]))
 years = provenance[["year", "n"]]  # counts of cases per year, read by the source lines
-labels = data.material_labels()
+labels = cached.material_labels()
 
 # Only the open tab's chart is built (a click on a tab reruns the page).
 tab_heat, tab_map, tab_material = st.tabs(["By risk category and stage", "By country", "By material"],
@@ -98,16 +100,16 @@ tab_heat, tab_map, tab_material = st.tabs(["By risk category and stage", "By cou
 with tab_heat:
     counts = (cube.groupby(["material", "stage", "category"], as_index=False)
               .agg(n=("n", "sum"), max_severity=("severity", "max")))
-    render.chart(charts.evidence_heatmap, counts, key="ev_heat", on_select=_from_heatmap,
+    render.chart(material_charts.evidence_heatmap, counts, key="ev_heat", on_select=_from_heatmap,
                  selection_mode="cell", shown=tab_heat.open)
     figure_footer(counts, "Evidence by risk category and stage", source_titles, years,
                   unit="number of cases", note="Click a cell to filter by that stage and category.",
                   key="dl_ev_heat")
 with tab_map:
-    countries = data.query("countries")
+    countries = cached.query("countries")
     by_country = (places.dropna(subset=["iso3", "country_name"]).reset_index(drop=True)
                   .merge(countries[["iso3", "iso_numeric"]], on="iso3", how="left"))
-    render.chart(charts.evidence_map, by_country, named_geometry=True, datasets=charts.world_datasets(),
+    render.chart(material_charts.evidence_map, by_country, named_geometry=True, datasets=material_charts.world_datasets(),
                  key="ev_map", on_select=_from_map, selection_mode="country", shown=tab_map.open)
     unplaced = summary["unplaced"]
     figure_footer(by_country, "Evidence by country", source_titles, years,
@@ -117,7 +119,7 @@ with tab_map:
                   key="dl_ev_map")
 with tab_material:
     by_severity = cube.groupby(["material", "severity"], as_index=False)["n"].sum()
-    render.chart(charts.severity_bars, by_severity, labels=labels, shown=tab_material.open)
+    render.chart(material_charts.severity_bars, by_severity, labels=labels, shown=tab_material.open)
     figure_footer(by_severity.rename(columns={"n": "size"}), "Evidence by material and severity",
                   source_titles, years, unit="number of cases", key="dl_ev_sev")
 
@@ -126,7 +128,7 @@ def _table(ev: pd.DataFrame) -> pd.DataFrame:
     """Cases as the table shows them: names for slugs, a source link, "not stated" for blanks."""
     table = ev.assign(
         material_name=ev["material"].map(lambda m: labels.get(m, m)),
-        stage_name=ev["stage"].map(C.STAGE_LABELS),
+        stage_name=ev["stage"].map(constants.STAGE_LABELS),
         link=[cards.safe_url(u) or cards.safe_url(s) for u, s in zip(ev["url"], ev["source_url"], strict=True)],
         year_text=ev["year"].map(lambda y: "not stated" if pd.isna(y) else str(int(y))),
     )

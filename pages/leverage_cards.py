@@ -12,17 +12,21 @@ from typing import Any
 
 import streamlit as st
 
-from components import auth, cards, charts, data, feedback, router, state, tables
+from components import cards, feedback, router, state, tables
+from components import signin
+from rmo_data.charts import material_charts
+from components import cached
 from components.provenance import figure_footer
-from rmo_data import constants as C
-from rmo_data import faults, userdata
-from rmo_data.engine import get_engine
+from rmo_data import constants
+from rmo_data import faults
+from rmo_data.store import userdata
+from rmo_data.store.engine import get_engine
 
 router.guard(__file__)
 
 PAGE_SIZE = 10
 FILTERS = ("lc_mat", "lc_cat", "lc_actor", "lc_target", "lc_stage", "lc_risk", "lc_org", "lc_text")
-SCOPE_LABELS = {**C.MATERIAL_LABELS, C.CROSS_MATERIAL: C.CROSS_MATERIAL_LABEL}
+SCOPE_LABELS = {**constants.MATERIAL_LABELS, constants.CROSS_MATERIAL: constants.CROSS_MATERIAL_LABEL}
 MESSAGE = "_lc_message"
 
 
@@ -57,8 +61,8 @@ def _add(leverage_id: str, title: str) -> None:
     owner, due, status, note = (st.session_state.get(f"{field}_{leverage_id}") for field in PLAN_FIELDS)
     try:
         userdata.add_plan_item(leverage_id, owner=owner or "", due_date=due,
-                               status=status or C.PLAN_STATUS_SLUGS[0], note=note or "",
-                               actor=auth.actor(), engine=get_engine())
+                               status=status or constants.PLAN_STATUS_SLUGS[0], note=note or "",
+                               actor=signin.actor(), engine=get_engine())
     except ValueError as err:
         st.session_state[MESSAGE] = ("error", f"Not added: {err}")
     except faults.WRITE_ERRORS as err:
@@ -80,8 +84,8 @@ def _footer(row: Mapping[str, Any], org_names: Mapping[str, str], org_short: Map
             st.text_input("Owner", key=f"plan_owner_{lev_id}", max_chars=userdata.OWNER_MAX,
                           placeholder="Team or person")
             st.date_input("Due date", value=None, key=f"plan_due_{lev_id}", format="YYYY-MM-DD")
-            st.selectbox("Status", C.PLAN_STATUS_SLUGS, key=f"plan_status_{lev_id}",
-                         format_func=C.PLAN_STATUS_LABELS.__getitem__)
+            st.selectbox("Status", constants.PLAN_STATUS_SLUGS, key=f"plan_status_{lev_id}",
+                         format_func=constants.PLAN_STATUS_LABELS.__getitem__)
             st.text_area("Note", key=f"plan_note_{lev_id}", max_chars=userdata.NOTE_MAX, height=80)
             st.form_submit_button("Add to plan", key=f"plan_add_{lev_id}", type="primary",
                                   icon=":material/add:", on_click=_add, args=(lev_id, str(row["title"])))
@@ -108,7 +112,7 @@ if message:
     # The banner is at the top; a toast also shows it next to where the user clicked.
     st.toast(cards.plain(message[1]), icon=":material/playlist_add_check:")
 
-orgs = data.query("organisations")
+orgs = cached.query("organisations")
 org_names = dict(zip(orgs["slug"], orgs["name"], strict=True))
 org_short = {s: (a if isinstance(a, str) and a else n)
              for s, a, n in zip(orgs["slug"], orgs["acronym"], orgs["name"], strict=True)}
@@ -126,19 +130,19 @@ tab_cards, tab_plan = st.tabs(["Cards", "Action plan"])
 
 with tab_cards:
     f1, f2, f3, f4 = st.columns(4)
-    f1.multiselect("Material", [*C.MATERIAL_SLUGS, C.CROSS_MATERIAL], **state.widget("lc_mat"),
+    f1.multiselect("Material", [*constants.MATERIAL_SLUGS, constants.CROSS_MATERIAL], **state.widget("lc_mat"),
                    format_func=SCOPE_LABELS.__getitem__, placeholder="All, cross-material included")
-    f2.multiselect("Leverage category", C.LEVERAGE_CATEGORY_SLUGS, **state.widget("lc_cat"),
-                   format_func=C.LEVERAGE_CATEGORY_LABELS.__getitem__, placeholder="All five")
-    f3.multiselect("Actor", C.ACTOR_SLUGS, **state.widget("lc_actor"),
-                   format_func=C.ACTOR_LABELS.__getitem__, placeholder="Both")
-    f4.multiselect("Target", C.TARGET_SLUGS, **state.widget("lc_target"),
-                   format_func=C.TARGET_LABELS.__getitem__, placeholder="All targets")
+    f2.multiselect("Leverage category", constants.LEVERAGE_CATEGORY_SLUGS, **state.widget("lc_cat"),
+                   format_func=constants.LEVERAGE_CATEGORY_LABELS.__getitem__, placeholder="All five")
+    f3.multiselect("Actor", constants.ACTOR_SLUGS, **state.widget("lc_actor"),
+                   format_func=constants.ACTOR_LABELS.__getitem__, placeholder="Both")
+    f4.multiselect("Target", constants.TARGET_SLUGS, **state.widget("lc_target"),
+                   format_func=constants.TARGET_LABELS.__getitem__, placeholder="All targets")
     g1, g2, g3, g4 = st.columns(4)
-    g1.multiselect("Stage", C.STAGE_SLUGS, **state.widget("lc_stage"),
-                   format_func=C.STAGE_LABELS.__getitem__, placeholder="All stages")
-    g2.multiselect("Risk addressed", C.RISK_CATEGORY_SLUGS, **state.widget("lc_risk"),
-                   format_func=C.RISK_CATEGORY_LABELS.__getitem__, placeholder="All risks")
+    g1.multiselect("Stage", constants.STAGE_SLUGS, **state.widget("lc_stage"),
+                   format_func=constants.STAGE_LABELS.__getitem__, placeholder="All stages")
+    g2.multiselect("Risk addressed", constants.RISK_CATEGORY_SLUGS, **state.widget("lc_risk"),
+                   format_func=constants.RISK_CATEGORY_LABELS.__getitem__, placeholder="All risks")
     g3.multiselect("Organisation to engage", sorted(org_names, key=lambda s: org_short[s].lower()),
                    **state.widget("lc_org"), format_func=lambda s: org_short.get(s, s),
                    placeholder="Any organisation")
@@ -148,7 +152,7 @@ with tab_cards:
     filters = dict(scopes=state.get("lc_mat"), categories=state.get("lc_cat"), actors=state.get("lc_actor"),
                    targets=state.get("lc_target"), stages=state.get("lc_stage"), risks=state.get("lc_risk"),
                    organisations=state.get("lc_org"), text=state.get("lc_text"))
-    levs = data.query("leverage_cards", **filters)
+    levs = cached.query("leverage_cards", **filters)
     active = sum(bool(v) for v in filters.values())
 
     stats, chart = st.columns([2, 3], gap="large")
@@ -162,10 +166,10 @@ with tab_cards:
                       key="lc_clear")
     if not levs.empty:
         with chart:
-            st.altair_chart(charts.configure(charts.category_counts_chart(levs)), width="stretch",
+            st.altair_chart(material_charts.configure(material_charts.category_counts_chart(levs)), width="stretch",
                             key="lc_counts")
             figure_footer(levs.groupby("category", as_index=False).agg(cards=("id", "count")).assign(
-                category=lambda f: f["category"].map(C.LEVERAGE_CATEGORY_LABELS)),
+                category=lambda f: f["category"].map(constants.LEVERAGE_CATEGORY_LABELS)),
                 "Cards per leverage category", levs["source_title"].unique(), [], unit="cards (count)",
                 key="dl_lc_counts")
 
@@ -193,9 +197,9 @@ with tab_cards:
                                     footer=lambda r: _footer(r, org_names, org_short, org_materials, in_plan))
         export = levs.assign(
             material=levs["material"].map(lambda m: SCOPE_LABELS.get(m, m)
-                                          if isinstance(m, str) else C.CROSS_MATERIAL_LABEL),
-            category=levs["category"].map(C.LEVERAGE_CATEGORY_LABELS),
-            actor=levs["actor"].map(C.ACTOR_LABELS),
+                                          if isinstance(m, str) else constants.CROSS_MATERIAL_LABEL),
+            category=levs["category"].map(constants.LEVERAGE_CATEGORY_LABELS),
+            actor=levs["actor"].map(constants.ACTOR_LABELS),
             **{col: levs[col].map(lambda v: "; ".join(v)) for col in ("targets", "stages", "risks",
                                                                         "organisations")})
         figure_footer(export.drop(columns=["source_id"]), "Leverage cards", levs["source_title"].unique(),
@@ -236,10 +240,10 @@ with tab_plan:
                                   max_chars=userdata.OWNER_MAX)
             due_value = item["due_date"] if isinstance(item["due_date"], dt.date) else None
             due = e2.date_input("Due date", value=due_value, key=f"edit_due_{item_id}", format="YYYY-MM-DD")
-            status = e3.selectbox("Status", C.PLAN_STATUS_SLUGS, key=f"edit_status_{item_id}",
-                                  index=C.PLAN_STATUS_SLUGS.index(item["status"])
-                                  if item["status"] in C.PLAN_STATUS_SLUGS else 0,
-                                  format_func=C.PLAN_STATUS_LABELS.__getitem__)
+            status = e3.selectbox("Status", constants.PLAN_STATUS_SLUGS, key=f"edit_status_{item_id}",
+                                  index=constants.PLAN_STATUS_SLUGS.index(item["status"])
+                                  if item["status"] in constants.PLAN_STATUS_SLUGS else 0,
+                                  format_func=constants.PLAN_STATUS_LABELS.__getitem__)
             note = st.text_area("Note", value=item["note"] or "", key=f"edit_note_{item_id}",
                                 max_chars=userdata.NOTE_MAX, height=80)
             save = st.form_submit_button("Save changes", icon=":material/save:", key=f"edit_save_{item_id}")
@@ -247,7 +251,7 @@ with tab_plan:
             with feedback.saving(f"The change to item #{int(item_id)}"):
                 try:
                     userdata.update_plan_item(int(item_id), owner=owner, due_date=due, status=status,
-                                              note=note, actor=auth.actor(), engine=engine)
+                                              note=note, actor=signin.actor(), engine=engine)
                     st.session_state[MESSAGE] = ("success", f"Saved item #{int(item_id)}.")
                     st.rerun()
                 except ValueError as err:
@@ -255,7 +259,7 @@ with tab_plan:
         if st.button("Remove this item from the plan", key=f"edit_delete_{item_id}", icon=":material/delete:"):
             with feedback.saving(f"The removal of item #{int(item_id)}"):
                 try:
-                    userdata.delete_plan_item(int(item_id), actor=auth.actor(), engine=engine)
+                    userdata.delete_plan_item(int(item_id), actor=signin.actor(), engine=engine)
                     st.session_state[MESSAGE] = ("success", f"Removed item #{int(item_id)}.")
                     st.rerun()
                 except ValueError as err:

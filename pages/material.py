@@ -1,7 +1,7 @@
 """Material profile: everything on one material, chosen as the focus material in the sidebar.
 
 The public sees the profile without case-level risk evidence and leverage
-cards (``rmo_data.access.FEATURES``); those tabs say that partners see them.
+cards (``rmo_data.access.roles.FEATURES``); those tabs say that partners see them.
 """
 
 from __future__ import annotations
@@ -9,11 +9,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import auth, cards, charts, data, render, router, state, tables, tabs
-from components.briefing import pack_buttons
+from components import cards, render, router, state, tables, tabs
+from components import signin
+from rmo_data.charts import material_charts
+from components import cached
+from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer, source_line
-from rmo_data import constants as C
-from rmo_data import queries
+from rmo_data import constants
+from rmo_data.store import queries
 
 router.guard(__file__)
 
@@ -33,7 +36,7 @@ def _pick_country() -> None:
 
 cards.inject_css()
 slug = state.get("material")
-mat = data.query("material", slug=slug)
+mat = cached.query("material", slug=slug)
 if mat is None:
     st.error("This material is not in the data store. Choose one in the sidebar.")
     st.stop()
@@ -46,7 +49,7 @@ c1.markdown(f"**Uses in vehicles.** {cards.plain(mat['automotive_uses'])}")
 if mat.get("automotive_relevance"):
     c2.markdown(f"**The industry's leverage.** {cards.plain(mat['automotive_relevance'])}")
 
-links = data.query("material_links", slug=slug)
+links = cached.query("material_links", slug=slug)
 if not links.empty:
     st.markdown("**Linked materials** (co-products, by-products and inputs):")
     cols = st.columns(min(len(links), 5))
@@ -66,14 +69,14 @@ st.caption(source_line(["Raw materials value chain leverages"], [], note=mat["se
 
 def _end_use() -> None:
     """End use by sector, with the report's and USGS's basis."""
-    shares = data.query("end_use_shares", material=slug)
+    shares = cached.query("end_use_shares", material=slug)
     if shares.empty:
         st.info(f"No end-use figure is recorded for {name}: neither the report nor the "
                 "USGS chapter gives shares by sector. The report names these vehicle uses: "
                 f"{cards.plain(mat['automotive_uses'])}", icon=":material/info:")
     else:
         # One spec for every material; the material's rows go in as a named dataset.
-        render.chart(charts.end_use_chart, None, datasets={charts.END_USE: charts.end_use_data(shares)})
+        render.chart(material_charts.end_use_chart, None, datasets={material_charts.END_USE: material_charts.end_use_data(shares)})
         figure_footer(shares[["sector", "share_pct", "bound", "basis", "scope", "year", "is_automotive",
                               "note", "source_title"]],
                       f"{mat['name']} end use", shares["source_title"].unique(), shares["year"],
@@ -85,11 +88,11 @@ def _end_use() -> None:
 def _production() -> None:
     """Country production at a stage, its concentration over time and the cases of a picked country."""
     stage = st.segmented_control("Stage", ["mining", "processing"], default="mining", key="mp_stage",
-                                 format_func=lambda s: C.STAGE_LABELS[s]) or "mining"
-    rows = data.query("production", material=slug, stage=stage)
+                                 format_func=lambda s: constants.STAGE_LABELS[s]) or "mining"
+    rows = cached.query("production", material=slug, stage=stage)
     if rows.empty:
         st.info(f"No country production data recorded for {name} at "
-                f"{C.STAGE_LABELS[stage].lower()}. The public sources used here (USGS, IEA) publish "
+                f"{constants.STAGE_LABELS[stage].lower()}. The public sources used here (USGS, IEA) publish "
                 "none for this stage.", icon=":material/info:")
     else:
         series = rows[["commodity", "commodity_name", "is_primary", "unit"]].drop_duplicates()
@@ -102,7 +105,7 @@ def _production() -> None:
         sub = rows[rows["commodity"] == chosen]
         left, right = st.columns([3, 2], gap="large")
         with left:
-            render.chart(charts.production_chart, sub, info["unit"], info["commodity_name"],
+            render.chart(material_charts.production_chart, sub, info["unit"], info["commodity_name"],
                          key="mp_prod", on_select=_pick_country, selection_mode="country")
             figure_footer(sub[["country_name", "iso3", "year", "quantity", "unit", "value_flag",
                                "is_estimate", "edition", "source_title"]],
@@ -111,9 +114,9 @@ def _production() -> None:
                           note="Values by country of location. W = withheld, NA = not available.",
                           key="dl_prod")
         with right:
-            trend = data.query("hhi_trend", material=slug, stage=stage)
+            trend = cached.query("hhi_trend", material=slug, stage=stage)
             if bool(info["is_primary"]) and not trend.empty:
-                render.chart(charts.hhi_trend_chart, trend, "Concentration over time")
+                render.chart(material_charts.hhi_trend_chart, trend, "Concentration over time")
                 figure_footer(trend, f"{mat['name']} {stage} HHI trend", trend["source"].unique(),
                               trend["year"], unit="HHI 0–10 000", key="dl_hhi")
             elif not bool(info["is_primary"]):
@@ -130,11 +133,11 @@ def _production() -> None:
         st.markdown(f"**Countries in {latest}**" + (f" — selected: {cards.plain(picked)}" if picked else ""))
         if picked and picked != "All other":
             table = table[table["country_name"] == picked]
-        if picked and picked != "All other" and auth.can("case_evidence"):
+        if picked and picked != "All other" and signin.can("case_evidence"):
             codes = sub.loc[sub["country_name"] == picked, "iso3"].dropna().unique().tolist()
             where = {"iso3": codes} if codes else {"countries": [picked]}
-            n_cases = int(data.query("evidence_counts", materials=[slug], **where)["n"].sum())
-            ev = data.query("evidence", materials=[slug], **where, limit=CARDS_SHOWN)
+            n_cases = int(cached.query("evidence_counts", materials=[slug], **where)["n"].sum())
+            ev = cached.query("evidence", materials=[slug], **where, limit=CARDS_SHOWN)
             st.caption(f"{n_cases} risk evidence case(s) recorded for {name} in {cards.plain(picked)}"
                        + (f"; the {CARDS_SHOWN} most severe are shown" if n_cases > CARDS_SHOWN else "")
                        + ". Double-click the chart to clear the selection.")
@@ -155,8 +158,8 @@ def _production() -> None:
 
 def _producers() -> None:
     """What the report says about concentration, and the companies it names."""
-    statements = data.query("concentration_statements", material=slug)
-    companies = data.query("companies", material=slug)
+    statements = cached.query("concentration_statements", material=slug)
+    companies = cached.query("companies", material=slug)
     if statements.empty and companies.empty:
         st.info("The report names no producer or concentration figure for this material.")
     if not statements.empty:
@@ -164,11 +167,11 @@ def _producers() -> None:
         for _, s in statements.iterrows():
             figure = "" if pd.isna(s["share_pct"]) else f" ({s['share_pct']:g} %)"
             st.markdown(f"- {cards.plain(s['statement'])}{figure} — "
-                        f"*{cards.plain(C.STAGE_LABELS[s['stage']])}*")
+                        f"*{cards.plain(constants.STAGE_LABELS[s['stage']])}*")
         st.caption(source_line(["Raw materials value chain leverages"], statements["year"]))
     if not companies.empty:
         shown = companies.assign(stages=companies["stages"].map(
-            lambda v: ", ".join(C.STAGE_LABELS[s] for s in v) or C.MISSING))
+            lambda v: ", ".join(constants.STAGE_LABELS[s] for s in v) or constants.MISSING))
         st.markdown("**Companies named by the report**")
         tables.dataframe(shown[["name", "role", "stages", "country", "note"]], hide_index=True,
                      width="stretch", column_config={"name": "Company", "role": "Role",
@@ -187,13 +190,13 @@ def _evidence_filters() -> tuple[dict[str, object], pd.DataFrame, pd.DataFrame]:
     """
     ev_filters: dict[str, object] = dict(materials=[slug], stages=state.get("stages"),
                                          categories=state.get("risks"))
-    counts = data.query("evidence_counts", **ev_filters)
-    return ev_filters, counts, queries.provenance_from(data.query("evidence_where", **ev_filters))
+    counts = cached.query("evidence_counts", **ev_filters)
+    return ev_filters, counts, queries.provenance_from(cached.query("evidence_where", **ev_filters))
 
 
 def _value_chain() -> None:
     """Salient risks and evidence counts along the value chain, with the sidebar's filters."""
-    risks = data.query("salient_risks", material=slug)
+    risks = cached.query("salient_risks", material=slug)
     risk_filter = state.get("risks")
     if risk_filter:
         risks = risks[risks["category"].isin(risk_filter)]
@@ -203,7 +206,7 @@ def _value_chain() -> None:
         st.info("No salient risk or evidence recorded with the current risk filters.",
                 icon=":material/filter_alt_off:")
     else:
-        render.chart(charts.value_chain_chart, risks, evidence_all)
+        render.chart(material_charts.value_chain_chart, risks, evidence_all)
         figure_footer(evidence_all.groupby(["stage", "category"], as_index=False)["n"].sum()
                       .rename(columns={"n": "size"}),
                       f"{mat['name']} risks along the value chain",
@@ -211,7 +214,7 @@ def _value_chain() -> None:
                       ["Raw materials value chain leverages", *ev_prov["source_title"]], ev_years,
                       unit="number of evidence cases", key="dl_chain")
     st.markdown("**Salient risks in detail**")
-    detail = risks.assign(stages=risks["stages"].map(lambda v: ", ".join(C.STAGE_LABELS[s] for s in v)))
+    detail = risks.assign(stages=risks["stages"].map(lambda v: ", ".join(constants.STAGE_LABELS[s] for s in v)))
     tables.dataframe(detail[["category_name", "pillar", "summary", "stages"]], hide_index=True, width="stretch",
                  column_config={"category_name": "Risk category", "pillar": "E/S/G",
                                 "summary": "What the report flags", "stages": "Stages"})
@@ -219,7 +222,7 @@ def _value_chain() -> None:
                   f"{mat['name']} salient risks", ["Raw materials value chain leverages"], [],
                   key="dl_risks")
     with st.expander("Cross-cutting risks that apply to every material"):
-        cross = data.query("salient_risks", material=None)
+        cross = cached.query("salient_risks", material=None)
         cross = cross[cross["material"].isna()]
         for _, r in cross.iterrows():
             st.markdown(f"- **{cards.plain(r['category_name'])}**: {cards.plain(r['summary'])}")
@@ -230,10 +233,10 @@ def _evidence() -> None:
     ev_filters, evidence_all, ev_prov = _evidence_filters()
     ev_years = ev_prov[["year", "n"]]
     n_cases = int(evidence_all["n"].sum()) if not evidence_all.empty else 0  # same filters as the chain
-    if not auth.can("case_evidence"):
+    if not signin.can("case_evidence"):
         st.markdown(f"{n_cases} risk evidence case(s) are recorded for {cards.plain(mat['name'])} with the current "
                     "stage and risk filters; the chart under *Value chain & risks* counts them.")
-        auth.partner_note("each case: where and what happened, how severe it was, and its source")
+        signin.partner_note("each case: where and what happened, how severe it was, and its source")
     elif not n_cases:
         st.info("No risk evidence recorded for this material with the current stage and risk filters. "
                 "Clear them in the sidebar to see all cases.", icon=":material/filter_alt_off:")
@@ -243,7 +246,7 @@ def _evidence() -> None:
         if int(st.session_state.get("mp_ev_page", 1)) > pages:
             st.session_state["mp_ev_page"] = 1
         page_no = int(st.session_state.get("mp_ev_page", 1))
-        ev = data.query("evidence", **ev_filters, limit=CARDS_SHOWN, offset=(page_no - 1) * CARDS_SHOWN)
+        ev = cached.query("evidence", **ev_filters, limit=CARDS_SHOWN, offset=(page_no - 1) * CARDS_SHOWN)
         st.caption(f"{n_cases} case(s), most severe first"
                    + (f" ({CARDS_SHOWN} per page)" if pages > 1 else "")
                    + ". Severity is the project's rating on the UNGP "
@@ -256,42 +259,42 @@ def _evidence() -> None:
         figure_footer(ev.drop(columns=["pillar"]) if pages == 1 else
                       (lambda: queries.evidence(**ev_filters).drop(columns=["pillar"])),
                       f"{mat['name']} evidence", titles, ev["year"] if pages == 1 else ev_years, key="dl_ev")
-    if auth.may_open("pages/evidence.py"):
+    if signin.may_open("pages/evidence.py"):
         st.page_link("pages/evidence.py", label="Explore all evidence", icon=":material/arrow_forward:")
 
 
 def _organisations() -> None:
     """Organisations linked to the material and other sectors to engage."""
-    orgs = data.query("organisations", materials=[slug])
+    orgs = cached.query("organisations", materials=[slug])
     if orgs.empty:
         st.info("No organisation is linked to this material.")
     else:
         tables.dataframe(orgs[["name", "acronym", "type", "description", "n_leverages"]].assign(
-            type=orgs["type"].map(C.ORGANISATION_TYPE_LABELS)), hide_index=True, width="stretch",
+            type=orgs["type"].map(constants.ORGANISATION_TYPE_LABELS)), hide_index=True, width="stretch",
             column_config={"name": "Organisation", "acronym": "Acronym", "type": "Type",
                            "description": "Why it matters", "n_leverages": "Leverage cards naming it"})
         figure_footer(orgs.drop(columns=["materials"]), f"{mat['name']} organisations",
                       ["Raw materials value chain leverages"], [], key="dl_orgs")
-    sectors = data.query("other_sectors", material=slug)
+    sectors = cached.query("other_sectors", material=slug)
     if not sectors.empty:
         st.markdown("**Other sectors to engage**")
         for _, s in sectors.iterrows():
             note = f" — {cards.plain(s['note'])}" if isinstance(s["note"], str) else ""
             st.markdown(f"- **{cards.plain(s['sector'])}**{note}")
-    if auth.may_open("pages/stakeholders.py"):
+    if signin.may_open("pages/stakeholders.py"):
         st.page_link("pages/stakeholders.py", label="All stakeholders & initiatives",
                      icon=":material/arrow_forward:")
 
 
 def _leverage_cards() -> None:
     """The report's leverage cards specific to this material (partners)."""
-    levs = data.query("leverages", materials=[slug], include_cross=False)
-    all_orgs = data.query("organisations")
+    levs = cached.query("leverages", materials=[slug], include_cross=False)
+    all_orgs = cached.query("organisations")
     names = dict(zip(all_orgs["slug"], all_orgs["name"], strict=True))
-    if not auth.can("leverage_preview"):
+    if not signin.can("leverage_preview"):
         st.markdown(f"The report recommends {len(levs)} action(s) specific to {cards.plain(mat['name'])}, besides "
                     "those for every material.")
-        auth.partner_note("these leverage cards: who can act, towards whom, at which stages and "
+        signin.partner_note("these leverage cards: who can act, towards whom, at which stages and "
                           "against which risks")
     elif levs.empty:
         st.info("No leverage recorded for this material.")

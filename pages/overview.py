@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import cards, charts, data, render, router, state, tables
-from components.briefing import pack_buttons
+from components import cards, render, router, state, tables
+from rmo_data.charts import material_charts
+from components import cached
+from components.pack_downloads import pack_buttons
 from components.provenance import download_buttons, figure_footer, source_line
-from rmo_data import constants as C
-from rmo_data.findings import headline_findings
+from rmo_data import constants
+from rmo_data.analysis.findings import headline_findings
 
 router.guard(__file__)
 
@@ -25,7 +27,7 @@ st.markdown("Which raw materials deserve attention first? The ten materials of t
             "Outlook compared on the industry's share of use, how concentrated supply is, and "
             "how much risk is on record.")
 
-table = data.query("overview")
+table = cached.query("overview")
 table = table[table["material"].isin(state.selected_materials())].reset_index(drop=True)
 if table.empty:
     st.info("No material is in view. Choose materials in the sidebar, or reset the filters.",
@@ -41,7 +43,7 @@ for start in range(0, len(findings), 4):
             st.caption(f"Source: {cards.plain(finding.source)} · {cards.plain(finding.year)}")
 
 focus = st.session_state.get("material")
-render.chart(charts.overview_heat_table, table, key="ov_heat",
+render.chart(material_charts.overview_heat_table, table, key="ov_heat",
              on_select=lambda: _pick_material("ov_heat"), selection_mode="pick")
 figure_footer(
     table[["name", "auto_share_pct", "auto_basis", "mining_hhi", "processing_hhi",
@@ -54,9 +56,9 @@ figure_footer(
     key="dl_ov_heat")
 
 stage = st.segmented_control("Stage for the bubble chart", ["mining", "processing"],
-                             default="mining", format_func=lambda s: C.STAGE_LABELS[s].split(":")[0],
+                             default="mining", format_func=lambda s: constants.STAGE_LABELS[s].split(":")[0],
                              key="ov_stage") or "mining"
-render.chart(charts.overview_scatter, table, stage, key="ov_scatter",
+render.chart(material_charts.overview_scatter, table, stage, key="ov_scatter",
              on_select=lambda: _pick_material("ov_scatter"), selection_mode="pick")
 not_placed = table[table[f"{stage}_top1_share"].isna()]["name"].tolist()
 figure_footer(
@@ -68,17 +70,17 @@ figure_footer(
     note=(f"Not placed (no {stage} data recorded): {', '.join(not_placed)}." if not_placed else None),
     key="dl_ov_scatter")
 
-st.page_link("pages/material.py", label=f"Open the profile of {cards.plain(data.material_labels().get(focus, ''))}",
+st.page_link("pages/material.py", label=f"Open the profile of {cards.plain(cached.material_labels().get(focus, ''))}",
              icon=":material/arrow_forward:")
 st.caption("Click a material in either chart to make it the focus material.")
 
 st.subheader("Comparison table")
 shown = table.assign(
-    auto=[f"{v:g} % ({b}, {s})" if v == v else C.MISSING
+    auto=[f"{v:g} % ({b}, {s})" if v == v else constants.MISSING
           for v, b, s in zip(table["auto_share_pct"], table["auto_basis"], table["auto_scope"], strict=True)],
-    mining_top=[f"{c} {v:.0f} %" if v == v else C.MISSING
+    mining_top=[f"{c} {v:.0f} %" if v == v else constants.MISSING
                 for c, v in zip(table["mining_top1_country"], table["mining_top1_share"], strict=True)],
-    processing_top=[f"{c} {v:.0f} %" if v == v else C.MISSING
+    processing_top=[f"{c} {v:.0f} %" if v == v else constants.MISSING
                     for c, v in zip(table["processing_top1_country"], table["processing_top1_share"],
                                     strict=True)],
 )

@@ -9,16 +9,20 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import auth, cards, charts_priority, data, feedback, render, router, state, tables, tabs
-from components.briefing import pack_buttons
+from components import cards, feedback, render, router, state, tables, tabs
+from components import signin
+from rmo_data.charts import priority_charts
+from components import cached
+from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer, source_line
-from rmo_data import constants as C
-from rmo_data import scoring, userdata
-from rmo_data.engine import get_engine
+from rmo_data import constants
+from rmo_data.analysis import scoring
+from rmo_data.store import userdata
+from rmo_data.store.engine import get_engine
 
 router.guard(__file__)
 
-WEIGHT_KEYS = {c.slug: f"wt_{c.slug}" for c in C.CRITERIA}
+WEIGHT_KEYS = {c.slug: f"wt_{c.slug}" for c in constants.CRITERIA}
 CARD_FILTERS = ("lc_mat", "lc_cat", "lc_actor", "lc_target", "lc_stage", "lc_risk", "lc_org", "lc_text")
 CURRENT = "Current weights (unsaved)"
 METHOD = """
@@ -69,23 +73,23 @@ st.markdown("Which materials should the industry act on first? Set how much each
 st.subheader("Weights")
 presets = st.container(horizontal=True, vertical_alignment="center", gap="small")
 presets.markdown("Start from a preset:")
-for name in C.WEIGHT_PRESETS:
-    presets.button(C.PRESET_LABELS[name], key=f"preset_{name}", on_click=_set_weights,
-                   args=(dict(C.WEIGHT_PRESETS[name]),), icon=":material/tune:")
+for name in constants.WEIGHT_PRESETS:
+    presets.button(constants.PRESET_LABELS[name], key=f"preset_{name}", on_click=_set_weights,
+                   args=(dict(constants.WEIGHT_PRESETS[name]),), icon=":material/tune:")
 weights = _weights()
 matched = scoring.matching_preset(weights)
-presets.caption(f"Now: **{C.PRESET_LABELS[matched]}**" if matched else "Now: custom weights")
-for start in range(0, len(C.CRITERIA), 5):
-    for col, crit in zip(st.columns(5), C.CRITERIA[start:start + 5], strict=False):
-        col.slider(crit.short or crit.label, 0, C.WEIGHT_MAX, **state.widget(WEIGHT_KEYS[crit.slug]),
+presets.caption(f"Now: **{constants.PRESET_LABELS[matched]}**" if matched else "Now: custom weights")
+for start in range(0, len(constants.CRITERIA), 5):
+    for col, crit in zip(st.columns(5), constants.CRITERIA[start:start + 5], strict=False):
+        col.slider(crit.short or crit.label, 0, constants.WEIGHT_MAX, **state.widget(WEIGHT_KEYS[crit.slug]),
                    help=f"**{crit.label}.** {crit.description} Unit: {crit.unit}. Source: {crit.source}. "
                         "0 = leave out; the score rescales the weights to add up to 100 %.")
 weights = _weights()
 
-crit = data.criteria()
+crit = cached.criteria()
 # Labels from the store, so materials beyond the ten of the report are named too.
-LABELS = {**C.MATERIAL_LABELS, **crit.context["name"].to_dict()}
-SHORT = {m: C.MATERIAL_SHORT.get(m, LABELS[m]) for m in LABELS}
+LABELS = {**constants.MATERIAL_LABELS, **crit.context["name"].to_dict()}
+SHORT = {m: constants.MATERIAL_SHORT.get(m, LABELS[m]) for m in LABELS}
 selected = set(state.selected_materials())
 shown = [m for m in crit.raw.index if m in selected]
 if len(shown) < 2:
@@ -93,10 +97,10 @@ if len(shown) < 2:
             "the filters.", icon=":material/filter_alt_off:")
     st.stop()
 
-prio = data.prioritise(shown, weights)
+prio = cached.prioritise(shown, weights)
 raw, detail, missing, norm = prio.raw, prio.detail, prio.missing, prio.normalised
 ranked, weight_error, long = prio.ranked, prio.weight_error, prio.explained
-groups = scoring.joint_groups(data.query("all_material_links"), shown)
+groups = scoring.joint_groups(cached.query("all_material_links"), shown)
 
 all_sources = sorted({s for v in crit.sources.values() for s in v})
 all_years = [y for v in crit.years.values() for y in v]
@@ -111,9 +115,9 @@ def _ranking() -> None:
         st.warning(f"{weight_error} Or choose a preset above.", icon=":material/balance:")
     else:
         top = ranked.index[0]
-        top3 = list(ranked.index[:C.TOP_N])
+        top3 = list(ranked.index[:constants.TOP_N])
         c1, c2 = st.columns([3, 2], vertical_alignment="center")
-        c1.markdown(f"**Top {C.TOP_N} with these weights:** {_names(top3)}.")
+        c1.markdown(f"**Top {constants.TOP_N} with these weights:** {_names(top3)}.")
         if c2.button(f"Open leverage cards for {LABELS[top]}", key="pr_open_top",
                      on_click=_open_cards, args=([top],), icon=":material/style:", type="primary"):
             st.switch_page("pages/leverage_cards.py")
@@ -121,8 +125,8 @@ def _ranking() -> None:
         named = long.assign(name=long["material"].map(LABELS))
         order = [LABELS[m] for m in ranked.index]
         # The spec is kept per set of weighted criteria; the rows go in as named datasets.
-        render.chart(charts_priority.contribution_chart, tuple(sorted(c for c, w in weights.items() if w > 0)),
-                     datasets=charts_priority.contribution_data(named, order), key="pr_contrib")
+        render.chart(priority_charts.contribution_chart, tuple(sorted(c for c, w in weights.items() if w > 0)),
+                     datasets=priority_charts.contribution_data(named, order), key="pr_contrib")
         figure_footer(named[["rank", "name", "criterion", "raw_text", "missing", "value", "weight",
                             "contribution", "score"]].sort_values(["rank", "criterion"]),
                       "Why each material ranks where it does", all_sources, all_years,
@@ -136,7 +140,7 @@ def _ranking() -> None:
         table = pd.DataFrame({
             "rank": ranked["rank"], "name": [LABELS[m] for m in ranked.index],
             "score": ranked["score"],
-            "missing": [", ".join(C.CRITERION_LABELS[c] for c, gap in zip(raw.columns, row, strict=True)
+            "missing": [", ".join(constants.CRITERION_LABELS[c] for c, gap in zip(raw.columns, row, strict=True)
                                   if gap) or "—" for row in gaps],
             "joint": joint["group"].fillna("").replace("", "—").tolist(),
             "partners": joint["partners"].fillna("").replace("", "—").tolist(),
@@ -185,19 +189,19 @@ def _ranking() -> None:
         in_order = raw.loc[ranked.index]
         values = pd.DataFrame(
             {f"{c.label} ({c.unit})": [scoring.format_value(c.slug, v) for v in in_order[c.slug]]
-             for c in C.CRITERIA},
+             for c in constants.CRITERIA},
             index=ranked.index)
         values.insert(0, "Material", [LABELS[m] for m in ranked.index])
         tables.dataframe(values, hide_index=True, width="stretch", key="pr_raw_table",
                      column_config={"Material": st.column_config.TextColumn(pinned=True)})
         method = pd.DataFrame({
-            "Criterion": [c.label for c in C.CRITERIA], "Unit": [c.unit for c in C.CRITERIA],
-            "Weight": [weights[c.slug] for c in C.CRITERIA],
-            "Share of score": list(scoring.normalise_weights(weights, list(C.CRITERION_SLUGS))),
+            "Criterion": [c.label for c in constants.CRITERIA], "Unit": [c.unit for c in constants.CRITERIA],
+            "Weight": [weights[c.slug] for c in constants.CRITERIA],
+            "Share of score": list(scoring.normalise_weights(weights, list(constants.CRITERION_SLUGS))),
             "Years": [", ".join(str(y) for y in crit.years.get(c.slug, [])) or "not stated"
-                      for c in C.CRITERIA],
-            "Source": [c.source for c in C.CRITERIA],
-            "What it measures": [c.description for c in C.CRITERIA],
+                      for c in constants.CRITERIA],
+            "Source": [c.source for c in constants.CRITERIA],
+            "What it measures": [c.description for c in constants.CRITERIA],
         })
         tables.dataframe(method, hide_index=True, width="stretch", key="pr_method_table", column_config={
             "Criterion": st.column_config.TextColumn(pinned=True),
@@ -231,17 +235,17 @@ def _robustness() -> None:
     if ranked is None:
         st.warning(f"{weight_error}", icon=":material/balance:")
     else:
-        mc = data.monte_carlo(norm, tuple(sorted(weights.items())), n=draws, seed=seed,
+        mc = cached.monte_carlo(norm, tuple(sorted(weights.items())), n=draws, seed=seed,
                               weight_jitter=w_jit, input_jitter=i_jit, missing=missing)
         mc["name"] = [LABELS[m] for m in mc.index]
         order = [LABELS[m] for m in ranked.index]
-        render.chart(charts_priority.robustness_chart, mc, order, key="pr_mc")
+        render.chart(priority_charts.robustness_chart, mc, order, key="pr_mc")
         mc_table = mc.loc[ranked.index].assign(rank=ranked["rank"])
         tables.dataframe(mc_table[["rank", "name", "p_top", "rank_median", "rank_min", "rank_max"]],
                      hide_index=True, width="stretch", key="pr_mc_table", column_config={
                          "rank": st.column_config.NumberColumn("Rank now", format="%d"),
                          "name": "Material",
-                         "p_top": st.column_config.ProgressColumn(f"P(top {C.TOP_N})", min_value=0.0,
+                         "p_top": st.column_config.ProgressColumn(f"P(top {constants.TOP_N})", min_value=0.0,
                                                                   max_value=1.0, format="percent"),
                          "rank_median": st.column_config.NumberColumn("Median rank", format="%.1f"),
                          "rank_min": st.column_config.NumberColumn("Best rank", format="%d"),
@@ -263,13 +267,13 @@ def _matrix() -> None:
     pos_data = pos.rename_axis("material").reset_index()
     pos_data["name"] = pos_data["material"].map(LABELS)
     pos_data["short"] = pos_data["material"].map(SHORT)
-    render.chart(charts_priority.matrix_chart, pos_data, key="pr_matrix")
-    figure_footer(pos_data.assign(quadrant=pos_data["quadrant"].map(C.QUADRANT_LABELS)),
+    render.chart(priority_charts.matrix_chart, pos_data, key="pr_matrix")
+    figure_footer(pos_data.assign(quadrant=pos_data["quadrant"].map(constants.QUADRANT_LABELS)),
                   "Severity and leverage", [*all_sources, "Raw materials value chain leverages (organisations)"],
                   all_years, unit="0–1 across the materials in view",
                   note="A material sits in the upper or right half from 0.5; * marks inputs with no data "
                        "recorded, scored neutral.", key="dl_pr_matrix")
-    for col, quad in zip(st.columns(len(C.QUADRANTS)), C.QUADRANTS, strict=True):
+    for col, quad in zip(st.columns(len(constants.QUADRANTS)), constants.QUADRANTS, strict=True):
         members = [m for m in shown if pos.at[m, "quadrant"] == quad.slug]
         with col.container(border=True, height="stretch"):
             # Markup from constants only; wrapping allowed because the columns are narrow.
@@ -277,8 +281,8 @@ def _matrix() -> None:
                         f"display:inline-block'>{quad.label}</span>", unsafe_allow_html=True)
             st.caption(quad.description)
             st.markdown(_names(members) if members else "*No material in view*")
-            cats = ", ".join(C.LEVERAGE_CATEGORY_LABELS[c] for c in quad.categories)
-            n_cards = (len(data.query("leverage_cards", scopes=members, categories=quad.categories))
+            cats = ", ".join(constants.LEVERAGE_CATEGORY_LABELS[c] for c in quad.categories)
+            n_cards = (len(cached.query("leverage_cards", scopes=members, categories=quad.categories))
                        if members else 0)
             if st.button(f"Open {n_cards} card(s)", key=f"pr_quad_{quad.slug}", disabled=not members,
                          on_click=_open_cards, args=(members, quad.categories), icon=":material/style:",
@@ -302,7 +306,7 @@ def _scenarios() -> None:
         with feedback.saving("The scenario"):  # a store fault: one plain sentence, the form kept
             try:
                 userdata.save_scenario(sc_name, weights, materials=state.get("materials"), note=sc_note,
-                                       actor=auth.actor(), engine=engine)
+                                       actor=signin.actor(), engine=engine)
                 st.success(f"Scenario “{cards.plain(sc_name.strip())}” saved.", icon=":material/check:")
             except ValueError as err:
                 st.error(cards.plain(str(err)), icon=":material/error:")
@@ -313,8 +317,8 @@ def _scenarios() -> None:
     else:
         listing = saved.assign(
             weights_text=saved["weights"].map(
-                lambda w: ", ".join(f"{C.CRITERION_LABELS[k]} {v}" for k, v in w.items()
-                                    if k in C.CRITERION_LABELS and v)),
+                lambda w: ", ".join(f"{constants.CRITERION_LABELS[k]} {v}" for k, v in w.items()
+                                    if k in constants.CRITERION_LABELS and v)),
             # A table cell is not markdown: names unescaped.
             materials_text=saved["materials"].map(lambda ms: ", ".join(LABELS.get(s, s) for s in ms) if ms else "all"))
         tables.dataframe(listing[["name", "weights_text", "materials_text", "note", "created_at"]],
@@ -336,7 +340,7 @@ def _scenarios() -> None:
             with feedback.saving("The deletion of this scenario"):
                 try:
                     userdata.delete_scenario(int(saved.loc[saved["name"] == chosen, "id"].iloc[0]),
-                                             actor=auth.actor(), engine=engine)
+                                             actor=signin.actor(), engine=engine)
                     st.rerun()
                 except ValueError as err:
                     st.error(cards.plain(str(err)), icon=":material/error:")
@@ -375,14 +379,14 @@ def _scenarios() -> None:
                 "moved": st.column_config.TextColumn("Change", width="small",
                                                      help="Places gained (▲) or lost (▼) in B")})
             with right:
-                render.chart(charts_priority.scenario_compare_chart, compare.reset_index(drop=True),
+                render.chart(priority_charts.scenario_compare_chart, compare.reset_index(drop=True),
                              f"A: {name_a}", f"B: {name_b}", key="pr_cmp_chart")
             figure_footer(compare, f"Scenario comparison {name_a} vs {name_b}", all_sources, all_years,
                           unit="rank (1 = first)", note="Rows in red change rank.", key="dl_pr_cmp")
 
 
 # Only the open tab is built (components.tabs): moving a weight on the Ranking tab never
-# runs the Monte-Carlo, and opening Robustness runs it once per inputs (kept by data.monte_carlo).
+# runs the Monte-Carlo, and opening Robustness runs it once per inputs (kept by cached.monte_carlo).
 tabs.lazy_tabs({"Ranking": _ranking, "Robustness": _robustness, "Severity × leverage": _matrix,
                 "Scenarios": _scenarios}, key="pr_tab")
 

@@ -4,26 +4,27 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import auth, router
-from rmo_data import access
+from components import router
+from components import signin
+from rmo_data.access import roles
 
 router.guard(__file__)
 
-if auth.current() is None:
+if signin.current() is None:
     st.title("Sign in")
     st.markdown("Everyone can use the Overview, the Material profiles, Sources & method and join a "
                 "workshop with its code. Partners also see the risk evidence, stakeholders, leverage "
                 "cards, prioritisation, workshop facilitation, downloads and briefing packs; editors "
                 "also manage the data.")
-    auth.sign_in_form("signin")
+    signin.sign_in_form("signin")
 else:
     st.title("Account")
-    message = st.session_state.pop("signin" + auth.MESSAGE_SUFFIX, None)
+    message = st.session_state.pop("signin" + signin.MESSAGE_SUFFIX, None)
     if message:
         st.success(message[1], icon=":material/check_circle:")
-    auth.signed_in_box("page")
-    opened = [p for p in access.pages_for(auth.role(), router.APP_DIR)
-              if p.min_role != access.PUBLIC]
+    signin.signed_in_box("page")
+    opened = [p for p in roles.pages_for(signin.role(), router.APP_DIR)
+              if p.min_role != roles.PUBLIC]
     if opened:
         st.markdown("**Pages your role opens**")
         for spec in opened:

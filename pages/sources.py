@@ -6,21 +6,23 @@ import json
 
 import streamlit as st
 
-from components import auth, cards, data, router, tables
+from components import cards, router, tables
+from components import signin
+from components import cached
 from components.provenance import figure_footer
-from rmo_data import constants as C
+from rmo_data import constants
 
 router.guard(__file__)
 
 st.title("Sources & method")
 
-info = data.query("build_info")
+info = cached.query("build_info")
 if info.get("finished_at"):
     st.caption(f"Data store built {cards.plain(info['finished_at'])} from the project's seed and source files.")
 
 st.header("Sources")
-sources = data.query("sources")
-usage = data.query("source_usage")
+sources = cached.query("sources")
+usage = cached.query("source_usage")
 per_source = usage.groupby("source_id")["rows"].sum()
 feeds_tables = usage.groupby("source_id")["table"].agg(lambda t: ", ".join(sorted(set(t))))
 shown = sources.assign(
@@ -73,8 +75,8 @@ reading of the case as the report describes it, not a finding of the report.
 """)
 
 st.header("Known limitations")
-gaps = data.query("coverage_gaps")
-short = data.material_short()  # every material in the store, added ones included
+gaps = cached.query("coverage_gaps")
+short = cached.material_short()  # every material in the store, added ones included
 missing = gaps[gaps["years"] == ""]
 withheld = gaps[gaps["withheld"] > 0]
 items = [
@@ -105,10 +107,10 @@ for item in items:
     st.markdown(f"- {item}")
 
 with st.expander("Coverage by material and stage"):
-    labels = data.material_labels()
+    labels = cached.material_labels()
     table = gaps.assign(material=gaps["material"].map(lambda m: labels.get(m, m)),
-                        stage=gaps["stage"].map(C.STAGE_LABELS),
-                        years=gaps["years"].replace("", C.MISSING))
+                        stage=gaps["stage"].map(constants.STAGE_LABELS),
+                        years=gaps["years"].replace("", constants.MISSING))
     tables.dataframe(table, hide_index=True, width="stretch",
                  column_config={"material": "Material", "stage": "Stage", "years": "Years with country data",
                                 "withheld": "Withheld / NA country-years"})
@@ -118,5 +120,5 @@ if info.get("counts"):
         counts = json.loads(info["counts"])
         tables.dataframe({"table": list(counts), "rows": list(counts.values())}, hide_index=True)
 
-if not auth.can("downloads"):
-    auth.partner_note("downloads of these tables as CSV and Excel")
+if not signin.can("downloads"):
+    signin.partner_note("downloads of these tables as CSV and Excel")

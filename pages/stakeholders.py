@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import cards, charts, data, render, router, state, tables
+from components import cards, render, router, state, tables
+from rmo_data.charts import material_charts
+from components import cached
 from components.provenance import figure_footer
-from rmo_data import constants as C
+from rmo_data import constants
 
 router.guard(__file__)
 
@@ -17,23 +19,23 @@ st.markdown("Industry associations, standards, multi-stakeholder initiatives, un
             "to each. Materials follow the sidebar.")
 
 f1, f2 = st.columns([2, 3])
-f1.multiselect("Type", C.ORGANISATION_TYPE_SLUGS, **state.widget("org_type"),
-               format_func=C.ORGANISATION_TYPE_LABELS.__getitem__, placeholder="All types")
+f1.multiselect("Type", constants.ORGANISATION_TYPE_SLUGS, **state.widget("org_type"),
+               format_func=constants.ORGANISATION_TYPE_LABELS.__getitem__, placeholder="All types")
 f2.text_input("Search name or description", **state.widget("org_text"), placeholder="e.g. nickel, union, ASI",
               max_chars=100)
 
-orgs = data.query("organisations", materials=state.selected_materials(), types=state.get("org_type"),
+orgs = cached.query("organisations", materials=state.selected_materials(), types=state.get("org_type"),
                   text=state.get("org_text"))
 if orgs.empty:
     st.info("No organisation matches. Clear the search or choose more materials or types.",
             icon=":material/search_off:")
     st.stop()
 
-short = data.material_short()  # names of every material in the store, added ones included
+short = cached.material_short()  # names of every material in the store, added ones included
 table = orgs.assign(
-    type_name=orgs["type"].map(C.ORGANISATION_TYPE_LABELS),
+    type_name=orgs["type"].map(constants.ORGANISATION_TYPE_LABELS),
     material_names=orgs["materials"].map(
-        lambda ms: "all ten" if len(ms) == len(C.MATERIAL_SLUGS) == len(short)
+        lambda ms: "all ten" if len(ms) == len(constants.MATERIAL_SLUGS) == len(short)
         else ", ".join(short.get(m, m) for m in ms)),
     link=orgs["url"].map(cards.safe_url),
     acronym=orgs["acronym"].fillna(""),
@@ -59,7 +61,7 @@ if rows:
 if chosen_slug and chosen_slug in set(orgs["slug"]):
     org = orgs[orgs["slug"] == chosen_slug].iloc[0]
     st.subheader(f"Leverage cards naming {cards.plain(org['name'])}")
-    levs = data.query("leverages", organisations=[chosen_slug])
+    levs = cached.query("leverages", organisations=[chosen_slug])
     names = dict(zip(orgs["slug"], orgs["name"], strict=True))
     if levs.empty:
         st.info("No leverage card names this organisation directly.")
@@ -70,8 +72,8 @@ if chosen_slug and chosen_slug in set(orgs["slug"]):
 
 st.subheader("Material × organisation")
 # Filtered in SQL (and kept per filters) like the table above: no pass over every pair on a rerun.
-matrix = data.query("organisation_material_matrix", materials=state.selected_materials(),
+matrix = cached.query("organisation_material_matrix", materials=state.selected_materials(),
                     types=state.get("org_type"), text=state.get("org_text"))
-render.chart(charts.org_material_matrix, matrix, short_names=short)
+render.chart(material_charts.org_material_matrix, matrix, short_names=short)
 figure_footer(matrix, "Organisations by material", ["Raw materials value chain leverages"], [],
               key="dl_org_matrix")

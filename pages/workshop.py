@@ -6,9 +6,9 @@ joining as a participant (``?join=CODE`` fills in the code), facilitating
 closed workshops, whose frozen records can be downloaded or turned into a
 briefing pack.  ``?present=1`` shows the facilitator's workshop in
 presentation mode: no sidebar, projector-sized charts.  The logic lives in
-``rmo_data.workshops``; this script only draws.
+``rmo_data.workshops.workshop``; this script only draws.
 
-Access (``rmo_data.access.WORKSHOP_MODES``): anyone holding a code may join,
+Access (``rmo_data.access.roles.WORKSHOP_MODES``): anyone holding a code may join,
 because the code is the credential; facilitating, presenting and the closed
 records need a partner to be signed in.  A participant's first submission
 hands back a private token, kept in their address (``p``): only it brings
@@ -29,12 +29,16 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components import auth, cards, data, feedback, router, state, tables
+from components import cards, feedback, router, state, tables
+from components import signin
+from components import cached
 from components import workshop_view as view
 from components.provenance import figure_footer
-from rmo_data import constants as C
-from rmo_data import access, scoring, workshops
-from rmo_data.engine import get_engine
+from rmo_data import constants
+from rmo_data.access import roles
+from rmo_data.analysis import scoring
+from rmo_data.workshops import workshop
+from rmo_data.store.engine import get_engine
 
 router.guard(__file__)
 
@@ -57,8 +61,8 @@ METHOD = f"""
    down to 0 for last (ties share the points). When it disagrees with the group ranking, the mean
    weights hide a split group.
 4. **Disagreement** is flagged in red when a criterion's shares have a standard deviation of
-   {workshops.WEIGHT_STD_FLAG * 100:g} percentage points or more, or a material's ranks span
-   {workshops.RANK_RANGE_FLAG} places or more.
+   {workshop.WEIGHT_STD_FLAG * 100:g} percentage points or more, or a material's ranks span
+   {workshop.RANK_RANGE_FLAG} places or more.
 5. **Model default**: every criterion of the workshop weighted equally.
 6. **Closing** freezes the record (submissions with their times, the result, the default, the
    sources); a closed workshop is always shown from that record.
@@ -77,8 +81,8 @@ def _show_flash() -> None:
 
 def _criteria() -> scoring.CriteriaData:
     """Criterion values of every material, from the cached queries (as on Prioritisation)."""
-    return scoring.criteria_from(data.query("overview"), data.query("standards_coverage"),
-                                 data.query("evidence_severity_counts"), data.query("salient_risks"))
+    return scoring.criteria_from(cached.query("overview"), cached.query("standards_coverage"),
+                                 cached.query("evidence_severity_counts"), cached.query("salient_risks"))
 
 
 def _listing(materials: list[str], names: Mapping[str, str]) -> str:
@@ -86,15 +90,15 @@ def _listing(materials: list[str], names: Mapping[str, str]) -> str:
 
 
 def _about(ws: dict[str, Any]) -> None:
-    names = data.material_labels()
+    names = cached.material_labels()
     st.caption(f"Materials: {_listing(ws['materials'], names)} · Criteria: "
-               f"{', '.join(C.CRITERION_LABELS[c] for c in ws['criteria'])}")
+               f"{', '.join(constants.CRITERION_LABELS[c] for c in ws['criteria'])}")
 
 
 def _fetch(code: str) -> dict[str, Any] | None:
     """The workshop for ``code``, or None with the reason shown."""
     try:
-        return workshops.get_workshop(code, get_engine())
+        return workshop.get_workshop(code, get_engine())
     except ValueError as err:
         st.error(cards.plain(str(err)), icon=":material/error:")
         return None
@@ -104,7 +108,7 @@ def _fetch(code: str) -> dict[str, Any] | None:
 
 def _join(code: str) -> dict[str, Any] | None:
     """The workshop a participant's code opens, or None with the reason shown; wrong codes are throttled."""
-    if not workshops.valid_code(code):
+    if not workshop.valid_code(code):
         return _fetch(code)  # malformed: says so, and tells a guesser nothing
     bad = st.session_state.get(BAD_CODE)
     if bad and bad[0] == code:  # a rerun with the same wrong code: no new look-up, not counted again
@@ -116,7 +120,7 @@ def _join(code: str) -> dict[str, Any] | None:
                  "another, and check the code with your facilitator.", icon=":material/timer:")
         return None
     try:
-        return workshops.get_workshop(code, get_engine())
+        return workshop.get_workshop(code, get_engine())
     except ValueError as err:
         view.code_failed()
         st.session_state[BAD_CODE] = (code, str(err))
@@ -131,7 +135,7 @@ def _mine(code: str) -> tuple[str | None, dict[str, Any] | None]:
     """
     kept = st.session_state.get(TOKENS, {}).get(code)
     for token in dict.fromkeys(t for t in (state.get("p"), kept) if t):
-        row = workshops.own_submission(code, token, get_engine())
+        row = workshop.own_submission(code, token, get_engine())
         if row is not None:
             st.session_state["p"] = token  # the address now brings this answer back
             return token, row
@@ -145,7 +149,7 @@ def _prefill(code: str, token: str | None, mine: dict[str, Any] | None, ws: dict
     if st.session_state.get(LOADED) != ident or any(k not in st.session_state for k in keys):
         weights = mine["weights"] if mine else {}
         for c in ws["criteria"]:
-            st.session_state[f"ws_w_{c}"] = int(weights.get(c, C.WEIGHT_DEFAULT))
+            st.session_state[f"ws_w_{c}"] = int(weights.get(c, constants.WEIGHT_DEFAULT))
         st.session_state["ws_flags"] = list(mine["flagged"]) if mine else []
         st.session_state[LOADED] = ident
 
@@ -176,7 +180,7 @@ def _submit(code: str, criteria: list[str], token: str | None) -> None:
     weights = {c: int(st.session_state[f"ws_w_{c}"]) for c in criteria}
     with feedback.saving("Your weights", slot=SLOT):
         try:
-            out = workshops.submit_weights(code, None if token else st.session_state.get("ws_name", ""),
+            out = workshop.submit_weights(code, None if token else st.session_state.get("ws_name", ""),
                                            weights, st.session_state.get("ws_flags", []),
                                            engine=get_engine(), token=token)
         except ValueError as err:
@@ -188,10 +192,10 @@ def _submit(code: str, criteria: list[str], token: str | None) -> None:
 
 
 def _participant() -> None:
-    names = data.material_labels()
+    names = cached.material_labels()
     st.text_input("Join code", max_chars=12, placeholder="e.g. K7PX3M", **state.widget("join"),
                   help="Six letters and digits, shown by your facilitator. Case does not matter.")
-    code = workshops.normalise_code(state.get("join"))
+    code = workshop.normalise_code(state.get("join"))
     outcome = st.session_state.pop(OUTCOME, None)
     if not code:
         st.info("Type the code your facilitator shows, or open the link they shared.",
@@ -205,7 +209,7 @@ def _participant() -> None:
     feedback.show_flash(SLOT)
     if outcome and "error" in outcome:
         st.error(cards.plain(outcome["error"]), icon=":material/error:")
-    if ws["status"] != workshops.OPEN:
+    if ws["status"] != workshop.OPEN:
         st.warning("This workshop is closed: it takes no more weights. Its frozen result is shown below.",
                    icon=":material/lock:")
         # Names and single participants' weights are for partners; a code holder sees the group.
@@ -219,12 +223,12 @@ def _participant() -> None:
                    "to your answer on this device. Anyone with that address can change your weights, so "
                    "do not share it; share the workshop's code instead.")
     else:
-        name = st.text_input("Your name", key="ws_name", max_chars=workshops.PARTICIPANT_MAX,
+        name = st.text_input("Your name", key="ws_name", max_chars=workshop.PARTICIPANT_MAX,
                              placeholder="As the group knows you",
                              help="Your weights stay yours: after you submit, this page's address holds "
                                   "a private key that lets you, and only you, revise them.")
-        if name.strip() and workshops.name_taken(code, name, get_engine()):
-            st.error(workshops.NAME_TAKEN, icon=":material/person_off:")
+        if name.strip() and workshop.name_taken(code, name, get_engine()):
+            st.error(workshop.NAME_TAKEN, icon=":material/person_off:")
     _prefill(code, token, mine, ws)
     if outcome and "error" not in outcome and outcome["code"] == code:
         verb = "revised" if outcome["revised"] else "received"
@@ -237,14 +241,14 @@ def _participant() -> None:
     with st.form("ws_form", border=True):
         st.markdown("**How much should each criterion count?** 0 = leave it out, 10 = counts most. "
                     "Only the proportions matter: the weights are rescaled to 100 %.")
-        crits = [c for c in C.CRITERIA if c.slug in ws["criteria"]]
+        crits = [c for c in constants.CRITERIA if c.slug in ws["criteria"]]
         for start in range(0, len(crits), 3):
             for col, crit in zip(st.columns(3), crits[start:start + 3], strict=False):
-                col.slider(crit.short or crit.label, 0, C.WEIGHT_MAX, key=f"ws_w_{crit.slug}",
+                col.slider(crit.short or crit.label, 0, constants.WEIGHT_MAX, key=f"ws_w_{crit.slug}",
                            help=f"**{crit.label}.** {crit.description} Unit: {crit.unit}. "
                                 f"Source: {crit.source}.")
-        st.multiselect(f"Materials you think matter most (up to {workshops.FLAG_MAX}, optional)",
-                       ws["materials"], key="ws_flags", max_selections=workshops.FLAG_MAX,
+        st.multiselect(f"Materials you think matter most (up to {workshop.FLAG_MAX}, optional)",
+                       ws["materials"], key="ws_flags", max_selections=workshop.FLAG_MAX,
                        format_func=lambda m: names.get(m, m))
         st.form_submit_button("Revise my weights" if mine else "Submit my weights", key="ws_submit",
                               type="primary", icon=":material/send:", on_click=_submit,
@@ -270,28 +274,28 @@ def _leave() -> None:
 
 
 def _create_form() -> None:
-    names = data.material_labels()
-    slugs = data.material_slugs()
+    names = cached.material_labels()
+    slugs = cached.material_slugs()
     st.markdown("Create a workshop: participants join with a short code on their own devices, "
                 "set their own weights, and you watch the group ranking form.")
     with st.form("ws_create_form", border=True):
-        wname = st.text_input("Workshop name", key="ws_new_name", max_chars=workshops.NAME_MAX,
+        wname = st.text_input("Workshop name", key="ws_new_name", max_chars=workshop.NAME_MAX,
                               placeholder="e.g. Supplier day, Munich")
         mats = st.multiselect("Materials in scope", slugs, default=state.selected_materials(),
                               key="ws_new_materials", format_func=lambda m: names.get(m, m),
-                              help=f"At least {workshops.MIN_MATERIALS}. The sidebar's materials are "
+                              help=f"At least {workshop.MIN_MATERIALS}. The sidebar's materials are "
                                    "the starting point.")
-        crits = st.multiselect("Criteria the participants weigh", list(C.CRITERION_SLUGS),
-                               default=list(C.CRITERION_SLUGS), key="ws_new_criteria",
-                               format_func=C.CRITERION_LABELS.__getitem__)
+        crits = st.multiselect("Criteria the participants weigh", list(constants.CRITERION_SLUGS),
+                               default=list(constants.CRITERION_SLUGS), key="ws_new_criteria",
+                               format_func=constants.CRITERION_LABELS.__getitem__)
         create = st.form_submit_button("Create workshop", key="ws_create", type="primary",
                                        icon=":material/add_circle:")
     if create:
         code = None
         with feedback.saving("The new workshop"):
             try:
-                _, code = workshops.create_workshop(wname, mats, crits, engine=get_engine(),
-                                                    actor=auth.actor())
+                _, code = workshop.create_workshop(wname, mats, crits, engine=get_engine(),
+                                                    actor=signin.actor())
             except ValueError as err:
                 st.error(cards.plain(str(err)), icon=":material/error:")
         if code:
@@ -299,7 +303,7 @@ def _create_form() -> None:
             _flash(f"Workshop created. Its join code is {code}.")
             st.rerun()
 
-    open_ws = workshops.list_workshops(workshops.OPEN, get_engine())
+    open_ws = workshop.list_workshops(workshop.OPEN, get_engine())
     st.markdown("**Open workshops**")
     if open_ws.empty:
         st.caption("None open at the moment.")
@@ -331,11 +335,11 @@ def _share_box(code: str) -> None:
 @st.fragment(run_every="5s")
 def _live(code: str, crit: scoring.CriteriaData) -> None:
     """The live part of the facilitator's view: only this reruns every 5 seconds."""
-    ws = workshops.get_workshop(code, get_engine())
-    if ws["status"] != workshops.OPEN:
+    ws = workshop.get_workshop(code, get_engine())
+    if ws["status"] != workshop.OPEN:
         st.rerun(scope="app")  # closed from another window: show the frozen record
-    subs = workshops.list_submissions(code, get_engine())
-    result = workshops.aggregate_from(ws, subs, crit)
+    subs = workshop.list_submissions(code, get_engine())
+    result = workshop.aggregate_from(ws, subs, crit)
     c1, c2 = st.columns([1, 3], vertical_alignment="center")
     c1.metric("Submitted", len(subs), help="Participants who have submitted weights (revisions count once).")
     if subs.empty:
@@ -359,7 +363,7 @@ def _ask_close(code: str | None) -> None:
 def _close_controls(ws: dict[str, Any], crit: scoring.CriteriaData) -> None:
     code = ws["code"]
     st.subheader("Close the workshop")
-    if not workshops.may_close(ws, auth.actor(), auth.role()):
+    if not workshop.may_close(ws, signin.actor(), signin.role()):
         st.info(f"Only {cards.plain(str(ws['created_by']))}, who created this workshop, or an editor can "
                 "close it. You can follow it and present it here.", icon=":material/lock_person:")
         return
@@ -369,7 +373,7 @@ def _close_controls(ws: dict[str, Any], crit: scoring.CriteriaData) -> None:
         st.button("Close workshop…", key="ws_close", icon=":material/lock:", on_click=_ask_close,
                   args=(code,))
         return
-    n = len(workshops.list_submissions(code, get_engine()))
+    n = len(workshop.list_submissions(code, get_engine()))
     st.warning(f"Close now with {n} submission(s)? Participants can no longer submit or revise, and "
                "the result is frozen as it stands.", icon=":material/warning:")
     c1, c2, _ = st.columns([1, 1, 3])
@@ -381,8 +385,8 @@ def _close_controls(ws: dict[str, Any], crit: scoring.CriteriaData) -> None:
         with feedback.saving("Closing the workshop"):
             try:
                 # The signed-in user is the record's closed_by; the role decides whether they may.
-                record = workshops.close_workshop(code, engine=get_engine(), actor=auth.actor(),
-                                                  criteria=crit, role=auth.role())
+                record = workshop.close_workshop(code, engine=get_engine(), actor=signin.actor(),
+                                                  criteria=crit, role=signin.role())
             except ValueError as err:
                 st.error(cards.plain(str(err)), icon=":material/error:")
         if record is not None:
@@ -396,7 +400,7 @@ def _start_presenting() -> None:
 
 
 def _facilitator() -> None:
-    code = workshops.normalise_code(state.get("ws"))
+    code = workshop.normalise_code(state.get("ws"))
     if not code:
         _create_form()
         return
@@ -410,7 +414,7 @@ def _facilitator() -> None:
                 on_click=_start_presenting)
     head.button("Other workshops", key="ws_leave", icon=":material/list:", on_click=_leave)
     _about(ws)
-    if ws["status"] != workshops.OPEN:
+    if ws["status"] != workshop.OPEN:
         view.frozen_view(ws, f"wsf_{code}", facilitator=True)
         return
     _share_box(code)
@@ -422,7 +426,7 @@ def _facilitator() -> None:
 # --- closed workshops --------------------------------------------------------------------------------
 
 def _closed_list() -> None:
-    closed = workshops.list_workshops(workshops.CLOSED, get_engine())
+    closed = workshop.list_workshops(workshop.CLOSED, get_engine())
     if closed.empty:
         st.info("No workshop has been closed yet.", icon=":material/inventory_2:")
         return
@@ -448,11 +452,11 @@ def _closed_list() -> None:
 
 def _present_result(code: str, crit: scoring.CriteriaData | None) -> None:
     """Read the workshop now (so a close elsewhere shows at once) and draw the projector view."""
-    ws = workshops.get_workshop(code, get_engine())
+    ws = workshop.get_workshop(code, get_engine())
     if ws["record"] is not None:
-        result = workshops.GroupResult.from_record(ws["record"]["result"])
+        result = workshop.GroupResult.from_record(ws["record"]["result"])
     else:
-        result = workshops.aggregate_from(ws, workshops.list_submissions(code, get_engine()), crit)
+        result = workshop.aggregate_from(ws, workshop.list_submissions(code, get_engine()), crit)
     view.present_view(result, code, is_open=ws["record"] is None)
 
 
@@ -467,7 +471,7 @@ def _stop_presenting() -> None:
 
 def _presentation() -> None:
     st.html(view.PRESENT_CSS)
-    code = workshops.normalise_code(state.get("ws"))
+    code = workshop.normalise_code(state.get("ws"))
     ws = _fetch(code) if code else None
     head = st.container(horizontal=True, vertical_alignment="center")
     head.title(cards.plain(ws["name"]) if ws else "Workshop", width="stretch")
@@ -476,7 +480,7 @@ def _presentation() -> None:
     if ws is None:
         st.info("Presentation mode shows the workshop you facilitate: open one first.",
                 icon=":material/co_present:")
-    elif ws["status"] == workshops.OPEN:
+    elif ws["status"] == workshop.OPEN:
         _present_live(code, _criteria())
     else:
         _present_result(code, None)
@@ -495,11 +499,11 @@ def _main() -> None:
     _show_flash()
     mode = state.get("ws_mode")
     if not _allowed(mode):
-        needed = access.WORKSHOP_MODES[mode]
+        needed = roles.WORKSHOP_MODES[mode]
         what = {"run": "Facilitating a workshop", "closed": "Reading closed workshops"}[mode]
         st.warning(f"{what} is for {needed}s only. Sign in as a {needed} to open it; joining a workshop "
                    "with its code needs no account.", icon=":material/lock:")
-        auth.sign_in_form("ws_signin")
+        signin.sign_in_form("ws_signin")
     elif mode == "run":
         _facilitator()
     elif mode == "closed":
@@ -512,7 +516,7 @@ def _main() -> None:
 
 def _allowed(mode: str) -> bool:
     """True when the session's role may use this mode of the page."""
-    return access.allows(auth.role(), access.WORKSHOP_MODES.get(mode, access.EDITOR))
+    return roles.allows(signin.role(), roles.WORKSHOP_MODES.get(mode, roles.EDITOR))
 
 
 # No st.stop() here: the router writes the address after the page has run.

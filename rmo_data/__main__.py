@@ -3,9 +3,9 @@
 ``build`` prints a clear list of problems (file, line, column, message) and
 exits with status 2 when the input files are invalid; nothing is written in
 that case.  ``synth`` builds the real store at a URL and adds a seeded
-synthetic data set of the same schema for benchmarking (see ``rmo_data.synth``).
+synthetic data set of the same schema for benchmarking (see ``rmo_data.ingest.synth``).
 ``users add|list|remove|unlock`` manages the local sign-in users file (see
-``rmo_data.auth``); a password is read from a prompt (typed twice, not shown)
+``rmo_data.access.accounts``); a password is read from a prompt (typed twice, not shown)
 or from standard input with ``--password-stdin``, never from the command line.
 """
 
@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from rmo_data.seeds import SeedError
+from rmo_data.ingest.seeds import SeedError
 
 # ``RMO_BUILD_PAUSE_AT=<step>`` makes ``build`` stop at that progress step (e.g. "Wrote
 # risk_evidence", inside the write transaction) and wait to be killed: the tests use it
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         return _users(args)
 
     if args.command == "synth":
-        from rmo_data.synth import synthesise
+        from rmo_data.ingest.synth import synthesise
 
         try:
             synth = synthesise(args.url, materials=args.materials, evidence=args.evidence,
@@ -67,9 +67,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "build":
         from rmo_data import faults
-        from rmo_data.build import StoreUnavailable, build
-        from rmo_data.engine import shown_url
-        from rmo_data.seeds import SEED_DIR
+        from rmo_data.ingest.build import StoreUnavailable, build
+        from rmo_data.store.engine import shown_url
+        from rmo_data.ingest.seeds import SEED_DIR
 
         pause_at = os.environ.get(PAUSE_ENV, "")
 
@@ -113,8 +113,8 @@ def _print_change_sets(url: str) -> None:
     """Say which editors' change sets the build wrote again (and which it could not)."""
     import json
 
-    from rmo_data.engine import make_engine
-    from rmo_data.queries import build_info
+    from rmo_data.store.engine import make_engine
+    from rmo_data.store.queries import build_info
 
     engine = make_engine(url)
     try:
@@ -162,29 +162,29 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def _users(args: argparse.Namespace) -> int:
-    from rmo_data import auth
+    from rmo_data.access import accounts
 
-    path = (args.file.expanduser() if args.file else auth.users_file())
+    path = (args.file.expanduser() if args.file else accounts.users_file())
     try:
         if args.action == "add":
-            user = auth.add_user(path, args.name, args.role, _read_password(args.password_stdin),
+            user = accounts.add_user(path, args.name, args.role, _read_password(args.password_stdin),
                                  replace_existing=args.replace)
             print(f"{'Saved' if args.replace else 'Added'} {user.name} ({user.role}) in {path}.")
         elif args.action == "list":
-            users = auth.load_users(path)
+            users = accounts.load_users(path)
             if not users:
                 print(f"No users in {path}.")
             for user in sorted(users.values(), key=lambda u: u.name):
                 print(f"{user.name}\t{user.role}\tadded {user.created or 'unknown'}")
         elif args.action == "remove":
-            if not auth.remove_user(path, args.name):
-                print(f"No user {auth.normalise_name(args.name)!r} in {path}.", file=sys.stderr)
+            if not accounts.remove_user(path, args.name):
+                print(f"No user {accounts.normalise_name(args.name)!r} in {path}.", file=sys.stderr)
                 return 1
-            print(f"Removed {auth.normalise_name(args.name)} from {path}.")
+            print(f"Removed {accounts.normalise_name(args.name)} from {path}.")
         elif args.action == "unlock":
-            env = {**os.environ, auth.USERS_ENV: str(path)}
-            auth.unlock(args.name, auth.attempts_file(env))
-            print(f"Failed sign-ins of {auth.normalise_name(args.name)} forgotten.")
+            env = {**os.environ, accounts.USERS_ENV: str(path)}
+            accounts.unlock(args.name, accounts.attempts_file(env))
+            print(f"Failed sign-ins of {accounts.normalise_name(args.name)} forgotten.")
     except (ValueError, OSError) as err:  # UsersFileError is a ValueError
         print(f"Not done: {err}", file=sys.stderr)
         return 2

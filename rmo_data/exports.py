@@ -197,8 +197,8 @@ def _sqlite_snapshot(engine: Any, target: Path) -> None:
     """
     from sqlalchemy import insert, inspect, select
 
-    from rmo_data import schema
-    from rmo_data.engine import make_engine
+    from rmo_data.store import schema
+    from rmo_data.store.engine import make_engine
 
     if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
         raw = engine.raw_connection()
@@ -252,9 +252,9 @@ def store_export(engine: Any, now: dt.datetime | None = None) -> tuple[bytes, di
     """
     from sqlalchemy import inspect, select, text
 
-    from rmo_data import schema
-    from rmo_data.build import BUILD_VERSION
-    from rmo_data.engine import make_engine
+    from rmo_data.store import schema
+    from rmo_data.ingest.build import BUILD_VERSION
+    from rmo_data.store.engine import make_engine
 
     stamp = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     with tempfile.TemporaryDirectory(prefix="rmo-export-") as tmp:

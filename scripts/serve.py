@@ -41,8 +41,10 @@ def preload(url: str | None = None) -> list[str]:
     started = time.perf_counter()
     for name in LIBRARIES:
         importlib.import_module(name)
-    from rmo_data import migrate, queries, scoring  # noqa: F401 - imported for their import cost
-    from rmo_data.engine import shown_url, store_status
+    from rmo_data.store import migrate
+    from rmo_data.store import queries
+    from rmo_data.analysis import scoring  # noqa: F401 - imported for their import cost
+    from rmo_data.store.engine import shown_url, store_status
 
     done = [f"imported {', '.join(LIBRARIES)} and rmo_data in {time.perf_counter() - started:.1f} s"]
     status = store_status(url)

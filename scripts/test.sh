@@ -4,7 +4,7 @@
 #   2. the tests that touch the store (data layer and pages, not the browser) on a
 #      throw-away PostgreSQL server started here and stopped at the end.
 # pip packages from requirements-dev.txt; Debian's chromium and postgresql when missing.
-# Arguments are passed to both pytest runs, e.g. `bash scripts/test.sh tests/test_build.py`.
+# Arguments are passed to both pytest runs, e.g. `bash scripts/test.sh tests/ingest/test_build.py`.
 # RMO_TEST_PG=off skips the PostgreSQL run (its tests show as skipped; under CI=true they fail).
 set -euo pipefail
 cd "$(dirname "$0")/.."

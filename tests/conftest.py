@@ -35,8 +35,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from rmo_data import auth, schema
-from rmo_data.engine import make_engine
+from rmo_data.access import accounts
+from rmo_data.store import schema
+from rmo_data.store.engine import make_engine
 from tests.signin import USERS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -173,7 +174,7 @@ def stores(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
 @pytest.fixture(scope="session")
 def built_template(stores: Stores) -> str:
     """URL of the store built from the repository's files; never opened by tests, only copied."""
-    from rmo_data.build import build  # imported late: unit tests need no full build
+    from rmo_data.ingest.build import build  # imported late: unit tests need no full build
 
     url = stores.blank("store")
     build(url)
@@ -254,14 +255,14 @@ def users_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A users file with a partner and an editor, named by RMO_USERS_FILE for every test."""
     path = tmp_path_factory.mktemp("users") / "users.toml"
     for role, (name, password) in USERS.items():
-        auth.add_user(path, name, role, password)
-    old = os.environ.get(auth.USERS_ENV)
-    os.environ[auth.USERS_ENV] = str(path)  # session-wide: monkeypatch is per test
+        accounts.add_user(path, name, role, password)
+    old = os.environ.get(accounts.USERS_ENV)
+    os.environ[accounts.USERS_ENV] = str(path)  # session-wide: monkeypatch is per test
     yield path
     if old is None:
-        os.environ.pop(auth.USERS_ENV, None)
+        os.environ.pop(accounts.USERS_ENV, None)
     else:
-        os.environ[auth.USERS_ENV] = old
+        os.environ[accounts.USERS_ENV] = old
 
 
 # --- which tests run where -----------------------------------------------------------------

@@ -14,8 +14,11 @@ from typing import Any
 
 from sqlalchemy import Engine, MetaData, Table, insert, inspect, select
 
-from rmo_data import schema, stewardship, userdata, workshops
-from rmo_data.engine import make_engine
+from rmo_data.store import schema
+from rmo_data.stewardship import stewardship
+from rmo_data.store import userdata
+from rmo_data.workshops import workshop
+from rmo_data.store.engine import make_engine
 
 Rows = dict[str, list[dict[str, Any]]]
 # Written by every rebuild on purpose (what it did with the change set), so not compared.
@@ -32,9 +35,9 @@ def add_user_rows(url: str) -> Rows:
         userdata.add_plan_item(_first_card(engine), owner="Procurement", due_date="2026-06-30",
                                engine=engine)
         if "token_hash" in {c["name"] for c in inspect(engine).get_columns("participant_weights")}:
-            _, code = workshops.create_workshop("Kept workshop", ["zinc", "nickel"], ["severity", "auto_share"],
+            _, code = workshop.create_workshop("Kept workshop", ["zinc", "nickel"], ["severity", "auto_share"],
                                                 engine=engine)
-            workshops.submit_weights(code, "Ana", {"severity": 8, "auto_share": 3}, ["zinc"], engine=engine)
+            workshop.submit_weights(code, "Ana", {"severity": 8, "auto_share": 3}, ["zinc"], engine=engine)
         else:
             _old_workshop(engine)
         if schema.change_set.name in inspect(engine).get_table_names():

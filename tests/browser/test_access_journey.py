@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from rmo_data import auth
+from rmo_data.access import accounts
 from tests.browser.conftest import new_page, run_server, shot, sign_in, wait_ready
 from tests.signin import USERS
 
@@ -39,7 +39,7 @@ def test_public_is_refused_prioritisation_until_signed_in_as_partner(server: str
     main.get_by_label("Password", exact=True).fill("not-the-password")
     main.get_by_role("button", name="Sign in").click()
     wait_ready(page)
-    expect(page.get_by_text(auth.WRONG)).to_be_visible()
+    expect(page.get_by_text(accounts.WRONG)).to_be_visible()
     expect(main.get_by_label("Password", exact=True)).to_have_value("")
     expect(page.get_by_test_id("stDataFrame")).to_have_count(0)
     shot(page, "access-02-wrong-password")

@@ -16,8 +16,9 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from rmo_data import constants as C
-from rmo_data import queries, scoring
+from rmo_data import constants
+from rmo_data.store import queries
+from rmo_data.analysis import scoring
 from tests.browser.conftest import open_sign_in, shot, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -63,22 +64,22 @@ def test_weights_matrix_cards_plan_download(server: str, page, built_engine, tmp
     page.get_by_role("button", name="Human rights first").click()
     wait_ready(page)
     expect(page.get_by_text("Now: Human rights first")).to_be_visible()
-    slider = _slider(page, C.CRITERION_SHORT["auto_share"])
+    slider = _slider(page, constants.CRITERION_SHORT["auto_share"])
     slider.focus()
     page.keyboard.press("End")
     wait_ready(page)
-    expect(slider).to_have_value(str(C.WEIGHT_MAX))
+    expect(slider).to_have_value(str(constants.WEIGHT_MAX))
     expect(page.get_by_text("Now: custom weights")).to_be_visible()
 
-    weights = {**C.WEIGHT_PRESETS["human_rights"], "auto_share": C.WEIGHT_MAX}
+    weights = {**constants.WEIGHT_PRESETS["human_rights"], "auto_share": constants.WEIGHT_MAX}
     raw = scoring.criteria_table(built_engine).raw
     ranked = scoring.ranking(scoring.normalise(raw), weights)
     top = ranked.index[0]
-    top3 = ", ".join(C.MATERIAL_LABELS[m] for m in ranked.index[:3])
+    top3 = ", ".join(constants.MATERIAL_LABELS[m] for m in ranked.index[:3])
     expect(page.get_by_text(f"Top 3 with these weights: {top3}.")).to_be_visible()
     # The address bar holds the weights: the link reproduces this ranking.
-    expect(page).to_have_url(re.compile(rf"[?&]wt_auto_share={C.WEIGHT_MAX}(&|$)"))
-    expect(page).to_have_url(re.compile(rf"[?&]wt_severity={C.WEIGHT_PRESETS['human_rights']['severity']}(&|$)"))
+    expect(page).to_have_url(re.compile(rf"[?&]wt_auto_share={constants.WEIGHT_MAX}(&|$)"))
+    expect(page).to_have_url(re.compile(rf"[?&]wt_severity={constants.WEIGHT_PRESETS['human_rights']['severity']}(&|$)"))
     expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
     shot(page, "act-01-prioritisation-weights")
 
@@ -90,13 +91,13 @@ def test_weights_matrix_cards_plan_download(server: str, page, built_engine, tmp
     wait_ready(page)
     matrix = page.get_by_test_id("stVegaLiteChart").filter(has_text="Severity × leverage")
     expect(matrix).to_be_visible()
-    for quad in C.QUADRANTS:
+    for quad in constants.QUADRANTS:
         expect(page.get_by_text(quad.label, exact=True).first).to_be_visible()
     shot(page, "act-02-matrix")
 
     # 3. Open the cards of the top material.
     page.get_by_role("tab", name="Ranking").click()
-    page.get_by_role("button", name=f"Open leverage cards for {C.MATERIAL_LABELS[top]}").click()
+    page.get_by_role("button", name=f"Open leverage cards for {constants.MATERIAL_LABELS[top]}").click()
     wait_ready(page)
     page.get_by_role("heading", name="Leverage cards").wait_for()
     cards = queries.leverages(materials=[top], include_cross=False, engine=built_engine)
@@ -125,7 +126,7 @@ def test_weights_matrix_cards_plan_download(server: str, page, built_engine, tmp
     assert len(mine) == 2
     assert set(mine["Card"]) == {first, second}
     assert mine.set_index("Card").at[first, "Due date"] == "2026-06-30"
-    assert set(mine["Status"]) == {C.PLAN_STATUS_LABELS["planned"]}
+    assert set(mine["Status"]) == {constants.PLAN_STATUS_LABELS["planned"]}
     with page.expect_download() as info:
         page.get_by_role("button", name="Plan (XLSX)").click()
     book = pd.read_excel(io.BytesIO(info.value.path().read_bytes()), sheet_name="Action plan")

@@ -14,14 +14,14 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from rmo_data import schema as S
-from rmo_data import stewardship as W
-from rmo_data.engine import make_engine
+from rmo_data.store import schema
+from rmo_data.stewardship import stewardship
+from rmo_data.store.engine import make_engine
 from tests.browser.conftest import run_server, shot, sign_in, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-HEADER = ",".join((*W.SPECS["risk_evidence"].columns, "action"))
+HEADER = ",".join((*stewardship.SPECS["risk_evidence"].columns, "action"))
 GOOD = "EV-BROWSER-01,zinc,mining,water,Peru,,,2024,3,3,2,A tailings spill,,rmo_report,,"
 
 
@@ -29,8 +29,8 @@ def _stored(url: str) -> bool:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            return conn.execute(select(S.risk_evidence.c.id).where(
-                S.risk_evidence.c.id == "EV-BROWSER-01")).first() is not None
+            return conn.execute(select(schema.risk_evidence.c.id).where(
+                schema.risk_evidence.c.id == "EV-BROWSER-01")).first() is not None
     finally:
         engine.dispose()
 

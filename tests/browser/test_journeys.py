@@ -1,7 +1,7 @@
 """Main user journeys in a real browser: overview → material → evidence → a shared link.
 
 Each step saves a screenshot to test-output/screenshots/ (look at them).
-Expected numbers come from the store through rmo_data.queries, never typed in.
+Expected numbers come from the store through rmo_data.store.queries, never typed in.
 Overview and material profile are public; before the evidence explorer the
 user signs in as a partner through the sidebar's link, and the shared link
 opened in a new browser asks to sign in on the spot.
@@ -14,8 +14,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from rmo_data import constants as C
-from rmo_data import queries
+from rmo_data import constants
+from rmo_data.store import queries
 from tests.browser.conftest import new_page, open_sign_in, run_server, shot, sign_in, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -43,7 +43,7 @@ def test_deep_link_on_a_fresh_server_opens_the_right_view(built_url: str, browse
         context = page.context
         page.goto(f"{base}/material?material=zinc&stages=mining")
         wait_ready(page)
-        page.get_by_role("heading", name=C.MATERIAL_LABELS["zinc"]).wait_for()
+        page.get_by_role("heading", name=constants.MATERIAL_LABELS["zinc"]).wait_for()
         sidebar = page.get_by_test_id("stSidebar")
         expect(sidebar.get_by_text("Filters", exact=True)).to_be_visible()  # the router's sidebar
         expect(sidebar.locator("[data-testid='stMultiSelect']").filter(has_text="Value-chain stages")
@@ -71,8 +71,8 @@ def test_overview_to_material_to_evidence_to_shared_link(server: str, page, brow
     wait_ready(page)
     link = page.get_by_test_id("stPageLink").filter(has_text="Open the profile of")
     picked = link.inner_text().split("Open the profile of", 1)[1].strip()
-    assert picked in C.MATERIAL_LABELS.values()
-    assert picked != C.MATERIAL_LABELS[C.MATERIAL_SLUGS[0]], "the chart click did not change the focus"
+    assert picked in constants.MATERIAL_LABELS.values()
+    assert picked != constants.MATERIAL_LABELS[constants.MATERIAL_SLUGS[0]], "the chart click did not change the focus"
     shot(page, "02-overview-material-picked")
 
     # 3. Open its profile through the link; the production tab shows a chart with units.
@@ -97,7 +97,7 @@ def test_overview_to_material_to_evidence_to_shared_link(server: str, page, brow
     page.get_by_role("heading", name="Risk evidence").wait_for()
     expect(_metric_locator(page, "Cases shown")).to_have_text(str(len(queries.evidence(engine=built_engine))))
     shot(page, "06-evidence")
-    _sidebar_select(page, "Materials in view", C.MATERIAL_LABELS["zinc"])
+    _sidebar_select(page, "Materials in view", constants.MATERIAL_LABELS["zinc"])
     zinc = queries.evidence(materials=["zinc"], engine=built_engine)
     expect(_metric_locator(page, "Cases shown")).to_have_text(str(len(zinc)))
     page.get_by_label("Search text").fill("child")

@@ -5,7 +5,7 @@ shared link and submit, the facilitator's live view counts them, presentation
 mode hides the sidebar, and closing shows the frozen record.  Screenshots go
 to test-output/screenshots/workshop-*.png.  The server's store (``browser_store``) is shared with
 the other browser tests, so the workshop gets a name unique to this run;
-expected results come from ``rmo_data.workshops`` on the same store.  The
+expected results come from ``rmo_data.workshops.workshop`` on the same store.  The
 facilitator signs in as a partner; participants need no account, only the code.  After
 submitting, a participant's address holds their private key, so a reload brings back their
 own answer.
@@ -19,9 +19,9 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from rmo_data import constants as C
-from rmo_data import workshops
-from rmo_data.engine import make_engine
+from rmo_data import constants
+from rmo_data.workshops import workshop
+from rmo_data.store.engine import make_engine
 from tests.browser.conftest import new_page, shot, sign_in, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -65,7 +65,7 @@ def _participant(browser, link: str, name: str, weights: dict[str, int], flag: s
     page.keyboard.press("Enter")
     wait_ready(page)
     for crit, value in weights.items():
-        _slider(page, C.CRITERION_SHORT[crit], value)
+        _slider(page, constants.CRITERION_SHORT[crit], value)
     _multiselect(page, "Materials you think matter most", [flag])
     page.get_by_role("button", name="Submit my weights").click()
     wait_ready(page)
@@ -95,8 +95,8 @@ def test_facilitator_and_two_participants(server: str, page, browser, browser_st
     expect(page.get_by_text("Facilitating a workshop is for partners only")).to_be_visible()
     sign_in(page, "partner")
     page.get_by_role("textbox", name="Workshop name").fill(title)
-    _multiselect(page, "Materials in scope", [C.MATERIAL_LABELS[m] for m in MATS], clear=True)
-    _multiselect(page, "Criteria the participants weigh", [C.CRITERION_LABELS[c] for c in CRITS], clear=True)
+    _multiselect(page, "Materials in scope", [constants.MATERIAL_LABELS[m] for m in MATS], clear=True)
+    _multiselect(page, "Criteria the participants weigh", [constants.CRITERION_LABELS[c] for c in CRITS], clear=True)
     page.get_by_role("button", name="Create workshop").click()
     wait_ready(page)
     code_value = _metric(page, "Join code")
@@ -125,7 +125,7 @@ def test_facilitator_and_two_participants(server: str, page, browser, browser_st
     # 3. The facilitator's live view picks them up on its own (it refreshes every 5 s).
     expect(_metric(page, "Submitted")).to_have_text("2", timeout=20_000)
     wait_ready(page)
-    expected = workshops.aggregate(code, engine=engine)
+    expected = workshop.aggregate(code, engine=engine)
     assert expected.n == 2
     expect(_metric(page, "Group's first priority")).to_have_text(expected.ranking["name"].iloc[0])
     expect(page.get_by_text("Weights far apart on:")).to_be_visible()
@@ -155,7 +155,7 @@ def test_facilitator_and_two_participants(server: str, page, browser, browser_st
     page.get_by_role("button", name="Yes, close it").click()
     wait_ready(page)
     expect(page.get_by_text("This record was frozen at closing")).to_be_visible()
-    record = workshops.frozen_record(code, engine=engine)
+    record = workshop.frozen_record(code, engine=engine)
     assert [s["participant"] for s in record["submissions"]] == ["Ana", "Ben"]
     assert record["result"] == expected.to_record()
     expect(page.get_by_role("button", name="Prepare briefing pack")).to_be_visible()

@@ -1,0 +1,156 @@
+"""Cached access to ``rmo_data.store.queries`` for the pages.
+
+Every read goes through ``query(name, **kwargs)``, one bounded cache keyed by the
+query name, its arguments and the database URL, so a rerun never repeats a
+database read and the cache cannot grow without limit (``MAX_ENTRIES`` results,
+each kept at most ``TTL_SECONDS``).
+
+The cache holds the query results themselves (``st.cache_resource``) and hands
+out a copy of each: ``st.cache_data`` would pickle a result when it is stored and
+unpickle it on every hit, which for a frame of 200 000 evidence rows costs ~50 ms
+per rerun and keeps a second, pickled copy in memory.  A copy of a frame is cheap
+(pandas shares the immutable Arrow string buffers) and keeps callers from
+changing the cached object.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from rmo_data import constants
+from rmo_data.store import queries
+from rmo_data.analysis import scoring
+from rmo_data.store.engine import database_url, get_engine
+
+MAX_ENTRIES = 256
+TTL_SECONDS = 3600
+
+
+def _freeze(value: Any) -> Any:
+    """Lists become tuples so arguments hash the same way every time."""
+    if isinstance(value, list | tuple | set):
+        return tuple(sorted(value)) if isinstance(value, set) else tuple(value)
+    return value
+
+
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
+def _cached(name: str, url: str, frozen: tuple[tuple[str, Any], ...]) -> Any:
+    func = getattr(queries, name)
+    return func(**dict(frozen), engine=get_engine(url))
+
+
+def query(name: str, **kwargs: Any) -> Any:
+    """Run the named function of ``rmo_data.store.queries`` with caching; returns a copy of the result."""
+    frozen = tuple(sorted((k, _freeze(v)) for k, v in kwargs.items()))
+    result = _cached(name, database_url(), frozen)
+    # Callers may add columns for display; never let that touch the cached object.
+    if isinstance(result, pd.DataFrame):
+        return result.copy()
+    return copy.deepcopy(result)
+
+
+def clear() -> None:
+    """Forget cached reads (after a rebuild or a write)."""
+    _cached.clear()
+    _criteria.clear()
+    _scaled.clear()
+    _prioritised.clear()
+
+
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+def _criteria(url: str) -> scoring.CriteriaData:
+    return scoring.criteria_table(get_engine(url))
+
+
+def criteria() -> scoring.CriteriaData:
+    """``scoring.criteria_table()`` for the current store, computed once per store (a copy).
+
+    Scoring every material reads four queries and reshapes them (~25 ms on the
+    real store, more with many evidence rows); the Prioritisation page needs
+    it on every rerun, so it is kept like a query result.
+    """
+    return copy.deepcopy(_criteria(database_url()))
+
+
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
+def _scaled(url: str, materials: tuple[str, ...]) -> scoring.Scaled:
+    return scoring.scale(_criteria(url), materials)
+
+
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _prioritised(url: str, materials: tuple[str, ...], weights: tuple[tuple[str, int], ...]
+                 ) -> scoring.Prioritisation:
+    return scoring.prioritise(_criteria(url), materials, dict(weights), scaled=_scaled(url, materials))
+
+
+def prioritise(materials: list[str], weights: dict[str, int]) -> scoring.Prioritisation:
+    """``scoring.prioritise(criteria(), materials, weights)``, kept per materials and weights (a copy).
+
+    Keyed by plain tuples, so a hit costs no hashing of frames: moving a slider
+    back, or any rerun that changes neither, reuses the ranking and its explanation.
+    The scaling of the criteria is kept per materials, so a new weight only ranks.
+    """
+    kept = _prioritised(database_url(), tuple(materials), tuple(sorted(weights.items())))
+    # Each frame copied (callers may add columns); cheaper than deepcopy's walk of the dataclass.
+    return dataclasses.replace(kept, **{f.name: getattr(kept, f.name).copy()
+                                        for f in dataclasses.fields(kept)
+                                        if isinstance(getattr(kept, f.name), pd.DataFrame)})
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def monte_carlo(normalised: pd.DataFrame, weights: tuple[tuple[str, float], ...], n: int, seed: int,
+                weight_jitter: float, input_jitter: float, missing: pd.DataFrame) -> pd.DataFrame:
+    """``scoring.monte_carlo`` kept per inputs: seeded, so the same inputs give the same result.
+
+    ``weights`` is a tuple of items so the cache can hash it.
+    """
+    return scoring.monte_carlo(normalised, dict(weights), n=n, seed=seed, weight_jitter=weight_jitter,
+                               input_jitter=input_jitter, missing=missing)
+
+
+# Filters that are columns of queries.evidence_cube, so they can be applied to it in pandas.
+_CUBE_FILTERS = frozenset({"materials", "stages", "categories", "min_severity"})
+
+
+def evidence_cube(**filters: Any) -> pd.DataFrame:
+    """``queries.evidence_cube(**filters)``, cut from one cached cube of all the evidence when it can be.
+
+    Materials, stages, categories and the minimum severity are columns of the
+    cube, so a change of those filters costs a pandas mask instead of a pass
+    over every case of the store; other filters (country, company, text) go to
+    SQL.  Same rows, same order as the query.
+    """
+    if any(value for key, value in filters.items() if key not in _CUBE_FILTERS):
+        return query("evidence_cube", **filters)
+    cube = query("evidence_cube")
+    keep = cube["severity"] >= int(filters.get("min_severity") or 1)
+    for key, column in (("materials", "material"), ("stages", "stage"), ("categories", "category")):
+        if filters.get(key):
+            keep &= cube[column].isin(list(filters[key]))
+    return cube[keep].reset_index(drop=True)
+
+
+def material_slugs() -> list[str]:
+    """Slugs of the materials in the store, in display order.
+
+    Pages list materials from the store, not from ``constants``, so materials
+    added after the ten of the report (or a synthetic benchmark store) show up.
+    """
+    return query("materials")["slug"].tolist()
+
+
+def material_labels() -> dict[str, str]:
+    """Display name of every material in the store (the constants' labels for the ten)."""
+    frame = query("materials")
+    return {**constants.MATERIAL_LABELS, **dict(zip(frame["slug"], frame["name"], strict=True))}
+
+
+def material_short() -> dict[str, str]:
+    """Short name of every material in the store, for narrow chart axes."""
+    frame = query("materials")
+    return {**constants.MATERIAL_SHORT, **dict(zip(frame["slug"], frame["short_name"], strict=True))}

@@ -1,0 +1,1 @@
+"""Access: roles per page, local accounts and sign-in, attempt throttles."""

@@ -1,0 +1,1 @@
+"""Analysis: pure functions over frames (metrics, scoring, findings)."""

@@ -1,0 +1,1 @@
+"""Briefing packs: what a pack says (model), and its PowerPoint and PDF files."""

@@ -1,0 +1,1 @@
+"""Pure chart builders (Altair): frames in, chart specs out; pages and packs share them."""

@@ -1,0 +1,485 @@
+"""Pure chart builders: DataFrame in, ``alt.Chart`` out, no streamlit.
+
+Tests inspect the returned specs (data, encodings, selections).  Pages draw
+them with ``st.altair_chart``; the briefing packs render the same builders to
+static images.  Labels, colours and order come from ``rmo_data.constants``.
+Missing values are drawn as "no data recorded", never as zero.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from rmo_data import constants
+
+# Altair's debug mode validates every schema object as it is built, so one chart
+# is validated dozens of times; with it off, the chart is still validated once,
+# in full, when streamlit converts it (``to_dict``).  That halves the cost of a
+# chart on every rerun without letting an invalid spec through.
+alt.utils.schemapi.disable_debug_mode()
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+NO_DATA_COLOUR = "#D5D8DC"
+HIGHLIGHT = "#C0392B"
+BASE = "#0B5563"
+FONT_SIZE = 13
+
+
+def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
+    return alt.TitleParams(text=text, subtitle=subtitle or "", anchor="start", fontSize=16,
+                           subtitleFontSize=12, subtitleColor="#566573")
+
+
+def _configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    # What configure_axis().configure_legend().configure_view() do, with one copy of the
+    # chart instead of three: each copy rebuilds a layered chart, ~3 ms a time.
+    out = chart.copy(deep=["config"])  # type: ignore[attr-defined]
+    if out.config is alt.Undefined:
+        out.config = alt.Config()
+    out.config["axis"] = alt.AxisConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE)
+    out.config["legend"] = alt.LegendConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE)
+    out.config["view"] = alt.ViewConfig(strokeWidth=0)
+    return out
+
+
+def _fmt(value: Any, unit: str = "", digits: int = 0) -> str:
+    if value is None or pd.isna(value):
+        return constants.MISSING
+    return f"{value:,.{digits}f}{unit}"
+
+
+# --- overview ----------------------------------------------------------------
+
+INDICATORS: tuple[tuple[str, str, str, int], ...] = (
+    # column, label, unit suffix, digits
+    ("auto_share_pct", "Automotive share", " %", 0),
+    ("mining_hhi", "Mining HHI", "", 0),
+    ("processing_hhi", "Processing HHI", "", 0),
+    ("mining_top1_share", "Top mining country", " %", 0),
+    ("supply_risk", "EU supply risk", "", 1),
+    ("risk_breadth", "Salient-risk categories", "", 0),
+    ("evidence_count", "Evidence cases", "", 0),
+)
+
+
+def overview_heat_table(df: pd.DataFrame) -> alt.Chart:
+    """Materials × indicators; colour shows rank within each indicator, text the value.
+
+    Missing cells are grey and read "no data recorded".  Clicking a row selects
+    that material (selection ``pick``).
+    """
+    rows = []
+    for _, r in df.iterrows():
+        for col, label, unit, digits in INDICATORS:
+            value = r.get(col)
+            text = _fmt(value, unit, digits) if not pd.isna(value) else "no data"
+            if col == "mining_top1_share" and not pd.isna(value):
+                text = f"{r.get('mining_top1_country')} {value:.0f} %"
+            rows.append({"material": r["material"], "name": r["name"], "indicator": label,
+                         "value": None if pd.isna(value) else float(value), "text": text,
+                         "tooltip": constants.MISSING if pd.isna(value) else text})
+    long = pd.DataFrame(rows)
+    # Vega-Lite drops a mark whose colour field is null; missing cells get 0 here
+    # and are painted grey by the isValid(value) condition below.
+    long["relative"] = long.groupby("indicator")["value"].rank(pct=True).fillna(0.0)
+    pick = alt.selection_point(name="pick", fields=["material"], on="click", clear="dblclick")
+    order = [label for _, label, _, _ in INDICATORS]
+    names = df["name"].tolist()
+    base = alt.Chart(long).encode(
+        x=alt.X("indicator:N", sort=order, title=None,
+                # Single-line labels at a slight angle: multi-line labels on a top
+                # axis spill into the first row.
+                axis=alt.Axis(orient="top", labelAngle=-35, labelAlign="left", labelLimit=200, labelOverlap=False,
+                              labelFontWeight="bold")),
+        y=alt.Y("name:N", sort=names, title=None, axis=alt.Axis(labelLimit=220)),
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.condition("isValid(datum.value)",
+                            alt.Color("relative:Q", scale=alt.Scale(scheme="orangered", domain=[0, 1]),
+                                      legend=alt.Legend(title="Rank among materials",
+                                                        format=".0%", orient="bottom")),
+                            alt.value(NO_DATA_COLOUR)),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
+        tooltip=[alt.Tooltip("name:N", title="Material"), alt.Tooltip("indicator:N", title="Indicator"),
+                 alt.Tooltip("tooltip:N", title="Value")],
+    ).add_params(pick)
+    text = base.mark_text(fontSize=12).encode(
+        text="text:N",
+        color=alt.condition("datum.relative > 0.7", alt.value("white"), alt.value("#1B2631")),
+    )
+    return (cells + text).properties(
+        title=_title("Where each material stands",
+                     "Darker = higher among the materials shown; grey “no data” = no data recorded"),
+        height=alt.Step(34), width="container")
+
+
+def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
+    """Top-country share (x) against recorded evidence cases (y); size = salient-risk breadth.
+
+    Colour is the automotive share; materials without one are grey and read
+    "no data recorded" in the tooltip.  Materials without production data at
+    ``stage`` are left out (the page names them).  Selection ``pick`` on click.
+    """
+    data = df[["material", "name", f"{stage}_top1_share", f"{stage}_top1_country",
+               "risk_breadth", "evidence_count", "auto_share_pct"]].copy()
+    data.columns = ["material", "name", "top1_share", "top1_country", "risk_breadth",
+                    "evidence_count", "auto_share_pct"]
+    data["auto_label"] = data["auto_share_pct"].map(lambda v: _fmt(v, " %"))
+    data["top1_label"] = [f"{c} {_fmt(s, ' %')}" if not pd.isna(s) else constants.MISSING
+                          for c, s in zip(data["top1_country"], data["top1_share"], strict=True)]
+    pick = alt.selection_point(name="pick", fields=["material"], on="click", clear="dblclick")
+    stage_label = constants.STAGE_LABELS[stage].split(":")[0].lower()
+    base = alt.Chart(data.dropna(subset=["top1_share"])).encode(
+        x=alt.X("top1_share:Q", title=f"Share of the top {stage_label} country (% of world)",
+                scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("evidence_count:Q", title="Recorded evidence cases (count)",
+                scale=alt.Scale(zero=True), axis=alt.Axis(tickMinStep=1)),
+    )
+    tooltip = [alt.Tooltip("name:N", title="Material"),
+               alt.Tooltip("top1_label:N", title="Top country"),
+               alt.Tooltip("evidence_count:Q", title="Evidence cases"),
+               alt.Tooltip("risk_breadth:Q", title="Salient-risk categories"),
+               alt.Tooltip("auto_label:N", title="Automotive share")]
+    size = alt.Size("risk_breadth:Q", title="Salient-risk categories", scale=alt.Scale(range=[60, 900]))
+    opacity = alt.condition(pick, alt.value(0.95), alt.value(0.35))
+    # Vega-Lite drops marks whose colour field is null, so materials without an
+    # automotive share get their own grey layer instead of vanishing.
+    known = base.transform_filter("isValid(datum.auto_share_pct)").mark_circle(
+        stroke="#1B2631", strokeWidth=1).encode(
+        size=size, opacity=opacity, tooltip=tooltip,
+        color=alt.Color("auto_share_pct:Q", title="Automotive share (%)", scale=alt.Scale(scheme="teals")),
+    ).add_params(pick)
+    unknown = base.transform_filter("!isValid(datum.auto_share_pct)").mark_circle(
+        stroke="#1B2631", strokeWidth=1, color=NO_DATA_COLOUR).encode(
+        size=size, opacity=opacity, tooltip=tooltip)
+    labels = base.mark_text(align="left", dx=12, dy=-8, fontSize=12, fontWeight="bold").encode(text="name:N")
+    return alt.layer(known, unknown, labels).properties(
+        title=_title(f"Concentration at {stage_label} against recorded evidence",
+                     "Bubble size = salient-risk categories; colour = automotive share "
+                     "(grey = no data recorded)"),
+        height=380, width="container")
+
+
+# --- material profile --------------------------------------------------------
+
+END_USE = "end_use_shares"  # named dataset of end_use_chart(None)
+
+
+def end_use_data(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the end-use chart: ``queries.end_use_shares`` with panel, label and kind columns."""
+    data = df.copy()
+    data["panel"] = [f"{b} · {s}" + (f" · {int(y)}" if not pd.isna(y) else "")
+                     for b, s, y in zip(data["basis"], data["scope"], data["year"], strict=True)]
+    data["bound_label"] = data["bound"].map({"eq": "", "approx": "about ", "ge": "at least ",
+                                             "le": "at most "}).fillna("")
+    data["label"] = data["bound_label"] + data["share_pct"].map(lambda v: f"{v:g} %")
+    data["kind"] = data["is_automotive"].map({True: "Automotive / transport", False: "Other uses"})
+    return data
+
+
+def end_use_chart(df: pd.DataFrame | None = None, width: int = 420) -> alt.FacetChart:
+    """Horizontal bars of end-use shares, one panel per basis/scope/year; automotive highlighted.
+
+    With ``df`` (``queries.end_use_shares``) the rows are in the chart.  With
+    ``df=None`` the chart reads them from the named dataset ``END_USE`` and the
+    caller adds ``end_use_data(df)`` under that name: the spec is then the same
+    for every material, so a material not shown before costs no new chart.
+    """
+    data = alt.NamedData(name=END_USE) if df is None else end_use_data(df)
+    base = alt.Chart()  # the layers take the facet's rows
+    bars = base.mark_bar().encode(
+        x=alt.X("share_pct:Q", title="Share (%)", scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("sector:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+        color=alt.Color("kind:N", title=None,
+                        scale=alt.Scale(domain=["Automotive / transport", "Other uses"],
+                                        range=[HIGHLIGHT, "#85929E"]),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("sector:N", title="Sector"), alt.Tooltip("label:N", title="Share"),
+                 alt.Tooltip("panel:N", title="Basis"), alt.Tooltip("source_title:N", title="Source"),
+                 alt.Tooltip("note:N", title="Note")],
+    )
+    text = base.mark_text(align="left", dx=3, fontSize=12).encode(
+        x="share_pct:Q", y=alt.Y("sector:N", sort="-x"), text="label:N")
+    # A faceted chart cannot take the container width, so the panel width is fixed.
+    return alt.layer(bars, text).properties(width=width, height=alt.Step(22)).facet(
+        row=alt.Row("panel:N", title=None, header=alt.Header(labelOrient="top", labelAngle=0,
+                                                            labelAnchor="start", labelFontSize=13,
+                                                            labelFontWeight="bold")),
+        data=data,
+    ).resolve_scale(y="independent").properties(title=_title("End use", "Share of use by sector"))
+
+
+def top_countries(df: pd.DataFrame, top_n: int = 6) -> pd.DataFrame:
+    """Keep the ``top_n`` largest countries of the latest year; fold the rest into "All other".
+
+    Input: production rows of ONE commodity (country_kind, country_name, year,
+    quantity).  World-total rows are dropped; "Other countries" joins "All other".
+    """
+    rows = df[df["country_kind"] != "world"].copy()
+    named = rows[(rows["country_kind"] == "country") & rows["quantity"].notna()]
+    if named.empty:
+        return rows.assign(group=pd.Series(dtype=str)).iloc[0:0]
+    latest = named["year"].max()
+    leaders = (named[named["year"] == latest].sort_values("quantity", ascending=False)
+               ["country_name"].head(top_n).tolist())
+    rows["group"] = rows["country_name"].where(rows["country_name"].isin(leaders), "All other")
+    grouped = (rows.groupby(["year", "group"], as_index=False)
+               .agg(quantity=("quantity", lambda s: s.sum(min_count=1)),
+                    is_estimate=("is_estimate", "max")))
+    # USGS flags estimates country by country; a year reads as an estimate when
+    # most of its country figures are, so each year has one axis label.
+    year_flag = rows.groupby("year")["is_estimate"].agg(lambda s: bool(s.astype(bool).mean() > 0.5))
+    grouped["year_is_estimate"] = grouped["year"].map(year_flag)
+    grouped["order"] = grouped["group"].map(lambda g: leaders.index(g) if g in leaders else len(leaders))
+    return grouped
+
+
+def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) -> alt.Chart:
+    """Stacked bars of production by country and year for one commodity; click selects a country."""
+    data = top_countries(df, top_n)
+    data["year_label"] = [f"{int(y)}{'e' if e else ''}"
+                          for y, e in zip(data["year"], data["year_is_estimate"], strict=True)]
+    data["estimate_label"] = data["is_estimate"].map({True: "includes estimates", False: "reported"})
+    pick = alt.selection_point(name="country", fields=["group"], on="click", clear="dblclick")
+    return alt.Chart(data).mark_bar().encode(
+        x=alt.X("year_label:O", title="Year (e = estimate)", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("quantity:Q", title=f"Production ({unit})", stack="zero"),
+        color=alt.Color("group:N", title="Country", sort=alt.SortField("order"),
+                        scale=alt.Scale(scheme="tableau10")),
+        order=alt.Order("order:Q", sort="ascending"),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
+        tooltip=[alt.Tooltip("group:N", title="Country"), alt.Tooltip("year_label:N", title="Year"),
+                 alt.Tooltip("quantity:Q", title=f"Production ({unit})", format=",.0f"),
+                 alt.Tooltip("estimate_label:N", title="Figure")],
+    ).add_params(pick).properties(title=_title(title, f"By country, {unit}"),
+                                  height=320, width="container")
+
+
+def hhi_trend_chart(df: pd.DataFrame, title: str) -> alt.Chart:
+    """HHI by year with the usual 1 500 / 2 500 reference lines."""
+    data = df.copy()
+    data["year"] = data["year"].astype(int)
+    line = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=70), color=BASE).encode(
+        x=alt.X("year:O", title="Year"),
+        y=alt.Y("hhi:Q", title="HHI (0–10 000)", scale=alt.Scale(domain=[0, 10_000])),
+        tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("hhi:Q", format=",.0f", title="HHI"),
+                 alt.Tooltip("top1_country:N", title="Top country"),
+                 alt.Tooltip("top1_share:Q", format=".1f", title="Top share (%)")],
+    )
+    refs = pd.DataFrame({"hhi": [1500, 2500], "label": ["moderately concentrated (1 500)",
+                                                        "highly concentrated (2 500)"]})
+    rules = alt.Chart(refs).mark_rule(strokeDash=[4, 4], color="#922B21").encode(y="hhi:Q")
+    # The two lines are close: one label above its line, the other below.
+    label_style = {"align": "left", "dx": 4, "color": "#922B21", "fontSize": 11}
+    above = alt.Chart(refs).transform_filter("datum.hhi == 2500").mark_text(dy=-7, **label_style).encode(
+        y="hhi:Q", text="label:N", x=alt.value(0))
+    below = alt.Chart(refs).transform_filter("datum.hhi == 1500").mark_text(dy=9, **label_style).encode(
+        y="hhi:Q", text="label:N", x=alt.value(0))
+    rule_text = above + below
+    return (rules + rule_text + line).properties(
+        title=_title(title, "Herfindahl-Hirschman index of country shares"), height=260,
+        width="container")
+
+
+def value_chain_chart(risks: pd.DataFrame, evidence: pd.DataFrame) -> alt.Chart:
+    """Stages (columns, mining → recycling) × risk categories (rows).
+
+    A filled cell means the report names a salient risk of that category at
+    that stage; the number is the evidence cases recorded there.  ``risks``
+    has category and a ``stages`` list; ``evidence`` has stage and category,
+    one row per case or with the number of cases in ``n``.
+    """
+    salient = {(c, st) for c, stages in zip(risks["category"], risks["stages"], strict=True) for st in stages}
+    # ``evidence`` may be the cases themselves or counts of them (an ``n`` column,
+    # as queries.evidence_counts returns), so a large store need not send every row.
+    weight = evidence["n"] if "n" in evidence.columns else pd.Series(1, index=evidence.index)
+    counts = (weight.groupby([evidence["category"], evidence["stage"]]).sum().to_dict()
+              if not evidence.empty else {})
+    counts = {k: v for k, v in counts.items() if v}
+    categories = [r.slug for r in constants.RISK_CATEGORIES
+                  if any(k[0] == r.slug for k in salient) or any(k[0] == r.slug for k in counts)]
+    stage_totals = weight.groupby(evidence["stage"]).sum().to_dict() if not evidence.empty else {}
+    stage_names = {s: f"{constants.STAGE_SHORT[s]} ({stage_totals.get(s, 0)})" for s in constants.STAGE_SLUGS}
+    rows = []
+    for cat in categories:
+        for stage in constants.STAGE_SLUGS:
+            n = int(counts.get((cat, stage), 0))
+            is_salient = (cat, stage) in salient
+            rows.append({"category": cat, "category_name": constants.RISK_CATEGORY_LABELS[cat],
+                         "stage": stage, "stage_name": stage_names[stage], "n": n,
+                         "text": str(n) if n else "", "status": (
+                             "Salient risk" if is_salient else
+                             ("Evidence only" if n else "Not flagged"))})
+    data = pd.DataFrame(rows)
+    domain = ["Salient risk", "Evidence only", "Not flagged"]
+    base = alt.Chart(data).encode(
+        x=alt.X("stage_name:N", sort=[stage_names[s] for s in constants.STAGE_SLUGS], title=None,
+                axis=alt.Axis(orient="top", labelAngle=-20, labelAlign="left", labelLimit=150,
+                              labelOverlap=False)),
+        y=alt.Y("category_name:N", sort=[constants.RISK_CATEGORY_LABELS[c] for c in categories], title=None,
+                axis=alt.Axis(labelLimit=280)),
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=3, cornerRadius=3).encode(
+        color=alt.Color("status:N", title=None, scale=alt.Scale(domain=domain,
+                                                               range=["#D35400", "#F5CBA7", "#F2F3F4"]),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("category_name:N", title="Risk category"),
+                 alt.Tooltip("stage_name:N", title="Stage (all cases)"),
+                 alt.Tooltip("status:N", title="Report"), alt.Tooltip("n:Q", title="Evidence cases")],
+    )
+    text = base.mark_text(fontSize=13, fontWeight="bold", color="#1B2631").encode(text="text:N")
+    return (cells + text).properties(
+        title=_title("Risks along the value chain",
+                     "Filled = salient risk named by the report · number = evidence cases · "
+                     "column header = all cases at that stage"),
+        height=alt.Step(30), width="container")
+
+
+# --- evidence ----------------------------------------------------------------
+
+def evidence_heatmap(counts: pd.DataFrame) -> alt.Chart:
+    """Risk category (rows) × stage (columns): number of cases; click selects a cell."""
+    data = counts.groupby(["category", "stage"], as_index=False).agg(
+        n=("n", "sum"), max_severity=("max_severity", "max"))
+    data["category_name"] = data["category"].map(constants.RISK_CATEGORY_LABELS)
+    data["stage_name"] = data["stage"].map(constants.STAGE_SHORT)
+    pick = alt.selection_point(name="cell", fields=["category", "stage"], on="click", clear="dblclick")
+    stage_order = [constants.STAGE_SHORT[s] for s in constants.STAGE_SLUGS]
+    base = alt.Chart(data).encode(
+        # Every stage keeps its column, even with no case, so the chain reads left to right.
+        x=alt.X("stage_name:N", sort=stage_order, title="Value-chain stage",
+                scale=alt.Scale(domain=stage_order), axis=alt.Axis(orient="top", labelAngle=0)),
+        y=alt.Y("category_name:N", sort=[r.label for r in constants.RISK_CATEGORIES], title=None,
+                axis=alt.Axis(labelLimit=300)),
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color("n:Q", title="Cases", scale=alt.Scale(scheme="orangered")),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.4)),
+        tooltip=[alt.Tooltip("category_name:N", title="Risk category"),
+                 alt.Tooltip("stage_name:N", title="Stage"), alt.Tooltip("n:Q", title="Cases"),
+                 alt.Tooltip("max_severity:Q", title="Highest severity (1–5)")],
+    ).add_params(pick)
+    text = base.mark_text(fontSize=12).encode(text="n:Q")
+    return (cells + text).properties(
+        title=_title("Evidence by risk category and stage", "Number of recorded cases"),
+        height=alt.Step(26), width="container")
+
+
+@lru_cache(maxsize=1)
+def world_topology() -> dict[str, Any]:
+    """World country outlines (world-atlas 110m TopoJSON, shipped in assets/)."""
+    return json.loads((ASSETS / "countries-110m.json").read_text(encoding="utf-8"))
+
+
+WORLD_DATASET = "world_countries_110m"
+
+
+def world_datasets() -> dict[str, Any]:
+    """The world geometry as a named Vega-Lite dataset, for ``evidence_map(..., named_geometry=True)``."""
+    return {WORLD_DATASET: world_topology()}
+
+
+def evidence_map(by_country: pd.DataFrame, named_geometry: bool = False) -> alt.Chart:
+    """World map of evidence cases per country, drawn offline from shipped geometry.
+
+    ``by_country`` has iso_numeric, country_name, n.  Click selects a country.
+    With ``named_geometry`` the chart refers to the geometry by name
+    (``WORLD_DATASET``) and the caller adds ``world_datasets()`` to the spec:
+    Altair walks every coordinate of inline data each time a chart is built and
+    converted (~0.3 s for this map), a named dataset is added as it is.
+    """
+    data = by_country.dropna(subset=["iso_numeric"]).copy()
+    data["id"] = data["iso_numeric"].astype(int).map(lambda n: f"{n:03d}")
+    topo_format = alt.DataFormat(feature="countries", type="topojson")
+    topo = (alt.NamedData(name=WORLD_DATASET, format=topo_format) if named_geometry
+            else alt.Data(values=world_topology(), format=topo_format))
+    pick = alt.selection_point(name="country", fields=["country_name"], on="click", clear="dblclick")
+    background = alt.Chart(topo).mark_geoshape(fill="#EEF0F2", stroke="white", strokeWidth=0.5)
+    filled = alt.Chart(topo).mark_geoshape(stroke="white", strokeWidth=0.5).transform_lookup(
+        lookup="id", from_=alt.LookupData(data, "id", ["country_name", "n"]),
+    ).transform_filter("isValid(datum.n)").encode(
+        color=alt.Color("n:Q", title="Cases", scale=alt.Scale(scheme="orangered")),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.4)),
+        tooltip=[alt.Tooltip("country_name:N", title="Country"), alt.Tooltip("n:Q", title="Cases")],
+    ).add_params(pick)
+    return (background + filled).project("equalEarth").properties(
+        title=_title("Evidence by country", "Cases recorded per country; grey = none recorded"),
+        height=360, width="container")
+
+
+def severity_bars(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> alt.Chart:
+    """Cases per material, coloured by severity.
+
+    ``df`` holds one row per case (material, severity, id) or counts of them
+    (material, severity, ``n``).  ``labels`` names the materials (default: the
+    ten of the report); bars follow its order.
+    """
+    names = dict(labels) if labels is not None else constants.MATERIAL_LABELS
+    if "n" in df.columns:
+        data = df.groupby(["material", "severity"], as_index=False).agg(n=("n", "sum"))
+    else:
+        data = df.groupby(["material", "severity"], as_index=False).agg(n=("id", "count"))
+    data["material_name"] = data["material"].map(lambda m: names.get(m, m))
+    data["severity_label"] = data["severity"].map(constants.SEVERITY_LABELS)
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y("material_name:N", title=None, sort=list(names.values())),
+        x=alt.X("n:Q", title="Cases (count)", axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("severity_label:N", title="Severity",
+                        scale=alt.Scale(domain=list(constants.SEVERITY_LABELS.values()), scheme="orangered")),
+        tooltip=[alt.Tooltip("material_name:N", title="Material"),
+                 alt.Tooltip("severity_label:N", title="Severity"), alt.Tooltip("n:Q", title="Cases")],
+    ).properties(title=_title("Cases by material and severity"), height=alt.Step(24), width="container")
+
+
+# --- stakeholders and leverage ---------------------------------------------------
+
+def org_material_matrix(df: pd.DataFrame, short_names: Mapping[str, str] | None = None) -> alt.Chart:
+    """Organisation (rows, grouped by type) × material: a filled cell where they are linked.
+
+    ``short_names`` names the materials (default: the ten of the report); columns
+    follow its order.
+    """
+    short = dict(short_names) if short_names is not None else constants.MATERIAL_SHORT
+    data = df.copy()
+    data["material_name"] = data["material"].map(lambda m: short.get(m, m))
+    data["type_name"] = data["type"].map(constants.ORGANISATION_TYPE_LABELS)
+    data["label"] = data["acronym"].fillna(data["name"])
+    type_order = {t: i for i, t in enumerate(constants.ORGANISATION_TYPE_SLUGS)}
+    rows = (data.drop_duplicates("slug").assign(order=lambda f: f["type"].map(type_order))
+            .sort_values(["order", "label"])["label"].tolist())
+    return alt.Chart(data).mark_rect(stroke="white", strokeWidth=2, cornerRadius=2).encode(
+        x=alt.X("material_name:N", title=None, sort=list(short.values()),
+                axis=alt.Axis(orient="top", labelAngle=-35, labelOverlap=False, labelAlign="left")),
+        y=alt.Y("label:N", title=None, sort=rows, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
+        color=alt.Color("type_name:N", title="Type", scale=alt.Scale(scheme="tableau10"),
+                        legend=alt.Legend(orient="bottom", columns=3)),
+        tooltip=[alt.Tooltip("name:N", title="Organisation"), alt.Tooltip("type_name:N", title="Type"),
+                 alt.Tooltip("material_name:N", title="Material")],
+    ).properties(title=_title("Organisations by material", "Grouped by type; a filled cell = linked"),
+                 height=alt.Step(20), width=alt.Step(64))
+
+
+def category_counts_chart(df: pd.DataFrame) -> alt.Chart:
+    """Number of leverage cards per Shift category, in the category colours."""
+    counts = df.groupby("category", as_index=False).agg(n=("id", "count"))
+    counts["label"] = counts["category"].map(constants.LEVERAGE_CATEGORY_LABELS)
+    domain = [c.label for c in constants.LEVERAGE_CATEGORIES]
+    return alt.Chart(counts).mark_bar().encode(
+        y=alt.Y("label:N", title=None, sort=domain, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("n:Q", title="Cards (count)", axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("label:N", legend=None,
+                        scale=alt.Scale(domain=domain, range=[c.colour for c in constants.LEVERAGE_CATEGORIES])),
+        tooltip=[alt.Tooltip("label:N", title="Category"), alt.Tooltip("n:Q", title="Cards")],
+    ).properties(title=_title("Cards per leverage category"), height=alt.Step(22), width="container")
+
+
+def configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """Apply the shared fonts and axis styles (call once, on the outermost chart)."""
+    return _configure(chart)

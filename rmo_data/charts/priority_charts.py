@@ -1,0 +1,332 @@
+"""Pure chart builders for the prioritisation page: DataFrame in, ``alt.Chart`` out.
+
+Same rules as ``rmo_data.charts.material_charts``: no streamlit, labels and colours only from
+``rmo_data.constants``, missing inputs named as "no data recorded" (here they
+are scored neutral, and the charts show that they were).
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from rmo_data.charts.material_charts import NO_DATA_COLOUR, _title
+from rmo_data import constants
+
+MISSING_NOTE = f"{constants.MISSING} — scored neutral (0.5)"
+
+
+CONTRIBUTIONS = "priority_contributions"  # named datasets of the contribution chart
+CONTRIBUTION_TOTALS = "priority_contribution_totals"
+
+
+def contribution_data(long: pd.DataFrame, order: list[str]) -> dict[str, pd.DataFrame]:
+    """The rows of the contribution chart, as its two named datasets.
+
+    Parameters
+    ----------
+    long : pandas.DataFrame
+        One row per material and criterion (``scoring.explained`` with a
+        ``name`` column): name, criterion, contribution, weight, value
+        (normalised), raw_text, missing (bool), rank, score.
+    order : list of str
+        Material names, best rank first (the y order).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``CONTRIBUTIONS``: one segment per material and criterion with a weight
+        (its label, input text, stacking order and the material's position in
+        ``order``); ``CONTRIBUTION_TOTALS``: one row per material with its rank,
+        score and bar-end label.
+    """
+    data = long.loc[long["weight"] > 0, ["name", "criterion", "contribution", "weight", "value",
+                                         "raw_text", "missing", "rank"]].copy()
+    data["criterion_label"] = data["criterion"].map(constants.CRITERION_LABELS)
+    units = data["criterion"].map(constants.CRITERION_UNITS)
+    data["input"] = (data["raw_text"] + " (" + units + ")").where(~data["missing"].astype(bool), MISSING_NOTE)
+    data["order"] = data["criterion"].map({c.slug: i for i, c in enumerate(constants.CRITERIA)})
+    position = {name: i for i, name in enumerate(order)}
+    data["position"] = data["name"].map(position)
+    # The contributions of a material add up to its score, so the bar ends come from the
+    # score column (one row per material) rather than a group-by of every segment.
+    totals = long.drop_duplicates("name")[["name", "score", "rank"]].reset_index(drop=True)
+    totals["position"] = totals["name"].map(position)
+    totals["label"] = [f"#{int(r)} · {s:.2f}" for r, s in zip(totals["rank"], totals["score"], strict=True)]
+    return {CONTRIBUTIONS: data.drop(columns=["raw_text", "rank"]).reset_index(drop=True),
+            CONTRIBUTION_TOTALS: totals}
+
+
+def contribution_chart(criteria: tuple[str, ...]) -> alt.LayerChart:
+    """Stacked bars: each criterion's share of each material's score.
+
+    The chart reads its rows from the named datasets of ``contribution_data``
+    (the caller adds them to the spec), so it depends only on the criteria that
+    carry a weight: moving a weight changes the data, not the spec, and the
+    spec is built once per set of criteria.
+
+    Parameters
+    ----------
+    criteria : tuple of str
+        Slugs of the criteria with a weight above 0 (legend and colours).
+
+    Returns
+    -------
+    altair.LayerChart
+        Bars in ranking order (the ``position`` field); segments of criteria
+        with a missing input are paler and say so in the tooltip; each bar
+        ends with its rank and score.
+    """
+    used = [c for c in constants.CRITERIA if c.slug in set(criteria)]
+    domain = [c.label for c in used]
+    # Sorted by the ranking's position (unique), so ties keep the ranking's order.
+    y = alt.Y("name:N", title=None, axis=alt.Axis(labelLimit=200),
+              sort=alt.EncodingSortField(field="position", op="min", order="ascending"))
+    bars = alt.Chart(alt.NamedData(name=CONTRIBUTIONS)).mark_bar(stroke="white", strokeWidth=0.5).encode(
+        y=y,
+        # One row per material and criterion: stack the raw rows (no aggregate), so each
+        # segment keeps its own ``missing`` flag for the opacity condition.
+        x=alt.X("contribution:Q", stack="zero", title="Priority score (0–1) = Σ weight × normalised value",
+                scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("criterion_label:N", title="Criterion", sort=domain,
+                        scale=alt.Scale(domain=domain, range=[c.colour for c in used]),
+                        legend=alt.Legend(orient="bottom", columns=3, labelLimit=260)),
+        order=alt.Order("order:Q"),
+        opacity=alt.condition("datum.missing", alt.value(0.4), alt.value(1.0)),
+        tooltip=[alt.Tooltip("name:N", title="Material"),
+                 alt.Tooltip("criterion_label:N", title="Criterion"),
+                 alt.Tooltip("input:N", title="Input"),
+                 alt.Tooltip("value:Q", title="Normalised (0–1)", format=".2f"),
+                 alt.Tooltip("weight:Q", title="Weight (share)", format=".0%"),
+                 alt.Tooltip("contribution:Q", title="Contribution", format=".3f")],
+    )
+    text = alt.Chart(alt.NamedData(name=CONTRIBUTION_TOTALS)).mark_text(
+        align="left", dx=4, fontSize=12, fontWeight="bold").encode(y=y, x="score:Q", text="label:N")
+    return (bars + text).properties(
+        title=_title("Why each material ranks where it does",
+                     "Each segment is one criterion's contribution; pale segments rest on "
+                     "“no data recorded” (scored neutral)"),
+        height=alt.Step(30), width="container")
+
+
+def percent(p: float) -> str:
+    """A probability as a whole percent that never rounds a rare event to 0 or a near-certain one to 100."""
+    if 0 < p < 0.01:
+        return "<1 %"
+    if 0.99 < p < 1:
+        return ">99 %"
+    return f"{p * 100:.0f} %"
+
+
+def robustness_chart(mc: pd.DataFrame, order: list[str], top: int = constants.TOP_N) -> alt.Chart:
+    """Rank spread under Monte-Carlo jitter, with the probability of a top-``top`` place.
+
+    Parameters
+    ----------
+    mc : pandas.DataFrame
+        Output of ``scoring.monte_carlo`` with a ``name`` column added.
+    order : list of str
+        Material names in the current ranking order.
+    top : int
+        Size of the top group whose probability is labelled (3).
+    """
+    data = mc.copy()
+    n = int(data["rank_max"].max()) if not data.empty else 1
+    data["p_label"] = data["p_top"].map(lambda p: f"top {top}: {percent(p)}")
+    data["range_label"] = [f"{int(a)}–{int(b)} (90 % of draws {int(c)}–{int(d)})"
+                           for a, b, c, d in zip(data["rank_min"], data["rank_max"], data["rank_p05"],
+                                                 data["rank_p95"], strict=True)]
+    y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=200))
+    x_scale = alt.Scale(domain=[0.5, n + 2.5], nice=False)
+    tooltip = [alt.Tooltip("name:N", title="Material"),
+               alt.Tooltip("p_top:Q", title=f"Probability of top {top}", format=".0%"),
+               alt.Tooltip("rank_median:Q", title="Median rank"),
+               alt.Tooltip("range_label:N", title="Rank range")]
+    zone = alt.Chart(pd.DataFrame({"x0": [0.5], "x1": [top + 0.5]})).mark_rect(
+        color="#F9E79F", opacity=0.35).encode(x="x0:Q", x2="x1:Q")
+    full = alt.Chart(data).mark_rule(color="#ABB2B9", strokeWidth=2).encode(
+        y=y, x=alt.X("rank_min:Q", scale=x_scale,
+                     title=f"Rank in the draws (1 = first; shaded = top {top})",
+                     axis=alt.Axis(values=list(range(1, n + 1)), format="d")),
+        x2="rank_max:Q", tooltip=tooltip)
+    likely = alt.Chart(data).mark_rule(color="#0B5563", strokeWidth=7, opacity=0.6).encode(
+        y=y, x="rank_p05:Q", x2="rank_p95:Q", tooltip=tooltip)
+    median = alt.Chart(data).mark_tick(color="#1B2631", thickness=3, size=20).encode(
+        y=y, x="rank_median:Q", tooltip=tooltip)
+    label = alt.Chart(data).mark_text(align="left", dx=8, fontSize=12).encode(
+        y=y, x="rank_max:Q", text="p_label:N",
+        color=alt.condition("datum.p_top >= 0.5", alt.value("#922B21"), alt.value("#566573")))
+    return alt.layer(zone, full, likely, median, label).properties(
+        title=_title("How stable is the ranking?",
+                     "Thin line = all draws, thick bar = middle 90 %, tick = median; "
+                     f"label = share of draws in the top {top}"),
+        height=alt.Step(30), width="container")
+
+
+def matrix_chart(positions: pd.DataFrame) -> alt.Chart:
+    """Severity × leverage matrix with the four Shift/UNGP quadrants.
+
+    Parameters
+    ----------
+    positions : pandas.DataFrame
+        Output of ``scoring.matrix_positions`` with the material as a column;
+        optional ``name`` and ``short`` columns override the constants' labels.
+    """
+    quads = pd.DataFrame([{
+        "quadrant": q.label, "description": q.description,
+        "x0": 0.5 if q.high_leverage else -0.05, "x1": 1.05 if q.high_leverage else 0.5,
+        "y0": 0.5 if q.high_severity else -0.05, "y1": 1.05 if q.high_severity else 0.5,
+        "tx": 1.03 if q.high_leverage else -0.03, "ty": 1.03 if q.high_severity else -0.03,
+        "align": "right" if q.high_leverage else "left",
+        "baseline": "top" if q.high_severity else "bottom"} for q in constants.QUADRANTS])
+    domain = [q.label for q in constants.QUADRANTS]
+    colours = [q.colour for q in constants.QUADRANTS]
+    scale_x = alt.Scale(domain=[-0.05, 1.05], nice=False)
+    scale_y = alt.Scale(domain=[-0.05, 1.05], nice=False)
+    colour = alt.Color("quadrant_label:N", title="Quadrant", sort=domain,
+                       scale=alt.Scale(domain=domain, range=colours), legend=None)
+    background = alt.Chart(quads).mark_rect(opacity=0.10).encode(
+        x=alt.X("x0:Q", scale=scale_x, title="Industry's leverage (0–1): automotive share and "
+                                             "linked initiatives",
+                axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=".2f")),
+        x2="x1:Q",
+        y=alt.Y("y0:Q", scale=scale_y, title="Severity (0–1): evidence and salient risks",
+                axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=".2f")),
+        y2="y1:Q",
+        color=alt.Color("quadrant:N", sort=domain, scale=alt.Scale(domain=domain, range=colours),
+                        legend=None),
+        tooltip=[alt.Tooltip("quadrant:N", title="Quadrant"),
+                 alt.Tooltip("description:N", title="What it calls for")])
+    names = [alt.Chart(quads[quads["align"] == a]).mark_text(
+        fontSize=13, fontWeight="bold", align=a, baseline=alt.ExprRef("datum.baseline"), opacity=0.85,
+    ).encode(x="tx:Q", y="ty:Q", text="quadrant:N",
+             color=alt.Color("quadrant:N", sort=domain, scale=alt.Scale(domain=domain, range=colours),
+                             legend=None)) for a in ("left", "right")]
+    data = positions.copy()
+    # Materials beyond the ten of constants (a larger store) fall back to their slug.
+    if "name" not in data:
+        data["name"] = [constants.MATERIAL_LABELS.get(m, m) for m in data["material"]]
+    if "short" not in data:
+        data["short"] = [constants.MATERIAL_SHORT.get(m, m) for m in data["material"]]
+    data["quadrant_label"] = data["quadrant"].map(constants.QUADRANT_LABELS)
+    data["inputs"] = data["missing_inputs"].where(data["missing_inputs"] != "", "none")
+    data["label"] = data["short"] + data["missing_inputs"].map(lambda f: " *" if f else "")
+    data["placement"] = label_placements(data).to_numpy()
+    tooltip = [alt.Tooltip("name:N", title="Material"),
+               alt.Tooltip("quadrant_label:N", title="Quadrant"),
+               alt.Tooltip("severity:Q", title="Severity (0–1)", format=".2f"),
+               alt.Tooltip("leverage:Q", title="Leverage (0–1)", format=".2f"),
+               alt.Tooltip("inputs:N", title="Missing inputs (scored neutral)")]
+    points = alt.Chart(data).mark_circle(size=220, stroke="#1B2631", strokeWidth=1, opacity=0.95).encode(
+        x=alt.X("leverage:Q", scale=scale_x), y=alt.Y("severity:Q", scale=scale_y),
+        color=colour, tooltip=tooltip)
+    labels = [alt.Chart(data[data["placement"] == name]).mark_text(
+        align=align, dx=dx, dy=dy, fontSize=12, fontWeight="bold", color="#1B2631").encode(
+        x=alt.X("leverage:Q", scale=scale_x), y=alt.Y("severity:Q", scale=scale_y), text="label:N",
+        tooltip=tooltip) for name, (align, dx, dy) in PLACEMENTS.items()
+        if (data["placement"] == name).any()]
+    return alt.layer(background, *names, points, *labels).properties(
+        title=_title("Severity × leverage",
+                     "Where to act and how (Shift/UNGP logic); * = an input has "
+                     f"{constants.MISSING} and is scored neutral (0.5)"),
+        height=440, width="container")
+
+
+# Rough pixel geometry of the matrix at 1280 px (plot about 480 × 390 px for 1.1 units):
+# enough to tell whether two labels would overlap.
+_PX_X, _PX_Y, _CHAR_PX, _LABEL_H, _POINT_R = 440.0, 355.0, 7.5, 14.0, 9.0
+PLACEMENTS: dict[str, tuple[str, int, int]] = {
+    # placement: (align, dx, dy) of the label relative to its point
+    "right": ("left", 12, 0), "left": ("right", -12, 0),
+    "below": ("center", 0, 17), "above": ("center", 0, -17),
+    "below_right": ("left", 8, 16), "above_right": ("left", 8, -16),
+}
+
+
+def label_placements(positions: pd.DataFrame) -> pd.Series:
+    """Choose a side for every point label so labels overlap neither points nor each other.
+
+    Greedy, left to right: each label takes the first placement in
+    ``PLACEMENTS`` whose box is clear of every point and of the labels placed
+    before it (right when nothing is in the way).
+
+    Parameters
+    ----------
+    positions : pandas.DataFrame
+        Columns leverage (x, 0-1), severity (y, 0-1) and label (text).
+
+    Returns
+    -------
+    pandas.Series
+        Placement name per row (same index).
+    """
+    points = {i: (float(r.leverage) * _PX_X, -float(r.severity) * _PX_Y)
+              for i, r in zip(positions.index, positions.itertuples(index=False), strict=True)}
+    boxes: list[tuple[float, float, float, float]] = []
+    chosen = pd.Series("right", index=positions.index, dtype=object)
+
+    def box(i: object, placement: str) -> tuple[float, float, float, float]:
+        x, y = points[i]
+        align, dx, dy = PLACEMENTS[placement]
+        width = len(str(positions.at[i, "label"])) * _CHAR_PX
+        left = {"left": x + dx, "right": x + dx - width, "center": x - width / 2}[align]
+        return (left, y + dy - _LABEL_H / 2, left + width, y + dy + _LABEL_H / 2)
+
+    def clear(b: tuple[float, float, float, float]) -> bool:
+        for px, py in points.values():
+            if b[0] - _POINT_R < px < b[2] + _POINT_R and b[1] - _POINT_R < py < b[3] + _POINT_R:
+                return False
+        return all(b[2] <= o[0] or o[2] <= b[0] or b[3] <= o[1] or o[3] <= b[1] for o in boxes)
+
+    for i in sorted(points, key=lambda k: (points[k][0], points[k][1])):
+        for placement in PLACEMENTS:
+            candidate = box(i, placement)
+            if clear(candidate):
+                chosen[i] = placement
+                boxes.append(candidate)
+                break
+        else:  # nowhere is clear: keep the default and accept the overlap
+            boxes.append(box(i, "right"))
+    return chosen
+
+
+def scenario_compare_chart(compare: pd.DataFrame, name_a: str, name_b: str) -> alt.Chart:
+    """Slope chart of ranks under two scenarios; materials that move are highlighted.
+
+    Parameters
+    ----------
+    compare : pandas.DataFrame
+        One row per material: material (slug), rank_a, rank_b.
+    name_a, name_b : str
+        Labels of the two scenarios (the x axis).
+    """
+    rows = []
+    for r in compare.itertuples(index=False):
+        moved = "moves" if r.rank_a != r.rank_b else "same rank"
+        short = constants.MATERIAL_SHORT.get(r.material, r.material)
+        for scen, rank in ((name_a, r.rank_a), (name_b, r.rank_b)):
+            rows.append({"name": constants.MATERIAL_LABELS.get(r.material, r.material), "scenario": scen,
+                         "rank": int(rank), "moved": moved, "change": int(r.rank_a) - int(r.rank_b),
+                         "label": f"{short}  {int(rank)}" if scen == name_a else f"{int(rank)}  {short}"})
+    data = pd.DataFrame(rows)
+    n = int(data["rank"].max()) if not data.empty else 1
+    colour = alt.Color("moved:N", title=None, scale=alt.Scale(domain=["moves", "same rank"],
+                                                              range=["#C0392B", NO_DATA_COLOUR]),
+                       legend=alt.Legend(orient="bottom"))
+    # Padding of one step on each side leaves room for the labels beside the points.
+    x = alt.X("scenario:N", sort=[name_a, name_b], title=None, scale=alt.Scale(padding=1.0),
+              axis=alt.Axis(labelAngle=0, orient="top", labelLimit=240, labelFontWeight="bold",
+                            domain=False, ticks=False))
+    y = alt.Y("rank:Q", scale=alt.Scale(domain=[n + 0.5, 0.5], nice=False), title=None, axis=None)
+    tooltip = [alt.Tooltip("name:N", title="Material"), alt.Tooltip("scenario:N", title="Scenario"),
+               alt.Tooltip("rank:Q", title="Rank"), alt.Tooltip("change:Q", title="Places gained in B")]
+    lines = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=60), strokeWidth=2.5).encode(
+        x=x, y=y, color=colour, detail="name:N", tooltip=tooltip)
+    left = alt.Chart(data[data["scenario"] == name_a]).mark_text(align="right", dx=-10, fontSize=12).encode(
+        x=x, y=y, text="label:N")
+    right = alt.Chart(data[data["scenario"] == name_b]).mark_text(align="left", dx=10, fontSize=12).encode(
+        x=x, y=y, text="label:N")
+    return alt.layer(lines, left, right).properties(
+        title=_title("Ranks under the two scenarios", "Label = material and its rank (1 = first); "
+                                                      "red lines = materials whose rank changes"),
+        height=30 * n + 130, width="container")  # Streamlit fits title, axis and legend inside

@@ -1,0 +1,1 @@
+"""Ingestion: public source files and seed files in, a built store out."""

@@ -1,0 +1,1 @@
+"""Data stewardship: editors' uploads, checks, changes and rollbacks."""

@@ -1,0 +1,1 @@
+"""The store: engine, schema, migrations and every SQL statement the app runs."""

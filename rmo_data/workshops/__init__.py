@@ -1,0 +1,1 @@
+"""Workshops: rooms, participants' weights and the group result."""

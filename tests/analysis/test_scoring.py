@@ -1,0 +1,302 @@
+"""Prioritisation scoring: hand-computed fixtures, edge cases, and the criteria the store yields.
+
+The three-material fixture is small enough to check on paper:
+
+======== ==== ==== ====
+material  x    y    z
+======== ==== ==== ====
+a         10    5    2
+b         20    1    2
+c         30    3    2
+======== ==== ==== ====
+
+Min-max per column: x → a 0, b 0.5, c 1; y → a 1, b 0, c 0.5; z is constant → 0 for all.
+Weights x 1, y 3 (z 0) rescale to 0.25 / 0.75, so
+a = 0.25·0 + 0.75·1 = 0.75, b = 0.25·0.5 + 0.75·0 = 0.125, c = 0.25·1 + 0.75·0.5 = 0.625:
+the ranking is a, c, b.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import Engine
+
+from rmo_data import constants
+from rmo_data.store import queries
+from rmo_data.analysis import scoring
+
+
+@pytest.fixture()
+def raw() -> pd.DataFrame:
+    return pd.DataFrame({"x": [10.0, 20.0, 30.0], "y": [5.0, 1.0, 3.0], "z": [2.0, 2.0, 2.0]},
+                        index=pd.Index(["a", "b", "c"], name="material"))
+
+
+def test_hand_computed_ranking(raw: pd.DataFrame) -> None:
+    norm = scoring.normalise(raw)
+    assert norm.loc[["a", "b", "c"], "x"].tolist() == [0.0, 0.5, 1.0]
+    assert norm.loc[["a", "b", "c"], "y"].tolist() == [1.0, 0.0, 0.5]
+    ranked = scoring.ranking(norm, {"x": 1, "y": 3})
+    assert list(ranked.index) == ["a", "c", "b"]
+    assert ranked["score"].tolist() == pytest.approx([0.75, 0.625, 0.125])
+    assert ranked["rank"].tolist() == [1, 2, 3]
+    # Weighing only x turns the order round: c, b, a.
+    assert list(scoring.ranking(norm, {"x": 1}).index) == ["c", "b", "a"]
+
+
+def test_weight_scale_does_not_matter(raw: pd.DataFrame) -> None:
+    norm = scoring.normalise(raw)
+    pd.testing.assert_series_equal(scoring.score(norm, {"x": 1, "y": 3}),
+                                   scoring.score(norm, {"x": 2.5, "y": 7.5}))
+
+
+def test_contributions_add_up_to_the_score(raw: pd.DataFrame) -> None:
+    norm = scoring.normalise(raw)
+    contrib = scoring.contributions(norm, {"x": 1, "y": 3})
+    sums = contrib.groupby("material")["contribution"].sum()
+    pd.testing.assert_series_equal(sums.sort_index(), scoring.score(norm, {"x": 1, "y": 3}).sort_index(),
+                                   check_names=False)
+    row = contrib[(contrib["material"] == "c") & (contrib["criterion"] == "y")].iloc[0]
+    assert row["weight"] == pytest.approx(0.75) and row["contribution"] == pytest.approx(0.375)
+
+
+def test_all_zero_weights_raise_a_clear_error(raw: pd.DataFrame) -> None:
+    norm = scoring.normalise(raw)
+    with pytest.raises(ValueError, match="All weights are zero"):
+        scoring.ranking(norm, {"x": 0, "y": 0, "z": 0})
+    with pytest.raises(ValueError, match="All weights are zero"):
+        scoring.monte_carlo(norm, {}, n=10)
+    with pytest.raises(ValueError, match="negative"):
+        scoring.score(norm, {"x": -1, "y": 2})
+    with pytest.raises(ValueError, match="Unknown criteria"):
+        scoring.score(norm, {"nope": 1})
+
+
+def test_constant_criterion_does_not_divide_by_zero(raw: pd.DataFrame) -> None:
+    with np.errstate(all="raise"):  # any division by zero would raise here
+        norm = scoring.normalise(raw)
+    assert norm["z"].tolist() == [0.0, 0.0, 0.0]
+    # Weighing only the constant criterion ties everyone at 0: a tie, not an error.
+    ranked = scoring.ranking(norm, {"z": 1})
+    assert ranked["score"].tolist() == [0.0, 0.0, 0.0]
+    assert ranked["rank"].tolist() == [1, 1, 1]
+    assert list(ranked.index) == ["a", "b", "c"]  # input order breaks the tie
+    # A column with nothing known is constant too.
+    empty = scoring.normalise(pd.DataFrame({"w": [np.nan, np.nan]}, index=["a", "b"]))
+    assert empty["w"].tolist() == [0.0, 0.0]
+
+
+def test_missing_values_are_neutral_not_zero(raw: pd.DataFrame) -> None:
+    raw = raw.copy()
+    raw.loc["b", "y"] = np.nan
+    norm = scoring.normalise(raw)
+    # y is now scaled over a (5) and c (3) only: a 1, c 0; b is neutral.
+    assert norm.loc[["a", "b", "c"], "y"].tolist() == [1.0, scoring.NEUTRAL, 0.0]
+    ranked = scoring.ranking(norm, {"x": 1, "y": 3})
+    # a 0.75; b 0.25·0.5 + 0.75·0.5 = 0.5; c 0.25·1 + 0 = 0.25
+    assert list(ranked.index) == ["a", "b", "c"]
+    assert ranked["score"].tolist() == pytest.approx([0.75, 0.5, 0.25])
+
+
+def test_direction_can_be_reversed(raw: pd.DataFrame) -> None:
+    norm = scoring.normalise(raw, directions={"x": False})
+    assert norm.loc[["a", "b", "c"], "x"].tolist() == [1.0, 0.5, 0.0]
+
+
+def test_monte_carlo_is_reproducible_with_a_seed(raw: pd.DataFrame) -> None:
+    near_tie = pd.DataFrame({"x": [1.0, 0.98, 0.0, 0.5], "y": [0.0, 0.03, 1.0, 0.5]},
+                            index=["a", "b", "c", "d"])
+    norm = scoring.normalise(near_tie)
+    first = scoring.monte_carlo(norm, {"x": 1, "y": 1}, n=800, seed=7)
+    again = scoring.monte_carlo(norm, {"x": 1, "y": 1}, n=800, seed=7)
+    other = scoring.monte_carlo(norm, {"x": 1, "y": 1}, n=800, seed=8)
+    pd.testing.assert_frame_equal(first, again)
+    assert not first.equals(other), "a different seed gave exactly the same draws"
+    assert ((first["p_top"] >= 0) & (first["p_top"] <= 1)).all()
+    assert (first["rank_min"] <= first["rank_median"]).all()
+    assert (first["rank_median"] <= first["rank_max"]).all()
+    assert first["p_top"].sum() == pytest.approx(3.0, abs=0.01)  # three places per draw (rare ties aside)
+
+
+def test_monte_carlo_without_jitter_is_the_ranking(raw: pd.DataFrame) -> None:
+    four = pd.concat([raw, pd.DataFrame({"x": [15.0], "y": [2.0], "z": [2.0]}, index=["d"])])
+    norm = scoring.normalise(four)
+    weights = {"x": 1, "y": 3}
+    ranked = scoring.ranking(norm, weights)
+    mc = scoring.monte_carlo(norm, weights, n=50, seed=1, weight_jitter=0, input_jitter=0)
+    assert mc.loc[ranked.index, "rank_median"].tolist() == ranked["rank"].tolist()
+    assert (mc["rank_min"] == mc["rank_max"]).all()
+    top3 = set(ranked.index[:3])
+    assert mc["p_top"].to_dict() == {m: (1.0 if m in top3 else 0.0) for m in four.index}
+
+
+def test_monte_carlo_draws_missing_inputs_across_the_range(raw: pd.DataFrame) -> None:
+    four = pd.concat([raw, pd.DataFrame({"x": [15.0], "y": [np.nan], "z": [2.0]}, index=["d"])])
+    norm = scoring.normalise(four)
+    mc = scoring.monte_carlo(norm, {"y": 1}, n=400, seed=3, weight_jitter=0, input_jitter=0,
+                             missing=four.isna())
+    # Only d's y is uncertain: its rank now spreads, while a (y = 1, the maximum) stays first
+    # or ties, and the known order of the others never changes.
+    assert mc.at["d", "rank_min"] < mc.at["d", "rank_max"]
+    assert mc.at["a", "rank_min"] == 1
+
+
+def test_monte_carlo_rejects_bad_settings(raw: pd.DataFrame) -> None:
+    norm = scoring.normalise(raw)
+    # Each setting is refused for its own reason, not by some other check that also raises ValueError.
+    with pytest.raises(ValueError, match="needs at least one draw"):
+        scoring.monte_carlo(norm, {"x": 1}, n=0)
+    for jitter in ({"weight_jitter": 1.5}, {"weight_jitter": -0.1}, {"input_jitter": -0.1}):
+        with pytest.raises(ValueError, match="Jitter must be between 0 and 1 for weights"):
+            scoring.monte_carlo(norm, {"x": 1}, **jitter)
+
+
+def test_presets_cover_every_criterion_and_are_recognised() -> None:
+    for name, weights in scoring.PRESETS.items():
+        assert set(weights) == set(constants.CRITERION_SLUGS), name
+        assert all(0 <= w <= constants.WEIGHT_MAX for w in weights.values())
+        assert scoring.matching_preset(weights) == name
+        assert name in constants.PRESET_LABELS
+    assert scoring.matching_preset({**scoring.PRESETS["balanced"], "severity": 9}) is None
+
+
+def test_matrix_quadrants_follow_severity_and_leverage() -> None:
+    raw = pd.DataFrame({
+        "severity": [5.0, 5.0, 1.0, 1.0], "social_breadth": [10.0, 10.0, 0.0, 0.0],
+        "env_breadth": [5.0, 5.0, 0.0, 0.0], "auto_share": [40.0, 5.0, 40.0, np.nan],
+    }, index=["p", "q", "r", "s"])
+    initiatives = pd.Series({"p": 30, "q": 2, "r": 30, "s": 2})
+    pos = scoring.matrix_positions(raw, initiatives)
+    assert pos["quadrant"].to_dict() == {"p": "use_now", "q": "build", "r": "quick_wins", "s": "monitor"}
+    # s has no automotive share: it counts as neutral (0.5) and is flagged.
+    assert pos.at["s", "leverage"] == pytest.approx((0.5 + 0.0) / 2)
+    assert pos.at["s", "missing_inputs"] == "automotive share"
+    assert pos.at["p", "missing_inputs"] == ""
+    assert scoring.quadrant_of(0.5, 0.5) == "use_now"  # the threshold counts as high
+
+
+def test_joint_groups_use_only_stored_co_and_by_product_links() -> None:
+    links = pd.DataFrame([
+        {"material": "tantalum", "linked_name": "Tin", "linked_slug": None, "relation": "co-product"},
+        {"material": "tantalum", "linked_name": "Rare earth elements", "linked_slug": "ree",
+         "relation": "co-product"},
+        {"material": "molybdenum", "linked_name": "Copper", "linked_slug": None, "relation": "by-product"},
+        {"material": "zinc", "linked_name": "Steel", "linked_slug": "iron_steel", "relation": "input to"},
+    ])
+    groups = scoring.joint_groups(links, ["tantalum", "ree", "molybdenum", "zinc", "iron_steel"])
+    assert groups.at["tantalum", "group_members"] == ["tantalum", "ree"]
+    assert groups.at["ree", "group"] == groups.at["tantalum", "group"] != ""
+    assert "co-product with tin" in groups.at["tantalum", "partners"]
+    assert groups.at["molybdenum", "group"] == ""  # copper is not one of the materials
+    assert groups.at["molybdenum", "partners"] == "by-product of copper"
+    assert groups.at["zinc", "group"] == ""  # "input to" is not a joint product
+    # With REE out of view tantalum stands alone but still names the link.
+    alone = scoring.joint_groups(links, ["tantalum", "zinc"])
+    assert alone.at["tantalum", "group"] == "" and "REE" in alone.at["tantalum", "partners"]
+    ranked = pd.DataFrame({"score": [0.9, 0.2, 0.5], "rank": [1, 3, 2]}, index=["ree", "tantalum", "zinc"])
+    grouped = scoring.group_ranking(ranked, scoring.joint_groups(links, ["ree", "tantalum", "zinc"]))
+    assert grouped["members"].tolist() == [["ree", "tantalum"], ["zinc"]]  # members in the order given
+    assert grouped["score_max"].tolist() == pytest.approx([0.9, 0.5])
+    assert grouped["score_mean"].tolist() == pytest.approx([0.55, 0.5])
+
+
+def test_format_value_never_shows_missing_as_zero() -> None:
+    assert scoring.format_value("auto_share", np.nan) == constants.MISSING
+    assert scoring.format_value("auto_share", 26.0) == "26 %"
+    assert scoring.format_value("standards_gap", 1.0) == "gap"
+    assert scoring.format_value("standards_gap", 0.0) == "covered"
+    assert scoring.format_value("severity", 3.6667) == "3.67"
+
+
+def test_criteria_from_the_store(built_engine: Engine) -> None:
+    data = scoring.criteria_table(built_engine)
+    raw = data.raw
+    assert list(raw.index) == list(constants.MATERIAL_SLUGS)
+    assert list(raw.columns) == list(constants.CRITERION_SLUGS)
+    overview = queries.overview(engine=built_engine).set_index("material")
+    # Missing stays missing: no automotive share recorded → NaN, never 0.
+    no_share = overview.index[overview["auto_share_pct"].isna()]
+    assert len(no_share) > 0
+    assert raw.loc[no_share, "auto_share"].isna().all()
+    assert (data.detail.loc[no_share, "auto_share"] == constants.MISSING).all()
+    assert raw["mining_hhi"].tolist() == pytest.approx(overview.loc[raw.index, "mining_hhi"].tolist())
+    # Severity: mean of the three most severe cases, recomputed here from the evidence.
+    evidence = queries.evidence(engine=built_engine)
+    for mat, group in evidence.groupby("material"):
+        top = sorted(group["severity"], reverse=True)[:3]
+        assert raw.at[mat, "severity"] == pytest.approx(sum(top) / len(top)), mat
+    # Breadth splits the salient-risk categories by pillar and adds up to the overview's breadth.
+    total = raw["social_breadth"] + raw["env_breadth"]
+    assert total.tolist() == overview.loc[raw.index, "risk_breadth"].astype(float).tolist()
+    coverage = queries.standards_coverage(engine=built_engine).set_index("material")
+    expected_gap = (~coverage.loc[raw.index, "has_material_standard"]).astype(float)
+    assert raw["standards_gap"].tolist() == expected_gap.tolist()
+    top_share = overview[["mining_top1_share", "processing_top1_share"]].max(axis=1)
+    assert raw["top_share"].tolist() == pytest.approx(top_share.loc[raw.index].tolist())
+    # Normalised values are within 0-1 and complete.
+    norm = scoring.normalise(raw)
+    assert norm.notna().all().all() and ((norm >= 0) & (norm <= 1)).all().all()
+    assert not math.isnan(scoring.ranking(norm, scoring.PRESETS["balanced"])["score"].iloc[0])
+
+
+def test_severity_from_counts_equals_severity_from_rows(built_engine: Engine) -> None:
+    """The counted query and the row-level evidence give the same criterion and provenance."""
+    args = (queries.overview(engine=built_engine), queries.standards_coverage(engine=built_engine))
+    risks = queries.salient_risks(engine=built_engine)
+    from_rows = scoring.criteria_from(*args, queries.evidence(engine=built_engine), risks)
+    from_counts = scoring.criteria_from(*args, queries.evidence_severity_counts(engine=built_engine), risks)
+    pd.testing.assert_series_equal(from_rows.raw["severity"], from_counts.raw["severity"])
+    assert from_rows.sources["severity"] == from_counts.sources["severity"]
+    assert from_rows.years["severity"] == from_counts.years["severity"]
+    assert (from_rows.context["evidence_count"] == from_counts.context["evidence_count"]).all()
+
+
+def test_top_severity_uses_case_counts() -> None:
+    counts = pd.DataFrame({"severity": [2, 5, 4], "n": [10, 1, 4]})
+    assert scoring._top_severity(counts) == pytest.approx((5 + 4 + 4) / 3)
+    assert scoring._top_severity(pd.DataFrame({"severity": [3], "n": [1]})) == 3.0
+    assert math.isnan(scoring._top_severity(pd.DataFrame({"severity": [], "n": []})))
+
+
+def test_prioritise_ranks_the_materials_chosen_and_reports_zero_weights(built_engine: Engine) -> None:
+    data = scoring.criteria_table(built_engine)
+    chosen = ["zinc", "nickel", "graphite"]
+    weights = dict(constants.WEIGHT_PRESETS["human_rights"])
+    result = scoring.prioritise(data, chosen, weights)
+    # Scaled across the three chosen only, not across all ten.
+    pd.testing.assert_frame_equal(result.normalised, scoring.normalise(data.raw.loc[chosen]))
+    pd.testing.assert_frame_equal(result.ranked, scoring.ranking(result.normalised, weights))
+    assert set(result.explained["material"]) == set(chosen)
+    assert result.positions.index.tolist() == chosen
+    assert result.weight_error is None
+    nothing = scoring.prioritise(data, chosen, {c: 0 for c in constants.CRITERION_SLUGS})
+    assert nothing.ranked is None and nothing.explained is None
+    assert nothing.weight_error and "weight" in nothing.weight_error.lower()
+
+
+def test_explained_names_each_cells_raw_value_and_detail(built_engine: Engine) -> None:
+    """The column-wise lookup gives, for every material and criterion, the cell and detail of that pair."""
+    data = scoring.criteria_table(built_engine)
+    chosen = list(data.raw.index)
+    kept = scoring.scale(data, chosen)
+    weights = dict(constants.WEIGHT_PRESETS["balanced"])
+    long = scoring.prioritise(data, chosen, weights, scaled=kept).explained
+    pd.testing.assert_frame_equal(long, scoring.prioritise(data, chosen, weights).explained)
+    assert len(long) == data.raw.size
+    for row in long.itertuples(index=False):
+        value = data.raw.at[row.material, row.criterion]
+        assert (pd.isna(row.raw) and pd.isna(value)) or row.raw == value, (row.material, row.criterion)
+        assert row.missing == pd.isna(value)
+        text = scoring.format_value(row.criterion, value)
+        extra = data.detail.at[row.material, row.criterion]
+        assert row.raw_text == (f"{text} ({extra})" if extra and not pd.isna(value) else text)
+    # A detail frame without some material or criterion reads as no detail, not an error.
+    part = data.detail.iloc[:2, :3]
+    partial = scoring.explained(data.raw, kept.normalised, weights, part)
+    for row, full in zip(partial.itertuples(index=False), long.itertuples(index=False), strict=True):
+        covered = row.material in part.index and row.criterion in part.columns
+        assert row.raw_text == (full.raw_text if covered else scoring.format_value(row.criterion, row.raw))

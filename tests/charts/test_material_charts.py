@@ -1,0 +1,142 @@
+"""Chart builders inspected as data: what they draw, how it is encoded, what a click selects."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from rmo_data.charts import material_charts
+from rmo_data import constants
+from rmo_data.store import queries
+
+
+def _spec(chart) -> dict:  # noqa: ANN001
+    return chart.to_dict()
+
+
+def _values(spec: dict, data: dict) -> list[dict]:
+    """Inline values of a data reference, resolving Altair's top-level ``datasets``."""
+    if "values" in data:
+        return data["values"]
+    return spec["datasets"][data["name"]]
+
+
+def _params(spec: dict) -> set[str]:
+    found = {p["name"] for p in spec.get("params", [])}
+    for layer in spec.get("layer", []) + ([spec["spec"]] if "spec" in spec else []):
+        found |= _params(layer)
+    return found
+
+
+def test_overview_heat_table_marks_missing_as_no_data(built_engine: Engine) -> None:
+    table = queries.overview(engine=built_engine)
+    chart = material_charts.overview_heat_table(table)
+    data = chart.data
+    assert len(data) == len(table) * len(material_charts.INDICATORS)
+    missing = data[data["value"].isna()]
+    assert (missing["tooltip"] == constants.MISSING).all()
+    assert (missing["text"] == "no data").all()
+    assert missing["relative"].notna().all(), "null colour fields make Vega-Lite drop the cell"
+    auto_missing = table["auto_share_pct"].isna().sum()
+    assert (missing["indicator"] == "Automotive share").sum() == auto_missing
+    assert "pick" in _params(_spec(chart))
+
+
+def test_overview_scatter_leaves_out_materials_without_data(built_engine: Engine) -> None:
+    table = queries.overview(engine=built_engine)
+    chart = material_charts.overview_scatter(table, "processing")
+    placed = set(chart.data["material"])
+    expected = set(table.dropna(subset=["processing_top1_share"])["material"])
+    assert placed == expected
+    spec = _spec(chart)
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"] == [0, 100]
+    assert "(% of world)" in spec["layer"][0]["encoding"]["x"]["title"]
+
+
+def test_top_countries_folds_the_rest_and_drops_world() -> None:
+    rows = pd.DataFrame({
+        "country_name": ["World total", "A", "B", "C", "Other countries", "A", "B", "C"],
+        "country_kind": ["world", "country", "country", "country", "other", "country", "country", "country"],
+        "year": [2024, 2024, 2024, 2024, 2024, 2023, 2023, 2023],
+        "quantity": [100.0, 50.0, 30.0, 5.0, 15.0, 40.0, 35.0, None],
+        "is_estimate": [False] * 8,
+    })
+    out = material_charts.top_countries(rows, top_n=2)
+    got = {(r.year, r.group): r.quantity for r in out.itertuples()}
+    assert got[(2024, "A")] == 50 and got[(2024, "B")] == 30
+    assert got[(2024, "All other")] == 20  # C 5 + other countries 15
+    assert math.isnan(got[(2023, "All other")])  # C withheld in 2023: missing, not zero
+    assert "World total" not in set(out["group"])
+
+
+def test_production_chart_units_and_selection(built_engine: Engine) -> None:
+    rows = queries.production("nickel", "mining", engine=built_engine)
+    primary = rows[rows["is_primary"].astype(bool)]
+    unit = primary["unit"].iloc[0]
+    spec = _spec(material_charts.production_chart(primary, unit, "Nickel mine"))
+    assert spec["encoding"]["y"]["title"] == f"Production ({unit})"
+    assert "country" in _params(spec)
+
+
+def test_evidence_heatmap_counts_match_store(built_engine: Engine) -> None:
+    counts = queries.evidence_counts(engine=built_engine)
+    chart = material_charts.evidence_heatmap(counts)
+    assert chart.data["n"].sum() == len(queries.evidence(engine=built_engine))
+    assert set(chart.data["category_name"]) <= set(constants.RISK_CATEGORY_LABELS.values())
+    assert "cell" in _params(_spec(chart))
+
+
+def test_evidence_map_is_offline_and_keyed_by_iso_numeric() -> None:
+    by_country = pd.DataFrame({"iso_numeric": [36, 68], "country_name": ["Australia", "Bolivia"], "n": [3, 1]})
+    spec = _spec(material_charts.evidence_map(by_country))
+    text = str(spec)
+    assert "http" not in text.replace("https://vega.github.io/schema", "")  # no remote geometry
+    lookup = spec["layer"][1]["transform"][0]
+    values = {row["id"] for row in _values(spec, lookup["from"]["data"])}
+    assert values == {"036", "068"}
+    topo_ids = {g.get("id") for g in material_charts.world_topology()["objects"]["countries"]["geometries"]}
+    assert values <= topo_ids
+
+
+def test_category_chart_uses_the_shared_colours(built_engine: Engine) -> None:
+    levs = queries.leverages(engine=built_engine)
+    spec = _spec(material_charts.category_counts_chart(levs))
+    scale = spec["encoding"]["color"]["scale"]
+    assert scale["range"] == [c.colour for c in constants.LEVERAGE_CATEGORIES]
+    assert scale["domain"] == [c.label for c in constants.LEVERAGE_CATEGORIES]
+
+
+def test_hhi_trend_has_reference_lines() -> None:
+    trend = pd.DataFrame({"year": [2021, 2022], "hhi": [3000.0, 3200.0], "top1_country": ["X", "X"],
+                          "top1_share": [50.0, 52.0]})
+    spec = _spec(material_charts.hhi_trend_chart(trend, "t"))
+    rules = _values(spec, spec["layer"][0].get("data", spec.get("data")))
+    assert [r["hhi"] for r in rules] == [1500, 2500]
+    assert spec["layer"][2]["encoding"]["y"]["scale"]["domain"] == [0, 10_000]
+
+
+def test_end_use_chart_with_named_rows_is_the_same_chart_for_every_material(built_engine: Engine) -> None:
+    """The app draws one spec and adds each material's rows by name; the pack keeps them inline."""
+    named = _spec(material_charts.end_use_chart(None))  # validated
+    assert named["data"] == {"name": material_charts.END_USE} and "datasets" not in named
+    shares = queries.end_use_shares("nickel", engine=built_engine)
+    inline = _spec(material_charts.end_use_chart(shares))
+    rows = _values(inline, inline["data"])
+    expected = material_charts.end_use_data(shares)
+    assert [r["panel"] for r in rows] == expected["panel"].tolist()
+    assert [r["label"] for r in rows] == expected["label"].tolist()
+    without_data = {k: v for k, v in inline.items() if k not in {"data", "datasets"}}
+    assert without_data == {k: v for k, v in named.items() if k != "data"}
+
+
+def test_end_use_chart_builds_for_every_material_with_shares(built_engine: Engine) -> None:
+    with_shares = [s for s in constants.MATERIAL_SLUGS if not queries.end_use_shares(s, engine=built_engine).empty]
+    assert len(with_shares) >= 6  # the report and USGS give figures for at least six materials
+    for slug in with_shares:
+        shares = queries.end_use_shares(slug, engine=built_engine)
+        spec = _spec(material_charts.end_use_chart(shares))
+        assert spec["spec"]["layer"][0]["encoding"]["x"]["title"] == "Share (%)", slug
+        panels = {row["panel"] for row in _values(spec, spec["data"])}
+        assert len(panels) == shares.groupby(["basis", "scope", "year"], dropna=False).ngroups, slug

@@ -1,0 +1,304 @@
+"""AppTest runs of every page against a store built from the repository's files.
+
+Expected values are read from the store through ``rmo_data.store.queries`` in the
+test, never typed in, so the tests follow the data and still fail when a page
+shows something else.  Every test signs in as a partner through the sign-in
+form first (``tests/signin.py``), so partner pages show their full content;
+the public view is tested in ``tests/access/test_roles.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rmo_data import constants
+from rmo_data.store import queries
+from rmo_data.analysis.findings import headline_findings
+from tests.apptest import each_tab, open_as, open_tab
+from tests.signin import sign_in
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+
+
+@pytest.fixture()
+def app(built_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """The app, pointed at the session's built store, after its first run."""
+    monkeypatch.setenv("RMO_DATABASE_URL", built_url)
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    yield at
+
+
+def _set(at: AppTest, key: str, value: object) -> AppTest:
+    """Set a shared filter value (as a chart click or the sidebar widget does) and rerun.
+
+    AppTest 1.67 drops sidebar elements from its tree after ``switch_page``
+    (streamlit issue #9814, fixed upstream by PR #16711), so switched pages are
+    driven through the filter's session-state value.  The default page drives
+    the real widget, and the browser tests click the real sidebar.
+    """
+    at.session_state[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [t.value for t in at.title] + [h.value for h in at.subheader] + [h.value for h in at.header]
+    parts += [i.value for i in at.info] + [w.value for w in at.warning]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_pages_folder_is_complete() -> None:
+    assert {"pages/overview.py", "pages/material.py", "pages/evidence.py", "pages/stakeholders.py",
+            "pages/sources.py"} <= set(PAGES)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_loads_without_exception(app: AppTest, page: str) -> None:
+    at = open_as(app, page)
+    assert at.title, f"{page} shows no title"
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_overview_shows_computed_findings(app: AppTest, built_engine) -> None:  # noqa: ANN001
+    at = open_as(app, "pages/overview.py")
+    from components.cards import plain
+
+    expected = headline_findings(queries.overview(engine=built_engine))
+    text = _texts(at)
+    assert expected, "the store yields no finding"
+    for finding in expected:
+        assert plain(finding.text) in text  # findings name data (materials, countries): shown escaped
+    # Narrowing the materials in view changes the findings.
+    _set(at, "materials", ["zinc", "nickel"])
+    narrowed = headline_findings(queries.overview(engine=built_engine).query("material in ['zinc', 'nickel']"))
+    text = _texts(at)
+    for finding in narrowed:
+        assert plain(finding.text) in text
+    assert all(f.material in {"zinc", "nickel", None} for f in narrowed)
+
+
+def test_overview_empty_selection_is_all_materials(app: AppTest) -> None:
+    at = open_as(app, "pages/overview.py")
+    table = at.dataframe[0].value
+    assert len(table) == len(constants.MATERIAL_SLUGS)
+
+
+@pytest.mark.parametrize("slug", ["nickel", "graphite", "zinc"])
+def test_material_profile_shows_the_chosen_material(app: AppTest, built_engine, slug: str) -> None:  # noqa: ANN001
+    at = open_as(app, "pages/material.py", material=slug)
+    mat = queries.material(slug, engine=built_engine)
+    assert at.title[0].value == mat["name"]
+    shares = queries.end_use_shares(slug, engine=built_engine)  # the first tab, open by default
+    if shares.empty:
+        assert "No end-use figure is recorded" in _texts(at)
+    else:
+        assert at.get("vega_lite_chart"), "the end-use chart is drawn"
+    companies = queries.companies(slug, engine=built_engine)
+    # Every parametrised material has producers in the seed, so the check below always runs.
+    assert not companies.empty, f"fixture needs producers for {slug}"
+    open_tab(at, "mp_tab", "Producers")
+    frames = [df.value for df in at.dataframe]
+    assert any("name" in f.columns and set(companies["name"]) <= set(f["name"]) for f in frames)
+
+
+def test_material_profile_builds_only_the_open_tab(app: AppTest, built_engine) -> None:  # noqa: ANN001
+    """A rerun builds what the user sees: the leverage cards exist only while their tab is open."""
+    at = open_as(app, "pages/material.py", material="nickel")
+    levers = queries.leverages(materials=["nickel"], include_cross=False, engine=built_engine)
+    from components.cards import plain
+
+    assert not levers.empty, "fixture needs leverage cards for nickel"
+    assert not any(plain(t) in _texts(at) for t in levers["title"])
+    open_tab(at, "mp_tab", "Leverage cards")
+    assert all(f"**{plain(t)}**" in _texts(at) for t in levers["title"])
+    assert "No end-use figure is recorded" not in _texts(at) and not at.get("vega_lite_chart")
+    # The open tab stays open when the focus material changes.
+    _set(at, "material", "zinc")
+    zinc = queries.leverages(materials=["zinc"], include_cross=False, engine=built_engine)
+    assert not zinc.empty and all(f"**{plain(t)}**" in _texts(at) for t in zinc["title"])
+
+
+def test_value_chain_footer_names_the_sources_of_the_cases_it_counts(app: AppTest, built_engine) -> None:  # noqa: ANN001
+    at = open_as(app, "pages/material.py", material="nickel", mp_tab="Value chain & risks")
+    cited = queries.provenance_from(queries.evidence_where(materials=["nickel"], engine=built_engine))
+    from components.cards import plain
+
+    assert len(cited) > 1, "fixture needs nickel cases from more than one source"
+    footer = next(c.value for c in at.caption if "unit: number of evidence cases" in c.value)
+    for title in cited["source_title"]:
+        assert plain(title) in footer
+
+
+def test_material_without_processing_data_says_so(app: AppTest, built_engine) -> None:  # noqa: ANN001
+    gaps = queries.coverage_gaps(engine=built_engine)
+    missing = gaps[(gaps["years"] == "") & (gaps["stage"] == "processing")]
+    assert not missing.empty, "fixture needs a material without processing data"
+    slug = missing["material"].iloc[0]
+    at = open_as(app, "pages/material.py", material=slug, mp_tab="Production & concentration")
+    at.segmented_control(key="mp_stage").set_value("processing").run()
+    assert not at.exception
+    assert "No country production data recorded" in _texts(at)
+
+
+def test_evidence_filters_change_the_cases(app: AppTest, built_engine) -> None:  # noqa: ANN001
+    at = open_as(app, "pages/evidence.py")
+    total = len(queries.evidence(engine=built_engine))
+    assert at.metric[0].value == str(total)
+    _set(at, "materials", ["zinc"])
+    zinc = queries.evidence(materials=["zinc"], engine=built_engine)
+    assert at.metric[0].value == str(len(zinc))
+    assert 0 < len(zinc) < total
+    at.number_input(key="w_ev_min_sev").set_value(4).run()
+    severe = queries.evidence(materials=["zinc"], min_severity=4, engine=built_engine)
+    assert at.metric[0].value == str(len(severe))
+    table = at.dataframe[0].value
+    assert len(table) == len(severe)
+    assert table["link"].notna().all(), "every case links to its source"
+
+
+def test_evidence_search_with_no_match_shows_empty_state(app: AppTest) -> None:
+    at = open_as(app, "pages/evidence.py")
+    at.text_input(key="w_ev_text").input("zzz-no-such-case'; DROP TABLE risk_evidence; --").run()
+    assert not at.exception
+    assert at.metric[0].value == "0"
+    assert "No case matches" in _texts(at)
+    at.text_input(key="w_ev_text").input("").run()
+    assert int(at.metric[0].value) > 0, "the injection attempt removed nothing"
+
+
+def test_stakeholders_search_and_material_filter(app: AppTest, built_engine) -> None:  # noqa: ANN001
+    at = open_as(app, "pages/stakeholders.py")
+    all_orgs = queries.organisations(engine=built_engine)
+    assert len(at.dataframe[0].value) == len(all_orgs)
+    _set(at, "materials", ["magnesium"])
+    mg = queries.organisations(materials=["magnesium"], engine=built_engine)
+    assert len(at.dataframe[0].value) == len(mg) < len(all_orgs)
+    at.text_input(key="w_org_text").input("magnesium").run()
+    hits = queries.organisations(materials=["magnesium"], text="magnesium", engine=built_engine)
+    assert len(at.dataframe[0].value) == len(hits) > 0
+
+
+def test_sources_page_lists_every_source_and_gap(app: AppTest, built_engine) -> None:  # noqa: ANN001
+    at = open_as(app, "pages/sources.py")
+    listed = at.dataframe[0].value
+    assert set(listed["title"]) == set(queries.sources(engine=built_engine)["title"])
+    assert "No country production data recorded" in _texts(at)
+
+
+def test_sidebar_filter_widget_drives_the_page(app: AppTest, built_engine) -> None:  # noqa: ANN001
+    """On the default page the real sidebar widget is in AppTest's tree: use it."""
+    at = app
+    at.run()
+    assert at.title[0].value == "Overview"
+    at.multiselect(key="w_materials").set_value(["nickel", "ree"]).run()
+    assert list(at.dataframe[0].value["name"]) == [constants.MATERIAL_LABELS["nickel"], constants.MATERIAL_LABELS["ree"]]
+
+
+def test_filters_persist_across_pages(app: AppTest) -> None:
+    at = app
+    at.run()
+    at.multiselect(key="w_materials").set_value(["nickel", "ree"]).run()
+    sign_in(at, "partner")  # the evidence page is for partners; signing in keeps the filters
+    at.switch_page("pages/evidence.py").run()
+    assert at.session_state["materials"] == ["nickel", "ree"]
+    assert set(at.dataframe[0].value["material_name"]) <= {constants.MATERIAL_LABELS["nickel"],
+                                                           constants.MATERIAL_LABELS["ree"]}
+    at.switch_page("pages/overview.py").run()
+    assert at.session_state["materials"] == ["nickel", "ree"]
+    assert len(at.dataframe[0].value) == 2
+
+
+def test_url_reproduces_the_view(app: AppTest) -> None:
+    app.query_params["material"] = "tantalum"
+    app.query_params["materials"] = "tantalum,zinc"
+    app.query_params["stages"] = "mining"
+    at = open_as(app, "pages/material.py")
+    assert at.session_state["material"] == "tantalum"
+    assert at.session_state["materials"] == ["tantalum", "zinc"]
+    assert at.title[0].value == constants.MATERIAL_LABELS["tantalum"]
+    _set(at, "material", "zinc")
+    assert at.title[0].value == constants.MATERIAL_LABELS["zinc"]
+
+
+def test_url_params_round_trip() -> None:
+    """What the app writes to the address bar is what it reads back."""
+    from components import state
+
+    values = {"material": "zinc", "materials": ["zinc", "nickel"], "stages": [], "ev_min_sev": 3,
+              "ev_text": "tailings"}
+    params = state.url_params(values)
+    assert params == {"material": "zinc", "materials": "zinc,nickel", "ev_min_sev": "3",
+                      "ev_text": "tailings"}
+    for key, raw in params.items():
+        parsed, rejected = state._parse(state.PARAMS[key], [raw])
+        assert parsed == values[key] and rejected == []
+    assert state.url_params({"material": constants.MATERIAL_SLUGS[0]}) == {}  # defaults stay out of links
+
+
+def test_bad_url_values_are_ignored_with_a_message(app: AppTest) -> None:
+    app.query_params["material"] = "unobtanium"
+    app.query_params["materials"] = "zinc,<script>"
+    app.query_params["ev_min_sev"] = "eleven"
+    at = app
+    at.run()  # the default page: overview
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "unobtanium" in warnings and "eleven" in warnings
+    assert at.multiselect(key="w_materials").value == ["zinc"]
+    assert at.selectbox(key="w_material").value == constants.MATERIAL_SLUGS[0]
+
+
+def test_country_pick_finds_evidence_across_spellings(app: AppTest, built_engine) -> None:  # noqa: ANN001
+    """Clicking USGS's "Burma" bar lists the evidence recorded under "Myanmar" (same ISO code)."""
+    production = queries.production("ree", "mining", engine=built_engine)
+    usgs_name = production.loc[production["iso3"] == "MMR", "country_name"].iloc[0]
+    expected = queries.evidence(materials=["ree"], iso3=["MMR"], engine=built_engine)
+    assert usgs_name != expected["country_name"].iloc[0], "fixture needs two spellings"
+    at = open_as(app, "pages/material.py", material="ree", mp_tab="Production & concentration")
+    at.segmented_control(key="mp_stage").set_value("mining").run()
+    _set(at, "mp_country", ("ree", usgs_name))  # what the bar click's callback stores
+    text = _texts(at)
+    assert f"{len(expected)} risk evidence case(s) recorded for {constants.MATERIAL_LABELS['ree']} in {usgs_name}" in text
+    from components.cards import plain
+
+    for summary in expected["summary"]:
+        assert plain(summary) in text  # cards show data text escaped
+    # The pick belongs to rare earths: another material shows no selection.
+    _set(at, "material", "zinc")
+    assert "risk evidence case(s) recorded" not in _texts(at)
+
+
+@pytest.mark.parametrize("slug", list(constants.MATERIAL_SLUGS))
+def test_material_profile_renders_every_material_and_stage(app: AppTest, slug: str) -> None:
+    at = open_as(app, "pages/material.py", material=slug)
+    assert at.title[0].value == constants.MATERIAL_LABELS[slug]
+    opened = []
+    for label in each_tab(at, "mp_tab"):
+        assert not at.error, (slug, label, [e.value for e in at.error])
+        assert at.title[0].value == constants.MATERIAL_LABELS[slug], label
+        opened.append(label)
+    assert len(opened) == 7
+    open_tab(at, "mp_tab", "Production & concentration")
+    for stage in ("mining", "processing"):
+        at.segmented_control(key="mp_stage").set_value(stage).run()
+        assert not at.exception, (slug, stage, [e.value for e in at.exception])
+        assert not at.error, (slug, stage)
+
+
+def test_every_page_runs_inside_the_router() -> None:
+    """Each page calls router.guard first, so a deep link on a fresh server reaches app.py."""
+    import ast
+
+    for page in PAGES:
+        tree = ast.parse((ROOT / page).read_text(encoding="utf-8"))
+        calls = [n for n in tree.body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)]
+        first = calls[0].value if calls else None
+        assert first is not None and ast.unparse(first.func) == "router.guard", page

@@ -1,0 +1,221 @@
+"""Schema migrations: the head equals schema.py, and stores keep their user-made rows.
+
+Every test runs on the run's backend (SQLite files, or PostgreSQL databases
+in the PostgreSQL run).  A store made before migrations is simulated by
+dropping the ``alembic_version`` table of a built store.  A later schema
+change is simulated with a copy of the migration scripts plus a trivial
+revision ``0002`` in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, select
+from streamlit.testing.v1 import AppTest
+
+from rmo_data.store import migrate
+from rmo_data.store import schema
+from rmo_data.ingest.build import build, ensure_store
+from rmo_data.store.engine import make_engine
+from tests.conftest import Stores
+from tests.userrows import add_user_rows, kept, user_rows
+
+ROOT = Path(__file__).resolve().parents[2]
+
+EXTRA_REVISION = '''"""Test revision: a nullable column on scenario and a new user table."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "9001"
+down_revision = "HEAD"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("scenario") as batch:
+        batch.add_column(sa.Column("colour", sa.String(16), nullable=True))
+    op.create_table("test_extra", sa.Column("id", sa.Integer, primary_key=True))
+    FAIL
+
+
+def downgrade() -> None:
+    op.drop_table("test_extra")
+    with op.batch_alter_table("scenario") as batch:
+        batch.drop_column("colour")
+'''
+
+
+def _revision(url: str) -> str | None:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return migrate.current_revision(conn)
+    finally:
+        engine.dispose()
+
+
+def _tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def _columns(url: str, table: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return {c["name"] for c in inspect(engine).get_columns(table)}
+    finally:
+        engine.dispose()
+
+
+def _to_baseline(url: str) -> None:
+    """Take a store back to revision 0001, the schema of the stores made before migrations."""
+    command.downgrade(migrate.alembic_config(url), migrate.BASELINE)
+    assert _revision(url) == migrate.BASELINE
+
+
+def _forget_alembic(url: str) -> None:
+    """Turn a store into one made before migrations existed."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP TABLE {migrate.VERSION_TABLE}")
+    engine.dispose()
+
+
+def _scripts_with_extra_revision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> None:
+    """Point rmo_data.store.migrate at a copy of the scripts that adds revision 0002."""
+    scripts = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    body = EXTRA_REVISION.replace("    FAIL\n", '    raise RuntimeError("migration broke")\n' if fail else "")
+    body = body.replace('"HEAD"', repr(migrate.head_revision()))  # on top of the real head, whatever it is
+    (scripts / "versions" / "9001_test_extra.py").write_text(body, encoding="utf-8")
+    monkeypatch.setattr(migrate, "MIGRATIONS_DIR", scripts)
+
+
+def test_head_matches_the_schema(stores: Stores) -> None:
+    """`alembic check`: the migrations create exactly what schema.py declares."""
+    url = stores.blank("migrated")
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, schema.metadata) == []
+            assert migrate.current_revision(conn) == migrate.head_revision()
+    finally:
+        engine.dispose()
+        stores.discard(url)
+
+
+def test_built_store_is_at_head(built_url: str) -> None:
+    assert _revision(built_url) == migrate.head_revision()
+    assert migrate.VERSION_TABLE in _tables(built_url)
+
+
+def test_store_made_before_migrations_is_adopted_with_its_rows(store_copy_url: str) -> None:
+    _to_baseline(store_copy_url)
+    before = add_user_rows(store_copy_url)
+    assert "change_set" not in before  # the baseline has no editors' change sets
+    _forget_alembic(store_copy_url)
+    assert _revision(store_copy_url) is None
+    assert ensure_store(store_copy_url) == "ok"  # what the app runs at start-up
+    assert _revision(store_copy_url) == migrate.head_revision()
+    assert "change_set_id" in _columns(store_copy_url, "audit_log")
+    assert kept(user_rows(store_copy_url), before) == before
+    # And a rebuild of a store made before migrations keeps them too.
+    _to_baseline(store_copy_url)
+    _forget_alembic(store_copy_url)
+    build(store_copy_url)
+    assert _revision(store_copy_url) == migrate.head_revision()
+    assert kept(user_rows(store_copy_url), before) == before
+
+
+def test_head_store_keeps_every_user_row_through_a_rebuild(store_copy_url: str) -> None:
+    before = add_user_rows(store_copy_url)
+    assert before["change_set"], "an editor's change set is among the rows"
+    build(store_copy_url)
+    assert user_rows(store_copy_url) == before
+    engine = make_engine(store_copy_url)
+    try:  # and the rebuild wrote the editor's upload again over the rebuilt evidence
+        with engine.connect() as conn:
+            assert conn.execute(select(schema.risk_evidence.c.id).where(
+                schema.risk_evidence.c.id == "EV-KEPT-01")).first() is not None
+    finally:
+        engine.dispose()
+
+
+def test_app_start_migrates_an_old_store(store_copy_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _to_baseline(store_copy_url)
+    before = add_user_rows(store_copy_url)
+    _forget_alembic(store_copy_url)
+    monkeypatch.setenv("RMO_DATABASE_URL", store_copy_url)
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _revision(store_copy_url) == migrate.head_revision()
+    assert kept(user_rows(store_copy_url), before) == before
+
+
+def test_a_new_revision_keeps_every_user_row(store_copy_url: str, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store at the baseline with rows in every user table, upgraded by a later revision."""
+    before = add_user_rows(store_copy_url)
+    _scripts_with_extra_revision(tmp_path, monkeypatch)
+    monkeypatch.chdir(tmp_path)  # the upgrade finds its scripts without help from the working folder
+    migrate.upgrade(store_copy_url)
+    assert _revision(store_copy_url) == "9001"
+    assert "colour" in _columns(store_copy_url, "scenario")
+    assert "test_extra" in _tables(store_copy_url)
+    after = user_rows(store_copy_url)
+    assert [{k: v for k, v in r.items() if k != "colour"} for r in after.pop("scenario")] == before.pop("scenario")
+    assert after == before
+
+
+def test_a_failing_revision_changes_nothing(store_copy_url: str, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    before = add_user_rows(store_copy_url)
+    head = migrate.head_revision()
+    _scripts_with_extra_revision(tmp_path, monkeypatch, fail=True)
+    with pytest.raises(RuntimeError, match="migration broke"):
+        migrate.upgrade(store_copy_url)
+    # Both backends ran the DDL inside the rolled-back transaction.
+    assert _revision(store_copy_url) == head
+    assert "colour" not in _columns(store_copy_url, "scenario")
+    assert "test_extra" not in _tables(store_copy_url)
+    assert user_rows(store_copy_url) == before
+
+
+def test_rebuild_after_a_new_revision_keeps_rows_and_revision(store_copy_url: str, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build migrates the old store first, so a revision's new column survives the rebuild."""
+    before = add_user_rows(store_copy_url)
+    _scripts_with_extra_revision(tmp_path, monkeypatch)
+    engine = make_engine(store_copy_url)
+    try:
+        migrate.upgrade(store_copy_url)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE scenario SET colour = 'teal'")
+    finally:
+        engine.dispose()
+    build(store_copy_url)
+    assert _revision(store_copy_url) == "9001"
+    engine = make_engine(store_copy_url)
+    try:
+        with engine.connect() as conn:
+            colours = conn.exec_driver_sql("SELECT colour FROM scenario").scalars().all()
+            names = conn.execute(select(schema.scenario.c.name)).scalars().all()
+    finally:
+        engine.dispose()
+    assert colours == ["teal"] and names == [r["name"] for r in before["scenario"]]
