@@ -23,7 +23,7 @@ from components import signin
 from components import cached
 from components.safe import plain
 from rmo_data.briefing import pack
-from rmo_data.store import userdata
+from rmo_data.store import action_plan
 from rmo_data.store.engine import database_url, get_engine
 
 STATE_PREFIX = "_briefing_pack_"
@@ -85,7 +85,7 @@ def pack_buttons(materials: list[str], key: str, ranking: pd.DataFrame | None = 
         st.info("Choose at least one material to prepare a briefing pack.", icon=":material/info:")
         return
     if plan is None:
-        plan = userdata.list_plan_items(engine=get_engine())
+        plan = action_plan.list_plan_items(engine=get_engine())
     state_key = STATE_PREFIX + key
     sig = signature(materials, ranking, weights, plan, title)
     held = st.session_state.get(state_key)

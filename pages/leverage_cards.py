@@ -19,7 +19,8 @@ from components import cached
 from components.provenance import figure_footer
 from rmo_data import constants
 from rmo_data import faults
-from rmo_data.store import userdata
+from rmo_data.store import action_plan
+from rmo_data.store import scenarios
 from rmo_data.store.engine import get_engine
 
 router.guard(__file__)
@@ -60,7 +61,7 @@ def _add(leverage_id: str, title: str) -> None:
     """
     owner, due, status, note = (st.session_state.get(f"{field}_{leverage_id}") for field in PLAN_FIELDS)
     try:
-        userdata.add_plan_item(leverage_id, owner=owner or "", due_date=due,
+        action_plan.add_plan_item(leverage_id, owner=owner or "", due_date=due,
                                status=status or constants.PLAN_STATUS_SLUGS[0], note=note or "",
                                actor=signin.actor(), engine=get_engine())
     except ValueError as err:
@@ -81,12 +82,12 @@ def _footer(row: Mapping[str, Any], org_names: Mapping[str, str], org_short: Map
     with bar.popover("Add to plan", icon=":material/playlist_add:", key=f"pop_{lev_id}"):
         # Not clear_on_submit: the callback empties the form only once the item is stored.
         with st.form(f"plan_form_{lev_id}", border=False):
-            st.text_input("Owner", key=f"plan_owner_{lev_id}", max_chars=userdata.OWNER_MAX,
+            st.text_input("Owner", key=f"plan_owner_{lev_id}", max_chars=action_plan.OWNER_MAX,
                           placeholder="Team or person")
             st.date_input("Due date", value=None, key=f"plan_due_{lev_id}", format="YYYY-MM-DD")
             st.selectbox("Status", constants.PLAN_STATUS_SLUGS, key=f"plan_status_{lev_id}",
                          format_func=constants.PLAN_STATUS_LABELS.__getitem__)
-            st.text_area("Note", key=f"plan_note_{lev_id}", max_chars=userdata.NOTE_MAX, height=80)
+            st.text_area("Note", key=f"plan_note_{lev_id}", max_chars=scenarios.NOTE_MAX, height=80)
             st.form_submit_button("Add to plan", key=f"plan_add_{lev_id}", type="primary",
                                   icon=":material/add:", on_click=_add, args=(lev_id, str(row["title"])))
     if in_plan.get(lev_id):
@@ -125,7 +126,7 @@ if unknown:
                icon=":material/link_off:")
 
 engine = get_engine()
-plan = userdata.list_plan_items(engine=engine)
+plan = action_plan.list_plan_items(engine=engine)
 tab_cards, tab_plan = st.tabs(["Cards", "Action plan"])
 
 with tab_cards:
@@ -207,23 +208,23 @@ with tab_cards:
                       key="dl_lc_cards")
 
 with tab_plan:
-    plan = userdata.list_plan_items(engine=engine)  # read again: a card may just have been added
+    plan = action_plan.list_plan_items(engine=engine)  # read again: a card may just have been added
     st.markdown("The cards your team has decided to pursue, with owner, due date and status. The plan "
                 "is stored in the database (every change is written to the audit log) and shared by "
                 "everyone using this app.")
     if plan.empty:
         st.info("The plan is empty. Use “Add to plan” on a card.", icon=":material/playlist_add:")
     else:
-        export = userdata.plan_export_frame(plan)
+        export = action_plan.plan_export_frame(plan)
         tables.dataframe(export, hide_index=True, width="stretch", key="lc_plan_table", column_config={
             "Card": st.column_config.TextColumn(pinned=True),
             "Action": st.column_config.TextColumn(width="medium"),
             "Note": st.column_config.TextColumn(width="medium")})
         d1, d2, d3 = st.columns([1, 1, 3], vertical_alignment="center")
-        d1.download_button("Plan (CSV)", userdata.plan_csv(plan),
+        d1.download_button("Plan (CSV)", action_plan.plan_csv(plan),
                            file_name="rmo-action-plan.csv", mime="text/csv", key="dl_plan_csv",
                            icon=":material/download:", width="stretch", on_click="ignore")
-        d2.download_button("Plan (XLSX)", userdata.plan_xlsx(plan), file_name="rmo-action-plan.xlsx",
+        d2.download_button("Plan (XLSX)", action_plan.plan_xlsx(plan), file_name="rmo-action-plan.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            key="dl_plan_xlsx", icon=":material/download:", width="stretch", on_click="ignore")
         d3.caption(f"{len(plan)} item(s). Cards: Raw materials value chain leverages (Levin Sources for "
@@ -237,7 +238,7 @@ with tab_plan:
         with st.form(f"plan_edit_{item_id}"):
             e1, e2, e3 = st.columns(3)
             owner = e1.text_input("Owner", value=item["owner"] or "", key=f"edit_owner_{item_id}",
-                                  max_chars=userdata.OWNER_MAX)
+                                  max_chars=action_plan.OWNER_MAX)
             due_value = item["due_date"] if isinstance(item["due_date"], dt.date) else None
             due = e2.date_input("Due date", value=due_value, key=f"edit_due_{item_id}", format="YYYY-MM-DD")
             status = e3.selectbox("Status", constants.PLAN_STATUS_SLUGS, key=f"edit_status_{item_id}",
@@ -245,12 +246,12 @@ with tab_plan:
                                   if item["status"] in constants.PLAN_STATUS_SLUGS else 0,
                                   format_func=constants.PLAN_STATUS_LABELS.__getitem__)
             note = st.text_area("Note", value=item["note"] or "", key=f"edit_note_{item_id}",
-                                max_chars=userdata.NOTE_MAX, height=80)
+                                max_chars=scenarios.NOTE_MAX, height=80)
             save = st.form_submit_button("Save changes", icon=":material/save:", key=f"edit_save_{item_id}")
         if save:
             with feedback.saving(f"The change to item #{int(item_id)}"):
                 try:
-                    userdata.update_plan_item(int(item_id), owner=owner, due_date=due, status=status,
+                    action_plan.update_plan_item(int(item_id), owner=owner, due_date=due, status=status,
                                               note=note, actor=signin.actor(), engine=engine)
                     st.session_state[MESSAGE] = ("success", f"Saved item #{int(item_id)}.")
                     st.rerun()
@@ -259,7 +260,7 @@ with tab_plan:
         if st.button("Remove this item from the plan", key=f"edit_delete_{item_id}", icon=":material/delete:"):
             with feedback.saving(f"The removal of item #{int(item_id)}"):
                 try:
-                    userdata.delete_plan_item(int(item_id), actor=signin.actor(), engine=engine)
+                    action_plan.delete_plan_item(int(item_id), actor=signin.actor(), engine=engine)
                     st.session_state[MESSAGE] = ("success", f"Removed item #{int(item_id)}.")
                     st.rerun()
                 except ValueError as err:

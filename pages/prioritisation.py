@@ -17,7 +17,7 @@ from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer, source_line
 from rmo_data import constants
 from rmo_data.analysis import scoring
-from rmo_data.store import userdata
+from rmo_data.store import scenarios
 from rmo_data.store.engine import get_engine
 
 router.guard(__file__)
@@ -298,20 +298,20 @@ def _scenarios() -> None:
                 "this app; the page address also holds the current weights.")
     with st.form("pr_save_form", border=True):
         s1, s2 = st.columns([2, 3])
-        sc_name = s1.text_input("Scenario name", key="pr_sc_name", max_chars=userdata.NAME_MAX,
+        sc_name = s1.text_input("Scenario name", key="pr_sc_name", max_chars=scenarios.NAME_MAX,
                                 placeholder="e.g. Board workshop 2025")
-        sc_note = s2.text_input("Note (optional)", key="pr_sc_note", max_chars=userdata.NOTE_MAX)
+        sc_note = s2.text_input("Note (optional)", key="pr_sc_note", max_chars=scenarios.NOTE_MAX)
         submitted = st.form_submit_button("Save current weights", icon=":material/save:", key="pr_sc_save")
     if submitted:
         with feedback.saving("The scenario"):  # a store fault: one plain sentence, the form kept
             try:
-                userdata.save_scenario(sc_name, weights, materials=state.get("materials"), note=sc_note,
+                scenarios.save_scenario(sc_name, weights, materials=state.get("materials"), note=sc_note,
                                        actor=signin.actor(), engine=engine)
                 st.success(f"Scenario “{cards.plain(sc_name.strip())}” saved.", icon=":material/check:")
             except ValueError as err:
                 st.error(cards.plain(str(err)), icon=":material/error:")
 
-    saved = userdata.list_scenarios(engine=engine)
+    saved = scenarios.list_scenarios(engine=engine)
     if saved.empty:
         st.info("No scenario saved yet.", icon=":material/bookmark:")
     else:
@@ -330,7 +330,7 @@ def _scenarios() -> None:
         chosen = l1.selectbox("Scenario", saved["name"].tolist(), key="pr_sc_pick")
         if l2.button("Load", key="pr_sc_load", icon=":material/upload:", width="stretch"):
             try:
-                record = userdata.load_scenario(chosen, engine=engine)
+                record = scenarios.load_scenario(chosen, engine=engine)
                 _set_weights(record["weights"])
                 st.session_state["materials"] = record["materials"]
                 st.rerun()
@@ -339,7 +339,7 @@ def _scenarios() -> None:
         if l3.button("Delete", key="pr_sc_delete", icon=":material/delete:", width="stretch"):
             with feedback.saving("The deletion of this scenario"):
                 try:
-                    userdata.delete_scenario(int(saved.loc[saved["name"] == chosen, "id"].iloc[0]),
+                    scenarios.delete_scenario(int(saved.loc[saved["name"] == chosen, "id"].iloc[0]),
                                              actor=signin.actor(), engine=engine)
                     st.rerun()
                 except ValueError as err:
@@ -352,7 +352,7 @@ def _scenarios() -> None:
         name_b = k2.selectbox("Scenario B", options, index=min(1, len(options) - 1), key="pr_cmp_b")
 
         def _ranks(name: str) -> pd.Series | None:
-            w = weights if name == CURRENT else userdata.load_scenario(name, engine=engine)["weights"]
+            w = weights if name == CURRENT else scenarios.load_scenario(name, engine=engine)["weights"]
             try:
                 return scoring.ranking(norm, w)["rank"]
             except ValueError:

@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 
 from rmo_data import exports
 from rmo_data.store import queries
-from rmo_data.store import userdata
+from rmo_data.store import action_plan
 from rmo_data.workshops import workshop
 from rmo_data.store import schema
 from rmo_data.stewardship import stewardship
@@ -82,7 +82,7 @@ def check_csv(data: bytes | str) -> list[str]:
 def hostile(own_engine: Engine) -> Iterator[tuple[Engine, str]]:
     """The store copy with hostile text in a plan item, a workshop submission and an evidence row."""
     engine = own_engine
-    item = userdata.add_plan_item("ZN-01", owner=OWNER, note="first", engine=engine)
+    item = action_plan.add_plan_item("ZN-01", owner=OWNER, note="first", engine=engine)
     # Text fields are stripped on entry; a tab- or CR-led value can still come from elsewhere.
     with engine.begin() as conn:
         conn.execute(update(schema.action_plan_item).where(schema.action_plan_item.c.id == item).values(note=TAB_NOTE))
@@ -118,10 +118,10 @@ def test_the_rule_quotes_text_only_and_can_be_undone() -> None:
 
 def test_plan_downloads_keep_the_owner_as_quoted_text(hostile: tuple[Engine, str]) -> None:
     engine, _code = hostile
-    plan = userdata.list_plan_items(engine=engine)
-    texts = check_xlsx(userdata.plan_xlsx(plan))
+    plan = action_plan.list_plan_items(engine=engine)
+    texts = check_xlsx(action_plan.plan_xlsx(plan))
     assert "'" + OWNER in texts and "'" + TAB_NOTE in texts
-    cells = check_csv(userdata.plan_csv(plan))
+    cells = check_csv(action_plan.plan_csv(plan))
     assert "'" + OWNER in cells and "'" + TAB_NOTE in cells
 
 

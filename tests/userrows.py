@@ -16,7 +16,9 @@ from sqlalchemy import Engine, MetaData, Table, insert, inspect, select
 
 from rmo_data.store import schema
 from rmo_data.stewardship import stewardship
-from rmo_data.store import userdata
+from rmo_data.store import action_plan
+from rmo_data.store import scenarios
+from rmo_data.store import writes
 from rmo_data.workshops import workshop
 from rmo_data.store.engine import make_engine
 
@@ -30,9 +32,9 @@ def add_user_rows(url: str) -> Rows:
     """Add one row to each user table the store at ``url`` has; return every user row."""
     engine = make_engine(url)
     try:
-        userdata.save_scenario("Kept scenario", {"severity": 7, "auto_share": 2}, materials=["zinc"],
+        scenarios.save_scenario("Kept scenario", {"severity": 7, "auto_share": 2}, materials=["zinc"],
                                note="survives rebuilds", engine=engine)
-        userdata.add_plan_item(_first_card(engine), owner="Procurement", due_date="2026-06-30",
+        action_plan.add_plan_item(_first_card(engine), owner="Procurement", due_date="2026-06-30",
                                engine=engine)
         if "token_hash" in {c["name"] for c in inspect(engine).get_columns("participant_weights")}:
             _, code = workshop.create_workshop("Kept workshop", ["zinc", "nickel"], ["severity", "auto_share"],
@@ -81,7 +83,7 @@ def kept(after: Rows, before: Rows) -> Rows:
 
 def _old_workshop(engine: Engine) -> None:
     """A workshop with one submission as a store before revision 0003 held them (no owner, no token)."""
-    now = userdata._now()
+    now = writes.now()
     with engine.begin() as conn:
         ws_id = conn.execute(insert(Table("workshop", MetaData(), autoload_with=conn))
                              .values(code="KEPT23", name="Kept workshop", materials_json='["zinc", "nickel"]',

@@ -58,8 +58,7 @@ from rmo_data.ingest import seeds
 from rmo_data.store.engine import get_engine
 from rmo_data.exports import unescape_cell
 from rmo_data.ingest.seeds import Flag, MaterialSlug, Opt, OptFloat, Problem, Req, StageSlug
-from rmo_data.store.userdata import _audit, _json
-from rmo_data.workshops.workshop import _begin_write
+from rmo_data.store.writes import audit, begin_write, now, to_json
 
 Mode = Literal["upsert", "replace"]
 MODES: tuple[str, ...] = ("upsert", "replace")
@@ -1196,13 +1195,9 @@ def _set_state(conn: Connection, spec: TableSpec, key: Sequence[Any], record: Ma
     return written
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def _new_change_set(conn: Connection, actor: str, kind: str, table: str, **values: Any) -> int:
     return int(conn.execute(insert(schema.change_set).values(
-        created_at=_now(), actor=actor or constants.DEFAULT_ACTOR, kind=kind, table_name=table,
+        created_at=now(), actor=actor or constants.DEFAULT_ACTOR, kind=kind, table_name=table,
         status="active", **values)).inserted_primary_key[0])
 
 
@@ -1223,7 +1218,7 @@ def apply_preview(preview: Preview, actor: str = constants.DEFAULT_ACTOR, engine
     spec = SPECS[preview.table]
     eng = engine or get_engine()
     with eng.connect() as conn:
-        _begin_write(conn)
+        begin_write(conn)
         for record in preview.sources:
             if conn.execute(select(func.count()).where(schema.source.c.id == record["id"])).scalar_one():
                 raise StaleError(f"Source {record['id']!r} was added meanwhile: check the upload again.")
@@ -1233,13 +1228,13 @@ def apply_preview(preview: Preview, actor: str = constants.DEFAULT_ACTOR, engine
                                  "the preview: check the upload again.")
         counts = preview.counts
         set_id = _new_change_set(conn, actor, "upload", spec.name, file_name=preview.file_name,
-                                 mode=preview.mode, counts_json=_json(counts))
+                                 mode=preview.mode, counts_json=to_json(counts))
         for record in preview.sources:
             conn.execute(insert(schema.source).values(**record))
-            _audit(conn, actor, "upload add", "source", record["id"], None, record, change_set_id=set_id)
+            audit(conn, actor, "upload add", "source", record["id"], None, record, change_set_id=set_id)
         for change in preview.changes:
             written = _set_state(conn, spec, change.key, change.after)
-            _audit(conn, actor, f"upload {change.kind}", spec.name, _key_text(spec, change.key),
+            audit(conn, actor, f"upload {change.kind}", spec.name, _key_text(spec, change.key),
                    change.before, written, change_set_id=set_id)
         conn.commit()
     return set_id
@@ -1263,7 +1258,7 @@ def _undo_rows(conn: Connection, rows: Sequence[Mapping[str, Any]], set_id: int,
                 raise StaleError(f"Source {after['id']!r} added by change set {original['id']} is still "
                                  f"cited (in {', '.join(users)}): roll back or change those rows first.")
             conn.execute(delete(schema.source).where(schema.source.c.id == after["id"]))
-            _audit(conn, actor, "rollback", "source", after["id"], after, None, change_set_id=set_id)
+            audit(conn, actor, "rollback", "source", after["id"], after, None, change_set_id=set_id)
             continue
         spec = SPECS[row["table_name"]]
         key = _key_of(spec, after if after is not None else before)
@@ -1279,13 +1274,13 @@ def _undo_rows(conn: Connection, rows: Sequence[Mapping[str, Any]], set_id: int,
             raise StaleError(f"Row {_key_text(spec, key)} cannot be restored: "
                              f"{'; '.join(_reference_gaps(conn, spec, before))}.")
         written = _set_state(conn, spec, key, before)
-        _audit(conn, actor, "rollback", spec.name, _key_text(spec, key), current, written, change_set_id=set_id)
+        audit(conn, actor, "rollback", spec.name, _key_text(spec, key), current, written, change_set_id=set_id)
 
 
 def _rollback(engine: Engine | None, change_set_id: int, audit_ids: Sequence[int] | None, actor: str) -> int:
     eng = engine or get_engine()
     with eng.connect() as conn:
-        _begin_write(conn)
+        begin_write(conn)
         original = conn.execute(select(schema.change_set).where(schema.change_set.c.id == change_set_id)).mappings().first()
         if original is None:
             raise ValueError(f"No change set {change_set_id}.")
@@ -1309,7 +1304,7 @@ def _rollback(engine: Engine | None, change_set_id: int, audit_ids: Sequence[int
                 raise ValueError("That row is already rolled back.")
         set_id = _new_change_set(conn, actor, "rollback", original["table_name"],
                                  file_name=original["file_name"], reverts_id=change_set_id,
-                                 counts_json=_json({"rows": len(todo)}))
+                                 counts_json=to_json({"rows": len(todo)}))
         _undo_rows(conn, todo, set_id, actor, original)
         reverted |= {r["id"] for r in todo}
         status = "rolled_back" if reverted >= all_ids else "partly_rolled_back"
@@ -1406,7 +1401,7 @@ def reapply(conn: Connection) -> dict[str, Any]:
     sets = conn.execute(select(schema.change_set).where(
         schema.change_set.c.kind == "upload", schema.change_set.c.status != "rolled_back").order_by(
         schema.change_set.c.id)).mappings().all()
-    stamp = _now().isoformat(timespec="seconds")
+    stamp = now().isoformat(timespec="seconds")
     for cs in sets:
         reverted = set(json.loads(cs["reverted_audit_json"] or "[]"))
         rows = [r for r in conn.execute(select(schema.audit_log).where(

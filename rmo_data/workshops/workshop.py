@@ -79,7 +79,7 @@ from rmo_data.store.engine import get_engine
 from rmo_data.exports import frame_xlsx
 
 # The same audit row and text checks as scenarios and the action plan.
-from rmo_data.store.userdata import _audit, _clean_text, _json, _now, _whole_weights
+from rmo_data.store.writes import audit, begin_write, clean_text, now, to_json, whole_weights
 
 # Join codes: no 0/O and no 1/I, so a code read off a projector cannot be mistyped.
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -206,20 +206,6 @@ def _transient(err: DBAPIError) -> bool:
     return "database is locked" in text or "database is busy" in text or state in {"40001", "40P01"}
 
 
-def _begin_write(conn: Connection) -> None:
-    """Open a transaction that holds the write lock from its first statement.
-
-    SQLite's default (deferred) transaction reads first and asks for the lock
-    only at the first write; if another writer committed in between, that
-    upgrade fails at once with "database is locked" whatever the busy
-    timeout.  ``BEGIN IMMEDIATE`` waits for the lock (busy_timeout) up front.
-    """
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        conn.begin()
-
-
 def _write(engine: Engine, work: Callable[[Connection], T], sleep: Callable[[float], None] = time.sleep) -> T:
     """Run ``work(conn)`` in one write transaction, retrying lost races and a busy store.
 
@@ -231,7 +217,7 @@ def _write(engine: Engine, work: Callable[[Connection], T], sleep: Callable[[flo
     for attempt in range(WRITE_RETRIES):
         try:
             with engine.connect() as conn:
-                _begin_write(conn)
+                begin_write(conn)
                 result = work(conn)
                 conn.commit()
                 return result
@@ -306,7 +292,7 @@ def create_workshop(name: str, materials: Sequence[str], criteria: Sequence[str]
     ValueError
         Empty or long name, too few or unknown materials, no or unknown criteria.
     """
-    clean_name = _clean_text(name, NAME_MAX, "workshop name", required=True)
+    clean_name = clean_text(name, NAME_MAX, "workshop name", required=True)
     mats = list(dict.fromkeys(materials))
     if len(mats) < MIN_MATERIALS:
         raise ValueError(f"Choose at least {MIN_MATERIALS} materials: a ranking needs something to compare.")
@@ -327,8 +313,8 @@ def create_workshop(name: str, materials: Sequence[str], criteria: Sequence[str]
         code = normalise_code(code_factory())
         if not valid_code(code):
             raise ValueError(f"The code maker returned {code!r}, which is not a join code.")
-        values = {"code": code, "name": clean_name, "materials_json": _json(mats),
-                  "criteria_json": _json(crits), "status": OPEN, "created_at": _now(),
+        values = {"code": code, "name": clean_name, "materials_json": to_json(mats),
+                  "criteria_json": to_json(crits), "status": OPEN, "created_at": now(),
                   # The generic actor (no one signed in: a script, the CLI) is no one in particular.
                   "created_by": None if actor == constants.DEFAULT_ACTOR else actor}
 
@@ -336,7 +322,7 @@ def create_workshop(name: str, materials: Sequence[str], criteria: Sequence[str]
             if conn.execute(select(schema.workshop.c.id).where(schema.workshop.c.code == values["code"])).first():
                 return None  # taken: draw another code
             new_id = int(conn.execute(insert(schema.workshop).values(**values)).inserted_primary_key[0])
-            _audit(conn, actor, "create", schema.workshop.name, new_id, None,
+            audit(conn, actor, "create", schema.workshop.name, new_id, None,
                    {**values, "materials_json": mats, "criteria_json": crits})
             return new_id
 
@@ -408,8 +394,8 @@ def submit_weights(code: str, participant: str | None, weights: Mapping[str, Any
         if len(flags) > FLAG_MAX:
             raise ValueError(f"Flag at most {FLAG_MAX} materials, not {len(flags)}.")
         t = schema.participant_weights
-        now = _now()
-        values = {"weights_json": _json(clean), "flagged_json": _json(flags), "submitted_at": now}
+        stamp = now()
+        values = {"weights_json": to_json(clean), "flagged_json": to_json(flags), "submitted_at": stamp}
         if own is None:
             assert name is not None and new is not None
             # Names are compared in Python: SQL lower() folds only ASCII on SQLite.
@@ -419,10 +405,10 @@ def submit_weights(code: str, participant: str | None, weights: Mapping[str, Any
             row_id = int(conn.execute(insert(t).values(workshop_id=ws["id"], participant=name,
                                                        token_hash=hash_token(new), **values))
                          .inserted_primary_key[0])
-            _audit(conn, name, "create", t.name, row_id, None,
+            audit(conn, name, "create", t.name, row_id, None,
                    {"workshop": ws["code"], "participant": name, "weights": clean, "flagged": flags,
-                    "submitted_at": now})
-            return {"participant": name, "weights": clean, "flagged": flags, "submitted_at": utc(now),
+                    "submitted_at": stamp})
+            return {"participant": name, "weights": clean, "flagged": flags, "submitted_at": utc(stamp),
                     "revised": False, "token": new}
         existing = conn.execute(select(t).where(
             t.c.workshop_id == ws["id"], t.c.token_hash == hash_token(own))).mappings().first()
@@ -430,13 +416,13 @@ def submit_weights(code: str, participant: str | None, weights: Mapping[str, Any
             raise ValueError("This private link does not belong to a submission of this workshop: "
                              "submit under your name as a new participant.")
         conn.execute(update(t).where(t.c.id == existing["id"]).values(**values))
-        _audit(conn, existing["participant"], "update", t.name, existing["id"],
+        audit(conn, existing["participant"], "update", t.name, existing["id"],
                {"weights": json.loads(existing["weights_json"]),
                 "flagged": json.loads(existing["flagged_json"] or "[]"),
                 "submitted_at": existing["submitted_at"]},
-               {"weights": clean, "flagged": flags, "submitted_at": now})
+               {"weights": clean, "flagged": flags, "submitted_at": stamp})
         return {"participant": existing["participant"], "weights": clean, "flagged": flags,
-                "submitted_at": utc(now), "revised": True, "token": own}
+                "submitted_at": utc(stamp), "revised": True, "token": own}
 
     return _write(_engine(engine), work)
 
@@ -447,7 +433,7 @@ def _clean_weights(weights: Mapping[str, Any], criteria: Sequence[str]) -> dict[
     if unknown:
         labels = ", ".join(constants.CRITERION_LABELS.get(u, str(u)) for u in unknown)
         raise ValueError(f"This workshop does not weigh: {labels}.")
-    out = _whole_weights(weights, criteria)
+    out = whole_weights(weights, criteria)
     if not any(out.values()):
         raise ValueError("All your weights are zero: give at least one criterion a weight above 0.")
     return out
@@ -493,7 +479,7 @@ def close_workshop(code: str, engine: Engine | None = None, actor: str = constan
             raise ValueError(f"Only {ws['created_by']}, who created the workshop “{ws['name']}”, or an "
                              "editor can close it.")
         subs = _submissions(conn, ws["id"])
-        closed_at = _now()
+        closed_at = now()
         info = _decode(ws)
         result = aggregate_from(info, subs, crit)
         record = {
@@ -508,7 +494,7 @@ def close_workshop(code: str, engine: Engine | None = None, actor: str = constan
         text = json.dumps(record, ensure_ascii=False, sort_keys=True, allow_nan=False)
         conn.execute(update(schema.workshop).where(schema.workshop.c.id == ws["id"]).values(
             status=CLOSED, closed_at=closed_at, result_json=text))
-        _audit(conn, actor, "close", schema.workshop.name, ws["id"], {"status": OPEN},
+        audit(conn, actor, "close", schema.workshop.name, ws["id"], {"status": OPEN},
                {"status": CLOSED, "closed_at": closed_at, "submissions": len(subs)})
         return json.loads(text)
 

@@ -18,7 +18,7 @@ from rmo_data import constants
 from rmo_data.analysis import metrics
 from rmo_data.store import migrate
 from rmo_data.store import schema
-from rmo_data.store import userdata
+from rmo_data.store import scenarios
 from rmo_data.ingest.build import build, severity
 from rmo_data.store.engine import make_engine, store_status
 from rmo_data.ingest.seeds import SEED_DIR, SeedError, load_seeds
@@ -197,7 +197,7 @@ def test_rebuild_keeps_user_made_rows(store_copy_url: str) -> None:
     # New rows still get fresh ids after the rows were carried over with theirs.
     engine = make_engine(store_copy_url)
     try:
-        later = userdata.save_scenario("Later", {"severity": 1}, engine=engine)
+        later = scenarios.save_scenario("Later", {"severity": 1}, engine=engine)
     finally:
         engine.dispose()
     assert later > max(r["id"] for r in before["scenario"])

@@ -23,7 +23,9 @@ from streamlit.testing.v1 import AppTest
 from rmo_data import constants
 from rmo_data.store import queries
 from rmo_data.analysis import scoring
-from rmo_data.store import userdata
+from rmo_data.store import action_plan
+from rmo_data.store import scenarios
+from rmo_data.store import writes
 from rmo_data.store.engine import make_engine
 from tests.apptest import app_for, no_exception, open_as, open_tab
 from tests.signin import sign_in
@@ -209,9 +211,9 @@ def test_scenarios_save_load_and_compare(own_app: AppTest, own_url: str) -> None
     no_exception(at.run())
     engine = make_engine(own_url)
     try:
-        saved = userdata.load_scenario("Security view", engine=engine)
+        saved = scenarios.load_scenario("Security view", engine=engine)
         assert saved["weights"] == dict(constants.WEIGHT_PRESETS["supply_security"])
-        assert userdata.audit_rows("scenario", engine=engine)["action"].tolist() == ["create"]
+        assert writes.audit_rows("scenario", engine=engine)["action"].tolist() == ["create"]
     finally:
         engine.dispose()
     # Saving the same name again is refused with a message, not an exception.
@@ -284,7 +286,7 @@ def _zinc_card_and_plan_size(url: str) -> tuple[str, int]:
     engine = make_engine(url)
     try:
         card = queries.leverages(materials=["zinc"], include_cross=False, engine=engine)["id"].iloc[0]
-        return str(card), len(userdata.list_plan_items(engine=engine))
+        return str(card), len(action_plan.list_plan_items(engine=engine))
     finally:
         engine.dispose()
 
@@ -318,14 +320,14 @@ def test_plan_item_persists_across_rerun_and_new_session(own_app: AppTest, own_u
     assert len(plan_rows(fresh)) == 1
     engine = make_engine(own_url)
     try:
-        assert len(userdata.list_plan_items(engine=engine)) == before + 1
-        audit = userdata.audit_rows("action_plan_item", engine=engine)
+        assert len(action_plan.list_plan_items(engine=engine)) == before + 1
+        audit = writes.audit_rows("action_plan_item", engine=engine)
         assert audit["action"].iloc[-1] == "create"
     finally:
         engine.dispose()
 
     # Edit it in the new session: the change is stored.
-    item_id = int(userdata.list_plan_items(engine=make_engine(own_url)).query("note == @note")["id"].iloc[0])
+    item_id = int(action_plan.list_plan_items(engine=make_engine(own_url)).query("note == @note")["id"].iloc[0])
     fresh.selectbox(key="lc_plan_pick").set_value(item_id)
     no_exception(fresh.run())
     fresh.selectbox(key=f"edit_status_{item_id}").set_value("done")
@@ -383,12 +385,12 @@ def test_packs_carry_the_stored_plan_and_the_ranking(own_app: AppTest, own_url: 
 
     from pptx import Presentation
 
-    from rmo_data.store import userdata
+    from rmo_data.store import action_plan
     from rmo_data.store.engine import make_engine
 
     engine = make_engine(own_url)
     lev = queries.leverages(engine=engine).iloc[0]
-    userdata.add_plan_item(lev["id"], owner="Pack owner", note="Pack-test note", engine=engine)
+    action_plan.add_plan_item(lev["id"], owner="Pack owner", note="Pack-test note", engine=engine)
     engine.dispose()
 
     at = open_as(own_app, "pages/prioritisation.py")
@@ -441,7 +443,7 @@ def assert_one_plain_fault(at: AppTest, what: str) -> None:
 def test_saving_a_scenario_on_a_full_disk_says_so_and_keeps_the_form(
         own_app: AppTest, own_url: str, monkeypatch: pytest.MonkeyPatch, fault: str) -> None:
     at = open_as(own_app, PRIO, pr_tab="Scenarios")
-    monkeypatch.setattr(userdata, "save_scenario", failing(fault))
+    monkeypatch.setattr(scenarios, "save_scenario", failing(fault))
     at.text_input(key="pr_sc_name").input("Full disk view")
     at.text_input(key="pr_sc_note").input("typed before the disk filled up")
     at.button(key="pr_sc_save").click()
@@ -452,7 +454,7 @@ def test_saving_a_scenario_on_a_full_disk_says_so_and_keeps_the_form(
     assert at.text_input(key="pr_sc_note").value == "typed before the disk filled up"
     engine = make_engine(own_url)
     try:
-        assert "Full disk view" not in set(userdata.list_scenarios(engine=engine)["name"])
+        assert "Full disk view" not in set(scenarios.list_scenarios(engine=engine)["name"])
     finally:
         engine.dispose()
 
@@ -462,8 +464,8 @@ def test_adding_to_the_plan_on_a_full_disk_says_so_and_keeps_the_form(
         own_app: AppTest, own_url: str, monkeypatch: pytest.MonkeyPatch, fault: str) -> None:
     card, before = _zinc_card_and_plan_size(own_url)
     at = open_as(own_app, CARDS, lc_mat=["zinc"])
-    real = userdata.add_plan_item
-    monkeypatch.setattr(userdata, "add_plan_item", failing(fault))
+    real = action_plan.add_plan_item
+    monkeypatch.setattr(action_plan, "add_plan_item", failing(fault))
     at.text_input(key=f"plan_owner_{card}").input("Procurement team")
     at.text_area(key=f"plan_note_{card}").input("kept through the fault")
     at.selectbox(key=f"plan_status_{card}").set_value("in_progress")
@@ -475,7 +477,7 @@ def test_adding_to_the_plan_on_a_full_disk_says_so_and_keeps_the_form(
     assert at.selectbox(key=f"plan_status_{card}").value == "in_progress"
 
     # Once the store takes writes again, the same form adds the item and is emptied.
-    monkeypatch.setattr(userdata, "add_plan_item", real)
+    monkeypatch.setattr(action_plan, "add_plan_item", real)
     at.button(key=f"plan_add_{card}").click()
     no_exception(at.run())
     assert not at.error and f"Added {card}" in " ".join(s.value for s in at.success).replace("\\", "")
@@ -483,7 +485,7 @@ def test_adding_to_the_plan_on_a_full_disk_says_so_and_keeps_the_form(
     assert at.text_area(key=f"plan_note_{card}").value == ""
     engine = make_engine(own_url)
     try:
-        plan = userdata.list_plan_items(engine=engine)
+        plan = action_plan.list_plan_items(engine=engine)
         assert len(plan) == before + 1 and plan["note"].iloc[-1] == "kept through the fault"
     finally:
         engine.dispose()

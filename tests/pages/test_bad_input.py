@@ -22,7 +22,8 @@ from streamlit.testing.v1 import AppTest
 from rmo_data import constants
 from rmo_data.store import queries
 from rmo_data.store import schema
-from rmo_data.store import userdata
+from rmo_data.store import action_plan
+from rmo_data.store import scenarios
 from rmo_data.workshops import workshop
 from rmo_data.store.engine import make_engine
 from tests.apptest import app_for, no_exception, open_as
@@ -109,9 +110,9 @@ def test_user_text_is_stored_as_typed_or_refused_clearly(own_url: str, own_engin
     added = {t: 0 for t in USER_TABLES}
     lev_id = queries.leverages(engine=own_engine)["id"].iloc[0]
     for what, limit, call in (
-        ("scenario", userdata.NAME_MAX, lambda: userdata.save_scenario(text, {"severity": 5}, note=text,
+        ("scenario", scenarios.NAME_MAX, lambda: scenarios.save_scenario(text, {"severity": 5}, note=text,
                                                                         engine=own_engine)),
-        ("plan", userdata.OWNER_MAX, lambda: userdata.add_plan_item(lev_id, owner=text, note=text[:1000],
+        ("plan", action_plan.OWNER_MAX, lambda: action_plan.add_plan_item(lev_id, owner=text, note=text[:1000],
                                                                      engine=own_engine)),
         ("workshop", workshop.NAME_MAX, lambda: workshop.create_workshop(
             text, ["nickel", "zinc"], ["severity"], engine=own_engine)),
@@ -127,9 +128,9 @@ def test_user_text_is_stored_as_typed_or_refused_clearly(own_url: str, own_engin
             added[{"scenario": "scenario", "plan": "action_plan_item", "workshop": "workshop"}[what]] += 1
             added["audit_log"] += 1
     # Stored exactly as typed (stripped), read back by the same text.
-    if 0 < len(text.strip()) <= userdata.NAME_MAX:
-        assert userdata.load_scenario(text.strip(), engine=own_engine)["name"] == text.strip()
-        assert text.strip() in set(userdata.list_plan_items(engine=own_engine)["owner"])
+    if 0 < len(text.strip()) <= scenarios.NAME_MAX:
+        assert scenarios.load_scenario(text.strip(), engine=own_engine)["name"] == text.strip()
+        assert text.strip() in set(action_plan.list_plan_items(engine=own_engine)["owner"])
         assert text.strip() in set(workshop.list_workshops(engine=own_engine)["name"])
     # A join code that is no code is refused with a message, never looked up as SQL.
     with pytest.raises(ValueError):
@@ -229,8 +230,8 @@ def test_forms_store_hostile_text_as_typed(own_url: str, monkeypatch: pytest.Mon
 
     eng = make_engine(own_url)
     try:
-        assert userdata.load_scenario(name, engine=eng)["note"] == note
-        plan = userdata.list_plan_items(engine=eng)
+        assert scenarios.load_scenario(name, engine=eng)["note"] == note
+        plan = action_plan.list_plan_items(engine=eng)
         assert (plan["owner"] == owner).sum() == 1 and (plan["note"] == note).sum() == 1
         assert workshop.get_workshop(code, engine=eng)["name"] == name
         assert list(workshop.list_submissions(code, engine=eng)["participant"]) == [owner]

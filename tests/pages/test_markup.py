@@ -24,7 +24,8 @@ from streamlit.testing.v1 import AppTest
 
 from components.safe import plain, safe_url
 from rmo_data.store import schema
-from rmo_data.store import userdata
+from rmo_data.store import action_plan
+from rmo_data.store import scenarios
 from rmo_data.workshops import workshop
 from rmo_data.store.engine import make_engine
 from tests.apptest import app_for, each_tab, open_as
@@ -143,8 +144,8 @@ def hostile_store(store_copy_url: str) -> Iterator[tuple[str, str]]:
             **ev, "id": "EV-ZQ-01", "summary": hostile("ev_summary"), "company": hostile("ev_company"),
             "site": hostile("ev_site"), "scale": 5, "scope": 5, "irremediability": 5, "severity": 5,
             "url": "javascript:alert(1)", "source_id": "zq_src"}))
-    userdata.save_scenario(hostile("scenario"), {"severity": 10}, engine=engine)
-    userdata.add_plan_item(LEV_ID, owner=hostile("plan_owner"), note=hostile("plan_note"), engine=engine)
+    scenarios.save_scenario(hostile("scenario"), {"severity": 10}, engine=engine)
+    action_plan.add_plan_item(LEV_ID, owner=hostile("plan_owner"), note=hostile("plan_note"), engine=engine)
     _, code = workshop.create_workshop(hostile("workshop"), WORKSHOP_MATERIALS,
                                         ["severity", "processing_hhi"], engine=engine)
     engine.dispose()

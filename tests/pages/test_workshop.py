@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
 from rmo_data import constants
-from rmo_data.store import userdata
+from rmo_data.store import writes
 from rmo_data.workshops import workshop
 from tests.apptest import app_for, no_exception
 from tests.signin import sign_in
@@ -113,7 +113,7 @@ def _create(fac: AppTest, name: str) -> str:
 
 def test_workshop_life_cycle(own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     # The session's store may already hold workshops (the browser tests write to it): count from here.
-    before = userdata.audit_rows(engine=own_engine)
+    before = writes.audit_rows(engine=own_engine)
     first_new = int(before["id"].max()) + 1 if not before.empty else 0
     # 1. The facilitator creates a workshop and sees its code and an empty count.
     fac = _open(app_for(own_url, monkeypatch), "partner", ws_mode="run")
@@ -223,7 +223,7 @@ def test_workshop_life_cycle(own_url: str, own_engine: Engine, monkeypatch: pyte
     pd.testing.assert_frame_equal(_frame(ana, "Group rank", "Borda rank").reset_index(drop=True),
                                   workshop.ranking_frame(expected), check_dtype=False)
     assert "Ben" not in _everything(ana) and "Participant" not in {c for df in _frames(ana) for c in df}
-    audit = userdata.audit_rows(engine=own_engine)
+    audit = writes.audit_rows(engine=own_engine)
     mine = audit[audit["id"] >= first_new]
     assert mine["action"].tolist() == ["create", "create", "update", "create", "close"]
 

@@ -31,7 +31,7 @@ from streamlit.testing.v1 import AppTest
 
 from rmo_data import constants
 from rmo_data.store import schema
-from rmo_data.store import userdata
+from rmo_data.store import scenarios
 from rmo_data.__main__ import PAUSE_ENV, PAUSED_MARK
 from rmo_data.ingest.build import build
 from rmo_data.store.engine import make_engine, store_status
@@ -140,7 +140,7 @@ def test_half_finished_build_is_built_again_keeping_user_rows(built_db: Path, tm
     path = tmp_path / "rmo.sqlite"
     url = _copy_store(built_db, path)
     engine = make_engine(url)
-    userdata.save_scenario("Kept across the rebuild", {"severity": 7}, engine=engine)
+    scenarios.save_scenario("Kept across the rebuild", {"severity": 7}, engine=engine)
     engine.dispose()
     conn = sqlite3.connect(path)
     with conn:
@@ -153,7 +153,7 @@ def test_half_finished_build_is_built_again_keeping_user_rows(built_db: Path, tm
     assert store_status(url) == "ok"
     engine = make_engine(url)
     try:
-        assert userdata.load_scenario("Kept across the rebuild", engine=engine)["weights"]["severity"] == 7
+        assert scenarios.load_scenario("Kept across the rebuild", engine=engine)["weights"]["severity"] == 7
     finally:
         engine.dispose()
 
@@ -198,7 +198,7 @@ def test_build_killed_half_way_leaves_the_previous_store_intact(built_db: Path, 
     path = tmp_path / "rmo.sqlite"
     url = _copy_store(built_db, path)
     engine = make_engine(url)
-    userdata.save_scenario("Made before the killed build", {"severity": 3}, engine=engine)
+    scenarios.save_scenario("Made before the killed build", {"severity": 3}, engine=engine)
     engine.dispose()
     before = snapshot(path)
     tmp = path.with_name(path.name + ".tmp")

@@ -12,7 +12,9 @@ from sqlalchemy import Engine, insert
 
 from rmo_data import constants
 from rmo_data.store import schema
-from rmo_data.store import userdata
+from rmo_data.store import action_plan
+from rmo_data.store import scenarios
+from rmo_data.store import writes
 
 
 @pytest.fixture()
@@ -38,16 +40,16 @@ WEIGHTS = {"severity": 8, "auto_share": 3}
 
 
 def test_save_list_load_scenario(engine: Engine) -> None:
-    new_id = userdata.save_scenario("  Board view ", WEIGHTS, materials=["zinc", "nickel"], note="first",
+    new_id = scenarios.save_scenario("  Board view ", WEIGHTS, materials=["zinc", "nickel"], note="first",
                                     actor="tester", engine=engine)
-    listed = userdata.list_scenarios(engine=engine)
+    listed = scenarios.list_scenarios(engine=engine)
     assert listed["name"].tolist() == ["Board view"]  # surrounding spaces trimmed
-    loaded = userdata.load_scenario("Board view", engine=engine)
+    loaded = scenarios.load_scenario("Board view", engine=engine)
     assert loaded["id"] == new_id
     assert loaded["weights"] == {c: WEIGHTS.get(c, 0) for c in constants.CRITERION_SLUGS}
     assert loaded["materials"] == ["zinc", "nickel"]
-    assert userdata.load_scenario(new_id, engine=engine)["name"] == "Board view"
-    audit = userdata.audit_rows("scenario", engine=engine)
+    assert scenarios.load_scenario(new_id, engine=engine)["name"] == "Board view"
+    audit = writes.audit_rows("scenario", engine=engine)
     assert audit["action"].tolist() == ["create"]
     assert audit["actor"].tolist() == ["tester"]
     assert audit["row_key"].tolist() == [str(new_id)]
@@ -56,61 +58,61 @@ def test_save_list_load_scenario(engine: Engine) -> None:
 
 
 def test_duplicate_and_invalid_scenarios_are_refused(engine: Engine) -> None:
-    userdata.save_scenario("Same", WEIGHTS, engine=engine)
+    scenarios.save_scenario("Same", WEIGHTS, engine=engine)
     with pytest.raises(ValueError, match="already exists"):
-        userdata.save_scenario(" Same", {"severity": 1}, engine=engine)
+        scenarios.save_scenario(" Same", {"severity": 1}, engine=engine)
     with pytest.raises(ValueError, match="name"):
-        userdata.save_scenario("   ", WEIGHTS, engine=engine)
+        scenarios.save_scenario("   ", WEIGHTS, engine=engine)
     with pytest.raises(ValueError, match="too long"):
-        userdata.save_scenario("x" * (userdata.NAME_MAX + 1), WEIGHTS, engine=engine)
+        scenarios.save_scenario("x" * (scenarios.NAME_MAX + 1), WEIGHTS, engine=engine)
     with pytest.raises(ValueError, match="All weights are zero"):
-        userdata.save_scenario("Zero", {"severity": 0}, engine=engine)
+        scenarios.save_scenario("Zero", {"severity": 0}, engine=engine)
     with pytest.raises(ValueError, match="whole number"):
-        userdata.save_scenario("Big", {"severity": 11}, engine=engine)
+        scenarios.save_scenario("Big", {"severity": 11}, engine=engine)
     with pytest.raises(ValueError, match="Unknown criteria"):
-        userdata.save_scenario("Odd", {"luck": 3}, engine=engine)
+        scenarios.save_scenario("Odd", {"luck": 3}, engine=engine)
     with pytest.raises(ValueError, match="Unknown materials"):
-        userdata.save_scenario("Mats", WEIGHTS, materials=["unobtanium"], engine=engine)
+        scenarios.save_scenario("Mats", WEIGHTS, materials=["unobtanium"], engine=engine)
     with pytest.raises(ValueError, match="No saved scenario"):
-        userdata.load_scenario("Missing", engine=engine)
+        scenarios.load_scenario("Missing", engine=engine)
     # Only the first save happened, and only it was audited.
-    assert len(userdata.list_scenarios(engine=engine)) == 1
-    assert len(userdata.audit_rows("scenario", engine=engine)) == 1
+    assert len(scenarios.list_scenarios(engine=engine)) == 1
+    assert len(writes.audit_rows("scenario", engine=engine)) == 1
 
 
 def test_delete_scenario_is_audited(engine: Engine) -> None:
-    sid = userdata.save_scenario("Temp", WEIGHTS, engine=engine)
-    userdata.delete_scenario(sid, engine=engine)
-    assert userdata.list_scenarios(engine=engine).empty
-    audit = userdata.audit_rows("scenario", engine=engine)
+    sid = scenarios.save_scenario("Temp", WEIGHTS, engine=engine)
+    scenarios.delete_scenario(sid, engine=engine)
+    assert scenarios.list_scenarios(engine=engine).empty
+    audit = writes.audit_rows("scenario", engine=engine)
     assert audit["action"].tolist() == ["create", "delete"]
     assert json.loads(audit["before_json"].iloc[1])["name"] == "Temp"
     assert pd.isna(audit["after_json"].iloc[1])
     with pytest.raises(ValueError, match="No saved scenario"):
-        userdata.delete_scenario(sid, engine=engine)
+        scenarios.delete_scenario(sid, engine=engine)
 
 
 def test_plan_crud_with_audit_rows(engine: Engine) -> None:
-    first = userdata.add_plan_item("ZN-01", owner="Procurement", due_date="2026-03-31", note="Start with tier 1",
+    first = action_plan.add_plan_item("ZN-01", owner="Procurement", due_date="2026-03-31", note="Start with tier 1",
                                    engine=engine)
-    second = userdata.add_plan_item("X-01", status="in_progress", due_date=dt.date(2026, 1, 15), engine=engine)
-    plan = userdata.list_plan_items(engine=engine)
+    second = action_plan.add_plan_item("X-01", status="in_progress", due_date=dt.date(2026, 1, 15), engine=engine)
+    plan = action_plan.list_plan_items(engine=engine)
     assert plan["id"].tolist() == [second, first]  # by due date
     row = plan.set_index("id").loc[first]
     assert row["title"] == "Ask suppliers where zinc comes from"
     assert row["due_date"] == dt.date(2026, 3, 31)
     assert row["status"] == "planned" and row["owner"] == "Procurement"
 
-    userdata.update_plan_item(first, status="done", note="Finished", engine=engine)
-    updated = userdata.list_plan_items(engine=engine).set_index("id").loc[first]
+    action_plan.update_plan_item(first, status="done", note="Finished", engine=engine)
+    updated = action_plan.list_plan_items(engine=engine).set_index("id").loc[first]
     assert updated["status"] == "done" and updated["note"] == "Finished"
     assert updated["owner"] == "Procurement"  # untouched fields stay
-    userdata.update_plan_item(first, status="done", engine=engine)  # no change: no audit row
+    action_plan.update_plan_item(first, status="done", engine=engine)  # no change: no audit row
 
-    userdata.delete_plan_item(second, engine=engine)
-    assert userdata.list_plan_items(engine=engine)["id"].tolist() == [first]
+    action_plan.delete_plan_item(second, engine=engine)
+    assert action_plan.list_plan_items(engine=engine)["id"].tolist() == [first]
 
-    audit = userdata.audit_rows("action_plan_item", engine=engine)
+    audit = writes.audit_rows("action_plan_item", engine=engine)
     assert audit["action"].tolist() == ["create", "create", "update", "delete"]
     update = audit.iloc[2]
     assert json.loads(update["before_json"]) == {"status": "planned", "note": "Start with tier 1"}
@@ -120,34 +122,34 @@ def test_plan_crud_with_audit_rows(engine: Engine) -> None:
 
 def test_plan_input_is_validated(engine: Engine) -> None:
     with pytest.raises(ValueError, match="No leverage card"):
-        userdata.add_plan_item("NOPE-1", engine=engine)
+        action_plan.add_plan_item("NOPE-1", engine=engine)
     with pytest.raises(ValueError, match="Unknown status"):
-        userdata.add_plan_item("ZN-01", status="someday", engine=engine)
+        action_plan.add_plan_item("ZN-01", status="someday", engine=engine)
     with pytest.raises(ValueError, match="due date"):
-        userdata.add_plan_item("ZN-01", due_date="next Tuesday", engine=engine)
+        action_plan.add_plan_item("ZN-01", due_date="next Tuesday", engine=engine)
     with pytest.raises(ValueError, match="too long"):
-        userdata.add_plan_item("ZN-01", note="x" * (userdata.NOTE_MAX + 1), engine=engine)
-    item = userdata.add_plan_item("ZN-01", engine=engine)
+        action_plan.add_plan_item("ZN-01", note="x" * (scenarios.NOTE_MAX + 1), engine=engine)
+    item = action_plan.add_plan_item("ZN-01", engine=engine)
     with pytest.raises(ValueError, match="Cannot change"):
-        userdata.update_plan_item(item, leverage_id="X-01", engine=engine)
+        action_plan.update_plan_item(item, leverage_id="X-01", engine=engine)
     with pytest.raises(ValueError, match="No plan item"):
-        userdata.update_plan_item(item + 100, status="done", engine=engine)
+        action_plan.update_plan_item(item + 100, status="done", engine=engine)
     with pytest.raises(ValueError, match="No plan item"):
-        userdata.delete_plan_item(item + 100, engine=engine)
+        action_plan.delete_plan_item(item + 100, engine=engine)
     # Failed writes left neither rows nor audit entries behind.
-    assert len(userdata.list_plan_items(engine=engine)) == 1
-    assert len(userdata.audit_rows("action_plan_item", engine=engine)) == 1
+    assert len(action_plan.list_plan_items(engine=engine)) == 1
+    assert len(writes.audit_rows("action_plan_item", engine=engine)) == 1
 
 
 def test_plan_exports(engine: Engine) -> None:
-    userdata.add_plan_item("ZN-01", owner="Ana", due_date="2026-05-01", note="pilot", engine=engine)
-    userdata.add_plan_item("X-01", engine=engine)
-    plan = userdata.list_plan_items(engine=engine)
-    frame = userdata.plan_export_frame(plan)
+    action_plan.add_plan_item("ZN-01", owner="Ana", due_date="2026-05-01", note="pilot", engine=engine)
+    action_plan.add_plan_item("X-01", engine=engine)
+    plan = action_plan.list_plan_items(engine=engine)
+    frame = action_plan.plan_export_frame(plan)
     assert frame["Material"].tolist() == ["Zinc", constants.CROSS_MATERIAL_LABEL]
     assert frame["Status"].tolist() == ["Planned", "Planned"]
     assert frame["Due date"].tolist() == ["2026-05-01", ""]
-    book = pd.read_excel(io.BytesIO(userdata.plan_xlsx(plan)), sheet_name="Action plan")
+    book = pd.read_excel(io.BytesIO(action_plan.plan_xlsx(plan)), sheet_name="Action plan")
     assert len(book) == 2
     assert book["Card"].tolist() == ["ZN-01", "X-01"]
     assert book["Note"].iloc[0] == "pilot"
@@ -159,10 +161,10 @@ def test_plan_csv_and_xlsx_hold_the_same_quoted_owner(engine: Engine) -> None:
 
     import openpyxl
 
-    userdata.add_plan_item("ZN-01", owner="=cmd|' /C calc'!A0", note="-2+3", engine=engine)
-    plan = userdata.list_plan_items(engine=engine)
-    rows = list(csv.reader(io.StringIO(userdata.plan_csv(plan).decode("utf-8"), newline="")))
-    sheet = openpyxl.load_workbook(io.BytesIO(userdata.plan_xlsx(plan)))["Action plan"]
+    action_plan.add_plan_item("ZN-01", owner="=cmd|' /C calc'!A0", note="-2+3", engine=engine)
+    plan = action_plan.list_plan_items(engine=engine)
+    rows = list(csv.reader(io.StringIO(action_plan.plan_csv(plan).decode("utf-8"), newline="")))
+    sheet = openpyxl.load_workbook(io.BytesIO(action_plan.plan_xlsx(plan)))["Action plan"]
     cells = [[c.value if c.value is not None else "" for c in row] for row in sheet.iter_rows()]
     assert rows == cells
     assert rows[1][2] == "'=cmd|' /C calc'!A0" and rows[1][5] == "'-2+3"

@@ -27,7 +27,7 @@ from sqlalchemy.exc import OperationalError
 
 from rmo_data import constants
 from rmo_data.store import schema
-from rmo_data.store import userdata
+from rmo_data.store import writes
 from rmo_data.workshops import workshop
 from rmo_data.store.engine import make_engine
 from rmo_data.analysis.scoring import CriteriaData
@@ -106,7 +106,7 @@ def test_create_validates_and_audits(engine: Engine) -> None:
     assert (ws["id"], ws["name"], ws["status"]) == (new_id, "Board day", "open")
     assert ws["created_by"] == "facilitator"
     assert ws["criteria"] == ["auto_share", "severity"]  # the order of constants.CRITERIA
-    audit = userdata.audit_rows("workshop", engine=engine)
+    audit = writes.audit_rows("workshop", engine=engine)
     assert audit["action"].tolist() == ["create"] and audit["actor"].tolist() == ["facilitator"]
     with pytest.raises(ValueError, match="No workshop has the code"):
         workshop.get_workshop("ZZZZZZ", engine=engine)
@@ -132,7 +132,7 @@ def test_submit_then_revise_with_the_token_keeps_one_row(engine: Engine) -> None
     row = subs.iloc[0]
     assert row["weights"] == {"severity": 1, "auto_share": 9}
     assert row["flagged"] == ["nickel", "graphite"]
-    audit = userdata.audit_rows("participant_weights", engine=engine)
+    audit = writes.audit_rows("participant_weights", engine=engine)
     assert audit["action"].tolist() == ["create", "update"]
     assert json.loads(audit["before_json"].iloc[1])["weights"] == {"severity": 8, "auto_share": 2}
     # The store keeps the token's hash only; neither the row nor the audit log holds the token.
@@ -155,7 +155,7 @@ def test_a_name_alone_never_reopens_a_submission(engine: Engine, other: str) -> 
     subs = workshop.list_submissions(code, engine=engine)
     assert subs["participant"].tolist() == ["Ana María"]
     assert subs.iloc[0]["weights"] == {"severity": 8, "auto_share": 2}
-    assert userdata.audit_rows("participant_weights", engine=engine)["action"].tolist() == ["create"]
+    assert writes.audit_rows("participant_weights", engine=engine)["action"].tolist() == ["create"]
 
 
 def test_only_the_owning_token_revises_or_reads(engine: Engine) -> None:
@@ -242,7 +242,7 @@ def test_close_freezes_the_record_and_refuses_later_writes(engine: Engine) -> No
     subs = workshop.list_submissions(code, engine=engine)
     assert subs.set_index("participant").at["Ana", "weights"] == {"severity": 9, "auto_share": 1}
     assert workshop.frozen_record(code, engine=engine) == record
-    audit = userdata.audit_rows("workshop", engine=engine)
+    audit = writes.audit_rows("workshop", engine=engine)
     assert audit["action"].tolist() == ["create", "close"]
     assert json.loads(audit["after_json"].iloc[-1])["submissions"] == 2
 
@@ -257,7 +257,7 @@ def test_only_its_creator_or_an_editor_may_close_a_workshop(engine: Engine) -> N
     with pytest.raises(ValueError, match="Only pat.partner, who created the workshop “Mine”, or an editor"):
         workshop.close_workshop(code, engine=engine, actor="other.partner", role="partner", criteria=HAND)
     assert workshop.get_workshop(code, engine=engine)["status"] == "open"
-    assert userdata.audit_rows("workshop", engine=engine)["action"].tolist() == ["create"]
+    assert writes.audit_rows("workshop", engine=engine)["action"].tolist() == ["create"]
     record = workshop.close_workshop(code, engine=engine, actor="eve.editor", role="editor", criteria=HAND)
     assert record["workshop"]["closed_by"] == "eve.editor"
     # A workshop from before creators were recorded may be closed by any partner.
@@ -425,7 +425,7 @@ def test_twenty_simultaneous_writers_lose_nothing(empty_url: str) -> None:
     with engine.connect() as conn:
         rows = conn.execute(select(schema.participant_weights.c.id)).all()
     assert len(rows) == WRITERS
-    audit = userdata.audit_rows("participant_weights", engine=engine)
+    audit = writes.audit_rows("participant_weights", engine=engine)
     assert (audit["action"] == "create").sum() == WRITERS
     assert (audit["action"] == "update").sum() == REVISERS
     engine.dispose()
@@ -550,7 +550,7 @@ def test_simultaneous_first_submissions_under_one_name_make_one_row(empty_url: s
     assert all(o[2] == workshop.NAME_TAKEN for o in refused)
     subs = workshop.list_submissions(code, engine=engine)
     assert len(subs) == 1 and workshop.name_key(subs.iloc[0]["participant"]) == "same person"
-    audit = userdata.audit_rows("participant_weights", engine=engine)
+    audit = writes.audit_rows("participant_weights", engine=engine)
     assert audit["action"].tolist() == ["create"]
     # The row holds the winner's weights, untouched by the others.
     assert subs.iloc[0]["weights"] == json.loads(winners[0][2])
@@ -619,4 +619,4 @@ def test_a_busy_store_is_retried_then_reported(engine: Engine) -> None:
 
 def test_default_actor_constant_is_used(engine: Engine) -> None:
     workshop.create_workshop("W", MATS, CRITS, engine=engine)
-    assert userdata.audit_rows("workshop", engine=engine)["actor"].tolist() == [constants.DEFAULT_ACTOR]
+    assert writes.audit_rows("workshop", engine=engine)["actor"].tolist() == [constants.DEFAULT_ACTOR]
