@@ -22,7 +22,7 @@ import streamlit as st
 from components import signin
 from components import cached
 from components.safe import plain
-from rmo_data.briefing import pack
+from rmo_data.briefing import model, pack
 from rmo_data.store import action_plan
 from rmo_data.store.engine import database_url, get_engine
 
@@ -42,7 +42,7 @@ def _frame_text(frame: pd.DataFrame | None) -> str:
 
 def signature(materials: Sequence[str], ranking: pd.DataFrame | None = None,
               weights: Mapping[str, float] | None = None, plan: pd.DataFrame | None = None,
-              title: str = pack.DEFAULT_TITLE) -> str:
+              title: str = model.DEFAULT_TITLE) -> str:
     """A short hash of every input of a pack, the store and its build time included."""
     built = cached.query("build_info").get("finished_at", "")
     parts = [database_url(), built, title, "|".join(materials), _frame_text(ranking),
@@ -57,7 +57,7 @@ def _file_stem(materials: Sequence[str]) -> str:
 
 def pack_buttons(materials: list[str], key: str, ranking: pd.DataFrame | None = None,
                  weights: Mapping[str, float] | None = None, plan: pd.DataFrame | None = None,
-                 title: str = pack.DEFAULT_TITLE) -> None:
+                 title: str = model.DEFAULT_TITLE) -> None:
     """Offer a briefing pack on ``materials``: a prepare button, then PowerPoint and PDF downloads.
 
     Parameters
@@ -67,7 +67,7 @@ def pack_buttons(materials: list[str], key: str, ranking: pd.DataFrame | None = 
     key
         Unique per place on a page; keys the widgets and the kept files.
     ranking, weights
-        Passed to ``rmo_data.briefing.pack.collect`` unchanged; without them the
+        Passed to ``rmo_data.briefing.content.collect`` unchanged; without them the
         pack says that no prioritisation was run.
     plan
         The action plan to print; the plan stored in the database when

@@ -39,8 +39,8 @@ from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, Image, KeepInF
                                 PageBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle)
 
 from rmo_data import constants
-from rmo_data.briefing.pack import (COMPARISON_HEADER, HHI_NOTE, BriefingData, MaterialBrief, Progress,
-                               comparison_rows, main_reasons, shorten)
+from rmo_data.briefing.model import (COMPARISON_HEADER, HHI_NOTE, BriefingData, MaterialBrief, Progress,
+                                comparison_rows, main_reasons, shorten)
 
 PAGE_W, PAGE_H = A4
 LEFT = RIGHT = 15 * mm

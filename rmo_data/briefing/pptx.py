@@ -26,8 +26,8 @@ from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
 from rmo_data import constants
-from rmo_data.briefing.pack import (COMPARISON_HEADER, HHI_NOTE, BriefingData, MaterialBrief, Progress,
-                               comparison_rows, main_reasons, shorten)
+from rmo_data.briefing.model import (COMPARISON_HEADER, HHI_NOTE, BriefingData, MaterialBrief, Progress,
+                                comparison_rows, main_reasons, shorten)
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.5)

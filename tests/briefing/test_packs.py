@@ -26,7 +26,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from rmo_data.briefing import pack
+from rmo_data.briefing import chart_images, content, model, pack
 from rmo_data.store import queries
 from rmo_data import constants
 from rmo_data.exports import table_csv, table_xlsx
@@ -115,7 +115,7 @@ def _source_titles(engine: Engine) -> list[str]:
 
 def test_pptx_has_the_expected_slides(two_pack: dict[str, bytes], built_engine: Engine) -> None:
     titles = _titles(two_pack["pptx"])
-    assert titles[0] == pack.DEFAULT_TITLE
+    assert titles[0] == model.DEFAULT_TITLE
     assert "Priority ranking" in titles
     for slug in TWO:
         name = queries.material(slug, engine=built_engine)["name"]
@@ -211,7 +211,7 @@ def test_pdf_pages_hold_titles_materials_and_sources(two_pack: dict[str, bytes],
     # title, ranking, one page per material, plan, sources (a long source list may add one).
     assert len(TWO) + 4 <= len(pages) <= len(TWO) + 5
     text = "\n".join(pages)
-    assert pack.DEFAULT_TITLE in pages[0]
+    assert model.DEFAULT_TITLE in pages[0]
     for slug in TWO:
         assert queries.material(slug, engine=built_engine)["name"] in text
     assert "Action plan" in text and "Sources" in text
@@ -252,13 +252,13 @@ def test_all_materials_pack_is_complete_and_fast(full_pack: dict[str, object], a
 
 
 def test_collect_gathers_sourced_content(built_engine: Engine) -> None:
-    data = pack.collect(["nickel"], built_engine)
+    data = content.collect(["nickel"], built_engine)
     brief = data.materials[0]
     assert brief.name == queries.material("nickel", engine=built_engine)["name"]
     mining = brief.concentration[0]
     assert mining.stage == "mining" and mining.hhi is not None and mining.year is not None
     assert mining.source_id in data.sources
-    assert 0 < len(brief.leverages) <= pack.MAX_LEVERAGES
+    assert 0 < len(brief.leverages) <= model.MAX_LEVERAGES
     cards = queries.leverages(materials=["nickel"], include_cross=False, engine=built_engine)
     assert {lev.id for lev in brief.leverages} <= set(cards["id"])
     severities = [case.severity for case in brief.evidence]
@@ -267,39 +267,39 @@ def test_collect_gathers_sourced_content(built_engine: Engine) -> None:
     linked = set(queries.organisations(materials=["nickel"], engine=built_engine)["name"])
     assert all(any(org.name.startswith(n) for n in linked) for org in brief.organisations)
     assert not data.ranking.ran and data.plan is None
-    assert pack.REPORT_SOURCE in data.sources
+    assert model.REPORT_SOURCE in data.sources
 
 
 def test_collect_rejects_unknown_materials(built_engine: Engine) -> None:
     with pytest.raises(ValueError, match="unobtainium"):
-        pack.collect(["nickel", "unobtainium"], built_engine)
+        content.collect(["nickel", "unobtainium"], built_engine)
     with pytest.raises(ValueError):
-        pack.collect([], built_engine)
+        content.collect([], built_engine)
 
 
 def test_ranking_in_long_form_is_accepted(built_engine: Engine) -> None:
     wide, weights = _ranking(["nickel", "zinc", "graphite"])
     long = wide.reset_index().melt(id_vars=["material", "score", "rank"], var_name="criterion",
                                    value_name="contribution")
-    data = pack.collect(["zinc"], built_engine, ranking=long, weights=weights)
+    data = content.collect(["zinc"], built_engine, ranking=long, weights=weights)
     assert data.ranking.ran
     assert data.ranking.table["material"].tolist() == wide.index.tolist()
     assert "*" in data.ranking.note  # only some ranked materials are in the pack
 
 
 def test_each_chart_is_rendered_once(built_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    data = pack.collect(["zinc"], built_engine)
+    data = content.collect(["zinc"], built_engine)
     calls: list[str] = []
     buffer = io.BytesIO()
     Image.new("RGB", (40, 20), "white").save(buffer, format="PNG")
-    monkeypatch.setattr(pack, "render_png", lambda spec, scale=2: calls.append(spec) or buffer.getvalue())
+    monkeypatch.setattr(chart_images, "render_png", lambda spec, scale=2: calls.append(spec) or buffer.getvalue())
     pack.to_pptx(data)
     pack.to_pdf(data)
     assert len(calls) == len(data.chart_specs())
 
 
 def test_static_specs_have_fixed_sizes_and_lifted_labels(built_engine: Engine) -> None:
-    data = pack.collect(list(TWO), built_engine)
+    data = content.collect(list(TWO), built_engine)
     for key, spec in data.chart_specs().items():
         assert '"container"' not in spec, key
         assert "line-bottom" not in spec, key

@@ -302,7 +302,7 @@ def test_workshop_params_round_trip() -> None:
 
 def test_briefing_pack_of_a_closed_workshop_carries_the_frozen_ranking(
         own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    from rmo_data.briefing import pack
+    from rmo_data.briefing import content, pack
 
     _, code = workshop.create_workshop("Pack day", MATS, CRITS, engine=own_engine)
     workshop.submit_weights(code, "Ana", ANA, engine=own_engine)
@@ -329,7 +329,7 @@ def test_briefing_pack_of_a_closed_workshop_carries_the_frozen_ranking(
     assert {f"ws_pack_{code}_pptx", f"ws_pack_{code}_pdf"} <= {d.key for d in at.get("download_button")}
 
     # What the pack makes of it: the group order and the group weights (in % of the score).
-    data = pack.collect(call["materials"], own_engine, ranking=call["ranking"], weights=call["weights"])
+    data = content.collect(call["materials"], own_engine, ranking=call["ranking"], weights=call["weights"])
     assert data.ranking.ran
     assert data.ranking.table["material"].tolist() == frozen.ranking["material"].tolist()
     assert data.ranking.weights == pytest.approx(frozen.pack_weights())

@@ -1,0 +1,347 @@
+"""What a briefing pack says: its dataclasses, limits and shared wording, with no I/O.
+
+``rmo_data.briefing.content.collect`` fills a ``BriefingData`` from the store;
+``rmo_data.briefing.pptx`` and ``rmo_data.briefing.pdf`` lay the same object out
+as slides and pages, so both formats import from here and never from each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from rmo_data import constants
+
+Progress = Callable[[str, float], None]
+
+DEFAULT_TITLE = "Raw materials briefing"
+REPORT_SOURCE = "rmo_report"
+
+# How much of each list one material page holds; the app has the full lists.
+MAX_RISKS = 4
+MAX_EVIDENCE = 3
+MAX_LEVERAGES = 5
+MAX_ORGANISATIONS = 5
+SUMMARY_CHARS = 300
+
+# Chart widths in Vega-Lite pixels; PNGs are rendered at twice this size.
+HEAT_WIDTH = 900
+END_USE_WIDTH = 180
+PRODUCTION_WIDTH = 280
+PRODUCTION_HEIGHT = 210
+
+HHI_NOTE = ("HHI: high above 2 500, moderate from 1 500 to 2 500 (usual competition-authority "
+            "thresholds).")
+
+# Short names of the Shift categories for narrow page columns (labels in constants).
+CATEGORY_SHORT = {"commercial": "Commercial leverage", "internal": "Internal leverage",
+                  "peers": "With business peers", "bilateral": "Bilateral engagement",
+                  "msi": "Multi-stakeholder collaboration"}
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def no_progress(_step: str, _fraction: float) -> None:
+    """Progress callback used when the caller passes none."""
+
+
+def clean(value: Any) -> str:
+    """Data as plain text: missing reads as empty, control characters are dropped.
+
+    XML-based formats (pptx) reject control characters outright, so they are
+    removed once here for both renderers.
+    """
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if value is pd.NA or value is pd.NaT:
+        return ""
+    return _CONTROL.sub("", str(value)).strip()
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` characters at a sentence or word boundary, marking the cut."""
+    text = clean(text)
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    end = cut.rfind(". ")
+    if end > limit * 0.6:
+        return cut[:end + 1]
+    return cut[:cut.rfind(" ")].rstrip(",;:") + " …"
+
+
+def int_or_none(value: Any) -> int | None:
+    """A whole number, or None for a missing or non-numeric value."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- dataclasses -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """One row of the source register, as the pack cites it."""
+
+    id: str
+    title: str
+    publisher: str
+    year: int | None
+    url: str = ""
+    licence: str = ""
+
+    @property
+    def year_text(self) -> str:
+        """The publication year, or a plain statement that there is none."""
+        return str(self.year) if self.year else "year not stated"
+
+    @property
+    def label(self) -> str:
+        """Short citation used in footers: title and year."""
+        return f"{self.title}, {self.year_text}"
+
+    @property
+    def short_label(self) -> str:
+        """Inline citation: the title without its trailing parenthesis, and the year."""
+        title = re.sub(r"\s*\([^()]*\)$", "", self.title) or self.title
+        return f"{title}, {self.year_text}"
+
+
+@dataclass(frozen=True)
+class StageConcentration:
+    """Country concentration of one material at one value-chain stage."""
+
+    stage: str
+    commodity_name: str
+    year: int | None
+    is_estimate: bool
+    hhi: float | None
+    top1_country: str
+    top1_share: float | None
+    top3_share: float | None
+    hhi_wgi: float | None
+    source_id: str | None
+    source_title: str
+
+    @property
+    def stage_label(self) -> str:
+        """Stage name without its sub-title ("Processing", not "Processing: smelting & refining")."""
+        return constants.STAGE_LABELS.get(self.stage, self.stage).split(":")[0]
+
+    @property
+    def year_text(self) -> str:
+        """Data year, marked when the figures are estimates."""
+        if self.year is None:
+            return constants.MISSING
+        return f"{self.year} (estimate)" if self.is_estimate else str(self.year)
+
+    @property
+    def top_text(self) -> str:
+        """Largest producing country and its share."""
+        if self.top1_share is None:
+            return constants.MISSING
+        return f"{self.top1_country} {self.top1_share:.0f} %"
+
+    def cells(self) -> list[str]:
+        """Table cells: stage, top country, top-3 share, HHI, governance-weighted HHI, year.
+
+        A stage without country data says so once instead of in every cell.
+        """
+        if self.top1_share is None:
+            return [self.stage_label, constants.MISSING, "–", "–", "–", self.year_text if self.year else "–"]
+        top3 = constants.MISSING if self.top3_share is None else f"{self.top3_share:.0f} %"
+        wgi = constants.MISSING if self.hhi_wgi is None else f"{self.hhi_wgi:.2f}"
+        return [self.stage_label, self.top_text, top3, self.hhi_text, wgi, self.year_text]
+
+    @property
+    def series_text(self) -> str:
+        """Which series the figures describe and where it comes from."""
+        if self.year is None:
+            return f"{self.stage_label}: no country data recorded"
+        return f"{self.stage_label}: {self.commodity_name} ({self.source_title})"
+
+    @property
+    def hhi_text(self) -> str:
+        """HHI with its usual reading: above 2 500 high, 1 500-2 500 moderate, below low."""
+        if self.hhi is None:
+            return constants.MISSING
+        reading = "high" if self.hhi > 2500 else "moderate" if self.hhi >= 1500 else "low"
+        return f"{self.hhi:,.0f} ({reading})"
+
+
+@dataclass(frozen=True)
+class RiskLine:
+    """A salient risk the report flags for a material, with the evidence recorded for it."""
+
+    category: str
+    label: str
+    pillar: str
+    summary: str
+    stages: tuple[str, ...]
+    n_evidence: int
+    max_severity: int | None
+
+
+@dataclass(frozen=True)
+class EvidenceLine:
+    """One recorded case of harm, with where it happened and who reported it."""
+
+    severity: int
+    category_label: str
+    stage_label: str
+    where: str
+    year: int | None
+    summary: str
+    source_id: str
+    source_label: str
+
+
+@dataclass(frozen=True)
+class LeverageLine:
+    """A recommended leverage card: its title, Shift category and who acts."""
+
+    id: str
+    title: str
+    category: str
+    category_label: str
+    actor_label: str
+
+    @property
+    def category_short(self) -> str:
+        """A short name of the Shift category for narrow layouts."""
+        return CATEGORY_SHORT.get(self.category, self.category_label)
+
+
+@dataclass(frozen=True)
+class OrganisationLine:
+    """An organisation to engage on a material."""
+
+    name: str
+    type_label: str
+    n_leverages: int
+
+
+@dataclass
+class MaterialBrief:
+    """Everything one material's page shows."""
+
+    slug: str
+    name: str
+    summary: str
+    automotive_uses: str
+    auto_share_text: str
+    end_use: pd.DataFrame
+    concentration: list[StageConcentration]
+    risks: list[RiskLine]
+    n_risks: int
+    evidence: list[EvidenceLine]
+    n_evidence: int
+    leverages: list[LeverageLine]
+    n_leverages: int
+    organisations: list[OrganisationLine]
+    n_organisations: int
+    source_ids: list[str]
+    years: list[int]
+    charts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RankingSection:
+    """The ranking passed in by the caller, or the plain comparison when none was run."""
+
+    ran: bool
+    table: pd.DataFrame
+    weights: dict[str, float]
+    comparison: pd.DataFrame
+    source_ids: list[str]
+    years: list[int]
+    note: str
+
+
+@dataclass
+class BriefingData:
+    """The content of a briefing pack, ready for either renderer."""
+
+    title: str
+    subtitle: str
+    prepared: dt.date
+    store_built: str
+    materials: list[MaterialBrief]
+    ranking: RankingSection
+    plan: pd.DataFrame | None
+    sources: dict[str, SourceRef]
+    charts: dict[str, str] = field(default_factory=dict)
+    pngs: dict[str, bytes] = field(default_factory=dict, repr=False)
+
+    def footer(self, source_ids: Iterable[str], years: Iterable[int] = (), limit: int = 4) -> str:
+        """Footer text for one slide or page: the sources it rests on, with years.
+
+        At most ``limit`` sources are named; the rest are counted and point to
+        the Sources page, so the footer keeps to two lines.
+        """
+        ids = [i for i in dict.fromkeys(source_ids) if i in self.sources]
+        if not ids:
+            ids = [REPORT_SOURCE] if REPORT_SOURCE in self.sources else list(self.sources)[:1]
+        named = [self.sources[i].label for i in ids[:limit]]
+        text = "Sources: " + "; ".join(named)
+        if len(ids) > limit:
+            text += f"; and {len(ids) - limit} more (see Sources)"
+        known = sorted({int(y) for y in years if y})
+        if known:
+            span = str(known[0]) if len(known) == 1 else f"{known[0]}–{known[-1]}"
+            text += f" · data years {span}"
+        return text + "."
+
+    def chart_specs(self) -> dict[str, str]:
+        """Every chart in the pack by key (pack-level first, then per material)."""
+        out = dict(self.charts)
+        for brief in self.materials:
+            out.update({f"{brief.slug}:{k}": v for k, v in brief.charts.items()})
+        return out
+
+
+
+# --- comparison table shared by both formats ----------------------------------------
+
+
+COMPARISON_HEADER = ("Material", "Automotive share", "Mining: top country · HHI",
+                     "Processing: top country · HHI", "Data years", "EU supply risk",
+                     "Evidence cases (worst)", "Leverage cards")
+
+
+def comparison_rows(overview: pd.DataFrame) -> list[list[str]]:
+    """The overview comparison as table rows (``COMPARISON_HEADER``); missing reads "no data recorded"."""
+    def stage(row: pd.Series, name: str) -> str:
+        if pd.isna(row[f"{name}_hhi"]):
+            return constants.MISSING
+        return f"{clean(row[f'{name}_top1_country'])} {row[f'{name}_top1_share']:.0f} % · {row[f'{name}_hhi']:,.0f}"
+
+    rows = []
+    for _, r in overview.iterrows():
+        years = sorted({int(y) for y in (r["mining_year"], r["processing_year"]) if not pd.isna(y)})
+        auto = (constants.MISSING if pd.isna(r["auto_share_pct"])
+                else f"{r['auto_share_pct']:g} % ({clean(r['auto_basis'])}, {clean(r['auto_scope'])})")
+        worst = "" if pd.isna(r["severity_max"]) else f" ({int(r['severity_max'])} of 5)"
+        rows.append([clean(r["name"]), auto, stage(r, "mining"), stage(r, "processing"),
+                     ", ".join(map(str, years)) or constants.MISSING,
+                     constants.MISSING if pd.isna(r["supply_risk"]) else f"{r['supply_risk']:.1f}",
+                     f"{int(r['evidence_count'])}{worst}", str(int(r["leverage_count"]))])
+    return rows
+
+
+def main_reasons(row: pd.Series, top: int = 3) -> str:
+    """The criteria that add most to a material's score, largest first."""
+    parts = [(c, float(row[c])) for c in constants.CRITERION_SLUGS if c in row.index and not pd.isna(row[c])]
+    parts = [p for p in sorted(parts, key=lambda p: -p[1]) if p[1] > 0][:top]
+    return "; ".join(f"{constants.CRITERION_SHORT[c]} {v:.2f}" for c, v in parts) or "no contribution recorded"
+
+
