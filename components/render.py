@@ -23,7 +23,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from rmo_data.charts import material_charts
+from rmo_data.charts import style
 
 MAX_SPECS = 128
 TTL_SECONDS = 3600
@@ -56,14 +56,14 @@ class _Unvalidated:
 def _spec(module: str, builder_name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
     # Keyed by the builder's module and name and the content of its arguments (frames hashed by value).
     builder = getattr(importlib.import_module(module), builder_name)
-    return _to_spec(_Unvalidated(material_charts.configure(builder(*args, **kwargs))))  # type: ignore[arg-type]
+    return _to_spec(_Unvalidated(style.configure(builder(*args, **kwargs))))  # type: ignore[arg-type]
 
 
 def chart(builder: Callable[..., alt.TopLevelMixin], *args: Any,
           datasets: Mapping[str, Any] | None = None, key: str | None = None,
           on_select: Any = "ignore", selection_mode: str | None = None,
           width: str | int = "stretch", shown: bool = True, **kwargs: Any) -> Any:
-    """Draw ``builder(*args, **kwargs)`` like ``st.altair_chart(material_charts.configure(builder(...)))``.
+    """Draw ``builder(*args, **kwargs)`` like ``st.altair_chart(style.configure(builder(...)))``.
 
     ``builder`` is a pure chart builder of a ``components`` module (``charts``,
     ``charts_priority``, ...): the same arguments always give the same chart.

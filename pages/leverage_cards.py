@@ -14,7 +14,7 @@ import streamlit as st
 
 from components import cards, feedback, router, state, tables
 from components import signin
-from rmo_data.charts import material_charts
+from rmo_data.charts import material_charts, style
 from components import cached
 from components.provenance import figure_footer
 from rmo_data import constants
@@ -167,7 +167,7 @@ with tab_cards:
                       key="lc_clear")
     if not levs.empty:
         with chart:
-            st.altair_chart(material_charts.configure(material_charts.category_counts_chart(levs)), width="stretch",
+            st.altair_chart(style.configure(material_charts.category_counts_chart(levs)), width="stretch",
                             key="lc_counts")
             figure_footer(levs.groupby("category", as_index=False).agg(cards=("id", "count")).assign(
                 category=lambda f: f["category"].map(constants.LEVERAGE_CATEGORY_LABELS)),

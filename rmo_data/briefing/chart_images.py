@@ -16,7 +16,7 @@ import pandas as pd
 
 from rmo_data.briefing.model import (END_USE_WIDTH, PRODUCTION_HEIGHT, PRODUCTION_WIDTH, BriefingData, Progress,
                                      clean, no_progress)
-from rmo_data.charts import material_charts
+from rmo_data.charts import material_charts, style
 
 # --- static chart specs ---------------------------------------------------------------
 
@@ -65,7 +65,7 @@ def static_spec(chart: alt.TopLevelMixin, width: int) -> str:
     ``width="container"`` has no container here, so it becomes ``width``
     pixels; wrapped axis labels are fixed as ``_fix_wrapped_labels`` says.
     """
-    spec = material_charts.configure(chart).to_dict()
+    spec = style.configure(chart).to_dict()
     if spec.get("width") == "container":
         spec["width"] = width
 

@@ -18,41 +18,9 @@ import altair as alt
 import pandas as pd
 
 from rmo_data import constants
-
-# Altair's debug mode validates every schema object as it is built, so one chart
-# is validated dozens of times; with it off, the chart is still validated once,
-# in full, when streamlit converts it (``to_dict``).  That halves the cost of a
-# chart on every rerun without letting an invalid spec through.
-alt.utils.schemapi.disable_debug_mode()
+from rmo_data.charts.style import BASE, HIGHLIGHT, NO_DATA_COLOUR, chart_title, number_text
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
-NO_DATA_COLOUR = "#D5D8DC"
-HIGHLIGHT = "#C0392B"
-BASE = "#0B5563"
-FONT_SIZE = 13
-
-
-def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
-    return alt.TitleParams(text=text, subtitle=subtitle or "", anchor="start", fontSize=16,
-                           subtitleFontSize=12, subtitleColor="#566573")
-
-
-def _configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    # What configure_axis().configure_legend().configure_view() do, with one copy of the
-    # chart instead of three: each copy rebuilds a layered chart, ~3 ms a time.
-    out = chart.copy(deep=["config"])  # type: ignore[attr-defined]
-    if out.config is alt.Undefined:
-        out.config = alt.Config()
-    out.config["axis"] = alt.AxisConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE)
-    out.config["legend"] = alt.LegendConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE)
-    out.config["view"] = alt.ViewConfig(strokeWidth=0)
-    return out
-
-
-def _fmt(value: Any, unit: str = "", digits: int = 0) -> str:
-    if value is None or pd.isna(value):
-        return constants.MISSING
-    return f"{value:,.{digits}f}{unit}"
 
 
 # --- overview ----------------------------------------------------------------
@@ -79,7 +47,7 @@ def overview_heat_table(df: pd.DataFrame) -> alt.Chart:
     for _, r in df.iterrows():
         for col, label, unit, digits in INDICATORS:
             value = r.get(col)
-            text = _fmt(value, unit, digits) if not pd.isna(value) else "no data"
+            text = number_text(value, unit, digits) if not pd.isna(value) else "no data"
             if col == "mining_top1_share" and not pd.isna(value):
                 text = f"{r.get('mining_top1_country')} {value:.0f} %"
             rows.append({"material": r["material"], "name": r["name"], "indicator": label,
@@ -115,7 +83,7 @@ def overview_heat_table(df: pd.DataFrame) -> alt.Chart:
         color=alt.condition("datum.relative > 0.7", alt.value("white"), alt.value("#1B2631")),
     )
     return (cells + text).properties(
-        title=_title("Where each material stands",
+        title=chart_title("Where each material stands",
                      "Darker = higher among the materials shown; grey “no data” = no data recorded"),
         height=alt.Step(34), width="container")
 
@@ -131,8 +99,8 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
                "risk_breadth", "evidence_count", "auto_share_pct"]].copy()
     data.columns = ["material", "name", "top1_share", "top1_country", "risk_breadth",
                     "evidence_count", "auto_share_pct"]
-    data["auto_label"] = data["auto_share_pct"].map(lambda v: _fmt(v, " %"))
-    data["top1_label"] = [f"{c} {_fmt(s, ' %')}" if not pd.isna(s) else constants.MISSING
+    data["auto_label"] = data["auto_share_pct"].map(lambda v: number_text(v, " %"))
+    data["top1_label"] = [f"{c} {number_text(s, ' %')}" if not pd.isna(s) else constants.MISSING
                           for c, s in zip(data["top1_country"], data["top1_share"], strict=True)]
     pick = alt.selection_point(name="pick", fields=["material"], on="click", clear="dblclick")
     stage_label = constants.STAGE_LABELS[stage].split(":")[0].lower()
@@ -161,7 +129,7 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
         size=size, opacity=opacity, tooltip=tooltip)
     labels = base.mark_text(align="left", dx=12, dy=-8, fontSize=12, fontWeight="bold").encode(text="name:N")
     return alt.layer(known, unknown, labels).properties(
-        title=_title(f"Concentration at {stage_label} against recorded evidence",
+        title=chart_title(f"Concentration at {stage_label} against recorded evidence",
                      "Bubble size = salient-risk categories; colour = automotive share "
                      "(grey = no data recorded)"),
         height=380, width="container")
@@ -213,7 +181,7 @@ def end_use_chart(df: pd.DataFrame | None = None, width: int = 420) -> alt.Facet
                                                             labelAnchor="start", labelFontSize=13,
                                                             labelFontWeight="bold")),
         data=data,
-    ).resolve_scale(y="independent").properties(title=_title("End use", "Share of use by sector"))
+    ).resolve_scale(y="independent").properties(title=chart_title("End use", "Share of use by sector"))
 
 
 def top_countries(df: pd.DataFrame, top_n: int = 6) -> pd.DataFrame:
@@ -258,7 +226,7 @@ def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) ->
         tooltip=[alt.Tooltip("group:N", title="Country"), alt.Tooltip("year_label:N", title="Year"),
                  alt.Tooltip("quantity:Q", title=f"Production ({unit})", format=",.0f"),
                  alt.Tooltip("estimate_label:N", title="Figure")],
-    ).add_params(pick).properties(title=_title(title, f"By country, {unit}"),
+    ).add_params(pick).properties(title=chart_title(title, f"By country, {unit}"),
                                   height=320, width="container")
 
 
@@ -284,7 +252,7 @@ def hhi_trend_chart(df: pd.DataFrame, title: str) -> alt.Chart:
         y="hhi:Q", text="label:N", x=alt.value(0))
     rule_text = above + below
     return (rules + rule_text + line).properties(
-        title=_title(title, "Herfindahl-Hirschman index of country shares"), height=260,
+        title=chart_title(title, "Herfindahl-Hirschman index of country shares"), height=260,
         width="container")
 
 
@@ -336,7 +304,7 @@ def value_chain_chart(risks: pd.DataFrame, evidence: pd.DataFrame) -> alt.Chart:
     )
     text = base.mark_text(fontSize=13, fontWeight="bold", color="#1B2631").encode(text="text:N")
     return (cells + text).properties(
-        title=_title("Risks along the value chain",
+        title=chart_title("Risks along the value chain",
                      "Filled = salient risk named by the report · number = evidence cases · "
                      "column header = all cases at that stage"),
         height=alt.Step(30), width="container")
@@ -368,7 +336,7 @@ def evidence_heatmap(counts: pd.DataFrame) -> alt.Chart:
     ).add_params(pick)
     text = base.mark_text(fontSize=12).encode(text="n:Q")
     return (cells + text).properties(
-        title=_title("Evidence by risk category and stage", "Number of recorded cases"),
+        title=chart_title("Evidence by risk category and stage", "Number of recorded cases"),
         height=alt.Step(26), width="container")
 
 
@@ -410,7 +378,7 @@ def evidence_map(by_country: pd.DataFrame, named_geometry: bool = False) -> alt.
         tooltip=[alt.Tooltip("country_name:N", title="Country"), alt.Tooltip("n:Q", title="Cases")],
     ).add_params(pick)
     return (background + filled).project("equalEarth").properties(
-        title=_title("Evidence by country", "Cases recorded per country; grey = none recorded"),
+        title=chart_title("Evidence by country", "Cases recorded per country; grey = none recorded"),
         height=360, width="container")
 
 
@@ -435,7 +403,7 @@ def severity_bars(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> 
                         scale=alt.Scale(domain=list(constants.SEVERITY_LABELS.values()), scheme="orangered")),
         tooltip=[alt.Tooltip("material_name:N", title="Material"),
                  alt.Tooltip("severity_label:N", title="Severity"), alt.Tooltip("n:Q", title="Cases")],
-    ).properties(title=_title("Cases by material and severity"), height=alt.Step(24), width="container")
+    ).properties(title=chart_title("Cases by material and severity"), height=alt.Step(24), width="container")
 
 
 # --- stakeholders and leverage ---------------------------------------------------
@@ -462,7 +430,7 @@ def org_material_matrix(df: pd.DataFrame, short_names: Mapping[str, str] | None 
                         legend=alt.Legend(orient="bottom", columns=3)),
         tooltip=[alt.Tooltip("name:N", title="Organisation"), alt.Tooltip("type_name:N", title="Type"),
                  alt.Tooltip("material_name:N", title="Material")],
-    ).properties(title=_title("Organisations by material", "Grouped by type; a filled cell = linked"),
+    ).properties(title=chart_title("Organisations by material", "Grouped by type; a filled cell = linked"),
                  height=alt.Step(20), width=alt.Step(64))
 
 
@@ -477,9 +445,4 @@ def category_counts_chart(df: pd.DataFrame) -> alt.Chart:
         color=alt.Color("label:N", legend=None,
                         scale=alt.Scale(domain=domain, range=[c.colour for c in constants.LEVERAGE_CATEGORIES])),
         tooltip=[alt.Tooltip("label:N", title="Category"), alt.Tooltip("n:Q", title="Cards")],
-    ).properties(title=_title("Cards per leverage category"), height=alt.Step(22), width="container")
-
-
-def configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    """Apply the shared fonts and axis styles (call once, on the outermost chart)."""
-    return _configure(chart)
+    ).properties(title=chart_title("Cards per leverage category"), height=alt.Step(22), width="container")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from rmo_data.charts.material_charts import NO_DATA_COLOUR, _title
+from rmo_data.charts.style import NO_DATA_COLOUR, chart_title
 from rmo_data import constants
 
 MISSING_NOTE = f"{constants.MISSING} — scored neutral (0.5)"
@@ -103,7 +103,7 @@ def contribution_chart(criteria: tuple[str, ...]) -> alt.LayerChart:
     text = alt.Chart(alt.NamedData(name=CONTRIBUTION_TOTALS)).mark_text(
         align="left", dx=4, fontSize=12, fontWeight="bold").encode(y=y, x="score:Q", text="label:N")
     return (bars + text).properties(
-        title=_title("Why each material ranks where it does",
+        title=chart_title("Why each material ranks where it does",
                      "Each segment is one criterion's contribution; pale segments rest on "
                      "“no data recorded” (scored neutral)"),
         height=alt.Step(30), width="container")
@@ -157,7 +157,7 @@ def robustness_chart(mc: pd.DataFrame, order: list[str], top: int = constants.TO
         y=y, x="rank_max:Q", text="p_label:N",
         color=alt.condition("datum.p_top >= 0.5", alt.value("#922B21"), alt.value("#566573")))
     return alt.layer(zone, full, likely, median, label).properties(
-        title=_title("How stable is the ranking?",
+        title=chart_title("How stable is the ranking?",
                      "Thin line = all draws, thick bar = middle 90 %, tick = median; "
                      f"label = share of draws in the top {top}"),
         height=alt.Step(30), width="container")
@@ -226,7 +226,7 @@ def matrix_chart(positions: pd.DataFrame) -> alt.Chart:
         tooltip=tooltip) for name, (align, dx, dy) in PLACEMENTS.items()
         if (data["placement"] == name).any()]
     return alt.layer(background, *names, points, *labels).properties(
-        title=_title("Severity × leverage",
+        title=chart_title("Severity × leverage",
                      "Where to act and how (Shift/UNGP logic); * = an input has "
                      f"{constants.MISSING} and is scored neutral (0.5)"),
         height=440, width="container")
@@ -327,6 +327,6 @@ def scenario_compare_chart(compare: pd.DataFrame, name_a: str, name_b: str) -> a
     right = alt.Chart(data[data["scenario"] == name_b]).mark_text(align="left", dx=10, fontSize=12).encode(
         x=x, y=y, text="label:N")
     return alt.layer(lines, left, right).properties(
-        title=_title("Ranks under the two scenarios", "Label = material and its rank (1 = first); "
+        title=chart_title("Ranks under the two scenarios", "Label = material and its rank (1 = first); "
                                                       "red lines = materials whose rank changes"),
         height=30 * n + 130, width="container")  # Streamlit fits title, axis and legend inside

@@ -12,7 +12,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from rmo_data.charts.material_charts import BASE, HIGHLIGHT, _title, configure
+from rmo_data.charts.style import BASE, HIGHLIGHT, chart_title, configure
 from rmo_data import constants
 from rmo_data.workshops.workshop import RANK_RANGE_FLAG, WEIGHT_STD_FLAG
 
@@ -31,7 +31,7 @@ def _size(big: bool, normal: float, large: float) -> float:
 
 
 def _wtitle(text: str, subtitle: str, big: bool) -> alt.TitleParams:
-    title = _title(text, subtitle)
+    title = chart_title(text, subtitle)
     if big:
         title.fontSize = 28
         title.subtitleFontSize = 18

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from rmo_data.charts import material_charts
+from rmo_data.charts import material_charts, style
 from rmo_data.analysis import metrics
 from rmo_data.store import queries
 
@@ -155,7 +155,7 @@ def test_rendered_spec_is_what_streamlit_would_send(built_engine: Engine) -> Non
     from components import render
 
     table = queries.overview(engine=built_engine)
-    chart = material_charts.configure(material_charts.overview_heat_table(table))
+    chart = style.configure(material_charts.overview_heat_table(table))
     chart.to_dict()  # valid
     assert render._to_spec(render._Unvalidated(chart)) == render._to_spec(chart)
     risks = queries.salient_risks("nickel", engine=built_engine)

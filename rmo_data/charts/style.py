@@ -1,0 +1,51 @@
+"""The look every chart shares: colours, title style, fonts, number text.
+
+Chart modules (``material_charts``, ``priority_charts``, ``workshop_charts``) and
+the briefing packs import it, so a chart looks the same on a page and in a pack.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from rmo_data import constants
+
+# Altair's debug mode validates every schema object as it is built, so one chart
+# is validated dozens of times; with it off, the chart is still validated once,
+# in full, when streamlit converts it (``to_dict``).  That halves the cost of a
+# chart on every rerun without letting an invalid spec through.
+alt.utils.schemapi.disable_debug_mode()
+
+NO_DATA_COLOUR = "#D5D8DC"
+HIGHLIGHT = "#C0392B"
+BASE = "#0B5563"
+FONT_SIZE = 13
+
+
+def chart_title(text: str, subtitle: str | None = None) -> alt.TitleParams:
+    """A chart title (and optional subtitle) in the app's one style."""
+    return alt.TitleParams(text=text, subtitle=subtitle or "", anchor="start", fontSize=16,
+                           subtitleFontSize=12, subtitleColor="#566573")
+
+
+def configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """Apply the shared fonts and axis styles (call once, on the outermost chart)."""
+    # What configure_axis().configure_legend().configure_view() do, with one copy of the
+    # chart instead of three: each copy rebuilds a layered chart, ~3 ms a time.
+    out = chart.copy(deep=["config"])  # type: ignore[attr-defined]
+    if out.config is alt.Undefined:
+        out.config = alt.Config()
+    out.config["axis"] = alt.AxisConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE)
+    out.config["legend"] = alt.LegendConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE)
+    out.config["view"] = alt.ViewConfig(strokeWidth=0)
+    return out
+
+
+def number_text(value: Any, unit: str = "", digits: int = 0) -> str:
+    """A number with thousands separators and its unit; the missing-value mark when there is none."""
+    if value is None or pd.isna(value):
+        return constants.MISSING
+    return f"{value:,.{digits}f}{unit}"
