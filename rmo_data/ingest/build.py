@@ -35,7 +35,7 @@ from sqlalchemy import Connection, Engine, MetaData, func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from rmo_data import constants
-from rmo_data.ingest import public_sources
+from rmo_data.ingest import indicator_sources, production_sources, public_sources
 from rmo_data.store import migrate
 from rmo_data.store import schema
 from rmo_data.store.engine import database_url, make_engine, sqlite_path, store_status
@@ -163,7 +163,7 @@ def assemble(seeds: SeedSet, sources_dir: Path = public_sources.SOURCES_DIR) -> 
         for r in seeds["end_use_shares.csv"]
     ]
     try:
-        us_shares = public_sources.load_us_end_use(base=sources_dir)
+        us_shares = indicator_sources.load_us_end_use(base=sources_dir)
     except Exception as exc:  # noqa: BLE001
         raise SeedError([Problem("usgs_mcs2026_text", None, None, str(exc))]) from exc
     tables["end_use_share"] += _frame_records(
@@ -241,11 +241,11 @@ def assemble(seeds: SeedSet, sources_dir: Path = public_sources.SOURCES_DIR) -> 
     commodity_frame = pd.DataFrame(tables["commodity"])
     loaders: list[tuple[str, str, Callable[[], pd.DataFrame], Any]] = [
         ("production", "production sources (USGS, IEA)",
-         lambda: public_sources.load_production(resolve, base=sources_dir, commodities=commodity_frame),
+         lambda: production_sources.load_production(resolve, base=sources_dir, commodities=commodity_frame),
          schema.production),
         ("governance_indicator", "worldbank_wgi",
-         lambda: public_sources.load_wgi(resolve, base=sources_dir), schema.governance_indicator),
-        ("eu_crm", "eu_crm2023", lambda: public_sources.load_eu_crm(base=sources_dir), schema.eu_crm),
+         lambda: indicator_sources.load_wgi(resolve, base=sources_dir), schema.governance_indicator),
+        ("eu_crm", "eu_crm2023", lambda: indicator_sources.load_eu_crm(base=sources_dir), schema.eu_crm),
     ]
     for table_name, label, loader, table in loaders:
         try:

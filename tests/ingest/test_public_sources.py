@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from rmo_data import constants
-from rmo_data.ingest import public_sources
+from rmo_data.ingest import indicator_sources, production_sources, public_sources
 from rmo_data.store import schema
 
 SRC = public_sources.SOURCES_DIR
@@ -45,22 +45,22 @@ def commodities() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def production(resolve) -> pd.DataFrame:
-    return public_sources.load_production(resolve)
+    return production_sources.load_production(resolve)
 
 
 @pytest.fixture(scope="module")
 def wgi(resolve) -> pd.DataFrame:
-    return public_sources.load_wgi(resolve)
+    return indicator_sources.load_wgi(resolve)
 
 
 @pytest.fixture(scope="module")
 def eu_crm() -> pd.DataFrame:
-    return public_sources.load_eu_crm()
+    return indicator_sources.load_eu_crm()
 
 
 @pytest.fixture(scope="module")
 def end_use() -> pd.DataFrame:
-    return public_sources.load_us_end_use()
+    return indicator_sources.load_us_end_use()
 
 
 def raw_rows(relpath: str) -> list[dict[str, str]]:
@@ -263,7 +263,7 @@ def test_flags(production: pd.DataFrame) -> None:
     plain = production[production["value_flag"].isna()]
     assert plain["quantity"].notna().all()
     # US bauxite is withheld in the MCS2026 file itself.
-    raw = [r for r in raw_rows(public_sources.MCS2026_WORLD)
+    raw = [r for r in raw_rows(production_sources.MCS2026_WORLD)
            if r["Country"] == "United States"
            and r["Statistics_detail"] == "Bauxite, mine production"]
     assert {r["Value"] for r in raw} == {"W"}
@@ -303,7 +303,7 @@ def test_newest_edition_wins(production: pd.DataFrame) -> None:
 
 
 def test_mcs2026_world_total_comes_from_rounded_row(production: pd.DataFrame) -> None:
-    raw = [r for r in raw_rows(public_sources.MCS2026_WORLD)
+    raw = [r for r in raw_rows(production_sources.MCS2026_WORLD)
            if r["MCS chapter"] == "GRAPHITE (NATURAL)" and r["Country"] == "World total"
            and r["Year"] == "2024"]
     assert len(raw) == 1 and raw[0]["Statistics_detail"].endswith(": rounded")
@@ -347,7 +347,7 @@ def test_iea_refining_rows(production: pd.DataFrame) -> None:
     assert "world" not in set(iea["country_kind"])
     assert set(iea.loc[iea["country_kind"] == "other", "country_name"]) == {"Rest of world"}
     assert not iea["is_estimate"].any()
-    raw = [r for r in raw_rows(public_sources.IEA_SUPPLY)
+    raw = [r for r in raw_rows(production_sources.IEA_SUPPLY)
            if r["iea_mineral"] == "Graphite" and r["stage"] == "refining"
            and r["country"] == "China" and r["year"] == "2024"]
     china = iea[(iea["commodity"] == "graphite_refined_iea") & (iea["iso3"] == "CHN")]
@@ -363,7 +363,7 @@ def test_unknown_country_fails_loudly(tmp_path: Path, resolve) -> None:
         fh.write('MCS2024,Atlantis,"Mine production, zinc content of concentrates and '
                  'direct shipping ores",5,5,,,\r\n')
     with pytest.raises(ValueError, match="Atlantis"):
-        public_sources.load_production(resolve, base=base)
+        production_sources.load_production(resolve, base=base)
 
 
 # --- WGI --------------------------------------------------------------------------
@@ -378,7 +378,7 @@ def test_wgi(wgi: pd.DataFrame) -> None:
     assert not codes & {"ZAR", "ROM", "ADO", "TMP", "WBG", "KSV", "ANT"}
     assert not wgi.duplicated(["iso3", "year", "indicator"]).any()
     # A mapped value equals the raw file's value for the World Bank code.
-    raw = [r for r in raw_rows(public_sources.WGI_FILE)
+    raw = [r for r in raw_rows(indicator_sources.WGI_FILE)
            if r["code"] == "ZAR" and r["year"] == "2023" and r["indicator"] == "cc"]
     got = wgi[(wgi["iso3"] == "COD") & (wgi["year"] == 2023) & (wgi["indicator"] == "cc")]
     assert got["estimate"].tolist() == [float(raw[0]["estimate"])]
@@ -395,7 +395,7 @@ def test_eu_crm(eu_crm: pd.DataFrame) -> None:
     assert not eu_crm.duplicated(["material", "eu_name"]).any()
     ree = eu_crm[eu_crm["material"] == "ree"].set_index("eu_name")["is_primary"]
     assert ree.to_dict() == {"LREE": True, "HREE": False}
-    raw = {r["material_name"]: r for r in raw_rows(public_sources.EU_CRM_RESULTS)}
+    raw = {r["material_name"]: r for r in raw_rows(indicator_sources.EU_CRM_RESULTS)}
     by_name = eu_crm.set_index("eu_name")
     assert by_name.loc["Magnesium", "supply_risk"] == float(raw["Magnesium"]["supply_risk"])
     assert by_name.loc["Magnesium", "supply_risk"] == 4.1
@@ -411,11 +411,11 @@ def test_eu_crm(eu_crm: pd.DataFrame) -> None:
 def test_eu_crm_refuses_percent_in_a_score(tmp_path: Path) -> None:
     base = tmp_path / "sources"
     (base / "eu_crm2023").mkdir(parents=True)
-    text = (SRC / public_sources.EU_CRM_RESULTS).read_text(encoding="utf-8")
+    text = (SRC / indicator_sources.EU_CRM_RESULTS).read_text(encoding="utf-8")
     text = text.replace("Magnesium,4.1,", "Magnesium,41%,")
-    (base / public_sources.EU_CRM_RESULTS).write_text(text, encoding="utf-8")
+    (base / indicator_sources.EU_CRM_RESULTS).write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match="Magnesium"):
-        public_sources.load_eu_crm(base=base)
+        indicator_sources.load_eu_crm(base=base)
 
 
 # --- US end use ---------------------------------------------------------------------
@@ -436,9 +436,9 @@ def test_us_end_use(end_use: pd.DataFrame) -> None:
 
 
 def test_us_end_use_quotes_are_verbatim(end_use: pd.DataFrame) -> None:
-    text = {r["material"]: r["domestic_use_summary"] for r in raw_rows(public_sources.US_TEXT)}
+    text = {r["material"]: r["domestic_use_summary"] for r in raw_rows(indicator_sources.US_TEXT)}
     for row in end_use.itertuples():
-        source_key = {v: k for k, v in public_sources.SOURCE_MATERIAL.items()}[row.material]
+        source_key = {v: k for k, v in indicator_sources.SOURCE_MATERIAL.items()}[row.material]
         quote = row.note.split('"')[1]
         for fragment in quote.split(" ... "):
             assert fragment in text[source_key], (row.material, fragment)
