@@ -7,6 +7,9 @@ synthetic data set of the same schema for benchmarking (see ``rmo_data.ingest.sy
 ``users add|list|remove|unlock`` manages the local sign-in users file (see
 ``rmo_data.access.accounts``); a password is read from a prompt (typed twice, not shown)
 or from standard input with ``--password-stdin``, never from the command line.
+
+Each command imports the modules it needs when it runs (start-up cost, not a cycle:
+``users`` never loads the build or the synthetic-store code).
 """
 
 from __future__ import annotations
