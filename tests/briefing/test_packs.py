@@ -13,7 +13,6 @@ import datetime as dt
 import io
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -306,13 +305,6 @@ def test_static_specs_have_fixed_sizes_and_lifted_labels(built_engine: Engine) -
 
 
 # --- AppTest: the buttons on the pages ---------------------------------------------------------------
-
-
-@pytest.fixture()
-def app(built_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    monkeypatch.setenv("RMO_DATABASE_URL", built_url)
-    monkeypatch.chdir(ROOT)
-    yield AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
 
 
 @pytest.fixture()

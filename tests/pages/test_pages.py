@@ -9,7 +9,6 @@ the public view is tested in ``tests/access/test_roles.py``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,15 +22,6 @@ from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
-
-
-@pytest.fixture()
-def app(built_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    """The app, pointed at the session's built store, after its first run."""
-    monkeypatch.setenv("RMO_DATABASE_URL", built_url)
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    yield at
 
 
 def _set(at: AppTest, key: str, value: object) -> AppTest:
