@@ -120,6 +120,7 @@ def test_partner_sees_act_pages_but_not_editor_pages(app: AppTest) -> None:
     assert not real & editor_only
     assert stand_ins == {roles.page(p).url_path for p in editor_only if (ROOT / p).is_file()}
     present = sorted(p for p in editor_only if (ROOT / p).is_file())
+    assert present, "no editor page file to check"
     for page in present:  # not in the partner's navigation
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)

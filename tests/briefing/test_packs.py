@@ -260,6 +260,7 @@ def test_collect_gathers_sourced_content(built_engine: Engine) -> None:
     assert 0 < len(brief.leverages) <= pack.MAX_LEVERAGES
     cards = queries.leverages(materials=["nickel"], include_cross=False, engine=built_engine)
     assert {lev.id for lev in brief.leverages} <= set(cards["id"])
+    assert brief.evidence and brief.organisations, "fixture needs nickel cases and organisations"
     severities = [case.severity for case in brief.evidence]
     assert severities == sorted(severities, reverse=True)
     assert all(case.source_label for case in brief.evidence)
@@ -272,7 +273,7 @@ def test_collect_gathers_sourced_content(built_engine: Engine) -> None:
 def test_collect_rejects_unknown_materials(built_engine: Engine) -> None:
     with pytest.raises(ValueError, match="unobtainium"):
         pack.collect(["nickel", "unobtainium"], built_engine)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs at least one material"):
         pack.collect([], built_engine)
 
 

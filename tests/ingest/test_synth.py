@@ -140,7 +140,7 @@ def test_command_line(tmp_path: Path) -> None:
 
 
 def test_bad_sizes_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="materials must be at least 1"):
         synthesise(f"sqlite:///{tmp_path / 'x.sqlite'}", materials=0)
 
 
