@@ -40,14 +40,12 @@ import os
 import platform
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +53,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a plain script from anywhere
+
+from scripts.live_server import running_server  # noqa: E402 - importable once ROOT is on the path
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -351,42 +351,9 @@ def run_apptest_child(urls: dict[str, str], reruns: int, only: list[str] | None 
 
 # --- real server and browser ---------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def run_server(url: str, log: Path) -> Iterator[tuple[str, int]]:
-    """``python scripts/serve.py`` on a free port (as tests/browser/conftest.py does); yields (base, pid)."""
-    port = _free_port()
-    env = {**os.environ, "RMO_DATABASE_URL": url}
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "scripts/serve.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
-                        if resp.status == 200:
-                            break
-                except OSError:
-                    if time.monotonic() > deadline or proc.poll() is not None:
-                        raise RuntimeError(f"streamlit did not start; see {log}") from None
-                    time.sleep(0.2)
-            yield base, proc.pid
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+# The server is started, waited for and stopped by scripts/live_server.py (shared with the
+# browser tests); it yields (base address, pid).
+SERVER_WAIT_S = 90
 
 
 def proc_memory_mb(pid: int) -> tuple[float | None, float | None]:
@@ -468,7 +435,8 @@ def browser_timings(urls: dict[str, str], log_dir: Path, only: list[str] | None 
     pages = [p for p in discover_pages() if not only or Path(p.script).stem in only]
     times: dict[str, dict[str, float | None]] = {label: {} for label in urls}
     with contextlib.ExitStack() as stack:
-        servers = {label: stack.enter_context(run_server(url, log_dir / f"server-{label}.log"))
+        servers = {label: stack.enter_context(running_server(url, log_dir / f"server-{label}.log",
+                                                             wait_s=SERVER_WAIT_S))
                    for label, url in urls.items()}
         pw = stack.enter_context(sync_playwright())
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -476,7 +444,8 @@ def browser_timings(urls: dict[str, str], log_dir: Path, only: list[str] | None 
             # Warm the browser first, on a throwaway server of its own: the browser's first page
             # (starting its renderer, compiling streamlit's scripts) is neither store's cold
             # visit, and the measured servers stay untouched until their first visit.
-            with run_server(next(iter(urls.values())), log_dir / "server-browser-warm-up.log") as (warm, _):
+            with running_server(next(iter(urls.values())), log_dir / "server-browser-warm-up.log",
+                                wait_s=SERVER_WAIT_S) as (warm, _):
                 _first_render(browser, f"{warm}/")
             for label, (base, _pid) in servers.items():
                 times[label][COLD] = _first_render(browser, f"{base}/")

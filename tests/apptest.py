@@ -1,5 +1,6 @@
-"""Test helpers shared by the AppTest files: the app on a given store, a run's exception check,
-a page opened signed in, and each tab of a page whose tabs are built only when open."""
+"""Test helpers shared by the AppTest files: the app on a given store (and one more session of
+it), a run's exception check, a page opened signed in, and each tab of a page whose tabs are
+built only when open."""
 
 from __future__ import annotations
 
@@ -15,9 +16,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def app_for(url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    """The app (app.py, the router) pointed at the store at ``url``, not yet run."""
+    """The app (app.py, the router) pointed at the store at ``url``, not yet run.
+
+    Every AppTest of the app starts here (or at the ``app`` fixture of
+    ``tests/conftest.py``, the app on the session's built store).
+    """
     monkeypatch.setenv("RMO_DATABASE_URL", url)
     monkeypatch.chdir(ROOT)
+    return new_session()
+
+
+def new_session() -> AppTest:
+    """One more session of the app on the store ``app_for`` pointed at (another browser), not yet run."""
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
 
 

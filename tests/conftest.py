@@ -16,6 +16,9 @@ Two backends, one suite:
   (``RMO_TEST_PG_UNAVAILABLE`` holds why), its tests are skipped with that
   reason, or fail when ``CI`` is set: a CI run never passes without them.
 
+The ``app`` fixture is the app under AppTest on the built store (``tests/apptest.py``
+has ``app_for`` for any other store).
+
 The test users (``tests/signin.py``) live in a temporary users file that
 ``RMO_USERS_FILE`` names for the whole test session, so no test reads or
 writes a real one.
@@ -34,10 +37,12 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
+from streamlit.testing.v1 import AppTest
 
 from rmo_data.access import accounts
 from rmo_data.store import schema
 from rmo_data.store.engine import make_engine
+from tests.apptest import app_for
 from tests.signin import USERS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -263,6 +268,18 @@ def users_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ.pop(accounts.USERS_ENV, None)
     else:
         os.environ[accounts.USERS_ENV] = old
+
+
+# --- the app under AppTest --------------------------------------------------------------------
+
+@pytest.fixture()
+def app(built_url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The app on the session's built store, as a new public session, not yet run.
+
+    Tests that use it only read; one that writes opens ``app_for`` on its own
+    copy (``own_url``).  Both are in ``tests/apptest.py``.
+    """
+    return app_for(built_url, monkeypatch)
 
 
 # --- which tests run where -----------------------------------------------------------------

@@ -6,9 +6,7 @@ checked exactly and without sleeping.
 
 from __future__ import annotations
 
-import ast
 import os
-import pkgutil
 import subprocess
 import sys
 from pathlib import Path
@@ -228,45 +226,6 @@ def test_roles_and_pages() -> None:
     # Every page file of the app is in the mapping: a new page cannot slip in without a role.
     files = {f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")}
     assert files <= {p.path for p in roles.PAGES}
-
-
-_UI_PACKAGES = {"streamlit", "components"}
-
-
-def _ui_imports(path: Path) -> list[str]:
-    """Every import of streamlit or components in a file, at any depth (inside functions too).
-
-    Read from the syntax tree rather than by importing, so an import that runs only on some
-    path (a function body, a branch) is found as well; ``importlib.import_module("...")`` and
-    ``__import__("...")`` with a literal name count too.
-    """
-    found: list[str] = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
-        names: list[str] = []
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module]
-        elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
-              and isinstance(node.args[0].value, str)
-              and getattr(node.func, "attr", getattr(node.func, "id", "")) in {"import_module", "__import__"}):
-            names = [node.args[0].value]
-        found += [f"line {node.lineno}: {name}" for name in names if name.split(".")[0] in _UI_PACKAGES]
-    return found
-
-
-def test_rmo_data_never_imports_streamlit() -> None:
-    """No module of rmo_data, its subpackages included, imports streamlit or components."""
-    package = ROOT / "rmo_data"
-    # walk_packages finds the modules Python imports; the file glob adds folders it cannot see
-    # (the migrations folder has no __init__.py), so no module is left out either way.
-    walked = {m.name for m in pkgutil.walk_packages([str(package)], "rmo_data.")}
-    files = sorted(package.rglob("*.py"))
-    names = {".".join(f.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__") for f in files}
-    assert walked <= names, walked - names
-    assert {"rmo_data", "rmo_data.access.accounts", "rmo_data.briefing.pack", "rmo_data.store.migrations.env"} <= names
-    offenders = {f.relative_to(ROOT).as_posix(): hits for f in files if (hits := _ui_imports(f))}
-    assert offenders == {}
 
 
 def test_users_command_line(tmp_path: Path) -> None:

@@ -25,20 +25,12 @@ from components import signin as ui_auth
 from rmo_data.access import roles
 from rmo_data.access import accounts
 from rmo_data.store import queries
-from tests.apptest import each_tab, no_exception
+from tests.apptest import each_tab, new_session, no_exception
 from tests.signin import USERS, sign_in
 from tests.access.test_accounts import FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
 PARTNER_PAGES = [p.path for p in roles.PAGES if p.min_role == roles.PARTNER]
-
-
-@pytest.fixture()
-def app(built_url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    """The app on the session's built store, as a new public session."""
-    monkeypatch.setenv("RMO_DATABASE_URL", built_url)
-    monkeypatch.chdir(ROOT)
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
 
 
 @pytest.fixture()
@@ -128,6 +120,7 @@ def test_partner_sees_act_pages_but_not_editor_pages(app: AppTest) -> None:
     assert not real & editor_only
     assert stand_ins == {roles.page(p).url_path for p in editor_only if (ROOT / p).is_file()}
     present = sorted(p for p in editor_only if (ROOT / p).is_file())
+    assert present, "no editor page file to check"
     for page in present:  # not in the partner's navigation
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)
@@ -285,7 +278,7 @@ def test_lockout_after_repeated_failures_holds_for_every_session(app: AppTest, o
     assert ui_auth.SESSION not in at.session_state
     # The lock is kept on the server, not in this session: a new session from the same
     # address is refused too.
-    other = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    other = new_session()
     no_exception(other.switch_page("pages/sign_in.py").run())
     assert "Try again in 5 minutes" in _attempt(other, name, password)
     clock.advance(5 * 60)
@@ -304,7 +297,7 @@ def test_a_stranger_cannot_lock_the_editor_out(app: AppTest, own_users: Path, cl
     assert ui_auth.SESSION not in at.session_state
 
     client_of[0] = "ip:203.0.113.20"  # the editor, in another browser
-    editor = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    editor = new_session()
     no_exception(editor.switch_page("pages/sign_in.py").run())
     assert f"Signed in as {name}" in _attempt(editor, name, password)
     assert editor.session_state[ui_auth.SESSION].role == "editor"

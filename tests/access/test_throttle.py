@@ -77,5 +77,5 @@ def test_keys_are_bounded_and_threads_do_not_lose_failures() -> None:
 
 
 def test_bad_settings_are_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must be positive"):
         Throttle(limit=0, window_s=10)

@@ -13,7 +13,6 @@ import datetime as dt
 import io
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -261,6 +260,7 @@ def test_collect_gathers_sourced_content(built_engine: Engine) -> None:
     assert 0 < len(brief.leverages) <= model.MAX_LEVERAGES
     cards = queries.leverages(materials=["nickel"], include_cross=False, engine=built_engine)
     assert {lev.id for lev in brief.leverages} <= set(cards["id"])
+    assert brief.evidence and brief.organisations, "fixture needs nickel cases and organisations"
     severities = [case.severity for case in brief.evidence]
     assert severities == sorted(severities, reverse=True)
     assert all(case.source_label for case in brief.evidence)
@@ -273,7 +273,7 @@ def test_collect_gathers_sourced_content(built_engine: Engine) -> None:
 def test_collect_rejects_unknown_materials(built_engine: Engine) -> None:
     with pytest.raises(ValueError, match="unobtainium"):
         content.collect(["nickel", "unobtainium"], built_engine)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs at least one material"):
         content.collect([], built_engine)
 
 
@@ -306,13 +306,6 @@ def test_static_specs_have_fixed_sizes_and_lifted_labels(built_engine: Engine) -
 
 
 # --- AppTest: the buttons on the pages ---------------------------------------------------------------
-
-
-@pytest.fixture()
-def app(built_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    monkeypatch.setenv("RMO_DATABASE_URL", built_url)
-    monkeypatch.chdir(ROOT)
-    yield AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
 
 
 @pytest.fixture()

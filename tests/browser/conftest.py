@@ -1,7 +1,8 @@
 """A real server on a free loopback port, and a headless Chromium page.
 
 The server is started as README tells users to (``python scripts/serve.py``:
-``streamlit run app.py`` after loading the libraries).
+``streamlit run app.py`` after loading the libraries), by ``scripts/live_server.py``
+(shared with the benchmark).
 
 It runs against the session's built store and is waited for on
 ``/_stcore/health``; it inherits ``RMO_USERS_FILE`` (the test users of
@@ -13,20 +14,15 @@ sign in and then move on through the app's own links.
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from scripts.live_server import ServerDidNotStart, running_server
 from tests.conftest import Stores
 from tests.signin import USERS
 
@@ -35,45 +31,23 @@ SHOTS = ROOT / "test-output" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def run_server(db_url: str, log_name: str = "streamlit-server.log") -> Iterator[str]:
-    """Start ``python scripts/serve.py`` on a free port; yield its base URL once healthy."""
+    """Start ``python scripts/serve.py`` on a free port; yield its base URL once healthy.
+
+    The start, the health check and the stop are ``scripts/live_server.py``'s, shared with
+    the benchmark; its log goes to ``test-output/<log_name>``.
+    """
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed: run scripts/test.sh, which installs it")
-    port = _free_port()
-    env = {**os.environ, "RMO_DATABASE_URL": db_url}
     log = ROOT / "test-output"
     log.mkdir(exist_ok=True)
-    with (log / log_name).open("w") as out:
-        proc = subprocess.Popen(
-            # The command README gives users (streamlit run app.py, after the preload).
-            [sys.executable, "scripts/serve.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            proc.terminate()
-            pytest.fail("streamlit did not answer on /_stcore/health within 60 s")
+    with ExitStack() as stack:
         try:
-            yield base
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+            server = stack.enter_context(running_server(db_url, log / log_name, wait_s=60))
+        except ServerDidNotStart as err:
+            pytest.fail(str(err))
+        yield server.base_url
 
 
 @pytest.fixture(scope="session")

@@ -123,7 +123,7 @@ def test_parse_usgs_value(raw: str, qty: float, flag: str | None) -> None:
 
 @pytest.mark.parametrize("raw", ["", "abc", "12 34"])
 def test_parse_usgs_value_rejects_junk(raw: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="empty value cell" if raw == "" else "unreadable value"):
         public_sources.parse_usgs_value(raw)
 
 

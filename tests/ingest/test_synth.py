@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
-from streamlit.testing.v1 import AppTest
 
 from rmo_data import constants
 from rmo_data.analysis import metrics
@@ -20,6 +19,7 @@ from rmo_data.store import queries
 from rmo_data.store import schema
 from rmo_data.store.engine import make_engine
 from rmo_data.ingest.synth import SLUG_PREFIX, SOURCE_ID, synthesise
+from tests.apptest import app_for
 from tests.conftest import Stores
 from tests.signin import sign_in
 
@@ -140,7 +140,7 @@ def test_command_line(tmp_path: Path) -> None:
 
 
 def test_bad_sizes_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="materials must be at least 1"):
         synthesise(f"sqlite:///{tmp_path / 'x.sqlite'}", materials=0)
 
 
@@ -148,9 +148,7 @@ def test_bad_sizes_are_refused(tmp_path: Path) -> None:
 def test_every_page_runs_on_a_store_with_added_materials(synth_url: str, synth_engine: Engine,
                                                          monkeypatch: pytest.MonkeyPatch, page: str) -> None:
     """Materials beyond the report's ten come from the store: listed, named and shown, never a KeyError."""
-    monkeypatch.setenv("RMO_DATABASE_URL", synth_url)
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = app_for(synth_url, monkeypatch)
     sign_in(at, "partner")  # so partner pages draw their content, not the sign-in request
     at.session_state["material"] = f"{SLUG_PREFIX}002"
     at.switch_page(page).run()

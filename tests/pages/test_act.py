@@ -36,12 +36,6 @@ CARDS = "pages/leverage_cards.py"
 
 
 @pytest.fixture()
-def app(built_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    """The app on the shared built store (tests using it only read)."""
-    yield app_for(built_url, monkeypatch)
-
-
-@pytest.fixture()
 def own_app(own_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     """The app on a private copy of the store (for tests that write)."""
     yield app_for(own_url, monkeypatch)

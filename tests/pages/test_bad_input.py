@@ -133,7 +133,7 @@ def test_user_text_is_stored_as_typed_or_refused_clearly(own_url: str, own_engin
         assert text.strip() in set(action_plan.list_plan_items(engine=own_engine)["owner"])
         assert text.strip() in set(workshop.list_workshops(engine=own_engine)["name"])
     # A join code that is no code is refused with a message, never looked up as SQL.
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="is not a join code"):
         workshop.get_workshop(text, engine=own_engine)
     after = snapshot(own_url)
     assert _reference(after) == _reference(before)
@@ -145,7 +145,7 @@ def test_participant_names_are_bound(own_url: str, own_engine: Engine, name: str
     _, code = workshop.create_workshop("Injection check", ["nickel", "zinc"], ["severity"], engine=own_engine)
     before = snapshot(own_url)
     if not name.strip():
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="Give your name"):
             workshop.submit_weights(code, name, {"severity": 5}, engine=own_engine)
     elif len(name.strip()) > workshop.PARTICIPANT_MAX:
         with pytest.raises(ValueError, match="too long"):

@@ -9,7 +9,6 @@ the public view is tested in ``tests/access/test_roles.py``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,15 +22,6 @@ from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
-
-
-@pytest.fixture()
-def app(built_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
-    """The app, pointed at the session's built store, after its first run."""
-    monkeypatch.setenv("RMO_DATABASE_URL", built_url)
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    yield at
 
 
 def _set(at: AppTest, key: str, value: object) -> AppTest:
@@ -80,6 +70,7 @@ def test_overview_shows_computed_findings(app: AppTest, built_engine) -> None:  
     _set(at, "materials", ["zinc", "nickel"])
     narrowed = headline_findings(queries.overview(engine=built_engine).query("material in ['zinc', 'nickel']"))
     text = _texts(at)
+    assert narrowed, "the store yields no finding for zinc and nickel"
     for finding in narrowed:
         assert plain(finding.text) in text
     assert all(f.material in {"zinc", "nickel", None} for f in narrowed)
@@ -161,6 +152,7 @@ def test_evidence_filters_change_the_cases(app: AppTest, built_engine) -> None: 
     assert at.metric[0].value == str(len(severe))
     table = at.dataframe[0].value
     assert len(table) == len(severe)
+    assert not table.empty, "fixture needs zinc cases of severity 4 or more"
     assert table["link"].notna().all(), "every case links to its source"
 
 
@@ -209,6 +201,7 @@ def test_filters_persist_across_pages(app: AppTest) -> None:
     sign_in(at, "partner")  # the evidence page is for partners; signing in keeps the filters
     at.switch_page("pages/evidence.py").run()
     assert at.session_state["materials"] == ["nickel", "ree"]
+    assert not at.dataframe[0].value.empty, "the evidence table lists the cases of both materials"
     assert set(at.dataframe[0].value["material_name"]) <= {constants.MATERIAL_LABELS["nickel"],
                                                            constants.MATERIAL_LABELS["ree"]}
     at.switch_page("pages/overview.py").run()

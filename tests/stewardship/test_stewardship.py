@@ -143,7 +143,7 @@ def test_each_problem_names_file_row_and_column(store: tuple[str, Engine], table
     assert problem is not None, preview.problems
     assert (problem.file, problem.row) == ("upload.csv", row)
     assert words in problem.message
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="The upload has problems"):
         stewardship.apply_preview(preview, engine=engine)
     assert _dump(engine) == before and _audit_count(engine) == 0
 
@@ -604,7 +604,7 @@ def test_fuzz_upload_validation_never_raises_and_never_writes(store: tuple[str, 
     assert all(isinstance(p.file, str) and p.message for p in preview.problems)
     if not preview.ok:
         assert not preview.changes and not preview.sources
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="The upload has problems"):
             stewardship.apply_preview(preview, engine=engine)
     stewardship.preview_frames(preview)
     stewardship.problems_frame(preview.problems)

@@ -17,12 +17,12 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
-from streamlit.testing.v1 import AppTest
 
 from rmo_data.store import migrate
 from rmo_data.store import schema
 from rmo_data.ingest.build import build, ensure_store
 from rmo_data.store.engine import make_engine
+from tests.apptest import app_for
 from tests.conftest import Stores
 from tests.userrows import add_user_rows, kept, user_rows
 
@@ -160,9 +160,7 @@ def test_app_start_migrates_an_old_store(store_copy_url: str, monkeypatch: pytes
     _to_baseline(store_copy_url)
     before = add_user_rows(store_copy_url)
     _forget_alembic(store_copy_url)
-    monkeypatch.setenv("RMO_DATABASE_URL", store_copy_url)
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at = app_for(store_copy_url, monkeypatch).run()
     assert not at.exception, [e.value for e in at.exception]
     assert _revision(store_copy_url) == migrate.head_revision()
     assert kept(user_rows(store_copy_url), before) == before

@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import resource
 import signal
-import socket
 import sqlite3
 import stat
 import subprocess
@@ -35,6 +34,7 @@ from streamlit.testing.v1 import AppTest
 from rmo_data import constants
 from rmo_data.ingest.build import build
 from rmo_data.store.engine import BUSY_WAIT_ENV, store_status
+from scripts.live_server import free_port
 from tests.apptest import app_for, no_exception
 from tests.store.test_faults import _copy_store, snapshot
 from tests.userrows import add_user_rows, user_rows
@@ -167,18 +167,12 @@ def test_users_file_option_after_the_action(tmp_path: Path) -> None:
     assert lock.exists() and stat.S_IMODE(lock.stat().st_mode) == 0o600
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _messages(at: AppTest) -> str:
     return " ".join(m.value for m in [*at.error, *at.warning, *at.info, *at.caption, *at.markdown])
 
 
 def test_an_unreachable_server_is_named_so_with_no_rebuild_and_no_password(monkeypatch: pytest.MonkeyPatch) -> None:
-    url = f"postgresql+psycopg://rmo:s3cret-pw@127.0.0.1:{_free_port()}/rmo"  # nothing listens there
+    url = f"postgresql+psycopg://rmo:s3cret-pw@127.0.0.1:{free_port()}/rmo"  # nothing listens there
     assert store_status(url) == "unreachable"
     at = no_exception(app_for(url, monkeypatch).run())
     assert any("cannot be reached" in w.value for w in at.warning)
