@@ -1,9 +1,12 @@
-"""Cached access to ``rmo_data.store.queries`` for the pages.
+"""Cached access to the read queries of ``rmo_data.store`` for the pages.
 
-Every read goes through ``query(name, **kwargs)``, one bounded cache keyed by the
-query name, its arguments and the database URL, so a rerun never repeats a
+Every read goes through ``read(queries.evidence, materials=[...])``: the query
+function itself, so an editor follows a page straight to its SQL, and a
+signature typed from that function.  One bounded cache keyed by the query, its
+arguments and the database URL keeps the results, so a rerun never repeats a
 database read and the cache cannot grow without limit (``MAX_ENTRIES`` results,
-each kept at most ``TTL_SECONDS``).
+each kept at most ``TTL_SECONDS``).  ``clear()`` forgets them after a rebuild or
+a write.
 
 The cache holds the query results themselves (``st.cache_resource``) and hands
 out a copy of each: ``st.cache_data`` would pickle a result when it is stored and
@@ -17,7 +20,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from typing import Any
+import inspect
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any, Final, ParamSpec, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -31,6 +37,14 @@ MAX_ENTRIES = 256
 TTL_SECONDS = 3600
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# The store modules whose public functions are read queries, so their results may be kept.
+# Scenarios and the action plan are left out on purpose: a read right after a write must see it.
+QUERY_MODULES: Final[dict[str, ModuleType]] = {module.__name__: module for module in (queries,)}
+
+
 def _freeze(value: Any) -> Any:
     """Lists become tuples so arguments hash the same way every time."""
     if isinstance(value, list | tuple | set):
@@ -38,19 +52,59 @@ def _freeze(value: Any) -> Any:
     return value
 
 
+def _checked(query: Callable[..., Any]) -> inspect.Signature:
+    """The signature of ``query``; TypeError unless it is a public read query of ``QUERY_MODULES``."""
+    module = QUERY_MODULES.get(getattr(query, "__module__", "") or "")
+    name = getattr(query, "__name__", "")
+    if (module is None or name.startswith("_") or getattr(module, name, None) is not query
+            or not callable(query)):
+        raise TypeError(f"{getattr(query, '__qualname__', query)!r} is not a read query of "
+                        f"{', '.join(QUERY_MODULES)}, so its result cannot be cached.")
+    signature = inspect.signature(query)
+    if "engine" not in signature.parameters:
+        raise TypeError(f"{name!r} takes no engine, so it is not a read query of the store.")
+    return signature
+
+
+def _arguments(signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]
+               ) -> tuple[tuple[str, Any], ...]:
+    """The call's arguments by name, defaults filled in, so every spelling of a call shares one entry."""
+    if "engine" in kwargs:
+        raise TypeError("The cache chooses the engine (from the database URL); do not pass one.")
+    bound = signature.bind(*args, **kwargs)
+    bound.apply_defaults()
+    named: dict[str, Any] = {}
+    for key, value in bound.arguments.items():
+        kind = signature.parameters[key].kind
+        if kind is inspect.Parameter.VAR_KEYWORD:
+            named.update(value)
+        elif kind is inspect.Parameter.VAR_POSITIONAL:
+            if value:
+                raise TypeError("Read queries take their arguments by name.")
+        elif key != "engine":
+            named[key] = value
+    return tuple(sorted((key, _freeze(value)) for key, value in named.items()))
+
+
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
-def _cached(name: str, url: str, frozen: tuple[tuple[str, Any], ...]) -> Any:
-    func = getattr(queries, name)
+def _cached(module: str, name: str, url: str, frozen: tuple[tuple[str, Any], ...]) -> Any:
+    # Keyed by names, not the function object, so the key hashes the same in every session.
+    func = getattr(QUERY_MODULES[module], name)
     return func(**dict(frozen), engine=get_engine(url))
 
 
-def query(name: str, **kwargs: Any) -> Any:
-    """Run the named function of ``rmo_data.store.queries`` with caching; returns a copy of the result."""
-    frozen = tuple(sorted((k, _freeze(v)) for k, v in kwargs.items()))
-    result = _cached(name, database_url(), frozen)
+def read(query: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+    """``query(*args, **kwargs)`` on the current store, kept in the bounded cache; returns a copy.
+
+    ``query`` is a public read query of ``rmo_data.store`` (``queries.evidence``);
+    anything else is refused with TypeError.  The engine comes from the database
+    URL, which is part of the key.
+    """
+    frozen = _arguments(_checked(query), args, kwargs)
+    result = _cached(query.__module__, query.__name__, database_url(), frozen)
     # Callers may add columns for display; never let that touch the cached object.
     if isinstance(result, pd.DataFrame):
-        return result.copy()
+        return result.copy()  # type: ignore[return-value]
     return copy.deepcopy(result)
 
 
@@ -126,8 +180,8 @@ def evidence_cube(**filters: Any) -> pd.DataFrame:
     SQL.  Same rows, same order as the query.
     """
     if any(value for key, value in filters.items() if key not in _CUBE_FILTERS):
-        return query("evidence_cube", **filters)
-    cube = query("evidence_cube")
+        return read(queries.evidence_cube, **filters)
+    cube = read(queries.evidence_cube)
     keep = cube["severity"] >= int(filters.get("min_severity") or 1)
     for key, column in (("materials", "material"), ("stages", "stage"), ("categories", "category")):
         if filters.get(key):
@@ -141,16 +195,16 @@ def material_slugs() -> list[str]:
     Pages list materials from the store, not from ``constants``, so materials
     added after the ten of the report (or a synthetic benchmark store) show up.
     """
-    return query("materials")["slug"].tolist()
+    return read(queries.materials)["slug"].tolist()
 
 
 def material_labels() -> dict[str, str]:
     """Display name of every material in the store (the constants' labels for the ten)."""
-    frame = query("materials")
+    frame = read(queries.materials)
     return {**constants.MATERIAL_LABELS, **dict(zip(frame["slug"], frame["name"], strict=True))}
 
 
 def material_short() -> dict[str, str]:
     """Short name of every material in the store, for narrow chart axes."""
-    frame = query("materials")
+    frame = read(queries.materials)
     return {**constants.MATERIAL_SHORT, **dict(zip(frame["slug"], frame["short_name"], strict=True))}

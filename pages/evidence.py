@@ -47,7 +47,7 @@ st.markdown("Concrete cases the report names — a mine, plant, company or count
             "reported — by material, stage and risk category. Materials, stages and risk "
             "categories follow the sidebar; the filters below narrow further.")
 
-options = cached.query("evidence_options")
+options = cached.read(queries.evidence_options)
 f1, f2, f3, f4 = st.columns([2, 2, 1, 2])
 f1.multiselect("Country", options["countries"], **state.widget("ev_country"), placeholder="All countries")
 f2.multiselect("Company", options["companies"], **state.widget("ev_company"), placeholder="All companies")
@@ -63,7 +63,7 @@ filters = dict(materials=list(state.get("materials")), stages=state.get("stages"
 # Counts and charts come from SQL aggregates; only one page of cases is read as rows,
 # so the page stays quick however many cases the store holds.
 cube = cached.evidence_cube(**filters)
-where = cached.query("evidence_where", **filters)  # countries and sources in one pass
+where = cached.read(queries.evidence_where, **filters)  # countries and sources in one pass
 places = queries.places_from(where)
 summary = queries.evidence_summary_from(cube, places)
 
@@ -86,7 +86,7 @@ pages = max(1, -(-summary["cases"] // PAGE_SIZE))
 if int(st.session_state.get("ev_page", 1)) > pages:
     st.session_state["ev_page"] = 1  # the filters shrank the list: back to its first page
 page_no = int(st.session_state.get("ev_page", 1))
-rows = cached.query("evidence", **filters, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+rows = cached.read(queries.evidence, **filters, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
 provenance = queries.provenance_from(where)
 # Source titles in the order of the cases shown (all of them on one page for the report's
 # store), then any others.
@@ -106,7 +106,7 @@ with tab_heat:
                   unit="number of cases", note="Click a cell to filter by that stage and category.",
                   key="dl_ev_heat")
 with tab_map:
-    countries = cached.query("countries")
+    countries = cached.read(queries.countries)
     by_country = (places.dropna(subset=["iso3", "country_name"]).reset_index(drop=True)
                   .merge(countries[["iso3", "iso_numeric"]], on="iso3", how="left"))
     render.chart(material_charts.evidence_map, by_country, named_geometry=True, datasets=material_charts.world_datasets(),

@@ -17,6 +17,7 @@ from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer, source_line
 from rmo_data import constants
 from rmo_data.analysis import scoring
+from rmo_data.store import queries
 from rmo_data.store import scenarios
 from rmo_data.store.engine import get_engine
 
@@ -100,7 +101,7 @@ if len(shown) < 2:
 prio = cached.prioritise(shown, weights)
 raw, detail, missing, norm = prio.raw, prio.detail, prio.missing, prio.normalised
 ranked, weight_error, long = prio.ranked, prio.weight_error, prio.explained
-groups = scoring.joint_groups(cached.query("all_material_links"), shown)
+groups = scoring.joint_groups(cached.read(queries.all_material_links), shown)
 
 all_sources = sorted({s for v in crit.sources.values() for s in v})
 all_years = [y for v in crit.years.values() for y in v]
@@ -282,7 +283,7 @@ def _matrix() -> None:
             st.caption(quad.description)
             st.markdown(_names(members) if members else "*No material in view*")
             cats = ", ".join(constants.LEVERAGE_CATEGORY_LABELS[c] for c in quad.categories)
-            n_cards = (len(cached.query("leverage_cards", scopes=members, categories=quad.categories))
+            n_cards = (len(cached.read(queries.leverage_cards, scopes=members, categories=quad.categories))
                        if members else 0)
             if st.button(f"Open {n_cards} card(s)", key=f"pr_quad_{quad.slug}", disabled=not members,
                          on_click=_open_cards, args=(members, quad.categories), icon=":material/style:",
