@@ -29,7 +29,7 @@ import pandas as pd
 import streamlit as st
 
 from rmo_data import constants
-from rmo_data.store import queries
+from rmo_data.store import concentration, queries
 from rmo_data.analysis import scoring
 from rmo_data.store.engine import database_url, get_engine
 
@@ -42,7 +42,7 @@ R = TypeVar("R")
 
 # The store modules whose public functions are read queries, so their results may be kept.
 # Scenarios and the action plan are left out on purpose: a read right after a write must see it.
-QUERY_MODULES: Final[dict[str, ModuleType]] = {module.__name__: module for module in (queries,)}
+QUERY_MODULES: Final[dict[str, ModuleType]] = {module.__name__: module for module in (queries, concentration)}
 
 
 def _freeze(value: Any) -> Any:

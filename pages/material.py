@@ -16,7 +16,7 @@ from components import cached
 from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer, source_line
 from rmo_data import constants
-from rmo_data.store import queries
+from rmo_data.store import concentration, queries
 
 router.guard(__file__)
 
@@ -114,7 +114,7 @@ def _production() -> None:
                           note="Values by country of location. W = withheld, NA = not available.",
                           key="dl_prod")
         with right:
-            trend = cached.read(queries.hhi_trend, material=slug, stage=stage)
+            trend = cached.read(concentration.hhi_trend, material=slug, stage=stage)
             if bool(info["is_primary"]) and not trend.empty:
                 render.chart(material_charts.hhi_trend_chart, trend, "Concentration over time")
                 figure_footer(trend, f"{mat['name']} {stage} HHI trend", trend["source"].unique(),

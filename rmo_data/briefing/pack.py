@@ -40,8 +40,7 @@ from sqlalchemy import Engine
 
 from rmo_data.charts import material_charts
 from rmo_data import constants
-from rmo_data.analysis import metrics
-from rmo_data.store import queries
+from rmo_data.store import concentration, queries
 
 Progress = Callable[[str, float], None]
 
@@ -440,7 +439,7 @@ def _auto_share_text(row: pd.Series | None) -> str:
 
 
 def _concentration(slug: str, stage: str, hhi_wgi: Any, engine: Engine) -> StageConcentration:
-    conc = metrics.concentration(slug, stage, engine=engine)
+    conc = concentration.concentration(slug, stage, engine=engine)
     return StageConcentration(
         stage=stage, commodity_name=clean(conc["commodity_name"]) or constants.MISSING,
         year=conc["year"], is_estimate=bool(conc["is_estimate"]), hhi=conc["hhi"],
