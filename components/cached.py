@@ -30,7 +30,8 @@ import streamlit as st
 
 from rmo_data import constants
 from rmo_data.store import concentration, queries
-from rmo_data.analysis import scoring
+from rmo_data.store.criteria import criteria_table
+from rmo_data.analysis import prioritisation, scoring
 from rmo_data.store.engine import database_url, get_engine
 
 MAX_ENTRIES = 256
@@ -118,11 +119,11 @@ def clear() -> None:
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
 def _criteria(url: str) -> scoring.CriteriaData:
-    return scoring.criteria_table(get_engine(url))
+    return criteria_table(get_engine(url))
 
 
 def criteria() -> scoring.CriteriaData:
-    """``scoring.criteria_table()`` for the current store, computed once per store (a copy).
+    """``rmo_data.store.criteria.criteria_table()`` for the current store, computed once per store (a copy).
 
     Scoring every material reads four queries and reshapes them (~25 ms on the
     real store, more with many evidence rows); the Prioritisation page needs
@@ -132,18 +133,18 @@ def criteria() -> scoring.CriteriaData:
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
-def _scaled(url: str, materials: tuple[str, ...]) -> scoring.Scaled:
-    return scoring.scale(_criteria(url), materials)
+def _scaled(url: str, materials: tuple[str, ...]) -> prioritisation.Scaled:
+    return prioritisation.scale(_criteria(url), materials)
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _prioritised(url: str, materials: tuple[str, ...], weights: tuple[tuple[str, int], ...]
-                 ) -> scoring.Prioritisation:
-    return scoring.prioritise(_criteria(url), materials, dict(weights), scaled=_scaled(url, materials))
+                 ) -> prioritisation.Prioritisation:
+    return prioritisation.prioritise(_criteria(url), materials, dict(weights), scaled=_scaled(url, materials))
 
 
-def prioritise(materials: list[str], weights: dict[str, int]) -> scoring.Prioritisation:
-    """``scoring.prioritise(criteria(), materials, weights)``, kept per materials and weights (a copy).
+def prioritise(materials: list[str], weights: dict[str, int]) -> prioritisation.Prioritisation:
+    """``prioritisation.prioritise(criteria(), materials, weights)``, kept per materials and weights (a copy).
 
     Keyed by plain tuples, so a hit costs no hashing of frames: moving a slider
     back, or any rerun that changes neither, reuses the ranking and its explanation.

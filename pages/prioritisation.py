@@ -17,6 +17,7 @@ from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer, source_line
 from rmo_data import constants
 from rmo_data.analysis import scoring
+from rmo_data.analysis import prioritisation
 from rmo_data.store import queries
 from rmo_data.store import scenarios
 from rmo_data.store.engine import get_engine
@@ -101,7 +102,7 @@ if len(shown) < 2:
 prio = cached.prioritise(shown, weights)
 raw, detail, missing, norm = prio.raw, prio.detail, prio.missing, prio.normalised
 ranked, weight_error, long = prio.ranked, prio.weight_error, prio.explained
-groups = scoring.joint_groups(cached.read(queries.all_material_links), shown)
+groups = prioritisation.joint_groups(cached.read(queries.all_material_links), shown)
 
 all_sources = sorted({s for v in crit.sources.values() for s in v})
 all_years = [y for v in crit.years.values() for y in v]
@@ -166,7 +167,7 @@ def _ranking() -> None:
         if st.toggle("Treat joint products together", key="pr_joint",
                      help="Rank each group of co-/by-products as one supply chain, as urgent as its "
                           "most urgent member."):
-            grouped = scoring.group_ranking(ranked, groups)
+            grouped = prioritisation.group_ranking(ranked, groups)
             grouped["members_text"] = grouped["members"].map(_names)
             grouped["links"] = grouped["members"].map(
                 lambda ms: "; ".join(f"{SHORT[m]}: {groups.at[m, 'partners']}"
