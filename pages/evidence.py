@@ -14,6 +14,7 @@ from rmo_data.charts import material_charts
 from components import cached
 from components.provenance import figure_footer
 from rmo_data import constants
+from rmo_data.analysis import evidence_rollups
 from rmo_data.store import queries
 
 router.guard(__file__)
@@ -98,17 +99,14 @@ labels = cached.material_labels()
 tab_heat, tab_map, tab_material = st.tabs(["By risk category and stage", "By country", "By material"],
                                           key="ev_tab", on_change="rerun")
 with tab_heat:
-    counts = (cube.groupby(["material", "stage", "category"], as_index=False)
-              .agg(n=("n", "sum"), max_severity=("severity", "max")))
+    counts = evidence_rollups.heat_counts(cube)
     render.chart(material_charts.evidence_heatmap, counts, key="ev_heat", on_select=_from_heatmap,
                  selection_mode="cell", shown=tab_heat.open)
     figure_footer(counts, "Evidence by risk category and stage", source_titles, years,
                   unit="number of cases", note="Click a cell to filter by that stage and category.",
                   key="dl_ev_heat")
 with tab_map:
-    countries = cached.read(queries.countries)
-    by_country = (places.dropna(subset=["iso3", "country_name"]).reset_index(drop=True)
-                  .merge(countries[["iso3", "iso_numeric"]], on="iso3", how="left"))
+    by_country = evidence_rollups.mapped_places(places, cached.read(queries.countries))
     render.chart(material_charts.evidence_map, by_country, named_geometry=True, datasets=material_charts.world_datasets(),
                  key="ev_map", on_select=_from_map, selection_mode="country", shown=tab_map.open)
     unplaced = summary["unplaced"]
@@ -118,7 +116,7 @@ with tab_map:
                   + "Click a country to filter. Map: world-atlas (Natural Earth), drawn offline.",
                   key="dl_ev_map")
 with tab_material:
-    by_severity = cube.groupby(["material", "severity"], as_index=False)["n"].sum()
+    by_severity = evidence_rollups.severity_counts(cube)
     render.chart(material_charts.severity_bars, by_severity, labels=labels, shown=tab_material.open)
     figure_footer(by_severity.rename(columns={"n": "size"}), "Evidence by material and severity",
                   source_titles, years, unit="number of cases", key="dl_ev_sev")

@@ -16,6 +16,7 @@ from components import cached
 from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer, source_line
 from rmo_data import constants
+from rmo_data.analysis import metrics
 from rmo_data.store import concentration, queries
 
 router.guard(__file__)
@@ -123,11 +124,7 @@ def _production() -> None:
                 st.caption("Concentration is computed on the first series only.")
         latest = int(sub["year"].max())
         year_rows = sub[sub["year"] == latest]
-        world = year_rows[year_rows["country_kind"] == "world"]["quantity"].dropna()
-        total = float(world.iloc[0]) if not world.empty else year_rows["quantity"].sum()
-        table = year_rows[year_rows["country_kind"] == "country"].copy()
-        table["share_pct"] = table["quantity"] / total * 100 if total else float("nan")
-        table = table.sort_values("quantity", ascending=False)
+        table = metrics.country_table(year_rows)
         picked_for = st.session_state.get("mp_country") or (None, None)
         picked = picked_for[1] if picked_for[0] == slug else None
         st.markdown(f"**Countries in {latest}**" + (f" — selected: {cards.plain(picked)}" if picked else ""))
