@@ -62,7 +62,9 @@ def _checked(query: Callable[..., Any]) -> inspect.Signature:
         raise TypeError(f"{getattr(query, '__qualname__', query)!r} is not a read query of "
                         f"{', '.join(QUERY_MODULES)}, so its result cannot be cached.")
     signature = inspect.signature(query)
-    if "engine" not in signature.parameters:
+    takes_engine = "engine" in signature.parameters or any(
+        parameter.kind is inspect.Parameter.VAR_KEYWORD for parameter in signature.parameters.values())
+    if not takes_engine:  # leverage_cards passes its engine on to leverages through **filters
         raise TypeError(f"{name!r} takes no engine, so it is not a read query of the store.")
     return signature
 

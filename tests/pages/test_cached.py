@@ -86,3 +86,12 @@ def test_a_function_that_is_not_a_read_query_is_refused(func: Callable[..., Any]
 def test_the_engine_is_the_cache_s_to_choose() -> None:
     with pytest.raises(TypeError, match="engine"):
         cached.read(queries.materials, engine=None)
+
+
+@pytest.mark.usefixtures("on_built_store")
+def test_a_query_taking_its_engine_through_keyword_filters_is_cached(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _counted(monkeypatch, "leverage_cards")
+    first = cached.read(queries.leverage_cards, scopes=["zinc"], categories=["engage"])
+    again = cached.read(queries.leverage_cards, ["zinc"], categories=("engage",))
+    pd.testing.assert_frame_equal(first, again)
+    assert len(calls) == 1
