@@ -1,4 +1,7 @@
-"""Named read queries for the pages: every SQL statement the app runs lives here.
+"""Named read queries for the pages (materials, sources, evidence, stakeholders, leverage, overview).
+
+Concentration reads are in ``rmo_data.store.concentration``, the criteria in
+``rmo_data.store.criteria``.
 
 Each function takes an optional ``engine`` and returns a pandas DataFrame (or a
 dict for one record).  Filters are bound parameters built with SQLAlchemy, so
