@@ -1,9 +1,12 @@
-"""Cached access to ``rmo_data.store.queries`` for the pages.
+"""Cached access to the read queries of ``rmo_data.store`` for the pages.
 
-Every read goes through ``query(name, **kwargs)``, one bounded cache keyed by the
-query name, its arguments and the database URL, so a rerun never repeats a
+Every read goes through ``read(queries.evidence, materials=[...])``: the query
+function itself, so an editor follows a page straight to its SQL, and a
+signature typed from that function.  One bounded cache keyed by the query, its
+arguments and the database URL keeps the results, so a rerun never repeats a
 database read and the cache cannot grow without limit (``MAX_ENTRIES`` results,
-each kept at most ``TTL_SECONDS``).
+each kept at most ``TTL_SECONDS``).  ``clear()`` forgets them after a rebuild or
+a write.
 
 The cache holds the query results themselves (``st.cache_resource``) and hands
 out a copy of each: ``st.cache_data`` would pickle a result when it is stored and
@@ -17,18 +20,30 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from typing import Any
+import inspect
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any, Final, ParamSpec, TypeVar
 
 import pandas as pd
 import streamlit as st
 
 from rmo_data import constants
-from rmo_data.store import queries
-from rmo_data.analysis import scoring
+from rmo_data.store import concentration, queries
+from rmo_data.store.criteria import criteria_table
+from rmo_data.analysis import prioritisation, scoring
 from rmo_data.store.engine import database_url, get_engine
 
 MAX_ENTRIES = 256
 TTL_SECONDS = 3600
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# The store modules whose public functions are read queries, so their results may be kept.
+# Scenarios and the action plan are left out on purpose: a read right after a write must see it.
+QUERY_MODULES: Final[dict[str, ModuleType]] = {module.__name__: module for module in (queries, concentration)}
 
 
 def _freeze(value: Any) -> Any:
@@ -38,19 +53,61 @@ def _freeze(value: Any) -> Any:
     return value
 
 
+def _checked(query: Callable[..., Any]) -> inspect.Signature:
+    """The signature of ``query``; TypeError unless it is a public read query of ``QUERY_MODULES``."""
+    module = QUERY_MODULES.get(getattr(query, "__module__", "") or "")
+    name = getattr(query, "__name__", "")
+    if (module is None or name.startswith("_") or getattr(module, name, None) is not query
+            or not callable(query)):
+        raise TypeError(f"{getattr(query, '__qualname__', query)!r} is not a read query of "
+                        f"{', '.join(QUERY_MODULES)}, so its result cannot be cached.")
+    signature = inspect.signature(query)
+    takes_engine = "engine" in signature.parameters or any(
+        parameter.kind is inspect.Parameter.VAR_KEYWORD for parameter in signature.parameters.values())
+    if not takes_engine:  # leverage_cards passes its engine on to leverages through **filters
+        raise TypeError(f"{name!r} takes no engine, so it is not a read query of the store.")
+    return signature
+
+
+def _arguments(signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]
+               ) -> tuple[tuple[str, Any], ...]:
+    """The call's arguments by name, defaults filled in, so every spelling of a call shares one entry."""
+    if "engine" in kwargs:
+        raise TypeError("The cache chooses the engine (from the database URL); do not pass one.")
+    bound = signature.bind(*args, **kwargs)
+    bound.apply_defaults()
+    named: dict[str, Any] = {}
+    for key, value in bound.arguments.items():
+        kind = signature.parameters[key].kind
+        if kind is inspect.Parameter.VAR_KEYWORD:
+            named.update(value)
+        elif kind is inspect.Parameter.VAR_POSITIONAL:
+            if value:
+                raise TypeError("Read queries take their arguments by name.")
+        elif key != "engine":
+            named[key] = value
+    return tuple(sorted((key, _freeze(value)) for key, value in named.items()))
+
+
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
-def _cached(name: str, url: str, frozen: tuple[tuple[str, Any], ...]) -> Any:
-    func = getattr(queries, name)
+def _cached(module: str, name: str, url: str, frozen: tuple[tuple[str, Any], ...]) -> Any:
+    # Keyed by names, not the function object, so the key hashes the same in every session.
+    func = getattr(QUERY_MODULES[module], name)
     return func(**dict(frozen), engine=get_engine(url))
 
 
-def query(name: str, **kwargs: Any) -> Any:
-    """Run the named function of ``rmo_data.store.queries`` with caching; returns a copy of the result."""
-    frozen = tuple(sorted((k, _freeze(v)) for k, v in kwargs.items()))
-    result = _cached(name, database_url(), frozen)
+def read(query: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+    """``query(*args, **kwargs)`` on the current store, kept in the bounded cache; returns a copy.
+
+    ``query`` is a public read query of ``rmo_data.store`` (``queries.evidence``);
+    anything else is refused with TypeError.  The engine comes from the database
+    URL, which is part of the key.
+    """
+    frozen = _arguments(_checked(query), args, kwargs)
+    result = _cached(query.__module__, query.__name__, database_url(), frozen)
     # Callers may add columns for display; never let that touch the cached object.
     if isinstance(result, pd.DataFrame):
-        return result.copy()
+        return result.copy()  # type: ignore[return-value]
     return copy.deepcopy(result)
 
 
@@ -64,11 +121,11 @@ def clear() -> None:
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
 def _criteria(url: str) -> scoring.CriteriaData:
-    return scoring.criteria_table(get_engine(url))
+    return criteria_table(get_engine(url))
 
 
 def criteria() -> scoring.CriteriaData:
-    """``scoring.criteria_table()`` for the current store, computed once per store (a copy).
+    """``rmo_data.store.criteria.criteria_table()`` for the current store, computed once per store (a copy).
 
     Scoring every material reads four queries and reshapes them (~25 ms on the
     real store, more with many evidence rows); the Prioritisation page needs
@@ -78,18 +135,18 @@ def criteria() -> scoring.CriteriaData:
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
-def _scaled(url: str, materials: tuple[str, ...]) -> scoring.Scaled:
-    return scoring.scale(_criteria(url), materials)
+def _scaled(url: str, materials: tuple[str, ...]) -> prioritisation.Scaled:
+    return prioritisation.scale(_criteria(url), materials)
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _prioritised(url: str, materials: tuple[str, ...], weights: tuple[tuple[str, int], ...]
-                 ) -> scoring.Prioritisation:
-    return scoring.prioritise(_criteria(url), materials, dict(weights), scaled=_scaled(url, materials))
+                 ) -> prioritisation.Prioritisation:
+    return prioritisation.prioritise(_criteria(url), materials, dict(weights), scaled=_scaled(url, materials))
 
 
-def prioritise(materials: list[str], weights: dict[str, int]) -> scoring.Prioritisation:
-    """``scoring.prioritise(criteria(), materials, weights)``, kept per materials and weights (a copy).
+def prioritise(materials: list[str], weights: dict[str, int]) -> prioritisation.Prioritisation:
+    """``prioritisation.prioritise(criteria(), materials, weights)``, kept per materials and weights (a copy).
 
     Keyed by plain tuples, so a hit costs no hashing of frames: moving a slider
     back, or any rerun that changes neither, reuses the ranking and its explanation.
@@ -126,8 +183,8 @@ def evidence_cube(**filters: Any) -> pd.DataFrame:
     SQL.  Same rows, same order as the query.
     """
     if any(value for key, value in filters.items() if key not in _CUBE_FILTERS):
-        return query("evidence_cube", **filters)
-    cube = query("evidence_cube")
+        return read(queries.evidence_cube, **filters)
+    cube = read(queries.evidence_cube)
     keep = cube["severity"] >= int(filters.get("min_severity") or 1)
     for key, column in (("materials", "material"), ("stages", "stage"), ("categories", "category")):
         if filters.get(key):
@@ -141,16 +198,16 @@ def material_slugs() -> list[str]:
     Pages list materials from the store, not from ``constants``, so materials
     added after the ten of the report (or a synthetic benchmark store) show up.
     """
-    return query("materials")["slug"].tolist()
+    return read(queries.materials)["slug"].tolist()
 
 
 def material_labels() -> dict[str, str]:
     """Display name of every material in the store (the constants' labels for the ten)."""
-    frame = query("materials")
+    frame = read(queries.materials)
     return {**constants.MATERIAL_LABELS, **dict(zip(frame["slug"], frame["name"], strict=True))}
 
 
 def material_short() -> dict[str, str]:
     """Short name of every material in the store, for narrow chart axes."""
-    frame = query("materials")
+    frame = read(queries.materials)
     return {**constants.MATERIAL_SHORT, **dict(zip(frame["slug"], frame["short_name"], strict=True))}

@@ -24,6 +24,7 @@ from components import cached
 from components.safe import plain
 from rmo_data.briefing import model, pack
 from rmo_data.store import action_plan
+from rmo_data.store import queries
 from rmo_data.store.engine import database_url, get_engine
 
 STATE_PREFIX = "_briefing_pack_"
@@ -44,7 +45,7 @@ def signature(materials: Sequence[str], ranking: pd.DataFrame | None = None,
               weights: Mapping[str, float] | None = None, plan: pd.DataFrame | None = None,
               title: str = model.DEFAULT_TITLE) -> str:
     """A short hash of every input of a pack, the store and its build time included."""
-    built = cached.query("build_info").get("finished_at", "")
+    built = cached.read(queries.build_info).get("finished_at", "")
     parts = [database_url(), built, title, "|".join(materials), _frame_text(ranking),
              json.dumps(sorted((weights or {}).items()), default=str), _frame_text(plan)]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]

@@ -14,6 +14,7 @@ from rmo_data.charts import material_charts
 from components import cached
 from components.provenance import figure_footer
 from rmo_data import constants
+from rmo_data.analysis import evidence_rollups
 from rmo_data.store import queries
 
 router.guard(__file__)
@@ -47,7 +48,7 @@ st.markdown("Concrete cases the report names — a mine, plant, company or count
             "reported — by material, stage and risk category. Materials, stages and risk "
             "categories follow the sidebar; the filters below narrow further.")
 
-options = cached.query("evidence_options")
+options = cached.read(queries.evidence_options)
 f1, f2, f3, f4 = st.columns([2, 2, 1, 2])
 f1.multiselect("Country", options["countries"], **state.widget("ev_country"), placeholder="All countries")
 f2.multiselect("Company", options["companies"], **state.widget("ev_company"), placeholder="All companies")
@@ -63,7 +64,7 @@ filters = dict(materials=list(state.get("materials")), stages=state.get("stages"
 # Counts and charts come from SQL aggregates; only one page of cases is read as rows,
 # so the page stays quick however many cases the store holds.
 cube = cached.evidence_cube(**filters)
-where = cached.query("evidence_where", **filters)  # countries and sources in one pass
+where = cached.read(queries.evidence_where, **filters)  # countries and sources in one pass
 places = queries.places_from(where)
 summary = queries.evidence_summary_from(cube, places)
 
@@ -86,7 +87,7 @@ pages = max(1, -(-summary["cases"] // PAGE_SIZE))
 if int(st.session_state.get("ev_page", 1)) > pages:
     st.session_state["ev_page"] = 1  # the filters shrank the list: back to its first page
 page_no = int(st.session_state.get("ev_page", 1))
-rows = cached.query("evidence", **filters, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+rows = cached.read(queries.evidence, **filters, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
 provenance = queries.provenance_from(where)
 # Source titles in the order of the cases shown (all of them on one page for the report's
 # store), then any others.
@@ -98,17 +99,14 @@ labels = cached.material_labels()
 tab_heat, tab_map, tab_material = st.tabs(["By risk category and stage", "By country", "By material"],
                                           key="ev_tab", on_change="rerun")
 with tab_heat:
-    counts = (cube.groupby(["material", "stage", "category"], as_index=False)
-              .agg(n=("n", "sum"), max_severity=("severity", "max")))
+    counts = evidence_rollups.heat_counts(cube)
     render.chart(material_charts.evidence_heatmap, counts, key="ev_heat", on_select=_from_heatmap,
                  selection_mode="cell", shown=tab_heat.open)
     figure_footer(counts, "Evidence by risk category and stage", source_titles, years,
                   unit="number of cases", note="Click a cell to filter by that stage and category.",
                   key="dl_ev_heat")
 with tab_map:
-    countries = cached.query("countries")
-    by_country = (places.dropna(subset=["iso3", "country_name"]).reset_index(drop=True)
-                  .merge(countries[["iso3", "iso_numeric"]], on="iso3", how="left"))
+    by_country = evidence_rollups.mapped_places(places, cached.read(queries.countries))
     render.chart(material_charts.evidence_map, by_country, named_geometry=True, datasets=material_charts.world_datasets(),
                  key="ev_map", on_select=_from_map, selection_mode="country", shown=tab_map.open)
     unplaced = summary["unplaced"]
@@ -118,7 +116,7 @@ with tab_map:
                   + "Click a country to filter. Map: world-atlas (Natural Earth), drawn offline.",
                   key="dl_ev_map")
 with tab_material:
-    by_severity = cube.groupby(["material", "severity"], as_index=False)["n"].sum()
+    by_severity = evidence_rollups.severity_counts(cube)
     render.chart(material_charts.severity_bars, by_severity, labels=labels, shown=tab_material.open)
     figure_footer(by_severity.rename(columns={"n": "size"}), "Evidence by material and severity",
                   source_titles, years, unit="number of cases", key="dl_ev_sev")

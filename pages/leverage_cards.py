@@ -20,6 +20,7 @@ from components.provenance import figure_footer
 from rmo_data import constants
 from rmo_data import faults
 from rmo_data.store import action_plan
+from rmo_data.store import queries
 from rmo_data.store import scenarios
 from rmo_data.store.engine import get_engine
 
@@ -113,7 +114,7 @@ if message:
     # The banner is at the top; a toast also shows it next to where the user clicked.
     st.toast(cards.plain(message[1]), icon=":material/playlist_add_check:")
 
-orgs = cached.query("organisations")
+orgs = cached.read(queries.organisations)
 org_names = dict(zip(orgs["slug"], orgs["name"], strict=True))
 org_short = {s: (a if isinstance(a, str) and a else n)
              for s, a, n in zip(orgs["slug"], orgs["acronym"], orgs["name"], strict=True)}
@@ -153,7 +154,7 @@ with tab_cards:
     filters = dict(scopes=state.get("lc_mat"), categories=state.get("lc_cat"), actors=state.get("lc_actor"),
                    targets=state.get("lc_target"), stages=state.get("lc_stage"), risks=state.get("lc_risk"),
                    organisations=state.get("lc_org"), text=state.get("lc_text"))
-    levs = cached.query("leverage_cards", **filters)
+    levs = cached.read(queries.leverage_cards, **filters)
     active = sum(bool(v) for v in filters.values())
 
     stats, chart = st.columns([2, 3], gap="large")

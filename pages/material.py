@@ -16,7 +16,8 @@ from components import cached
 from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer, source_line
 from rmo_data import constants
-from rmo_data.store import queries
+from rmo_data.analysis import metrics
+from rmo_data.store import concentration, queries
 
 router.guard(__file__)
 
@@ -36,7 +37,7 @@ def _pick_country() -> None:
 
 cards.inject_css()
 slug = state.get("material")
-mat = cached.query("material", slug=slug)
+mat = cached.read(queries.material, slug=slug)
 if mat is None:
     st.error("This material is not in the data store. Choose one in the sidebar.")
     st.stop()
@@ -49,7 +50,7 @@ c1.markdown(f"**Uses in vehicles.** {cards.plain(mat['automotive_uses'])}")
 if mat.get("automotive_relevance"):
     c2.markdown(f"**The industry's leverage.** {cards.plain(mat['automotive_relevance'])}")
 
-links = cached.query("material_links", slug=slug)
+links = cached.read(queries.material_links, slug=slug)
 if not links.empty:
     st.markdown("**Linked materials** (co-products, by-products and inputs):")
     cols = st.columns(min(len(links), 5))
@@ -69,7 +70,7 @@ st.caption(source_line(["Raw materials value chain leverages"], [], note=mat["se
 
 def _end_use() -> None:
     """End use by sector, with the report's and USGS's basis."""
-    shares = cached.query("end_use_shares", material=slug)
+    shares = cached.read(queries.end_use_shares, material=slug)
     if shares.empty:
         st.info(f"No end-use figure is recorded for {name}: neither the report nor the "
                 "USGS chapter gives shares by sector. The report names these vehicle uses: "
@@ -89,7 +90,7 @@ def _production() -> None:
     """Country production at a stage, its concentration over time and the cases of a picked country."""
     stage = st.segmented_control("Stage", ["mining", "processing"], default="mining", key="mp_stage",
                                  format_func=lambda s: constants.STAGE_LABELS[s]) or "mining"
-    rows = cached.query("production", material=slug, stage=stage)
+    rows = cached.read(queries.production, material=slug, stage=stage)
     if rows.empty:
         st.info(f"No country production data recorded for {name} at "
                 f"{constants.STAGE_LABELS[stage].lower()}. The public sources used here (USGS, IEA) publish "
@@ -114,7 +115,7 @@ def _production() -> None:
                           note="Values by country of location. W = withheld, NA = not available.",
                           key="dl_prod")
         with right:
-            trend = cached.query("hhi_trend", material=slug, stage=stage)
+            trend = cached.read(concentration.hhi_trend, material=slug, stage=stage)
             if bool(info["is_primary"]) and not trend.empty:
                 render.chart(material_charts.hhi_trend_chart, trend, "Concentration over time")
                 figure_footer(trend, f"{mat['name']} {stage} HHI trend", trend["source"].unique(),
@@ -123,11 +124,7 @@ def _production() -> None:
                 st.caption("Concentration is computed on the first series only.")
         latest = int(sub["year"].max())
         year_rows = sub[sub["year"] == latest]
-        world = year_rows[year_rows["country_kind"] == "world"]["quantity"].dropna()
-        total = float(world.iloc[0]) if not world.empty else year_rows["quantity"].sum()
-        table = year_rows[year_rows["country_kind"] == "country"].copy()
-        table["share_pct"] = table["quantity"] / total * 100 if total else float("nan")
-        table = table.sort_values("quantity", ascending=False)
+        table = metrics.country_table(year_rows)
         picked_for = st.session_state.get("mp_country") or (None, None)
         picked = picked_for[1] if picked_for[0] == slug else None
         st.markdown(f"**Countries in {latest}**" + (f" — selected: {cards.plain(picked)}" if picked else ""))
@@ -136,8 +133,8 @@ def _production() -> None:
         if picked and picked != "All other" and signin.can("case_evidence"):
             codes = sub.loc[sub["country_name"] == picked, "iso3"].dropna().unique().tolist()
             where = {"iso3": codes} if codes else {"countries": [picked]}
-            n_cases = int(cached.query("evidence_counts", materials=[slug], **where)["n"].sum())
-            ev = cached.query("evidence", materials=[slug], **where, limit=CARDS_SHOWN)
+            n_cases = int(cached.read(queries.evidence_counts, materials=[slug], **where)["n"].sum())
+            ev = cached.read(queries.evidence, materials=[slug], **where, limit=CARDS_SHOWN)
             st.caption(f"{n_cases} risk evidence case(s) recorded for {name} in {cards.plain(picked)}"
                        + (f"; the {CARDS_SHOWN} most severe are shown" if n_cases > CARDS_SHOWN else "")
                        + ". Double-click the chart to clear the selection.")
@@ -158,8 +155,8 @@ def _production() -> None:
 
 def _producers() -> None:
     """What the report says about concentration, and the companies it names."""
-    statements = cached.query("concentration_statements", material=slug)
-    companies = cached.query("companies", material=slug)
+    statements = cached.read(queries.concentration_statements, material=slug)
+    companies = cached.read(queries.companies, material=slug)
     if statements.empty and companies.empty:
         st.info("The report names no producer or concentration figure for this material.")
     if not statements.empty:
@@ -190,13 +187,13 @@ def _evidence_filters() -> tuple[dict[str, object], pd.DataFrame, pd.DataFrame]:
     """
     ev_filters: dict[str, object] = dict(materials=[slug], stages=state.get("stages"),
                                          categories=state.get("risks"))
-    counts = cached.query("evidence_counts", **ev_filters)
-    return ev_filters, counts, queries.provenance_from(cached.query("evidence_where", **ev_filters))
+    counts = cached.read(queries.evidence_counts, **ev_filters)
+    return ev_filters, counts, queries.provenance_from(cached.read(queries.evidence_where, **ev_filters))
 
 
 def _value_chain() -> None:
     """Salient risks and evidence counts along the value chain, with the sidebar's filters."""
-    risks = cached.query("salient_risks", material=slug)
+    risks = cached.read(queries.salient_risks, material=slug)
     risk_filter = state.get("risks")
     if risk_filter:
         risks = risks[risks["category"].isin(risk_filter)]
@@ -222,7 +219,7 @@ def _value_chain() -> None:
                   f"{mat['name']} salient risks", ["Raw materials value chain leverages"], [],
                   key="dl_risks")
     with st.expander("Cross-cutting risks that apply to every material"):
-        cross = cached.query("salient_risks", material=None)
+        cross = cached.read(queries.salient_risks, material=None)
         cross = cross[cross["material"].isna()]
         for _, r in cross.iterrows():
             st.markdown(f"- **{cards.plain(r['category_name'])}**: {cards.plain(r['summary'])}")
@@ -246,7 +243,7 @@ def _evidence() -> None:
         if int(st.session_state.get("mp_ev_page", 1)) > pages:
             st.session_state["mp_ev_page"] = 1
         page_no = int(st.session_state.get("mp_ev_page", 1))
-        ev = cached.query("evidence", **ev_filters, limit=CARDS_SHOWN, offset=(page_no - 1) * CARDS_SHOWN)
+        ev = cached.read(queries.evidence, **ev_filters, limit=CARDS_SHOWN, offset=(page_no - 1) * CARDS_SHOWN)
         st.caption(f"{n_cases} case(s), most severe first"
                    + (f" ({CARDS_SHOWN} per page)" if pages > 1 else "")
                    + ". Severity is the project's rating on the UNGP "
@@ -265,7 +262,7 @@ def _evidence() -> None:
 
 def _organisations() -> None:
     """Organisations linked to the material and other sectors to engage."""
-    orgs = cached.query("organisations", materials=[slug])
+    orgs = cached.read(queries.organisations, materials=[slug])
     if orgs.empty:
         st.info("No organisation is linked to this material.")
     else:
@@ -275,7 +272,7 @@ def _organisations() -> None:
                            "description": "Why it matters", "n_leverages": "Leverage cards naming it"})
         figure_footer(orgs.drop(columns=["materials"]), f"{mat['name']} organisations",
                       ["Raw materials value chain leverages"], [], key="dl_orgs")
-    sectors = cached.query("other_sectors", material=slug)
+    sectors = cached.read(queries.other_sectors, material=slug)
     if not sectors.empty:
         st.markdown("**Other sectors to engage**")
         for _, s in sectors.iterrows():
@@ -288,8 +285,8 @@ def _organisations() -> None:
 
 def _leverage_cards() -> None:
     """The report's leverage cards specific to this material (partners)."""
-    levs = cached.query("leverages", materials=[slug], include_cross=False)
-    all_orgs = cached.query("organisations")
+    levs = cached.read(queries.leverages, materials=[slug], include_cross=False)
+    all_orgs = cached.read(queries.organisations)
     names = dict(zip(all_orgs["slug"], all_orgs["name"], strict=True))
     if not signin.can("leverage_preview"):
         st.markdown(f"The report recommends {len(levs)} action(s) specific to {cards.plain(mat['name'])}, besides "

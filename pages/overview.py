@@ -11,6 +11,7 @@ from components.pack_downloads import pack_buttons
 from components.provenance import download_buttons, figure_footer, source_line
 from rmo_data import constants
 from rmo_data.analysis.findings import headline_findings
+from rmo_data.store import queries
 
 router.guard(__file__)
 
@@ -27,7 +28,7 @@ st.markdown("Which raw materials deserve attention first? The ten materials of t
             "Outlook compared on the industry's share of use, how concentrated supply is, and "
             "how much risk is on record.")
 
-table = cached.query("overview")
+table = cached.read(queries.overview)
 table = table[table["material"].isin(state.selected_materials())].reset_index(drop=True)
 if table.empty:
     st.info("No material is in view. Choose materials in the sidebar, or reset the filters.",

@@ -6,7 +6,6 @@ reproduces a ranking; scenarios store named weight sets in the database.
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from components import cards, feedback, render, router, state, tables, tabs
@@ -17,6 +16,8 @@ from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer, source_line
 from rmo_data import constants
 from rmo_data.analysis import scoring
+from rmo_data.analysis import prioritisation
+from rmo_data.store import queries
 from rmo_data.store import scenarios
 from rmo_data.store.engine import get_engine
 
@@ -88,8 +89,8 @@ weights = _weights()
 
 crit = cached.criteria()
 # Labels from the store, so materials beyond the ten of the report are named too.
-LABELS = {**constants.MATERIAL_LABELS, **crit.context["name"].to_dict()}
-SHORT = {m: constants.MATERIAL_SHORT.get(m, LABELS[m]) for m in LABELS}
+LABELS = cached.material_labels()
+SHORT = prioritisation.short_labels(LABELS)
 selected = set(state.selected_materials())
 shown = [m for m in crit.raw.index if m in selected]
 if len(shown) < 2:
@@ -100,7 +101,7 @@ if len(shown) < 2:
 prio = cached.prioritise(shown, weights)
 raw, detail, missing, norm = prio.raw, prio.detail, prio.missing, prio.normalised
 ranked, weight_error, long = prio.ranked, prio.weight_error, prio.explained
-groups = scoring.joint_groups(cached.query("all_material_links"), shown)
+groups = prioritisation.joint_groups(cached.read(queries.all_material_links), shown)
 
 all_sources = sorted({s for v in crit.sources.values() for s in v})
 all_years = [y for v in crit.years.values() for y in v]
@@ -134,17 +135,7 @@ def _ranking() -> None:
                       note="Pale segments rest on “no data recorded”, scored neutral (0.5).",
                       key="dl_pr_contrib")
 
-        # Whole rows and columns at once: .at per cell costs ~30 µs, 30 ms with 110 materials.
-        gaps = missing.loc[ranked.index, list(raw.columns)].to_numpy()
-        joint = groups.reindex(ranked.index)
-        table = pd.DataFrame({
-            "rank": ranked["rank"], "name": [LABELS[m] for m in ranked.index],
-            "score": ranked["score"],
-            "missing": [", ".join(constants.CRITERION_LABELS[c] for c, gap in zip(raw.columns, row, strict=True)
-                                  if gap) or "—" for row in gaps],
-            "joint": joint["group"].fillna("").replace("", "—").tolist(),
-            "partners": joint["partners"].fillna("").replace("", "—").tolist(),
-        }, index=ranked.index)
+        table = prioritisation.ranking_table(ranked, missing, groups, LABELS)
         tables.dataframe(table, hide_index=True, width="stretch", key="pr_rank_table", column_config={
             "rank": st.column_config.NumberColumn("Rank", format="%d", width="small"),
             "name": st.column_config.TextColumn("Material", pinned=True),
@@ -165,11 +156,7 @@ def _ranking() -> None:
         if st.toggle("Treat joint products together", key="pr_joint",
                      help="Rank each group of co-/by-products as one supply chain, as urgent as its "
                           "most urgent member."):
-            grouped = scoring.group_ranking(ranked, groups)
-            grouped["members_text"] = grouped["members"].map(_names)
-            grouped["links"] = grouped["members"].map(
-                lambda ms: "; ".join(f"{SHORT[m]}: {groups.at[m, 'partners']}"
-                                     for m in ms if groups.at[m, "partners"]) or "—")
+            grouped = prioritisation.joint_table(ranked, groups, SHORT, _names)
             tables.dataframe(grouped[["rank", "members_text", "score_max", "score_mean", "links"]],
                          hide_index=True, width="stretch", key="pr_joint_table", column_config={
                              "rank": st.column_config.NumberColumn("Rank", format="%d", width="small"),
@@ -186,23 +173,10 @@ def _ranking() -> None:
                                         "are named but not ranked."))
 
         st.markdown("**Raw values** behind the criteria, with units and sources")
-        in_order = raw.loc[ranked.index]
-        values = pd.DataFrame(
-            {f"{c.label} ({c.unit})": [scoring.format_value(c.slug, v) for v in in_order[c.slug]]
-             for c in constants.CRITERIA},
-            index=ranked.index)
-        values.insert(0, "Material", [LABELS[m] for m in ranked.index])
+        values = prioritisation.raw_values_table(raw, ranked.index, LABELS)
         tables.dataframe(values, hide_index=True, width="stretch", key="pr_raw_table",
                      column_config={"Material": st.column_config.TextColumn(pinned=True)})
-        method = pd.DataFrame({
-            "Criterion": [c.label for c in constants.CRITERIA], "Unit": [c.unit for c in constants.CRITERIA],
-            "Weight": [weights[c.slug] for c in constants.CRITERIA],
-            "Share of score": list(scoring.normalise_weights(weights, list(constants.CRITERION_SLUGS))),
-            "Years": [", ".join(str(y) for y in crit.years.get(c.slug, [])) or "not stated"
-                      for c in constants.CRITERIA],
-            "Source": [c.source for c in constants.CRITERIA],
-            "What it measures": [c.description for c in constants.CRITERIA],
-        })
+        method = prioritisation.method_table(weights, crit.years)
         tables.dataframe(method, hide_index=True, width="stretch", key="pr_method_table", column_config={
             "Criterion": st.column_config.TextColumn(pinned=True),
             "Share of score": st.column_config.NumberColumn(format="percent"),
@@ -282,7 +256,7 @@ def _matrix() -> None:
             st.caption(quad.description)
             st.markdown(_names(members) if members else "*No material in view*")
             cats = ", ".join(constants.LEVERAGE_CATEGORY_LABELS[c] for c in quad.categories)
-            n_cards = (len(cached.query("leverage_cards", scopes=members, categories=quad.categories))
+            n_cards = (len(cached.read(queries.leverage_cards, scopes=members, categories=quad.categories))
                        if members else 0)
             if st.button(f"Open {n_cards} card(s)", key=f"pr_quad_{quad.slug}", disabled=not members,
                          on_click=_open_cards, args=(members, quad.categories), icon=":material/style:",
@@ -315,12 +289,7 @@ def _scenarios() -> None:
     if saved.empty:
         st.info("No scenario saved yet.", icon=":material/bookmark:")
     else:
-        listing = saved.assign(
-            weights_text=saved["weights"].map(
-                lambda w: ", ".join(f"{constants.CRITERION_LABELS[k]} {v}" for k, v in w.items()
-                                    if k in constants.CRITERION_LABELS and v)),
-            # A table cell is not markdown: names unescaped.
-            materials_text=saved["materials"].map(lambda ms: ", ".join(LABELS.get(s, s) for s in ms) if ms else "all"))
+        listing = prioritisation.scenario_listing(saved, LABELS)
         tables.dataframe(listing[["name", "weights_text", "materials_text", "note", "created_at"]],
                      hide_index=True, width="stretch", key="pr_sc_table", column_config={
                          "name": "Scenario", "weights_text": st.column_config.TextColumn("Weights", width="large"),
@@ -351,23 +320,13 @@ def _scenarios() -> None:
         name_a = k1.selectbox("Scenario A", options, index=0, key="pr_cmp_a")
         name_b = k2.selectbox("Scenario B", options, index=min(1, len(options) - 1), key="pr_cmp_b")
 
-        def _ranks(name: str) -> pd.Series | None:
-            w = weights if name == CURRENT else scenarios.load_scenario(name, engine=engine)["weights"]
-            try:
-                return scoring.ranking(norm, w)["rank"]
-            except ValueError:
-                return None
+        def _weights_of(name: str) -> dict[str, int]:
+            return weights if name == CURRENT else scenarios.load_scenario(name, engine=engine)["weights"]
 
-        ranks_a, ranks_b = _ranks(name_a), _ranks(name_b)
-        if ranks_a is None or ranks_b is None:
+        compare = prioritisation.compare_rankings(norm, _weights_of(name_a), _weights_of(name_b), LABELS)
+        if compare is None:
             st.warning("One of the two has all weights at zero, so it ranks nothing.")
         else:
-            compare = pd.DataFrame({"material": ranks_a.index,
-                                    "name": [LABELS[m] for m in ranks_a.index],
-                                    "rank_a": ranks_a, "rank_b": ranks_b.reindex(ranks_a.index)})
-            compare["change"] = compare["rank_a"] - compare["rank_b"]
-            compare["moved"] = compare["change"].map(
-                lambda d: f"▲ {d}" if d > 0 else (f"▼ {-d}" if d < 0 else "="))
             styled = compare[["name", "rank_a", "rank_b", "moved"]].style.apply(
                 lambda row: ["background-color: #FADBD8" if compare.at[row.name, "change"] else ""] * len(row),
                 axis=1)

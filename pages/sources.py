@@ -11,18 +11,19 @@ from components import signin
 from components import cached
 from components.provenance import figure_footer
 from rmo_data import constants
+from rmo_data.store import queries
 
 router.guard(__file__)
 
 st.title("Sources & method")
 
-info = cached.query("build_info")
+info = cached.read(queries.build_info)
 if info.get("finished_at"):
     st.caption(f"Data store built {cards.plain(info['finished_at'])} from the project's seed and source files.")
 
 st.header("Sources")
-sources = cached.query("sources")
-usage = cached.query("source_usage")
+sources = cached.read(queries.sources)
+usage = cached.read(queries.source_usage)
 per_source = usage.groupby("source_id")["rows"].sum()
 feeds_tables = usage.groupby("source_id")["table"].agg(lambda t: ", ".join(sorted(set(t))))
 shown = sources.assign(
@@ -75,7 +76,7 @@ reading of the case as the report describes it, not a finding of the report.
 """)
 
 st.header("Known limitations")
-gaps = cached.query("coverage_gaps")
+gaps = cached.read(queries.coverage_gaps)
 short = cached.material_short()  # every material in the store, added ones included
 missing = gaps[gaps["years"] == ""]
 withheld = gaps[gaps["withheld"] > 0]

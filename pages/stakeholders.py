@@ -9,6 +9,7 @@ from rmo_data.charts import material_charts
 from components import cached
 from components.provenance import figure_footer
 from rmo_data import constants
+from rmo_data.store import queries
 
 router.guard(__file__)
 
@@ -24,7 +25,7 @@ f1.multiselect("Type", constants.ORGANISATION_TYPE_SLUGS, **state.widget("org_ty
 f2.text_input("Search name or description", **state.widget("org_text"), placeholder="e.g. nickel, union, ASI",
               max_chars=100)
 
-orgs = cached.query("organisations", materials=state.selected_materials(), types=state.get("org_type"),
+orgs = cached.read(queries.organisations, materials=state.selected_materials(), types=state.get("org_type"),
                   text=state.get("org_text"))
 if orgs.empty:
     st.info("No organisation matches. Clear the search or choose more materials or types.",
@@ -61,7 +62,7 @@ if rows:
 if chosen_slug and chosen_slug in set(orgs["slug"]):
     org = orgs[orgs["slug"] == chosen_slug].iloc[0]
     st.subheader(f"Leverage cards naming {cards.plain(org['name'])}")
-    levs = cached.query("leverages", organisations=[chosen_slug])
+    levs = cached.read(queries.leverages, organisations=[chosen_slug])
     names = dict(zip(orgs["slug"], orgs["name"], strict=True))
     if levs.empty:
         st.info("No leverage card names this organisation directly.")
@@ -72,7 +73,7 @@ if chosen_slug and chosen_slug in set(orgs["slug"]):
 
 st.subheader("Material × organisation")
 # Filtered in SQL (and kept per filters) like the table above: no pass over every pair on a rerun.
-matrix = cached.query("organisation_material_matrix", materials=state.selected_materials(),
+matrix = cached.read(queries.organisation_material_matrix, materials=state.selected_materials(),
                     types=state.get("org_type"), text=state.get("org_text"))
 render.chart(material_charts.org_material_matrix, matrix, short_names=short)
 figure_footer(matrix, "Organisations by material", ["Raw materials value chain leverages"], [],

@@ -37,6 +37,7 @@ from components.provenance import figure_footer
 from rmo_data import constants
 from rmo_data.access import roles
 from rmo_data.analysis import scoring
+from rmo_data.store import queries
 from rmo_data.workshops import workshop
 from rmo_data.store.engine import get_engine
 
@@ -81,8 +82,8 @@ def _show_flash() -> None:
 
 def _criteria() -> scoring.CriteriaData:
     """Criterion values of every material, from the cached queries (as on Prioritisation)."""
-    return scoring.criteria_from(cached.query("overview"), cached.query("standards_coverage"),
-                                 cached.query("evidence_severity_counts"), cached.query("salient_risks"))
+    return scoring.criteria_from(cached.read(queries.overview), cached.read(queries.standards_coverage),
+                                 cached.read(queries.evidence_severity_counts), cached.read(queries.salient_risks))
 
 
 def _listing(materials: list[str], names: Mapping[str, str]) -> str:

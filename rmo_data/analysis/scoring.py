@@ -28,8 +28,10 @@ Method (also shown on the Prioritisation page):
   is each material's probability of being in the top 3 and the spread of its
   rank.  ``numpy.random.default_rng(seed)`` makes it repeatable.
 
-Everything here is pure pandas/numpy except :func:`criteria_table`, which
-reads the store through ``rmo_data.store.queries``.  No streamlit.
+Everything here is pure pandas/numpy: callers pass the query results
+(``rmo_data.store.criteria.criteria_table`` reads them from the store).  The
+severity × leverage matrix, joint-product groups and the page's whole
+prioritisation are in ``rmo_data.analysis.prioritisation``.  No streamlit.
 """
 
 from __future__ import annotations
@@ -40,7 +42,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine
 
 from rmo_data import constants
 
@@ -81,9 +82,9 @@ class CriteriaData:
     context: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-# --- criteria from the store -------------------------------------------------------
+# --- criteria from query results ---------------------------------------------------
 
-def _top_severity(counts: pd.DataFrame, top: int = SEVERITY_TOP_CASES) -> float:
+def top_severity(counts: pd.DataFrame, top: int = SEVERITY_TOP_CASES) -> float:
     """Mean of the ``top`` highest severities (all of them when fewer).
 
     ``counts`` has a severity and a case count ``n`` per row, so one row may
@@ -176,7 +177,7 @@ def criteria_from(overview: pd.DataFrame, coverage: pd.DataFrame, evidence: pd.D
     ev = evidence[evidence["material"].isin(idx)].copy() if not evidence.empty else evidence.copy()
     if "n" not in ev.columns:
         ev["n"] = 1  # one row per case
-    sev = (pd.Series({m: _top_severity(g) for m, g in ev.groupby("material")}, dtype=float)
+    sev = (pd.Series({m: top_severity(g) for m, g in ev.groupby("material")}, dtype=float)
            if not ev.empty else pd.Series(dtype=float))
     counts = ev.groupby("material")["n"].sum() if not ev.empty else pd.Series(dtype=int)
     raw["severity"] = sev.reindex(idx).astype(float)
@@ -233,25 +234,6 @@ def criteria_from(overview: pd.DataFrame, coverage: pd.DataFrame, evidence: pd.D
         "evidence_count": counts.reindex(idx).fillna(0).astype(int),
     }, index=idx)
     return CriteriaData(raw=raw, detail=detail, sources=sources, years=years, context=context)
-
-
-def criteria_table(engine: Engine | None = None) -> CriteriaData:
-    """Read the store and compute every criterion for every material.
-
-    Parameters
-    ----------
-    engine : sqlalchemy.Engine, optional
-        The store; the default engine when omitted.
-
-    Returns
-    -------
-    CriteriaData
-    """
-    from rmo_data.store import queries  # late: keeps this module importable without a store
-
-    return criteria_from(queries.overview(engine=engine), queries.standards_coverage(engine=engine),
-                         queries.evidence_severity_counts(engine=engine),
-                         queries.salient_risks(engine=engine))
 
 
 # --- normalisation and score ---------------------------------------------------------
@@ -484,215 +466,3 @@ def matching_preset(weights: Mapping[str, float]) -> str | None:
         if all(float(weights.get(c, 0)) == float(preset.get(c, 0)) for c in constants.CRITERION_SLUGS):
             return name
     return None
-
-
-# --- severity × leverage matrix --------------------------------------------------------
-
-def matrix_positions(raw: pd.DataFrame, initiatives: pd.Series,
-                     threshold: float = 0.5) -> pd.DataFrame:
-    """Place materials by severity and by the industry's leverage, and name their quadrant.
-
-    Severity is the mean of normalised evidence severity and normalised
-    salient-risk breadth (human-rights plus environmental categories).
-    Leverage is the mean of normalised automotive share and normalised number
-    of organisations and initiatives linked to the material (channels the
-    industry can act through).  Both axes run 0-1 across the materials given;
-    missing inputs count as neutral (0.5) and are flagged.
-
-    Parameters
-    ----------
-    raw : pandas.DataFrame
-        Raw criteria (``CriteriaData.raw``) of the materials shown.
-    initiatives : pandas.Series
-        Number of linked organisations per material.
-    threshold : float
-        Position on each axis from which a material counts as "high".
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index material; severity, leverage, severity_missing, leverage_missing,
-        quadrant (slug of ``constants.QUADRANTS``) and missing_inputs (readable
-        list, empty when every input is recorded).
-    """
-    breadth = raw[["social_breadth", "env_breadth"]].sum(axis=1, min_count=1)
-    inputs = pd.DataFrame({"severity": raw["severity"], "breadth": breadth,
-                           "auto_share": raw["auto_share"],
-                           "initiatives": initiatives.reindex(raw.index).astype(float)},
-                          index=raw.index)
-    norm = normalise(inputs)
-    out = pd.DataFrame({
-        "severity": norm[["severity", "breadth"]].mean(axis=1),
-        "leverage": norm[["auto_share", "initiatives"]].mean(axis=1),
-        "severity_missing": inputs[["severity", "breadth"]].isna().any(axis=1),
-        "leverage_missing": inputs[["auto_share", "initiatives"]].isna().any(axis=1),
-    }, index=raw.index)
-    out["quadrant"] = [quadrant_of(s, lv, threshold) for s, lv in zip(out["severity"], out["leverage"],
-                                                                     strict=True)]
-    names = {"severity": "evidence severity", "breadth": "salient risks",
-             "auto_share": "automotive share", "initiatives": "linked initiatives"}
-    gaps = inputs.isna().to_numpy()
-    out["missing_inputs"] = [", ".join(names[c] for c, gap in zip(inputs.columns, row, strict=True) if gap)
-                             for row in gaps]
-    return out
-
-
-def quadrant_of(severity: float, leverage: float, threshold: float = 0.5) -> str:
-    """Slug of the quadrant for a position (values at the threshold count as high)."""
-    high_sev, high_lev = severity >= threshold, leverage >= threshold
-    return next(q.slug for q in constants.QUADRANTS if q.high_severity == high_sev and q.high_leverage == high_lev)
-
-
-# --- joint (co-/by-product) groups -------------------------------------------------------
-
-def joint_groups(links: pd.DataFrame, materials: Sequence[str]) -> pd.DataFrame:
-    """Group materials that are mined together, using only the links the store holds.
-
-    Two materials of ``materials`` join one group when a co-product or
-    by-product link connects them, directly or through another material shown.
-    Partners that are not materials of the app (tin, lithium, copper) are listed
-    but form no group.
-
-    Parameters
-    ----------
-    links : pandas.DataFrame
-        ``material_link`` rows: material, linked_name, linked_slug, relation.
-    materials : sequence of str
-        The materials shown.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index material; ``group`` (label of the group, empty when the material
-        shares no group), ``group_members`` (list of slugs) and ``partners``
-        (readable list of every co-/by-product link of the material).
-    """
-    shown = list(materials)
-    joint = links[links["relation"].isin(constants.JOINT_RELATIONS)] if not links.empty else links
-    parent = {m: m for m in shown}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    partners: dict[str, list[str]] = {m: [] for m in shown}
-    for row in joint.itertuples(index=False):
-        a, b = row.material, row.linked_slug if isinstance(row.linked_slug, str) else None
-        name = constants.MATERIAL_SHORT.get(b, row.linked_name) if b else str(row.linked_name)
-        text = (f"by-product of {name.lower()}" if row.relation == "by-product"
-                else f"co-product with {name if b else name.lower()}")
-        if a in partners:
-            partners[a].append(text)
-        if b in partners:
-            other = constants.MATERIAL_SHORT.get(a, a)
-            partners[b].append(f"co-product with {other}" if row.relation == "co-product"
-                               else f"yields {other} as a by-product")
-            if a in partners:
-                parent[find(a)] = find(b)
-    members: dict[str, list[str]] = {}
-    for m in shown:
-        members.setdefault(find(m), []).append(m)
-    rows = []
-    for m in shown:
-        group = members[find(m)]
-        rows.append({"material": m,
-                     "group": " + ".join(constants.MATERIAL_SHORT.get(g, g) for g in group) if len(group) > 1 else "",
-                     "group_members": group if len(group) > 1 else [m],
-                     "partners": "; ".join(dict.fromkeys(partners[m]))})
-    return pd.DataFrame(rows, columns=["material", "group", "group_members", "partners"]).set_index("material")
-
-
-def group_ranking(ranked: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
-    """Rank joint groups (and single materials) by their most urgent member.
-
-    A group acts as one supply chain, so it is as urgent as its highest-scoring
-    member; the mean is given as well.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per group: members (list of slugs), score_max, score_mean, rank.
-    """
-    rows, seen = [], set()
-    for mat in ranked.index:
-        members = tuple(groups.at[mat, "group_members"]) if mat in groups.index else (mat,)
-        if members in seen:
-            continue
-        seen.add(members)
-        present = [m for m in members if m in ranked.index]
-        scores = ranked.loc[present, "score"]
-        rows.append({"members": present, "score_max": float(scores.max()),
-                     "score_mean": float(scores.mean())})
-    out = pd.DataFrame(rows, columns=["members", "score_max", "score_mean"])
-    out = out.sort_values("score_max", ascending=False, kind="stable").reset_index(drop=True)
-    out["rank"] = out["score_max"].rank(ascending=False, method="min").astype(int)
-    return out
-
-
-# --- one ranking, everything the page shows -------------------------------------------
-
-@dataclass(frozen=True)
-class Prioritisation:
-    """A ranking of some materials with given weights, and everything that explains it.
-
-    Attributes
-    ----------
-    raw, detail, missing, normalised : pandas.DataFrame
-        The criteria of the materials ranked (rows in display order).
-    ranked : pandas.DataFrame or None
-        ``ranking()``; None when the weights rank nothing (``weight_error`` says why).
-    explained : pandas.DataFrame or None
-        ``explained()`` of the same inputs; None with ``ranked``.
-    positions : pandas.DataFrame
-        ``matrix_positions()`` (the weights do not apply to it).
-    weight_error : str or None
-    """
-
-    raw: pd.DataFrame
-    detail: pd.DataFrame
-    missing: pd.DataFrame
-    normalised: pd.DataFrame
-    ranked: pd.DataFrame | None
-    explained: pd.DataFrame | None
-    positions: pd.DataFrame
-    weight_error: str | None = None
-
-
-@dataclass(frozen=True)
-class Scaled:
-    """The part of a prioritisation that the weights do not change (see ``scale``)."""
-
-    raw: pd.DataFrame
-    detail: pd.DataFrame
-    missing: pd.DataFrame
-    normalised: pd.DataFrame
-    positions: pd.DataFrame
-
-
-def scale(data: CriteriaData, materials: Sequence[str]) -> Scaled:
-    """Criteria of ``materials`` (slugs in ``data.raw``) scaled 0-1 across them, and their matrix positions (pure)."""
-    raw = data.raw.loc[list(materials)]
-    return Scaled(raw=raw, detail=data.detail.loc[list(materials)], missing=raw.isna(), normalised=normalise(raw),
-                  positions=matrix_positions(raw, data.context["n_organisations"]))
-
-
-def prioritise(data: CriteriaData, materials: Sequence[str], weights: Mapping[str, float],
-               scaled: Scaled | None = None) -> Prioritisation:
-    """Scale, rank and explain ``materials`` (slugs present in ``data.raw``) with ``weights`` (pure).
-
-    The Prioritisation page needs all of these on every rerun; computing them
-    in one call lets the page keep the whole result per (materials, weights).
-    ``scaled`` is ``scale(data, materials)`` when the caller keeps it: a move of a
-    weight then only ranks and explains.
-    """
-    base = scaled if scaled is not None else scale(data, materials)
-    try:
-        ranked: pd.DataFrame | None = ranking(base.normalised, weights)
-        long: pd.DataFrame | None = explained(base.raw, base.normalised, weights, base.detail)
-        error = None
-    except ValueError as err:
-        ranked, long, error = None, None, str(err)
-    return Prioritisation(raw=base.raw, detail=base.detail, missing=base.missing, normalised=base.normalised,
-                          ranked=ranked, explained=long, positions=base.positions, weight_error=error)

@@ -1,7 +1,7 @@
 """Collecting a briefing pack's content from the store: the data step of a pack.
 
 ``collect`` reads the store through ``rmo_data.store.queries`` and
-``rmo_data.analysis.metrics`` and returns a ``BriefingData`` made of dataclasses
+``rmo_data.store.concentration`` and returns a ``BriefingData`` made of dataclasses
 and small frames: per material the end-use shares, mining and processing
 concentration, salient risks and the most severe evidence, recommended leverages
 and organisations to engage, each with its sources and years. A ranking, its
@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from rmo_data import constants
-from rmo_data.analysis import metrics
+from rmo_data.store import concentration
 from rmo_data.briefing.chart_images import material_chart_specs, static_spec
 from rmo_data.briefing.model import (DEFAULT_TITLE, HEAT_WIDTH, MAX_EVIDENCE, MAX_LEVERAGES,
                                      MAX_ORGANISATIONS, MAX_RISKS, REPORT_SOURCE, SUMMARY_CHARS, BriefingData,
@@ -48,7 +48,7 @@ def _auto_share_text(row: pd.Series | None) -> str:
 
 
 def _concentration(slug: str, stage: str, hhi_wgi: Any, engine: Engine) -> StageConcentration:
-    conc = metrics.concentration(slug, stage, engine=engine)
+    conc = concentration.concentration(slug, stage, engine=engine)
     return StageConcentration(
         stage=stage, commodity_name=clean(conc["commodity_name"]) or constants.MISSING,
         year=conc["year"], is_estimate=bool(conc["is_estimate"]), hhi=conc["hhi"],

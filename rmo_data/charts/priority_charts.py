@@ -169,7 +169,7 @@ def matrix_chart(positions: pd.DataFrame) -> alt.Chart:
     Parameters
     ----------
     positions : pandas.DataFrame
-        Output of ``scoring.matrix_positions`` with the material as a column;
+        Output of ``prioritisation.matrix_positions`` with the material as a column;
         optional ``name`` and ``short`` columns override the constants' labels.
     """
     quads = pd.DataFrame([{

@@ -1,4 +1,7 @@
-"""Named read queries for the pages: every SQL statement the app runs lives here.
+"""Named read queries for the pages (materials, sources, evidence, stakeholders, leverage, overview).
+
+Concentration reads are in ``rmo_data.store.concentration``, the criteria in
+``rmo_data.store.criteria``.
 
 Each function takes an optional ``engine`` and returns a pandas DataFrame (or a
 dict for one record).  Filters are bound parameters built with SQLAlchemy, so
@@ -16,8 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine, Float, Select, cast, func, or_, select
 
 from rmo_data import constants
-from rmo_data.analysis import metrics
-from rmo_data.store import schema
+from rmo_data.store import concentration, schema
 from rmo_data.store.engine import get_engine
 
 S = schema
@@ -135,42 +137,6 @@ def production(material: str, stage: str | None = None, engine: Engine | None = 
     if stage:
         query = query.where(p.c.stage == stage)
     return _frame(query, engine)
-
-
-def concentration_overview(stages: Sequence[str] = ("mining", "processing"),
-                           engine: Engine | None = None) -> pd.DataFrame:
-    """Latest concentration per material and stage (one row each; NaN where no data).
-
-    Every material of the store is included, in display order, so materials added
-    after the first ten are compared too.  All of them are computed together
-    (``metrics.latest_concentrations``), not with queries per material.
-    """
-    rows = []
-    for conc in metrics.latest_concentrations(stages, engine=engine):
-        rows.append({**{k: v for k, v in conc.items() if k not in {"withheld", "hhi_wgi", "wgi_year",
-                                                                  "wgi_coverage"}},
-                     "withheld": ", ".join(conc["withheld"]),
-                     "hhi_wgi": conc["hhi_wgi"], "wgi_year": conc["wgi_year"]})
-    return pd.DataFrame(rows)
-
-
-def hhi_trend(material: str, stage: str, engine: Engine | None = None) -> pd.DataFrame:
-    """HHI and top-1 share per year of the primary commodity of a material and stage."""
-    com = metrics.primary_commodity(material, stage, engine)
-    if com is None:
-        return pd.DataFrame(columns=["year", "hhi", "top1_country", "top1_share", "source"])
-    rows = metrics.production_rows(com["slug"], engine=engine)
-    out = []
-    # The rows of every year are read once; each year's figure comes from them, as
-    # metrics.concentration(material, stage, year) computes it, without a query per year.
-    by_year = metrics.records_by_year(rows)
-    for year in sorted(by_year):
-        conc = metrics.concentration_of_year(material, stage, com, by_year[year])
-        if conc["hhi"] is not None:
-            out.append({"year": int(year), "hhi": conc["hhi"], "top1_country": conc["top1_country"],
-                        "top1_share": conc["top1_share"], "is_estimate": conc["is_estimate"],
-                        "source": conc["source_title"]})
-    return pd.DataFrame(out, columns=["year", "hhi", "top1_country", "top1_share", "is_estimate", "source"])
 
 
 def concentration_statements(material: str | None = None, engine: Engine | None = None) -> pd.DataFrame:
@@ -524,7 +490,7 @@ def overview(engine: Engine | None = None) -> pd.DataFrame:
     auto = auto.rename(columns={"share_pct": "auto_share_pct", "basis": "auto_basis",
                                 "scope": "auto_scope", "year": "auto_year",
                                 "source_title": "auto_source", "sector": "auto_sector"})
-    conc = concentration_overview(engine=engine)
+    conc = concentration.concentration_overview(engine=engine)
     wide = auto
     for stage in ("mining", "processing"):
         part = conc[conc["stage"] == stage][

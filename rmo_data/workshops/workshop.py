@@ -74,6 +74,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from rmo_data.access import roles
 from rmo_data import constants
 from rmo_data.store import schema
+from rmo_data.store.criteria import criteria_table
 from rmo_data.analysis import scoring
 from rmo_data.store.engine import get_engine
 from rmo_data.exports import frame_xlsx
@@ -467,7 +468,7 @@ def close_workshop(code: str, engine: Engine | None = None, actor: str = constan
     """
     eng = _engine(engine)
     # Reference data is read before the write lock is taken, to keep the lock short.
-    crit = criteria if criteria is not None else scoring.criteria_table(eng)
+    crit = criteria if criteria is not None else criteria_table(eng)
     with eng.connect() as conn:
         built = conn.execute(select(schema.build_info.c.value).where(schema.build_info.c.key == "finished_at")).scalar()
 
@@ -627,7 +628,7 @@ def aggregate(code: str, engine: Engine | None = None,
     ws = get_workshop(code, eng)
     if ws["record"] is not None:
         return GroupResult.from_record(ws["record"]["result"])
-    crit = criteria if criteria is not None else scoring.criteria_table(eng)
+    crit = criteria if criteria is not None else criteria_table(eng)
     return aggregate_from(ws, list_submissions(code, eng), crit)
 
 

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -375,14 +376,14 @@ def test_an_unexpected_error_reaches_the_page_without_its_details(app: AppTest,
 
     from components import cached
 
-    real = cached.query
+    real = cached.read
 
-    def broken(name: str, **kwargs: object) -> object:
-        if name == "sources":
+    def broken(query: Callable[..., object], *args: object, **kwargs: object) -> object:
+        if query is queries.sources:
             raise RuntimeError(secret)
-        return real(name, **kwargs)
+        return real(query, *args, **kwargs)
 
-    monkeypatch.setattr(cached, "query", broken)
+    monkeypatch.setattr(cached, "read", broken)
     at = app.switch_page("pages/sources.py").run()
     assert at.exception, "the stand-in bug was raised"
     shown = " ".join(e.message + " ".join(e.stack_trace) for e in at.exception)

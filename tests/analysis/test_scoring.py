@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 from rmo_data import constants
 from rmo_data.store import queries
 from rmo_data.analysis import scoring
+from rmo_data.store.criteria import criteria_table
 
 
 @pytest.fixture()
@@ -164,46 +165,6 @@ def test_presets_cover_every_criterion_and_are_recognised() -> None:
     assert scoring.matching_preset({**scoring.PRESETS["balanced"], "severity": 9}) is None
 
 
-def test_matrix_quadrants_follow_severity_and_leverage() -> None:
-    raw = pd.DataFrame({
-        "severity": [5.0, 5.0, 1.0, 1.0], "social_breadth": [10.0, 10.0, 0.0, 0.0],
-        "env_breadth": [5.0, 5.0, 0.0, 0.0], "auto_share": [40.0, 5.0, 40.0, np.nan],
-    }, index=["p", "q", "r", "s"])
-    initiatives = pd.Series({"p": 30, "q": 2, "r": 30, "s": 2})
-    pos = scoring.matrix_positions(raw, initiatives)
-    assert pos["quadrant"].to_dict() == {"p": "use_now", "q": "build", "r": "quick_wins", "s": "monitor"}
-    # s has no automotive share: it counts as neutral (0.5) and is flagged.
-    assert pos.at["s", "leverage"] == pytest.approx((0.5 + 0.0) / 2)
-    assert pos.at["s", "missing_inputs"] == "automotive share"
-    assert pos.at["p", "missing_inputs"] == ""
-    assert scoring.quadrant_of(0.5, 0.5) == "use_now"  # the threshold counts as high
-
-
-def test_joint_groups_use_only_stored_co_and_by_product_links() -> None:
-    links = pd.DataFrame([
-        {"material": "tantalum", "linked_name": "Tin", "linked_slug": None, "relation": "co-product"},
-        {"material": "tantalum", "linked_name": "Rare earth elements", "linked_slug": "ree",
-         "relation": "co-product"},
-        {"material": "molybdenum", "linked_name": "Copper", "linked_slug": None, "relation": "by-product"},
-        {"material": "zinc", "linked_name": "Steel", "linked_slug": "iron_steel", "relation": "input to"},
-    ])
-    groups = scoring.joint_groups(links, ["tantalum", "ree", "molybdenum", "zinc", "iron_steel"])
-    assert groups.at["tantalum", "group_members"] == ["tantalum", "ree"]
-    assert groups.at["ree", "group"] == groups.at["tantalum", "group"] != ""
-    assert "co-product with tin" in groups.at["tantalum", "partners"]
-    assert groups.at["molybdenum", "group"] == ""  # copper is not one of the materials
-    assert groups.at["molybdenum", "partners"] == "by-product of copper"
-    assert groups.at["zinc", "group"] == ""  # "input to" is not a joint product
-    # With REE out of view tantalum stands alone but still names the link.
-    alone = scoring.joint_groups(links, ["tantalum", "zinc"])
-    assert alone.at["tantalum", "group"] == "" and "REE" in alone.at["tantalum", "partners"]
-    ranked = pd.DataFrame({"score": [0.9, 0.2, 0.5], "rank": [1, 3, 2]}, index=["ree", "tantalum", "zinc"])
-    grouped = scoring.group_ranking(ranked, scoring.joint_groups(links, ["ree", "tantalum", "zinc"]))
-    assert grouped["members"].tolist() == [["ree", "tantalum"], ["zinc"]]  # members in the order given
-    assert grouped["score_max"].tolist() == pytest.approx([0.9, 0.5])
-    assert grouped["score_mean"].tolist() == pytest.approx([0.55, 0.5])
-
-
 def test_format_value_never_shows_missing_as_zero() -> None:
     assert scoring.format_value("auto_share", np.nan) == constants.MISSING
     assert scoring.format_value("auto_share", 26.0) == "26 %"
@@ -213,7 +174,7 @@ def test_format_value_never_shows_missing_as_zero() -> None:
 
 
 def test_criteria_from_the_store(built_engine: Engine) -> None:
-    data = scoring.criteria_table(built_engine)
+    data = criteria_table(built_engine)
     raw = data.raw
     assert list(raw.index) == list(constants.MATERIAL_SLUGS)
     assert list(raw.columns) == list(constants.CRITERION_SLUGS)
@@ -257,46 +218,6 @@ def test_severity_from_counts_equals_severity_from_rows(built_engine: Engine) ->
 
 def test_top_severity_uses_case_counts() -> None:
     counts = pd.DataFrame({"severity": [2, 5, 4], "n": [10, 1, 4]})
-    assert scoring._top_severity(counts) == pytest.approx((5 + 4 + 4) / 3)
-    assert scoring._top_severity(pd.DataFrame({"severity": [3], "n": [1]})) == 3.0
-    assert math.isnan(scoring._top_severity(pd.DataFrame({"severity": [], "n": []})))
-
-
-def test_prioritise_ranks_the_materials_chosen_and_reports_zero_weights(built_engine: Engine) -> None:
-    data = scoring.criteria_table(built_engine)
-    chosen = ["zinc", "nickel", "graphite"]
-    weights = dict(constants.WEIGHT_PRESETS["human_rights"])
-    result = scoring.prioritise(data, chosen, weights)
-    # Scaled across the three chosen only, not across all ten.
-    pd.testing.assert_frame_equal(result.normalised, scoring.normalise(data.raw.loc[chosen]))
-    pd.testing.assert_frame_equal(result.ranked, scoring.ranking(result.normalised, weights))
-    assert set(result.explained["material"]) == set(chosen)
-    assert result.positions.index.tolist() == chosen
-    assert result.weight_error is None
-    nothing = scoring.prioritise(data, chosen, {c: 0 for c in constants.CRITERION_SLUGS})
-    assert nothing.ranked is None and nothing.explained is None
-    assert nothing.weight_error and "weight" in nothing.weight_error.lower()
-
-
-def test_explained_names_each_cells_raw_value_and_detail(built_engine: Engine) -> None:
-    """The column-wise lookup gives, for every material and criterion, the cell and detail of that pair."""
-    data = scoring.criteria_table(built_engine)
-    chosen = list(data.raw.index)
-    kept = scoring.scale(data, chosen)
-    weights = dict(constants.WEIGHT_PRESETS["balanced"])
-    long = scoring.prioritise(data, chosen, weights, scaled=kept).explained
-    pd.testing.assert_frame_equal(long, scoring.prioritise(data, chosen, weights).explained)
-    assert len(long) == data.raw.size
-    for row in long.itertuples(index=False):
-        value = data.raw.at[row.material, row.criterion]
-        assert (pd.isna(row.raw) and pd.isna(value)) or row.raw == value, (row.material, row.criterion)
-        assert row.missing == pd.isna(value)
-        text = scoring.format_value(row.criterion, value)
-        extra = data.detail.at[row.material, row.criterion]
-        assert row.raw_text == (f"{text} ({extra})" if extra and not pd.isna(value) else text)
-    # A detail frame without some material or criterion reads as no detail, not an error.
-    part = data.detail.iloc[:2, :3]
-    partial = scoring.explained(data.raw, kept.normalised, weights, part)
-    for row, full in zip(partial.itertuples(index=False), long.itertuples(index=False), strict=True):
-        covered = row.material in part.index and row.criterion in part.columns
-        assert row.raw_text == (full.raw_text if covered else scoring.format_value(row.criterion, row.raw))
+    assert scoring.top_severity(counts) == pytest.approx((5 + 4 + 4) / 3)
+    assert scoring.top_severity(pd.DataFrame({"severity": [3], "n": [1]})) == 3.0
+    assert math.isnan(scoring.top_severity(pd.DataFrame({"severity": [], "n": []})))

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from rmo_data import constants
 from rmo_data.store import queries
 from rmo_data.analysis import scoring
+from rmo_data.store.criteria import criteria_table
 from tests.browser.conftest import open_sign_in, shot, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -72,7 +73,7 @@ def test_weights_matrix_cards_plan_download(server: str, page, built_engine, tmp
     expect(page.get_by_text("Now: custom weights")).to_be_visible()
 
     weights = {**constants.WEIGHT_PRESETS["human_rights"], "auto_share": constants.WEIGHT_MAX}
-    raw = scoring.criteria_table(built_engine).raw
+    raw = criteria_table(built_engine).raw
     ranked = scoring.ranking(scoring.normalise(raw), weights)
     top = ranked.index[0]
     top3 = ", ".join(constants.MATERIAL_LABELS[m] for m in ranked.index[:3])

@@ -1,6 +1,6 @@
 """The Prioritisation charts inspected as data: what they draw and in which order.
 
-Inputs come from ``scoring.prioritise`` on the built store, so the figures follow
+Inputs come from ``prioritisation.prioritise`` on the built store, so the figures follow
 the data; every spec is also validated against the Vega-Lite schema (``to_dict``),
 which the app skips on its rerun path (``components.render``).
 """
@@ -14,22 +14,24 @@ from sqlalchemy import Engine
 from rmo_data.charts import priority_charts
 from rmo_data import constants
 from rmo_data.analysis import scoring
+from rmo_data.store.criteria import criteria_table
+from rmo_data.analysis import prioritisation
 
 BALANCED = dict(constants.WEIGHT_PRESETS["balanced"])
 
 
 @pytest.fixture(scope="module")
-def prio(built_engine: Engine) -> scoring.Prioritisation:
-    data = scoring.criteria_table(built_engine)
-    return scoring.prioritise(data, list(data.raw.index), BALANCED)
+def prio(built_engine: Engine) -> prioritisation.Prioritisation:
+    data = criteria_table(built_engine)
+    return prioritisation.prioritise(data, list(data.raw.index), BALANCED)
 
 
-def _named(prio: scoring.Prioritisation) -> tuple[pd.DataFrame, list[str]]:
+def _named(prio: prioritisation.Prioritisation) -> tuple[pd.DataFrame, list[str]]:
     long = prio.explained.assign(name=prio.explained["material"].map(constants.MATERIAL_LABELS))
     return long, [constants.MATERIAL_LABELS[m] for m in prio.ranked.index]
 
 
-def test_contribution_data_adds_up_to_each_score_in_ranking_order(prio: scoring.Prioritisation) -> None:
+def test_contribution_data_adds_up_to_each_score_in_ranking_order(prio: prioritisation.Prioritisation) -> None:
     long, order = _named(prio)
     data = priority_charts.contribution_data(long, order)
     segments, totals = data[priority_charts.CONTRIBUTIONS], data[priority_charts.CONTRIBUTION_TOTALS]
@@ -62,7 +64,7 @@ def test_contribution_chart_reads_the_named_datasets_and_sorts_by_position() -> 
     assert "datasets" not in spec, "the rows are added by the page, not baked into the spec"
 
 
-def test_robustness_matrix_and_scenario_charts_are_valid(prio: scoring.Prioritisation) -> None:
+def test_robustness_matrix_and_scenario_charts_are_valid(prio: prioritisation.Prioritisation) -> None:
     _, order = _named(prio)
     mc = scoring.monte_carlo(prio.normalised, BALANCED, n=200, missing=prio.missing)
     spec = priority_charts.robustness_chart(mc.assign(name=[constants.MATERIAL_LABELS[m] for m in mc.index]), order).to_dict()

@@ -15,8 +15,7 @@ from sqlalchemy import Engine, func, inspect, select
 
 from rmo_data.ingest import build as build_module
 from rmo_data import constants
-from rmo_data.analysis import metrics
-from rmo_data.store import migrate
+from rmo_data.store import concentration, migrate
 from rmo_data.store import schema
 from rmo_data.store import scenarios
 from rmo_data.ingest.build import build, severity
@@ -96,7 +95,7 @@ def test_built_store_holds_every_material(built_engine: Engine) -> None:
 
 def test_mining_concentration_for_every_material(built_engine: Engine) -> None:
     for slug in constants.MATERIAL_SLUGS:
-        result = metrics.concentration(slug, "mining", engine=built_engine)
+        result = concentration.concentration(slug, "mining", engine=built_engine)
         assert result["hhi"] is not None, slug
         assert 0 < result["hhi"] <= 10_000
         assert result["top1_share"] <= result["top3_share"] <= 100.0 + 1e-6

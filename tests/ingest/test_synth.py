@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 
 from rmo_data import constants
 from rmo_data.analysis import metrics
-from rmo_data.store import queries
+from rmo_data.store import concentration, queries
 from rmo_data.store import schema
 from rmo_data.store.engine import make_engine
 from rmo_data.ingest.synth import SLUG_PREFIX, SOURCE_ID, synthesise
@@ -95,7 +95,7 @@ def test_shares_never_exceed_the_whole(synth_engine: Engine) -> None:
                                .group_by(e.c.material, e.c.basis, e.c.year)).all()
     assert series and end_use
     for commodity, year in series:
-        rows = metrics.production_rows(commodity, year, engine=synth_engine)
+        rows = concentration.production_rows(commodity, year, engine=synth_engine)
         named, total, _basis = metrics.country_shares(rows)
         if total:  # country shares of one material, stage and year add up to at most 100 %
             assert named["share_pct"].sum() <= 100 + 1e-9, (commodity, year)
@@ -114,13 +114,13 @@ def test_every_row_cites_an_existing_source(synth_engine: Engine) -> None:
 
 
 def test_concentration_of_a_synthetic_material(synth_engine: Engine) -> None:
-    conc = metrics.concentration(f"{SLUG_PREFIX}001", "mining", engine=synth_engine)
+    conc = concentration.concentration(f"{SLUG_PREFIX}001", "mining", engine=synth_engine)
     assert conc["year"] is not None and 2021 <= conc["year"] <= 2025
     assert conc["hhi"] is not None and 0 < conc["hhi"] <= 10_000
     assert conc["top1_country"] and conc["top1_share"] is not None and 0 < conc["top1_share"] <= 100
     assert conc["source"] == SOURCE_ID
     # The grouped computation the overview uses agrees on the synthetic rows too.
-    grouped = queries.concentration_overview(engine=synth_engine)
+    grouped = concentration.concentration_overview(engine=synth_engine)
     row = grouped[(grouped["material"] == f"{SLUG_PREFIX}001") & (grouped["stage"] == "mining")].iloc[0]
     assert row["hhi"] == conc["hhi"] and row["top1_country"] == conc["top1_country"]
 

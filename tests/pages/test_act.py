@@ -23,6 +23,8 @@ from streamlit.testing.v1 import AppTest
 from rmo_data import constants
 from rmo_data.store import queries
 from rmo_data.analysis import scoring
+from rmo_data.store.criteria import criteria_table
+from rmo_data.analysis import prioritisation
 from rmo_data.store import action_plan
 from rmo_data.store import scenarios
 from rmo_data.store import writes
@@ -55,7 +57,7 @@ def _ranking_names(at: AppTest) -> list[str]:
 
 
 def _expected(engine: Engine, weights: dict[str, int], materials: list[str] | None = None) -> list[str]:
-    raw = scoring.criteria_table(engine).raw
+    raw = criteria_table(engine).raw
     if materials:
         raw = raw.loc[[m for m in constants.MATERIAL_SLUGS if m in materials]]
     ranked = scoring.ranking(scoring.normalise(raw), weights)
@@ -112,7 +114,7 @@ def test_all_zero_weights_show_a_message(app: AppTest) -> None:
 def test_missing_inputs_are_named_in_the_ranking(app: AppTest, built_engine: Engine) -> None:
     at = open_as(app, PRIO)
     table = _frame(at, "name", "missing")
-    raw = scoring.criteria_table(built_engine).raw
+    raw = criteria_table(built_engine).raw
     no_share = [constants.MATERIAL_LABELS[m] for m in raw.index[raw["auto_share"].isna()]]
     assert no_share
     for name in no_share:
@@ -161,7 +163,7 @@ def test_robustness_table_matches_the_seeded_monte_carlo(app: AppTest, built_eng
     assert not any("p_top" in df.value.columns for df in at.dataframe), "no Monte-Carlo before its tab opens"
     open_tab(at, "pr_tab", "Robustness")
     table = _frame(at, "p_top", "rank_median")
-    raw = scoring.criteria_table(built_engine).raw
+    raw = criteria_table(built_engine).raw
     mc = scoring.monte_carlo(scoring.normalise(raw), constants.WEIGHT_PRESETS["balanced"], n=2000,
                              seed=scoring.DEFAULT_SEED, missing=raw.isna())
     expected = mc.assign(name=[constants.MATERIAL_LABELS[m] for m in mc.index]).set_index("name")["p_top"]
@@ -171,8 +173,8 @@ def test_robustness_table_matches_the_seeded_monte_carlo(app: AppTest, built_eng
 
 def test_quadrant_link_opens_the_fitting_cards(app: AppTest, built_engine: Engine) -> None:
     at = open_as(app, PRIO, pr_tab="Severity × leverage")
-    data = scoring.criteria_table(built_engine)
-    pos = scoring.matrix_positions(data.raw, data.context["n_organisations"])
+    data = criteria_table(built_engine)
+    pos = prioritisation.matrix_positions(data.raw, data.context["n_organisations"])
     quad = next(q for q in constants.QUADRANTS if (pos["quadrant"] == q.slug).any())
     members = [m for m in constants.MATERIAL_SLUGS if pos.at[m, "quadrant"] == quad.slug]
     at.button(key=f"pr_quad_{quad.slug}").click()
@@ -356,7 +358,7 @@ def test_organisation_on_a_card_opens_the_stakeholders_page(app: AppTest, built_
 
 def test_joint_products_can_be_ranked_together(app: AppTest, built_engine: Engine) -> None:
     at = open_as(app, PRIO)
-    groups = scoring.joint_groups(queries.all_material_links(engine=built_engine), list(constants.MATERIAL_SLUGS))
+    groups = prioritisation.joint_groups(queries.all_material_links(engine=built_engine), list(constants.MATERIAL_SLUGS))
     joined = groups[groups["group"] != ""]
     assert not joined.empty, "the store links some materials as co-/by-products"
     # The ranking table names each material's joint group.

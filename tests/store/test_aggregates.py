@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from rmo_data.charts import material_charts, style
 from rmo_data.analysis import metrics
-from rmo_data.store import queries
+from rmo_data.store import concentration, queries
 
 FILTERS = [
     {},
@@ -33,8 +33,8 @@ def _old_concentration_overview(engine: Engine) -> pd.DataFrame:
     rows = []
     for slug in queries.materials(engine=engine)["slug"]:
         for stage in ("mining", "processing"):
-            conc = metrics.concentration(slug, stage, engine=engine)
-            gov = metrics.governance_concentration(slug, stage, engine=engine)
+            conc = concentration.concentration(slug, stage, engine=engine)
+            gov = concentration.governance_concentration(slug, stage, engine=engine)
             rows.append({**{k: v for k, v in conc.items() if k != "withheld"},
                          "withheld": ", ".join(conc["withheld"]),
                          "hhi_wgi": gov["hhi_wgi"], "wgi_year": gov["wgi_year"]})
@@ -42,7 +42,7 @@ def _old_concentration_overview(engine: Engine) -> pd.DataFrame:
 
 
 def test_grouped_concentrations_equal_the_per_material_ones(built_engine: Engine) -> None:
-    pd.testing.assert_frame_equal(queries.concentration_overview(engine=built_engine),
+    pd.testing.assert_frame_equal(concentration.concentration_overview(engine=built_engine),
                                   _old_concentration_overview(built_engine), check_exact=True)
 
 
@@ -50,9 +50,9 @@ def test_hhi_trend_equals_a_concentration_per_year(built_engine: Engine) -> None
     checked = 0
     for slug in queries.materials(engine=built_engine)["slug"]:
         for stage in ("mining", "processing"):
-            trend = queries.hhi_trend(slug, stage, engine=built_engine)
+            trend = concentration.hhi_trend(slug, stage, engine=built_engine)
             for row in trend.itertuples():
-                conc = metrics.concentration(slug, stage, int(row.year), built_engine)
+                conc = concentration.concentration(slug, stage, int(row.year), built_engine)
                 assert (row.hhi, row.top1_country, row.top1_share, row.source) == (
                     conc["hhi"], conc["top1_country"], conc["top1_share"], conc["source_title"])
                 checked += 1
@@ -212,7 +212,7 @@ def test_wgi_scores_equal_the_per_country_pandas_computation(built_engine: Engin
 
     g = schema.governance_indicator
     for year in (2020, 2024):
-        scores, wgi_year = metrics.wgi_scores(year, built_engine)
+        scores, wgi_year = concentration.wgi_scores(year, built_engine)
         with built_engine.connect() as conn:
             frame = pd.DataFrame(conn.execute(select(g.c.iso3, g.c.indicator, g.c.estimate)
                                               .where(g.c.year == wgi_year)).mappings().all())

@@ -1,0 +1,35 @@
+"""The evidence page's chart rows, rolled up from the evidence aggregates."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from rmo_data.analysis import evidence_rollups
+
+CUBE = pd.DataFrame({"material": ["zinc", "zinc", "zinc", "nickel"],
+                     "stage": ["mining", "mining", "processing", "mining"],
+                     "category": ["water", "water", "water", "air"],
+                     "severity": [2, 4, 3, 5], "n": [3, 1, 2, 7]})
+
+
+def test_heat_counts_sum_cases_and_keep_the_highest_severity() -> None:
+    out = evidence_rollups.heat_counts(CUBE)
+    assert out.to_dict("records") == [
+        {"material": "nickel", "stage": "mining", "category": "air", "n": 7, "max_severity": 5},
+        {"material": "zinc", "stage": "mining", "category": "water", "n": 4, "max_severity": 4},
+        {"material": "zinc", "stage": "processing", "category": "water", "n": 2, "max_severity": 3}]
+
+
+def test_severity_counts_per_material() -> None:
+    out = evidence_rollups.severity_counts(CUBE)
+    assert list(zip(out["material"], out["severity"], out["n"], strict=True)) == [
+        ("nickel", 5, 7), ("zinc", 2, 3), ("zinc", 3, 2), ("zinc", 4, 1)]
+
+
+def test_mapped_places_leave_out_unplaced_cases_and_add_the_numeric_code() -> None:
+    places = pd.DataFrame({"iso3": [None, "CHN", "PER"], "country_name": [None, "China", "Peru"],
+                           "n": [4, 2, 1]})
+    countries = pd.DataFrame({"iso3": ["CHN", "PER"], "name": ["China", "Peru"], "iso_numeric": [156, 604]})
+    out = evidence_rollups.mapped_places(places, countries)
+    assert out.to_dict("records") == [{"iso3": "CHN", "country_name": "China", "n": 2, "iso_numeric": 156},
+                                      {"iso3": "PER", "country_name": "Peru", "n": 1, "iso_numeric": 604}]
