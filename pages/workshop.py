@@ -37,7 +37,9 @@ from components.provenance import figure_footer
 from rmo_data import constants
 from rmo_data.access import roles
 from rmo_data.analysis import scoring
-from rmo_data.workshops import workshop
+from rmo_data.workshops import group_result
+from rmo_data.workshops import lifecycle
+from rmo_data.workshops import participants
 from rmo_data.store.engine import get_engine
 
 router.guard(__file__)
@@ -61,8 +63,8 @@ METHOD = f"""
    down to 0 for last (ties share the points). When it disagrees with the group ranking, the mean
    weights hide a split group.
 4. **Disagreement** is flagged in red when a criterion's shares have a standard deviation of
-   {workshop.WEIGHT_STD_FLAG * 100:g} percentage points or more, or a material's ranks span
-   {workshop.RANK_RANGE_FLAG} places or more.
+   {group_result.WEIGHT_STD_FLAG * 100:g} percentage points or more, or a material's ranks span
+   {group_result.RANK_RANGE_FLAG} places or more.
 5. **Model default**: every criterion of the workshop weighted equally.
 6. **Closing** freezes the record (submissions with their times, the result, the default, the
    sources); a closed workshop is always shown from that record.
@@ -98,7 +100,7 @@ def _about(ws: dict[str, Any]) -> None:
 def _fetch(code: str) -> dict[str, Any] | None:
     """The workshop for ``code``, or None with the reason shown."""
     try:
-        return workshop.get_workshop(code, get_engine())
+        return lifecycle.get_workshop(code, get_engine())
     except ValueError as err:
         st.error(cards.plain(str(err)), icon=":material/error:")
         return None
@@ -108,7 +110,7 @@ def _fetch(code: str) -> dict[str, Any] | None:
 
 def _join(code: str) -> dict[str, Any] | None:
     """The workshop a participant's code opens, or None with the reason shown; wrong codes are throttled."""
-    if not workshop.valid_code(code):
+    if not participants.valid_code(code):
         return _fetch(code)  # malformed: says so, and tells a guesser nothing
     bad = st.session_state.get(BAD_CODE)
     if bad and bad[0] == code:  # a rerun with the same wrong code: no new look-up, not counted again
@@ -120,7 +122,7 @@ def _join(code: str) -> dict[str, Any] | None:
                  "another, and check the code with your facilitator.", icon=":material/timer:")
         return None
     try:
-        return workshop.get_workshop(code, get_engine())
+        return lifecycle.get_workshop(code, get_engine())
     except ValueError as err:
         view.code_failed()
         st.session_state[BAD_CODE] = (code, str(err))
@@ -135,7 +137,7 @@ def _mine(code: str) -> tuple[str | None, dict[str, Any] | None]:
     """
     kept = st.session_state.get(TOKENS, {}).get(code)
     for token in dict.fromkeys(t for t in (state.get("p"), kept) if t):
-        row = workshop.own_submission(code, token, get_engine())
+        row = lifecycle.own_submission(code, token, get_engine())
         if row is not None:
             st.session_state["p"] = token  # the address now brings this answer back
             return token, row
@@ -180,7 +182,7 @@ def _submit(code: str, criteria: list[str], token: str | None) -> None:
     weights = {c: int(st.session_state[f"ws_w_{c}"]) for c in criteria}
     with feedback.saving("Your weights", slot=SLOT):
         try:
-            out = workshop.submit_weights(code, None if token else st.session_state.get("ws_name", ""),
+            out = lifecycle.submit_weights(code, None if token else st.session_state.get("ws_name", ""),
                                            weights, st.session_state.get("ws_flags", []),
                                            engine=get_engine(), token=token)
         except ValueError as err:
@@ -195,7 +197,7 @@ def _participant() -> None:
     names = cached.material_labels()
     st.text_input("Join code", max_chars=12, placeholder="e.g. K7PX3M", **state.widget("join"),
                   help="Six letters and digits, shown by your facilitator. Case does not matter.")
-    code = workshop.normalise_code(state.get("join"))
+    code = participants.normalise_code(state.get("join"))
     outcome = st.session_state.pop(OUTCOME, None)
     if not code:
         st.info("Type the code your facilitator shows, or open the link they shared.",
@@ -209,7 +211,7 @@ def _participant() -> None:
     feedback.show_flash(SLOT)
     if outcome and "error" in outcome:
         st.error(cards.plain(outcome["error"]), icon=":material/error:")
-    if ws["status"] != workshop.OPEN:
+    if ws["status"] != lifecycle.OPEN:
         st.warning("This workshop is closed: it takes no more weights. Its frozen result is shown below.",
                    icon=":material/lock:")
         # Names and single participants' weights are for partners; a code holder sees the group.
@@ -223,12 +225,12 @@ def _participant() -> None:
                    "to your answer on this device. Anyone with that address can change your weights, so "
                    "do not share it; share the workshop's code instead.")
     else:
-        name = st.text_input("Your name", key="ws_name", max_chars=workshop.PARTICIPANT_MAX,
+        name = st.text_input("Your name", key="ws_name", max_chars=participants.PARTICIPANT_MAX,
                              placeholder="As the group knows you",
                              help="Your weights stay yours: after you submit, this page's address holds "
                                   "a private key that lets you, and only you, revise them.")
-        if name.strip() and workshop.name_taken(code, name, get_engine()):
-            st.error(workshop.NAME_TAKEN, icon=":material/person_off:")
+        if name.strip() and lifecycle.name_taken(code, name, get_engine()):
+            st.error(participants.NAME_TAKEN, icon=":material/person_off:")
     _prefill(code, token, mine, ws)
     if outcome and "error" not in outcome and outcome["code"] == code:
         verb = "revised" if outcome["revised"] else "received"
@@ -247,8 +249,8 @@ def _participant() -> None:
                 col.slider(crit.short or crit.label, 0, constants.WEIGHT_MAX, key=f"ws_w_{crit.slug}",
                            help=f"**{crit.label}.** {crit.description} Unit: {crit.unit}. "
                                 f"Source: {crit.source}.")
-        st.multiselect(f"Materials you think matter most (up to {workshop.FLAG_MAX}, optional)",
-                       ws["materials"], key="ws_flags", max_selections=workshop.FLAG_MAX,
+        st.multiselect(f"Materials you think matter most (up to {participants.FLAG_MAX}, optional)",
+                       ws["materials"], key="ws_flags", max_selections=participants.FLAG_MAX,
                        format_func=lambda m: names.get(m, m))
         st.form_submit_button("Revise my weights" if mine else "Submit my weights", key="ws_submit",
                               type="primary", icon=":material/send:", on_click=_submit,
@@ -279,11 +281,11 @@ def _create_form() -> None:
     st.markdown("Create a workshop: participants join with a short code on their own devices, "
                 "set their own weights, and you watch the group ranking form.")
     with st.form("ws_create_form", border=True):
-        wname = st.text_input("Workshop name", key="ws_new_name", max_chars=workshop.NAME_MAX,
+        wname = st.text_input("Workshop name", key="ws_new_name", max_chars=lifecycle.NAME_MAX,
                               placeholder="e.g. Supplier day, Munich")
         mats = st.multiselect("Materials in scope", slugs, default=state.selected_materials(),
                               key="ws_new_materials", format_func=lambda m: names.get(m, m),
-                              help=f"At least {workshop.MIN_MATERIALS}. The sidebar's materials are "
+                              help=f"At least {lifecycle.MIN_MATERIALS}. The sidebar's materials are "
                                    "the starting point.")
         crits = st.multiselect("Criteria the participants weigh", list(constants.CRITERION_SLUGS),
                                default=list(constants.CRITERION_SLUGS), key="ws_new_criteria",
@@ -294,7 +296,7 @@ def _create_form() -> None:
         code = None
         with feedback.saving("The new workshop"):
             try:
-                _, code = workshop.create_workshop(wname, mats, crits, engine=get_engine(),
+                _, code = lifecycle.create_workshop(wname, mats, crits, engine=get_engine(),
                                                     actor=signin.actor())
             except ValueError as err:
                 st.error(cards.plain(str(err)), icon=":material/error:")
@@ -303,7 +305,7 @@ def _create_form() -> None:
             _flash(f"Workshop created. Its join code is {code}.")
             st.rerun()
 
-    open_ws = workshop.list_workshops(workshop.OPEN, get_engine())
+    open_ws = lifecycle.list_workshops(lifecycle.OPEN, get_engine())
     st.markdown("**Open workshops**")
     if open_ws.empty:
         st.caption("None open at the moment.")
@@ -335,11 +337,11 @@ def _share_box(code: str) -> None:
 @st.fragment(run_every="5s")
 def _live(code: str, crit: scoring.CriteriaData) -> None:
     """The live part of the facilitator's view: only this reruns every 5 seconds."""
-    ws = workshop.get_workshop(code, get_engine())
-    if ws["status"] != workshop.OPEN:
+    ws = lifecycle.get_workshop(code, get_engine())
+    if ws["status"] != lifecycle.OPEN:
         st.rerun(scope="app")  # closed from another window: show the frozen record
-    subs = workshop.list_submissions(code, get_engine())
-    result = workshop.aggregate_from(ws, subs, crit)
+    subs = lifecycle.list_submissions(code, get_engine())
+    result = group_result.aggregate_from(ws, subs, crit)
     c1, c2 = st.columns([1, 3], vertical_alignment="center")
     c1.metric("Submitted", len(subs), help="Participants who have submitted weights (revisions count once).")
     if subs.empty:
@@ -363,7 +365,7 @@ def _ask_close(code: str | None) -> None:
 def _close_controls(ws: dict[str, Any], crit: scoring.CriteriaData) -> None:
     code = ws["code"]
     st.subheader("Close the workshop")
-    if not workshop.may_close(ws, signin.actor(), signin.role()):
+    if not participants.may_close(ws, signin.actor(), signin.role()):
         st.info(f"Only {cards.plain(str(ws['created_by']))}, who created this workshop, or an editor can "
                 "close it. You can follow it and present it here.", icon=":material/lock_person:")
         return
@@ -373,7 +375,7 @@ def _close_controls(ws: dict[str, Any], crit: scoring.CriteriaData) -> None:
         st.button("Close workshop…", key="ws_close", icon=":material/lock:", on_click=_ask_close,
                   args=(code,))
         return
-    n = len(workshop.list_submissions(code, get_engine()))
+    n = len(lifecycle.list_submissions(code, get_engine()))
     st.warning(f"Close now with {n} submission(s)? Participants can no longer submit or revise, and "
                "the result is frozen as it stands.", icon=":material/warning:")
     c1, c2, _ = st.columns([1, 1, 3])
@@ -385,7 +387,7 @@ def _close_controls(ws: dict[str, Any], crit: scoring.CriteriaData) -> None:
         with feedback.saving("Closing the workshop"):
             try:
                 # The signed-in user is the record's closed_by; the role decides whether they may.
-                record = workshop.close_workshop(code, engine=get_engine(), actor=signin.actor(),
+                record = lifecycle.close_workshop(code, engine=get_engine(), actor=signin.actor(),
                                                   criteria=crit, role=signin.role())
             except ValueError as err:
                 st.error(cards.plain(str(err)), icon=":material/error:")
@@ -400,7 +402,7 @@ def _start_presenting() -> None:
 
 
 def _facilitator() -> None:
-    code = workshop.normalise_code(state.get("ws"))
+    code = participants.normalise_code(state.get("ws"))
     if not code:
         _create_form()
         return
@@ -414,7 +416,7 @@ def _facilitator() -> None:
                 on_click=_start_presenting)
     head.button("Other workshops", key="ws_leave", icon=":material/list:", on_click=_leave)
     _about(ws)
-    if ws["status"] != workshop.OPEN:
+    if ws["status"] != lifecycle.OPEN:
         view.frozen_view(ws, f"wsf_{code}", facilitator=True)
         return
     _share_box(code)
@@ -426,7 +428,7 @@ def _facilitator() -> None:
 # --- closed workshops --------------------------------------------------------------------------------
 
 def _closed_list() -> None:
-    closed = workshop.list_workshops(workshop.CLOSED, get_engine())
+    closed = lifecycle.list_workshops(lifecycle.CLOSED, get_engine())
     if closed.empty:
         st.info("No workshop has been closed yet.", icon=":material/inventory_2:")
         return
@@ -452,11 +454,11 @@ def _closed_list() -> None:
 
 def _present_result(code: str, crit: scoring.CriteriaData | None) -> None:
     """Read the workshop now (so a close elsewhere shows at once) and draw the projector view."""
-    ws = workshop.get_workshop(code, get_engine())
+    ws = lifecycle.get_workshop(code, get_engine())
     if ws["record"] is not None:
-        result = workshop.GroupResult.from_record(ws["record"]["result"])
+        result = group_result.GroupResult.from_record(ws["record"]["result"])
     else:
-        result = workshop.aggregate_from(ws, workshop.list_submissions(code, get_engine()), crit)
+        result = group_result.aggregate_from(ws, lifecycle.list_submissions(code, get_engine()), crit)
     view.present_view(result, code, is_open=ws["record"] is None)
 
 
@@ -471,7 +473,7 @@ def _stop_presenting() -> None:
 
 def _presentation() -> None:
     st.html(view.PRESENT_CSS)
-    code = workshop.normalise_code(state.get("ws"))
+    code = participants.normalise_code(state.get("ws"))
     ws = _fetch(code) if code else None
     head = st.container(horizontal=True, vertical_alignment="center")
     head.title(cards.plain(ws["name"]) if ws else "Workshop", width="stretch")
@@ -480,7 +482,7 @@ def _presentation() -> None:
     if ws is None:
         st.info("Presentation mode shows the workshop you facilitate: open one first.",
                 icon=":material/co_present:")
-    elif ws["status"] == workshop.OPEN:
+    elif ws["status"] == lifecycle.OPEN:
         _present_live(code, _criteria())
     else:
         _present_result(code, None)

@@ -28,7 +28,11 @@ from sqlalchemy.exc import OperationalError
 from rmo_data import constants
 from rmo_data.store import schema
 from rmo_data.store import writes
-from rmo_data.workshops import workshop
+from rmo_data.workshops import group_result
+from rmo_data.workshops import lifecycle
+from rmo_data.workshops import participants
+from rmo_data.workshops import records
+from rmo_data.store import workshops as workshop_store
 from rmo_data.store.engine import make_engine
 from rmo_data.analysis.scoring import CriteriaData
 
@@ -69,65 +73,65 @@ HAND = _criteria({"zinc": {"severity": 1.0, "auto_share": 0.0},
 # --- codes ------------------------------------------------------------------------------
 
 def test_codes_are_short_unambiguous_and_unique(engine: Engine) -> None:
-    codes = {workshop.create_workshop(f"W{i}", MATS, CRITS, engine=engine)[1] for i in range(25)}
+    codes = {lifecycle.create_workshop(f"W{i}", MATS, CRITS, engine=engine)[1] for i in range(25)}
     assert len(codes) == 25
     for code in codes:
         assert re.fullmatch(r"[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{6}", code), code
-    assert not set("01OI") & set(workshop.CODE_ALPHABET)
+    assert not set("01OI") & set(participants.CODE_ALPHABET)
     # Typed in lower case with spaces or a dash, a code still finds its workshop.
     code = sorted(codes)[0]
-    assert workshop.get_workshop(f" {code[:3].lower()}-{code[3:]} ", engine=engine)["code"] == code
+    assert lifecycle.get_workshop(f" {code[:3].lower()}-{code[3:]} ", engine=engine)["code"] == code
 
 
 def test_a_taken_code_is_drawn_again(engine: Engine) -> None:
-    _, first = workshop.create_workshop("First", MATS, CRITS, engine=engine, code_factory=lambda: "ABCDEF")
+    _, first = lifecycle.create_workshop("First", MATS, CRITS, engine=engine, code_factory=lambda: "ABCDEF")
     drawn = iter(["ABCDEF", "ABCDEF", "XYZ234"])
-    _, second = workshop.create_workshop("Second", MATS, CRITS, engine=engine,
+    _, second = lifecycle.create_workshop("Second", MATS, CRITS, engine=engine,
                                           code_factory=lambda: next(drawn))
     assert (first, second) == ("ABCDEF", "XYZ234")
     with pytest.raises(ValueError, match="free join code"):
-        workshop.create_workshop("Third", MATS, CRITS, engine=engine, code_factory=lambda: "ABCDEF")
+        lifecycle.create_workshop("Third", MATS, CRITS, engine=engine, code_factory=lambda: "ABCDEF")
 
 
 def test_create_validates_and_audits(engine: Engine) -> None:
     with pytest.raises(ValueError, match="workshop name"):
-        workshop.create_workshop("  ", MATS, CRITS, engine=engine)
+        lifecycle.create_workshop("  ", MATS, CRITS, engine=engine)
     with pytest.raises(ValueError, match="at least 2 materials"):
-        workshop.create_workshop("W", ["zinc"], CRITS, engine=engine)
+        lifecycle.create_workshop("W", ["zinc"], CRITS, engine=engine)
     with pytest.raises(ValueError, match="Unknown materials: unobtainium"):
-        workshop.create_workshop("W", ["zinc", "unobtainium"], CRITS, engine=engine)
+        lifecycle.create_workshop("W", ["zinc", "unobtainium"], CRITS, engine=engine)
     with pytest.raises(ValueError, match="Unknown criteria"):
-        workshop.create_workshop("W", MATS, ["luck"], engine=engine)
+        lifecycle.create_workshop("W", MATS, ["luck"], engine=engine)
     with pytest.raises(ValueError, match="at least one criterion"):
-        workshop.create_workshop("W", MATS, [], engine=engine)
-    new_id, code = workshop.create_workshop(" Board day ", MATS, ["auto_share", "severity"],
+        lifecycle.create_workshop("W", MATS, [], engine=engine)
+    new_id, code = lifecycle.create_workshop(" Board day ", MATS, ["auto_share", "severity"],
                                              engine=engine, actor="facilitator")
-    ws = workshop.get_workshop(code, engine=engine)
+    ws = lifecycle.get_workshop(code, engine=engine)
     assert (ws["id"], ws["name"], ws["status"]) == (new_id, "Board day", "open")
     assert ws["created_by"] == "facilitator"
     assert ws["criteria"] == ["auto_share", "severity"]  # the order of constants.CRITERIA
     audit = writes.audit_rows("workshop", engine=engine)
     assert audit["action"].tolist() == ["create"] and audit["actor"].tolist() == ["facilitator"]
     with pytest.raises(ValueError, match="No workshop has the code"):
-        workshop.get_workshop("ZZZZZZ", engine=engine)
+        lifecycle.get_workshop("ZZZZZZ", engine=engine)
     with pytest.raises(ValueError, match="is not a join code"):
-        workshop.get_workshop("hello", engine=engine)
+        lifecycle.get_workshop("hello", engine=engine)
 
 
 # --- submissions --------------------------------------------------------------------------
 
 def test_submit_then_revise_with_the_token_keeps_one_row(engine: Engine) -> None:
-    _, code = workshop.create_workshop("W", MATS, CRITS, engine=engine)
-    first = workshop.submit_weights(code, "  Ana  María ", {"severity": 8, "auto_share": 2}, ["zinc"],
+    _, code = lifecycle.create_workshop("W", MATS, CRITS, engine=engine)
+    first = lifecycle.submit_weights(code, "  Ana  María ", {"severity": 8, "auto_share": 2}, ["zinc"],
                                      engine=engine)
     assert first["participant"] == "Ana María" and not first["revised"]
     token = first["token"]
     assert isinstance(token, str) and len(token) >= 20
-    second = workshop.submit_weights(code, None, {"severity": 1, "auto_share": 9},
+    second = lifecycle.submit_weights(code, None, {"severity": 1, "auto_share": 9},
                                       ["nickel", "graphite"], engine=engine, token=token)
     assert second["revised"] and second["participant"] == "Ana María" and second["token"] == token
     assert second["submitted_at"] >= first["submitted_at"]
-    subs = workshop.list_submissions(code, engine=engine)
+    subs = lifecycle.list_submissions(code, engine=engine)
     assert len(subs) == 1
     row = subs.iloc[0]
     assert row["weights"] == {"severity": 1, "auto_share": 9}
@@ -138,7 +142,7 @@ def test_submit_then_revise_with_the_token_keeps_one_row(engine: Engine) -> None
     # The store keeps the token's hash only; neither the row nor the audit log holds the token.
     with engine.connect() as conn:
         stored = conn.execute(select(schema.participant_weights.c.token_hash)).scalars().all()
-    assert stored == [workshop.hash_token(token)] and token not in stored[0]
+    assert stored == [participants.hash_token(token)] and token not in stored[0]
     assert not audit["after_json"].str.contains(token).any()
     assert not audit["after_json"].str.contains(stored[0]).any()
 
@@ -146,36 +150,36 @@ def test_submit_then_revise_with_the_token_keeps_one_row(engine: Engine) -> None
 @pytest.mark.parametrize("other", ["ana maría", "ANA MARÍA ", " Ana   María"])
 def test_a_name_alone_never_reopens_a_submission(engine: Engine, other: str) -> None:
     """The same name in another case or spacing is refused: it neither reads nor replaces the first."""
-    _, code = workshop.create_workshop("W", MATS, CRITS, engine=engine)
-    workshop.submit_weights(code, "Ana María", {"severity": 8, "auto_share": 2}, ["zinc"], engine=engine)
-    assert workshop.name_taken(code, other, engine=engine)
-    assert not workshop.name_taken(code, "Ana M.", engine=engine)
+    _, code = lifecycle.create_workshop("W", MATS, CRITS, engine=engine)
+    lifecycle.submit_weights(code, "Ana María", {"severity": 8, "auto_share": 2}, ["zinc"], engine=engine)
+    assert lifecycle.name_taken(code, other, engine=engine)
+    assert not lifecycle.name_taken(code, "Ana M.", engine=engine)
     with pytest.raises(ValueError, match="That name is taken in this workshop; add an initial"):
-        workshop.submit_weights(code, other, {"severity": 1, "auto_share": 9}, engine=engine)
-    subs = workshop.list_submissions(code, engine=engine)
+        lifecycle.submit_weights(code, other, {"severity": 1, "auto_share": 9}, engine=engine)
+    subs = lifecycle.list_submissions(code, engine=engine)
     assert subs["participant"].tolist() == ["Ana María"]
     assert subs.iloc[0]["weights"] == {"severity": 8, "auto_share": 2}
     assert writes.audit_rows("participant_weights", engine=engine)["action"].tolist() == ["create"]
 
 
 def test_only_the_owning_token_revises_or_reads(engine: Engine) -> None:
-    _, code = workshop.create_workshop("W", MATS, CRITS, engine=engine)
-    _, other_code = workshop.create_workshop("Other", MATS, CRITS, engine=engine)
-    ana = workshop.submit_weights(code, "Ana", {"severity": 8, "auto_share": 2}, ["zinc"], engine=engine)
-    ben = workshop.submit_weights(other_code, "Ben", {"severity": 3, "auto_share": 3}, engine=engine)
-    mine = workshop.own_submission(code, ana["token"], engine=engine)
+    _, code = lifecycle.create_workshop("W", MATS, CRITS, engine=engine)
+    _, other_code = lifecycle.create_workshop("Other", MATS, CRITS, engine=engine)
+    ana = lifecycle.submit_weights(code, "Ana", {"severity": 8, "auto_share": 2}, ["zinc"], engine=engine)
+    ben = lifecycle.submit_weights(other_code, "Ben", {"severity": 3, "auto_share": 3}, engine=engine)
+    mine = lifecycle.own_submission(code, ana["token"], engine=engine)
     assert mine is not None and mine["participant"] == "Ana"
     assert mine["weights"] == {"severity": 8, "auto_share": 2} and mine["flagged"] == ["zinc"]
     # A made-up token, one of another workshop, an empty one or a huge one owns nothing here.
     for wrong in ("not-a-token", ben["token"], "", "x" * 5000, None):
-        assert workshop.own_submission(code, wrong, engine=engine) is None
+        assert lifecycle.own_submission(code, wrong, engine=engine) is None
     for wrong in ("not-a-token", ben["token"], "", "x" * 5000):
         with pytest.raises(ValueError, match="private link"):
-            workshop.submit_weights(code, "Ana", {"severity": 1}, engine=engine, token=wrong)
-    assert workshop.list_submissions(code, engine=engine).iloc[0]["weights"] == {"severity": 8, "auto_share": 2}
-    assert workshop.list_submissions(other_code, engine=engine)["participant"].tolist() == ["Ben"]
+            lifecycle.submit_weights(code, "Ana", {"severity": 1}, engine=engine, token=wrong)
+    assert lifecycle.list_submissions(code, engine=engine).iloc[0]["weights"] == {"severity": 8, "auto_share": 2}
+    assert lifecycle.list_submissions(other_code, engine=engine)["participant"].tolist() == ["Ben"]
     # Every new participant gets a token of their own.
-    cy = workshop.submit_weights(code, "Cy", {"severity": 5}, engine=engine)
+    cy = lifecycle.submit_weights(code, "Cy", {"severity": 5}, engine=engine)
     assert cy["token"] not in {ana["token"], ben["token"]}
 
 
@@ -191,33 +195,33 @@ def test_only_the_owning_token_revises_or_reads(engine: Engine) -> None:
 ])
 def test_bad_submissions_are_refused(engine: Engine, name: str, weights: dict, flagged: list,
                                      message: str | None) -> None:
-    _, code = workshop.create_workshop("W", MATS, CRITS, engine=engine)
+    _, code = lifecycle.create_workshop("W", MATS, CRITS, engine=engine)
     if message is None:
-        assert workshop.submit_weights(code, name, weights, flagged, engine=engine)["flagged"] == MATS
+        assert lifecycle.submit_weights(code, name, weights, flagged, engine=engine)["flagged"] == MATS
         return
     with pytest.raises(ValueError, match=message):
-        workshop.submit_weights(code, name, weights, flagged, engine=engine)
-    assert workshop.list_submissions(code, engine=engine).empty
+        lifecycle.submit_weights(code, name, weights, flagged, engine=engine)
+    assert lifecycle.list_submissions(code, engine=engine).empty
 
 
 def test_too_many_flags_are_refused(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(insert(schema.material).values(slug="zinc2", name="Zinc 2", short_name="Z2", sort_order=9,
                                                source_id="rep"))
-    _, code = workshop.create_workshop("W", [*MATS, "zinc2"], CRITS, engine=engine)
+    _, code = lifecycle.create_workshop("W", [*MATS, "zinc2"], CRITS, engine=engine)
     with pytest.raises(ValueError, match="at most 3"):
-        workshop.submit_weights(code, "Bo", {"severity": 5}, [*MATS, "zinc2"], engine=engine)
+        lifecycle.submit_weights(code, "Bo", {"severity": 5}, [*MATS, "zinc2"], engine=engine)
 
 
 # --- closing --------------------------------------------------------------------------------
 
 def test_close_freezes_the_record_and_refuses_later_writes(engine: Engine) -> None:
-    _, code = workshop.create_workshop("Frozen", MATS, CRITS, engine=engine, actor="facilitator")
-    ana = workshop.submit_weights(code, "Ana", {"severity": 9, "auto_share": 1}, ["zinc"], engine=engine)
-    workshop.submit_weights(code, "Ben", {"severity": 2, "auto_share": 8}, engine=engine)
-    live = workshop.aggregate(code, engine=engine, criteria=HAND)
-    record = workshop.close_workshop(code, engine=engine, actor="facilitator", criteria=HAND)
-    stored = workshop.get_workshop(code, engine=engine)
+    _, code = lifecycle.create_workshop("Frozen", MATS, CRITS, engine=engine, actor="facilitator")
+    ana = lifecycle.submit_weights(code, "Ana", {"severity": 9, "auto_share": 1}, ["zinc"], engine=engine)
+    lifecycle.submit_weights(code, "Ben", {"severity": 2, "auto_share": 8}, engine=engine)
+    live = lifecycle.aggregate(code, engine=engine, criteria=HAND)
+    record = lifecycle.close_workshop(code, engine=engine, actor="facilitator", criteria=HAND)
+    stored = lifecycle.get_workshop(code, engine=engine)
     assert stored["status"] == "closed" and stored["closed_at"] is not None
     assert stored["record"] == record
     assert [s["participant"] for s in record["submissions"]] == ["Ana", "Ben"]
@@ -226,58 +230,58 @@ def test_close_freezes_the_record_and_refuses_later_writes(engine: Engine) -> No
     assert record["workshop"]["closed_by"] == "facilitator"
 
     with pytest.raises(ValueError, match="was closed on .* it takes no more submissions"):
-        workshop.submit_weights(code, None, {"severity": 1, "auto_share": 9}, engine=engine,
+        lifecycle.submit_weights(code, None, {"severity": 1, "auto_share": 9}, engine=engine,
                                  token=ana["token"])
     with pytest.raises(ValueError, match="was closed"):
-        workshop.submit_weights(code, "Cy", {"severity": 5}, engine=engine)
+        lifecycle.submit_weights(code, "Cy", {"severity": 5}, engine=engine)
     with pytest.raises(ValueError, match="already closed"):
-        workshop.close_workshop(code, engine=engine, actor="facilitator", criteria=HAND)
+        lifecycle.close_workshop(code, engine=engine, actor="facilitator", criteria=HAND)
 
     # Even if rows changed behind the app's back, a closed workshop reads its record, not the rows.
     with engine.begin() as conn:
         conn.execute(update(schema.participant_weights).values(weights_json=json.dumps({"severity": 10})))
     other = _criteria({m: {"severity": 0.3, "auto_share": 0.9 - i / 10} for i, m in enumerate(MATS)})
-    again = workshop.aggregate(code, engine=engine, criteria=other)
+    again = lifecycle.aggregate(code, engine=engine, criteria=other)
     assert again.to_record() == record["result"]
-    subs = workshop.list_submissions(code, engine=engine)
+    subs = lifecycle.list_submissions(code, engine=engine)
     assert subs.set_index("participant").at["Ana", "weights"] == {"severity": 9, "auto_share": 1}
-    assert workshop.frozen_record(code, engine=engine) == record
+    assert lifecycle.frozen_record(code, engine=engine) == record
     audit = writes.audit_rows("workshop", engine=engine)
     assert audit["action"].tolist() == ["create", "close"]
     assert json.loads(audit["after_json"].iloc[-1])["submissions"] == 2
 
 
 def test_only_its_creator_or_an_editor_may_close_a_workshop(engine: Engine) -> None:
-    _, code = workshop.create_workshop("Mine", MATS, CRITS, engine=engine, actor="pat.partner")
-    ws = workshop.get_workshop(code, engine=engine)
-    assert workshop.may_close(ws, "pat.partner", "partner")
-    assert workshop.may_close(ws, "eve.editor", "editor")
-    assert not workshop.may_close(ws, "other.partner", "partner")
-    assert not workshop.may_close(ws, "pat.partner", "public")
+    _, code = lifecycle.create_workshop("Mine", MATS, CRITS, engine=engine, actor="pat.partner")
+    ws = lifecycle.get_workshop(code, engine=engine)
+    assert participants.may_close(ws, "pat.partner", "partner")
+    assert participants.may_close(ws, "eve.editor", "editor")
+    assert not participants.may_close(ws, "other.partner", "partner")
+    assert not participants.may_close(ws, "pat.partner", "public")
     with pytest.raises(ValueError, match="Only pat.partner, who created the workshop “Mine”, or an editor"):
-        workshop.close_workshop(code, engine=engine, actor="other.partner", role="partner", criteria=HAND)
-    assert workshop.get_workshop(code, engine=engine)["status"] == "open"
+        lifecycle.close_workshop(code, engine=engine, actor="other.partner", role="partner", criteria=HAND)
+    assert lifecycle.get_workshop(code, engine=engine)["status"] == "open"
     assert writes.audit_rows("workshop", engine=engine)["action"].tolist() == ["create"]
-    record = workshop.close_workshop(code, engine=engine, actor="eve.editor", role="editor", criteria=HAND)
+    record = lifecycle.close_workshop(code, engine=engine, actor="eve.editor", role="editor", criteria=HAND)
     assert record["workshop"]["closed_by"] == "eve.editor"
     # A workshop from before creators were recorded may be closed by any partner.
-    _, old = workshop.create_workshop("Old", MATS, CRITS, engine=engine)
+    _, old = lifecycle.create_workshop("Old", MATS, CRITS, engine=engine)
     with engine.begin() as conn:
         conn.execute(update(schema.workshop).where(schema.workshop.c.code == old).values(created_by=None))
-    assert workshop.may_close(workshop.get_workshop(old, engine=engine), "anyone", "partner")
-    workshop.close_workshop(old, engine=engine, actor="anyone", role="partner", criteria=HAND)
+    assert participants.may_close(lifecycle.get_workshop(old, engine=engine), "anyone", "partner")
+    lifecycle.close_workshop(old, engine=engine, actor="anyone", role="partner", criteria=HAND)
 
 
 def test_open_workshop_has_no_frozen_record(engine: Engine) -> None:
-    _, code = workshop.create_workshop("Open", MATS, CRITS, engine=engine)
+    _, code = lifecycle.create_workshop("Open", MATS, CRITS, engine=engine)
     with pytest.raises(ValueError, match="still open"):
-        workshop.frozen_record(code, engine=engine)
+        lifecycle.frozen_record(code, engine=engine)
 
 
 def test_closing_with_no_submission_keeps_the_model_default(engine: Engine) -> None:
-    _, code = workshop.create_workshop("Empty", MATS, CRITS, engine=engine)
-    record = workshop.close_workshop(code, engine=engine, criteria=HAND)
-    result = workshop.GroupResult.from_record(record["result"])
+    _, code = lifecycle.create_workshop("Empty", MATS, CRITS, engine=engine)
+    record = lifecycle.close_workshop(code, engine=engine, criteria=HAND)
+    result = group_result.GroupResult.from_record(record["result"])
     assert result.n == 0 and result.group_weights == {}
     assert result.ranking["rank"].isna().all()
     # Balanced: severity and auto_share weigh the same: zinc .5, nickel .5, graphite .375.
@@ -286,15 +290,15 @@ def test_closing_with_no_submission_keeps_the_model_default(engine: Engine) -> N
 
 
 def test_exports_hold_every_sheet(engine: Engine) -> None:
-    _, code = workshop.create_workshop("Export =1+1", MATS, CRITS, engine=engine)
-    workshop.submit_weights(code, "=cmd()", {"severity": 9, "auto_share": 1}, ["zinc"], engine=engine)
-    record = workshop.close_workshop(code, engine=engine, criteria=HAND)
-    book = pd.read_excel(io.BytesIO(workshop.record_xlsx(record)), sheet_name=None)
+    _, code = lifecycle.create_workshop("Export =1+1", MATS, CRITS, engine=engine)
+    lifecycle.submit_weights(code, "=cmd()", {"severity": 9, "auto_share": 1}, ["zinc"], engine=engine)
+    record = lifecycle.close_workshop(code, engine=engine, criteria=HAND)
+    book = pd.read_excel(io.BytesIO(records.record_xlsx(record)), sheet_name=None)
     assert list(book) == ["Workshop", "Group ranking", "Criterion spread", "Submissions", "Participant rankings"]
     assert book["Submissions"]["Participant"].tolist() == ["'=cmd()"]  # quoted text, not a formula
     assert book["Submissions"]["Severity (0–10)"].tolist() == [9]
     assert book["Group ranking"]["Material"].tolist() == ["Zinc", "Graphite", "Nickel"]
-    assert json.loads(workshop.record_json(record)) == record
+    assert json.loads(records.record_json(record)) == record
 
 
 # --- aggregation, worked out by hand ------------------------------------------------------------
@@ -309,7 +313,7 @@ def test_aggregation_matches_a_hand_computation() -> None:
         {"participant": "P3", "weights": {"severity": 6, "auto_share": 4}, "flagged": [],
          "submitted_at": None},
     ])
-    result = workshop.aggregate_from(ws, subs, HAND)
+    result = group_result.aggregate_from(ws, subs, HAND)
     # Shares: P1 (1, 0), P2 (0, 1), P3 (.6, .4) -> mean severity 1.6/3, auto_share 1.4/3.
     assert result.group_weights == pytest.approx({"severity": 1.6 / 3, "auto_share": 1.4 / 3})
     # Group scores: zinc = 1.6/3, nickel = 1.4/3, graphite = .5*1.6/3 + .25*1.4/3 = 1.15/3.
@@ -345,14 +349,14 @@ def test_aggregation_matches_a_hand_computation() -> None:
     assert spread.at["severity", "iqr"] == pytest.approx(0.5)
     assert spread["disagree"].all()
     # The record survives JSON unchanged.
-    again = workshop.GroupResult.from_record(json.loads(json.dumps(result.to_record())))
+    again = group_result.GroupResult.from_record(json.loads(json.dumps(result.to_record())))
     assert again.to_record() == result.to_record()
     pd.testing.assert_frame_equal(again.ranking, result.ranking)
     assert result.pack_weights() == {"severity": 53.3, "auto_share": 46.7}
 
 
 def test_borda_points_share_ties() -> None:
-    points = workshop.borda_points(pd.Series({"a": 0.9, "b": 0.5, "c": 0.5, "d": 0.1}))
+    points = group_result.borda_points(pd.Series({"a": 0.9, "b": 0.5, "c": 0.5, "d": 0.1}))
     assert points.to_dict() == {"a": 3.0, "b": 1.5, "c": 1.5, "d": 0.0}
     assert points.sum() == 4 * 3 / 2
 
@@ -365,7 +369,7 @@ def test_a_wide_rank_range_is_a_disagreement() -> None:
         {"participant": "A", "weights": {"severity": 10, "auto_share": 0}, "flagged": [], "submitted_at": None},
         {"participant": "B", "weights": {"severity": 0, "auto_share": 10}, "flagged": [], "submitted_at": None},
     ])
-    result = workshop.aggregate_from({"code": "ABCDEF", "name": "Split", "materials": mats,
+    result = group_result.aggregate_from({"code": "ABCDEF", "name": "Split", "materials": mats,
                                        "criteria": CRITS}, subs, crit)
     r = result.ranking.set_index("material")
     assert r.at["a", "rank_range"] == 3 and r.at["a", "disagree"]
@@ -396,7 +400,7 @@ def _writer(url: str, code: str, index: int, start: object, results: object) -> 
         token = None
         for version in (0, 1) if index < REVISERS else (0,):
             # The first submission hands back the token; the revision is made with it.
-            token = workshop.submit_weights(code, f"Participant {index:02d}", _weights(index, version),
+            token = lifecycle.submit_weights(code, f"Participant {index:02d}", _weights(index, version),
                                              [MATS[index % 3]], engine=engine, token=token)["token"]
         results.put((index, "ok", ""))  # type: ignore[attr-defined]
     except BaseException as err:  # noqa: BLE001 - reported to the parent, which fails the test
@@ -410,14 +414,14 @@ def _writer(url: str, code: str, index: int, start: object, results: object) -> 
                                  "is raced by the two crowd tests below")
 def test_twenty_simultaneous_writers_lose_nothing(empty_url: str) -> None:
     url, engine = _fresh_store(empty_url)
-    _, code = workshop.create_workshop("Crowd", MATS, CRITS, engine=engine)
+    _, code = lifecycle.create_workshop("Crowd", MATS, CRITS, engine=engine)
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     outcomes = _crowd(url, [(_writer, (code, i)) for i in range(WRITERS)])
     assert [o for o in outcomes if o[1] != "ok"] == []
     assert sorted(o[0] for o in outcomes) == list(range(WRITERS))
 
-    subs = workshop.list_submissions(code, engine=engine).set_index("participant")
+    subs = lifecycle.list_submissions(code, engine=engine).set_index("participant")
     assert len(subs) == WRITERS
     for i in range(WRITERS):
         latest = 1 if i < REVISERS else 0
@@ -437,7 +441,7 @@ def _same_name_writer(url: str, code: str, index: int, start: object, results: o
     try:
         start.wait(timeout=STARTUP_S)  # type: ignore[attr-defined]
         name = "Same Person" if index % 2 else "same PERSON"
-        out = workshop.submit_weights(code, name, _weights(index, 0), engine=engine)
+        out = lifecycle.submit_weights(code, name, _weights(index, 0), engine=engine)
         results.put((index, "ok", json.dumps(out["weights"])))  # type: ignore[attr-defined]
     except ValueError as err:
         results.put((index, "refused", str(err)))  # type: ignore[attr-defined]
@@ -452,7 +456,7 @@ def _closer(url: str, code: str, start: object, results: object) -> None:
     engine = make_engine(url)
     try:
         start.wait(timeout=STARTUP_S)  # type: ignore[attr-defined]
-        workshop.close_workshop(code, engine=engine, criteria=HAND)
+        lifecycle.close_workshop(code, engine=engine, criteria=HAND)
         results.put((-1, "ok", ""))  # type: ignore[attr-defined]
     except BaseException as err:  # noqa: BLE001
         results.put((-1, "error", repr(err)))  # type: ignore[attr-defined]
@@ -465,7 +469,7 @@ def _late_writer(url: str, code: str, index: int, start: object, results: object
     engine = make_engine(url)
     try:
         start.wait(timeout=STARTUP_S)  # type: ignore[attr-defined]
-        workshop.submit_weights(code, f"Late {index:02d}", _weights(index, 0), engine=engine)
+        lifecycle.submit_weights(code, f"Late {index:02d}", _weights(index, 0), engine=engine)
         results.put((index, "ok", ""))  # type: ignore[attr-defined]
     except ValueError as err:
         results.put((index, "refused", str(err)))  # type: ignore[attr-defined]
@@ -541,15 +545,15 @@ def _fresh_store(url: str) -> tuple[str, Engine]:
 def test_simultaneous_first_submissions_under_one_name_make_one_row(empty_url: str) -> None:
     """Several devices submit the same new name at once: one gets it, the others are told it is taken."""
     url, engine = _fresh_store(empty_url)
-    _, code = workshop.create_workshop("One name", MATS, CRITS, engine=engine)
+    _, code = lifecycle.create_workshop("One name", MATS, CRITS, engine=engine)
     outcomes = _crowd(url, [(_same_name_writer, (code, i)) for i in range(8)])
     assert [o for o in outcomes if o[1] == "error"] == []
     winners = [o for o in outcomes if o[1] == "ok"]
     refused = [o for o in outcomes if o[1] == "refused"]
     assert len(winners) == 1 and len(refused) == 7
-    assert all(o[2] == workshop.NAME_TAKEN for o in refused)
-    subs = workshop.list_submissions(code, engine=engine)
-    assert len(subs) == 1 and workshop.name_key(subs.iloc[0]["participant"]) == "same person"
+    assert all(o[2] == participants.NAME_TAKEN for o in refused)
+    subs = lifecycle.list_submissions(code, engine=engine)
+    assert len(subs) == 1 and participants.name_key(subs.iloc[0]["participant"]) == "same person"
     audit = writes.audit_rows("participant_weights", engine=engine)
     assert audit["action"].tolist() == ["create"]
     # The row holds the winner's weights, untouched by the others.
@@ -561,7 +565,7 @@ def test_simultaneous_first_submissions_under_one_name_make_one_row(empty_url: s
 def test_a_close_during_submissions_loses_nothing(empty_url: str) -> None:
     """Each submission lands in the frozen record or is refused as late: none is half in."""
     url, engine = _fresh_store(empty_url)
-    _, code = workshop.create_workshop("Race", MATS, CRITS, engine=engine)
+    _, code = lifecycle.create_workshop("Race", MATS, CRITS, engine=engine)
     jobs = [(_late_writer, (code, i)) for i in range(12)]
     jobs.insert(6, (_closer, (code,)))
     outcomes = _crowd(url, jobs)
@@ -570,7 +574,7 @@ def test_a_close_during_submissions_loses_nothing(empty_url: str) -> None:
     refused = [o for o in outcomes if o[1] == "refused"]
     assert all("was closed" in o[2] for o in refused)
     assert len(accepted) + len(refused) == 12
-    record = workshop.frozen_record(code, engine=engine)
+    record = lifecycle.frozen_record(code, engine=engine)
     assert {s["participant"] for s in record["submissions"]} == accepted
     assert record["result"]["n"] == len(accepted)
     with engine.connect() as conn:
@@ -590,15 +594,15 @@ def test_a_busy_store_is_retried_then_reported(engine: Engine) -> None:
             raise OperationalError("BEGIN", {}, Exception("database is locked"))
         return "done"
 
-    assert workshop._write(engine, flaky, sleep=pauses.append) == "done"
+    assert workshop_store.write_with_retries(engine, flaky, sleep=pauses.append) == "done"
     assert len(calls) == 3 and len(pauses) == 2 and pauses[1] > 0
 
     def always_locked(conn: object) -> None:
         raise OperationalError("BEGIN", {}, Exception("database is locked"))
 
     with pytest.raises(ValueError, match="stayed busy"):
-        workshop._write(engine, always_locked, sleep=pauses.append)
-    assert all(p <= workshop.BACKOFF_CAP for p in pauses)
+        workshop_store.write_with_retries(engine, always_locked, sleep=pauses.append)
+    assert all(p <= workshop_store.BACKOFF_CAP for p in pauses)
 
     refused: list[int] = []
 
@@ -607,16 +611,16 @@ def test_a_busy_store_is_retried_then_reported(engine: Engine) -> None:
         raise ValueError("no")
 
     with pytest.raises(ValueError, match="no"):
-        workshop._write(engine, refuse, sleep=pauses.append)
+        workshop_store.write_with_retries(engine, refuse, sleep=pauses.append)
     assert refused == [1]
 
     def broken(conn: object) -> None:
         raise OperationalError("SELECT", {}, Exception("no such table: nothing"))
 
     with pytest.raises(OperationalError):
-        workshop._write(engine, broken, sleep=pauses.append)
+        workshop_store.write_with_retries(engine, broken, sleep=pauses.append)
 
 
 def test_default_actor_constant_is_used(engine: Engine) -> None:
-    workshop.create_workshop("W", MATS, CRITS, engine=engine)
+    lifecycle.create_workshop("W", MATS, CRITS, engine=engine)
     assert writes.audit_rows("workshop", engine=engine)["actor"].tolist() == [constants.DEFAULT_ACTOR]
