@@ -1,4 +1,9 @@
-"""How a workshop's group result is drawn: live for the facilitator, on a projector, or frozen.
+"""How a workshop's group result is drawn (live, on a projector, or frozen), and what every mode shares.
+
+The participant's mode is drawn by ``components.workshop_participant``, the
+partners' modes by ``components.workshop_facilitator``; both use the pieces
+here: ``fetch`` and ``about`` (a workshop and its caption), ``mode_allowed``,
+``when`` and ``join_link``.
 
 The same blocks serve all three: a chart from ``rmo_data.charts.workshop_charts``,
 the table behind it and a source line with CSV and XLSX downloads.  A closed
@@ -25,17 +30,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 import streamlit as st
 
-from components import cards, tables
-from components import signin
-from rmo_data.charts import workshop_charts
+from components import cached, cards, signin, tables
 from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer
 from rmo_data import constants
-from rmo_data.workshops import group_result
-from rmo_data.workshops import records
-from rmo_data.store import workshops as workshop_store
-from rmo_data.exports import XLSX_MIME
+from rmo_data.access import roles
 from rmo_data.access.throttle import Throttle
+from rmo_data.charts import workshop_charts
+from rmo_data.exports import XLSX_MIME
+from rmo_data.store.engine import get_engine
+from rmo_data.store.workshops import utc
+from rmo_data.workshops import lifecycle, records
+from rmo_data.workshops.group_result import GroupResult
 
 SUBMISSIONS_SOURCE = "Workshop submissions (weights entered by the participants in this app)"
 
@@ -74,7 +80,7 @@ def _zone() -> dt.tzinfo:
 
 def when(value: Any) -> str:
     """A stored time in the reader's zone, e.g. "14:03:12 on 5 May 2026 (Europe/Berlin)"."""
-    moment = workshop_store.utc(value)
+    moment = utc(value)
     if moment is None:
         return "time not recorded"
     zone = _zone()
@@ -96,6 +102,28 @@ def join_link(code: str, token: str | None = None) -> str:
     if not path.endswith("/workshop"):
         path = f"{path}/workshop"
     return f"{parts.scheme}://{parts.netloc}{path}?{query}"
+
+
+def mode_allowed(mode: str) -> bool:
+    """True when the session's role may use this mode of the Workshop page (``roles.WORKSHOP_MODES``)."""
+    return roles.allows(signin.role(), roles.WORKSHOP_MODES.get(mode, roles.EDITOR))
+
+
+def fetch(code: str) -> dict[str, Any] | None:
+    """The workshop for ``code``, or None with the reason shown."""
+    try:
+        return lifecycle.get_workshop(code, get_engine())
+    except ValueError as err:
+        st.error(cards.plain(str(err)), icon=":material/error:")
+        return None
+
+
+def about(ws: dict[str, Any]) -> None:
+    """A caption naming the workshop's materials and criteria."""
+    names = cached.material_labels()
+    materials = ", ".join(cards.plain(names.get(m, m)) for m in ws["materials"])
+    st.caption(f"Materials: {materials} · Criteria: "
+               f"{', '.join(constants.CRITERION_LABELS[c] for c in ws['criteria'])}")
 
 
 # --- wrong codes ------------------------------------------------------------------------------------
@@ -120,7 +148,7 @@ def code_failed() -> None:
         ADDRESS_CODES.fail(address)
 
 
-def disagreements(result: group_result.GroupResult) -> str:
+def disagreements(result: GroupResult) -> str:
     """Markdown naming the criteria and materials flagged as disagreements ("" when none)."""
     crits = [constants.CRITERION_LABELS[c] for c in result.spread.loc[result.spread["disagree"], "criterion"]]
     mats = result.ranking.loc[result.ranking["disagree"], "name"].tolist()
@@ -134,7 +162,7 @@ def disagreements(result: group_result.GroupResult) -> str:
 
 # --- blocks: chart, numbers, source line and downloads ------------------------------------------
 
-def _footer(result: group_result.GroupResult, frame: pd.DataFrame, title: str, unit: str, note: str,
+def _footer(result: GroupResult, frame: pd.DataFrame, title: str, unit: str, note: str,
             key: str) -> None:
     figure_footer(frame, title, [SUBMISSIONS_SOURCE, *result.sources], result.years, unit=unit, note=note,
                   key=key)
@@ -152,7 +180,7 @@ def _numbers(table: pd.DataFrame, key: str, big: bool) -> None:
         tables.dataframe(table, hide_index=True, width="stretch", key=key)
 
 
-def ranking_block(result: group_result.GroupResult, key: str, big: bool = False) -> None:
+def ranking_block(result: GroupResult, key: str, big: bool = False) -> None:
     """Group ranking chart with Borda ranks, its table (not on the projector) and footer."""
     _chart(workshop_charts.group_ranking_chart(result.ranking, big), f"{key}_rank", big)
     table = records.ranking_frame(result)
@@ -170,7 +198,7 @@ def ranking_block(result: group_result.GroupResult, key: str, big: bool = False)
             "missing inputs (no data recorded) count as neutral 0.5.", f"{key}_dl_rank")
 
 
-def default_block(result: group_result.GroupResult, key: str, big: bool = False) -> None:
+def default_block(result: GroupResult, key: str, big: bool = False) -> None:
     """The group's ranks beside the model default's."""
     _chart(workshop_charts.group_vs_default_chart(result.ranking, big), f"{key}_default", big)
     frame = records.ranking_frame(result)[["Material", "Group rank", "Model default rank",
@@ -179,7 +207,7 @@ def default_block(result: group_result.GroupResult, key: str, big: bool = False)
             "Model default = every criterion of the workshop weighted equally.", f"{key}_dl_default")
 
 
-def weights_block(result: group_result.GroupResult, key: str, big: bool = False) -> None:
+def weights_block(result: GroupResult, key: str, big: bool = False) -> None:
     """Spread of the participants' weights per criterion."""
     std_flag = float(result.thresholds["weight_std"])
     _chart(workshop_charts.weight_spread_chart(result.shares, result.spread, big, std_flag=std_flag),
@@ -192,7 +220,7 @@ def weights_block(result: group_result.GroupResult, key: str, big: bool = False)
             f"{key}_dl_weights")
 
 
-def ranks_block(result: group_result.GroupResult, key: str, big: bool = False) -> None:
+def ranks_block(result: GroupResult, key: str, big: bool = False) -> None:
     """Spread of the ranks the participants' own weights give each material."""
     range_flag = int(result.thresholds["rank_range"])
     _chart(workshop_charts.rank_spread_chart(result.ranking, result.participant_ranks, big, range_flag=range_flag),
@@ -210,7 +238,7 @@ PRESENT_BLOCKS = {"ranking": ("Group ranking", ranking_block), "weights": ("Weig
 
 # --- whole views ----------------------------------------------------------------------------------
 
-def result_view(result: group_result.GroupResult, key: str, show_count: bool = True, named: bool = True) -> None:
+def result_view(result: GroupResult, key: str, show_count: bool = True, named: bool = True) -> None:
     """Headline, disagreements and the four charts, each with its sources and downloads.
 
     ``named=False`` leaves out the two charts of single participants (their
@@ -253,7 +281,7 @@ def frozen_view(ws: dict[str, Any], key: str, facilitator: bool, named: bool = T
     participant's name, weights or own ranking, and no record download.
     """
     record = ws["record"]
-    result = group_result.GroupResult.from_record(record["result"])
+    result = records.record_result(record)
     info = record["workshop"]
     st.info(f"Closed at {when(info['closed_at'])} with {result.n} submission(s). This record was "
             "frozen at closing: it is read back as stored, never recomputed, so later changes to the "
@@ -292,7 +320,7 @@ def frozen_view(ws: dict[str, Any], key: str, facilitator: bool, named: bool = T
             pack_buttons(result.group_order(), key=f"ws_pack_{result.code}", title=title)
 
 
-def present_view(result: group_result.GroupResult, code: str, is_open: bool) -> None:
+def present_view(result: GroupResult, code: str, is_open: bool) -> None:
     """Presentation mode's body: big counts and code, a chart picker, one projector-sized chart."""
     c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="center")
     c1.metric("Submitted", result.n)
