@@ -1,4 +1,9 @@
-"""How a workshop's group result is drawn: live for the facilitator, on a projector, or frozen.
+"""How a workshop's group result is drawn (live, on a projector, or frozen), and what every mode shares.
+
+The participant's mode is drawn by ``components.workshop_participant``, the
+partners' modes by ``components.workshop_facilitator``; both use the pieces
+here: ``fetch`` and ``about`` (a workshop and its caption), ``mode_allowed``,
+``when`` and ``join_link``.
 
 The same blocks serve all three: a chart from ``rmo_data.charts.workshop_charts``,
 the table behind it and a source line with CSV and XLSX downloads.  A closed
@@ -25,15 +30,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 import streamlit as st
 
-from components import cards, tables
-from components import signin
-from rmo_data.charts import workshop_charts
+from components import cached, cards, signin, tables
 from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer
 from rmo_data import constants
-from rmo_data.workshops import workshop
-from rmo_data.exports import XLSX_MIME
+from rmo_data.access import roles
 from rmo_data.access.throttle import Throttle
+from rmo_data.charts import workshop_charts
+from rmo_data.exports import XLSX_MIME
+from rmo_data.store.engine import get_engine
+from rmo_data.store.workshops import utc
+from rmo_data.workshops import lifecycle, records
+from rmo_data.workshops.group_result import GroupResult
 
 SUBMISSIONS_SOURCE = "Workshop submissions (weights entered by the participants in this app)"
 
@@ -72,7 +80,7 @@ def _zone() -> dt.tzinfo:
 
 def when(value: Any) -> str:
     """A stored time in the reader's zone, e.g. "14:03:12 on 5 May 2026 (Europe/Berlin)"."""
-    moment = workshop.utc(value)
+    moment = utc(value)
     if moment is None:
         return "time not recorded"
     zone = _zone()
@@ -94,6 +102,28 @@ def join_link(code: str, token: str | None = None) -> str:
     if not path.endswith("/workshop"):
         path = f"{path}/workshop"
     return f"{parts.scheme}://{parts.netloc}{path}?{query}"
+
+
+def mode_allowed(mode: str) -> bool:
+    """True when the session's role may use this mode of the Workshop page (``roles.WORKSHOP_MODES``)."""
+    return roles.allows(signin.role(), roles.WORKSHOP_MODES.get(mode, roles.EDITOR))
+
+
+def fetch(code: str) -> dict[str, Any] | None:
+    """The workshop for ``code``, or None with the reason shown."""
+    try:
+        return lifecycle.get_workshop(code, get_engine())
+    except ValueError as err:
+        st.error(cards.plain(str(err)), icon=":material/error:")
+        return None
+
+
+def about(ws: dict[str, Any]) -> None:
+    """A caption naming the workshop's materials and criteria."""
+    names = cached.material_labels()
+    materials = ", ".join(cards.plain(names.get(m, m)) for m in ws["materials"])
+    st.caption(f"Materials: {materials} · Criteria: "
+               f"{', '.join(constants.CRITERION_LABELS[c] for c in ws['criteria'])}")
 
 
 # --- wrong codes ------------------------------------------------------------------------------------
@@ -118,7 +148,7 @@ def code_failed() -> None:
         ADDRESS_CODES.fail(address)
 
 
-def disagreements(result: workshop.GroupResult) -> str:
+def disagreements(result: GroupResult) -> str:
     """Markdown naming the criteria and materials flagged as disagreements ("" when none)."""
     crits = [constants.CRITERION_LABELS[c] for c in result.spread.loc[result.spread["disagree"], "criterion"]]
     mats = result.ranking.loc[result.ranking["disagree"], "name"].tolist()
@@ -132,7 +162,7 @@ def disagreements(result: workshop.GroupResult) -> str:
 
 # --- blocks: chart, numbers, source line and downloads ------------------------------------------
 
-def _footer(result: workshop.GroupResult, frame: pd.DataFrame, title: str, unit: str, note: str,
+def _footer(result: GroupResult, frame: pd.DataFrame, title: str, unit: str, note: str,
             key: str) -> None:
     figure_footer(frame, title, [SUBMISSIONS_SOURCE, *result.sources], result.years, unit=unit, note=note,
                   key=key)
@@ -150,10 +180,10 @@ def _numbers(table: pd.DataFrame, key: str, big: bool) -> None:
         tables.dataframe(table, hide_index=True, width="stretch", key=key)
 
 
-def ranking_block(result: workshop.GroupResult, key: str, big: bool = False) -> None:
+def ranking_block(result: GroupResult, key: str, big: bool = False) -> None:
     """Group ranking chart with Borda ranks, its table (not on the projector) and footer."""
     _chart(workshop_charts.group_ranking_chart(result.ranking, big), f"{key}_rank", big)
-    table = workshop.ranking_frame(result)
+    table = records.ranking_frame(result)
     if not big:
         tables.dataframe(table, hide_index=True, width="stretch", key=f"{key}_rank_table", column_config={
             "Group rank": st.column_config.NumberColumn(format="%d", width="small"),
@@ -168,21 +198,21 @@ def ranking_block(result: workshop.GroupResult, key: str, big: bool = False) -> 
             "missing inputs (no data recorded) count as neutral 0.5.", f"{key}_dl_rank")
 
 
-def default_block(result: workshop.GroupResult, key: str, big: bool = False) -> None:
+def default_block(result: GroupResult, key: str, big: bool = False) -> None:
     """The group's ranks beside the model default's."""
     _chart(workshop_charts.group_vs_default_chart(result.ranking, big), f"{key}_default", big)
-    frame = workshop.ranking_frame(result)[["Material", "Group rank", "Model default rank",
+    frame = records.ranking_frame(result)[["Material", "Group rank", "Model default rank",
                                              "Model default score (0–1)"]]
     _footer(result, frame, f"Group and model default {result.code}", "rank (1 = act first)",
             "Model default = every criterion of the workshop weighted equally.", f"{key}_dl_default")
 
 
-def weights_block(result: workshop.GroupResult, key: str, big: bool = False) -> None:
+def weights_block(result: GroupResult, key: str, big: bool = False) -> None:
     """Spread of the participants' weights per criterion."""
     std_flag = float(result.thresholds["weight_std"])
     _chart(workshop_charts.weight_spread_chart(result.shares, result.spread, big, std_flag=std_flag),
            f"{key}_weights", big)
-    table = workshop.spread_frame(result)
+    table = records.spread_frame(result)
     _numbers(table, f"{key}_weights_table", big)
     _footer(result, table, f"Weight spread {result.code}",
             "share of the score in % (each participant's weights rescaled to 100 %)",
@@ -190,12 +220,12 @@ def weights_block(result: workshop.GroupResult, key: str, big: bool = False) -> 
             f"{key}_dl_weights")
 
 
-def ranks_block(result: workshop.GroupResult, key: str, big: bool = False) -> None:
+def ranks_block(result: GroupResult, key: str, big: bool = False) -> None:
     """Spread of the ranks the participants' own weights give each material."""
     range_flag = int(result.thresholds["rank_range"])
     _chart(workshop_charts.rank_spread_chart(result.ranking, result.participant_ranks, big, range_flag=range_flag),
            f"{key}_ranks", big)
-    table = workshop.participant_ranks_frame(result)
+    table = records.participant_ranks_frame(result)
     _numbers(table, f"{key}_ranks_table", big)
     _footer(result, table, f"Participant rankings {result.code}", "rank (1 = act first)",
             f"Flagged when ranks span {range_flag} places or more; ties share the better rank.",
@@ -208,7 +238,7 @@ PRESENT_BLOCKS = {"ranking": ("Group ranking", ranking_block), "weights": ("Weig
 
 # --- whole views ----------------------------------------------------------------------------------
 
-def result_view(result: workshop.GroupResult, key: str, show_count: bool = True, named: bool = True) -> None:
+def result_view(result: GroupResult, key: str, show_count: bool = True, named: bool = True) -> None:
     """Headline, disagreements and the four charts, each with its sources and downloads.
 
     ``named=False`` leaves out the two charts of single participants (their
@@ -251,7 +281,7 @@ def frozen_view(ws: dict[str, Any], key: str, facilitator: bool, named: bool = T
     participant's name, weights or own ranking, and no record download.
     """
     record = ws["record"]
-    result = workshop.GroupResult.from_record(record["result"])
+    result = records.record_result(record)
     info = record["workshop"]
     st.info(f"Closed at {when(info['closed_at'])} with {result.n} submission(s). This record was "
             "frozen at closing: it is read back as stored, never recomputed, so later changes to the "
@@ -261,7 +291,7 @@ def frozen_view(ws: dict[str, Any], key: str, facilitator: bool, named: bool = T
         signin.partner_note("who submitted what, each participant's weights and ranking, and the whole record")
         return
     st.markdown("**Who submitted what, and when**")
-    subs = workshop.submissions_frame(record["submissions"], result.criteria, result.names)
+    subs = records.submissions_frame(record["submissions"], result.criteria, result.names)
     tables.dataframe(subs, hide_index=True, width="stretch", key=f"{key}_subs",
                  column_config={"Participant": st.column_config.TextColumn(pinned=True)})
     _footer(result, subs, f"Submissions {result.code}", "weights 0–10 as entered",
@@ -272,10 +302,10 @@ def frozen_view(ws: dict[str, Any], key: str, facilitator: bool, named: bool = T
     st.markdown("**The whole record**")
     row = st.container(horizontal=True, gap="small")
     stem = f"workshop-{result.code}-record"
-    row.download_button("Record (JSON)", workshop.record_json(record), file_name=f"{stem}.json",
+    row.download_button("Record (JSON)", records.record_json(record), file_name=f"{stem}.json",
                         mime="application/json", key=f"{key}_json", icon=":material/data_object:",
                         on_click="ignore", help="Everything frozen at closing, as stored.")
-    row.download_button("Record (XLSX)", lambda: workshop.record_xlsx(record), file_name=f"{stem}.xlsx",
+    row.download_button("Record (XLSX)", lambda: records.record_xlsx(record), file_name=f"{stem}.xlsx",
                         mime=XLSX_MIME, key=f"{key}_xlsx", icon=":material/table_view:", on_click="ignore",
                         help="One sheet each: workshop, group ranking, criterion spread, submissions, "
                              "participants' rankings.")
@@ -290,7 +320,7 @@ def frozen_view(ws: dict[str, Any], key: str, facilitator: bool, named: bool = T
             pack_buttons(result.group_order(), key=f"ws_pack_{result.code}", title=title)
 
 
-def present_view(result: workshop.GroupResult, code: str, is_open: bool) -> None:
+def present_view(result: GroupResult, code: str, is_open: bool) -> None:
     """Presentation mode's body: big counts and code, a chart picker, one projector-sized chart."""
     c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="center")
     c1.metric("Submitted", result.n)

@@ -24,7 +24,8 @@ from streamlit.testing.v1 import AppTest
 from rmo_data import exports
 from rmo_data.store import queries
 from rmo_data.store import action_plan
-from rmo_data.workshops import workshop
+from rmo_data.workshops import lifecycle
+from rmo_data.workshops import records
 from rmo_data.store import schema
 from rmo_data.stewardship import stewardship
 from rmo_data.exports import store_export, table_csv, table_xlsx
@@ -86,9 +87,9 @@ def hostile(own_engine: Engine) -> Iterator[tuple[Engine, str]]:
     # Text fields are stripped on entry; a tab- or CR-led value can still come from elsewhere.
     with engine.begin() as conn:
         conn.execute(update(schema.action_plan_item).where(schema.action_plan_item.c.id == item).values(note=TAB_NOTE))
-    _, code = workshop.create_workshop("Hostile names", ["zinc", "nickel"], ["severity", "auto_share"],
+    _, code = lifecycle.create_workshop("Hostile names", ["zinc", "nickel"], ["severity", "auto_share"],
                                         engine=engine)
-    workshop.submit_weights(code, PARTICIPANT, {"severity": 7, "auto_share": 2}, ["zinc"], engine=engine)
+    lifecycle.submit_weights(code, PARTICIPANT, {"severity": 7, "auto_share": 2}, ["zinc"], engine=engine)
     header = ",".join(stewardship.SPECS["risk_evidence"].columns)
     row = ",".join(str(EVIDENCE_ROW[c]) for c in stewardship.SPECS["risk_evidence"].columns)
     preview = stewardship.validate_upload("risk_evidence", f"{header}\n{row}\n".encode(), "ev.csv", engine=engine)
@@ -127,15 +128,15 @@ def test_plan_downloads_keep_the_owner_as_quoted_text(hostile: tuple[Engine, str
 
 def test_workshop_record_and_submission_tables_keep_names_as_text(hostile: tuple[Engine, str]) -> None:
     engine, code = hostile
-    subs = workshop.list_submissions(code, engine=engine)
-    frame = workshop.submissions_frame(subs, ["severity", "auto_share"])
+    subs = lifecycle.list_submissions(code, engine=engine)
+    frame = records.submissions_frame(subs, ["severity", "auto_share"])
     assert "'" + PARTICIPANT in check_csv(table_csv(frame))  # the figure downloads under the table
     assert "'" + PARTICIPANT in check_xlsx(table_xlsx(frame, "Submissions"))
-    record = workshop.close_workshop(code, engine=engine)
-    book = openpyxl.load_workbook(io.BytesIO(workshop.record_xlsx(record)))
+    record = lifecycle.close_workshop(code, engine=engine)
+    book = openpyxl.load_workbook(io.BytesIO(records.record_xlsx(record)))
     assert book["Submissions"]["A2"].value == "'" + PARTICIPANT
     assert book["Participant rankings"]["A2"].value == "'" + PARTICIPANT
-    check_xlsx(workshop.record_xlsx(record))
+    check_xlsx(records.record_xlsx(record))
 
 
 def test_figure_downloads_quote_an_evidence_summary(hostile: tuple[Engine, str]) -> None:

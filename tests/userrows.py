@@ -19,7 +19,7 @@ from rmo_data.stewardship import stewardship
 from rmo_data.store import action_plan
 from rmo_data.store import scenarios
 from rmo_data.store import writes
-from rmo_data.workshops import workshop
+from rmo_data.workshops import lifecycle
 from rmo_data.store.engine import make_engine
 
 Rows = dict[str, list[dict[str, Any]]]
@@ -37,9 +37,9 @@ def add_user_rows(url: str) -> Rows:
         action_plan.add_plan_item(_first_card(engine), owner="Procurement", due_date="2026-06-30",
                                engine=engine)
         if "token_hash" in {c["name"] for c in inspect(engine).get_columns("participant_weights")}:
-            _, code = workshop.create_workshop("Kept workshop", ["zinc", "nickel"], ["severity", "auto_share"],
+            _, code = lifecycle.create_workshop("Kept workshop", ["zinc", "nickel"], ["severity", "auto_share"],
                                                 engine=engine)
-            workshop.submit_weights(code, "Ana", {"severity": 8, "auto_share": 3}, ["zinc"], engine=engine)
+            lifecycle.submit_weights(code, "Ana", {"severity": 8, "auto_share": 3}, ["zinc"], engine=engine)
         else:
             _old_workshop(engine)
         if schema.change_set.name in inspect(engine).get_table_names():

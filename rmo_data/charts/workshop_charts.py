@@ -14,7 +14,7 @@ import pandas as pd
 
 from rmo_data.charts.style import BASE, HIGHLIGHT, chart_title, configure
 from rmo_data import constants
-from rmo_data.workshops.workshop import RANK_RANGE_FLAG, WEIGHT_STD_FLAG
+from rmo_data.workshops.group_result import RANK_RANGE_FLAG, WEIGHT_STD_FLAG
 
 DISAGREE = HIGHLIGHT
 AGREE = BASE

@@ -372,7 +372,7 @@ participant_weights = Table(
     Column("weights_json", Text, nullable=False),
     Column("flagged_json", Text),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
-    # SHA-256 of the participant's private token (rmo_data.workshops.workshop): only its holder may revise.
+    # SHA-256 of the participant's private token (rmo_data.workshops.participants): only its holder may revise.
     # NULL for submissions made before revision 0003, which can no longer be revised.
     Column("token_hash", String(64)),
     UniqueConstraint("workshop_id", "participant", name="uq_participant"),

@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from rmo_data import constants
-from rmo_data.workshops import workshop
+from rmo_data.workshops import lifecycle
 from rmo_data.store.engine import make_engine
 from tests.browser.conftest import new_page, shot, sign_in, wait_ready
 
@@ -125,7 +125,7 @@ def test_facilitator_and_two_participants(server: str, page, browser, browser_st
     # 3. The facilitator's live view picks them up on its own (it refreshes every 5 s).
     expect(_metric(page, "Submitted")).to_have_text("2", timeout=20_000)
     wait_ready(page)
-    expected = workshop.aggregate(code, engine=engine)
+    expected = lifecycle.aggregate(code, engine=engine)
     assert expected.n == 2
     expect(_metric(page, "Group's first priority")).to_have_text(expected.ranking["name"].iloc[0])
     expect(page.get_by_text("Weights far apart on:")).to_be_visible()
@@ -155,7 +155,7 @@ def test_facilitator_and_two_participants(server: str, page, browser, browser_st
     page.get_by_role("button", name="Yes, close it").click()
     wait_ready(page)
     expect(page.get_by_text("This record was frozen at closing")).to_be_visible()
-    record = workshop.frozen_record(code, engine=engine)
+    record = lifecycle.frozen_record(code, engine=engine)
     assert [s["participant"] for s in record["submissions"]] == ["Ana", "Ben"]
     assert record["result"] == expected.to_record()
     expect(page.get_by_role("button", name="Prepare briefing pack")).to_be_visible()

@@ -1,6 +1,6 @@
 """The workshop charts: the data they draw, the disagreement colour, projector sizes.
 
-Built from the hand-made three-participant result of ``tests/workshops/test_workshops.py``;
+Built from a hand-made three-participant result on the criterion values of ``tests/workshops/sample.py``;
 every spec is also validated by Altair (``to_dict``).
 """
 
@@ -10,13 +10,14 @@ import pandas as pd
 import pytest
 
 from rmo_data.charts import workshop_charts
-from rmo_data.workshops import workshop
-from tests.workshops.test_workshops import CRITS, HAND, MATS
+from rmo_data.workshops import group_result
+from rmo_data.store import workshops as workshop_store
+from tests.workshops.sample import CRITS, HAND, MATS
 
 
-def _result(submissions: list[dict]) -> workshop.GroupResult:
-    frame = pd.DataFrame(submissions, columns=workshop.SUBMISSION_COLUMNS)
-    return workshop.aggregate_from({"code": "ABCDEF", "name": "Charts", "materials": MATS,
+def _result(submissions: list[dict]) -> group_result.GroupResult:
+    frame = pd.DataFrame(submissions, columns=workshop_store.SUBMISSION_COLUMNS)
+    return group_result.aggregate_from({"code": "ABCDEF", "name": "Charts", "materials": MATS,
                                      "criteria": CRITS}, frame, HAND)
 
 

@@ -24,7 +24,8 @@ from rmo_data.store import queries
 from rmo_data.store import schema
 from rmo_data.store import action_plan
 from rmo_data.store import scenarios
-from rmo_data.workshops import workshop
+from rmo_data.workshops import lifecycle
+from rmo_data.workshops import participants
 from rmo_data.store.engine import make_engine
 from tests.apptest import app_for, no_exception, open_as
 from tests.signin import sign_in
@@ -114,7 +115,7 @@ def test_user_text_is_stored_as_typed_or_refused_clearly(own_url: str, own_engin
                                                                         engine=own_engine)),
         ("plan", action_plan.OWNER_MAX, lambda: action_plan.add_plan_item(lev_id, owner=text, note=text[:1000],
                                                                      engine=own_engine)),
-        ("workshop", workshop.NAME_MAX, lambda: workshop.create_workshop(
+        ("workshop", lifecycle.NAME_MAX, lambda: lifecycle.create_workshop(
             text, ["nickel", "zinc"], ["severity"], engine=own_engine)),
     ):
         if not text.strip() and what != "plan":
@@ -131,10 +132,10 @@ def test_user_text_is_stored_as_typed_or_refused_clearly(own_url: str, own_engin
     if 0 < len(text.strip()) <= scenarios.NAME_MAX:
         assert scenarios.load_scenario(text.strip(), engine=own_engine)["name"] == text.strip()
         assert text.strip() in set(action_plan.list_plan_items(engine=own_engine)["owner"])
-        assert text.strip() in set(workshop.list_workshops(engine=own_engine)["name"])
+        assert text.strip() in set(lifecycle.list_workshops(engine=own_engine)["name"])
     # A join code that is no code is refused with a message, never looked up as SQL.
     with pytest.raises(ValueError, match="is not a join code"):
-        workshop.get_workshop(text, engine=own_engine)
+        lifecycle.get_workshop(text, engine=own_engine)
     after = snapshot(own_url)
     assert _reference(after) == _reference(before)
     assert {t: after[t] - before[t] for t in USER_TABLES} == added
@@ -142,17 +143,17 @@ def test_user_text_is_stored_as_typed_or_refused_clearly(own_url: str, own_engin
 
 @pytest.mark.parametrize("name", INJECTIONS)
 def test_participant_names_are_bound(own_url: str, own_engine: Engine, name: str) -> None:
-    _, code = workshop.create_workshop("Injection check", ["nickel", "zinc"], ["severity"], engine=own_engine)
+    _, code = lifecycle.create_workshop("Injection check", ["nickel", "zinc"], ["severity"], engine=own_engine)
     before = snapshot(own_url)
     if not name.strip():
         with pytest.raises(ValueError, match="Give your name"):
-            workshop.submit_weights(code, name, {"severity": 5}, engine=own_engine)
-    elif len(name.strip()) > workshop.PARTICIPANT_MAX:
+            lifecycle.submit_weights(code, name, {"severity": 5}, engine=own_engine)
+    elif len(name.strip()) > participants.PARTICIPANT_MAX:
         with pytest.raises(ValueError, match="too long"):
-            workshop.submit_weights(code, name, {"severity": 5}, engine=own_engine)
+            lifecycle.submit_weights(code, name, {"severity": 5}, engine=own_engine)
     else:
-        workshop.submit_weights(code, name, {"severity": 5}, engine=own_engine)
-        assert list(workshop.list_submissions(code, engine=own_engine)["participant"]) == [name.strip()]
+        lifecycle.submit_weights(code, name, {"severity": 5}, engine=own_engine)
+        assert list(lifecycle.list_submissions(code, engine=own_engine)["participant"]) == [name.strip()]
     after = snapshot(own_url)
     assert _reference(after) == _reference(before)
     assert after["participant_weights"] - before["participant_weights"] in (0, 1)
@@ -233,8 +234,8 @@ def test_forms_store_hostile_text_as_typed(own_url: str, monkeypatch: pytest.Mon
         assert scenarios.load_scenario(name, engine=eng)["note"] == note
         plan = action_plan.list_plan_items(engine=eng)
         assert (plan["owner"] == owner).sum() == 1 and (plan["note"] == note).sum() == 1
-        assert workshop.get_workshop(code, engine=eng)["name"] == name
-        assert list(workshop.list_submissions(code, engine=eng)["participant"]) == [owner]
+        assert lifecycle.get_workshop(code, engine=eng)["name"] == name
+        assert list(lifecycle.list_submissions(code, engine=eng)["participant"]) == [owner]
     finally:
         eng.dispose()
     after = snapshot(own_url)

@@ -26,7 +26,7 @@ from components.safe import plain, safe_url
 from rmo_data.store import schema
 from rmo_data.store import action_plan
 from rmo_data.store import scenarios
-from rmo_data.workshops import workshop
+from rmo_data.workshops import lifecycle
 from rmo_data.store.engine import make_engine
 from tests.apptest import app_for, each_tab, open_as
 
@@ -146,7 +146,7 @@ def hostile_store(store_copy_url: str) -> Iterator[tuple[str, str]]:
             "url": "javascript:alert(1)", "source_id": "zq_src"}))
     scenarios.save_scenario(hostile("scenario"), {"severity": 10}, engine=engine)
     action_plan.add_plan_item(LEV_ID, owner=hostile("plan_owner"), note=hostile("plan_note"), engine=engine)
-    _, code = workshop.create_workshop(hostile("workshop"), WORKSHOP_MATERIALS,
+    _, code = lifecycle.create_workshop(hostile("workshop"), WORKSHOP_MATERIALS,
                                         ["severity", "processing_hhi"], engine=engine)
     engine.dispose()
     yield url, code
@@ -259,8 +259,8 @@ def test_workshop_shows_hostile_name_escaped(hostile_store: tuple[str, str],
     participant = "ZQPART <script>x</script> [a](javascript:b)"
     engine = make_engine(url)
     try:
-        workshop.submit_weights(code, participant, {"severity": 3, "processing_hhi": 7}, engine=engine)
-        top = workshop.aggregate(code, engine=engine).ranking.iloc[0]["name"]
+        lifecycle.submit_weights(code, participant, {"severity": 3, "processing_hhi": 7}, engine=engine)
+        top = lifecycle.aggregate(code, engine=engine).ranking.iloc[0]["name"]
     finally:
         engine.dispose()
     at.run()

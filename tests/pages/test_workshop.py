@@ -3,7 +3,7 @@
 A facilitator session creates a workshop on a private copy of the built
 store; two participant sessions join it (one through the link's ``?join=``
 parameter, one by typing the code), submit different weights, and one
-revises.  The facilitator's view is checked against ``workshop.aggregate``
+revises.  The facilitator's view is checked against ``lifecycle.aggregate``
 computed in the test; after the close both participants see the frozen
 result and a late submission is refused with a message.  The facilitator
 signs in as a partner through the sign-in form; participants stay public:
@@ -23,7 +23,10 @@ from streamlit.testing.v1 import AppTest
 
 from rmo_data import constants
 from rmo_data.store import writes
-from rmo_data.workshops import workshop
+from rmo_data.workshops import group_result
+from rmo_data.workshops import lifecycle
+from rmo_data.workshops import participants
+from rmo_data.workshops import records
 from tests.apptest import app_for, no_exception
 from tests.signin import sign_in
 
@@ -107,7 +110,7 @@ def _create(fac: AppTest, name: str) -> str:
     fac.button(key="ws_create").click()
     no_exception(fac.run())
     code = fac.session_state["ws"]
-    assert workshop.valid_code(code)
+    assert participants.valid_code(code)
     return code
 
 
@@ -119,7 +122,7 @@ def test_workshop_life_cycle(own_url: str, own_engine: Engine, monkeypatch: pyte
     fac = _open(app_for(own_url, monkeypatch), "partner", ws_mode="run")
     assert at_title(fac) == "Workshop"
     code = _create(fac, "Board workshop <b>2026</b>")
-    ws = workshop.get_workshop(code, engine=own_engine)
+    ws = lifecycle.get_workshop(code, engine=own_engine)
     assert ws["materials"] == MATS and ws["criteria"] == CRITS
     assert _metric(fac, "Join code") == code
     assert _metric(fac, "Submitted") == "0"
@@ -138,7 +141,7 @@ def test_workshop_life_cycle(own_url: str, own_engine: Engine, monkeypatch: pyte
     assert "your weights were received" in _texts(ana)
     # Her address now holds her private key; the name box is gone: she revises as herself.
     token = ana.session_state["p"]
-    assert ana.session_state["join"] == code and workshop.own_submission(code, token, own_engine)
+    assert ana.session_state["join"] == code and lifecycle.own_submission(code, token, own_engine)
     assert not [t for t in ana.text_input if t.key == "ws_name"]
     assert "You take part as Ana" in _texts(ana).replace("*", "")
     ana = _submit(ana, None, ANA, ["nickel", "ree"])  # a revision replaces the first
@@ -156,17 +159,17 @@ def test_workshop_life_cycle(own_url: str, own_engine: Engine, monkeypatch: pyte
     # 3. The facilitator's view: two submissions and the aggregate the data layer computes.
     no_exception(fac.run())
     assert _metric(fac, "Submitted") == "2"
-    expected = workshop.aggregate(code, engine=own_engine)
+    expected = lifecycle.aggregate(code, engine=own_engine)
     assert expected.n == 2
     assert expected.group_weights == pytest.approx(
         {c: (ANA[c] / sum(ANA.values()) + BEN[c] / sum(BEN.values())) / 2 for c in CRITS})
     shown = _frame(fac, "Group rank", "Borda rank", "Model default rank")
-    pd.testing.assert_frame_equal(shown.reset_index(drop=True), workshop.ranking_frame(expected),
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), records.ranking_frame(expected),
                                   check_dtype=False)
     assert _metric(fac, "Group's first priority") == expected.ranking["name"].iloc[0]
     assert "Submitted: Ana, Ben" in _texts(fac).replace("*", "")
     spread = _frame(fac, "Criterion", "Mean share (%)")
-    pd.testing.assert_frame_equal(spread.reset_index(drop=True), workshop.spread_frame(expected),
+    pd.testing.assert_frame_equal(spread.reset_index(drop=True), records.spread_frame(expected),
                                   check_dtype=False)
     assert expected.shares["participant"].unique().tolist() == ["Ana", "Ben"]
     flagged = expected.ranking.set_index("material")["flagged_by"]
@@ -195,7 +198,7 @@ def test_workshop_life_cycle(own_url: str, own_engine: Engine, monkeypatch: pyte
     fac.button(key="ws_close_yes").click()
     no_exception(fac.run())
     assert "Workshop closed with 2 submission(s)" in _texts(fac)
-    record = workshop.frozen_record(code, engine=own_engine)
+    record = lifecycle.frozen_record(code, engine=own_engine)
     assert record["result"] == expected.to_record()
     assert record["workshop"]["closed_by"] == "pat.partner"  # the signed-in partner, not "app user"
     assert ws["created_by"] == "pat.partner"
@@ -215,13 +218,13 @@ def test_workshop_life_cycle(own_url: str, own_engine: Engine, monkeypatch: pyte
     assert "was closed" in " ".join(e.value for e in ben.error).replace("\\", "")
     assert "This workshop is closed" in _texts(ben)
     assert not [b for b in ben.button if b.key == "ws_submit"]
-    assert workshop.frozen_record(code, engine=own_engine) == record
+    assert lifecycle.frozen_record(code, engine=own_engine) == record
     # Ana, on her next rerun, sees the frozen group result read-only: no one's name or own weights.
     no_exception(ana.run())
     assert "This workshop is closed" in _texts(ana)
     assert not [b for b in ana.button if b.key == "ws_submit"]
     pd.testing.assert_frame_equal(_frame(ana, "Group rank", "Borda rank").reset_index(drop=True),
-                                  workshop.ranking_frame(expected), check_dtype=False)
+                                  records.ranking_frame(expected), check_dtype=False)
     assert "Ben" not in _everything(ana) and "Participant" not in {c for df in _frames(ana) for c in df}
     audit = writes.audit_rows(engine=own_engine)
     mine = audit[audit["id"] >= first_new]
@@ -234,18 +237,18 @@ def at_title(at: AppTest) -> str:
 
 def test_closed_workshops_are_listed_with_their_record(own_url: str, own_engine: Engine,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    _, code = workshop.create_workshop("Spring review", MATS, CRITS, engine=own_engine)
-    workshop.submit_weights(code, "Cy", BEN, ["ree"], engine=own_engine)
-    workshop.close_workshop(code, engine=own_engine)
-    _, still_open = workshop.create_workshop("Still open", MATS, CRITS, engine=own_engine)
+    _, code = lifecycle.create_workshop("Spring review", MATS, CRITS, engine=own_engine)
+    lifecycle.submit_weights(code, "Cy", BEN, ["ree"], engine=own_engine)
+    lifecycle.close_workshop(code, engine=own_engine)
+    _, still_open = lifecycle.create_workshop("Still open", MATS, CRITS, engine=own_engine)
     at = _open(app_for(own_url, monkeypatch), "partner", ws_mode="closed")
     listed = _frame(at, "name", "code", "closed_at")
     assert code in set(listed["code"]) and still_open not in set(listed["code"])  # closed ones only
     assert listed["code"].iloc[0] == code  # newest first, and shown first
     assert at.selectbox(key="w_ws_closed").value == code
-    expected = workshop.aggregate(code, engine=own_engine)
+    expected = lifecycle.aggregate(code, engine=own_engine)
     pd.testing.assert_frame_equal(_frame(at, "Group rank", "Borda rank").reset_index(drop=True),
-                                  workshop.ranking_frame(expected), check_dtype=False)
+                                  records.ranking_frame(expected), check_dtype=False)
     assert at.button(key=f"ws_pack_{code}_prepare")
 
     # A facilitator can resume the open one from the list.
@@ -267,13 +270,13 @@ def test_bad_codes_and_names_get_a_message(own_url: str, own_engine: Engine,
     at.text_input(key="w_join").input("ZZZZZZ")
     no_exception(at.run())
     assert "No workshop has the code ZZZZZZ" in " ".join(e.value for e in at.error)
-    _, code = workshop.create_workshop("Names", MATS, CRITS, engine=own_engine)
+    _, code = lifecycle.create_workshop("Names", MATS, CRITS, engine=own_engine)
     at.text_input(key="w_join").input(code)
     no_exception(at.run())
     at.button(key="ws_submit").click()  # no name given
     no_exception(at.run())
     assert "Give your name" in " ".join(e.value for e in at.error)
-    assert workshop.list_submissions(code, engine=own_engine).empty
+    assert lifecycle.list_submissions(code, engine=own_engine).empty
 
 
 def test_create_form_refuses_too_few_materials(own_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -304,11 +307,11 @@ def test_briefing_pack_of_a_closed_workshop_carries_the_frozen_ranking(
         own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     from rmo_data.briefing import content, pack
 
-    _, code = workshop.create_workshop("Pack day", MATS, CRITS, engine=own_engine)
-    workshop.submit_weights(code, "Ana", ANA, engine=own_engine)
-    workshop.submit_weights(code, "Ben", BEN, engine=own_engine)
-    record = workshop.close_workshop(code, engine=own_engine)
-    frozen = workshop.GroupResult.from_record(record["result"])
+    _, code = lifecycle.create_workshop("Pack day", MATS, CRITS, engine=own_engine)
+    lifecycle.submit_weights(code, "Ana", ANA, engine=own_engine)
+    lifecycle.submit_weights(code, "Ben", BEN, engine=own_engine)
+    record = lifecycle.close_workshop(code, engine=own_engine)
+    frozen = group_result.GroupResult.from_record(record["result"])
 
     calls: list[dict] = []
 
@@ -354,7 +357,7 @@ def _sliders(at: AppTest) -> dict[str, int]:
 def test_the_same_name_in_another_case_is_refused_and_sees_nothing(
         own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two sessions, one name: the second is refused with one message, never shown the first's weights."""
-    _, code = workshop.create_workshop("One name each", MATS, CRITS, engine=own_engine)
+    _, code = lifecycle.create_workshop("One name each", MATS, CRITS, engine=own_engine)
     first = _submit(_join(own_url, monkeypatch, code), "Ana Lopez", ANA, ["zinc"])
     assert "your weights were received" in _texts(first)
 
@@ -363,7 +366,7 @@ def test_the_same_name_in_another_case_is_refused_and_sees_nothing(
     assert defaults != ANA
     other.text_input(key="ws_name").input("  ana LOPEZ ")
     no_exception(other.run())
-    assert [e.value for e in other.error] == [workshop.NAME_TAKEN]  # said before any weight is set
+    assert [e.value for e in other.error] == [participants.NAME_TAKEN]  # said before any weight is set
     assert _sliders(other) == defaults  # nothing of Ana's is filled in
     assert other.button(key="ws_submit").label == "Submit my weights"
     assert "ws_flags" in other.session_state and other.multiselect(key="ws_flags").value == []
@@ -371,22 +374,22 @@ def test_the_same_name_in_another_case_is_refused_and_sees_nothing(
         other.slider(key=f"ws_w_{crit}").set_value(value)
     other.button(key="ws_submit").click()
     no_exception(other.run())
-    assert workshop.NAME_TAKEN in [e.value for e in other.error]
+    assert participants.NAME_TAKEN in [e.value for e in other.error]
     assert "your weights were" not in _texts(other)
     assert _sliders(other) == BEN  # their own entries stay in the form
     assert other.session_state["p"] == ""
     # Ana's submission is untouched and the only one; nobody else's weights reached the page.
-    subs = workshop.list_submissions(code, engine=own_engine)
+    subs = lifecycle.list_submissions(code, engine=own_engine)
     assert subs["participant"].tolist() == ["Ana Lopez"] and subs.iloc[0]["weights"] == ANA
     assert not _frames(other) or "Ana Lopez" not in _everything(other)
 
 
 def test_the_private_link_resumes_its_own_answer_and_a_wrong_one_does_not(
         own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    _, code = workshop.create_workshop("Come back", MATS, CRITS, engine=own_engine)
+    _, code = lifecycle.create_workshop("Come back", MATS, CRITS, engine=own_engine)
     ana = _submit(_join(own_url, monkeypatch, code), "Ana", ANA, ["ree"])
     token = ana.session_state["p"]
-    assert workshop.hash_token(token) not in token  # the page holds the token, the store its hash
+    assert participants.hash_token(token) not in token  # the page holds the token, the store its hash
 
     # The same link opened again (a reload, the same phone later): her own answer, ready to revise.
     again = _join(own_url, monkeypatch, code, token)
@@ -396,7 +399,7 @@ def test_the_private_link_resumes_its_own_answer_and_a_wrong_one_does_not(
     assert f"p={token}" in " ".join(c.value for c in again.code)  # her private link, to use elsewhere
     again = _submit(again, None, BEN, [])
     assert "Thank you, Ana: your weights were revised" in _texts(again)
-    subs = workshop.list_submissions(code, engine=own_engine)
+    subs = lifecycle.list_submissions(code, engine=own_engine)
     assert subs["participant"].tolist() == ["Ana"] and subs.iloc[0]["weights"] == BEN  # still one row
 
     # A wrong key resumes nothing: an empty form under a name of one's own.
@@ -408,21 +411,21 @@ def test_the_private_link_resumes_its_own_answer_and_a_wrong_one_does_not(
     stranger = _submit(stranger, "Cy", ANA, [])
     assert "your weights were received" in _texts(stranger)
     assert stranger.session_state["p"] not in {token, wrong}
-    assert workshop.list_submissions(code, engine=own_engine)["participant"].tolist() == ["Ana", "Cy"]
+    assert lifecycle.list_submissions(code, engine=own_engine)["participant"].tolist() == ["Ana", "Cy"]
 
 
 def test_a_closed_workshop_shows_the_public_only_the_group_result(
         own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    _, code = workshop.create_workshop("Closed for all", MATS, CRITS, engine=own_engine)
-    workshop.submit_weights(code, "Zelda Quorn", ANA, ["zinc"], engine=own_engine)
-    workshop.submit_weights(code, "Yusuf Brannigan", BEN, engine=own_engine)
-    workshop.close_workshop(code, engine=own_engine)
-    expected = workshop.aggregate(code, engine=own_engine)
+    _, code = lifecycle.create_workshop("Closed for all", MATS, CRITS, engine=own_engine)
+    lifecycle.submit_weights(code, "Zelda Quorn", ANA, ["zinc"], engine=own_engine)
+    lifecycle.submit_weights(code, "Yusuf Brannigan", BEN, engine=own_engine)
+    lifecycle.close_workshop(code, engine=own_engine)
+    expected = lifecycle.aggregate(code, engine=own_engine)
 
     public = _join(own_url, monkeypatch, code)
     assert "This workshop is closed" in _texts(public)
     pd.testing.assert_frame_equal(_frame(public, "Group rank", "Borda rank").reset_index(drop=True),
-                                  workshop.ranking_frame(expected), check_dtype=False)
+                                  records.ranking_frame(expected), check_dtype=False)
     shown = _everything(public)
     for name in ("Zelda Quorn", "Yusuf Brannigan"):
         assert name not in shown
@@ -454,10 +457,10 @@ def test_wrong_codes_are_throttled_per_session_and_per_address(
     monkeypatch.setattr(view, "SESSION_CODES", Throttle(limit=2, window_s=600, clock=clock, first_wait_s=30))
     monkeypatch.setattr(view, "ADDRESS_CODES", Throttle(limit=3, window_s=600, clock=clock, first_wait_s=60))
     monkeypatch.setattr(view.signin, "client_address", lambda: "203.0.113.9")
-    _, code = workshop.create_workshop("Guarded", MATS, CRITS, engine=own_engine)
+    _, code = lifecycle.create_workshop("Guarded", MATS, CRITS, engine=own_engine)
     lookups: list[str] = []
-    real = workshop.get_workshop
-    monkeypatch.setattr(workshop, "get_workshop", lambda c, engine=None: lookups.append(c) or real(c, engine))
+    real = lifecycle.get_workshop
+    monkeypatch.setattr(lifecycle, "get_workshop", lambda c, engine=None: lookups.append(c) or real(c, engine))
 
     at = _open(app_for(own_url, monkeypatch))
     for wrong in ("ZZZZZ2", "ZZZZZ3"):
@@ -487,7 +490,7 @@ def test_wrong_codes_are_throttled_per_session_and_per_address(
 
 def test_only_the_creator_or_an_editor_may_close(own_url: str, own_engine: Engine,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    _, code = workshop.create_workshop("Someone else's", MATS, CRITS, engine=own_engine, actor="other.partner")
+    _, code = lifecycle.create_workshop("Someone else's", MATS, CRITS, engine=own_engine, actor="other.partner")
     partner = _open(app_for(own_url, monkeypatch), "partner", ws_mode="run", ws=code)
     assert _metric(partner, "Join code") == code  # they may follow it
     assert not [b for b in partner.button if b.key in {"ws_close", "ws_close_yes"}]
@@ -499,7 +502,7 @@ def test_only_the_creator_or_an_editor_may_close(own_url: str, own_engine: Engin
     editor.button(key="ws_close_yes").click()
     no_exception(editor.run())
     assert "Workshop closed with 0 submission(s)" in _texts(editor)
-    assert workshop.frozen_record(code, engine=own_engine)["workshop"]["closed_by"] == "eve.editor"
+    assert lifecycle.frozen_record(code, engine=own_engine)["workshop"]["closed_by"] == "eve.editor"
 
 
 def _disk_full(*_args: object, **_kwargs: object) -> None:
@@ -521,21 +524,21 @@ def _one_plain_fault(at: AppTest, url: str) -> str:
 
 def test_a_store_fault_during_a_submission_is_one_plain_message(
         own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    _, code = workshop.create_workshop("Full disk", MATS, CRITS, engine=own_engine)
+    _, code = lifecycle.create_workshop("Full disk", MATS, CRITS, engine=own_engine)
     at = _join(own_url, monkeypatch, code)
-    monkeypatch.setattr(workshop, "submit_weights", _disk_full)
+    monkeypatch.setattr(lifecycle, "submit_weights", _disk_full)
     at = _submit(at, "Ana", ANA, ["zinc"])
     assert "Your weights could not be saved" in _one_plain_fault(at, own_url)
     assert _sliders(at) == ANA and at.multiselect(key="ws_flags").value == ["zinc"]  # entries kept
     assert at.text_input(key="ws_name").value == "Ana"
-    assert workshop.list_submissions(code, engine=own_engine).empty
+    assert lifecycle.list_submissions(code, engine=own_engine).empty
 
 
 def test_a_store_fault_when_creating_or_closing_is_one_plain_message(
         own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     fac = _open(app_for(own_url, monkeypatch), "partner", ws_mode="run")
-    real_create = workshop.create_workshop
-    monkeypatch.setattr(workshop, "create_workshop", _disk_full)
+    real_create = lifecycle.create_workshop
+    monkeypatch.setattr(lifecycle, "create_workshop", _disk_full)
     fac.text_input(key="ws_new_name").input("Never made")
     fac.multiselect(key="ws_new_materials").set_value(MATS)
     fac.button(key="ws_create").click()
@@ -543,12 +546,12 @@ def test_a_store_fault_when_creating_or_closing_is_one_plain_message(
     assert "The new workshop could not be saved" in _one_plain_fault(fac, own_url)
     assert fac.session_state["ws"] == "" and fac.text_input(key="ws_new_name").value == "Never made"
 
-    monkeypatch.setattr(workshop, "create_workshop", real_create)
+    monkeypatch.setattr(lifecycle, "create_workshop", real_create)
     code = _create(fac, "Closes later")
-    monkeypatch.setattr(workshop, "close_workshop", _disk_full)
+    monkeypatch.setattr(lifecycle, "close_workshop", _disk_full)
     fac.button(key="ws_close").click()
     no_exception(fac.run())
     fac.button(key="ws_close_yes").click()
     no_exception(fac.run())
     assert "Closing the workshop could not be saved" in _one_plain_fault(fac, own_url)
-    assert workshop.get_workshop(code, engine=own_engine)["status"] == "open"
+    assert lifecycle.get_workshop(code, engine=own_engine)["status"] == "open"

@@ -1,0 +1,187 @@
+"""The Workshop page's participant mode: join with a code, weigh the criteria, revise with the private link.
+
+Anyone holding a code may join: the code is the credential.  Wrong codes are
+throttled (``workshop_view.code_wait``); a rerun with the same wrong code is
+neither looked up nor counted again.  A participant's first submission hands
+back a private token, kept in their address (``p``) and in this session: only
+it brings back and revises their answer, never their name.  A closed workshop
+shows its frozen group result; names only to partners.  The submission goes
+through ``feedback.saving``: a store fault is one plain message and the form
+keeps what was entered.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+from components import cached, cards, feedback, state, tables
+from components import workshop_view as view
+from components.provenance import figure_footer
+from rmo_data import constants
+from rmo_data.store.engine import get_engine
+from rmo_data.workshops import group_result, lifecycle, participants
+
+LOADED = "_ws_loaded_for"
+OUTCOME = "_ws_outcome"
+TOKENS = "_ws_tokens"  # this session's private tokens, by workshop code
+BAD_CODE = "_ws_bad_code"  # the last unknown code, so a rerun does not count it again
+SLOT = "workshop"  # feedback slot of the participant's form
+
+
+def _join(code: str) -> dict[str, Any] | None:
+    """The workshop a participant's code opens, or None with the reason shown; wrong codes are throttled."""
+    if not participants.valid_code(code):
+        return view.fetch(code)  # malformed: says so, and tells a guesser nothing
+    bad = st.session_state.get(BAD_CODE)
+    if bad and bad[0] == code:  # a rerun with the same wrong code: no new look-up, not counted again
+        st.error(cards.plain(bad[1]), icon=":material/error:")
+        return None
+    wait = view.code_wait()
+    if wait > 0:
+        st.error(f"Too many wrong codes from this device. Wait {math.ceil(wait)} seconds before trying "
+                 "another, and check the code with your facilitator.", icon=":material/timer:")
+        return None
+    try:
+        return lifecycle.get_workshop(code, get_engine())
+    except ValueError as err:
+        view.code_failed()
+        st.session_state[BAD_CODE] = (code, str(err))
+        st.error(cards.plain(str(err)), icon=":material/error:")
+        return None
+
+
+def _mine(code: str) -> tuple[str | None, dict[str, Any] | None]:
+    """This session's token for the workshop and the submission it owns, or (None, None).
+
+    The link's token (``p``) comes first, then one kept from an earlier submission in this session.
+    """
+    kept = st.session_state.get(TOKENS, {}).get(code)
+    token, row = lifecycle.first_owned(code, (state.get("p"), kept), get_engine())
+    if row is not None:
+        st.session_state["p"] = token  # the address now brings this answer back
+    return token, row
+
+
+def _prefill(code: str, token: str | None, mine: dict[str, Any] | None, ws: dict[str, Any]) -> None:
+    """Load the participant's own stored weights (or the defaults) into the form once per submission."""
+    keys = [f"ws_w_{c}" for c in ws["criteria"]]
+    ident = (code, token, mine["submitted_at"] if mine else None)
+    if st.session_state.get(LOADED) != ident or any(k not in st.session_state for k in keys):
+        weights = mine["weights"] if mine else {}
+        for c in ws["criteria"]:
+            st.session_state[f"ws_w_{c}"] = int(weights.get(c, constants.WEIGHT_DEFAULT))
+        st.session_state["ws_flags"] = list(mine["flagged"]) if mine else []
+        st.session_state[LOADED] = ident
+
+
+def _own_ranking(ws: dict[str, Any], weights: Mapping[str, int], names: Mapping[str, str]) -> None:
+    crit = cached.criteria()
+    table = group_result.own_ranking(ws, weights, crit, names)
+    tables.dataframe(table, hide_index=True, width="stretch", key="ws_own_rank", column_config={
+        "Rank": st.column_config.NumberColumn(format="%d", width="small"),
+        "Score (0–1)": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f")})
+    sources, years = group_result.criteria_provenance(crit, ws["criteria"])
+    figure_footer(table, "Your ranking", sources, years, unit="score 0–1",
+                  note="Criteria scaled 0–1 across the workshop's materials; no data recorded counts as 0.5.",
+                  key="ws_dl_own")
+
+
+def _submit(code: str, criteria: list[str], token: str | None) -> None:
+    """Form callback: store the weights before the page is drawn, so it shows the new state.
+
+    With ``token`` the participant's own submission is revised; without, a new
+    participant submits under the typed name.  A store fault is flashed in plain
+    words (``feedback.saving``); the form keeps what was entered either way.
+    """
+    weights = {c: int(st.session_state[f"ws_w_{c}"]) for c in criteria}
+    with feedback.saving("Your weights", slot=SLOT):
+        try:
+            out = lifecycle.submit_weights(code, None if token else st.session_state.get("ws_name", ""),
+                                           weights, st.session_state.get("ws_flags", []),
+                                           engine=get_engine(), token=token)
+        except ValueError as err:
+            st.session_state[OUTCOME] = {"error": str(err)}
+        else:
+            st.session_state["p"] = out["token"]
+            st.session_state.setdefault(TOKENS, {})[code] = out["token"]
+            st.session_state[OUTCOME] = {k: v for k, v in out.items() if k != "token"} | {"code": code}
+
+
+def _form(code: str, ws: dict[str, Any], token: str | None, mine: dict[str, Any] | None,
+          names: Mapping[str, str]) -> None:
+    """The weights form: a slider per criterion, the flagged materials, submit or revise."""
+    with st.form("ws_form", border=True):
+        st.markdown("**How much should each criterion count?** 0 = leave it out, 10 = counts most. "
+                    "Only the proportions matter: the weights are rescaled to 100 %.")
+        crits = [c for c in constants.CRITERIA if c.slug in ws["criteria"]]
+        for start in range(0, len(crits), 3):
+            for col, crit in zip(st.columns(3), crits[start:start + 3], strict=False):
+                col.slider(crit.short or crit.label, 0, constants.WEIGHT_MAX, key=f"ws_w_{crit.slug}",
+                           help=f"**{crit.label}.** {crit.description} Unit: {crit.unit}. "
+                                f"Source: {crit.source}.")
+        st.multiselect(f"Materials you think matter most (up to {participants.FLAG_MAX}, optional)",
+                       ws["materials"], key="ws_flags", max_selections=participants.FLAG_MAX,
+                       format_func=lambda m: names.get(m, m))
+        st.form_submit_button("Revise my weights" if mine else "Submit my weights", key="ws_submit",
+                              type="primary", icon=":material/send:", on_click=_submit,
+                              args=(code, list(ws["criteria"]), token if mine else None))
+
+
+def participant_view() -> None:
+    """The participant's mode: the code box, then the workshop it opens and the weights form."""
+    names = cached.material_labels()
+    st.text_input("Join code", max_chars=12, placeholder="e.g. K7PX3M", **state.widget("join"),
+                  help="Six letters and digits, shown by your facilitator. Case does not matter.")
+    code = participants.normalise_code(state.get("join"))
+    outcome = st.session_state.pop(OUTCOME, None)
+    if not code:
+        st.info("Type the code your facilitator shows, or open the link they shared.",
+                icon=":material/login:")
+        return
+    ws = _join(code)
+    if ws is None:
+        return
+    st.subheader(cards.plain(ws["name"]))
+    view.about(ws)
+    feedback.show_flash(SLOT)
+    if outcome and "error" in outcome:
+        st.error(cards.plain(outcome["error"]), icon=":material/error:")
+    if ws["status"] != lifecycle.OPEN:
+        st.warning("This workshop is closed: it takes no more weights. Its frozen result is shown below.",
+                   icon=":material/lock:")
+        # Names and single participants' weights are for partners; a code holder sees the group.
+        view.frozen_view(ws, f"wsp_{code}", facilitator=False, named=view.mode_allowed("closed"))
+        return
+
+    token, mine = _mine(code)
+    if mine:
+        st.markdown(f"You take part as **{cards.plain(mine['participant'])}**.")
+        st.caption("This page's address holds your private key: keep it (a bookmark will do) to come back "
+                   "to your answer on this device. Anyone with that address can change your weights, so "
+                   "do not share it; share the workshop's code instead.")
+    else:
+        name = st.text_input("Your name", key="ws_name", max_chars=participants.PARTICIPANT_MAX,
+                             placeholder="As the group knows you",
+                             help="Your weights stay yours: after you submit, this page's address holds "
+                                  "a private key that lets you, and only you, revise them.")
+        if name.strip() and lifecycle.name_taken(code, name, get_engine()):
+            st.error(participants.NAME_TAKEN, icon=":material/person_off:")
+    _prefill(code, token, mine, ws)
+    if outcome and "error" not in outcome and outcome["code"] == code:
+        verb = "revised" if outcome["revised"] else "received"
+        st.success(f"Thank you, {cards.plain(outcome['participant'])}: your weights were {verb} at "
+                   f"{view.when(outcome['submitted_at'])}. You can revise them until the facilitator closes "
+                   "the workshop.", icon=":material/check_circle:")
+    elif mine:
+        st.caption(f"You submitted at {view.when(mine['submitted_at'])}. Change the weights and submit "
+                   "again to revise them until the facilitator closes the workshop.")
+    _form(code, ws, token, mine, names)
+    if mine:
+        st.markdown("**Your ranking with the weights you submitted**")
+        _own_ranking(ws, mine["weights"], names)
+        with st.expander("Your private link (to revise from another device)"):
+            st.code(view.join_link(code, token), language=None, wrap_lines=True)
