@@ -21,13 +21,15 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, inspect, select
 
 from rmo_data.store import schema
-from rmo_data.stewardship import stewardship
+from rmo_data.stewardship import change_preview, change_sets, upload_reader, upload_tables
+from rmo_data.store import change_log
+from rmo_data.ingest import seeds
 from rmo_data.store.engine import make_engine
-from rmo_data.exports import store_export
+from rmo_data.store.export import store_export
 
-EVIDENCE_HEADER = ",".join(stewardship.SPECS["risk_evidence"].columns)
-EUS_HEADER = ",".join(stewardship.SPECS["end_use_share"].columns)
-LEVERAGE_HEADER = ",".join((*stewardship.SPECS["leverage"].columns, "row_action"))
+EVIDENCE_HEADER = ",".join(upload_tables.SPECS["risk_evidence"].columns)
+EUS_HEADER = ",".join(upload_tables.SPECS["end_use_share"].columns)
+LEVERAGE_HEADER = ",".join((*upload_tables.SPECS["leverage"].columns, "row_action"))
 GOOD_EVIDENCE = "EV-NEW-01,nickel,mining,water,Indonesia,,Sulawesi,2024,3,4,3,A new case,,rmo_report,"
 
 
@@ -61,7 +63,7 @@ def _audit_count(engine: Engine) -> int:
         return len(conn.execute(select(schema.audit_log.c.id)).all())
 
 
-def _one(preview: stewardship.Preview) -> stewardship.Problem:
+def _one(preview: change_preview.Preview) -> seeds.Problem:
     assert len(preview.problems) >= 1, preview
     return preview.problems[0]
 
@@ -69,24 +71,24 @@ def _one(preview: stewardship.Preview) -> stewardship.Problem:
 # --- validation --------------------------------------------------------------------------------
 
 def test_templates_have_the_seed_columns_and_an_action_column() -> None:
-    for name, spec in stewardship.SPECS.items():
-        header = stewardship.template_csv(name).decode().strip().split(",")
-        assert header == [*spec.columns, stewardship.action_column(name)]
-    assert stewardship.sources_template_csv().decode().strip().split(",") == list(stewardship.SOURCE_COLUMNS)
+    for name, spec in upload_tables.SPECS.items():
+        header = upload_tables.template_csv(name).decode().strip().split(",")
+        assert header == [*spec.columns, upload_tables.action_column(name)]
+    assert upload_tables.sources_template_csv().decode().strip().split(",") == list(upload_tables.SOURCE_COLUMNS)
 
 
-@pytest.mark.parametrize("table", sorted(stewardship.SPECS))
+@pytest.mark.parametrize("table", sorted(upload_tables.SPECS))
 def test_current_rows_upload_again_unchanged(store: tuple[str, Engine], table: str) -> None:
     """Every stored row, downloaded in the template's columns, validates and changes nothing (CSV and XLSX)."""
     from rmo_data.exports import table_csv, table_xlsx
 
     _url, engine = store
-    frame = stewardship.current_rows(table, engine=engine)
-    assert list(frame.columns) == list(stewardship.SPECS[table].columns) and len(frame) > 0
-    modes = ["upsert", "replace"] if stewardship.SPECS[table].replace_by_material else ["upsert"]
+    frame = upload_tables.current_rows(table, engine=engine)
+    assert list(frame.columns) == list(upload_tables.SPECS[table].columns) and len(frame) > 0
+    modes = ["upsert", "replace"] if upload_tables.SPECS[table].replace_by_material else ["upsert"]
     for name, payload in ((f"{table}.csv", table_csv(frame)), (f"{table}.xlsx", table_xlsx(frame))):
         for mode in modes:
-            preview = stewardship.validate_upload(table, payload, name, mode=mode, engine=engine)
+            preview = change_preview.validate_upload(table, payload, name, mode=mode, engine=engine)
             assert preview.ok, preview.problems[:5]
             assert preview.counts == {"added": 0, "changed": 0, "removed": 0, "unchanged": len(frame),
                                       "sources added": 0}, (name, mode)
@@ -121,15 +123,15 @@ def test_current_rows_upload_again_unchanged(store: tuple[str, Engine], table: s
     ("risk_evidence", [EVIDENCE_HEADER + ",action", "EV-NOPE-99" + "," * 15 + "delete"], 2, "id",
      "nothing to delete"),
     ("risk_evidence", [EVIDENCE_HEADER + ",action", GOOD_EVIDENCE + ",burn"], 2, "action", "unknown action"),
-    ("organisation", [",".join(stewardship.SPECS["organisation"].columns),
+    ("organisation", [",".join(upload_tables.SPECS["organisation"].columns),
                       "new_org,New,,standard,nickel;unobtainium,false,Text,,rmo_report,"], 2, "materials",
      "unknown material"),
     ("leverage", [LEVERAGE_HEADER, "NI-99,nickel,peers,initiative,peers,mining,,no_such_org,T,A,rmo_report,2.,"],
      2, "organisations", "unknown organisation"),
-    ("production", [",".join(stewardship.SPECS["production"].columns),
+    ("production", [",".join(upload_tables.SPECS["production"].columns),
                     "aluminium_bauxite_mine,aluminium,mining,Australia,country,2021,5,tonnes,,false,,usgs_mcs2023"],
      2, "unit", "has unit"),
-    ("production", [",".join(stewardship.SPECS["production"].columns),
+    ("production", [",".join(upload_tables.SPECS["production"].columns),
                     "no_such_commodity,aluminium,mining,Australia,country,2021,5,t,,false,,usgs_mcs2023"],
      2, "commodity", "unknown commodity"),
 ])
@@ -137,21 +139,21 @@ def test_each_problem_names_file_row_and_column(store: tuple[str, Engine], table
                                                 row: int, column: str, words: str) -> None:
     _url, engine = store
     before = _dump(engine)
-    preview = stewardship.validate_upload(table, _csv(*lines), "upload.csv", engine=engine)
+    preview = change_preview.validate_upload(table, _csv(*lines), "upload.csv", engine=engine)
     assert not preview.ok and not preview.changes
     problem = next((p for p in preview.problems if p.column == column), None)
     assert problem is not None, preview.problems
     assert (problem.file, problem.row) == ("upload.csv", row)
     assert words in problem.message
     with pytest.raises(ValueError):
-        stewardship.apply_preview(preview, engine=engine)
+        change_sets.apply_preview(preview, engine=engine)
     assert _dump(engine) == before and _audit_count(engine) == 0
 
 
 def test_one_pass_reports_store_problems_of_rows_the_model_refused(store: tuple[str, Engine]) -> None:
     _url, engine = store
     line = GOOD_EVIDENCE.replace(",2024,", ",20x4,").replace("Indonesia", "Atlantis").replace("rmo_report", "nosrc")
-    preview = stewardship.validate_upload("risk_evidence", _csv(EVIDENCE_HEADER, line), "ev.csv", engine=engine)
+    preview = change_preview.validate_upload("risk_evidence", _csv(EVIDENCE_HEADER, line), "ev.csv", engine=engine)
     assert {(p.row, p.column) for p in preview.problems} == {(2, "year"), (2, "country"), (2, "source")}
 
 
@@ -165,7 +167,7 @@ def test_unreadable_files_are_named(store: tuple[str, Engine]) -> None:
         ("ev.csv", EVIDENCE_HEADER.encode() + b"\n"): "no data rows",
     }
     for (name, payload), words in cases.items():
-        problem = _one(stewardship.validate_upload("risk_evidence", payload, name, engine=engine))
+        problem = _one(change_preview.validate_upload("risk_evidence", payload, name, engine=engine))
         assert problem.file == name and words in problem.message, (words, problem)
 
 
@@ -179,7 +181,7 @@ def _long_workbook(rows: int, width: int = 3) -> bytes:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("evidence")
-    sheet.append(list(stewardship.SPECS["risk_evidence"].columns))
+    sheet.append(list(upload_tables.SPECS["risk_evidence"].columns))
     cells = GOOD_EVIDENCE.split(",")[:width]
     for _ in range(rows):
         sheet.append(cells)
@@ -217,17 +219,17 @@ def test_a_long_workbook_is_refused_at_the_row_limit(store: tuple[str, Engine], 
 
     _url, engine = store
     data = _long_workbook(rows)
-    assert len(data) < stewardship.MAX_UPLOAD_BYTES
+    assert len(data) < upload_reader.MAX_UPLOAD_BYTES
     started = time.perf_counter()
-    preview = stewardship.validate_upload("risk_evidence", data, "long.xlsx", engine=engine)
+    preview = change_preview.validate_upload("risk_evidence", data, "long.xlsx", engine=engine)
     print(f"{rows:,} rows ({len(data):,} bytes): refused in {time.perf_counter() - started:.1f} s, "
           f"{rows_parsed[0]:,} rows parsed")
     problem = _one(preview)
-    assert problem.file == "long.xlsx" and f"{stewardship.MAX_UPLOAD_ROWS:,}" in problem.message
+    assert problem.file == "long.xlsx" and f"{upload_reader.MAX_UPLOAD_ROWS:,}" in problem.message
     assert not preview.changes
     # The header, the limit and the one row past it (a sizing pass over the whole sheet would
     # count every row once more).
-    assert 0 < rows_parsed[0] <= stewardship.MAX_UPLOAD_ROWS + 3
+    assert 0 < rows_parsed[0] <= upload_reader.MAX_UPLOAD_ROWS + 3
 
 
 def test_a_workbook_that_unpacks_too_far_is_refused_before_parsing(store: tuple[str, Engine],
@@ -236,22 +238,22 @@ def test_a_workbook_that_unpacks_too_far_is_refused_before_parsing(store: tuple[
     import openpyxl
 
     _url, engine = store
-    good = _long_workbook(1, width=len(stewardship.SPECS["risk_evidence"].columns))
+    good = _long_workbook(1, width=len(upload_tables.SPECS["risk_evidence"].columns))
     buffer = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
         for item in src.infolist():
             out.writestr(item, src.read(item.filename))
-        out.writestr("xl/media/padding.bin", b"\0" * (stewardship.MAX_XLSX_UNPACKED_BYTES + 1))
+        out.writestr("xl/media/padding.bin", b"\0" * (upload_reader.MAX_XLSX_UNPACKED_BYTES + 1))
     bomb = buffer.getvalue()
-    assert len(bomb) < stewardship.MAX_UPLOAD_BYTES
+    assert len(bomb) < upload_reader.MAX_UPLOAD_BYTES
     opened: list[int] = []
     real = openpyxl.load_workbook
     monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: opened.append(1) or real(*a, **k))
-    problem = _one(stewardship.validate_upload("risk_evidence", bomb, "bomb.xlsx", engine=engine))
-    assert problem.file == "bomb.xlsx" and f"{stewardship.MAX_XLSX_UNPACKED_BYTES:,}" in problem.message
+    problem = _one(change_preview.validate_upload("risk_evidence", bomb, "bomb.xlsx", engine=engine))
+    assert problem.file == "bomb.xlsx" and f"{upload_reader.MAX_XLSX_UNPACKED_BYTES:,}" in problem.message
     assert opened == []  # refused before openpyxl (or pandas) parsed anything
     # The same workbook without the padding is read as usual.
-    assert stewardship.validate_upload("risk_evidence", good, "good.xlsx", engine=engine).ok
+    assert change_preview.validate_upload("risk_evidence", good, "good.xlsx", engine=engine).ok
 
 
 def test_workbook_rows_are_numbered_as_in_the_sheet(store: tuple[str, Engine]) -> None:
@@ -261,17 +263,17 @@ def test_workbook_rows_are_numbered_as_in_the_sheet(store: tuple[str, Engine]) -
     _url, engine = store
     book = Workbook()
     sheet = book.active
-    sheet.append(list(stewardship.SPECS["risk_evidence"].columns))
+    sheet.append(list(upload_tables.SPECS["risk_evidence"].columns))
     sheet.append([])
     sheet.append(GOOD_EVIDENCE.replace(",2024,", ",20x4,").split(","))
     buffer = io.BytesIO()
     book.save(buffer)
-    problem = _one(stewardship.validate_upload("risk_evidence", buffer.getvalue(), "gap.xlsx", engine=engine))
+    problem = _one(change_preview.validate_upload("risk_evidence", buffer.getvalue(), "gap.xlsx", engine=engine))
     assert (problem.row, problem.column) == (3, "year")
-    sheet.cell(row=3, column=len(stewardship.SPECS["risk_evidence"].columns) + 2, value="stray")
+    sheet.cell(row=3, column=len(upload_tables.SPECS["risk_evidence"].columns) + 2, value="stray")
     buffer = io.BytesIO()
     book.save(buffer)
-    problem = _one(stewardship.validate_upload("risk_evidence", buffer.getvalue(), "stray.xlsx", engine=engine))
+    problem = _one(change_preview.validate_upload("risk_evidence", buffer.getvalue(), "stray.xlsx", engine=engine))
     assert (problem.row, problem.column) == (1, "(blank)") and "unexpected column" in problem.message
 
 
@@ -286,31 +288,31 @@ def test_share_sum_counts_stored_rows_the_upload_does_not_replace(store: tuple[s
                  and r["bound"] not in {"ge", "le"})
     extra = 101 - stored
     line = f"aluminium,New sector,{extra:g},eq,false,{basis},global,{year},,rmo_report,"
-    problem = _one(stewardship.validate_upload("end_use_share", _csv(EUS_HEADER, line), "eus.csv", engine=engine))
+    problem = _one(change_preview.validate_upload("end_use_share", _csv(EUS_HEADER, line), "eus.csv", engine=engine))
     assert (problem.row, problem.column) == (2, "share_pct") and "stored row" in problem.message
     # Lowering a stored share in the same file makes room: it replaces that stored row.
     first = rows[0]
     lower = (f"aluminium,{first['sector']},{max(first['share_pct'] - extra, 0):g},{first['bound']},"
              f"{str(first['is_automotive']).lower()},{basis},global,{year},,rmo_report,")
-    preview = stewardship.validate_upload("end_use_share", _csv(EUS_HEADER, line, lower), "eus.csv", engine=engine)
+    preview = change_preview.validate_upload("end_use_share", _csv(EUS_HEADER, line, lower), "eus.csv", engine=engine)
     assert preview.ok, preview.problems
 
 
 def test_sources_file_may_add_the_cited_source(store: tuple[str, Engine]) -> None:
     _url, engine = store
     upload = _csv(EVIDENCE_HEADER, GOOD_EVIDENCE.replace("rmo_report", "ngo_2025"))
-    assert _one(stewardship.validate_upload("risk_evidence", upload, "ev.csv", engine=engine)).column == "source"
-    sources = _csv(",".join(stewardship.SOURCE_COLUMNS), "ngo_2025,A field report,An NGO,2025,,,cited,,")
-    preview = stewardship.validate_upload("risk_evidence", upload, "ev.csv", sources=("src.csv", sources), engine=engine)
+    assert _one(change_preview.validate_upload("risk_evidence", upload, "ev.csv", engine=engine)).column == "source"
+    sources = _csv(",".join(upload_tables.SOURCE_COLUMNS), "ngo_2025,A field report,An NGO,2025,,,cited,,")
+    preview = change_preview.validate_upload("risk_evidence", upload, "ev.csv", sources=("src.csv", sources), engine=engine)
     assert preview.ok and [s["id"] for s in preview.sources] == ["ngo_2025"]
-    bad = _csv(",".join(stewardship.SOURCE_COLUMNS), "ngo_2025,A field report,An NGO,twenty,,,cited,,")
-    problem = _one(stewardship.validate_upload("risk_evidence", upload, "ev.csv", sources=("src.csv", bad), engine=engine))
+    bad = _csv(",".join(upload_tables.SOURCE_COLUMNS), "ngo_2025,A field report,An NGO,twenty,,,cited,,")
+    problem = _one(change_preview.validate_upload("risk_evidence", upload, "ev.csv", sources=("src.csv", bad), engine=engine))
     assert (problem.file, problem.row, problem.column) == ("src.csv", 2, "year")
 
 
 def test_xlsx_upload_with_a_sources_sheet(store: tuple[str, Engine]) -> None:
     _url, engine = store
-    rows = pd.DataFrame([dict(zip(stewardship.SPECS["risk_evidence"].columns, GOOD_EVIDENCE.replace(
+    rows = pd.DataFrame([dict(zip(upload_tables.SPECS["risk_evidence"].columns, GOOD_EVIDENCE.replace(
         "rmo_report", "ngo_2025").split(","), strict=True))])
     rows["year"] = 2024  # a number cell, as Excel stores it
     sources = pd.DataFrame([{"id": "ngo_2025", "title": "A field report", "publisher": "An NGO",
@@ -319,11 +321,11 @@ def test_xlsx_upload_with_a_sources_sheet(store: tuple[str, Engine]) -> None:
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         rows.to_excel(writer, sheet_name="evidence", index=False)
         sources.to_excel(writer, sheet_name="sources", index=False)
-    preview = stewardship.validate_upload("risk_evidence", buffer.getvalue(), "ev.xlsx", engine=engine)
+    preview = change_preview.validate_upload("risk_evidence", buffer.getvalue(), "ev.xlsx", engine=engine)
     assert preview.ok, preview.problems
     assert preview.counts["added"] == 1 and preview.changes[0].after["year"] == 2024
     assert preview.changes[0].after["iso3"] == "IDN" and preview.sources[0]["id"] == "ngo_2025"
-    problem = _one(stewardship.validate_upload("risk_evidence", b"PK\x03\x04 not a workbook", "ev.xlsx", engine=engine))
+    problem = _one(change_preview.validate_upload("risk_evidence", b"PK\x03\x04 not a workbook", "ev.xlsx", engine=engine))
     assert problem.file == "ev.xlsx" and "Excel" in problem.message
 
 
@@ -344,18 +346,18 @@ def _leverage_upload(engine: Engine) -> bytes:
 def test_upload_preview_apply_rollback_restores_the_exact_state(store: tuple[str, Engine]) -> None:
     _url, engine = store
     before = _dump(engine)
-    sources = _csv(",".join(stewardship.SOURCE_COLUMNS), "ngo_2025,A field report,An NGO,2025,,,cited,,")
-    preview = stewardship.validate_upload("leverage", _leverage_upload(engine), "lev.csv",
+    sources = _csv(",".join(upload_tables.SOURCE_COLUMNS), "ngo_2025,A field report,An NGO,2025,,,cited,,")
+    preview = change_preview.validate_upload("leverage", _leverage_upload(engine), "lev.csv",
                                 sources=("src.csv", sources), engine=engine)
     assert preview.ok, preview.problems
     assert preview.counts == {"added": 1, "changed": 1, "removed": 1, "unchanged": 0, "sources added": 1}
     change = preview.of_kind("change")[0]
     assert set(change.changed) >= {"action", "source_id", "targets"}
-    frames = stewardship.preview_frames(preview)
+    frames = change_preview.preview_frames(preview)
     assert len(frames["added"]) == 1 and len(frames["removed"]) == 1
     assert set(frames["changed"]["column"]) == set(change.changed)
 
-    set_id = stewardship.apply_preview(preview, actor="editor one", engine=engine)
+    set_id = change_sets.apply_preview(preview, actor="editor one", engine=engine)
     with engine.connect() as conn:
         assert conn.execute(select(schema.leverage.c.id).where(schema.leverage.c.id == "X-03")).first() is None
         stages = set(conn.execute(select(schema.leverage_stage.c.stage).where(
@@ -364,21 +366,21 @@ def test_upload_preview_apply_rollback_restores_the_exact_state(store: tuple[str
     assert stages == {"mining"}
     assert sorted(a["action"] for a in audit) == ["upload add", "upload add", "upload change", "upload remove"]
     assert {a["actor"] for a in audit} == {"editor one"}
-    assert len(stewardship.audit_log(change_set_id=set_id, engine=engine)) == 4
-    assert stewardship.audit_log(actors=["nobody"], engine=engine).empty
-    assert stewardship.audit_log(tables=["source"], engine=engine)["row_key"].tolist() == ["ngo_2025"]
-    assert {"leverage", "source"} <= set(stewardship.audit_facets(engine)["tables"])
+    assert len(change_log.audit_log(change_set_id=set_id, engine=engine)) == 4
+    assert change_log.audit_log(actors=["nobody"], engine=engine).empty
+    assert change_log.audit_log(tables=["source"], engine=engine)["row_key"].tolist() == ["ngo_2025"]
+    assert {"leverage", "source"} <= set(change_log.audit_facets(engine)["tables"])
     removed = next(a for a in audit if a["action"] == "upload remove")
     assert json.loads(removed["before_json"])["id"] == "X-03" and removed["after_json"] is None
 
-    rollback_id = stewardship.rollback_change_set(set_id, actor="editor two", engine=engine)
+    rollback_id = change_sets.rollback_change_set(set_id, actor="editor two", engine=engine)
     assert _dump(engine) == before
-    sets = stewardship.list_change_sets(engine).set_index("id")
+    sets = change_log.list_change_sets(engine).set_index("id")
     assert sets.loc[set_id, "status"] == "rolled_back" and sets.loc[rollback_id, "reverts_id"] == set_id
     with pytest.raises(ValueError, match="already rolled back"):
-        stewardship.rollback_change_set(set_id, engine=engine)
+        change_sets.rollback_change_set(set_id, engine=engine)
     with pytest.raises(ValueError, match="is a rollback"):
-        stewardship.rollback_change_set(rollback_id, engine=engine)
+        change_sets.rollback_change_set(rollback_id, engine=engine)
 
 
 def test_replace_mode_round_trip_keeps_production_ids(store: tuple[str, Engine]) -> None:
@@ -390,47 +392,47 @@ def test_replace_mode_round_trip_keeps_production_ids(store: tuple[str, Engine])
                            .order_by(schema.production.c.id)).mappings().first()
     line = (f"{row['commodity']},zinc,{row['stage']},{row['country_name']},country,{row['year']},"
             f"{(row['quantity'] or 0) + 1:g},{row['unit']},,false,{row['edition'] or ''},{row['source_id']}")
-    header = ",".join(stewardship.SPECS["production"].columns)
-    preview = stewardship.validate_upload("production", _csv(header, line), "zinc.csv", mode="replace", engine=engine)
+    header = ",".join(upload_tables.SPECS["production"].columns)
+    preview = change_preview.validate_upload("production", _csv(header, line), "zinc.csv", mode="replace", engine=engine)
     assert preview.ok, preview.problems
     with engine.connect() as conn:
         zinc_rows = len(conn.execute(select(schema.production.c.id).where(schema.production.c.material == "zinc")).all())
     assert preview.counts["changed"] == 1 and preview.counts["removed"] == zinc_rows - 1
-    set_id = stewardship.apply_preview(preview, engine=engine)
+    set_id = change_sets.apply_preview(preview, engine=engine)
     with engine.connect() as conn:
         assert len(conn.execute(select(schema.production.c.id).where(schema.production.c.material == "zinc")).all()) == 1
-    stewardship.rollback_change_set(set_id, engine=engine)
+    change_sets.rollback_change_set(set_id, engine=engine)
     assert _dump(engine) == before  # surrogate ids included
 
 
 def test_rollback_refuses_a_row_changed_again_and_single_rows_roll_back(store: tuple[str, Engine]) -> None:
     _url, engine = store
     original = _dump(engine)
-    first = stewardship.apply_preview(stewardship.validate_upload(
+    first = change_sets.apply_preview(change_preview.validate_upload(
         "risk_evidence", _csv(EVIDENCE_HEADER, GOOD_EVIDENCE), "a.csv", engine=engine), engine=engine)
-    second = stewardship.apply_preview(stewardship.validate_upload(
+    second = change_sets.apply_preview(change_preview.validate_upload(
         "risk_evidence", _csv(EVIDENCE_HEADER, GOOD_EVIDENCE.replace("A new case", "Revised")), "b.csv",
         engine=engine), engine=engine)
     audits = _audit_count(engine)
     state = _dump(engine)
-    with pytest.raises(stewardship.StaleError, match="changed since"):
-        stewardship.rollback_change_set(first, engine=engine)
+    with pytest.raises(change_sets.StaleError, match="changed since"):
+        change_sets.rollback_change_set(first, engine=engine)
     assert _dump(engine) == state and _audit_count(engine) == audits  # the refusal wrote nothing
     with engine.connect() as conn:
         row_id = conn.execute(select(schema.audit_log.c.id).where(schema.audit_log.c.change_set_id == second)).scalar_one()
-    stewardship.rollback_audit_row(row_id, engine=engine)
-    stewardship.rollback_change_set(first, engine=engine)
+    change_sets.rollback_audit_row(row_id, engine=engine)
+    change_sets.rollback_change_set(first, engine=engine)
     assert _dump(engine) == original
 
 
 def test_apply_refuses_a_stale_preview(store: tuple[str, Engine]) -> None:
     _url, engine = store
     upload = _csv(EVIDENCE_HEADER, GOOD_EVIDENCE)
-    stale = stewardship.validate_upload("risk_evidence", upload, "a.csv", engine=engine)
-    stewardship.apply_preview(stewardship.validate_upload("risk_evidence", upload, "a.csv", engine=engine), engine=engine)
+    stale = change_preview.validate_upload("risk_evidence", upload, "a.csv", engine=engine)
+    change_sets.apply_preview(change_preview.validate_upload("risk_evidence", upload, "a.csv", engine=engine), engine=engine)
     state, audits = _dump(engine), _audit_count(engine)
-    with pytest.raises(stewardship.StaleError):
-        stewardship.apply_preview(stale, engine=engine)
+    with pytest.raises(change_sets.StaleError):
+        change_sets.apply_preview(stale, engine=engine)
     assert _dump(engine) == state and _audit_count(engine) == audits
 
 
@@ -439,12 +441,12 @@ def test_change_sets_survive_a_rebuild(store: tuple[str, Engine]) -> None:
     from rmo_data.store.queries import build_info
 
     url, engine = store
-    sources = _csv(",".join(stewardship.SOURCE_COLUMNS), "ngo_2025,A field report,An NGO,2025,,,cited,,")
-    kept = stewardship.apply_preview(stewardship.validate_upload("leverage", _leverage_upload(engine), "lev.csv",
+    sources = _csv(",".join(upload_tables.SOURCE_COLUMNS), "ngo_2025,A field report,An NGO,2025,,,cited,,")
+    kept = change_sets.apply_preview(change_preview.validate_upload("leverage", _leverage_upload(engine), "lev.csv",
                                              sources=("src.csv", sources), engine=engine), engine=engine)
-    undone = stewardship.apply_preview(stewardship.validate_upload("risk_evidence", _csv(EVIDENCE_HEADER, GOOD_EVIDENCE), "ev.csv",
+    undone = change_sets.apply_preview(change_preview.validate_upload("risk_evidence", _csv(EVIDENCE_HEADER, GOOD_EVIDENCE), "ev.csv",
                                                engine=engine), engine=engine)
-    stewardship.rollback_change_set(undone, engine=engine)
+    change_sets.rollback_change_set(undone, engine=engine)
     skip = ("audit_log", "change_set", "build_info")
     expected = _dump(engine, skip)
     engine.dispose()
@@ -452,8 +454,8 @@ def test_change_sets_survive_a_rebuild(store: tuple[str, Engine]) -> None:
     assert _dump(engine, skip) == expected  # the leverage edits are back; the rolled-back set stays undone
     info = json.loads(build_info(engine=engine)["change_sets"])
     assert info["reapplied"] == [kept] and info["skipped"] == {}
-    assert "re-applied" in stewardship.list_change_sets(engine).set_index("id").loc[kept, "note"]
-    stewardship.rollback_change_set(kept, engine=engine)  # still possible after the rebuild
+    assert "re-applied" in change_log.list_change_sets(engine).set_index("id").loc[kept, "note"]
+    change_sets.rollback_change_set(kept, engine=engine)  # still possible after the rebuild
     with engine.connect() as conn:
         assert conn.execute(select(schema.leverage.c.id).where(schema.leverage.c.id == "X-03")).first() is not None
         assert conn.execute(select(schema.source.c.id).where(schema.source.c.id == "ngo_2025")).first() is None
@@ -471,7 +473,7 @@ def test_a_change_set_whose_references_vanished_is_skipped_with_a_note(store: tu
     url, engine = store
     orphan = "cccmc"
     line = f"NI-99,nickel,peers,initiative,peers,mining,,{orphan},Pool,Do it.,rmo_report,2. Nickel,"
-    set_id = stewardship.apply_preview(stewardship.validate_upload("leverage", _csv(LEVERAGE_HEADER, line), "lev.csv",
+    set_id = change_sets.apply_preview(change_preview.validate_upload("leverage", _csv(LEVERAGE_HEADER, line), "lev.csv",
                                                engine=engine), engine=engine)
     seeds_copy = tmp_path / "seed"
     shutil.copytree(SEED_DIR, seeds_copy)
@@ -485,7 +487,7 @@ def test_a_change_set_whose_references_vanished_is_skipped_with_a_note(store: tu
     build(url, seed_dir=seeds_copy)
     info = json.loads(build_info(engine=engine)["change_sets"])
     assert info["reapplied"] == [] and str(set_id) in info["skipped"]
-    note = stewardship.list_change_sets(engine).set_index("id").loc[set_id, "note"]
+    note = change_log.list_change_sets(engine).set_index("id").loc[set_id, "note"]
     assert "not re-applied" in note and orphan in note
     with engine.connect() as conn:
         assert conn.execute(select(schema.leverage.c.id).where(schema.leverage.c.id == "NI-99")).first() is None
@@ -504,10 +506,10 @@ def test_older_store_without_change_set_tables_is_upgraded(store: tuple[str, Eng
     command.downgrade(migrate.alembic_config(url), migrate.BASELINE)
     assert "change_set" not in inspect(engine).get_table_names()
     migrate.upgrade(url)
-    assert stewardship.list_change_sets(engine).empty
-    set_id = stewardship.apply_preview(stewardship.validate_upload("risk_evidence", _csv(EVIDENCE_HEADER, GOOD_EVIDENCE), "ev.csv",
+    assert change_log.list_change_sets(engine).empty
+    set_id = change_sets.apply_preview(change_preview.validate_upload("risk_evidence", _csv(EVIDENCE_HEADER, GOOD_EVIDENCE), "ev.csv",
                                                engine=engine), engine=engine)
-    assert stewardship.list_change_sets(engine)["id"].tolist() == [set_id]
+    assert change_log.list_change_sets(engine)["id"].tolist() == [set_id]
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -515,7 +517,7 @@ def test_older_store_without_change_set_tables_is_upgraded(store: tuple[str, Eng
 def test_export_zip_holds_every_table_and_a_readable_sqlite_copy(store: tuple[str, Engine],
                                                                  tmp_path: Path) -> None:
     _url, engine = store
-    stewardship.apply_preview(stewardship.validate_upload("risk_evidence", _csv(EVIDENCE_HEADER, GOOD_EVIDENCE), "ev.csv",
+    change_sets.apply_preview(change_preview.validate_upload("risk_evidence", _csv(EVIDENCE_HEADER, GOOD_EVIDENCE), "ev.csv",
                                       engine=engine), engine=engine)
     data, manifest = store_export(engine)
     archive = zipfile.ZipFile(io.BytesIO(data))
@@ -564,7 +566,7 @@ def test_export_from_a_non_sqlite_database_writes_a_sqlite_file(store: tuple[str
 def _watched(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """The tables an upload could write: the five, their link tables, sources and the log."""
     names = {"source", "audit_log", "change_set", "organisation_material", "leverage_target",
-             "leverage_stage", "leverage_risk", "leverage_organisation", *stewardship.SPECS}
+             "leverage_stage", "leverage_risk", "leverage_organisation", *upload_tables.SPECS}
     return {k: v for k, v in _dump(engine, skip=tuple(t.name for t in schema.metadata.sorted_tables
                                                       if t.name not in names)).items()}
 
@@ -579,7 +581,7 @@ _CSVISH = st.lists(st.lists(_CELL, min_size=0, max_size=18), min_size=0, max_siz
 
 def _template_rows(table: str) -> st.SearchStrategy[bytes]:
     """The table's own header (action column included) over rows of random cells."""
-    columns = [*stewardship.SPECS[table].columns, stewardship.action_column(table)]
+    columns = [*upload_tables.SPECS[table].columns, upload_tables.action_column(table)]
     row = st.lists(_CELL, min_size=len(columns), max_size=len(columns)).map(
         lambda cells: ",".join('"' + c.replace('"', '""') + '"' for c in cells))
     return st.lists(row, min_size=1, max_size=4).map(lambda rows: _csv(",".join(columns), *rows))
@@ -587,7 +589,7 @@ def _template_rows(table: str) -> st.SearchStrategy[bytes]:
 
 @pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.data(), table=st.sampled_from(sorted(stewardship.SPECS)),
+@given(data=st.data(), table=st.sampled_from(sorted(upload_tables.SPECS)),
        mode=st.sampled_from(["upsert", "upsert", "replace", "bogus"]),
        name=st.sampled_from(["up.csv", "up.csv", "up.xlsx", "up.txt", "up.xls"]))
 def test_fuzz_upload_validation_never_raises_and_never_writes(store: tuple[str, Engine], data: st.DataObject,
@@ -596,18 +598,18 @@ def test_fuzz_upload_validation_never_raises_and_never_writes(store: tuple[str, 
     payload = data.draw(st.one_of(st.binary(max_size=300), _CSVISH.map(lambda t: t.encode("utf-8")),
                                   _template_rows(table)), label="payload")
     sources = data.draw(st.one_of(st.none(), st.tuples(st.just("src.csv"), st.one_of(
-        st.binary(max_size=100), _CSVISH.map(lambda t: (",".join(stewardship.SOURCE_COLUMNS) + "\n" + t).encode())))),
+        st.binary(max_size=100), _CSVISH.map(lambda t: (",".join(upload_tables.SOURCE_COLUMNS) + "\n" + t).encode())))),
         label="sources")
     before = _watched(engine)
-    preview = stewardship.validate_upload(table, payload, name, mode=mode, sources=sources, engine=engine)
+    preview = change_preview.validate_upload(table, payload, name, mode=mode, sources=sources, engine=engine)
     assert all(not p.message.startswith("internal error") for p in preview.problems), preview.problems
     assert all(isinstance(p.file, str) and p.message for p in preview.problems)
     if not preview.ok:
         assert not preview.changes and not preview.sources
         with pytest.raises(ValueError):
-            stewardship.apply_preview(preview, engine=engine)
-    stewardship.preview_frames(preview)
-    stewardship.problems_frame(preview.problems)
+            change_sets.apply_preview(preview, engine=engine)
+    change_preview.preview_frames(preview)
+    change_preview.problems_frame(preview.problems)
     assert _watched(engine) == before
 
 
@@ -633,19 +635,19 @@ def test_fuzz_mutated_rows_are_refused_or_round_trip(store: tuple[str, Engine], 
     cells = _VALID_ROWS[table].split(",")
     for _ in range(data.draw(st.integers(0, 2), label="mutations")):
         cells[data.draw(st.integers(0, len(cells) - 1))] = data.draw(_CELL)
-    columns = [*stewardship.SPECS[table].columns, stewardship.action_column(table)]
+    columns = [*upload_tables.SPECS[table].columns, upload_tables.action_column(table)]
     if xlsx:
         name, upload = "mutated.xlsx", table_xlsx(pd.DataFrame([cells], columns=columns))
     else:
         name, upload = "mutated.csv", _csv(",".join(columns), ",".join('"' + c.replace('"', '""') + '"'
                                                                        for c in cells))
-    mode = "replace" if replace and stewardship.SPECS[table].replace_by_material else "upsert"
+    mode = "replace" if replace and upload_tables.SPECS[table].replace_by_material else "upsert"
     before = _watched(engine)
-    preview = stewardship.validate_upload(table, upload, name, mode=mode, engine=engine)
+    preview = change_preview.validate_upload(table, upload, name, mode=mode, engine=engine)
     assert all(not p.message.startswith("internal error") for p in preview.problems), preview.problems
     if preview.ok and (preview.changes or preview.sources):
-        set_id = stewardship.apply_preview(preview, engine=engine)
-        stewardship.rollback_change_set(set_id, engine=engine)
+        set_id = change_sets.apply_preview(preview, engine=engine)
+        change_sets.rollback_change_set(set_id, engine=engine)
         after = _watched(engine)
         assert {k: v for k, v in after.items() if k not in ("audit_log", "change_set")} == \
             {k: v for k, v in before.items() if k not in ("audit_log", "change_set")}
@@ -661,19 +663,19 @@ def test_round_trip_through_a_rebuild(store: tuple[str, Engine]) -> None:
     url, engine = store
     try:
         base = _dump(engine, ("audit_log", "change_set", "build_info"))
-        sources = _csv(",".join(stewardship.SOURCE_COLUMNS), "ngo_2025,A field report,An NGO,2025,,,cited,,")
-        first = stewardship.apply_preview(stewardship.validate_upload("leverage", _leverage_upload(engine), "lev.csv",
+        sources = _csv(",".join(upload_tables.SOURCE_COLUMNS), "ngo_2025,A field report,An NGO,2025,,,cited,,")
+        first = change_sets.apply_preview(change_preview.validate_upload("leverage", _leverage_upload(engine), "lev.csv",
                                                   sources=("src.csv", sources), engine=engine), engine=engine)
-        zinc = stewardship.current_rows("production", materials=["zinc"], engine=engine).iloc[:1].assign(quantity=12345)
-        second = stewardship.apply_preview(stewardship.validate_upload("production", table_csv(zinc), "zinc.csv", mode="replace",
+        zinc = upload_tables.current_rows("production", materials=["zinc"], engine=engine).iloc[:1].assign(quantity=12345)
+        second = change_sets.apply_preview(change_preview.validate_upload("production", table_csv(zinc), "zinc.csv", mode="replace",
                                                    engine=engine), engine=engine)
         engine.dispose()
         build(url)
         with engine.connect() as conn:
             assert conn.execute(select(schema.leverage.c.id).where(schema.leverage.c.id == "NI-99")).first()
             assert len(conn.execute(select(schema.production.c.id).where(schema.production.c.material == "zinc")).all()) == 1
-        stewardship.rollback_change_set(second, engine=engine)
-        stewardship.rollback_change_set(first, engine=engine)
+        change_sets.rollback_change_set(second, engine=engine)
+        change_sets.rollback_change_set(first, engine=engine)
         assert _dump(engine, ("audit_log", "change_set", "build_info")) == base
         data, manifest = store_export(engine)
         assert manifest["source_dialect"] == engine.dialect.name
