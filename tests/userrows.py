@@ -45,7 +45,7 @@ def add_user_rows(url: str) -> Rows:
         if schema.change_set.name in inspect(engine).get_table_names():
             header = ",".join(upload_tables.SPECS["risk_evidence"].columns)
             preview = change_preview.validate_upload("risk_evidence", f"{header}\n{EVIDENCE_ROW}\n".encode(),
-                                                  "kept.csv", engine=engine)
+                                                     "kept.csv", engine=engine)
             assert preview.ok, preview.problems
             change_sets.apply_preview(preview, actor="Kept editor", engine=engine)
     finally:
