@@ -22,7 +22,7 @@ from components import cached
 from components import stewardship_view as view
 from components.safe import plain
 from rmo_data import exports, faults
-from rmo_data.stewardship import change_sets, upload_tables
+from rmo_data.stewardship import change_sets, history, upload_tables
 from rmo_data.store import change_log, export
 from rmo_data.store.engine import get_engine
 
@@ -124,20 +124,11 @@ else:
     actors = f2.multiselect("Who", sorted(sets["actor"].unique()), key="dm_f_actor")
     statuses = f3.multiselect("Status", list(view.STATUS_LABELS), format_func=view.STATUS_LABELS.get,
                               key="dm_f_status")
-    shown = sets
-    if tables:
-        shown = shown[shown["table_name"].isin(tables)]
-    if actors:
-        shown = shown[shown["actor"].isin(actors)]
-    if statuses:
-        shown = shown[shown["status"].isin(statuses) & (shown["kind"] == "upload")]
-    view.change_sets_table(shown)
+    view.change_sets_table(history.filter_change_sets(sets, tables, actors, statuses))
 
-    active = sets[(sets["kind"] == "upload") & (sets["status"] != "rolled_back")]
-    if not active.empty:
+    set_labels = history.rollback_choices(sets)
+    if set_labels:
         pick, go = st.columns([3, 1], vertical_alignment="bottom")
-        set_labels = {int(i): f"{i} · {t} · {f}" for i, t, f in zip(active["id"], active["table_name"],
-                                                                     active["file_name"], strict=True)}
         chosen = pick.selectbox("Change set to roll back", list(set_labels), format_func=set_labels.get,
                                 key="dm_rb_set")
         if go.button("Roll back", icon=":material/undo:", key="dm_rb_set_go"):
@@ -156,14 +147,10 @@ with st.expander(f"Audit log ({facets['rows']} rows)", expanded=False):
     if len(log) == change_log.AUDIT_LIMIT:
         st.caption(f"The newest {change_log.AUDIT_LIMIT} rows; narrow the filters to see older ones.")
     view.audit_table(log)
-    chosen_set = sets[sets["id"] == set_filter] if set_filter and not sets.empty else sets.iloc[0:0]
-    if not chosen_set.empty and chosen_set["kind"].iloc[0] == "upload":
-        reverted = set(change_log.list_reverted(engine).get(int(set_filter), []))
-        rows = log[log["action"].str.startswith("upload") & ~log["id"].isin(reverted)]
-        if not rows.empty:
+    if history.is_upload_set(sets, int(set_filter)):
+        labels = history.audit_row_choices(log, change_log.list_reverted(engine).get(int(set_filter), []))
+        if labels:
             pick, go = st.columns([3, 1], vertical_alignment="bottom")
-            labels = {int(i): f"{i} · {a} · {k}" for i, a, k in zip(rows["id"], rows["action"], rows["row_key"],
-                                                                      strict=True)}
             audit_id = pick.selectbox("Audit row to roll back", list(labels), format_func=labels.get,
                                       key="dm_rb_row")
             if go.button("Roll back row", icon=":material/undo:", key="dm_rb_row_go"):

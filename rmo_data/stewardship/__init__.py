@@ -8,7 +8,8 @@ The flow is *validate → preview → apply → (roll back)*, all without stream
 * ``change_preview``: ``validate_upload`` → a ``Preview`` of the rows added, changed, removed;
 * ``change_sets``: ``apply_preview`` and the rollbacks, each one audited change set;
 * ``reapply``: active change sets written again after a rebuild;
-* ``record_diff``: how two records are compared.
+* ``record_diff``: how two records are compared;
+* ``history``: the page's filters of change sets and its rollback choices.
 
 Their SQL is in ``rmo_data.store.reference_rows`` and ``rmo_data.store.change_log``.
 """
