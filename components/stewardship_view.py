@@ -3,7 +3,7 @@
 Everything that comes from an uploaded file or the store is drawn as table
 cells or plain text (``st.dataframe``, ``st.text``), never as Markdown or HTML,
 so a cell holding ``<script>`` or ``**bold**`` shows exactly those characters.
-The logic lives in ``rmo_data.stewardship.stewardship``; this module only draws, and
+The logic lives in ``rmo_data.stewardship`` (``change_preview``); this module only draws, and
 keeps the last validation of a session (``validated``) so that the reruns a
 page makes while an upload sits in the uploader do not read the file again.
 """
@@ -19,7 +19,8 @@ import streamlit as st
 
 from components import tables
 
-from rmo_data.stewardship import stewardship
+from rmo_data.stewardship import change_preview
+from rmo_data.store import change_log
 
 VALIDATED = "_dm_validated"  # session key: (what was checked, its Preview); one entry per session
 KIND_LABELS = {"upload": "Upload", "rollback": "Rollback"}
@@ -34,44 +35,44 @@ def _digest(data: bytes | None) -> str:
     return hashlib.sha256(data).hexdigest() if data is not None else "-"
 
 
-def validated(table: str, upload: Any, mode: str, sources_upload: Any = None, engine: Any = None) -> stewardship.Preview:
-    """``stewardship.validate_upload`` of an uploaded file, checked once per file and store state.
+def validated(table: str, upload: Any, mode: str, sources_upload: Any = None, engine: Any = None) -> change_preview.Preview:
+    """``change_preview.validate_upload`` of an uploaded file, checked once per file and store state.
 
     Every widget click reruns the page while the file stays in the uploader; the preview of
     the same bytes (same table, mode and sources file) is reused until the store changes
-    (an apply, a rollback or a rebuild: ``stewardship.store_state``).
+    (an apply, a rollback or a rebuild: ``change_log.store_state``).
     """
     data = upload.getvalue()
     sources = (sources_upload.name, sources_upload.getvalue()) if sources_upload is not None else None
-    state = stewardship.store_state(engine)
+    state = change_log.store_state(engine)
     key = (table, mode, upload.name, _digest(data), sources[0] if sources else None,
            _digest(sources[1] if sources else None), state)
     held = st.session_state.get(VALIDATED)
     if state is not None and held is not None and held[0] == key:
         return held[1]
-    preview = stewardship.validate_upload(table, data, upload.name, mode=mode, sources=sources, engine=engine)
+    preview = change_preview.validate_upload(table, data, upload.name, mode=mode, sources=sources, engine=engine)
     st.session_state[VALIDATED] = (key, preview)
     return preview
 
 
-def show_problems(preview: stewardship.Preview) -> None:
+def show_problems(preview: change_preview.Preview) -> None:
     """The reasons an upload cannot be applied, one table row per problem."""
     n = len(preview.problems)
     st.error(f"The upload cannot be applied: {n} problem{'s' if n != 1 else ''} found. Nothing was written. "
              "Fix the file and upload it again.", icon=":material/error:")
-    tables.dataframe(stewardship.problems_frame(preview.problems), hide_index=True, width="stretch",
+    tables.dataframe(change_preview.problems_frame(preview.problems), hide_index=True, width="stretch",
                  column_config={"row": st.column_config.NumberColumn("Row", format="%d"),
                                 "file": "File", "column": "Column",
                                 "problem": st.column_config.TextColumn("Problem", width="large")})
 
 
-def show_preview(preview: stewardship.Preview) -> None:
+def show_preview(preview: change_preview.Preview) -> None:
     """Counts and tables of the rows the upload adds, changes and removes."""
     counts = preview.counts
     cols = st.columns(5)
     for col, (label, value) in zip(cols, counts.items(), strict=True):
         col.metric(label.capitalize(), value)
-    frames = stewardship.preview_frames(preview)
+    frames = change_preview.preview_frames(preview)
     sections = [("added", "Rows added"), ("changed", "Changed columns (before → after)"),
                 ("removed", "Rows removed"), ("sources", "Sources added")]
     for name, title in sections:
@@ -110,7 +111,7 @@ def _counts_text(value: str) -> str:
 
 
 def audit_table(log: pd.DataFrame) -> None:
-    """Audit rows in the order given (newest first from ``stewardship.audit_log``), JSON as text."""
+    """Audit rows in the order given (newest first from ``change_log.audit_log``), JSON as text."""
     columns = [c for c in ("id", "at", "actor", "action", "table_name", "row_key", "change_set_id",
                            "before_json", "after_json") if c in log.columns]
     shown = log[columns]

@@ -5,7 +5,7 @@ optionally, a file of new sources) → the problems, or a preview of the rows
 added, changed and removed → Apply (one transaction, one change set in the
 audit log) → roll back a change set or one of its rows from the log.  The
 whole store downloads as a versioned zip.  The logic is in
-``rmo_data.stewardship.stewardship`` and ``rmo_data.exports``; this script only draws.
+``rmo_data.stewardship``, ``rmo_data.store.change_log`` and ``rmo_data.store.export``; this script only draws.
 Access (editors only) is gated by the router's roles.
 """
 
@@ -22,7 +22,8 @@ from components import cached
 from components import stewardship_view as view
 from components.safe import plain
 from rmo_data import exports, faults
-from rmo_data.stewardship import stewardship
+from rmo_data.stewardship import change_sets, history, upload_tables
+from rmo_data.store import change_log, export
 from rmo_data.store.engine import get_engine
 
 router.guard(__file__)
@@ -69,28 +70,30 @@ engine = get_engine()
 st.caption(f"Changes are logged under your user name, **{plain(signin.actor())}**.")
 
 st.header("Upload changes")
-table = st.selectbox("Table", list(stewardship.SPECS), format_func=lambda t: stewardship.SPECS[t].label, key="dm_table")
-spec = stewardship.SPECS[table]
+table = st.selectbox("Table", list(upload_tables.SPECS), format_func=lambda t: upload_tables.SPECS[t].label,
+                     key="dm_table")
+spec = upload_tables.SPECS[table]
 left, middle, right = st.columns(3)
-left.download_button("Template (CSV)", stewardship.template_csv(table), file_name=f"{table}_template.csv",
+left.download_button("Template (CSV)", upload_tables.template_csv(table), file_name=f"{table}_template.csv",
                      mime="text/csv", icon=":material/download:", key="dm_template")
-middle.download_button("Current rows (CSV)", lambda: exports.table_csv(stewardship.current_rows(table, engine=engine)),
+middle.download_button("Current rows (CSV)",
+                       lambda: exports.table_csv(upload_tables.current_rows(table, engine=engine)),
                        file_name=f"{table}_current.csv", mime="text/csv", icon=":material/download:",
                        key="dm_current", help="The stored rows in the template's columns: edit and upload.")
-right.download_button("Sources template (CSV)", stewardship.sources_template_csv(), file_name="sources_template.csv",
+right.download_button("Sources template (CSV)", upload_tables.sources_template_csv(), file_name="sources_template.csv",
                       mime="text/csv", icon=":material/download:", key="dm_sources_template")
 with st.expander("How uploads work"):
     st.markdown(f"""
 - Columns are those of the template; list columns (stages, targets, materials…) take values separated
   by `;`. Rows are matched to stored rows by their key: **{', '.join(spec.key_columns)}**.
-- Write `delete` in the **{stewardship.action_column(table)}** column to remove a stored row (only the key
+- Write `delete` in the **{upload_tables.action_column(table)}** column to remove a stored row (only the key
   columns are needed), or choose *replace* mode to make the file the complete list of rows for each
   material it names.
 - Every row cites a source id of the store; new sources come in a second file (or an XLSX sheet named
   `sources`) with the columns of the sources template.
 - Rows are spreadsheet rows: the header is row 1.
 """)
-modes = [m for m in stewardship.MODES if m == "upsert" or spec.replace_by_material]
+modes = [m for m in upload_tables.MODES if m == "upsert" or spec.replace_by_material]
 mode = st.radio("Mode", modes, format_func=lambda m: view.MODE_LABELS[m], key="dm_mode")
 nonce = st.session_state.get(NONCE, 0)
 upload = st.file_uploader("File (CSV or XLSX)", type=["csv", "xlsx"], key=f"dm_file_{nonce}")
@@ -108,11 +111,11 @@ if upload is not None:
         st.success("The file is valid. Check the preview, then apply it.", icon=":material/fact_check:")
         view.show_preview(preview)
         if st.button("Apply", type="primary", icon=":material/publish:", key="dm_apply"):
-            _write("The upload", lambda: stewardship.apply_preview(preview, actor=_actor(), engine=engine),
+            _write("The upload", lambda: change_sets.apply_preview(preview, actor=_actor(), engine=engine),
                    lambda set_id: f"Applied as change set {set_id}.")
 
 st.header("Change sets and audit log")
-sets = stewardship.list_change_sets(engine)
+sets = change_log.list_change_sets(engine)
 if sets.empty:
     st.caption("No change set yet.")
 else:
@@ -121,55 +124,43 @@ else:
     actors = f2.multiselect("Who", sorted(sets["actor"].unique()), key="dm_f_actor")
     statuses = f3.multiselect("Status", list(view.STATUS_LABELS), format_func=view.STATUS_LABELS.get,
                               key="dm_f_status")
-    shown = sets
-    if tables:
-        shown = shown[shown["table_name"].isin(tables)]
-    if actors:
-        shown = shown[shown["actor"].isin(actors)]
-    if statuses:
-        shown = shown[shown["status"].isin(statuses) & (shown["kind"] == "upload")]
-    view.change_sets_table(shown)
+    view.change_sets_table(history.filter_change_sets(sets, tables, actors, statuses))
 
-    active = sets[(sets["kind"] == "upload") & (sets["status"] != "rolled_back")]
-    if not active.empty:
+    set_labels = history.rollback_choices(sets)
+    if set_labels:
         pick, go = st.columns([3, 1], vertical_alignment="bottom")
-        set_labels = {int(i): f"{i} · {t} · {f}" for i, t, f in zip(active["id"], active["table_name"],
-                                                                     active["file_name"], strict=True)}
         chosen = pick.selectbox("Change set to roll back", list(set_labels), format_func=set_labels.get,
                                 key="dm_rb_set")
         if go.button("Roll back", icon=":material/undo:", key="dm_rb_set_go"):
-            _write("The rollback", lambda: stewardship.rollback_change_set(int(chosen), actor=_actor(), engine=engine),
+            _write("The rollback",
+                   lambda: change_sets.rollback_change_set(int(chosen), actor=_actor(), engine=engine),
                    lambda rb: f"Change set {chosen} rolled back (rollback change set {rb}).")
 
-facets = stewardship.audit_facets(engine)
+facets = change_log.audit_facets(engine)
 with st.expander(f"Audit log ({facets['rows']} rows)", expanded=False):
     a1, a2, a3 = st.columns(3)
     log_tables = a1.multiselect("Table", facets["tables"], key="dm_a_table")
     log_actors = a2.multiselect("Who", facets["actors"], key="dm_a_actor")
     set_filter = a3.number_input("Change set", min_value=0, value=0, step=1, key="dm_a_set",
                                  help="0 shows every row; choose a change set to roll back single rows.")
-    log = stewardship.audit_log(log_tables, log_actors, int(set_filter) or None, engine=engine)
-    if len(log) == stewardship.AUDIT_LIMIT:
-        st.caption(f"The newest {stewardship.AUDIT_LIMIT} rows; narrow the filters to see older ones.")
+    log = change_log.audit_log(log_tables, log_actors, int(set_filter) or None, engine=engine)
+    if len(log) == change_log.AUDIT_LIMIT:
+        st.caption(f"The newest {change_log.AUDIT_LIMIT} rows; narrow the filters to see older ones.")
     view.audit_table(log)
-    chosen_set = sets[sets["id"] == set_filter] if set_filter and not sets.empty else sets.iloc[0:0]
-    if not chosen_set.empty and chosen_set["kind"].iloc[0] == "upload":
-        reverted = set(stewardship.list_reverted(engine).get(int(set_filter), []))
-        rows = log[log["action"].str.startswith("upload") & ~log["id"].isin(reverted)]
-        if not rows.empty:
+    if history.is_upload_set(sets, int(set_filter)):
+        labels = history.audit_row_choices(log, change_log.list_reverted(engine).get(int(set_filter), []))
+        if labels:
             pick, go = st.columns([3, 1], vertical_alignment="bottom")
-            labels = {int(i): f"{i} · {a} · {k}" for i, a, k in zip(rows["id"], rows["action"], rows["row_key"],
-                                                                      strict=True)}
             audit_id = pick.selectbox("Audit row to roll back", list(labels), format_func=labels.get,
                                       key="dm_rb_row")
             if go.button("Roll back row", icon=":material/undo:", key="dm_rb_row_go"):
                 _write("The rollback",
-                       lambda: stewardship.rollback_audit_row(int(audit_id), actor=_actor(), engine=engine),
+                       lambda: change_sets.rollback_audit_row(int(audit_id), actor=_actor(), engine=engine),
                        lambda rb: f"Audit row {audit_id} rolled back (rollback change set {rb}).")
 
 st.header("Export the store")
 st.caption("A zip with one CSV per table, a manifest (export and schema version, build, time, row counts) "
            "and a SQLite copy of the store. It is written when you click.")
-st.download_button("Download the whole store (zip)", lambda: exports.store_export(engine)[0],
+st.download_button("Download the whole store (zip)", lambda: export.store_export(engine)[0],
                    file_name=f"rmo-store-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M}Z.zip", mime=exports.ZIP_MIME,
                    icon=":material/archive:", key="dm_export")

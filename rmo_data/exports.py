@@ -1,4 +1,4 @@
-"""Tables as download files: CSV and Excel (XLSX) bytes from DataFrames, and the whole store as a zip.
+"""Tables as download files: CSV and Excel (XLSX) bytes from DataFrames.
 
 No streamlit here.  This module is the one way the app writes a spreadsheet:
 every CSV goes through ``frame_csv`` and every workbook through
@@ -20,8 +20,8 @@ Both files of a table hold the same rows and columns (the frame's index is
 left out, as on screen).  The Excel writer turns cell values Excel cannot
 hold into plain text: lists become "a; b", time-zone-aware times lose their
 zone (shown in UTC), and characters that are illegal in the XML of a
-workbook are dropped.  ``store_export`` writes one versioned zip of the
-store: a CSV per table, a manifest and a SQLite copy (see its docstring).
+workbook are dropped.  The versioned zip of the whole store is written by
+``rmo_data.store.export`` with these helpers.
 """
 
 from __future__ import annotations
@@ -30,16 +30,13 @@ import datetime as dt
 import io
 import json
 import re
-import sqlite3
-import tempfile
-import zipfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ZIP_MIME = "application/zip"
 # Excel's own limits: sheet names of 31 characters without []:*?/\, and about a
 # million rows per sheet (one is the header).
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -179,127 +176,3 @@ def frame_xlsx(sheets: Mapping[str, pd.DataFrame]) -> bytes:
 def table_xlsx(frame: pd.DataFrame, title: str = "Data") -> bytes:
     """A figure's table as a one-sheet workbook: ``frame_xlsx``."""
     return frame_xlsx({title: frame})
-
-
-# --- the whole store as one versioned download --------------------------------------------
-
-EXPORT_VERSION = "1"
-ZIP_MIME = "application/zip"
-
-
-def _sqlite_snapshot(engine: Any, target: Path) -> None:
-    """Write a consistent SQLite copy of the store at ``target``.
-
-    A SQLite store is copied with SQLite's online backup API (one consistent
-    snapshot even while the app writes); any other database is read table by
-    table inside one transaction and written into a new SQLite file of the same
-    schema.
-    """
-    from sqlalchemy import insert, inspect, select
-
-    from rmo_data.store import schema
-    from rmo_data.store.engine import make_engine
-
-    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-        raw = engine.raw_connection()
-        try:
-            dest = sqlite3.connect(str(target))
-            try:
-                raw.driver_connection.backup(dest)
-            finally:
-                dest.close()
-        finally:
-            raw.close()
-        return
-    out = make_engine(f"sqlite:///{target}")
-    try:
-        schema.metadata.create_all(out)
-        with engine.connect() as src, out.begin() as dst:
-            present = set(inspect(src).get_table_names())
-            for table in schema.metadata.sorted_tables:  # parents first, so foreign keys hold
-                if table.name not in present:
-                    continue
-                columns = {c["name"] for c in inspect(src).get_columns(table.name)}
-                cols = [c for c in table.c if c.name in columns]
-                rows = [dict(r._mapping) for r in src.execute(select(*cols))]
-                for start in range(0, len(rows), 5000):
-                    dst.execute(insert(table), rows[start:start + 5000])
-    finally:
-        out.dispose()
-
-
-def store_export(engine: Any, now: dt.datetime | None = None) -> tuple[bytes, dict[str, Any]]:
-    """The whole store as a zip: one CSV per table, ``manifest.json`` and a SQLite copy.
-
-    The CSVs and the row counts are read from the SQLite copy, so every part of
-    the zip describes the same moment of the store.  The CSVs are written by
-    ``frame_csv`` (formula-like text gets a leading quote); the SQLite copy
-    keeps every value exactly.
-
-    Parameters
-    ----------
-    engine : sqlalchemy.Engine
-        The store (SQLite or any other database SQLAlchemy reaches).
-    now : datetime, optional
-        The export time written to the manifest (default: the current UTC time).
-
-    Returns
-    -------
-    (bytes, dict)
-        The zip file's bytes and the manifest it holds: ``export_version``,
-        ``exported_at``, ``schema_version``, ``build`` (the store's build_info),
-        ``source_dialect``, ``tables`` (name → row count) and ``files``.
-    """
-    from sqlalchemy import inspect, select, text
-
-    from rmo_data.store import schema
-    from rmo_data.ingest.build import BUILD_VERSION
-    from rmo_data.store.engine import make_engine
-
-    stamp = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    with tempfile.TemporaryDirectory(prefix="rmo-export-") as tmp:
-        snapshot = Path(tmp) / "rmo.sqlite"
-        _sqlite_snapshot(engine, snapshot)
-        copy = make_engine(f"sqlite:///{snapshot}")
-        counts: dict[str, int] = {}
-        buffer = io.BytesIO()
-        try:
-            with copy.connect() as conn:
-                conn.exec_driver_sql("PRAGMA journal_mode=DELETE")  # one self-contained file in the zip
-                names = sorted(inspect(conn).get_table_names())
-                build = {k: v for k, v in conn.execute(text("SELECT key, value FROM build_info"))} \
-                    if "build_info" in names else {}
-                with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                    for name in names:
-                        table = schema.metadata.tables.get(name)
-                        query = select(table) if table is not None else text(f'SELECT * FROM "{name}"')
-                        result = conn.execute(query)
-                        frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-                        counts[name] = int(len(frame))
-                        archive.writestr(f"tables/{name}.csv", frame_csv(frame))
-            copy.dispose()
-            manifest = {
-                "export_version": EXPORT_VERSION,
-                "exported_at": stamp.isoformat(timespec="seconds"),
-                "app": "RMO Leverage Explorer",
-                "schema_version": schema.SCHEMA_VERSION,
-                "build_version": BUILD_VERSION,
-                "build": build,
-                "source_dialect": engine.dialect.name,
-                "tables": counts,
-                "files": [f"tables/{n}.csv" for n in names] + ["rmo.sqlite", "manifest.json"],
-                "csv_text": "text starting with = + - @, a tab or a carriage return has a leading ' "
-                            "(formula injection guard); rmo.sqlite holds the exact values",
-            }
-            with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as archive:
-                archive.write(snapshot, "rmo.sqlite")
-                archive.writestr("manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
-        finally:
-            copy.dispose()
-    return buffer.getvalue(), manifest
-
-
-def store_export_name(manifest: dict[str, Any]) -> str:
-    """A file name for the export: rmo-store-<UTC time>.zip."""
-    stamp = str(manifest.get("exported_at", "")).replace(":", "").replace("-", "")[:15]
-    return f"rmo-store-{stamp or 'export'}.zip"

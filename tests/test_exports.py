@@ -27,8 +27,9 @@ from rmo_data.store import action_plan
 from rmo_data.workshops import lifecycle
 from rmo_data.workshops import records
 from rmo_data.store import schema
-from rmo_data.stewardship import stewardship
-from rmo_data.exports import store_export, table_csv, table_xlsx
+from rmo_data.stewardship import change_preview, change_sets, upload_tables
+from rmo_data.exports import table_csv, table_xlsx
+from rmo_data.store.export import store_export
 from tests.apptest import app_for, no_exception
 from tests.signin import sign_in
 
@@ -90,11 +91,11 @@ def hostile(own_engine: Engine) -> Iterator[tuple[Engine, str]]:
     _, code = lifecycle.create_workshop("Hostile names", ["zinc", "nickel"], ["severity", "auto_share"],
                                         engine=engine)
     lifecycle.submit_weights(code, PARTICIPANT, {"severity": 7, "auto_share": 2}, ["zinc"], engine=engine)
-    header = ",".join(stewardship.SPECS["risk_evidence"].columns)
-    row = ",".join(str(EVIDENCE_ROW[c]) for c in stewardship.SPECS["risk_evidence"].columns)
-    preview = stewardship.validate_upload("risk_evidence", f"{header}\n{row}\n".encode(), "ev.csv", engine=engine)
+    header = ",".join(upload_tables.SPECS["risk_evidence"].columns)
+    row = ",".join(str(EVIDENCE_ROW[c]) for c in upload_tables.SPECS["risk_evidence"].columns)
+    preview = change_preview.validate_upload("risk_evidence", f"{header}\n{row}\n".encode(), "ev.csv", engine=engine)
     assert preview.ok, preview.problems
-    stewardship.apply_preview(preview, engine=engine)
+    change_sets.apply_preview(preview, engine=engine)
     yield engine, code
 
 
@@ -150,13 +151,13 @@ def test_figure_downloads_quote_an_evidence_summary(hostile: tuple[Engine, str])
 def test_current_rows_are_quoted_and_upload_again_unchanged(hostile: tuple[Engine, str]) -> None:
     """The quote a download adds is taken off again on upload: the round trip changes nothing."""
     engine, _code = hostile
-    frame = stewardship.current_rows("risk_evidence", materials=["zinc"], engine=engine)
+    frame = upload_tables.current_rows("risk_evidence", materials=["zinc"], engine=engine)
     assert SUMMARY in frame["summary"].tolist()
     payloads = {"zinc.csv": table_csv(frame), "zinc.xlsx": table_xlsx(frame)}
     assert "'" + SUMMARY in check_csv(payloads["zinc.csv"])
     assert "'" + SUMMARY in check_xlsx(payloads["zinc.xlsx"])
     for name, payload in payloads.items():
-        preview = stewardship.validate_upload("risk_evidence", payload, name, engine=engine)
+        preview = change_preview.validate_upload("risk_evidence", payload, name, engine=engine)
         assert preview.ok, preview.problems[:3]
         assert preview.counts["changed"] == 0 and preview.counts["added"] == 0, name
         assert preview.counts["unchanged"] == len(frame)
@@ -182,8 +183,8 @@ def _editor_uploads_evidence(url: str, monkeypatch: pytest.MonkeyPatch) -> tuple
     sign_in(at, "editor")
     at.switch_page("pages/data_management.py")
     no_exception(at.run())
-    header = ",".join(stewardship.SPECS["risk_evidence"].columns)
-    row = ",".join(str(EVIDENCE_ROW[c]) for c in stewardship.SPECS["risk_evidence"].columns)
+    header = ",".join(upload_tables.SPECS["risk_evidence"].columns)
+    row = ",".join(str(EVIDENCE_ROW[c]) for c in upload_tables.SPECS["risk_evidence"].columns)
     upload = f"{header}\n{row}\n".encode()
     at.file_uploader(key="dm_file_0").set_value(("ev.csv", upload, "text/csv"))
     no_exception(at.run())
@@ -193,13 +194,13 @@ def _editor_uploads_evidence(url: str, monkeypatch: pytest.MonkeyPatch) -> tuple
 def test_the_data_page_checks_an_upload_once(own_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Reruns with the same file in the uploader reuse the check; a change to the store checks again."""
     calls: list[str] = []
-    real = stewardship.validate_upload
+    real = change_preview.validate_upload
 
-    def counted(*args: object, **kwargs: object) -> stewardship.Preview:
+    def counted(*args: object, **kwargs: object) -> change_preview.Preview:
         calls.append(str(args[2] if len(args) > 2 else kwargs.get("file_name")))
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(stewardship, "validate_upload", counted)
+    monkeypatch.setattr(change_preview, "validate_upload", counted)
     at, _ = _editor_uploads_evidence(own_url, monkeypatch)
     assert calls == ["ev.csv"]
     no_exception(at.run())  # a rerun, e.g. a click elsewhere on the page
@@ -213,17 +214,17 @@ def test_the_data_page_checks_an_upload_once(own_url: str, monkeypatch: pytest.M
 def test_a_store_change_checks_the_same_file_again(own_url: str, own_engine: Engine,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
-    real = stewardship.validate_upload
+    real = change_preview.validate_upload
 
-    def counted(*args: object, **kwargs: object) -> stewardship.Preview:
+    def counted(*args: object, **kwargs: object) -> change_preview.Preview:
         calls.append(1)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(stewardship, "validate_upload", counted)
+    monkeypatch.setattr(change_preview, "validate_upload", counted)
     at, upload = _editor_uploads_evidence(own_url, monkeypatch)
     assert len(calls) == 1 and {m.label: m.value for m in at.metric}["Added"] == "1"
     # Another editor applies the same row meanwhile: the page must not show the old preview.
-    stewardship.apply_preview(real("risk_evidence", upload, "other.csv", engine=own_engine),
+    change_sets.apply_preview(real("risk_evidence", upload, "other.csv", engine=own_engine),
                     engine=own_engine)
     no_exception(at.run())
     assert len(calls) == 2

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, MetaData, Table, insert, inspect, select
 
 from rmo_data.store import schema
-from rmo_data.stewardship import stewardship
+from rmo_data.stewardship import change_preview, change_sets, upload_tables
 from rmo_data.store import action_plan
 from rmo_data.store import scenarios
 from rmo_data.store import writes
@@ -43,11 +43,11 @@ def add_user_rows(url: str) -> Rows:
         else:
             _old_workshop(engine)
         if schema.change_set.name in inspect(engine).get_table_names():
-            header = ",".join(stewardship.SPECS["risk_evidence"].columns)
-            preview = stewardship.validate_upload("risk_evidence", f"{header}\n{EVIDENCE_ROW}\n".encode(),
-                                                  "kept.csv", engine=engine)
+            header = ",".join(upload_tables.SPECS["risk_evidence"].columns)
+            preview = change_preview.validate_upload("risk_evidence", f"{header}\n{EVIDENCE_ROW}\n".encode(),
+                                                     "kept.csv", engine=engine)
             assert preview.ok, preview.problems
-            stewardship.apply_preview(preview, actor="Kept editor", engine=engine)
+            change_sets.apply_preview(preview, actor="Kept editor", engine=engine)
     finally:
         engine.dispose()
     rows = user_rows(url)

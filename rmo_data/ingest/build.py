@@ -8,7 +8,7 @@ transaction, so a failed build rolls back to the previous data.  User-made
 tables (scenarios, workshops, plans, audit log, change sets, and any table a
 later migration adds) are carried over from the previous store in both
 cases, and editors' active change sets are written again over the rebuilt
-reference tables (``rmo_data.stewardship.stewardship.reapply``).
+reference tables (``rmo_data.stewardship.reapply``).
 
 Tables are created by the Alembic migrations (``rmo_data.store.migrate``), not by
 ``metadata.create_all``: the previous store is first upgraded to the newest
@@ -19,7 +19,6 @@ revision too.
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import sqlite3
@@ -35,15 +34,17 @@ from sqlalchemy import Connection, Engine, MetaData, func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from rmo_data import constants
+from rmo_data.analysis.severity import case_severity
 from rmo_data.ingest import indicator_sources, production_sources, public_sources
 from rmo_data.store import migrate
 from rmo_data.store import schema
+from rmo_data.store.schema import BUILD_VERSION
 from rmo_data.store.engine import database_url, make_engine, sqlite_path, store_status
 from rmo_data.ingest.seeds import SEED_DIR, Problem, SeedError, SeedSet, load_seeds
+from rmo_data.stewardship.reapply import reapply
 
 Progress = Callable[[str, float], None]
 Records = list[dict[str, Any]]
-BUILD_VERSION = "1"
 STORE_FILE_MODE = 0o600  # the store holds participants' names and partners' plans: owner only
 KEPT_COPIES = 10  # time-stamped copies of replaced store files kept beside the store
 
@@ -65,11 +66,6 @@ class BuildReport:
     seconds: float
     kept: Path | None = None  # where the replaced SQLite file was kept, if there was one
     recovered: int | None = None  # user rows carried over from a damaged file (None: it was not damaged)
-
-
-def severity(scale: int, scope: int, irremediability: int) -> int:
-    """Overall severity: the mean of the three UNGP ratings, rounded half up."""
-    return int(math.floor((scale + scope + irremediability) / 3 + 0.5))
 
 
 def _clean(records: Iterable[dict[str, Any]]) -> Records:
@@ -199,7 +195,7 @@ def assemble(seeds: SeedSet, sources_dir: Path = public_sources.SOURCES_DIR) -> 
             "iso3": resolve_country("risk_evidence.csv", r.id, r.country),
             "company": r.company, "site": r.site, "year": r.year,
             "scale": r.scale, "scope": r.scope, "irremediability": r.irremediability,
-            "severity": severity(r.scale, r.scope, r.irremediability),
+            "severity": case_severity(r.scale, r.scope, r.irremediability),
             "summary": r.summary, "url": r.url, "source_id": r.source, "section": r.section,
         })
 
@@ -425,9 +421,7 @@ def _reapply_change_sets(conn: Connection, counts: dict[str, int]) -> tuple[dict
     Returns the row counts of the store afterwards and what was re-applied (or
     skipped, and why), which ``build_info`` keeps under ``change_sets``.
     """
-    from rmo_data.stewardship import stewardship  # late: only builds need it, and it imports this module lazily
-
-    summary = stewardship.reapply(conn)
+    summary = reapply(conn)
     if not summary["reapplied"]:
         return counts, summary
     return {table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())

@@ -364,7 +364,8 @@ def _iter_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             yield reader.line_num, record
 
 
-def _row_problems(file: str, line: int | None, err: ValidationError) -> list[Problem]:
+def row_problems(file: str, line: int | None, err: ValidationError) -> list[Problem]:
+    """The problems of one row the seed model refused: file, row, column and message."""
     out = []
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"]) or None
@@ -395,7 +396,7 @@ def validate_file(path: Path) -> tuple[list[BaseModel], list[Problem]]:
             try:
                 rows.append(model.model_validate(record))
             except ValidationError as err:
-                problems.extend(_row_problems(name, line, err))
+                problems.extend(row_problems(name, line, err))
     elif name in YAML_FILES:
         model = YAML_FILES[name]
         try:
@@ -408,7 +409,7 @@ def validate_file(path: Path) -> tuple[list[BaseModel], list[Problem]]:
             try:
                 rows.append(model.model_validate(entry))
             except ValidationError as err:
-                for p in _row_problems(name, None, err):
+                for p in row_problems(name, None, err):
                     problems.append(Problem(name, None, f"entry {index}: {p.column}", p.message))
     else:
         problems.append(Problem(name, None, None, "is not a known seed file"))

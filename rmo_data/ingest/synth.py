@@ -36,7 +36,8 @@ from sqlalchemy import Connection, Table, func, select
 
 from rmo_data import constants
 from rmo_data.store import schema
-from rmo_data.ingest.build import build, severity
+from rmo_data.analysis.severity import case_severity
+from rmo_data.ingest.build import build
 from rmo_data.store.engine import database_url, make_engine
 
 Progress = Callable[[str, float], None]
@@ -259,7 +260,7 @@ def _evidence(total: int, slugs: Sequence[str], mat_names: dict[str, str],
             "company": company, "site": f"Site {company_no[i]:04d}-{i % 7}" if has_site[i] else None,
             "year": int(years[i]) if has_year[i] else None,
             "scale": scale, "scope": scope, "irremediability": irr,
-            "severity": severity(scale, scope, irr),
+            "severity": case_severity(scale, scope, irr),
             "summary": (f"Generated case: {SUMMARY_WORDS[words[i]]} ({cat_labels[cat_idx[i]].lower()}) "
                         f"linked to {mat_names[slug]}" + (f" in {country}." if country else ".")),
             "url": None, "source_id": SOURCE_ID, "section": "synthetic",

@@ -401,14 +401,14 @@ audit_log = Table(
     Column("row_key", Text),
     Column("before_json", Text),
     Column("after_json", Text),
-    # The editor's change set this row belongs to (rmo_data.stewardship.stewardship); NULL for other writes.
+    # The editor's change set this row belongs to (rmo_data.stewardship.change_sets); NULL for other writes.
     Column("change_set_id", Integer),
     Index("ix_audit_log_change_set", "change_set_id"),
 )
 
 # An editor's upload applied to reference tables (or the rollback of one).  Its
 # rows are the audit_log rows carrying its id; a rebuild re-applies the upload
-# change sets that are still active (rmo_data.stewardship.stewardship.reapply), so editors'
+# change sets that are still active (rmo_data.stewardship.reapply), so editors'
 # work survives a rebuild from the repository's files.
 change_set = Table(
     "change_set", metadata,
@@ -428,6 +428,9 @@ change_set = Table(
 
 # Bumped when a table or column is added, so exports say which layout they hold.
 SCHEMA_VERSION: Final[str] = "2"
+# Bumped when the build fills the reference tables differently; the build writes it to
+# build_info and the store export to its manifest.
+BUILD_VERSION: Final[str] = "1"
 
 USER_TABLES: Final[tuple[Table, ...]] = (
     scenario, workshop, participant_weights, action_plan_item, audit_log, change_set,

@@ -15,13 +15,13 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from rmo_data.store import schema
-from rmo_data.stewardship import stewardship
+from rmo_data.stewardship import upload_tables
 from rmo_data.store.engine import make_engine
 from tests.browser.conftest import run_server, shot, sign_in, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-HEADER = ",".join((*stewardship.SPECS["risk_evidence"].columns, "action"))
+HEADER = ",".join((*upload_tables.SPECS["risk_evidence"].columns, "action"))
 GOOD = "EV-BROWSER-01,zinc,mining,water,Peru,,,2024,3,3,2,A tailings spill,,rmo_report,,"
 
 

@@ -18,7 +18,7 @@ from rmo_data import constants
 from rmo_data.store import concentration, migrate
 from rmo_data.store import schema
 from rmo_data.store import scenarios
-from rmo_data.ingest.build import build, severity
+from rmo_data.ingest.build import build
 from rmo_data.store.engine import make_engine, store_status
 from rmo_data.ingest.seeds import SEED_DIR, SeedError, load_seeds
 from tests.conftest import Stores
@@ -57,14 +57,6 @@ def test_every_seed_file_validates() -> None:
     assert any(r.material == constants.CROSS_MATERIAL for r in seeds["salient_risks.csv"])
     for category in constants.LEVERAGE_CATEGORY_SLUGS:
         assert any(r.category == category for r in seeds["leverages.csv"]), category
-
-
-def test_severity_is_rounded_mean() -> None:
-    assert severity(1, 1, 1) == 1
-    assert severity(5, 5, 5) == 5
-    assert severity(2, 3, 3) == 3  # 2.67
-    assert severity(2, 2, 3) == 2  # 2.33
-    assert severity(1, 2, 4) == 2  # 2.33
 
 
 def test_built_store_holds_every_material(built_engine: Engine) -> None:

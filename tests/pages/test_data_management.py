@@ -16,7 +16,8 @@ from streamlit.testing.v1 import AppTest
 
 from components.safe import plain
 from rmo_data.store import schema
-from rmo_data.stewardship import stewardship
+from rmo_data.stewardship import change_sets, upload_tables
+from rmo_data.store import change_log
 from rmo_data.store.engine import make_engine
 from tests.apptest import app_for
 from tests.signin import USERS, sign_in
@@ -24,7 +25,7 @@ from tests.pages.test_act import WRITE_FAULTS, assert_one_plain_fault, failing
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "pages/data_management.py"
-HEADER = ",".join(stewardship.SPECS["risk_evidence"].columns)
+HEADER = ",".join(upload_tables.SPECS["risk_evidence"].columns)
 ROW = "EV-PAGE-01,zinc,mining,water,Peru,,,2024,3,3,2,<b>Tailings</b> spill **reported**,,rmo_report,"
 
 
@@ -74,7 +75,7 @@ def test_page_upload_preview_apply_and_roll_back(page: AppTest, own_url: str) ->
     assert any("Applied as change set" in s.value for s in at.success)
     stored = _evidence(own_url, "EV-PAGE-01")
     assert stored is not None and stored["iso3"] == "PER" and stored["severity"] == 3
-    sets = stewardship.list_change_sets(make_engine(own_url))
+    sets = change_log.list_change_sets(make_engine(own_url))
     assert sets["actor"].tolist() == [USERS["editor"][0]]
     assert len(at.file_uploader) == 2 and at.file_uploader(key="dm_file_1") is not None  # emptied
 
@@ -92,7 +93,7 @@ def test_page_rolls_back_one_audit_row(page: AppTest, own_url: str) -> None:
     _ok(at)
     at.button(key="dm_apply").click()
     _ok(at)
-    set_id = int(stewardship.list_change_sets(make_engine(own_url))["id"].iloc[0])
+    set_id = int(change_log.list_change_sets(make_engine(own_url))["id"].iloc[0])
     at.number_input(key="dm_a_set").set_value(set_id)
     _ok(at)
     options = at.selectbox(key="dm_rb_row").options
@@ -103,7 +104,7 @@ def test_page_rolls_back_one_audit_row(page: AppTest, own_url: str) -> None:
     _ok(at)
     assert any("Audit row" in s.value and "rolled back" in s.value for s in at.success)
     assert _evidence(own_url, "EV-PAGE-02") is None and _evidence(own_url, "EV-PAGE-01") is not None
-    status = stewardship.list_change_sets(make_engine(own_url)).set_index("id").loc[set_id, "status"]
+    status = change_log.list_change_sets(make_engine(own_url)).set_index("id").loc[set_id, "status"]
     assert status == "partly_rolled_back"
 
 
@@ -139,8 +140,8 @@ def test_apply_and_roll_back_on_a_full_disk_say_so_and_keep_the_upload(
     at = page
     at.file_uploader(key="dm_file_0").set_value(("new.csv", f"{HEADER}\n{ROW}\n".encode(), "text/csv"))
     _ok(at)
-    real_apply = stewardship.apply_preview
-    monkeypatch.setattr(stewardship, "apply_preview", failing(fault))
+    real_apply = change_sets.apply_preview
+    monkeypatch.setattr(change_sets, "apply_preview", failing(fault))
     at.button(key="dm_apply").click()
     at.run()
     assert_one_plain_fault(at, "The upload could not be saved")
@@ -150,13 +151,13 @@ def test_apply_and_roll_back_on_a_full_disk_say_so_and_keep_the_upload(
     assert [u.key for u in at.file_uploader] == ["dm_file_0", "dm_sources_0"]
     assert {m.label: m.value for m in at.metric}["Added"] == "1"
 
-    monkeypatch.setattr(stewardship, "apply_preview", real_apply)
+    monkeypatch.setattr(change_sets, "apply_preview", real_apply)
     at.button(key="dm_apply").click()
     _ok(at)
     assert any("Applied as change set" in s.value for s in at.success)
     assert _evidence(own_url, "EV-PAGE-01") is not None
 
-    monkeypatch.setattr(stewardship, "rollback_change_set", failing(fault))
+    monkeypatch.setattr(change_sets, "rollback_change_set", failing(fault))
     at.button(key="dm_rb_set_go").click()
     at.run()
     assert_one_plain_fault(at, "The rollback could not be saved")

@@ -1,6 +1,6 @@
 """Editors' change sets: the ``change_set`` table and ``audit_log.change_set_id``.
 
-An upload applied on the Data management page (``rmo_data.stewardship.stewardship``) is
+An upload applied on the Data management page (``rmo_data.stewardship.change_sets``) is
 one change set; each row it writes gets an audit row carrying the set's id, so
 a set can be rolled back and re-applied after a rebuild.  Existing audit rows
 keep a NULL change set (they come from scenarios, plans and workshops).
