@@ -18,10 +18,8 @@ revision too.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -30,15 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, MetaData, func, inspect, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, Engine, inspect
 
 from rmo_data import constants
 from rmo_data.analysis.severity import case_severity
 from rmo_data.ingest import indicator_sources, production_sources, public_sources
 from rmo_data.store import migrate
-from rmo_data.store import schema
-from rmo_data.store.schema import BUILD_VERSION
+from rmo_data.store import rebuild, schema
 from rmo_data.store.engine import database_url, make_engine, sqlite_path, store_status
 from rmo_data.ingest.seeds import SEED_DIR, Problem, SeedError, SeedSet, load_seeds
 from rmo_data.stewardship.reapply import reapply
@@ -270,118 +266,6 @@ def assemble(seeds: SeedSet, sources_dir: Path = public_sources.SOURCES_DIR) -> 
     return tables
 
 
-def _insert_all(conn: Connection, tables: dict[str, Records],
-                progress: Progress | None = None) -> dict[str, int]:
-    counts = {}
-    total = len(schema.REFERENCE_TABLES)
-    for i, table in enumerate(schema.REFERENCE_TABLES, start=1):
-        records = tables.get(table.name, [])
-        for start in range(0, len(records), 5000):
-            conn.execute(table.insert(), records[start:start + 5000])
-        counts[table.name] = len(records)
-        if progress is not None:  # one step per table: the step names are stable ("Wrote material")
-            progress(f"Wrote {table.name}", 0.7 + 0.25 * i / total)
-    return counts
-
-
-def _kept_table_names(names: Iterable[str]) -> list[str]:
-    """Tables a build carries over rather than rebuilds: all but the reference tables.
-
-    That is the user tables of ``schema.USER_TABLES`` and any table a later
-    migration adds, so no migration has to teach the build about its table.
-    """
-    replaced = {t.name for t in schema.REFERENCE_TABLES} | {migrate.VERSION_TABLE}
-    return [name for name in names if name not in replaced]
-
-
-def _read_user_rows(engine: Engine) -> dict[str, Records]:
-    """Rows of the tables a rebuild keeps, read with the store's own (reflected) columns."""
-    meta = MetaData()
-    meta.reflect(engine)
-    rows: dict[str, Records] = {}
-    with engine.connect() as conn:
-        for name in _kept_table_names(t.name for t in meta.sorted_tables):
-            rows[name] = [dict(r._mapping) for r in conn.execute(select(meta.tables[name]))]
-    return rows
-
-
-def _write_user_rows(conn: Connection, rows: dict[str, Records], one_by_one: bool = False) -> int:
-    """Put carried-over rows into the new store's tables (parents first), column by column.
-
-    ``one_by_one`` (rows recovered from a damaged file) writes each row in its own
-    savepoint and skips a row the new store refuses (its parent was lost, say).
-    Returns the number of rows written.
-    """
-    meta = MetaData()
-    meta.reflect(conn)
-    written = 0
-    for table in meta.sorted_tables:
-        records = rows.get(table.name)
-        if not records or table.name not in _kept_table_names([table.name]):
-            continue
-        known = set(table.c.keys())
-        clean = [{k: v for k, v in r.items() if k in known} for r in records]
-        if not one_by_one:
-            conn.execute(table.insert(), clean)
-            written += len(clean)
-            continue
-        # Recovered values are SQLite's own stored values (text dates and all): written as they
-        # were read, past SQLAlchemy's type conversion, which expects Python objects.
-        for record in clean:
-            names = list(record)
-            sql = (f'INSERT INTO "{table.name}" ({", ".join(chr(34) + n + chr(34) for n in names)}) '
-                   f'VALUES ({", ".join("?" for _ in names)})')
-            try:
-                with conn.begin_nested():
-                    conn.exec_driver_sql(sql, tuple(record[n] for n in names))
-                written += 1
-            except SQLAlchemyError:
-                continue
-    return written
-
-
-def _recover_user_rows(path: Path) -> dict[str, Records]:
-    """Read what SQLite can still read of a damaged store's user tables (read-only, row by row).
-
-    A table that reads whole is taken whole; otherwise its rows are read one rowid
-    at a time, skipping the ones on damaged pages.  Nothing is written to the file.
-    """
-    rows: dict[str, Records] = {}
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-    except sqlite3.Error:
-        return rows
-    conn.row_factory = sqlite3.Row
-    try:
-        try:
-            names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        except sqlite3.Error:
-            names = [t.name for t in schema.USER_TABLES]
-        for name in _kept_table_names(n for n in names if not n.startswith("sqlite_")):
-            quoted = '"' + name.replace('"', '""') + '"'
-            try:
-                rows[name] = [dict(r) for r in conn.execute(f"SELECT * FROM {quoted}")]
-                continue
-            except sqlite3.Error:
-                pass
-            try:
-                top = conn.execute(f"SELECT max(rowid) FROM {quoted}").fetchone()[0] or 0
-            except sqlite3.Error:
-                continue
-            found: Records = []
-            for rowid in range(1, min(int(top), 1_000_000) + 1):
-                try:
-                    row = conn.execute(f"SELECT * FROM {quoted} WHERE rowid = ?", (rowid,)).fetchone()
-                except sqlite3.Error:
-                    continue
-                if row is not None:
-                    found.append(dict(row))
-            rows[name] = found
-    finally:
-        conn.close()
-    return rows
-
-
 def _keep_aside(path: Path) -> Path | None:
     """Keep the current store file (and its side files) under a time-stamped name; return it.
 
@@ -424,23 +308,7 @@ def _reapply_change_sets(conn: Connection, counts: dict[str, int]) -> tuple[dict
     summary = reapply(conn)
     if not summary["reapplied"]:
         return counts, summary
-    return {table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-            for table in schema.REFERENCE_TABLES if table.name in counts}, summary
-
-
-def _write_build_info(conn: Connection, counts: dict[str, int],
-                      change_sets: dict[str, Any] | None = None,
-                      extra: dict[str, Any] | None = None) -> None:
-    rows = [
-        {"key": "version", "value": BUILD_VERSION},
-        {"key": "counts", "value": json.dumps(counts, sort_keys=True)},
-        {"key": "finished_at", "value": datetime.now(UTC).isoformat(timespec="seconds")},
-    ]
-    if change_sets and (change_sets["reapplied"] or change_sets["skipped"]):
-        rows.append({"key": "change_sets", "value": json.dumps(change_sets, sort_keys=True)})
-    rows += [{"key": key, "value": json.dumps(value)} for key, value in (extra or {}).items()]
-    conn.execute(schema.build_info.delete())
-    conn.execute(schema.build_info.insert(), rows)
+    return rebuild.reference_counts(conn, counts), summary
 
 
 def _side_files(path: Path) -> list[Path]:
@@ -468,15 +336,15 @@ def _write_sqlite_file(path: Path, tables: dict[str, Records],
         if status in {"busy", "read_only"}:
             raise StoreUnavailable(status)
         if status == "corrupt":
-            user_rows, recovered = _recover_user_rows(path), True
+            user_rows, recovered = rebuild.recover_user_rows(path), True
         else:
             migrate.upgrade(old_url)
             old = make_engine(old_url)
             try:
-                user_rows = _read_user_rows(old)
+                user_rows = rebuild.read_user_rows(old)
                 with old.connect() as conn:
                     # Fold the WAL into the main file so no stale log outlives the swap.
-                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                    rebuild.checkpoint_wal(conn)
             finally:
                 old.dispose()
 
@@ -488,15 +356,13 @@ def _write_sqlite_file(path: Path, tables: dict[str, Records],
         try:
             progress("Writing tables", 0.7)
             with engine.begin() as conn:
-                counts = _insert_all(conn, tables, progress)
-                carried = _write_user_rows(conn, user_rows, one_by_one=recovered)
+                counts = rebuild.insert_reference_rows(conn, tables, progress)
+                carried = rebuild.write_user_rows(conn, user_rows, one_by_one=recovered)
                 counts, change_sets = _reapply_change_sets(conn, counts)
-                _write_build_info(conn, counts, change_sets,
+                rebuild.write_build_info(conn, counts, change_sets,
                                   {"recovered_user_rows": carried} if recovered else None)
             with engine.connect() as conn:
-                # Table statistics let SQLite's planner pick the right index for each filter.
-                conn.exec_driver_sql("ANALYZE")
-                conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
+                rebuild.finish_sqlite_file(conn)
         finally:
             engine.dispose()
         os.chmod(tmp, STORE_FILE_MODE)
@@ -521,17 +387,13 @@ def _write_in_transaction(engine: Engine, tables: dict[str, Records], progress: 
     """
     with engine.begin() as conn:
         migrate.upgrade_connection(conn)
-        existing = set(inspect(conn).get_table_names())
-        for table in reversed(schema.REFERENCE_TABLES):
-            if table.name in existing:
-                table.drop(conn)
         # Reference tables as schema.py declares them (the migrations' head, checked by a test).
-        schema.metadata.create_all(conn, tables=list(schema.REFERENCE_TABLES))
+        rebuild.replace_reference_tables(conn, inspect(conn).get_table_names())
         progress("Writing tables", 0.7)
-        counts = _insert_all(conn, tables, progress)
+        counts = rebuild.insert_reference_rows(conn, tables, progress)
         counts, change_sets = _reapply_change_sets(conn, counts)
-        _write_build_info(conn, counts, change_sets)
-        conn.exec_driver_sql("ANALYZE")  # fresh planner statistics (PostgreSQL allows it in a transaction)
+        rebuild.write_build_info(conn, counts, change_sets)
+        rebuild.refresh_statistics(conn)  # PostgreSQL allows ANALYZE in a transaction
     return counts
 
 

@@ -32,10 +32,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection
 
 from rmo_data import constants
-from rmo_data.store import schema
+from rmo_data.store import rebuild, schema
 from rmo_data.analysis.severity import case_severity
 from rmo_data.ingest.build import build
 from rmo_data.store.engine import database_url, make_engine
@@ -80,13 +80,6 @@ class SynthReport:
     seconds: float
 
 
-def _insert(conn: Connection, table: Table, rows: Records) -> int:
-    """executemany in chunks, so memory stays flat and each statement stays a sane size."""
-    for start in range(0, len(rows), CHUNK):
-        conn.execute(table.insert(), rows[start:start + CHUNK])
-    return len(rows)
-
-
 def _weights(mapping: dict[str, float], keys: Sequence[str]) -> np.ndarray:
     w = np.array([float(mapping.get(k, 1.0)) for k in keys])
     return w / w.sum()
@@ -106,15 +99,9 @@ def _scaled(real_per_ten: int, materials: int) -> int:
 
 def _countries(conn: Connection) -> tuple[list[str], dict[str, str]]:
     """ISO3 codes that have governance data (so the governance HHI is defined), and their names."""
-    g, c = schema.governance_indicator, schema.country
-    with_wgi = {r[0] for r in conn.execute(select(g.c.iso3).distinct())}
-    names = {r.iso3: r.name for r in conn.execute(select(c.c.iso3, c.c.name).order_by(c.c.iso3))}
+    with_wgi, names = rebuild.governance_countries(conn)
     codes = [iso for iso in sorted(names) if iso in with_wgi] or sorted(names)
     return codes, names
-
-
-def _next_id(conn: Connection, table: Table) -> int:
-    return int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
 
 
 def _materials(n: int, rng: np.random.Generator) -> tuple[Records, Records]:
@@ -418,21 +405,21 @@ def synthesise(url: str | None = None, materials: int = 100, evidence: int = 200
         with engine.begin() as conn:
             codes, names = _countries(conn)
             report("Generating rows", 0.3)
-            conn.execute(schema.source.insert(), {
+            rebuild.insert_rows(conn, schema.source, [{
                 "id": SOURCE_ID, "title": "Synthetic benchmark data (generated, not real)",
                 "publisher": "RMO Leverage Explorer benchmark", "year": None, "url": None,
                 "licence": "generated", "kind": "dataset", "feeds": "benchmarking only",
                 "note": f"python -m rmo_data synth --materials {materials} --evidence {evidence} "
-                        f"--production {production} --seed {seed}"})
+                        f"--production {production} --seed {seed}"}])
             mats, links = _materials(materials, rng)
             slugs = [m["slug"] for m in mats]
             mat_names = {m["slug"]: m["name"] for m in mats}
             commodities = _commodities(slugs, rng)
             prod_rows, producers = _production(commodities, production, codes, names, rng)
-            risks, risk_stages = _salient_risks(slugs, _next_id(conn, schema.salient_risk), rng)
+            risks, risk_stages = _salient_risks(slugs, rebuild.next_id(conn, schema.salient_risk), rng)
             orgs, org_links = _organisations(slugs, rng)
             levs = _leverages(slugs, org_links, rng)
-            comps, comp_stages = _companies(slugs, _next_id(conn, schema.company), codes, names, rng)
+            comps, comp_stages = _companies(slugs, rebuild.next_id(conn, schema.company), codes, names, rng)
             shares = _end_use(slugs, rng)
             crm = _eu_crm(slugs, rng)
             ev_rows = _evidence(evidence, slugs, mat_names, producers, codes, names, rng)
@@ -450,18 +437,15 @@ def synthesise(url: str | None = None, materials: int = 100, evidence: int = 200
                                 (schema.company, comps), (schema.company_stage, comp_stages),
                                 (schema.end_use_share, shares), (schema.eu_crm, crm),
                                 (schema.risk_evidence, ev_rows)):
-                added[table.name] = _insert(conn, table, rows)
+                added[table.name] = rebuild.insert_rows(conn, table, rows, CHUNK)
             added["source"] = 1
             del ev_rows, prod_rows  # free the big lists before counting
-            counts = {t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
-                      for t in schema.REFERENCE_TABLES}
+            counts = rebuild.reference_counts(conn, (t.name for t in schema.REFERENCE_TABLES))
             params = {"materials": materials, "evidence": evidence, "production": production, "seed": seed}
-            bi = schema.build_info
-            conn.execute(bi.delete().where(bi.c.key.in_(["counts", "synthetic"])))
-            conn.execute(bi.insert(), [{"key": "counts", "value": json.dumps(counts, sort_keys=True)},
-                                       {"key": "synthetic", "value": json.dumps(params, sort_keys=True)}])
+            rebuild.set_build_facts(conn, {"counts": json.dumps(counts, sort_keys=True),
+                                           "synthetic": json.dumps(params, sort_keys=True)})
         with engine.connect() as conn:
-            conn.exec_driver_sql("ANALYZE")  # planner statistics for the new row counts
+            rebuild.refresh_statistics(conn)  # planner statistics for the new row counts
             conn.commit()
         report("Done", 1.0)
     finally:

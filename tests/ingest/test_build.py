@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, inspect, select
 
-from rmo_data.ingest import build as build_module
 from rmo_data import constants
 from rmo_data.store import concentration, migrate
-from rmo_data.store import schema
+from rmo_data.store import rebuild, schema
 from rmo_data.store import scenarios
 from rmo_data.ingest.build import build
 from rmo_data.store.engine import make_engine, store_status
@@ -207,7 +206,7 @@ def test_failed_build_leaves_the_store_as_it_was(store_copy_url: str,
     def broken(*_args: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(build_module, "_write_build_info", broken)
+    monkeypatch.setattr(rebuild, "write_build_info", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         build(store_copy_url)
     engine = make_engine(store_copy_url)
