@@ -19,6 +19,9 @@ The checks:
   or ``module`` is a scanned module imported in that file.
 * ``long_modules``: modules over a line limit whose docstring gives no line
   starting with ``LONG_REASON`` ("Long because:").
+* ``sql_outside``: SQL run outside the store package: a call of ``.execute``,
+  ``.exec_driver_sql`` or ``.executescript``, or an import of SQLAlchemy's statement
+  builders (``select``, ``insert``, ``update``, ``delete``, ``text``).
 """
 
 from __future__ import annotations
@@ -373,4 +376,29 @@ def long_modules(modules: dict[str, Module], limit: int = LINE_LIMIT) -> list[Pr
         problems.append(Problem(module.relative, 1,
                                 f"{module.name} has {module.line_count} lines (over {limit}) and its "
                                 f"docstring gives no line starting {LONG_REASON!r}"))
+    return problems
+
+
+# The calls that run SQL, and SQLAlchemy's statement builders.
+SQL_CALLS = frozenset({"execute", "exec_driver_sql", "executescript", "executemany"})
+SQL_BUILDERS = frozenset({"select", "insert", "update", "delete", "text"})
+
+
+def sql_outside(modules: dict[str, Module], store: str) -> list[Problem]:
+    """Every statement-running call or statement-builder import in a module outside ``store``."""
+    problems: list[Problem] = []
+    for module in modules.values():
+        if module.name == store or module.name.startswith(f"{store}."):
+            continue
+        for node, scope in _walk_with_scope(module.tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in SQL_CALLS):
+                problems.append(Problem(module.relative, node.lineno,
+                                        f"{module.name} runs SQL (.{node.func.attr}){_in_scope(scope)}"))
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "sqlalchemy":
+                built = sorted(SQL_BUILDERS & {a.name for a in node.names})
+                if built:
+                    problems.append(Problem(module.relative, node.lineno,
+                                            f"{module.name} imports SQL builders {', '.join(built)}"
+                                            f"{_in_scope(scope)}"))
     return problems

@@ -7,6 +7,8 @@
   ``module._y`` of an imported module of ``rmo_data``, ``components`` or ``pages``.
 * No module of ``rmo_data``, ``components`` or ``pages`` is over 600 lines unless its
   docstring has a line starting ``Long because:`` that says why.
+* Every SQL statement the app runs is in ``rmo_data.store``: no other module runs one
+  or builds one.
 
 The checker is ``tests/layout.py``; the second half of this file runs it on small
 made-up packages, so each check is shown to fail on what it is meant to find.
@@ -73,6 +75,10 @@ def test_no_module_uses_another_modules_private_names(app_modules: dict[str, Mod
 def test_no_module_is_long_without_a_reason(app_modules: dict[str, Module]) -> None:
     checked = {name: m for name, m in app_modules.items() if name.split(".")[0] in {"rmo_data", "components", "pages"}}
     _fail_listing([str(p) for p in layout.long_modules(checked)])
+
+
+def test_every_sql_statement_is_in_the_store_package(app_modules: dict[str, Module]) -> None:
+    _fail_listing([str(p) for p in layout.sql_outside(app_modules, "rmo_data.store")])
 
 
 # --- the checker, on made-up packages ---------------------------------------------------------------
@@ -182,3 +188,18 @@ def test_long_modules_need_a_reason_in_their_docstring(tmp_path: Path) -> None:
     assert [str(p) for p in layout.long_modules(modules)] == [
         "pkg/too_long.py:1: pkg.too_long has 601 lines (over 600) and its docstring gives no line "
         "starting 'Long because:'"]
+
+
+def test_sql_outside_the_store_package_is_found(tmp_path: Path) -> None:
+    files = {**CLEAN,
+             "pkg/store/__init__.py": '"""Store."""\n',
+             "pkg/store/reads.py": '"""Reads."""\nfrom sqlalchemy import select\n\n\n'
+                                   'def rows(conn):\n    return conn.execute(select(1))\n',
+             "pkg/page.py": '"""A page that runs its own SQL."""\nfrom sqlalchemy import Engine, text\n\n\n'
+                            'def count(conn):\n    return conn.exec_driver_sql("SELECT 1")\n'}
+    modules = layout.load_modules(_tree(tmp_path, files), ["pkg"])
+    assert layout.sql_outside(modules, "pkg.store") == [
+        layout.Problem("pkg/page.py", 2, "pkg.page imports SQL builders text"),
+        layout.Problem("pkg/page.py", 6, "pkg.page runs SQL (.exec_driver_sql) (in function count)"),
+    ]
+    assert layout.sql_outside(modules, "pkg") == []
