@@ -37,8 +37,7 @@ def _from_map() -> None:
 
 
 def _clear() -> None:
-    for key in ("stages", "risks", "ev_country", "ev_company", "ev_text", "ev_min_sev"):
-        st.session_state[key] = state.PARAMS[key].default
+    state.reset(("stages", "risks", "ev_country", "ev_company", "ev_text", "ev_min_sev"))
 
 
 cards.inject_css()

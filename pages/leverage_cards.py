@@ -26,15 +26,8 @@ from rmo_data.store.engine import get_engine
 router.guard(__file__)
 
 PAGE_SIZE = 10
-FILTERS = ("lc_mat", "lc_cat", "lc_actor", "lc_target", "lc_stage", "lc_risk", "lc_org", "lc_text")
 SCOPE_LABELS = {**constants.MATERIAL_LABELS, constants.CROSS_MATERIAL: constants.CROSS_MATERIAL_LABEL}
 MESSAGE = "_lc_message"
-
-
-def _clear() -> None:
-    for key in FILTERS:
-        st.session_state[key] = state.PARAMS[key].default
-    st.session_state["lc_page"] = 1
 
 
 def _go_org(slug: str, name: str, materials: list[str]) -> None:
@@ -163,8 +156,8 @@ with tab_cards:
         m2.metric("Materials", int(levs["material"].nunique()) if not levs.empty else 0)
         m3.metric("Cross-material", int(levs["material"].isna().sum()) if not levs.empty else 0)
         if active:
-            st.button(f"Clear {active} card filter(s)", on_click=_clear, icon=":material/filter_alt_off:",
-                      key="lc_clear")
+            st.button(f"Clear {active} card filter(s)", on_click=state.set_card_filters,
+                      icon=":material/filter_alt_off:", key="lc_clear")
     if not levs.empty:
         with chart:
             st.altair_chart(material_charts.configure(material_charts.category_counts_chart(levs)), width="stretch",
@@ -179,10 +172,10 @@ with tab_cards:
                 icon=":material/search_off:")
     else:
         pages = max(1, -(-len(levs) // PAGE_SIZE))
-        if int(st.session_state.get("lc_page", 1)) > pages:
-            st.session_state["lc_page"] = 1
+        if int(st.session_state.get(state.CARD_PAGE, 1)) > pages:
+            st.session_state[state.CARD_PAGE] = 1
         p1, p2 = st.columns([5, 1], vertical_alignment="bottom")
-        page_no = int(p2.number_input("Page", 1, pages, key="lc_page", step=1,
+        page_no = int(p2.number_input("Page", 1, pages, key=state.CARD_PAGE, step=1,
                                       help=f"{PAGE_SIZE} cards per page"))
         start = (page_no - 1) * PAGE_SIZE
         p1.caption(f"Cards {start + 1}–{min(start + PAGE_SIZE, len(levs))} of {len(levs)}, by card id "

@@ -230,7 +230,7 @@ def test_public_pages_offer_no_downloads(app: AppTest, page: str) -> None:
 
 def test_workshop_join_is_public_facilitating_needs_a_partner(app: AppTest) -> None:
     at = no_exception(app.switch_page("pages/workshop.py").run())
-    assert at.text_input(key="w_join").value == ""  # the join view, open to anyone with a code
+    assert at.text_input(key="join").value == ""  # the join view, open to anyone with a code
     at.session_state["ws_mode"] = "run"
     no_exception(at.run())
     assert "Facilitating a workshop is for partners only" in _texts(at)

@@ -156,7 +156,7 @@ def test_evidence_filters_change_the_cases(app: AppTest, built_engine) -> None: 
     zinc = queries.evidence(materials=["zinc"], engine=built_engine)
     assert at.metric[0].value == str(len(zinc))
     assert 0 < len(zinc) < total
-    at.number_input(key="w_ev_min_sev").set_value(4).run()
+    at.number_input(key="ev_min_sev").set_value(4).run()
     severe = queries.evidence(materials=["zinc"], min_severity=4, engine=built_engine)
     assert at.metric[0].value == str(len(severe))
     table = at.dataframe[0].value
@@ -166,11 +166,11 @@ def test_evidence_filters_change_the_cases(app: AppTest, built_engine) -> None: 
 
 def test_evidence_search_with_no_match_shows_empty_state(app: AppTest) -> None:
     at = open_as(app, "pages/evidence.py")
-    at.text_input(key="w_ev_text").input("zzz-no-such-case'; DROP TABLE risk_evidence; --").run()
+    at.text_input(key="ev_text").input("zzz-no-such-case'; DROP TABLE risk_evidence; --").run()
     assert not at.exception
     assert at.metric[0].value == "0"
     assert "No case matches" in _texts(at)
-    at.text_input(key="w_ev_text").input("").run()
+    at.text_input(key="ev_text").input("").run()
     assert int(at.metric[0].value) > 0, "the injection attempt removed nothing"
 
 
@@ -181,7 +181,7 @@ def test_stakeholders_search_and_material_filter(app: AppTest, built_engine) -> 
     _set(at, "materials", ["magnesium"])
     mg = queries.organisations(materials=["magnesium"], engine=built_engine)
     assert len(at.dataframe[0].value) == len(mg) < len(all_orgs)
-    at.text_input(key="w_org_text").input("magnesium").run()
+    at.text_input(key="org_text").input("magnesium").run()
     hits = queries.organisations(materials=["magnesium"], text="magnesium", engine=built_engine)
     assert len(at.dataframe[0].value) == len(hits) > 0
 
@@ -198,14 +198,14 @@ def test_sidebar_filter_widget_drives_the_page(app: AppTest, built_engine) -> No
     at = app
     at.run()
     assert at.title[0].value == "Overview"
-    at.multiselect(key="w_materials").set_value(["nickel", "ree"]).run()
+    at.multiselect(key="materials").set_value(["nickel", "ree"]).run()
     assert list(at.dataframe[0].value["name"]) == [constants.MATERIAL_LABELS["nickel"], constants.MATERIAL_LABELS["ree"]]
 
 
 def test_filters_persist_across_pages(app: AppTest) -> None:
     at = app
     at.run()
-    at.multiselect(key="w_materials").set_value(["nickel", "ree"]).run()
+    at.multiselect(key="materials").set_value(["nickel", "ree"]).run()
     sign_in(at, "partner")  # the evidence page is for partners; signing in keeps the filters
     at.switch_page("pages/evidence.py").run()
     assert at.session_state["materials"] == ["nickel", "ree"]
@@ -252,8 +252,8 @@ def test_bad_url_values_are_ignored_with_a_message(app: AppTest) -> None:
     assert not at.exception
     warnings = " ".join(w.value for w in at.warning)
     assert "unobtanium" in warnings and "eleven" in warnings
-    assert at.multiselect(key="w_materials").value == ["zinc"]
-    assert at.selectbox(key="w_material").value == constants.MATERIAL_SLUGS[0]
+    assert at.multiselect(key="materials").value == ["zinc"]
+    assert at.selectbox(key="material").value == constants.MATERIAL_SLUGS[0]
 
 
 def test_country_pick_finds_evidence_across_spellings(app: AppTest, built_engine) -> None:  # noqa: ANN001
