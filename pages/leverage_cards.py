@@ -27,7 +27,7 @@ router.guard(__file__)
 
 PAGE_SIZE = 10
 SCOPE_LABELS = {**constants.MATERIAL_LABELS, constants.CROSS_MATERIAL: constants.CROSS_MATERIAL_LABEL}
-MESSAGE = "_lc_message"
+SLOT = "leverage_cards"  # where a plan change is reported after the rerun
 
 
 def _go_org(slug: str, name: str, materials: list[str]) -> None:
@@ -58,11 +58,11 @@ def _add(leverage_id: str, title: str) -> None:
                                status=status or constants.PLAN_STATUS_SLUGS[0], note=note or "",
                                actor=signin.actor(), engine=get_engine())
     except ValueError as err:
-        st.session_state[MESSAGE] = ("error", f"Not added: {err}")
+        feedback.flash(f"Not added: {err}", "error", SLOT)
     except faults.WRITE_ERRORS as err:
-        st.session_state[MESSAGE] = ("error", feedback.failed_save_text("The plan item", err))
+        feedback.flash(feedback.failed_save_text("The plan item", err), "error", SLOT)
     else:
-        st.session_state[MESSAGE] = ("success", f"Added {leverage_id} “{title}” to the action plan.")
+        feedback.flash(f"Added {leverage_id} “{title}” to the action plan.", "success", SLOT)
         for field in PLAN_FIELDS:  # widgets come back empty on this run
             st.session_state.pop(f"{field}_{leverage_id}", None)
 
@@ -99,12 +99,8 @@ st.markdown("Recommended actions from the report, each classified by the five Sh
             "categories: who acts (an individual carmaker or Drive Sustainability), towards whom, at "
             "which stages and against which risks. Add the ones you will pursue to the action plan.")
 
-message = st.session_state.pop(MESSAGE, None)
-if message:
-    (st.error if message[0] == "error" else st.success)(cards.plain(message[1]),
-                                                         icon=":material/playlist_add_check:")
-    # The banner is at the top; a toast also shows it next to where the user clicked.
-    st.toast(cards.plain(message[1]), icon=":material/playlist_add_check:")
+# The banner is at the top; a toast also shows it next to where the user clicked.
+feedback.show_flash(SLOT, icon=":material/playlist_add_check:", toast=True)
 
 orgs = cached.query("organisations")
 org_names = dict(zip(orgs["slug"], orgs["name"], strict=True))
@@ -246,7 +242,7 @@ with tab_plan:
                 try:
                     action_plan.update_plan_item(int(item_id), owner=owner, due_date=due, status=status,
                                               note=note, actor=signin.actor(), engine=engine)
-                    st.session_state[MESSAGE] = ("success", f"Saved item #{int(item_id)}.")
+                    feedback.flash(f"Saved item #{int(item_id)}.", "success", SLOT)
                     st.rerun()
                 except ValueError as err:
                     st.error(cards.plain(str(err)), icon=":material/error:")
@@ -254,7 +250,7 @@ with tab_plan:
             with feedback.saving(f"The removal of item #{int(item_id)}"):
                 try:
                     action_plan.delete_plan_item(int(item_id), actor=signin.actor(), engine=engine)
-                    st.session_state[MESSAGE] = ("success", f"Removed item #{int(item_id)}.")
+                    feedback.flash(f"Removed item #{int(item_id)}.", "success", SLOT)
                     st.rerun()
                 except ValueError as err:
                     st.error(cards.plain(str(err)), icon=":material/error:")
