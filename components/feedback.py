@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from components.safe import plain
+from components.safe import escape_html
 from rmo_data import faults
 
 _FLASH = "_flash_messages"
@@ -40,7 +40,7 @@ def show_flash(slot: str = "main", *, icon: str | None = None, toast: bool = Fal
     if not kept:
         return
     kind, message, escape = kept
-    text = plain(message) if escape else message
+    text = escape_html(message) if escape else message
     shown_icon = icon or ICONS.get(kind)
     getattr(st, kind)(text, icon=shown_icon)
     if toast:
@@ -67,4 +67,4 @@ def saving(what: str, slot: str | None = None) -> Iterator[None]:
         if slot is not None:
             flash(message, "error", slot)
         else:
-            st.error(plain(message), icon=":material/error:")
+            st.error(escape_html(message), icon=":material/error:")

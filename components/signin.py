@@ -24,7 +24,7 @@ from typing import Any
 import streamlit as st
 
 from components import feedback
-from components.safe import plain
+from components.safe import escape_html
 from rmo_data.access import roles
 from rmo_data.access import accounts
 from rmo_data import constants
@@ -212,7 +212,7 @@ def signed_in_box(key: str = "account") -> bool:
     session = current()
     if session is None:
         return False
-    st.markdown(f"Signed in as **{plain(session.user)}** · {roles.ROLE_LABELS[session.role]}")
+    st.markdown(f"Signed in as **{escape_html(session.user)}** · {roles.ROLE_LABELS[session.role]}")
     st.button("Sign out", key=f"{key}_sign_out", on_click=sign_out, icon=":material/logout:",
               width="stretch")
     return True
@@ -249,7 +249,7 @@ def refusal_page(spec: roles.PageSpec) -> Callable[[], None]:
                    icon=":material/lock:")
         session = current()
         if session is not None:
-            st.caption(f"You are signed in as {plain(session.user)} "
+            st.caption(f"You are signed in as {escape_html(session.user)} "
                        f"({roles.ROLE_LABELS[session.role]}).")
         # Signing in here reruns at the same address, which then holds the real page.
         sign_in_form(f"refuse_{spec.url_path}")

@@ -36,7 +36,7 @@ from typing import Any
 import streamlit as st
 
 from components import cached
-from components.safe import plain
+from components.safe import escape_html
 from rmo_data import constants
 from rmo_data.store.engine import store_status
 
@@ -149,7 +149,7 @@ def load_from_url() -> None:
         st.session_state[param.key] = value
         if rejected:
             # Link values are user text: escaped, and cut short so a huge value cannot fill the page.
-            shown = ", ".join(plain(_shorten(r)) for r in rejected[:10]) + (" …" if len(rejected) > 10 else "")
+            shown = ", ".join(escape_html(_shorten(r)) for r in rejected[:10]) + (" …" if len(rejected) > 10 else "")
             notes.append(f"Ignored unknown {param.label} in the link: {shown}")
     st.session_state[_NOTES] = notes
     st.session_state[_LOADED] = True

@@ -17,6 +17,7 @@ from components import signin
 from rmo_data.charts import material_charts
 from components import cached
 from components.provenance import figure_footer
+from components.safe import escape_html
 from rmo_data import constants
 from rmo_data import faults
 from rmo_data.store import action_plan
@@ -86,10 +87,10 @@ def _footer(row: Mapping[str, Any], org_names: Mapping[str, str], org_short: Map
     if in_plan.get(lev_id):
         bar.caption(f":material/check_circle: in the plan ({in_plan[lev_id]})")
     for slug in row.get("organisations", []) or []:
-        if bar.button(cards.plain(org_short.get(slug, slug)), key=f"org_{lev_id}_{slug}", type="tertiary",
+        if bar.button(escape_html(org_short.get(slug, slug)), key=f"org_{lev_id}_{slug}", type="tertiary",
                       icon=":material/arrow_outward:", on_click=_go_org,
                       args=(slug, org_names.get(slug, slug), list(org_materials.get(slug, []))),
-                      help=f"Open {cards.plain(org_names.get(slug, slug))} on the Stakeholders page"):
+                      help=f"Open {escape_html(org_names.get(slug, slug))} on the Stakeholders page"):
             st.switch_page("pages/stakeholders.py")
 
 
@@ -111,7 +112,7 @@ unknown = [o for o in state.get("lc_org") if o not in org_names]
 if unknown:
     # Organisation slugs come from the URL unchecked; keep only those the store knows.
     st.session_state["lc_org"] = [o for o in state.get("lc_org") if o in org_names]
-    st.warning(f"Ignored unknown organisations in the link: {cards.plain(', '.join(unknown))}",
+    st.warning(f"Ignored unknown organisations in the link: {escape_html(', '.join(unknown))}",
                icon=":material/link_off:")
 
 engine = get_engine()
@@ -245,7 +246,7 @@ with tab_plan:
                     feedback.flash(f"Saved item #{int(item_id)}.", "success", SLOT)
                     st.rerun()
                 except ValueError as err:
-                    st.error(cards.plain(str(err)), icon=":material/error:")
+                    st.error(escape_html(str(err)), icon=":material/error:")
         if st.button("Remove this item from the plan", key=f"edit_delete_{item_id}", icon=":material/delete:"):
             with feedback.saving(f"The removal of item #{int(item_id)}"):
                 try:
@@ -253,4 +254,4 @@ with tab_plan:
                     feedback.flash(f"Removed item #{int(item_id)}.", "success", SLOT)
                     st.rerun()
                 except ValueError as err:
-                    st.error(cards.plain(str(err)), icon=":material/error:")
+                    st.error(escape_html(str(err)), icon=":material/error:")

@@ -15,6 +15,7 @@ from rmo_data.charts import priority_charts
 from components import cached
 from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer, source_line
+from components.safe import escape_html
 from rmo_data import constants
 from rmo_data.analysis import scoring
 from rmo_data.store import scenarios
@@ -65,7 +66,7 @@ def _load_scenario(name: str) -> None:
 
 def _names(slugs: list[str]) -> str:
     """Material names for markdown (escaped: a name from the store may hold markup)."""
-    return ", ".join(cards.plain(LABELS.get(s, s)) for s in slugs)
+    return ", ".join(escape_html(LABELS.get(s, s)) for s in slugs)
 
 
 cards.inject_css()
@@ -312,9 +313,9 @@ def _scenarios() -> None:
             try:
                 scenarios.save_scenario(sc_name, weights, materials=state.get("materials"), note=sc_note,
                                        actor=signin.actor(), engine=engine)
-                st.success(f"Scenario “{cards.plain(sc_name.strip())}” saved.", icon=":material/check:")
+                st.success(f"Scenario “{escape_html(sc_name.strip())}” saved.", icon=":material/check:")
             except ValueError as err:
-                st.error(cards.plain(str(err)), icon=":material/error:")
+                st.error(escape_html(str(err)), icon=":material/error:")
 
     saved = scenarios.list_scenarios(engine=engine)
     if saved.empty:
@@ -343,7 +344,7 @@ def _scenarios() -> None:
                                              actor=signin.actor(), engine=engine)
                     st.rerun()
                 except ValueError as err:
-                    st.error(cards.plain(str(err)), icon=":material/error:")
+                    st.error(escape_html(str(err)), icon=":material/error:")
 
         st.markdown("**Compare two scenarios** on the materials now in view")
         options = [CURRENT, *saved["name"].tolist()]

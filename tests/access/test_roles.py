@@ -21,6 +21,7 @@ import pytest
 from streamlit.proto.TextInput_pb2 import TextInput as TextInputProto
 from streamlit.testing.v1 import AppTest
 
+from components.safe import escape_html
 from components import signin as ui_auth
 from rmo_data.access import roles
 from rmo_data.access import accounts
@@ -201,10 +202,9 @@ def test_public_material_profile_hides_cases_cards_and_downloads(app: AppTest, b
     text = "\n".join(texts)
     cases = queries.evidence(materials=["nickel"], engine=built_engine)
     levers = queries.leverages(materials=["nickel"], include_cross=False, engine=built_engine)
-    from components.cards import plain
 
-    assert not any(plain(s) in text for s in cases["summary"]), "no case-level evidence"
-    assert not any(plain(t) in text for t in levers["title"]), "no leverage card"
+    assert not any(escape_html(s) in text for s in cases["summary"]), "no case-level evidence"
+    assert not any(escape_html(t) in text for t in levers["title"]), "no leverage card"
     assert not downloads and not [b for b in at.button if b.key == "mp_pack_prepare"]
     assert "Partners who sign in also see each case" in text
     assert "Partners who sign in also see these leverage cards" in text
@@ -216,8 +216,8 @@ def test_public_material_profile_hides_cases_cards_and_downloads(app: AppTest, b
     no_exception(at.switch_page("pages/material.py").run())
     assert at.get("download_button") and at.button(key="mp_pack_prepare")
     text = "\n".join(_texts(at) for _ in each_tab(at, "mp_tab"))
-    assert any(plain(s) in text for s in cases["summary"])
-    assert any(plain(t) in text for t in levers["title"])
+    assert any(escape_html(s) in text for s in cases["summary"])
+    assert any(escape_html(t) in text for t in levers["title"])
     assert "Partners who sign in" not in text
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
+from components import state
 from rmo_data import constants
 from rmo_data.store import queries
 from rmo_data.analysis import scoring
@@ -149,8 +150,6 @@ def test_weight_params_round_trip() -> None:
     (AppTest does not report the address a multipage run writes, so the browser
     journey checks the real address bar.)
     """
-    from components import state
-
     values = {f"wt_{c}": w for c, w in constants.WEIGHT_PRESETS["human_rights"].items()}
     params = state.url_params(values)
     changed = {k for k, v in values.items() if v != constants.WEIGHT_PRESETS["balanced"][k[3:]]}
@@ -287,8 +286,6 @@ def test_card_filters_survive_a_page_switch(app: AppTest, built_engine: Engine) 
 
 def test_shared_card_link_opens_the_same_view(app: AppTest, built_engine: Engine) -> None:
     """A link with card filters (as the address bar writes them) opens those filters and cards."""
-    from components import state
-
     values = {"lc_mat": ["zinc", constants.CROSS_MATERIAL], "lc_cat": ["peers"], "lc_text": "audit"}
     params = state.url_params(values)
     assert params == {"lc_mat": f"zinc,{constants.CROSS_MATERIAL}", "lc_cat": "peers", "lc_text": "audit"}
@@ -304,8 +301,6 @@ def test_shared_card_link_opens_the_same_view(app: AppTest, built_engine: Engine
 
 
 def test_clearing_the_card_filters_resets_each_one(app: AppTest) -> None:
-    from components import state
-
     at = open_as(app, CARDS, lc_mat=["zinc"], lc_actor=[constants.ACTOR_SLUGS[0]], lc_text="audit")
     assert set(state.CARD_FILTERS) == {k for k in state.PARAMS if k.startswith("lc_")}
     at.button(key="lc_clear").click()

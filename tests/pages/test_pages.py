@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from components.safe import escape_html
 from rmo_data import constants
 from rmo_data.store import queries
 from rmo_data.analysis.findings import headline_findings
@@ -69,19 +70,18 @@ def test_every_page_loads_without_exception(app: AppTest, page: str) -> None:
 
 def test_overview_shows_computed_findings(app: AppTest, built_engine) -> None:  # noqa: ANN001
     at = open_as(app, "pages/overview.py")
-    from components.cards import plain
 
     expected = headline_findings(queries.overview(engine=built_engine))
     text = _texts(at)
     assert expected, "the store yields no finding"
     for finding in expected:
-        assert plain(finding.text) in text  # findings name data (materials, countries): shown escaped
+        assert escape_html(finding.text) in text  # findings name data (materials, countries): shown escaped
     # Narrowing the materials in view changes the findings.
     _set(at, "materials", ["zinc", "nickel"])
     narrowed = headline_findings(queries.overview(engine=built_engine).query("material in ['zinc', 'nickel']"))
     text = _texts(at)
     for finding in narrowed:
-        assert plain(finding.text) in text
+        assert escape_html(finding.text) in text
     assert all(f.material in {"zinc", "nickel", None} for f in narrowed)
 
 
@@ -113,28 +113,26 @@ def test_material_profile_builds_only_the_open_tab(app: AppTest, built_engine) -
     """A rerun builds what the user sees: the leverage cards exist only while their tab is open."""
     at = open_as(app, "pages/material.py", material="nickel")
     levers = queries.leverages(materials=["nickel"], include_cross=False, engine=built_engine)
-    from components.cards import plain
 
     assert not levers.empty, "fixture needs leverage cards for nickel"
-    assert not any(plain(t) in _texts(at) for t in levers["title"])
+    assert not any(escape_html(t) in _texts(at) for t in levers["title"])
     open_tab(at, "mp_tab", "Leverage cards")
-    assert all(f"**{plain(t)}**" in _texts(at) for t in levers["title"])
+    assert all(f"**{escape_html(t)}**" in _texts(at) for t in levers["title"])
     assert "No end-use figure is recorded" not in _texts(at) and not at.get("vega_lite_chart")
     # The open tab stays open when the focus material changes.
     _set(at, "material", "zinc")
     zinc = queries.leverages(materials=["zinc"], include_cross=False, engine=built_engine)
-    assert not zinc.empty and all(f"**{plain(t)}**" in _texts(at) for t in zinc["title"])
+    assert not zinc.empty and all(f"**{escape_html(t)}**" in _texts(at) for t in zinc["title"])
 
 
 def test_value_chain_footer_names_the_sources_of_the_cases_it_counts(app: AppTest, built_engine) -> None:  # noqa: ANN001
     at = open_as(app, "pages/material.py", material="nickel", mp_tab="Value chain & risks")
     cited = queries.provenance_from(queries.evidence_where(materials=["nickel"], engine=built_engine))
-    from components.cards import plain
 
     assert len(cited) > 1, "fixture needs nickel cases from more than one source"
     footer = next(c.value for c in at.caption if "unit: number of evidence cases" in c.value)
     for title in cited["source_title"]:
-        assert plain(title) in footer
+        assert escape_html(title) in footer
 
 
 def test_material_without_processing_data_says_so(app: AppTest, built_engine) -> None:  # noqa: ANN001
@@ -267,10 +265,9 @@ def test_country_pick_finds_evidence_across_spellings(app: AppTest, built_engine
     _set(at, "mp_country", ("ree", usgs_name))  # what the bar click's callback stores
     text = _texts(at)
     assert f"{len(expected)} risk evidence case(s) recorded for {constants.MATERIAL_LABELS['ree']} in {usgs_name}" in text
-    from components.cards import plain
 
     for summary in expected["summary"]:
-        assert plain(summary) in text  # cards show data text escaped
+        assert escape_html(summary) in text  # cards show data text escaped
     # The pick belongs to rare earths: another material shows no selection.
     _set(at, "material", "zinc")
     assert "risk evidence case(s) recorded" not in _texts(at)
