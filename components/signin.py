@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from components import feedback
 from components.safe import escape_html
@@ -143,8 +144,6 @@ def client() -> str:
     address = client_address()
     if address:
         return f"ip:{address}"
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
     ctx = get_script_run_ctx()
     return f"session:{ctx.session_id}" if ctx is not None else "session:unknown"
 
