@@ -1,6 +1,6 @@
 """Cards for leverages and risk evidence.
 
-Text that comes from data is escaped (``components.safe.plain``) before it
+Text that comes from data is escaped (``components.safe.escape_html``) before it
 reaches markdown, so a stray ``*``, ``[link](…)`` or ``<script>`` in a seed or
 upload shows as plain text.
 Only labels and colours from ``rmo_data.constants`` are put into markup.
@@ -15,11 +15,8 @@ from typing import Any
 import streamlit as st
 
 from components import cached
-from components.safe import plain, safe_url  # re-exported: pages call cards.plain
+from components.safe import escape_html, safe_url
 from rmo_data import constants
-
-__all__ = ["category_pill", "evidence_card", "inject_css", "leverage_card", "plain", "safe_url"]
-
 
 def category_pill(category: str) -> str:
     """A coloured pill for a Shift category (HTML built only from constants)."""
@@ -29,7 +26,7 @@ def category_pill(category: str) -> str:
 
 
 def _labels(values: Iterable[str], mapping: Mapping[str, str]) -> str:
-    return ", ".join(plain(mapping.get(v, v)) for v in values) or "—"
+    return ", ".join(escape_html(mapping.get(v, v)) for v in values) or "—"
 
 
 def leverage_card(row: Mapping[str, Any], org_names: Mapping[str, str] | None = None,
@@ -41,17 +38,17 @@ def leverage_card(row: Mapping[str, Any], org_names: Mapping[str, str] | None = 
              and material else constants.CROSS_MATERIAL_LABEL)
     with st.container(border=True):
         st.markdown(f"{category_pill(row['category'])} <span class='rmo-muted'>"
-                    f"{plain(row['id'])} · {plain(scope)} · "
-                    f"{plain(constants.ACTOR_LABELS[row['actor']])}</span>", unsafe_allow_html=True)
-        st.markdown(f"**{plain(row['title'])}**")
-        st.markdown(plain(row["action"]))
+                    f"{escape_html(row['id'])} · {escape_html(scope)} · "
+                    f"{escape_html(constants.ACTOR_LABELS[row['actor']])}</span>", unsafe_allow_html=True)
+        st.markdown(f"**{escape_html(row['title'])}**")
+        st.markdown(escape_html(row["action"]))
         names = org_names or {}
         st.markdown(
             f"**Target:** {_labels(row.get('targets', []), constants.TARGET_LABELS)}  \n"
             f"**Stages:** {_labels(row.get('stages', []), constants.STAGE_LABELS)}  \n"
             f"**Risks addressed:** {_labels(row.get('risks', []), constants.RISK_CATEGORY_LABELS)}  \n"
             f"**Engage:** {_labels(row.get('organisations', []), names)}")
-        st.caption(f"Source: {plain(row.get('source_title'))}, {plain(row.get('section'))}")
+        st.caption(f"Source: {escape_html(row.get('source_title'))}, {escape_html(row.get('section'))}")
         if footer is not None:
             footer(row)
 
@@ -59,14 +56,14 @@ def leverage_card(row: Mapping[str, Any], org_names: Mapping[str, str] | None = 
 def evidence_card(row: Mapping[str, Any]) -> None:
     """One risk evidence case as a compact card with its source link."""
     with st.container(border=True):
-        where = " · ".join(plain(v) for v in (row.get("site"), row.get("company"), row.get("country_name"))
+        where = " · ".join(escape_html(v) for v in (row.get("site"), row.get("company"), row.get("country_name"))
                            if v and v == v) or "place not stated"
-        st.markdown(f"**{plain(constants.RISK_CATEGORY_LABELS.get(row['category'], row['category']))}** "
-                    f"at {plain(constants.STAGE_LABELS.get(row['stage'], row['stage']))} — {where}")
-        st.markdown(plain(row["summary"]))
+        st.markdown(f"**{escape_html(constants.RISK_CATEGORY_LABELS.get(row['category'], row['category']))}** "
+                    f"at {escape_html(constants.STAGE_LABELS.get(row['stage'], row['stage']))} — {where}")
+        st.markdown(escape_html(row["summary"]))
         year = int(row["year"]) if row.get("year") == row.get("year") and row.get("year") else "year not stated"
         link = safe_url(row.get("url")) or safe_url(row.get("source_url"))
-        src = plain(row.get("source_title"))
+        src = escape_html(row.get("source_title"))
         st.caption(f"Severity {int(row['severity'])}/5 (scale {row['scale']}, scope {row['scope']}, "
                    f"irremediability {row['irremediability']}; project rating) · {year} · Source: "
                    + (f"[{src}]({link})" if link else src))

@@ -13,26 +13,38 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from components.safe import plain
+from components.safe import escape_html
 from rmo_data import faults
 
 _FLASH = "_flash_messages"
+ICONS = {"success": ":material/check_circle:", "error": ":material/error:",
+         "warning": ":material/warning:", "info": ":material/info:"}
 
 
-def flash(message: str, kind: str = "success", slot: str = "main") -> None:
-    """Keep ``message`` to be shown once on the next run of the page that shows ``slot``."""
-    st.session_state.setdefault(_FLASH, {})[slot] = (kind, message)
+def flash(message: str, kind: str = "success", slot: str = "main", *, escape: bool = True) -> None:
+    """Keep ``message`` to be shown once on the next run of the page that shows ``slot``.
+
+    ``kind`` is the alert it is shown in (success, error, warning, info).  The
+    message is escaped when shown; ``escape=False`` shows it as written.
+    """
+    st.session_state.setdefault(_FLASH, {})[slot] = (kind, message, escape)
 
 
-def show_flash(slot: str = "main") -> None:
-    """Draw and forget the message kept for ``slot``, if any."""
+def show_flash(slot: str = "main", *, icon: str | None = None, toast: bool = False) -> None:
+    """Draw and forget the message kept for ``slot``, if any.
+
+    ``icon`` replaces the kind's own icon; ``toast`` also shows the message as a
+    toast (next to where the user clicked, when the alert is far above).
+    """
     kept = st.session_state.get(_FLASH, {}).pop(slot, None)
     if not kept:
         return
-    kind, message = kept
-    icons = {"success": ":material/check_circle:", "error": ":material/error:",
-             "warning": ":material/warning:", "info": ":material/info:"}
-    getattr(st, kind)(plain(message), icon=icons.get(kind))
+    kind, message, escape = kept
+    text = escape_html(message) if escape else message
+    shown_icon = icon or ICONS.get(kind)
+    getattr(st, kind)(text, icon=shown_icon)
+    if toast:
+        st.toast(text, icon=shown_icon)
 
 
 def failed_save_text(what: str, err: BaseException) -> str:
@@ -55,4 +67,4 @@ def saving(what: str, slot: str | None = None) -> Iterator[None]:
         if slot is not None:
             flash(message, "error", slot)
         else:
-            st.error(plain(message), icon=":material/error:")
+            st.error(escape_html(message), icon=":material/error:")

@@ -21,7 +21,7 @@ import streamlit as st
 
 from components import signin
 from components import cached
-from components.safe import plain
+from components.safe import escape_html
 from rmo_data.briefing import model, pack
 from rmo_data.store import action_plan
 from rmo_data.store import queries
@@ -137,7 +137,7 @@ def _build(materials: list[str], sig: str, ranking: pd.DataFrame | None,
                                          weights=weights, plan=plan, title=title)
         except Exception as err:  # noqa: BLE001 - a plain message; the page keeps working
             status.update(label="The briefing pack could not be prepared", state="error")
-            st.error(f"Nothing was downloaded: {type(err).__name__}: {plain(str(err))}. The page and its data "
+            st.error(f"Nothing was downloaded: {type(err).__name__}: {escape_html(str(err))}. The page and its data "
                      "are unchanged; try again, or with fewer materials.", icon=":material/error:")
             return None
         seconds = time.perf_counter() - started

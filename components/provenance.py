@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from components import signin
-from components.safe import plain
+from components.safe import escape_html
 from rmo_data.exports import XLSX_MIME, table_csv, table_xlsx
 
 
@@ -27,14 +27,14 @@ def source_line(sources: Iterable[str], years: Iterable[object] | pd.DataFrame =
     """One sentence naming sources, years and unit (empty parts left out), as safe markdown.
 
     Source titles, unit and note may come from data, so all of them are escaped
-    (``components.safe.plain``): callers pass plain text, never markup.
+    (``components.safe.escape_html``): callers pass plain text, never markup.
 
     ``years`` holds one year per row (None or NaN where a row states none), or
     counts of them: a frame with columns ``year`` and ``n`` (as
     ``queries.evidence_provenance`` returns), which reads the same as each year
     repeated ``n`` times without building a column as long as the table.
     """
-    names = [plain(s) for s in dict.fromkeys(str(s) for s in sources if s and str(s) != "nan")]
+    names = [escape_html(s) for s in dict.fromkeys(str(s) for s in sources if s and str(s) != "nan")]
     if isinstance(years, pd.DataFrame):
         counts = years["n"].astype("int64")
         stated = years["year"].notna()
@@ -63,9 +63,9 @@ def source_line(sources: Iterable[str], years: Iterable[object] | pd.DataFrame =
     else:
         parts.append("year not stated by the source")
     if unit:
-        parts.append(f"unit: {plain(unit)}")
+        parts.append(f"unit: {escape_html(unit)}")
     text = " · ".join(parts)
-    return f"{text}. {plain(note)}" if note else text + "."
+    return f"{text}. {escape_html(note)}" if note else text + "."
 
 
 def slug_filename(title: str) -> str:
@@ -100,12 +100,12 @@ def download_buttons(data: pd.DataFrame | Callable[[], pd.DataFrame], title: str
     row.download_button(
         csv_label, lambda: table_csv(frame_now()), file_name=f"{stem}.csv", mime="text/csv", key=key,
         icon=":material/download:", on_click="ignore",
-        help=f"Download the data behind “{plain(title)}” as CSV", type=kind,
+        help=f"Download the data behind “{escape_html(title)}” as CSV", type=kind,
     )
     row.download_button(
         xlsx_label, lambda: table_xlsx(frame_now(), title), file_name=f"{stem}.xlsx", mime=XLSX_MIME,
         key=f"{key}-xlsx", icon=":material/table_view:", on_click="ignore",
-        help=f"Download the data behind “{plain(title)}” as an Excel workbook", type=kind,
+        help=f"Download the data behind “{escape_html(title)}” as an Excel workbook", type=kind,
     )
 
 

@@ -5,7 +5,7 @@ Streamlit renders markdown (and, with ``unsafe_allow_html``, HTML) in
 tooltips.  A stored value such as ``[click](javascript:alert(1))``,
 ``![x](http://evil/)``, ``<script>…</script>`` or ``:red[…]`` must show as the
 characters it holds, so every piece of data text that goes into any of those
-passes through ``plain`` first.  Only labels and colours from
+passes through ``escape_html`` first.  Only labels and colours from
 ``rmo_data.constants`` and text written in the code are put in as markup.
 """
 
@@ -23,7 +23,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#+\-.!|>~:$<=])")
 _LIST_PAREN = re.compile(r"(?m)^(\s*\d+)\)")
 
 
-def plain(text: Any) -> str:
+def escape_html(text: Any) -> str:
     """Escape HTML, then markdown, so ``text`` is shown exactly as written (None/NaN: empty)."""
     if text is None or (isinstance(text, float) and text != text):
         return ""

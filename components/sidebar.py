@@ -9,11 +9,6 @@ from components import cached
 from rmo_data import constants
 
 
-def _reset() -> None:
-    for key, param in state.PARAMS.items():
-        st.session_state[key] = param.default
-
-
 def render() -> None:
     """Draw the shared filters (their values live in session state and the URL)."""
     # Materials come from the store, so any material added to it can be chosen.
@@ -34,6 +29,6 @@ def render() -> None:
         st.multiselect("Risk categories", constants.RISK_CATEGORY_SLUGS, **state.widget("risks"),
                        format_func=constants.RISK_CATEGORY_LABELS.__getitem__, placeholder="All categories",
                        help="Limits evidence and risks to these categories. Empty = all.")
-        st.button("Reset all filters", on_click=_reset, icon=":material/restart_alt:",
+        st.button("Reset all filters", on_click=state.reset, icon=":material/restart_alt:",
                   width="stretch")
         st.caption("The page address holds these filters: copy it to share this exact view.")

@@ -22,14 +22,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from components import feedback
+from components.safe import escape_html
 from rmo_data.access import roles
 from rmo_data.access import accounts
 from rmo_data import constants
 
 SESSION = "_auth_session"  # the accounts.Session of a local sign-in
 NOTE = "_auth_note"  # why the session ended, shown once
-MESSAGE_SUFFIX = "_message"
 CLOCK: accounts.Clock = time.time  # read at each call, so tests can put a fake clock here
 SLEEP: Callable[[float], None] = time.sleep  # the name's slowdown; tests put a fake one here
 
@@ -142,10 +144,13 @@ def client() -> str:
     address = client_address()
     if address:
         return f"ip:{address}"
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
     ctx = get_script_run_ctx()
     return f"session:{ctx.session_id}" if ctx is not None else "session:unknown"
+
+
+def _note(key: str, kind: str, message: str) -> None:
+    """Keep the outcome of the form ``key`` for its next run, shown as written (text of the code, a user name)."""
+    feedback.flash(message, kind, key, escape=False)
 
 
 def _attempt(key: str) -> None:
@@ -154,31 +159,28 @@ def _attempt(key: str) -> None:
     password = str(st.session_state.get(f"{key}_password", ""))
     st.session_state[f"{key}_password"] = ""  # not kept in the session after this call
     if not name.strip() or not password:
-        st.session_state[key + MESSAGE_SUFFIX] = ("error", "Enter your user name and password.")
+        _note(key, "error", "Enter your user name and password.")
         return
     try:
         result = accounts.sign_in(name, password, accounts.users_file(), accounts.attempts_file(), CLOCK,
                               client=client(), sleep=SLEEP)
     except accounts.UsersFileError:
-        st.session_state[key + MESSAGE_SUFFIX] = (
-            "error", "Signing in is not available: the users file cannot be read. Tell the person who "
-                     "runs this app.")
+        _note(key, "error", "Signing in is not available: the users file cannot be read. Tell the person "
+                            "who runs this app.")
         return
     except OSError:  # the failed attempt could not be recorded (full disk, read-only): refuse plainly
-        st.session_state[key + MESSAGE_SUFFIX] = (
-            "error", "The sign-in could not be checked because the server cannot record sign-in "
-                     "attempts just now (its disk may be full). Try again later, or tell the person "
-                     "who runs this app.")
+        _note(key, "error", "The sign-in could not be checked because the server cannot record sign-in "
+                            "attempts just now (its disk may be full). Try again later, or tell the person "
+                            "who runs this app.")
         return
     del password
     if result.user is None:
-        st.session_state[key + MESSAGE_SUFFIX] = ("error", result.message)
+        _note(key, "error", result.message)
         return
     st.session_state[SESSION] = accounts.start_session(result.user, CLOCK)
     st.session_state.pop(NOTE, None)
     if key == "signin":  # elsewhere the page the form stood for appears: that says it all
-        st.session_state[key + MESSAGE_SUFFIX] = ("success", f"Signed in as {result.user.name} "
-                                                             f"({roles.ROLE_LABELS[result.user.role]}).")
+        _note(key, "success", f"Signed in as {result.user.name} ({roles.ROLE_LABELS[result.user.role]}).")
 
 
 def sign_out() -> None:
@@ -190,10 +192,7 @@ def sign_out() -> None:
 
 def sign_in_form(key: str = "signin") -> None:
     """The user-name and password form, its outcome, and st.login when it is configured."""
-    message = st.session_state.pop(key + MESSAGE_SUFFIX, None)
-    if message:
-        (st.success if message[0] == "success" else st.error)(
-            message[1], icon=":material/check_circle:" if message[0] == "success" else ":material/error:")
+    feedback.show_flash(key)
     with st.form(f"{key}_form", border=True, enter_to_submit=True):
         st.text_input("User name", key=f"{key}_name", max_chars=64, autocomplete="username")
         st.text_input("Password", key=f"{key}_password", type="password", max_chars=accounts.PASSWORD_MAX,
@@ -212,16 +211,10 @@ def signed_in_box(key: str = "account") -> bool:
     session = current()
     if session is None:
         return False
-    st.markdown(f"Signed in as **{_plain(session.user)}** · {roles.ROLE_LABELS[session.role]}")
+    st.markdown(f"Signed in as **{escape_html(session.user)}** · {roles.ROLE_LABELS[session.role]}")
     st.button("Sign out", key=f"{key}_sign_out", on_click=sign_out, icon=":material/logout:",
               width="stretch")
     return True
-
-
-def _plain(text: str) -> str:
-    from components.cards import plain  # late import: cards pulls in pandas helpers
-
-    return plain(text)
 
 
 def sidebar_box(box: Any) -> None:
@@ -255,7 +248,7 @@ def refusal_page(spec: roles.PageSpec) -> Callable[[], None]:
                    icon=":material/lock:")
         session = current()
         if session is not None:
-            st.caption(f"You are signed in as {_plain(session.user)} "
+            st.caption(f"You are signed in as {escape_html(session.user)} "
                        f"({roles.ROLE_LABELS[session.role]}).")
         # Signing in here reruns at the same address, which then holds the real page.
         sign_in_form(f"refuse_{spec.url_path}")

@@ -1,28 +1,44 @@
 """Filter state shared across pages and mirrored in the URL.
 
 Every filter that a link should reproduce is registered here as a ``Param``.
-On the first run of a session the values come from the URL (unknown values are
-dropped with a visible note, never an error); on every run the current values
-are written back, so the address bar always holds a link to the current view.
+Its value lives in session state under its own key (``materials``), whether or
+not a widget shows it.
 
-Streamlit forgets the state of a widget that a run does not draw (for example a
-filter of another page).  So each value lives under a plain session-state key
-(``materials``) and its widget under a separate key (``w_materials``): ``widget``
-copies the value into the widget before it is drawn and back on change.  Plain
-keys are never cleaned up, so values survive page switches, and callbacks (a
-click on a chart) may set them at any time.
+Done by Streamlit: a widget drawn with ``**widget(key)`` takes that key and
+``persist_state="session"``, so Streamlit keeps its value while a run does not
+draw it (a filter of another page) and across page switches, and callbacks (a
+click on a chart, a link from another page) may set it before it is drawn
+(once a run has drawn the widget Streamlit refuses a change: set it in a callback).
+The one exception is a free list (countries, companies, organisations): a link
+may name a value its widget does not offer, which the widget would drop while
+the filter must still apply, so there the widget has its own key (``w_…``)
+that ``widget`` fills from the value and copies back on change.
+
+Written here, because ``bind="query-params"`` cannot keep the links people
+share: it writes a list as repeated parameters holding the labels shown
+(``?materials=Nickel&materials=Zinc``, and a select box its label), where our
+links hold ``?materials=nickel,zinc``; a bound parameter leaves the address on a
+page that does not draw its widget, where our links keep every filter in use;
+it drops an unknown value silently, where we say what the link asked for that
+was ignored; some values have no widget (``org``, the workshop's ``p``); and a
+link's first page on a fresh server hands over to the router with
+``st.switch_page`` (``components.router``), which drops the address before any
+widget could read it.  So ``load_from_url`` reads the link once per session
+and ``write_to_url`` writes the current values at the end of every run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
-from components.safe import plain
+from components import cached
+from components.safe import escape_html
 from rmo_data import constants
+from rmo_data.store.engine import store_status
 
 _LOADED = "_url_state_loaded"
 _NOTES = "_url_state_notes"
@@ -46,9 +62,6 @@ def _materials() -> Sequence[str]:
     """Materials a link may name: those of the store (the ten of the report when it is not built yet)."""
     # Read the store only when it is usable: the URL is parsed before the router
     # makes sure the store exists, and a read must not create an empty file.
-    from components import cached  # late import: data pulls in the query layer
-    from rmo_data.store.engine import store_status
-
     if store_status() != "ok":
         return constants.MATERIAL_SLUGS
     return (*constants.MATERIAL_SLUGS, *cached.material_slugs())
@@ -91,6 +104,11 @@ PARAMS: dict[str, Param] = {p.key: p for p in (
 )}
 
 
+# The leverage cards page's own filters (their keys start with ``lc_``), and its page-number widget.
+CARD_FILTERS: tuple[str, ...] = tuple(key for key in PARAMS if key.startswith("lc_"))
+CARD_PAGE = "lc_page"
+
+
 def _parse(param: Param, raw: list[str]) -> tuple[Any, list[str]]:
     """Parse URL values for ``param``; return the value and the parts that were rejected."""
     allowed = set(param.choices()) if param.choices else None
@@ -131,32 +149,40 @@ def load_from_url() -> None:
         st.session_state[param.key] = value
         if rejected:
             # Link values are user text: escaped, and cut short so a huge value cannot fill the page.
-            shown = ", ".join(plain(_shorten(r)) for r in rejected[:10]) + (" …" if len(rejected) > 10 else "")
+            shown = ", ".join(escape_html(_shorten(r)) for r in rejected[:10]) + (" …" if len(rejected) > 10 else "")
             notes.append(f"Ignored unknown {param.label} in the link: {shown}")
     st.session_state[_NOTES] = notes
     st.session_state[_LOADED] = True
 
 
-def _widget_key(key: str) -> str:
-    return f"w_{key}"
+def _offers_every_value(param: Param) -> bool:
+    """False for a free list (countries, companies, organisations): a link may name one its widget lacks."""
+    return not (param.kind == "list" and param.choices is None)
 
 
 def _copy_back(key: str) -> None:
-    st.session_state[key] = st.session_state[_widget_key(key)]
+    st.session_state[key] = st.session_state[f"w_{key}"]
 
 
 def widget(key: str) -> dict[str, Any]:
     """Keyword arguments that bind a widget to the registered value ``key``.
 
-    Use as ``st.multiselect(label, options, **state.widget("materials"))``.
+    Use as ``st.multiselect(label, options, **state.widget("materials"))``: the
+    widget shows and sets ``st.session_state[key]``, which Streamlit keeps while
+    the widget is not drawn.
     """
     if key not in PARAMS:
         raise KeyError(f"{key!r} is not a registered filter")
-    wkey = _widget_key(key)
+    if _offers_every_value(PARAMS[key]):
+        return {"key": key, "persist_state": "session"}
+    # A free list may hold values its widget does not offer (a link's unknown country): the
+    # widget would drop them, yet they filter as the link says.  So its widget has a key of
+    # its own, filled from the value before each draw and copied back on a change.
+    widget_key = f"w_{key}"
     value = st.session_state.get(key, PARAMS[key].default)
-    if st.session_state.get(wkey) != value:
-        st.session_state[wkey] = value
-    return {"key": wkey, "on_change": _copy_back, "args": (key,)}
+    if st.session_state.get(widget_key) != value:
+        st.session_state[widget_key] = value
+    return {"key": widget_key, "on_change": _copy_back, "args": (key,)}
 
 
 def url_params(values: Mapping[str, Any]) -> dict[str, str]:
@@ -198,6 +224,23 @@ def selected_materials() -> list[str]:
     chosen = get("materials")
     if chosen:
         return list(chosen)
-    from components import cached  # late import: data pulls in the query layer
-
     return cached.material_slugs()
+
+
+def reset(keys: Iterable[str] | None = None) -> None:
+    """Put the registered values ``keys`` (every one when None) back to their defaults.
+
+    Call it from a callback: a widget's value cannot change once the widget is drawn.
+    """
+    for key in PARAMS if keys is None else keys:
+        st.session_state[key] = PARAMS[key].default
+
+
+def set_card_filters(materials: Sequence[str] = (), categories: Sequence[str] = ()) -> None:
+    """A fresh view of the leverage cards: these materials and categories, every other card
+    filter at its default, and the first page of cards.  Call it from a callback.
+    """
+    reset(CARD_FILTERS)
+    st.session_state["lc_mat"] = list(materials)
+    st.session_state["lc_cat"] = list(categories)
+    st.session_state[CARD_PAGE] = 1

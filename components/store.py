@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from components import signin
 from components import cached
-from components.safe import plain
+from components.safe import escape_html
 from rmo_data import faults
 from rmo_data.access import roles
 from rmo_data.store.engine import get_engine, shown_url, store_status
@@ -115,7 +115,7 @@ def _stop_damaged() -> None:
                 icon=":material/info:")
         signin.sign_in_form("store_signin")
         st.stop()
-    st.caption(f"Location: {plain(shown_url())}")
+    st.caption(f"Location: {escape_html(shown_url())}")
     st.info("Rebuilding writes a new store from the project's files. The damaged file is first kept "
             "beside it with the time in its name, and every scenario, workshop, plan item and audit "
             "row that can still be read from it is carried over.", icon=":material/info:")

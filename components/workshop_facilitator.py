@@ -15,8 +15,9 @@ from typing import Any
 
 import streamlit as st
 
-from components import cached, cards, feedback, signin, state, tables
+from components import cached, feedback, signin, state, tables
 from components import workshop_view as view
+from components.safe import escape_html
 from rmo_data import constants
 from rmo_data.analysis import scoring
 from rmo_data.store.engine import get_engine
@@ -61,10 +62,11 @@ def _create_form() -> None:
                 _, code = lifecycle.create_workshop(wname, mats, crits, engine=get_engine(),
                                                     actor=signin.actor())
             except ValueError as err:
-                st.error(cards.plain(str(err)), icon=":material/error:")
+                st.error(escape_html(str(err)), icon=":material/error:")
         if code:
             _open_workshop(code)
-            feedback.flash(f"Workshop created. Its join code is {code}.", slot=FLASH_SLOT)
+            # Only a generated code in a fixed sentence: shown as written, as before.
+            feedback.flash(f"Workshop created. Its join code is {code}.", slot=FLASH_SLOT, escape=False)
             st.rerun()
 
     open_ws = lifecycle.list_workshops(lifecycle.OPEN, get_engine())
@@ -110,9 +112,9 @@ def _live(code: str, crit: scoring.CriteriaData) -> None:
         c2.caption("Waiting for the first submission. This view refreshes every 5 seconds.")
     else:
         latest = subs.sort_values("submitted_at").iloc[-1]
-        c2.caption(f"Latest: {cards.plain(latest['participant'])} at {view.when(latest['submitted_at'])}. "
+        c2.caption(f"Latest: {escape_html(latest['participant'])} at {view.when(latest['submitted_at'])}. "
                    "This view refreshes every 5 seconds.")
-        c2.markdown("**Submitted:** " + ", ".join(cards.plain(p) for p in subs["participant"]))
+        c2.markdown("**Submitted:** " + ", ".join(escape_html(p) for p in subs["participant"]))
     view.result_view(result, f"live_{code}", show_count=False)
 
 
@@ -128,7 +130,7 @@ def _close_controls(ws: dict[str, Any], crit: scoring.CriteriaData) -> None:
     code = ws["code"]
     st.subheader("Close the workshop")
     if not participants.may_close(ws, signin.actor(), signin.role()):
-        st.info(f"Only {cards.plain(str(ws['created_by']))}, who created this workshop, or an editor can "
+        st.info(f"Only {escape_html(str(ws['created_by']))}, who created this workshop, or an editor can "
                 "close it. You can follow it and present it here.", icon=":material/lock_person:")
         return
     if st.session_state.get(CONFIRM) != code:
@@ -152,11 +154,11 @@ def _close_controls(ws: dict[str, Any], crit: scoring.CriteriaData) -> None:
                 record = lifecycle.close_workshop(code, engine=get_engine(), actor=signin.actor(),
                                                   criteria=crit, role=signin.role())
             except ValueError as err:
-                st.error(cards.plain(str(err)), icon=":material/error:")
+                st.error(escape_html(str(err)), icon=":material/error:")
         if record is not None:
             st.session_state.pop(CONFIRM, None)
             feedback.flash(f"Workshop closed with {record['result']['n']} submission(s); its record is frozen.",
-                           slot=FLASH_SLOT)
+                           slot=FLASH_SLOT, escape=False)  # a count in a fixed sentence
             st.rerun()
 
 
@@ -175,7 +177,7 @@ def facilitator_view() -> None:
         st.button("Back to the workshop list", key="ws_leave_bad", on_click=_leave)
         return
     head = st.container(horizontal=True, vertical_alignment="center", gap="small")
-    head.subheader(cards.plain(ws["name"]), width="stretch")
+    head.subheader(escape_html(ws["name"]), width="stretch")
     head.button("Presentation mode", key="ws_present", icon=":material/co_present:",
                 on_click=_start_presenting)
     head.button("Other workshops", key="ws_leave", icon=":material/list:", on_click=_leave)
@@ -208,7 +210,7 @@ def closed_list_view() -> None:
                           **state.widget("ws_closed"))
     ws = view.fetch(chosen)
     if ws is not None:
-        st.subheader(cards.plain(ws["name"]))
+        st.subheader(escape_html(ws["name"]))
         view.about(ws)
         view.frozen_view(ws, f"wsc_{chosen}", facilitator=True)
 
@@ -236,7 +238,7 @@ def presentation_view() -> None:
     code = participants.normalise_code(state.get("ws"))
     ws = view.fetch(code) if code else None
     head = st.container(horizontal=True, vertical_alignment="center")
-    head.title(cards.plain(ws["name"]) if ws else "Workshop", width="stretch")
+    head.title(escape_html(ws["name"]) if ws else "Workshop", width="stretch")
     head.button("Leave presentation", key="ws_present_off", icon=":material/close_fullscreen:",
                 on_click=_stop_presenting)
     if ws is None:

@@ -18,9 +18,10 @@ from typing import Any
 
 import streamlit as st
 
-from components import cached, cards, feedback, state, tables
+from components import cached, feedback, state, tables
 from components import workshop_view as view
 from components.provenance import figure_footer
+from components.safe import escape_html
 from rmo_data import constants
 from rmo_data.store.engine import get_engine
 from rmo_data.workshops import group_result, lifecycle, participants
@@ -38,7 +39,7 @@ def _join(code: str) -> dict[str, Any] | None:
         return view.fetch(code)  # malformed: says so, and tells a guesser nothing
     bad = st.session_state.get(BAD_CODE)
     if bad and bad[0] == code:  # a rerun with the same wrong code: no new look-up, not counted again
-        st.error(cards.plain(bad[1]), icon=":material/error:")
+        st.error(escape_html(bad[1]), icon=":material/error:")
         return None
     wait = view.code_wait()
     if wait > 0:
@@ -50,7 +51,7 @@ def _join(code: str) -> dict[str, Any] | None:
     except ValueError as err:
         view.code_failed()
         st.session_state[BAD_CODE] = (code, str(err))
-        st.error(cards.plain(str(err)), icon=":material/error:")
+        st.error(escape_html(str(err)), icon=":material/error:")
         return None
 
 
@@ -145,11 +146,11 @@ def participant_view() -> None:
     ws = _join(code)
     if ws is None:
         return
-    st.subheader(cards.plain(ws["name"]))
+    st.subheader(escape_html(ws["name"]))
     view.about(ws)
     feedback.show_flash(SLOT)
     if outcome and "error" in outcome:
-        st.error(cards.plain(outcome["error"]), icon=":material/error:")
+        st.error(escape_html(outcome["error"]), icon=":material/error:")
     if ws["status"] != lifecycle.OPEN:
         st.warning("This workshop is closed: it takes no more weights. Its frozen result is shown below.",
                    icon=":material/lock:")
@@ -159,7 +160,7 @@ def participant_view() -> None:
 
     token, mine = _mine(code)
     if mine:
-        st.markdown(f"You take part as **{cards.plain(mine['participant'])}**.")
+        st.markdown(f"You take part as **{escape_html(mine['participant'])}**.")
         st.caption("This page's address holds your private key: keep it (a bookmark will do) to come back "
                    "to your answer on this device. Anyone with that address can change your weights, so "
                    "do not share it; share the workshop's code instead.")
@@ -173,7 +174,7 @@ def participant_view() -> None:
     _prefill(code, token, mine, ws)
     if outcome and "error" not in outcome and outcome["code"] == code:
         verb = "revised" if outcome["revised"] else "received"
-        st.success(f"Thank you, {cards.plain(outcome['participant'])}: your weights were {verb} at "
+        st.success(f"Thank you, {escape_html(outcome['participant'])}: your weights were {verb} at "
                    f"{view.when(outcome['submitted_at'])}. You can revise them until the facilitator closes "
                    "the workshop.", icon=":material/check_circle:")
     elif mine:

@@ -16,7 +16,7 @@ session and per client address, each a ``rmo_data.access.throttle.Throttle`` sha
 by every session of this server process.
 
 Text typed by people (workshop and participant names) goes through
-``cards.plain``; the only HTML here is the constant presentation stylesheet.
+``safe.escape_html``; the only HTML here is the constant presentation stylesheet.
 """
 
 from __future__ import annotations
@@ -30,9 +30,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 import streamlit as st
 
-from components import cached, cards, signin, tables
+from components import cached, signin, tables
 from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer
+from components.safe import escape_html
 from rmo_data import constants
 from rmo_data.access import roles
 from rmo_data.access.throttle import Throttle
@@ -114,14 +115,14 @@ def fetch(code: str) -> dict[str, Any] | None:
     try:
         return lifecycle.get_workshop(code, get_engine())
     except ValueError as err:
-        st.error(cards.plain(str(err)), icon=":material/error:")
+        st.error(escape_html(str(err)), icon=":material/error:")
         return None
 
 
 def about(ws: dict[str, Any]) -> None:
     """A caption naming the workshop's materials and criteria."""
     names = cached.material_labels()
-    materials = ", ".join(cards.plain(names.get(m, m)) for m in ws["materials"])
+    materials = ", ".join(escape_html(names.get(m, m)) for m in ws["materials"])
     st.caption(f"Materials: {materials} · Criteria: "
                f"{', '.join(constants.CRITERION_LABELS[c] for c in ws['criteria'])}")
 
@@ -156,7 +157,7 @@ def disagreements(result: GroupResult) -> str:
     if crits:
         parts.append(f"**Weights far apart on:** {', '.join(crits)}")
     if mats:
-        parts.append(f"**Ranked far apart:** {', '.join(cards.plain(m) for m in mats)}")
+        parts.append(f"**Ranked far apart:** {', '.join(escape_html(m) for m in mats)}")
     return "  \n".join(parts)
 
 
@@ -246,7 +247,7 @@ def result_view(result: GroupResult, key: str, show_count: bool = True, named: b
     """
     if result.missing_materials:
         st.caption("Left out because the store no longer holds them: "
-                   f"{', '.join(cards.plain(m) for m in result.missing_materials)}.")
+                   f"{', '.join(escape_html(m) for m in result.missing_materials)}.")
     if result.n == 0:
         st.info("No submission yet: the group ranking appears with the first one. Until then, the "
                 "model default (equal weights) is shown.", icon=":material/hourglass_empty:")
@@ -256,8 +257,8 @@ def result_view(result: GroupResult, key: str, show_count: bool = True, named: b
     borda_top = result.ranking.sort_values(["borda_rank"], kind="stable").iloc[0]
     cols = st.columns(3 if show_count else 2)
     # A metric's value is markdown too: the names come from the store.
-    cols[0].metric("Group's first priority", cards.plain(top["name"]), help="Highest score with the mean of the weights.")
-    cols[1].metric("First by Borda count", cards.plain(borda_top["name"]),
+    cols[0].metric("Group's first priority", escape_html(top["name"]), help="Highest score with the mean of the weights.")
+    cols[1].metric("First by Borda count", escape_html(borda_top["name"]),
                    help="Most points when every participant's own ranking is counted.")
     if show_count:
         cols[2].metric("Participants", result.n)

@@ -20,7 +20,7 @@ from components import feedback, router
 from components import signin
 from components import cached
 from components import stewardship_view as view
-from components.safe import plain
+from components.safe import escape_html
 from rmo_data import exports, faults
 from rmo_data.stewardship import change_sets, history, upload_tables
 from rmo_data.store import change_log, export
@@ -55,7 +55,7 @@ def _write(what: str, do: Callable[[], int], done: Callable[[int], str]) -> None
     except ValueError as err:
         view.refusal(str(err).splitlines()[0])
     except faults.WRITE_ERRORS as err:
-        st.error(plain(feedback.failed_save_text(what, err)), icon=":material/error:")
+        st.error(escape_html(feedback.failed_save_text(what, err)), icon=":material/error:")
     else:
         _after_write(done(result))
 
@@ -67,7 +67,7 @@ st.caption("Add, change or remove rows of the reference tables by uploading a fi
 feedback.show_flash(SLOT)
 
 engine = get_engine()
-st.caption(f"Changes are logged under your user name, **{plain(signin.actor())}**.")
+st.caption(f"Changes are logged under your user name, **{escape_html(signin.actor())}**.")
 
 st.header("Upload changes")
 table = st.selectbox("Table", list(upload_tables.SPECS), format_func=lambda t: upload_tables.SPECS[t].label,

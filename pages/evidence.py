@@ -13,6 +13,7 @@ from components import cards, render, router, state, tables
 from rmo_data.charts import material_charts
 from components import cached
 from components.provenance import figure_footer
+from components.safe import safe_url
 from rmo_data import constants
 from rmo_data.analysis import evidence_rollups
 from rmo_data.store import queries
@@ -38,8 +39,7 @@ def _from_map() -> None:
 
 
 def _clear() -> None:
-    for key in ("stages", "risks", "ev_country", "ev_company", "ev_text", "ev_min_sev"):
-        st.session_state[key] = state.PARAMS[key].default
+    state.reset(("stages", "risks", "ev_country", "ev_company", "ev_text", "ev_min_sev"))
 
 
 cards.inject_css()
@@ -127,7 +127,7 @@ def _table(ev: pd.DataFrame) -> pd.DataFrame:
     table = ev.assign(
         material_name=ev["material"].map(lambda m: labels.get(m, m)),
         stage_name=ev["stage"].map(constants.STAGE_LABELS),
-        link=[cards.safe_url(u) or cards.safe_url(s) for u, s in zip(ev["url"], ev["source_url"], strict=True)],
+        link=[safe_url(u) or safe_url(s) for u, s in zip(ev["url"], ev["source_url"], strict=True)],
         year_text=ev["year"].map(lambda y: "not stated" if pd.isna(y) else str(int(y))),
     )
     for column in ("country_name", "company", "site"):

@@ -17,6 +17,7 @@ from components import signin
 from rmo_data.charts import material_charts, style
 from components import cached
 from components.provenance import figure_footer
+from components.safe import escape_html
 from rmo_data import constants
 from rmo_data import faults
 from rmo_data.store import action_plan
@@ -27,15 +28,8 @@ from rmo_data.store.engine import get_engine
 router.guard(__file__)
 
 PAGE_SIZE = 10
-FILTERS = ("lc_mat", "lc_cat", "lc_actor", "lc_target", "lc_stage", "lc_risk", "lc_org", "lc_text")
 SCOPE_LABELS = {**constants.MATERIAL_LABELS, constants.CROSS_MATERIAL: constants.CROSS_MATERIAL_LABEL}
-MESSAGE = "_lc_message"
-
-
-def _clear() -> None:
-    for key in FILTERS:
-        st.session_state[key] = state.PARAMS[key].default
-    st.session_state["lc_page"] = 1
+SLOT = "leverage_cards"  # where a plan change is reported after the rerun
 
 
 def _go_org(slug: str, name: str, materials: list[str]) -> None:
@@ -66,11 +60,11 @@ def _add(leverage_id: str, title: str) -> None:
                                status=status or constants.PLAN_STATUS_SLUGS[0], note=note or "",
                                actor=signin.actor(), engine=get_engine())
     except ValueError as err:
-        st.session_state[MESSAGE] = ("error", f"Not added: {err}")
+        feedback.flash(f"Not added: {err}", "error", SLOT)
     except faults.WRITE_ERRORS as err:
-        st.session_state[MESSAGE] = ("error", feedback.failed_save_text("The plan item", err))
+        feedback.flash(feedback.failed_save_text("The plan item", err), "error", SLOT)
     else:
-        st.session_state[MESSAGE] = ("success", f"Added {leverage_id} “{title}” to the action plan.")
+        feedback.flash(f"Added {leverage_id} “{title}” to the action plan.", "success", SLOT)
         for field in PLAN_FIELDS:  # widgets come back empty on this run
             st.session_state.pop(f"{field}_{leverage_id}", None)
 
@@ -94,10 +88,10 @@ def _footer(row: Mapping[str, Any], org_names: Mapping[str, str], org_short: Map
     if in_plan.get(lev_id):
         bar.caption(f":material/check_circle: in the plan ({in_plan[lev_id]})")
     for slug in row.get("organisations", []) or []:
-        if bar.button(cards.plain(org_short.get(slug, slug)), key=f"org_{lev_id}_{slug}", type="tertiary",
+        if bar.button(escape_html(org_short.get(slug, slug)), key=f"org_{lev_id}_{slug}", type="tertiary",
                       icon=":material/arrow_outward:", on_click=_go_org,
                       args=(slug, org_names.get(slug, slug), list(org_materials.get(slug, []))),
-                      help=f"Open {cards.plain(org_names.get(slug, slug))} on the Stakeholders page"):
+                      help=f"Open {escape_html(org_names.get(slug, slug))} on the Stakeholders page"):
             st.switch_page("pages/stakeholders.py")
 
 
@@ -107,12 +101,8 @@ st.markdown("Recommended actions from the report, each classified by the five Sh
             "categories: who acts (an individual carmaker or Drive Sustainability), towards whom, at "
             "which stages and against which risks. Add the ones you will pursue to the action plan.")
 
-message = st.session_state.pop(MESSAGE, None)
-if message:
-    (st.error if message[0] == "error" else st.success)(cards.plain(message[1]),
-                                                         icon=":material/playlist_add_check:")
-    # The banner is at the top; a toast also shows it next to where the user clicked.
-    st.toast(cards.plain(message[1]), icon=":material/playlist_add_check:")
+# The banner is at the top; a toast also shows it next to where the user clicked.
+feedback.show_flash(SLOT, icon=":material/playlist_add_check:", toast=True)
 
 orgs = cached.read(queries.organisations)
 org_names = dict(zip(orgs["slug"], orgs["name"], strict=True))
@@ -123,7 +113,7 @@ unknown = [o for o in state.get("lc_org") if o not in org_names]
 if unknown:
     # Organisation slugs come from the URL unchecked; keep only those the store knows.
     st.session_state["lc_org"] = [o for o in state.get("lc_org") if o in org_names]
-    st.warning(f"Ignored unknown organisations in the link: {cards.plain(', '.join(unknown))}",
+    st.warning(f"Ignored unknown organisations in the link: {escape_html(', '.join(unknown))}",
                icon=":material/link_off:")
 
 engine = get_engine()
@@ -164,8 +154,8 @@ with tab_cards:
         m2.metric("Materials", int(levs["material"].nunique()) if not levs.empty else 0)
         m3.metric("Cross-material", int(levs["material"].isna().sum()) if not levs.empty else 0)
         if active:
-            st.button(f"Clear {active} card filter(s)", on_click=_clear, icon=":material/filter_alt_off:",
-                      key="lc_clear")
+            st.button(f"Clear {active} card filter(s)", on_click=state.set_card_filters,
+                      icon=":material/filter_alt_off:", key="lc_clear")
     if not levs.empty:
         with chart:
             st.altair_chart(style.configure(material_charts.category_counts_chart(levs)), width="stretch",
@@ -180,10 +170,10 @@ with tab_cards:
                 icon=":material/search_off:")
     else:
         pages = max(1, -(-len(levs) // PAGE_SIZE))
-        if int(st.session_state.get("lc_page", 1)) > pages:
-            st.session_state["lc_page"] = 1
+        if int(st.session_state.get(state.CARD_PAGE, 1)) > pages:
+            st.session_state[state.CARD_PAGE] = 1
         p1, p2 = st.columns([5, 1], vertical_alignment="bottom")
-        page_no = int(p2.number_input("Page", 1, pages, key="lc_page", step=1,
+        page_no = int(p2.number_input("Page", 1, pages, key=state.CARD_PAGE, step=1,
                                       help=f"{PAGE_SIZE} cards per page"))
         start = (page_no - 1) * PAGE_SIZE
         p1.caption(f"Cards {start + 1}–{min(start + PAGE_SIZE, len(levs))} of {len(levs)}, by card id "
@@ -254,15 +244,15 @@ with tab_plan:
                 try:
                     action_plan.update_plan_item(int(item_id), owner=owner, due_date=due, status=status,
                                               note=note, actor=signin.actor(), engine=engine)
-                    st.session_state[MESSAGE] = ("success", f"Saved item #{int(item_id)}.")
+                    feedback.flash(f"Saved item #{int(item_id)}.", "success", SLOT)
                     st.rerun()
                 except ValueError as err:
-                    st.error(cards.plain(str(err)), icon=":material/error:")
+                    st.error(escape_html(str(err)), icon=":material/error:")
         if st.button("Remove this item from the plan", key=f"edit_delete_{item_id}", icon=":material/delete:"):
             with feedback.saving(f"The removal of item #{int(item_id)}"):
                 try:
                     action_plan.delete_plan_item(int(item_id), actor=signin.actor(), engine=engine)
-                    st.session_state[MESSAGE] = ("success", f"Removed item #{int(item_id)}.")
+                    feedback.flash(f"Removed item #{int(item_id)}.", "success", SLOT)
                     st.rerun()
                 except ValueError as err:
-                    st.error(cards.plain(str(err)), icon=":material/error:")
+                    st.error(escape_html(str(err)), icon=":material/error:")

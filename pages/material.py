@@ -15,6 +15,7 @@ from rmo_data.charts import material_charts
 from components import cached
 from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer, source_line
+from components.safe import escape_html
 from rmo_data import constants
 from rmo_data.analysis import metrics
 from rmo_data.store import concentration, queries
@@ -42,13 +43,13 @@ if mat is None:
     st.error("This material is not in the data store. Choose one in the sidebar.")
     st.stop()
 
-name = cards.plain(mat["name"])  # for markdown; figure titles take the raw name
+name = escape_html(mat["name"])  # for markdown; figure titles take the raw name
 st.title(name)
-st.markdown(cards.plain(mat["summary"]))
+st.markdown(escape_html(mat["summary"]))
 c1, c2 = st.columns(2, gap="large")
-c1.markdown(f"**Uses in vehicles.** {cards.plain(mat['automotive_uses'])}")
+c1.markdown(f"**Uses in vehicles.** {escape_html(mat['automotive_uses'])}")
 if mat.get("automotive_relevance"):
-    c2.markdown(f"**The industry's leverage.** {cards.plain(mat['automotive_relevance'])}")
+    c2.markdown(f"**The industry's leverage.** {escape_html(mat['automotive_relevance'])}")
 
 links = cached.read(queries.material_links, slug=slug)
 if not links.empty:
@@ -59,10 +60,10 @@ if not links.empty:
         target = link["linked_slug"]
         with cols[i % len(cols)]:
             if isinstance(target, str) and target:
-                st.button(cards.plain(label), key=f"link_{i}", on_click=_go_to, args=(target,),
-                          icon=":material/link:", help=cards.plain(link["note"]) or None)
+                st.button(escape_html(label), key=f"link_{i}", on_click=_go_to, args=(target,),
+                          icon=":material/link:", help=escape_html(link["note"]) or None)
             else:
-                st.markdown(f"- {cards.plain(label)}", help=cards.plain(link["note"]) or None)
+                st.markdown(f"- {escape_html(label)}", help=escape_html(link["note"]) or None)
 st.caption(source_line(["Raw materials value chain leverages"], [], note=mat["section"]))
 
 
@@ -74,7 +75,7 @@ def _end_use() -> None:
     if shares.empty:
         st.info(f"No end-use figure is recorded for {name}: neither the report nor the "
                 "USGS chapter gives shares by sector. The report names these vehicle uses: "
-                f"{cards.plain(mat['automotive_uses'])}", icon=":material/info:")
+                f"{escape_html(mat['automotive_uses'])}", icon=":material/info:")
     else:
         # One spec for every material; the material's rows go in as a named dataset.
         render.chart(material_charts.end_use_chart, None, datasets={material_charts.END_USE: material_charts.end_use_data(shares)})
@@ -127,7 +128,7 @@ def _production() -> None:
         table = metrics.country_table(year_rows)
         picked_for = st.session_state.get("mp_country") or (None, None)
         picked = picked_for[1] if picked_for[0] == slug else None
-        st.markdown(f"**Countries in {latest}**" + (f" — selected: {cards.plain(picked)}" if picked else ""))
+        st.markdown(f"**Countries in {latest}**" + (f" — selected: {escape_html(picked)}" if picked else ""))
         if picked and picked != "All other":
             table = table[table["country_name"] == picked]
         if picked and picked != "All other" and signin.can("case_evidence"):
@@ -135,7 +136,7 @@ def _production() -> None:
             where = {"iso3": codes} if codes else {"countries": [picked]}
             n_cases = int(cached.read(queries.evidence_counts, materials=[slug], **where)["n"].sum())
             ev = cached.read(queries.evidence, materials=[slug], **where, limit=CARDS_SHOWN)
-            st.caption(f"{n_cases} risk evidence case(s) recorded for {name} in {cards.plain(picked)}"
+            st.caption(f"{n_cases} risk evidence case(s) recorded for {name} in {escape_html(picked)}"
                        + (f"; the {CARDS_SHOWN} most severe are shown" if n_cases > CARDS_SHOWN else "")
                        + ". Double-click the chart to clear the selection.")
             for _, case in ev.iterrows():
@@ -163,8 +164,8 @@ def _producers() -> None:
         st.markdown("**What the report says about concentration**")
         for _, s in statements.iterrows():
             figure = "" if pd.isna(s["share_pct"]) else f" ({s['share_pct']:g} %)"
-            st.markdown(f"- {cards.plain(s['statement'])}{figure} — "
-                        f"*{cards.plain(constants.STAGE_LABELS[s['stage']])}*")
+            st.markdown(f"- {escape_html(s['statement'])}{figure} — "
+                        f"*{escape_html(constants.STAGE_LABELS[s['stage']])}*")
         st.caption(source_line(["Raw materials value chain leverages"], statements["year"]))
     if not companies.empty:
         shown = companies.assign(stages=companies["stages"].map(
@@ -222,7 +223,7 @@ def _value_chain() -> None:
         cross = cached.read(queries.salient_risks, material=None)
         cross = cross[cross["material"].isna()]
         for _, r in cross.iterrows():
-            st.markdown(f"- **{cards.plain(r['category_name'])}**: {cards.plain(r['summary'])}")
+            st.markdown(f"- **{escape_html(r['category_name'])}**: {escape_html(r['summary'])}")
 
 
 def _evidence() -> None:
@@ -231,7 +232,7 @@ def _evidence() -> None:
     ev_years = ev_prov[["year", "n"]]
     n_cases = int(evidence_all["n"].sum()) if not evidence_all.empty else 0  # same filters as the chain
     if not signin.can("case_evidence"):
-        st.markdown(f"{n_cases} risk evidence case(s) are recorded for {cards.plain(mat['name'])} with the current "
+        st.markdown(f"{n_cases} risk evidence case(s) are recorded for {escape_html(mat['name'])} with the current "
                     "stage and risk filters; the chart under *Value chain & risks* counts them.")
         signin.partner_note("each case: where and what happened, how severe it was, and its source")
     elif not n_cases:
@@ -276,8 +277,8 @@ def _organisations() -> None:
     if not sectors.empty:
         st.markdown("**Other sectors to engage**")
         for _, s in sectors.iterrows():
-            note = f" — {cards.plain(s['note'])}" if isinstance(s["note"], str) else ""
-            st.markdown(f"- **{cards.plain(s['sector'])}**{note}")
+            note = f" — {escape_html(s['note'])}" if isinstance(s["note"], str) else ""
+            st.markdown(f"- **{escape_html(s['sector'])}**{note}")
     if signin.may_open("pages/stakeholders.py"):
         st.page_link("pages/stakeholders.py", label="All stakeholders & initiatives",
                      icon=":material/arrow_forward:")
@@ -289,7 +290,7 @@ def _leverage_cards() -> None:
     all_orgs = cached.read(queries.organisations)
     names = dict(zip(all_orgs["slug"], all_orgs["name"], strict=True))
     if not signin.can("leverage_preview"):
-        st.markdown(f"The report recommends {len(levs)} action(s) specific to {cards.plain(mat['name'])}, besides "
+        st.markdown(f"The report recommends {len(levs)} action(s) specific to {escape_html(mat['name'])}, besides "
                     "those for every material.")
         signin.partner_note("these leverage cards: who can act, towards whom, at which stages and "
                           "against which risks")

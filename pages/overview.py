@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import cards, render, router, state, tables
+from components import render, router, state, tables
 from rmo_data.charts import material_charts
 from components import cached
 from components.pack_downloads import pack_buttons
 from components.provenance import download_buttons, figure_footer, source_line
+from components.safe import escape_html
 from rmo_data import constants
 from rmo_data.analysis.findings import headline_findings
 from rmo_data.store import queries
@@ -40,8 +41,8 @@ findings = headline_findings(table)
 for start in range(0, len(findings), 4):
     for col, finding in zip(st.columns(4), findings[start:start + 4], strict=False):
         with col.container(border=True, height="stretch"):
-            st.markdown(cards.plain(finding.text))
-            st.caption(f"Source: {cards.plain(finding.source)} · {cards.plain(finding.year)}")
+            st.markdown(escape_html(finding.text))
+            st.caption(f"Source: {escape_html(finding.source)} · {escape_html(finding.year)}")
 
 focus = st.session_state.get("material")
 render.chart(material_charts.overview_heat_table, table, key="ov_heat",
@@ -71,7 +72,7 @@ figure_footer(
     note=(f"Not placed (no {stage} data recorded): {', '.join(not_placed)}." if not_placed else None),
     key="dl_ov_scatter")
 
-st.page_link("pages/material.py", label=f"Open the profile of {cards.plain(cached.material_labels().get(focus, ''))}",
+st.page_link("pages/material.py", label=f"Open the profile of {escape_html(cached.material_labels().get(focus, ''))}",
              icon=":material/arrow_forward:")
 st.caption("Click a material in either chart to make it the focus material.")
 

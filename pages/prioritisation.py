@@ -14,6 +14,7 @@ from rmo_data.charts import priority_charts
 from components import cached
 from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer, source_line
+from components.safe import escape_html
 from rmo_data import constants
 from rmo_data.analysis import scoring
 from rmo_data.analysis import prioritisation
@@ -24,8 +25,8 @@ from rmo_data.store.engine import get_engine
 router.guard(__file__)
 
 WEIGHT_KEYS = {c.slug: f"wt_{c.slug}" for c in constants.CRITERIA}
-CARD_FILTERS = ("lc_mat", "lc_cat", "lc_actor", "lc_target", "lc_stage", "lc_risk", "lc_org", "lc_text")
 CURRENT = "Current weights (unsaved)"
+LOAD_SLOT = "pr_sc_load"  # where a scenario that could not be loaded says why
 METHOD = """
 1. **Criteria from the store.** Each value is computed from stored rows (sources in the table
    above); none is typed in. Every criterion points the same way: a higher value raises priority
@@ -50,18 +51,23 @@ def _set_weights(weights: dict[str, int]) -> None:
         st.session_state[key] = int(weights.get(slug, 0))
 
 
-def _open_cards(materials: list[str], categories: tuple[str, ...] = ()) -> None:
-    """Pre-set the card filters (a fresh view: other card filters cleared) before switching page."""
-    for key in CARD_FILTERS:
-        st.session_state[key] = state.PARAMS[key].default
-    st.session_state["lc_mat"] = list(materials)
-    st.session_state["lc_cat"] = list(categories)
-    st.session_state["lc_page"] = 1
+def _load_scenario(name: str) -> None:
+    """Button callback: the scenario's weights and materials in view become the current ones.
+
+    A callback, because the weight sliders and the sidebar are drawn before the button.
+    """
+    try:
+        record = scenarios.load_scenario(name, engine=get_engine())
+    except ValueError as err:
+        feedback.flash(str(err), "error", LOAD_SLOT)
+        return
+    _set_weights(record["weights"])
+    st.session_state["materials"] = record["materials"]
 
 
 def _names(slugs: list[str]) -> str:
     """Material names for markdown (escaped: a name from the store may hold markup)."""
-    return ", ".join(cards.plain(LABELS.get(s, s)) for s in slugs)
+    return ", ".join(escape_html(LABELS.get(s, s)) for s in slugs)
 
 
 cards.inject_css()
@@ -120,7 +126,7 @@ def _ranking() -> None:
         c1, c2 = st.columns([3, 2], vertical_alignment="center")
         c1.markdown(f"**Top {constants.TOP_N} with these weights:** {_names(top3)}.")
         if c2.button(f"Open leverage cards for {LABELS[top]}", key="pr_open_top",
-                     on_click=_open_cards, args=([top],), icon=":material/style:", type="primary"):
+                     on_click=state.set_card_filters, args=([top],), icon=":material/style:", type="primary"):
             st.switch_page("pages/leverage_cards.py")
 
         named = long.assign(name=long["material"].map(LABELS))
@@ -259,7 +265,7 @@ def _matrix() -> None:
             n_cards = (len(cached.read(queries.leverage_cards, scopes=members, categories=quad.categories))
                        if members else 0)
             if st.button(f"Open {n_cards} card(s)", key=f"pr_quad_{quad.slug}", disabled=not members,
-                         on_click=_open_cards, args=(members, quad.categories), icon=":material/style:",
+                         on_click=state.set_card_filters, args=(members, quad.categories), icon=":material/style:",
                          help=f"Leverage cards for these materials in: {cats}.", width="stretch"):
                 st.switch_page("pages/leverage_cards.py")
 
@@ -281,9 +287,9 @@ def _scenarios() -> None:
             try:
                 scenarios.save_scenario(sc_name, weights, materials=state.get("materials"), note=sc_note,
                                        actor=signin.actor(), engine=engine)
-                st.success(f"Scenario “{cards.plain(sc_name.strip())}” saved.", icon=":material/check:")
+                st.success(f"Scenario “{escape_html(sc_name.strip())}” saved.", icon=":material/check:")
             except ValueError as err:
-                st.error(cards.plain(str(err)), icon=":material/error:")
+                st.error(escape_html(str(err)), icon=":material/error:")
 
     saved = scenarios.list_scenarios(engine=engine)
     if saved.empty:
@@ -297,14 +303,9 @@ def _scenarios() -> None:
                          "created_at": st.column_config.DatetimeColumn("Saved", format="YYYY-MM-DD HH:mm")})
         l1, l2, l3 = st.columns([3, 1, 1], vertical_alignment="bottom")
         chosen = l1.selectbox("Scenario", saved["name"].tolist(), key="pr_sc_pick")
-        if l2.button("Load", key="pr_sc_load", icon=":material/upload:", width="stretch"):
-            try:
-                record = scenarios.load_scenario(chosen, engine=engine)
-                _set_weights(record["weights"])
-                st.session_state["materials"] = record["materials"]
-                st.rerun()
-            except ValueError as err:
-                st.error(cards.plain(str(err)), icon=":material/error:")
+        l2.button("Load", key="pr_sc_load", icon=":material/upload:", width="stretch", on_click=_load_scenario,
+                  args=(chosen,))
+        feedback.show_flash(LOAD_SLOT)
         if l3.button("Delete", key="pr_sc_delete", icon=":material/delete:", width="stretch"):
             with feedback.saving("The deletion of this scenario"):
                 try:
@@ -312,7 +313,7 @@ def _scenarios() -> None:
                                              actor=signin.actor(), engine=engine)
                     st.rerun()
                 except ValueError as err:
-                    st.error(cards.plain(str(err)), icon=":material/error:")
+                    st.error(escape_html(str(err)), icon=":material/error:")
 
         st.markdown("**Compare two scenarios** on the materials now in view")
         options = [CURRENT, *saved["name"].tolist()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import router
+from components import feedback, router
 from components import signin
 from rmo_data.access import roles
 
@@ -19,9 +19,7 @@ if signin.current() is None:
     signin.sign_in_form("signin")
 else:
     st.title("Account")
-    message = st.session_state.pop("signin" + signin.MESSAGE_SUFFIX, None)
-    if message:
-        st.success(message[1], icon=":material/check_circle:")
+    feedback.show_flash("signin")  # "Signed in as …", kept by the form's callback
     signin.signed_in_box("page")
     opened = [p for p in roles.pages_for(signin.role(), router.APP_DIR)
               if p.min_role != roles.PUBLIC]

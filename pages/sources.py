@@ -6,10 +6,11 @@ import json
 
 import streamlit as st
 
-from components import cards, router, tables
+from components import router, tables
 from components import signin
 from components import cached
 from components.provenance import figure_footer
+from components.safe import escape_html, safe_url
 from rmo_data import constants
 from rmo_data.store import queries
 
@@ -19,7 +20,7 @@ st.title("Sources & method")
 
 info = cached.read(queries.build_info)
 if info.get("finished_at"):
-    st.caption(f"Data store built {cards.plain(info['finished_at'])} from the project's seed and source files.")
+    st.caption(f"Data store built {escape_html(info['finished_at'])} from the project's seed and source files.")
 
 st.header("Sources")
 sources = cached.read(queries.sources)
@@ -29,7 +30,7 @@ feeds_tables = usage.groupby("source_id")["table"].agg(lambda t: ", ".join(sorte
 shown = sources.assign(
     rows=sources["id"].map(per_source).fillna(0).astype(int),
     tables=sources["id"].map(feeds_tables).fillna(""),
-    link=sources["url"].map(cards.safe_url),
+    link=sources["url"].map(safe_url),
     kind=sources["kind"].map({"report": "Report", "dataset": "Dataset", "cited": "Cited by the report"}),
 )
 tables.dataframe(
@@ -97,11 +98,11 @@ items = [
 ]
 if not missing.empty:
     # Names come from the store: escaped, as every data text in markdown.
-    pairs = ", ".join(f"{cards.plain(short.get(m, m))} ({cards.plain(s)})" for m, s in zip(missing["material"], missing["stage"],
+    pairs = ", ".join(f"{escape_html(short.get(m, m))} ({escape_html(s)})" for m, s in zip(missing["material"], missing["stage"],
                                                                     strict=True))
     items.insert(0, f"**No country production data recorded** for: {pairs}.")
 if not withheld.empty:
-    pairs = ", ".join(f"{cards.plain(short.get(m, m))} {cards.plain(s)} ({n})" for m, s, n in zip(
+    pairs = ", ".join(f"{escape_html(short.get(m, m))} {escape_html(s)} ({n})" for m, s, n in zip(
         withheld["material"], withheld["stage"], withheld["withheld"], strict=True))
     items.append(f"Country figures **withheld or not available** (count of country-years): {pairs}.")
 for item in items:

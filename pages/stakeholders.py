@@ -8,6 +8,7 @@ from components import cards, render, router, state, tables
 from rmo_data.charts import material_charts
 from components import cached
 from components.provenance import figure_footer
+from components.safe import escape_html, safe_url
 from rmo_data import constants
 from rmo_data.store import queries
 
@@ -38,7 +39,7 @@ table = orgs.assign(
     material_names=orgs["materials"].map(
         lambda ms: "all ten" if len(ms) == len(constants.MATERIAL_SLUGS) == len(short)
         else ", ".join(short.get(m, m) for m in ms)),
-    link=orgs["url"].map(cards.safe_url),
+    link=orgs["url"].map(safe_url),
     acronym=orgs["acronym"].fillna(""),
 )
 st.caption(f"{len(table)} organisation(s). Select a row to see the leverage cards that name it.")
@@ -61,7 +62,7 @@ if rows:
     st.session_state["org"] = chosen_slug
 if chosen_slug and chosen_slug in set(orgs["slug"]):
     org = orgs[orgs["slug"] == chosen_slug].iloc[0]
-    st.subheader(f"Leverage cards naming {cards.plain(org['name'])}")
+    st.subheader(f"Leverage cards naming {escape_html(org['name'])}")
     levs = cached.read(queries.leverages, organisations=[chosen_slug])
     names = dict(zip(orgs["slug"], orgs["name"], strict=True))
     if levs.empty:

@@ -22,6 +22,7 @@ import pytest
 from streamlit.proto.TextInput_pb2 import TextInput as TextInputProto
 from streamlit.testing.v1 import AppTest
 
+from components.safe import escape_html
 from components import signin as ui_auth
 from rmo_data.access import roles
 from rmo_data.access import accounts
@@ -195,10 +196,9 @@ def test_public_material_profile_hides_cases_cards_and_downloads(app: AppTest, b
     text = "\n".join(texts)
     cases = queries.evidence(materials=["nickel"], engine=built_engine)
     levers = queries.leverages(materials=["nickel"], include_cross=False, engine=built_engine)
-    from components.cards import plain
 
-    assert not any(plain(s) in text for s in cases["summary"]), "no case-level evidence"
-    assert not any(plain(t) in text for t in levers["title"]), "no leverage card"
+    assert not any(escape_html(s) in text for s in cases["summary"]), "no case-level evidence"
+    assert not any(escape_html(t) in text for t in levers["title"]), "no leverage card"
     assert not downloads and not [b for b in at.button if b.key == "mp_pack_prepare"]
     assert "Partners who sign in also see each case" in text
     assert "Partners who sign in also see these leverage cards" in text
@@ -210,8 +210,8 @@ def test_public_material_profile_hides_cases_cards_and_downloads(app: AppTest, b
     no_exception(at.switch_page("pages/material.py").run())
     assert at.get("download_button") and at.button(key="mp_pack_prepare")
     text = "\n".join(_texts(at) for _ in each_tab(at, "mp_tab"))
-    assert any(plain(s) in text for s in cases["summary"])
-    assert any(plain(t) in text for t in levers["title"])
+    assert any(escape_html(s) in text for s in cases["summary"])
+    assert any(escape_html(t) in text for t in levers["title"])
     assert "Partners who sign in" not in text
 
 
@@ -224,7 +224,7 @@ def test_public_pages_offer_no_downloads(app: AppTest, page: str) -> None:
 
 def test_workshop_join_is_public_facilitating_needs_a_partner(app: AppTest) -> None:
     at = no_exception(app.switch_page("pages/workshop.py").run())
-    assert at.text_input(key="w_join").value == ""  # the join view, open to anyone with a code
+    assert at.text_input(key="join").value == ""  # the join view, open to anyone with a code
     at.session_state["ws_mode"] = "run"
     no_exception(at.run())
     assert "Facilitating a workshop is for partners only" in _texts(at)

@@ -20,7 +20,7 @@ from rmo_data import constants
 from rmo_data.store import queries
 from rmo_data.analysis import scoring
 from rmo_data.store.criteria import criteria_table
-from tests.browser.conftest import open_sign_in, shot, wait_ready
+from tests.browser.conftest import new_page, open_sign_in, shot, sign_in, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -132,3 +132,66 @@ def test_weights_matrix_cards_plan_download(server: str, page, built_engine, tmp
         page.get_by_role("button", name="Plan (XLSX)").click()
     book = pd.read_excel(io.BytesIO(info.value.path().read_bytes()), sheet_name="Action plan")
     assert (book["Note"].fillna("").str.startswith(token)).sum() == 2
+
+
+def _pick(page, label: str, option: str) -> None:  # noqa: ANN001
+    """Pick ``option`` in the page's multiselect labelled ``label`` (not the sidebar's)."""
+    box = page.get_by_test_id("stMain").get_by_test_id("stMultiSelect").filter(has_text=label)
+    box.locator("input").click()
+    page.keyboard.type(option)
+    page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+    wait_ready(page)
+
+
+def _menu(page, name: str) -> None:  # noqa: ANN001
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=name, exact=True).click()
+    wait_ready(page)
+    page.get_by_role("heading", name=name).first.wait_for()
+
+
+def test_card_filters_survive_the_menu_and_a_shared_link(server: str, page, browser, built_engine) -> None:  # noqa: ANN001
+    """The cards page's own filters: in the address on every page, back when the page is, and a link
+    to them opens the same cards in another browser."""
+    page.goto(server)
+    wait_ready(page)
+    expect(page.get_by_test_id("stSidebar").get_by_text("Filters", exact=True)).to_be_visible()
+    open_sign_in(page, "partner")
+    _menu(page, "Leverage cards")
+    zinc, peers = constants.MATERIAL_LABELS["zinc"], constants.LEVERAGE_CATEGORY_LABELS["peers"]
+    _pick(page, "Material", zinc)
+    _pick(page, "Leverage category", peers)
+    expected = queries.leverages(materials=["zinc"], include_cross=False, categories=["peers"],
+                                 engine=built_engine)
+    assert len(expected) > 0
+    metric = page.get_by_test_id("stMetric").filter(has_text="Cards shown").get_by_test_id("stMetricValue")
+    expect(metric).to_have_text(str(len(expected)))
+    in_link = [re.compile(r"[?&]lc_mat=zinc(&|$)"), re.compile(r"[?&]lc_cat=peers(&|$)")]
+    for param in in_link:
+        expect(page).to_have_url(param)
+    shared = page.url
+
+    # Another page through the menu: the address still holds the card filters, and they come back.
+    _menu(page, "Overview")
+    for param in in_link:
+        expect(page).to_have_url(param)
+    _menu(page, "Leverage cards")
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_test_id("stMultiSelect").filter(has_text="Material").get_by_text(zinc)).to_be_visible()
+    expect(main.get_by_test_id("stMultiSelect").filter(has_text="Leverage category")
+           .get_by_text(peers)).to_be_visible()
+    expect(metric).to_have_text(str(len(expected)))
+    shot(page, "act-05-card-filters-kept")
+
+    # The link in a new browser: the same cards once signed in on the spot.
+    fresh = new_page(browser)
+    fresh.goto(shared)
+    wait_ready(fresh)
+    sign_in(fresh, "partner")
+    fresh.get_by_role("heading", name="Leverage cards").wait_for()
+    expect(fresh.get_by_test_id("stMetric").filter(has_text="Cards shown")
+           .get_by_test_id("stMetricValue")).to_have_text(str(len(expected)))
+    expect(fresh.get_by_test_id("stMain").get_by_test_id("stMultiSelect").filter(has_text="Material")
+           .get_by_text(zinc)).to_be_visible()
+    fresh.context.close()
+

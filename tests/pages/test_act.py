@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
+from components import state
 from rmo_data import constants
 from rmo_data.store import queries
 from rmo_data.analysis import scoring
@@ -83,10 +84,10 @@ def test_weights_and_presets_change_the_ranking(app: AppTest, built_engine: Engi
     human = _expected(built_engine, dict(constants.WEIGHT_PRESETS["human_rights"]))
     assert _ranking_names(at) == human
     assert human != balanced, "the preset should reorder the materials with this store"
-    assert at.slider(key="w_wt_severity").value == constants.WEIGHT_PRESETS["human_rights"]["severity"]
+    assert at.slider(key="wt_severity").value == constants.WEIGHT_PRESETS["human_rights"]["severity"]
 
     # Moving one slider reranks at once.
-    at.slider(key="w_wt_auto_share").set_value(10)
+    at.slider(key="wt_auto_share").set_value(10)
     no_exception(at.run())
     custom = {**constants.WEIGHT_PRESETS["human_rights"], "auto_share": 10}
     assert _ranking_names(at) == _expected(built_engine, custom)
@@ -105,7 +106,7 @@ def test_ranking_follows_the_materials_in_view(app: AppTest, built_engine: Engin
 def test_all_zero_weights_show_a_message(app: AppTest) -> None:
     at = open_as(app, PRIO)
     for crit in constants.CRITERIA:
-        at.slider(key=f"w_wt_{crit.slug}").set_value(0)
+        at.slider(key=f"wt_{crit.slug}").set_value(0)
     no_exception(at.run())
     assert "All weights are zero" in _texts(at)
     assert not [df for df in at.dataframe if "score" in df.value.columns]
@@ -145,8 +146,6 @@ def test_weight_params_round_trip() -> None:
     (AppTest does not report the address a multipage run writes, so the browser
     journey checks the real address bar.)
     """
-    from components import state
-
     values = {f"wt_{c}": w for c, w in constants.WEIGHT_PRESETS["human_rights"].items()}
     params = state.url_params(values)
     changed = {k for k, v in values.items() if v != constants.WEIGHT_PRESETS["balanced"][k[3:]]}
@@ -239,27 +238,73 @@ def test_card_filters_narrow_the_cards(app: AppTest, built_engine: Engine) -> No
     at = open_as(app, CARDS)
     total = len(queries.leverages(engine=built_engine))
     assert at.metric[0].value == str(total)
-    at.multiselect(key="w_lc_mat").set_value(["zinc"])
+    at.multiselect(key="lc_mat").set_value(["zinc"])
     no_exception(at.run())
     zinc = queries.leverages(materials=["zinc"], include_cross=False, engine=built_engine)
     assert at.metric[0].value == str(len(zinc))
     assert 0 < len(zinc) < total
-    at.multiselect(key="w_lc_cat").set_value(["peers"])
+    at.multiselect(key="lc_cat").set_value(["peers"])
     no_exception(at.run())
     peers = queries.leverages(materials=["zinc"], include_cross=False, categories=["peers"], engine=built_engine)
     assert at.metric[0].value == str(len(peers))
     assert 0 < len(peers) < len(zinc)
     # Cross-material only.
-    at.multiselect(key="w_lc_cat").set_value([])
-    at.multiselect(key="w_lc_mat").set_value([constants.CROSS_MATERIAL])
+    at.multiselect(key="lc_cat").set_value([])
+    at.multiselect(key="lc_mat").set_value([constants.CROSS_MATERIAL])
     no_exception(at.run())
     cross = queries.leverages(engine=built_engine)
     assert at.metric[0].value == str(int(cross["material"].isna().sum()))
     # Free text with no match: an empty state, not an error.
-    at.text_input(key="w_lc_text").input("zzz-no-such-action")
+    at.text_input(key="lc_text").input("zzz-no-such-action")
     no_exception(at.run())
     assert at.metric[0].value == "0"
     assert "No card matches" in _texts(at)
+
+
+def test_card_filters_survive_a_page_switch(app: AppTest, built_engine: Engine) -> None:
+    """The cards page's own filters are not drawn on other pages; they come back with the page."""
+    at = open_as(app, CARDS)
+    at.multiselect(key="lc_mat").set_value(["zinc"])
+    at.multiselect(key="lc_cat").set_value(["peers"])
+    no_exception(at.run())
+    expected = queries.leverages(materials=["zinc"], include_cross=False, categories=["peers"],
+                                 engine=built_engine)
+    assert at.metric[0].value == str(len(expected))
+    at.switch_page(PRIO)
+    no_exception(at.run())
+    assert at.title[0].value == "Prioritisation"
+    at.switch_page(CARDS)
+    no_exception(at.run())
+    assert at.multiselect(key="lc_mat").value == ["zinc"]
+    assert at.multiselect(key="lc_cat").value == ["peers"]
+    assert at.metric[0].value == str(len(expected))
+
+
+def test_shared_card_link_opens_the_same_view(app: AppTest, built_engine: Engine) -> None:
+    """A link with card filters (as the address bar writes them) opens those filters and cards."""
+    values = {"lc_mat": ["zinc", constants.CROSS_MATERIAL], "lc_cat": ["peers"], "lc_text": "audit"}
+    params = state.url_params(values)
+    assert params == {"lc_mat": f"zinc,{constants.CROSS_MATERIAL}", "lc_cat": "peers", "lc_text": "audit"}
+    for key, raw in params.items():
+        app.query_params[key] = raw
+    at = open_as(app, CARDS)
+    assert at.multiselect(key="lc_mat").value == values["lc_mat"]
+    assert at.multiselect(key="lc_cat").value == values["lc_cat"]
+    assert at.text_input(key="lc_text").value == values["lc_text"]
+    expected = queries.leverage_cards(values["lc_mat"], categories=values["lc_cat"], text="audit",
+                                      engine=built_engine)
+    assert at.metric[0].value == str(len(expected))
+
+
+def test_clearing_the_card_filters_resets_each_one(app: AppTest) -> None:
+    at = open_as(app, CARDS, lc_mat=["zinc"], lc_actor=[constants.ACTOR_SLUGS[0]], lc_text="audit")
+    assert set(state.CARD_FILTERS) == {k for k in state.PARAMS if k.startswith("lc_")}
+    at.button(key="lc_clear").click()
+    no_exception(at.run())
+    assert {k: at.session_state[k] for k in state.CARD_FILTERS} == {
+        k: state.PARAMS[k].default for k in state.CARD_FILTERS}
+    assert at.session_state[state.CARD_PAGE] == 1
+    assert at.metric[0].value == str(len(queries.leverages()))
 
 
 def test_card_filters_by_target_stage_risk_and_organisation(app: AppTest, built_engine: Engine) -> None:

@@ -174,18 +174,18 @@ def test_search_boxes_take_any_text(own_url: str, own_engine: Engine, monkeypatc
     orgs = open_as(app_for(own_url, monkeypatch), "pages/stakeholders.py")
     levs = open_as(app_for(own_url, monkeypatch), "pages/leverage_cards.py")
     for text in UI_INJECTIONS:
-        ev.text_input(key="w_ev_text").input(text)
+        ev.text_input(key="ev_text").input(text)
         no_exception(ev.run())
         expected = len(queries.evidence(text=ev.session_state["ev_text"], engine=own_engine))
         assert _metric(ev, "Cases shown") == expected, text
-        orgs.text_input(key="w_org_text").input(text)
+        orgs.text_input(key="org_text").input(text)
         no_exception(orgs.run())
         n_orgs = len(queries.organisations(text=orgs.session_state["org_text"], engine=own_engine))
         shown = len(orgs.dataframe[0].value) if n_orgs else 0
         assert shown == n_orgs, text
         if not n_orgs:
             assert any("No organisation matches" in i.value for i in orgs.info)
-        levs.text_input(key="w_lc_text").input(text)
+        levs.text_input(key="lc_text").input(text)
         no_exception(levs.run())
         assert _metric(levs, "Cards shown") == len(queries.leverage_cards(text=levs.session_state["lc_text"],
                                                                            engine=own_engine)), text
@@ -218,10 +218,10 @@ def test_forms_store_hostile_text_as_typed(own_url: str, monkeypatch: pytest.Mon
     no_exception(fac.run())
     code = fac.session_state["ws"]
     part = open_as(app_for(own_url, monkeypatch), "pages/workshop.py", ws_mode="join")
-    part.text_input(key="w_join").input("' OR 1=1 --")
+    part.text_input(key="join").input("' OR 1=1 --")
     no_exception(part.run())
     assert any("is not a join code" in e.value for e in part.error)
-    part.text_input(key="w_join").input(code.lower())
+    part.text_input(key="join").input(code.lower())
     no_exception(part.run())
     part.text_input(key="ws_name").input(owner)
     no_exception(part.run())

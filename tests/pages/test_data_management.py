@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from components.safe import plain
+from components.safe import escape_html
 from rmo_data.store import schema
 from rmo_data.stewardship import change_sets, upload_tables
 from rmo_data.store import change_log
@@ -59,7 +59,7 @@ def test_page_upload_preview_apply_and_roll_back(page: AppTest, own_url: str) ->
     at = page
     assert [t.value for t in at.title] == ["Data management"]
     assert at.download_button(key="dm_template") is not None
-    assert any(plain(USERS["editor"][0]) in c.value for c in at.caption)  # changes are logged under the editor
+    assert any(escape_html(USERS["editor"][0]) in c.value for c in at.caption)  # changes are logged under the editor
     at.file_uploader(key="dm_file_0").set_value(("new.csv", f"{HEADER}\n{ROW}\n".encode(), "text/csv"))
     _ok(at)
     assert not at.error

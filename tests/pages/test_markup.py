@@ -7,7 +7,7 @@ workshop name); every page that shows them is opened in AppTest and every
 string Streamlit renders as markdown (bodies, labels, help tooltips, metric
 values) is checked: the values appear, escaped, and no raw ``<script>``, live
 link, image, bold or ``:red[…]`` built from them is left.  Unit tests cover the
-one helper that escapes, ``components.safe.plain``.
+one helper that escapes, ``components.safe.escape_html``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import Engine, insert, select, update
 from streamlit.testing.v1 import AppTest
 
-from components.safe import plain, safe_url
+from components.safe import escape_html, safe_url
 from rmo_data.store import schema
 from rmo_data.store import action_plan
 from rmo_data.store import scenarios
@@ -80,8 +80,8 @@ def live_markup(text: str) -> list[str]:
     "a_b*c*", "# heading", "1. item", "1) item", "- item", "> quote", "| a | b |", "~~x~~", "$x^2$",
     ":material/home: :smile:", "`code`", "back\\slash", "=====", "AT&T &amp; co", "http://evil.example/x",
 ])
-def test_plain_leaves_no_live_markup_and_keeps_every_character(value: str) -> None:
-    out = plain(value)
+def test_escape_html_leaves_no_live_markup_and_keeps_every_character(value: str) -> None:
+    out = escape_html(value)
     assert live_markup(out) == [], out
     assert "<" not in out and ">" not in out.replace("\\>", "")  # no tag can open
     # Reading the escapes back (what markdown shows) gives exactly the original text.
@@ -89,13 +89,13 @@ def test_plain_leaves_no_live_markup_and_keeps_every_character(value: str) -> No
     assert shown == value
 
 
-def test_plain_escapes_every_markdown_line_start_and_streamlit_directive() -> None:
-    assert plain("# x").startswith("\\#")
-    assert plain("1. x") == "1\\. x" and plain("2) x") == "2\\) x"
-    assert plain(":red[x]") == "\\:red\\[x\\]"
-    assert plain("Bauxite (aluminium)") == "Bauxite (aluminium)"  # readable names stay as they are
-    assert plain(None) == "" and plain(float("nan")) == ""
-    assert plain(3) == "3"
+def test_escape_html_escapes_every_markdown_line_start_and_streamlit_directive() -> None:
+    assert escape_html("# x").startswith("\\#")
+    assert escape_html("1. x") == "1\\. x" and escape_html("2) x") == "2\\) x"
+    assert escape_html(":red[x]") == "\\:red\\[x\\]"
+    assert escape_html("Bauxite (aluminium)") == "Bauxite (aluminium)"  # readable names stay as they are
+    assert escape_html(None) == "" and escape_html(float("nan")) == ""
+    assert escape_html(3) == "3"
 
 
 def test_live_markup_detector_finds_unescaped_constructs() -> None:
@@ -190,14 +190,14 @@ def _check(at: AppTest, *parts: str, tabs: str | None = None) -> None:
         assert live_markup(text) == [], text
     joined = "\n".join(texts)
     for part in parts:
-        assert plain(hostile(part)) in joined, f"{part} not shown (escaped) on the page"
+        assert escape_html(hostile(part)) in joined, f"{part} not shown (escaped) on the page"
 
 
 def test_material_profile_shows_hostile_values_escaped(hostile_store: tuple[str, str],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     url, _ = hostile_store
     at = open_as(app_for(url, monkeypatch), "pages/material.py", material=MATERIAL)
-    assert at.title[0].value == plain(hostile("material"))
+    assert at.title[0].value == escape_html(hostile("material"))
     _check(at, "material", "source", "org", "lev_title", "lev_action", "ev_summary", "ev_company", "ev_site",
            tabs="mp_tab")
     # The evidence card's own link (a javascript: URL) is dropped, the source's link is kept.
@@ -220,7 +220,7 @@ def test_stakeholders_show_hostile_organisation_escaped(hostile_store: tuple[str
     url, _ = hostile_store
     at = open_as(app_for(url, monkeypatch), "pages/stakeholders.py", org=ORG_SLUG)
     _check(at, "org", "lev_title", "lev_action", "source")
-    assert at.subheader[0].value == f"Leverage cards naming {plain(hostile('org'))}"
+    assert at.subheader[0].value == f"Leverage cards naming {escape_html(hostile('org'))}"
 
 
 def test_evidence_page_shows_hostile_values_escaped(hostile_store: tuple[str, str],
@@ -266,6 +266,6 @@ def test_workshop_shows_hostile_name_escaped(hostile_store: tuple[str, str],
     at.run()
     assert not at.exception
     _check(at, "workshop")
-    assert plain(participant) in "\n".join(rendered(at))
+    assert escape_html(participant) in "\n".join(rendered(at))
     # The group's first priority is a material name, shown in a metric (markdown): escaped.
-    assert next(m.value for m in at.metric if m.label == "Group's first priority") == plain(top)
+    assert next(m.value for m in at.metric if m.label == "Group's first priority") == escape_html(top)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from components.safe import escape_html
 from rmo_data import constants
 from rmo_data.store import queries
 from rmo_data.analysis.findings import headline_findings
@@ -59,20 +60,19 @@ def test_every_page_loads_without_exception(app: AppTest, page: str) -> None:
 
 def test_overview_shows_computed_findings(app: AppTest, built_engine) -> None:  # noqa: ANN001
     at = open_as(app, "pages/overview.py")
-    from components.cards import plain
 
     expected = headline_findings(queries.overview(engine=built_engine))
     text = _texts(at)
     assert expected, "the store yields no finding"
     for finding in expected:
-        assert plain(finding.text) in text  # findings name data (materials, countries): shown escaped
+        assert escape_html(finding.text) in text  # findings name data (materials, countries): shown escaped
     # Narrowing the materials in view changes the findings.
     _set(at, "materials", ["zinc", "nickel"])
     narrowed = headline_findings(queries.overview(engine=built_engine).query("material in ['zinc', 'nickel']"))
     text = _texts(at)
     assert narrowed, "the store yields no finding for zinc and nickel"
     for finding in narrowed:
-        assert plain(finding.text) in text
+        assert escape_html(finding.text) in text
     assert all(f.material in {"zinc", "nickel", None} for f in narrowed)
 
 
@@ -104,28 +104,26 @@ def test_material_profile_builds_only_the_open_tab(app: AppTest, built_engine) -
     """A rerun builds what the user sees: the leverage cards exist only while their tab is open."""
     at = open_as(app, "pages/material.py", material="nickel")
     levers = queries.leverages(materials=["nickel"], include_cross=False, engine=built_engine)
-    from components.cards import plain
 
     assert not levers.empty, "fixture needs leverage cards for nickel"
-    assert not any(plain(t) in _texts(at) for t in levers["title"])
+    assert not any(escape_html(t) in _texts(at) for t in levers["title"])
     open_tab(at, "mp_tab", "Leverage cards")
-    assert all(f"**{plain(t)}**" in _texts(at) for t in levers["title"])
+    assert all(f"**{escape_html(t)}**" in _texts(at) for t in levers["title"])
     assert "No end-use figure is recorded" not in _texts(at) and not at.get("vega_lite_chart")
     # The open tab stays open when the focus material changes.
     _set(at, "material", "zinc")
     zinc = queries.leverages(materials=["zinc"], include_cross=False, engine=built_engine)
-    assert not zinc.empty and all(f"**{plain(t)}**" in _texts(at) for t in zinc["title"])
+    assert not zinc.empty and all(f"**{escape_html(t)}**" in _texts(at) for t in zinc["title"])
 
 
 def test_value_chain_footer_names_the_sources_of_the_cases_it_counts(app: AppTest, built_engine) -> None:  # noqa: ANN001
     at = open_as(app, "pages/material.py", material="nickel", mp_tab="Value chain & risks")
     cited = queries.provenance_from(queries.evidence_where(materials=["nickel"], engine=built_engine))
-    from components.cards import plain
 
     assert len(cited) > 1, "fixture needs nickel cases from more than one source"
     footer = next(c.value for c in at.caption if "unit: number of evidence cases" in c.value)
     for title in cited["source_title"]:
-        assert plain(title) in footer
+        assert escape_html(title) in footer
 
 
 def test_material_without_processing_data_says_so(app: AppTest, built_engine) -> None:  # noqa: ANN001
@@ -147,7 +145,7 @@ def test_evidence_filters_change_the_cases(app: AppTest, built_engine) -> None: 
     zinc = queries.evidence(materials=["zinc"], engine=built_engine)
     assert at.metric[0].value == str(len(zinc))
     assert 0 < len(zinc) < total
-    at.number_input(key="w_ev_min_sev").set_value(4).run()
+    at.number_input(key="ev_min_sev").set_value(4).run()
     severe = queries.evidence(materials=["zinc"], min_severity=4, engine=built_engine)
     assert at.metric[0].value == str(len(severe))
     table = at.dataframe[0].value
@@ -158,11 +156,11 @@ def test_evidence_filters_change_the_cases(app: AppTest, built_engine) -> None: 
 
 def test_evidence_search_with_no_match_shows_empty_state(app: AppTest) -> None:
     at = open_as(app, "pages/evidence.py")
-    at.text_input(key="w_ev_text").input("zzz-no-such-case'; DROP TABLE risk_evidence; --").run()
+    at.text_input(key="ev_text").input("zzz-no-such-case'; DROP TABLE risk_evidence; --").run()
     assert not at.exception
     assert at.metric[0].value == "0"
     assert "No case matches" in _texts(at)
-    at.text_input(key="w_ev_text").input("").run()
+    at.text_input(key="ev_text").input("").run()
     assert int(at.metric[0].value) > 0, "the injection attempt removed nothing"
 
 
@@ -173,7 +171,7 @@ def test_stakeholders_search_and_material_filter(app: AppTest, built_engine) -> 
     _set(at, "materials", ["magnesium"])
     mg = queries.organisations(materials=["magnesium"], engine=built_engine)
     assert len(at.dataframe[0].value) == len(mg) < len(all_orgs)
-    at.text_input(key="w_org_text").input("magnesium").run()
+    at.text_input(key="org_text").input("magnesium").run()
     hits = queries.organisations(materials=["magnesium"], text="magnesium", engine=built_engine)
     assert len(at.dataframe[0].value) == len(hits) > 0
 
@@ -190,14 +188,14 @@ def test_sidebar_filter_widget_drives_the_page(app: AppTest, built_engine) -> No
     at = app
     at.run()
     assert at.title[0].value == "Overview"
-    at.multiselect(key="w_materials").set_value(["nickel", "ree"]).run()
+    at.multiselect(key="materials").set_value(["nickel", "ree"]).run()
     assert list(at.dataframe[0].value["name"]) == [constants.MATERIAL_LABELS["nickel"], constants.MATERIAL_LABELS["ree"]]
 
 
 def test_filters_persist_across_pages(app: AppTest) -> None:
     at = app
     at.run()
-    at.multiselect(key="w_materials").set_value(["nickel", "ree"]).run()
+    at.multiselect(key="materials").set_value(["nickel", "ree"]).run()
     sign_in(at, "partner")  # the evidence page is for partners; signing in keeps the filters
     at.switch_page("pages/evidence.py").run()
     assert at.session_state["materials"] == ["nickel", "ree"]
@@ -245,8 +243,8 @@ def test_bad_url_values_are_ignored_with_a_message(app: AppTest) -> None:
     assert not at.exception
     warnings = " ".join(w.value for w in at.warning)
     assert "unobtanium" in warnings and "eleven" in warnings
-    assert at.multiselect(key="w_materials").value == ["zinc"]
-    assert at.selectbox(key="w_material").value == constants.MATERIAL_SLUGS[0]
+    assert at.multiselect(key="materials").value == ["zinc"]
+    assert at.selectbox(key="material").value == constants.MATERIAL_SLUGS[0]
 
 
 def test_country_pick_finds_evidence_across_spellings(app: AppTest, built_engine) -> None:  # noqa: ANN001
@@ -260,10 +258,9 @@ def test_country_pick_finds_evidence_across_spellings(app: AppTest, built_engine
     _set(at, "mp_country", ("ree", usgs_name))  # what the bar click's callback stores
     text = _texts(at)
     assert f"{len(expected)} risk evidence case(s) recorded for {constants.MATERIAL_LABELS['ree']} in {usgs_name}" in text
-    from components.cards import plain
 
     for summary in expected["summary"]:
-        assert plain(summary) in text  # cards show data text escaped
+        assert escape_html(summary) in text  # cards show data text escaped
     # The pick belongs to rare earths: another material shows no selection.
     _set(at, "material", "zinc")
     assert "risk evidence case(s) recorded" not in _texts(at)

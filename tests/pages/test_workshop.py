@@ -135,7 +135,7 @@ def test_workshop_life_cycle(own_url: str, own_engine: Engine, monkeypatch: pyte
     ana = app_for(own_url, monkeypatch)
     ana.query_params["join"] = code
     ana = _open(ana)
-    assert ana.text_input(key="w_join").value == code
+    assert ana.text_input(key="join").value == code
     assert ana.session_state["ws_mode"] == "join"
     ana = _submit(ana, "Ana", {**ANA, "severity": 7}, ["nickel"])
     assert "your weights were received" in _texts(ana)
@@ -245,7 +245,7 @@ def test_closed_workshops_are_listed_with_their_record(own_url: str, own_engine:
     listed = _frame(at, "name", "code", "closed_at")
     assert code in set(listed["code"]) and still_open not in set(listed["code"])  # closed ones only
     assert listed["code"].iloc[0] == code  # newest first, and shown first
-    assert at.selectbox(key="w_ws_closed").value == code
+    assert at.selectbox(key="ws_closed").value == code
     expected = lifecycle.aggregate(code, engine=own_engine)
     pd.testing.assert_frame_equal(_frame(at, "Group rank", "Borda rank").reset_index(drop=True),
                                   records.ranking_frame(expected), check_dtype=False)
@@ -267,11 +267,11 @@ def test_bad_codes_and_names_get_a_message(own_url: str, own_engine: Engine,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     at = _open(app_for(own_url, monkeypatch), join="NOPE")
     assert "is not a join code" in " ".join(e.value for e in at.error).replace("\\", "")
-    at.text_input(key="w_join").input("ZZZZZZ")
+    at.text_input(key="join").input("ZZZZZZ")
     no_exception(at.run())
     assert "No workshop has the code ZZZZZZ" in " ".join(e.value for e in at.error)
     _, code = lifecycle.create_workshop("Names", MATS, CRITS, engine=own_engine)
-    at.text_input(key="w_join").input(code)
+    at.text_input(key="join").input(code)
     no_exception(at.run())
     at.button(key="ws_submit").click()  # no name given
     no_exception(at.run())
@@ -464,13 +464,13 @@ def test_wrong_codes_are_throttled_per_session_and_per_address(
 
     at = _open(app_for(own_url, monkeypatch))
     for wrong in ("ZZZZZ2", "ZZZZZ3"):
-        at.text_input(key="w_join").input(wrong)
+        at.text_input(key="join").input(wrong)
         no_exception(at.run())
         assert f"No workshop has the code {wrong}" in " ".join(e.value for e in at.error)
     no_exception(at.run())  # a rerun with the same wrong code is not counted again
     assert lookups == ["ZZZZZ2", "ZZZZZ3"]
     # Two wrong codes in this session: even the right one now waits 30 s, unlooked-up.
-    at.text_input(key="w_join").input(code)
+    at.text_input(key="join").input(code)
     no_exception(at.run())
     assert "Too many wrong codes from this device. Wait 30 seconds" in " ".join(e.value for e in at.error)
     assert lookups == ["ZZZZZ2", "ZZZZZ3"] and not at.subheader
@@ -480,9 +480,9 @@ def test_wrong_codes_are_throttled_per_session_and_per_address(
 
     # A new session from the same address: one more wrong code reaches the address's limit.
     fresh = _open(app_for(own_url, monkeypatch))
-    fresh.text_input(key="w_join").input("ZZZZZ4")
+    fresh.text_input(key="join").input("ZZZZZ4")
     no_exception(fresh.run())
-    fresh.text_input(key="w_join").input(code)
+    fresh.text_input(key="join").input(code)
     no_exception(fresh.run())
     assert "Too many wrong codes from this device. Wait 60 seconds" in " ".join(e.value for e in fresh.error)
     assert lookups[-1] == "ZZZZZ4"
