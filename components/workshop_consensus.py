@@ -16,7 +16,7 @@ import streamlit as st
 from rmo_data.workshops import consensus, records
 from rmo_data.workshops.group_result import GroupResult
 
-AGREEMENT_LABEL = "Agreement on the ranking (Kendall's W, 0–1)"
+AGREEMENT_LABEL = "Ranking agreement (Kendall's W, 0–1)"
 APART_LABEL = "Weights furthest apart"
 _HELP = ("Kendall's W compares the rankings each participant's own weights give: 1 when all rank the "
          "materials in the same order, 0 when there is no common order. Read as low below "
@@ -27,9 +27,9 @@ _APART_HELP = ("The criteria whose weights differ most between participants (sta
                f"shares of the score, in percentage points), at most {consensus.TOP_DISAGREED}.")
 
 
-def consensus_block(result: GroupResult, key: str, big: bool = False) -> None:
-    """W and its band beside the most disagreed criteria, in one bordered row."""
+def consensus_block(result: GroupResult, key: str) -> None:
+    """W and its band beside the most disagreed criteria, in one bordered row (the projector's CSS enlarges it)."""
     with st.container(border=True, key=f"{key}_consensus"):
-        c1, c2 = st.columns([1, 2] if big else [1, 1], vertical_alignment="center")
+        c1, c2 = st.columns(2, vertical_alignment="center")
         c1.metric(AGREEMENT_LABEL, records.agreement_text(result), help=_HELP)
         c2.markdown(f"**{APART_LABEL}:** {records.apart_text(result)}", help=_APART_HELP)

@@ -223,7 +223,7 @@ def _present_result(code: str, crit: scoring.CriteriaData | None) -> None:
     """Read the workshop now (so a close elsewhere shows at once) and draw the projector view."""
     ws = lifecycle.get_workshop(code, get_engine())
     result = lifecycle.result_of(ws, get_engine(), crit)
-    consensus_block(result, "pres", big=True)  # group method: agreement and the criteria most apart
+    consensus_block(result, "pres")  # group method: agreement and the criteria most apart
     view.present_view(result, code, is_open=ws["record"] is None)
 
 

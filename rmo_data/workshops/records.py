@@ -138,7 +138,7 @@ def record_frames(record: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     ws = record["workshop"]
     about = pd.DataFrame({
         "Field": ["Workshop", "Join code", "Created (UTC)", "Closed (UTC)", "Participants",
-                  "Materials", "Criteria", "Group weights", "Agreement on the ranking (Kendall's W, 0–1)",
+                  "Materials", "Criteria", "Group weights", "Ranking agreement (Kendall's W, 0–1)",
                   "Weights furthest apart (standard deviation of the shares)", "Sources", "Data years",
                   "Store built", "Method"],
         "Value": [ws["name"], ws["code"], ws["created_at"], ws["closed_at"], str(result.n),
