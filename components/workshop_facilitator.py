@@ -17,6 +17,7 @@ import streamlit as st
 
 from components import cached, feedback, signin, state, tables
 from components import workshop_view as view
+from components.workshop_consensus import consensus_block
 from components.safe import escape_html
 from rmo_data import constants
 from rmo_data.analysis import scoring
@@ -115,6 +116,7 @@ def _live(code: str, crit: scoring.CriteriaData) -> None:
         c2.caption(f"Latest: {escape_html(latest['participant'])} at {view.when(latest['submitted_at'])}. "
                    "This view refreshes every 5 seconds.")
         c2.markdown("**Submitted:** " + ", ".join(escape_html(p) for p in subs["participant"]))
+    consensus_block(result, f"live_{code}")  # group method: agreement and the criteria most apart
     view.result_view(result, f"live_{code}", show_count=False)
 
 
@@ -220,7 +222,9 @@ def closed_list_view() -> None:
 def _present_result(code: str, crit: scoring.CriteriaData | None) -> None:
     """Read the workshop now (so a close elsewhere shows at once) and draw the projector view."""
     ws = lifecycle.get_workshop(code, get_engine())
-    view.present_view(lifecycle.result_of(ws, get_engine(), crit), code, is_open=ws["record"] is None)
+    result = lifecycle.result_of(ws, get_engine(), crit)
+    consensus_block(result, "pres")  # group method: agreement and the criteria most apart
+    view.present_view(result, code, is_open=ws["record"] is None)
 
 
 @st.fragment(run_every="5s")

@@ -33,6 +33,7 @@ import streamlit as st
 from components import cached, signin, tables
 from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer
+from components.workshop_consensus import consensus_block
 from components.safe import escape_html
 from rmo_data import constants
 from rmo_data.access import roles
@@ -287,6 +288,8 @@ def frozen_view(ws: dict[str, Any], key: str, facilitator: bool, named: bool = T
     st.info(f"Closed at {when(info['closed_at'])} with {result.n} submission(s). This record was "
             "frozen at closing: it is read back as stored, never recomputed, so later changes to the "
             "data cannot alter it.", icon=":material/lock:")
+    if facilitator:
+        consensus_block(result, key)  # as frozen; an older record says it was not computed
     result_view(result, key, named=named)
     if not named:
         signin.partner_note("who submitted what, each participant's weights and ranking, and the whole record")

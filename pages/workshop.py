@@ -31,6 +31,7 @@ from components import workshop_facilitator as facilitator
 from components import workshop_participant as participant
 from components import workshop_view as view
 from rmo_data.access import roles
+from rmo_data.workshops.consensus import BANDS, MIN_ITEMS, MIN_RATERS, TOP_DISAGREED
 from rmo_data.workshops.group_result import RANK_RANGE_FLAG, WEIGHT_STD_FLAG
 
 router.guard(__file__)
@@ -49,9 +50,19 @@ METHOD = f"""
 4. **Disagreement** is flagged in red when a criterion's shares have a standard deviation of
    {WEIGHT_STD_FLAG * 100:g} percentage points or more, or a material's ranks span
    {RANK_RANGE_FLAG} places or more.
-5. **Model default**: every criterion of the workshop weighted equally.
-6. **Closing** freezes the record (submissions with their times, the result, the default, the
-   sources); a closed workshop is always shown from that record.
+5. **Agreement on the ranking** is Kendall's coefficient of concordance W over the rankings each
+   participant's own weights give, with the usual correction for tied places: 1 when everyone ranks
+   the materials in the same order, 0 when there is no common order. We read it as **low** below
+   {BANDS[1][0]:g}, **moderate** from {BANDS[1][0]:g} up to {BANDS[0][0]:g} and **high** from
+   {BANDS[0][0]:g}: a convention of this app, not a statistical test, coarser than Schmidt's (1997)
+   reading of W in Delphi surveys (0.3 weak, 0.5 moderate, 0.7 strong). It needs at least
+   {MIN_RATERS} participants and {MIN_ITEMS} materials ("not enough answers" before that).
+   **Weights furthest apart** names the (at most {TOP_DISAGREED}) criteria whose shares have the
+   largest standard deviation among participants.
+6. **Model default**: every criterion of the workshop weighted equally.
+7. **Closing** freezes the record (submissions with their times, the result, the default, the
+   agreement, the sources); a closed workshop is always shown from that record. Records frozen
+   before the agreement figure existed say "not computed when this workshop closed".
 """
 
 

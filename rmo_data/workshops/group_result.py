@@ -17,7 +17,12 @@ Aggregation (``aggregate_from``):
   a standard deviation of at least ``WEIGHT_STD_FLAG``, or a material whose
   ranks span at least ``RANK_RANGE_FLAG`` places, is flagged;
 * the **model default** is the balanced preset (equal weights) on the same
-  criteria and materials.
+  criteria and materials;
+* the **consensus** (``consensus.summary``) is Kendall's W over the
+  participants' own rankings, read as low / moderate / high, and the (at
+  most three) criteria whose shares are furthest apart.  A result read from
+  a record frozen before it existed has ``consensus`` None ("not computed
+  when this workshop closed").
 
 ``GroupResult.to_record`` / ``from_record`` turn a result into JSON-ready
 data and back, which is how a closed workshop's result is frozen.
@@ -38,6 +43,7 @@ import pandas as pd
 
 from rmo_data import constants
 from rmo_data.analysis import scoring
+from rmo_data.workshops import consensus as concordance
 
 # Disagreement thresholds (documented on the page).
 WEIGHT_STD_FLAG = 0.05  # standard deviation of a criterion's share of the score (0-1)
@@ -84,6 +90,10 @@ class GroupResult:
         Workshop materials the store no longer holds (left out of the ranking).
     thresholds : dict
         The disagreement thresholds used.
+    consensus : dict or None
+        ``consensus.summary``: Kendall's W (``w``, None when undefined), its
+        ``band``, and ``most_disagreed`` criteria; None for a record frozen
+        before the figure existed.
     """
 
     code: str
@@ -103,6 +113,7 @@ class GroupResult:
     missing_materials: list[str] = field(default_factory=list)
     thresholds: dict[str, float] = field(default_factory=lambda: {
         "weight_std": WEIGHT_STD_FLAG, "rank_range": RANK_RANGE_FLAG})
+    consensus: dict[str, Any] | None = None
 
     FRAMES = ("ranking", "spread", "shares", "participant_ranks")
 
@@ -110,7 +121,7 @@ class GroupResult:
         """A JSON-ready dict (NaN as null) that ``from_record`` turns back into the same result."""
         out: dict[str, Any] = {k: getattr(self, k) for k in (
             "code", "name", "materials", "criteria", "names", "n", "group_weights", "default_weights",
-            "sources", "years", "missing_materials", "thresholds")}
+            "sources", "years", "missing_materials", "thresholds", "consensus")}
         for frame in self.FRAMES:
             df = getattr(self, frame)
             out[frame] = {"columns": list(df.columns), "rows": [
@@ -129,7 +140,8 @@ class GroupResult:
         plain = {k: record[k] for k in ("code", "name", "materials", "criteria", "names", "n",
                                         "group_weights", "default_weights", "sources", "years",
                                         "missing_materials", "thresholds")}
-        return cls(**plain, **frames)
+        # Records frozen before the consensus figure existed have none: None, never recomputed.
+        return cls(**plain, **frames, consensus=record.get("consensus"))
 
     def pack_weights(self) -> dict[str, float]:
         """Group weights as percentages (one decimal), the form a briefing pack prints."""
@@ -278,7 +290,8 @@ def aggregate_from(workshop: Mapping[str, Any], submissions: pd.DataFrame,
         names=names, n=n, group_weights=group_w,
         default_weights={c: float(default_shares[c]) for c in crits},
         ranking=ranking, spread=spread, shares=shares_long, participant_ranks=pranks,
-        sources=sources, years=years, missing_materials=missing)
+        sources=sources, years=years, missing_materials=missing,
+        consensus=concordance.summary(pranks, spread, held))
 
 
 

@@ -53,6 +53,34 @@ def record_result(record: Mapping[str, Any]) -> GroupResult:
     """The group result frozen in a record, exactly as stored."""
     return GroupResult.from_record(record["result"])
 
+NOT_COMPUTED = "not computed when this workshop closed"
+NOT_ENOUGH = "not enough answers"
+
+
+def agreement_text(result: GroupResult) -> str:
+    """Kendall's W and its band in words, e.g. "0.64 (moderate)"; why not, when there is none."""
+    c = result.consensus
+    if c is None:
+        return NOT_COMPUTED
+    if c.get("w") is None:
+        return NOT_ENOUGH
+    return f"{c['w']:.2f} ({c['band']})"
+
+
+def apart_text(result: GroupResult) -> str:
+    """The criteria most apart with their spread, e.g. "Severity (± 12 points), Auto share (± 8 points)"."""
+    c = result.consensus
+    if c is None:
+        return NOT_COMPUTED
+    if result.n < 2:
+        return NOT_ENOUGH
+    if not c.get("most_disagreed"):
+        return "none: every participant gave each criterion the same share"
+    # The spread is the standard deviation of the shares, in percentage points of the score.
+    return ", ".join(f"{constants.CRITERION_LABELS.get(d['criterion'], d['criterion'])} "
+                     f"(± {100 * d['std']:.0f} points)" for d in c["most_disagreed"])
+
+
 def ranking_frame(result: GroupResult) -> pd.DataFrame:
     """The group ranking with readable headers (what the ranking chart shows)."""
     r = result.ranking
@@ -110,17 +138,20 @@ def record_frames(record: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     ws = record["workshop"]
     about = pd.DataFrame({
         "Field": ["Workshop", "Join code", "Created (UTC)", "Closed (UTC)", "Participants",
-                  "Materials", "Criteria", "Group weights", "Sources", "Data years", "Store built",
-                  "Method"],
+                  "Materials", "Criteria", "Group weights", "Ranking agreement (Kendall's W, 0–1)",
+                  "Weights furthest apart (standard deviation of the shares)", "Sources", "Data years",
+                  "Store built", "Method"],
         "Value": [ws["name"], ws["code"], ws["created_at"], ws["closed_at"], str(result.n),
                   "; ".join(result.names.get(m, m) for m in result.materials),
                   "; ".join(constants.CRITERION_LABELS[c] for c in result.criteria),
                   "; ".join(f"{constants.CRITERION_LABELS[c]} {w:.1%}" for c, w in result.group_weights.items())
                   or "no submission",
+                  agreement_text(result), apart_text(result),
                   "; ".join(result.sources), ", ".join(map(str, result.years)) or "not stated",
                   str(record.get("store_built") or ""),
                   "Group ranking = mean of each participant's weights rescaled to 100 %; Borda = "
-                  "n − 1 points for a participant's first place down to 0 for the last."],
+                  "n − 1 points for a participant's first place down to 0 for the last; agreement = Kendall's "
+                  "W with the tie correction, low below 0.3, moderate to 0.7, high from 0.7 (a convention)."],
     })
     return {"Workshop": about, "Group ranking": ranking_frame(result),
             "Criterion spread": spread_frame(result),

@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from rmo_data import constants
-from rmo_data.workshops import lifecycle
+from rmo_data.workshops import lifecycle, records
 from rmo_data.store.engine import make_engine
 from tests.browser.conftest import new_page, shot, sign_in, wait_ready
 
@@ -130,6 +130,8 @@ def test_facilitator_and_two_participants(server: str, page, browser, browser_st
     expect(_metric(page, "Group's first priority")).to_have_text(expected.ranking["name"].iloc[0])
     expect(page.get_by_text("Weights far apart on:")).to_be_visible()
     expect(page.get_by_test_id("stVegaLiteChart").filter(has_text="Group ranking")).to_be_visible()
+    expect(_metric(page, "Ranking agreement (Kendall's W, 0–1)")).to_have_text(
+        records.agreement_text(expected))
     shot(page, "workshop-04-facilitator-live")
 
     # 4. Presentation mode: no sidebar, the workshop's name as a big title.
