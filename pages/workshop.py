@@ -54,8 +54,7 @@ METHOD = f"""
    participant's own weights give, with the usual correction for tied places: 1 when everyone ranks
    the materials in the same order, 0 when there is no common order. We read it as **low** below
    {BANDS[1][0]:g}, **moderate** from {BANDS[1][0]:g} up to {BANDS[0][0]:g} and **high** from
-   {BANDS[0][0]:g}: a convention of this app, not a statistical test, coarser than Schmidt's (1997)
-   reading of W in Delphi surveys (0.3 weak, 0.5 moderate, 0.7 strong). It needs at least
+   {BANDS[0][0]:g}: a convention of this app, not a statistical test. It needs at least
    {MIN_RATERS} participants and {MIN_ITEMS} materials ("not enough answers" before that).
    **Weights furthest apart** names the (at most {TOP_DISAGREED}) criteria whose shares have the
    largest standard deviation among participants.

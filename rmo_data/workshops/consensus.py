@@ -21,8 +21,8 @@ enough answers".
 
 **Bands** (``BANDS``): W below 0.3 reads as *low*, 0.3 up to 0.7 as
 *moderate*, 0.7 and above as *high* agreement.  These limits are a
-convention, not a test: a rule of thumb of this app, coarser than Schmidt's
-(1997) reading of W in Delphi surveys (0.3 weak, 0.5 moderate, 0.7 strong).
+convention, not a test: a rule of thumb of this app, chosen so the room sees
+three plain words; a review that needs finer readings should look at W itself.
 
 **Most disagreed criteria** (``most_disagreed``): the criteria whose weight
 shares have the largest standard deviation among participants, at most
