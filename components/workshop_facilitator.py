@@ -20,11 +20,28 @@ from components import workshop_view as view
 from components.safe import escape_html
 from rmo_data import constants
 from rmo_data.analysis import scoring
+from rmo_data.charts import plotly_charts, qr_code
 from rmo_data.store.engine import get_engine
 from rmo_data.workshops import group_result, lifecycle, participants
+from rmo_data.workshops.group_result import GroupResult
 
 CONFIRM = "_ws_confirm_close"
 FLASH_SLOT = "workshop_page"  # feedback slot of the page's own notes (created, closed)
+
+# QR codes: small in the share box (a laptop), large on the projector (read from the back of a room).
+QR_SHARE_PX = 150
+QR_PRESENT_PX = 300
+
+# The live view's detail, one click away behind the group ranking (tab titles).
+DETAIL_TABS = ("Group ranking", "Weights", "Weight profiles", "Rank spread", "Versus model default")
+
+# Presentation mode: the join code in very large, widely spaced type. Constant CSS only.
+PRESENT_CODE_CSS = """
+<style>
+.st-key-ws_present_code [data-testid="stMetricValue"] p {font-size: 5.2rem; letter-spacing: 0.12em;
+  line-height: 1.05;}
+</style>
+"""
 
 
 def _open_workshop(code: str) -> None:
@@ -88,14 +105,52 @@ def _create_form() -> None:
               width="stretch")
 
 
+def _qr(link: str, size_px: int) -> None:
+    """The QR code of ``link``, drawn here (``charts.qr_code``), at its own pixel size so it stays sharp."""
+    png = qr_code.join_qr_png(link, size_px)
+    st.image(png, width=qr_code.png_width(png))
+
+
 def _share_box(code: str) -> None:
     link = view.join_link(code)
     with st.container(border=True, key="ws_share"):
-        c1, c2 = st.columns([1, 3], vertical_alignment="center")
+        c0, c1, c2 = st.columns([1, 1, 4], vertical_alignment="center")
+        with c0:
+            _qr(link, QR_SHARE_PX)
         c1.metric("Join code", code)
-        c2.markdown("**Participants open this link** on their own device, or open the Workshop page "
-                    "and type the code:")
+        c2.markdown("**Participants open this link** on their own device (or scan the QR code with a "
+                    "phone's camera), or open the Workshop page and type the code:")
         c2.code(link, language=None, wrap_lines=True)
+
+
+def _profiles_block(result: GroupResult, key: str, big: bool = False, named: bool = True) -> None:
+    """The participants' weight profiles as parallel coordinates (Plotly: brushable, reorderable axes)."""
+    fig = plotly_charts.weight_profiles_chart(result.shares, list(result.criteria), named=named, big=big)
+    # No Plotly logo; the toolbar keeps what the Altair charts' toolbar offers (a PNG of the chart).
+    st.plotly_chart(fig, width="stretch", key=f"{key}_profiles", config={"displaylogo": False})
+
+
+def _live_result(result: GroupResult, key: str) -> None:
+    """The group ranking first; the weights, profiles, rank spread and model default one tab away."""
+    if result.missing_materials:
+        st.caption("Left out because the store no longer holds them: "
+                   f"{', '.join(escape_html(m) for m in result.missing_materials)}.")
+    text = view.disagreements(result)
+    if text:
+        st.warning(text, icon=":material/call_split:")
+    else:
+        st.success("No strong disagreement: weights and rankings stay close.", icon=":material/handshake:")
+    tabs = st.tabs(list(DETAIL_TABS))
+    with tabs[0]:
+        view.ranking_block(result, key)
+    with tabs[1]:
+        view.weights_block(result, key)
+    with tabs[2]:
+        _profiles_block(result, key)
+    with tabs[3]:
+        view.ranks_block(result, key)
+    with tabs[4]:
+        view.default_block(result, key)
 
 
 @st.fragment(run_every="5s")
@@ -106,16 +161,25 @@ def _live(code: str, crit: scoring.CriteriaData) -> None:
         st.rerun(scope="app")  # closed from another window: show the frozen record
     subs = lifecycle.list_submissions(code, get_engine())
     result = group_result.aggregate_from(ws, subs, crit)  # the frame just read gives the count too
-    c1, c2 = st.columns([1, 3], vertical_alignment="center")
-    c1.metric("Submitted", len(subs), help="Participants who have submitted weights (revisions count once).")
     if subs.empty:
-        c2.caption("Waiting for the first submission. This view refreshes every 5 seconds.")
-    else:
-        latest = subs.sort_values("submitted_at").iloc[-1]
-        c2.caption(f"Latest: {escape_html(latest['participant'])} at {view.when(latest['submitted_at'])}. "
-                   "This view refreshes every 5 seconds.")
-        c2.markdown("**Submitted:** " + ", ".join(escape_html(p) for p in subs["participant"]))
-    view.result_view(result, f"live_{code}", show_count=False)
+        st.metric("Submitted", 0, help="Participants who have submitted weights (revisions count once).")
+        st.caption("Waiting for the first submission. This view refreshes every 5 seconds.")
+        view.result_view(result, f"live_{code}", show_count=False)  # the model default until then
+        return
+    top = result.ranking.iloc[0]
+    borda_top = result.ranking.sort_values(["borda_rank"], kind="stable").iloc[0]
+    c1, c2, c3 = st.columns([1, 2, 2])
+    c1.metric("Submitted", len(subs), help="Participants who have submitted weights (revisions count once).")
+    # A metric's value is markdown too: the names come from the store.
+    c2.metric("Group's first priority", escape_html(top["name"]), help="Highest score with the mean of the weights.")
+    c3.metric("First by Borda count", escape_html(borda_top["name"]),
+              help="Most points when every participant's own ranking is counted.")
+    latest = subs.sort_values("submitted_at").iloc[-1]
+    st.caption(f"**Submitted:** {', '.join(escape_html(p) for p in subs['participant'])} · Latest: "
+               f"{escape_html(latest['participant'])} at {view.when(latest['submitted_at'])}. "
+               "This view refreshes every 5 seconds.")
+    # The group method's consensus figure (Kendall's W) goes here, between the counts and the charts.
+    _live_result(result, f"live_{code}")
 
 
 def _ask_close(code: str | None) -> None:
@@ -217,10 +281,41 @@ def closed_list_view() -> None:
 
 # --- presentation ---------------------------------------------------------------------------------
 
+PRESENT_CHOICES = {**{k: label for k, (label, _) in view.PRESENT_BLOCKS.items()}, "profiles": "Weight profiles"}
+
+
+def _present_body(result: GroupResult, code: str, is_open: bool, named: bool = True) -> None:
+    """Presentation mode's body: QR code, join code in large type, the count, a chart picker, one chart."""
+    link = view.join_link(code)
+    c1, c2, c3 = st.columns([1, 2, 1], vertical_alignment="center")
+    if is_open:
+        with c1:
+            _qr(link, QR_PRESENT_PX)
+    with c2.container(key="ws_present_code"):
+        st.metric("Join code", code)
+        if is_open:
+            st.markdown("**Join on your own device:** scan the QR code, or open")
+            st.code(link, language=None, wrap_lines=True)
+        else:
+            st.markdown("**Closed**: the result is frozen.")
+    c3.metric("Submitted", result.n)
+    if named and result.n:
+        c3.caption(", ".join(escape_html(p) for p in result.shares["participant"].unique()))
+    chosen = st.segmented_control("Show", list(PRESENT_CHOICES), format_func=PRESENT_CHOICES.__getitem__,
+                                  key="ws_present_view", default="ranking", required=True,
+                                  label_visibility="collapsed")
+    if result.n == 0:
+        view.default_block(result, "pres", big=True)
+    elif chosen == "profiles":
+        _profiles_block(result, "pres", big=True, named=named)
+    else:
+        view.PRESENT_BLOCKS[chosen or "ranking"][1](result, "pres", big=True)
+
+
 def _present_result(code: str, crit: scoring.CriteriaData | None) -> None:
     """Read the workshop now (so a close elsewhere shows at once) and draw the projector view."""
     ws = lifecycle.get_workshop(code, get_engine())
-    view.present_view(lifecycle.result_of(ws, get_engine(), crit), code, is_open=ws["record"] is None)
+    _present_body(lifecycle.result_of(ws, get_engine(), crit), code, is_open=ws["record"] is None)
 
 
 @st.fragment(run_every="5s")
@@ -235,6 +330,7 @@ def _stop_presenting() -> None:
 def presentation_view() -> None:
     """Presentation mode: the facilitator's workshop on a projector, no sidebar, big charts."""
     st.html(view.PRESENT_CSS)
+    st.html(PRESENT_CODE_CSS)
     code = participants.normalise_code(state.get("ws"))
     ws = view.fetch(code) if code else None
     head = st.container(horizontal=True, vertical_alignment="center")

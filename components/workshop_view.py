@@ -320,21 +320,3 @@ def frozen_view(ws: dict[str, Any], key: str, facilitator: bool, named: bool = T
         else:
             pack_buttons(result.group_order(), key=f"ws_pack_{result.code}", title=title)
 
-
-def present_view(result: GroupResult, code: str, is_open: bool) -> None:
-    """Presentation mode's body: big counts and code, a chart picker, one projector-sized chart."""
-    c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="center")
-    c1.metric("Submitted", result.n)
-    c2.metric("Join code", code)
-    if is_open:
-        c3.markdown("**Join on your own device:**")
-        c3.code(join_link(code), language=None, wrap_lines=True)
-    else:
-        c3.markdown("**Closed**: the result is frozen.")
-    view = st.segmented_control("Show", list(PRESENT_BLOCKS), format_func=lambda v: PRESENT_BLOCKS[v][0],
-                                key="ws_present_view", default="ranking", required=True,
-                                label_visibility="collapsed")
-    if result.n == 0:
-        default_block(result, "pres", big=True)
-        return
-    PRESENT_BLOCKS[view or "ranking"][1](result, "pres", big=True)
