@@ -29,17 +29,19 @@ CONFIRM = "_ws_confirm_close"
 FLASH_SLOT = "workshop_page"  # feedback slot of the page's own notes (created, closed)
 
 # QR codes: small in the share box (a laptop), large on the projector (read from the back of a room).
-QR_SHARE_PX = 150
-QR_PRESENT_PX = 300
+QR_SHARE_PX = 180
+QR_PRESENT_PX = 260
 
-# The live view's detail, one click away behind the group ranking (tab titles).
-DETAIL_TABS = ("Group ranking", "Weights", "Weight profiles", "Rank spread", "Versus model default")
+# The live view's detail, one click away behind the group ranking. Only the chosen block is drawn:
+# the live view reruns every 5 seconds, and a chart hidden in a tab would still cost its run.
+DETAIL = {"ranking": "Group ranking", "weights": "Weights", "profiles": "Weight profiles",
+          "ranks": "Rank spread", "default": "Versus model default"}
 
 # Presentation mode: the join code in very large, widely spaced type. Constant CSS only.
 PRESENT_CODE_CSS = """
 <style>
-.st-key-ws_present_code [data-testid="stMetricValue"] p {font-size: 5.2rem; letter-spacing: 0.12em;
-  line-height: 1.05;}
+.st-key-ws_present_code [data-testid="stMetric"]:first-of-type [data-testid="stMetricValue"] p {
+  font-size: 4.2rem; letter-spacing: 0.08em; line-height: 1.05;}
 </style>
 """
 
@@ -112,15 +114,14 @@ def _qr(link: str, size_px: int) -> None:
 
 
 def _share_box(code: str) -> None:
+    """The join code, its QR code and link, stacked: the right-hand column of the live view."""
     link = view.join_link(code)
     with st.container(border=True, key="ws_share"):
-        c0, c1, c2 = st.columns([1, 1, 4], vertical_alignment="center")
-        with c0:
-            _qr(link, QR_SHARE_PX)
-        c1.metric("Join code", code)
-        c2.markdown("**Participants open this link** on their own device (or scan the QR code with a "
-                    "phone's camera), or open the Workshop page and type the code:")
-        c2.code(link, language=None, wrap_lines=True)
+        st.metric("Join code", code)
+        _qr(link, QR_SHARE_PX)
+        st.markdown("**Participants open this link** on their own device (or scan the QR code), or open "
+                    "the Workshop page and type the code:")
+        st.code(link, language=None, wrap_lines=True)
 
 
 def _profiles_block(result: GroupResult, key: str, big: bool = False, named: bool = True) -> None:
@@ -131,26 +132,25 @@ def _profiles_block(result: GroupResult, key: str, big: bool = False, named: boo
 
 
 def _live_result(result: GroupResult, key: str) -> None:
-    """The group ranking first; the weights, profiles, rank spread and model default one tab away."""
+    """The group ranking first; the weights, profiles, rank spread and model default one click away."""
     if result.missing_materials:
         st.caption("Left out because the store no longer holds them: "
                    f"{', '.join(escape_html(m) for m in result.missing_materials)}.")
+    chosen = st.segmented_control("Show", list(DETAIL), format_func=DETAIL.__getitem__, key="ws_live_detail",
+                                  default="ranking", required=True, label_visibility="collapsed")
+    if chosen == "profiles":
+        _profiles_block(result, key)
+    elif chosen in (None, "ranking"):
+        view.ranking_block(result, key, fold=True)
+    else:
+        {"weights": view.weights_block, "ranks": view.ranks_block, "default": view.default_block}[chosen](result, key)
+    # Where the group splits, under the chart it explains (the chart's red bars are the same flags).
     text = view.disagreements(result)
     if text:
         st.warning(text, icon=":material/call_split:")
     else:
         st.success("No strong disagreement: weights and rankings stay close.", icon=":material/handshake:")
-    tabs = st.tabs(list(DETAIL_TABS))
-    with tabs[0]:
-        view.ranking_block(result, key)
-    with tabs[1]:
-        view.weights_block(result, key)
-    with tabs[2]:
-        _profiles_block(result, key)
-    with tabs[3]:
-        view.ranks_block(result, key)
-    with tabs[4]:
-        view.default_block(result, key)
+    # The group method's consensus figure (Kendall's W) goes here, beside the disagreements.
 
 
 @st.fragment(run_every="5s")
@@ -178,7 +178,6 @@ def _live(code: str, crit: scoring.CriteriaData) -> None:
     st.caption(f"**Submitted:** {', '.join(escape_html(p) for p in subs['participant'])} · Latest: "
                f"{escape_html(latest['participant'])} at {view.when(latest['submitted_at'])}. "
                "This view refreshes every 5 seconds.")
-    # The group method's consensus figure (Kendall's W) goes here, between the counts and the charts.
     _live_result(result, f"live_{code}")
 
 
@@ -249,9 +248,13 @@ def facilitator_view() -> None:
     if ws["status"] != lifecycle.OPEN:
         view.frozen_view(ws, f"wsf_{code}", facilitator=True)
         return
-    _share_box(code)
     crit = cached.criteria()
-    _live(code, crit)
+    # The live result on the left, the way in on the right: the ranking starts high on a projector.
+    live, share = st.columns([3, 1], gap="medium")
+    with share:
+        _share_box(code)
+    with live:
+        _live(code, crit)
     _close_controls(ws, crit)
 
 
@@ -287,29 +290,29 @@ PRESENT_CHOICES = {**{k: label for k, (label, _) in view.PRESENT_BLOCKS.items()}
 def _present_body(result: GroupResult, code: str, is_open: bool, named: bool = True) -> None:
     """Presentation mode's body: QR code, join code in large type, the count, a chart picker, one chart."""
     link = view.join_link(code)
-    c1, c2, c3 = st.columns([1, 2, 1], vertical_alignment="center")
-    if is_open:
-        with c1:
-            _qr(link, QR_PRESENT_PX)
-    with c2.container(key="ws_present_code"):
+    # The chart on the left, the way in on the right: a ten-material ranking fits one projector screen.
+    board, side = st.columns([3, 1], gap="medium")
+    with side.container(key="ws_present_code"):
         st.metric("Join code", code)
         if is_open:
+            _qr(link, QR_PRESENT_PX)
             st.markdown("**Join on your own device:** scan the QR code, or open")
             st.code(link, language=None, wrap_lines=True)
         else:
             st.markdown("**Closed**: the result is frozen.")
-    c3.metric("Submitted", result.n)
-    if named and result.n:
-        c3.caption(", ".join(escape_html(p) for p in result.shares["participant"].unique()))
-    chosen = st.segmented_control("Show", list(PRESENT_CHOICES), format_func=PRESENT_CHOICES.__getitem__,
-                                  key="ws_present_view", default="ranking", required=True,
-                                  label_visibility="collapsed")
-    if result.n == 0:
-        view.default_block(result, "pres", big=True)
-    elif chosen == "profiles":
-        _profiles_block(result, "pres", big=True, named=named)
-    else:
-        view.PRESENT_BLOCKS[chosen or "ranking"][1](result, "pres", big=True)
+        st.metric("Submitted", result.n)
+        if named and result.n:
+            st.caption(", ".join(escape_html(p) for p in result.shares["participant"].unique()))
+    with board:
+        chosen = st.segmented_control("Show", list(PRESENT_CHOICES), format_func=PRESENT_CHOICES.__getitem__,
+                                      key="ws_present_view", default="ranking", required=True,
+                                      label_visibility="collapsed")
+        if result.n == 0:
+            view.default_block(result, "pres", big=True)
+        elif chosen == "profiles":
+            _profiles_block(result, "pres", big=True, named=named)
+        else:
+            view.PRESENT_BLOCKS[chosen or "ranking"][1](result, "pres", big=True)
 
 
 def _present_result(code: str, crit: scoring.CriteriaData | None) -> None:

@@ -181,18 +181,23 @@ def _numbers(table: pd.DataFrame, key: str, big: bool) -> None:
         tables.dataframe(table, hide_index=True, width="stretch", key=key)
 
 
-def ranking_block(result: GroupResult, key: str, big: bool = False) -> None:
-    """Group ranking chart with Borda ranks, its table (not on the projector) and footer."""
+def ranking_block(result: GroupResult, key: str, big: bool = False, fold: bool = False) -> None:
+    """Group ranking chart with Borda ranks, its table (not on the projector) and footer.
+
+    ``fold=True`` puts the table in an expander (the facilitator's live view keeps the chart in view).
+    """
     _chart(workshop_charts.group_ranking_chart(result.ranking, big), f"{key}_rank", big)
     table = records.ranking_frame(result)
     if not big:
-        tables.dataframe(table, hide_index=True, width="stretch", key=f"{key}_rank_table", column_config={
-            "Group rank": st.column_config.NumberColumn(format="%d", width="small"),
-            "Material": st.column_config.TextColumn(pinned=True),
-            "Group score (0–1)": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0,
-                                                                 format="%.2f"),
-            "Borda points": st.column_config.NumberColumn(format="%.1f"),
-            "Model default score (0–1)": st.column_config.NumberColumn(format="%.2f")})
+        holder = st.expander("The numbers behind this chart") if fold else st.container()
+        config = {"Group rank": st.column_config.NumberColumn(format="%d", width="small"),
+                  "Material": st.column_config.TextColumn(pinned=True),
+                  "Group score (0–1)": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0,
+                                                                       format="%.2f"),
+                  "Borda points": st.column_config.NumberColumn(format="%.1f"),
+                  "Model default score (0–1)": st.column_config.NumberColumn(format="%.2f")}
+        tables.dataframe(table, container=holder, hide_index=True, width="stretch", key=f"{key}_rank_table",
+                         column_config=config)
     _footer(result, table, f"Group ranking {result.code}",
             "score 0–1; Borda points (n − 1 for a first place, 0 for the last)",
             f"{result.n} participant(s). Criteria scaled 0–1 across the workshop's materials; "
