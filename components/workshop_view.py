@@ -289,7 +289,9 @@ def frozen_view(ws: dict[str, Any], key: str, facilitator: bool, named: bool = T
     record = ws["record"]
     result = records.record_result(record)
     info = record["workshop"]
-    st.info(f"Closed at {when(info['closed_at'])} with {result.n} submission(s). This record was "
+    # Who closed it is told to partners only (named), like every other name in the record.
+    by = f" by {escape_html(str(info['closed_by']))}" if named and info.get("closed_by") else ""
+    st.info(f"Closed at {when(info['closed_at'])}{by} with {result.n} submission(s). This record was "
             "frozen at closing: it is read back as stored, never recomputed, so later changes to the "
             "data cannot alter it.", icon=":material/lock:")
     result_view(result, key, named=named)

@@ -73,27 +73,30 @@ def weight_profiles_chart(shares: pd.DataFrame, criteria: list[str], named: bool
     wide = wide.reindex(people)
     n = len(people)
     top = _top(wide.stack()) if n else 30.0
-    ticks = list(range(0, int(top) + 1, 10))
+    ticks = [0, int(top) // 2, int(top)]  # a few ticks per axis: ten axes of full scales would crowd
     dims: list[dict] = []
     if named:
         dims.append({"label": PARTICIPANT_AXIS, "values": list(range(n)), "tickvals": list(range(n)),
                      "ticktext": people, "range": [-0.5, max(n - 0.5, 0.5)]})
     for slug in criteria:
-        dims.append({"label": f"{constants.CRITERION_SHORT[slug]} (%)", "values": wide[slug].round(1).tolist(),
+        dims.append({"label": constants.CRITERION_SHORT[slug], "values": wide[slug].round(1).tolist(),
                      "range": [0, top], "tickvals": ticks, "ticktext": [f"{t} %" for t in ticks]})
     font = 18 if big else 13
     line = {"color": list(range(n)), "colorscale": LINE_SCALE, "cmin": 0, "cmax": max(n - 1, 1),
             "showscale": False}
-    fig = go.Figure(go.Parcoords(dimensions=dims, line=line, labelangle=0, labelside="top",
+    # Many axes: slanted labels, so long criterion names do not run into each other.
+    angle = 0 if len(criteria) <= 4 else -25
+    fig = go.Figure(go.Parcoords(dimensions=dims, line=line, labelangle=angle, labelside="top",
                                  labelfont={"size": font, "color": INK},
                                  tickfont={"size": font - 2, "color": INK},
                                  rangefont={"size": 1, "color": "rgba(0,0,0,0)"}))
-    subtitle = ("One line per participant; each axis is the share of the score they gave that criterion. "
-                "Drag along an axis to keep only the lines in that band, drag an axis sideways to move it.")
+    subtitle = ("One line per participant; each axis: share of the score given to that criterion (%)."
+                "<br>Drag along an axis to pick out a band of lines.")
     fig.update_layout(
         title={"text": f"Weight profiles of the participants<br><sup>{subtitle}</sup>", "x": 0, "xanchor": "left",
                "font": {"size": 28 if big else 16, "color": INK}},
-        margin={"l": 110 if named else 40, "r": 40, "t": 120 if big else 100, "b": 30},
-        height=520 if big else 420, font={"size": font, "color": INK},
+        margin={"l": 110 if named else 40, "r": 60, "b": 30,
+                "t": (170 if big else 140) + (0 if angle == 0 else 60)},
+        height=(560 if big else 460) + (0 if angle == 0 else 40), font={"size": font, "color": INK},
         paper_bgcolor="white", plot_bgcolor="white")
     return fig

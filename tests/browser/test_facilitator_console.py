@@ -137,6 +137,7 @@ def test_console_qr_codes_fit_and_closed_by(server: str, browser, browser_store:
     page.get_by_role("button", name="Yes, close it").click()
     wait_ready(page)
     expect(page.get_by_text("This record was frozen at closing")).to_be_visible()
+    expect(page.get_by_text(f"by {USERS['partner'][0]} with {len(ANSWERS)} submission(s)")).to_be_visible()
     record = lifecycle.frozen_record(code, engine=engine)
     assert record["workshop"]["closed_by"] == USERS["partner"][0]
     shot(page, "console-05-closed")

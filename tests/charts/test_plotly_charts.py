@@ -45,13 +45,13 @@ def test_one_axis_per_criterion_and_one_line_per_participant() -> None:
     assert len(fig.data) == 1 and fig.data[0].type == "parcoords"
     dims = fig.data[0].dimensions
     assert [d.label for d in dims] == [plotly_charts.PARTICIPANT_AXIS] + [
-        f"{constants.CRITERION_SHORT[c]} (%)" for c in result.criteria]
+        constants.CRITERION_SHORT[c] for c in result.criteria]
     assert all(len(d.values) == 3 for d in dims)  # three participants, three lines
     # The first axis names each line: line i starts at the tick of participant i.
     assert list(dims[0].ticktext) == ["Ana", "Ben", "Cem"] and list(dims[0].values) == [0, 1, 2]
     by_label = {d.label: list(d.values) for d in dims}
-    severity = by_label[f"{constants.CRITERION_SHORT['severity']} (%)"]
-    auto = by_label[f"{constants.CRITERION_SHORT['auto_share']} (%)"]
+    severity = by_label[constants.CRITERION_SHORT['severity']]
+    auto = by_label[constants.CRITERION_SHORT['auto_share']]
     # Shares of each participant's own total, in %: Ana 10/10, Ben 0/5, Cem 6/10.
     assert severity == [100.0, 0.0, 60.0] and auto == [0.0, 100.0, 40.0]
     # Every criterion axis has one range, so heights compare across axes.
@@ -63,14 +63,14 @@ def test_criteria_not_weighed_by_anyone_are_zero_axes() -> None:
     fig, result = _figure()
     others = [c for c in result.criteria if c not in {"severity", "auto_share"}]
     for d in fig.data[0].dimensions:
-        if d.label in {f"{constants.CRITERION_SHORT[c]} (%)" for c in others}:
+        if d.label in {constants.CRITERION_SHORT[c] for c in others}:
             assert list(d.values) == [0.0, 0.0, 0.0]
 
 
 def test_anonymous_figure_holds_no_name() -> None:
     fig, result = _figure(named=False)
     dims = fig.data[0].dimensions
-    assert [d.label for d in dims] == [f"{constants.CRITERION_SHORT[c]} (%)" for c in result.criteria]
+    assert [d.label for d in dims] == [constants.CRITERION_SHORT[c] for c in result.criteria]
     assert all(len(d.values) == 3 for d in dims)
     text = json.dumps(fig.to_plotly_json(), default=str)
     for name in ("Ana", "Ben", "Cem"):
