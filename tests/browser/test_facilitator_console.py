@@ -108,7 +108,10 @@ def test_console_qr_codes_fit_and_closed_by(server: str, browser, browser_store:
     # Presentation mode: QR code, the code in large type, the count, and the ranking in one screen.
     page.get_by_role("button", name="Presentation mode").click()
     wait_ready(page)
-    page.get_by_role("heading", name=title).wait_for()
+    page.get_by_role("heading", name=title, level=1).wait_for()
+    # The live view's elements may linger for a moment as the new layout draws: wait for one of each.
+    expect(page.get_by_test_id("stMetric").filter(has_text="Join code")).to_have_count(1)
+    expect(page.get_by_role("heading", name=title)).to_have_count(1)
     expect(_metric(page, "Submitted")).to_have_text(str(len(ANSWERS)))
     expect(_metric(page, "Join code")).to_have_text(code)
     code_px = float(_metric(page, "Join code").locator("p").evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
