@@ -21,11 +21,30 @@ from components.workshop_consensus import consensus_block
 from components.safe import escape_html
 from rmo_data import constants
 from rmo_data.analysis import scoring
+from rmo_data.charts import plotly_charts, qr_code
 from rmo_data.store.engine import get_engine
 from rmo_data.workshops import group_result, lifecycle, participants
+from rmo_data.workshops.group_result import GroupResult
 
 CONFIRM = "_ws_confirm_close"
 FLASH_SLOT = "workshop_page"  # feedback slot of the page's own notes (created, closed)
+
+# QR codes: small in the share box (a laptop), large on the projector (read from the back of a room).
+QR_SHARE_PX = 180
+QR_PRESENT_PX = 260
+
+# The live view's detail, one click away behind the group ranking. Only the chosen block is drawn:
+# the live view reruns every 5 seconds, and a chart hidden in a tab would still cost its run.
+DETAIL = {"ranking": "Group ranking", "weights": "Weights", "profiles": "Weight profiles",
+          "ranks": "Rank spread", "default": "Versus model default"}
+
+# Presentation mode: the join code in very large, widely spaced type. Constant CSS only.
+PRESENT_CODE_CSS = """
+<style>
+.st-key-ws_present_code [data-testid="stMetric"]:first-of-type [data-testid="stMetricValue"] p {
+  font-size: 4.2rem; letter-spacing: 0.08em; line-height: 1.05;}
+</style>
+"""
 
 
 def _open_workshop(code: str) -> None:
@@ -89,14 +108,50 @@ def _create_form() -> None:
               width="stretch")
 
 
+def _qr(link: str, size_px: int) -> None:
+    """The QR code of ``link``, drawn here (``charts.qr_code``), at its own pixel size so it stays sharp."""
+    png = qr_code.join_qr_png(link, size_px)
+    st.image(png, width=qr_code.png_width(png))
+
+
 def _share_box(code: str) -> None:
+    """The join code, its QR code and link, stacked: the right-hand column of the live view."""
     link = view.join_link(code)
     with st.container(border=True, key="ws_share"):
-        c1, c2 = st.columns([1, 3], vertical_alignment="center")
-        c1.metric("Join code", code)
-        c2.markdown("**Participants open this link** on their own device, or open the Workshop page "
-                    "and type the code:")
-        c2.code(link, language=None, wrap_lines=True)
+        st.metric("Join code", code)
+        _qr(link, QR_SHARE_PX)
+        st.markdown("**Participants open this link** on their own device (or scan the QR code), or open "
+                    "the Workshop page and type the code:")
+        st.code(link, language=None, wrap_lines=True)
+
+
+def _profiles_block(result: GroupResult, key: str, big: bool = False, named: bool = True) -> None:
+    """The participants' weight profiles as parallel coordinates (Plotly: brushable, reorderable axes)."""
+    fig = plotly_charts.weight_profiles_chart(result.shares, list(result.criteria), named=named, big=big)
+    # No Plotly logo; the toolbar keeps what the Altair charts' toolbar offers (a PNG of the chart).
+    st.plotly_chart(fig, width="stretch", key=f"{key}_profiles", config={"displaylogo": False})
+
+
+def _live_result(result: GroupResult, key: str) -> None:
+    """The group ranking first; the weights, profiles, rank spread and model default one click away."""
+    if result.missing_materials:
+        st.caption("Left out because the store no longer holds them: "
+                   f"{', '.join(escape_html(m) for m in result.missing_materials)}.")
+    chosen = st.segmented_control("Show", list(DETAIL), format_func=DETAIL.__getitem__, key="ws_live_detail",
+                                  default="ranking", required=True, label_visibility="collapsed")
+    if chosen == "profiles":
+        _profiles_block(result, key)
+    elif chosen in (None, "ranking"):
+        view.ranking_block(result, key, fold=True)
+    else:
+        {"weights": view.weights_block, "ranks": view.ranks_block, "default": view.default_block}[chosen](result, key)
+    # Where the group splits, under the chart it explains (the chart's red bars are the same flags).
+    text = view.disagreements(result)
+    if text:
+        st.warning(text, icon=":material/call_split:")
+    else:
+        st.success("No strong disagreement: weights and rankings stay close.", icon=":material/handshake:")
+    consensus_block(result, key)  # group method: agreement (Kendall's W) and the criteria most apart
 
 
 @st.fragment(run_every="5s")
@@ -107,17 +162,24 @@ def _live(code: str, crit: scoring.CriteriaData) -> None:
         st.rerun(scope="app")  # closed from another window: show the frozen record
     subs = lifecycle.list_submissions(code, get_engine())
     result = group_result.aggregate_from(ws, subs, crit)  # the frame just read gives the count too
-    c1, c2 = st.columns([1, 3], vertical_alignment="center")
-    c1.metric("Submitted", len(subs), help="Participants who have submitted weights (revisions count once).")
     if subs.empty:
-        c2.caption("Waiting for the first submission. This view refreshes every 5 seconds.")
-    else:
-        latest = subs.sort_values("submitted_at").iloc[-1]
-        c2.caption(f"Latest: {escape_html(latest['participant'])} at {view.when(latest['submitted_at'])}. "
-                   "This view refreshes every 5 seconds.")
-        c2.markdown("**Submitted:** " + ", ".join(escape_html(p) for p in subs["participant"]))
-    consensus_block(result, f"live_{code}")  # group method: agreement and the criteria most apart
-    view.result_view(result, f"live_{code}", show_count=False)
+        st.metric("Submitted", 0, help="Participants who have submitted weights (revisions count once).")
+        st.caption("Waiting for the first submission. This view refreshes every 5 seconds.")
+        view.result_view(result, f"live_{code}", show_count=False)  # the model default until then
+        return
+    top = result.ranking.iloc[0]
+    borda_top = result.ranking.sort_values(["borda_rank"], kind="stable").iloc[0]
+    c1, c2, c3 = st.columns([1, 2, 2])
+    c1.metric("Submitted", len(subs), help="Participants who have submitted weights (revisions count once).")
+    # A metric's value is markdown too: the names come from the store.
+    c2.metric("Group's first priority", escape_html(top["name"]), help="Highest score with the mean of the weights.")
+    c3.metric("First by Borda count", escape_html(borda_top["name"]),
+              help="Most points when every participant's own ranking is counted.")
+    latest = subs.sort_values("submitted_at").iloc[-1]
+    st.caption(f"**Submitted:** {', '.join(escape_html(p) for p in subs['participant'])} · Latest: "
+               f"{escape_html(latest['participant'])} at {view.when(latest['submitted_at'])}. "
+               "This view refreshes every 5 seconds.")
+    _live_result(result, f"live_{code}")
 
 
 def _ask_close(code: str | None) -> None:
@@ -187,9 +249,13 @@ def facilitator_view() -> None:
     if ws["status"] != lifecycle.OPEN:
         view.frozen_view(ws, f"wsf_{code}", facilitator=True)
         return
-    _share_box(code)
     crit = cached.criteria()
-    _live(code, crit)
+    # The live result on the left, the way in on the right: the ranking starts high on a projector.
+    live, share = st.columns([3, 1], gap="medium")
+    with share:
+        _share_box(code)
+    with live:
+        _live(code, crit)
     _close_controls(ws, crit)
 
 
@@ -219,12 +285,43 @@ def closed_list_view() -> None:
 
 # --- presentation ---------------------------------------------------------------------------------
 
+PRESENT_CHOICES = {**{k: label for k, (label, _) in view.PRESENT_BLOCKS.items()}, "profiles": "Weight profiles"}
+
+
+def _present_body(result: GroupResult, code: str, is_open: bool, named: bool = True) -> None:
+    """Presentation mode's body: QR code, join code in large type, the count, a chart picker, one chart."""
+    link = view.join_link(code)
+    # The chart on the left, the way in on the right: a ten-material ranking fits one projector screen.
+    board, side = st.columns([3, 1], gap="medium")
+    with side.container(key="ws_present_code"):
+        st.metric("Join code", code)
+        if is_open:
+            _qr(link, QR_PRESENT_PX)
+            st.markdown("**Join on your own device:** scan the QR code, or open")
+            st.code(link, language=None, wrap_lines=True)
+        else:
+            st.markdown("**Closed**: the result is frozen.")
+        st.metric("Submitted", result.n)
+        if named and result.n:
+            st.caption(", ".join(escape_html(p) for p in result.shares["participant"].unique()))
+    with board:
+        chosen = st.segmented_control("Show", list(PRESENT_CHOICES), format_func=PRESENT_CHOICES.__getitem__,
+                                      key="ws_present_view", default="ranking", required=True,
+                                      label_visibility="collapsed")
+        if result.n == 0:
+            view.default_block(result, "pres", big=True)
+        elif chosen == "profiles":
+            _profiles_block(result, "pres", big=True, named=named)
+        else:
+            view.PRESENT_BLOCKS[chosen or "ranking"][1](result, "pres", big=True)
+
+
 def _present_result(code: str, crit: scoring.CriteriaData | None) -> None:
     """Read the workshop now (so a close elsewhere shows at once) and draw the projector view."""
     ws = lifecycle.get_workshop(code, get_engine())
     result = lifecycle.result_of(ws, get_engine(), crit)
     consensus_block(result, "pres")  # group method: agreement and the criteria most apart
-    view.present_view(result, code, is_open=ws["record"] is None)
+    _present_body(result, code, is_open=ws["record"] is None)
 
 
 @st.fragment(run_every="5s")
@@ -239,6 +336,7 @@ def _stop_presenting() -> None:
 def presentation_view() -> None:
     """Presentation mode: the facilitator's workshop on a projector, no sidebar, big charts."""
     st.html(view.PRESENT_CSS)
+    st.html(PRESENT_CODE_CSS)
     code = participants.normalise_code(state.get("ws"))
     ws = view.fetch(code) if code else None
     head = st.container(horizontal=True, vertical_alignment="center")

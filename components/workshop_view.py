@@ -182,18 +182,23 @@ def _numbers(table: pd.DataFrame, key: str, big: bool) -> None:
         tables.dataframe(table, hide_index=True, width="stretch", key=key)
 
 
-def ranking_block(result: GroupResult, key: str, big: bool = False) -> None:
-    """Group ranking chart with Borda ranks, its table (not on the projector) and footer."""
+def ranking_block(result: GroupResult, key: str, big: bool = False, fold: bool = False) -> None:
+    """Group ranking chart with Borda ranks, its table (not on the projector) and footer.
+
+    ``fold=True`` puts the table in an expander (the facilitator's live view keeps the chart in view).
+    """
     _chart(workshop_charts.group_ranking_chart(result.ranking, big), f"{key}_rank", big)
     table = records.ranking_frame(result)
     if not big:
-        tables.dataframe(table, hide_index=True, width="stretch", key=f"{key}_rank_table", column_config={
-            "Group rank": st.column_config.NumberColumn(format="%d", width="small"),
-            "Material": st.column_config.TextColumn(pinned=True),
-            "Group score (0–1)": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0,
-                                                                 format="%.2f"),
-            "Borda points": st.column_config.NumberColumn(format="%.1f"),
-            "Model default score (0–1)": st.column_config.NumberColumn(format="%.2f")})
+        holder = st.expander("The numbers behind this chart") if fold else st.container()
+        config = {"Group rank": st.column_config.NumberColumn(format="%d", width="small"),
+                  "Material": st.column_config.TextColumn(pinned=True),
+                  "Group score (0–1)": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0,
+                                                                       format="%.2f"),
+                  "Borda points": st.column_config.NumberColumn(format="%.1f"),
+                  "Model default score (0–1)": st.column_config.NumberColumn(format="%.2f")}
+        tables.dataframe(table, container=holder, hide_index=True, width="stretch", key=f"{key}_rank_table",
+                         column_config=config)
     _footer(result, table, f"Group ranking {result.code}",
             "score 0–1; Borda points (n − 1 for a first place, 0 for the last)",
             f"{result.n} participant(s). Criteria scaled 0–1 across the workshop's materials; "
@@ -285,7 +290,9 @@ def frozen_view(ws: dict[str, Any], key: str, facilitator: bool, named: bool = T
     record = ws["record"]
     result = records.record_result(record)
     info = record["workshop"]
-    st.info(f"Closed at {when(info['closed_at'])} with {result.n} submission(s). This record was "
+    # Who closed it is told to partners only (named), like every other name in the record.
+    by = f" by {escape_html(str(info['closed_by']))}" if named and info.get("closed_by") else ""
+    st.info(f"Closed at {when(info['closed_at'])}{by} with {result.n} submission(s). This record was "
             "frozen at closing: it is read back as stored, never recomputed, so later changes to the "
             "data cannot alter it.", icon=":material/lock:")
     if facilitator:
@@ -323,21 +330,3 @@ def frozen_view(ws: dict[str, Any], key: str, facilitator: bool, named: bool = T
         else:
             pack_buttons(result.group_order(), key=f"ws_pack_{result.code}", title=title)
 
-
-def present_view(result: GroupResult, code: str, is_open: bool) -> None:
-    """Presentation mode's body: big counts and code, a chart picker, one projector-sized chart."""
-    c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="center")
-    c1.metric("Submitted", result.n)
-    c2.metric("Join code", code)
-    if is_open:
-        c3.markdown("**Join on your own device:**")
-        c3.code(join_link(code), language=None, wrap_lines=True)
-    else:
-        c3.markdown("**Closed**: the result is frozen.")
-    view = st.segmented_control("Show", list(PRESENT_BLOCKS), format_func=lambda v: PRESENT_BLOCKS[v][0],
-                                key="ws_present_view", default="ranking", required=True,
-                                label_visibility="collapsed")
-    if result.n == 0:
-        default_block(result, "pres", big=True)
-        return
-    PRESENT_BLOCKS[view or "ranking"][1](result, "pres", big=True)

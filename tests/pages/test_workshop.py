@@ -168,6 +168,11 @@ def test_workshop_life_cycle(own_url: str, own_engine: Engine, monkeypatch: pyte
                                   check_dtype=False)
     assert _metric(fac, "Group's first priority") == expected.ranking["name"].iloc[0]
     assert "Submitted: Ana, Ben" in _texts(fac).replace("*", "")
+    assert "Weights far apart on:" in _texts(fac)
+    # The group ranking comes first; the weights are one click away.
+    assert fac.segmented_control(key="ws_live_detail").value == "ranking"
+    fac.segmented_control(key="ws_live_detail").set_value("weights")
+    no_exception(fac.run())
     spread = _frame(fac, "Criterion", "Mean share (%)")
     pd.testing.assert_frame_equal(spread.reset_index(drop=True), records.spread_frame(expected),
                                   check_dtype=False)

@@ -1,0 +1,102 @@
+"""Plotly figures, used only where Plotly does a job Altair cannot do as well.
+
+Where Plotly is used, and why:
+
+* **Participants' weight profiles** (``weight_profiles_chart``) as parallel
+  coordinates: one vertical axis per criterion, one line per participant.  A
+  reader drags along any axis to keep only the participants whose share lies
+  in that band (the other lines grey out), and drags an axis sideways to
+  put two criteria next to each other.  That brushing and reordering is built
+  into Plotly's ``parcoords`` trace; Vega-Lite (and so Altair) has no
+  parallel-coordinates mark and no draggable axes, and the folded-line
+  version it can draw has neither.
+
+Everything else stays in Altair (``workshop_charts``, ``material_charts``,
+``priority_charts``): those charts are bars, dots and ranges that Altair
+draws well, share one style (``charts.style``), and are turned into the
+briefing packs' PNGs by ``vl-convert`` without a browser, which Plotly
+cannot do without a browser engine of its own.
+
+Pure functions: frames in, ``plotly.graph_objects.Figure`` out; no streamlit.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from rmo_data import constants
+from rmo_data.charts.style import BASE
+
+INK = "#1B2631"
+# One colour per participant, light to dark teal around the app's base colour, so that a line
+# can be followed from the participant's name on the first axis to its end.
+LINE_SCALE = [[0.0, "#76D7C4"], [0.5, BASE], [1.0, "#0B2E36"]]
+PARTICIPANT_AXIS = "Participant"
+
+
+def _top(values: pd.Series) -> float:
+    """The shares' axis top: the highest share rounded up to 10 %, at least 30 %, at most 100 %."""
+    peak = float(values.max()) if len(values) else 0.0
+    return float(min(100, max(30, math.ceil(peak / 10) * 10)))
+
+
+def weight_profiles_chart(shares: pd.DataFrame, criteria: list[str], named: bool = True,
+                          big: bool = False) -> go.Figure:
+    """Parallel coordinates of the participants' weights: one line per participant.
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        ``GroupResult.shares``: participant, criterion, weight (0-10), share (0-1).
+    criteria : list of str
+        The workshop's criterion slugs, in the order of the axes.
+    named : bool
+        True puts the participants' names on a first axis, each line starting
+        at its name; False (an anonymous workshop) leaves that axis out, so
+        the figure holds no name at all.
+    big : bool
+        Projector sizes.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One ``parcoords`` trace; each axis is a criterion's share of the
+        participant's score in %, on one common range so heights compare.
+    """
+    wide = (shares.assign(share_pct=shares["share"] * 100)
+            .pivot_table(index="participant", columns="criterion", values="share_pct", sort=False)
+            .reindex(columns=criteria).fillna(0.0))
+    people = list(dict.fromkeys(shares["participant"]))  # submission order
+    wide = wide.reindex(people)
+    n = len(people)
+    top = _top(wide.stack()) if n else 30.0
+    ticks = [0, int(top) // 2, int(top)]  # a few ticks per axis: ten axes of full scales would crowd
+    dims: list[dict] = []
+    if named:
+        dims.append({"label": PARTICIPANT_AXIS, "values": list(range(n)), "tickvals": list(range(n)),
+                     "ticktext": people, "range": [-0.5, max(n - 0.5, 0.5)]})
+    for slug in criteria:
+        dims.append({"label": constants.CRITERION_SHORT[slug], "values": wide[slug].round(1).tolist(),
+                     "range": [0, top], "tickvals": ticks, "ticktext": [f"{t} %" for t in ticks]})
+    font = 18 if big else 13
+    line = {"color": list(range(n)), "colorscale": LINE_SCALE, "cmin": 0, "cmax": max(n - 1, 1),
+            "showscale": False}
+    # Many axes: slanted labels, so long criterion names do not run into each other.
+    angle = 0 if len(criteria) <= 4 else -25
+    fig = go.Figure(go.Parcoords(dimensions=dims, line=line, labelangle=angle, labelside="top",
+                                 labelfont={"size": font, "color": INK},
+                                 tickfont={"size": font - 2, "color": INK},
+                                 rangefont={"size": 1, "color": "rgba(0,0,0,0)"}))
+    subtitle = ("One line per participant; each axis: share of the score given to that criterion (%)."
+                "<br>Drag along an axis to pick out a band of lines.")
+    fig.update_layout(
+        title={"text": f"Weight profiles of the participants<br><sup>{subtitle}</sup>", "x": 0, "xanchor": "left",
+               "font": {"size": 28 if big else 16, "color": INK}},
+        margin={"l": 110 if named else 40, "r": 60, "b": 30,
+                "t": (170 if big else 140) + (0 if angle == 0 else 60)},
+        height=(560 if big else 460) + (0 if angle == 0 else 40), font={"size": font, "color": INK},
+        paper_bgcolor="white", plot_bgcolor="white")
+    return fig
