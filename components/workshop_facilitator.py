@@ -320,8 +320,9 @@ def _present_result(code: str, crit: scoring.CriteriaData | None) -> None:
     """Read the workshop now (so a close elsewhere shows at once) and draw the projector view."""
     ws = lifecycle.get_workshop(code, get_engine())
     result = lifecycle.result_of(ws, get_engine(), crit)
-    consensus_block(result, "pres")  # group method: agreement and the criteria most apart
     _present_body(result, code, is_open=ws["record"] is None)
+    # Below the ranking, so the ranking and the join code still fit the projector's first screen.
+    consensus_block(result, "pres")  # group method: agreement and the criteria most apart
 
 
 @st.fragment(run_every="5s")
