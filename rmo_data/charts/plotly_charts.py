@@ -93,10 +93,12 @@ def weight_profiles_chart(shares: pd.DataFrame, criteria: list[str], named: bool
     subtitle = ("One line per participant; each axis: share of the score given to that criterion (%)."
                 "<br>Drag along an axis to pick out a band of lines.")
     fig.update_layout(
+        # Title pinned to the top of the figure; slanted axis labels get their own band below it.
         title={"text": f"Weight profiles of the participants<br><sup>{subtitle}</sup>", "x": 0, "xanchor": "left",
+               "y": 0.99, "yanchor": "top", "yref": "container",
                "font": {"size": 28 if big else 16, "color": INK}},
         margin={"l": 110 if named else 40, "r": 60, "b": 30,
-                "t": (170 if big else 140) + (0 if angle == 0 else 60)},
-        height=(560 if big else 460) + (0 if angle == 0 else 40), font={"size": font, "color": INK},
+                "t": (170 if big else 140) + (0 if angle == 0 else 110)},
+        height=(560 if big else 460) + (0 if angle == 0 else 90), font={"size": font, "color": INK},
         paper_bgcolor="white", plot_bgcolor="white")
     return fig
