@@ -5,7 +5,8 @@ exits with status 2 when the input files are invalid; nothing is written in
 that case.  ``synth`` builds the real store at a URL and adds a seeded
 synthetic data set of the same schema for benchmarking (see ``rmo_data.ingest.synth``).
 ``users add|list|remove|unlock`` manages the local sign-in users file (see
-``rmo_data.access.accounts``); a password is read from a prompt (typed twice, not shown)
+``rmo_data.access.accounts``) and ``users revoke-sessions`` ends every sign-in kept
+by a browser (``rmo_data.access.sessions``); a password is read from a prompt (typed twice, not shown)
 or from standard input with ``--password-stdin``, never from the command line.
 
 Each command imports the modules it needs when it runs (start-up cost, not a cycle:
@@ -153,6 +154,8 @@ def _add_users_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     remove_p.add_argument("name")
     unlock_p = actions.add_parser("unlock", parents=[file_opt], help="forget a user name's failed sign-ins")
     unlock_p.add_argument("name")
+    actions.add_parser("revoke-sessions", parents=[file_opt],
+                       help="sign everyone out: a new signing key, and every kept sign-in ends")
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -165,7 +168,7 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def _users(args: argparse.Namespace) -> int:
-    from rmo_data.access import accounts
+    from rmo_data.access import accounts, sessions
 
     path = (args.file.expanduser() if args.file else accounts.users_file())
     try:
@@ -188,6 +191,11 @@ def _users(args: argparse.Namespace) -> int:
             env = {**os.environ, accounts.USERS_ENV: str(path)}
             accounts.unlock(args.name, accounts.attempts_file(env))
             print(f"Failed sign-ins of {accounts.normalise_name(args.name)} forgotten.")
+        elif args.action == "revoke-sessions":
+            state = sessions.state_file({**os.environ, accounts.USERS_ENV: str(path)})
+            count = sessions.revoke_all(state, accounts.load_users(path))
+            print(f"Everyone is signed out ({count} user{'s' if count != 1 else ''}): a new signing key "
+                  f"is in {state}. Each person signs in again at their next click.")
     except (ValueError, OSError) as err:  # UsersFileError is a ValueError
         print(f"Not done: {err}", file=sys.stderr)
         return 2
