@@ -5,19 +5,18 @@ browser cookie and calls this module to make and check it.
 
 * **The token** is ``base64url(payload) "." base64url(HMAC-SHA256(key, payload))``
   (standard library only: ``hmac``, ``hashlib``, ``base64``, ``json``).  The
-  payload names the user, their session *generation*, the ``created`` stamp of
-  their entry in the users file, when the session began, when it was last seen
-  and when it ends.  It never holds a password or a hash.
+  payload names the user, their session *generation*, when the session began,
+  when it was last seen and when it ends.  It never holds a password or a hash.
 * **Checked on every use** against the users file (``accounts.load_users``,
-  parsed once per version) and the session state file: a removed user, a user
-  re-added or given a new password (a new ``created`` stamp) or a bumped
-  generation refuses the token.  The role is never taken from the token: it is
+  parsed once per version) and the session state file: a removed user or a
+  bumped generation refuses the token (``python -m rmo_data users remove`` bumps
+  it too, so a name added again later does not revive old sign-ins).  The role is never taken from the token: it is
   read from the users file, so a changed role applies at the next click.
 * **The session state file** (``users.sessions.json`` beside the users file,
   mode 0600, written atomically under a lock) holds the signing key, made once
   with ``secrets.token_bytes(32)``, and each user's generation.  *Sign out*
   bumps the user's generation, which ends every token of that user in every
-  browser.  ``revoke_all`` (``python -m rmo_data users revoke-sessions``)
+  browser (``users revoke-sessions NAME`` does the same from the command line).  ``revoke_all`` (``python -m rmo_data users revoke-sessions``)
   draws a new key and bumps every generation, ending every session.
 * ``RMO_SESSION_SECRET``, when set, is the signing key instead of the file's
   (e.g. several servers behind one address); generations still come from the
@@ -70,7 +69,7 @@ class Verdict:
     """Outcome of checking a token: a session, else why not (one word)."""
 
     session: accounts.Session | None
-    reason: str  # "ok", "malformed", "tampered", "lifetime", "idle", "removed", "changed", "revoked"
+    reason: str  # "ok", "malformed", "tampered", "lifetime", "idle", "removed", "revoked"
 
     @property
     def ok(self) -> bool:
@@ -215,8 +214,7 @@ def _sign(key: bytes, body: str) -> str:
 def issue(session: accounts.Session, user: accounts.User, state: SessionState,
           policy: accounts.SessionPolicy, key: bytes, clock: accounts.Clock = time.time) -> str:
     """A token for ``session`` of ``user``, seen now; it ends ``policy.lifetime`` after sign-in."""
-    payload = {"u": user.name, "g": state.generation(user.name), "c": user.created,
-               "i": round(session.started, 3), "s": round(clock(), 3),
+    payload = {"u": user.name, "g": state.generation(user.name), "i": round(session.started, 3), "s": round(clock(), 3),
                "e": round(session.started + policy.lifetime, 3)}
     body = _b64(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode("utf-8"))
     return f"{body}.{_sign(key, body)}"
@@ -236,14 +234,14 @@ def verify(token: str, users: Mapping[str, accounts.User], state: SessionState,
 
     The session returned has the role the users file gives now.
     """
-    body, dot, sig = (token or "").partition(".")
+    body, dot, sig = (token if isinstance(token, str) else "").partition(".")
     if not dot or not body or not sig or len(token) > MAX_TOKEN:
         return Verdict(None, "malformed")
     if not hmac.compare_digest(_sign(key, body), sig):
         return Verdict(None, "tampered")
     try:
         data = json.loads(_unb64(body))
-        name, gen, created = str(data["u"]), int(data["g"]), str(data["c"])
+        name, gen = str(data["u"]), int(data["g"])
         started, seen, ends = float(data["i"]), float(data["s"]), float(data["e"])
     except (ValueError, TypeError, KeyError, binascii.Error):
         return Verdict(None, "malformed")  # signed by us but not ours in shape: an older format
@@ -255,8 +253,6 @@ def verify(token: str, users: Mapping[str, accounts.User], state: SessionState,
     user = users.get(name)
     if user is None:
         return Verdict(None, "removed")
-    if user.created != created:  # re-added, or a new password: the old sign-ins end
-        return Verdict(None, "changed")
     if gen != state.generation(name):
         return Verdict(None, "revoked")
     return Verdict(accounts.Session(user.name, user.role, started, now, generation=gen), "ok")

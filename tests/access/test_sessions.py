@@ -98,28 +98,22 @@ def test_tampered_or_malformed_token_is_refused(setup: tuple[Path, Path, FakeClo
     assert _verify(token, users, state_path, clock, {sessions.SECRET_ENV: "another secret"}).reason == "tampered"
 
 
-def test_removed_or_re_added_user_is_refused(setup: tuple[Path, Path, FakeClock]) -> None:
+def test_removed_user_is_refused(setup: tuple[Path, Path, FakeClock]) -> None:
     users, state_path, clock = setup
     token = _token(users, state_path, clock)
     accounts.remove_user(users, "alice")
     assert _verify(token, users, state_path, clock).reason == "removed"
-    # Someone added again under the same name later (a new "created" stamp) is not the old session.
-    accounts.add_user(users, "alice", "partner", "another long password", clock=lambda: clock.now + 5)
-    assert _verify(token, users, state_path, clock).reason == "changed"
 
 
 def test_changed_role_applies_from_the_users_file(setup: tuple[Path, Path, FakeClock]) -> None:
     users, state_path, clock = setup
     token = _token(users, state_path, clock)
-    # The file edited by hand (same entry, new role): the token stays good, with the new role.
-    text = users.read_text(encoding="utf-8").replace('role = "partner"', 'role = "editor"')
-    users.write_text(text, encoding="utf-8")
+    accounts.add_user(users, "alice", "editor", "a new long password", replace_existing=True)
     verdict = _verify(token, users, state_path, clock)
-    assert verdict.session is not None and verdict.session.role == "editor"
-    # Through the command line (a new password with the role): every old sign-in ends.
-    accounts.add_user(users, "alice", "partner", "a new long password", replace_existing=True,
-                      clock=lambda: clock.now + 5)
-    assert _verify(token, users, state_path, clock).reason == "changed"
+    assert verdict.session is not None and verdict.session.role == "editor", "the role is never the token's"
+    accounts.add_user(users, "alice", "partner", "a new long password", replace_existing=True)
+    verdict = _verify(token, users, state_path, clock)
+    assert verdict.session is not None and verdict.session.role == "partner"
 
 
 def test_sign_out_bumps_the_generation_and_ends_every_token(setup: tuple[Path, Path, FakeClock]) -> None:
@@ -163,16 +157,35 @@ def test_damaged_state_file_gets_a_new_key(setup: tuple[Path, Path, FakeClock]) 
     assert oct(state_path.stat().st_mode & 0o777) == "0o600"
 
 
-def test_cli_revoke_sessions(setup: tuple[Path, Path, FakeClock]) -> None:
-    users, state_path, clock = setup
-    token = _token(users, state_path, clock)
+def _cli(users: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, accounts.USERS_ENV: str(users)}
     env.pop(sessions.STATE_ENV, None)
-    out = subprocess.run([sys.executable, "-m", "rmo_data", "users", "revoke-sessions"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert "signed out" in out.stdout.lower()
-    assert not _verify(token, users, state_path, clock).ok
+    return subprocess.run([sys.executable, "-m", "rmo_data", "users", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_revoke_sessions_of_everyone_or_one_user(setup: tuple[Path, Path, FakeClock]) -> None:
+    users, state_path, clock = setup
+    accounts.add_user(users, "bob", "editor", "bob's long password")
+    token = _token(users, state_path, clock)
+    user_b = accounts.load_users(users)["bob"]
+    state = sessions.load_state(state_path)
+    bob = sessions.issue(accounts.start_session(user_b, clock), user_b, state, POLICY, state.key, clock)
+    out = _cli(users, "revoke-sessions", "alice")
+    assert out.returncode == 0 and "alice is signed out in every browser" in out.stdout, out.stderr
+    assert _verify(token, users, state_path, clock).reason == "revoked"
+    assert _verify(bob, users, state_path, clock).ok
+    out = _cli(users, "revoke-sessions")
+    assert out.returncode == 0 and "Everyone is signed out (2 users)" in out.stdout, out.stderr
+    assert _verify(bob, users, state_path, clock).reason == "tampered", "a new key"
+
+
+def test_cli_remove_ends_sign_ins_for_good(setup: tuple[Path, Path, FakeClock]) -> None:
+    users, state_path, clock = setup
+    token = _token(users, state_path, clock)
+    assert _cli(users, "remove", "alice").returncode == 0
+    accounts.add_user(users, "alice", "partner", "someone else's password")  # the name given to another
+    assert _verify(token, users, state_path, clock).reason == "revoked"
 
 
 def test_session_generation_default() -> None:
