@@ -3,8 +3,21 @@
 Everyone starts as ``public``.  Signing in with the local users file
 (``rmo_data.access.accounts``) puts a session record in ``st.session_state``; the record
 is checked at the start of every run (``refresh``): it ends after the idle
-time or lifetime of ``rmo_data.access.accounts.SessionPolicy``, and follows the users
-file (a removed user is signed out, a changed role applies at once).  Failed
+time or lifetime of ``rmo_data.access.accounts.SessionPolicy``, follows the users
+file (a removed user is signed out, a changed role applies at once) and ends
+when the user's session generation moves on (*Sign out* in any browser, or
+``python -m rmo_data users revoke-sessions``).
+
+The sign-in also lives in a cookie, ``rmo_session``: a signed token of
+``rmo_data.access.sessions``, never the password.  Streamlit gives a script no
+way to send a ``Set-Cookie`` header, so the cookie is written by a few lines of
+JavaScript (``st.html`` with ``unsafe_allow_javascript``) with ``SameSite=Strict``
+(and ``Secure`` over HTTPS); it therefore cannot be HTTP-only.  A new browser
+session (a reload, a new tab, a reconnect after a server restart) reads it once
+from ``st.context.cookies`` (the cookies of the websocket's opening request) and
+is signed in again when the token still holds.  While in use the token is
+written again every ``REISSUE_AFTER`` seconds, so the idle time counts across
+reloads too.  Failed
 attempts are recorded on the server by ``rmo_data.access.accounts``, per user name and
 client (``client()``: the browser's address, else its session).
 
@@ -17,8 +30,10 @@ Which role may open what lives in ``rmo_data.access.roles``; this module only as
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import streamlit as st
@@ -27,13 +42,27 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from components import feedback
 from components.safe import escape_html
 from rmo_data.access import roles
-from rmo_data.access import accounts
+from rmo_data.access import accounts, sessions
 from rmo_data import constants
 
 SESSION = "_auth_session"  # the accounts.Session of a local sign-in
 NOTE = "_auth_note"  # why the session ended, shown once
 CLOCK: accounts.Clock = time.time  # read at each call, so tests can put a fake clock here
 SLEEP: Callable[[float], None] = time.sleep  # the name's slowdown; tests put a fake one here
+COOKIE = "rmo_session"  # the browser's copy of the signed token
+COOKIE_OP = "_auth_cookie_op"  # the cookie to write (or "" to clear) in this run's sidebar
+COOKIE_CHECKED = "_auth_cookie_checked"  # the opening request's cookie is read once per session
+COOKIE_WRITTEN = "_auth_cookie_written"  # when the token was last written (CLOCK seconds)
+REISSUE_AFTER = 10 * 60  # a session in use writes its token again this often (keeps idle time honest)
+ENDED = {  # why a kept sign-in no longer holds, as told once in the sidebar
+    "idle": "You were signed out because your session ended (no activity for too long). Sign in again "
+            "to see partner pages.",
+    "lifetime": "You were signed out because your session ended (it reached its time limit). Sign in "
+                "again to see partner pages.",
+    "removed": "You were signed out because your account is no longer in the users file.",
+    "revoked": "You were signed out because this account signed out in another browser, or the person "
+               "who runs this app ended every session. Sign in again to continue.",
+}
 
 
 # --- the session's role --------------------------------------------------------------------------
@@ -72,30 +101,112 @@ def _oidc_session() -> accounts.Session | None:
     return accounts.Session(email or "signed-in user", role, 0.0, 0.0, method="oidc")
 
 
+def _kept_state() -> tuple[sessions.SessionState, bytes] | None:
+    """The session state and signing key; None when the state file cannot be read or made."""
+    try:
+        state = sessions.load_state(sessions.state_file())
+    except OSError:  # e.g. a read-only folder: sign-ins then last for the browser tab only
+        return None
+    return state, sessions.signing_key(state)
+
+
+def _keep_token(session: accounts.Session, user: accounts.User) -> None:
+    """Ask this run's sidebar to write ``session``'s token into the browser's cookie."""
+    kept = _kept_state()
+    if kept is None:
+        return
+    state, key = kept
+    st.session_state[COOKIE_OP] = sessions.issue(session, user, state, accounts.SessionPolicy.from_env(),
+                                                 key, CLOCK)
+    st.session_state[COOKIE_WRITTEN] = CLOCK()
+
+
+def _end(note: str | None) -> None:
+    """End the local session of this browser session and drop its cookie."""
+    st.session_state.pop(SESSION, None)
+    st.session_state[COOKIE_OP] = ""
+    if note:
+        st.session_state[NOTE] = note
+
+
+def _restore() -> None:
+    """Sign in again from the cookie of the opening request, once per browser session."""
+    if st.session_state.get(COOKIE_CHECKED):
+        return
+    st.session_state[COOKIE_CHECKED] = True
+    try:
+        token = st.context.cookies.get(COOKIE)
+    except Exception:  # noqa: BLE001 - no browser context (a bare script run): nothing kept
+        token = None
+    if not isinstance(token, str) or not token:  # AppTest's context holds no real cookies
+        return
+    kept = _kept_state()
+    if kept is None:
+        return
+    try:
+        users = accounts.load_users(accounts.users_file())
+    except accounts.UsersFileError:
+        return  # the sign-in form says what is wrong with the file
+    verdict = sessions.verify(token, users, kept[0], accounts.SessionPolicy.from_env(), kept[1], CLOCK)
+    if verdict.session is None:
+        _end(ENDED.get(verdict.reason))  # a forged or damaged cookie is dropped without a word
+        return
+    st.session_state[SESSION] = verdict.session
+    st.session_state[COOKIE_WRITTEN] = 0.0  # written again in this run: the idle time starts now
+
+
 def refresh() -> None:
-    """End an expired local session, follow changes of the users file, and mark activity.
+    """Restore a kept sign-in, end an expired or revoked one, follow the users file, mark activity.
 
     Called by app.py on every run, before the navigation is built, and by each
-    page's ``router.guard`` (cheap: one small file read).
+    page's ``router.guard`` (cheap: two small files, each parsed once per version).
     """
     session: accounts.Session | None = st.session_state.get(SESSION)
     if session is None:
-        return
+        _restore()
+        session = st.session_state.get(SESSION)
+        if session is None:
+            return
     reason = accounts.session_end_reason(session, accounts.SessionPolicy.from_env(), CLOCK)
     try:
         user = accounts.load_users(accounts.users_file()).get(session.user)
     except accounts.UsersFileError:
         user = None
-    if reason is not None or user is None:
-        del st.session_state[SESSION]
-        st.session_state[NOTE] = (
-            "You were signed out because your session ended "
-            f"({'no activity for too long' if reason == 'idle' else 'it reached its time limit'}). "
-            "Sign in again to see partner pages." if reason else
-            "You were signed out because your account is no longer in the users file.")
+    kept = _kept_state()
+    if reason is not None:
+        _end(ENDED[reason])
         return
-    st.session_state[SESSION] = accounts.touch(accounts.Session(user.name, user.role, session.started,
-                                                        session.last_seen, session.method), CLOCK)
+    if user is None:
+        _end(ENDED["removed"])
+        return
+    if kept is not None and kept[0].generation(user.name) != session.generation:
+        _end(ENDED["revoked"])
+        return
+    session = accounts.touch(accounts.Session(user.name, user.role, session.started, session.last_seen,
+                                              session.method, session.generation), CLOCK)
+    st.session_state[SESSION] = session
+    if CLOCK() - float(st.session_state.get(COOKIE_WRITTEN, 0.0)) >= REISSUE_AFTER:
+        _keep_token(session, user)
+
+
+def write_cookie() -> None:
+    """Write (or clear) the browser's cookie when this run changed it; draws nothing visible.
+
+    Called from ``sidebar_box`` on every run.  JavaScript is needed because a
+    Streamlit script cannot send a ``Set-Cookie`` header; the token holds no
+    secret of the user's and is made of base64url characters and a dot only.
+    """
+    op = st.session_state.pop(COOKIE_OP, None)
+    if op is None:
+        return
+    if op:
+        max_age = max(0, int(sessions.expires(op) - CLOCK()))
+        value = f"{COOKIE}={op}; Path=/; Max-Age={max_age}; SameSite=Strict"
+    else:
+        value = f"{COOKIE}=; Path=/; Max-Age=0; SameSite=Strict"
+    st.html(f"<script>document.cookie = {json.dumps(value)} + "
+            "(location.protocol === 'https:' ? '; Secure' : '');</script>",
+            unsafe_allow_javascript=True, width="content")
 
 
 def current() -> accounts.Session | None:
@@ -177,15 +288,33 @@ def _attempt(key: str) -> None:
     if result.user is None:
         _note(key, "error", result.message)
         return
-    st.session_state[SESSION] = accounts.start_session(result.user, CLOCK)
+    kept = _kept_state()
+    session = replace(accounts.start_session(result.user, CLOCK),
+                      generation=kept[0].generation(result.user.name) if kept else 0)
+    st.session_state[SESSION] = session
+    st.session_state[COOKIE_CHECKED] = True  # this sign-in wins over an older cookie of the tab
+    _keep_token(session, result.user)
     st.session_state.pop(NOTE, None)
     if key == "signin":  # elsewhere the page the form stood for appears: that says it all
         _note(key, "success", f"Signed in as {result.user.name} ({roles.ROLE_LABELS[result.user.role]}).")
 
 
 def sign_out() -> None:
-    """Button callback: end the local session (and the st.login one, when there is one)."""
-    st.session_state.pop(SESSION, None)
+    """Button callback: end the local session in every browser (and the st.login one, when there is one).
+
+    The user's session generation moves on, so each of their kept sign-ins ends
+    at its next click; this browser's cookie is dropped at once.
+    """
+    session: accounts.Session | None = st.session_state.get(SESSION)
+    st.session_state[COOKIE_CHECKED] = True  # the opening request's cookie is not read again
+    _end(None)
+    if session is not None and session.method == "password":
+        try:
+            sessions.bump_generation(sessions.state_file(), session.user)
+        except OSError:  # the file cannot be written: this browser is signed out all the same
+            st.session_state[NOTE] = ("You are signed out in this browser. Other browsers signed in as "
+                                      "you stay signed in, because the server cannot write its session "
+                                      "file just now.")
     if _oidc_configured() and st.user.is_logged_in:
         st.logout()
 
@@ -222,6 +351,7 @@ def sidebar_box(box: Any) -> None:
     or a line on the public view.  Drawn after ``st.navigation``, like every page link.
     """
     with box:
+        write_cookie()
         note = st.session_state.pop(NOTE, None)
         if note:
             st.warning(note, icon=":material/timer_off:")

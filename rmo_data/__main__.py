@@ -5,7 +5,8 @@ exits with status 2 when the input files are invalid; nothing is written in
 that case.  ``synth`` builds the real store at a URL and adds a seeded
 synthetic data set of the same schema for benchmarking (see ``rmo_data.ingest.synth``).
 ``users add|list|remove|unlock`` manages the local sign-in users file (see
-``rmo_data.access.accounts``); a password is read from a prompt (typed twice, not shown)
+``rmo_data.access.accounts``) and ``users revoke-sessions`` ends every sign-in kept
+by a browser (``rmo_data.access.sessions``); a password is read from a prompt (typed twice, not shown)
 or from standard input with ``--password-stdin``, never from the command line.
 
 Each command imports the modules it needs when it runs (start-up cost, not a cycle:
@@ -153,6 +154,9 @@ def _add_users_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     remove_p.add_argument("name")
     unlock_p = actions.add_parser("unlock", parents=[file_opt], help="forget a user name's failed sign-ins")
     unlock_p.add_argument("name")
+    revoke_p = actions.add_parser("revoke-sessions", parents=[file_opt],
+                                  help="sign everyone out (a new signing key), or with NAME one user")
+    revoke_p.add_argument("name", nargs="?", help="only this user's sign-ins end (in every browser)")
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -164,8 +168,15 @@ def _read_password(from_stdin: bool) -> str:
     return first
 
 
+def _session_file(users: Path) -> Path:
+    """The session state file that belongs to the users file ``users``."""
+    from rmo_data.access import accounts, sessions
+
+    return sessions.state_file({**os.environ, accounts.USERS_ENV: str(users)})
+
+
 def _users(args: argparse.Namespace) -> int:
-    from rmo_data.access import accounts
+    from rmo_data.access import accounts, sessions
 
     path = (args.file.expanduser() if args.file else accounts.users_file())
     try:
@@ -183,11 +194,22 @@ def _users(args: argparse.Namespace) -> int:
             if not accounts.remove_user(path, args.name):
                 print(f"No user {accounts.normalise_name(args.name)!r} in {path}.", file=sys.stderr)
                 return 1
+            # Their kept sign-ins end for good: a name added again later does not revive them.
+            sessions.bump_generation(_session_file(path), args.name)
             print(f"Removed {accounts.normalise_name(args.name)} from {path}.")
         elif args.action == "unlock":
             env = {**os.environ, accounts.USERS_ENV: str(path)}
             accounts.unlock(args.name, accounts.attempts_file(env))
             print(f"Failed sign-ins of {accounts.normalise_name(args.name)} forgotten.")
+        elif args.action == "revoke-sessions" and args.name:
+            sessions.bump_generation(_session_file(path), args.name)
+            print(f"{accounts.normalise_name(args.name)} is signed out in every browser; they sign in "
+                  "again at their next click.")
+        elif args.action == "revoke-sessions":
+            state = _session_file(path)
+            count = sessions.revoke_all(state, accounts.load_users(path))
+            print(f"Everyone is signed out ({count} user{'s' if count != 1 else ''}): a new signing key "
+                  f"is in {state}. Each person signs in again at their next click.")
     except (ValueError, OSError) as err:  # UsersFileError is a ValueError
         print(f"Not done: {err}", file=sys.stderr)
         return 2

@@ -571,6 +571,7 @@ class Session:
     started: float
     last_seen: float
     method: str = "password"  # "password" (local users file) or "oidc" (st.login)
+    generation: int = 0  # the user's session generation at sign-in (rmo_data.access.sessions)
 
 
 def start_session(user: User, clock: Clock = time.time) -> Session:

@@ -404,3 +404,22 @@ def test_sign_in_on_a_full_disk_is_a_plain_message(app: AppTest, own_users: Path
     assert "cannot record sign-in attempts" in text and "/" not in " ".join(e.value for e in at.error)
     assert ui_auth.SESSION not in at.session_state
     assert f"Signed in as {name}" in _attempt(at, name, password)
+
+
+def test_sign_out_ends_the_sign_in_in_every_browser(app: AppTest, own_users: Path) -> None:
+    """*Sign out* in one browser signs the same user out of another at its next click."""
+    name, password = USERS["partner"]
+    at = no_exception(app.switch_page("pages/sign_in.py").run())
+    _attempt(at, name, password)
+    other = no_exception(new_session().switch_page("pages/sign_in.py").run())
+    _attempt(other, name, password)
+    at.button(key="page_sign_out").click()
+    no_exception(at.run())
+    assert ui_auth.SESSION not in at.session_state
+    no_exception(other.switch_page("pages/prioritisation.py").run())
+    assert ui_auth.SESSION not in other.session_state
+    assert "Sign in as a partner to open this page" in _texts(other) and not other.dataframe
+    assert "signed out in another browser" in other.session_state[ui_auth.NOTE]
+    _attempt(at, name, password)  # signing in again works, with the new generation
+    no_exception(at.switch_page("pages/prioritisation.py").run())
+    assert at.session_state[ui_auth.SESSION].generation == 1 and at.dataframe
