@@ -95,7 +95,7 @@ def weight_profiles_chart(shares: pd.DataFrame, criteria: list[str], named: bool
     fig.update_layout(
         # Title pinned to the top of the figure; slanted axis labels get their own band below it.
         title={"text": f"Weight profiles of the participants<br><sup>{subtitle}</sup>", "x": 0, "xanchor": "left",
-               "y": 0.99, "yanchor": "top", "yref": "container",
+               "y": 0.99, "yanchor": "top", "yref": "container", "pad": {"t": 12},
                "font": {"size": 28 if big else 16, "color": INK}},
         margin={"l": 110 if named else 40, "r": 60, "b": 30,
                 "t": (170 if big else 140) + (0 if angle == 0 else 110)},
