@@ -2,7 +2,9 @@
 
 Sets up the page, makes sure the data store exists, checks who is signed in,
 draws the shared sidebar filters (kept across pages and mirrored in the URL)
-and runs the chosen page from the pages the session's role may open.
+and runs the chosen page from the pages the session's role may open.  A
+session opened by a participant's join link gets neither menu nor sidebar and
+stays on the Workshop page (``workshop_participant.focused_session``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import streamlit as st
 
 from components import router, sidebar, state, store
 from components import signin
+from components import workshop_participant as participant
 
 st.set_page_config(
     page_title="RMO Leverage Explorer",
@@ -26,12 +29,18 @@ store.ensure()
 # Who may open which page is decided in rmo_data.access.roles; the router builds this
 # session's menu from it (pages of a higher role are refused at their address).
 signin.refresh()
-account = st.sidebar.container()  # filled after st.navigation: its sign-in link needs the pages
-sidebar.render()
+# A participant's join link opens a focused page on their phone: no menu, no filters, no account box.
+focused = participant.focused_session()
+if not focused:
+    account = st.sidebar.container()  # filled after st.navigation: its sign-in link needs the pages
+    sidebar.render()
 sections, pages = router.navigation(signin.role())
-page = st.navigation(sections)
+page = st.navigation(sections, position="hidden" if focused else "sidebar")
 router.open_wanted_page(pages)
-signin.sidebar_box(account)
+if focused:
+    router.stay_on(page, pages, participant.WORKSHOP_PAGE)
+else:
+    signin.sidebar_box(account)
 state.show_url_notes()
 page.run()
 state.write_to_url()

@@ -93,3 +93,10 @@ def open_wanted_page(pages: dict[str, StreamlitPage]) -> None:
     wanted = st.session_state.pop(_WANTED, None)
     if wanted and wanted in pages:
         st.switch_page(pages[wanted])
+
+
+def stay_on(page: StreamlitPage, pages: dict[str, StreamlitPage], path: str) -> None:
+    """After st.navigation: switch to the page at ``path`` unless it is the one running (no menu to leave by)."""
+    target = pages.get(path)
+    if target is not None and page.url_path != target.url_path:
+        st.switch_page(target)

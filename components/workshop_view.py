@@ -280,21 +280,24 @@ def result_view(result: GroupResult, key: str, show_count: bool = True, named: b
         ranks_block(result, key)
 
 
-def frozen_view(ws: dict[str, Any], key: str, facilitator: bool, named: bool = True) -> None:
+def frozen_view(ws: dict[str, Any], key: str, facilitator: bool, named: bool = True,
+                notice: bool = True) -> None:
     """A closed workshop, entirely from its frozen record: result, submissions, exports, pack.
 
     ``facilitator`` adds the briefing pack (the frozen ranking and the group weights).
     ``named=False`` (a public code holder) shows the group result only: no
     participant's name, weights or own ranking, and no record download.
+    ``notice=False`` leaves out the "closed at" note, for a page that has said so already.
     """
     record = ws["record"]
     result = records.record_result(record)
     info = record["workshop"]
     # Who closed it is told to partners only (named), like every other name in the record.
     by = f" by {escape_html(str(info['closed_by']))}" if named and info.get("closed_by") else ""
-    st.info(f"Closed at {when(info['closed_at'])}{by} with {result.n} submission(s). This record was "
-            "frozen at closing: it is read back as stored, never recomputed, so later changes to the "
-            "data cannot alter it.", icon=":material/lock:")
+    if notice:
+        st.info(f"Closed at {when(info['closed_at'])}{by} with {result.n} submission(s). This record was "
+                "frozen at closing: it is read back as stored, never recomputed, so later changes to the "
+                "data cannot alter it.", icon=":material/lock:")
     if facilitator:
         consensus_block(result, key)  # as frozen; an older record says it was not computed
     result_view(result, key, named=named)

@@ -92,7 +92,9 @@ def _main() -> None:
 
 
 # No st.stop() here: the router writes the address after the page has run.
-if state.get("present") and state.get("ws") and view.mode_allowed("run"):
+if participant.focused_session():  # opened by a participant's link: the phone view only
+    participant.focused_view()
+elif state.get("present") and state.get("ws") and view.mode_allowed("run"):
     facilitator.presentation_view()
 else:
     _main()

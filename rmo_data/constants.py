@@ -283,6 +283,19 @@ CRITERION_LABELS: Final[dict[str, str]] = {c.slug: c.label for c in CRITERIA}
 CRITERION_UNITS: Final[dict[str, str]] = {c.slug: c.unit for c in CRITERIA}
 CRITERION_COLOURS: Final[dict[str, str]] = {c.slug: c.colour for c in CRITERIA}
 CRITERION_SHORT: Final[dict[str, str]] = {c.slug: c.short or c.label for c in CRITERIA}
+# One plain line per criterion for workshop participants on a phone: what a high weight says.
+CRITERION_PLAIN: Final[dict[str, str]] = {
+    "auto_share": "How much of the material ends up in cars: the more, the more our industry can ask.",
+    "mining_hhi": "Whether a few countries dig up most of it, so one disruption hits everyone.",
+    "processing_hhi": "Whether a few countries refine most of it, a bottleneck after the mine.",
+    "top_share": "How much of the world's supply hangs on one single country.",
+    "gov_hhi": "Whether the supply is concentrated in countries with weak governance.",
+    "supply_risk": "How risky the EU's own 2023 assessment judges the supply to be.",
+    "severity": "How grave the worst harms recorded for the material are.",
+    "social_breadth": "How many kinds of human-rights and governance harm are flagged.",
+    "env_breadth": "How many kinds of environmental and climate harm are flagged.",
+    "standards_gap": "Whether no standard or assurance scheme yet covers the material.",
+}
 
 WEIGHT_MAX: Final[int] = 10
 WEIGHT_DEFAULT: Final[int] = 5

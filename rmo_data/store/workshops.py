@@ -117,6 +117,13 @@ def workshop_row(conn: Connection, code: str, lock: bool = False) -> dict[str, A
     return None if row is None else dict(row)
 
 
+def workshop_status(engine: Engine, code: str) -> str | None:
+    """Only the status of the workshop with join code ``code`` (as stored), or None: the cheap read
+    an open participant page repeats every second or so."""
+    with engine.connect() as conn:
+        return conn.execute(select(schema.workshop.c.status).where(schema.workshop.c.code == code)).scalar()
+
+
 def decode_workshop(row: Mapping[str, Any]) -> dict[str, Any]:
     """A workshop row with its JSON read: id, code, name, materials, criteria, status, times, record."""
     return {

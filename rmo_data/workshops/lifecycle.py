@@ -295,6 +295,17 @@ def get_workshop(code: str, engine: Engine | None = None) -> dict[str, Any]:
         return workshop_store.decode_workshop(_workshop_row(conn, code))
 
 
+def status_of(code: str, engine: Engine | None = None) -> str | None:
+    """The workshop's status (``OPEN``, ``CLOSED``) read alone, or None for a malformed or unknown code.
+
+    Open participant pages poll it, so it reads one column of one row and never the frozen record.
+    """
+    clean = participants.normalise_code(code)
+    if not participants.valid_code(clean):
+        return None
+    return workshop_store.workshop_status(_engine(engine), clean)
+
+
 def list_workshops(status: str | None = None, engine: Engine | None = None) -> pd.DataFrame:
     """Workshops, newest first: id, code, name, status, created_at, closed_at, n_materials, submissions."""
     return workshop_store.list_workshops(_engine(engine), status)
