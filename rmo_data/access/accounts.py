@@ -213,10 +213,11 @@ def save_users(path: Path, users: Mapping[str, User]) -> None:
         lines += [f"[users.{_toml_string(user.name)}]", f"role = {_toml_string(user.role)}",
                   f"password_hash = {_toml_string(user.password_hash)}",
                   f"created = {_toml_string(user.created)}", ""]
-    _atomic_write(path, "\n".join(lines))
+    write_private_file(path, "\n".join(lines))
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def write_private_file(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step (a temporary file, then rename), owner-only (0600)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -236,7 +237,7 @@ def add_user(path: Path, name: str, role: str, password: str, replace_existing: 
     if role not in ROLES or role == PUBLIC:
         raise ValueError("The role is partner or editor (everyone is public without signing in).")
     check_password(password)
-    with _locked(path):
+    with locked_file(path):
         users = load_users(path)
         if norm in users and not replace_existing:
             raise ValueError(f"User {norm!r} exists already; use --replace to set a new password or role.")
@@ -250,7 +251,7 @@ def add_user(path: Path, name: str, role: str, password: str, replace_existing: 
 def remove_user(path: Path, name: str) -> bool:
     """Remove a user; True when there was one of that name."""
     norm = normalise_name(name)
-    with _locked(path):
+    with locked_file(path):
         users = load_users(path)
         if users.pop(norm, None) is None:
             return False
@@ -259,7 +260,7 @@ def remove_user(path: Path, name: str) -> bool:
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def locked_file(path: Path) -> Iterator[None]:
     """Exclusive lock for a read-modify-write of ``path`` (threads and processes)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     # Owner-only like the file it guards (open() would create it with the umask's 0644).
@@ -382,7 +383,7 @@ class AttemptLog:
         ``name_change``, when given, is applied to the record of the name alone.
         """
         key, norm = client_key(name, client), normalise_name(name)
-        with _locked(self.path):
+        with locked_file(self.path):
             records = self._read()
             records["clients"] = {k: v for k, v in records["clients"].items()
                                   if max(v.last_failure, v.not_before) + FORGET_AFTER > now}
@@ -405,14 +406,14 @@ class AttemptLog:
     def forget(self, name: str) -> None:
         """Drop every record of ``name``: from each client and from all together."""
         norm = normalise_name(name)
-        with _locked(self.path):
+        with locked_file(self.path):
             records = self._read()
             records["clients"] = {k: v for k, v in records["clients"].items() if _key_name(k) != norm}
             records["names"].pop(norm, None)
             self._write(records)
 
     def _write(self, records: dict[str, dict[str, Attempts]]) -> None:
-        _atomic_write(self.path, json.dumps(
+        write_private_file(self.path, json.dumps(
             {kind: {k: asdict(v) for k, v in part.items()} for kind, part in records.items()}))
 
 
@@ -497,7 +498,7 @@ def _maybe_rehash(path: Path, user: User, password: str) -> None:
     try:
         if not _HASHER.check_needs_rehash(user.password_hash):
             return
-        with _locked(path):
+        with locked_file(path):
             users = load_users(path)
             if user.name in users and users[user.name].password_hash == user.password_hash:
                 users[user.name] = replace(users[user.name], password_hash=hash_password(password))

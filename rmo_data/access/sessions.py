@@ -29,17 +29,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
-import fcntl
 import hashlib
 import hmac
 import json
 import os
 import secrets
-import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -128,29 +125,7 @@ def _write(path: Path, state: SessionState) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     text = json.dumps({"key": base64.urlsafe_b64encode(state.key).decode("ascii"),
                        "generations": dict(sorted(state.generations.items()))})
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Exclusive lock for a read-modify-write of ``path`` (threads and processes)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path.with_name(path.name + ".lock"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    with os.fdopen(fd, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    accounts.write_private_file(path, text)
 
 
 def load_state(path: Path) -> SessionState:
@@ -162,7 +137,7 @@ def load_state(path: Path) -> SessionState:
     state = _cached(path)
     if state is not None:
         return state
-    with _locked(path):
+    with accounts.locked_file(path):
         state = _parse(path)  # another process may have made it meanwhile
         if state is None:
             state = SessionState(secrets.token_bytes(32), {})
@@ -180,7 +155,7 @@ def signing_key(state: SessionState, env: Mapping[str, str] | None = None) -> by
 def bump_generation(path: Path, name: str) -> int:
     """End every token of ``name`` (its *Sign out*); returns the new generation."""
     norm = accounts.normalise_name(name)
-    with _locked(path):
+    with accounts.locked_file(path):
         state = _parse(path) or SessionState(secrets.token_bytes(32), {})
         new = state.generation(norm) + 1
         _write(path, SessionState(state.key, {**state.generations, norm: new}))
@@ -189,7 +164,7 @@ def bump_generation(path: Path, name: str) -> int:
 
 def revoke_all(path: Path, users: Mapping[str, accounts.User]) -> int:
     """End every session: draw a new key and bump every generation; returns the users counted."""
-    with _locked(path):
+    with accounts.locked_file(path):
         state = _parse(path) or SessionState(b"", {})
         names = set(state.generations) | set(users)
         _write(path, SessionState(secrets.token_bytes(32),

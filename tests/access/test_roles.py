@@ -397,7 +397,7 @@ def test_sign_in_on_a_full_disk_is_a_plain_message(app: AppTest, own_users: Path
     def full(path: Path, text: str) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    monkeypatch.setattr(accounts, "_atomic_write", full)
+    monkeypatch.setattr(accounts, "write_private_file", full)
     at = no_exception(app.switch_page("pages/sign_in.py").run())
     name, password = USERS["partner"]
     text = _attempt(at, name, "not the password")
