@@ -9,10 +9,15 @@ when the user's session generation moves on (*Sign out* in any browser, or
 ``python -m rmo_data users revoke-sessions``).
 
 The sign-in also lives in a cookie, ``rmo_session``: a signed token of
-``rmo_data.access.sessions``, never the password.  Streamlit gives a script no
-way to send a ``Set-Cookie`` header, so the cookie is written by a few lines of
-JavaScript (``st.html`` with ``unsafe_allow_javascript``) with ``SameSite=Strict``
-(and ``Secure`` over HTTPS); it therefore cannot be HTTP-only.  A new browser
+``rmo_data.access.sessions``, never the password.  A Streamlit script cannot
+send a ``Set-Cookie`` header, so when the app runs as ``asgi.py`` (what
+``python scripts/serve.py`` starts) the page posts a one-minute *ticket* to the
+server's own route (``rmo_data.access.session_route``), which sets the token as
+an ``HttpOnly``, ``SameSite=Strict`` cookie that no script can read.  Under a
+plain ``streamlit run app.py`` that route does not exist, and the cookie is
+written by JavaScript (``SameSite=Strict``, ``Secure`` over HTTPS, not
+HTTP-only).  Both are made by a few lines of JavaScript (``st.html`` with
+``unsafe_allow_javascript``) drawn in an invisible container.  A new browser
 session (a reload, a new tab, a reconnect after a server restart) reads it once
 from ``st.context.cookies`` (the cookies of the websocket's opening request) and
 is signed in again when the token still holds.  While in use the token is
@@ -42,17 +47,18 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from components import feedback
 from components.safe import escape_html
 from rmo_data.access import roles
-from rmo_data.access import accounts, sessions
+from rmo_data.access import accounts, session_route, sessions
 from rmo_data import constants
 
 SESSION = "_auth_session"  # the accounts.Session of a local sign-in
 NOTE = "_auth_note"  # why the session ended, shown once
 CLOCK: accounts.Clock = time.time  # read at each call, so tests can put a fake clock here
 SLEEP: Callable[[float], None] = time.sleep  # the name's slowdown; tests put a fake one here
-COOKIE = "rmo_session"  # the browser's copy of the signed token
-COOKIE_OP = "_auth_cookie_op"  # the cookie to write (or "" to clear) in this run's sidebar
+COOKIE = sessions.COOKIE  # the browser's copy of the signed token
+COOKIE_OP = "_auth_cookie_op"  # the token or ticket to keep (or "" to clear) in this run's sidebar
 COOKIE_CHECKED = "_auth_cookie_checked"  # the opening request's cookie is read once per session
 COOKIE_WRITTEN = "_auth_cookie_written"  # when the token was last written (CLOCK seconds)
+WRITER = "rmo_cookie_writer"  # key of the invisible container that holds the cookie script
 REISSUE_AFTER = 10 * 60  # a session in use writes its token again this often (keeps idle time honest)
 ENDED = {  # why a kept sign-in no longer holds, as told once in the sidebar
     "idle": "You were signed out because your session ended (no activity for too long). Sign in again "
@@ -116,8 +122,9 @@ def _keep_token(session: accounts.Session, user: accounts.User) -> None:
     if kept is None:
         return
     state, key = kept
+    # With the server's cookie route only a short ticket reaches the page; the route sets the token.
     st.session_state[COOKIE_OP] = sessions.issue(session, user, state, accounts.SessionPolicy.from_env(),
-                                                 key, CLOCK)
+                                                 key, CLOCK, ticket=session_route.mounted() is not None)
     st.session_state[COOKIE_WRITTEN] = CLOCK()
 
 
@@ -192,21 +199,32 @@ def refresh() -> None:
 def write_cookie() -> None:
     """Write (or clear) the browser's cookie when this run changed it; draws nothing visible.
 
-    Called from ``sidebar_box`` on every run.  JavaScript is needed because a
-    Streamlit script cannot send a ``Set-Cookie`` header; the token holds no
-    secret of the user's and is made of base64url characters and a dot only.
+    Called from ``sidebar_box`` on every run.  With the server's route
+    (``session_route.mounted()``) the page posts the ticket there and the
+    server sets an HTTP-only cookie; otherwise the page writes the token
+    itself.  Either text holds no secret of the user's and is made of
+    base64url characters and a dot only.
     """
     op = st.session_state.pop(COOKIE_OP, None)
     if op is None:
         return
-    if op:
-        max_age = max(0, int(sessions.expires(op) - CLOCK()))
-        value = f"{COOKIE}={op}; Path=/; Max-Age={max_age}; SameSite=Strict"
+    route = session_route.mounted()
+    if route:
+        body = {"ticket": op} if op else {"clear": True}
+        script = (f"fetch({json.dumps(route)}, {{method: 'POST', credentials: 'same-origin', "
+                  f"headers: {{'Content-Type': 'application/json'}}, body: {json.dumps(json.dumps(body))}}});")
     else:
-        value = f"{COOKIE}=; Path=/; Max-Age=0; SameSite=Strict"
-    st.html(f"<script>document.cookie = {json.dumps(value)} + "
-            "(location.protocol === 'https:' ? '; Secure' : '');</script>",
-            unsafe_allow_javascript=True, width="content")
+        if op:
+            max_age = max(0, int(sessions.expires(op) - CLOCK()))
+            value = f"{COOKIE}={op}; Path=/; Max-Age={max_age}; SameSite=Strict"
+        else:
+            value = f"{COOKIE}=; Path=/; Max-Age=0; SameSite=Strict"
+        script = (f"document.cookie = {json.dumps(value)} + "
+                  "(location.protocol === 'https:' ? '; Secure' : '');")
+    # The container hides itself, so the sidebar keeps no empty gap where the script stands.
+    with st.container(key=WRITER):
+        st.html(f"<style>.st-key-{WRITER} {{display: none;}}</style><script>{script}</script>",
+                unsafe_allow_javascript=True, width="content")
 
 
 def current() -> accounts.Session | None:

@@ -1,4 +1,4 @@
-"""Run the app like ``streamlit run app.py``, with the slow imports and the store check done first.
+"""Run the app like ``streamlit run asgi.py``, with the slow imports and the store check done first.
 
 Usage (from anywhere; options go to ``streamlit run``)::
 
@@ -10,7 +10,8 @@ SQLAlchemy and Alembic and for checking the store's schema revision: about a
 second on two cores, on top of the browser's own start.  This script does
 that work once, before the server listens (as ``gunicorn --preload`` does), so
 the first visitor waits no longer than the next one.  The server itself is
-streamlit's own command line, started in this process.
+streamlit's own command line, started in this process on ``asgi.py``: the app
+of ``app.py`` plus the route that keeps the sign-in in an HTTP-only cookie.
 
 Only libraries and ``rmo_data`` (which never imports streamlit) are loaded
 ahead; the pages and ``components`` are imported by streamlit's script runner
@@ -65,7 +66,8 @@ def main(argv: list[str]) -> None:
     from streamlit.web import cli
 
     # The very command-line entry of ``streamlit``, so every option works as documented.
-    cli.main(args=["run", str(ROOT / "app.py"), *argv], prog_name="streamlit")
+    # asgi.py serves app.py with one more route, the HTTP-only sign-in cookie (see its docstring).
+    cli.main(args=["run", str(ROOT / "asgi.py"), *argv], prog_name="streamlit")
 
 
 if __name__ == "__main__":

@@ -45,7 +45,10 @@ from rmo_data.access import accounts
 
 SECRET_ENV: Final = "RMO_SESSION_SECRET"
 STATE_ENV: Final = "RMO_SESSION_STATE_FILE"
+COOKIE: Final = "rmo_session"  # the browser cookie that keeps the token
 MAX_TOKEN: Final = 2048  # longer cookie values are refused before any work
+TICKET: Final = "t"  # the payload mark of a ticket (``issue(ticket=True)``)
+TICKET_S: Final = 60.0  # a ticket is traded within a second; a minute allows a slow phone
 _LOCK = threading.Lock()  # threads of one server; fcntl guards other processes
 
 
@@ -187,10 +190,22 @@ def _sign(key: bytes, body: str) -> str:
 
 
 def issue(session: accounts.Session, user: accounts.User, state: SessionState,
-          policy: accounts.SessionPolicy, key: bytes, clock: accounts.Clock = time.time) -> str:
-    """A token for ``session`` of ``user``, seen now; it ends ``policy.lifetime`` after sign-in."""
-    payload = {"u": user.name, "g": state.generation(user.name), "i": round(session.started, 3), "s": round(clock(), 3),
-               "e": round(session.started + policy.lifetime, 3)}
+          policy: accounts.SessionPolicy, key: bytes, clock: accounts.Clock = time.time,
+          ticket: bool = False) -> str:
+    """A token for ``session`` of ``user``, seen now; it ends ``policy.lifetime`` after sign-in.
+
+    ``ticket=True`` makes a *ticket* instead: the same claims, marked as a
+    ticket and ending ``TICKET_S`` seconds from now (or with the session, if
+    sooner).  A ticket is never accepted as a session token; ``redeem`` trades
+    it for one on the server, so the long-lived token never passes through the
+    page's JavaScript (``rmo_data.access.session_route``).
+    """
+    now = clock()
+    ends = session.started + policy.lifetime
+    payload: dict[str, object] = {"u": user.name, "g": state.generation(user.name),
+                                  "i": round(session.started, 3), "s": round(now, 3), "e": round(ends, 3)}
+    if ticket:
+        payload |= {"p": TICKET, "e": round(min(ends, now + TICKET_S), 3)}
     body = _b64(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode("utf-8"))
     return f"{body}.{_sign(key, body)}"
 
@@ -204,10 +219,13 @@ def expires(token: str) -> float:
 
 
 def verify(token: str, users: Mapping[str, accounts.User], state: SessionState,
-           policy: accounts.SessionPolicy, key: bytes, clock: accounts.Clock = time.time) -> Verdict:
+           policy: accounts.SessionPolicy, key: bytes, clock: accounts.Clock = time.time,
+           ticket: bool = False) -> Verdict:
     """Check ``token``: its signature, its times, and that its user and generation still hold.
 
-    The session returned has the role the users file gives now.
+    The session returned has the role the users file gives now.  With
+    ``ticket=True`` only a ticket passes (``issue(ticket=True)``); without, a
+    ticket is refused as "malformed", so it can never serve as a session cookie.
     """
     body, dot, sig = (token if isinstance(token, str) else "").partition(".")
     if not dot or not body or not sig or len(token) > MAX_TOKEN:
@@ -220,6 +238,8 @@ def verify(token: str, users: Mapping[str, accounts.User], state: SessionState,
         started, seen, ends = float(data["i"]), float(data["s"]), float(data["e"])
     except (ValueError, TypeError, KeyError, binascii.Error):
         return Verdict(None, "malformed")  # signed by us but not ours in shape: an older format
+    if (data.get("p") == TICKET) != ticket:
+        return Verdict(None, "malformed")  # a ticket where a session token belongs, or the reverse
     now = clock()
     if now >= ends or now - started >= policy.lifetime:
         return Verdict(None, "lifetime")
@@ -231,3 +251,17 @@ def verify(token: str, users: Mapping[str, accounts.User], state: SessionState,
     if gen != state.generation(name):
         return Verdict(None, "revoked")
     return Verdict(accounts.Session(user.name, user.role, started, now, generation=gen), "ok")
+
+
+def redeem(ticket_text: str, users: Mapping[str, accounts.User], state: SessionState,
+           policy: accounts.SessionPolicy, key: bytes, clock: accounts.Clock = time.time) -> str | None:
+    """The session token a good ticket stands for (its session, seen now), or None.
+
+    The token keeps the sign-in time of the ticket's session, so trading
+    tickets never lengthens a session beyond ``policy.lifetime``.
+    """
+    verdict = verify(ticket_text, users, state, policy, key, clock, ticket=True)
+    if verdict.session is None:
+        return None
+    user = users[verdict.session.user]
+    return issue(verdict.session, user, state, policy, key, clock)

@@ -191,3 +191,61 @@ def test_cli_remove_ends_sign_ins_for_good(setup: tuple[Path, Path, FakeClock]) 
 def test_session_generation_default() -> None:
     session = accounts.start_session(accounts.User("a", "partner", "h"), FakeClock())
     assert session.generation == 0 and replace(session, generation=2).generation == 2
+
+
+# --- tickets: what the page hands the server's cookie route ---------------------------------------
+
+def _ticket(users: Path, state_path: Path, clock: FakeClock) -> str:
+    user = accounts.load_users(users)["alice"]
+    state = sessions.load_state(state_path)
+    return sessions.issue(accounts.start_session(user, clock), user, state, POLICY,
+                          sessions.signing_key(state, {}), clock, ticket=True)
+
+
+def _check(text: str, users: Path, state_path: Path, clock: FakeClock, ticket: bool = False) -> sessions.Verdict:
+    state = sessions.load_state(state_path)
+    return sessions.verify(text, accounts.load_users(users), state, POLICY, sessions.signing_key(state, {}),
+                           clock, ticket=ticket)
+
+
+def test_a_ticket_is_never_a_session_token_and_the_reverse(setup: tuple[Path, Path, FakeClock]) -> None:
+    users, state_path, clock = setup
+    ticket, token = _ticket(users, state_path, clock), _token(users, state_path, clock)
+    assert _check(ticket, users, state_path, clock).reason == "malformed"
+    assert _check(token, users, state_path, clock, ticket=True).reason == "malformed"
+    assert _check(ticket, users, state_path, clock, ticket=True).ok
+    assert _check(token, users, state_path, clock).ok
+
+
+def test_redeem_trades_a_fresh_ticket_for_a_session_token_of_the_same_sign_in(
+        setup: tuple[Path, Path, FakeClock]) -> None:
+    users, state_path, clock = setup
+    ticket = _ticket(users, state_path, clock)
+    started = clock()
+    clock.advance(5)
+    state = sessions.load_state(state_path)
+    token = sessions.redeem(ticket, accounts.load_users(users), state, POLICY, sessions.signing_key(state, {}),
+                            clock)
+    assert token is not None and token != ticket
+    verdict = _check(token, users, state_path, clock)
+    assert verdict.ok and verdict.session is not None and verdict.session.user == "alice"
+    assert verdict.session.started == pytest.approx(started, abs=0.001)  # no longer a session than signed in for
+    assert sessions.expires(token) == pytest.approx(started + POLICY.lifetime, abs=0.001)
+
+
+def test_a_ticket_lasts_a_minute_and_follows_revocation(setup: tuple[Path, Path, FakeClock]) -> None:
+    users, state_path, clock = setup
+    state = sessions.load_state(state_path)
+    late = _ticket(users, state_path, clock)
+    clock.advance(sessions.TICKET_S + 1)
+    assert sessions.redeem(late, accounts.load_users(users), state, POLICY, sessions.signing_key(state, {}),
+                           clock) is None
+    revoked = _ticket(users, state_path, clock)
+    sessions.bump_generation(state_path, "alice")
+    state = sessions.load_state(state_path)
+    assert sessions.redeem(revoked, accounts.load_users(users), state, POLICY, sessions.signing_key(state, {}),
+                           clock) is None
+    body, _, _ = revoked.partition(".")
+    forged = body + "." + base64.urlsafe_b64encode(b"x" * 32).rstrip(b"=").decode()
+    assert sessions.redeem(forged, accounts.load_users(users), state, POLICY, sessions.signing_key(state, {}),
+                           clock) is None

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from components import signin as ui_auth
+from rmo_data.access import session_route
 from tests.browser.conftest import new_page, run_server, shot, sign_in, wait_ready
 from tests.signin import USERS
 
@@ -23,6 +24,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def _open(page, url: str) -> None:  # noqa: ANN001
     page.goto(url)
     wait_ready(page)
+
+
+def _route_answer(page):  # noqa: ANN001, ANN202
+    """Wait for the page's post to the cookie route (the server's answer sets or clears the cookie)."""
+    return page.expect_response(lambda r: r.url.endswith(session_route.PATH) and r.request.method == "POST")
 
 
 def _cookie(page) -> dict | None:  # noqa: ANN001
@@ -44,12 +50,16 @@ def test_sign_in_survives_reload_and_restart_and_sign_out_sticks(browser_store: 
         with run_server(browser_store, "streamlit-persist-1.log") as base:
             # 1. Sign in on the refused Prioritisation address: a cookie holds a signed token, not the password.
             _open(page, f"{base}/prioritisation")
-            sign_in(page, "partner")
+            with _route_answer(page) as answer:
+                sign_in(page, "partner")
+            assert answer.value.status == 204
             _signed_in_on_prioritisation(page, name)
-            page.wait_for_function(f"() => document.cookie.includes('{ui_auth.COOKIE}=')")
             cookie = _cookie(page)
             assert cookie is not None and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
             assert password not in cookie["value"] and cookie["expires"] > 0
+            # HTTP-only: set by the server's route, out of reach of any script on the page.
+            assert cookie["httpOnly"] is True
+            assert ui_auth.COOKIE not in page.evaluate("document.cookie")
             shot(page, "persist-01-signed-in")
 
             # 2. A reload starts a new browser session: still signed in, the page still there.
@@ -59,10 +69,11 @@ def test_sign_in_survives_reload_and_restart_and_sign_out_sticks(browser_store: 
             shot(page, "persist-02-after-reload")
 
             # 3. Sign out, reload: signed out, and the cookie is gone.
-            page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
+            with _route_answer(page):
+                page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
             wait_ready(page)
             expect(page.get_by_text("Sign in as a partner to open this page")).to_be_visible()
-            page.wait_for_function(f"() => !document.cookie.includes('{ui_auth.COOKIE}=')")
+            assert _cookie(page) is None
             page.reload()
             wait_ready(page)
             expect(page.get_by_text("Sign in as a partner to open this page")).to_be_visible()
@@ -71,9 +82,10 @@ def test_sign_in_survives_reload_and_restart_and_sign_out_sticks(browser_store: 
             shot(page, "persist-03-signed-out-after-reload")
 
             # 4. Sign in again before the restart.
-            sign_in(page, "partner")
+            with _route_answer(page):
+                sign_in(page, "partner")
             _signed_in_on_prioritisation(page, name)
-            page.wait_for_function(f"() => document.cookie.includes('{ui_auth.COOKIE}=')")
+            assert _cookie(page) is not None
 
         # 5. A new server process, same browser context: still signed in.
         with run_server(browser_store, "streamlit-persist-2.log") as base:
