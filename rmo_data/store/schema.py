@@ -362,6 +362,30 @@ workshop = Table(
     Column("result_json", Text),
     # Who created it (the signed-in user): they or an editor may close it. NULL before revision 0003.
     Column("created_by", Text),
+    # Revision 0004, the room: "named" or "anonymous" (no name stored), "sliders" or "pairwise",
+    # the most devices that may join (NULL: no limit), when the result was shown to the room in the
+    # current round (NULL: hidden), the current round (1 or 2) and the earlier rounds frozen as JSON.
+    Column("mode", String(16), nullable=False, server_default="named"),
+    Column("method", String(16), nullable=False, server_default="sliders"),
+    Column("capacity", Integer),
+    Column("revealed_at", DateTime(timezone=True)),
+    Column("round", Integer, nullable=False, server_default="1"),
+    Column("rounds_json", Text),
+)
+
+# One row per device that opened a workshop's join link (revision 0004): the device's private token
+# is drawn and registered on its first open, so a reload, a double submit or a submit retried after a
+# lost connection finds the same participant. ``seq`` numbers the devices in order of joining (the
+# "Participant N" of an anonymous workshop); the workshop's capacity counts these rows.
+workshop_device = Table(
+    "workshop_device", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("workshop_id", Integer, ForeignKey("workshop.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("joined_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("token_hash", name="uq_device_token"),
+    UniqueConstraint("workshop_id", "seq", name="uq_device_seq"),
 )
 
 participant_weights = Table(
@@ -375,6 +399,8 @@ participant_weights = Table(
     # SHA-256 of the participant's private token (rmo_data.workshops.participants): only its holder may revise.
     # NULL for submissions made before revision 0003, which can no longer be revised.
     Column("token_hash", String(64)),
+    # The pairwise comparisons behind the weights, when the workshop weighs pairwise (revision 0004).
+    Column("pairwise_json", Text),
     UniqueConstraint("workshop_id", "participant", name="uq_participant"),
     Index("ix_participant_token", "token_hash", unique=True),
 )
@@ -433,7 +459,7 @@ SCHEMA_VERSION: Final[str] = "2"
 BUILD_VERSION: Final[str] = "1"
 
 USER_TABLES: Final[tuple[Table, ...]] = (
-    scenario, workshop, participant_weights, action_plan_item, audit_log, change_set,
+    scenario, workshop, participant_weights, workshop_device, action_plan_item, audit_log, change_set,
 )
 REFERENCE_TABLES: Final[tuple[Table, ...]] = tuple(
     t for t in metadata.sorted_tables if t not in USER_TABLES

@@ -1,9 +1,12 @@
 """Workshop rows in the store: every SQL statement of ``rmo_data.workshops``, and its write transaction.
 
 The ``workshop`` table holds one row per workshop (join code, name, materials
-and criteria as JSON, status, times, creator, and once closed the frozen record
-in ``result_json``); ``participant_weights`` one row per participant (name,
-weights and flags as JSON, the SHA-256 of their private token, time).
+and criteria as JSON, status, times, creator, mode, method, capacity, reveal
+time, round, the earlier rounds and, once closed, the frozen record in
+``result_json``); ``participant_weights`` one row per participant (name or
+"Participant N", weights, flags and pairwise comparisons as JSON, the SHA-256
+of their private token, time); ``workshop_device`` one row per device that
+opened the join link (its token's SHA-256, its number, when it joined).
 
 ``write_with_retries`` runs one unit of work in a single transaction that first
 takes the database's write lock (``writes.begin_write``: ``BEGIN IMMEDIATE`` on
@@ -37,7 +40,7 @@ WRITE_RETRIES = 8
 BACKOFF_FIRST = 0.05  # seconds; doubled each retry, capped, jittered
 BACKOFF_CAP = 1.0
 
-SUBMISSION_COLUMNS = ["participant", "weights", "flagged", "submitted_at"]
+SUBMISSION_COLUMNS = ["participant", "weights", "flagged", "submitted_at", "pairwise"]
 WORKSHOP_LIST_COLUMNS = ["id", "code", "name", "status", "created_at", "closed_at", "n_materials",
                          "submissions"]
 
@@ -124,15 +127,52 @@ def workshop_status(engine: Engine, code: str) -> str | None:
         return conn.execute(select(schema.workshop.c.status).where(schema.workshop.c.code == code)).scalar()
 
 
+def workshop_phase(engine: Engine, code: str) -> tuple[str, int, bool] | None:
+    """Only (status, round, revealed) of the workshop ``code`` (as stored), or None: the cheap read an
+    open participant page repeats every second or so."""
+    w = schema.workshop
+    with engine.connect() as conn:
+        row = conn.execute(select(w.c.status, w.c.round, w.c.revealed_at).where(w.c.code == code)).first()
+    return None if row is None else (str(row[0]), int(row[1] or 1), row[2] is not None)
+
+
+def room_counts(engine: Engine, code: str) -> dict[str, Any] | None:
+    """How many devices joined the workshop ``code`` and who submitted, or None when it is unknown.
+
+    A dict with joined (devices), submitted (participants with weights) and
+    names (the submitted participants' names or labels, oldest first): the
+    facilitator's count, read every second, so two small queries and no weights.
+    """
+    w, p, d = schema.workshop, schema.participant_weights, schema.workshop_device
+    with engine.connect() as conn:
+        ws_id = conn.execute(select(w.c.id).where(w.c.code == code)).scalar()
+        if ws_id is None:
+            return None
+        joined = conn.execute(select(func.count()).select_from(d).where(d.c.workshop_id == ws_id)).scalar()
+        names = list(conn.execute(select(p.c.participant).where(p.c.workshop_id == ws_id)
+                                  .order_by(p.c.id)).scalars())
+    return {"joined": int(joined or 0), "submitted": len(names), "names": names}
+
+
 def decode_workshop(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A workshop row with its JSON read: id, code, name, materials, criteria, status, times, record."""
+    """A workshop row with its JSON read: id, code, name, materials, criteria, status, times, record,
+    creator, mode, method, capacity, revealed_at, round and rounds (the earlier rounds, oldest first)."""
     return {
         "id": int(row["id"]), "code": row["code"], "name": row["name"],
         "materials": json.loads(row["materials_json"]), "criteria": json.loads(row["criteria_json"]),
         "status": row["status"], "created_at": utc(row["created_at"]), "closed_at": utc(row["closed_at"]),
         "record": json.loads(row["result_json"]) if row["result_json"] else None,
         "created_by": row.get("created_by"),
+        "mode": row.get("mode") or "named", "method": row.get("method") or "sliders",
+        "capacity": row.get("capacity"), "revealed_at": utc(row.get("revealed_at")),
+        "round": int(row.get("round") or 1),
+        "rounds": json.loads(row["rounds_json"]) if row.get("rounds_json") else [],
     }
+
+
+def update_workshop(conn: Connection, workshop_id: int, values: Mapping[str, Any]) -> None:
+    """Set some columns of one workshop row (a reveal, a new round)."""
+    conn.execute(update(schema.workshop).where(schema.workshop.c.id == workshop_id).values(**values))
 
 
 def material_slugs(engine: Engine) -> set[str]:
@@ -184,6 +224,35 @@ def list_workshops(engine: Engine, status: str | None = None) -> pd.DataFrame:
                           "submissions": int(r["submissions"])} for r in rows], columns=WORKSHOP_LIST_COLUMNS)
 
 
+# --- devices ---------------------------------------------------------------------------------
+
+def device_by_token_hash(conn: Connection, token_hash: str) -> dict[str, Any] | None:
+    """The device row whose token has this hash (in any workshop), or None."""
+    d = schema.workshop_device
+    row = conn.execute(select(d).where(d.c.token_hash == token_hash)).mappings().first()
+    return None if row is None else dict(row)
+
+
+def device_count(conn: Connection, workshop_id: int) -> int:
+    """How many devices joined the workshop (its capacity counts these)."""
+    d = schema.workshop_device
+    return int(conn.execute(select(func.count()).select_from(d).where(d.c.workshop_id == workshop_id)).scalar()
+               or 0)
+
+
+def insert_device(conn: Connection, workshop_id: int, token_hash: str, joined_at: dt.datetime) -> int:
+    """Register a device with the next number of the workshop; returns that number (``seq``).
+
+    Called under the write lock (``write_with_retries``), so the next number cannot be taken twice;
+    the unique (workshop_id, seq) constraint backs that up.
+    """
+    d = schema.workshop_device
+    seq = int(conn.execute(select(func.coalesce(func.max(d.c.seq), 0)).where(d.c.workshop_id == workshop_id))
+              .scalar() or 0) + 1
+    conn.execute(insert(d).values(workshop_id=workshop_id, token_hash=token_hash, seq=seq, joined_at=joined_at))
+    return seq
+
+
 # --- submissions -----------------------------------------------------------------------------
 
 def participant_names(conn: Connection, workshop_id: int) -> list[str]:
@@ -212,9 +281,12 @@ def update_submission(conn: Connection, row_id: int, values: Mapping[str, Any]) 
 
 
 def decode_submission(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A participant's row with its JSON read: participant, weights, flagged, submitted_at (UTC)."""
+    """A participant's row with its JSON read: participant, weights, flagged, submitted_at (UTC) and
+    pairwise (the comparisons behind pairwise weights, else None)."""
+    pairwise = row.get("pairwise_json")
     return {"participant": row["participant"], "weights": json.loads(row["weights_json"]),
-            "flagged": json.loads(row["flagged_json"] or "[]"), "submitted_at": utc(row["submitted_at"])}
+            "flagged": json.loads(row["flagged_json"] or "[]"), "submitted_at": utc(row["submitted_at"]),
+            "pairwise": json.loads(pairwise) if pairwise else None}
 
 
 def submissions(conn: Connection, workshop_id: int) -> pd.DataFrame:

@@ -33,6 +33,7 @@ streamlit here.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -47,8 +48,9 @@ from rmo_data.store.criteria import criteria_table
 from rmo_data.store import schema
 from rmo_data.store import workshops as workshop_store
 from rmo_data.store.engine import get_engine
-from rmo_data.store.workshops import SUBMISSION_COLUMNS, utc
+from rmo_data.store.workshops import SUBMISSION_COLUMNS, iso_utc, utc
 from rmo_data.store.writes import audit, clean_text, now, to_json
+from rmo_data.workshops import pairwise as pairwise_method
 from rmo_data.workshops import participants, records
 from rmo_data.workshops.group_result import GroupResult, aggregate_from
 
@@ -78,7 +80,9 @@ def _workshop_row(conn: Connection, code: str, lock: bool = False) -> dict[str, 
 
 def create_workshop(name: str, materials: Sequence[str], criteria: Sequence[str],
                     engine: Engine | None = None, actor: str = constants.DEFAULT_ACTOR,
-                    code_factory: Callable[[], str] = participants.new_code) -> tuple[int, str]:
+                    code_factory: Callable[[], str] = participants.new_code,
+                    mode: str = participants.NAMED, method: str = participants.SLIDERS,
+                    capacity: int | None = None) -> tuple[int, str]:
     """Create an open workshop and return its id and join code.
 
     Parameters
@@ -97,13 +101,24 @@ def create_workshop(name: str, materials: Sequence[str], criteria: Sequence[str]
     code_factory : callable
         Makes a candidate code; a code already in use is drawn again (up to
         ``CODE_TRIES`` times), so codes stay unique.
+    mode : str
+        ``participants.NAMED`` (participants give a name) or ``ANONYMOUS``
+        (no name is asked or stored: "Participant N").
+    method : str
+        ``participants.SLIDERS`` (a weight 0-10 per criterion) or ``PAIRWISE``
+        (criteria compared two at a time, weights derived as in AHP).
+    capacity : int, optional
+        The most devices that may join (2 to ``participants.CAPACITY_MAX``); None for no limit.
 
     Raises
     ------
     ValueError
-        Empty or long name, too few or unknown materials, no or unknown criteria.
+        Empty or long name, too few or unknown materials, no or unknown
+        criteria, an unknown mode or method, a bad capacity; pairwise with
+        fewer than two criteria.
     """
     clean_name = clean_text(name, NAME_MAX, "workshop name", required=True)
+    places = participants.check_setup(mode, method, capacity)
     mats = list(dict.fromkeys(materials))
     if len(mats) < MIN_MATERIALS:
         raise ValueError(f"Choose at least {MIN_MATERIALS} materials: a ranking needs something to compare.")
@@ -113,6 +128,8 @@ def create_workshop(name: str, materials: Sequence[str], criteria: Sequence[str]
     crits = [c for c in constants.CRITERION_SLUGS if c in set(criteria)]
     if not crits:
         raise ValueError("Choose at least one criterion for the participants to weigh.")
+    if method == participants.PAIRWISE and len(crits) < 2:
+        raise ValueError("Pairwise weighing compares criteria two at a time: choose at least two criteria.")
     eng = _engine(engine)
     known = workshop_store.material_slugs(eng)
     bad = [m for m in mats if m not in known]
@@ -126,7 +143,8 @@ def create_workshop(name: str, materials: Sequence[str], criteria: Sequence[str]
         values = {"code": code, "name": clean_name, "materials_json": to_json(mats),
                   "criteria_json": to_json(crits), "status": OPEN, "created_at": now(),
                   # The generic actor (no one signed in: a script, the CLI) is no one in particular.
-                  "created_by": None if actor == constants.DEFAULT_ACTOR else actor}
+                  "created_by": None if actor == constants.DEFAULT_ACTOR else actor,
+                  "mode": mode, "method": method, "capacity": places, "round": 1}
 
         def work(conn: Connection, values: dict[str, Any] = values) -> int | None:
             if workshop_store.code_in_use(conn, values["code"]):
@@ -142,9 +160,99 @@ def create_workshop(name: str, materials: Sequence[str], criteria: Sequence[str]
     raise ValueError("Could not find a free join code; try again.")
 
 
-def submit_weights(code: str, participant: str | None, weights: Mapping[str, Any],
+def _closed_text(ws: Mapping[str, Any]) -> str:
+    closed = utc(ws["closed_at"])
+    when = f" on {closed:%d %b %Y at %H:%M} UTC" if closed else ""
+    return (f"The workshop “{ws['name']}” was closed{when}: it takes no more submissions. Its result is "
+            "shown below.")
+
+
+def join(code: str, token: str | None = None, engine: Engine | None = None,
+         token_factory: Callable[[], str] = participants.new_token) -> dict[str, Any]:
+    """Register this device in an open workshop on its first open, or find it again by its token.
+
+    The token is drawn and registered before the participant enters anything,
+    so a reload, a double submit or a submit retried after a lost connection
+    all find the same participant: nothing is created twice.
+
+    Parameters
+    ----------
+    token : str, optional
+        A token this device already holds (from its address or session). When
+        it belongs to this workshop (a device, or a submission made before
+        devices were registered) the device is found again; otherwise a new one
+        is registered, as with None.
+
+    Returns
+    -------
+    dict
+        token (keep it: it is the device's private key), seq (the device's
+        number in the workshop) and new (True when registered by this call).
+
+    Raises
+    ------
+    ValueError
+        Unknown code, a closed workshop, or a full one (``participants.FULL``).
+    """
+    own = participants.usable_token(token)
+    new = token_factory()  # drawn outside the lock; only its hash is stored
+
+    def work(conn: Connection) -> dict[str, Any]:
+        ws = _workshop_row(conn, code, lock=True)
+        if own is not None:
+            hashed = participants.hash_token(own)
+            device = workshop_store.device_by_token_hash(conn, hashed)
+            if device is not None and device["workshop_id"] == ws["id"]:
+                return {"token": own, "seq": int(device["seq"]), "new": False}
+            if device is None and workshop_store.submission_by_token_hash(conn, ws["id"], hashed) is not None:
+                if ws["status"] != OPEN:
+                    return {"token": own, "seq": 0, "new": False}
+                # A submission made before devices were registered: register its device now.
+                return {"token": own, "seq": workshop_store.insert_device(conn, ws["id"], hashed, now()),
+                        "new": False}
+        if ws["status"] != OPEN:
+            raise ValueError(_closed_text(ws))
+        if ws.get("capacity") and workshop_store.device_count(conn, ws["id"]) >= ws["capacity"]:
+            raise ValueError(participants.FULL.format(capacity=ws["capacity"]))
+        hashed = participants.hash_token(new)
+        seq = workshop_store.insert_device(conn, ws["id"], hashed, now())
+        audit(conn, participants.anonymous_label(seq), "join", schema.workshop_device.name, seq, None,
+              {"workshop": ws["code"], "seq": seq})
+        return {"token": new, "seq": seq, "new": True}
+
+    return workshop_store.write_with_retries(_engine(engine), work)
+
+
+def _pairwise_weights(pairwise: Mapping[str, Any], criteria: Sequence[str]) -> tuple[dict[str, float], dict[str, Any]]:
+    """Shares (4 decimals) derived as in AHP from a participant's comparisons, and what is stored of them.
+
+    ``pairwise`` holds ``comparisons``: [[a, b, value], ...], value = how many
+    times a matters more than b on Saaty's 1-9 scale (or its reciprocal).
+    The weights are always derived here, never taken from the page.
+    """
+    rows = pairwise.get("comparisons") if isinstance(pairwise, Mapping) else None
+    if not isinstance(rows, list) or not rows:
+        raise ValueError("Compare the criteria two at a time before you submit.")
+    comparisons: dict[tuple[str, str], float] = {}
+    for row in rows:
+        if not (isinstance(row, list | tuple) and len(row) == 3 and row[0] in criteria and row[1] in criteria
+                and row[0] != row[1] and isinstance(row[2], int | float) and not isinstance(row[2], bool)):
+            raise ValueError("A comparison could not be read: compare the criteria again.")
+        comparisons[(str(row[0]), str(row[1]))] = float(row[2])
+    needed = {frozenset(p) for p in itertools.combinations(criteria, 2)}
+    if {frozenset(k) for k in comparisons} != needed:
+        raise ValueError(f"Compare every pair of criteria before you submit ({len(needed)} pairs).")
+    result = pairwise_method.ahp_weights(list(criteria), comparisons)
+    shares = {c: round(float(result.weights[c]), 4) for c in criteria}
+    kept = {"comparisons": [[a, b, v] for (a, b), v in comparisons.items()], "weights": shares,
+            "cr": round(float(result.ratio), 4)}
+    return shares, kept
+
+
+def submit_weights(code: str, participant: str | None, weights: Mapping[str, Any] | None,
                    flagged: Iterable[str] = (), engine: Engine | None = None, token: str | None = None,
-                   token_factory: Callable[[], str] = participants.new_token) -> dict[str, Any]:
+                   token_factory: Callable[[], str] = participants.new_token,
+                   pairwise: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Store a participant's weights for an open workshop, or revise them with their token.
 
     Parameters
@@ -152,80 +260,183 @@ def submit_weights(code: str, participant: str | None, weights: Mapping[str, Any
     code : str
         The join code (any case; spaces and dashes ignored).
     participant : str or None
-        A new participant's name, 1-``PARTICIPANT_MAX`` characters; refused
-        when another participant of the workshop has it (in any case).
-        Ignored when ``token`` is given: a revision keeps the stored name.
-    weights : mapping of str to int
-        Whole numbers 0-10 for the workshop's criteria (criteria not given
-        weigh 0); at least one above 0.
+        A named workshop's new participant's name, 1-``PARTICIPANT_MAX``
+        characters; refused when another participant of the workshop has it
+        (in any case).  Ignored when the token already owns a submission (a
+        revision keeps the stored name) and in an anonymous workshop, which
+        stores "Participant N" and no name at all.
+    weights : mapping of str to int, or None
+        Sliders: whole numbers 0-10 for the workshop's criteria (criteria not
+        given weigh 0); at least one above 0.  Ignored for a pairwise workshop.
     flagged : iterable of str
         Up to ``FLAG_MAX`` of the workshop's materials that the participant
         thinks matter most.
     engine : sqlalchemy.Engine, optional
     token : str, optional
-        The private token handed back by the participant's first submission:
-        it revises that submission.  None submits as a new participant.
+        The device's private token (``join``): a first submission is stored
+        under it, a later one revises that submission.  None registers a new
+        device first (as ``join`` does) and submits under its token.
     token_factory : callable
-        Draws a new participant's token (``participants.new_token``).
+        Draws a new device's token when ``token`` is None.
+    pairwise : mapping, optional
+        A pairwise workshop's comparisons (``{"comparisons": [[a, b, value], ...]}``);
+        the weights are derived from them here (``rmo_data.workshops.pairwise``).
 
     Returns
     -------
     dict
         participant (as stored), weights, flagged, submitted_at (UTC),
-        revised (True when an earlier submission was replaced) and token
-        (the participant's private token: keep it to revise later).
+        revised (True when an earlier submission was replaced), token (the
+        participant's private token: keep it to revise later) and pairwise
+        (what was stored of the comparisons, or None).
 
     Raises
     ------
     ValueError
-        Unknown code, closed workshop, bad or taken name, a token that owns no
-        submission of this workshop, bad weights or flags.
+        Unknown code, closed or full workshop, bad or taken name, a token that
+        belongs to another workshop or to nothing, bad weights, comparisons or flags.
     """
     own = participants.usable_token(token) if token is not None else None
     if token is not None and own is None:
-        raise ValueError("This private link is not valid: submit under your name as a new participant.")
-    name = None if own else participants.clean_participant(participant)
+        raise ValueError("This private link is not valid: open the workshop's join link again.")
     flags = list(dict.fromkeys(flagged))
     new = None if own else token_factory()  # drawn outside the lock; only its hash is stored
 
     def work(conn: Connection) -> dict[str, Any]:
         ws = _workshop_row(conn, code, lock=True)
         if ws["status"] != OPEN:
-            closed = utc(ws["closed_at"])
-            when = f" on {closed:%d %b %Y at %H:%M} UTC" if closed else ""
-            raise ValueError(f"The workshop “{ws['name']}” was closed{when}: it takes no more "
-                             "submissions. Its result is shown below.")
-        clean = participants.clean_weights(weights, json.loads(ws["criteria_json"]))
+            raise ValueError(_closed_text(ws))
+        crits = json.loads(ws["criteria_json"])
+        if (ws.get("method") or participants.SLIDERS) == participants.PAIRWISE:
+            clean, kept = _pairwise_weights(pairwise or {}, crits)
+        else:
+            clean, kept = participants.clean_weights(weights or {}, crits), None
         participants.check_flags(flags, json.loads(ws["materials_json"]))
         table = schema.participant_weights.name
         stamp = now()
-        values = {"weights_json": to_json(clean), "flagged_json": to_json(flags), "submitted_at": stamp}
-        if own is None:
-            assert name is not None and new is not None
+        values = {"weights_json": to_json(clean), "flagged_json": to_json(flags), "submitted_at": stamp,
+                  "pairwise_json": to_json(kept) if kept is not None else None}
+        hashed = participants.hash_token(own or new or "")
+        existing = workshop_store.submission_by_token_hash(conn, ws["id"], hashed) if own else None
+        if existing is not None:
+            workshop_store.update_submission(conn, existing["id"], values)
+            audit(conn, existing["participant"], "update", table, existing["id"],
+                  {"weights": json.loads(existing["weights_json"]),
+                   "flagged": json.loads(existing["flagged_json"] or "[]"),
+                   "submitted_at": existing["submitted_at"]},
+                  {"weights": clean, "flagged": flags, "submitted_at": stamp})
+            return {"participant": existing["participant"], "weights": clean, "flagged": flags,
+                    "submitted_at": utc(stamp), "revised": True, "token": own, "pairwise": kept}
+        device = workshop_store.device_by_token_hash(conn, hashed)
+        if own is not None and (device is None or device["workshop_id"] != ws["id"]):
+            raise ValueError("This private link does not belong to this workshop: open the workshop's "
+                             "join link again.")
+        if device is None:  # no token yet (a script, an old page): register the device first
+            if ws.get("capacity") and workshop_store.device_count(conn, ws["id"]) >= ws["capacity"]:
+                raise ValueError(participants.FULL.format(capacity=ws["capacity"]))
+            seq = workshop_store.insert_device(conn, ws["id"], hashed, stamp)
+        else:
+            seq = int(device["seq"])
+        if (ws.get("mode") or participants.NAMED) == participants.ANONYMOUS:
+            name = participants.anonymous_label(seq)  # no name is asked for or stored
+        else:
+            name = participants.clean_participant(participant)
             if participants.name_among(name, workshop_store.participant_names(conn, ws["id"])):
                 raise ValueError(participants.NAME_TAKEN)
-            row_id = workshop_store.insert_submission(conn, {
-                "workshop_id": ws["id"], "participant": name, "token_hash": participants.hash_token(new),
-                **values})
-            audit(conn, name, "create", table, row_id, None,
-                  {"workshop": ws["code"], "participant": name, "weights": clean, "flagged": flags,
-                   "submitted_at": stamp})
-            return {"participant": name, "weights": clean, "flagged": flags, "submitted_at": utc(stamp),
-                    "revised": False, "token": new}
-        existing = workshop_store.submission_by_token_hash(conn, ws["id"], participants.hash_token(own))
-        if existing is None:
-            raise ValueError("This private link does not belong to a submission of this workshop: "
-                             "submit under your name as a new participant.")
-        workshop_store.update_submission(conn, existing["id"], values)
-        audit(conn, existing["participant"], "update", table, existing["id"],
-              {"weights": json.loads(existing["weights_json"]),
-               "flagged": json.loads(existing["flagged_json"] or "[]"),
-               "submitted_at": existing["submitted_at"]},
-              {"weights": clean, "flagged": flags, "submitted_at": stamp})
-        return {"participant": existing["participant"], "weights": clean, "flagged": flags,
-                "submitted_at": utc(stamp), "revised": True, "token": own}
+        row_id = workshop_store.insert_submission(conn, {
+            "workshop_id": ws["id"], "participant": name, "token_hash": hashed, **values})
+        audit(conn, name, "create", table, row_id, None,
+              {"workshop": ws["code"], "participant": name, "weights": clean, "flagged": flags,
+               "submitted_at": stamp})
+        return {"participant": name, "weights": clean, "flagged": flags, "submitted_at": utc(stamp),
+                "revised": False, "token": own or new, "pairwise": kept}
 
     return workshop_store.write_with_retries(_engine(engine), work)
+
+
+def _facilitate(conn: Connection, code: str, actor: str, role: str, verb: str) -> dict[str, Any]:
+    """The open workshop ``code``, locked, when ``actor`` may run it (ValueError otherwise)."""
+    ws = _workshop_row(conn, code, lock=True)
+    if ws["status"] != OPEN:
+        raise ValueError(f"The workshop “{ws['name']}” is already closed.")
+    if not participants.may_close(ws, actor, role):
+        raise ValueError(f"Only {ws['created_by']}, who created the workshop “{ws['name']}”, or an "
+                         f"editor can {verb} it.")
+    return ws
+
+
+def reveal(code: str, engine: Engine | None = None, actor: str = constants.DEFAULT_ACTOR,
+           role: str = roles.PARTNER) -> dict[str, Any]:
+    """Show the current round's group result to the room (participants' pages and the projector).
+
+    Returns the workshop as ``get_workshop`` reads it.  Revealing twice is harmless (the first time stays).
+
+    Raises
+    ------
+    ValueError
+        Unknown or closed workshop, or ``actor`` may not run it.
+    """
+    def work(conn: Connection) -> None:
+        ws = _facilitate(conn, code, actor, role, "reveal")
+        if ws["revealed_at"] is None:
+            stamp = now()
+            workshop_store.update_workshop(conn, ws["id"], {"revealed_at": stamp})
+            audit(conn, actor, "reveal", schema.workshop.name, ws["id"], {"revealed_at": None},
+                  {"revealed_at": stamp, "round": ws["round"]})
+
+    eng = _engine(engine)
+    workshop_store.write_with_retries(eng, work)
+    return get_workshop(code, eng)
+
+
+def round_record(workshop: Mapping[str, Any], subs: pd.DataFrame, result: GroupResult,
+                 ended_at: Any) -> dict[str, Any]:
+    """One round as the record keeps it: its number, when it ended, its submissions and group result."""
+    return {"round": int(workshop["round"]), "ended_at": iso_utc(ended_at),
+            "revealed_at": iso_utc(workshop.get("revealed_at")),
+            "submissions": records.submission_records(subs), "result": result.to_record()}
+
+
+def next_round(code: str, engine: Engine | None = None, actor: str = constants.DEFAULT_ACTOR,
+               role: str = roles.PARTNER, criteria: scoring.CriteriaData | None = None) -> dict[str, Any]:
+    """Freeze the current round and open round 2: participants see round 1's result and may revise.
+
+    Round 1's submissions and group result go into the workshop's rounds (they
+    are never recomputed); every participant's answer is carried into round 2
+    as it stands, so whoever does not revise keeps their round-1 answer.
+
+    Raises
+    ------
+    ValueError
+        Unknown or closed workshop, ``actor`` may not run it, no submission
+        yet, the result not revealed yet, or already in the last round.
+    """
+    eng = _engine(engine)
+    crit = criteria if criteria is not None else criteria_table(eng)
+
+    def work(conn: Connection) -> None:
+        ws = _facilitate(conn, code, actor, role, "start a new round of")
+        info = workshop_store.decode_workshop(ws)
+        if info["round"] >= participants.ROUNDS_MAX:
+            raise ValueError(f"This workshop is in its last round ({participants.ROUNDS_MAX}): close it "
+                             "to freeze the record.")
+        if info["revealed_at"] is None:
+            raise ValueError("Reveal the group result first: a second round lets participants revise "
+                             "after they have seen it.")
+        subs = workshop_store.submissions(conn, ws["id"])
+        if subs.empty:
+            raise ValueError("Nobody has submitted yet: there is no first round to compare with.")
+        stamp = now()
+        done = round_record(info, subs, aggregate_from(info, subs, crit), stamp)
+        rounds = [*info["rounds"], done]
+        workshop_store.update_workshop(conn, ws["id"], {
+            "round": info["round"] + 1, "revealed_at": None,
+            "rounds_json": json.dumps(rounds, ensure_ascii=False, sort_keys=True, allow_nan=False)})
+        audit(conn, actor, "next_round", schema.workshop.name, ws["id"], {"round": info["round"]},
+              {"round": info["round"] + 1, "submissions": len(subs)})
+
+    workshop_store.write_with_retries(eng, work)
+    return get_workshop(code, eng)
 
 
 def close_workshop(code: str, engine: Engine | None = None, actor: str = constants.DEFAULT_ACTOR,
@@ -233,11 +444,14 @@ def close_workshop(code: str, engine: Engine | None = None, actor: str = constan
                    role: str = roles.PARTNER) -> dict[str, Any]:
     """Close an open workshop and freeze its record; returns the record.
 
-    The record holds the workshop, every submission with its time, the group
-    result (``GroupResult.to_record``) with the model default, the criterion
-    values and sources it rests on, and the store's build time.  It is
-    computed and written in the transaction that sets the status, so a
-    submission either made it in before the close or is refused.
+    The record holds the workshop (with its mode, method and who closed it),
+    every submission of the last round with its time, the group result
+    (``GroupResult.to_record``) with the model default, every round
+    (``round_record``; one for a one-round workshop), and the data version it
+    was computed on (``records.data_version``: the store's build version and
+    time, a SHA-256 of the criterion values).  It is computed and written in
+    the transaction that sets the status, so a submission either made it in
+    before the close or is refused.
 
     Parameters
     ----------
@@ -260,16 +474,14 @@ def close_workshop(code: str, engine: Engine | None = None, actor: str = constan
     built = workshop_store.store_built_at(eng)
 
     def work(conn: Connection) -> dict[str, Any]:
-        ws = _workshop_row(conn, code, lock=True)
-        if ws["status"] != OPEN:
-            raise ValueError(f"The workshop “{ws['name']}” is already closed.")
-        if not participants.may_close(ws, actor, role):
-            raise ValueError(f"Only {ws['created_by']}, who created the workshop “{ws['name']}”, or an "
-                             "editor can close it.")
+        ws = _facilitate(conn, code, actor, role, "close")
         subs = workshop_store.submissions(conn, ws["id"])
         closed_at = now()
         info = workshop_store.decode_workshop(ws)
-        record = records.build_record(info, subs, aggregate_from(info, subs, crit), closed_at, actor, built)
+        result = aggregate_from(info, subs, crit)
+        rounds = [*info["rounds"], round_record(info, subs, result, closed_at)]
+        version = records.data_version(crit, info["materials"], info["criteria"], built)
+        record = records.build_record(info, subs, result, closed_at, actor, built, rounds, version)
         text = json.dumps(record, ensure_ascii=False, sort_keys=True, allow_nan=False)
         workshop_store.close_workshop_row(conn, ws["id"], CLOSED, closed_at, text)
         audit(conn, actor, "close", schema.workshop.name, ws["id"], {"status": OPEN},
@@ -304,6 +516,24 @@ def status_of(code: str, engine: Engine | None = None) -> str | None:
     if not participants.valid_code(clean):
         return None
     return workshop_store.workshop_status(_engine(engine), clean)
+
+
+def phase_of(code: str, engine: Engine | None = None) -> str | None:
+    """The workshop's phase (``participants.phase``: status, round, revealed) read alone, or None for
+    a malformed or unknown code.  Open pages poll it, so it reads three columns of one row."""
+    clean = participants.normalise_code(code)
+    if not participants.valid_code(clean):
+        return None
+    found = workshop_store.workshop_phase(_engine(engine), clean)
+    return None if found is None else participants.phase(*found)
+
+
+def room_counts(code: str, engine: Engine | None = None) -> dict[str, Any] | None:
+    """Devices joined, participants submitted and their names or labels (``store.workshops.room_counts``)."""
+    clean = participants.normalise_code(code)
+    if not participants.valid_code(clean):
+        return None
+    return workshop_store.room_counts(_engine(engine), clean)
 
 
 def list_workshops(status: str | None = None, engine: Engine | None = None) -> pd.DataFrame:

@@ -8,8 +8,16 @@ refused (``NAME_TAKEN``).  The first submission draws a private token
 (``new_token``); the store keeps only its SHA-256 (``hash_token``), and only
 that token revises the submission, never the name.
 
+A device's token is drawn when it first opens the join link and registered
+with a number (``seq``); an anonymous workshop (``ANONYMOUS``) never asks for
+a name and stores the label ``anonymous_label(seq)`` ("Participant 3")
+instead.  A workshop weighs with sliders (``SLIDERS``) or pairwise
+comparisons (``PAIRWISE``), may take at most ``capacity`` devices
+(``FULL``), and is in one ``phase`` at a time (open or closed, round 1 or 2,
+result hidden or revealed), which open pages poll.
+
 ``clean_weights`` and ``check_flags`` check what a participant entered;
-``may_close`` says who may close a workshop.  Pure: no store, no streamlit.
+``may_close`` says who may run and close a workshop.  Pure: no store, no streamlit.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -31,6 +40,14 @@ PARTICIPANT_MAX = 60
 FLAG_MAX = 3
 TOKEN_BYTES = 16  # a participant's private token: 128 random bits
 TOKEN_MAX = 200  # longest token text looked up (a crafted link may carry anything)
+CAPACITY_MAX = 500  # the most devices a workshop may be set to take
+NAMED, ANONYMOUS = "named", "anonymous"
+MODES = (NAMED, ANONYMOUS)
+SLIDERS, PAIRWISE = "sliders", "pairwise"
+METHODS = (SLIDERS, PAIRWISE)
+ROUNDS_MAX = 2
+FULL = ("This workshop is full: every one of its {capacity} places is taken. Ask your facilitator to "
+        "raise the limit, or to share the result with you afterwards.")
 NAME_TAKEN = ("That name is taken in this workshop; add an initial (for example “Ana K.”) so your "
               "weights can be told apart.")
 
@@ -59,6 +76,44 @@ def malformed_code_text(code: str) -> str:
     return f"“{code}” is not a join code: a code has {CODE_LENGTH} letters and digits, such as K7PX3M."
 
 
+# --- modes, methods, phases --------------------------------------------------------------------
+
+def anonymous_label(seq: int) -> str:
+    """What an anonymous workshop stores and shows for its ``seq``-th device: "Participant 3"."""
+    return f"Participant {seq}"
+
+
+def check_setup(mode: Any, method: Any, capacity: Any) -> int | None:
+    """Check a new workshop's mode, method and capacity; the capacity as an int, or None for no limit.
+
+    Raises
+    ------
+    ValueError
+        An unknown mode or method, or a capacity that is not a whole number from 2 to ``CAPACITY_MAX``.
+    """
+    if mode not in MODES:
+        raise ValueError(f"Unknown mode {mode!r}: choose named or anonymous.")
+    if method not in METHODS:
+        raise ValueError(f"Unknown weighing method {method!r}: choose sliders or pairwise.")
+    if capacity is None or capacity == "":
+        return None
+    if isinstance(capacity, bool) or not isinstance(capacity, int | float) or capacity != int(capacity) \
+            or not 2 <= int(capacity) <= CAPACITY_MAX:
+        raise ValueError(f"The number of places must be a whole number from 2 to {CAPACITY_MAX}, "
+                         f"not {capacity!r}.")
+    return int(capacity)
+
+
+def phase(status: str, round_no: int, revealed: bool) -> str:
+    """A workshop's phase as one short text that changes whenever an open page must redraw.
+
+    For example "open · round 1 · hidden", "open · round 2 · revealed", "closed".
+    """
+    if status != "open":
+        return status
+    return f"{status} · round {round_no} · {'revealed' if revealed else 'hidden'}"
+
+
 # --- names -------------------------------------------------------------------------------------
 
 def clean_participant(name: Any) -> str:
@@ -76,6 +131,10 @@ def clean_participant(name: Any) -> str:
         raise ValueError("Give your name (1 to 60 characters) so your weights can be told apart.")
     if len(text) > PARTICIPANT_MAX:
         raise ValueError(f"The name is too long: at most {PARTICIPANT_MAX} characters, got {len(text)}.")
+    # Control and format characters (a NUL, a right-to-left override) would garble the record and tables.
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in text):
+        raise ValueError("The name holds characters that cannot be shown (control or formatting "
+                         "characters): type it again with letters, digits and punctuation only.")
     return text
 
 
@@ -112,7 +171,7 @@ def usable_token(token: Any) -> str | None:
 
 # --- what a participant entered ----------------------------------------------------------------
 
-def clean_weights(weights: Mapping[str, Any], criteria: Sequence[str]) -> dict[str, int]:
+def clean_weights(weights: Mapping[str, Any], criteria: Sequence[str]) -> dict[str, int]:  # sliders
     """Whole numbers 0-``WEIGHT_MAX`` for exactly the workshop's criteria; at least one above 0.
 
     Raises

@@ -1,8 +1,10 @@
 """The frozen record of a closed workshop, and the readable tables and files made from it.
 
-Closing a workshop writes its whole record (``build_record``: the workshop,
-every submission with its time, the group result with the model default, the
-criterion values' sources and the store's build time) to
+Closing a workshop writes its whole record (``build_record``: the workshop
+with its mode, method and who closed it, every submission of the last round
+with its time, the group result with the model default, every round with its
+own submissions and result, and the data version: the store's build version
+and time and a SHA-256 of the criterion values, ``data_version``) to
 ``workshop.result_json``; from then on everything about that workshop is read
 back from that record, never recomputed, so a later rebuild of the store
 cannot change what the group decided.
@@ -15,6 +17,7 @@ record's two downloads.  No store, no streamlit.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -22,29 +25,72 @@ from typing import Any
 import pandas as pd
 
 from rmo_data import constants
+from rmo_data.analysis import scoring
 from rmo_data.exports import frame_xlsx
+from rmo_data.store.schema import BUILD_VERSION
 from rmo_data.store.workshops import iso_utc, utc
 from rmo_data.workshops.group_result import GroupResult
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2  # 2: mode, method, rounds and the data version (records of version 1 lack them)
+MODE_LABELS = {"named": "Named (participants give their names)",
+               "anonymous": "Anonymous (no names: Participant 1, 2, …)"}
+METHOD_LABELS = {"sliders": "Sliders (a weight 0–10 per criterion)",
+                 "pairwise": "Pairwise comparisons (weights derived as in AHP)"}
 
 
 def submission_records(submissions: pd.DataFrame) -> list[dict[str, Any]]:
     """Submissions (``SUBMISSION_COLUMNS``) as JSON-ready dicts, times as ISO text in UTC."""
-    return [{"participant": r.participant, "weights": dict(r.weights), "flagged": list(r.flagged),
-             "submitted_at": iso_utc(r.submitted_at)} for r in submissions.itertuples(index=False)]
+    out = []
+    for r in submissions.to_dict("records"):
+        row = {"participant": r["participant"], "weights": dict(r["weights"]), "flagged": list(r["flagged"]),
+               "submitted_at": iso_utc(r["submitted_at"])}
+        if isinstance(r.get("pairwise"), Mapping):
+            row["pairwise"] = dict(r["pairwise"])
+        out.append(row)
+    return out
+
+
+def criteria_digest(criteria: scoring.CriteriaData, materials: Sequence[str], slugs: Sequence[str]) -> str:
+    """SHA-256 of the criterion values a workshop's result rests on (its materials × criteria).
+
+    The values are written as sorted JSON with missing values as null, so the
+    same numbers always give the same digest, on SQLite and PostgreSQL alike.
+    """
+    held = [m for m in materials if m in criteria.raw.index]
+    cols = [c for c in slugs if c in criteria.raw.columns]
+    table = criteria.raw.loc[held, cols]
+    values = {m: {c: (None if pd.isna(v) else float(v)) for c, v in table.loc[m].items()} for m in held}
+    text = json.dumps(values, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def data_version(criteria: scoring.CriteriaData, materials: Sequence[str], slugs: Sequence[str],
+                 store_built: str | None) -> dict[str, Any]:
+    """What a result was computed on: the store's build version and time, and ``criteria_digest``."""
+    return {"build_version": BUILD_VERSION, "store_built": store_built,
+            "criteria_sha256": criteria_digest(criteria, materials, slugs)}
 
 
 def build_record(workshop: Mapping[str, Any], submissions: pd.DataFrame, result: GroupResult,
-                 closed_at: dt.datetime, closed_by: str, store_built: str | None) -> dict[str, Any]:
-    """The record frozen when ``workshop`` (as ``get_workshop`` returns it) is closed."""
+                 closed_at: dt.datetime, closed_by: str, store_built: str | None,
+                 rounds: Sequence[Mapping[str, Any]] = (),
+                 version: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The record frozen when ``workshop`` (as ``get_workshop`` returns it) is closed.
+
+    ``rounds`` are every round, oldest first (``lifecycle.round_record``), the
+    last one being ``submissions`` and ``result``; ``version`` is ``data_version``.
+    """
     return {
         "version": RECORD_VERSION,
         "workshop": {"code": workshop["code"], "name": workshop["name"], "materials": workshop["materials"],
                      "criteria": workshop["criteria"], "created_at": iso_utc(workshop["created_at"]),
-                     "closed_at": iso_utc(closed_at), "closed_by": closed_by},
+                     "closed_at": iso_utc(closed_at), "closed_by": closed_by,
+                     "mode": workshop.get("mode", "named"), "method": workshop.get("method", "sliders"),
+                     "capacity": workshop.get("capacity")},
         "submissions": submission_records(submissions),
         "result": result.to_record(),
+        "rounds": [dict(r) for r in rounds],
+        "data_version": dict(version) if version else None,
         "store_built": store_built,
     }
 
@@ -52,6 +98,46 @@ def build_record(workshop: Mapping[str, Any], submissions: pd.DataFrame, result:
 def record_result(record: Mapping[str, Any]) -> GroupResult:
     """The group result frozen in a record, exactly as stored."""
     return GroupResult.from_record(record["result"])
+
+
+def round_results(record: Mapping[str, Any]) -> list[tuple[int, GroupResult]]:
+    """Every round's number and frozen group result, oldest first (one round for a version-1 record)."""
+    rounds = record.get("rounds") or []
+    if not rounds:
+        return [(1, record_result(record))]
+    return [(int(r["round"]), GroupResult.from_record(r["result"])) for r in rounds]
+
+
+def rounds_frame(rounds: Sequence[tuple[int, GroupResult]]) -> pd.DataFrame:
+    """The rounds side by side: per material its group rank in each round and how far it moved.
+
+    A positive move is a climb (rank 5 in round 1, rank 3 in round 2: +2).
+    Empty when there is only one round.
+    """
+    if len(rounds) < 2:
+        return pd.DataFrame(columns=["Material"])
+    first, last = rounds[0][1], rounds[-1][1]
+    out = pd.DataFrame({"Material": [last.names.get(m, m) for m in last.materials]})
+    for number, result in rounds:
+        ranks = result.ranking.set_index("material")["rank"]
+        out[f"Round {number} group rank"] = [ranks.get(m) for m in last.materials]
+    before = first.ranking.set_index("material")["rank"]
+    after = last.ranking.set_index("material")["rank"]
+    out["Places moved (+ = up)"] = [(before.get(m) - after.get(m)) if m in before and m in after else None
+                                    for m in last.materials]
+    return out.sort_values(f"Round {rounds[-1][0]} group rank", kind="stable").reset_index(drop=True)
+
+
+def rounds_summary_frame(rounds: Sequence[tuple[int, GroupResult]]) -> pd.DataFrame:
+    """Per round: participants, agreement (Kendall's W) and the criteria most apart."""
+    return pd.DataFrame({
+        "Round": [n for n, _ in rounds],
+        "Participants": [r.n for _, r in rounds],
+        "Ranking agreement (Kendall's W, 0–1)": [agreement_text(r) for _, r in rounds],
+        "Weights furthest apart": [apart_text(r) for _, r in rounds],
+        "First priority": [(r.ranking.sort_values("rank").iloc[0]["name"] if r.n else "no submission")
+                           for _, r in rounds],
+    })
 
 NOT_COMPUTED = "not computed when this workshop closed"
 NOT_ENOUGH = "not enough answers"
@@ -108,16 +194,27 @@ def spread_frame(result: GroupResult) -> pd.DataFrame:
 
 
 def submissions_frame(submissions: Sequence[Mapping[str, Any]] | pd.DataFrame, criteria: Sequence[str],
-                      names: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """One row per participant: time (UTC), weight 0-10 per criterion, flagged materials."""
+                      names: Mapping[str, str] | None = None, method: str = "sliders") -> pd.DataFrame:
+    """One row per participant: time (UTC), weight per criterion, flagged materials.
+
+    Sliders give a weight 0-10; pairwise comparisons a share in % (with the answers' consistency ratio).
+    """
     rows = submissions.to_dict("records") if isinstance(submissions, pd.DataFrame) else list(submissions)
     label = names or {}
+    if method == "pairwise":
+        # Short criterion names keep the columns narrow enough to read on screen.
+        weights = {f"{constants.CRITERION_SHORT[c]} (% from pairs)": [round(100 * float(r["weights"].get(c, 0)), 1)
+                                                                      for r in rows] for c in criteria}
+        weights["Consistency ratio (CR)"] = [(r.get("pairwise") or {}).get("cr") if isinstance(
+            r.get("pairwise"), Mapping) else None for r in rows]
+    else:
+        weights = {f"{constants.CRITERION_SHORT[c]} (0–10)": [int(r["weights"].get(c, 0)) for r in rows]
+                   for c in criteria}
     out = pd.DataFrame({
         "Participant": [r["participant"] for r in rows],
         "Submitted at (UTC)": [(utc(r["submitted_at"]) or dt.datetime.min).strftime("%Y-%m-%d %H:%M:%S")
                                for r in rows],
-        # Short criterion names keep the columns narrow enough to read on screen.
-        **{f"{constants.CRITERION_SHORT[c]} (0–10)": [int(r["weights"].get(c, 0)) for r in rows] for c in criteria},
+        **weights,
         "Flagged materials": ["; ".join(label.get(m, constants.MATERIAL_LABELS.get(m, m)) for m in r["flagged"])
                               for r in rows],
     })
@@ -136,12 +233,18 @@ def record_frames(record: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     """The sheets of a frozen record's workbook, by sheet title."""
     result = record_result(record)
     ws = record["workshop"]
+    rounds = round_results(record)
+    version = record.get("data_version") or {}
+    method = ws.get("method", "sliders")
     about = pd.DataFrame({
-        "Field": ["Workshop", "Join code", "Created (UTC)", "Closed (UTC)", "Participants",
+        "Field": ["Workshop", "Join code", "Created (UTC)", "Closed (UTC)", "Closed by", "Mode",
+                  "Weighing method", "Rounds", "Participants",
                   "Materials", "Criteria", "Group weights", "Ranking agreement (Kendall's W, 0–1)",
                   "Weights furthest apart (standard deviation of the shares)", "Sources", "Data years",
-                  "Store built", "Method"],
-        "Value": [ws["name"], ws["code"], ws["created_at"], ws["closed_at"], str(result.n),
+                  "Store built", "Store build version", "Criterion values (SHA-256)", "Method"],
+        "Value": [ws["name"], ws["code"], ws["created_at"], ws["closed_at"], str(ws.get("closed_by") or ""),
+                  MODE_LABELS.get(ws.get("mode", "named"), str(ws.get("mode"))),
+                  METHOD_LABELS.get(method, str(method)), str(len(rounds)), str(result.n),
                   "; ".join(result.names.get(m, m) for m in result.materials),
                   "; ".join(constants.CRITERION_LABELS[c] for c in result.criteria),
                   "; ".join(f"{constants.CRITERION_LABELS[c]} {w:.1%}" for c, w in result.group_weights.items())
@@ -149,14 +252,23 @@ def record_frames(record: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
                   agreement_text(result), apart_text(result),
                   "; ".join(result.sources), ", ".join(map(str, result.years)) or "not stated",
                   str(record.get("store_built") or ""),
+                  str(version.get("build_version") or "not recorded (record version 1)"),
+                  str(version.get("criteria_sha256") or "not recorded (record version 1)"),
                   "Group ranking = mean of each participant's weights rescaled to 100 %; Borda = "
                   "n − 1 points for a participant's first place down to 0 for the last; agreement = Kendall's "
                   "W with the tie correction, low below 0.3, moderate to 0.7, high from 0.7 (a convention)."],
     })
-    return {"Workshop": about, "Group ranking": ranking_frame(result),
-            "Criterion spread": spread_frame(result),
-            "Submissions": submissions_frame(record["submissions"], result.criteria, result.names),
-            "Participant rankings": participant_ranks_frame(result)}
+    sheets = {"Workshop": about, "Group ranking": ranking_frame(result),
+              "Criterion spread": spread_frame(result),
+              "Submissions": submissions_frame(record["submissions"], result.criteria, result.names, method),
+              "Participant rankings": participant_ranks_frame(result)}
+    if len(rounds) > 1:
+        sheets["Rounds"] = rounds_summary_frame(rounds)
+        sheets["Rounds compared"] = rounds_frame(rounds)
+        for number, raw in zip((n for n, _ in rounds[:-1]), record["rounds"][:-1], strict=True):
+            sheets[f"Round {number} submissions"] = submissions_frame(raw["submissions"], result.criteria,
+                                                                      result.names, method)
+    return sheets
 
 
 def record_xlsx(record: Mapping[str, Any]) -> bytes:

@@ -16,6 +16,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+import sqlalchemy as sa
 from sqlalchemy import inspect, select
 
 from rmo_data.store import migrate
@@ -217,3 +218,42 @@ def test_rebuild_after_a_new_revision_keeps_rows_and_revision(store_copy_url: st
     finally:
         engine.dispose()
     assert colours == ["teal"] and names == [r["name"] for r in before["scenario"]]
+
+
+def test_revision_0004_gives_older_workshops_the_room_defaults(store_copy_url: str) -> None:
+    """A workshop and a submission made at revision 0003 read as named, sliders, no limit, round 1,
+    unrevealed after the upgrade; the old submission's device is registered when its token comes back."""
+    from rmo_data.workshops import lifecycle, participants
+
+    command.downgrade(migrate.alembic_config(store_copy_url), "0003")
+    assert "workshop_device" not in _tables(store_copy_url)
+    token = participants.new_token()
+    engine = make_engine(store_copy_url)
+    try:
+        with engine.begin() as conn:
+            meta = sa.MetaData()
+            ws_t = sa.Table("workshop", meta, autoload_with=conn)
+            pw_t = sa.Table("participant_weights", meta, autoload_with=conn)
+            now = sa.func.current_timestamp()
+            ws_id = conn.execute(sa.insert(ws_t).values(
+                code="ABCD23", name="Old room", materials_json='["zinc", "nickel"]',
+                criteria_json='["severity", "auto_share"]', status="open", created_at=now)).inserted_primary_key[0]
+            conn.execute(sa.insert(pw_t).values(workshop_id=ws_id, participant="Ana", weights_json='{"severity": 8}',
+                                                flagged_json="[]", submitted_at=now,
+                                                token_hash=participants.hash_token(token)))
+    finally:
+        engine.dispose()
+    command.upgrade(migrate.alembic_config(store_copy_url), "head")
+    engine = make_engine(store_copy_url)
+    try:
+        ws = lifecycle.get_workshop("ABCD23", engine)
+        assert (ws["mode"], ws["method"], ws["capacity"], ws["round"], ws["revealed_at"], ws["rounds"]) == \
+            ("named", "sliders", None, 1, None, [])
+        assert lifecycle.phase_of("ABCD23", engine) == "open · round 1 · hidden"
+        found = lifecycle.join("ABCD23", token, engine=engine)  # the old link still opens Ana's answer
+        assert found["token"] == token and not found["new"]
+        revised = lifecycle.submit_weights("ABCD23", None, {"severity": 2, "auto_share": 2}, engine=engine,
+                                           token=token)
+        assert revised["revised"] and revised["participant"] == "Ana"
+    finally:
+        engine.dispose()

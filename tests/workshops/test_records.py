@@ -38,7 +38,9 @@ def test_build_record_freezes_the_workshop_the_submissions_and_the_result() -> N
     assert record["version"] == records.RECORD_VERSION
     assert record["workshop"] == {"code": "ABCDEF", "name": "Hand", "materials": MATS, "criteria": CRITS,
                                   "created_at": "2026-05-05T09:00:00+00:00",
-                                  "closed_at": "2026-05-05T10:00:00+00:00", "closed_by": "pat.partner"}
+                                  "closed_at": "2026-05-05T10:00:00+00:00", "closed_by": "pat.partner",
+                                  "mode": "named", "method": "sliders", "capacity": None}
+    assert record["rounds"] == [] and record["data_version"] is None  # none given here
     assert record["submissions"] == [{"participant": "P1", "weights": {"severity": 10, "auto_share": 0},
                                       "flagged": ["zinc"], "submitted_at": "2026-05-05T09:30:00+00:00"}]
     assert record["store_built"] == "2026-05-01T00:00:00"
