@@ -7,13 +7,22 @@ who created it (``created_by``), and only they or an editor may close it
 criteria under their own name, and may flag up to ``participants.FLAG_MAX``
 materials they think matter most.
 
-Participants own their submission through a private token: the first
-submission draws one, stores only its SHA-256 on the row and hands the token
-back once; the page keeps it in the participant's address
-(``?join=CODE&p=TOKEN``).  Revising needs that token; a name alone never
-reopens a submission, and a new participant whose name is already taken in
-the workshop (compared without case or surrounding spaces) is refused, so
-nobody can read or replace another's weights by typing their name.
+Participants own their submission through a private token, drawn when their
+device first opens the join link (``join``): the store keeps only its SHA-256
+on a ``workshop_device`` row with the device's number, and the page keeps the
+token in the participant's address (``?join=CODE&p=TOKEN``).  A first
+submission is stored under that token and every later one revises it, so a
+reload, a double press or a submit sent again after a lost connection never
+makes a second participant.  A name alone never reopens a submission, and a
+new participant whose name is already taken in the workshop (compared without
+case or surrounding spaces) is refused.  An anonymous workshop asks for no
+name and stores "Participant N"; a pairwise workshop derives the weights from
+the comparisons here (AHP, ``rmo_data.workshops.pairwise``); a workshop with a
+capacity refuses devices beyond it.
+
+The facilitator may ``reveal`` the group result to the room and open a second
+round (``next_round``), which freezes round 1 into the workshop's rounds;
+``phase_of`` is the short text open pages poll to notice any of these steps.
 
 Closing a workshop freezes its record (``records.build_record``) in the same
 transaction that sets its status; a closed workshop is read back from that
