@@ -322,6 +322,31 @@ TOP_N: Final[int] = 3
 
 
 @dataclass(frozen=True)
+class PairwiseWord:
+    """One answer to "how much more does this criterion count than that one?" in a pairwise comparison.
+
+    ``word`` reads in a sentence ("Severity counts much more than Mining HHI"),
+    ``short`` fits a button on a phone, ``value`` is the Saaty scale value it
+    stands for (how many times the one counts as much as the other).
+    """
+
+    word: str
+    short: str
+    value: int
+
+
+# The plain words for Saaty's odd steps (1 equal, 3 moderate, 5 strong, 7 very strong,
+# 9 extreme importance); the in-between steps 2, 4, 6, 8 are not offered.
+PAIRWISE_SCALE: Final[tuple[PairwiseWord, ...]] = (
+    PairwiseWord("Equal", "Equal", 1),
+    PairwiseWord("A little more", "A little", 3),
+    PairwiseWord("Clearly more", "Clearly", 5),
+    PairwiseWord("Much more", "Much", 7),
+    PairwiseWord("Overwhelmingly more", "Overwhelmingly", 9),
+)
+
+
+@dataclass(frozen=True)
 class Quadrant(Named):
     """A cell of the severity × leverage matrix and the card categories that fit it."""
 

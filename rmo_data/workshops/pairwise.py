@@ -36,6 +36,16 @@ The method (Saaty 1977, 1980):
   the order i, j, k with a_ij ≥ 1 and a_jk ≥ 1, so that it reads "A over B,
   B over C, which makes A about a_ij · a_jk times C, but you rated …".
 
+A participant's answer (``PairwiseAnswer``), as the pairwise input on the
+phone collects it: for every pair of ``pairs(criteria)`` they say which side
+counts more (``FIRST``, ``SECOND`` or ``EQUAL``) and how much, in the words of
+``constants.PAIRWISE_SCALE``; ``choice_value`` turns that into the Saaty
+value and ``word_choice`` turns a stored value back into the choice.  To store
+an answer, ``to_dict()`` gives the JSON of the comparisons (and, for reading
+it without this module, the weights and CR they give) and ``answer_shares``
+the weights a submission keeps; ``from_dict`` reads the JSON back and
+recomputes weights and CR from the comparisons alone.
+
 No store, no streamlit.
 """
 
@@ -45,8 +55,11 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from rmo_data import constants
 
 SCALE_MIN, SCALE_MAX = 1, 9
 CR_LIMIT = 0.1
@@ -213,3 +226,141 @@ def slider_weights(weights: Mapping[str, float], top: int = 10) -> dict[str, int
     if largest <= 0:
         return {c: 0 for c in weights}
     return {c: int(round(top * v / largest)) for c, v in weights.items()}
+
+
+# --- a participant's answer ----------------------------------------------------------------
+
+# Which side of a pair (a, b) counts more: a, neither, or b.
+FIRST, EQUAL, SECOND = 1, 0, -1
+SIDES: tuple[int, ...] = (FIRST, EQUAL, SECOND)
+_WORD_VALUES: dict[str, int] = {w.word: w.value for w in constants.PAIRWISE_SCALE}
+
+
+def pairs(criteria: Sequence[str]) -> list[tuple[str, str]]:
+    """Every pair of ``criteria`` once, in their order: (c1, c2), (c1, c3), …, (c2, c3), …"""
+    return list(itertools.combinations(criteria, 2))
+
+
+def choice_value(side: int, word: str | None = None) -> float:
+    """The Saaty value of "``side`` counts ``word`` than the other" for a pair (a, b).
+
+    ``side`` is ``FIRST`` (a counts more: the word's value), ``SECOND`` (b
+    counts more: its reciprocal) or ``EQUAL`` (1, whatever the word); ``word``
+    is a ``constants.PAIRWISE_SCALE`` word ("Much more").
+    """
+    if side == EQUAL:
+        return 1.0
+    if side not in SIDES:
+        raise ValueError(f"Unknown side {side!r}: use FIRST, EQUAL or SECOND.")
+    if word not in _WORD_VALUES:
+        raise ValueError(f"Unknown answer {word!r}: use one of {', '.join(_WORD_VALUES)}.")
+    value = float(_WORD_VALUES[word])
+    return value if side == FIRST else 1 / value
+
+
+def word_choice(value: float) -> tuple[int, str]:
+    """The (side, word) whose value is nearest ``value`` (on a log scale); inverse of ``choice_value``.
+
+    Values between the words' steps (Saaty's 2, 4, 6, 8) go to the nearer
+    word, a tie to the stronger one.
+    """
+    v = _check(value, "the first criterion", "the second")
+    side = EQUAL if math.isclose(v, 1) else FIRST if v > 1 else SECOND
+    strength = v if v >= 1 else 1 / v
+    # Ties: iterate from the strongest word so that the first minimum found is the stronger one.
+    word = min(reversed(constants.PAIRWISE_SCALE),
+               key=lambda w: abs(math.log(strength) - math.log(w.value))).word
+    if word == constants.PAIRWISE_SCALE[0].word:
+        side = EQUAL
+    return side, word
+
+
+def _plain(value: float) -> float | int:
+    """A ratio ≥ 1 as JSON shows it best: a whole number when it is one."""
+    rounded = round(value, 6)
+    return int(rounded) if rounded.is_integer() else rounded
+
+
+@dataclass(frozen=True)
+class PairwiseAnswer:
+    """One participant's pairwise comparisons and the weights and consistency they give.
+
+    Attributes
+    ----------
+    comparisons : dict of (str, str) to float
+        (a, b) → how many times a counts as much as b, each pair in the order of
+        ``pairs(criteria)``; pairs not compared are absent (they count as equal).
+    result : PairwiseResult
+        ``ahp_weights`` of the comparisons.
+    """
+
+    comparisons: dict[tuple[str, str], float]
+    result: PairwiseResult
+
+    @classmethod
+    def of(cls, criteria: Sequence[str], comparisons: Mapping[tuple[str, str], float],
+           labels: Mapping[str, str] | None = None) -> PairwiseAnswer:
+        """The answer of ``comparisons`` (a pair may be given either way round) over ``criteria``.
+
+        ``labels`` name the criteria in the warning (default: the app's
+        criterion labels, else the keys).  Raises ValueError as ``ahp_weights`` does.
+        """
+        crits = list(criteria)
+        result = ahp_weights(crits, comparisons, labels=constants.CRITERION_LABELS if labels is None else labels)
+        ordered = {pair: i for i, pair in enumerate(pairs(crits))}
+        oriented: dict[tuple[str, str], float] = {}
+        for (x, y), value in comparisons.items():
+            v = _check(value, x, y)  # checked by ahp_weights already; this makes it a float
+            oriented[(x, y) if (x, y) in ordered else (y, x)] = v if (x, y) in ordered else 1 / v
+        return cls(dict(sorted(oriented.items(), key=lambda kv: ordered[kv[0]])), result)
+
+    @property
+    def criteria(self) -> list[str]:
+        """The criteria compared, in their order."""
+        return list(self.result.weights)
+
+    @property
+    def complete(self) -> bool:
+        """True when every pair of the criteria has been compared."""
+        return all(pair in self.comparisons for pair in pairs(self.criteria))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The answer as JSON-ready data: ``{"comparisons": [[a, b, value], …], "weights": …, "cr": …}``.
+
+        Each comparison reads "a counts ``value`` times as much as b", with the
+        criterion that counts more first, so that ``value`` is at least 1 (equal
+        pairs keep the criteria's order).  ``weights`` are ``answer_shares``,
+        ``cr`` the consistency ratio to 4 decimals; both are derived and only
+        for reading the data without this module (``from_dict`` recomputes them).
+        """
+        rows: list[list[Any]] = []
+        for (a, b), v in self.comparisons.items():
+            rows.append([a, b, _plain(v)] if v >= 1 - 1e-9 else [b, a, _plain(1 / v)])
+        return {"comparisons": rows, "weights": answer_shares(self), "cr": round(self.result.ratio, 4)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], criteria: Sequence[str],
+                  labels: Mapping[str, str] | None = None) -> PairwiseAnswer:
+        """The answer ``to_dict`` wrote, over ``criteria`` (weights and CR recomputed, not read).
+
+        Raises ValueError when the data is not a list of ``[a, b, value]``, or
+        names a criterion not in ``criteria``, or a value off the scale.
+        """
+        rows = d.get("comparisons") if isinstance(d, Mapping) else None
+        if not isinstance(rows, list) or not all(isinstance(r, (list, tuple)) and len(r) == 3 for r in rows):
+            raise ValueError("The stored pairwise answer is not a list of [criterion, criterion, value].")
+        comparisons: dict[tuple[str, str], float] = {}
+        for a, b, value in rows:
+            if (a, b) in comparisons or (b, a) in comparisons:
+                raise ValueError(f"The stored pairwise answer compares {a} with {b} twice.")
+            comparisons[(str(a), str(b))] = value
+        return cls.of(criteria, comparisons, labels=labels)
+
+
+def answer_shares(answer: PairwiseAnswer) -> dict[str, float]:
+    """The answer's weights as shares rounded to 4 decimals: what a submission stores as its weights.
+
+    The rounded shares may miss 1 by a few ten-thousandths; the group result
+    rescales every participant's weights anyway.
+    """
+    return {c: round(w, 4) for c, w in answer.result.weights.items()}
