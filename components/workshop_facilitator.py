@@ -1,12 +1,19 @@
-"""The Workshop page's partner modes: facilitate (create, watch live, close), present, read closed records.
+"""The Workshop page's partner modes: facilitate (create, watch, reveal, run a second round, close),
+present, read closed records.
 
 Facilitating, presenting and the closed records need a partner to be signed
-in (the page checks ``workshop_view.mode_allowed``).  The live view and the
-projector view are fragments that rerun every 5 seconds; a close made in
-another window shows at once.  Only the workshop's creator or an editor may
-close it (``participants.may_close``), after a confirmation step.  Creating
-and closing go through ``feedback.saving``: a store fault is one plain
-message and the form keeps what was entered.
+in (the page checks ``workshop_view.mode_allowed``).  A workshop is created
+named or anonymous, weighed with sliders or pairwise, with or without a limit
+on places.  The room's count (devices joined, answers in, names in named
+mode) is a small fragment read every second (``_count_strip``: one cached
+read per workshop and server); the group result is a fragment that reruns
+every 5 seconds.  The room does not see the result until the facilitator
+reveals it (``lifecycle.reveal``); a second round (``lifecycle.next_round``)
+freezes round 1 and lets everyone revise after seeing it.  Only the
+workshop's creator or an editor may reveal, start a round or close
+(``participants.may_close``); closing asks for a confirmation.  Every write
+goes through ``feedback.saving``: a store fault is one plain message and the
+form keeps what was entered.
 """
 
 from __future__ import annotations
@@ -22,11 +29,17 @@ from components.safe import escape_html
 from rmo_data import constants
 from rmo_data.analysis import scoring
 from rmo_data.charts import plotly_charts, qr_code
-from rmo_data.store.engine import get_engine
-from rmo_data.workshops import group_result, lifecycle, participants
+from rmo_data.store.engine import database_url, get_engine
+from rmo_data.workshops import group_result, lifecycle, participants, records
+from rmo_data.workshops import rounds as workshop_rounds
 from rmo_data.workshops.group_result import GroupResult
 
 CONFIRM = "_ws_confirm_close"
+COUNT_EVERY_S = 1.0  # the room's count: a submission shows on the facilitator's screen within ~1.5 s
+COUNT_TTL_S = 0.5
+MODE_CHOICES = {participants.NAMED: "Named", participants.ANONYMOUS: "Anonymous"}
+METHOD_CHOICES = {participants.SLIDERS: "Sliders (0–10 per criterion)",
+                  participants.PAIRWISE: "Pairwise (two criteria at a time)"}
 FLASH_SLOT = "workshop_page"  # feedback slot of the page's own notes (created, closed)
 
 # QR codes: small in the share box (a laptop), large on the projector (read from the back of a room).
@@ -73,6 +86,17 @@ def _create_form() -> None:
         crits = st.multiselect("Criteria the participants weigh", list(constants.CRITERION_SLUGS),
                                default=list(constants.CRITERION_SLUGS), key="ws_new_criteria",
                                format_func=constants.CRITERION_LABELS.__getitem__)
+        c1, c2, c3 = st.columns([1, 1, 1])
+        mode = c1.radio("Participants", list(MODE_CHOICES), format_func=MODE_CHOICES.__getitem__,
+                        key="ws_new_mode", help="Named: each participant gives a name, shown to partners. "
+                        "Anonymous: no name is asked for or stored; answers read Participant 1, 2, …")
+        method = c2.radio("Weighing", list(METHOD_CHOICES), format_func=METHOD_CHOICES.__getitem__,
+                          key="ws_new_method", help="Sliders: a weight 0–10 per criterion. Pairwise: "
+                          "criteria compared two at a time, weights derived as in AHP with a consistency "
+                          "check (n criteria make n × (n − 1) / 2 pairs: keep to about 5).")
+        places = c3.number_input("Places (0 = no limit)", min_value=0, max_value=participants.CAPACITY_MAX,
+                                 value=0, step=1, key="ws_new_capacity",
+                                 help="The most devices that may join; the next one is told the room is full.")
         create = st.form_submit_button("Create workshop", key="ws_create", type="primary",
                                        icon=":material/add_circle:")
     if create:
@@ -80,7 +104,8 @@ def _create_form() -> None:
         with feedback.saving("The new workshop"):
             try:
                 _, code = lifecycle.create_workshop(wname, mats, crits, engine=get_engine(),
-                                                    actor=signin.actor())
+                                                    actor=signin.actor(), mode=mode, method=method,
+                                                    capacity=int(places) or None)
             except ValueError as err:
                 st.error(escape_html(str(err)), icon=":material/error:")
         if code:
@@ -94,18 +119,28 @@ def _create_form() -> None:
     if open_ws.empty:
         st.caption("None open at the moment.")
         return
-    tables.dataframe(open_ws[["name", "code", "created_at", "submissions", "n_materials"]], hide_index=True,
-                     width="stretch", key="ws_open_table", column_config={
-                         "name": "Workshop", "code": "Join code",
-                         "created_at": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD HH:mm"),
-                         "submissions": st.column_config.NumberColumn("Submitted", format="%d"),
-                         "n_materials": st.column_config.NumberColumn("Materials", format="%d")})
+    _workshop_table(open_ws, "created_at", "ws_open_table")
     labels = dict(zip(open_ws["code"], open_ws["name"], strict=True))
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     pick = c1.selectbox("Resume a workshop", list(labels), key="ws_resume_pick",
                         format_func=lambda c: f"{labels[c]} ({c})")
     c2.button("Resume", key="ws_resume", on_click=_open_workshop, args=(pick,), icon=":material/play_arrow:",
               width="stretch")
+
+
+# One set of column names for both lists of workshops (open and closed).
+TABLE_COLUMNS = {"name": "Workshop", "code": "Join code", "created_at": "Created (UTC)",
+                 "closed_at": "Closed (UTC)", "submissions": "Submissions", "n_materials": "Materials"}
+
+
+def _workshop_table(frame: Any, when: str, key: str) -> None:
+    """A list of workshops: name, join code, the time that matters (created or closed), counts."""
+    tables.dataframe(frame[["name", "code", when, "submissions", "n_materials"]], hide_index=True,
+                     width="stretch", key=key, column_config={
+                         "name": TABLE_COLUMNS["name"], "code": TABLE_COLUMNS["code"],
+                         when: st.column_config.DatetimeColumn(TABLE_COLUMNS[when], format="YYYY-MM-DD HH:mm"),
+                         "submissions": st.column_config.NumberColumn(TABLE_COLUMNS["submissions"], format="%d"),
+                         "n_materials": st.column_config.NumberColumn(TABLE_COLUMNS["n_materials"], format="%d")})
 
 
 def _qr(link: str, size_px: int) -> None:
@@ -154,32 +189,117 @@ def _live_result(result: GroupResult, key: str) -> None:
     consensus_block(result, key)  # group method: agreement (Kendall's W) and the criteria most apart
 
 
+@st.cache_data(ttl=COUNT_TTL_S, show_spinner=False, max_entries=200)
+def _counts(url: str, code: str) -> dict[str, Any] | None:
+    """Joined and submitted counts and names, read at most once per ``COUNT_TTL_S`` per workshop and server."""
+    return lifecycle.room_counts(code, get_engine())
+
+
+@st.fragment(run_every=COUNT_EVERY_S)
+def _count_strip(code: str, named: bool, shown: str, big: bool = False) -> None:
+    """Who is in the room: devices joined, answers in (names in named mode); every second.
+
+    A change of phase made elsewhere (another window revealed, started a round or closed) reruns the page.
+    """
+    view.rerun_on_phase_change(code, shown, "facilitator")
+    counts = _counts(database_url(), code) or {"joined": 0, "submitted": 0, "names": []}
+    with st.container(key="ws_count_strip", horizontal=True, gap="medium"):
+        st.metric("Joined", counts["joined"], help="Devices that opened the join link.", width="content")
+        st.metric("Submitted", counts["submitted"], width="content",
+                  help="Participants whose answer is in (a revision counts once).")
+    if named and counts["names"]:
+        shown_names = ", ".join(escape_html(n) for n in counts["names"])
+        st.caption(f"**Answers in:** {shown_names}" if not big else shown_names)
+    elif counts["submitted"] == 0:
+        st.caption("Waiting for the first answer.")
+
+
 @st.fragment(run_every="5s")
 def _live(code: str, crit: scoring.CriteriaData) -> None:
-    """The live part of the facilitator's view: only this reruns every 5 seconds."""
+    """The live group result on the facilitator's screen: only this reruns every 5 seconds."""
     ws = lifecycle.get_workshop(code, get_engine())
     if ws["status"] != lifecycle.OPEN:
         st.rerun(scope="app")  # closed from another window: show the frozen record
     subs = lifecycle.list_submissions(code, get_engine())
     result = group_result.aggregate_from(ws, subs, crit)  # the frame just read gives the count too
     if subs.empty:
-        st.metric("Submitted", 0, help="Participants who have submitted weights (revisions count once).")
-        st.caption("Waiting for the first submission. This view refreshes every 5 seconds.")
+        st.caption("The group ranking appears with the first answer; until then, the model default. "
+                   "This view refreshes every 5 seconds.")
         view.result_view(result, f"live_{code}", show_count=False)  # the model default until then
         return
     top = result.ranking.iloc[0]
     borda_top = result.ranking.sort_values(["borda_rank"], kind="stable").iloc[0]
-    c1, c2, c3 = st.columns([1, 2, 2])
-    c1.metric("Submitted", len(subs), help="Participants who have submitted weights (revisions count once).")
+    c1, c2 = st.columns(2)
     # A metric's value is markdown too: the names come from the store.
-    c2.metric("Group's first priority", escape_html(top["name"]), help="Highest score with the mean of the weights.")
-    c3.metric("First by Borda count", escape_html(borda_top["name"]),
+    c1.metric("Group's first priority", escape_html(top["name"]), help="Highest score with the mean of the weights.")
+    c2.metric("First by Borda count", escape_html(borda_top["name"]),
               help="Most points when every participant's own ranking is counted.")
     latest = subs.sort_values("submitted_at").iloc[-1]
-    st.caption(f"**Submitted:** {', '.join(escape_html(p) for p in subs['participant'])} · Latest: "
-               f"{escape_html(latest['participant'])} at {view.when(latest['submitted_at'])}. "
+    st.caption(f"Latest answer: {escape_html(latest['participant'])} at {view.when(latest['submitted_at'])}. "
                "This view refreshes every 5 seconds.")
     _live_result(result, f"live_{code}")
+    if ws["rounds"]:
+        _rounds_compared(ws, result, f"live_{code}")
+
+
+def _rounds_compared(ws: dict[str, Any], current: GroupResult, key: str) -> None:
+    """The earlier round beside the current one: ranks, places moved, agreement."""
+    rounds = [(int(r["round"]), GroupResult.from_record(r["result"])) for r in ws["rounds"]]
+    rounds.append((ws["round"], current))
+    with st.expander(f"Round {rounds[0][0]} against round {ws['round']}", expanded=False):
+        tables.dataframe(records.rounds_summary_frame(rounds), hide_index=True, width="stretch",
+                         key=f"{key}_rounds_sum")
+        tables.dataframe(records.rounds_frame(rounds), hide_index=True, width="stretch", key=f"{key}_rounds")
+
+
+def _room_controls(ws: dict[str, Any], crit: scoring.CriteriaData, where: str) -> None:
+    """Reveal the result to the room, or open round 2 once it has been seen."""
+    code = ws["code"]
+    if not participants.may_close(ws, signin.actor(), signin.role()):
+        return
+    row = st.container(horizontal=True, gap="small")
+    if ws["revealed_at"] is None:
+        row.button("Reveal the result", key=f"ws_reveal_{where}", type="primary", icon=":material/visibility:",
+                   on_click=_reveal, args=(code,),
+                   help="Shows the group result on the projector and on every participant's page.")
+    elif ws["round"] < participants.ROUNDS_MAX:
+        row.button("Start round 2", key=f"ws_round_{where}", icon=":material/replay:", on_click=_next_round,
+                   args=(code, crit), help="Freezes round 1 as it stands; participants see its result "
+                   "and may revise. Both rounds go into the record.")
+
+
+def _reveal(code: str) -> None:
+    with feedback.saving("Revealing the result", slot=FLASH_SLOT):
+        try:
+            workshop_rounds.reveal(code, engine=get_engine(), actor=signin.actor(), role=signin.role())
+        except ValueError as err:
+            feedback.flash(str(err), "error", slot=FLASH_SLOT)
+        else:
+            view.forget_phase()  # this server's pages see the reveal at their next poll
+            feedback.flash("The group result is now shown to the room.", slot=FLASH_SLOT, escape=False)
+
+
+def _next_round(code: str, crit: scoring.CriteriaData) -> None:
+    with feedback.saving("Starting round 2", slot=FLASH_SLOT):
+        try:
+            workshop_rounds.next_round(code, engine=get_engine(), actor=signin.actor(), role=signin.role(),
+                                 criteria=crit)
+        except ValueError as err:
+            feedback.flash(str(err), "error", slot=FLASH_SLOT)
+        else:
+            view.forget_phase()
+            feedback.flash("Round 2 is open: round 1 is frozen, and participants see its result and may "
+                           "revise.", slot=FLASH_SLOT, escape=False)
+
+
+def _phase_line(ws: dict[str, Any]) -> str:
+    """Where the room stands, in one line for the facilitator."""
+    mode = "anonymous" if ws["mode"] == participants.ANONYMOUS else "named"
+    method = "pairwise comparisons" if ws["method"] == participants.PAIRWISE else "sliders"
+    places = f", {ws['capacity']} places" if ws["capacity"] else ""
+    seen = ("**shown to the room**" if ws["revealed_at"] is not None
+            else "**hidden from the room** until you reveal it")
+    return f"Round {ws['round']} · {mode}, {method}{places} · the result is {seen}."
 
 
 def _ask_close(code: str | None) -> None:
@@ -220,6 +340,7 @@ def _close_controls(ws: dict[str, Any], crit: scoring.CriteriaData) -> None:
             except ValueError as err:
                 st.error(escape_html(str(err)), icon=":material/error:")
         if record is not None:
+            view.forget_phase()
             st.session_state.pop(CONFIRM, None)
             feedback.flash(f"Workshop closed with {record['result']['n']} submission(s); its record is frozen.",
                            slot=FLASH_SLOT, escape=False)  # a count in a fixed sentence
@@ -250,11 +371,17 @@ def facilitator_view() -> None:
         view.frozen_view(ws, f"wsf_{code}", facilitator=True)
         return
     crit = cached.criteria()
+    st.markdown(_phase_line(ws))
     # The live result on the left, the way in on the right: the ranking starts high on a projector.
     live, share = st.columns([3, 1], gap="medium")
     with share:
         _share_box(code)
     with live:
+        top = st.container(horizontal=True, vertical_alignment="center", gap="medium")
+        with top:
+            _count_strip(code, ws["mode"] == participants.NAMED,
+                         participants.phase(ws["status"], ws["round"], ws["revealed_at"] is not None))
+            _room_controls(ws, crit, "run")
         _live(code, crit)
     _close_controls(ws, crit)
 
@@ -265,12 +392,7 @@ def closed_list_view() -> None:
     if closed.empty:
         st.info("No workshop has been closed yet.", icon=":material/inventory_2:")
         return
-    tables.dataframe(closed[["name", "code", "closed_at", "submissions", "n_materials"]], hide_index=True,
-                     width="stretch", key="ws_closed_table", column_config={
-                         "name": "Workshop", "code": "Code",
-                         "closed_at": st.column_config.DatetimeColumn("Closed (UTC)", format="YYYY-MM-DD HH:mm"),
-                         "submissions": st.column_config.NumberColumn("Submissions", format="%d"),
-                         "n_materials": st.column_config.NumberColumn("Materials", format="%d")})
+    _workshop_table(closed, "closed_at", "ws_closed_table")
     labels = {r.code: f"{r.name} ({r.code}, closed {r.closed_at:%Y-%m-%d})" for r in closed.itertuples()}
     if state.get("ws_closed") not in labels:
         st.session_state["ws_closed"] = next(iter(labels))
@@ -288,8 +410,13 @@ def closed_list_view() -> None:
 PRESENT_CHOICES = {**{k: label for k, (label, _) in view.PRESENT_BLOCKS.items()}, "profiles": "Weight profiles"}
 
 
-def _present_body(result: GroupResult, code: str, is_open: bool, named: bool = True) -> None:
-    """Presentation mode's body: QR code, join code in large type, the count, a chart picker, one chart."""
+def _present_body(result: GroupResult | None, ws: dict[str, Any], named: bool) -> None:
+    """Presentation mode's body: QR code, join code in large type, the count, then the result once revealed.
+
+    ``result`` is None while the result is hidden from the room (it is not computed then).
+    """
+    code = ws["code"]
+    is_open = ws["record"] is None
     link = view.join_link(code)
     # The chart on the left, the way in on the right: a ten-material ranking fits one projector screen.
     board, side = st.columns([3, 1], gap="medium")
@@ -301,10 +428,16 @@ def _present_body(result: GroupResult, code: str, is_open: bool, named: bool = T
             st.code(link, language=None, wrap_lines=True)
         else:
             st.markdown("**Closed**: the result is frozen.")
-        st.metric("Submitted", result.n)
-        if named and result.n:
-            st.caption(", ".join(escape_html(p) for p in result.shares["participant"].unique()))
+            st.metric("Submitted", result.n if result else 0)
     with board:
+        if is_open:
+            _count_strip(code, named, participants.phase(ws["status"], ws["round"], ws["revealed_at"] is not None),
+                         big=True)
+        if result is None:
+            st.info(f"**Round {ws['round']}: answers are coming in.** The group's result stays hidden until "
+                    "the facilitator reveals it, so nobody is swayed before they answer.",
+                    icon=":material/visibility_off:")
+            return
         chosen = st.segmented_control("Show", list(PRESENT_CHOICES), format_func=PRESENT_CHOICES.__getitem__,
                                       key="ws_present_view", default="ranking", required=True,
                                       label_visibility="collapsed")
@@ -314,15 +447,16 @@ def _present_body(result: GroupResult, code: str, is_open: bool, named: bool = T
             _profiles_block(result, "pres", big=True, named=named)
         else:
             view.PRESENT_BLOCKS[chosen or "ranking"][1](result, "pres", big=True)
+        # Below the ranking, so the ranking and the join code still fit the projector's first screen.
+        consensus_block(result, "pres")  # group method: agreement and the criteria most apart
 
 
 def _present_result(code: str, crit: scoring.CriteriaData | None) -> None:
     """Read the workshop now (so a close elsewhere shows at once) and draw the projector view."""
     ws = lifecycle.get_workshop(code, get_engine())
-    result = lifecycle.result_of(ws, get_engine(), crit)
-    _present_body(result, code, is_open=ws["record"] is None)
-    # Below the ranking, so the ranking and the join code still fit the projector's first screen.
-    consensus_block(result, "pres")  # group method: agreement and the criteria most apart
+    named = ws["mode"] == participants.NAMED
+    hidden = ws["record"] is None and ws["revealed_at"] is None  # nothing to compute until the reveal
+    _present_body(None if hidden else lifecycle.result_of(ws, get_engine(), crit), ws, named)
 
 
 @st.fragment(run_every="5s")
@@ -338,10 +472,14 @@ def presentation_view() -> None:
     """Presentation mode: the facilitator's workshop on a projector, no sidebar, big charts."""
     st.html(view.PRESENT_CSS)
     st.html(PRESENT_CODE_CSS)
+    feedback.show_flash(FLASH_SLOT)
     code = participants.normalise_code(state.get("ws"))
     ws = view.fetch(code) if code else None
     head = st.container(horizontal=True, vertical_alignment="center")
     head.title(escape_html(ws["name"]) if ws else "Workshop", width="stretch")
+    if ws is not None and ws["status"] == lifecycle.OPEN:
+        with head:
+            _room_controls(ws, cached.criteria(), "present")
     head.button("Leave presentation", key="ws_present_off", icon=":material/close_fullscreen:",
                 on_click=_stop_presenting)
     if ws is None:

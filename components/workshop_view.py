@@ -35,12 +35,12 @@ from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer
 from components.workshop_consensus import consensus_block
 from components.safe import escape_html
-from rmo_data import constants
+from rmo_data import constants, faults
 from rmo_data.access import roles
 from rmo_data.access.throttle import Throttle
 from rmo_data.charts import workshop_charts
 from rmo_data.exports import XLSX_MIME
-from rmo_data.store.engine import get_engine
+from rmo_data.store.engine import database_url, get_engine
 from rmo_data.store.workshops import utc
 from rmo_data.workshops import lifecycle, records
 from rmo_data.workshops.group_result import GroupResult
@@ -104,6 +104,44 @@ def join_link(code: str, token: str | None = None) -> str:
     if not path.endswith("/workshop"):
         path = f"{path}/workshop"
     return f"{parts.scheme}://{parts.netloc}{path}?{query}"
+
+
+# An open page polls the workshop's phase; one read per workshop and server every PHASE_TTL_S.
+PHASE_TTL_S = 0.5
+_RERUN_FOR = "_ws_rerun_for"  # the polled phase a page last reran for, by key
+
+
+@st.cache_data(ttl=PHASE_TTL_S, show_spinner=False, max_entries=1000)
+def _phase(url: str, code: str) -> str | None:
+    return lifecycle.phase_of(code, get_engine())
+
+
+def polled_phase(code: str) -> str | None:
+    """The workshop's phase (``lifecycle.phase_of``), read at most once per ``PHASE_TTL_S`` for all
+    sessions of this server."""
+    return _phase(database_url(), code)
+
+
+def forget_phase() -> None:
+    """Drop the polled phases of this server: call after a write that changes a phase (reveal, round, close)."""
+    _phase.clear()
+
+
+def rerun_on_phase_change(code: str, shown: str, key: str) -> None:
+    """Rerun the whole page when the polled phase is not the ``shown`` one; once per polled value.
+
+    The poll may lag the page by up to ``PHASE_TTL_S`` (the page read the
+    workshop itself, after the last poll): rerunning once for a value, never
+    twice, keeps such a lag from rerunning the page on every tick.
+    """
+    try:
+        now = polled_phase(code)
+    except faults.WRITE_ERRORS:  # the store faults a read can meet too (SQLAlchemy, OS)
+        return  # a busy or lost store: try again at the next tick, the page stays as it is
+    last = st.session_state.setdefault(_RERUN_FOR, {})
+    if now != shown and last.get(key) != now:
+        last[key] = now
+        st.rerun(scope="app")
 
 
 def mode_allowed(mode: str) -> bool:
@@ -298,17 +336,31 @@ def frozen_view(ws: dict[str, Any], key: str, facilitator: bool, named: bool = T
         st.info(f"Closed at {when(info['closed_at'])}{by} with {result.n} submission(s). This record was "
                 "frozen at closing: it is read back as stored, never recomputed, so later changes to the "
                 "data cannot alter it.", icon=":material/lock:")
+    method = info.get("method", "sliders")
+    rounds = records.round_results(record)
+    st.caption(f"{records.MODE_LABELS.get(info.get('mode', 'named'), '')} · "
+               f"{records.METHOD_LABELS.get(method, '')} · {len(rounds)} round(s)")
     if facilitator:
         consensus_block(result, key)  # as frozen; an older record says it was not computed
     result_view(result, key, named=named)
+    if len(rounds) > 1:
+        st.markdown(f"**Round {rounds[0][0]} against round {rounds[-1][0]}**")
+        summary = records.rounds_summary_frame(rounds)
+        tables.dataframe(summary, hide_index=True, width="stretch", key=f"{key}_rounds_sum")
+        moved = records.rounds_frame(rounds)
+        tables.dataframe(moved, hide_index=True, width="stretch", key=f"{key}_rounds")
+        _footer(result, moved, f"Rounds {result.code}", "group rank per round",
+                "Places moved: a positive number is a climb between the first and the last round.",
+                f"{key}_dl_rounds")
     if not named:
         signin.partner_note("who submitted what, each participant's weights and ranking, and the whole record")
         return
     st.markdown("**Who submitted what, and when**")
-    subs = records.submissions_frame(record["submissions"], result.criteria, result.names)
+    subs = records.submissions_frame(record["submissions"], result.criteria, result.names, method)
     tables.dataframe(subs, hide_index=True, width="stretch", key=f"{key}_subs",
                  column_config={"Participant": st.column_config.TextColumn(pinned=True)})
-    _footer(result, subs, f"Submissions {result.code}", "weights 0–10 as entered",
+    _footer(result, subs, f"Submissions {result.code}",
+            "shares in % derived from pairwise comparisons" if method == "pairwise" else "weights 0–10 as entered",
             "Times in UTC; a revision replaces the participant's earlier weights.", f"{key}_dl_subs")
     if not signin.can("downloads"):
         signin.partner_note("downloads of the whole record")

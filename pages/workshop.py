@@ -93,7 +93,7 @@ def _main() -> None:
 
 # No st.stop() here: the router writes the address after the page has run.
 if participant.focused_session():  # opened by a participant's link: the phone view only
-    participant.focused_view()
+    participant.participant_view(focused=True)
 elif state.get("present") and state.get("ws") and view.mode_allowed("run"):
     facilitator.presentation_view()
 else:

@@ -43,7 +43,7 @@ def preload(url: str | None = None) -> list[str]:
     for name in LIBRARIES:
         importlib.import_module(name)
     from rmo_data.store import migrate
-    from rmo_data.store import queries
+    from rmo_data.store import queries  # noqa: F401 - imported for its import cost
     from rmo_data.analysis import scoring  # noqa: F401 - imported for their import cost
     from rmo_data.store.engine import shown_url, store_status
 

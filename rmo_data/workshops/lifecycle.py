@@ -20,9 +20,9 @@ name and stores "Participant N"; a pairwise workshop derives the weights from
 the comparisons here (AHP, ``rmo_data.workshops.pairwise``); a workshop with a
 capacity refuses devices beyond it.
 
-The facilitator may ``reveal`` the group result to the room and open a second
-round (``next_round``), which freezes round 1 into the workshop's rounds;
-``phase_of`` is the short text open pages poll to notice any of these steps.
+The facilitator may reveal the group result to the room and open a second
+round (``rmo_data.workshops.rounds``); ``phase_of`` is the short text open
+pages poll to notice any of these steps.
 
 Closing a workshop freezes its record (``records.build_record``) in the same
 transaction that sets its status; a closed workshop is read back from that
@@ -42,7 +42,6 @@ streamlit here.
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -57,7 +56,7 @@ from rmo_data.store.criteria import criteria_table
 from rmo_data.store import schema
 from rmo_data.store import workshops as workshop_store
 from rmo_data.store.engine import get_engine
-from rmo_data.store.workshops import SUBMISSION_COLUMNS, iso_utc, utc
+from rmo_data.store.workshops import SUBMISSION_COLUMNS, utc
 from rmo_data.store.writes import audit, clean_text, now, to_json
 from rmo_data.workshops import pairwise as pairwise_method
 from rmo_data.workshops import participants, records
@@ -232,32 +231,6 @@ def join(code: str, token: str | None = None, engine: Engine | None = None,
     return workshop_store.write_with_retries(_engine(engine), work)
 
 
-def _pairwise_weights(pairwise: Mapping[str, Any], criteria: Sequence[str]) -> tuple[dict[str, float], dict[str, Any]]:
-    """Shares (4 decimals) derived as in AHP from a participant's comparisons, and what is stored of them.
-
-    ``pairwise`` holds ``comparisons``: [[a, b, value], ...], value = how many
-    times a matters more than b on Saaty's 1-9 scale (or its reciprocal).
-    The weights are always derived here, never taken from the page.
-    """
-    rows = pairwise.get("comparisons") if isinstance(pairwise, Mapping) else None
-    if not isinstance(rows, list) or not rows:
-        raise ValueError("Compare the criteria two at a time before you submit.")
-    comparisons: dict[tuple[str, str], float] = {}
-    for row in rows:
-        if not (isinstance(row, list | tuple) and len(row) == 3 and row[0] in criteria and row[1] in criteria
-                and row[0] != row[1] and isinstance(row[2], int | float) and not isinstance(row[2], bool)):
-            raise ValueError("A comparison could not be read: compare the criteria again.")
-        comparisons[(str(row[0]), str(row[1]))] = float(row[2])
-    needed = {frozenset(p) for p in itertools.combinations(criteria, 2)}
-    if {frozenset(k) for k in comparisons} != needed:
-        raise ValueError(f"Compare every pair of criteria before you submit ({len(needed)} pairs).")
-    result = pairwise_method.ahp_weights(list(criteria), comparisons)
-    shares = {c: round(float(result.weights[c]), 4) for c in criteria}
-    kept = {"comparisons": [[a, b, v] for (a, b), v in comparisons.items()], "weights": shares,
-            "cr": round(float(result.ratio), 4)}
-    return shares, kept
-
-
 def submit_weights(code: str, participant: str | None, weights: Mapping[str, Any] | None,
                    flagged: Iterable[str] = (), engine: Engine | None = None, token: str | None = None,
                    token_factory: Callable[[], str] = participants.new_token,
@@ -317,7 +290,8 @@ def submit_weights(code: str, participant: str | None, weights: Mapping[str, Any
             raise ValueError(_closed_text(ws))
         crits = json.loads(ws["criteria_json"])
         if (ws.get("method") or participants.SLIDERS) == participants.PAIRWISE:
-            clean, kept = _pairwise_weights(pairwise or {}, crits)
+            answer = pairwise_method.submitted_answer(pairwise, crits)  # the weights derived here, never sent
+            clean, kept = pairwise_method.answer_shares(answer), answer.to_dict()
         else:
             clean, kept = participants.clean_weights(weights or {}, crits), None
         participants.check_flags(flags, json.loads(ws["materials_json"]))
@@ -363,7 +337,7 @@ def submit_weights(code: str, participant: str | None, weights: Mapping[str, Any
     return workshop_store.write_with_retries(_engine(engine), work)
 
 
-def _facilitate(conn: Connection, code: str, actor: str, role: str, verb: str) -> dict[str, Any]:
+def facilitated_row(conn: Connection, code: str, actor: str, role: str, verb: str) -> dict[str, Any]:
     """The open workshop ``code``, locked, when ``actor`` may run it (ValueError otherwise)."""
     ws = _workshop_row(conn, code, lock=True)
     if ws["status"] != OPEN:
@@ -372,80 +346,6 @@ def _facilitate(conn: Connection, code: str, actor: str, role: str, verb: str) -
         raise ValueError(f"Only {ws['created_by']}, who created the workshop “{ws['name']}”, or an "
                          f"editor can {verb} it.")
     return ws
-
-
-def reveal(code: str, engine: Engine | None = None, actor: str = constants.DEFAULT_ACTOR,
-           role: str = roles.PARTNER) -> dict[str, Any]:
-    """Show the current round's group result to the room (participants' pages and the projector).
-
-    Returns the workshop as ``get_workshop`` reads it.  Revealing twice is harmless (the first time stays).
-
-    Raises
-    ------
-    ValueError
-        Unknown or closed workshop, or ``actor`` may not run it.
-    """
-    def work(conn: Connection) -> None:
-        ws = _facilitate(conn, code, actor, role, "reveal")
-        if ws["revealed_at"] is None:
-            stamp = now()
-            workshop_store.update_workshop(conn, ws["id"], {"revealed_at": stamp})
-            audit(conn, actor, "reveal", schema.workshop.name, ws["id"], {"revealed_at": None},
-                  {"revealed_at": stamp, "round": ws["round"]})
-
-    eng = _engine(engine)
-    workshop_store.write_with_retries(eng, work)
-    return get_workshop(code, eng)
-
-
-def round_record(workshop: Mapping[str, Any], subs: pd.DataFrame, result: GroupResult,
-                 ended_at: Any) -> dict[str, Any]:
-    """One round as the record keeps it: its number, when it ended, its submissions and group result."""
-    return {"round": int(workshop["round"]), "ended_at": iso_utc(ended_at),
-            "revealed_at": iso_utc(workshop.get("revealed_at")),
-            "submissions": records.submission_records(subs), "result": result.to_record()}
-
-
-def next_round(code: str, engine: Engine | None = None, actor: str = constants.DEFAULT_ACTOR,
-               role: str = roles.PARTNER, criteria: scoring.CriteriaData | None = None) -> dict[str, Any]:
-    """Freeze the current round and open round 2: participants see round 1's result and may revise.
-
-    Round 1's submissions and group result go into the workshop's rounds (they
-    are never recomputed); every participant's answer is carried into round 2
-    as it stands, so whoever does not revise keeps their round-1 answer.
-
-    Raises
-    ------
-    ValueError
-        Unknown or closed workshop, ``actor`` may not run it, no submission
-        yet, the result not revealed yet, or already in the last round.
-    """
-    eng = _engine(engine)
-    crit = criteria if criteria is not None else criteria_table(eng)
-
-    def work(conn: Connection) -> None:
-        ws = _facilitate(conn, code, actor, role, "start a new round of")
-        info = workshop_store.decode_workshop(ws)
-        if info["round"] >= participants.ROUNDS_MAX:
-            raise ValueError(f"This workshop is in its last round ({participants.ROUNDS_MAX}): close it "
-                             "to freeze the record.")
-        if info["revealed_at"] is None:
-            raise ValueError("Reveal the group result first: a second round lets participants revise "
-                             "after they have seen it.")
-        subs = workshop_store.submissions(conn, ws["id"])
-        if subs.empty:
-            raise ValueError("Nobody has submitted yet: there is no first round to compare with.")
-        stamp = now()
-        done = round_record(info, subs, aggregate_from(info, subs, crit), stamp)
-        rounds = [*info["rounds"], done]
-        workshop_store.update_workshop(conn, ws["id"], {
-            "round": info["round"] + 1, "revealed_at": None,
-            "rounds_json": json.dumps(rounds, ensure_ascii=False, sort_keys=True, allow_nan=False)})
-        audit(conn, actor, "next_round", schema.workshop.name, ws["id"], {"round": info["round"]},
-              {"round": info["round"] + 1, "submissions": len(subs)})
-
-    workshop_store.write_with_retries(eng, work)
-    return get_workshop(code, eng)
 
 
 def close_workshop(code: str, engine: Engine | None = None, actor: str = constants.DEFAULT_ACTOR,
@@ -483,12 +383,12 @@ def close_workshop(code: str, engine: Engine | None = None, actor: str = constan
     built = workshop_store.store_built_at(eng)
 
     def work(conn: Connection) -> dict[str, Any]:
-        ws = _facilitate(conn, code, actor, role, "close")
+        ws = facilitated_row(conn, code, actor, role, "close")
         subs = workshop_store.submissions(conn, ws["id"])
         closed_at = now()
         info = workshop_store.decode_workshop(ws)
         result = aggregate_from(info, subs, crit)
-        rounds = [*info["rounds"], round_record(info, subs, result, closed_at)]
+        rounds = [*info["rounds"], records.round_record(info, subs, result, closed_at)]
         version = records.data_version(crit, info["materials"], info["criteria"], built)
         record = records.build_record(info, subs, result, closed_at, actor, built, rounds, version)
         text = json.dumps(record, ensure_ascii=False, sort_keys=True, allow_nan=False)

@@ -364,3 +364,30 @@ def answer_shares(answer: PairwiseAnswer) -> dict[str, float]:
     rescales every participant's weights anyway.
     """
     return {c: round(w, 4) for c, w in answer.result.weights.items()}
+
+
+def submitted_answer(data: Any, criteria: Sequence[str]) -> PairwiseAnswer:
+    """A participant's submitted comparisons (``to_dict`` data from the page), checked in full.
+
+    The weights and the consistency ratio are always recomputed here, never
+    taken from the page; every pair must be compared, with a number.
+
+    Raises
+    ------
+    ValueError
+        Nothing compared, a row that is not ``[criterion, criterion, number]``,
+        an unknown criterion, a value off the scale, or a pair left out.
+    """
+    rows = data.get("comparisons") if isinstance(data, Mapping) else None
+    if not isinstance(rows, list) or not rows:
+        raise ValueError("Compare the criteria two at a time before you submit.")
+    if not all(isinstance(r, list | tuple) and len(r) == 3 and isinstance(r[2], int | float)
+               and not isinstance(r[2], bool) for r in rows):
+        raise ValueError("A comparison could not be read: compare the criteria again.")
+    try:
+        answer = PairwiseAnswer.from_dict(data, criteria)
+    except ValueError as err:
+        raise ValueError(f"A comparison could not be read: {err}") from None
+    if not answer.complete:
+        raise ValueError(f"Compare every pair of criteria before you submit ({len(pairs(criteria))} pairs).")
+    return answer

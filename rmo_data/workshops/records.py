@@ -95,6 +95,15 @@ def build_record(workshop: Mapping[str, Any], submissions: pd.DataFrame, result:
     }
 
 
+def round_record(workshop: Mapping[str, Any], subs: pd.DataFrame, result: GroupResult,
+                 ended_at: Any) -> dict[str, Any]:
+    """One round as the record keeps it: its number, when it ended (and was revealed), its submissions
+    and its group result."""
+    return {"round": int(workshop["round"]), "ended_at": iso_utc(ended_at),
+            "revealed_at": iso_utc(workshop.get("revealed_at")),
+            "submissions": submission_records(subs), "result": result.to_record()}
+
+
 def record_result(record: Mapping[str, Any]) -> GroupResult:
     """The group result frozen in a record, exactly as stored."""
     return GroupResult.from_record(record["result"])

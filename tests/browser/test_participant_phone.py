@@ -117,7 +117,7 @@ def test_participant_joins_revises_and_sees_the_close(server: str, browser, brow
     expect(_closed_notices(page)).to_contain_text("This workshop is closed")
     expect(page.get_by_role("button", name=re.compile("my weights"))).to_have_count(0)
     print(f"{tag}: close seen after {seen_after:.2f} s")
-    # About a second on an idle machine (WATCH_EVERY_S + STATUS_TTL_S is 1.5 s); a busy CI
+    # About a second on an idle machine (WATCH_EVERY_S + PHASE_TTL_S is 1.5 s); a busy CI
     # machine gets some slack before this fails.
     assert seen_after < 4.0, f"the close took {seen_after:.1f} s to reach the page"
     shot(page, f"{tag}-04-closed")

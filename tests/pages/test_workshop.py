@@ -167,7 +167,9 @@ def test_workshop_life_cycle(own_url: str, own_engine: Engine, monkeypatch: pyte
     pd.testing.assert_frame_equal(shown.reset_index(drop=True), records.ranking_frame(expected),
                                   check_dtype=False)
     assert _metric(fac, "Group's first priority") == expected.ranking["name"].iloc[0]
-    assert "Submitted: Ana, Ben" in _texts(fac).replace("*", "")
+    assert "Answers in: Ana, Ben" in _texts(fac).replace("*", "")
+    assert _metric(fac, "Joined") == "2"  # the two devices that opened the link
+    assert "hidden from the room" in _texts(fac)
     assert "Weights far apart on:" in _texts(fac)
     # The group ranking comes first; the weights are one click away.
     assert fac.segmented_control(key="ws_live_detail").value == "ranking"
@@ -188,6 +190,14 @@ def test_workshop_life_cycle(own_url: str, own_engine: Engine, monkeypatch: pyte
     fac.session_state["present"] = 1
     no_exception(fac.run())
     assert [t.value for t in fac.title] == ["Board workshop &lt;b&gt;2026&lt;/b&gt;"]
+    # The result stays hidden from the room until the facilitator reveals it.
+    assert not [c for c in fac.segmented_control if c.key == "ws_present_view"]
+    assert "stays hidden until the facilitator reveals it" in _texts(fac)
+    assert _metric(fac, "Submitted") == "2"
+    fac.button(key="ws_reveal_present").click()
+    no_exception(fac.run())
+    assert lifecycle.get_workshop(code, own_engine)["revealed_at"] is not None
+    assert "now shown to the room" in _texts(fac)
     assert fac.segmented_control(key="ws_present_view").value == "ranking"
     assert _metric(fac, "Submitted") == "2"
     fac.segmented_control(key="ws_present_view").set_value("weights")
@@ -236,7 +246,8 @@ def test_workshop_life_cycle(own_url: str, own_engine: Engine, monkeypatch: pyte
     assert "Ben" not in _everything(ana) and "Participant" not in {c for df in _frames(ana) for c in df}
     audit = writes.audit_rows(engine=own_engine)
     mine = audit[audit["id"] >= first_new]
-    assert mine["action"].tolist() == ["create", "create", "update", "create", "close"]
+    # Each device joins before it answers; the facilitator revealed the result before closing.
+    assert mine["action"].tolist() == ["create", "join", "create", "update", "join", "create", "reveal", "close"]
 
 
 def at_title(at: AppTest) -> str:
@@ -385,7 +396,8 @@ def test_the_same_name_in_another_case_is_refused_and_sees_nothing(
     assert participants.NAME_TAKEN in [e.value for e in other.error]
     assert "your weights were" not in _texts(other)
     assert _sliders(other) == BEN  # their own entries stay in the form
-    assert other.session_state["p"] == ""
+    # The device was registered when it opened the link, but its key owns no answer: nothing was stored.
+    assert lifecycle.own_submission(code, other.session_state["p"], own_engine) is None
     # Ana's submission is untouched and the only one; nobody else's weights reached the page.
     subs = lifecycle.list_submissions(code, engine=own_engine)
     assert subs["participant"].tolist() == ["Ana Lopez"] and subs.iloc[0]["weights"] == ANA

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from components.workshop_consensus import AGREEMENT_LABEL
 from rmo_data import constants
 from rmo_data.store import schema
-from rmo_data.workshops import consensus, lifecycle, records
+from rmo_data.workshops import consensus, lifecycle, records, rounds
 from tests.apptest import app_for, no_exception
 from tests.signin import sign_in
 
@@ -68,8 +68,11 @@ def test_the_facilitator_sees_kendalls_w_of_three_submissions(own_url: str, own_
     assert expected.consensus["most_disagreed"][0]["criterion"] == "processing_hhi"
     assert apart.startswith(constants.CRITERION_LABELS["processing_hhi"])
 
-    # The projector shows it too.
+    # The projector shows it too, once the facilitator has revealed the result to the room.
     fac.session_state["present"] = 1
+    no_exception(fac.run())
+    assert not [m for m in fac.metric if m.label == AGREEMENT_LABEL]  # hidden until the reveal
+    rounds.reveal(code, engine=own_engine)
     no_exception(fac.run())
     assert _metric(fac, AGREEMENT_LABEL) == shown
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from rmo_data.store import schema
-from rmo_data.workshops import lifecycle, participants, records
+from rmo_data.workshops import lifecycle, participants, records, rounds
 from tests.workshops.sample import CRITS, HAND, MATS, criteria_data
 
 W = {"severity": 8, "auto_share": 2}
@@ -171,18 +171,18 @@ def test_the_phase_changes_with_every_step_and_the_record_keeps_both_rounds(engi
     lifecycle.submit_weights(code, "Ana", {"severity": 10, "auto_share": 0}, engine=engine, token=ana)
     lifecycle.submit_weights(code, "Ben", {"severity": 0, "auto_share": 10}, engine=engine, token=ben)
     with pytest.raises(ValueError, match="Reveal the group result first"):
-        lifecycle.next_round(code, engine=engine, actor="fac", criteria=crit)
+        rounds.next_round(code, engine=engine, actor="fac", criteria=crit)
     with pytest.raises(ValueError, match="Only fac"):
-        lifecycle.reveal(code, engine=engine, actor="someone else")
-    ws = lifecycle.reveal(code, engine=engine, actor="fac")
+        rounds.reveal(code, engine=engine, actor="someone else")
+    ws = rounds.reveal(code, engine=engine, actor="fac")
     assert ws["revealed_at"] is not None and lifecycle.phase_of(code, engine) == "open · round 1 · revealed"
-    ws = lifecycle.next_round(code, engine=engine, actor="fac", criteria=crit)
+    ws = rounds.next_round(code, engine=engine, actor="fac", criteria=crit)
     assert ws["round"] == 2 and ws["revealed_at"] is None
     assert lifecycle.phase_of(code, engine) == "open · round 2 · hidden"
     assert [s["participant"] for s in ws["rounds"][0]["submissions"]] == ["Ana", "Ben"]
-    lifecycle.reveal(code, engine=engine, actor="fac")
+    rounds.reveal(code, engine=engine, actor="fac")
     with pytest.raises(ValueError, match="last round"):
-        lifecycle.next_round(code, engine=engine, actor="fac", criteria=crit)
+        rounds.next_round(code, engine=engine, actor="fac", criteria=crit)
     # Ben comes round to Ana's view; Ana keeps her answer without submitting again.
     lifecycle.submit_weights(code, None, {"severity": 10, "auto_share": 0}, engine=engine, token=ben)
     record = lifecycle.close_workshop(code, engine=engine, actor="fac", criteria=crit)
