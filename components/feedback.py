@@ -30,11 +30,13 @@ def flash(message: str, kind: str = "success", slot: str = "main", *, escape: bo
     st.session_state.setdefault(_FLASH, {})[slot] = (kind, message, escape)
 
 
-def show_flash(slot: str = "main", *, icon: str | None = None, toast: bool = False) -> None:
+def show_flash(slot: str = "main", *, icon: str | None = None, toast: bool = False,
+               alert: bool = True) -> None:
     """Draw and forget the message kept for ``slot``, if any.
 
     ``icon`` replaces the kind's own icon; ``toast`` also shows the message as a
-    toast (next to where the user clicked, when the alert is far above).
+    toast (next to where the user clicked, when the alert is far above);
+    ``alert=False`` shows it as a toast only (a projector's layout stays put).
     """
     kept = st.session_state.get(_FLASH, {}).pop(slot, None)
     if not kept:
@@ -42,8 +44,9 @@ def show_flash(slot: str = "main", *, icon: str | None = None, toast: bool = Fal
     kind, message, escape = kept
     text = escape_html(message) if escape else message
     shown_icon = icon or ICONS.get(kind)
-    getattr(st, kind)(text, icon=shown_icon)
-    if toast:
+    if alert:
+        getattr(st, kind)(text, icon=shown_icon)
+    if toast or not alert:
         st.toast(text, icon=shown_icon)
 
 

@@ -196,8 +196,10 @@ def _counts(url: str, code: str) -> dict[str, Any] | None:
 
 
 @st.fragment(run_every=COUNT_EVERY_S)
-def _count_strip(code: str, named: bool, shown: str, big: bool = False) -> None:
+def _count_strip(code: str, named: bool, shown: str, big: bool = False, bar: bool = False) -> None:
     """Who is in the room: devices joined, answers in (names in named mode); every second.
+
+    ``big`` is the projector's (names in large type), ``bar`` adds a bar of the answers in out of the joined.
 
     A change of phase made elsewhere (another window revealed, started a round or closed) reruns the page.
     """
@@ -207,9 +209,15 @@ def _count_strip(code: str, named: bool, shown: str, big: bool = False) -> None:
         st.metric("Joined", counts["joined"], help="Devices that opened the join link.", width="content")
         st.metric("Submitted", counts["submitted"], width="content",
                   help="Participants whose answer is in (a revision counts once).")
+    if bar and counts["joined"]:
+        st.progress(min(1.0, counts["submitted"] / counts["joined"]),
+                    text=f"{counts['submitted']} of {counts['joined']} who joined have answered")
     if named and counts["names"]:
         shown_names = ", ".join(escape_html(n) for n in counts["names"])
-        st.caption(f"**Answers in:** {shown_names}" if not big else shown_names)
+        if big:
+            st.markdown(shown_names)  # the projector's stylesheet makes this large
+        else:
+            st.caption(f"**Answers in:** {shown_names}")
     elif counts["submitted"] == 0:
         st.caption("Waiting for the first answer.")
 
@@ -234,9 +242,6 @@ def _live(code: str, crit: scoring.CriteriaData) -> None:
     c1.metric("Group's first priority", escape_html(top["name"]), help="Highest score with the mean of the weights.")
     c2.metric("First by Borda count", escape_html(borda_top["name"]),
               help="Most points when every participant's own ranking is counted.")
-    latest = subs.sort_values("submitted_at").iloc[-1]
-    st.caption(f"Latest answer: {escape_html(latest['participant'])} at {view.when(latest['submitted_at'])}. "
-               "This view refreshes every 5 seconds.")
     _live_result(result, f"live_{code}")
     if ws["rounds"]:
         _rounds_compared(ws, result, f"live_{code}")
@@ -257,15 +262,14 @@ def _room_controls(ws: dict[str, Any], crit: scoring.CriteriaData, where: str) -
     code = ws["code"]
     if not participants.may_close(ws, signin.actor(), signin.role()):
         return
-    row = st.container(horizontal=True, gap="small")
     if ws["revealed_at"] is None:
-        row.button("Reveal the result", key=f"ws_reveal_{where}", type="primary", icon=":material/visibility:",
-                   on_click=_reveal, args=(code,),
-                   help="Shows the group result on the projector and on every participant's page.")
+        st.button("Reveal the result", key=f"ws_reveal_{where}", type="primary", icon=":material/visibility:",
+                  on_click=_reveal, args=(code,),
+                  help="Shows the group result on the projector and on every participant's page.")
     elif ws["round"] < participants.ROUNDS_MAX:
-        row.button("Start round 2", key=f"ws_round_{where}", icon=":material/replay:", on_click=_next_round,
-                   args=(code, crit), help="Freezes round 1 as it stands; participants see its result "
-                   "and may revise. Both rounds go into the record.")
+        st.button("Start round 2", key=f"ws_round_{where}", icon=":material/replay:", on_click=_next_round,
+                  args=(code, crit), help="Freezes round 1 as it stands; participants see its result "
+                  "and may revise. Both rounds go into the record.")
 
 
 def _reveal(code: str) -> None:
@@ -299,7 +303,8 @@ def _phase_line(ws: dict[str, Any]) -> str:
     places = f", {ws['capacity']} places" if ws["capacity"] else ""
     seen = ("**shown to the room**" if ws["revealed_at"] is not None
             else "**hidden from the room** until you reveal it")
-    return f"Round {ws['round']} · {mode}, {method}{places} · the result is {seen}."
+    return (f"Round {ws['round']} · {mode}, {method}{places} · the result is {seen}. The count updates "
+            "every second, the result every 5 seconds.")
 
 
 def _ask_close(code: str | None) -> None:
@@ -361,8 +366,12 @@ def facilitator_view() -> None:
     if ws is None:
         st.button("Back to the workshop list", key="ws_leave_bad", on_click=_leave)
         return
+    crit = cached.criteria()
     head = st.container(horizontal=True, vertical_alignment="center", gap="small")
     head.subheader(escape_html(ws["name"]), width="stretch")
+    if ws["status"] == lifecycle.OPEN:
+        with head:
+            _room_controls(ws, crit, "run")
     head.button("Presentation mode", key="ws_present", icon=":material/co_present:",
                 on_click=_start_presenting)
     head.button("Other workshops", key="ws_leave", icon=":material/list:", on_click=_leave)
@@ -370,18 +379,14 @@ def facilitator_view() -> None:
     if ws["status"] != lifecycle.OPEN:
         view.frozen_view(ws, f"wsf_{code}", facilitator=True)
         return
-    crit = cached.criteria()
     st.markdown(_phase_line(ws))
     # The live result on the left, the way in on the right: the ranking starts high on a projector.
     live, share = st.columns([3, 1], gap="medium")
     with share:
         _share_box(code)
     with live:
-        top = st.container(horizontal=True, vertical_alignment="center", gap="medium")
-        with top:
-            _count_strip(code, ws["mode"] == participants.NAMED,
-                         participants.phase(ws["status"], ws["round"], ws["revealed_at"] is not None))
-            _room_controls(ws, crit, "run")
+        _count_strip(code, ws["mode"] == participants.NAMED,
+                     participants.phase(ws["status"], ws["round"], ws["revealed_at"] is not None))
         _live(code, crit)
     _close_controls(ws, crit)
 
@@ -426,17 +431,17 @@ def _present_body(result: GroupResult | None, ws: dict[str, Any], named: bool) -
             _qr(link, QR_PRESENT_PX)
             st.markdown("**Join on your own device:** scan the QR code, or open")
             st.code(link, language=None, wrap_lines=True)
+            if result is not None:  # revealed: the count beside the chart
+                _count_strip(code, named, participants.phase(ws["status"], ws["round"], True), big=True)
         else:
             st.markdown("**Closed**: the result is frozen.")
             st.metric("Submitted", result.n if result else 0)
     with board:
-        if is_open:
-            _count_strip(code, named, participants.phase(ws["status"], ws["round"], ws["revealed_at"] is not None),
-                         big=True)
-        if result is None:
+        if result is None:  # hidden: the room sees who has answered, in large type
             st.info(f"**Round {ws['round']}: answers are coming in.** The group's result stays hidden until "
                     "the facilitator reveals it, so nobody is swayed before they answer.",
                     icon=":material/visibility_off:")
+            _count_strip(code, named, participants.phase(ws["status"], ws["round"], False), big=True, bar=True)
             return
         chosen = st.segmented_control("Show", list(PRESENT_CHOICES), format_func=PRESENT_CHOICES.__getitem__,
                                       key="ws_present_view", default="ranking", required=True,
@@ -472,7 +477,7 @@ def presentation_view() -> None:
     """Presentation mode: the facilitator's workshop on a projector, no sidebar, big charts."""
     st.html(view.PRESENT_CSS)
     st.html(PRESENT_CODE_CSS)
-    feedback.show_flash(FLASH_SLOT)
+    feedback.show_flash(FLASH_SLOT, alert=False)  # a toast: the projector's layout does not move
     code = participants.normalise_code(state.get("ws"))
     ws = view.fetch(code) if code else None
     head = st.container(horizontal=True, vertical_alignment="center")

@@ -10,7 +10,8 @@ Height targets (1440×900, a common laptop and projector size): in the live view
 group ranking chart starts within the first screen (no scrolling to reach it), and the
 page is at most two screens tall (it was about 4,500 px before the detail went into
 tabs); in presentation mode the whole page (QR code, join code, count and the group
-ranking of a six-material workshop) fits in one screen.  The participants' weight
+ranking of a six-material workshop) fits in one screen; the ranking is hidden from the room
+until *Reveal the result*, while the count and the names of those who answered show.  The participants' weight
 profiles (Plotly) are opened in both views.  Closing from the page records the
 signed-in partner as ``closed_by``.  Screenshots: test-output/screenshots/console-*.png.
 """
@@ -116,7 +117,17 @@ def test_console_qr_codes_fit_and_closed_by(server: str, browser, browser_store:
     expect(_metric(page, "Join code")).to_have_text(code)
     code_px = float(_metric(page, "Join code").locator("p").evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
     assert code_px >= 64, code_px
+    # The room sees who has answered, never the result, until the facilitator reveals it.
+    expect(page.get_by_text("stays hidden until the facilitator reveals it")).to_be_visible()
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(0)
+    expect(page.get_by_text("Ana, Ben, Cem")).to_be_visible()
+    assert _decode(page.screenshot()) == [link]
+    shot(page, "console-03a-presentation-hidden")
+    page.get_by_role("button", name="Reveal the result").click()
     chart = page.get_by_test_id("stVegaLiteChart").filter(has_text="Group ranking")
+    expect(chart).to_be_visible()  # the click's own run has drawn the result
+    wait_ready(page)
+    assert lifecycle.get_workshop(code, engine)["revealed_at"] is not None
     expect(chart).to_be_visible()
     shot(page, "console-03-presentation")
     box = chart.bounding_box()  # the whole ten-material ranking, on one screen

@@ -141,8 +141,20 @@ def test_facilitator_and_two_participants(server: str, page, browser, browser_st
     page.get_by_role("heading", name=title).wait_for()
     expect(page.get_by_test_id("stSidebar")).to_be_hidden()
     expect(page).to_have_url(re.compile(r"[?&]present=1(&|$)"))
+    # Hidden from the room until the reveal; then the projector and both phones show it.
+    expect(page.get_by_text("stays hidden until the facilitator reveals it")).to_be_visible()
+    shot(page, "workshop-05a-presentation-hidden")
+    for other in (ana, ben):
+        expect(other.get_by_text("The group's result", exact=True)).to_have_count(0)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Reveal the result").click()
+    wait_ready(page)
     expect(page.get_by_test_id("stVegaLiteChart").filter(has_text="Group ranking")).to_be_visible()
     shot(page, "workshop-05-presentation")
+    for other in (ana, ben):  # each open page polls the phase every second: no reload
+        expect(other.get_by_text("The facilitator has revealed the group's result")).to_be_visible()  # type: ignore[attr-defined]
+        wait_ready(other)
+        expect(other.get_by_test_id("stVegaLiteChart").filter(has_text="Group ranking")).to_be_visible()  # type: ignore[attr-defined]
+    shot(ana, "workshop-05b-participant-revealed")
     page.get_by_role("radio", name="Weights").click()
     wait_ready(page)
     expect(page.get_by_test_id("stVegaLiteChart").filter(has_text="Where the group agrees")).to_be_visible()
