@@ -33,6 +33,7 @@ from components import workshop_view as view
 from rmo_data.access import roles
 from rmo_data.workshops.consensus import BANDS, MIN_ITEMS, MIN_RATERS, TOP_DISAGREED
 from rmo_data.workshops.group_result import RANK_RANGE_FLAG, WEIGHT_STD_FLAG
+from rmo_data.workshops.pairwise import CR_LIMIT
 
 router.guard(__file__)
 
@@ -59,9 +60,21 @@ METHOD = f"""
    **Weights furthest apart** names the (at most {TOP_DISAGREED}) criteria whose shares have the
    largest standard deviation among participants.
 6. **Model default**: every criterion of the workshop weighted equally.
-7. **Closing** freezes the record (submissions with their times, the result, the default, the
-   agreement, the sources); a closed workshop is always shown from that record. Records frozen
-   before the agreement figure existed say "not computed when this workshop closed".
+7. **Pairwise weighing** (when the facilitator chose it): each participant says, for every pair of
+   criteria, which should count more and by how much (equal, a little, clearly, much,
+   overwhelmingly: 1, 3, 5, 7 or 9 times). Their weights are the principal eigenvector of those
+   answers, as in the Analytic Hierarchy Process, and the consistency ratio CR says how far the
+   answers contradict each other: above {CR_LIMIT:g} the participant is warned and shown where.
+8. **Reveal and rounds**: the room sees the group result only once the facilitator reveals it. A
+   second round freezes the first as it stands; participants see its result and may revise, and
+   whoever does not keeps their first answer. Both rounds are kept and compared.
+9. **Anonymous workshops** ask for no name and keep none: answers read "Participant 1, 2, …" in
+   the order the devices joined.
+10. **Closing** freezes the record (every round's submissions with their times, the result, the
+   default, the agreement, the sources, who closed it, and the data version: the store's build
+   and a SHA-256 fingerprint of the criterion values used); a closed workshop is always shown from
+   that record. Records frozen before the agreement figure existed say "not computed when this
+   workshop closed".
 """
 
 

@@ -6,6 +6,8 @@ the briefing packs import it, so a chart looks the same on a page and in a pack.
 
 from __future__ import annotations
 
+import textwrap
+
 from typing import Any
 
 import altair as alt
@@ -25,10 +27,23 @@ BASE = "#0B5563"
 FONT_SIZE = 13
 
 
+# Vega-Lite never wraps a title: longer lines are cut at the chart's edge. About 50 characters of
+# 12-13 px text fit the narrowest chart (a 360 px phone), so longer texts are split into lines.
+WRAP_CHARS = 50
+
+
+def wrap_lines(text: str, width: int = WRAP_CHARS) -> str | list[str]:
+    """``text`` as it is when short, else as lines of at most ``width`` characters (Vega-Lite draws a
+    list of strings as one line each)."""
+    if len(text) <= width:
+        return text
+    return textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False)
+
+
 def chart_title(text: str, subtitle: str | None = None) -> alt.TitleParams:
-    """A chart title (and optional subtitle) in the app's one style."""
-    return alt.TitleParams(text=text, subtitle=subtitle or "", anchor="start", fontSize=16,
-                           subtitleFontSize=12, subtitleColor="#566573")
+    """A chart title (and optional subtitle, wrapped to fit a phone) in the app's one style."""
+    return alt.TitleParams(text=text, subtitle=wrap_lines(subtitle) if subtitle else "", anchor="start",
+                           fontSize=16, subtitleFontSize=12, subtitleColor="#566573")
 
 
 def configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from rmo_data.charts.style import BASE, HIGHLIGHT, chart_title, configure
+from rmo_data.charts.style import BASE, HIGHLIGHT, chart_title, configure, wrap_lines
 from rmo_data import constants
 from rmo_data.workshops.group_result import RANK_RANGE_FLAG, WEIGHT_STD_FLAG
 
@@ -24,6 +24,10 @@ DISAGREE_LABEL = "Participants disagree"
 AGREE_LABEL = "Broad agreement"
 GROUP_LABEL = "Workshop group"
 DEFAULT_LABEL = "Model default (equal weights)"
+
+
+# An x-axis title is centred under the plot, which on a phone is narrower than the chart.
+AXIS_WRAP_CHARS = 32
 
 
 def _size(big: bool, normal: float, large: float) -> float:
@@ -42,7 +46,9 @@ def _agreement_colour(big: bool) -> alt.Color:
     """Teal for agreement, red for disagreement; legend symbols solid even where a layer is pale."""
     return alt.Color("agreement:N", title=None,
                      scale=alt.Scale(domain=[AGREE_LABEL, DISAGREE_LABEL], range=[AGREE, DISAGREE]),
-                     legend=alt.Legend(orient="bottom", labelFontSize=_size(big, 13, 18),
+                     # Left-aligned under the chart, one entry per line: two entries side by side
+                     # run off a phone's screen.
+                     legend=alt.Legend(orient="bottom", direction="vertical", labelFontSize=_size(big, 13, 18),
                                        symbolSize=_size(big, 120, 260), symbolOpacity=1))
 
 
@@ -79,9 +85,11 @@ def group_ranking_chart(ranking: pd.DataFrame, big: bool = False) -> alt.Chart:
     data["ranks"] = [f"{int(b)}–{int(w)}" for b, w in zip(data["rank_best"], data["rank_worst"], strict=True)]
     order = data["name"].tolist()
     # Room to the right of the longest bar for its label; gridlines stop at 1.
-    x = alt.X("score:Q", title="Group score (0–1): criteria weighted by the mean of everyone's weights",
+    x = alt.X("score:Q",
+              title=wrap_lines("Group score (0–1): criteria weighted by the mean of everyone's weights",
+                               AXIS_WRAP_CHARS),
               scale=alt.Scale(domain=[0, 1.45], nice=False),
-              axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=".2f"))
+              axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=".2f", labelOverlap="parity"))
     y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=_size(big, 220, 320)))
     tooltip = [alt.Tooltip("name:N", title="Material"), alt.Tooltip("rank:Q", title="Group rank"),
                alt.Tooltip("score:Q", title="Group score (0–1)", format=".3f"),
@@ -133,7 +141,7 @@ def weight_spread_chart(shares: pd.DataFrame, spread: pd.DataFrame, big: bool = 
                 alt.Tooltip("q3_pct:Q", title="Upper quartile (%)", format=".1f")]
     whisker = alt.Chart(stats).mark_rule(strokeWidth=_size(big, 1.5, 2.5), color="#AAB7B8").encode(
         x=alt.X("min_pct:Q", scale=x_scale,
-                title="Share of the score each participant gave the criterion (%)"),
+                title=wrap_lines("Share of the score each participant gave the criterion (%)", AXIS_WRAP_CHARS)),
         x2="max_pct:Q", y=y, tooltip=stat_tip)
     box = alt.Chart(stats).mark_bar(size=_size(big, 14, 22), opacity=0.25).encode(
         x=alt.X("q1_pct:Q", scale=x_scale), x2="q3_pct:Q", y=y,

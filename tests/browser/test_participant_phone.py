@@ -3,7 +3,8 @@
 The workshop is created and closed with ``rmo_data.workshops.lifecycle`` on the
 server's own store (the facilitator's side is not what is tested here).  The
 participant opens the join link: a focused page with no sidebar, no menu and no
-facilitator modes; they type their name, set weights and submit; they revise; a
+facilitator modes; a reload before answering is the same device; they type their
+name, set weights and press submit twice; they revise; a
 reload brings their answer back; then the facilitator closes and, without a
 reload, the page says so once, in one message, within about two seconds.
 Screenshots: test-output/screenshots/phone-*.png.
@@ -72,15 +73,21 @@ def test_participant_joins_revises_and_sees_the_close(server: str, browser, brow
     box = submit.bounding_box()
     assert box and box["height"] >= 44  # touch-sized
     shot(page, f"{tag}-01-joined")
+    # The device was registered on this first open and its key is in the address: a reload before
+    # answering comes back as the same device, not a second one.
+    expect(page).to_have_url(re.compile(r"[?&]p=[A-Za-z0-9_-]{20,}(&|$)"))
+    page.reload()
+    wait_ready(page)
+    _focused(page, title)
+    assert lifecycle.room_counts(code, engine)["joined"] == 1
 
-    # Name, weights, submit.  (A double press is not tested: it is still refused as a taken name,
-    # see the report of this branch.)
+    # Name, weights, then a double press: one answer, never "name taken".
     page.get_by_role("textbox", name="Your name").fill("Ana <b>K.</b>")
     page.keyboard.press("Enter")
     wait_ready(page)
     _slider(page, constants.CRITERION_LABELS["processing_hhi"], 9)
     _slider(page, constants.CRITERION_LABELS["severity"], 2)
-    submit.click()
+    submit.dblclick()
     wait_ready(page)
     expect(page.get_by_text("Your answer is in.")).to_be_visible()
     expect(page.get_by_test_id("stAlert").filter(has_text="taken")).to_have_count(0)

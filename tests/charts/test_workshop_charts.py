@@ -92,3 +92,15 @@ def test_presentation_sizes_are_larger() -> None:
     assert big["title"]["fontSize"] > normal["title"]["fontSize"]
     assert big["layer"][1]["mark"]["fontSize"] > normal["layer"][1]["mark"]["fontSize"]
     assert big["height"]["step"] > normal["height"]["step"]
+
+
+def test_long_titles_are_split_into_lines_that_fit_a_phone() -> None:
+    """Vega-Lite cuts a title at the chart's edge: subtitles and long axis titles come as lines."""
+    from rmo_data.charts.style import WRAP_CHARS, chart_title, wrap_lines
+
+    assert wrap_lines("Short") == "Short"
+    lines = wrap_lines("Score from the mean of the participants' weights; Borda = rank by the participants' "
+                       "own rankings; red = ranks far apart")
+    assert isinstance(lines, list) and len(lines) == 3 and all(len(line) <= WRAP_CHARS for line in lines)
+    assert " ".join(lines).startswith("Score from the mean")  # nothing lost
+    assert chart_title("T", "x " * 40).subtitle == wrap_lines("x " * 40)
