@@ -29,14 +29,13 @@ from components.safe import escape_html
 from rmo_data import constants
 from rmo_data.analysis import scoring
 from rmo_data.charts import plotly_charts, qr_code
-from rmo_data.store.engine import database_url, get_engine
+from rmo_data.store.engine import get_engine
 from rmo_data.workshops import group_result, lifecycle, participants, records
 from rmo_data.workshops import rounds as workshop_rounds
 from rmo_data.workshops.group_result import GroupResult
 
 CONFIRM = "_ws_confirm_close"
-COUNT_EVERY_S = 1.0  # the room's count: a submission shows on the facilitator's screen within ~1.5 s
-COUNT_TTL_S = 0.5
+COUNT_EVERY_S = 1.0  # the room's count: a submission shows on the facilitator's screen within ~1 s
 MODE_CHOICES = {participants.NAMED: "Named", participants.ANONYMOUS: "Anonymous"}
 METHOD_CHOICES = {participants.SLIDERS: "Sliders (0–10 per criterion)",
                   participants.PAIRWISE: "Pairwise (two criteria at a time)"}
@@ -189,12 +188,6 @@ def _live_result(result: GroupResult, key: str) -> None:
     consensus_block(result, key)  # group method: agreement (Kendall's W) and the criteria most apart
 
 
-@st.cache_data(ttl=COUNT_TTL_S, show_spinner=False, max_entries=200)
-def _counts(url: str, code: str) -> dict[str, Any] | None:
-    """Joined and submitted counts and names, read at most once per ``COUNT_TTL_S`` per workshop and server."""
-    return lifecycle.room_counts(code, get_engine())
-
-
 @st.fragment(run_every=COUNT_EVERY_S)
 def _count_strip(code: str, named: bool, shown: str, big: bool = False, bar: bool = False) -> None:
     """Who is in the room: devices joined, answers in (names in named mode); every second.
@@ -204,7 +197,8 @@ def _count_strip(code: str, named: bool, shown: str, big: bool = False, bar: boo
     A change of phase made elsewhere (another window revealed, started a round or closed) reruns the page.
     """
     view.rerun_on_phase_change(code, shown, "facilitator")
-    counts = _counts(database_url(), code) or {"joined": 0, "submitted": 0, "names": []}
+    # Read fresh each second (two small queries): a facilitator's screen is one session, not forty.
+    counts = lifecycle.room_counts(code, get_engine()) or {"joined": 0, "submitted": 0, "names": []}
     with st.container(key="ws_count_strip", horizontal=True, gap="medium"):
         st.metric("Joined", counts["joined"], help="Devices that opened the join link.", width="content")
         st.metric("Submitted", counts["submitted"], width="content",
@@ -379,11 +373,11 @@ def facilitator_view() -> None:
     if ws["status"] != lifecycle.OPEN:
         view.frozen_view(ws, f"wsf_{code}", facilitator=True)
         return
-    st.markdown(_phase_line(ws))
     # The live result on the left, the way in on the right: the ranking starts high on a projector.
     live, share = st.columns([3, 1], gap="medium")
     with share:
         _share_box(code)
+        st.caption(_phase_line(ws))
     with live:
         _count_strip(code, ws["mode"] == participants.NAMED,
                      participants.phase(ws["status"], ws["round"], ws["revealed_at"] is not None))

@@ -197,7 +197,7 @@ def test_workshop_life_cycle(own_url: str, own_engine: Engine, monkeypatch: pyte
     fac.button(key="ws_reveal_present").click()
     no_exception(fac.run())
     assert lifecycle.get_workshop(code, own_engine)["revealed_at"] is not None
-    assert "now shown to the room" in _texts(fac)
+    assert [t.value for t in fac.toast] == ["The group result is now shown to the room."]  # the projector keeps still
     assert fac.segmented_control(key="ws_present_view").value == "ranking"
     assert _metric(fac, "Submitted") == "2"
     fac.segmented_control(key="ws_present_view").set_value("weights")
