@@ -148,7 +148,10 @@ def evidence_flows(cube: pd.DataFrame, material_names: Mapping[str, str] | None 
     names = dict(material_names) if material_names is not None else constants.MATERIAL_SHORT
     flows = evidence_rollups.flow_counts(cube)
     fig = go.Figure()
-    layout = {"margin": {"l": 12, "r": 12, "t": 36, "b": 12}, "height": 560,
+    # Plotly keeps ~40 px beside the outer columns; these margins add what the first column's names
+    # (left of it) and the last's (right of it) need at a phone's width, and no more: wider ones
+    # squeeze the columns together until the risk names run into the stage names.
+    layout = {"margin": {"l": 28, "r": 30, "t": 36, "b": 12}, "height": 560,
               "font": {"size": 12, "color": INK}, "paper_bgcolor": "white", "plot_bgcolor": "white"}
     if flows.empty:
         fig.add_annotation(text="No case in view.", showarrow=False, x=0.5, y=0.5, xref="paper",
@@ -180,6 +183,6 @@ def evidence_flows(cube: pd.DataFrame, material_names: Mapping[str, str] | None 
     fig.add_trace(go.Parcats(
         dimensions=dims, counts=flows["n"].tolist(), line={"color": colours, "shape": "hspline"},
         hoveron="category", hovertemplate=FLOW_HOVER, arrangement="perpendicular",
-        labelfont={"size": 13, "color": INK}, tickfont={"size": 11, "color": INK}))
+        labelfont={"size": 13, "color": INK}, tickfont={"size": 10.5, "color": INK}))
     fig.update_layout(**layout)
     return fig

@@ -164,3 +164,9 @@ def test_evidence_flows_without_cases_says_so() -> None:
     fig = plotly_charts.evidence_flows(FLOW_CUBE.iloc[:0])
     assert not fig.data
     assert [a.text for a in fig.layout.annotations] == ["No case in view."]
+
+
+def test_every_risk_category_has_a_short_name_that_fits_a_phone() -> None:
+    # The flows' risk names sit between two columns about 70 px apart on a 390 px screen.
+    assert set(constants.RISK_CATEGORY_SHORT) == set(constants.RISK_CATEGORY_SLUGS)
+    assert max(len(name) for name in constants.RISK_CATEGORY_SHORT.values()) <= 17
