@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from components import cards, render, router, state, tables
-from rmo_data.charts import material_charts
+from rmo_data.charts import material_charts, plotly_charts
 from components import cached
 from components.provenance import figure_footer
 from components.safe import safe_url
@@ -96,8 +96,8 @@ years = provenance[["year", "n"]]  # counts of cases per year, read by the sourc
 labels = cached.material_labels()
 
 # Only the open tab's chart is built (a click on a tab reruns the page).
-tab_heat, tab_map, tab_material = st.tabs(["By risk category and stage", "By country", "By material"],
-                                          key="ev_tab", on_change="rerun")
+tab_heat, tab_map, tab_material, tab_flows = st.tabs(
+    ["By risk category and stage", "By country", "By material", "Flows"], key="ev_tab", on_change="rerun")
 with tab_heat:
     counts = evidence_rollups.heat_counts(cube)
     render.chart(material_charts.evidence_heatmap, counts, key="ev_heat", on_select=_from_heatmap,
@@ -120,6 +120,18 @@ with tab_material:
     render.chart(material_charts.severity_bars, by_severity, labels=labels, shown=tab_material.open)
     figure_footer(by_severity.rename(columns={"n": "size"}), "Evidence by material and severity",
                   source_titles, years, unit="number of cases", key="dl_ev_sev")
+with tab_flows:
+    if tab_flows.open:
+        flows = evidence_rollups.flow_counts(cube)
+        st.markdown("**How the cases run from stage to risk, severity and material**")
+        st.caption("Each band is the cases that share a stage, risk category, severity and material; its "
+                   "width is their number. Hover over a category to light up its cases in every column; "
+                   "drag a category or a column to reorder it.")
+        # Plotly, not Altair: Vega-Lite has no parallel-sets chart (see rmo_data.charts.plotly_charts).
+        st.plotly_chart(plotly_charts.evidence_flows(cube, cached.material_short()), width="stretch",
+                        key="ev_flows", config={"displaylogo": False})
+        figure_footer(evidence_rollups.flow_table(flows, labels), "Evidence flows by stage, risk, severity "
+                      "and material", source_titles, years, unit="number of cases", key="dl_ev_flows")
 
 
 def _table(ev: pd.DataFrame) -> pd.DataFrame:

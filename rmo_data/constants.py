@@ -174,6 +174,15 @@ RISK_CATEGORIES: Final[tuple[RiskCategory, ...]] = (
 RISK_CATEGORY_SLUGS: Final[tuple[str, ...]] = tuple(r.slug for r in RISK_CATEGORIES)
 RISK_CATEGORY_LABELS: Final[dict[str, str]] = {r.slug: r.label for r in RISK_CATEGORIES}
 RISK_CATEGORY_PILLARS: Final[dict[str, str]] = {r.slug: r.pillar for r in RISK_CATEGORIES}
+# Short forms for narrow charts (the evidence flows' category labels must fit a phone's width).
+RISK_CATEGORY_SHORT: Final[dict[str, str]] = {
+    "ghg_energy": "GHG & energy", "air_emissions": "Dust & air", "land_biodiversity": "Land & nature",
+    "water": "Water", "waste_tailings": "Waste & tailings", "indigenous_rights": "Indigenous & land",
+    "community_health": "Community health", "stakeholder_engagement": "Engagement",
+    "ohs": "Worker safety", "labour_rights": "Labour rights", "human_rights_abuses": "Rights abuses",
+    "local_value": "Local value", "conflict": "Conflict areas", "corruption": "Corruption",
+    "legal_compliance": "Compliance", "transparency": "Transparency",
+}
 
 ORGANISATION_TYPES: Final[tuple[Named, ...]] = (
     Named("industry_association", "Industry association"),
@@ -196,6 +205,8 @@ SEVERITY_CRITERIA: Final[tuple[str, ...]] = ("scale", "scope", "irremediability"
 SEVERITY_LABELS: Final[dict[int, str]] = {
     1: "1 · minor", 2: "2 · moderate", 3: "3 · serious", 4: "4 · severe", 5: "5 · very severe",
 }
+# A case with no severity recorded (shown as such, never dropped).
+SEVERITY_NOT_RATED: Final[str] = "not rated"
 
 # Country rows in production data that are aggregates, never countries.
 AGGREGATE_COUNTRY_KINDS: Final[tuple[str, ...]] = ("world", "other")

@@ -10,6 +10,13 @@ Where Plotly is used, and why:
   into Plotly's ``parcoords`` trace; Vega-Lite (and so Altair) has no
   parallel-coordinates mark and no draggable axes, and the folded-line
   version it can draw has neither.
+* **Flows of the risk evidence** (``evidence_flows``) as parallel categories:
+  value-chain stage → risk category → severity → material, one band per
+  combination, as wide as its number of cases.  Hovering over a category
+  lights up every band through it across all four columns, and categories and
+  columns can be dragged into another order.  Vega-Lite has no
+  parallel-sets mark; stacked bars can show two of these dimensions at a time,
+  not how cases run through all four.
 
 Everything else stays in Altair (``workshop_charts``, ``material_charts``,
 ``priority_charts``): those charts are bars, dots and ranges that Altair
@@ -23,11 +30,13 @@ Pure functions: frames in, ``plotly.graph_objects.Figure`` out; no streamlit.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from rmo_data import constants
+from rmo_data.analysis import evidence_rollups
 from rmo_data.charts.style import BASE
 
 INK = "#1B2631"
@@ -101,4 +110,79 @@ def weight_profiles_chart(shares: pd.DataFrame, criteria: list[str], named: bool
                 "t": (170 if big else 140) + (0 if angle == 0 else 110)},
         height=(560 if big else 460) + (0 if angle == 0 else 90), font={"size": font, "color": INK},
         paper_bgcolor="white", plot_bgcolor="white")
+    return fig
+
+
+# Band colour per severity, light to dark orange-red as the severity bars of the page
+# (ColorBrewer OrRd, without its palest steps, which vanish on white); grey when not rated.
+SEVERITY_COLOURS = {1: "#FDBB84", 2: "#FC8D59", 3: "#EF6548", 4: "#D7301F", 5: "#990000"}
+NOT_RATED_COLOUR = "#AAB7B8"
+FLOW_DIMENSIONS = ("Stage", "Risk", "Severity", "Material")  # column titles, short for a phone
+FLOW_HOVER = "%{category}: %{count} case(s)<extra></extra>"
+
+
+def evidence_flows(cube: pd.DataFrame, material_names: Mapping[str, str] | None = None) -> go.Figure:
+    """Parallel categories of the evidence cases: stage → risk category → severity → material.
+
+    Parameters
+    ----------
+    cube : pandas.DataFrame
+        Cases per combination: material, stage, category, severity and ``n``
+        (``queries.evidence_cube`` of the page's filters).  Rows of the same
+        combination are added up; a missing severity is its own category,
+        "not rated", never dropped.
+    material_names : mapping of str to str, optional
+        Name shown for each material slug (default: the constants' short names).
+        Stages and risk categories take the constants' short names, severities
+        the constants' labels ("4 · severe").
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One ``parcats`` trace: four columns, one band per combination of the
+        four with at least one case, as wide as its number of cases and coloured
+        by severity.  Categories follow the app's order (value chain, the list
+        of risk categories, most severe first, materials as ``material_names``).
+        With no case the figure has no trace, only a line saying so.
+    """
+    names = dict(material_names) if material_names is not None else constants.MATERIAL_SHORT
+    flows = evidence_rollups.flow_counts(cube)
+    fig = go.Figure()
+    # Plotly keeps ~40 px beside the outer columns; these margins add what the first column's names
+    # (left of it) and the last's (right of it) need at a phone's width, and no more: wider ones
+    # squeeze the columns together until the risk names run into the stage names.
+    layout = {"margin": {"l": 28, "r": 30, "t": 36, "b": 12}, "height": 560,
+              "font": {"size": 12, "color": INK}, "paper_bgcolor": "white", "plot_bgcolor": "white"}
+    if flows.empty:
+        fig.add_annotation(text="No case in view.", showarrow=False, x=0.5, y=0.5, xref="paper",
+                           yref="paper", font={"size": 14, "color": INK})
+        fig.update_layout(**{**layout, "height": 160}, xaxis={"visible": False}, yaxis={"visible": False})
+        return fig
+    severity = flows["severity"].map(evidence_rollups.severity_name)
+    columns = [
+        flows["stage"].map(lambda v: constants.STAGE_SHORT.get(v, v)),
+        flows["category"].map(lambda v: constants.RISK_CATEGORY_SHORT.get(v, v)),
+        severity,
+        flows["material"].map(lambda v: names.get(v, v)),
+    ]
+    orders = [
+        [constants.STAGE_SHORT.get(s, s) for s in constants.STAGE_SLUGS],
+        [constants.RISK_CATEGORY_SHORT.get(c, c) for c in constants.RISK_CATEGORY_SLUGS],
+        [*reversed(constants.SEVERITY_LABELS.values()), constants.SEVERITY_NOT_RATED],  # most severe on top
+        list(names.values()),
+    ]
+    dims = []
+    for label, values, order in zip(FLOW_DIMENSIONS, columns, orders, strict=True):
+        present = set(values)
+        # Only categories with cases: an empty one would still take a label's height.
+        shown = [v for v in order if v in present] + sorted(present - set(order))
+        dims.append({"label": label, "values": values.tolist(), "categoryorder": "array",
+                     "categoryarray": shown})
+    colours = [SEVERITY_COLOURS.get(int(v), NOT_RATED_COLOUR) if pd.notna(v) else NOT_RATED_COLOUR
+               for v in flows["severity"]]
+    fig.add_trace(go.Parcats(
+        dimensions=dims, counts=flows["n"].tolist(), line={"color": colours, "shape": "hspline"},
+        hoveron="category", hovertemplate=FLOW_HOVER, arrangement="perpendicular",
+        labelfont={"size": 13, "color": INK}, tickfont={"size": 10.5, "color": INK}))
+    fig.update_layout(**layout)
     return fig

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from rmo_data import constants
 from rmo_data.analysis import evidence_rollups
 
 CUBE = pd.DataFrame({"material": ["zinc", "zinc", "zinc", "nickel"],
@@ -33,3 +34,31 @@ def test_mapped_places_leave_out_unplaced_cases_and_add_the_numeric_code() -> No
     out = evidence_rollups.mapped_places(places, countries)
     assert out.to_dict("records") == [{"iso3": "CHN", "country_name": "China", "n": 2, "iso_numeric": 156},
                                       {"iso3": "PER", "country_name": "Peru", "n": 1, "iso_numeric": 604}]
+
+
+# Two rows of the same combination (zinc, mining, water, 2), and one case with no severity.
+FLOW_CUBE = pd.DataFrame({"material": ["zinc", "zinc", "nickel", "zinc", "nickel"],
+                          "stage": ["processing", "processing", "mining", "mining", "mining"],
+                          "category": ["water", "water", "ohs", "water", "ohs"],
+                          "severity": [2, 2, 5, None, 3], "n": [3, 4, 1, 2, 6]})
+
+
+def test_flow_counts_add_up_each_combination_and_keep_the_unrated() -> None:
+    out = evidence_rollups.flow_counts(FLOW_CUBE)
+    assert list(out.columns) == [*evidence_rollups.FLOW_COLUMNS, "n"]
+    assert int(out["n"].sum()) == int(FLOW_CUBE["n"].sum())  # no case lost, the unrated one included
+    rows = [(r.stage, r.category, None if pd.isna(r.severity) else int(r.severity), r.material, r.n)
+            for r in out.itertuples()]
+    # Value chain first (mining before processing), categories in the constants' order
+    # (water before ohs), most severe first and the unrated last.
+    assert rows == [("mining", "water", None, "zinc", 2), ("mining", "ohs", 5, "nickel", 1),
+                    ("mining", "ohs", 3, "nickel", 6), ("processing", "water", 2, "zinc", 7)]
+    assert evidence_rollups.flow_counts(FLOW_CUBE.iloc[:0]).empty
+
+
+def test_flow_table_names_everything_from_the_constants() -> None:
+    table = evidence_rollups.flow_table(evidence_rollups.flow_counts(FLOW_CUBE))
+    assert list(table.columns) == ["Value-chain stage", "Risk category", "Severity", "Material", "Cases"]
+    assert table.iloc[0].tolist() == [constants.STAGE_LABELS["mining"], constants.RISK_CATEGORY_LABELS["water"],
+                                      constants.SEVERITY_NOT_RATED, constants.MATERIAL_LABELS["zinc"], 2]
+    assert table["Severity"].tolist()[1:] == [constants.SEVERITY_LABELS[s] for s in (5, 3, 2)]

@@ -1,4 +1,4 @@
-"""Main user journeys in a real browser: overview → material → evidence → a shared link.
+"""Main user journeys in a real browser: overview → material → evidence → a shared link → flows.
 
 Each step saves a screenshot to test-output/screenshots/ (look at them).
 Expected numbers come from the store through rmo_data.store.queries, never typed in.
@@ -123,6 +123,47 @@ def test_overview_to_material_to_evidence_to_shared_link(server: str, page, brow
     expect(fresh.get_by_label("Search text")).to_have_value("child")
     shot(fresh, "08-shared-link-reopened")
     other.close()
+
+    # 6. The evidence flows (Plotly parallel categories) with the default filters, on a wide
+    #    screen and on a phone: drawn, one column per dimension, and nothing wider than the screen.
+    flows_page = new_page(browser, 1440, 900)
+    flows_page.goto(f"{server}/evidence")
+    wait_ready(flows_page)
+    sign_in(flows_page, "partner")
+    flows_page.get_by_role("heading", name="Risk evidence").wait_for()
+    flows_page.get_by_role("tab", name="Flows").click()
+    wait_ready(flows_page)
+    every = queries.evidence(engine=built_engine)
+    for width, height in ((1440, 900), (390, 844)):
+        flows_page.set_viewport_size({"width": width, "height": height})
+        _flows_drawn(flows_page, every)
+        shot(flows_page, f"evidence-parcats-{width}")
+    # Hovering over a category names its number of cases.
+    flows_page.set_viewport_size({"width": 1440, "height": 900})
+    severe = constants.SEVERITY_LABELS[int(every["severity"].max())]
+    chart = flows_page.get_by_test_id("stPlotlyChart")
+    box = chart.locator(".parcats .category").filter(has_text=severe).locator(".catrect").bounding_box()
+    assert box is not None
+    # The mouse itself, not hover(): the category's band rectangle sits on top of its frame.
+    flows_page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expected = int((every["severity"] == every["severity"].max()).sum())
+    expect(chart.locator(".hoverlayer")).to_contain_text(f"{severe}: {expected} case(s)")
+    flows_page.context.close()
+
+
+def _flows_drawn(page, cases) -> None:  # noqa: ANN001
+    """The flows chart has drawn its four columns with the stages of ``cases``; no sideways scroll."""
+    chart = page.get_by_test_id("stPlotlyChart")
+    expect(chart.locator(".parcats .catlabel").first).to_be_visible()  # wait_ready watches Vega-Lite only
+    expect(chart.locator(".parcats .dimension")).to_have_count(4)
+    stages = {constants.STAGE_SHORT[s] for s in cases["stage"]}
+    expect(chart.locator(".parcats .dimension").first.locator(".category")).to_have_count(len(stages))
+    page.wait_for_function("() => { const svg = document.querySelector('[data-testid=\"stPlotlyChart\"] svg');"
+                           " return svg && svg.getBoundingClientRect().right <= window.innerWidth; }")
+    wide = page.evaluate("() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+                         " return [document.documentElement.scrollWidth - window.innerWidth,"
+                         " m.scrollWidth - m.clientWidth]; }")
+    assert wide == [0, 0], f"wider than the screen by {wide} px (page, main)"
 
 
 def test_stakeholders_and_sources_pages(server: str, page, built_engine) -> None:  # noqa: ANN001

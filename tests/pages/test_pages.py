@@ -9,6 +9,7 @@ the public view is tested in ``tests/access/test_roles.py``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -162,6 +163,36 @@ def test_evidence_search_with_no_match_shows_empty_state(app: AppTest) -> None:
     assert "No case matches" in _texts(at)
     at.text_input(key="ev_text").input("").run()
     assert int(at.metric[0].value) > 0, "the injection attempt removed nothing"
+
+
+def _flows(at: AppTest) -> dict:
+    """The evidence flows' figure as the page sends it to the browser (one Plotly chart)."""
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1, f"expected one Plotly chart, found {len(charts)}"
+    return json.loads(charts[0].proto.spec)
+
+
+def test_evidence_flows_tab_draws_the_cases_in_view(app: AppTest, built_engine) -> None:  # noqa: ANN001
+    at = open_tab(open_as(app, "pages/evidence.py"), "ev_tab", "Flows")
+    trace = _flows(at)["data"][0]
+    assert trace["type"] == "parcats"
+    assert [d["label"] for d in trace["dimensions"]] == ["Stage", "Risk", "Severity", "Material"]
+    assert sum(trace["counts"]) == len(queries.evidence(engine=built_engine))
+    assert any(c.value.startswith("Each band") for c in at.caption)  # how to read it
+    assert any("unit: number of cases" in c.value for c in at.caption)  # its source line
+    # Narrowed to zinc's severe cases, the bands hold exactly those.
+    _set(at, "materials", ["zinc"])
+    at.number_input(key="ev_min_sev").set_value(4).run()
+    severe = queries.evidence(materials=["zinc"], min_severity=4, engine=built_engine)
+    trace = _flows(at)["data"][0]
+    assert sum(trace["counts"]) == len(severe) > 0
+    assert set(trace["dimensions"][3]["values"]) == {constants.MATERIAL_SHORT["zinc"]}
+    combos = severe.groupby(["stage", "category", "severity"]).size()
+    assert sorted(trace["counts"]) == sorted(combos.tolist())  # one band per combination
+    # No case in view: the page says so and draws no chart.
+    at.text_input(key="ev_text").input("zzz-no-such-case").run()
+    assert at.metric[0].value == "0" and "No case matches" in _texts(at)
+    assert not at.get("plotly_chart")
 
 
 def test_stakeholders_search_and_material_filter(app: AppTest, built_engine) -> None:  # noqa: ANN001
