@@ -30,14 +30,20 @@ DEFAULT_LABEL = "Model default (equal weights)"
 AXIS_WRAP_CHARS = 32
 
 
+def _axis_title(text: str, big: bool) -> str | list[str]:
+    """A long axis title in lines for a phone; on one line on the projector."""
+    return text if big else wrap_lines(text, AXIS_WRAP_CHARS)
+
+
 def _size(big: bool, normal: float, large: float) -> float:
     return large if big else normal
 
 
 def _wtitle(text: str, subtitle: str, big: bool) -> alt.TitleParams:
     title = chart_title(text, subtitle)
-    if big:
+    if big:  # a projector is wide: one line, large
         title.fontSize = 28
+        title.subtitle = subtitle
         title.subtitleFontSize = 18
     return title
 
@@ -48,7 +54,8 @@ def _agreement_colour(big: bool) -> alt.Color:
                      scale=alt.Scale(domain=[AGREE_LABEL, DISAGREE_LABEL], range=[AGREE, DISAGREE]),
                      # Left-aligned under the chart, one entry per line: two entries side by side
                      # run off a phone's screen.
-                     legend=alt.Legend(orient="bottom", direction="vertical", labelFontSize=_size(big, 13, 18),
+                     legend=alt.Legend(orient="bottom", direction="horizontal" if big else "vertical",
+                                       labelFontSize=_size(big, 13, 18),
                                        symbolSize=_size(big, 120, 260), symbolOpacity=1))
 
 
@@ -86,8 +93,7 @@ def group_ranking_chart(ranking: pd.DataFrame, big: bool = False) -> alt.Chart:
     order = data["name"].tolist()
     # Room to the right of the longest bar for its label; gridlines stop at 1.
     x = alt.X("score:Q",
-              title=wrap_lines("Group score (0–1): criteria weighted by the mean of everyone's weights",
-                               AXIS_WRAP_CHARS),
+              title=_axis_title("Group score (0–1): criteria weighted by the mean of everyone's weights", big),
               scale=alt.Scale(domain=[0, 1.45], nice=False),
               axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=".2f", labelOverlap="parity"))
     y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=_size(big, 220, 320)))
@@ -141,7 +147,7 @@ def weight_spread_chart(shares: pd.DataFrame, spread: pd.DataFrame, big: bool = 
                 alt.Tooltip("q3_pct:Q", title="Upper quartile (%)", format=".1f")]
     whisker = alt.Chart(stats).mark_rule(strokeWidth=_size(big, 1.5, 2.5), color="#AAB7B8").encode(
         x=alt.X("min_pct:Q", scale=x_scale,
-                title=wrap_lines("Share of the score each participant gave the criterion (%)", AXIS_WRAP_CHARS)),
+                title=_axis_title("Share of the score each participant gave the criterion (%)", big)),
         x2="max_pct:Q", y=y, tooltip=stat_tip)
     box = alt.Chart(stats).mark_bar(size=_size(big, 14, 22), opacity=0.25).encode(
         x=alt.X("q1_pct:Q", scale=x_scale), x2="q3_pct:Q", y=y,
