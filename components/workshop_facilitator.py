@@ -5,11 +5,11 @@ Facilitating, presenting and the closed records need a partner to be signed
 in (the page checks ``workshop_view.mode_allowed``).  A workshop is created
 named or anonymous, weighed with sliders or pairwise, with or without a limit
 on places.  The room's count (devices joined, answers in, names in named
-mode) is a small fragment read every second (``_count_strip``: one cached
-read per workshop and server); the group result is a fragment that reruns
-every 5 seconds.  The room does not see the result until the facilitator
-reveals it (``lifecycle.reveal``); a second round (``lifecycle.next_round``)
-freezes round 1 and lets everyone revise after seeing it.  Only the
+mode) is a small fragment read every second (``_count_strip``: two small
+queries); the group result is a fragment that reruns every 5 seconds.  The
+room does not see the result until the facilitator reveals it
+(``rounds.reveal``); a second round (``rounds.next_round``) freezes round 1
+and lets everyone revise after seeing it.  Only the
 workshop's creator or an editor may reveal, start a round or close
 (``participants.may_close``); closing asks for a confirmation.  Every write
 goes through ``feedback.saving``: a store fault is one plain message and the
