@@ -1,4 +1,4 @@
-"""A participant on a phone (390 × 844) and on a desktop (1440 × 900), in a real browser.
+"""A participant on phones (360 × 740, 390 × 844) and on a desktop (1440 × 900), in a real browser.
 
 The workshop is created and closed with ``rmo_data.workshops.lifecycle`` on the
 server's own store (the facilitator's side is not what is tested here).  The
@@ -56,7 +56,8 @@ def _focused(page, title: str) -> None:  # noqa: ANN001
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
 
 
-@pytest.mark.parametrize(("width", "height", "tag"), [(390, 844, "phone"), (1440, 900, "desktop")])
+@pytest.mark.parametrize(("width", "height", "tag"), [(360, 740, "phone360"), (390, 844, "phone"),
+                                                    (1440, 900, "desktop")])
 def test_participant_joins_revises_and_sees_the_close(server: str, browser, browser_store: str,  # noqa: ANN001
                                                       width: int, height: int, tag: str) -> None:
     title = f"Phone room {uuid.uuid4().hex[:6]}"
