@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+WIFI_MBIT_S = 50.0  # a room's shared Wi-Fi, for the arithmetic of what the bytes would take there
 BROWSER_CONNECTIONS = 6  # Chromium's connections per host over HTTP/1.1
 ACCEPT = "gzip, deflate, br"
 COMPRESSIBLE = (".js", ".css", ".html", ".json", ".svg", ".map", ".txt", ".ttf", ".woff")  # not woff2/png
@@ -142,7 +143,8 @@ def describe(v: Visits) -> str:
     med = statistics.median(v.visit_s) if v.visit_s else float("nan")
     return (f"{v.n} visits × {v.files_per_visit} files: all done in {v.wall_s:.2f} s, per visit median "
             f"{med:.2f} s, p95 {v.p95_s:.2f} s, {v.wire_bytes / 1e6:.1f} MB on the wire "
-            f"({v.gzip_share:.0%} of responses gzipped){'; errors: ' + ', '.join(v.errors[:3]) if v.errors else ''}")
+            f"({v.gzip_share:.0%} of responses gzipped; ≥ {v.wire_bytes * 8 / 1e6 / WIFI_MBIT_S:.0f} s "
+            f"on {WIFI_MBIT_S:g} Mbit/s Wi-Fi){'; errors: ' + ', '.join(v.errors[:3]) if v.errors else ''}")
 
 
 # --- nginx in front ---------------------------------------------------------------------------------
