@@ -49,6 +49,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -139,22 +140,23 @@ def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-async def quiet_cpu(pid: int, quiet_s: float = 0.08, max_s: float = 1.5) -> float:
-    """The server's CPU seconds once it has used none for ``quiet_s`` (at most ``max_s`` of watching).
+async def quiet_cpu(pid: int, quiet_s: float = 0.08, max_s: float = 1.5, idle_share: float = 0.05) -> float:
+    """The server's CPU seconds once it used at most ``idle_share`` of a core over the last ``quiet_s``.
 
     Messages still being sent after ``script_finished`` belong to the interaction, so its
-    reading is taken when the process has gone quiet, not at the finish.
+    reading is taken when the process has gone quiet, not at the finish (at most ``max_s``
+    of watching).  With the default window no clock tick (10 ms) may pass in 80 ms.
     """
-    last, start = cpu_seconds(pid), time.monotonic()
-    quiet_since = start
+    start = time.monotonic()
+    samples = [(start, cpu_seconds(pid))]
     while time.monotonic() - start < max_s:
         await asyncio.sleep(0.02)
-        now = cpu_seconds(pid)
-        if now != last:
-            last, quiet_since = now, time.monotonic()
-        elif time.monotonic() - quiet_since >= quiet_s:
+        now = time.monotonic()
+        samples.append((now, cpu_seconds(pid)))
+        older = [cpu for t, cpu in samples if t <= now - quiet_s]
+        if older and samples[-1][1] - older[-1] <= idle_share * quiet_s:
             break
-    return last
+    return samples[-1][1]
 
 
 def percentile(values: list[float], pct: float) -> float | None:
@@ -601,19 +603,30 @@ async def measure(args: argparse.Namespace, url: str, code: str, criteria: list[
             await profile_passes(base, pid, code, criteria, workdir, fig, rng)
         if not args.skip_static:
             page_path = f"/{PAGE}?join={code}"
+            # Runs still queued from a saturated room would be counted as the visits' cost.
+            await quiet_cpu(pid, quiet_s=1.0, max_s=180)
+            before = cpu_seconds(pid)
             direct = await asyncio.to_thread(room_static.first_visits, base, page_path, args.visits)
-            fig.static_direct = room_static.describe(direct)
+            fig.static_direct = (f"{room_static.describe(direct)}; app server CPU "
+                                 f"{cpu_seconds(pid) - before:.2f} s")
             fig.static_load = load_average()
             if not args.skip_nginx:
                 try:
-                    with room_static.nginx_front(base, workdir / "nginx") as front:
+                    with room_static.nginx_front(base) as front:
                         probe = StreamlitClient(front, PAGE, f"join={code}", follow_auto_rerun=False)
                         result = await probe.open()  # the websocket must pass through nginx too
                         await probe.close()
                         if result.status != "ok" or not probe.has_widget(SUBMIT_KEY):
                             fig.errors.append(f"through nginx: the join page did not run ({result.status})")
+                        with urllib.request.urlopen(f"{base}/", timeout=30) as answer:
+                            assets = room_static.asset_paths(answer.read().decode())
+                        bundle = next(a for a in assets if a.startswith("/static/"))
+                        if not room_static.served_from_disk(front, bundle):
+                            fig.errors.append(f"through nginx: {bundle} came from the app, not from disk")
+                        before = await quiet_cpu(pid, quiet_s=1.0, max_s=60)
                         via = await asyncio.to_thread(room_static.first_visits, front, page_path, args.visits)
-                        fig.static_nginx = room_static.describe(via)
+                        fig.static_nginx = (f"{room_static.describe(via)}; app server CPU "
+                                            f"{cpu_seconds(pid) - before:.2f} s")
                 except (OSError, RuntimeError) as err:
                     fig.static_nginx = f"not measured: {err}"
 

@@ -24,6 +24,7 @@ import signal
 import socket
 import statistics
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -138,6 +139,22 @@ def first_visits(base_url: str, page: str, n: int = 40) -> Visits:
     return out
 
 
+NGINX_CACHE = "public, max-age=31536000, immutable"  # deploy/nginx.conf's header (Streamlit orders it otherwise)
+
+
+def served_from_disk(front_url: str, path: str) -> bool:
+    """True when nginx answered ``path`` itself (its own Cache-Control), not through the app."""
+    parts = urlsplit(front_url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Accept-Encoding": ACCEPT})
+        response = conn.getresponse()
+        response.read()
+        return response.getheader("Cache-Control") == NGINX_CACHE
+    finally:
+        conn.close()
+
+
 def describe(v: Visits) -> str:
     """One line: wall time, per-visit median and p95, megabytes on the wire."""
     med = statistics.median(v.visit_s) if v.visit_s else float("nan")
@@ -179,12 +196,17 @@ def _free_port() -> int:
 
 
 @contextmanager
-def nginx_front(upstream_url: str, folder: Path) -> Iterator[str]:
-    """Run nginx (``deploy/nginx.conf``) on a loopback port in front of ``upstream_url``; yield its address."""
+def nginx_front(upstream_url: str) -> Iterator[str]:
+    """Run nginx (``deploy/nginx.conf``) on a loopback port in front of ``upstream_url``; yield its address.
+
+    Its folder is a temporary one of its own, readable by nginx's worker (which does not run
+    as root): a folder it cannot read makes every ``try_files`` fall back to the app.
+    """
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
         raise FileNotFoundError("nginx is not installed (apt-get install nginx)")
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="rmo-nginx-"))
+    folder.chmod(0o755)
     www = precompressed_copy(folder / "www")
     port = _free_port()
     (folder / "site.conf").write_text(render_site(urlsplit(upstream_url).port or 80, port, www))
@@ -223,3 +245,4 @@ http {{
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        shutil.rmtree(folder, ignore_errors=True)
