@@ -173,7 +173,7 @@ def percentile(values: list[float], pct: float) -> float | None:
 def build_store(url: str) -> None:
     """A fresh store, built from the repository's files as ``python -m rmo_data build`` does."""
     done = subprocess.run([sys.executable, "-m", "rmo_data", "build", "--url", url], cwd=ROOT,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     if done.returncode:  # its progress lines are noise, but a failure must say why
         raise RuntimeError(f"the store build failed: {done.stderr[-2000:]}")
 
@@ -618,8 +618,7 @@ async def measure(args: argparse.Namespace, url: str, code: str, criteria: list[
                         await probe.close()
                         if result.status != "ok" or not probe.has_widget(SUBMIT_KEY):
                             fig.errors.append(f"through nginx: the join page did not run ({result.status})")
-                        with urllib.request.urlopen(f"{base}/", timeout=30) as answer:
-                            assets = room_static.asset_paths(answer.read().decode())
+                        assets = room_static.asset_paths(await asyncio.to_thread(_text, f"{base}/"))
                         bundle = next(a for a in assets if a.startswith("/static/"))
                         if not room_static.served_from_disk(front, bundle):
                             fig.errors.append(f"through nginx: {bundle} came from the app, not from disk")
@@ -668,6 +667,11 @@ async def profile_passes(base: str, pid: int, code: str, criteria: list[str], wo
         await c.close()
     room_profile.print_summary(f"Profile of {n} open pages polling ({polls} polls)", room_profile.summarise(raw),
                                used / max(polls, 1), "poll")
+
+
+def _text(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=30) as answer:
+        return answer.read().decode()
 
 
 def _ms(value: float | None) -> str:

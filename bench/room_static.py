@@ -33,6 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,7 +49,8 @@ CONF_LISTEN, CONF_UPSTREAM, CONF_ROOT = "listen 80;", "server 127.0.0.1:8501;", 
 class _Assets(HTMLParser):
     """Collects what a browser fetches while parsing the page: scripts, style sheets, preloads, icons."""
 
-    FETCHED_RELS = {"stylesheet", "modulepreload", "preload", "icon", "shortcut icon"}
+    FETCHED_RELS: ClassVar[frozenset[str]] = frozenset({"stylesheet", "modulepreload", "preload", "icon",
+                                                        "shortcut icon"})
 
     def __init__(self) -> None:
         super().__init__()

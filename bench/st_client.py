@@ -33,6 +33,7 @@ proto classes.  Not a test helper: no pytest here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import urllib.request
@@ -187,10 +188,8 @@ class StreamlitClient:
             await self._ws.close()
         if self._reader is not None:
             self._reader.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):  # closing anyway
                 await self._reader
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - closing anyway
-                pass
 
     # --- what the page shows ----------------------------------------------------------------
 
