@@ -32,6 +32,9 @@ What it does, in one run:
    server and through nginx with ``deploy/nginx.conf`` (``bench/room_static.py``).
 
 Figures on a shared machine are noisy: the load average is printed beside them.
+
+Long because: one run's set-up, room, CPU passes and report read best in one place
+(the static files, the profile and the client are modules of their own).
 """
 
 from __future__ import annotations
