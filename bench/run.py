@@ -5,6 +5,8 @@ Usage (from the repository root)::
     python bench/run.py                       # full run, about 10 minutes on 2 cores
     python bench/run.py --quick               # fewer reruns, a smoke run of a few minutes
     python bench/run.py --reuse --synthetic-url sqlite:////tmp/rmo-syn.sqlite --output bench.json
+    python bench/run.py --room                # everything below, then the workshop room (bench/room.py)
+    python bench/run.py --only room           # only the workshop room (same as python bench/room.py)
 
 What it measures, for the real store (built from the repository's files) and for a
 synthetic store (``python -m rmo_data synth``, 100 extra materials, 200 000 evidence
@@ -26,7 +28,11 @@ cases, 50 000 production rows):
   offers a function for it.
 
 It prints one table (figure, real, synthetic, ratio synthetic/real, target, pass/fail)
-and, with ``--output``, writes the same as JSON.  The targets are those of the
+and, with ``--output``, writes the same as JSON.  The workshop room (forty participants
+on one server, a projector, server CPU per interaction beside a trivial app, static
+first visits with and without nginx) is its own section, ``bench/room.py``: ``--room``
+adds it after this table, ``--only room`` runs it alone (``--quick`` makes it a
+ten-participant smoke run).  The targets are those of the
 performance issue; tests never time anything, this script does.
 """
 
@@ -616,6 +622,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--materials", type=int, default=100)
     parser.add_argument("--evidence", type=int, default=200_000)
     parser.add_argument("--production", type=int, default=50_000)
+    parser.add_argument("--room", action="store_true",
+                        help="also run the workshop-room section (bench/room.py) after the table")
+    parser.add_argument("--only", choices=["room"], default=None,
+                        help="run only this section: 'room' is python bench/room.py")
     parser.add_argument("--apptest-child", nargs="+", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--child-output", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -629,6 +639,9 @@ def main(argv: list[str] | None = None) -> int:
         result = apptest_timings(urls, reruns, args.pages)
         args.child_output.write_text(json.dumps(result))
         return 0
+
+    if args.only == "room":
+        return run_room_section(args)
 
     workdir = Path(tempfile.mkdtemp(prefix="rmo-bench-"))
     bench_users_file(workdir)  # the bench's own partner; the AppTest child and servers inherit it
@@ -677,7 +690,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Results written to {args.output}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    if args.room:
+        return run_room_section(args)
     return 0
+
+
+def run_room_section(args: argparse.Namespace) -> int:
+    """The workshop room (bench/room.py) with its defaults, or a smaller room with ``--quick``."""
+    from bench import room
+
+    room_args = ["--participants", "10", "--spread", "15", "--sequential", "3"] if args.quick else []
+    if args.output:
+        room_args += ["--output", str(args.output.with_name(f"{args.output.stem}-room.json"))]
+    print("\nWorkshop room (bench/room.py)…", flush=True)
+    return room.main(room_args)
 
 
 if __name__ == "__main__":

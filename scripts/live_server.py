@@ -50,11 +50,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve_command(port: int) -> list[str]:
-    """The command README gives users (``streamlit run app.py`` after the preload), headless on ``port``."""
-    return [sys.executable, "scripts/serve.py", "--server.port", str(port),
-            "--server.address", HOST, "--server.headless", "true",
-            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+SERVER_OPTIONS = ("--server.address", HOST, "--server.headless", "true",
+                  "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none")
+
+
+def serve_command(port: int, script: str | None = None) -> list[str]:
+    """The command README gives users (``python scripts/serve.py``), headless on ``port``.
+
+    With ``script`` (a path from the repository root), that script is run the
+    same way with ``streamlit run`` and the same options instead: the
+    benchmark's trivial app, measured beside the real one.
+    """
+    start = ["scripts/serve.py"] if script is None else ["-m", "streamlit", "run", script]
+    return [sys.executable, *start, "--server.port", str(port), *SERVER_OPTIONS]
 
 
 def _healthy(base_url: str) -> bool:
@@ -66,8 +74,11 @@ def _healthy(base_url: str) -> bool:
 
 
 @contextmanager
-def running_server(db_url: str, log_path: Path, *, wait_s: float = 60.0) -> Iterator[RunningServer]:
+def running_server(db_url: str, log_path: Path, *, wait_s: float = 60.0,
+                   script: str | None = None) -> Iterator[RunningServer]:
     """Run the app on the store at ``db_url`` until the block ends; its output goes to ``log_path``.
+
+    ``script`` runs another Streamlit script the same way (``serve_command``).
 
     The server inherits this process's environment (``RMO_USERS_FILE`` among
     it) with ``RMO_DATABASE_URL`` set to ``db_url``.  Raises
@@ -78,7 +89,9 @@ def running_server(db_url: str, log_path: Path, *, wait_s: float = 60.0) -> Iter
     env = {**os.environ, "RMO_DATABASE_URL": db_url}
     base_url = f"http://{HOST}:{port}"
     with log_path.open("w") as log:
-        process = subprocess.Popen(serve_command(port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        # Called with the port alone for the app, so a stand-in command (the tests') still fits.
+        command = serve_command(port) if script is None else serve_command(port, script)
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + wait_s
             while not _healthy(base_url):

@@ -71,3 +71,13 @@ def test_a_server_that_never_answers_is_stopped_after_the_wait(tmp_path: Path,
     with pytest.raises(live_server.ServerDidNotStart, match=r"within 0.5 s"):
         with live_server.running_server("sqlite:///x.sqlite", tmp_path / "server.log", wait_s=0.5):
             pytest.fail("the block must not run")
+
+
+def test_another_script_is_started_the_same_way() -> None:
+    port = live_server.free_port()
+    app = live_server.serve_command(port)
+    other = live_server.serve_command(port, "bench/trivial_app.py")
+    assert other[:5] == [sys.executable, "-m", "streamlit", "run", "bench/trivial_app.py"]
+    # Every option after the script is the app's own: the same port, address and settings.
+    assert other[5:] == app[2:]
+    assert (live_server.ROOT / other[4]).is_file()
