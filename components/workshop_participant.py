@@ -305,8 +305,8 @@ def _group_result(ws: dict[str, Any]) -> None:
         phase = participants.phase(ws["status"], ws["round"], True)
         result = GroupResult.from_record(_revealed_result(database_url(), ws["code"], phase))
         st.subheader("The group's result" + (f" (round {ws['round']})" if ws["round"] > 1 else ""))
-        st.caption("Shown by the facilitator. It follows the answers as they come in; nobody's own "
-                   "weights are shown.")
+        st.caption("Shown by the facilitator, as it stood when this page last changed (your own answer "
+                   "redraws it). Nobody's own weights are shown.")
     elif ws["rounds"]:
         result = GroupResult.from_record(ws["rounds"][-1]["result"])
         st.subheader(f"The group's result in round {ws['rounds'][-1]['round']}")
