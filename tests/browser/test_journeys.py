@@ -140,14 +140,23 @@ def test_overview_to_material_to_evidence_to_shared_link(server: str, page, brow
         shot(flows_page, f"evidence-parcats-{width}")
     # Hovering over a category names its number of cases.
     flows_page.set_viewport_size({"width": 1440, "height": 900})
+    _flows_drawn(flows_page, every)  # redrawn at this width before its boxes are measured
     severe = constants.SEVERITY_LABELS[int(every["severity"].max())]
     chart = flows_page.get_by_test_id("stPlotlyChart")
-    box = chart.locator(".parcats .category").filter(has_text=severe).locator(".catrect").bounding_box()
-    assert box is not None
-    # The mouse itself, not hover(): the category's band rectangle sits on top of its frame.
-    flows_page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expected = int((every["severity"] == every["severity"].max()).sum())
-    expect(chart.locator(".hoverlayer")).to_contain_text(f"{severe}: {expected} case(s)")
+    tip = chart.locator(".hoverlayer")
+    for _ in range(10):  # Plotly may still be laying out after a resize: measure and point again
+        box = chart.locator(".parcats .category").filter(has_text=severe).locator(".catrect").bounding_box()
+        assert box is not None
+        # The mouse itself, not hover(): the category's band rectangle sits on top of its frame.
+        flows_page.mouse.move(0, 0)
+        flows_page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        try:
+            expect(tip).to_contain_text(f"{severe}: {expected} case(s)", timeout=3_000)
+            break
+        except AssertionError:
+            continue
+    expect(tip).to_contain_text(f"{severe}: {expected} case(s)")
     flows_page.context.close()
 
 
