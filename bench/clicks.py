@@ -31,6 +31,7 @@ import argparse
 import contextlib
 import os
 import secrets
+import signal
 import shutil
 import statistics
 import subprocess
@@ -140,14 +141,18 @@ def click(item: Interaction, i: int) -> None:
 
 @contextlib.contextmanager
 def floor_server(log: Path) -> Iterator[tuple[str, int]]:
-    """``streamlit run bench/floor_app.py`` on a free port until the block ends."""
+    """``streamlit run bench/floor_app.py`` on a free port until the block ends.
+
+    It runs in the log's folder, so it reads Streamlit's defaults, not the app's
+    ``.streamlit/config.toml``: the floor is what stock Streamlit costs.
+    """
     port = free_port()
     base = f"http://{HOST}:{port}"
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "bench" / "floor_app.py"),
            "--server.port", str(port), "--server.address", HOST, "--server.headless", "true",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     with log.open("w") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=log.parent, stdout=out, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 60
             while not _healthy(base):
@@ -216,7 +221,7 @@ def users_file(folder: Path) -> None:
 def _py_spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
     """py-spy (installed by hand, for profiling only) sampling ``pid`` into collapsed stacks."""
     return subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--format", "raw", "--rate", "250",
-                             "--output", str(out), "--nonblocking"],
+                             "--output", str(out), "--nonblocking", "--threads"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -253,7 +258,7 @@ def measure(db_url: str, rounds: int, workdir: Path, profile: Path | None = None
             for item in items:
                 click(item, i + 2)
         if spy is not None:
-            spy.terminate()
+            spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT, not on SIGTERM
             spy.wait(timeout=30)
     return items
 
