@@ -12,9 +12,9 @@ from typing import Any
 
 import streamlit as st
 
-from components import cards, feedback, router, state, tables
+from components import cards, feedback, render, router, state, tables
 from components import signin
-from rmo_data.charts import material_charts, style
+from rmo_data.charts import material_charts
 from components import cached
 from components.provenance import figure_footer
 from components.safe import escape_html
@@ -117,10 +117,22 @@ if unknown:
                icon=":material/link_off:")
 
 engine = get_engine()
-plan = action_plan.list_plan_items(engine=engine)
 tab_cards, tab_plan = st.tabs(["Cards", "Action plan"])
 
-with tab_cards:
+
+@st.fragment
+def _cards() -> None:
+    """The card filters, the cards they select, their chart and download.
+
+    A fragment: a filter, a search or a page number reruns only this, not the
+    router, the sidebar and the plan tab.  So it writes the URL itself (app.py
+    writes it only at the end of a full run), and a plan change (the card forms'
+    callback leaves a message at the top of the page) reruns the whole page, so
+    the message and the plan tab follow.
+    """
+    if feedback.pending(SLOT):
+        st.rerun(scope="app")
+    plan = action_plan.list_plan_items(engine=engine)  # which cards are in the plan already
     f1, f2, f3, f4 = st.columns(4)
     f1.multiselect("Material", [*constants.MATERIAL_SLUGS, constants.CROSS_MATERIAL], **state.widget("lc_mat"),
                    format_func=SCOPE_LABELS.__getitem__, placeholder="All, cross-material included")
@@ -158,8 +170,8 @@ with tab_cards:
                       icon=":material/filter_alt_off:", key="lc_clear")
     if not levs.empty:
         with chart:
-            st.altair_chart(style.configure(material_charts.category_counts_chart(levs)), width="stretch",
-                            key="lc_counts")
+            # Spec kept per set of counted cards (components.render): a new page number redraws nothing.
+            render.chart(material_charts.category_counts_chart, levs[["id", "category"]], key="lc_counts")
             figure_footer(levs.groupby("category", as_index=False).agg(cards=("id", "count")).assign(
                 category=lambda f: f["category"].map(constants.LEVERAGE_CATEGORY_LABELS)),
                 "Cards per leverage category", levs["source_title"].unique(), [], unit="cards (count)",
@@ -197,6 +209,11 @@ with tab_cards:
         figure_footer(export.drop(columns=["source_id"]), "Leverage cards", levs["source_title"].unique(),
                       [], note="Actions paraphrased from the report; section names where each comes from.",
                       key="dl_lc_cards")
+    state.write_to_url()  # a fragment's run skips app.py's own write
+
+
+with tab_cards:
+    _cards()
 
 with tab_plan:
     plan = action_plan.list_plan_items(engine=engine)  # read again: a card may just have been added
