@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from components import cards, feedback, render, router, state, tables
@@ -95,6 +96,23 @@ def _footer(row: Mapping[str, Any], org_names: Mapping[str, str], org_short: Map
             st.switch_page("pages/stakeholders.py")
 
 
+def _category_counts(levs: pd.DataFrame) -> pd.DataFrame:
+    """What the card-count chart draws: cards per leverage category, by its label."""
+    return levs.groupby("category", as_index=False).agg(cards=("id", "count")).assign(
+        category=lambda f: f["category"].map(constants.LEVERAGE_CATEGORY_LABELS))
+
+
+def _export(levs: pd.DataFrame) -> pd.DataFrame:
+    """The cards as the download holds them: labels for slugs, lists joined with "; "."""
+    return levs.assign(
+        material=levs["material"].map(lambda m: SCOPE_LABELS.get(m, m)
+                                      if isinstance(m, str) else constants.CROSS_MATERIAL_LABEL),
+        category=levs["category"].map(constants.LEVERAGE_CATEGORY_LABELS),
+        actor=levs["actor"].map(constants.ACTOR_LABELS),
+        **{col: levs[col].map(lambda v: "; ".join(v)) for col in ("targets", "stages", "risks",
+                                                                    "organisations")}).drop(columns=["source_id"])
+
+
 cards.inject_css()
 st.title("Leverage cards")
 st.markdown("Recommended actions from the report, each classified by the five Shift leverage "
@@ -172,10 +190,9 @@ def _cards() -> None:
         with chart:
             # Spec kept per set of counted cards (components.render): a new page number redraws nothing.
             render.chart(material_charts.category_counts_chart, levs[["id", "category"]], key="lc_counts")
-            figure_footer(levs.groupby("category", as_index=False).agg(cards=("id", "count")).assign(
-                category=lambda f: f["category"].map(constants.LEVERAGE_CATEGORY_LABELS)),
-                "Cards per leverage category", levs["source_title"].unique(), [], unit="cards (count)",
-                key="dl_lc_counts")
+            # The download frames are made only when a button is clicked (figure_footer takes a function).
+            figure_footer(lambda: _category_counts(levs), "Cards per leverage category",
+                          levs["source_title"].unique(), [], unit="cards (count)", key="dl_lc_counts")
 
     if levs.empty:
         st.info("No card matches these filters. Widen the search or clear the filters.",
@@ -199,14 +216,7 @@ def _cards() -> None:
             with grid[i % 2]:
                 cards.leverage_card(row, org_names,
                                     footer=lambda r: _footer(r, org_names, org_short, org_materials, in_plan))
-        export = levs.assign(
-            material=levs["material"].map(lambda m: SCOPE_LABELS.get(m, m)
-                                          if isinstance(m, str) else constants.CROSS_MATERIAL_LABEL),
-            category=levs["category"].map(constants.LEVERAGE_CATEGORY_LABELS),
-            actor=levs["actor"].map(constants.ACTOR_LABELS),
-            **{col: levs[col].map(lambda v: "; ".join(v)) for col in ("targets", "stages", "risks",
-                                                                        "organisations")})
-        figure_footer(export.drop(columns=["source_id"]), "Leverage cards", levs["source_title"].unique(),
+        figure_footer(lambda: _export(levs), "Leverage cards", levs["source_title"].unique(),
                       [], note="Actions paraphrased from the report; section names where each comes from.",
                       key="dl_lc_cards")
     state.write_to_url()  # a fragment's run skips app.py's own write

@@ -108,12 +108,12 @@ def _ranking() -> None:
             st.switch_page("pages/leverage_cards.py")
 
         named = long.assign(name=long["material"].map(LABELS))
-        order = [LABELS[m] for m in ranked.index]
         # The spec is kept per set of weighted criteria; the rows go in as named datasets.
         render.chart(priority_charts.contribution_chart, tuple(sorted(c for c, w in weights.items() if w > 0)),
-                     datasets=priority_charts.contribution_data(named, order), key="pr_contrib")
-        figure_footer(named[["rank", "name", "criterion", "raw_text", "missing", "value", "weight",
-                            "contribution", "score"]].sort_values(["rank", "criterion"]),
+                     datasets=cached.contributions(shown, weights, LABELS), key="pr_contrib")
+        # Download frames are made only when a button is clicked (figure_footer takes a function).
+        figure_footer(lambda: named[["rank", "name", "criterion", "raw_text", "missing", "value", "weight",
+                                    "contribution", "score"]].sort_values(["rank", "criterion"]),
                       "Why each material ranks where it does", all_sources, all_years,
                       unit="score 0–1; contributions add up to the score",
                       note="Pale segments rest on “no data recorded”, scored neutral (0.5).",
@@ -167,7 +167,8 @@ def _ranking() -> None:
             "Source": st.column_config.TextColumn(width="medium"),
             "What it measures": st.column_config.TextColumn(width="large"),
         })
-        figure_footer(values.join(detail.add_suffix(" · detail")), "Raw criterion values", all_sources,
+        figure_footer(lambda shown_detail=detail: values.join(shown_detail.add_suffix(" · detail")),
+                      "Raw criterion values", all_sources,
                       all_years, note="Empty inputs read “no data recorded” and are scored neutral (0.5); "
                                       "a criterion equal for every material in view scores 0 for all.",
                       key="dl_pr_raw")
