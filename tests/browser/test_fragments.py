@@ -132,3 +132,31 @@ def test_a_card_search_in_its_fragment_updates_url_download_and_plan(server: str
     shot(page, "fragment-03-plan-after-add")
     plan = _csv(page, page.get_by_role("button", name="Plan (CSV)"), tmp_path, "plan.csv")
     assert list(plan.loc[plan["Note"].fillna("") == note, "Card"]) == [card_id]
+
+
+def test_a_scenario_loaded_in_the_fragment_sets_the_sidebar_too(server: str, page, browser_store: str) -> None:  # noqa: ANN001
+    """Loading a scenario sets the weights (in the fragment) and the sidebar's materials (outside it)."""
+    from rmo_data.store import scenarios
+    from rmo_data.store.engine import get_engine
+
+    name, chosen = f"fragment-{uuid.uuid4().hex[:8]}", ["graphite", "nickel", "zinc"]
+    weights = dict(constants.WEIGHT_PRESETS["supply_security"])
+    scenarios.save_scenario(name, weights, materials=chosen, engine=get_engine(browser_store))
+    _open(page, server, "Prioritisation")
+    page.get_by_role("tab", name="Scenarios").click()
+    wait_ready(page)
+    main = page.get_by_test_id("stMain")
+    main.get_by_test_id("stSelectbox").filter(has_text=re.compile(r"^Scenario(?! [AB])")).locator("input").click()
+    page.keyboard.type(name)
+    page.get_by_role("option", name=name, exact=True).click()
+    wait_ready(page)
+    main.get_by_role("button", name="Load", exact=True).click()
+    wait_ready(page)
+    sidebar = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").filter(has_text="Materials in view")
+    for slug in chosen:
+        expect(sidebar.get_by_text(constants.MATERIAL_LABELS[slug], exact=True)).to_be_visible()
+    expect(page).to_have_url(re.compile(rf"[?&]materials={'(,|%2C)'.join(chosen)}(&|$)"))  # comma maybe encoded
+    slider = page.get_by_test_id("stSlider").filter(
+        has_text=constants.CRITERION_SHORT["supply_risk"]).get_by_role("slider")
+    expect(slider).to_have_value(str(weights["supply_risk"]))
+    shot(page, "fragment-04-scenario-loaded")
