@@ -257,6 +257,9 @@ def measure(db_url: str, rounds: int, workdir: Path, profile: Path | None = None
         for i in range(rounds):
             for item in items:
                 click(item, i + 2)
+        peak = [line.split()[1] for line in Path(f"/proc/{app_pid}/status").read_text().splitlines()
+                if line.startswith("VmHWM:")]
+        print(f"app server peak memory (VmHWM): {int(peak[0]) / 1024:.0f} MB" if peak else "", flush=True)
         if spy is not None:
             spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT, not on SIGTERM
             spy.wait(timeout=30)
