@@ -31,13 +31,14 @@ import argparse
 import contextlib
 import os
 import secrets
-import signal
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a plain script from anywhere
 
-from scripts.live_server import HOST, _healthy, free_port, running_server  # noqa: E402
+from scripts.live_server import HOST, free_port, running_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -139,6 +140,15 @@ def click(item: Interaction, i: int) -> None:
     item.bytes_.append(int(got) - int(sent))
 
 
+def _answers(base: str) -> bool:
+    """True once Streamlit's health check answers at ``base``."""
+    try:
+        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
 @contextlib.contextmanager
 def floor_server(log: Path) -> Iterator[tuple[str, int]]:
     """``streamlit run bench/floor_app.py`` on a free port until the block ends.
@@ -155,7 +165,7 @@ def floor_server(log: Path) -> Iterator[tuple[str, int]]:
         proc = subprocess.Popen(cmd, cwd=log.parent, stdout=out, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 60
-            while not _healthy(base):
+            while not _answers(base):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the floor page did not start; see {log}")
                 time.sleep(0.2)

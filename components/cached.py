@@ -29,10 +29,10 @@ import pandas as pd
 import streamlit as st
 
 from rmo_data import constants
-from rmo_data.store import concentration, queries
-from rmo_data.store.criteria import criteria_table
 from rmo_data.analysis import prioritisation, scoring
 from rmo_data.charts import priority_charts
+from rmo_data.store import concentration, queries
+from rmo_data.store.criteria import criteria_table
 from rmo_data.store.engine import database_url, get_engine
 
 MAX_ENTRIES = 256
