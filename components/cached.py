@@ -29,9 +29,10 @@ import pandas as pd
 import streamlit as st
 
 from rmo_data import constants
+from rmo_data.analysis import prioritisation, scoring
+from rmo_data.charts import priority_charts
 from rmo_data.store import concentration, queries
 from rmo_data.store.criteria import criteria_table
-from rmo_data.analysis import prioritisation, scoring
 from rmo_data.store.engine import database_url, get_engine
 
 MAX_ENTRIES = 256
@@ -157,6 +158,27 @@ def prioritise(materials: list[str], weights: dict[str, int]) -> prioritisation.
     return dataclasses.replace(kept, **{f.name: getattr(kept, f.name).copy()
                                         for f in dataclasses.fields(kept)
                                         if isinstance(getattr(kept, f.name), pd.DataFrame)})
+
+
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
+def _contributions(url: str, materials: tuple[str, ...], weights: tuple[tuple[str, int], ...],
+                   labels: tuple[tuple[str, str], ...]) -> dict[str, pd.DataFrame]:
+    kept = _prioritised(url, materials, weights)
+    names = dict(labels)
+    named = kept.explained.assign(name=kept.explained["material"].map(names))
+    return priority_charts.contribution_data(named, [names[m] for m in kept.ranked.index])
+
+
+def contributions(materials: list[str], weights: dict[str, int], labels: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """The contribution chart's datasets for this ranking (``priority_charts.contribution_data``), kept like it.
+
+    Reshaping the explanation for the chart was the largest pandas cost of moving a
+    weight (py-spy); moving a slider back, or a rerun that changes no weight, reuses it.
+    Call it only when the weights rank something (``prioritise(...).ranked`` is not None).
+    """
+    kept = _contributions(database_url(), tuple(materials), tuple(sorted(weights.items())),
+                          tuple(sorted(labels.items())))
+    return {name: frame.copy() for name, frame in kept.items()}
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)

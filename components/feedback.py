@@ -30,6 +30,11 @@ def flash(message: str, kind: str = "success", slot: str = "main", *, escape: bo
     st.session_state.setdefault(_FLASH, {})[slot] = (kind, message, escape)
 
 
+def pending(slot: str = "main") -> bool:
+    """True when a message is kept for ``slot`` (a fragment then reruns the page that shows it)."""
+    return slot in st.session_state.get(_FLASH, {})
+
+
 def show_flash(slot: str = "main", *, icon: str | None = None, toast: bool = False,
                alert: bool = True) -> None:
     """Draw and forget the message kept for ``slot``, if any.

@@ -10,11 +10,12 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
-from components import cards, feedback, router, state, tables
+from components import cards, feedback, render, router, state, tables
 from components import signin
-from rmo_data.charts import material_charts, style
+from rmo_data.charts import material_charts
 from components import cached
 from components.provenance import figure_footer
 from components.safe import escape_html
@@ -95,6 +96,23 @@ def _footer(row: Mapping[str, Any], org_names: Mapping[str, str], org_short: Map
             st.switch_page("pages/stakeholders.py")
 
 
+def _category_counts(levs: pd.DataFrame) -> pd.DataFrame:
+    """What the card-count chart draws: cards per leverage category, by its label."""
+    return levs.groupby("category", as_index=False).agg(cards=("id", "count")).assign(
+        category=lambda f: f["category"].map(constants.LEVERAGE_CATEGORY_LABELS))
+
+
+def _export(levs: pd.DataFrame) -> pd.DataFrame:
+    """The cards as the download holds them: labels for slugs, lists joined with "; "."""
+    return levs.assign(
+        material=levs["material"].map(lambda m: SCOPE_LABELS.get(m, m)
+                                      if isinstance(m, str) else constants.CROSS_MATERIAL_LABEL),
+        category=levs["category"].map(constants.LEVERAGE_CATEGORY_LABELS),
+        actor=levs["actor"].map(constants.ACTOR_LABELS),
+        **{col: levs[col].map(lambda v: "; ".join(v)) for col in ("targets", "stages", "risks",
+                                                                    "organisations")}).drop(columns=["source_id"])
+
+
 cards.inject_css()
 st.title("Leverage cards")
 st.markdown("Recommended actions from the report, each classified by the five Shift leverage "
@@ -117,10 +135,22 @@ if unknown:
                icon=":material/link_off:")
 
 engine = get_engine()
-plan = action_plan.list_plan_items(engine=engine)
 tab_cards, tab_plan = st.tabs(["Cards", "Action plan"])
 
-with tab_cards:
+
+@st.fragment
+def _cards() -> None:
+    """The card filters, the cards they select, their chart and download.
+
+    A fragment: a filter, a search or a page number reruns only this, not the
+    router, the sidebar and the plan tab.  So it writes the URL itself (app.py
+    writes it only at the end of a full run), and a plan change (the card forms'
+    callback leaves a message at the top of the page) reruns the whole page, so
+    the message and the plan tab follow.
+    """
+    if feedback.pending(SLOT):
+        st.rerun(scope="app")
+    plan = action_plan.list_plan_items(engine=engine)  # which cards are in the plan already
     f1, f2, f3, f4 = st.columns(4)
     f1.multiselect("Material", [*constants.MATERIAL_SLUGS, constants.CROSS_MATERIAL], **state.widget("lc_mat"),
                    format_func=SCOPE_LABELS.__getitem__, placeholder="All, cross-material included")
@@ -158,12 +188,11 @@ with tab_cards:
                       icon=":material/filter_alt_off:", key="lc_clear")
     if not levs.empty:
         with chart:
-            st.altair_chart(style.configure(material_charts.category_counts_chart(levs)), width="stretch",
-                            key="lc_counts")
-            figure_footer(levs.groupby("category", as_index=False).agg(cards=("id", "count")).assign(
-                category=lambda f: f["category"].map(constants.LEVERAGE_CATEGORY_LABELS)),
-                "Cards per leverage category", levs["source_title"].unique(), [], unit="cards (count)",
-                key="dl_lc_counts")
+            # Spec kept per set of counted cards (components.render): a new page number redraws nothing.
+            render.chart(material_charts.category_counts_chart, levs[["id", "category"]], key="lc_counts")
+            # The download frames are made only when a button is clicked (figure_footer takes a function).
+            figure_footer(lambda: _category_counts(levs), "Cards per leverage category",
+                          levs["source_title"].unique(), [], unit="cards (count)", key="dl_lc_counts")
 
     if levs.empty:
         st.info("No card matches these filters. Widen the search or clear the filters.",
@@ -187,16 +216,14 @@ with tab_cards:
             with grid[i % 2]:
                 cards.leverage_card(row, org_names,
                                     footer=lambda r: _footer(r, org_names, org_short, org_materials, in_plan))
-        export = levs.assign(
-            material=levs["material"].map(lambda m: SCOPE_LABELS.get(m, m)
-                                          if isinstance(m, str) else constants.CROSS_MATERIAL_LABEL),
-            category=levs["category"].map(constants.LEVERAGE_CATEGORY_LABELS),
-            actor=levs["actor"].map(constants.ACTOR_LABELS),
-            **{col: levs[col].map(lambda v: "; ".join(v)) for col in ("targets", "stages", "risks",
-                                                                        "organisations")})
-        figure_footer(export.drop(columns=["source_id"]), "Leverage cards", levs["source_title"].unique(),
+        figure_footer(lambda: _export(levs), "Leverage cards", levs["source_title"].unique(),
                       [], note="Actions paraphrased from the report; section names where each comes from.",
                       key="dl_lc_cards")
+    state.write_to_url()  # a fragment's run skips app.py's own write
+
+
+with tab_cards:
+    _cards()
 
 with tab_plan:
     plan = action_plan.list_plan_items(engine=engine)  # read again: a card may just have been added

@@ -27,6 +27,7 @@ router.guard(__file__)
 WEIGHT_KEYS = {c.slug: f"wt_{c.slug}" for c in constants.CRITERIA}
 CURRENT = "Current weights (unsaved)"
 LOAD_SLOT = "pr_sc_load"  # where a scenario that could not be loaded says why
+RELOAD = "_pr_reload"  # set by a loaded scenario: the whole page reruns (the sidebar's materials change)
 METHOD = """
 1. **Criteria from the store.** Each value is computed from stored rows (sources in the table
    above); none is typed in. Every criterion points the same way: a higher value raises priority
@@ -63,6 +64,7 @@ def _load_scenario(name: str) -> None:
         return
     _set_weights(record["weights"])
     st.session_state["materials"] = record["materials"]
+    st.session_state[RELOAD] = True
 
 
 def _names(slugs: list[str]) -> str:
@@ -76,44 +78,20 @@ st.markdown("Which materials should the industry act on first? Set how much each
             "the ranking, its explanation and its robustness follow at once. Every criterion is "
             "computed from the data store and scaled 0–1 across the materials in view (sidebar).")
 
-# --- weights -------------------------------------------------------------------------
-st.subheader("Weights")
-presets = st.container(horizontal=True, vertical_alignment="center", gap="small")
-presets.markdown("Start from a preset:")
-for name in constants.WEIGHT_PRESETS:
-    presets.button(constants.PRESET_LABELS[name], key=f"preset_{name}", on_click=_set_weights,
-                   args=(dict(constants.WEIGHT_PRESETS[name]),), icon=":material/tune:")
-weights = _weights()
-matched = scoring.matching_preset(weights)
-presets.caption(f"Now: **{constants.PRESET_LABELS[matched]}**" if matched else "Now: custom weights")
-for start in range(0, len(constants.CRITERIA), 5):
-    for col, crit in zip(st.columns(5), constants.CRITERIA[start:start + 5], strict=False):
-        col.slider(crit.short or crit.label, 0, constants.WEIGHT_MAX, **state.widget(WEIGHT_KEYS[crit.slug]),
-                   help=f"**{crit.label}.** {crit.description} Unit: {crit.unit}. Source: {crit.source}. "
-                        "0 = leave out; the score rescales the weights to add up to 100 %.")
-weights = _weights()
-
 crit = cached.criteria()
 # Labels from the store, so materials beyond the ten of the report are named too.
 LABELS = cached.material_labels()
 SHORT = prioritisation.short_labels(LABELS)
 selected = set(state.selected_materials())
 shown = [m for m in crit.raw.index if m in selected]
-if len(shown) < 2:
-    st.info("A ranking needs at least two materials in view. Choose more in the sidebar, or reset "
-            "the filters.", icon=":material/filter_alt_off:")
-    st.stop()
-
-prio = cached.prioritise(shown, weights)
-raw, detail, missing, norm = prio.raw, prio.detail, prio.missing, prio.normalised
-ranked, weight_error, long = prio.ranked, prio.weight_error, prio.explained
-groups = prioritisation.joint_groups(cached.read(queries.all_material_links), shown)
+groups = prioritisation.joint_groups(cached.read(queries.all_material_links), shown) if len(shown) >= 2 else {}
 
 all_sources = sorted({s for v in crit.sources.values() for s in v})
 all_years = [y for v in crit.years.values() for y in v]
 
 
-# One function per tab (drawn by tabs.lazy_tabs below); each reads the values computed above.
+# One function per tab (drawn by tabs.lazy_tabs in _weighted below); each reads the values
+# computed above and the weights and ranking that _weighted sets.
 
 # --- ranking -------------------------------------------------------------------------
 def _ranking() -> None:
@@ -130,12 +108,12 @@ def _ranking() -> None:
             st.switch_page("pages/leverage_cards.py")
 
         named = long.assign(name=long["material"].map(LABELS))
-        order = [LABELS[m] for m in ranked.index]
         # The spec is kept per set of weighted criteria; the rows go in as named datasets.
         render.chart(priority_charts.contribution_chart, tuple(sorted(c for c, w in weights.items() if w > 0)),
-                     datasets=priority_charts.contribution_data(named, order), key="pr_contrib")
-        figure_footer(named[["rank", "name", "criterion", "raw_text", "missing", "value", "weight",
-                            "contribution", "score"]].sort_values(["rank", "criterion"]),
+                     datasets=cached.contributions(shown, weights, LABELS), key="pr_contrib")
+        # Download frames are made only when a button is clicked (figure_footer takes a function).
+        figure_footer(lambda: named[["rank", "name", "criterion", "raw_text", "missing", "value", "weight",
+                                    "contribution", "score"]].sort_values(["rank", "criterion"]),
                       "Why each material ranks where it does", all_sources, all_years,
                       unit="score 0–1; contributions add up to the score",
                       note="Pale segments rest on “no data recorded”, scored neutral (0.5).",
@@ -189,7 +167,8 @@ def _ranking() -> None:
             "Source": st.column_config.TextColumn(width="medium"),
             "What it measures": st.column_config.TextColumn(width="large"),
         })
-        figure_footer(values.join(detail.add_suffix(" · detail")), "Raw criterion values", all_sources,
+        figure_footer(lambda shown_detail=detail: values.join(shown_detail.add_suffix(" · detail")),
+                      "Raw criterion values", all_sources,
                       all_years, note="Empty inputs read “no data recorded” and are scored neutral (0.5); "
                                       "a criterion equal for every material in view scores 0 for all.",
                       key="dl_pr_raw")
@@ -345,17 +324,56 @@ def _scenarios() -> None:
                           unit="rank (1 = first)", note="Rows in red change rank.", key="dl_pr_cmp")
 
 
-# Only the open tab is built (components.tabs): moving a weight on the Ranking tab never
-# runs the Monte-Carlo, and opening Robustness runs it once per inputs (kept by cached.monte_carlo).
-tabs.lazy_tabs({"Ranking": _ranking, "Robustness": _robustness, "Severity × leverage": _matrix,
-                "Scenarios": _scenarios}, key="pr_tab")
+@st.fragment
+def _weighted() -> None:
+    """The weights and everything that follows them: the tabs and the briefing pack.
 
-# --- briefing pack --------------------------------------------------------------------
-st.subheader("Briefing pack")
-if ranked is None:
-    st.info("Set at least one weight above zero to prepare a pack with this ranking.",
-            icon=":material/balance:")
-else:
-    # The pack carries this ranking, its weights and the stored action plan.
-    pack_buttons(list(ranked.index), key="prioritisation",
-                 ranking=long, weights=weights)
+    A fragment: moving a weight, opening a tab or a robustness control reruns only
+    this, not the router and the sidebar (a sidebar change reruns the whole page,
+    and this with it).  The tab bodies read the weights and the ranking from the
+    module's names, which this sets on every run.  It writes the URL itself (app.py
+    writes it only at the end of a full run); a loaded scenario, which also sets
+    the sidebar's materials, reruns the whole page.
+    """
+    global weights, prio, raw, detail, missing, norm, ranked, weight_error, long
+    if st.session_state.pop(RELOAD, False):
+        st.rerun(scope="app")
+    st.subheader("Weights")
+    presets = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    presets.markdown("Start from a preset:")
+    for name in constants.WEIGHT_PRESETS:
+        presets.button(constants.PRESET_LABELS[name], key=f"preset_{name}", on_click=_set_weights,
+                       args=(dict(constants.WEIGHT_PRESETS[name]),), icon=":material/tune:")
+    matched = scoring.matching_preset(_weights())
+    presets.caption(f"Now: **{constants.PRESET_LABELS[matched]}**" if matched else "Now: custom weights")
+    for start in range(0, len(constants.CRITERIA), 5):
+        for col, criterion in zip(st.columns(5), constants.CRITERIA[start:start + 5], strict=False):
+            col.slider(criterion.short or criterion.label, 0, constants.WEIGHT_MAX, **state.widget(WEIGHT_KEYS[criterion.slug]),
+                       help=f"**{criterion.label}.** {criterion.description} Unit: {criterion.unit}. Source: {criterion.source}. "
+                            "0 = leave out; the score rescales the weights to add up to 100 %.")
+    weights = _weights()
+    if len(shown) < 2:
+        st.info("A ranking needs at least two materials in view. Choose more in the sidebar, or reset "
+                "the filters.", icon=":material/filter_alt_off:")
+        state.write_to_url()
+        return
+    prio = cached.prioritise(shown, weights)
+    raw, detail, missing, norm = prio.raw, prio.detail, prio.missing, prio.normalised
+    ranked, weight_error, long = prio.ranked, prio.weight_error, prio.explained
+
+    # Only the open tab is built (components.tabs): moving a weight on the Ranking tab never
+    # runs the Monte-Carlo, and opening Robustness runs it once per inputs (kept by cached.monte_carlo).
+    tabs.lazy_tabs({"Ranking": _ranking, "Robustness": _robustness, "Severity × leverage": _matrix,
+                    "Scenarios": _scenarios}, key="pr_tab")
+
+    st.subheader("Briefing pack")
+    if ranked is None:
+        st.info("Set at least one weight above zero to prepare a pack with this ranking.",
+                icon=":material/balance:")
+    else:
+        # The pack carries this ranking, its weights and the stored action plan.
+        pack_buttons(list(ranked.index), key="prioritisation", ranking=long, weights=weights)
+    state.write_to_url()  # a fragment's run skips app.py's own write
+
+
+_weighted()
