@@ -224,7 +224,8 @@ def join(code: str, token: str | None = None, engine: Engine | None = None,
             raise ValueError(participants.FULL.format(capacity=ws["capacity"]))
         hashed = participants.hash_token(new)
         seq = workshop_store.insert_device(conn, ws["id"], hashed, now())
-        audit(conn, participants.anonymous_label(seq), "join", schema.workshop_device.name, seq, None,
+        device_id = workshop_store.device_by_token_hash(conn, hashed)["id"]  # the audit names the row
+        audit(conn, participants.anonymous_label(seq), "join", schema.workshop_device.name, device_id, None,
               {"workshop": ws["code"], "seq": seq})
         return {"token": new, "seq": seq, "new": True}
 

@@ -37,6 +37,8 @@ def test_a_device_joins_once_and_a_reload_finds_it_again(engine: Engine) -> None
     assert [d["seq"] for d in devices] == [1, 2]
     assert first["token"] not in json.dumps(devices, default=str)  # only the hash is stored
     assert lifecycle.room_counts(code, engine) == {"joined": 2, "submitted": 0, "names": []}
+    joins = [r for r in _rows(engine, schema.audit_log) if r["action"] == "join"]
+    assert [r["row_key"] for r in joins] == [str(d["id"]) for d in devices]  # each join names its device row
 
 
 def test_a_double_submit_or_a_retry_after_a_lost_connection_keeps_one_participant(engine: Engine) -> None:
