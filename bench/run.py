@@ -7,6 +7,8 @@ Usage (from the repository root)::
     python bench/run.py --reuse --synthetic-url sqlite:////tmp/rmo-syn.sqlite --output bench.json
     python bench/run.py --room                # everything below, then the workshop room (bench/room.py)
     python bench/run.py --only room           # only the workshop room (same as python bench/room.py)
+    python bench/run.py --clicks              # everything, then clicks on a real server for each store
+    python bench/run.py --only clicks         # only those clicks (same as python bench/clicks.py)
 
 What it measures, for the real store (built from the repository's files) and for a
 synthetic store (``python -m rmo_data synth``, 100 extra materials, 200 000 evidence
@@ -624,8 +626,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--production", type=int, default=50_000)
     parser.add_argument("--room", action="store_true",
                         help="also run the workshop-room section (bench/room.py) after the table")
-    parser.add_argument("--only", choices=["room"], default=None,
-                        help="run only this section: 'room' is python bench/room.py")
+    parser.add_argument("--clicks", action="store_true",
+                        help="also time clicks on a real server against the floor (bench/clicks.py), per store")
+    parser.add_argument("--only", choices=["room", "clicks"], default=None,
+                        help="run only this section: 'room' is python bench/room.py, 'clicks' bench/clicks.py")
     parser.add_argument("--apptest-child", nargs="+", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--child-output", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -642,6 +646,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.only == "room":
         return run_room_section(args)
+    if args.only == "clicks":
+        return run_clicks_section(args, None)
 
     workdir = Path(tempfile.mkdtemp(prefix="rmo-bench-"))
     bench_users_file(workdir)  # the bench's own partner; the AppTest child and servers inherit it
@@ -688,6 +694,10 @@ def main(argv: list[str] | None = None) -> int:
                 "raw": {"real": asdict(real), "synthetic": asdict(syn)},
             }, indent=2, default=str))
             print(f"Results written to {args.output}")
+        if args.clicks:
+            for label, url in (("real", real_url), ("synthetic", syn_url)):
+                print(f"\n[{label}] clicks on a real server (bench/clicks.py)…", flush=True)
+                run_clicks_section(args, url)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     if args.room:
@@ -704,6 +714,14 @@ def run_room_section(args: argparse.Namespace) -> int:
         room_args += ["--output", str(args.output.with_name(f"{args.output.stem}-room.json"))]
     print("\nWorkshop room (bench/room.py)…", flush=True)
     return room.main(room_args)
+
+
+def run_clicks_section(args: argparse.Namespace, url: str | None) -> int:
+    """``bench/clicks.py`` in its own process (it sets its own users file), on ``url`` or a fresh store."""
+    command = [sys.executable, str(ROOT / "bench" / "clicks.py"), "--rounds", "5" if args.quick else "15"]
+    if url:
+        command += ["--url", url]
+    return subprocess.run(command, cwd=ROOT, check=False).returncode
 
 
 if __name__ == "__main__":
