@@ -48,11 +48,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a plain script from anywhere
 
-from scripts.live_server import HOST, free_port, running_server
+from scripts.live_server import CHROMIUM, CHROMIUM_ARGS, HOST, free_port, running_server
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 USER = "clicks.partner"
 PASSWORD = secrets.token_urlsafe(24)  # made afresh each run, never printed
 TICK = os.sysconf("SC_CLK_TCK")

@@ -63,11 +63,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a plain script from anywhere
 
 from bench.st_client import RunResult, StreamlitClient, WidgetMissing  # noqa: E402
-from scripts.live_server import running_server  # noqa: E402
+from scripts.live_server import CHROMIUM, CHROMIUM_ARGS, running_server  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 FACILITATOR = "bench.facilitator"
 PAGE = "workshop"
 FORM, NAME_KEY, SUBMIT_KEY = "ws_form", "ws_name", "ws_submit"

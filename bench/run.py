@@ -62,11 +62,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a plain script from anywhere
 
-from scripts.live_server import running_server  # noqa: E402 - importable once ROOT is on the path
+from scripts.live_server import CHROMIUM, CHROMIUM_ARGS, running_server  # noqa: E402 - importable once ROOT is on the path
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 # A page counts as rendered when a chart or table has drawn and the script has stopped.
 CONTENT = ("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg, "
            "[data-testid='stDataFrame'] canvas")

@@ -17,6 +17,7 @@ browser tests watch Streamlit's own run state in the page
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -30,6 +31,10 @@ from typing import NamedTuple
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"  # loopback only: nothing else on the machine's network reaches a test server
 STOP_WAIT_S = 20  # after this a server that ignores SIGTERM is killed
+# Debian's Chromium as the benchmarks start it: no background traffic (this machine's network is closed).
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
 class ServerDidNotStart(RuntimeError):
