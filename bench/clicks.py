@@ -1,35 +1,47 @@
-"""What a click costs on the real path: a real server, a real Chromium, beside Streamlit's own floor.
+"""What users wait for on the real path: a real server, a real Chromium, beside Streamlit's own floor.
 
 Usage (from the repository root; builds its own copy of the real store)::
 
-    python bench/clicks.py                    # 15 interleaved rounds
-    python bench/clicks.py --rounds 30 --url sqlite:////tmp/real.sqlite
+    python bench/clicks.py                      # every page, 10 interleaved rounds
+    python bench/clicks.py --rounds 20 --url sqlite:////tmp/real.sqlite
+    python bench/clicks.py --pages prioritisation leverage_cards --rounds 5
     python bench/clicks.py --profile /tmp/prof  # also py-spy the app server (raw stacks)
 
 Two servers are started as users start them: the app (``python scripts/serve.py``,
-signed in as a partner through the sign-in form) and the floor page
-(``bench/floor_app.py``, one slider, ``streamlit run``).  Each round does one of each
-interaction in turn (interleaved, so a busy moment on the shared machine hits all of
-them alike):
+signed in as a partner through the sign-in form, so later tabs are signed in by
+the cookie) and the floor page (``bench/floor_app.py``, one slider, ``streamlit
+run`` on Streamlit's stock settings).  Two things are measured, each interleaved
+with the floor so a busy moment on the shared machine weighs on both alike:
 
-* ``floor: move the slider``: an arrow key on the floor page's slider;
-* ``Prioritisation: move a weight``: an arrow key on the first weight slider;
-* ``Leverage cards: search the action text``: a new search typed, then Enter.
+* **First render** of every page a partner opens: a new tab at the page's address,
+  from the navigation's start to the end of the last run (the cookie's sign-in
+  included); beside a new tab of the floor page.  Static files are cached, as for
+  anyone who has opened the app before.
+* **Clicks**: the interactions ``bench/run.py``'s rerun table lists, made with real
+  input events in one tab per page: on every page the sidebar's focus material (a
+  selectbox: type, Enter), materials in view and value-chain stages (multiselects:
+  add one with Enter, take it off with Backspace); on Prioritisation a weight (an
+  arrow key), the ranking's "Open leverage cards" button and the menu link back; on
+  Leverage cards a search (type, Enter) and the category filter.  Before each page's
+  group the floor's slider is moved once.
 
-Per click it records, in the page, the wall time from the key press to Streamlit's
-``script_finished`` message (read from the websocket, as ``tests/browser/conftest.py``
-WATCH_RUNS does), the bytes the server sent over the websocket, and the server
-process's CPU-seconds (utime + stime from ``/proc/<pid>/stat``, read before the key
-press and once the server has gone quiet after the run).  It prints, per
-interaction, the medians and their ratio to the floor, with the load average.
-``main(argv)`` returns the rows as well, for ``bench/run.py`` to call.
+Per click it records the wall time from the last input event (key press or click) to
+Streamlit's ``script_finished`` message (read from the websocket, as
+``tests/browser/conftest.py`` WATCH_RUNS does), the bytes the server sent over the
+websocket, and the server process's CPU-seconds (utime + stime from
+``/proc/<pid>/stat``, read before the input and once the server has gone quiet
+after the run).  It prints the medians, their ratio to the floor, and whether the
+issue's targets are met; ``--output`` writes them as JSON.  ``main(argv)``
+returns what was measured.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -38,8 +50,7 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,13 +59,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a plain script from anywhere
 
-from scripts.live_server import CHROMIUM, CHROMIUM_ARGS, HOST, free_port, running_server
+from scripts.live_server import CHROMIUM, CHROMIUM_ARGS, running_server
 
 USER = "clicks.partner"
 PASSWORD = secrets.token_urlsafe(24)  # made afresh each run, never printed
 TICK = os.sysconf("SC_CLK_TCK")
 QUIET_S = 0.15  # the server counts as done once its CPU time has not moved for this long
-TIMEOUT_MS = 120_000
+TIMEOUT_MS = int(os.environ.get("RMO_CLICKS_TIMEOUT_MS", 120_000))
 
 # Installed before Streamlit's scripts: counts runs that ended (ForwardMsg.script_finished, field 6,
 # except FINISHED_EARLY_FOR_RERUN = 2), when the last ended, the bytes received, and the last key
@@ -82,7 +93,9 @@ WATCH = """
       }
     } catch (e) { /* never break the page */ }
   };
+  // The last input event before a run: a key press, or a click on a button or link.
   document.addEventListener('keydown', () => { r.input = performance.now(); }, true);
+  document.addEventListener('click', () => { r.input = performance.now(); }, true);
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function () {
     if (!this.__clkWatched) { this.addEventListener('message', received); this.__clkWatched = true; }
@@ -90,21 +103,28 @@ WATCH = """
   };
 })();
 """
+STATE = ("() => [window.__clk.runs, document.querySelector('[data-testid=\"stApp\"]')"
+         ".getAttribute('data-test-script-state')]")
 IDLE = ("(runs) => window.__clk.runs > runs && document.querySelector('[data-testid=\"stApp\"]')"
         ".getAttribute('data-test-script-state') === 'notRunning'")
 
 
 @dataclass
 class Interaction:
-    """One kind of click: where it happens and the key presses that make it."""
+    """One kind of click: where it happens and the input events that make it."""
 
     name: str
     page: Any
     pid: int
     act: Callable[[int], None]  # does click number i
+    after: Callable[[], None] | None = None  # tidies up after a click, outside the figures (e.g. Escape)
     wall_ms: list[float] = field(default_factory=list)
     cpu_s: list[float] = field(default_factory=list)
     bytes_: list[int] = field(default_factory=list)
+
+    def clear(self) -> None:
+        """Forget the figures so far (the warm-up's)."""
+        self.wall_ms.clear(), self.cpu_s.clear(), self.bytes_.clear()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -124,79 +144,89 @@ def _quiet_cpu(pid: int) -> float:
     return last
 
 
+def _errors(page: Any, where: str) -> None:
+    """A page that shows an exception or an error box measures nothing: stop the run loudly."""
+    shown = page.locator("[data-testid='stException']").count()
+    if shown:
+        raise RuntimeError(f"{where}: the page shows {shown} exception(s); the figures would be wrong")
+
+
 def click(item: Interaction, i: int) -> None:
     """Do click ``i`` of ``item`` and record its wall time, server CPU and bytes."""
     page = item.page
     runs, sent = page.evaluate("() => [window.__clk.runs, window.__clk.bytes]")
     cpu0 = _quiet_cpu(item.pid)
-    item.act(i)
+    try:
+        item.act(i)
+    except Exception:
+        shot = ROOT / "test-output" / "clicks-failed.png"
+        shot.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"{item.name}: click {i} failed; the page is in {shot}", file=sys.stderr, flush=True)
+        raise
     page.wait_for_function(IDLE, arg=runs, polling="raf", timeout=TIMEOUT_MS)
     wall, got = page.evaluate("() => [window.__clk.finished - window.__clk.input, window.__clk.bytes]")
     item.cpu_s.append(_quiet_cpu(item.pid) - cpu0)
     item.wall_ms.append(float(wall))
     item.bytes_.append(int(got) - int(sent))
+    _errors(page, item.name)
+    if item.after is not None:
+        item.after()
 
 
-def _answers(base: str) -> bool:
-    """True once Streamlit's health check answers at ``base``."""
-    try:
-        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-@contextlib.contextmanager
-def floor_server(log: Path) -> Iterator[tuple[str, int]]:
-    """``streamlit run bench/floor_app.py`` on a free port until the block ends.
-
-    It runs in the log's folder, so it reads Streamlit's defaults, not the app's
-    ``.streamlit/config.toml``: the floor is what stock Streamlit costs.
-    """
-    port = free_port()
-    base = f"http://{HOST}:{port}"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "bench" / "floor_app.py"),
-           "--server.port", str(port), "--server.address", HOST, "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    with log.open("w") as out:
-        proc = subprocess.Popen(cmd, cwd=log.parent, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 60
-            while not _answers(base):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the floor page did not start; see {log}")
-                time.sleep(0.2)
-            yield base, proc.pid
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
-
-
-def _new_page(browser: Any) -> Any:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.add_init_script(WATCH)
+def _new_page(context: Any) -> Any:
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     return page
 
 
-def _settle(page: Any) -> None:
-    page.wait_for_function(IDLE, arg=0, polling="raf", timeout=TIMEOUT_MS)
+def _new_context(browser: Any) -> Any:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(WATCH)
+    return context
 
 
-def _open_signed_in(browser: Any, base: str, title: str) -> Any:
-    """A new session signed in as the bench partner, on page ``title`` opened from the menu."""
-    page = _new_page(browser)
+def _settle(page: Any, pid: int) -> None:
+    """Until the page has run at least once and neither it nor the server is busy (a rerun included)."""
+    runs = 0
+    while True:
+        page.wait_for_function(IDLE, arg=runs, polling="raf", timeout=TIMEOUT_MS)
+        runs = page.evaluate("() => window.__clk.runs")
+        _quiet_cpu(pid)
+        # A run that asks for another (a sign-in from the cookie, a page hand-over) has started by now.
+        now, state = page.evaluate(STATE)
+        if now == runs and state == "notRunning":
+            return
+
+
+def sign_in(context: Any, base: str, pid: int) -> None:
+    """Sign the bench partner in through the form; the cookie signs in every later tab of ``context``."""
+    page = _new_page(context)
     page.goto(f"{base}/sign_in", timeout=TIMEOUT_MS)
     page.get_by_label("User name").fill(USER)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text("Signed in as").first.wait_for()
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
-    page.locator("[data-testid='stMain'] h1", has_text=title).first.wait_for()
-    _settle(page)
-    return page
+    _settle(page, pid)
+    page.close()
 
+
+def first_render(context: Any, url: str, pid: int) -> tuple[float, float, int]:
+    """A new tab at ``url``: ms from navigation to the last run's end, server CPU-seconds, bytes."""
+    cpu0 = _quiet_cpu(pid)
+    page = _new_page(context)
+    try:
+        page.goto(url, timeout=TIMEOUT_MS)
+        _settle(page, pid)
+        _errors(page, url)
+        # performance.now() counts from the navigation's start in the new document.
+        wall, got = page.evaluate("() => [window.__clk.finished, window.__clk.bytes]")
+        return float(wall), cpu_seconds(pid) - cpu0, int(got)
+    finally:
+        page.close()
+
+
+# --- input events, as a person makes them --------------------------------------------------------
 
 def _arrows(slider: Any) -> Callable[[int], None]:
     """Click i moves the slider one step right (even i) or back left (odd i)."""
@@ -216,6 +246,79 @@ def _search(box: Any) -> Callable[[int], None]:
     return act
 
 
+def _pick(page: Any, box: Any, options: Sequence[str]) -> Callable[[int], None]:
+    """A selectbox: open it, type option i's label, Enter (the key press that starts the run)."""
+    def act(i: int) -> None:
+        box.locator("input").click()
+        page.keyboard.type(options[i % len(options)])
+        page.keyboard.press("Enter")
+    return act
+
+
+def _toggle_one(page: Any, box: Any, option: str) -> Callable[[int], None]:
+    """A multiselect: click i adds ``option`` (even i: type it, Enter) or takes it off again (Backspace)."""
+    def act(i: int) -> None:
+        box.locator("input").click()
+        if i % 2 == 0:
+            page.keyboard.type(option)
+            page.keyboard.press("Enter")
+        else:
+            page.keyboard.press("Backspace")
+    return act
+
+
+def _press_escape(page: Any) -> Callable[[], None]:
+    return lambda: page.keyboard.press("Escape")  # closes an open menu; starts no run
+
+
+def _button(locator: Any) -> Callable[[int], None]:
+    return lambda i: locator.click()
+
+
+# --- the interactions of every page ---------------------------------------------------------------
+
+# Each page's tab opens on this view, so the sidebar clicks move between two views that are
+# both full pages: all materials but zinc (+ zinc), processing only (+ mining).
+START_VIEW = ("materials=aluminium,graphite,iron_steel,magnesium,manganese,molybdenum,nickel,ree,tantalum"
+              "&stages=processing")
+
+
+def page_interactions(page: Any, pid: int, title: str) -> list[Interaction]:
+    """The typical interactions on the app page open in ``page`` (titled ``title`` in the menu)."""
+    from rmo_data import constants
+
+    sidebar = page.get_by_test_id("stSidebar")
+    main = page.get_by_test_id("stMain")
+    focus = [constants.MATERIAL_LABELS[s] for s in ("nickel", "zinc", "graphite")]
+    items = [
+        Interaction(f"{title}: focus material", page, pid,
+                    _pick(page, sidebar.get_by_test_id("stSelectbox").filter(has_text="Focus material"), focus),
+                    _press_escape(page)),
+        Interaction(f"{title}: materials in view", page, pid,
+                    _toggle_one(page, sidebar.get_by_test_id("stMultiSelect").filter(has_text="Materials in view"),
+                                constants.MATERIAL_LABELS["zinc"]), _press_escape(page)),
+        Interaction(f"{title}: stage filter", page, pid,
+                    _toggle_one(page, sidebar.get_by_test_id("stMultiSelect").filter(has_text="Value-chain stages"),
+                                constants.STAGE_LABELS["mining"]), _press_escape(page)),
+    ]
+    if title == "Prioritisation":
+        items.append(Interaction(f"{title}: move a weight", page, pid, _arrows(main.get_by_role("slider").first)))
+        # The ranking's button opens the cards of the top material; the menu brings the page back.
+        items.append(Interaction(f"{title}: open the top material's cards", page, pid,
+                                 _button(main.get_by_role("button", name=re.compile("^Open leverage cards for")))))
+        items.append(Interaction("menu: back to Prioritisation", page, pid,
+                                 _button(sidebar.get_by_test_id("stSidebarNav").get_by_role(
+                                     "link", name=title, exact=True))))
+    if title == "Leverage cards":
+        items.append(Interaction(f"{title}: search the action text", page, pid,
+                                 _search(main.get_by_label("Search action text"))))
+        items.append(Interaction(f"{title}: category filter", page, pid,
+                                 _toggle_one(page, main.get_by_test_id("stMultiSelect").filter(
+                                     has_text="Leverage category"), constants.LEVERAGE_CATEGORY_LABELS["peers"]),
+                                 _press_escape(page)))
+    return items
+
+
 def users_file(folder: Path) -> None:
     """This run's partner in a users file of its own; the app server inherits RMO_USERS_FILE."""
     from rmo_data.access import accounts
@@ -225,6 +328,18 @@ def users_file(folder: Path) -> None:
     os.environ[accounts.USERS_ENV] = str(path)
 
 
+def app_pages(only: Sequence[str] | None = None) -> list[tuple[str, str]]:
+    """(address, menu title) of every page a partner opens, in menu order; the sign-in form left out.
+
+    ``only`` names pages by their file name (``overview``, ``prioritisation``).
+    """
+    from rmo_data.access import roles
+
+    pages = [("" if p.default else p.url_path, p.url_path, p.title)  # the default page lives at "/"
+             for p in roles.pages_for(roles.PARTNER, ROOT) if p.path != "pages/sign_in.py"]
+    return [(address, title) for address, name, title in pages if not only or name in only]
+
+
 def _py_spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
     """py-spy (installed by hand, for profiling only) sampling ``pid`` into collapsed stacks."""
     return subprocess.Popen(["py-spy", "record", "--pid", str(pid), "--format", "raw", "--rate", "250",
@@ -232,70 +347,132 @@ def _py_spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def measure(db_url: str, rounds: int, workdir: Path, profile: Path | None = None) -> list[Interaction]:
-    """Start both servers and the browser, warm up, then ``rounds`` interleaved rounds."""
+@dataclass
+class Results:
+    """What one run measured: the clicks (floor first) and the first renders (floor first)."""
+
+    clicks: list[Interaction]
+    renders: list[Interaction]
+
+
+def measure(db_url: str, rounds: int, workdir: Path, profile: Path | None = None,
+            pages: Sequence[str] | None = None, render_rounds: int | None = None) -> Results:
+    """Start both servers and the browser, warm up, then interleaved rounds of first renders and clicks."""
     from playwright.sync_api import sync_playwright
 
     users_file(workdir)
     with contextlib.ExitStack() as stack:
         app_base, app_pid = stack.enter_context(running_server(db_url, workdir / "app.log"))
-        floor_base, floor_pid = stack.enter_context(floor_server(workdir / "floor.log"))
+        # Run from the work folder: no .streamlit/config.toml there, so the floor has stock settings.
+        floor_base, floor_pid = stack.enter_context(
+            running_server("sqlite:///unused.sqlite", workdir / "floor.log", script="bench/floor_app.py",
+                           cwd=workdir))
         pw = stack.enter_context(sync_playwright())
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         stack.callback(browser.close)
-        floor = _new_page(browser)
-        floor.goto(floor_base, timeout=TIMEOUT_MS)
-        _settle(floor)
-        prio = _open_signed_in(browser, app_base, "Prioritisation")
-        cards = _open_signed_in(browser, app_base, "Leverage cards")
-        items = [
-            Interaction("floor: move the slider", floor, floor_pid,
-                        _arrows(floor.get_by_role("slider").first)),
-            Interaction("Prioritisation: move a weight", prio, app_pid,
-                        _arrows(prio.get_by_test_id("stMain").get_by_role("slider").first)),
-            Interaction("Leverage cards: search the action text", cards, app_pid,
-                        _search(cards.get_by_label("Search action text"))),
-        ]
-        for item in items:  # warm-up: first runs fill caches, not figures
-            for i in range(2):
-                click(item, i)
-            item.wall_ms.clear(), item.cpu_s.clear(), item.bytes_.clear()
-        spy = _py_spy(app_pid, profile / "app.raw.txt") if profile else None
-        for i in range(rounds):
-            for item in items:
-                click(item, i + 2)
+        floor_context, app_context = _new_context(browser), _new_context(browser)
+        sign_in(app_context, app_base, app_pid)
+        listed = app_pages(pages)
+
+        # First renders: a new tab per page (signed in by the cookie, static files cached), interleaved.
+        renders = [Interaction("floor: first render", None, floor_pid, lambda i: None)]
+        renders += [Interaction(f"{title}: first render", None, app_pid, lambda i: None) for _, title in listed]
+        urls = [floor_base] + [f"{app_base}/{path}" for path, _ in listed]
+        for r in range(-1, render_rounds if render_rounds is not None else rounds):
+            for item, url in zip(renders, urls):
+                wall, cpu, got = first_render(app_context if item.pid == app_pid else floor_context, url, item.pid)
+                if r >= 0:  # round -1 warms caches and imports
+                    item.wall_ms.append(wall), item.cpu_s.append(cpu), item.bytes_.append(got)
+
+        floor_page = _new_page(floor_context)
+        floor_page.goto(floor_base, timeout=TIMEOUT_MS)
+        _settle(floor_page, floor_pid)
+        floor = Interaction("floor: move the slider", floor_page, floor_pid,
+                            _arrows(floor_page.get_by_role("slider").first))
+        groups: list[list[Interaction]] = []
+        for path, title in listed:
+            page = _new_page(app_context)
+            page.goto(f"{app_base}/{path}?{START_VIEW}", timeout=TIMEOUT_MS)
+            _settle(page, app_pid)
+            groups.append(page_interactions(page, app_pid, title))
+        everything = [floor, *(i for g in groups for i in g)]
+        spy = None
+        # Two warm-up rounds first (they fill caches, not figures), in the same order: a group's
+        # clicks depend on the one before (the "Open leverage cards" button leaves the page).
+        for i in range(-2, rounds):
+            if i == 0:
+                for item in everything:
+                    item.clear()
+                spy = _py_spy(app_pid, profile / "app.raw.txt") if profile else None
+            # The floor is clicked before each page's group: sampled as often, at the same moments.
+            for group in groups:
+                click(floor, i)
+                for item in group:
+                    click(item, i)
         peak = [line.split()[1] for line in Path(f"/proc/{app_pid}/status").read_text().splitlines()
                 if line.startswith("VmHWM:")]
         print(f"app server peak memory (VmHWM): {int(peak[0]) / 1024:.0f} MB" if peak else "", flush=True)
         if spy is not None:
             spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT, not on SIGTERM
             spy.wait(timeout=30)
-    return items
+    return Results(everything, renders)
 
 
-def print_table(items: list[Interaction]) -> None:
-    """One row per interaction: medians and their ratio to the floor (first row)."""
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def print_table(items: list[Interaction], heading: str) -> list[dict[str, Any]]:
+    """One row per interaction: medians and their ratio to the floor (the first row); returns the rows."""
     floor = items[0]
-    f_wall, f_cpu = statistics.median(floor.wall_ms), statistics.median(floor.cpu_s)
-    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} · {len(floor.wall_ms)} rounds · "
-          f"{os.cpu_count()} cores")
-    print(f"{'interaction':42} {'wall ms':>8} {'p90':>6} {'CPU s/click':>11} {'KB sent':>8} "
+    f_wall, f_cpu = _median(floor.wall_ms), _median(floor.cpu_s)
+    print(f"\n{heading} · load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} · "
+          f"{len(floor.wall_ms)} samples of the floor · {os.cpu_count()} cores")
+    print(f"{'interaction':52} {'wall ms':>8} {'p90':>6} {'CPU s':>6} {'KB sent':>8} "
           f"{'wall/floor':>10} {'CPU/floor':>9}")
+    rows = []
     for item in items:
-        wall, cpu = statistics.median(item.wall_ms), statistics.median(item.cpu_s)
-        p90 = sorted(item.wall_ms)[int(0.9 * (len(item.wall_ms) - 1))]
-        kb = statistics.median(item.bytes_) / 1024
-        print(f"{item.name:42} {wall:8.0f} {p90:6.0f} {cpu:11.3f} {kb:8.1f} {wall / f_wall:10.1f} "
-              f"{cpu / f_cpu if f_cpu else float('nan'):9.1f}")
-    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (after)")
+        wall, cpu = _median(item.wall_ms), _median(item.cpu_s)
+        p90 = statistics.quantiles(item.wall_ms, n=10)[-1] if len(item.wall_ms) > 1 else float("nan")
+        kb = _median([float(b) for b in item.bytes_]) / 1024
+        rows.append({"interaction": item.name, "wall_ms": wall, "p90_ms": p90, "cpu_s": cpu, "kb_sent": kb,
+                     "wall_ratio": wall / f_wall, "cpu_ratio": cpu / f_cpu if f_cpu else float("nan")})
+        print(f"{item.name:52} {wall:8.0f} {p90:6.0f} {cpu:6.3f} {kb:8.1f} {wall / f_wall:10.1f} "
+              f"{rows[-1]['cpu_ratio']:9.1f}")
+    return rows
 
 
-def main(argv: list[str] | None = None) -> list[Interaction]:
-    """Parse options, build the store unless given, measure and print; returns the interactions."""
+def verdict(clicks: list[dict[str, Any]], renders: list[dict[str, Any]]) -> list[str]:
+    """The issue's targets, each line saying met or not (figures, not a test: they move with the load)."""
+    app = clicks[1:]
+    worst_wall = max(app, key=lambda r: r["wall_ms"])
+    worst_cpu = max(app, key=lambda r: r["cpu_s"])
+    worst_render = max(renders[1:], key=lambda r: r["wall_ratio"])
+    return [
+        f"{'met' if worst_wall['wall_ms'] <= WALL_TARGET_MS else 'NOT met'}: every click's median wall "
+        f"≤ {WALL_TARGET_MS:g} ms (slowest {worst_wall['interaction']}: {worst_wall['wall_ms']:.0f} ms)",
+        f"{'met' if round(worst_cpu['cpu_s'], 3) <= CPU_TARGET_S else 'NOT met'}: server CPU ≤ {CPU_TARGET_S:g} s a click "
+        f"(highest {worst_cpu['interaction']}: {worst_cpu['cpu_s']:.3f} s, {worst_cpu['cpu_ratio']:.1f}× the floor)",
+        f"{'met' if worst_render['wall_ratio'] <= RENDER_RATIO else 'NOT met'}: first render ≤ {RENDER_RATIO:g}× "
+        f"the floor's (slowest {worst_render['interaction']}: {worst_render['wall_ratio']:.2f}×)",
+    ]
+
+
+WALL_TARGET_MS = 250.0
+CPU_TARGET_S = 0.15
+RENDER_RATIO = 1.2
+
+
+def main(argv: list[str] | None = None) -> Results:
+    """Parse options, build the store unless given, measure and print; returns what was measured."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=10, help="rounds of clicks (and of first renders)")
+    parser.add_argument("--render-rounds", type=int, default=None, help="rounds of first renders (default: --rounds)")
     parser.add_argument("--url", default=None, help="a built store (default: build a fresh real store)")
+    parser.add_argument("--pages", nargs="+", default=None, metavar="URL_PATH",
+                        help="only these pages (their address, e.g. prioritisation leverage_cards)")
     parser.add_argument("--profile", type=Path, default=None, help="py-spy the app server into this folder")
+    parser.add_argument("--output", type=Path, default=None, help="also write the tables as JSON here")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="rmo-clicks-"))
     try:
@@ -306,9 +483,15 @@ def main(argv: list[str] | None = None) -> list[Interaction]:
                            stdout=subprocess.DEVNULL)
         if args.profile:
             args.profile.mkdir(parents=True, exist_ok=True)
-        items = measure(url, args.rounds, workdir, args.profile)
-        print_table(items)
-        return items
+        results = measure(url, args.rounds, workdir, args.profile, args.pages, args.render_rounds)
+        renders = print_table(results.renders, "First render (a new tab at the page's address, signed in)")
+        clicks = print_table(results.clicks, "Clicks (input event → script finished)")
+        lines = verdict(clicks, renders)
+        print("\n" + "\n".join(lines))
+        print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (after)")
+        if args.output:
+            args.output.write_text(json.dumps({"renders": renders, "clicks": clicks, "verdict": lines}, indent=1))
+        return results
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

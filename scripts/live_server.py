@@ -80,10 +80,12 @@ def _healthy(base_url: str) -> bool:
 
 @contextmanager
 def running_server(db_url: str, log_path: Path, *, wait_s: float = 60.0,
-                   script: str | None = None) -> Iterator[RunningServer]:
+                   script: str | None = None, cwd: Path | None = None) -> Iterator[RunningServer]:
     """Run the app on the store at ``db_url`` until the block ends; its output goes to ``log_path``.
 
-    ``script`` runs another Streamlit script the same way (``serve_command``).
+    ``script`` runs another Streamlit script the same way (``serve_command``);
+    ``cwd`` runs it from another folder, so it reads that folder's
+    ``.streamlit/config.toml`` (none: Streamlit's stock settings) instead of the app's.
 
     The server inherits this process's environment (``RMO_USERS_FILE`` among
     it) with ``RMO_DATABASE_URL`` set to ``db_url``.  Raises
@@ -95,8 +97,8 @@ def running_server(db_url: str, log_path: Path, *, wait_s: float = 60.0,
     base_url = f"http://{HOST}:{port}"
     with log_path.open("w") as log:
         # Called with the port alone for the app, so a stand-in command (the tests') still fits.
-        command = serve_command(port) if script is None else serve_command(port, script)
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        command = serve_command(port) if script is None else serve_command(port, str(ROOT / script))
+        process = subprocess.Popen(command, cwd=cwd or ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + wait_s
             while not _healthy(base_url):

@@ -13,10 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -25,7 +21,7 @@ from playwright.sync_api import expect
 from components.workshop_pairwise import card_key
 from rmo_data import constants
 from rmo_data.workshops import pairwise
-from scripts.live_server import HOST, STOP_WAIT_S, free_port
+from scripts.live_server import ServerDidNotStart, running_server
 from tests.browser.conftest import ROOT, WATCH_RUNS, shot, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -48,35 +44,14 @@ ANSWERS: dict[tuple[str, str], tuple[int, str | None]] = {
 @pytest.fixture(scope="module")
 def pairwise_server() -> Iterator[str]:
     """``streamlit run tests/browser/pairwise_page.py`` on a free loopback port, until the module ends."""
-    port = free_port()
-    base = f"http://{HOST}:{port}"
     (ROOT / "test-output").mkdir(exist_ok=True)
-    with (ROOT / "test-output" / "pairwise-server.log").open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "tests/browser/pairwise_page.py", "--server.port",
-             str(port), "--server.address", HOST, "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("the pairwise page's server did not start; see test-output/pairwise-server.log")
-                time.sleep(0.2)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=STOP_WAIT_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    log = ROOT / "test-output" / "pairwise-server.log"
+    try:
+        # The page needs no store: the URL is never opened.
+        with running_server("sqlite:///unused.sqlite", log, script="tests/browser/pairwise_page.py") as server:
+            yield server.base_url
+    except ServerDidNotStart as exc:
+        pytest.fail(f"the pairwise page's server did not start: {exc}")
 
 
 def _no_sideways_scroll(page) -> None:  # noqa: ANN001
