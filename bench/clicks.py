@@ -149,7 +149,7 @@ def _quiet_cpu(pid: int) -> float:
 
 
 def _errors(page: Any, where: str) -> None:
-    """A page that shows an exception or an error box measures nothing: stop the run loudly."""
+    """A page that shows an exception measures nothing: stop the run loudly."""
     shown = page.locator("[data-testid='stException']").count()
     if shown:
         raise RuntimeError(f"{where}: the page shows {shown} exception(s); the figures would be wrong")
@@ -385,12 +385,14 @@ def measure(db_url: str, rounds: int, workdir: Path, profile: Path | None = None
         listed = app_pages(pages)
 
         # First renders: a new tab per page (signed in by the cookie, static files cached), interleaved.
-        renders = [Interaction("floor: first render", None, floor_pid, lambda i: None)]
-        renders += [Interaction(f"{title}: first render", None, app_pid, lambda i: None) for _, title in listed]
-        urls = [floor_base] + [f"{app_base}/{path}" for path, _ in listed]
+        # (figures, address, browser context): the floor's tab, then each page's.
+        tabs = [(Interaction("floor: first render", None, floor_pid, lambda i: None), floor_base, floor_context)]
+        tabs += [(Interaction(f"{title}: first render", None, app_pid, lambda i: None), f"{app_base}/{path}",
+                  app_context) for path, title in listed]
+        renders = [item for item, _, _ in tabs]
         for r in range(-1, render_rounds if render_rounds is not None else rounds):
-            for item, url in zip(renders, urls):
-                wall, cpu, got = first_render(app_context if item.pid == app_pid else floor_context, url, item.pid)
+            for item, url, context in tabs:
+                wall, cpu, got = first_render(context, url, item.pid)
                 if r >= 0:  # round -1 warms caches and imports
                     item.wall_ms.append(wall), item.cpu_s.append(cpu), item.bytes_.append(got)
 
