@@ -81,3 +81,19 @@ def test_another_script_is_started_the_same_way() -> None:
     # Every option after the script is the app's own: the same port, address and settings.
     assert other[5:] == app[2:]
     assert (live_server.ROOT / other[4]).is_file()
+
+
+def test_another_script_runs_from_the_folder_given_with_its_path_from_the_repository(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bench's floor runs from a folder without the app's .streamlit/config.toml (stock settings)."""
+    cwd_stand_in = HEALTHY_STAND_IN.replace('os.environ["RMO_DATABASE_URL"].encode()',
+                                            '(os.getcwd() + " " + sys.argv[2]).encode()')
+    monkeypatch.setattr(live_server, "serve_command",
+                        lambda port, script=None: [sys.executable, "-c", cwd_stand_in, str(port), str(script)])
+    with live_server.running_server("sqlite:///x.sqlite", tmp_path / "server.log", script="bench/floor_app.py",
+                                    cwd=tmp_path, wait_s=30) as server:
+        with urllib.request.urlopen(f"{server.base_url}/_stcore/health", timeout=5) as response:
+            folder, script = response.read().decode().split(" ")
+    assert Path(folder) == tmp_path
+    # Given from the repository's root, the script is still found from the other folder.
+    assert Path(script) == live_server.ROOT / "bench" / "floor_app.py" and Path(script).is_file()
