@@ -343,11 +343,15 @@ def app_pages(only: Sequence[str] | None = None) -> list[tuple[str, str]]:
 
     ``only`` names pages by their file name (``overview``, ``prioritisation``).
     """
+    return [("" if p.default else p.url_path, p.title)  # the default page lives at "/", not at its name
+            for p in _partner_pages() if not only or p.url_path in only]
+
+
+def _partner_pages() -> list[Any]:
+    """The router's pages a partner opens (``rmo_data.access.roles``), in menu order, without the sign-in form."""
     from rmo_data.access import roles
 
-    pages = [("" if p.default else p.url_path, p.url_path, p.title)  # the default page lives at "/"
-             for p in roles.pages_for(roles.PARTNER, ROOT) if p.path != "pages/sign_in.py"]
-    return [(address, title) for address, name, title in pages if not only or name in only]
+    return [p for p in roles.pages_for(roles.PARTNER, ROOT) if p.path != "pages/sign_in.py"]
 
 
 def _py_spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
@@ -486,6 +490,10 @@ def main(argv: list[str] | None = None) -> Results:
     parser.add_argument("--profile", type=Path, default=None, help="py-spy the app server into this folder")
     parser.add_argument("--output", type=Path, default=None, help="also write the tables as JSON here")
     args = parser.parse_args(argv)
+    known = [p.url_path for p in _partner_pages()]
+    unknown = sorted(set(args.pages or ()) - set(known))
+    if unknown:
+        parser.error(f"no such page: {', '.join(unknown)} (the pages are: {' '.join(known)})")
     workdir = Path(tempfile.mkdtemp(prefix="rmo-clicks-"))
     try:
         url = args.url

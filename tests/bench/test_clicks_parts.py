@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bench import clicks
 from rmo_data.access import roles
 
@@ -32,3 +34,11 @@ def test_verdict_names_the_worst_figure_against_each_target() -> None:
     assert lines[0].startswith("NOT met") and "b: 260 ms" in lines[0]
     assert lines[1].startswith("met") and "a: 0.150 s" in lines[1]  # 0.15 is within the target
     assert lines[2].startswith("NOT met") and "q: first render" not in lines[2] and "q: 1.30×" in lines[2]
+
+
+def test_an_unknown_page_is_refused_before_anything_starts(capsys) -> None:  # noqa: ANN001
+    with pytest.raises(SystemExit) as stopped:
+        clicks.main(["--pages", "overview", "overveiw"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "no such page: overveiw" in err and "prioritisation" in err
