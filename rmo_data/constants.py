@@ -211,6 +211,8 @@ SEVERITY_LABELS: Final[dict[int, str]] = {
 # A case with no severity recorded (shown as such, never dropped).
 SEVERITY_NOT_RATED: Final[str] = "not rated"
 
+MISSING: Final[str] = "no data recorded"
+
 # How firmly the report supports a risk evidence case (risk_evidence.confidence): one
 # slug per case, with the reason in the project's own words (confidence_reason).
 CONFIDENCE_LEVELS: Final[tuple[Named, ...]] = (
@@ -231,10 +233,10 @@ CONFIDENCE_NOT_ASSESSED: Final[str] = "not assessed"
 # What the year of a report figure or statement rests on (concentration_statement.year_basis,
 # material_fact.year_basis).
 YEAR_BASES: Final[tuple[Named, ...]] = (
-    Named("stated", "year stated in the source"),
-    Named("report", "year of the report (the passage gives none)"),
+    Named("stated", "stated in the source"),
+    Named("report", "report year; the passage gives none"),
     Named("target", "target year of a commitment"),
-    Named("projection", "year a projection refers to"),
+    Named("projection", "year of a projection"),
 )
 YEAR_BASIS_SLUGS: Final[tuple[str, ...]] = tuple(b.slug for b in YEAR_BASES)
 YEAR_BASIS_LABELS: Final[dict[str, str]] = {b.slug: b.label for b in YEAR_BASES}
@@ -259,6 +261,14 @@ REGULATION_LABELS: Final[dict[str, str]] = {r.slug: r.label for r in REGULATIONS
 # The CRMA benchmark (Article 5(1)(d)): no more than this share of a strategic raw material, at
 # any relevant stage, from one third country.
 CRMA_SINGLE_COUNTRY_LIMIT_PCT: Final[float] = 65.0
+# Outcomes of that check per material and stage (rmo_data.analysis.regulatory.benchmark_65).
+BENCHMARK_STATUSES: Final[tuple[Named, ...]] = (
+    Named("pass", "Within the 65 % benchmark", "No third country has more than 65 % of world output."),
+    Named("fail", "Above the 65 % benchmark", "One third country has more than 65 % of world output."),
+    Named("no_data", MISSING, "No country share is recorded for this stage."),
+)
+BENCHMARK_STATUS_SLUGS: Final[tuple[str, ...]] = tuple(b.slug for b in BENCHMARK_STATUSES)
+BENCHMARK_STATUS_LABELS: Final[dict[str, str]] = {b.slug: b.label for b in BENCHMARK_STATUSES}
 # The 27 EU member states (ISO3): the Union itself is not a third country for that benchmark.
 EU_MEMBER_ISO3: Final[frozenset[str]] = frozenset({
     "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN", "IRL",
@@ -268,7 +278,6 @@ EU_MEMBER_ISO3: Final[frozenset[str]] = frozenset({
 # Country rows in production data that are aggregates, never countries.
 AGGREGATE_COUNTRY_KINDS: Final[tuple[str, ...]] = ("world", "other")
 
-MISSING: Final[str] = "no data recorded"
 
 # --- prioritisation -------------------------------------------------------------
 
@@ -324,7 +333,7 @@ CRITERIA: Final[tuple[Criterion, ...]] = (
               source="Study on the Critical Raw Materials for the EU 2023"),
     Criterion("severity", "Evidence severity",
               "Mean severity of the three most severe recorded evidence cases (fewer when fewer "
-              "are recorded).",
+              "are recorded); cases split from one report passage count as one.",
               unit="1–5 severity", colour="#76B7B2",
               short="Severity",
               source="Risk evidence named by the report, rated on UNGP criteria by the project"),

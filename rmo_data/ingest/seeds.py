@@ -5,6 +5,9 @@ its file, line, column and message instead of stopping at the first one, so a
 curator can fix a file in one pass.  Cross-file checks (unknown source ids,
 unknown organisations, shares of one basis adding up past 100) run after the
 row checks.
+
+Long because: one row model per seed file and the cross-file checks read best side by side, so a
+curator finds every rule of the seed files in one place.
 """
 
 from __future__ import annotations
