@@ -114,6 +114,12 @@ def _year_basis(value: str | None) -> str | None:
     return value
 
 
+def _confidence(value: str | None) -> str | None:
+    if value is not None and value not in constants.CONFIDENCE_SLUGS:
+        raise ValueError(f"unknown confidence {value!r}; expected one of: {', '.join(constants.CONFIDENCE_SLUGS)}")
+    return value
+
+
 def _passage_slug(value: str | None) -> str | None:
     """A passage id is a short slug (it is stored in a 64-character column and grouped on)."""
     if value is not None and (len(value) > 64 or not all(c.isalnum() or c in "-_" for c in value)):
@@ -298,7 +304,7 @@ class EvidenceRow(MaterialScoped):
     # How firmly the report supports the case, why, and the passage it shares with other cases
     # (empty = a passage of its own).  Optional here so an editor's older upload file still
     # reads; the seed file must give confidence and its reason (cross_check).
-    confidence: Annotated[Opt, _one_of((*constants.CONFIDENCE_SLUGS, None), "confidence")] = None
+    confidence: Annotated[Opt, AfterValidator(_confidence)] = None
     confidence_reason: Opt = None
     passage: Annotated[Opt, AfterValidator(_passage_slug)] = None
 

@@ -242,6 +242,61 @@ def test_sources_page_lists_every_source_and_gap(app: AppTest, built_engine) -> 
     assert "No country production data recorded" in _texts(at)
 
 
+def test_sources_page_lists_the_regulations_with_the_rows_citing_them(app: AppTest, built_engine) -> None:  # noqa: ANN001
+    at = open_as(app, "pages/sources.py")
+    listed = at.dataframe[0].value.set_index("title")
+    regulations = queries.sources(engine=built_engine)
+    regulations = regulations[regulations["kind"] == "regulation"]
+    assert len(regulations) == 2
+    for title in regulations["title"]:
+        assert listed.at[title, "kind"] == "Regulation" and listed.at[title, "rows"] > 0
+    assert "One passage, one case" in _texts(at) and "Confidence of evidence" in _texts(at)
+
+
+@pytest.mark.parametrize("slug", ["ree", "nickel"])
+def test_material_profile_shows_the_report_figures_and_statements_beside_the_measured_share(
+        app: AppTest, built_engine, slug: str) -> None:  # noqa: ANN001
+    from rmo_data.analysis.facts import fact_value
+    from rmo_data.analysis.statements import statement_pairs
+    from rmo_data.store import concentration, report_facts
+
+    at = open_as(app, "pages/material.py", material=slug, mp_tab="Producers")
+    text = _texts(at)
+    facts = report_facts.material_facts(material=slug, engine=built_engine)
+    if slug == "nickel":
+        assert len(facts) == 1 and escape_html("rank 8 among 63 metals") in text
+        assert escape_html("2009 (stated in the source)") in text
+    for _, fact in facts.iterrows():
+        assert escape_html(fact_value(fact)) in text
+    pairs = statement_pairs(queries.concentration_statements(slug, engine=built_engine),
+                            concentration.latest_country_shares(slug, engine=built_engine))
+    for _, pair in pairs.iterrows():
+        side = " · ".join(t for t in (pair["report_text"], pair["measured_text"]) if isinstance(t, str))
+        assert escape_html(side) in text
+    if slug == "ree":
+        assert escape_html("report (2021): ≥ 80 % · USGS") in text
+        assert escape_html("report year; the passage gives none") in text
+
+
+def test_material_evidence_counts_a_shared_passage_once(app: AppTest, built_engine) -> None:  # noqa: ANN001
+    at = open_as(app, "pages/material.py", material="zinc", mp_tab="Evidence")
+    rows = queries.evidence(materials=["zinc"], engine=built_engine)
+    cases = _cases(rows)
+    assert f"{cases} case(s), most severe first, in {len(rows)} cards" in _texts(at)
+    assert any("**Confidence:**" in m.value for m in at.markdown)
+
+
+def test_overview_shows_the_report_themes(app: AppTest, built_engine) -> None:  # noqa: ANN001
+    from rmo_data.store import report_facts
+
+    at = app
+    at.run()
+    text = _texts(at)
+    for title in report_facts.report_themes(engine=built_engine)["title"]:
+        assert f"**{escape_html(title)}.**" in text
+    assert "Summary recommendations" in text and escape_html("33.3 % of vehicle carbon emissions") in text
+
+
 def test_sidebar_filter_widget_drives_the_page(app: AppTest, built_engine) -> None:  # noqa: ANN001
     """On the default page the real sidebar widget is in AppTest's tree: use it."""
     at = app
