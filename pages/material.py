@@ -68,11 +68,15 @@ if not links.empty:
                 st.markdown(f"- {escape_html(label)}", help=escape_html(link["note"]) or None)
 st.caption(source_line(["Raw materials value chain leverages"], [], note=mat["section"]))
 
-facts = cached.read(report_facts.material_facts, material=slug)
+# This material's figures, then those the report gives for every material (no material of their own).
+facts = cached.read(report_facts.material_facts, material=slug, include_cross=True)
 if not facts.empty:
+    facts = facts.sort_values("material", key=lambda m: m.isna(), kind="stable")
     st.markdown("**Figures the report gives**")
     for _, fact in facts.iterrows():
-        st.markdown(f"- **{escape_html(fact_value(fact))}** — {escape_html(fact['statement'])}  \n"
+        scope = "" if isinstance(fact["material"], str) else f"{constants.CROSS_MATERIAL_LABEL}: "
+        st.markdown(f"- {escape_html(scope)}**{escape_html(fact_value(fact))}** — "
+                    f"{escape_html(fact['statement'])}  \n"
                     f"  <span class='rmo-muted'>{escape_html(fact_provenance(fact))}</span>",
                     unsafe_allow_html=True)
     figure_footer(facts[["metric", "value_low", "value_high", "bound", "unit", "year", "year_basis", "statement",
