@@ -190,17 +190,15 @@ def _producers() -> None:
                         f"  <span class='rmo-muted'>{escape_html(side)}</span>", unsafe_allow_html=True)
         bases = sorted({constants.YEAR_BASIS_LABELS.get(b, b) for b in statements["year_basis"].dropna()})
         measured = pairs.dropna(subset=["measured_source"])
-        st.caption(source_line(["Raw materials value chain leverages", *measured["measured_source"]],
-                               [*statements["year"], *measured["measured_year"]],
-                               note="Report years: " + ("; ".join(bases) or constants.MISSING) + ". The measured "
-                                    "share is the same country's share of world output at the same stage in "
-                                    "the latest year with data."))
         figure_footer(pairs[["stage", "level", "subject", "country_name", "share_pct", "bound", "year", "year_basis",
                              "statement", "measured_share", "measured_year", "measured_estimate",
                              "measured_source", "section"]],
                       f"{mat['name']} concentration statements", ["Raw materials value chain leverages",
                                                                   *measured["measured_source"]],
-                      [*statements["year"], *measured["measured_year"]], key="dl_statements")
+                      [*statements["year"], *measured["measured_year"]], key="dl_statements",
+                      note="Report years: " + ("; ".join(bases) or constants.MISSING) + ". The measured share is "
+                           "the same country's share of world output at the same stage in the latest year with "
+                           "data.")
     if not companies.empty:
         shown = companies.assign(stages=companies["stages"].map(
             lambda v: ", ".join(constants.STAGE_LABELS[s] for s in v) or constants.MISSING))
