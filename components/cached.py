@@ -31,7 +31,7 @@ import streamlit as st
 from rmo_data import constants
 from rmo_data.analysis import prioritisation, scoring
 from rmo_data.charts import priority_charts
-from rmo_data.store import concentration, queries
+from rmo_data.store import concentration, queries, report_facts
 from rmo_data.store.criteria import criteria_table
 from rmo_data.store.engine import database_url, get_engine
 
@@ -44,7 +44,8 @@ R = TypeVar("R")
 
 # The store modules whose public functions are read queries, so their results may be kept.
 # Scenarios and the action plan are left out on purpose: a read right after a write must see it.
-QUERY_MODULES: Final[dict[str, ModuleType]] = {module.__name__: module for module in (queries, concentration)}
+QUERY_MODULES: Final[dict[str, ModuleType]] = {
+    module.__name__: module for module in (queries, concentration, report_facts)}
 
 
 def _freeze(value: Any) -> Any:

@@ -17,6 +17,8 @@ import streamlit as st
 from components import cached
 from components.safe import escape_html, safe_url
 from rmo_data import constants
+from rmo_data.analysis import evidence_rollups
+
 
 def category_pill(category: str) -> str:
     """A coloured pill for a Shift category (HTML built only from constants)."""
@@ -61,6 +63,9 @@ def evidence_card(row: Mapping[str, Any]) -> None:
         st.markdown(f"**{escape_html(constants.RISK_CATEGORY_LABELS.get(row['category'], row['category']))}** "
                     f"at {escape_html(constants.STAGE_LABELS.get(row['stage'], row['stage']))} — {where}")
         st.markdown(escape_html(row["summary"]))
+        reason = row.get("confidence_reason")
+        st.markdown(f"**Confidence:** {escape_html(evidence_rollups.confidence_name(row.get('confidence')))}"
+                    + (f" — {escape_html(reason)}" if isinstance(reason, str) and reason else ""))
         year = int(row["year"]) if row.get("year") == row.get("year") and row.get("year") else "year not stated"
         link = safe_url(row.get("url")) or safe_url(row.get("source_url"))
         src = escape_html(row.get("source_title"))

@@ -75,6 +75,9 @@ m1.metric("Cases shown", summary["cases"])
 m2.metric("Materials", summary["materials"])
 m3.metric("Countries", summary["countries"])
 m4.metric("Severe (4–5)", summary["severe"])
+if summary["rows"] > summary["cases"]:
+    st.caption(f"Cases split from one passage of the report (one sentence naming several countries, "
+               f"sites or risks) count once: {summary['rows']} listed rows make {summary['cases']} cases.")
 if active:
     st.button(f"Clear {active} evidence filter(s)", on_click=_clear, icon=":material/filter_alt_off:")
 
@@ -83,7 +86,7 @@ if not summary["cases"]:
             "the filters.", icon=":material/search_off:")
     st.stop()
 
-pages = max(1, -(-summary["cases"] // PAGE_SIZE))
+pages = max(1, -(-summary["rows"] // PAGE_SIZE))  # the table lists every row
 if int(st.session_state.get("ev_page", 1)) > pages:
     st.session_state["ev_page"] = 1  # the filters shrank the list: back to its first page
 page_no = int(st.session_state.get("ev_page", 1))
@@ -141,6 +144,9 @@ def _table(ev: pd.DataFrame) -> pd.DataFrame:
         stage_name=ev["stage"].map(constants.STAGE_LABELS),
         link=[safe_url(u) or safe_url(s) for u, s in zip(ev["url"], ev["source_url"], strict=True)],
         year_text=ev["year"].map(lambda y: "not stated" if pd.isna(y) else str(int(y))),
+        confidence_name=ev["confidence"].map(evidence_rollups.confidence_name),
+        reason=ev["confidence_reason"].fillna(""),
+        passage_text=ev["passage"].fillna("own passage"),
     )
     for column in ("country_name", "company", "site"):
         table[column] = table[column].fillna("not stated")
@@ -157,23 +163,30 @@ if pages > 1:
     first = (page_no - 1) * PAGE_SIZE + 1
     pager = st.columns([1, 4], vertical_alignment="bottom")
     pager[0].number_input("Page", 1, pages, key="ev_page", help=f"{PAGE_SIZE} cases per page")
-    pager[1].caption(f"Cases {first}–{first + len(rows) - 1} of {summary['cases']}, most severe first "
+    pager[1].caption(f"Rows {first}–{first + len(rows) - 1} of {summary['rows']}, most severe first "
                      f"(page {page_no} of {pages}).")
 table = _table(rows)
 tables.dataframe(
-    table[["severity", "material_name", "stage_name", "category_name", "country_name", "company",
-           "site", "summary", "year_text", "source_title", "link"]],
+    table[["severity", "confidence_name", "material_name", "stage_name", "category_name", "country_name",
+           "company", "site", "summary", "reason", "passage_text", "year_text", "source_title", "link"]],
     hide_index=True, width="stretch", height=min(600, 38 + 35 * len(table)),
     column_config={
         "severity": st.column_config.ProgressColumn("Severity", min_value=0, max_value=5, format="%d / 5",
                                                     help="Project rating on UNGP criteria, 1–5"),
         "material_name": "Material", "stage_name": "Stage", "category_name": "Risk category",
         "country_name": "Country", "company": "Company", "site": "Site",
+        "confidence_name": st.column_config.TextColumn(
+            "Confidence", help="How firmly the report supports the case: a documented incident, a reported "
+                               "allegation, or an inference from context (project reading)"),
         "summary": st.column_config.TextColumn("What happened", width="large"),
+        "reason": st.column_config.TextColumn("Why this confidence", width="medium"),
+        "passage_text": st.column_config.TextColumn(
+            "Report passage", help="Rows from one passage of the report share it and count as one case"),
         "year_text": "Year", "source_title": "Source",
         "link": st.column_config.LinkColumn("Source link", display_text="open source"),
     })
 figure_footer(_download if pages > 1 else table.drop(columns=["pillar", "material", "stage", "category"]),
               "Risk evidence", source_titles, years,
-              note="Severity = rounded mean of scale, scope and irremediability (project rating).",
+              note="Severity = rounded mean of scale, scope and irremediability (project rating). "
+                   "Confidence: documented, reported or inferred (project reading of the report).",
               key="dl_ev_table")

@@ -17,8 +17,10 @@ from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer, source_line
 from components.safe import escape_html
 from rmo_data import constants
-from rmo_data.analysis import metrics
-from rmo_data.store import concentration, queries
+from rmo_data.analysis import evidence_rollups, metrics
+from rmo_data.analysis.facts import fact_provenance, fact_value
+from rmo_data.analysis.statements import statement_pairs
+from rmo_data.store import concentration, queries, report_facts
 
 router.guard(__file__)
 
@@ -65,6 +67,23 @@ if not links.empty:
             else:
                 st.markdown(f"- {escape_html(label)}", help=escape_html(link["note"]) or None)
 st.caption(source_line(["Raw materials value chain leverages"], [], note=mat["section"]))
+
+# This material's figures, then those the report gives for every material (no material of their own).
+facts = cached.read(report_facts.material_facts, material=slug, include_cross=True)
+if not facts.empty:
+    facts = facts.sort_values("material", key=lambda m: m.isna(), kind="stable")
+    st.markdown("**Figures the report gives**")
+    for _, fact in facts.iterrows():
+        scope = "" if isinstance(fact["material"], str) else f"{constants.CROSS_MATERIAL_LABEL}: "
+        st.markdown(f"- {escape_html(scope)}**{escape_html(fact_value(fact))}** — "
+                    f"{escape_html(fact['statement'])}  \n"
+                    f"  <span class='rmo-muted'>{escape_html(fact_provenance(fact))}</span>",
+                    unsafe_allow_html=True)
+    figure_footer(facts[["metric", "value_low", "value_high", "bound", "unit", "year", "year_basis", "statement",
+                         "note", "source_title", "section"]],
+                  f"{mat['name']} figures from the report", facts["source_title"].unique(), facts["year"],
+                  note="Figures the report states in its text; the year says what it rests on.",
+                  key="dl_facts")
 
 
 # --- one function per tab; each reads slug, mat and name set above ---------------------
@@ -134,10 +153,10 @@ def _production() -> None:
         if picked and picked != "All other" and signin.can("case_evidence"):
             codes = sub.loc[sub["country_name"] == picked, "iso3"].dropna().unique().tolist()
             where = {"iso3": codes} if codes else {"countries": [picked]}
-            n_cases = int(cached.read(queries.evidence_counts, materials=[slug], **where)["n"].sum())
+            totals = cached.read(queries.evidence_totals, materials=[slug], **where)
             ev = cached.read(queries.evidence, materials=[slug], **where, limit=CARDS_SHOWN)
-            st.caption(f"{n_cases} risk evidence case(s) recorded for {name} in {escape_html(picked)}"
-                       + (f"; the {CARDS_SHOWN} most severe are shown" if n_cases > CARDS_SHOWN else "")
+            st.caption(f"{totals['cases']} risk evidence case(s) recorded for {name} in {escape_html(picked)}"
+                       + (f"; the {CARDS_SHOWN} most severe rows are shown" if totals["rows"] > CARDS_SHOWN else "")
                        + ". Double-click the chart to clear the selection.")
             for _, case in ev.iterrows():
                 cards.evidence_card(case)
@@ -161,12 +180,25 @@ def _producers() -> None:
     if statements.empty and companies.empty:
         st.info("The report names no producer or concentration figure for this material.")
     if not statements.empty:
-        st.markdown("**What the report says about concentration**")
-        for _, s in statements.iterrows():
-            figure = "" if pd.isna(s["share_pct"]) else f" ({s['share_pct']:g} %)"
-            st.markdown(f"- {escape_html(s['statement'])}{figure} — "
-                        f"*{escape_html(constants.STAGE_LABELS[s['stage']])}*")
-        st.caption(source_line(["Raw materials value chain leverages"], statements["year"]))
+        st.markdown("**What the report says about concentration, beside the measured share**")
+        pairs = statement_pairs(statements, cached.read(concentration.latest_country_shares, material=slug))
+        for _, s in pairs.iterrows():
+            # "report (2021): ≥ 80 % · USGS 2025 (estimate): 69 %": the same country and stage.
+            side = " · ".join(str(t) for t in (s["report_text"], s["measured_text"]) if isinstance(t, str))
+            st.markdown(f"- {escape_html(s['statement'])} — "
+                        f"*{escape_html(constants.STAGE_LABELS[s['stage']])}*  \n"
+                        f"  <span class='rmo-muted'>{escape_html(side)}</span>", unsafe_allow_html=True)
+        bases = sorted({constants.YEAR_BASIS_LABELS.get(b, b) for b in statements["year_basis"].dropna()})
+        measured = pairs.dropna(subset=["measured_source"])
+        figure_footer(pairs[["stage", "level", "subject", "country_name", "share_pct", "bound", "year", "year_basis",
+                             "statement", "measured_share", "measured_year", "measured_estimate",
+                             "measured_source", "section"]],
+                      f"{mat['name']} concentration statements", ["Raw materials value chain leverages",
+                                                                  *measured["measured_source"]],
+                      [*statements["year"], *measured["measured_year"]], key="dl_statements",
+                      note="Report years: " + ("; ".join(bases) or constants.MISSING) + ". The measured share is "
+                           "the same country's share of world output at the same stage in the latest year with "
+                           "data.")
     if not companies.empty:
         shown = companies.assign(stages=companies["stages"].map(
             lambda v: ", ".join(constants.STAGE_LABELS[s] for s in v) or constants.MISSING))
@@ -184,11 +216,12 @@ def _producers() -> None:
 def _evidence_filters() -> tuple[dict[str, object], pd.DataFrame, pd.DataFrame]:
     """The sidebar's stage and risk filters for this material, the case counts and their provenance.
 
-    Counts per stage and category come from SQL, not every case of the material.
+    Counts per stage, category, severity and passage come from SQL (the evidence
+    cube), not every case of the material; a shared passage counts once.
     """
     ev_filters: dict[str, object] = dict(materials=[slug], stages=state.get("stages"),
                                          categories=state.get("risks"))
-    counts = cached.read(queries.evidence_counts, **ev_filters)
+    counts = cached.evidence_cube(**ev_filters)
     return ev_filters, counts, queries.provenance_from(cached.read(queries.evidence_where, **ev_filters))
 
 
@@ -205,7 +238,7 @@ def _value_chain() -> None:
                 icon=":material/filter_alt_off:")
     else:
         render.chart(material_charts.value_chain_chart, risks, evidence_all)
-        figure_footer(evidence_all.groupby(["stage", "category"], as_index=False)["n"].sum()
+        figure_footer(evidence_rollups.count_once(evidence_all, ["stage", "category"]).reset_index()
                       .rename(columns={"n": "size"}),
                       f"{mat['name']} risks along the value chain",
                       # The report names the risks; the cases counted cite their own sources.
@@ -230,7 +263,8 @@ def _evidence() -> None:
     """The evidence cases (partners), one page of cards at a time."""
     ev_filters, evidence_all, ev_prov = _evidence_filters()
     ev_years = ev_prov[["year", "n"]]
-    n_cases = int(evidence_all["n"].sum()) if not evidence_all.empty else 0  # same filters as the chain
+    n_cases = evidence_rollups.total_once(evidence_all)  # same filters as the chain; a passage once
+    n_rows = int(evidence_all["n"].sum()) if not evidence_all.empty else 0
     if not signin.can("case_evidence"):
         st.markdown(f"{n_cases} risk evidence case(s) are recorded for {escape_html(mat['name'])} with the current "
                     "stage and risk filters; the chart under *Value chain & risks* counts them.")
@@ -240,12 +274,14 @@ def _evidence() -> None:
                 "Clear them in the sidebar to see all cases.", icon=":material/filter_alt_off:")
     else:
         # One page of cards at a time: a material of a large store may have thousands of cases.
-        pages = -(-n_cases // CARDS_SHOWN)
+        pages = -(-n_rows // CARDS_SHOWN)  # one card per row
         if int(st.session_state.get("mp_ev_page", 1)) > pages:
             st.session_state["mp_ev_page"] = 1
         page_no = int(st.session_state.get("mp_ev_page", 1))
         ev = cached.read(queries.evidence, **ev_filters, limit=CARDS_SHOWN, offset=(page_no - 1) * CARDS_SHOWN)
         st.caption(f"{n_cases} case(s), most severe first"
+                   + (f", in {n_rows} cards: where one passage of the report names several places or risks, "
+                      "each has a card and the passage counts once" if n_rows > n_cases else "")
                    + (f" ({CARDS_SHOWN} per page)" if pages > 1 else "")
                    + ". Severity is the project's rating on the UNGP "
                    "criteria (scale, scope, irremediability) of each case as the report describes it.")

@@ -11,8 +11,9 @@ from components.pack_downloads import pack_buttons
 from components.provenance import download_buttons, figure_footer, source_line
 from components.safe import escape_html
 from rmo_data import constants
+from rmo_data.analysis.facts import fact_provenance, fact_value
 from rmo_data.analysis.findings import headline_findings
-from rmo_data.store import queries
+from rmo_data.store import queries, report_facts
 
 router.guard(__file__)
 
@@ -43,6 +44,26 @@ for start in range(0, len(findings), 4):
         with col.container(border=True, height="stretch"):
             st.markdown(escape_html(finding.text))
             st.caption(f"Source: {escape_html(finding.source)} · {escape_html(finding.year)}")
+
+with st.expander("What the report recommends across all materials", icon=":material/summarize:"):
+    themes = cached.read(report_facts.report_themes)
+    for kind in constants.REPORT_THEME_KIND_SLUGS:
+        chosen = themes[themes["kind"] == kind]
+        if chosen.empty:
+            continue
+        st.markdown(f"**{escape_html(constants.REPORT_THEME_KIND_LABELS[kind])}s**")
+        for _, theme in chosen.iterrows():
+            st.markdown(f"- **{escape_html(theme['title'])}.** {escape_html(theme['summary'])}")
+    cross_facts = cached.read(report_facts.material_facts)
+    cross_facts = cross_facts[cross_facts["material"].isna()]
+    for _, fact in cross_facts.iterrows():
+        st.markdown(f"- **{escape_html(fact_value(fact))}** — {escape_html(fact['statement'])} "
+                    f"({escape_html(fact_provenance(fact))})")
+    st.caption(source_line(themes["source_title"].unique(), [*themes["source_year"], *cross_facts["year"]],
+                           note="In the project's own words; each point names the report section it comes "
+                                "from in the downloads."))
+    download_buttons(themes[["kind", "title", "summary", "source_title", "section"]], "Report themes",
+                     key="dl_ov_themes")
 
 focus = st.session_state.get("material")
 render.chart(material_charts.overview_heat_table, table, key="ov_heat",

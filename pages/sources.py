@@ -31,7 +31,8 @@ shown = sources.assign(
     rows=sources["id"].map(per_source).fillna(0).astype(int),
     tables=sources["id"].map(feeds_tables).fillna(""),
     link=sources["url"].map(safe_url),
-    kind=sources["kind"].map({"report": "Report", "dataset": "Dataset", "cited": "Cited by the report"}),
+    kind=sources["kind"].map({"report": "Report", "dataset": "Dataset", "cited": "Cited by the report",
+                              "regulation": "Regulation"}),
 )
 tables.dataframe(
     shown[["title", "publisher", "year", "kind", "licence", "feeds", "rows", "note", "link"]],
@@ -74,6 +75,25 @@ each figure is shown with its basis and scope. No figure is derived by multiplyi
 each: *scale* (how grave), *scope* (how many people or how wide an area) and *irremediability*
 (how hard to put right). Severity is the mean of the three rounded half up. The ratings are a
 reading of the case as the report describes it, not a finding of the report.
+
+**Confidence of evidence.** Each case also says how firmly the report supports it: a *documented
+incident* (a specific harm at a named place by a named actor or at a stated time), a *reported
+allegation* (a finding, allegation or press or NGO report without all of those), or *inferred from
+context* (the project joined statements the report makes separately, or the report names a place
+as needing remediation without saying what harm). A case that names no harm is rated 2 on each
+criterion and never rated up on a guess; the reason is given with every case.
+
+**One passage, one case.** Where one sentence of the report names several countries, sites or
+risks, each gets its own row so it can be filtered and mapped, and the rows share a *report
+passage*. Such a passage counts once in every count: evidence per material, the charts, the
+headline figures and the severity criterion's three most severe cases (at its highest severity).
+
+**Report years.** The report gives no publication date; its research was carried out in 2021.
+Statements and figures that give no year of their own carry 2021 and say so; a figure's own year
+(a study's, a target's) is kept where the report states it.
+
+**Producing countries.** A country that USGS lists with a production of zero is not counted as a
+producer.
 """)
 
 st.header("Known limitations")

@@ -123,6 +123,9 @@ TARGETS: Final[tuple[Named, ...]] = (
     Named("msi", "Multi-stakeholder initiatives"),
     Named("civil_society", "Civil society & rights holders"),
     Named("own_teams", "Own teams"),
+    # The report's fifth group to exert leverage through: vehicle buyers (people, businesses,
+    # dealers, public fleets), whose awareness can back the industry's asks of others.
+    Named("consumers", "End users & consumers"),
 )
 TARGET_SLUGS: Final[tuple[str, ...]] = tuple(t.slug for t in TARGETS)
 TARGET_LABELS: Final[dict[str, str]] = {t.slug: t.label for t in TARGETS}
@@ -208,10 +211,73 @@ SEVERITY_LABELS: Final[dict[int, str]] = {
 # A case with no severity recorded (shown as such, never dropped).
 SEVERITY_NOT_RATED: Final[str] = "not rated"
 
+MISSING: Final[str] = "no data recorded"
+
+# How firmly the report supports a risk evidence case (risk_evidence.confidence): one
+# slug per case, with the reason in the project's own words (confidence_reason).
+CONFIDENCE_LEVELS: Final[tuple[Named, ...]] = (
+    Named("documented", "Documented incident",
+          "The report states a specific harm at a named place by a named actor or at a stated time."),
+    Named("reported", "Reported allegation",
+          "The report relays a finding, allegation or press or NGO report of harm, without all of "
+          "place, actor and time."),
+    Named("inferred", "Inferred from context",
+          "The project joined what the report says separately (a place named as needing "
+          "remediation, a company named in a list), or the report names no harm."),
+)
+CONFIDENCE_SLUGS: Final[tuple[str, ...]] = tuple(c.slug for c in CONFIDENCE_LEVELS)
+CONFIDENCE_LABELS: Final[dict[str, str]] = {c.slug: c.label for c in CONFIDENCE_LEVELS}
+# A case stored before confidence was recorded (an editor's upload without the column).
+CONFIDENCE_NOT_ASSESSED: Final[str] = "not assessed"
+
+# What the year of a report figure or statement rests on (concentration_statement.year_basis,
+# material_fact.year_basis).
+YEAR_BASES: Final[tuple[Named, ...]] = (
+    Named("stated", "stated in the source"),
+    Named("report", "report year; the passage gives none"),
+    Named("target", "target year of a commitment"),
+    Named("projection", "year of a projection"),
+)
+YEAR_BASIS_SLUGS: Final[tuple[str, ...]] = tuple(b.slug for b in YEAR_BASES)
+YEAR_BASIS_LABELS: Final[dict[str, str]] = {b.slug: b.label for b in YEAR_BASES}
+
+# Kinds of cross-material point the report makes that are not leverage cards (report_theme.kind).
+REPORT_THEME_KINDS: Final[tuple[Named, ...]] = (
+    Named("summary", "Summary recommendation"),
+    Named("principle", "Cross-cutting point"),
+)
+REPORT_THEME_KIND_SLUGS: Final[tuple[str, ...]] = tuple(k.slug for k in REPORT_THEME_KINDS)
+REPORT_THEME_KIND_LABELS: Final[dict[str, str]] = {k.slug: k.label for k in REPORT_THEME_KINDS}
+
+# EU regulations whose material lists are stored (regulatory_listing.regulation).
+REGULATIONS: Final[tuple[Named, ...]] = (
+    Named("eu_crma_strategic", "EU Critical Raw Materials Act: strategic raw material",
+          "Regulation (EU) 2024/1252, Annex I, Section 1."),
+    Named("eu_battery_dd", "EU Batteries Regulation: raw material under due diligence",
+          "Regulation (EU) 2023/1542, Annex X, point 1."),
+)
+REGULATION_SLUGS: Final[tuple[str, ...]] = tuple(r.slug for r in REGULATIONS)
+REGULATION_LABELS: Final[dict[str, str]] = {r.slug: r.label for r in REGULATIONS}
+# The CRMA benchmark (Article 5(1)(d)): no more than this share of a strategic raw material, at
+# any relevant stage, from one third country.
+CRMA_SINGLE_COUNTRY_LIMIT_PCT: Final[float] = 65.0
+# Outcomes of that check per material and stage (rmo_data.analysis.regulatory.benchmark_65).
+BENCHMARK_STATUSES: Final[tuple[Named, ...]] = (
+    Named("pass", "Within the 65 % benchmark", "No third country has more than 65 % of world output."),
+    Named("fail", "Above the 65 % benchmark", "One third country has more than 65 % of world output."),
+    Named("no_data", MISSING, "No country share is recorded for this stage."),
+)
+BENCHMARK_STATUS_SLUGS: Final[tuple[str, ...]] = tuple(b.slug for b in BENCHMARK_STATUSES)
+BENCHMARK_STATUS_LABELS: Final[dict[str, str]] = {b.slug: b.label for b in BENCHMARK_STATUSES}
+# The 27 EU member states (ISO3): the Union itself is not a third country for that benchmark.
+EU_MEMBER_ISO3: Final[frozenset[str]] = frozenset({
+    "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN", "IRL",
+    "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP", "SWE",
+})
+
 # Country rows in production data that are aggregates, never countries.
 AGGREGATE_COUNTRY_KINDS: Final[tuple[str, ...]] = ("world", "other")
 
-MISSING: Final[str] = "no data recorded"
 
 # --- prioritisation -------------------------------------------------------------
 
@@ -267,7 +333,7 @@ CRITERIA: Final[tuple[Criterion, ...]] = (
               source="Study on the Critical Raw Materials for the EU 2023"),
     Criterion("severity", "Evidence severity",
               "Mean severity of the three most severe recorded evidence cases (fewer when fewer "
-              "are recorded).",
+              "are recorded); cases split from one report passage count as one.",
               unit="1–5 severity", colour="#76B7B2",
               short="Severity",
               source="Risk evidence named by the report, rated on UNGP criteria by the project"),

@@ -42,7 +42,9 @@ TAB_NOTE = "\tTab-led note"
 CR_TITLE = "\r=1+2"
 EVIDENCE_ROW = {"id": "EV-HOSTILE-1", "material": "zinc", "stage": "mining", "category": "water",
                 "country": "Peru", "company": "", "site": "", "year": "2024", "scale": "3", "scope": "3",
-                "irremediability": "2", "summary": SUMMARY, "url": "", "source": "rmo_report", "section": ""}
+                "irremediability": "2", "summary": SUMMARY, "url": "", "source": "rmo_report", "section": "",
+                "confidence": "reported", "confidence_reason": "=A formula-led reason is still plain text.",
+                "passage": ""}
 
 
 def _dangerous(text: str) -> bool:

@@ -18,7 +18,9 @@ from rmo_data.store import schema
 EVIDENCE_HEADER = ",".join(upload_tables.SPECS["risk_evidence"].columns)
 EUS_HEADER = ",".join(upload_tables.SPECS["end_use_share"].columns)
 LEVERAGE_HEADER = ",".join((*upload_tables.SPECS["leverage"].columns, "row_action"))
-GOOD_EVIDENCE = "EV-NEW-01,nickel,mining,water,Indonesia,,Sulawesi,2024,3,4,3,A new case,,rmo_report,"
+# The columns of the template: the last three (confidence, its reason, passage) are optional.
+GOOD_EVIDENCE = ("EV-NEW-01,nickel,mining,water,Indonesia,,Sulawesi,2024,3,4,3,A new case,,rmo_report,,"
+                 "reported,A field report names the site but gives no date.,")
 
 
 def csv_bytes(*lines: str) -> bytes:

@@ -8,6 +8,8 @@ Conventions (see the Sources & method page):
   "Rest of world" included.  Aggregate rows are never a country.
 * HHI = sum of squared shares in percent over named countries, 0-10 000.
   Withheld or unavailable values are left out and listed, never read as zero.
+* ``n_countries`` counts producing countries: a country USGS lists with a
+  production of zero is not a producer (it adds nothing to any share either).
 * Governance-weighted HHI follows the EU CRM method: sum of share² (as a
   fraction) times the country's WGI risk score, where the score is
   (2.5 - mean of the six WGI estimates) × 2, so 0 (best) to 10 (worst).  The
@@ -115,6 +117,11 @@ def world_total(kinds: Iterable[str], quantities: Iterable[float | None]) -> tup
     return float(np.sum(np.asarray(known, dtype=float))), "sum of reported rows"
 
 
+def producing_count(quantities: Iterable[float | None]) -> int:
+    """How many of these country quantities are production: above zero (None and NaN are not)."""
+    return sum(1 for q in quantities if q is not None and not pd.isna(q) and float(q) > 0)
+
+
 def country_shares(rows: pd.DataFrame) -> tuple[pd.DataFrame, float | None, str | None]:
     """Shares of named countries from production rows of one commodity and year.
 
@@ -198,7 +205,7 @@ def concentration_from_rows(material: str, stage: str, commodity: Mapping[str, A
         hhi=hhi(shares), top1_country=str(named["country_name"].iloc[0]),
         top1_iso3=named["iso3"].iloc[0], top1_share=float(shares[0]),
         top3_share=top_n_share(shares, 3), named_share=float(sum(shares)),
-        n_countries=len(named), total=total, total_basis=basis,
+        n_countries=producing_count(named["quantity"]), total=total, total_basis=basis,
     )
     return result
 
@@ -256,6 +263,6 @@ def concentration_and_shares(material: str, stage: str, commodity: Mapping[str, 
     result.update(
         hhi=hhi(shares), top1_country=str(ranked[0][1]["country_name"]), top1_iso3=ranked[0][1]["iso3"],
         top1_share=float(shares[0]), top3_share=top_n_share(shares, 3), named_share=float(sum(shares)),
-        n_countries=len(named), total=total, total_basis=basis,
+        n_countries=producing_count(r["quantity"] for r in named), total=total, total_basis=basis,
     )
     return result, {r["iso3"]: share for share, r in ranked}

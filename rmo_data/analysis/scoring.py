@@ -9,7 +9,8 @@ Method (also shown on the Prioritisation page):
   standards gap.  Every criterion is oriented so that a higher value raises
   priority.
 * **Evidence severity** is the mean severity of the three most severe
-  recorded cases (of all of them when fewer are recorded).  A sum would reward
+  recorded cases (of all of them when fewer are recorded); cases split from
+  one passage of the report count as one case, at their highest severity.  A sum would reward
   materials the report simply documented more often; a plain mean would let
   many minor cases hide a very severe one.  The UNGPs ask to look at the most
   severe impacts first, and the top three keep one outlier from deciding alone.
@@ -44,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from rmo_data import constants
+from rmo_data.analysis import evidence_rollups
 
 PRESETS: Mapping[str, Mapping[str, int]] = constants.WEIGHT_PRESETS
 NEUTRAL = 0.5
@@ -121,7 +123,8 @@ def criteria_from(overview: pd.DataFrame, coverage: pd.DataFrame, evidence: pd.D
     evidence : pandas.DataFrame
         Columns material and severity, one row per case (``queries.evidence()``)
         or with a case count ``n`` per row (``queries.evidence_severity_counts()``);
-        ``source_title`` and ``year`` are used for provenance when present.
+        ``source_title`` and ``year`` are used for provenance when present, and a
+        ``passage`` column makes the cases of one shared passage one case.
     salient_risks : pandas.DataFrame
         ``queries.salient_risks()`` (columns material, category; NULL material =
         cross-cutting, left out here because it does not separate materials).
@@ -177,6 +180,9 @@ def criteria_from(overview: pd.DataFrame, coverage: pd.DataFrame, evidence: pd.D
     ev = evidence[evidence["material"].isin(idx)].copy() if not evidence.empty else evidence.copy()
     if "n" not in ev.columns:
         ev["n"] = 1  # one row per case
+    if "passage" in ev.columns:
+        # Cases split from one passage of the report are one case, at their highest severity.
+        ev = evidence_rollups.one_per_passage(ev)
     sev = (pd.Series({m: top_severity(g) for m, g in ev.groupby("material")}, dtype=float)
            if not ev.empty else pd.Series(dtype=float))
     counts = ev.groupby("material")["n"].sum() if not ev.empty else pd.Series(dtype=int)

@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from rmo_data import constants
+from rmo_data.analysis import evidence_rollups
 from rmo_data.store import concentration
 from rmo_data.briefing.chart_images import material_chart_specs, static_spec
 from rmo_data.briefing.model import (DEFAULT_TITLE, HEAT_WIDTH, MAX_EVIDENCE, MAX_LEVERAGES,
@@ -65,7 +66,9 @@ def _where(case: pd.Series) -> str:
 
 def _risk_lines(risks: pd.DataFrame, evidence: pd.DataFrame) -> list[RiskLine]:
     """Salient risks, those with the most severe and most numerous evidence first."""
-    stats = (evidence.groupby("category").agg(n=("id", "count"), top=("severity", "max"))
+    # Cases split from one passage of the report count once (evidence_rollups.passage_keys).
+    stats = (evidence.assign(key=evidence_rollups.passage_keys(evidence)).groupby("category")
+             .agg(n=("key", "nunique"), top=("severity", "max"))
              if not evidence.empty else pd.DataFrame(columns=["n", "top"]))
     lines: dict[str, RiskLine] = {}
     for _, r in risks.iterrows():
@@ -161,7 +164,8 @@ def _material(slug: str, record: dict[str, Any], overview_row: pd.Series | None,
         slug=slug, name=name, summary=shorten(record.get("summary"), SUMMARY_CHARS),
         automotive_uses=clean(record.get("automotive_uses")), auto_share_text=_auto_share_text(overview_row),
         end_use=shares, concentration=conc, risks=risk_lines[:MAX_RISKS], n_risks=len(risk_lines),
-        evidence=cases, n_evidence=len(evidence), leverages=_recommend(levs, focus), n_leverages=len(levs),
+        evidence=cases, leverages=_recommend(levs, focus), n_leverages=len(levs),
+        n_evidence=int(evidence_rollups.passage_keys(evidence).nunique()) if not evidence.empty else 0,
         organisations=_organisations(orgs, levs), n_organisations=len(orgs),
         source_ids=list(dict.fromkeys(i for i in ids if i)), years=years,
         charts=material_chart_specs(name, shares, production))

@@ -18,6 +18,7 @@ import altair as alt
 import pandas as pd
 
 from rmo_data import constants
+from rmo_data.analysis import evidence_rollups
 from rmo_data.charts.style import BASE, HIGHLIGHT, NO_DATA_COLOUR, chart_title, number_text
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -266,14 +267,16 @@ def value_chain_chart(risks: pd.DataFrame, evidence: pd.DataFrame) -> alt.Chart:
     """
     salient = {(c, st) for c, stages in zip(risks["category"], risks["stages"], strict=True) for st in stages}
     # ``evidence`` may be the cases themselves or counts of them (an ``n`` column,
-    # as queries.evidence_counts returns), so a large store need not send every row.
-    weight = evidence["n"] if "n" in evidence.columns else pd.Series(1, index=evidence.index)
-    counts = (weight.groupby([evidence["category"], evidence["stage"]]).sum().to_dict()
+    # as queries.evidence_cube returns), so a large store need not send every row.  With
+    # a ``passage`` column, cases split from one passage of the report count once in
+    # each cell and each stage's total.
+    frame = evidence if "n" in evidence.columns else evidence.assign(n=1)
+    counts = (evidence_rollups.count_once(frame, ["category", "stage"]).to_dict()
               if not evidence.empty else {})
     counts = {k: v for k, v in counts.items() if v}
     categories = [r.slug for r in constants.RISK_CATEGORIES
                   if any(k[0] == r.slug for k in salient) or any(k[0] == r.slug for k in counts)]
-    stage_totals = weight.groupby(evidence["stage"]).sum().to_dict() if not evidence.empty else {}
+    stage_totals = evidence_rollups.count_once(frame, ["stage"]).to_dict() if not evidence.empty else {}
     stage_names = {s: f"{constants.STAGE_SHORT[s]} ({stage_totals.get(s, 0)})" for s in constants.STAGE_SLUGS}
     rows = []
     for cat in categories:

@@ -162,7 +162,9 @@ def assemble(seeds: SeedSet, sources_dir: Path = public_sources.SOURCES_DIR) -> 
         us_shares, _table_columns(schema.end_use_share, skip=("id",)))
 
     tables["concentration_statement"] = [
-        {**r.model_dump(exclude={"source"}), "source_id": r.source}
+        {**r.model_dump(exclude={"source", "country"}), "source_id": r.source,
+         "country_name": r.country,
+         "iso3": resolve_country("concentration_statements.csv", f"{r.material} {r.stage}", r.country)}
         for r in seeds["concentration_statements.csv"]
     ]
 
@@ -193,6 +195,7 @@ def assemble(seeds: SeedSet, sources_dir: Path = public_sources.SOURCES_DIR) -> 
             "scale": r.scale, "scope": r.scope, "irremediability": r.irremediability,
             "severity": case_severity(r.scale, r.scope, r.irremediability),
             "summary": r.summary, "url": r.url, "source_id": r.source, "section": r.section,
+            "confidence": r.confidence, "confidence_reason": r.confidence_reason, "passage": r.passage,
         })
 
     tables["organisation"], tables["organisation_material"] = [], []
@@ -226,6 +229,19 @@ def assemble(seeds: SeedSet, sources_dir: Path = public_sources.SOURCES_DIR) -> 
     tables["other_sector"] = [
         {**r.model_dump(exclude={"source"}), "source_id": r.source}
         for r in seeds["other_sectors.csv"]
+    ]
+
+    tables["material_fact"] = [
+        {**r.model_dump(exclude={"source", "material"}), "source_id": r.source,
+         "material": None if r.material == constants.CROSS_MATERIAL else r.material}
+        for r in seeds["material_facts.csv"]
+    ]
+    tables["report_theme"] = [
+        {**r.model_dump(exclude={"source"}), "source_id": r.source, "sort_order": i}
+        for i, r in enumerate(seeds["report_themes.csv"])
+    ]
+    tables["regulatory_listing"] = [
+        {**r.model_dump(exclude={"source"}), "source_id": r.source} for r in seeds["regulatory_listings.csv"]
     ]
 
     tables["commodity"] = [c.model_dump() for c in seeds["commodities.csv"]]

@@ -5,6 +5,9 @@ its file, line, column and message instead of stopping at the first one, so a
 curator can fix a file in one pass.  Cross-file checks (unknown source ids,
 unknown organisations, shares of one basis adding up past 100) run after the
 row checks.
+
+Long because: one row model per seed file and the cross-file checks read best side by side, so a
+curator finds every rule of the seed files in one place.
 """
 
 from __future__ import annotations
@@ -100,6 +103,36 @@ SlugList = Annotated[list[str], BeforeValidator(_split_list)]
 Flag = Annotated[bool, BeforeValidator(_parse_bool)]
 Bound = Literal["eq", "approx", "ge", "le"]
 Rating = Annotated[int, Field(ge=1, le=5)]
+YearBasis = Annotated[str | None, BeforeValidator(_blank_to_none),
+                      AfterValidator(lambda v: _year_basis(v))]
+
+
+def _year_basis(value: str | None) -> str | None:
+    if value is not None and value not in constants.YEAR_BASIS_SLUGS:
+        raise ValueError(f"unknown year basis {value!r}; expected one of: "
+                         f"{', '.join(constants.YEAR_BASIS_SLUGS)}")
+    return value
+
+
+def _confidence(value: str | None) -> str | None:
+    if value is not None and value not in constants.CONFIDENCE_SLUGS:
+        raise ValueError(f"unknown confidence {value!r}; expected one of: {', '.join(constants.CONFIDENCE_SLUGS)}")
+    return value
+
+
+def _passage_slug(value: str | None) -> str | None:
+    """A passage id is a short slug (it is stored in a 64-character column and grouped on)."""
+    if value is not None and (len(value) > 64 or not all(c.isalnum() or c in "-_" for c in value)):
+        raise ValueError("a passage is a slug of letters, digits, '-' or '_', at most 64 characters")
+    return value
+
+
+def _year_needs_basis(year: int | None, basis: str | None) -> None:
+    """A year says what it rests on; a basis without a year means nothing."""
+    if year is not None and basis is None:
+        raise ValueError("year is set but year_basis is empty")
+    if year is None and basis is not None:
+        raise ValueError("year_basis is set but year is empty")
 
 
 def _check_members(values: Iterable[str], allowed: Iterable[str], what: str) -> None:
@@ -168,7 +201,7 @@ class SourceRow(BaseModel):
     year: OptInt = None
     url: Opt = None
     licence: Opt = None
-    kind: Literal["report", "dataset", "cited"]
+    kind: Literal["report", "dataset", "cited", "regulation"]
     feeds: Opt = None
     note: Opt = None
 
@@ -219,6 +252,8 @@ class ConcentrationRow(MaterialScoped):
     bound: Annotated[Bound | None, BeforeValidator(_blank_to_none)] = None
     statement: Req
     year: OptInt = None
+    year_basis: YearBasis = None
+    country: Opt = None
 
     @model_validator(mode="after")
     def _bound_needs_figure(self) -> ConcentrationRow:
@@ -227,6 +262,9 @@ class ConcentrationRow(MaterialScoped):
             raise ValueError("bound is set but share_pct is empty")
         if self.share_pct is not None and self.bound is None:
             self.bound = "eq"
+        _year_needs_basis(self.year, self.year_basis)
+        if self.country and self.level != "country":
+            raise ValueError("country is set on a company statement; leave it empty")
         return self
 
 
@@ -263,6 +301,20 @@ class EvidenceRow(MaterialScoped):
     irremediability: Rating
     summary: Req
     url: Opt = None
+    # How firmly the report supports the case, why, and the passage it shares with other cases
+    # (empty = a passage of its own).  Optional here so an editor's older upload file still
+    # reads; the seed file must give confidence and its reason (cross_check).
+    confidence: Annotated[Opt, AfterValidator(_confidence)] = None
+    confidence_reason: Opt = None
+    passage: Annotated[Opt, AfterValidator(_passage_slug)] = None
+
+    @model_validator(mode="after")
+    def _reason_with_confidence(self) -> EvidenceRow:
+        if self.confidence is not None and not self.confidence_reason:
+            raise ValueError("confidence is set but confidence_reason is empty: say why in one sentence")
+        if self.confidence_reason and self.confidence is None:
+            raise ValueError("confidence_reason is set but confidence is empty")
+        return self
 
 
 class OrganisationRow(_Row):
@@ -308,6 +360,48 @@ class OtherSectorRow(MaterialScoped):
     note: Opt = None
 
 
+class MaterialFactRow(MaybeCross):
+    """A row of ``material_facts.csv``: a figure the report states only in its text."""
+
+    metric: Req
+    value_low: OptFloat = None
+    value_high: OptFloat = None
+    bound: Annotated[Bound | None, BeforeValidator(_blank_to_none)] = None
+    unit: Req
+    year: OptInt = Field(default=None, ge=1900, le=2100)
+    year_basis: YearBasis = None
+    statement: Req
+    note: Opt = None
+
+    @model_validator(mode="after")
+    def _figures(self) -> MaterialFactRow:
+        if self.value_low is None and (self.value_high is not None or self.bound is not None):
+            raise ValueError("value_high or bound is set but value_low is empty")
+        if self.value_low is not None and self.value_high is not None and self.value_high < self.value_low:
+            raise ValueError("value_high is below value_low")
+        if self.value_low is not None and self.bound is None:
+            self.bound = "eq"
+        _year_needs_basis(self.year, self.year_basis)
+        return self
+
+
+class ReportThemeRow(_Row):
+    """A row of ``report_themes.csv``: a summary recommendation or cross-cutting point of the report."""
+
+    slug: Req
+    kind: Annotated[Req, _one_of(constants.REPORT_THEME_KIND_SLUGS, "theme kind")]
+    title: Req
+    summary: Req
+
+
+class RegulatoryListingRow(MaterialScoped):
+    """A row of ``regulatory_listings.csv``: a material's entry in an EU list."""
+
+    regulation: Annotated[Req, _one_of(constants.REGULATION_SLUGS, "regulation")]
+    listing: Req
+    note: Opt = None
+
+
 class CountryAliasRow(BaseModel):
     """A row of ``country_aliases.csv``."""
 
@@ -342,6 +436,9 @@ CSV_FILES: dict[str, type[BaseModel]] = {
     "other_sectors.csv": OtherSectorRow,
     "country_aliases.csv": CountryAliasRow,
     "commodities.csv": CommodityRow,
+    "material_facts.csv": MaterialFactRow,
+    "report_themes.csv": ReportThemeRow,
+    "regulatory_listings.csv": RegulatoryListingRow,
 }
 YAML_FILES: dict[str, type[BaseModel]] = {"materials.yaml": MaterialRow}
 
@@ -445,6 +542,14 @@ def cross_check(seeds: SeedSet) -> list[Problem]:
     problems += _duplicates("organisations.csv", seeds["organisations.csv"], "slug")
     problems += _duplicates("leverages.csv", seeds["leverages.csv"], "id")
     problems += _duplicates("commodities.csv", seeds["commodities.csv"], "slug")
+    problems += _duplicates("report_themes.csv", seeds["report_themes.csv"], "slug")
+    problems += evidence_problems(seeds["risk_evidence.csv"])
+    listed: set[tuple[str, str]] = set()
+    for row in seeds["regulatory_listings.csv"]:
+        if (row.material, row.regulation) in listed:
+            problems.append(Problem("regulatory_listings.csv", None, "regulation",
+                                    f"{row.material} is listed twice under {row.regulation}"))
+        listed.add((row.material, row.regulation))
 
     missing = set(constants.MATERIAL_SLUGS) - {m.slug for m in seeds["materials.yaml"]}
     if missing:
@@ -469,6 +574,28 @@ def cross_check(seeds: SeedSet) -> list[Problem]:
         if count > 1:
             problems.append(Problem("commodities.csv", None, "is_primary",
                                     f"{mat}/{stg} has {count} primary commodities; expected one"))
+    return problems
+
+
+def evidence_problems(rows: Iterable[Any], file: str = "risk_evidence.csv") -> list[Problem]:
+    """Seed evidence must say how firm each case is, and a passage belongs to one material.
+
+    A passage shared across materials could not count once per material, so it is refused;
+    a passage named by one case only is allowed (it is that case's own passage).
+    """
+    problems: list[Problem] = []
+    passage_material: dict[str, str] = {}
+    for row in rows:
+        if row.confidence is None:
+            problems.append(Problem(file, None, "confidence",
+                                    f"case {row.id}: confidence is empty; use one of "
+                                    f"{', '.join(constants.CONFIDENCE_SLUGS)}"))
+        if row.passage:
+            first = passage_material.setdefault(row.passage, row.material)
+            if first != row.material:
+                problems.append(Problem(file, None, "passage",
+                                        f"case {row.id}: passage {row.passage!r} is also used for "
+                                        f"{first}; a passage belongs to one material"))
     return problems
 
 

@@ -88,7 +88,9 @@ def record_of_row(spec: TableSpec, row: Any, known: Vocabulary, file: str, line:
             "site": row.site, "year": row.year, "scale": row.scale, "scope": row.scope,
             "irremediability": row.irremediability,
             "severity": case_severity(row.scale, row.scope, row.irremediability),
-            "summary": row.summary, "url": row.url, "source_id": row.source, "section": row.section}
+            "summary": row.summary, "url": row.url, "source_id": row.source, "section": row.section,
+            "confidence": row.confidence, "confidence_reason": row.confidence_reason,
+            "passage": row.passage}
     elif spec.name == "production":
         commodity = known.commodities.get(row.commodity)
         if commodity is None:

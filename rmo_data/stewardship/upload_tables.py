@@ -76,7 +76,8 @@ class TableSpec:
 SPECS: dict[str, TableSpec] = {spec.name: spec for spec in (
     TableSpec("risk_evidence", "Risk evidence", seeds.EvidenceRow,
               ("id", "material", "stage", "category", "country", "company", "site", "year", "scale",
-               "scope", "irremediability", "summary", "url", "source", "section"),
+               "scope", "irremediability", "summary", "url", "source", "section",
+               "confidence", "confidence_reason", "passage"),  # the last three are optional
               key=("id",), key_columns=("id",)),
     TableSpec("production", "Production", ProductionRow,
               ("commodity", "material", "stage", "country", "country_kind", "year", "quantity", "unit",

@@ -206,3 +206,49 @@ def hhi_trend(material: str, stage: str, engine: Engine | None = None) -> pd.Dat
                         "top1_share": conc["top1_share"], "is_estimate": conc["is_estimate"],
                         "source": conc["source_title"]})
     return pd.DataFrame(out, columns=["year", "hhi", "top1_country", "top1_share", "is_estimate", "source"])
+
+
+def latest_country_shares(material: str | None = None, stages: Sequence[str] = ("mining", "processing"),
+                          engine: Engine | None = None) -> pd.DataFrame:
+    """Each country's share of world output per material and stage, in the latest year with data.
+
+    The primary commodity of each material and stage, the year :func:`concentration`
+    picks and the shares ``metrics.country_shares`` computes, so the figures match
+    the concentration shown elsewhere.  Columns: material, stage, commodity, iso3,
+    country_name, share_pct, year, is_estimate, source_title, source_publisher.
+    ``material`` narrows to one material (all when None).
+    """
+    eng = engine or get_engine()
+    c, s = schema.commodity, schema.source
+    columns = ["material", "stage", "commodity", "iso3", "country_name", "share_pct", "year", "is_estimate",
+               "source_title", "source_publisher"]
+    query = select(c).where(c.c.stage.in_(list(stages)), c.c.is_primary).order_by(c.c.material, c.c.stage)
+    if material is not None:
+        query = query.where(c.c.material == material)
+    with eng.connect() as conn:
+        coms = [dict(r) for r in conn.execute(query).mappings()]
+        publishers = dict(conn.execute(select(s.c.id, s.c.publisher)).all())
+    parts = []
+    seen: set[tuple[str, str]] = set()
+    for com in coms:
+        if (com["material"], com["stage"]) in seen:
+            continue  # the first primary commodity, as primary_commodity picks
+        seen.add((com["material"], com["stage"]))
+        rows = production_rows(com["slug"], engine=eng)
+        year = metrics.latest_year(rows) if not rows.empty else None
+        if year is None:
+            continue
+        year_rows = rows[rows["year"] == year]
+        named, total, _basis = metrics.country_shares(year_rows)
+        if total is None or named.empty:
+            continue
+        parts.append(pd.DataFrame({
+            "material": com["material"], "stage": com["stage"], "commodity": com["slug"],
+            "iso3": named["iso3"], "country_name": named["country_name"], "share_pct": named["share_pct"],
+            "year": int(year), "is_estimate": named["is_estimate"].astype(bool),
+            "source_title": named["source_title"],
+            "source_publisher": named["source_id"].map(publishers),
+        }))
+    if not parts:
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
+    return pd.concat(parts, ignore_index=True)[columns]

@@ -8,6 +8,9 @@ dict for one record).  Filters are bound parameters built with SQLAlchemy, so
 the same code runs on SQLite and PostgreSQL and user text never becomes SQL.
 Lists held in link tables (stages, targets, risks, organisations) are joined
 in pandas rather than with database-specific string aggregation.
+
+Long because: the evidence reads (rows, cube, totals, places, provenance) share one filter
+builder and one "a passage counts once" rule, and splitting them would split those.
 """
 
 from __future__ import annotations
@@ -16,22 +19,27 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, Float, Select, cast, func, or_, select
+from sqlalchemy import Engine, Select, case, func, or_, select
 
 from rmo_data import constants
+from rmo_data.analysis import evidence_rollups
 from rmo_data.store import concentration, schema
 from rmo_data.store.engine import get_engine
 
 S = schema
 
 
-def _frame(query: Select[Any], engine: Engine | None) -> pd.DataFrame:
+def read_frame(query: Select[Any], engine: Engine | None) -> pd.DataFrame:
+    """The rows of ``query`` as a DataFrame (the default engine when ``engine`` is None)."""
     eng = engine or get_engine()
     with eng.connect() as conn:
         result = conn.execute(query)
         # Plain tuples: pandas builds a frame from SQLAlchemy Row objects (or mappings)
         # about ten times slower than from tuples, which matters from a few thousand rows.
         return pd.DataFrame.from_records([tuple(row) for row in result.all()], columns=list(result.keys()))
+
+
+_frame = read_frame  # the short name every query below uses
 
 
 def _lists(link: Any, key: str, value: str, engine: Engine | None,
@@ -140,8 +148,8 @@ def production(material: str, stage: str | None = None, engine: Engine | None = 
 
 
 def concentration_statements(material: str | None = None, engine: Engine | None = None) -> pd.DataFrame:
-    """Concentration statements from the report."""
-    query = select(S.concentration_statement)
+    """Concentration statements from the report, with the year each rests on and the country it names."""
+    query = select(S.concentration_statement).order_by(S.concentration_statement.c.id)
     if material:
         query = query.where(S.concentration_statement.c.material == material)
     return _frame(query, engine)
@@ -239,24 +247,55 @@ def evidence(materials: Sequence[str] = (), stages: Sequence[str] = (),
     return _frame(query.where(ev.c.id.in_(page.scalar_subquery())), engine)
 
 
-def evidence_cube(engine: Engine | None = None, **filters: Any) -> pd.DataFrame:
-    """Evidence count (``n``) per material, stage, category and severity, with :func:`evidence`'s filters.
+def _once() -> Any:
+    """SQL count of a group's cases with each shared passage counted once (NULL passage = its own).
 
-    Small enough to hold for any store (at most materials × 6 stages × 16
-    categories × 5 severities) and enough for the heat map, the severity bars and
-    most headline counts, which pandas rolls up from it.
+    Reads only the passage column, which ends every covering evidence index.
     """
     ev = S.risk_evidence
-    query = (select(ev.c.material, ev.c.stage, ev.c.category, ev.c.severity, func.count().label("n"))
-             .group_by(ev.c.material, ev.c.stage, ev.c.category, ev.c.severity)
-             .order_by(ev.c.material, ev.c.stage, ev.c.category, ev.c.severity))
+    return (func.count(ev.c.passage.distinct())
+            + func.coalesce(func.sum(case((ev.c.passage.is_(None), 1), else_=0)), 0))
+
+
+def evidence_cube(engine: Engine | None = None, **filters: Any) -> pd.DataFrame:
+    """Evidence count (``n``) per material, stage, category, severity and passage, with :func:`evidence`'s filters.
+
+    ``passage`` is NULL for the cases that share no passage with another, so
+    the cube stays small for any store (at most materials × 6 stages × 16
+    categories × 5 severities, plus one row per shared passage's cell) and holds
+    enough for the heat map, the severity bars, the flows and the headline
+    counts, which ``rmo_data.analysis.evidence_rollups`` rolls up from it
+    counting a shared passage once.
+    """
+    ev = S.risk_evidence
+    query = (select(ev.c.material, ev.c.stage, ev.c.category, ev.c.severity, ev.c.passage,
+                    func.count().label("n"))
+             .group_by(ev.c.material, ev.c.stage, ev.c.category, ev.c.severity, ev.c.passage)
+             .order_by(ev.c.material, ev.c.stage, ev.c.category, ev.c.severity, ev.c.passage.nulls_first()))
     return _frame(_evidence_filtered(query, **filters), engine)
 
 
-def evidence_places(engine: Engine | None = None, **filters: Any) -> pd.DataFrame:
-    """Evidence count (``n``) per ISO3 code and country name, NULLs included, with :func:`evidence`'s filters."""
+def evidence_totals(engine: Engine | None = None, **filters: Any) -> dict[str, int]:
+    """``cases`` (a shared passage once) and ``rows`` (every stored case) with :func:`evidence`'s filters.
+
+    Pages count cases once per passage and page through rows.
+    """
     ev = S.risk_evidence
-    query = (select(ev.c.iso3, ev.c.country_name, func.count().label("n"))
+    query = _evidence_filtered(select(_once().label("cases"), func.count().label("rows")).select_from(ev),
+                               **filters)
+    frame = _frame(query, engine)
+    if frame.empty:
+        return {"cases": 0, "rows": 0}
+    return {"cases": int(frame["cases"].iloc[0] or 0), "rows": int(frame["rows"].iloc[0] or 0)}
+
+
+def evidence_places(engine: Engine | None = None, **filters: Any) -> pd.DataFrame:
+    """Evidence count (``n``, a shared passage once) per ISO3 code and country name, NULLs included.
+
+    Takes :func:`evidence`'s filters.
+    """
+    ev = S.risk_evidence
+    query = (select(ev.c.iso3, ev.c.country_name, _once().label("n"))
              .group_by(ev.c.iso3, ev.c.country_name)
              # Unplaced cases (no ISO3) first on every database, as places_from sorts them.
              .order_by(ev.c.iso3.nulls_first(), ev.c.country_name.nulls_first()))
@@ -266,16 +305,20 @@ def evidence_places(engine: Engine | None = None, **filters: Any) -> pd.DataFram
 def evidence_summary_from(cube: pd.DataFrame, places: pd.DataFrame) -> dict[str, int]:
     """Headline counts from :func:`evidence_cube` and :func:`evidence_places` of the same filters (pure).
 
-    Keys: ``cases``, ``materials``, ``countries`` (distinct names), ``severe``
-    (severity 4-5) and ``unplaced`` (no ISO3 code, so not on a map).
+    Keys: ``cases`` (a shared passage once), ``rows`` (every stored case, for
+    paging), ``materials``, ``countries`` (distinct names), ``severe`` (cases of
+    severity 4-5, a passage at its highest severity) and ``unplaced`` (no ISO3
+    code, so not on a map).
     """
     if cube.empty:
-        return {"cases": 0, "materials": 0, "countries": 0, "severe": 0, "unplaced": 0}
+        return {"cases": 0, "rows": 0, "materials": 0, "countries": 0, "severe": 0, "unplaced": 0}
+    ranked = evidence_rollups.passage_severity(cube)
     return {
-        "cases": int(cube["n"].sum()),
+        "cases": evidence_rollups.total_once(cube),
+        "rows": int(cube["n"].sum()),
         "materials": int(cube["material"].nunique()),
         "countries": int(places["country_name"].dropna().nunique()),
-        "severe": int(cube.loc[cube["severity"] >= 4, "n"].sum()),
+        "severe": evidence_rollups.total_once(ranked[ranked["severity"] >= 4]),
         "unplaced": int(places.loc[places["iso3"].isna(), "n"].sum()),
     }
 
@@ -286,14 +329,14 @@ def evidence_summary(engine: Engine | None = None, **filters: Any) -> dict[str, 
 
 
 def evidence_provenance(engine: Engine | None = None, **filters: Any) -> pd.DataFrame:
-    """Evidence count (``n``) per source title and year (NaN = year not stated), most cases first.
+    """Evidence count (``n``, a shared passage once) per source title and year (NaN = not stated), most first.
 
-    What a figure's source line needs (titles, years and how many rows state a
+    What a figure's source line needs (titles, years and how many cases state a
     year) without the rows themselves.
     """
     ev, src = S.risk_evidence, S.source
     # Count per source id in the index's order first, then name the few groups.
-    counted = _evidence_filtered(select(ev.c.source_id, ev.c.year, func.count().label("n"))
+    counted = _evidence_filtered(select(ev.c.source_id, ev.c.year, _once().label("n"))
                                  .group_by(ev.c.source_id, ev.c.year), **filters).subquery()
     query = (select(src.c.title.label("source_title"), counted.c.year, counted.c.n)
              .join(src, src.c.id == counted.c.source_id)
@@ -302,22 +345,24 @@ def evidence_provenance(engine: Engine | None = None, **filters: Any) -> pd.Data
 
 
 def evidence_where(engine: Engine | None = None, **filters: Any) -> pd.DataFrame:
-    """Evidence count (``n``) per ISO3 code, country name, source title and year, NULLs included.
+    """Evidence count (``n``) per ISO3 code, country name, source title, year and passage, NULLs included.
 
     Where the cases are and where they come from in one pass over an index:
     :func:`places_from` and :func:`provenance_from` roll it up for the map and
-    for the source lines.  Takes the filters of :func:`evidence`.
+    for the source lines, counting a shared passage once (``passage`` NULL =
+    cases of their own passages).  Takes the filters of :func:`evidence`.
     """
     ev, src = S.risk_evidence, S.source
-    counted = _evidence_filtered(select(ev.c.iso3, ev.c.country_name, ev.c.source_id, ev.c.year,
+    counted = _evidence_filtered(select(ev.c.iso3, ev.c.country_name, ev.c.source_id, ev.c.year, ev.c.passage,
                                         func.count().label("n"))
-                                 .group_by(ev.c.iso3, ev.c.country_name, ev.c.source_id, ev.c.year),
+                                 .group_by(ev.c.iso3, ev.c.country_name, ev.c.source_id, ev.c.year,
+                                           ev.c.passage),
                                  **filters).subquery()
     query = (select(counted.c.iso3, counted.c.country_name, src.c.title.label("source_title"),
-                    counted.c.year, counted.c.n)
+                    counted.c.year, counted.c.passage, counted.c.n)
              .join(src, src.c.id == counted.c.source_id)
              .order_by(counted.c.iso3.nulls_first(), counted.c.country_name.nulls_first(), src.c.title,
-                       counted.c.year.nulls_first()))
+                       counted.c.year.nulls_first(), counted.c.passage.nulls_first()))
     return _frame(query, engine)
 
 
@@ -326,7 +371,7 @@ def places_from(where: pd.DataFrame) -> pd.DataFrame:
     if where.empty:
         return pd.DataFrame({"iso3": pd.Series(dtype=object), "country_name": pd.Series(dtype=object),
                              "n": pd.Series(dtype="int64")})
-    return (where.groupby(["iso3", "country_name"], dropna=False, as_index=False, sort=True)["n"].sum()
+    return (evidence_rollups.count_once(where, ["iso3", "country_name"]).reset_index()
             .sort_values(["iso3", "country_name"], na_position="first").reset_index(drop=True))
 
 
@@ -335,7 +380,7 @@ def provenance_from(where: pd.DataFrame) -> pd.DataFrame:
     if where.empty:
         return pd.DataFrame({"source_title": pd.Series(dtype=object), "year": pd.Series(dtype=float),
                              "n": pd.Series(dtype="int64")})
-    out = where.groupby(["source_title", "year"], dropna=False, as_index=False)["n"].sum()
+    out = evidence_rollups.count_once(where, ["source_title", "year"]).reset_index()
     return out.sort_values(["n", "source_title", "year"], ascending=[False, True, True],
                            na_position="first").reset_index(drop=True)
 
@@ -437,14 +482,19 @@ def evidence_severity_counts(engine: Engine | None = None) -> pd.DataFrame:
 
     The prioritisation needs the most severe cases of each material and the
     sources behind them, not the rows: counted in SQL, this stays small for any
-    store.
+    store.  A shared passage is one case at its highest severity, so one
+    sentence of the report split into six rows cannot fill the "top three".
     """
     ev, src = S.risk_evidence, S.source
-    return _frame(select(ev.c.material, ev.c.severity, src.c.title.label("source_title"), ev.c.year,
-                         func.count().label("n"))
-                  .join(src, src.c.id == ev.c.source_id)
-                  .group_by(ev.c.material, ev.c.severity, src.c.title, ev.c.year)
-                  .order_by(ev.c.material, ev.c.severity.desc()), engine)
+    counted = _frame(select(ev.c.material, ev.c.passage, ev.c.severity, src.c.title.label("source_title"),
+                            ev.c.year, func.count().label("n"))
+                     .join(src, src.c.id == ev.c.source_id)
+                     .group_by(ev.c.material, ev.c.passage, ev.c.severity, src.c.title, ev.c.year), engine)
+    once = evidence_rollups.one_per_passage(counted)
+    out = (once.groupby(["material", "severity", "source_title", "year"], dropna=False, as_index=False)["n"]
+           .sum())
+    out["n"] = out["n"].astype("int64")
+    return out.sort_values(["material", "severity"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
 def leverage_cards(scopes: Sequence[str] = (), **filters: Any) -> pd.DataFrame:
@@ -503,10 +553,12 @@ def overview(engine: Engine | None = None) -> pd.DataFrame:
     breadth = _frame(select(sr.c.material, func.count(sr.c.category.distinct()).label("risk_breadth"))
                      .where(sr.c.material.is_not(None)).group_by(sr.c.material), engine
                      ).set_index("material")["risk_breadth"]
-    ev_stats = _frame(select(ev.c.material, func.count().label("evidence_count"),
-                             func.avg(cast(ev.c.severity, Float)).label("severity_mean"),
-                             func.max(ev.c.severity).label("severity_max"))
-                      .group_by(ev.c.material), engine).set_index("material")
+    # Cases per material, severity and passage from the covering index; a shared passage then
+    # counts once, at its highest severity, in the count and the mean.
+    per_passage = evidence_rollups.one_per_passage(_frame(
+        select(ev.c.material, ev.c.passage, ev.c.severity, func.count().label("n"))
+        .group_by(ev.c.material, ev.c.passage, ev.c.severity), engine))
+    ev_stats = evidence_rollups.material_stats(per_passage)
     lev = _frame(select(S.leverage.c.material, func.count().label("leverage_count"))
                  .where(S.leverage.c.material.is_not(None)).group_by(S.leverage.c.material), engine)
     crm = eu_crm(engine)
@@ -535,13 +587,16 @@ def standards_coverage(engine: Engine | None = None) -> pd.DataFrame:
 
 
 def evidence_counts(engine: Engine | None = None, **filters: Any) -> pd.DataFrame:
-    """Evidence count (``n``) and highest severity by material, stage and category (for heat maps).
+    """Evidence count (``n``, a shared passage once) and highest severity by material, stage and category.
 
-    Takes the filters of :func:`evidence` (none = every case).
+    For heat maps and the value chain; ``rows`` is every stored case of the cell.
+    Sums of ``n`` over cells count a passage that spans cells in each of them: use
+    :func:`evidence_totals` for a total.  Takes the filters of :func:`evidence`.
     """
     ev = S.risk_evidence
     query = (select(ev.c.material, ev.c.stage, ev.c.category,
-                    func.count().label("n"), func.max(ev.c.severity).label("max_severity"))
+                    _once().label("n"), func.max(ev.c.severity).label("max_severity"),
+                    func.count().label("rows"))
              .group_by(ev.c.material, ev.c.stage, ev.c.category)
              .order_by(ev.c.material, ev.c.stage, ev.c.category))
     return _frame(_evidence_filtered(query, **filters), engine)
@@ -552,7 +607,7 @@ def source_usage(engine: Engine | None = None) -> pd.DataFrame:
     frames = []
     for table in (S.material, S.end_use_share, S.production, S.concentration_statement, S.company,
                   S.salient_risk, S.risk_evidence, S.organisation, S.leverage, S.other_sector,
-                  S.governance_indicator, S.eu_crm):
+                  S.governance_indicator, S.eu_crm, S.material_fact, S.report_theme, S.regulatory_listing):
         part = _frame(select(table.c.source_id, func.count().label("rows"))
                       .group_by(table.c.source_id), engine)
         part["table"] = table.name

@@ -156,6 +156,11 @@ concentration_statement = Table(
     Column("year", Integer),
     _source_fk(),
     Column("section", Text),
+    # Revision 0005: what the year rests on (constants.YEAR_BASES) and, for a country statement,
+    # the country it names, so the page can set the measured share of that country beside it.
+    Column("year_basis", String(16)),
+    Column("country_name", Text),
+    Column("iso3", String(3), ForeignKey("country.iso3")),
 )
 
 company = Table(
@@ -222,17 +227,25 @@ risk_evidence = Table(
     Column("url", Text),
     _source_fk(),
     Column("section", Text),
+    # Revision 0005: how firmly the report supports the case (constants.CONFIDENCE_LEVELS), why,
+    # and the report passage it shares with other cases.  Cases of one passage (one sentence of
+    # the report split into several places or risks) count once wherever evidence is counted;
+    # NULL = a passage of its own.  NULL confidence = not assessed (an editor's older upload).
+    Column("confidence", String(16)),
+    Column("confidence_reason", Text),
+    Column("passage", String(64)),
     CheckConstraint("severity BETWEEN 1 AND 5", name="ck_evidence_severity"),
     # Indexes for the evidence filters and aggregates.  The aggregates of
     # rmo_data.store.queries (evidence_cube, evidence_where and the page of row ids)
     # each read one covering index whatever the usual filters (material, stage,
-    # category, severity), so counting a large store never touches its rows.
-    Index("ix_evidence_filters", "material", "stage", "category", "severity", "id"),
+    # category, severity), so counting a large store never touches its rows.  The
+    # passage is their last column (0005): the aggregates group by it to count a passage once.
+    Index("ix_evidence_filters", "material", "stage", "category", "severity", "id", "passage"),
     Index("ix_evidence_places", "iso3", "country_name", "source_id", "year",
-          "material", "stage", "category", "severity"),
+          "material", "stage", "category", "severity", "passage"),
     # The same for a choice of materials, which the index above can only scan in full.
     Index("ix_evidence_material_places", "material", "iso3", "country_name", "source_id", "year",
-          "stage", "category", "severity"),
+          "stage", "category", "severity", "passage"),
     Index("ix_evidence_order", "severity", "material", "id"),  # one page of rows, most severe first
     Index("ix_evidence_country_name", "country_name"),  # country filter and its options
     Index("ix_evidence_company", "company"),  # company filter and its options
@@ -328,6 +341,54 @@ eu_crm = Table(
     Column("bottleneck_stage", Text),
     Column("is_primary", Boolean, nullable=False, default=True),
     _source_fk(),
+)
+
+# --- revision 0005: figures, themes and regulatory lists as structured rows ------------
+
+# A figure the report states only in its text (a share of emissions, kg per vehicle, a rank),
+# kept as numbers with its unit, year and source; NULL material = a cross-material figure.
+material_fact = Table(
+    "material_fact", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("material", String(32), ForeignKey("material.slug")),
+    Column("metric", Text, nullable=False),
+    Column("value_low", Float),  # NULL = the statement gives no figure
+    Column("value_high", Float),  # the top of a range ("7 to 9 %"); NULL for a single figure
+    Column("bound", String(8)),  # eq | approx | ge | le, as end_use_share
+    Column("unit", Text, nullable=False),
+    Column("year", Integer),
+    Column("year_basis", String(16)),  # constants.YEAR_BASES
+    Column("statement", Text, nullable=False),
+    Column("note", Text),
+    _source_fk(),
+    Column("section", Text),
+    Index("ix_material_fact_material", "material"),
+)
+
+# The report's cross-material points that are not leverage cards: its five summary
+# recommendations and its point on needing less new material (constants.REPORT_THEME_KINDS).
+report_theme = Table(
+    "report_theme", metadata,
+    Column("slug", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("sort_order", Integer, nullable=False),
+    _source_fk(),
+    Column("section", Text),
+)
+
+# A material's entry in an EU list (constants.REGULATIONS): data only, one row per material and list.
+regulatory_listing = Table(
+    "regulatory_listing", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("material", String(32), ForeignKey("material.slug"), nullable=False),
+    Column("regulation", String(32), nullable=False),
+    Column("listing", Text, nullable=False),  # the entry as the regulation names it
+    Column("note", Text),
+    _source_fk(),
+    Column("section", Text),
+    UniqueConstraint("material", "regulation", name="uq_regulatory_listing"),
 )
 
 build_info = Table(
@@ -453,10 +514,10 @@ change_set = Table(
 )
 
 # Bumped when a table or column is added, so exports say which layout they hold.
-SCHEMA_VERSION: Final[str] = "2"
+SCHEMA_VERSION: Final[str] = "3"
 # Bumped when the build fills the reference tables differently; the build writes it to
 # build_info and the store export to its manifest.
-BUILD_VERSION: Final[str] = "1"
+BUILD_VERSION: Final[str] = "2"
 
 USER_TABLES: Final[tuple[Table, ...]] = (
     scenario, workshop, participant_weights, workshop_device, action_plan_item, audit_log, change_set,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from rmo_data import constants
 from rmo_data.analysis import evidence_rollups
@@ -62,3 +63,49 @@ def test_flow_table_names_everything_from_the_constants() -> None:
     assert table.iloc[0].tolist() == [constants.STAGE_LABELS["mining"], constants.RISK_CATEGORY_LABELS["water"],
                                       constants.SEVERITY_NOT_RATED, constants.MATERIAL_LABELS["zinc"], 2]
     assert table["Severity"].tolist()[1:] == [constants.SEVERITY_LABELS[s] for s in (5, 3, 2)]
+
+
+# One passage ("p1") split into three rows: two countries' water cases and a community-health case,
+# at severities 3 and 4; two cases of their own (no passage).
+SHARED = pd.DataFrame({"material": ["zinc", "zinc", "zinc", "zinc", "nickel"],
+                       "stage": ["mining", "mining", "mining", "processing", "mining"],
+                       "category": ["water", "water", "community_health", "water", "ohs"],
+                       "severity": [3, 3, 4, 2, 5], "passage": ["p1", "p1", "p1", None, None],
+                       "n": [1, 1, 1, 2, 1]})
+
+
+def test_a_shared_passage_counts_once_in_every_rollup() -> None:
+    assert evidence_rollups.total_once(SHARED) == 1 + 2 + 1
+    by_material = evidence_rollups.count_once(SHARED, ["material"]).to_dict()
+    assert by_material == {"nickel": 1, "zinc": 3}
+    heat = evidence_rollups.heat_counts(SHARED).set_index(["material", "stage", "category"])
+    # Once in each cell it names: water and community health at mining.
+    assert heat.loc[("zinc", "mining", "water"), "n"] == 1
+    assert heat.loc[("zinc", "mining", "community_health"), "n"] == 1
+    assert heat.loc[("zinc", "mining", "water"), "max_severity"] == 3  # the cell's own cases
+    bars = evidence_rollups.severity_counts(SHARED)
+    zinc = dict(zip(bars.loc[bars["material"] == "zinc", "severity"], bars.loc[bars["material"] == "zinc", "n"],
+                    strict=True))
+    assert zinc == {2: 2, 4: 1}, "the passage is one case, at its highest severity"
+    assert bars["severity"].dtype.kind == "i"
+    flows = evidence_rollups.flow_counts(SHARED)
+    assert int(flows["n"].sum()) == 1 + 1 + 2 + 1  # once in each of its two bands
+    assert set(flows.loc[flows["material"] == "zinc", "severity"].dropna().astype(int)) == {2, 4}
+
+
+def test_one_per_passage_keeps_the_most_severe_row_of_each_passage() -> None:
+    counted = SHARED.assign(source_title=["a", "a", "b", "c", "d"])
+    once = evidence_rollups.one_per_passage(counted)
+    assert "passage" not in once.columns and len(once) == 3
+    merged = once[once["material"] == "zinc"].sort_values("severity")
+    assert merged[["severity", "n", "source_title"]].values.tolist() == [[2, 2, "c"], [4, 1, "b"]]
+    stats = evidence_rollups.material_stats(once)
+    assert stats.loc["zinc"].tolist() == [3, pytest.approx((2 * 2 + 4) / 3), 4]
+
+
+def test_passage_keys_and_confidence_names() -> None:
+    rows = pd.DataFrame({"id": ["A", "B", "C"], "passage": ["p", "p", None]})
+    assert evidence_rollups.passage_keys(rows).tolist() == ["p", "p", "C"]
+    assert evidence_rollups.confidence_name("inferred") == constants.CONFIDENCE_LABELS["inferred"]
+    assert evidence_rollups.confidence_name(None) == constants.CONFIDENCE_NOT_ASSESSED
+    assert evidence_rollups.confidence_name(float("nan")) == constants.CONFIDENCE_NOT_ASSESSED

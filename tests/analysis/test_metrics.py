@@ -64,3 +64,18 @@ def test_country_shares_and_records_give_the_same_concentration() -> None:
 def test_wgi_scores_from_rows() -> None:
     rows = [("CHN", ind, -0.5) for ind in metrics.WGI_INDICATORS] + [("IND", "va", 0.0)]
     assert metrics.wgi_scores_from(rows) == {"CHN": 6.0, "IND": None}
+
+
+def test_countries_listed_with_zero_production_are_not_producers() -> None:
+    rows = pd.DataFrame({"country_name": ["World total", "A", "B", "C", "D"],
+                         "iso3": [None, "AAA", "BBB", "CCC", "DDD"],
+                         "country_kind": ["world", "country", "country", "country", "country"],
+                         "year": [2024] * 5, "quantity": [100.0, 70.0, 30.0, 0.0, None],
+                         "source_id": ["s"] * 5, "source_title": ["S"] * 5, "is_estimate": [False] * 5})
+    com = {"slug": "c", "name": "C", "unit": "t"}
+    conc = metrics.concentration_from_rows("m", "mining", com, rows)
+    assert conc["n_countries"] == 2 and conc["withheld"] == ["D"]
+    assert conc["hhi"] == 70 ** 2 + 30 ** 2  # a zero adds nothing to the index either
+    fast = metrics.concentration_of_year("m", "mining", com, metrics.records_by_year(rows)[2024])
+    assert fast["n_countries"] == 2
+    assert metrics.producing_count([1.0, 0.0, None, float("nan"), 0.5]) == 2

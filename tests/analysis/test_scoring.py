@@ -185,10 +185,12 @@ def test_criteria_from_the_store(built_engine: Engine) -> None:
     assert raw.loc[no_share, "auto_share"].isna().all()
     assert (data.detail.loc[no_share, "auto_share"] == constants.MISSING).all()
     assert raw["mining_hhi"].tolist() == pytest.approx(overview.loc[raw.index, "mining_hhi"].tolist())
-    # Severity: mean of the three most severe cases, recomputed here from the evidence.
+    # Severity: mean of the three most severe cases, recomputed here from the evidence, where
+    # the rows of one report passage are one case at their highest severity.
     evidence = queries.evidence(engine=built_engine)
+    evidence = evidence.assign(key=evidence["passage"].fillna(evidence["id"]))
     for mat, group in evidence.groupby("material"):
-        top = sorted(group["severity"], reverse=True)[:3]
+        top = sorted(group.groupby("key")["severity"].max(), reverse=True)[:3]
         assert raw.at[mat, "severity"] == pytest.approx(sum(top) / len(top)), mat
     # Breadth splits the salient-risk categories by pillar and adds up to the overview's breadth.
     total = raw["social_breadth"] + raw["env_breadth"]

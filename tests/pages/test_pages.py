@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -138,21 +139,41 @@ def test_material_without_processing_data_says_so(app: AppTest, built_engine) ->
     assert "No country production data recorded" in _texts(at)
 
 
+def _cases(rows: pd.DataFrame) -> int:
+    """Cases as the pages count them: the rows of one report passage are one case."""
+    return int(rows["passage"].fillna(rows["id"]).nunique())
+
+
 def test_evidence_filters_change_the_cases(app: AppTest, built_engine) -> None:  # noqa: ANN001
     at = open_as(app, "pages/evidence.py")
-    total = len(queries.evidence(engine=built_engine))
-    assert at.metric[0].value == str(total)
+    every = queries.evidence(engine=built_engine)
+    total = _cases(every)
+    assert at.metric[0].value == str(total) and total < len(every)
+    assert f"{len(every)} listed rows make {total} cases" in _texts(at)
+    assert len(at.dataframe[0].value) == len(every), "the table lists every row"
     _set(at, "materials", ["zinc"])
     zinc = queries.evidence(materials=["zinc"], engine=built_engine)
-    assert at.metric[0].value == str(len(zinc))
-    assert 0 < len(zinc) < total
+    assert at.metric[0].value == str(_cases(zinc))
+    assert 0 < _cases(zinc) < total
     at.number_input(key="ev_min_sev").set_value(4).run()
     severe = queries.evidence(materials=["zinc"], min_severity=4, engine=built_engine)
-    assert at.metric[0].value == str(len(severe))
+    assert at.metric[0].value == str(_cases(severe))
     table = at.dataframe[0].value
     assert len(table) == len(severe)
     assert not table.empty, "fixture needs zinc cases of severity 4 or more"
     assert table["link"].notna().all(), "every case links to its source"
+
+
+def test_evidence_table_shows_each_case_confidence_by_name(app: AppTest, built_engine) -> None:  # noqa: ANN001
+    at = open_as(app, "pages/evidence.py")
+    table = at.dataframe[0].value
+    rows = queries.evidence(engine=built_engine).set_index("id")
+    assert set(table["confidence_name"]) == {constants.CONFIDENCE_LABELS[c] for c in rows["confidence"]}
+    assert set(table["confidence_name"]) <= set(constants.CONFIDENCE_LABELS.values()), "labels, never slugs"
+    assert (table["reason"].str.len() > 20).all(), "every case says why"
+    # The inferred Xinjiang case is rated as what the report supports, not as forced labour.
+    xinjiang = rows.loc["EV-NI-07"]
+    assert xinjiang["confidence"] == "inferred" and xinjiang["severity"] <= 2
 
 
 def test_evidence_search_with_no_match_shows_empty_state(app: AppTest) -> None:
@@ -172,12 +193,20 @@ def _flows(at: AppTest) -> dict:
     return json.loads(charts[0].proto.spec)
 
 
+def _bands(rows: pd.DataFrame) -> list[int]:
+    """Cases per stage, risk, severity and material from the rows: a report passage once per band,
+    at the highest severity of its cases."""
+    keyed = rows.assign(key=rows["passage"].fillna(rows["id"]))
+    keyed = keyed.assign(severity=keyed.groupby("key")["severity"].transform("max"))
+    return keyed.groupby(["stage", "category", "severity", "material"])["key"].nunique().tolist()
+
+
 def test_evidence_flows_tab_draws_the_cases_in_view(app: AppTest, built_engine) -> None:  # noqa: ANN001
     at = open_tab(open_as(app, "pages/evidence.py"), "ev_tab", "Flows")
     trace = _flows(at)["data"][0]
     assert trace["type"] == "parcats"
     assert [d["label"] for d in trace["dimensions"]] == ["Stage", "Risk", "Severity", "Material"]
-    assert sum(trace["counts"]) == len(queries.evidence(engine=built_engine))
+    assert sum(trace["counts"]) == sum(_bands(queries.evidence(engine=built_engine)))
     assert any(c.value.startswith("Each band") for c in at.caption)  # how to read it
     assert any("unit: number of cases" in c.value for c in at.caption)  # its source line
     # Narrowed to zinc's severe cases, the bands hold exactly those.
@@ -185,10 +214,9 @@ def test_evidence_flows_tab_draws_the_cases_in_view(app: AppTest, built_engine) 
     at.number_input(key="ev_min_sev").set_value(4).run()
     severe = queries.evidence(materials=["zinc"], min_severity=4, engine=built_engine)
     trace = _flows(at)["data"][0]
-    assert sum(trace["counts"]) == len(severe) > 0
+    assert sum(trace["counts"]) == sum(_bands(severe)) > 0
     assert set(trace["dimensions"][3]["values"]) == {constants.MATERIAL_SHORT["zinc"]}
-    combos = severe.groupby(["stage", "category", "severity"]).size()
-    assert sorted(trace["counts"]) == sorted(combos.tolist())  # one band per combination
+    assert sorted(trace["counts"]) == sorted(_bands(severe))  # one band per combination
     # No case in view: the page says so and draws no chart.
     at.text_input(key="ev_text").input("zzz-no-such-case").run()
     assert at.metric[0].value == "0" and "No case matches" in _texts(at)
@@ -212,6 +240,61 @@ def test_sources_page_lists_every_source_and_gap(app: AppTest, built_engine) -> 
     listed = at.dataframe[0].value
     assert set(listed["title"]) == set(queries.sources(engine=built_engine)["title"])
     assert "No country production data recorded" in _texts(at)
+
+
+def test_sources_page_lists_the_regulations_with_the_rows_citing_them(app: AppTest, built_engine) -> None:  # noqa: ANN001
+    at = open_as(app, "pages/sources.py")
+    listed = at.dataframe[0].value.set_index("title")
+    regulations = queries.sources(engine=built_engine)
+    regulations = regulations[regulations["kind"] == "regulation"]
+    assert len(regulations) == 2
+    for title in regulations["title"]:
+        assert listed.at[title, "kind"] == "Regulation" and listed.at[title, "rows"] > 0
+    assert "One passage, one case" in _texts(at) and "Confidence of evidence" in _texts(at)
+
+
+@pytest.mark.parametrize("slug", ["ree", "nickel"])
+def test_material_profile_shows_the_report_figures_and_statements_beside_the_measured_share(
+        app: AppTest, built_engine, slug: str) -> None:  # noqa: ANN001
+    from rmo_data.analysis.facts import fact_value
+    from rmo_data.analysis.statements import statement_pairs
+    from rmo_data.store import concentration, report_facts
+
+    at = open_as(app, "pages/material.py", material=slug, mp_tab="Producers")
+    text = _texts(at)
+    facts = report_facts.material_facts(material=slug, engine=built_engine)
+    if slug == "nickel":
+        assert len(facts) == 1 and escape_html("rank 8 among 63 metals") in text
+        assert escape_html("2009 (stated in the source)") in text
+    for _, fact in facts.iterrows():
+        assert escape_html(fact_value(fact)) in text
+    pairs = statement_pairs(queries.concentration_statements(slug, engine=built_engine),
+                            concentration.latest_country_shares(slug, engine=built_engine))
+    for _, pair in pairs.iterrows():
+        side = " · ".join(t for t in (pair["report_text"], pair["measured_text"]) if isinstance(t, str))
+        assert escape_html(side) in text
+    if slug == "ree":
+        assert escape_html("report (2021): ≥ 80 % · USGS") in text
+        assert escape_html("report year; the passage gives none") in text
+
+
+def test_material_evidence_counts_a_shared_passage_once(app: AppTest, built_engine) -> None:  # noqa: ANN001
+    at = open_as(app, "pages/material.py", material="zinc", mp_tab="Evidence")
+    rows = queries.evidence(materials=["zinc"], engine=built_engine)
+    cases = _cases(rows)
+    assert f"{cases} case(s), most severe first, in {len(rows)} cards" in _texts(at)
+    assert any("**Confidence:**" in m.value for m in at.markdown)
+
+
+def test_overview_shows_the_report_themes(app: AppTest, built_engine) -> None:  # noqa: ANN001
+    from rmo_data.store import report_facts
+
+    at = app
+    at.run()
+    text = _texts(at)
+    for title in report_facts.report_themes(engine=built_engine)["title"]:
+        assert f"**{escape_html(title)}.**" in text
+    assert "Summary recommendations" in text and escape_html("33.3 % of vehicle carbon emissions") in text
 
 
 def test_sidebar_filter_widget_drives_the_page(app: AppTest, built_engine) -> None:  # noqa: ANN001

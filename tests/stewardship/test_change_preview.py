@@ -43,7 +43,7 @@ from tests.uploads import (
     ("end_use_share", [EUS_HEADER, "zinc,Galvanising,60,eq,false,first use,global,2020,,rmo_report,",
                        "zinc,Die casting,50,eq,false,first use,global,2020,,rmo_report,"],
      2, "share_pct", "add up to 110"),
-    ("risk_evidence", [EVIDENCE_HEADER + ",action", "EV-NOPE-99" + "," * 15 + "delete"], 2, "id",
+    ("risk_evidence", [EVIDENCE_HEADER + ",action", "EV-NOPE-99" + "," * len(upload_tables.SPECS["risk_evidence"].columns) + "delete"], 2, "id",
      "nothing to delete"),
     ("risk_evidence", [EVIDENCE_HEADER + ",action", GOOD_EVIDENCE + ",burn"], 2, "action", "unknown action"),
     ("organisation", [",".join(upload_tables.SPECS["organisation"].columns),

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine
 
 from rmo_data.charts import material_charts, style
-from rmo_data.analysis import metrics
+from rmo_data.analysis import evidence_rollups, metrics
 from rmo_data.store import concentration, queries
 
 FILTERS = [
@@ -59,11 +59,26 @@ def test_hhi_trend_equals_a_concentration_per_year(built_engine: Engine) -> None
     assert checked > 20
 
 
+def _keyed(rows: pd.DataFrame) -> pd.DataFrame:
+    """Evidence rows with the case each stands for: its passage, or itself when it shares none."""
+    return rows.assign(key=rows["passage"].where(rows["passage"].notna(), rows["id"]))
+
+
+def _once(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Cases per group counted from the rows themselves: the distinct passages of each group."""
+    return (_keyed(rows).groupby(by, dropna=False, as_index=False).agg(n=("key", "nunique"))
+            .astype({"n": "int64"}))
+
+
 def test_overview_counts_equal_counting_the_rows(built_engine: Engine) -> None:
     table = queries.overview(engine=built_engine).set_index("material")
-    ev = queries.evidence(engine=built_engine)
-    stats = ev.groupby("material").agg(evidence_count=("id", "count"), severity_mean=("severity", "mean"),
-                                       severity_max=("severity", "max"))
+    ev = _keyed(queries.evidence(engine=built_engine))
+    # One case per passage, at the passage's highest severity.
+    cases = ev.groupby(["material", "key"], as_index=False)["severity"].max()
+    stats = cases.groupby("material").agg(evidence_count=("key", "count"), severity_mean=("severity", "mean"),
+                                          severity_max=("severity", "max"))
+    assert (stats["evidence_count"] < ev.groupby("material")["id"].count()).any(), \
+        "some material has cases that share a passage, so counting once changes a count"
     for column in stats.columns:
         pd.testing.assert_series_equal(table.loc[stats.index, column], stats[column], check_names=False)
     risks = queries.salient_risks(engine=built_engine).dropna(subset=["material"])
@@ -76,30 +91,40 @@ def test_evidence_aggregates_equal_the_rows(built_engine: Engine, filters: dict)
     rows = queries.evidence(**filters, engine=built_engine)
     cube = queries.evidence_cube(engine=built_engine, **filters)
     places = queries.evidence_places(engine=built_engine, **filters)
+    keyed = _keyed(rows)
+    # A passage is severe when its most severe case is; an unplaced case is one with no ISO3 code.
+    passage_top = keyed.groupby("key")["severity"].max()
     assert queries.evidence_summary(engine=built_engine, **filters) == {
-        "cases": len(rows), "materials": rows["material"].nunique(),
-        "countries": rows["country_name"].nunique(), "severe": int((rows["severity"] >= 4).sum()),
-        "unplaced": int(rows["iso3"].isna().sum())}
+        "cases": keyed["key"].nunique(), "rows": len(rows), "materials": rows["material"].nunique(),
+        "countries": rows["country_name"].nunique(), "severe": int((passage_top >= 4).sum()),
+        "unplaced": int(keyed.loc[keyed["iso3"].isna(), "key"].nunique())}
+    totals = queries.evidence_totals(engine=built_engine, **filters)
+    assert totals == {"cases": keyed["key"].nunique(), "rows": len(rows)}
     if rows.empty:
         assert cube.empty and places.empty
         return
-    expected = rows.groupby(["material", "stage", "category", "severity"], as_index=False).agg(n=("id", "count"))
+    expected = (rows.groupby(["material", "stage", "category", "severity", "passage"], dropna=False,
+                             as_index=False).agg(n=("id", "count"))
+                .sort_values(["material", "stage", "category", "severity", "passage"], na_position="first")
+                .reset_index(drop=True))
     pd.testing.assert_frame_equal(cube, expected, check_dtype=False)
     counts = queries.evidence_counts(engine=built_engine, **filters)
-    expected = rows.groupby(["material", "stage", "category"], as_index=False).agg(
-        n=("id", "count"), max_severity=("severity", "max"))
+    cells = ["material", "stage", "category"]
+    expected = _once(rows, cells).merge(
+        rows.groupby(cells, as_index=False).agg(max_severity=("severity", "max"), rows=("id", "count")), on=cells)
     pd.testing.assert_frame_equal(counts, expected, check_dtype=False)
-    by_country = rows.dropna(subset=["iso3"]).groupby(["iso3", "country_name"], as_index=False).agg(n=("id", "count"))
+    by_country = _once(rows.dropna(subset=["iso3"]), ["iso3", "country_name"])
     pd.testing.assert_frame_equal(places.dropna(subset=["iso3", "country_name"]).reset_index(drop=True),
                                   by_country, check_dtype=False)
     prov = queries.evidence_provenance(engine=built_engine, **filters)
-    assert prov["n"].sum() == len(rows)
+    assert prov["n"].sum() == _once(rows, ["source_title", "year"])["n"].sum()
     assert set(prov["source_title"]) == set(rows["source_title"])
-    # The source line reads counts per year as it reads one year per case.
+    # The source line reads counts per year as it reads one year per case (a passage once).
     from components.provenance import source_line
 
-    assert source_line(["s"], prov[["year", "n"]]) == source_line(["s"], rows["year"]) \
-        == source_line(["s"], list(rows["year"]))
+    per_case = keyed.drop_duplicates(["source_title", "year", "key"])["year"]
+    assert source_line(["s"], prov[["year", "n"]]) == source_line(["s"], per_case) \
+        == source_line(["s"], list(per_case))
 
 
 def test_evidence_pages_add_up_to_every_case(built_engine: Engine) -> None:
@@ -126,13 +151,16 @@ def _json(chart) -> str:  # noqa: ANN001
 
 def test_charts_from_counts_equal_charts_from_rows(built_engine: Engine) -> None:
     rows = queries.evidence(materials=["nickel"], engine=built_engine)
-    counts = queries.evidence_counts(materials=["nickel"], engine=built_engine)
+    counts = queries.evidence_cube(materials=["nickel"], engine=built_engine)
     risks = queries.salient_risks("nickel", engine=built_engine)
     assert _json(material_charts.value_chain_chart(risks, counts)) == _json(material_charts.value_chain_chart(risks, rows))
-    every = queries.evidence(engine=built_engine)
+    assert rows["passage"].notna().any(), "nickel has cases that share a passage: the chart counts them once"
+    every = _keyed(queries.evidence(engine=built_engine))
     cube = queries.evidence_cube(engine=built_engine)
-    by_severity = cube.groupby(["material", "severity"], as_index=False)["n"].sum()
-    assert _json(material_charts.severity_bars(by_severity)) == _json(material_charts.severity_bars(every))
+    by_severity = evidence_rollups.severity_counts(cube)
+    # From the rows: one case per passage, at its highest severity.
+    cases = every.groupby(["material", "key"], as_index=False)["severity"].max().rename(columns={"key": "id"})
+    assert _json(material_charts.severity_bars(by_severity)) == _json(material_charts.severity_bars(cases))
 
 
 def test_map_with_named_geometry_draws_the_same_map() -> None:

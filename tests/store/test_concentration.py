@@ -114,3 +114,19 @@ def test_governance_weighted_hhi_matches_hand_computation(fixture_engine: Engine
     assert out["hhi_wgi"] == pytest.approx(expected)
     assert out["wgi_year"] == 2023
     assert out["wgi_coverage"] == pytest.approx(80)
+
+
+def test_producer_counts_on_the_built_store_leave_out_zero_producers(built_engine: Engine) -> None:
+    """USGS lists some countries with a production of zero: they are not counted as producers."""
+    checked = 0
+    for row in concentration.latest_concentrations(engine=built_engine):
+        if row["commodity"] is None or row["year"] is None:
+            continue
+        rows = concentration.production_rows(row["commodity"], row["year"], built_engine)
+        countries = rows[rows["country_kind"] == "country"]
+        producing = int((countries["quantity"] > 0).sum())
+        assert row["n_countries"] == producing, (row["material"], row["stage"])
+        assert concentration.concentration(row["material"], row["stage"], engine=built_engine)["n_countries"] \
+            == producing
+        checked += int((countries["quantity"] == 0).any())
+    assert checked > 0, "the built store has countries listed with zero production"

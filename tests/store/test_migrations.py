@@ -257,3 +257,61 @@ def test_revision_0004_gives_older_workshops_the_room_defaults(store_copy_url: s
         assert revised["revised"] and revised["participant"] == "Ana"
     finally:
         engine.dispose()
+
+
+def test_revision_0005_upgrades_a_0004_store_and_keeps_its_rows(store_copy_url: str) -> None:
+    """A store at 0004 (evidence, statements and user rows in it) upgraded to 0005: every row stays,
+    the new columns are there and empty until a build fills them, the new tables exist."""
+    # User rows go in through today's code (an editor's upload needs today's columns); 0005 changes
+    # no user table, so the same rows must come back after the way down and up.
+    before_users = add_user_rows(store_copy_url)
+    command.downgrade(migrate.alembic_config(store_copy_url), "0004")
+    assert _revision(store_copy_url) == "0004"
+    assert not {"material_fact", "report_theme", "regulatory_listing"} & _tables(store_copy_url)
+    assert "confidence" not in _columns(store_copy_url, "risk_evidence")
+    assert "year_basis" not in _columns(store_copy_url, "concentration_statement")
+    assert user_rows(store_copy_url) == before_users
+    engine = make_engine(store_copy_url)
+    try:
+        with engine.connect() as conn:
+            evidence = conn.exec_driver_sql("SELECT id, summary, severity FROM risk_evidence ORDER BY id").all()
+            statements = conn.exec_driver_sql(
+                "SELECT id, statement FROM concentration_statement ORDER BY id").all()
+    finally:
+        engine.dispose()
+    assert len(evidence) > 50 and statements
+
+    command.upgrade(migrate.alembic_config(store_copy_url), "0005")
+    assert _revision(store_copy_url) == "0005"
+    assert {"confidence", "confidence_reason", "passage"} <= _columns(store_copy_url, "risk_evidence")
+    assert {"year_basis", "country_name", "iso3"} <= _columns(store_copy_url, "concentration_statement")
+    assert {"material_fact", "report_theme", "regulatory_listing"} <= _tables(store_copy_url)
+    engine = make_engine(store_copy_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql(
+                "SELECT id, summary, severity FROM risk_evidence ORDER BY id").all() == evidence
+            assert conn.exec_driver_sql(
+                "SELECT id, statement FROM concentration_statement ORDER BY id").all() == statements
+            # Nothing is invented for the old rows: the new columns stay empty until a build.
+            assert conn.exec_driver_sql(
+                "SELECT COUNT(*) FROM risk_evidence WHERE confidence IS NOT NULL OR passage IS NOT NULL"
+            ).scalar() == 0
+            assert conn.exec_driver_sql("SELECT COUNT(*) FROM material_fact").scalar() == 0
+            index = {i["name"]: i["column_names"] for i in inspect(conn).get_indexes("risk_evidence")}
+            assert index["ix_evidence_filters"][-1] == "passage"
+    finally:
+        engine.dispose()
+    assert user_rows(store_copy_url) == before_users
+    # The next build fills the new columns and tables, and still keeps the user rows.
+    build(store_copy_url)
+    engine = make_engine(store_copy_url)
+    try:
+        with engine.connect() as conn:
+            # Every seed case is assessed; only the editor's upload (made without the column) is not.
+            assert conn.exec_driver_sql(
+                "SELECT id FROM risk_evidence WHERE confidence IS NULL").scalars().all() == ["EV-KEPT-01"]
+            assert conn.exec_driver_sql("SELECT COUNT(*) FROM regulatory_listing").scalar() > 0
+    finally:
+        engine.dispose()
+    assert user_rows(store_copy_url) == before_users
