@@ -57,3 +57,23 @@ def salience_table(engine: Engine | None = None, as_of: int | None = None) -> pd
     year = as_of if as_of is not None else dt.date.today().year
     return salience.salience_cells(salience_cases(engine=eng), queries.salient_risks(engine=eng),
                                    concentration.stage_shares(engine=eng), as_of=year)
+
+
+def cell_cases(material: str, category: str, stage: str, limit: int | None = 50,
+               engine: Engine | None = None) -> pd.DataFrame:
+    """The cases of one salience cell (ratings, place, year, source; optional columns when stored), worst first.
+
+    At most ``limit`` of them (None: all); the cell itself counts them all.
+    """
+    ev, src = schema.risk_evidence, schema.source
+    optional = [ev.c[name] for name in salience.OPTIONAL_CASE_COLUMNS if name in ev.c]
+    query = (select(*(ev.c[name] for name in BASE_CASE_COLUMNS), *optional, src.c.title.label("source_title"))
+             .join(src, src.c.id == ev.c.source_id)
+             .where(ev.c.material == material, ev.c.category == category, ev.c.stage == stage)
+             .order_by((ev.c.scale + ev.c.scope + ev.c.irremediability).desc(), ev.c.id))
+    if limit is not None:
+        query = query.limit(limit)
+    eng = engine or get_engine()
+    with eng.connect() as conn:
+        result = conn.execute(query)
+        return pd.DataFrame.from_records([tuple(r) for r in result.all()], columns=list(result.keys()))
