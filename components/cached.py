@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime as dt
 import inspect
 from collections.abc import Callable
 from types import ModuleType
@@ -31,7 +32,7 @@ import streamlit as st
 from rmo_data import constants
 from rmo_data.analysis import prioritisation, scoring
 from rmo_data.charts import priority_charts
-from rmo_data.store import concentration, queries, report_facts
+from rmo_data.store import concentration, queries, report_facts, salience_reads
 from rmo_data.store.criteria import criteria_table
 from rmo_data.store.engine import database_url, get_engine
 
@@ -45,7 +46,7 @@ R = TypeVar("R")
 # The store modules whose public functions are read queries, so their results may be kept.
 # Scenarios and the action plan are left out on purpose: a read right after a write must see it.
 QUERY_MODULES: Final[dict[str, ModuleType]] = {
-    module.__name__: module for module in (queries, concentration, report_facts)}
+    module.__name__: module for module in (queries, concentration, report_facts, salience_reads)}
 
 
 def _freeze(value: Any) -> Any:
@@ -116,14 +117,30 @@ def read(query: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
 def clear() -> None:
     """Forget cached reads (after a rebuild or a write)."""
     _cached.clear()
+    _salience.clear()
     _criteria.clear()
     _scaled.clear()
     _prioritised.clear()
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
+def _salience(url: str, as_of: int) -> pd.DataFrame:
+    return salience_reads.salience_table(get_engine(url), as_of=as_of)
+
+
+def salience() -> pd.DataFrame:
+    """Every salience cell of the current store (``salience_reads.salience_table``), kept per store and year (a copy).
+
+    Scoring every cell reads every case's ratings once (about a second for a
+    store of 200 000 cases); the criteria and both heat maps use the same cells.
+    Recency is measured from this year, so the key holds it.
+    """
+    return _salience(database_url(), dt.date.today().year).copy()
+
+
+@st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
 def _criteria(url: str) -> scoring.CriteriaData:
-    return criteria_table(get_engine(url))
+    return criteria_table(get_engine(url), cells=_salience(url, dt.date.today().year))
 
 
 def criteria() -> scoring.CriteriaData:
@@ -142,19 +159,21 @@ def _scaled(url: str, materials: tuple[str, ...]) -> prioritisation.Scaled:
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
-def _prioritised(url: str, materials: tuple[str, ...], weights: tuple[tuple[str, int], ...]
-                 ) -> prioritisation.Prioritisation:
-    return prioritisation.prioritise(_criteria(url), materials, dict(weights), scaled=_scaled(url, materials))
+def _prioritised(url: str, materials: tuple[str, ...], weights: tuple[tuple[str, int], ...],
+                 leave_gaps_out: bool = False) -> prioritisation.Prioritisation:
+    return prioritisation.prioritise(_criteria(url), materials, dict(weights), scaled=_scaled(url, materials),
+                                     leave_gaps_out=leave_gaps_out)
 
 
-def prioritise(materials: list[str], weights: dict[str, int]) -> prioritisation.Prioritisation:
-    """``prioritisation.prioritise(criteria(), materials, weights)``, kept per materials and weights (a copy).
+def prioritise(materials: list[str], weights: dict[str, int],
+               leave_gaps_out: bool = False) -> prioritisation.Prioritisation:
+    """``prioritisation.prioritise(criteria(), materials, weights, leave_gaps_out=...)``, kept per inputs (a copy).
 
     Keyed by plain tuples, so a hit costs no hashing of frames: moving a slider
     back, or any rerun that changes neither, reuses the ranking and its explanation.
     The scaling of the criteria is kept per materials, so a new weight only ranks.
     """
-    kept = _prioritised(database_url(), tuple(materials), tuple(sorted(weights.items())))
+    kept = _prioritised(database_url(), tuple(materials), tuple(sorted(weights.items())), leave_gaps_out)
     # Each frame copied (callers may add columns); cheaper than deepcopy's walk of the dataclass.
     return dataclasses.replace(kept, **{f.name: getattr(kept, f.name).copy()
                                         for f in dataclasses.fields(kept)
@@ -163,14 +182,15 @@ def prioritise(materials: list[str], weights: dict[str, int]) -> prioritisation.
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def _contributions(url: str, materials: tuple[str, ...], weights: tuple[tuple[str, int], ...],
-                   labels: tuple[tuple[str, str], ...]) -> dict[str, pd.DataFrame]:
-    kept = _prioritised(url, materials, weights)
+                   labels: tuple[tuple[str, str], ...], leave_gaps_out: bool = False) -> dict[str, pd.DataFrame]:
+    kept = _prioritised(url, materials, weights, leave_gaps_out)
     names = dict(labels)
     named = kept.explained.assign(name=kept.explained["material"].map(names))
     return priority_charts.contribution_data(named, [names[m] for m in kept.ranked.index])
 
 
-def contributions(materials: list[str], weights: dict[str, int], labels: dict[str, str]) -> dict[str, pd.DataFrame]:
+def contributions(materials: list[str], weights: dict[str, int], labels: dict[str, str],
+                  leave_gaps_out: bool = False) -> dict[str, pd.DataFrame]:
     """The contribution chart's datasets for this ranking (``priority_charts.contribution_data``), kept like it.
 
     Reshaping the explanation for the chart was the largest pandas cost of moving a
@@ -178,19 +198,20 @@ def contributions(materials: list[str], weights: dict[str, int], labels: dict[st
     Call it only when the weights rank something (``prioritise(...).ranked`` is not None).
     """
     kept = _contributions(database_url(), tuple(materials), tuple(sorted(weights.items())),
-                          tuple(sorted(labels.items())))
+                          tuple(sorted(labels.items())), leave_gaps_out)
     return {name: frame.copy() for name, frame in kept.items()}
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
 def monte_carlo(normalised: pd.DataFrame, weights: tuple[tuple[str, float], ...], n: int, seed: int,
-                weight_jitter: float, input_jitter: float, missing: pd.DataFrame) -> pd.DataFrame:
+                weight_jitter: float, input_jitter: float, missing: pd.DataFrame,
+                leave_gaps_out: bool = False) -> pd.DataFrame:
     """``scoring.monte_carlo`` kept per inputs: seeded, so the same inputs give the same result.
 
     ``weights`` is a tuple of items so the cache can hash it.
     """
     return scoring.monte_carlo(normalised, dict(weights), n=n, seed=seed, weight_jitter=weight_jitter,
-                               input_jitter=input_jitter, missing=missing)
+                               input_jitter=input_jitter, missing=missing, leave_gaps_out=leave_gaps_out)
 
 
 # Filters that are columns of queries.evidence_cube, so they can be applied to it in pandas.

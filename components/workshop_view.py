@@ -240,7 +240,7 @@ def ranking_block(result: GroupResult, key: str, big: bool = False, fold: bool =
     _footer(result, table, f"Group ranking {result.code}",
             "score 0–1; Borda points (n − 1 for a first place, 0 for the last)",
             f"{result.n} participant(s). Criteria scaled 0–1 across the workshop's materials; "
-            "missing inputs (no data recorded) count as neutral 0.5.", f"{key}_dl_rank")
+            f"missing inputs: {constants.IMPUTATION_NOTE}.", f"{key}_dl_rank")
 
 
 def default_block(result: GroupResult, key: str, big: bool = False) -> None:

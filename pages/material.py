@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import cards, render, router, state, tables, tabs
+from components import cards, render, router, salience_view, state, tables, tabs
 from components import signin
 from rmo_data.charts import material_charts
 from components import cached
@@ -259,6 +259,18 @@ def _value_chain() -> None:
             st.markdown(f"- **{escape_html(r['category_name'])}**: {escape_html(r['summary'])}")
 
 
+def _salience() -> None:
+    """Salience of this material per risk and stage, with the inputs of a chosen cell."""
+    st.markdown(f"Where is harm from {name} most severe and most likely? Each cell is a risk at a value-chain "
+                "stage: severity of the worst rated case (1–5) × likelihood (1–5, from how often and how "
+                "recently cases are recorded and how well governed the producing countries are). A gap is a "
+                "risk the report flags where no case is rated: it has no data recorded, which is not low "
+                "risk.")
+    cells = cached.salience()
+    salience_view.heatmap(cells, key="mp_sal", names=cached.material_short(), material=slug,
+                          material_name=mat["name"])
+
+
 def _evidence() -> None:
     """The evidence cases (partners), one page of cards at a time."""
     ev_filters, evidence_all, ev_prov = _evidence_filters()
@@ -345,7 +357,7 @@ def _leverage_cards() -> None:
 # Only the open tab is built (components.tabs): a new material costs one tab's reads and
 # chart, not all seven tabs' with every download and card.
 tabs.lazy_tabs({"End use": _end_use, "Production & concentration": _production, "Producers": _producers,
-                "Value chain & risks": _value_chain, "Evidence": _evidence,
+                "Value chain & risks": _value_chain, "Salience": _salience, "Evidence": _evidence,
                 "Organisations": _organisations, "Leverage cards": _leverage_cards}, key="mp_tab")
 
 st.subheader("Briefing pack")

@@ -1,14 +1,18 @@
 """Prioritisation: rank the materials on criteria computed from the store, with the user's weights.
 
-The weights live in the URL (one short parameter per criterion), so a link
-reproduces a ranking; scenarios store named weight sets in the database.
+Two questions, two axes: the ranking and its due-diligence preset answer
+"where is harm most severe and likely" (salience); supply security and the
+industry's weight are separate lenses, and leverage comes in on the salience
+× leverage tab, where the kind of action is chosen.  The weights live in the
+URL (one short parameter per criterion), so a link reproduces a ranking;
+scenarios store named weight sets in the database.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from components import cards, feedback, render, router, state, tables, tabs
+from components import cards, feedback, render, router, salience_view, state, tables, tabs
 from components import signin
 from rmo_data.charts import priority_charts
 from components import cached
@@ -28,18 +32,28 @@ WEIGHT_KEYS = {c.slug: f"wt_{c.slug}" for c in constants.CRITERIA}
 CURRENT = "Current weights (unsaved)"
 LOAD_SLOT = "pr_sc_load"  # where a scenario that could not be loaded says why
 RELOAD = "_pr_reload"  # set by a loaded scenario: the whole page reruns (the sidebar's materials change)
-METHOD = """
+LEAVE_GAPS = "pr_leave_gaps"
+METHOD = f"""
 1. **Criteria from the store.** Each value is computed from stored rows (sources in the table
    above); none is typed in. Every criterion points the same way: a higher value raises priority
    (the standards criterion counts the *gap*).
-2. **Scaled 0–1 across the materials in view.** The lowest value becomes 0, the highest 1. A
+2. **Four lenses.** *Due diligence* holds only criteria of severity and likelihood (salience =
+   severity × likelihood per risk and stage, evidence severity, likelihood), as the UN Guiding
+   Principles, the OECD guidance and the EU due-diligence directive rank harm. *Breadth and
+   standards*, *Supply security* and *Industry's weight* answer other questions; the
+   due-diligence preset sets them to 0.
+3. **Scaled 0–1 across the materials in view.** The lowest value becomes 0, the highest 1. A
    criterion that is the same for every material cannot tell them apart and scores 0 for all.
-3. **No data recorded is neutral.** A missing value scores 0.5, the middle of the range, never 0,
-   and the material says so in the ranking table and with pale chart segments.
-4. **Weighted sum.** Weights are rescaled to add up to 100 %, so the score runs 0–1 and each
+4. **Gaps.** By default {constants.IMPUTATION_NOTE}: the midpoint 0.5 would lift every material
+   without data above the typical one, because most criteria are skewed. *Leave gaps out* scores
+   each material on the criteria recorded for it instead (its weights rescaled over them), which
+   invents no value at all. Each score says how much of its weight rests on gaps or weak inputs,
+   and a top-3 place that would be lost with its gaps at the lowest value is flagged.
+5. **Weighted sum.** Weights are rescaled to add up to 100 %, so the score runs 0–1 and each
    bar segment is one criterion's share of it. All weights at 0 rank nothing.
-5. **Evidence severity** is the mean of the three most severe recorded cases: it follows the
+6. **Evidence severity** is the mean of the three most severe recorded cases: it follows the
    UNGP focus on the gravest harm without rewarding materials that were simply documented more.
+   Salience, its scales and limits: *Sources & method*.
 """
 
 
@@ -74,9 +88,11 @@ def _names(slugs: list[str]) -> str:
 
 cards.inject_css()
 st.title("Prioritisation")
-st.markdown("Which materials should the industry act on first? Set how much each criterion matters; "
-            "the ranking, its explanation and its robustness follow at once. Every criterion is "
-            "computed from the data store and scaled 0–1 across the materials in view (sidebar).")
+st.markdown("Which materials should the industry act on first? Due diligence ranks harm by its **severity "
+            "and likelihood** (salience); the due-diligence preset does exactly that. Supply security and "
+            "the industry's weight are separate lenses, and leverage decides *how* to act (the salience × "
+            "leverage tab), not what comes first. Every criterion is computed from the data store and "
+            "scaled 0–1 across the materials in view (sidebar).")
 
 crit = cached.criteria()
 # Labels from the store, so materials beyond the ten of the report are named too.
@@ -101,30 +117,49 @@ def _ranking() -> None:
     else:
         top = ranked.index[0]
         top3 = list(ranked.index[:constants.TOP_N])
+        flagged = set(prio.gaps.index[prio.gaps["rests_on_gaps"]])
         c1, c2 = st.columns([3, 2], vertical_alignment="center")
-        c1.markdown(f"**Top {constants.TOP_N} with these weights:** {_names(top3)}.")
+        c1.markdown(f"**Top {constants.TOP_N} with these weights:** "
+                    + ", ".join(escape_html(LABELS.get(m, m)) + (" ⚑" if m in flagged else "") for m in top3) + ".")
         if c2.button(f"Open leverage cards for {LABELS[top]}", key="pr_open_top",
                      on_click=state.set_card_filters, args=([top],), icon=":material/style:", type="primary"):
             st.switch_page("pages/leverage_cards.py")
 
+        for m in [m for m in top3 if m in flagged]:
+            st.warning(f"⚑ **{escape_html(LABELS.get(m, m))}**: {escape_html(prio.gaps.at[m, 'gap_flag'])} "
+                       "Its place is not settled by the data: record the missing figures, or check the ranking "
+                       "with *Leave gaps out*.", icon=":material/warning:")
+        if leave_gaps:
+            st.caption("Gaps left out: each material is scored on the criteria recorded for it, its weights "
+                       "rescaled over them; no value is imputed.")
         named = long.assign(name=long["material"].map(LABELS))
         # The spec is kept per set of weighted criteria; the rows go in as named datasets.
         render.chart(priority_charts.contribution_chart, tuple(sorted(c for c, w in weights.items() if w > 0)),
-                     datasets=cached.contributions(shown, weights, LABELS), key="pr_contrib")
+                     datasets=cached.contributions(shown, weights, LABELS, leave_gaps), key="pr_contrib")
         # Download frames are made only when a button is clicked (figure_footer takes a function).
         figure_footer(lambda: named[["rank", "name", "criterion", "raw_text", "missing", "value", "weight",
-                                    "contribution", "score"]].sort_values(["rank", "criterion"]),
+                                    "contribution", "score", "gap_share", "gap_flag"]].sort_values(
+                                        ["rank", "criterion"]),
                       "Why each material ranks where it does", all_sources, all_years,
                       unit="score 0–1; contributions add up to the score",
-                      note="Pale segments rest on “no data recorded”, scored neutral (0.5).",
+                      note=("Gaps are left out (weight 0)." if leave_gaps else
+                            f"Pale segments rest on gaps: {constants.IMPUTATION_NOTE}."),
                       key="dl_pr_contrib")
 
-        table = prioritisation.ranking_table(ranked, missing, groups, LABELS)
+        table = prioritisation.ranking_table(ranked, missing, groups, LABELS, prio.gaps)
         tables.dataframe(table, hide_index=True, width="stretch", key="pr_rank_table", column_config={
             "rank": st.column_config.NumberColumn("Rank", format="%d", width="small"),
             "name": st.column_config.TextColumn("Material", pinned=True),
             "score": st.column_config.ProgressColumn("Score (0–1)", min_value=0.0, max_value=1.0,
                                                      format="%.2f"),
+            "gap_share": st.column_config.ProgressColumn(
+                "Rests on gaps", min_value=0.0, max_value=1.0, format="percent",
+                help="Share of this score's weight resting on inputs with no data recorded or on weak "
+                     "inputs (salience cells without a rated case or without governance data)."),
+            "gap_flag": st.column_config.TextColumn(
+                "⚑ Top-3 place", width="medium",
+                help="Flagged when the place in the top 3 would be lost with the imputed values at their "
+                     "lowest."),
             "joint": st.column_config.TextColumn(
                 "Joint group", width="medium",
                 help="Materials mined together as co- or by-products (links held in the store), "
@@ -132,10 +167,12 @@ def _ranking() -> None:
             "partners": st.column_config.TextColumn("Co-/by-product links", width="large"),
             "missing": st.column_config.TextColumn(
                 "No data recorded for", width="medium",
-                help="These criteria are scored neutral (0.5) for this material."),
+                help=("Left out of this material's score." if leave_gaps
+                      else f"Imputed: {constants.IMPUTATION_NOTE}.")),
         })
-        figure_footer(table, "Ranking", all_sources, all_years, unit="score 0–1",
-                      note="Ties share the better rank.", key="dl_pr_rank")
+        figure_footer(table, "Ranking", all_sources, all_years, unit="score 0–1; rests on gaps 0–1 (share of weight)",
+                      note="Ties share the better rank. ⚑ = a top-3 place that rests on imputed values.",
+                      key="dl_pr_rank")
 
         if st.toggle("Treat joint products together", key="pr_joint",
                      help="Rank each group of co-/by-products as one supply chain, as urgent as its "
@@ -169,8 +206,8 @@ def _ranking() -> None:
         })
         figure_footer(lambda shown_detail=detail: values.join(shown_detail.add_suffix(" · detail")),
                       "Raw criterion values", all_sources,
-                      all_years, note="Empty inputs read “no data recorded” and are scored neutral (0.5); "
-                                      "a criterion equal for every material in view scores 0 for all.",
+                      all_years, note=f"Empty inputs read “no data recorded”: {constants.IMPUTATION_NOTE}, or "
+                                      "left out; a criterion equal for every material in view scores 0 for all.",
                       key="dl_pr_raw")
 
         with st.expander("How the score is computed"):
@@ -195,7 +232,7 @@ def _robustness() -> None:
         st.warning(f"{weight_error}", icon=":material/balance:")
     else:
         mc = cached.monte_carlo(norm, tuple(sorted(weights.items())), n=draws, seed=seed,
-                              weight_jitter=w_jit, input_jitter=i_jit, missing=missing)
+                              weight_jitter=w_jit, input_jitter=i_jit, missing=missing, leave_gaps_out=leave_gaps)
         mc["name"] = [LABELS[m] for m in mc.index]
         order = [LABELS[m] for m in ranked.index]
         render.chart(priority_charts.robustness_chart, mc, order, key="pr_mc")
@@ -212,26 +249,38 @@ def _robustness() -> None:
         figure_footer(mc_table, "Ranking robustness", all_sources, all_years,
                       unit="probability (0–1) and rank",
                       note=f"{draws} draws, seed {seed}, weights ±{w_jit:.0%}, inputs σ = {i_jit:.0%} "
-                           "of the range; missing inputs drawn uniformly.", key="dl_pr_mc")
+                           "of the range; " + ("gaps left out." if leave_gaps else "missing inputs drawn uniformly."),
+                      key="dl_pr_mc")
 
-# --- severity × leverage ---------------------------------------------------------------
+# --- salience × leverage ---------------------------------------------------------------
+def _salience() -> None:
+    """Salience across the materials in view: risk × material heat map and the inputs of a chosen cell."""
+    st.markdown("Where is harm most severe and most likely? Each cell is one material and risk at its most "
+                "salient value-chain stage: severity of the worst rated case (1–5) × likelihood (1–5, from "
+                "how often and how recently cases are recorded and how well governed the producing "
+                "countries are). The weights above do not apply. Choose a cell to see what it rests on.")
+    cells = cached.salience()
+    salience_view.heatmap(cells[cells["material"].isin(shown)], key="pr_sal", names=SHORT)
+
+
 def _matrix() -> None:
-    """Severity × leverage: where each material sits and which kind of leverage fits."""
-    st.markdown("Shift's reading of the UN Guiding Principles: act first where harm is most severe, "
-                "and choose the kind of leverage by how much weight the industry has. Severity "
-                "combines evidence severity with the breadth of salient risks; leverage combines the "
-                "automotive share with the organisations and initiatives already linked to the "
-                "material. Both run 0–1 across the materials in view; the weights above do not apply.")
+    """Salience × leverage: where each material sits and which kind of leverage fits."""
+    st.markdown("First what comes first, then how to act: the vertical axis is the material's salience "
+                "(severity × likelihood of its most salient risks) and nothing else; the horizontal axis "
+                "is the industry's leverage (automotive share and the organisations and initiatives "
+                "already linked to the material). Leverage does not decide priority: it decides the kind "
+                "of action. Both run 0–1 across the materials in view; the weights above do not apply. "
+                "Each quadrant opens the leverage cards that fit it.")
     pos = prio.positions
     pos_data = pos.rename_axis("material").reset_index()
     pos_data["name"] = pos_data["material"].map(LABELS)
     pos_data["short"] = pos_data["material"].map(SHORT)
     render.chart(priority_charts.matrix_chart, pos_data, key="pr_matrix")
     figure_footer(pos_data.assign(quadrant=pos_data["quadrant"].map(constants.QUADRANT_LABELS)),
-                  "Severity and leverage", [*all_sources, "Raw materials value chain leverages (organisations)"],
-                  all_years, unit="0–1 across the materials in view",
+                  "Salience and leverage", [*all_sources, "Raw materials value chain leverages (organisations)"],
+                  all_years, unit="0–1 across the materials in view (salience 1–25 before scaling)",
                   note="A material sits in the upper or right half from 0.5; * marks inputs with no data "
-                       "recorded, scored neutral.", key="dl_pr_matrix")
+                       f"recorded ({constants.IMPUTATION_NOTE}).", key="dl_pr_matrix")
     for col, quad in zip(st.columns(len(constants.QUADRANTS)), constants.QUADRANTS, strict=True):
         members = [m for m in shown if pos.at[m, "quadrant"] == quad.slug]
         with col.container(border=True, height="stretch"):
@@ -303,7 +352,8 @@ def _scenarios() -> None:
         def _weights_of(name: str) -> dict[str, int]:
             return weights if name == CURRENT else scenarios.load_scenario(name, engine=engine)["weights"]
 
-        compare = prioritisation.compare_rankings(norm, _weights_of(name_a), _weights_of(name_b), LABELS)
+        compare = prioritisation.compare_rankings(norm, _weights_of(name_a), _weights_of(name_b), LABELS,
+                                                  missing if leave_gaps else None)
         if compare is None:
             st.warning("One of the two has all weights at zero, so it ranks nothing.")
         else:
@@ -324,6 +374,22 @@ def _scenarios() -> None:
                           unit="rank (1 = first)", note="Rows in red change rank.", key="dl_pr_cmp")
 
 
+def _lens_note(weights: dict[str, int], matched: str | None) -> None:
+    """Say which question the weights answer: the due-diligence rule alone, or a mix of lenses."""
+    used = [lens for lens in constants.LENSES if any(weights.get(c, 0) > 0 for c in lens.criteria)]
+    others = [lens.label for lens in used if lens.slug != constants.DUE_DILIGENCE]
+    if matched == constants.DUE_DILIGENCE or (used and not others):
+        st.info(f"**{constants.PRESET_LABELS[constants.DUE_DILIGENCE]}**: only severity and likelihood carry "
+                "weight. " + ", ".join(lens.label for lens in constants.LENSES if lens.slug != constants.DUE_DILIGENCE)
+                + " are at 0 and play no part; leverage counts later, when choosing how to act (Salience × "
+                "leverage tab).", icon=":material/gavel:")
+    elif others and any(lens.slug == constants.DUE_DILIGENCE for lens in used):
+        st.caption("Mixed lenses: this ranking adds " + ", ".join(others) + " to severity and likelihood, so it "
+                   "no longer answers the due-diligence question alone (the due-diligence preset does).")
+    elif others:
+        st.caption("This ranking weighs " + ", ".join(others) + " only: not the severity or likelihood of harm.")
+
+
 @st.fragment
 def _weighted() -> None:
     """The weights and everything that follows them: the tabs and the briefing pack.
@@ -335,7 +401,7 @@ def _weighted() -> None:
     writes it only at the end of a full run); a loaded scenario, which also sets
     the sidebar's materials, reruns the whole page.
     """
-    global weights, prio, raw, detail, missing, norm, ranked, weight_error, long
+    global weights, prio, raw, detail, missing, norm, ranked, weight_error, long, leave_gaps
     if st.session_state.pop(RELOAD, False):
         st.rerun(scope="app")
     st.subheader("Weights")
@@ -343,28 +409,39 @@ def _weighted() -> None:
     presets.markdown("Start from a preset:")
     for name in constants.WEIGHT_PRESETS:
         presets.button(constants.PRESET_LABELS[name], key=f"preset_{name}", on_click=_set_weights,
-                       args=(dict(constants.WEIGHT_PRESETS[name]),), icon=":material/tune:")
+                       args=(dict(constants.WEIGHT_PRESETS[name]),), icon=":material/tune:",
+                       type="primary" if name == constants.DUE_DILIGENCE else "secondary")
     matched = scoring.matching_preset(_weights())
     presets.caption(f"Now: **{constants.PRESET_LABELS[matched]}**" if matched else "Now: custom weights")
-    for start in range(0, len(constants.CRITERIA), 5):
-        for col, criterion in zip(st.columns(5), constants.CRITERIA[start:start + 5], strict=False):
-            col.slider(criterion.short or criterion.label, 0, constants.WEIGHT_MAX, **state.widget(WEIGHT_KEYS[criterion.slug]),
-                       help=f"**{criterion.label}.** {criterion.description} Unit: {criterion.unit}. Source: {criterion.source}. "
-                            "0 = leave out; the score rescales the weights to add up to 100 %.")
+    # One group of sliders per lens, so what answers the due-diligence question stays apart.
+    for lens in constants.LENSES:
+        group = [c for c in constants.CRITERIA if c.slug in lens.criteria]
+        with st.container(border=True):
+            st.markdown(f"**{lens.label}** · <small>{lens.description}</small>", unsafe_allow_html=True)
+            for col, criterion in zip(st.columns(5), group, strict=False):
+                col.slider(criterion.short or criterion.label, 0, constants.WEIGHT_MAX,
+                           **state.widget(WEIGHT_KEYS[criterion.slug]),
+                           help=f"**{criterion.label}.** {criterion.description} Unit: {criterion.unit}. "
+                                f"Source: {criterion.source}. 0 = leave out; the score rescales the weights "
+                                "to add up to 100 %.")
     weights = _weights()
+    _lens_note(weights, matched)
+    leave_gaps = st.toggle("Leave gaps out", key=LEAVE_GAPS,
+                           help="Score each material only on the criteria recorded for it (its weights rescaled "
+                                f"over them) instead of imputing gaps ({constants.IMPUTATION_NOTE}).")
     if len(shown) < 2:
         st.info("A ranking needs at least two materials in view. Choose more in the sidebar, or reset "
                 "the filters.", icon=":material/filter_alt_off:")
         state.write_to_url()
         return
-    prio = cached.prioritise(shown, weights)
+    prio = cached.prioritise(shown, weights, leave_gaps)
     raw, detail, missing, norm = prio.raw, prio.detail, prio.missing, prio.normalised
     ranked, weight_error, long = prio.ranked, prio.weight_error, prio.explained
 
     # Only the open tab is built (components.tabs): moving a weight on the Ranking tab never
     # runs the Monte-Carlo, and opening Robustness runs it once per inputs (kept by cached.monte_carlo).
-    tabs.lazy_tabs({"Ranking": _ranking, "Robustness": _robustness, "Severity × leverage": _matrix,
-                    "Scenarios": _scenarios}, key="pr_tab")
+    tabs.lazy_tabs({"Ranking": _ranking, "Salience": _salience, "Robustness": _robustness,
+                    "Salience × leverage": _matrix, "Scenarios": _scenarios}, key="pr_tab")
 
     st.subheader("Briefing pack")
     if ranked is None:

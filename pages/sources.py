@@ -12,6 +12,7 @@ from components import cached
 from components.provenance import figure_footer
 from components.safe import escape_html, safe_url
 from rmo_data import constants
+from rmo_data.analysis import salience
 from rmo_data.store import queries
 
 router.guard(__file__)
@@ -94,6 +95,45 @@ Statements and figures that give no year of their own carry 2021 and say so; a f
 
 **Producing countries.** A country that USGS lists with a production of zero is not counted as a
 producer.
+""")
+
+st.header("Salience: where harm is most severe and likely")
+w = salience.CONFIDENCE_WEIGHTS
+st.markdown(f"""
+Due diligence ranks harm by two things only: how **severe** it is (scale, scope and how hard it is to
+put right) and how **likely** it is (UN Guiding Principle 24, the OECD due-diligence guidance; the EU
+due-diligence directive keeps the same two and leaves a company's influence over a partner out of this
+step). The app scores every **material × risk category × value-chain stage** this way, from stored rows,
+when a page asks for it; nothing is typed in.
+
+| Scale | Range | How it is made |
+|---|---|---|
+| Severity | 1–5 | The cell's **most severe case**: the mean of its scale, scope and irremediability ratings (1–5 each). The worst case, not the average, because due diligence looks at the gravest harm first. |
+| Evidence part E | 0–1 | Weighted number of independent cases ÷ {salience.FREQUENCY_SATURATION:g}, at most 1. A case weighs its confidence (documented {w['documented']:g}, reported {w['reported']:g}, inferred {w['inferred']:g}, not recorded {salience.UNKNOWN_CONFIDENCE_WEIGHT:g}) × its recency (1 up to {salience.RECENT_YEARS} years old, falling to {salience.OLD_WEIGHT:g} at {salience.OLD_YEARS} years; {salience.UNKNOWN_YEAR_WEIGHT:g} when no year is stated). Cases from one report passage count once. |
+| Governance part G | 0–1 | The WGI governance risk (0–10, as in the governance-weighted HHI) of the countries producing at that stage, weighted by their share of world production, ÷ 10: the governance risk of an average tonne from that stage. |
+| Likelihood | 1–5 | 1 + 4 × (E + G) ÷ 2; 1 + 4 × E where the stage has no production data. |
+| Salience | 1–25 | Severity × likelihood. |
+
+A **gap** is a risk the report flags for a material at a stage where no case is rated: it has no
+severity, so no salience, and it is drawn as a gap, never as zero or low risk. A material's
+*salience* criterion is the mean of its three most salient cells; how much of it rests on gaps or
+weak inputs (cells without a rated case, without governance data, or with only inferred cases) is
+reported with every ranking.
+
+**Limits.** Ratings are the project's reading of cases as the report describes them, not findings
+of the report. Most cases state no year, so recency is mostly the "not stated" weight. Production
+data cover mining and processing only, so likelihood at casting, components, OEMs and recycling rests
+on the cases alone. Governance is a country average: it says nothing about a given site or company.
+The register counts what was reported, so a well-documented material can look more likely than one
+nobody has looked into; the gaps say where that may be so. Cross-cutting risks that the report names
+for every material are left out of the cells, as they do not separate materials.
+
+**Gaps in a ranking.** A criterion with no data recorded for a material takes the median of the
+materials in view (a typical material), not the midpoint 0.5 of the range: most criteria are
+skewed, and 0.5 lifted materials without data above the typical one. *Leave gaps out* on the
+Prioritisation page scores each material on the criteria recorded for it instead. A top-3 place that
+would be lost with its imputed values at the lowest is flagged on the page, in the ranking download
+and in the briefing pack.
 """)
 
 st.header("Known limitations")

@@ -30,6 +30,7 @@ from components import cards, feedback, router, signin, state
 from components import workshop_facilitator as facilitator
 from components import workshop_participant as participant
 from components import workshop_view as view
+from rmo_data import constants
 from rmo_data.access import roles
 from rmo_data.workshops.consensus import BANDS, MIN_ITEMS, MIN_RATERS, TOP_DISAGREED
 from rmo_data.workshops.group_result import RANK_RANGE_FLAG, WEIGHT_STD_FLAG
@@ -44,7 +45,7 @@ METHOD = f"""
    everyone carries the same weight in the group, however many points they handed out.
 2. **Group weights** are the mean of those shares. The **group ranking** applies them to the
    criteria, each scaled 0–1 across the workshop's materials, exactly as on the Prioritisation page
-   (no data recorded counts as the neutral 0.5).
+   ({constants.IMPUTATION_NOTE}).
 3. **Borda count**: every participant's own ranking gives a material n − 1 points for first place
    down to 0 for last (ties share the points). When it disagrees with the group ranking, the mean
    weights hide a split group.

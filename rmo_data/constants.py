@@ -278,6 +278,10 @@ EU_MEMBER_ISO3: Final[frozenset[str]] = frozenset({
 # Country rows in production data that are aggregates, never countries.
 AGGREGATE_COUNTRY_KINDS: Final[tuple[str, ...]] = ("world", "other")
 
+# A salience cell the report flags as salient but where no case is rated: its label on a heat map.
+SALIENCE_GAP_LABEL: Final[str] = "gap"
+SALIENCE_GAP_NOTE: Final[str] = ("gap = the report flags this risk here but no case is rated: "
+                                 "severity, and so salience, has no data recorded")
 
 # --- prioritisation -------------------------------------------------------------
 
@@ -337,6 +341,18 @@ CRITERIA: Final[tuple[Criterion, ...]] = (
               unit="1–5 severity", colour="#76B7B2",
               short="Severity",
               source="Risk evidence named by the report, rated on UNGP criteria by the project"),
+    Criterion("salience", "Salience (severity × likelihood)",
+              "Mean salience of the material's three most salient risks (risk category at a "
+              "value-chain stage): severity of the worst case (1–5) × likelihood (1–5).",
+              unit="1–25 salience", colour="#499894",
+              short="Salience",
+              source="Risk evidence rated on UNGP criteria; USGS / IEA production with World Bank WGI"),
+    Criterion("likelihood", "Likelihood of harm",
+              "Mean likelihood (1–5) of the same three risks: how often and how recently cases are "
+              "recorded, with the governance of the countries producing at that stage.",
+              unit="1–5 likelihood", colour="#86BCB6",
+              short="Likelihood",
+              source="Risk evidence; USGS / IEA production shares with World Bank WGI"),
     Criterion("social_breadth", "Human-rights risk breadth",
               "Number of social and governance risk categories the report flags as salient.",
               unit="categories (of 11)", colour="#59A14F",
@@ -369,31 +385,76 @@ CRITERION_PLAIN: Final[dict[str, str]] = {
     "gov_hhi": "Whether the supply is concentrated in countries with weak governance.",
     "supply_risk": "How risky the EU's own 2023 assessment judges the supply to be.",
     "severity": "How grave the worst harms recorded for the material are.",
+    "salience": "How grave and how likely its most serious harms are, together.",
+    "likelihood": "How likely those harms are: cases recorded, and how well governed the producers are.",
     "social_breadth": "How many kinds of human-rights and governance harm are flagged.",
     "env_breadth": "How many kinds of environmental and climate harm are flagged.",
     "standards_gap": "Whether no standard or assurance scheme yet covers the material.",
 }
+
+
+
+@dataclass(frozen=True)
+class Lens(Named):
+    """A question the ranking can answer, and the criteria that answer it (slugs, in display order)."""
+
+    criteria: tuple[str, ...] = ()
+
+
+# Two questions, two axes: what comes first (due diligence: severity and likelihood only, as UNGP 24,
+# the OECD guidance and the EU directive rank impacts) and, separately, lenses that are not
+# part of that rule. Every criterion belongs to exactly one lens.
+LENSES: Final[tuple[Lens, ...]] = (
+    Lens("due_diligence", "Due diligence: severity and likelihood",
+         "Where harm is most severe and most likely. The due-diligence rule ranks on these alone.",
+         criteria=("salience", "severity", "likelihood")),
+    Lens("breadth", "Breadth of flagged risks and standards",
+         "How many kinds of harm the report flags and whether a standard covers the material: "
+         "context, neither the severity nor the likelihood of a harm.",
+         criteria=("social_breadth", "env_breadth", "standards_gap")),
+    Lens("supply_security", "Supply security",
+         "How concentrated and how risky the supply is: a business risk, not a measure of harm.",
+         criteria=("mining_hhi", "processing_hhi", "top_share", "gov_hhi", "supply_risk")),
+    Lens("industry_weight", "Industry's weight",
+         "How much of the material the vehicle industry uses: leverage, which counts when choosing "
+         "how to act, not what comes first.",
+         criteria=("auto_share",)),
+)
+LENS_LABELS: Final[dict[str, str]] = {lens.slug: lens.label for lens in LENSES}
+CRITERION_LENS: Final[dict[str, str]] = {c: lens.slug for lens in LENSES for c in lens.criteria}
+# What each criterion measures of an impact, in the UNGP's terms (empty: neither).
+CRITERION_MEASURES: Final[dict[str, tuple[str, ...]]] = {
+    "salience": ("severity", "likelihood"), "severity": ("severity",), "likelihood": ("likelihood",),
+}
+DUE_DILIGENCE: Final[str] = "due_diligence"
 
 WEIGHT_MAX: Final[int] = 10
 WEIGHT_DEFAULT: Final[int] = 5
 
 # Weight sets offered as starting points (0-10 each; the score rescales them to sum 1).
 WEIGHT_PRESETS: Final[dict[str, dict[str, int]]] = {
+    # The due-diligence rule: salience (severity × likelihood) with severity counted once more, as
+    # the UNGPs make severity the predominant factor; every other lens at 0.
+    DUE_DILIGENCE: {c: 0 for c in CRITERION_SLUGS} | {"salience": 10, "severity": 5},
     "balanced": {c: WEIGHT_DEFAULT for c in CRITERION_SLUGS},
     "human_rights": {"auto_share": 5, "mining_hhi": 2, "processing_hhi": 2, "top_share": 2,
-                     "gov_hhi": 6, "supply_risk": 0, "severity": 10, "social_breadth": 10,
-                     "env_breadth": 3, "standards_gap": 7},
+                     "gov_hhi": 6, "supply_risk": 0, "severity": 10, "salience": 8, "likelihood": 3,
+                     "social_breadth": 10, "env_breadth": 3, "standards_gap": 7},
     "supply_security": {"auto_share": 6, "mining_hhi": 7, "processing_hhi": 8, "top_share": 8,
-                        "gov_hhi": 7, "supply_risk": 10, "severity": 1, "social_breadth": 1,
-                        "env_breadth": 1, "standards_gap": 1},
+                        "gov_hhi": 7, "supply_risk": 10, "severity": 1, "salience": 1, "likelihood": 1,
+                        "social_breadth": 1, "env_breadth": 1, "standards_gap": 1},
     "climate": {"auto_share": 6, "mining_hhi": 1, "processing_hhi": 2, "top_share": 1,
-                "gov_hhi": 2, "supply_risk": 1, "severity": 3, "social_breadth": 2,
-                "env_breadth": 10, "standards_gap": 5},
+                "gov_hhi": 2, "supply_risk": 1, "severity": 3, "salience": 2, "likelihood": 2,
+                "social_breadth": 2, "env_breadth": 10, "standards_gap": 5},
 }
 PRESET_LABELS: Final[dict[str, str]] = {
+    DUE_DILIGENCE: "Due diligence (severity × likelihood)",
     "balanced": "Balanced", "human_rights": "Human rights first",
     "supply_security": "Supply security", "climate": "Climate",
 }
+# Where a gap (no data recorded) goes in a ranking, said once for every page and pack.
+IMPUTATION_NOTE: Final[str] = ("no data recorded takes the median of the materials in view (a typical "
+                               "material), never 0")
 
 TOP_N: Final[int] = 3
 
@@ -425,37 +486,37 @@ PAIRWISE_SCALE: Final[tuple[PairwiseWord, ...]] = (
 
 @dataclass(frozen=True)
 class Quadrant(Named):
-    """A cell of the severity × leverage matrix and the card categories that fit it."""
+    """A cell of the salience × leverage matrix and the card categories that fit it."""
 
     categories: tuple[str, ...] = ()
     colour: str = "#555555"
-    high_severity: bool = True
+    high_salience: bool = True
     high_leverage: bool = True
 
 
-# Shift/UNGP logic: where the harm is severe, act first; where the industry
-# has little weight, it must build weight together before it can use it.
+# Shift/UNGP logic: where the harm is most severe and likely (salient), act first; where the
+# industry has little weight, it must build weight together before it can use it.
 QUADRANTS: Final[tuple[Quadrant, ...]] = (
     Quadrant("use_now", "Use leverage now",
-             "Severe impacts and real weight as a buyer: use contracts, internal standards and "
+             "Salient harm and real weight as a buyer: use contracts, internal standards and "
              "direct engagement today.",
              categories=("commercial", "internal", "bilateral"), colour="#C0392B",
-             high_severity=True, high_leverage=True),
+             high_salience=True, high_leverage=True),
     Quadrant("build", "Build leverage collectively",
-             "Severe impacts but little weight alone: pool it with peers, other sectors and "
+             "Salient harm but little weight alone: pool it with peers, other sectors and "
              "multi-stakeholder initiatives.",
              categories=("peers", "msi", "bilateral"), colour="#E67E22",
-             high_severity=True, high_leverage=False),
+             high_salience=True, high_leverage=False),
     Quadrant("quick_wins", "Quick wins",
-             "Less severe evidence and real weight: low-cost steps through existing supplier "
+             "Less salient harm and real weight: low-cost steps through existing supplier "
              "relationships and peers.",
              categories=("commercial", "internal", "peers"), colour="#2E86C1",
-             high_severity=False, high_leverage=True),
+             high_salience=False, high_leverage=True),
     Quadrant("monitor", "Monitor",
-             "Less severe evidence and little weight: keep watch, build internal knowledge and "
+             "Less salient harm and little weight: keep watch, build internal knowledge and "
              "follow the initiatives that cover the material.",
              categories=("internal", "msi"), colour="#7F8C8D",
-             high_severity=False, high_leverage=False),
+             high_salience=False, high_leverage=False),
 )
 QUADRANT_LABELS: Final[dict[str, str]] = {q.slug: q.label for q in QUADRANTS}
 

@@ -236,6 +236,21 @@ def concentration_of_year(material: str, stage: str, commodity: Mapping[str, Any
     return concentration_and_shares(material, stage, commodity, records)[0]
 
 
+def ranked_shares(records: list[dict[str, Any]]) -> tuple[list[tuple[float, dict[str, Any]]], float | None,
+                                                           str | None]:
+    """Named countries of ONE year's rows (plain dicts) with their share in percent, largest first.
+
+    Returns (list of (share, row), total, basis of the total); the list is
+    empty when there is no total or no named country with a quantity.  The
+    arithmetic of :func:`country_shares`, in plain Python.
+    """
+    total, basis = world_total([r["country_kind"] for r in records], [r["quantity"] for r in records])
+    named = [r for r in records if r["country_kind"] == "country" and r["quantity"] is not None]
+    if not total or not named:
+        return [], total, basis
+    return sorted(((float(r["quantity"]) / total * 100, r) for r in named), key=lambda x: -x[0]), total, basis
+
+
 def concentration_and_shares(material: str, stage: str, commodity: Mapping[str, Any] | None,
                              records: list[dict[str, Any]]) -> tuple[Concentration, dict[str, float]]:
     """:func:`concentration_from_rows` for the rows of ONE year as plain dicts, and the shares by ISO3.
@@ -254,11 +269,9 @@ def concentration_and_shares(material: str, stage: str, commodity: Mapping[str, 
     result["source"] = str(records[0]["source_id"])
     result["source_title"] = str(records[0]["source_title"])
     result["is_estimate"] = any(bool(r["is_estimate"]) for r in records)
-    total, basis = world_total([r["country_kind"] for r in records], [r["quantity"] for r in records])
-    named = [r for r in records if r["country_kind"] == "country" and r["quantity"] is not None]
-    if not total or not named:
+    ranked, total, basis = ranked_shares(records)
+    if not ranked:
         return result, {}
-    ranked = sorted(((float(r["quantity"]) / total * 100, r) for r in named), key=lambda x: -x[0])
     shares = [share for share, _r in ranked]
     result.update(
         hhi=hhi(shares), top1_country=str(ranked[0][1]["country_name"]), top1_iso3=ranked[0][1]["iso3"],

@@ -1,7 +1,9 @@
-"""One prioritisation as the page shows it: the severity × leverage matrix, joint groups, the whole result.
+"""One prioritisation as the page shows it: the salience × leverage matrix, joint groups, the whole result.
 
-* **Severity × leverage matrix** (Shift's reading of the UNGPs): each material
-  placed by how severe its harm is and how much leverage the industry has,
+* **Salience × leverage matrix** (Shift's reading of the UNGPs, with the EU
+  directive's order: first what is most severe and likely, then how to act):
+  each material placed by the salience of its harm (severity × likelihood,
+  ``rmo_data.analysis.salience``) and by how much leverage the industry has,
   and named by its quadrant (``constants.QUADRANTS``).
 * **Joint groups**: materials mined together (co- and by-products) that act as
   one supply chain.
@@ -20,22 +22,25 @@ from dataclasses import dataclass
 import pandas as pd
 
 from rmo_data import constants
+from rmo_data.analysis.gaps import gap_analysis
 from rmo_data.analysis.scoring import (CriteriaData, explained, format_value, normalise, normalise_weights,
                                        ranking)
 
 
-# --- severity × leverage matrix --------------------------------------------------------
+# --- salience × leverage matrix --------------------------------------------------------
 
 def matrix_positions(raw: pd.DataFrame, initiatives: pd.Series,
                      threshold: float = 0.5) -> pd.DataFrame:
-    """Place materials by severity and by the industry's leverage, and name their quadrant.
+    """Place materials by salience and by the industry's leverage, and name their quadrant.
 
-    Severity is the mean of normalised evidence severity and normalised
-    salient-risk breadth (human-rights plus environmental categories).
-    Leverage is the mean of normalised automotive share and normalised number
-    of organisations and initiatives linked to the material (channels the
-    industry can act through).  Both axes run 0-1 across the materials given;
-    missing inputs count as neutral (0.5) and are flagged.
+    Salience is the material's salience criterion (severity × likelihood of
+    its three most salient risks, 1-25) scaled 0-1 across the materials given:
+    nothing else, so the vertical axis answers the due-diligence question
+    alone.  Leverage is the mean of normalised automotive share and normalised
+    number of organisations and initiatives linked to the material (channels
+    the industry can act through), 0-1 across the materials given.  Missing
+    inputs take the median of the materials given (``scoring.normalise``) and
+    are flagged.
 
     Parameters
     ----------
@@ -49,36 +54,36 @@ def matrix_positions(raw: pd.DataFrame, initiatives: pd.Series,
     Returns
     -------
     pandas.DataFrame
-        Index material; severity, leverage, severity_missing, leverage_missing,
-        quadrant (slug of ``constants.QUADRANTS``) and missing_inputs (readable
-        list, empty when every input is recorded).
+        Index material; salience (0-1), salience_raw (1-25), leverage,
+        salience_missing, leverage_missing, quadrant (slug of
+        ``constants.QUADRANTS``) and missing_inputs (readable list, empty when
+        every input is recorded).
     """
-    breadth = raw[["social_breadth", "env_breadth"]].sum(axis=1, min_count=1)
-    inputs = pd.DataFrame({"severity": raw["severity"], "breadth": breadth,
-                           "auto_share": raw["auto_share"],
+    inputs = pd.DataFrame({"salience": raw["salience"], "auto_share": raw["auto_share"],
                            "initiatives": initiatives.reindex(raw.index).astype(float)},
                           index=raw.index)
     norm = normalise(inputs)
     out = pd.DataFrame({
-        "severity": norm[["severity", "breadth"]].mean(axis=1),
+        "salience": norm["salience"],
+        "salience_raw": inputs["salience"],
         "leverage": norm[["auto_share", "initiatives"]].mean(axis=1),
-        "severity_missing": inputs[["severity", "breadth"]].isna().any(axis=1),
+        "salience_missing": inputs["salience"].isna(),
         "leverage_missing": inputs[["auto_share", "initiatives"]].isna().any(axis=1),
     }, index=raw.index)
-    out["quadrant"] = [quadrant_of(s, lv, threshold) for s, lv in zip(out["severity"], out["leverage"],
+    out["quadrant"] = [quadrant_of(s, lv, threshold) for s, lv in zip(out["salience"], out["leverage"],
                                                                      strict=True)]
-    names = {"severity": "evidence severity", "breadth": "salient risks",
-             "auto_share": "automotive share", "initiatives": "linked initiatives"}
+    names = {"salience": constants.CRITERION_LABELS["salience"].lower(),
+             "auto_share": constants.CRITERION_LABELS["auto_share"].lower(), "initiatives": "linked initiatives"}
     gaps = inputs.isna().to_numpy()
     out["missing_inputs"] = [", ".join(names[c] for c, gap in zip(inputs.columns, row, strict=True) if gap)
                              for row in gaps]
     return out
 
 
-def quadrant_of(severity: float, leverage: float, threshold: float = 0.5) -> str:
+def quadrant_of(salience: float, leverage: float, threshold: float = 0.5) -> str:
     """Slug of the quadrant for a position (values at the threshold count as high)."""
-    high_sev, high_lev = severity >= threshold, leverage >= threshold
-    return next(q.slug for q in constants.QUADRANTS if q.high_severity == high_sev and q.high_leverage == high_lev)
+    high_sal, high_lev = salience >= threshold, leverage >= threshold
+    return next(q.slug for q in constants.QUADRANTS if q.high_salience == high_sal and q.high_leverage == high_lev)
 
 
 # --- joint (co-/by-product) groups -------------------------------------------------------
@@ -177,15 +182,20 @@ class Prioritisation:
 
     Attributes
     ----------
-    raw, detail, missing, normalised : pandas.DataFrame
+    raw, detail, missing, normalised, uncertain : pandas.DataFrame
         The criteria of the materials ranked (rows in display order).
     ranked : pandas.DataFrame or None
         ``ranking()``; None when the weights rank nothing (``weight_error`` says why).
     explained : pandas.DataFrame or None
-        ``explained()`` of the same inputs; None with ``ranked``.
+        ``explained()`` of the same inputs, with each material's ``gap_share``
+        and ``gap_flag``; None with ``ranked``.
+    gaps : pandas.DataFrame or None
+        ``gaps.gap_analysis()`` (ranking order); None with ``ranked``.
     positions : pandas.DataFrame
         ``matrix_positions()`` (the weights do not apply to it).
     weight_error : str or None
+    leave_gaps_out : bool
+        The ranking leaves gaps out instead of imputing them.
     """
 
     raw: pd.DataFrame
@@ -196,6 +206,9 @@ class Prioritisation:
     explained: pd.DataFrame | None
     positions: pd.DataFrame
     weight_error: str | None = None
+    gaps: pd.DataFrame | None = None
+    uncertain: pd.DataFrame | None = None
+    leave_gaps_out: bool = False
 
 
 @dataclass(frozen=True)
@@ -207,33 +220,45 @@ class Scaled:
     missing: pd.DataFrame
     normalised: pd.DataFrame
     positions: pd.DataFrame
+    uncertain: pd.DataFrame
 
 
 def scale(data: CriteriaData, materials: Sequence[str]) -> Scaled:
     """Criteria of ``materials`` (slugs in ``data.raw``) scaled 0-1 across them, and their matrix positions (pure)."""
     raw = data.raw.loc[list(materials)]
+    uncertain = (data.uncertain.reindex(index=raw.index, columns=raw.columns) if not data.uncertain.empty
+                 else raw.isna().astype(float))
     return Scaled(raw=raw, detail=data.detail.loc[list(materials)], missing=raw.isna(), normalised=normalise(raw),
-                  positions=matrix_positions(raw, data.context["n_organisations"]))
+                  positions=matrix_positions(raw, data.context["n_organisations"]),
+                  uncertain=uncertain.fillna(0.0).where(raw.notna(), 1.0))
 
 
 def prioritise(data: CriteriaData, materials: Sequence[str], weights: Mapping[str, float],
-               scaled: Scaled | None = None) -> Prioritisation:
+               scaled: Scaled | None = None, leave_gaps_out: bool = False) -> Prioritisation:
     """Scale, rank and explain ``materials`` (slugs present in ``data.raw``) with ``weights`` (pure).
 
     The Prioritisation page needs all of these on every rerun; computing them
     in one call lets the page keep the whole result per (materials, weights).
     ``scaled`` is ``scale(data, materials)`` when the caller keeps it: a move of a
-    weight then only ranks and explains.
+    weight then only ranks and explains.  ``leave_gaps_out`` ranks without
+    imputing (``scoring.row_weights``).
     """
     base = scaled if scaled is not None else scale(data, materials)
     try:
-        ranked: pd.DataFrame | None = ranking(base.normalised, weights)
-        long: pd.DataFrame | None = explained(base.raw, base.normalised, weights, base.detail)
+        gaps = base.missing if leave_gaps_out else None
+        ranked: pd.DataFrame | None = ranking(base.normalised, weights, gaps)
+        long: pd.DataFrame | None = explained(base.raw, base.normalised, weights, base.detail,
+                                              leave_gaps_out=leave_gaps_out)
+        found: pd.DataFrame | None = gap_analysis(base.normalised, weights, base.missing, base.uncertain,
+                                                  leave_gaps_out=leave_gaps_out)
+        long = long.assign(gap_share=long["material"].map(found["gap_share"]),
+                           gap_flag=long["material"].map(found["gap_flag"]))
         error = None
     except ValueError as err:
-        ranked, long, error = None, None, str(err)
+        ranked, long, found, error = None, None, None, str(err)
     return Prioritisation(raw=base.raw, detail=base.detail, missing=base.missing, normalised=base.normalised,
-                          ranked=ranked, explained=long, positions=base.positions, weight_error=error)
+                          ranked=ranked, explained=long, positions=base.positions, weight_error=error,
+                          gaps=found, uncertain=base.uncertain, leave_gaps_out=leave_gaps_out)
 
 
 # --- the tables the Prioritisation page draws ------------------------------------------
@@ -244,25 +269,34 @@ def short_labels(labels: Mapping[str, str]) -> dict[str, str]:
 
 
 def ranking_table(ranked: pd.DataFrame, missing: pd.DataFrame, groups: pd.DataFrame,
-                  labels: Mapping[str, str]) -> pd.DataFrame:
-    """The ranking as the page's table shows it: rank, name, score, criteria without data and joint group.
+                  labels: Mapping[str, str], gaps: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The ranking as the page's table (and its CSV) shows it.
 
-    ``ranked`` is ``scoring.ranking()``, ``missing`` the missing-value mask of the
-    criteria (``Prioritisation.missing``), ``groups`` :func:`joint_groups`.  Empty
-    cells read "—".
+    Rank, name, score, the share of the score's weight resting on gaps or weak
+    inputs (``gap_share``, 0-1), whether a top place rests on gaps
+    (``gap_flag``: the sentence, "—" when not), criteria without data and
+    joint group.  ``ranked`` is ``scoring.ranking()``, ``missing`` the
+    missing-value mask of the criteria (``Prioritisation.missing``), ``groups``
+    :func:`joint_groups`, ``gaps`` ``gaps.gap_analysis()`` (both gap columns
+    are left out without it).  Empty cells read "—".
     """
     # Whole rows and columns at once: .at per cell costs ~30 µs, 30 ms with 110 materials.
     columns = list(missing.columns)
-    gaps = missing.loc[ranked.index, columns].to_numpy()
+    holes = missing.loc[ranked.index, columns].to_numpy()
     joint = groups.reindex(ranked.index)
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "rank": ranked["rank"], "name": [labels[m] for m in ranked.index],
         "score": ranked["score"],
         "missing": [", ".join(constants.CRITERION_LABELS[c] for c, gap in zip(columns, row, strict=True)
-                              if gap) or "—" for row in gaps],
+                              if gap) or "—" for row in holes],
         "joint": joint["group"].fillna("").replace("", "—").tolist(),
         "partners": joint["partners"].fillna("").replace("", "—").tolist(),
     }, index=ranked.index)
+    if gaps is not None:
+        found = gaps.reindex(ranked.index)
+        table.insert(3, "gap_share", found["gap_share"].astype(float))
+        table.insert(4, "gap_flag", found["gap_flag"].replace("", "—").fillna("—"))
+    return table
 
 
 def joint_table(ranked: pd.DataFrame, groups: pd.DataFrame, short: Mapping[str, str],
@@ -317,16 +351,17 @@ def scenario_listing(saved: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataF
 
 
 def compare_rankings(normalised: pd.DataFrame, weights_a: Mapping[str, float],
-                     weights_b: Mapping[str, float], labels: Mapping[str, str]) -> pd.DataFrame | None:
+                     weights_b: Mapping[str, float], labels: Mapping[str, str],
+                     missing: pd.DataFrame | None = None) -> pd.DataFrame | None:
     """Ranks of the same materials under two weight sets, and how many places each moved.
 
     Returns material, name, rank_a, rank_b, change (rank A - rank B: places
     gained in B) and moved ("▲ n", "▼ n" or "="); None when either weight set
-    ranks nothing (all weights zero).
+    ranks nothing (all weights zero).  ``missing`` leaves gaps out, as the page's check does.
     """
     try:
-        ranks_a = ranking(normalised, weights_a)["rank"]
-        ranks_b = ranking(normalised, weights_b)["rank"]
+        ranks_a = ranking(normalised, weights_a, missing)["rank"]
+        ranks_b = ranking(normalised, weights_b, missing)["rank"]
     except ValueError:
         return None
     compare = pd.DataFrame({"material": ranks_a.index, "name": [labels[m] for m in ranks_a.index],

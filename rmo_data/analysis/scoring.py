@@ -3,11 +3,15 @@
 Method (also shown on the Prioritisation page):
 
 * **Criteria** (``constants.CRITERIA``) are computed from stored rows, never
-  typed in: automotive share, mining and processing HHI, top-country share,
-  governance-weighted HHI, EU supply risk, evidence severity, the breadth of
-  salient risks (split into human-rights and environmental categories) and the
-  standards gap.  Every criterion is oriented so that a higher value raises
-  priority.
+  typed in: salience and likelihood of harm (``rmo_data.analysis.salience``:
+  severity × likelihood per material, risk category and stage), evidence
+  severity, automotive share, mining and processing HHI, top-country share,
+  governance-weighted HHI, EU supply risk, the breadth of salient risks
+  (split into human-rights and environmental categories) and the standards
+  gap.  Every criterion is oriented so that a higher value raises priority.
+  ``constants.LENSES`` groups them by the question they answer: due
+  diligence (severity and likelihood only), breadth and standards, supply
+  security, the industry's weight.
 * **Evidence severity** is the mean severity of the three most severe
   recorded cases (of all of them when fewer are recorded); cases split from
   one passage of the report count as one case, at their highest severity.  A sum would reward
@@ -17,22 +21,39 @@ Method (also shown on the Prioritisation page):
 * **Normalisation** is min-max per criterion across the materials shown, to
   0-1.  A criterion that is the same for every material (or known for none)
   cannot separate them and is set to 0 for all, so nothing is divided by zero.
-* **Missing values** ("no data recorded") are scored at the neutral midpoint
-  0.5 of the range, never 0, and flagged so the page can say so.  In the
-  Monte-Carlo they are drawn uniformly from 0-1, the widest honest range.
+* **Missing values** ("no data recorded") are imputed with the **median** of
+  the known normalised values of that criterion among the materials shown
+  (``IMPUTE_DEFAULT``), never 0, and flagged.  Why not the neutral midpoint
+  0.5: the midpoint of the range is only typical when values spread evenly;
+  most criteria are skewed (a few materials with a large automotive share,
+  most with a small one), so 0.5 lifted every material without data above
+  the typical one: with the automotive share weighted 10, tantalum, rare
+  earths and graphite, whose share is not recorded, ranked 1st, 2nd and 4th.
+  The median treats a gap as a typical material in view, neither rewarded
+  nor punished for it.  ``impute="neutral"`` keeps the old rule.  In the
+  Monte-Carlo missing values are drawn uniformly from 0-1, the widest honest
+  range.
+* **Leaving gaps out** (``leave_gaps_out=True``) ranks without imputing:
+  each material's weights are rescaled over the criteria known for it
+  (:func:`row_weights`), so its score is the weighted mean of what is
+  recorded.  This is chosen over scoring gaps at 0.5 because 0.5 is itself an
+  imputed value; rescaling invents none, and the share of weight that was
+  dropped is reported (``rmo_data.analysis.gaps``).
 * **Score** = Σ weight × normalised value with the weights rescaled to sum 1,
   so the score is on 0-1.  All weights zero is an error, not a ranking.
 * **Robustness**: each Monte-Carlo draw multiplies every weight by a factor
   uniform in [1 - j, 1 + j] (a weight of 0 stays 0: the user left that
   criterion out), adds normal noise of standard deviation ``input_jitter`` to
-  every known normalised value and draws missing ones uniformly; the result
-  is each material's probability of being in the top 3 and the spread of its
-  rank.  ``numpy.random.default_rng(seed)`` makes it repeatable.
+  every known normalised value and draws missing ones uniformly (or, leaving
+  gaps out, drops them from that material's weights); the result is each
+  material's probability of being in the top 3 and the spread of its rank.
+  ``numpy.random.default_rng(seed)`` makes it repeatable.
 
 Everything here is pure pandas/numpy: callers pass the query results
 (``rmo_data.store.criteria.criteria_table`` reads them from the store).  The
-severity × leverage matrix, joint-product groups and the page's whole
-prioritisation are in ``rmo_data.analysis.prioritisation``.  No streamlit.
+salience × leverage matrix, joint-product groups and the page's whole
+prioritisation are in ``rmo_data.analysis.prioritisation``; what a ranking
+rests on gaps in ``rmo_data.analysis.gaps``.  No streamlit.
 """
 
 from __future__ import annotations
@@ -49,6 +70,9 @@ from rmo_data.analysis import evidence_rollups
 
 PRESETS: Mapping[str, Mapping[str, int]] = constants.WEIGHT_PRESETS
 NEUTRAL = 0.5
+IMPUTE_MEDIAN = "median"
+IMPUTE_NEUTRAL = "neutral"
+IMPUTE_DEFAULT = IMPUTE_MEDIAN  # why: see "Missing values" above
 SEVERITY_TOP_CASES = 3
 DEFAULT_SEED = 2021  # the report's year; any fixed number makes runs repeatable
 
@@ -74,7 +98,11 @@ class CriteriaData:
         Data years per criterion (empty when the source states none).
     context : pandas.DataFrame
         Per material: name, number of linked organisations and initiatives,
-        evidence count (used by the severity × leverage matrix).
+        evidence count (used by the salience × leverage matrix).
+    uncertain : pandas.DataFrame
+        Same shape as ``raw``: how much of each value (0-1) rests on missing or
+        low-confidence inputs; 1 where the value is missing, the salience
+        module's share for salience and likelihood, 0 elsewhere.
     """
 
     raw: pd.DataFrame
@@ -82,6 +110,7 @@ class CriteriaData:
     sources: dict[str, list[str]] = field(default_factory=dict)
     years: dict[str, list[int]] = field(default_factory=dict)
     context: pd.DataFrame = field(default_factory=pd.DataFrame)
+    uncertain: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 # --- criteria from query results ---------------------------------------------------
@@ -111,7 +140,7 @@ def _stage_text(stage: str, year: float) -> str:
 
 
 def criteria_from(overview: pd.DataFrame, coverage: pd.DataFrame, evidence: pd.DataFrame,
-                  salient_risks: pd.DataFrame) -> CriteriaData:
+                  salient_risks: pd.DataFrame, salience: pd.DataFrame | None = None) -> CriteriaData:
     """Compute every criterion from query results (pure).
 
     Parameters
@@ -128,6 +157,11 @@ def criteria_from(overview: pd.DataFrame, coverage: pd.DataFrame, evidence: pd.D
     salient_risks : pandas.DataFrame
         ``queries.salient_risks()`` (columns material, category; NULL material =
         cross-cutting, left out here because it does not separate materials).
+    salience : pandas.DataFrame, optional
+        ``rmo_data.analysis.salience.material_salience()``: per material the
+        salience and likelihood criteria, what they rest on (``top_cells``,
+        ``n_rated``, ``n_gaps``) and ``uncertain``.  Without it both criteria
+        are missing for every material.
 
     Returns
     -------
@@ -211,6 +245,20 @@ def criteria_from(overview: pd.DataFrame, coverage: pd.DataFrame, evidence: pd.D
     detail["standards_gap"] = ["material-specific standard linked" if has else "no material-specific standard"
                                for has in cov["has_material_standard"].fillna(False).astype(bool)]
 
+    sal = (salience if salience is not None else pd.DataFrame(
+        columns=["salience", "likelihood", "n_rated", "n_gaps", "top_cells", "uncertain"])).reindex(idx)
+    for crit, fmt in (("salience", "{n} rated cell(s), {g} gap(s); top: {top}"),
+                      ("likelihood", "of the top cells: {top}")):
+        raw[crit] = sal[crit].astype(float)
+        detail[crit] = [fmt.format(n=int(n), g=int(g), top=top) if not pd.isna(v) else
+                        (f"no rated case; {int(g)} flagged risk(s) without one" if not pd.isna(g) and g
+                         else "no evidence recorded")
+                        for v, n, g, top in zip(raw[crit], sal["n_rated"].fillna(0), sal["n_gaps"], sal["top_cells"],
+                                                strict=True)]
+    uncertain = raw.isna().astype(float)
+    for crit in ("salience", "likelihood"):
+        uncertain[crit] = sal["uncertain"].astype(float).fillna(1.0).where(raw[crit].notna(), 1.0)
+
     sources = {
         "auto_share": sorted(ov["auto_source"].dropna().unique().tolist()),
         "mining_hhi": sorted(ov["mining_source_title"].dropna().unique().tolist()),
@@ -224,6 +272,8 @@ def criteria_from(overview: pd.DataFrame, coverage: pd.DataFrame, evidence: pd.D
     both = sorted({*sources["mining_hhi"], *sources["processing_hhi"]})
     sources["top_share"] = both
     sources["gov_hhi"] = [*both, "Worldwide Governance Indicators 2024"]
+    sources["salience"] = sources["likelihood"] = sorted({*sources["severity"], *both,
+                                                          "Worldwide Governance Indicators 2024"})
     years = {
         "auto_share": _years(ov["auto_year"]),
         "mining_hhi": _years(ov["mining_year"]),
@@ -233,27 +283,33 @@ def criteria_from(overview: pd.DataFrame, coverage: pd.DataFrame, evidence: pd.D
         "supply_risk": [2023],
         "severity": _years(ev["year"]) if "year" in ev else [],
     }
+    years["salience"] = years["likelihood"] = sorted({*years["severity"], *years["gov_hhi"]})
     context = pd.DataFrame({
         "name": ov["name"],
         "n_organisations": cov["n_organisations"].fillna(0).astype(int),
         "has_material_standard": cov["has_material_standard"].fillna(False).astype(bool),
         "evidence_count": counts.reindex(idx).fillna(0).astype(int),
     }, index=idx)
-    return CriteriaData(raw=raw, detail=detail, sources=sources, years=years, context=context)
+    return CriteriaData(raw=raw, detail=detail, sources=sources, years=years, context=context,
+                        uncertain=uncertain)
 
 
 # --- normalisation and score ---------------------------------------------------------
 
 def normalise(raw: pd.DataFrame, neutral: float = NEUTRAL,
-              directions: Mapping[str, bool] | None = None) -> pd.DataFrame:
-    """Min-max normalise each column to 0-1 across the rows given.
+              directions: Mapping[str, bool] | None = None, impute: str = IMPUTE_DEFAULT) -> pd.DataFrame:
+    """Min-max normalise each column to 0-1 across the rows given, gaps imputed.
 
     Parameters
     ----------
     raw : pandas.DataFrame
         Rows = materials shown, columns = criteria; NaN = no data recorded.
     neutral : float
-        Value given to a missing cell in a column that does vary.
+        Value given to a missing cell with ``impute="neutral"``.
+    impute : str
+        ``"median"`` (the default): a missing cell of a column that varies
+        takes the median of that column's known normalised values;
+        ``"neutral"``: it takes ``neutral``.
     directions : mapping of str to bool, optional
         Per column, True when a higher raw value raises priority (the default,
         and what every criterion in ``constants.CRITERIA`` declares); False
@@ -266,6 +322,8 @@ def normalise(raw: pd.DataFrame, neutral: float = NEUTRAL,
         with none known) is 0 everywhere: it cannot separate the materials, and
         no division by zero happens.
     """
+    if impute not in (IMPUTE_MEDIAN, IMPUTE_NEUTRAL):
+        raise ValueError(f"Unknown imputation rule {impute!r}: use {IMPUTE_MEDIAN!r} or {IMPUTE_NEUTRAL!r}.")
     dirs = {**_DIRECTIONS, **(directions or {})}
     out = pd.DataFrame(index=raw.index, columns=raw.columns, dtype=float)
     for col in raw.columns:
@@ -277,7 +335,8 @@ def normalise(raw: pd.DataFrame, neutral: float = NEUTRAL,
         scaled = (values - low) / (high - low)
         if not dirs.get(col, True):
             scaled = 1.0 - scaled
-        out[col] = scaled.fillna(neutral)
+        fill = float(scaled.median(skipna=True)) if impute == IMPUTE_MEDIAN else neutral
+        out[col] = scaled.fillna(fill)
     return out
 
 
@@ -305,43 +364,66 @@ def normalise_weights(weights: Mapping[str, float], columns: Sequence[str]) -> p
     return series / total
 
 
-def score(normalised: pd.DataFrame, weights: Mapping[str, float]) -> pd.Series:
-    """Weighted sum of normalised values per material (weights rescaled to sum 1), 0-1."""
+def row_weights(normalised: pd.DataFrame, weights: Mapping[str, float],
+                missing: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The weight of each criterion for each material (rows sum to 1).
+
+    Without ``missing`` every row holds the same rescaled weights.  With it
+    (True = no data recorded) the gaps are left out: a material's weights are
+    rescaled over the criteria known for it; a material known on no weighted
+    criterion gets all-zero weights (its score is 0 and its whole weight a gap).
+    """
     w = normalise_weights(weights, list(normalised.columns))
-    return (normalised * w).sum(axis=1).rename("score")
+    base = np.tile(w.to_numpy(), (len(normalised), 1))
+    if missing is not None:
+        known = ~missing.reindex(index=normalised.index, columns=normalised.columns).fillna(False).to_numpy(dtype=bool)
+        base = base * known
+        sums = base.sum(axis=1, keepdims=True)
+        base = np.divide(base, sums, out=np.zeros_like(base), where=sums > 0)
+    return pd.DataFrame(base, index=normalised.index, columns=normalised.columns)
 
 
-def ranking(normalised: pd.DataFrame, weights: Mapping[str, float]) -> pd.DataFrame:
+def score(normalised: pd.DataFrame, weights: Mapping[str, float],
+          missing: pd.DataFrame | None = None) -> pd.Series:
+    """Weighted sum of normalised values per material, 0-1 (gaps left out when ``missing`` is given)."""
+    return (normalised * row_weights(normalised, weights, missing)).sum(axis=1).rename("score")
+
+
+def ranking(normalised: pd.DataFrame, weights: Mapping[str, float],
+            missing: pd.DataFrame | None = None) -> pd.DataFrame:
     """Materials by score, best first, with rank 1 = highest priority.
 
     Equal scores share the better rank; among them the input order (display
     order of materials) decides who is listed first, so the result is stable.
+    ``missing`` (True = no data recorded) leaves the gaps out instead of
+    scoring their imputed values (:func:`row_weights`).
 
     Returns
     -------
     pandas.DataFrame
         Index material; columns ``score`` and ``rank``.
     """
-    scores = score(normalised, weights)
+    scores = score(normalised, weights, missing)
     order = pd.DataFrame({"score": scores, "pos": range(len(scores))}, index=scores.index)
     order = order.sort_values(["score", "pos"], ascending=[False, True], kind="stable")
     order["rank"] = order["score"].rank(ascending=False, method="min").astype(int)
     return order[["score", "rank"]]
 
 
-def contributions(normalised: pd.DataFrame, weights: Mapping[str, float]) -> pd.DataFrame:
+def contributions(normalised: pd.DataFrame, weights: Mapping[str, float],
+                  missing: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each criterion's share of each material's score (they add up to the score).
 
     Returns
     -------
     pandas.DataFrame
-        Long: material, criterion, weight (rescaled), value (normalised),
-        contribution = weight × value.
+        Long: material, criterion, weight (rescaled, per material when gaps
+        are left out), value (normalised), contribution = weight × value.
     """
-    w = normalise_weights(weights, list(normalised.columns))
+    w = row_weights(normalised, weights, missing)
     long = normalised.rename_axis("material").reset_index().melt(
         id_vars="material", var_name="criterion", value_name="value")
-    long["weight"] = long["criterion"].map(w)
+    long["weight"] = w.to_numpy().T.reshape(-1)  # melt walks column by column
     long["contribution"] = long["weight"] * long["value"]
     return long[["material", "criterion", "weight", "value", "contribution"]]
 
@@ -352,7 +434,7 @@ def format_value(criterion: str, value: float) -> str:
         return constants.MISSING
     if criterion == "standards_gap":
         return "gap" if value >= 0.5 else "covered"
-    digits = {"gov_hhi": 2, "supply_risk": 1, "severity": 2}.get(criterion, 0)
+    digits = {"gov_hhi": 2, "supply_risk": 1, "severity": 2, "salience": 1, "likelihood": 2}.get(criterion, 0)
     text = f"{value:,.{digits}f}".replace(",", "\u202f")  # thin space groups thousands
     return f"{text} %" if criterion in {"auto_share", "top_share"} else text
 
@@ -375,8 +457,11 @@ def _cells(frame: pd.DataFrame, rows: Sequence[Any], columns: Sequence[Any], mis
 
 
 def explained(raw: pd.DataFrame, normalised: pd.DataFrame, weights: Mapping[str, float],
-              detail: pd.DataFrame | None = None) -> pd.DataFrame:
+              detail: pd.DataFrame | None = None, leave_gaps_out: bool = False) -> pd.DataFrame:
     """Contributions with the raw value behind each one, its rank and score (long format).
+
+    With ``leave_gaps_out`` the missing values of ``raw`` weigh nothing and the
+    other weights of that material are rescaled (:func:`row_weights`).
 
     Returns
     -------
@@ -384,8 +469,9 @@ def explained(raw: pd.DataFrame, normalised: pd.DataFrame, weights: Mapping[str,
         material, criterion, raw, raw_text (value and detail), missing, value
         (normalised), weight, contribution, score, rank.
     """
-    long = contributions(normalised, weights)
-    ranked = ranking(normalised, weights)
+    gaps = raw.isna() if leave_gaps_out else None
+    long = contributions(normalised, weights, gaps)
+    ranked = ranking(normalised, weights, gaps)
     long["raw"] = _cells(raw, long["material"], long["criterion"])
     long["missing"] = long["raw"].isna()
     extras = (_cells(detail, long["material"], long["criterion"], missing="") if detail is not None
@@ -402,7 +488,8 @@ def explained(raw: pd.DataFrame, normalised: pd.DataFrame, weights: Mapping[str,
 
 def monte_carlo(normalised: pd.DataFrame, weights: Mapping[str, float], n: int = 2000,
                 seed: int = DEFAULT_SEED, weight_jitter: float = 0.25, input_jitter: float = 0.05,
-                missing: pd.DataFrame | None = None, top: int = constants.TOP_N) -> pd.DataFrame:
+                missing: pd.DataFrame | None = None, top: int = constants.TOP_N,
+                leave_gaps_out: bool = False) -> pd.DataFrame:
     """How stable the ranking is when weights and inputs are jittered.
 
     Parameters
@@ -424,6 +511,9 @@ def monte_carlo(normalised: pd.DataFrame, weights: Mapping[str, float], n: int =
         from 0-1 in every draw instead of sitting at the neutral value.
     top : int
         Size of the group whose membership is counted (3: "top 3").
+    leave_gaps_out : bool
+        Missing cells weigh nothing in every draw (each material's weights
+        rescaled over its known criteria) instead of being drawn from 0-1.
 
     Returns
     -------
@@ -453,7 +543,13 @@ def monte_carlo(normalised: pd.DataFrame, weights: Mapping[str, float], n: int =
     w = np.divide(w, sums, out=np.tile(base, (n, 1)), where=sums > 0)
     draws = values + rng.normal(0.0, input_jitter, size=(n, m, k))
     draws = np.where(mask, rng.uniform(0.0, 1.0, size=(n, m, k)), draws)
-    scores = np.einsum("nmk,nk->nm", draws, w)
+    if leave_gaps_out:
+        per_row = w[:, None, :] * ~mask[None, :, :]  # (n, m, k): a gap weighs nothing
+        sums = per_row.sum(axis=2, keepdims=True)
+        per_row = np.divide(per_row, sums, out=np.zeros_like(per_row), where=sums > 0)
+        scores = np.einsum("nmk,nmk->nm", draws, per_row)
+    else:
+        scores = np.einsum("nmk,nk->nm", draws, w)
     # Rank = 1 + number of materials scoring strictly higher in the same draw.
     ranks = (scores[:, None, :] > scores[:, :, None]).sum(axis=2) + 1
     return pd.DataFrame({

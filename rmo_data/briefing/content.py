@@ -22,7 +22,7 @@ from rmo_data import constants
 from rmo_data.analysis import evidence_rollups
 from rmo_data.store import concentration
 from rmo_data.briefing.chart_images import material_chart_specs, static_spec
-from rmo_data.briefing.model import (DEFAULT_TITLE, HEAT_WIDTH, MAX_EVIDENCE, MAX_LEVERAGES,
+from rmo_data.briefing.model import (DEFAULT_TITLE, GAP_COLUMNS, GAP_MARK, HEAT_WIDTH, MAX_EVIDENCE, MAX_LEVERAGES,
                                      MAX_ORGANISATIONS, MAX_RISKS, REPORT_SOURCE, SUMMARY_CHARS, BriefingData,
                                      EvidenceLine, LeverageLine, MaterialBrief, OrganisationLine, Progress,
                                      RankingSection, RiskLine, SourceRef, StageConcentration, clean,
@@ -177,6 +177,8 @@ def _ranking_table(ranking: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFr
     Accepts the wide form (index or column ``material``; ``score``, ``rank``
     and one contribution column per criterion slug) or the long form of
     ``scoring.explained`` (``criterion`` and ``contribution`` per row).
+    ``gap_share`` (0-1) and ``gap_flag`` (text, "" when not flagged;
+    ``gaps.gap_analysis``) are kept when the ranking carries them.
     """
     frame = ranking.copy()
     if "material" not in frame.columns:
@@ -184,7 +186,7 @@ def _ranking_table(ranking: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFr
     if {"criterion", "contribution"} <= set(frame.columns):
         wide = frame.pivot_table(index="material", columns="criterion", values="contribution",
                                  aggfunc="sum")
-        keep = [c for c in ("score", "rank") if c in frame.columns]
+        keep = [c for c in ("score", "rank", *GAP_COLUMNS) if c in frame.columns]
         frame = frame.groupby("material", as_index=False, sort=False)[keep].first().merge(
             wide, left_on="material", right_index=True, how="left")
     if "score" not in frame.columns:
@@ -193,8 +195,17 @@ def _ranking_table(ranking: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFr
         frame["rank"] = frame["score"].rank(ascending=False, method="min").astype(int)
     frame["name"] = frame["material"].map(lambda m: names.get(m, constants.MATERIAL_LABELS.get(m, str(m))))
     crits = [c for c in constants.CRITERION_SLUGS if c in frame.columns]
+    for column, empty in (("gap_share", float("nan")), ("gap_flag", "")):
+        frame[column] = frame[column] if column in frame.columns else empty
+    frame["gap_flag"] = frame["gap_flag"].fillna("").astype(str)
     frame = frame.sort_values(["rank", "score"], ascending=[True, False], kind="stable")
-    return frame[["material", "name", "rank", "score", *crits]].reset_index(drop=True)
+    return frame[["material", "name", "rank", "score", *GAP_COLUMNS, *crits]].reset_index(drop=True)
+
+
+def _gap_note(table: pd.DataFrame) -> str:
+    """One sentence per material whose top place rests on gaps; empty when none does."""
+    flagged = table[table["gap_flag"] != ""]
+    return " ".join(f"{GAP_MARK} {n}: {f}" for n, f in zip(flagged["name"], flagged["gap_flag"], strict=True))
 
 
 
@@ -213,10 +224,11 @@ def _ranking_section(ranking: pd.DataFrame | None, weights: Mapping[str, float] 
         # The ranking comes from the prioritisation page or from a closed workshop's group result.
         note = ("Ranking as set in the app (prioritisation page or a closed workshop): each criterion "
                 "is scaled 0–1 across the materials ranked and weighted; the score is the weighted "
-                "sum (0–1).")
+                f"sum (0–1); {constants.IMPUTATION_NOTE}.")
         if not clean_weights:
             note += " The weights were not passed to this pack."
-        return RankingSection(True, _ranking_table(ranking, names), clean_weights, overview, ids, years, note)
+        table = _ranking_table(ranking, names)
+        return RankingSection(True, table, clean_weights, overview, ids, years, note, gap_note=_gap_note(table))
     note = ("No prioritisation was run for this pack, so it holds no ranking. The materials are "
             "listed in the app's display order with the overview comparison, unweighted.")
     return RankingSection(False, pd.DataFrame(), clean_weights, overview, ids, years, note)

@@ -35,6 +35,11 @@ END_USE_WIDTH = 180
 PRODUCTION_WIDTH = 280
 PRODUCTION_HEIGHT = 210
 
+# A top-3 place that rests on imputed values (``rmo_data.analysis.gaps``): its mark in the ranking
+# table (a plain character every pack font has) and the ranking's gap columns.
+GAP_MARK = "†"
+GAP_COLUMNS = ("gap_share", "gap_flag")
+
 HHI_NOTE = ("HHI: high above 2 500, moderate from 1 500 to 2 500 (usual competition-authority "
             "thresholds).")
 
@@ -265,6 +270,16 @@ class RankingSection:
     source_ids: list[str]
     years: list[int]
     note: str
+    gap_note: str = ""  # the materials whose top place rests on gaps, one sentence each
+
+    def row_name(self, row: pd.Series) -> str:
+        """The material's name in the ranking table, marked when its top place rests on gaps."""
+        return f"{row['name']} {GAP_MARK}" if str(row.get("gap_flag") or "") else str(row["name"])
+
+    def gap_text(self, row: pd.Series) -> str:
+        """How much of the score rests on gaps or weak inputs, as a whole percent ("–" when unknown)."""
+        share = row.get("gap_share")
+        return "–" if share is None or pd.isna(share) else f"{float(share) * 100:.0f} %"
 
 
 @dataclass

@@ -221,10 +221,12 @@ def _ranking_page(data: BriefingData, state: dict[str, str]) -> list[Flowable]:
                           [24 * mm, 26 * mm, 30 * mm, 30 * mm, 16 * mm, 14 * mm, 20 * mm, FRAME_W - 160 * mm]))
         out.append(PageBreak())
         return out
-    rows = [[str(int(r["rank"])), r["name"], f"{r['score']:.2f}", main_reasons(r)]
+    rows = [[str(int(r["rank"])), section.row_name(r), f"{r['score']:.2f}", section.gap_text(r), main_reasons(r)]
             for _, r in section.table.iterrows()]
-    out.append(_table(["Rank", "Material", "Score (0–1)", "Main reasons (contribution to the score)"],
-                      rows, [14 * mm, 44 * mm, 20 * mm, FRAME_W - 78 * mm]))
+    out.append(_table(["Rank", "Material", "Score (0–1)", "On gaps", "Main reasons (contribution to the score)"],
+                      rows, [14 * mm, 44 * mm, 20 * mm, 18 * mm, FRAME_W - 96 * mm]))
+    if section.gap_note:
+        out.append(_p(section.gap_note, "small"))
     out.append(_p("Weights used", "h2"))
     if section.weights:
         total = sum(section.weights.values())

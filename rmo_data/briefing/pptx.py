@@ -201,10 +201,11 @@ def _ranking_slides(prs: Presentation, data: BriefingData) -> None:
             _footer(slide, footer)
         return
     table = section.table
-    rows = [[str(int(r["rank"])), r["name"], f"{r['score']:.2f}", main_reasons(r)]
+    rows = [[str(int(r["rank"])), section.row_name(r), f"{r['score']:.2f}", section.gap_text(r), main_reasons(r)]
             for _, r in table.iterrows()]
     size = 11 if len(rows) <= 10 else 9
-    _table(slide, MARGIN, CONTENT_TOP, [0.6, 2.4, 0.8, 3.8], ["Rank", "Material", "Score", "Main reasons"],
+    _table(slide, MARGIN, CONTENT_TOP, [0.6, 2.2, 0.7, 0.8, 3.3], ["Rank", "Material", "Score", "On gaps",
+                                                                  "Main reasons"],
            rows, size=size, row_height=0.4 if len(rows) <= 10 else 0.3)
     weights = section.weights
     total = sum(weights.values())
@@ -217,7 +218,8 @@ def _ranking_slides(prs: Presentation, data: BriefingData) -> None:
     else:
         _text(slide, MARGIN + Inches(7.9), CONTENT_TOP, Inches(4.4), Inches(1.0),
               [("note", "The weights used were not passed to this pack.")])
-    _text(slide, MARGIN, Inches(5.75), CONTENT_WIDTH, Inches(0.9), [("note", section.note)], size=11)
+    _text(slide, MARGIN, Inches(5.75), CONTENT_WIDTH, Inches(0.9),
+          [("note", section.note), *([("note", section.gap_note)] if section.gap_note else [])], size=11)
     _footer(slide, footer)
 
     crits = [c for c in constants.CRITERION_SLUGS if c in table.columns]

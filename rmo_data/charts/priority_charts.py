@@ -2,7 +2,7 @@
 
 Same rules as ``rmo_data.charts.material_charts``: no streamlit, labels and colours only from
 ``rmo_data.constants``, missing inputs named as "no data recorded" (here they
-are scored neutral, and the charts show that they were).
+are imputed, or left out, and the charts show that they were).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pandas as pd
 from rmo_data.charts.style import NO_DATA_COLOUR, chart_title
 from rmo_data import constants
 
-MISSING_NOTE = f"{constants.MISSING} — scored neutral (0.5)"
+MISSING_NOTE = f"{constants.MISSING}: {constants.IMPUTATION_NOTE}"
 
 
 CONTRIBUTIONS = "priority_contributions"  # named datasets of the contribution chart
@@ -105,7 +105,7 @@ def contribution_chart(criteria: tuple[str, ...]) -> alt.LayerChart:
     return (bars + text).properties(
         title=chart_title("Why each material ranks where it does",
                      "Each segment is one criterion's contribution; pale segments rest on "
-                     "“no data recorded” (scored neutral)"),
+                     "“no data recorded” (imputed with the median of the materials in view)"),
         height=alt.Step(30), width="container")
 
 
@@ -164,7 +164,7 @@ def robustness_chart(mc: pd.DataFrame, order: list[str], top: int = constants.TO
 
 
 def matrix_chart(positions: pd.DataFrame) -> alt.Chart:
-    """Severity × leverage matrix with the four Shift/UNGP quadrants.
+    """Salience × leverage matrix with the four Shift/UNGP quadrants.
 
     Parameters
     ----------
@@ -175,10 +175,10 @@ def matrix_chart(positions: pd.DataFrame) -> alt.Chart:
     quads = pd.DataFrame([{
         "quadrant": q.label, "description": q.description,
         "x0": 0.5 if q.high_leverage else -0.05, "x1": 1.05 if q.high_leverage else 0.5,
-        "y0": 0.5 if q.high_severity else -0.05, "y1": 1.05 if q.high_severity else 0.5,
-        "tx": 1.03 if q.high_leverage else -0.03, "ty": 1.03 if q.high_severity else -0.03,
+        "y0": 0.5 if q.high_salience else -0.05, "y1": 1.05 if q.high_salience else 0.5,
+        "tx": 1.03 if q.high_leverage else -0.03, "ty": 1.03 if q.high_salience else -0.03,
         "align": "right" if q.high_leverage else "left",
-        "baseline": "top" if q.high_severity else "bottom"} for q in constants.QUADRANTS])
+        "baseline": "top" if q.high_salience else "bottom"} for q in constants.QUADRANTS])
     domain = [q.label for q in constants.QUADRANTS]
     colours = [q.colour for q in constants.QUADRANTS]
     scale_x = alt.Scale(domain=[-0.05, 1.05], nice=False)
@@ -190,7 +190,7 @@ def matrix_chart(positions: pd.DataFrame) -> alt.Chart:
                                              "linked initiatives",
                 axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=".2f")),
         x2="x1:Q",
-        y=alt.Y("y0:Q", scale=scale_y, title="Severity (0–1): evidence and salient risks",
+        y=alt.Y("y0:Q", scale=scale_y, title="Salience (0–1): severity × likelihood",
                 axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=".2f")),
         y2="y1:Q",
         color=alt.Color("quadrant:N", sort=domain, scale=alt.Scale(domain=domain, range=colours),
@@ -214,21 +214,22 @@ def matrix_chart(positions: pd.DataFrame) -> alt.Chart:
     data["placement"] = label_placements(data).to_numpy()
     tooltip = [alt.Tooltip("name:N", title="Material"),
                alt.Tooltip("quadrant_label:N", title="Quadrant"),
-               alt.Tooltip("severity:Q", title="Severity (0–1)", format=".2f"),
+               alt.Tooltip("salience_raw:Q", title="Salience (1–25)", format=".1f"),
+               alt.Tooltip("salience:Q", title="Salience scaled (0–1)", format=".2f"),
                alt.Tooltip("leverage:Q", title="Leverage (0–1)", format=".2f"),
-               alt.Tooltip("inputs:N", title="Missing inputs (scored neutral)")]
+               alt.Tooltip("inputs:N", title="Missing inputs (imputed: median of the materials in view)")]
     points = alt.Chart(data).mark_circle(size=220, stroke="#1B2631", strokeWidth=1, opacity=0.95).encode(
-        x=alt.X("leverage:Q", scale=scale_x), y=alt.Y("severity:Q", scale=scale_y),
+        x=alt.X("leverage:Q", scale=scale_x), y=alt.Y("salience:Q", scale=scale_y),
         color=colour, tooltip=tooltip)
     labels = [alt.Chart(data[data["placement"] == name]).mark_text(
         align=align, dx=dx, dy=dy, fontSize=12, fontWeight="bold", color="#1B2631").encode(
-        x=alt.X("leverage:Q", scale=scale_x), y=alt.Y("severity:Q", scale=scale_y), text="label:N",
+        x=alt.X("leverage:Q", scale=scale_x), y=alt.Y("salience:Q", scale=scale_y), text="label:N",
         tooltip=tooltip) for name, (align, dx, dy) in PLACEMENTS.items()
         if (data["placement"] == name).any()]
     return alt.layer(background, *names, points, *labels).properties(
-        title=chart_title("Severity × leverage",
-                     "Where to act and how (Shift/UNGP logic); * = an input has "
-                     f"{constants.MISSING} and is scored neutral (0.5)"),
+        title=chart_title("Salience × leverage",
+                     "What comes first (salience), then how to act (leverage); * = an input has "
+                     f"{constants.MISSING}: {constants.IMPUTATION_NOTE}"),
         height=440, width="container")
 
 
@@ -253,14 +254,14 @@ def label_placements(positions: pd.DataFrame) -> pd.Series:
     Parameters
     ----------
     positions : pandas.DataFrame
-        Columns leverage (x, 0-1), severity (y, 0-1) and label (text).
+        Columns leverage (x, 0-1), salience (y, 0-1) and label (text).
 
     Returns
     -------
     pandas.Series
         Placement name per row (same index).
     """
-    points = {i: (float(r.leverage) * _PX_X, -float(r.severity) * _PX_Y)
+    points = {i: (float(r.leverage) * _PX_X, -float(r.salience) * _PX_Y)
               for i, r in zip(positions.index, positions.itertuples(index=False), strict=True)}
     boxes: list[tuple[float, float, float, float]] = []
     chosen = pd.Series("right", index=positions.index, dtype=object)

@@ -114,21 +114,16 @@ def governance_concentration(material: str, stage: str, year: int | None = None,
     return out
 
 
-def latest_concentrations(stages: Sequence[str] = ("mining", "processing"),
-                          engine: Engine | None = None) -> list[dict[str, Any]]:
-    """Latest concentration and governance-weighted HHI of every material and stage, in three queries.
+def _latest_by_stage(stages: Sequence[str], eng: Engine) -> list[tuple[Concentration, dict[str, float],
+                                                                        dict[str, float | None], int | None,
+                                                                        list[tuple[float, dict[str, Any]]]]]:
+    """Per material (display order) and stage: latest concentration, shares by ISO3, WGI scores and year,
+    and the named countries' rows with their shares (largest first).
 
-    Gives, per material of the ``material`` table (display order) and stage, the
-    same figures as :func:`concentration` and :func:`governance_concentration`
-    with ``year=None``, but reads the primary commodities, the rows of each one's
-    latest year and the WGI scores once for all materials instead of several
-    queries per material: with a hundred materials the per-material loop takes
-    seconds, this stays in tens of milliseconds.
-
-    Returns a list of dicts: the :class:`Concentration` fields plus ``hhi_wgi``,
-    ``wgi_year`` and ``wgi_coverage``.
+    Three queries for all materials (primary commodities, the rows of each one's
+    latest year, the WGI scores of each production year), shared by
+    :func:`latest_concentrations` and :func:`stage_shares`.
     """
-    eng = engine or get_engine()
     m, c, p, s = schema.material, schema.commodity, schema.production, schema.source
     wanted = list(stages)
     with eng.connect() as conn:
@@ -155,21 +150,76 @@ def latest_concentrations(stages: Sequence[str] = ("mining", "processing"),
     for rec in rows.astype(object).where(rows.notna(), None).to_dict("records"):
         by_commodity.setdefault(rec.pop("commodity"), []).append(rec)
     scores_by_year: dict[int, tuple[dict[str, float | None], int | None]] = {}
-    out: list[dict[str, Any]] = []
+    out = []
     for slug in slugs:
         for stage in wanted:
             com = coms.get((slug, stage))
-            conc, shares = metrics.concentration_and_shares(
-                slug, stage, com, by_commodity.get(com["slug"], []) if com else [])
-            gov: dict[str, Any] = {"hhi_wgi": None, "wgi_year": None, "wgi_coverage": None}
+            records = by_commodity.get(com["slug"], []) if com else []
+            conc, shares = metrics.concentration_and_shares(slug, stage, com, records)
+            ranked = metrics.ranked_shares(records)[0] if shares else []
+            scores: dict[str, float | None] = {}
+            wgi_year = None
             if conc["hhi"] is not None and conc["year"] is not None:
                 if conc["year"] not in scores_by_year:
                     scores_by_year[conc["year"]] = wgi_scores(conc["year"], eng)
                 scores, wgi_year = scores_by_year[conc["year"]]
-                value, covered = metrics.governance_weighted_hhi(shares, scores)
-                gov = {"hhi_wgi": value, "wgi_year": wgi_year, "wgi_coverage": covered}
-            out.append({**conc, **gov})
+            out.append((conc, shares, scores, wgi_year, ranked))
     return out
+
+
+def latest_concentrations(stages: Sequence[str] = ("mining", "processing"),
+                          engine: Engine | None = None) -> list[dict[str, Any]]:
+    """Latest concentration and governance-weighted HHI of every material and stage, in three queries.
+
+    Gives, per material of the ``material`` table (display order) and stage, the
+    same figures as :func:`concentration` and :func:`governance_concentration`
+    with ``year=None``, but reads the primary commodities, the rows of each one's
+    latest year and the WGI scores once for all materials instead of several
+    queries per material: with a hundred materials the per-material loop takes
+    seconds, this stays in tens of milliseconds.
+
+    Returns a list of dicts: the :class:`Concentration` fields plus ``hhi_wgi``,
+    ``wgi_year`` and ``wgi_coverage``.
+    """
+    out: list[dict[str, Any]] = []
+    for conc, shares, scores, wgi_year, _ranked in _latest_by_stage(stages, engine or get_engine()):
+        gov: dict[str, Any] = {"hhi_wgi": None, "wgi_year": None, "wgi_coverage": None}
+        if wgi_year is not None:
+            value, covered = metrics.governance_weighted_hhi(shares, scores)
+            gov = {"hhi_wgi": value, "wgi_year": wgi_year, "wgi_coverage": covered}
+        out.append({**conc, **gov})
+    return out
+
+
+STAGE_SHARE_COLUMNS = ("material", "stage", "commodity_name", "year", "iso3", "country_name", "share_pct",
+                       "wgi_score", "wgi_year", "is_estimate", "source_title", "wgi_source")
+
+
+def stage_shares(stages: Sequence[str] = ("mining", "processing"), engine: Engine | None = None) -> pd.DataFrame:
+    """Each producing country's share of the latest year, with its WGI risk score, per material and stage.
+
+    The shares and scores behind :func:`latest_concentrations` (same year, same
+    world total, same WGI year), one row per named country with a quantity,
+    largest share first within a material and stage; ``wgi_score`` is NaN for a
+    country without all six WGI estimates.  The salience of a cell weighs the
+    governance of these countries by their shares (``rmo_data.analysis.salience``).
+    """
+    eng = engine or get_engine()
+    g, s = schema.governance_indicator, schema.source
+    with eng.connect() as conn:
+        wgi_source = conn.execute(select(s.c.title).join(g, g.c.source_id == s.c.id).limit(1)).scalar()
+    rows = []
+    for conc, _shares, scores, wgi_year, ranked in _latest_by_stage(stages, eng):
+        for share, record in ranked:
+            iso3 = record["iso3"]
+            score = scores.get(iso3) if iso3 else None
+            rows.append({"material": conc["material"], "stage": conc["stage"],
+                         "commodity_name": conc["commodity_name"], "year": conc["year"], "iso3": iso3,
+                         "country_name": record["country_name"], "share_pct": share,
+                         "wgi_score": float("nan") if score is None else float(score), "wgi_year": wgi_year,
+                         "is_estimate": conc["is_estimate"], "source_title": conc["source_title"],
+                         "wgi_source": wgi_source})
+    return pd.DataFrame(rows, columns=list(STAGE_SHARE_COLUMNS))
 
 
 def concentration_overview(stages: Sequence[str] = ("mining", "processing"),

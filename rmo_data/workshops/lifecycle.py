@@ -123,7 +123,7 @@ def create_workshop(name: str, materials: Sequence[str], criteria: Sequence[str]
     ValueError
         Empty or long name, too few or unknown materials, no or unknown
         criteria, an unknown mode or method, a bad capacity; pairwise with
-        fewer than two criteria.
+        fewer than two criteria or more than the consistency check handles (10).
     """
     clean_name = clean_text(name, NAME_MAX, "workshop name", required=True)
     places = participants.check_setup(mode, method, capacity)
@@ -138,6 +138,10 @@ def create_workshop(name: str, materials: Sequence[str], criteria: Sequence[str]
         raise ValueError("Choose at least one criterion for the participants to weigh.")
     if method == participants.PAIRWISE and len(crits) < 2:
         raise ValueError("Pairwise weighing compares criteria two at a time: choose at least two criteria.")
+    most = max(pairwise_method.RANDOM_INDEX)
+    if method == participants.PAIRWISE and len(crits) > most:
+        # Refused here, not when the first participant submits: the consistency check stops at this many.
+        raise ValueError(f"Pairwise weighing works for at most {most} criteria: choose fewer.")
     eng = _engine(engine)
     known = workshop_store.material_slugs(eng)
     bad = [m for m in mats if m not in known]

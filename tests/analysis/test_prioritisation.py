@@ -12,17 +12,20 @@ from rmo_data.analysis import prioritisation, scoring
 from rmo_data.store.criteria import criteria_table
 
 
-def test_matrix_quadrants_follow_severity_and_leverage() -> None:
+def test_matrix_quadrants_follow_salience_and_leverage() -> None:
     raw = pd.DataFrame({
-        "severity": [5.0, 5.0, 1.0, 1.0], "social_breadth": [10.0, 10.0, 0.0, 0.0],
-        "env_breadth": [5.0, 5.0, 0.0, 0.0], "auto_share": [40.0, 5.0, 40.0, np.nan],
+        "salience": [20.0, 20.0, 2.0, 2.0], "severity": [1.0, 1.0, 5.0, 5.0],  # severity alone moves nothing
+        "social_breadth": [0.0, 0.0, 10.0, 10.0], "auto_share": [40.0, 5.0, 30.0, np.nan],
     }, index=["p", "q", "r", "s"])
     initiatives = pd.Series({"p": 30, "q": 2, "r": 30, "s": 2})
     pos = prioritisation.matrix_positions(raw, initiatives)
     assert pos["quadrant"].to_dict() == {"p": "use_now", "q": "build", "r": "quick_wins", "s": "monitor"}
-    # s has no automotive share: it counts as neutral (0.5) and is flagged.
-    assert pos.at["s", "leverage"] == pytest.approx((0.5 + 0.0) / 2)
-    assert pos.at["s", "missing_inputs"] == "automotive share"
+    assert pos["salience"].tolist() == pytest.approx([1.0, 1.0, 0.0, 0.0])
+    assert pos["salience_raw"].tolist() == [20.0, 20.0, 2.0, 2.0]
+    # s has no automotive share: it takes the median of the others' normalised shares
+    # (1, 0 and 25/35) and is flagged; its initiatives are the lowest (0).
+    assert pos.at["s", "leverage"] == pytest.approx((25 / 35 + 0.0) / 2)
+    assert pos.at["s", "missing_inputs"] == constants.CRITERION_LABELS["auto_share"].lower()
     assert pos.at["p", "missing_inputs"] == ""
     assert prioritisation.quadrant_of(0.5, 0.5) == "use_now"  # the threshold counts as high
 

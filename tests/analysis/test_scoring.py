@@ -91,16 +91,58 @@ def test_constant_criterion_does_not_divide_by_zero(raw: pd.DataFrame) -> None:
     assert empty["w"].tolist() == [0.0, 0.0]
 
 
-def test_missing_values_are_neutral_not_zero(raw: pd.DataFrame) -> None:
-    raw = raw.copy()
-    raw.loc["b", "y"] = np.nan
+def test_missing_values_take_the_median_of_the_known_not_zero_nor_the_midpoint() -> None:
+    # A skewed criterion, as the automotive share is: one large value, the rest small.
+    raw = pd.DataFrame({"x": [0.0, 1.0, 2.0, 10.0, np.nan], "y": [1.0, 1.0, 1.0, 1.0, 5.0]},
+                       index=pd.Index(["a", "b", "c", "d", "e"], name="material"))
     norm = scoring.normalise(raw)
-    # y is now scaled over a (5) and c (3) only: a 1, c 0; b is neutral.
-    assert norm.loc[["a", "b", "c"], "y"].tolist() == [1.0, scoring.NEUTRAL, 0.0]
-    ranked = scoring.ranking(norm, {"x": 1, "y": 3})
-    # a 0.75; b 0.25·0.5 + 0.75·0.5 = 0.5; c 0.25·1 + 0 = 0.25
-    assert list(ranked.index) == ["a", "b", "c"]
-    assert ranked["score"].tolist() == pytest.approx([0.75, 0.5, 0.25])
+    # x scales over a-d: 0, 0.1, 0.2, 1; e takes their median (0.1 + 0.2) / 2 = 0.15, not 0.5.
+    assert norm["x"].tolist() == pytest.approx([0.0, 0.1, 0.2, 1.0, 0.15])
+    assert scoring.IMPUTE_DEFAULT == scoring.IMPUTE_MEDIAN
+    # The old rule stays available and gives the midpoint.
+    assert scoring.normalise(raw, impute="neutral")["x"].tolist() == pytest.approx([0.0, 0.1, 0.2, 1.0, 0.5])
+    with pytest.raises(ValueError, match="Unknown imputation rule"):
+        scoring.normalise(raw, impute="zero")
+    # With x alone weighted, e (no data) sits with the typical materials, below c, not second.
+    ranked = scoring.ranking(norm, {"x": 1})
+    assert list(ranked.index) == ["d", "c", "e", "b", "a"]
+    assert list(scoring.ranking(scoring.normalise(raw, impute="neutral"), {"x": 1}).index)[:2] == ["d", "e"]
+
+
+def test_leaving_gaps_out_rescales_each_materials_weights_over_its_known_criteria() -> None:
+    raw = pd.DataFrame({"x": [0.0, 1.0, np.nan], "y": [1.0, 0.0, 0.5]},
+                       index=pd.Index(["a", "b", "c"], name="material"))
+    norm = scoring.normalise(raw)
+    weights = {"x": 3, "y": 1}
+    # Imputed: c's x is the median of a (0) and b (1) = 0.5; c = 0.75·0.5 + 0.25·0.5 = 0.5.
+    assert scoring.score(norm, weights).tolist() == pytest.approx([0.25, 0.75, 0.5])
+    # Gaps left out: c is scored on y alone (weight 1/1): c = 0.5; a and b keep 0.75 / 0.25.
+    out = scoring.row_weights(norm, weights, raw.isna())
+    assert out.loc["c"].tolist() == [0.0, 1.0]
+    assert out.loc["a"].tolist() == [0.75, 0.25]
+    assert scoring.score(norm, weights, raw.isna()).tolist() == pytest.approx([0.25, 0.75, 0.5])
+    # Where the imputed value differs from what is known, the two rules part: c's y = 1.
+    norm.loc["c", "y"] = 1.0
+    assert scoring.score(norm, weights).at["c"] == pytest.approx(0.75 * 0.5 + 0.25 * 1.0)
+    assert scoring.score(norm, weights, raw.isna()).at["c"] == pytest.approx(1.0)
+    long = scoring.explained(raw, norm, weights, leave_gaps_out=True)
+    c = long[long["material"] == "c"].set_index("criterion")
+    assert c.at["x", "weight"] == 0.0 and c.at["x", "contribution"] == 0.0
+    assert c["contribution"].sum() == pytest.approx(c["score"].iloc[0]) == pytest.approx(1.0)
+    # A material known on no weighted criterion scores 0 with all-zero weights.
+    assert scoring.score(norm, {"x": 1}, raw.isna()).at["c"] == 0.0
+
+
+def test_monte_carlo_leaving_gaps_out_without_jitter_is_that_ranking() -> None:
+    raw = pd.DataFrame({"x": [0.0, 1.0, np.nan, 0.4], "y": [1.0, 0.0, 0.9, 0.2]},
+                       index=pd.Index(["a", "b", "c", "d"], name="material"))
+    norm = scoring.normalise(raw)
+    weights = {"x": 3, "y": 1}
+    ranked = scoring.ranking(norm, weights, raw.isna())
+    mc = scoring.monte_carlo(norm, weights, n=30, seed=1, weight_jitter=0, input_jitter=0, missing=raw.isna(),
+                             leave_gaps_out=True)
+    assert mc.loc[ranked.index, "rank_median"].tolist() == ranked["rank"].tolist()
+    assert (mc["rank_min"] == mc["rank_max"]).all()  # nothing is drawn: the gap weighs nothing
 
 
 def test_direction_can_be_reversed(raw: pd.DataFrame) -> None:
@@ -163,6 +205,44 @@ def test_presets_cover_every_criterion_and_are_recognised() -> None:
         assert scoring.matching_preset(weights) == name
         assert name in constants.PRESET_LABELS
     assert scoring.matching_preset({**scoring.PRESETS["balanced"], "severity": 9}) is None
+
+
+def test_the_due_diligence_preset_weighs_severity_and_likelihood_only() -> None:
+    """Every criterion with a weight in it measures severity or likelihood; all else is at 0."""
+    preset = scoring.PRESETS[constants.DUE_DILIGENCE]
+    assert "severity" in constants.PRESET_LABELS[constants.DUE_DILIGENCE].lower()
+    weighted = {c for c, w in preset.items() if w > 0}
+    assert weighted, "the preset must weigh something"
+    for criterion in constants.CRITERION_SLUGS:
+        measures = set(constants.CRITERION_MEASURES.get(criterion, ()))
+        if criterion in weighted:
+            assert measures and measures <= {"severity", "likelihood"}, criterion
+            assert constants.CRITERION_LENS[criterion] == constants.DUE_DILIGENCE, criterion
+        else:
+            assert preset[criterion] == 0, criterion
+    # Both halves of the rule are in it: severity and likelihood (salience is their product).
+    assert {"severity", "likelihood"} <= {m for c in weighted for m in constants.CRITERION_MEASURES[c]}
+    # And it cannot be moved by anything else: scrambling every other criterion keeps the ranking.
+    rng = np.random.default_rng(5)
+    raw = pd.DataFrame(rng.uniform(0, 10, size=(6, len(constants.CRITERION_SLUGS))),
+                       columns=list(constants.CRITERION_SLUGS), index=[f"m{i}" for i in range(6)])
+    scrambled = raw.copy()
+    others = [c for c in constants.CRITERION_SLUGS if c not in weighted]
+    scrambled[others] = rng.uniform(0, 10, size=(6, len(others)))
+    first = scoring.ranking(scoring.normalise(raw), preset)
+    second = scoring.ranking(scoring.normalise(scrambled), preset)
+    pd.testing.assert_frame_equal(first, second)
+
+
+def test_every_criterion_sits_in_exactly_one_lens() -> None:
+    listed = [c for lens in constants.LENSES for c in lens.criteria]
+    assert sorted(listed) == sorted(constants.CRITERION_SLUGS)
+    assert len(listed) == len(set(listed))
+    labels = {lens.slug: lens.label for lens in constants.LENSES}
+    assert labels["supply_security"] == "Supply security" and labels["industry_weight"] == "Industry's weight"
+    # Only the due-diligence lens holds criteria that measure severity or likelihood.
+    for criterion, measures in constants.CRITERION_MEASURES.items():
+        assert measures and constants.CRITERION_LENS[criterion] == constants.DUE_DILIGENCE
 
 
 def test_format_value_never_shows_missing_as_zero() -> None:

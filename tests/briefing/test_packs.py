@@ -423,3 +423,37 @@ def test_xlsx_keeps_formula_like_text_as_text() -> None:
     assert sheet["A2"].data_type == "s" and sheet["A2"].value == "'=HYPERLINK(\"http://x\")"
     assert sheet["B2"].value == "a; b"
     assert sheet.title == "Notes   x"
+
+
+def test_a_top_place_resting_on_gaps_is_flagged_in_the_pack(built_engine: Engine,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page's ranking (long form with gap columns) carries its flags into both formats."""
+    from rmo_data.analysis import prioritisation
+    from rmo_data.store.criteria import criteria_table
+
+    weights = {c: 0 for c in constants.CRITERION_SLUGS} | {"auto_share": 10, "mining_hhi": 10}
+    data = criteria_table(built_engine)
+    prio = prioritisation.prioritise(data, list(data.raw.index), weights)
+    flagged = list(prio.gaps.index[prio.gaps["rests_on_gaps"]])
+    assert flagged, "this weight set puts a material with an imputed value in the top 3"
+    collected = content.collect(list(prio.ranked.index[:2]), built_engine, ranking=prio.explained,
+                                weights=weights)
+    table = collected.ranking.table.set_index("material")
+    names = dict(zip(queries.materials(built_engine)["slug"], queries.materials(built_engine)["name"],
+                     strict=True))
+    for slug in flagged:
+        assert table.at[slug, "gap_flag"] == prio.gaps.at[slug, "gap_flag"]
+        assert f"{model.GAP_MARK} {names[slug]}: {prio.gaps.at[slug, 'gap_flag']}" in collected.ranking.gap_note
+    assert table["gap_share"].tolist() == pytest.approx(prio.gaps.loc[table.index, "gap_share"].tolist())
+    # Charts are not what this test reads: a blank PNG keeps it quick.
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), "white").save(buffer, format="PNG")
+    monkeypatch.setattr(chart_images, "render_png", lambda spec, scale=2: buffer.getvalue())
+    slide = next(s for s in _slides(pack.to_pptx(collected)) if s.shapes.title.text == "Priority ranking")
+    rows = [[c.text for c in row.cells] for row in next(s for s in slide.shapes if s.has_table).table.rows][1:]
+    marked = {r[1] for r in rows if r[1].endswith(model.GAP_MARK)}
+    assert marked == {f"{names[m]} {model.GAP_MARK}" for m in flagged}
+    assert prio.gaps.at[flagged[0], "gap_flag"] in _slide_text(slide)
+    pdf_text = " ".join(" ".join(_pdf_pages(pack.to_pdf(collected))).split())
+    assert f"{names[flagged[0]]} {model.GAP_MARK}" in pdf_text
+    assert "rests on gaps" in pdf_text

@@ -71,7 +71,11 @@ def test_robustness_matrix_and_scenario_charts_are_valid(prio: prioritisation.Pr
     assert len(spec["layer"]) == 5
     positions = prio.positions.rename_axis("material").reset_index()
     spec = priority_charts.matrix_chart(positions).to_dict()
-    assert spec["title"]["text"] == "Severity × leverage"
+    assert spec["title"]["text"] == "Salience × leverage"
+    # The vertical axis is salience and nothing else; each point's tooltip gives its 1–25 value.
+    points = next(layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "circle")
+    assert points["encoding"]["y"]["field"] == "salience"
+    assert "salience_raw" in [t["field"] for t in points["encoding"]["tooltip"]]
     compare = pd.DataFrame({"material": list(prio.ranked.index), "rank_a": prio.ranked["rank"].to_numpy(),
                             "rank_b": prio.ranked["rank"].to_numpy()[::-1]})
     spec = priority_charts.scenario_compare_chart(compare, "A", "B").to_dict()

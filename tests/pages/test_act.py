@@ -171,7 +171,7 @@ def test_robustness_table_matches_the_seeded_monte_carlo(app: AppTest, built_eng
 
 
 def test_quadrant_link_opens_the_fitting_cards(app: AppTest, built_engine: Engine) -> None:
-    at = open_as(app, PRIO, pr_tab="Severity × leverage")
+    at = open_as(app, PRIO, pr_tab="Salience × leverage")
     data = criteria_table(built_engine)
     pos = prioritisation.matrix_positions(data.raw, data.context["n_organisations"])
     quad = next(q for q in constants.QUADRANTS if (pos["quadrant"] == q.slug).any())

@@ -389,7 +389,7 @@ def test_material_profile_renders_every_material_and_stage(app: AppTest, slug: s
         assert not at.error, (slug, label, [e.value for e in at.error])
         assert at.title[0].value == constants.MATERIAL_LABELS[slug], label
         opened.append(label)
-    assert len(opened) == 7
+    assert len(opened) == 8  # Salience included
     open_tab(at, "mp_tab", "Production & concentration")
     for stage in ("mining", "processing"):
         at.segmented_control(key="mp_stage").set_value(stage).run()

@@ -11,6 +11,7 @@ import json
 import pytest
 from sqlalchemy import Engine, select
 
+from rmo_data import constants
 from rmo_data.store import schema
 from rmo_data.workshops import lifecycle, participants, records, rounds
 from tests.workshops.sample import CRITS, HAND, MATS, criteria_data
@@ -87,6 +88,11 @@ def test_unknown_modes_and_methods_are_refused(engine: Engine) -> None:
         lifecycle.create_workshop("Bad", MATS, CRITS, engine=engine, method="dice")
     with pytest.raises(ValueError, match="at least two criteria"):
         lifecycle.create_workshop("Bad", MATS, ["severity"], engine=engine, method=participants.PAIRWISE)
+    # Every criterion (12) is more than the pairwise consistency check handles (10).
+    assert len(constants.CRITERION_SLUGS) > 10
+    with pytest.raises(ValueError, match="at most 10 criteria"):
+        lifecycle.create_workshop("Bad", MATS, list(constants.CRITERION_SLUGS), engine=engine,
+                                  method=participants.PAIRWISE)
 
 
 def test_a_closed_workshop_takes_no_new_device(engine: Engine) -> None:
