@@ -109,7 +109,7 @@ when a page asks for it; nothing is typed in.
 | Scale | Range | How it is made |
 |---|---|---|
 | Severity | 1–5 | The cell's **most severe case**: the mean of its scale, scope and irremediability ratings (1–5 each). The worst case, not the average, because due diligence looks at the gravest harm first. |
-| Evidence part E | 0–1 | Weighted number of independent cases ÷ {salience.FREQUENCY_SATURATION:g}, at most 1. A case weighs its confidence (documented {w['documented']:g}, reported {w['reported']:g}, inferred {w['inferred']:g}, not recorded {salience.UNKNOWN_CONFIDENCE_WEIGHT:g}) × its recency (1 up to {salience.RECENT_YEARS} years old, falling to {salience.OLD_WEIGHT:g} at {salience.OLD_YEARS} years; {salience.UNKNOWN_YEAR_WEIGHT:g} when no year is stated). Cases from one report passage count once. |
+| Evidence part E | 0–1 | Weighted number of independent cases ÷ {salience.FREQUENCY_SATURATION:g}, at most 1. A case weighs its confidence (documented {w['documented']:g}, reported {w['reported']:g}, inferred {w['inferred']:g}, {salience.UNKNOWN_CONFIDENCE} {salience.UNKNOWN_CONFIDENCE_WEIGHT:g}) × its recency (1 up to {salience.RECENT_YEARS} years old, falling to {salience.OLD_WEIGHT:g} at {salience.OLD_YEARS} years; {salience.UNKNOWN_YEAR_WEIGHT:g} when no year is stated). Cases from one report passage count once. |
 | Governance part G | 0–1 | The WGI governance risk (0–10, as in the governance-weighted HHI) of the countries producing at that stage, weighted by their share of world production, ÷ 10: the governance risk of an average tonne from that stage. |
 | Likelihood | 1–5 | 1 + 4 × (E + G) ÷ 2; 1 + 4 × E where the stage has no production data. |
 | Salience | 1–25 | Severity × likelihood. |

@@ -276,6 +276,6 @@ def concentration_and_shares(material: str, stage: str, commodity: Mapping[str, 
     result.update(
         hhi=hhi(shares), top1_country=str(ranked[0][1]["country_name"]), top1_iso3=ranked[0][1]["iso3"],
         top1_share=float(shares[0]), top3_share=top_n_share(shares, 3), named_share=float(sum(shares)),
-        n_countries=producing_count(r["quantity"] for r in named), total=total, total_basis=basis,
+        n_countries=producing_count(r["quantity"] for _s, r in ranked), total=total, total_basis=basis,
     )
     return result, {r["iso3"]: share for share, r in ranked}

@@ -22,7 +22,7 @@ Scales
     in the cell: each case weighs confidence × recency; cases of one report
     passage count once (the passage's strongest case); three full-weight
     cases are as frequent as this register gets.  Confidence: documented
-    1.0, reported 0.6, inferred 0.3, not recorded 0.6 (a case the report
+    1.0, reported 0.6, inferred 0.3, not assessed 0.6 (a case the report
     names is at least reported).  Recency: 1.0 up to 5 years before
     ``as_of``, falling linearly to 0.5 at 15 years and older; year not
     stated 0.75.
@@ -83,7 +83,9 @@ LIKELIHOOD_SCALE: Final = (1.0, 5.0)
 SALIENCE_SCALE: Final = (1.0, 25.0)
 
 CONFIDENCE_WEIGHTS: Final[dict[str, float]] = {"documented": 1.0, "reported": 0.6, "inferred": 0.3}
-UNKNOWN_CONFIDENCE: Final = "not recorded"
+assert set(CONFIDENCE_WEIGHTS) == set(constants.CONFIDENCE_SLUGS), "one weight per confidence level"
+# The label of a case stored without a confidence (an upload without the column), as the app shows it.
+UNKNOWN_CONFIDENCE: Final = constants.CONFIDENCE_NOT_ASSESSED
 UNKNOWN_CONFIDENCE_WEIGHT: Final = 0.6  # as "reported": the report names the case
 LOW_CONFIDENCE: Final = frozenset({"inferred"})
 RECENT_YEARS: Final = 5

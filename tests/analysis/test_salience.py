@@ -3,9 +3,9 @@
 The two hand-computed materials use rows of ``rmo_data/seed/risk_evidence.csv`` and
 ``salient_risks.csv``, the 2025 USGS production of their stage (``rmo_data/sources``) and the
 WGI 2023 risk scores as the store holds them ((2.5 − mean of the six estimates) × 2, see
-``metrics.wgi_risk_score``; typed here to four decimals).  The seed has no ``confidence`` or
-``passage`` column, so every case weighs 0.6 (confidence not recorded) × 0.75 (year not
-stated) = 0.45 and is its own passage; ``as_of`` is 2026.
+``metrics.wgi_risk_score``; typed here to four decimals).  None of these cases states a year, so
+each weighs its confidence (documented 1.0, reported 0.6, inferred 0.3) × 0.75 (year not
+stated); cases sharing a report passage count once in a cell; ``as_of`` is 2026.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from rmo_data.analysis import salience
 from rmo_data.store import salience_reads
 
 AS_OF = 2026
-CASE_WEIGHT = 0.6 * 0.75  # confidence not recorded × year not stated
+CASE_WEIGHT = 0.6 * 0.75  # a reported case × year not stated
+DOCUMENTED_WEIGHT = 1.0 * 0.75
+INFERRED_WEIGHT = 0.3 * 0.75
 
 
 def _g(rows: list[tuple[float, float]]) -> float:
@@ -62,11 +64,15 @@ def test_tantalum_by_hand(cells: pd.DataFrame) -> None:
     assert _cell(cells, "tantalum", "conflict", "mining")["salience"] == pytest.approx(11 / 3 * likelihood, abs=1e-3)
     assert _cell(cells, "tantalum", "indigenous_rights", "mining")["salience"] == pytest.approx(
         10 / 3 * likelihood, abs=1e-3)
-    # EV-TA-04 processing, transparency 2, 4, 2 → 8 / 3; no tantalum processing data: L = 1 + 4 × 0.15 = 1.6.
+    # EV-TA-04 processing, transparency 2, 4, 2 → 8 / 3, documented (a named study): E = 0.75 / 3 = 0.25;
+    # no tantalum processing data: L = 1 + 4 × 0.25 = 2.
     transparency = _cell(cells, "tantalum", "transparency", "processing")
     assert np.isnan(transparency["governance"])
-    assert transparency["likelihood"] == pytest.approx(1.6)
-    assert transparency["salience"] == pytest.approx(8 / 3 * 1.6)
+    assert transparency["evidence"] == pytest.approx(DOCUMENTED_WEIGHT / 3)
+    assert transparency["likelihood"] == pytest.approx(2.0)
+    assert transparency["salience"] == pytest.approx(8 / 3 * 2.0)
+    # EV-TA-01 and EV-TA-02 share one passage but sit in different cells: each counts in its own.
+    assert abuses["n_passages"] == 1
     assert salience.NO_GOVERNANCE in transparency["missing_inputs"]
     assert transparency["uncertain"] == 0.5
     # The report flags land & biodiversity at mining for tantalum, but no case is rated: a gap.
@@ -92,32 +98,39 @@ def test_magnesium_by_hand(cells: pd.DataFrame) -> None:
     g = _g([(950, 5.5802), (60, 7.1822), (20, 5.5605), (20, 3.9801), (15, 6.1212), (13, 5.5926), (5, 7.7168),
             (0, 3.0103)])
     assert g == pytest.approx(0.5657, abs=1e-4)
-    # Processing, waste & tailings: EV-MG-06 and EV-MG-07, both 4, 3, 3 → severity 10 / 3;
-    # two cases: E = 2 × 0.45 / 3 = 0.3; L = 1 + 4 × (0.3 + G) / 2.
-    l_two = 1 + 4 * (2 * CASE_WEIGHT / 3 + g) / 2
+    # Processing, waste & tailings: EV-MG-06 and EV-MG-07, both 3, 3, 3 → severity 3, reported, from one
+    # passage of the report: they count once, E = 0.45 / 3 = 0.15; L = 1 + 4 × (0.15 + G) / 2.
+    l_one = 1 + 4 * (CASE_WEIGHT / 3 + g) / 2
     waste = _cell(cells, "magnesium", "waste_tailings", "processing")
-    assert (waste["n_cases"], waste["n_passages"]) == (2, 2)
-    assert waste["evidence"] == pytest.approx(0.3)
-    assert waste["salience"] == pytest.approx(10 / 3 * l_two, abs=1e-3)  # 9.10
-    # Processing, OHS: EV-MG-01 and EV-MG-03, 4, 2, 3 → 3; same likelihood.
+    assert (waste["n_cases"], waste["n_passages"]) == (2, 1)
+    assert waste["evidence"] == pytest.approx(0.15)
+    assert waste["salience"] == pytest.approx(3 * l_one, abs=1e-3)  # 7.29
+    # Processing, OHS: EV-MG-01 and EV-MG-03, 3, 2, 3 → 8 / 3, the same explosions passage; same likelihood.
     ohs_processing = _cell(cells, "magnesium", "ohs", "processing")
-    assert ohs_processing["salience"] == pytest.approx(3 * l_two, abs=1e-3)  # 8.19
-    # Components, OHS: EV-MG-02, -04, -05, all 4, 2, 3 → 3; E = 3 × 0.45 / 3 = 0.45; no production
-    # data at component manufacturing, so L = 1 + 4 × 0.45 = 2.8 and salience 3 × 2.8 = 8.4.
+    assert ohs_processing["n_passages"] == 1
+    assert ohs_processing["salience"] == pytest.approx(8 / 3 * l_one, abs=1e-3)  # 6.48
+    # Processing, GHG & energy: EV-MG-09, 3, 4, 3 → 10 / 3, its own passage; same likelihood.
+    ghg = _cell(cells, "magnesium", "ghg_energy", "processing")
+    assert ghg["salience"] == pytest.approx(10 / 3 * l_one, abs=1e-3)  # 8.10
+    # Components, OHS: EV-MG-02, -04, -05, all 3, 2, 3 → 8 / 3, still that one passage: E = 0.15; no
+    # production data at component manufacturing, so L = 1 + 4 × 0.15 = 1.6.
     ohs_components = _cell(cells, "magnesium", "ohs", "components")
-    assert ohs_components["likelihood"] == pytest.approx(2.8)
-    assert ohs_components["salience"] == pytest.approx(8.4)
+    assert ohs_components["likelihood"] == pytest.approx(1.6)
+    assert ohs_components["salience"] == pytest.approx(8 / 3 * 1.6)
     assert ohs_components["case_ids"] == ("EV-MG-02", "EV-MG-04", "EV-MG-05")
-    # Recycling, OHS: EV-MG-08 3, 2, 2 → 7 / 3, L = 1.6.
-    assert _cell(cells, "magnesium", "ohs", "recycling")["salience"] == pytest.approx(7 / 3 * 1.6)
+    # Recycling, OHS: EV-MG-08 3, 2, 2 → 7 / 3, inferred: E = 0.225 / 3 = 0.075, L = 1.3.
+    recycling = _cell(cells, "magnesium", "ohs", "recycling")
+    assert recycling["evidence"] == pytest.approx(INFERRED_WEIGHT / 3)
+    assert recycling["salience"] == pytest.approx(7 / 3 * 1.3)
+    assert "every case inferred" in recycling["missing_inputs"]
     top = salience.material_salience(cells).loc["magnesium"]
-    assert top["salience"] == pytest.approx((10 / 3 * l_two + 8.4 + 3 * l_two) / 3, abs=1e-3)  # 8.57
+    assert top["salience"] == pytest.approx((10 / 3 + 3 + 8 / 3) / 3 * l_one, abs=1e-3)  # 7.29
     # Gaps: GHG at mining, land at mining, air at casting, compliance at mining and at processing.
     assert top["n_gaps"] == 5 and top["n_rated"] == 5
     air = _cell(cells, "magnesium", "air_emissions", "casting")
     assert air["status"] == salience.GAP and "severity unknown" in air["missing_inputs"]
-    # 5 gaps × 1 + components 0.5 + recycling 0.5 over 10 cells.
-    assert top["uncertain"] == pytest.approx(6 / 10)
+    # 5 gaps × 1 + components 0.5 (no governance) + recycling 0.5 + 0.5 (inferred) over 10 cells.
+    assert top["uncertain"] == pytest.approx(6.5 / 10)
 
 
 def test_every_cell_keeps_its_inputs(cells: pd.DataFrame) -> None:
