@@ -15,7 +15,7 @@ from components import cached
 from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer, source_line
 from components.safe import escape_html
-from rmo_data import constants
+from rmo_data import constants, vocabulary
 from rmo_data.analysis import scoring
 from rmo_data.analysis import prioritisation
 from rmo_data.store import queries
@@ -113,7 +113,8 @@ def _ranking() -> None:
                      datasets=cached.contributions(shown, weights, LABELS), key="pr_contrib")
         # Download frames are made only when a button is clicked (figure_footer takes a function).
         figure_footer(lambda: named[["rank", "name", "criterion", "raw_text", "missing", "value", "weight",
-                                    "contribution", "score"]].sort_values(["rank", "criterion"]),
+                                    "contribution", "score"]].sort_values(["rank", "criterion"])
+                      .assign(criterion=lambda f: f["criterion"].map(vocabulary.names("criterion"))),
                       "Why each material ranks where it does", all_sources, all_years,
                       unit="score 0–1; contributions add up to the score",
                       note="Pale segments rest on “no data recorded”, scored neutral (0.5).",
@@ -140,7 +141,7 @@ def _ranking() -> None:
         if st.toggle("Treat joint products together", key="pr_joint",
                      help="Rank each group of co-/by-products as one supply chain, as urgent as its "
                           "most urgent member."):
-            grouped = prioritisation.joint_table(ranked, groups, SHORT, _names)
+            grouped = prioritisation.joint_table(ranked, groups, LABELS, _names)
             tables.dataframe(grouped[["rank", "members_text", "score_max", "score_mean", "links"]],
                          hide_index=True, width="stretch", key="pr_joint_table", column_config={
                              "rank": st.column_config.NumberColumn("Rank", format="%d", width="small"),
@@ -348,7 +349,9 @@ def _weighted() -> None:
     presets.caption(f"Now: **{constants.PRESET_LABELS[matched]}**" if matched else "Now: custom weights")
     for start in range(0, len(constants.CRITERIA), 5):
         for col, criterion in zip(st.columns(5), constants.CRITERIA[start:start + 5], strict=False):
-            col.slider(criterion.short or criterion.label, 0, constants.WEIGHT_MAX, **state.widget(WEIGHT_KEYS[criterion.slug]),
+            # The display name (a phone stacks the columns, full width); the unit is in the help.
+            col.slider(vocabulary.name("criterion", criterion.slug), 0, constants.WEIGHT_MAX,
+                       **state.widget(WEIGHT_KEYS[criterion.slug]),
                        help=f"**{criterion.label}.** {criterion.description} Unit: {criterion.unit}. Source: {criterion.source}. "
                             "0 = leave out; the score rescales the weights to add up to 100 %.")
     weights = _weights()
