@@ -19,7 +19,8 @@ from rmo_data.workshops import pairwise
 from tests.apptest import no_exception
 
 THREE = ["auto_share", "mining_hhi", "severity"]
-AUTO, MINING, SEVERITY = (constants.CRITERION_SHORT[c] for c in THREE)  # the cards name criteria by short name
+AUTO, MINING, SEVERITY = (constants.CRITERION_SHORT[c] for c in THREE)  # buttons and bars: short names
+AUTO_NAME, MINING_NAME, SEVERITY_NAME = (constants.CRITERION_LABELS[c] for c in THREE)  # questions: names
 FOUR = ["auto_share", "mining_hhi", "severity", "standards_gap"]
 
 
@@ -67,7 +68,7 @@ def test_nothing_compared_yet_shows_one_card_per_pair_and_returns_none() -> None
     at = _app(FOUR)
     assert [s.key for s in at.segmented_control] == [side_key("pw", a, b) for a, b in pairwise.pairs(FOUR)]
     assert all(s.value is None for s in at.segmented_control)
-    assert at.segmented_control[0].label == f"Which should count more: {AUTO} or {MINING}?"
+    assert at.segmented_control[0].label == f"Which should count more: {AUTO_NAME} or {MINING_NAME}?"
     assert at.segmented_control[0].options == [AUTO, "Equal", MINING]
     assert _progress(at) == "0 of 6 compared: 6 to go."
     assert not _bar_lists(at) and not at.warning and at.session_state["answer"] is None
@@ -78,7 +79,7 @@ def test_consistent_choices_give_the_hand_computed_weights_and_say_so() -> None:
     at = _app(THREE)
     no_exception(at.segmented_control(key=side_key("pw", "auto_share", "mining_hhi")).set_value(pairwise.FIRST).run())
     amount = at.segmented_control(key=amount_key("pw", "auto_share", "mining_hhi"))
-    assert amount.label == f"How much more should {AUTO} count?"
+    assert amount.label == f"How much more should {AUTO_NAME} count?"
     assert amount.options == [w.short for w in constants.PAIRWISE_SCALE[1:]]
     assert _progress(at) == "0 of 3 compared: 3 to go."  # a side without an amount is not an answer yet
     no_exception(amount.set_value("A little more").run())
@@ -109,9 +110,9 @@ def test_a_circle_of_choices_warns_in_plain_words() -> None:
     assert _shown_weights(at) == [(AUTO, 39), (MINING, 33), (SEVERITY, 28)]
     assert len(at.warning) == 1
     text = at.warning[0].value
-    # Named as on the cards (short names), with the ratio.
-    assert text.startswith(f"Your answers contradict each other: you rated {AUTO} 5 times as important "
-                           f"as {MINING}, and {MINING} 5 times as important as {SEVERITY}")
+    # Named in full, as in the questions, with the ratio.
+    assert text.startswith(f"Your answers contradict each other: you rated {AUTO_NAME} 5 times as important "
+                           f"as {MINING_NAME}, and {MINING_NAME} 5 times as important as {SEVERITY_NAME}")
     assert "Consistency ratio 2.12" in text
     assert any("A little 3, Clearly 5, Much 7, Overwhelmingly 9" in c.value for c in at.caption)
     assert at.session_state["answer"]["cr"] == pytest.approx(2.1158)
