@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from rmo_data import constants
+from rmo_data import constants, vocabulary
 
 
 def heat_counts(cube: pd.DataFrame) -> pd.DataFrame:
@@ -78,7 +78,7 @@ def flow_table(flows: pd.DataFrame, material_names: Mapping[str, str] | None = N
     return pd.DataFrame({
         "Value-chain stage": flows["stage"].map(lambda s: constants.STAGE_LABELS.get(s, s)),
         "Risk category": flows["category"].map(lambda c: constants.RISK_CATEGORY_LABELS.get(c, c)),
-        "Severity": flows["severity"].map(severity_name),
+        vocabulary.name("measure", "case_severity"): flows["severity"].map(severity_name),
         "Material": flows["material"].map(lambda m: names.get(m, m)),
         "Cases": flows["n"],
     })

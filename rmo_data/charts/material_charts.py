@@ -33,7 +33,7 @@ INDICATORS: tuple[tuple[str, str, str, int], ...] = (
     ("processing_hhi", vocabulary.short("criterion", "processing_hhi"), "", 0),
     # The top country's share at the mine (the criterion takes the higher of the two stages).
     ("mining_top1_share", f"{vocabulary.short('criterion', 'top_share')} (mining)", " %", 0),
-    ("supply_risk", "EU supply risk", "", 1),
+    ("supply_risk", vocabulary.short("criterion", "supply_risk"), "", 1),
     ("risk_breadth", "Salient-risk categories", "", 0),
     ("evidence_count", "Evidence cases", "", 0),
 )
@@ -116,7 +116,7 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
                alt.Tooltip("top1_label:N", title="Top country"),
                alt.Tooltip("evidence_count:Q", title="Evidence cases"),
                alt.Tooltip("risk_breadth:Q", title="Salient-risk categories"),
-               alt.Tooltip("auto_label:N", title="Automotive share")]
+               alt.Tooltip("auto_label:N", title=vocabulary.name("criterion", "auto_share"))]
     size = alt.Size("risk_breadth:Q", title="Salient-risk categories", scale=alt.Scale(range=[60, 900]))
     opacity = alt.condition(pick, alt.value(0.95), alt.value(0.35))
     # Vega-Lite drops marks whose colour field is null, so materials without an
@@ -124,7 +124,8 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
     known = base.transform_filter("isValid(datum.auto_share_pct)").mark_circle(
         stroke="#1B2631", strokeWidth=1).encode(
         size=size, opacity=opacity, tooltip=tooltip,
-        color=alt.Color("auto_share_pct:Q", title="Automotive share (%)", scale=alt.Scale(scheme="teals")),
+        color=alt.Color("auto_share_pct:Q", title=f"{vocabulary.short('criterion', 'auto_share')} (%)",
+                        scale=alt.Scale(scheme="teals")),
     ).add_params(pick)
     unknown = base.transform_filter("!isValid(datum.auto_share_pct)").mark_circle(
         stroke="#1B2631", strokeWidth=1, color=NO_DATA_COLOUR).encode(
@@ -402,10 +403,11 @@ def severity_bars(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> 
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y("material_name:N", title=None, sort=list(names.values())),
         x=alt.X("n:Q", title="Cases (count)", axis=alt.Axis(tickMinStep=1)),
-        color=alt.Color("severity_label:N", title="Severity",
+        color=alt.Color("severity_label:N", title=vocabulary.short("measure", "case_severity"),
                         scale=alt.Scale(domain=list(constants.SEVERITY_LABELS.values()), scheme="orangered")),
         tooltip=[alt.Tooltip("material_name:N", title="Material"),
-                 alt.Tooltip("severity_label:N", title="Severity"), alt.Tooltip("n:Q", title="Cases")],
+                 alt.Tooltip("severity_label:N", title=vocabulary.name("measure", "case_severity")),
+                 alt.Tooltip("n:Q", title="Cases")],
     ).properties(title=chart_title("Cases by material and severity"), height=alt.Step(24), width="container")
 
 
