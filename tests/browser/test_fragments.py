@@ -84,7 +84,7 @@ def test_a_weight_moved_in_its_fragment_updates_url_download_and_pack(server: st
     expected = scoring.explained(raw, scoring.normalise(raw), weights)
     got = _csv(page, main.get_by_role("button", name="Download CSV").first, tmp_path, "contrib.csv")
     want_weight = float(expected.loc[expected["criterion"] == crit, "weight"].iloc[0])
-    got_weight = got.loc[got["criterion"] == crit, "weight"]
+    got_weight = got.loc[got["criterion"] == constants.CRITERION_LABELS[crit], "weight"]  # named, not a slug
     assert len(got_weight) == len(raw.index) and (got_weight - want_weight).abs().max() < 1e-9
     want_scores = expected.drop_duplicates("material").set_index("material")["score"]
     got_scores = got.drop_duplicates("name").set_index("name")["score"]
