@@ -219,8 +219,9 @@ def _robustness() -> None:
 def _matrix() -> None:
     """Severity × leverage: where each material sits and which kind of leverage fits."""
     st.markdown("Shift's reading of the UN Guiding Principles: act first where harm is most severe, "
-                "and choose the kind of leverage by how much weight the industry has. Severity "
-                "combines evidence severity with the breadth of salient risks; leverage combines the "
+                "and choose the kind of leverage by how much weight the industry has. "
+                f"{vocabulary.name('measure', 'matrix_severity')} combines evidence severity with the breadth "
+                f"of salient risks; {vocabulary.name('measure', 'matrix_leverage').lower()} combines the "
                 "automotive share with the organisations and initiatives already linked to the "
                 "material. Both run 0–1 across the materials in view; the weights above do not apply.")
     pos = prio.positions
@@ -348,7 +349,9 @@ def _weighted() -> None:
     matched = scoring.matching_preset(_weights())
     presets.caption(f"Now: **{constants.PRESET_LABELS[matched]}**" if matched else "Now: custom weights")
     for start in range(0, len(constants.CRITERIA), 5):
-        for col, criterion in zip(st.columns(5), constants.CRITERIA[start:start + 5], strict=False):
+        # Bottom-aligned: a display name that wraps to two lines keeps its slider in line with the others.
+        for col, criterion in zip(st.columns(5, vertical_alignment="bottom"), constants.CRITERIA[start:start + 5],
+                                  strict=False):
             # The display name (a phone stacks the columns, full width); the unit is in the help.
             col.slider(vocabulary.name("criterion", criterion.slug), 0, constants.WEIGHT_MAX,
                        **state.widget(WEIGHT_KEYS[criterion.slug]),

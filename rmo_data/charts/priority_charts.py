@@ -192,8 +192,8 @@ def matrix_chart(positions: pd.DataFrame) -> alt.Chart:
                                              "automotive share and linked initiatives",
                 axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=".2f")),
         x2="x1:Q",
-        y=alt.Y("y0:Q", scale=scale_y, title=f"{vocabulary.with_unit('measure', 'matrix_severity')}: "
-                                             "evidence severity and salient risks",
+        # The name and unit only: a longer title is cut on a phone (the page says what it combines).
+        y=alt.Y("y0:Q", scale=scale_y, title=vocabulary.with_unit("measure", "matrix_severity"),
                 axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=".2f")),
         y2="y1:Q",
         color=alt.Color("quadrant:N", sort=domain, scale=alt.Scale(domain=domain, range=colours),
