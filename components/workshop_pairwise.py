@@ -8,7 +8,8 @@ rather than one slider: an untouched pair is visibly "not compared" (a
 slider always has a value), and a small style sheet (``CSS``) keeps each row
 one row on a 390 px screen, 44 px high, a long name breaking between its
 words inside its button (Streamlit would put the third button on a row of
-its own).
+its own).  Questions, their help and the warning name the criteria in full;
+the buttons and the bar list by their short names (``rmo_data.vocabulary``).
 
 There is no form: each tap reruns the page, so the progress line, the weights
 they give (a bar list, largest first) and the consistency check follow every
@@ -73,7 +74,13 @@ def card_key(key: str, a: str, b: str) -> str:
 
 
 def _name(slug: str) -> str:
+    """A criterion on a button or in the bar list: its short name (narrow on a phone)."""
     return constants.CRITERION_SHORT.get(slug, slug)
+
+
+def _label(slug: str) -> str:
+    """A criterion in a question or a sentence: its display name."""
+    return constants.CRITERION_LABELS.get(slug, slug)
 
 
 def _prefill(criteria: list[str], key: str, stored: Mapping[str, Any] | None) -> None:
@@ -103,10 +110,10 @@ def _prefill(criteria: list[str], key: str, stored: Mapping[str, Any] | None) ->
 def _pair_card(key: str, a: str, b: str) -> float | None:
     """One pair's card: which counts more, then how much; its Saaty value, or None until answered."""
     names = {pairwise.FIRST: _name(a), pairwise.EQUAL: EQUAL_LABEL, pairwise.SECOND: _name(b)}
-    plain = (f"**{_name(a)}**: {constants.CRITERION_PLAIN.get(a, constants.CRITERION_LABELS.get(a, a))}\n\n"
-             f"**{_name(b)}**: {constants.CRITERION_PLAIN.get(b, constants.CRITERION_LABELS.get(b, b))}")
+    plain = (f"**{_label(a)}**: {constants.CRITERION_PLAIN.get(a, _label(a))}\n\n"
+             f"**{_label(b)}**: {constants.CRITERION_PLAIN.get(b, _label(b))}")
     with st.container(border=True, key=card_key(key, a, b)):
-        side = st.segmented_control(f"Which should count more: {_name(a)} or {_name(b)}?",
+        side = st.segmented_control(f"Which should count more: {_label(a)} or {_label(b)}?",
                                     list(pairwise.SIDES), format_func=names.__getitem__,
                                     key=side_key(key, a, b), help=plain, width="stretch")
         if side is None:
@@ -114,7 +121,7 @@ def _pair_card(key: str, a: str, b: str) -> float | None:
         if side == pairwise.EQUAL:
             return 1.0
         winner = a if side == pairwise.FIRST else b
-        word = st.segmented_control(f"How much more should {_name(winner)} count?", list(AMOUNTS),
+        word = st.segmented_control(f"How much more should {_label(winner)} count?", list(AMOUNTS),
                                     format_func=SHORT_WORDS.__getitem__, key=amount_key(key, a, b),
                                     width="stretch")
     return None if word is None else pairwise.choice_value(side, word)
@@ -175,7 +182,7 @@ def pairwise_input(criteria: Sequence[str], key: str,
                 if value is not None:
                     comparisons[(a, b)] = value
     done, total = len(comparisons), len(everything)
-    answer = pairwise.PairwiseAnswer.of(crits, comparisons, labels=constants.CRITERION_SHORT)
+    answer = pairwise.PairwiseAnswer.of(crits, comparisons, labels=constants.CRITERION_LABELS)  # its warning: a sentence
     if total:
         left = total - done
         st.progress(done / total, text=f"{done} of {total} compared" + (f": {left} to go." if left else "."))

@@ -138,7 +138,7 @@ def _production() -> None:
             trend = cached.read(concentration.hhi_trend, material=slug, stage=stage)
             if bool(info["is_primary"]) and not trend.empty:
                 render.chart(material_charts.hhi_trend_chart, trend, "Concentration over time")
-                figure_footer(trend, f"{mat['name']} {stage} HHI trend", trend["source"].unique(),
+                figure_footer(trend, f"{mat['name']} {stage} concentration trend", trend["source"].unique(),
                               trend["year"], unit="HHI 0–10 000", key="dl_hhi")
             elif not bool(info["is_primary"]):
                 st.caption("Concentration is computed on the first series only.")

@@ -10,7 +10,7 @@ from components import cached
 from components.pack_downloads import pack_buttons
 from components.provenance import download_buttons, figure_footer, source_line
 from components.safe import escape_html
-from rmo_data import constants
+from rmo_data import constants, vocabulary
 from rmo_data.analysis.facts import fact_provenance, fact_value
 from rmo_data.analysis.findings import headline_findings
 from rmo_data.store import queries, report_facts
@@ -75,7 +75,7 @@ figure_footer(
     sources=["Raw materials value chain leverages (shares, risks, evidence)",
              *table["mining_source_title"].dropna().unique(), "EU CRM study 2023"],
     years=[*table["mining_year"].dropna(), *table["processing_year"].dropna()],
-    note="HHI 0–10 000 over named countries; shares in % of world production.",
+    note="Concentration as HHI 0–10 000 over named countries; shares in % of world production.",
     key="dl_ov_heat")
 
 stage = st.segmented_control("Stage for the bubble chart", ["mining", "processing"],
@@ -114,20 +114,21 @@ tables.dataframe(
     hide_index=True, width="stretch",
     column_config={
         "name": st.column_config.TextColumn("Material", pinned=True),
-        "auto": st.column_config.TextColumn("Automotive share", help="Share of use by the automotive "
+        "auto": st.column_config.TextColumn(vocabulary.name("criterion", "auto_share"), help="Share of use by the automotive "
                                             "or transport sector, with its basis and scope."),
-        "mining_hhi": st.column_config.NumberColumn("Mining HHI", format="%.0f",
-                                                    help="0–10 000; above 2 500 = highly concentrated"),
+        "mining_hhi": st.column_config.NumberColumn(vocabulary.name("criterion", "mining_hhi"), format="%.0f",
+                                                    help="HHI 0–10 000; above 2 500 = highly concentrated"),
         "mining_top": st.column_config.TextColumn("Top mining country"),
         "mining_year": st.column_config.NumberColumn("Mining year", format="%d"),
-        "processing_hhi": st.column_config.NumberColumn("Processing HHI", format="%.0f"),
+        "processing_hhi": st.column_config.NumberColumn(vocabulary.name("criterion", "processing_hhi"), format="%.0f",
+                                                        help="HHI 0–10 000"),
         "processing_top": st.column_config.TextColumn("Top processing country"),
         "processing_year": st.column_config.NumberColumn("Processing year", format="%d"),
         "mining_hhi_wgi": st.column_config.NumberColumn(
-            "Governance-weighted HHI (mining)", format="%.2f",
+            f"{vocabulary.name('criterion', 'gov_hhi')} (mining)", format="%.2f",
             help="EU CRM method: Σ share² × WGI risk score, 0–10 (higher = more supply from "
                  "weakly governed countries)"),
-        "supply_risk": st.column_config.NumberColumn("EU supply risk", format="%.1f"),
+        "supply_risk": st.column_config.NumberColumn(vocabulary.name("criterion", "supply_risk"), format="%.1f"),
         "risk_breadth": st.column_config.NumberColumn("Salient-risk categories"),
         "evidence_count": st.column_config.NumberColumn("Evidence cases"),
         "severity_max": st.column_config.NumberColumn("Highest severity (1–5)", format="%d"),

@@ -19,7 +19,7 @@ from components import cached
 from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer, source_line
 from components.safe import escape_html
-from rmo_data import constants
+from rmo_data import constants, vocabulary
 from rmo_data.analysis import scoring
 from rmo_data.analysis import prioritisation
 from rmo_data.store import queries
@@ -139,7 +139,8 @@ def _ranking() -> None:
         # Download frames are made only when a button is clicked (figure_footer takes a function).
         figure_footer(lambda: named[["rank", "name", "criterion", "raw_text", "missing", "value", "weight",
                                     "contribution", "score", "gap_share", "gap_flag"]].sort_values(
-                                        ["rank", "criterion"]),
+                                        ["rank", "criterion"])
+                      .assign(criterion=lambda f: f["criterion"].map(vocabulary.names("criterion"))),
                       "Why each material ranks where it does", all_sources, all_years,
                       unit="score 0–1; contributions add up to the score",
                       note=("Gaps are left out (weight 0)." if leave_gaps else
@@ -177,7 +178,7 @@ def _ranking() -> None:
         if st.toggle("Treat joint products together", key="pr_joint",
                      help="Rank each group of co-/by-products as one supply chain, as urgent as its "
                           "most urgent member."):
-            grouped = prioritisation.joint_table(ranked, groups, SHORT, _names)
+            grouped = prioritisation.joint_table(ranked, groups, LABELS, _names)
             tables.dataframe(grouped[["rank", "members_text", "score_max", "score_mean", "links"]],
                          hide_index=True, width="stretch", key="pr_joint_table", column_config={
                              "rank": st.column_config.NumberColumn("Rank", format="%d", width="small"),
@@ -418,8 +419,10 @@ def _weighted() -> None:
         group = [c for c in constants.CRITERIA if c.slug in lens.criteria]
         with st.container(border=True):
             st.markdown(f"**{lens.label}** · <small>{lens.description}</small>", unsafe_allow_html=True)
-            for col, criterion in zip(st.columns(5), group, strict=False):
-                col.slider(criterion.short or criterion.label, 0, constants.WEIGHT_MAX,
+            # Bottom-aligned: a display name that wraps to two lines keeps its slider in line with the others.
+            for col, criterion in zip(st.columns(5, vertical_alignment="bottom"), group, strict=False):
+                # The display name (a phone stacks the columns, full width); the unit is in the help.
+                col.slider(vocabulary.name("criterion", criterion.slug), 0, constants.WEIGHT_MAX,
                            **state.widget(WEIGHT_KEYS[criterion.slug]),
                            help=f"**{criterion.label}.** {criterion.description} Unit: {criterion.unit}. "
                                 f"Source: {criterion.source}. 0 = leave out; the score rescales the weights "

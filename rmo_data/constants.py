@@ -31,12 +31,12 @@ class Material(Named):
 MATERIALS: Final[tuple[Material, ...]] = (
     Material("aluminium", "Bauxite (aluminium)", short="Aluminium"),
     Material("graphite", "Graphite", short="Graphite"),
-    Material("iron_steel", "Iron ore (steel)", short="Iron/steel"),
+    Material("iron_steel", "Iron ore (steel)", short="Iron & steel"),
     Material("magnesium", "Magnesium", short="Magnesium"),
     Material("manganese", "Manganese", short="Manganese"),
     Material("molybdenum", "Molybdenum", short="Molybdenum"),
     Material("nickel", "Nickel", short="Nickel"),
-    Material("ree", "Rare earth elements", short="REE"),
+    Material("ree", "Rare earth elements", short="Rare earths"),
     Material("tantalum", "Tantalum", short="Tantalum"),
     Material("zinc", "Zinc", short="Zinc"),
 )
@@ -76,6 +76,7 @@ class LeverageCategory(Named):
     colour: str = "#555555"
     icon: str = ":material/help:"
     group: str = ""
+    short: str = ""
 
 
 # Colours are from the Okabe-Ito palette so the five stay apart for
@@ -84,19 +85,21 @@ LEVERAGE_CATEGORIES: Final[tuple[LeverageCategory, ...]] = (
     LeverageCategory(
         "commercial", "Traditional commercial leverage",
         "Requirements in contracts, bids, audits and incentives with direct suppliers.",
-        colour="#0072B2", icon=":material/handshake:", group="Individual company"),
+        colour="#0072B2", icon=":material/handshake:", group="Individual company", short="Commercial leverage"),
     LeverageCategory(
         "internal", "Broader internal leverage",
         "Company activity outside the contract: leadership endorsement, standards, training.",
-        colour="#009E73", icon=":material/school:", group="Individual company"),
+        colour="#009E73", icon=":material/school:", group="Individual company", short="Internal leverage"),
     LeverageCategory(
         "peers", "Leverage together with business peers",
         "Collective action through Drive Sustainability or with other sectors buying the same material.",
-        colour="#E69F00", icon=":material/groups:", group="Initiative and stakeholders"),
+        colour="#E69F00", icon=":material/groups:", group="Initiative and stakeholders",
+        short="With business peers"),
     LeverageCategory(
         "bilateral", "Bilateral engagement with third parties",
         "Direct engagement with one or more associations, governments or organisations.",
-        colour="#CC79A7", icon=":material/forum:", group="Initiative and stakeholders"),
+        colour="#CC79A7", icon=":material/forum:", group="Initiative and stakeholders",
+        short="Bilateral engagement"),
     LeverageCategory(
         "msi", "Multi-stakeholder collaboration",
         "Collective action with peers, governments and civil society in a shared forum.",
@@ -105,6 +108,8 @@ LEVERAGE_CATEGORIES: Final[tuple[LeverageCategory, ...]] = (
 LEVERAGE_CATEGORY_SLUGS: Final[tuple[str, ...]] = tuple(c.slug for c in LEVERAGE_CATEGORIES)
 LEVERAGE_CATEGORY_LABELS: Final[dict[str, str]] = {c.slug: c.label for c in LEVERAGE_CATEGORIES}
 LEVERAGE_CATEGORY_COLOURS: Final[dict[str, str]] = {c.slug: c.colour for c in LEVERAGE_CATEGORIES}
+# Short forms for narrow page columns and chart legends.
+LEVERAGE_CATEGORY_SHORT: Final[dict[str, str]] = {c.slug: c.short or c.label for c in LEVERAGE_CATEGORIES}
 
 ACTORS: Final[tuple[Named, ...]] = (
     Named("oem", "Individual OEM", "An individual vehicle maker acting on its own."),
@@ -177,12 +182,13 @@ RISK_CATEGORIES: Final[tuple[RiskCategory, ...]] = (
 RISK_CATEGORY_SLUGS: Final[tuple[str, ...]] = tuple(r.slug for r in RISK_CATEGORIES)
 RISK_CATEGORY_LABELS: Final[dict[str, str]] = {r.slug: r.label for r in RISK_CATEGORIES}
 RISK_CATEGORY_PILLARS: Final[dict[str, str]] = {r.slug: r.pillar for r in RISK_CATEGORIES}
-# Short forms for narrow charts (the evidence flows' category labels must fit a phone's width).
+# Short forms for narrow charts (the evidence flows' category labels must fit a phone's width),
+# each a shortening of the label: the same words, fewer of them.
 RISK_CATEGORY_SHORT: Final[dict[str, str]] = {
-    "ghg_energy": "GHG & energy", "air_emissions": "Dust & air", "land_biodiversity": "Land & nature",
-    "water": "Water", "waste_tailings": "Waste & tailings", "indigenous_rights": "Indigenous & land",
+    "ghg_energy": "GHG & energy", "air_emissions": "Dust & air", "land_biodiversity": "Biodiversity",
+    "water": "Water", "waste_tailings": "Waste & tailings", "indigenous_rights": "Indigenous rights",
     "community_health": "Community health", "stakeholder_engagement": "Engagement",
-    "ohs": "Worker safety", "labour_rights": "Labour rights", "human_rights_abuses": "Rights abuses",
+    "ohs": "Occup. safety", "labour_rights": "Labour rights", "human_rights_abuses": "Rights abuses",
     "local_value": "Local value", "conflict": "Conflict areas", "corruption": "Corruption",
     "legal_compliance": "Compliance", "transparency": "Transparency",
 }
@@ -308,27 +314,27 @@ CRITERIA: Final[tuple[Criterion, ...]] = (
     Criterion("auto_share", "Automotive share",
               "Share of the material's use that goes to vehicles: the industry's own leverage.",
               unit="% of use", colour="#4E79A7",
-              short="Automotive share",
+              short="Auto share",
               source="Raw materials value chain leverages (end-use figures; global where given)"),
     Criterion("mining_hhi", "Mining concentration",
               "Herfindahl-Hirschman index of mine production by country, latest year.",
               unit="HHI 0–10 000", colour="#F28E2B",
-              short="Mining HHI",
+              short="Mining conc.",
               source="USGS Mineral Commodity Summaries (latest year)"),
     Criterion("processing_hhi", "Processing concentration",
               "Herfindahl-Hirschman index of refining or smelting output by country, latest year.",
               unit="HHI 0–10 000", colour="#FFBE7D",
-              short="Processing HHI",
+              short="Processing conc.",
               source="USGS Mineral Commodity Summaries; IEA Critical Minerals Data Explorer"),
     Criterion("top_share", "Top-country share",
               "Largest single-country share at mining or processing, whichever is higher.",
               unit="% of world output", colour="#B07AA1",
-              short="Top country",
+              short="Top-country share",
               source="USGS Mineral Commodity Summaries; IEA Critical Minerals Data Explorer"),
     Criterion("gov_hhi", "Governance-weighted concentration",
               "EU CRM method: Σ share² × WGI risk score; the higher of mining and processing.",
               unit="0–10 scale", colour="#E15759",
-              short="Governance HHI",
+              short="Gov.-weighted conc.",
               source="USGS / IEA production with World Bank WGI 2024"),
     Criterion("supply_risk", "EU supply risk",
               "Supply-risk score of the EU 2023 criticality assessment (1 and above = critical range).",
@@ -339,7 +345,7 @@ CRITERIA: Final[tuple[Criterion, ...]] = (
               "Mean severity of the three most severe recorded evidence cases (fewer when fewer "
               "are recorded); cases split from one report passage count as one.",
               unit="1–5 severity", colour="#76B7B2",
-              short="Severity",
+              short="Evidence severity",
               source="Risk evidence named by the report, rated on UNGP criteria by the project"),
     Criterion("salience", "Salience (severity × likelihood)",
               "Mean salience of the material's three most salient risks (risk category at a "
@@ -362,7 +368,7 @@ CRITERIA: Final[tuple[Criterion, ...]] = (
               "Number of environmental risk categories, greenhouse gases and energy included, "
               "the report flags as salient.",
               unit="categories (of 5)", colour="#8CD17D",
-              short="Climate & env. risks",
+              short="Env. & climate risks",
               source="Raw materials value chain leverages (salient risks)"),
     Criterion("standards_gap", "Standards gap",
               "1 when no material-specific standard or assurance scheme is linked to the "
@@ -463,7 +469,7 @@ TOP_N: Final[int] = 3
 class PairwiseWord:
     """One answer to "how much more does this criterion count than that one?" in a pairwise comparison.
 
-    ``word`` reads in a sentence ("Severity counts much more than Mining HHI"),
+    ``word`` reads in a sentence ("Evidence severity counts much more than Mining conc."),
     ``short`` fits a button on a phone, ``value`` is the Saaty scale value it
     stands for (how many times the one counts as much as the other).
     """
@@ -519,6 +525,35 @@ QUADRANTS: Final[tuple[Quadrant, ...]] = (
              high_salience=False, high_leverage=False),
 )
 QUADRANT_LABELS: Final[dict[str, str]] = {q.slug: q.label for q in QUADRANTS}
+
+
+@dataclass(frozen=True)
+class Measure(Named):
+    """A value shown beside the criteria that is not one of them, with its short name and unit."""
+
+    short: str = ""
+    unit: str = ""
+
+
+# Named once so that no page calls them "HHI" in one place and "concentration" in another.
+MEASURES: Final[tuple[Measure, ...]] = (
+    Measure("case_severity", "Severity",
+            "One evidence case's severity: the rounded mean of scale, scope and irremediability.",
+            short="Severity", unit="1–5"),
+    Measure("stage_hhi", "Concentration",
+            "Herfindahl-Hirschman index of one stage's output by country, in any year.",
+            short="Concentration", unit="HHI 0–10 000"),
+    Measure("matrix_salience", "Salience, scaled",
+            "The salience × leverage matrix's vertical axis: the material's salience, scaled 0–1 "
+            "across the materials in view.",
+            short="Salience", unit="0–1"),
+    Measure("matrix_leverage", "Industry leverage",
+            "The matrix's leverage: the automotive share and the organisations linked to the material.",
+            short="Leverage", unit="0–1"),
+)
+MEASURE_LABELS: Final[dict[str, str]] = {m.slug: m.label for m in MEASURES}
+MEASURE_SHORT: Final[dict[str, str]] = {m.slug: m.short or m.label for m in MEASURES}
+MEASURE_UNITS: Final[dict[str, str]] = {m.slug: m.unit for m in MEASURES}
 
 # Only these material links make two materials one joint supply chain.
 JOINT_RELATIONS: Final[tuple[str, ...]] = ("co-product", "by-product")

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from rmo_data import constants
+from rmo_data import constants, vocabulary
 
 
 def passage_keys(rows: pd.DataFrame) -> pd.Series:
@@ -188,7 +188,7 @@ def flow_table(flows: pd.DataFrame, material_names: Mapping[str, str] | None = N
     return pd.DataFrame({
         "Value-chain stage": flows["stage"].map(lambda s: constants.STAGE_LABELS.get(s, s)),
         "Risk category": flows["category"].map(lambda c: constants.RISK_CATEGORY_LABELS.get(c, c)),
-        "Severity": flows["severity"].map(severity_name),
+        vocabulary.name("measure", "case_severity"): flows["severity"].map(severity_name),
         "Material": flows["material"].map(lambda m: names.get(m, m)),
         "Cases": flows["n"],
     })

@@ -123,13 +123,13 @@ def joint_groups(links: pd.DataFrame, materials: Sequence[str]) -> pd.DataFrame:
     partners: dict[str, list[str]] = {m: [] for m in shown}
     for row in joint.itertuples(index=False):
         a, b = row.material, row.linked_slug if isinstance(row.linked_slug, str) else None
-        name = constants.MATERIAL_SHORT.get(b, row.linked_name) if b else str(row.linked_name)
-        text = (f"by-product of {name.lower()}" if row.relation == "by-product"
-                else f"co-product with {name if b else name.lower()}")
+        # Table cells: the vocabulary's display names for the materials; other partners as the report names them.
+        name = constants.MATERIAL_LABELS.get(b, row.linked_name) if b else str(row.linked_name).lower()
+        text = f"by-product of {name}" if row.relation == "by-product" else f"co-product with {name}"
         if a in partners:
             partners[a].append(text)
         if b in partners:
-            other = constants.MATERIAL_SHORT.get(a, a)
+            other = constants.MATERIAL_LABELS.get(a, a)
             partners[b].append(f"co-product with {other}" if row.relation == "co-product"
                                else f"yields {other} as a by-product")
             if a in partners:
@@ -141,7 +141,7 @@ def joint_groups(links: pd.DataFrame, materials: Sequence[str]) -> pd.DataFrame:
     for m in shown:
         group = members[find(m)]
         rows.append({"material": m,
-                     "group": " + ".join(constants.MATERIAL_SHORT.get(g, g) for g in group) if len(group) > 1 else "",
+                     "group": " + ".join(constants.MATERIAL_LABELS.get(g, g) for g in group) if len(group) > 1 else "",
                      "group_members": group if len(group) > 1 else [m],
                      "partners": "; ".join(dict.fromkeys(partners[m]))})
     return pd.DataFrame(rows, columns=["material", "group", "group_members", "partners"]).set_index("material")
@@ -301,7 +301,10 @@ def ranking_table(ranked: pd.DataFrame, missing: pd.DataFrame, groups: pd.DataFr
 
 def joint_table(ranked: pd.DataFrame, groups: pd.DataFrame, short: Mapping[str, str],
                 names_of: Callable[[list[str]], str]) -> pd.DataFrame:
-    """:func:`group_ranking` with the members as text (``names_of``) and why they are joined (``links``)."""
+    """:func:`group_ranking` with the members as text (``names_of``) and why they are joined (``links``).
+
+    ``short`` names each material in ``links`` (the page passes the display names: a table).
+    """
     grouped = group_ranking(ranked, groups)
     grouped["members_text"] = grouped["members"].map(names_of)
     grouped["links"] = grouped["members"].map(

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from rmo_data import constants
+from rmo_data import constants, vocabulary
 
 Progress = Callable[[str, float], None]
 
@@ -40,13 +40,9 @@ PRODUCTION_HEIGHT = 210
 GAP_MARK = "†"
 GAP_COLUMNS = ("gap_share", "gap_flag")
 
-HHI_NOTE = ("HHI: high above 2 500, moderate from 1 500 to 2 500 (usual competition-authority "
-            "thresholds).")
+HHI_NOTE = (f"{vocabulary.name('measure', 'stage_hhi')} (HHI): high above 2 500, moderate from 1 500 to "
+            "2 500 (usual competition-authority thresholds).")
 
-# Short names of the Shift categories for narrow page columns (labels in constants).
-CATEGORY_SHORT = {"commercial": "Commercial leverage", "internal": "Internal leverage",
-                  "peers": "With business peers", "bilateral": "Bilateral engagement",
-                  "msi": "Multi-stakeholder collaboration"}
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -157,7 +153,7 @@ class StageConcentration:
         return f"{self.top1_country} {self.top1_share:.0f} %"
 
     def cells(self) -> list[str]:
-        """Table cells: stage, top country, top-3 share, HHI, governance-weighted HHI, year.
+        """Table cells: stage, top country, top-3 share, concentration, governance-weighted concentration, year.
 
         A stage without country data says so once instead of in every cell.
         """
@@ -176,7 +172,7 @@ class StageConcentration:
 
     @property
     def hhi_text(self) -> str:
-        """HHI with its usual reading: above 2 500 high, 1 500-2 500 moderate, below low."""
+        """Concentration (HHI) with its usual reading: above 2 500 high, 1 500-2 500 moderate, below low."""
         if self.hhi is None:
             return constants.MISSING
         reading = "high" if self.hhi > 2500 else "moderate" if self.hhi >= 1500 else "low"
@@ -223,7 +219,7 @@ class LeverageLine:
     @property
     def category_short(self) -> str:
         """A short name of the Shift category for narrow layouts."""
-        return CATEGORY_SHORT.get(self.category, self.category_label)
+        return constants.LEVERAGE_CATEGORY_SHORT.get(self.category, self.category_label)
 
 
 @dataclass(frozen=True)
@@ -328,8 +324,11 @@ class BriefingData:
 # --- comparison table shared by both formats ----------------------------------------
 
 
-COMPARISON_HEADER = ("Material", "Automotive share", "Mining: top country · HHI",
-                     "Processing: top country · HHI", "Data years", "EU supply risk",
+# Cells "China 60 % · 3,200": the top country and its share, then the stage's concentration.
+COMPARISON_HEADER = ("Material", vocabulary.name("criterion", "auto_share"),
+                     f"Mining: top country · {vocabulary.name('measure', 'stage_hhi').lower()} (HHI)",
+                     f"Processing: top country · {vocabulary.name('measure', 'stage_hhi').lower()} (HHI)",
+                     "Data years", vocabulary.name("criterion", "supply_risk"),
                      "Evidence cases (worst)", "Leverage cards")
 
 

@@ -38,7 +38,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, Image, KeepInFrame, LongTable,
                                 PageBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle)
 
-from rmo_data import constants
+from rmo_data import constants, vocabulary
 from rmo_data.briefing.model import (COMPARISON_HEADER, HHI_NOTE, BriefingData, MaterialBrief, Progress,
                                 comparison_rows, main_reasons, shorten)
 
@@ -256,7 +256,8 @@ def _material_page(data: BriefingData, brief: MaterialBrief, state: dict[str, st
                                   _p(f"No country production data is recorded for {brief.name} at "
                                      "mining.", "small"))
     rows = [["", *(c.stage_label for c in brief.concentration)]]
-    labels = ("Top country", "Top 3 countries", "HHI (0–10 000)", "Gov.-weighted HHI (0–10)", "Data year")
+    labels = ("Top country", "Top 3 countries", vocabulary.with_unit("measure", "stage_hhi"),
+              f"{vocabulary.short('criterion', 'gov_hhi')} (0–10)", "Data year")
     cells = [c.cells()[1:] for c in brief.concentration]
     rows += [[label, *(col[i] for col in cells)] for i, label in enumerate(labels)]
     figures = [_p("Supply concentration", "h2"),

@@ -25,7 +25,7 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
-from rmo_data import constants
+from rmo_data import constants, vocabulary
 from rmo_data.briefing.model import (COMPARISON_HEADER, HHI_NOTE, BriefingData, MaterialBrief, Progress,
                                 comparison_rows, main_reasons, shorten)
 
@@ -278,7 +278,8 @@ def _material_slides(prs: Presentation, data: BriefingData, brief: MaterialBrief
         _text(slide, spot, top, right_width, Inches(0.9), [("note", n) for n in notes], size=12,
               name="Missing charts")
     _table(slide, right, Inches(4.85), [0.95, 1.35, 0.7, 1.6, 0.9, 0.88],
-           ["Stage", "Top country", "Top 3", "HHI (0–10 000)", "Gov.-weighted", "Data year"],
+           ["Stage", "Top country", "Top 3", vocabulary.with_unit("measure", "stage_hhi"),
+            vocabulary.short("criterion", "gov_hhi"), "Data year"],
            [conc.cells() for conc in brief.concentration], size=10, row_height=0.4)
     _text(slide, right, Inches(6.1), right_width, Inches(0.6),
           [("note", " · ".join(c.series_text for c in brief.concentration) + ". " + HHI_NOTE)], size=10,

@@ -2,7 +2,8 @@
 
 Tests inspect the returned specs (data, encodings, selections).  Pages draw
 them with ``st.altair_chart``; the briefing packs render the same builders to
-static images.  Labels, colours and order come from ``rmo_data.constants``.
+static images.  Names come from ``rmo_data.vocabulary`` (short names on axes and
+legends), colours and order from ``rmo_data.constants``.
 Missing values are drawn as "no data recorded", never as zero.
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from rmo_data import constants
+from rmo_data import constants, vocabulary
 from rmo_data.analysis import evidence_rollups
 from rmo_data.charts.style import BASE, HIGHLIGHT, NO_DATA_COLOUR, chart_title, number_text
 
@@ -27,12 +28,13 @@ ASSETS = Path(__file__).resolve().parents[2] / "assets"
 # --- overview ----------------------------------------------------------------
 
 INDICATORS: tuple[tuple[str, str, str, int], ...] = (
-    # column, label, unit suffix, digits
-    ("auto_share_pct", "Automotive share", " %", 0),
-    ("mining_hhi", "Mining HHI", "", 0),
-    ("processing_hhi", "Processing HHI", "", 0),
-    ("mining_top1_share", "Top mining country", " %", 0),
-    ("supply_risk", "EU supply risk", "", 1),
+    # column, label (an axis: short names), unit suffix, digits
+    ("auto_share_pct", vocabulary.short("criterion", "auto_share"), " %", 0),
+    ("mining_hhi", vocabulary.short("criterion", "mining_hhi"), "", 0),
+    ("processing_hhi", vocabulary.short("criterion", "processing_hhi"), "", 0),
+    # The top country's share at the mine (the criterion takes the higher of the two stages).
+    ("mining_top1_share", f"{vocabulary.short('criterion', 'top_share')} (mining)", " %", 0),
+    ("supply_risk", vocabulary.short("criterion", "supply_risk"), "", 1),
     ("risk_breadth", "Salient-risk categories", "", 0),
     ("evidence_count", "Evidence cases", "", 0),
 )
@@ -115,7 +117,7 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
                alt.Tooltip("top1_label:N", title="Top country"),
                alt.Tooltip("evidence_count:Q", title="Evidence cases"),
                alt.Tooltip("risk_breadth:Q", title="Salient-risk categories"),
-               alt.Tooltip("auto_label:N", title="Automotive share")]
+               alt.Tooltip("auto_label:N", title=vocabulary.name("criterion", "auto_share"))]
     size = alt.Size("risk_breadth:Q", title="Salient-risk categories", scale=alt.Scale(range=[60, 900]))
     opacity = alt.condition(pick, alt.value(0.95), alt.value(0.35))
     # Vega-Lite drops marks whose colour field is null, so materials without an
@@ -123,7 +125,8 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
     known = base.transform_filter("isValid(datum.auto_share_pct)").mark_circle(
         stroke="#1B2631", strokeWidth=1).encode(
         size=size, opacity=opacity, tooltip=tooltip,
-        color=alt.Color("auto_share_pct:Q", title="Automotive share (%)", scale=alt.Scale(scheme="teals")),
+        color=alt.Color("auto_share_pct:Q", title=f"{vocabulary.short('criterion', 'auto_share')} (%)",
+                        scale=alt.Scale(scheme="teals")),
     ).add_params(pick)
     unknown = base.transform_filter("!isValid(datum.auto_share_pct)").mark_circle(
         stroke="#1B2631", strokeWidth=1, color=NO_DATA_COLOUR).encode(
@@ -232,15 +235,16 @@ def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) ->
 
 
 def hhi_trend_chart(df: pd.DataFrame, title: str) -> alt.Chart:
-    """HHI by year with the usual 1 500 / 2 500 reference lines."""
+    """Concentration (HHI) by year with the usual 1 500 / 2 500 reference lines."""
     data = df.copy()
     data["year"] = data["year"].astype(int)
     line = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=70), color=BASE).encode(
         x=alt.X("year:O", title="Year"),
-        y=alt.Y("hhi:Q", title="HHI (0–10 000)", scale=alt.Scale(domain=[0, 10_000])),
-        tooltip=[alt.Tooltip("year:O", title="Year"), alt.Tooltip("hhi:Q", format=",.0f", title="HHI"),
+        y=alt.Y("hhi:Q", title=vocabulary.with_unit("measure", "stage_hhi"), scale=alt.Scale(domain=[0, 10_000])),
+        tooltip=[alt.Tooltip("year:O", title="Year"),
+                 alt.Tooltip("hhi:Q", format=",.0f", title=vocabulary.with_unit("measure", "stage_hhi")),
                  alt.Tooltip("top1_country:N", title="Top country"),
-                 alt.Tooltip("top1_share:Q", format=".1f", title="Top share (%)")],
+                 alt.Tooltip("top1_share:Q", format=".1f", title=f"{vocabulary.name('criterion', 'top_share')} (%)")],
     )
     refs = pd.DataFrame({"hhi": [1500, 2500], "label": ["moderately concentrated (1 500)",
                                                         "highly concentrated (2 500)"]})
@@ -402,10 +406,11 @@ def severity_bars(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> 
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y("material_name:N", title=None, sort=list(names.values())),
         x=alt.X("n:Q", title="Cases (count)", axis=alt.Axis(tickMinStep=1)),
-        color=alt.Color("severity_label:N", title="Severity",
+        color=alt.Color("severity_label:N", title=vocabulary.short("measure", "case_severity"),
                         scale=alt.Scale(domain=list(constants.SEVERITY_LABELS.values()), scheme="orangered")),
         tooltip=[alt.Tooltip("material_name:N", title="Material"),
-                 alt.Tooltip("severity_label:N", title="Severity"), alt.Tooltip("n:Q", title="Cases")],
+                 alt.Tooltip("severity_label:N", title=vocabulary.name("measure", "case_severity")),
+                 alt.Tooltip("n:Q", title="Cases")],
     ).properties(title=chart_title("Cases by material and severity"), height=alt.Step(24), width="container")
 
 

@@ -35,7 +35,7 @@ from collections.abc import Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
-from rmo_data import constants
+from rmo_data import constants, vocabulary
 from rmo_data.analysis import evidence_rollups
 from rmo_data.charts.style import BASE
 
@@ -117,7 +117,7 @@ def weight_profiles_chart(shares: pd.DataFrame, criteria: list[str], named: bool
 # (ColorBrewer OrRd, without its palest steps, which vanish on white); grey when not rated.
 SEVERITY_COLOURS = {1: "#FDBB84", 2: "#FC8D59", 3: "#EF6548", 4: "#D7301F", 5: "#990000"}
 NOT_RATED_COLOUR = "#AAB7B8"
-FLOW_DIMENSIONS = ("Stage", "Risk", "Severity", "Material")  # column titles, short for a phone
+FLOW_DIMENSIONS = ("Stage", "Risk", vocabulary.short("measure", "case_severity"), "Material")  # short for a phone
 FLOW_HOVER = "%{category}: %{count} case(s)<extra></extra>"
 
 

@@ -1,6 +1,7 @@
 """Pure chart builders for the prioritisation page: DataFrame in, ``alt.Chart`` out.
 
-Same rules as ``rmo_data.charts.material_charts``: no streamlit, labels and colours only from
+Same rules as ``rmo_data.charts.material_charts``: no streamlit, names from
+``rmo_data.vocabulary`` (short names in legends and on marks), colours from
 ``rmo_data.constants``, missing inputs named as "no data recorded" (here they
 are imputed, or left out, and the charts show that they were).
 """
@@ -11,7 +12,7 @@ import altair as alt
 import pandas as pd
 
 from rmo_data.charts.style import NO_DATA_COLOUR, chart_title
-from rmo_data import constants
+from rmo_data import constants, vocabulary
 
 MISSING_NOTE = f"{constants.MISSING}: {constants.IMPUTATION_NOTE}"
 
@@ -36,13 +37,14 @@ def contribution_data(long: pd.DataFrame, order: list[str]) -> dict[str, pd.Data
     -------
     dict of str to pandas.DataFrame
         ``CONTRIBUTIONS``: one segment per material and criterion with a weight
-        (its label, input text, stacking order and the material's position in
+        (its name and short name, input text, stacking order and the material's position in
         ``order``); ``CONTRIBUTION_TOTALS``: one row per material with its rank,
         score and bar-end label.
     """
     data = long.loc[long["weight"] > 0, ["name", "criterion", "contribution", "weight", "value",
                                          "raw_text", "missing", "rank"]].copy()
     data["criterion_label"] = data["criterion"].map(constants.CRITERION_LABELS)
+    data["criterion_short"] = data["criterion"].map(constants.CRITERION_SHORT)  # the legend's names
     units = data["criterion"].map(constants.CRITERION_UNITS)
     data["input"] = (data["raw_text"] + " (" + units + ")").where(~data["missing"].astype(bool), MISSING_NOTE)
     data["order"] = data["criterion"].map({c.slug: i for i, c in enumerate(constants.CRITERIA)})
@@ -78,7 +80,7 @@ def contribution_chart(criteria: tuple[str, ...]) -> alt.LayerChart:
         ends with its rank and score.
     """
     used = [c for c in constants.CRITERIA if c.slug in set(criteria)]
-    domain = [c.label for c in used]
+    domain = [vocabulary.short("criterion", c.slug) for c in used]  # a legend: short names
     # Sorted by the ranking's position (unique), so ties keep the ranking's order.
     y = alt.Y("name:N", title=None, axis=alt.Axis(labelLimit=200),
               sort=alt.EncodingSortField(field="position", op="min", order="ascending"))
@@ -88,7 +90,7 @@ def contribution_chart(criteria: tuple[str, ...]) -> alt.LayerChart:
         # segment keeps its own ``missing`` flag for the opacity condition.
         x=alt.X("contribution:Q", stack="zero", title="Priority score (0–1) = Σ weight × normalised value",
                 scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("criterion_label:N", title="Criterion", sort=domain,
+        color=alt.Color("criterion_short:N", title="Criterion", sort=domain,
                         scale=alt.Scale(domain=domain, range=[c.colour for c in used]),
                         legend=alt.Legend(orient="bottom", columns=3, labelLimit=260)),
         order=alt.Order("order:Q"),
@@ -186,11 +188,12 @@ def matrix_chart(positions: pd.DataFrame) -> alt.Chart:
     colour = alt.Color("quadrant_label:N", title="Quadrant", sort=domain,
                        scale=alt.Scale(domain=domain, range=colours), legend=None)
     background = alt.Chart(quads).mark_rect(opacity=0.10).encode(
-        x=alt.X("x0:Q", scale=scale_x, title="Industry's leverage (0–1): automotive share and "
-                                             "linked initiatives",
+        x=alt.X("x0:Q", scale=scale_x, title=f"{vocabulary.with_unit('measure', 'matrix_leverage')}: "
+                                             "automotive share and linked initiatives",
                 axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=".2f")),
         x2="x1:Q",
-        y=alt.Y("y0:Q", scale=scale_y, title="Salience (0–1): severity × likelihood",
+        # The name and unit only: a longer title is cut on a phone (the page says what it combines).
+        y=alt.Y("y0:Q", scale=scale_y, title=vocabulary.with_unit("measure", "matrix_salience"),
                 axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=".2f")),
         y2="y1:Q",
         color=alt.Color("quadrant:N", sort=domain, scale=alt.Scale(domain=domain, range=colours),
@@ -214,9 +217,9 @@ def matrix_chart(positions: pd.DataFrame) -> alt.Chart:
     data["placement"] = label_placements(data).to_numpy()
     tooltip = [alt.Tooltip("name:N", title="Material"),
                alt.Tooltip("quadrant_label:N", title="Quadrant"),
-               alt.Tooltip("salience_raw:Q", title="Salience (1–25)", format=".1f"),
-               alt.Tooltip("salience:Q", title="Salience scaled (0–1)", format=".2f"),
-               alt.Tooltip("leverage:Q", title="Leverage (0–1)", format=".2f"),
+               alt.Tooltip("salience_raw:Q", title=vocabulary.with_unit("criterion", "salience"), format=".1f"),
+               alt.Tooltip("salience:Q", title=vocabulary.with_unit("measure", "matrix_salience"), format=".2f"),
+               alt.Tooltip("leverage:Q", title=vocabulary.with_unit("measure", "matrix_leverage"), format=".2f"),
                alt.Tooltip("inputs:N", title="Missing inputs (imputed: median of the materials in view)")]
     points = alt.Chart(data).mark_circle(size=220, stroke="#1B2631", strokeWidth=1, opacity=0.95).encode(
         x=alt.X("leverage:Q", scale=scale_x), y=alt.Y("salience:Q", scale=scale_y),

@@ -163,7 +163,7 @@ def agreement_text(result: GroupResult) -> str:
 
 
 def apart_text(result: GroupResult) -> str:
-    """The criteria most apart with their spread, e.g. "Severity (± 12 points), Auto share (± 8 points)"."""
+    """The criteria most apart with their spread, e.g. "Evidence severity (± 12 points), Automotive share (± 8 points)"."""
     c = result.consensus
     if c is None:
         return NOT_COMPUTED
@@ -211,7 +211,7 @@ def submissions_frame(submissions: Sequence[Mapping[str, Any]] | pd.DataFrame, c
     rows = submissions.to_dict("records") if isinstance(submissions, pd.DataFrame) else list(submissions)
     label = names or {}
     if method == "pairwise":
-        # Short criterion names keep the columns narrow enough to read on screen.
+        # One column per criterion side by side: their short names (rmo_data.vocabulary) keep them readable.
         weights = {f"{constants.CRITERION_SHORT[c]} (% from pairs)": [round(100 * float(r["weights"].get(c, 0)), 1)
                                                                       for r in rows] for c in criteria}
         weights["Consistency ratio (CR)"] = [(r.get("pairwise") or {}).get("cr") if isinstance(

@@ -45,9 +45,9 @@ def test_joint_groups_use_only_stored_co_and_by_product_links() -> None:
     assert groups.at["molybdenum", "group"] == ""  # copper is not one of the materials
     assert groups.at["molybdenum", "partners"] == "by-product of copper"
     assert groups.at["zinc", "group"] == ""  # "input to" is not a joint product
-    # With REE out of view tantalum stands alone but still names the link.
+    # With the rare earths out of view tantalum stands alone but still names the link.
     alone = prioritisation.joint_groups(links, ["tantalum", "zinc"])
-    assert alone.at["tantalum", "group"] == "" and "REE" in alone.at["tantalum", "partners"]
+    assert alone.at["tantalum", "group"] == "" and constants.MATERIAL_LABELS["ree"] in alone.at["tantalum", "partners"]
     ranked = pd.DataFrame({"score": [0.9, 0.2, 0.5], "rank": [1, 3, 2]}, index=["ree", "tantalum", "zinc"])
     grouped = prioritisation.group_ranking(ranked, prioritisation.joint_groups(links, ["ree", "tantalum", "zinc"]))
     assert grouped["members"].tolist() == [["ree", "tantalum"], ["zinc"]]  # members in the order given

@@ -457,3 +457,24 @@ def test_a_top_place_resting_on_gaps_is_flagged_in_the_pack(built_engine: Engine
     pdf_text = " ".join(" ".join(_pdf_pages(pack.to_pdf(collected))).split())
     assert f"{names[flagged[0]]} {model.GAP_MARK}" in pdf_text
     assert "rests on gaps" in pdf_text
+
+
+def test_pack_tables_and_chart_name_things_by_the_vocabulary(full_pack: dict[str, object]) -> None:
+    """Every table header of the slides, and the contribution chart's series, obey the vocabulary rule.
+
+    Header cells are labels (tests/vocabulary_rule.py, loose rule); series names stand for one
+    criterion each (strict rule), so "Mining HHI" or "Severity" fails either way.
+    """
+    from tests.shown_names import Shown
+    from tests.vocabulary_rule import problems
+
+    found: list[Shown] = []
+    for i, slide in enumerate(_slides(full_pack["files"]["pptx"])):
+        for shape in slide.shapes:
+            if shape.has_table:
+                found += [Shown(f"slide {i} table header", c.text) for c in shape.table.rows[0].cells]
+            if shape.has_chart:
+                found += [Shown(f"slide {i} chart series", s.name, True, f"slide {i} series", "criterion")
+                          for s in shape.chart.plots[0].series]
+    assert any(s.strict for s in found) and len(found) > 10
+    assert not problems(found), problems(found)

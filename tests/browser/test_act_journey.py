@@ -65,7 +65,7 @@ def test_weights_matrix_cards_plan_download(server: str, page, built_engine, tmp
     page.get_by_role("button", name="Human rights first").click()
     wait_ready(page)
     expect(page.get_by_text("Now: Human rights first")).to_be_visible()
-    slider = _slider(page, constants.CRITERION_SHORT["auto_share"])
+    slider = _slider(page, constants.CRITERION_LABELS["auto_share"])
     slider.focus()
     page.keyboard.press("End")
     wait_ready(page)

@@ -64,7 +64,7 @@ def test_a_weight_moved_in_its_fragment_updates_url_download_and_pack(server: st
 
     crit = "severity"
     slider = page.get_by_test_id("stSlider").filter(
-        has_text=constants.CRITERION_SHORT[crit]).get_by_role("slider")
+        has_text=constants.CRITERION_LABELS[crit]).get_by_role("slider")
     slider.focus()
     page.keyboard.press("End")  # the weight to its maximum
     wait_ready(page)
@@ -84,7 +84,7 @@ def test_a_weight_moved_in_its_fragment_updates_url_download_and_pack(server: st
     expected = scoring.explained(raw, scoring.normalise(raw), weights)
     got = _csv(page, main.get_by_role("button", name="Download CSV").first, tmp_path, "contrib.csv")
     want_weight = float(expected.loc[expected["criterion"] == crit, "weight"].iloc[0])
-    got_weight = got.loc[got["criterion"] == crit, "weight"]
+    got_weight = got.loc[got["criterion"] == constants.CRITERION_LABELS[crit], "weight"]  # named, not a slug
     assert len(got_weight) == len(raw.index) and (got_weight - want_weight).abs().max() < 1e-9
     want_scores = expected.drop_duplicates("material").set_index("material")["score"]
     got_scores = got.drop_duplicates("name").set_index("name")["score"]
@@ -157,6 +157,6 @@ def test_a_scenario_loaded_in_the_fragment_sets_the_sidebar_too(server: str, pag
         expect(sidebar.get_by_text(constants.MATERIAL_LABELS[slug], exact=True)).to_be_visible()
     expect(page).to_have_url(re.compile(rf"[?&]materials={'(,|%2C)'.join(chosen)}(&|$)"))  # comma maybe encoded
     slider = page.get_by_test_id("stSlider").filter(
-        has_text=constants.CRITERION_SHORT["supply_risk"]).get_by_role("slider")
+        has_text=constants.CRITERION_LABELS["supply_risk"]).get_by_role("slider")
     expect(slider).to_have_value(str(weights["supply_risk"]))
     shot(page, "fragment-04-scenario-loaded")

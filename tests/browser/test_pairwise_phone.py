@@ -65,8 +65,8 @@ def _cards(page):  # noqa: ANN001, ANN202
 def _card(page, a: str, b: str):  # noqa: ANN001, ANN202
     """The card of the pair (a, b) (its container's key), which asks about the two by name."""
     card = page.locator(f".st-key-{card_key('pw', a, b)}")
-    expect(card).to_contain_text(f"Which should count more: {constants.CRITERION_SHORT[a]} or "
-                                 f"{constants.CRITERION_SHORT[b]}?")
+    expect(card).to_contain_text(f"Which should count more: {constants.CRITERION_LABELS[a]} or "
+                                 f"{constants.CRITERION_LABELS[b]}?")
     return card
 
 

@@ -40,7 +40,7 @@ def test_overview_heat_table_marks_missing_as_no_data(built_engine: Engine) -> N
     assert (missing["text"] == "no data").all()
     assert missing["relative"].notna().all(), "null colour fields make Vega-Lite drop the cell"
     auto_missing = table["auto_share_pct"].isna().sum()
-    assert (missing["indicator"] == "Automotive share").sum() == auto_missing
+    assert (missing["indicator"] == constants.CRITERION_SHORT["auto_share"]).sum() == auto_missing
     assert "pick" in _params(_spec(chart))
 
 

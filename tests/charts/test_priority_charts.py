@@ -60,7 +60,9 @@ def test_contribution_chart_reads_the_named_datasets_and_sorts_by_position() -> 
     for layer in spec["layer"]:
         assert layer["encoding"]["y"]["sort"] == {"field": "position", "op": "min", "order": "ascending"}
     colour = spec["layer"][0]["encoding"]["color"]["scale"]
-    assert colour["domain"] == [c.label for c in constants.CRITERIA if c.slug in criteria]
+    # The legend names the criteria by their short names, in the criteria's order.
+    assert colour["domain"] == [constants.CRITERION_SHORT[c.slug] for c in constants.CRITERIA if c.slug in criteria]
+    assert spec["layer"][0]["encoding"]["color"]["field"] == "criterion_short"
     assert "datasets" not in spec, "the rows are added by the page, not baked into the spec"
 
 

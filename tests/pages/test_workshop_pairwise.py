@@ -19,6 +19,8 @@ from rmo_data.workshops import pairwise
 from tests.apptest import no_exception
 
 THREE = ["auto_share", "mining_hhi", "severity"]
+AUTO, MINING, SEVERITY = (constants.CRITERION_SHORT[c] for c in THREE)  # buttons and bars: short names
+AUTO_NAME, MINING_NAME, SEVERITY_NAME = (constants.CRITERION_LABELS[c] for c in THREE)  # questions: names
 FOUR = ["auto_share", "mining_hhi", "severity", "standards_gap"]
 
 
@@ -66,18 +68,18 @@ def test_nothing_compared_yet_shows_one_card_per_pair_and_returns_none() -> None
     at = _app(FOUR)
     assert [s.key for s in at.segmented_control] == [side_key("pw", a, b) for a, b in pairwise.pairs(FOUR)]
     assert all(s.value is None for s in at.segmented_control)
-    assert at.segmented_control[0].label == "Which should count more: Automotive share or Mining HHI?"
-    assert at.segmented_control[0].options == ["Automotive share", "Equal", "Mining HHI"]
+    assert at.segmented_control[0].label == f"Which should count more: {AUTO_NAME} or {MINING_NAME}?"
+    assert at.segmented_control[0].options == [AUTO, "Equal", MINING]
     assert _progress(at) == "0 of 6 compared: 6 to go."
     assert not _bar_lists(at) and not at.warning and at.session_state["answer"] is None
 
 
 def test_consistent_choices_give_the_hand_computed_weights_and_say_so() -> None:
-    # Automotive share a little more than Mining HHI and than Severity, those two equal: 60/20/20 %.
+    # Automotive share a little more than mining concentration and than severity, those two equal: 60/20/20 %.
     at = _app(THREE)
     no_exception(at.segmented_control(key=side_key("pw", "auto_share", "mining_hhi")).set_value(pairwise.FIRST).run())
     amount = at.segmented_control(key=amount_key("pw", "auto_share", "mining_hhi"))
-    assert amount.label == "How much more should Automotive share count?"
+    assert amount.label == f"How much more should {AUTO_NAME} count?"
     assert amount.options == [w.short for w in constants.PAIRWISE_SCALE[1:]]
     assert _progress(at) == "0 of 3 compared: 3 to go."  # a side without an amount is not an answer yet
     no_exception(amount.set_value("A little more").run())
@@ -88,7 +90,7 @@ def test_consistent_choices_give_the_hand_computed_weights_and_say_so() -> None:
     _answer(at, "mining_hhi", "severity", pairwise.EQUAL)
     assert _progress(at) == "3 of 3 compared."
     assert "**Your weights**" in [m.value for m in at.markdown]
-    assert _shown_weights(at) == [("Automotive share", 60), ("Mining HHI", 20), ("Severity", 20)]
+    assert _shown_weights(at) == [(AUTO, 60), (MINING, 20), (SEVERITY, 20)]
     assert not at.warning
     assert any(c.value.endswith("Your answers are consistent (consistency ratio 0.00; up to 0.10 is fine).")
                for c in at.caption)
@@ -99,18 +101,18 @@ def test_consistent_choices_give_the_hand_computed_weights_and_say_so() -> None:
 
 
 def test_a_circle_of_choices_warns_in_plain_words() -> None:
-    # Automotive share clearly more than Mining HHI, Mining HHI clearly more than Severity, but Severity
+    # Automotive share clearly more than mining concentration, that clearly more than severity, but severity
     # a little more than Automotive share: w = 39/33/28 %, CR 2.12 (hand-computed in test_pairwise.py).
     at = _app(THREE)
     _answer(at, "auto_share", "mining_hhi", pairwise.FIRST, "Clearly more")
     _answer(at, "mining_hhi", "severity", pairwise.FIRST, "Clearly more")
     _answer(at, "auto_share", "severity", pairwise.SECOND, "A little more")
-    assert _shown_weights(at) == [("Automotive share", 39), ("Mining HHI", 33), ("Severity", 28)]
+    assert _shown_weights(at) == [(AUTO, 39), (MINING, 33), (SEVERITY, 28)]
     assert len(at.warning) == 1
     text = at.warning[0].value
-    # Named as on the cards (short names), with the ratio.
-    assert text.startswith("Your answers contradict each other: you rated Automotive share 5 times as important "
-                           "as Mining HHI, and Mining HHI 5 times as important as Severity")
+    # Named in full, as in the questions, with the ratio.
+    assert text.startswith(f"Your answers contradict each other: you rated {AUTO_NAME} 5 times as important "
+                           f"as {MINING_NAME}, and {MINING_NAME} 5 times as important as {SEVERITY_NAME}")
     assert "Consistency ratio 2.12" in text
     assert any("A little 3, Clearly 5, Much 7, Overwhelmingly 9" in c.value for c in at.caption)
     assert at.session_state["answer"]["cr"] == pytest.approx(2.1158)
@@ -156,7 +158,7 @@ def test_two_criteria_have_one_pair_and_nothing_to_contradict() -> None:
     at = _app(["auto_share", "severity"])
     _answer(at, "auto_share", "severity", pairwise.SECOND, "Much more")  # severity 7× → 1/8, 7/8
     assert _progress(at) == "1 of 1 compared."
-    assert _shown_weights(at) == [("Severity", 88), ("Automotive share", 12)]
+    assert _shown_weights(at) == [(SEVERITY, 88), (AUTO, 12)]
     assert not at.warning and not any("consistent" in c.value for c in at.caption)
     assert at.session_state["answer"]["weights"] == {"auto_share": 0.125, "severity": 0.875}
 

@@ -9,6 +9,7 @@ import json
 import pandas as pd
 from sqlalchemy import Engine
 
+from rmo_data import constants
 from rmo_data.workshops import group_result, lifecycle, records
 from tests.workshops.sample import CRITS, HAND, MATS
 
@@ -20,7 +21,7 @@ def test_exports_hold_every_sheet(engine: Engine) -> None:
     book = pd.read_excel(io.BytesIO(records.record_xlsx(record)), sheet_name=None)
     assert list(book) == ["Workshop", "Group ranking", "Criterion spread", "Submissions", "Participant rankings"]
     assert book["Submissions"]["Participant"].tolist() == ["'=cmd()"]  # quoted text, not a formula
-    assert book["Submissions"]["Severity (0–10)"].tolist() == [9]
+    assert book["Submissions"][f"{constants.CRITERION_SHORT['severity']} (0–10)"].tolist() == [9]
     assert book["Group ranking"]["Material"].tolist() == ["Zinc", "Graphite", "Nickel"]
     assert json.loads(records.record_json(record)) == record
 

@@ -144,7 +144,7 @@ def test_pairwise_weights_are_derived_on_the_server(engine: Engine) -> None:
     record = lifecycle.close_workshop(code, engine=engine, actor="fac", criteria=HAND)
     assert record["submissions"][0]["pairwise"]["weights"] == {"severity": 0.75, "auto_share": 0.25}
     sheet = records.record_frames(record)["Submissions"]
-    assert sheet["Severity (% from pairs)"].tolist() == [75.0]
+    assert sheet[f"{constants.CRITERION_SHORT['severity']} (% from pairs)"].tolist() == [75.0]
 
 
 @pytest.mark.parametrize("pairwise, message", [
