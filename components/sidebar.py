@@ -23,6 +23,16 @@ def render() -> None:
                        format_func=lambda s: labels.get(s, s),
                        placeholder="All ten materials" if len(slugs) == 10 else f"All {len(slugs)} materials",
                        help="Limits comparisons, evidence and stakeholders. Empty = all.")
+        st.multiselect("On EU lists", constants.REGULATORY_LIST_SLUGS, **state.widget("lists"),
+                       format_func=constants.REGULATORY_LIST_SHORT.__getitem__, placeholder="Any or none",
+                       help="Keeps the materials on any of these lists: "
+                            + "; ".join(f"**{r.short}**: {r.description}" for r in constants.REGULATORY_LISTS))
+        if state.lists_leave_nothing():
+            st.caption(":material/info: None of the materials in view is on these lists, so they are not "
+                       "applied.")
+        elif state.get("lists"):
+            kept = state.selected_materials()
+            st.caption(f"In view: {', '.join(labels.get(m, m) for m in kept)} ({len(kept)} of {len(slugs)}).")
         st.multiselect("Value-chain stages", constants.STAGE_SLUGS, **state.widget("stages"),
                        format_func=constants.STAGE_LABELS.__getitem__, placeholder="All stages",
                        help="Limits evidence and risks to these stages. Empty = all.")

@@ -38,6 +38,7 @@ import streamlit as st
 from components import cached
 from components.safe import escape_html
 from rmo_data import constants
+from rmo_data.store import report_facts
 from rmo_data.store.engine import store_status
 
 _LOADED = "_url_state_loaded"
@@ -70,6 +71,7 @@ def _materials() -> Sequence[str]:
 PARAMS: dict[str, Param] = {p.key: p for p in (
     Param("material", "str", constants.MATERIAL_SLUGS[0], _materials, "material"),
     Param("materials", "list", [], _materials, "materials in view"),
+    Param("lists", "list", [], lambda: constants.REGULATORY_LIST_SLUGS, "EU lists"),
     Param("stages", "list", [], lambda: constants.STAGE_SLUGS, "stages"),
     Param("risks", "list", [], lambda: constants.RISK_CATEGORY_SLUGS, "risk categories"),
     Param("ev_country", "list", [], None, "evidence countries"),
@@ -219,12 +221,38 @@ def get(key: str) -> Any:
     return st.session_state.get(key, PARAMS[key].default)
 
 
+def _on_lists() -> set[str] | None:
+    """Materials on any EU list chosen in the sidebar; None when no list is chosen."""
+    lists = get("lists")
+    if not lists:
+        return None
+    table = cached.read(report_facts.regulatory_lists)
+    return set(table.loc[table["list"].isin(list(lists)), "material"])
+
+
+def material_filter() -> list[str]:
+    """Materials in view as a query filter: the sidebar's materials narrowed by its EU lists; [] = no limit.
+
+    When the chosen lists leave none of the chosen materials, the lists are not
+    applied (the sidebar says so): an empty view would read as "all materials".
+    """
+    chosen = list(get("materials"))
+    listed = _on_lists()
+    if listed is None:
+        return chosen
+    narrowed = [m for m in (chosen or cached.material_slugs()) if m in listed]
+    return narrowed or chosen
+
+
+def lists_leave_nothing() -> bool:
+    """True when EU lists are chosen but none of the materials in view is on them."""
+    listed = _on_lists()
+    return listed is not None and not [m for m in (get("materials") or cached.material_slugs()) if m in listed]
+
+
 def selected_materials() -> list[str]:
-    """Materials in view; an empty selection means all the materials of the store."""
-    chosen = get("materials")
-    if chosen:
-        return list(chosen)
-    return cached.material_slugs()
+    """Materials in view (narrowed by the sidebar's EU lists); an empty selection means every material."""
+    return material_filter() or cached.material_slugs()
 
 
 def reset(keys: Iterable[str] | None = None) -> None:

@@ -57,7 +57,7 @@ f4.text_input("Search text", **state.widget("ev_text"), placeholder="e.g. tailin
               max_chars=100)
 
 # No material chosen means every material: no condition at all, rather than a list of all of them.
-filters = dict(materials=list(state.get("materials")), stages=state.get("stages"),
+filters = dict(materials=state.material_filter(), stages=state.get("stages"),
                categories=state.get("risks"), countries=state.get("ev_country"),
                companies=state.get("ev_company"), min_severity=int(state.get("ev_min_sev")),
                text=state.get("ev_text"))

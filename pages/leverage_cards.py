@@ -42,9 +42,10 @@ def _go_org(slug: str, name: str, materials: list[str]) -> None:
     st.session_state["org"] = slug
     st.session_state["org_text"] = name
     st.session_state["org_type"] = []
-    in_view = state.get("materials")
+    in_view = state.material_filter()
     if in_view and not set(in_view) & set(materials):
         st.session_state["materials"] = []
+        st.session_state["lists"] = []
 
 
 PLAN_FIELDS = ("plan_owner", "plan_due", "plan_status", "plan_note")  # the add form's widget keys

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components import cards, render, router, salience_view, state, tables, tabs
+from components import cards, eu_lists, render, router, salience_view, state, tables, tabs
 from components import signin
 from rmo_data.charts import material_charts
 from components import cached
@@ -47,6 +47,7 @@ if mat is None:
 
 name = escape_html(mat["name"])  # for markdown; figure titles take the raw name
 st.title(name)
+eu_lists.material_badges(slug)
 st.markdown(escape_html(mat["summary"]))
 c1, c2 = st.columns(2, gap="large")
 c1.markdown(f"**Uses in vehicles.** {escape_html(mat['automotive_uses'])}")
@@ -199,6 +200,7 @@ def _producers() -> None:
                       note="Report years: " + ("; ".join(bases) or constants.MISSING) + ". The measured share is "
                            "the same country's share of world output at the same stage in the latest year with "
                            "data.")
+    eu_lists.benchmark_lines(slug, mat["name"])
     if not companies.empty:
         shown = companies.assign(stages=companies["stages"].map(
             lambda v: ", ".join(constants.STAGE_LABELS[s] for s in v) or constants.MISSING))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import render, router, state, tables
+from components import eu_lists, render, router, state, tables
 from rmo_data.charts import material_charts
 from components import cached
 from components.pack_downloads import pack_buttons
@@ -99,6 +99,7 @@ st.caption("Click a material in either chart to make it the focus material.")
 
 st.subheader("Comparison table")
 shown = table.assign(
+    eu_lists=eu_lists.short_names(table["material"]),
     auto=[f"{v:g} % ({b}, {s})" if v == v else constants.MISSING
           for v, b, s in zip(table["auto_share_pct"], table["auto_basis"], table["auto_scope"], strict=True)],
     mining_top=[f"{c} {v:.0f} %" if v == v else constants.MISSING
@@ -108,12 +109,13 @@ shown = table.assign(
                                     strict=True)],
 )
 tables.dataframe(
-    shown[["name", "auto", "mining_hhi", "mining_top", "mining_year", "processing_hhi",
+    shown[["name", "eu_lists", "auto", "mining_hhi", "mining_top", "mining_year", "processing_hhi",
            "processing_top", "processing_year", "mining_hhi_wgi",
            "supply_risk", "risk_breadth", "evidence_count", "severity_max", "leverage_count"]],
     hide_index=True, width="stretch",
     column_config={
         "name": st.column_config.TextColumn("Material", pinned=True),
+        "eu_lists": st.column_config.TextColumn("EU lists", help=eu_lists.LIST_COLUMN_HELP),
         "auto": st.column_config.TextColumn(vocabulary.name("criterion", "auto_share"), help="Share of use by the automotive "
                                             "or transport sector, with its basis and scope."),
         "mining_hhi": st.column_config.NumberColumn(vocabulary.name("criterion", "mining_hhi"), format="%.0f",
@@ -137,10 +139,11 @@ tables.dataframe(
 )
 st.caption(source_line(
     ["Raw materials value chain leverages", "USGS Mineral Commodity Summaries 2023–2026",
-     "IEA Critical Minerals Data Explorer 2025", "World Bank WGI 2024", "EU CRM study 2023"],
+     "IEA Critical Minerals Data Explorer 2025", "World Bank WGI 2024", "EU CRM study 2023",
+     "Critical Raw Materials Act (EU) 2024/1252", "Batteries Regulation (EU) 2023/1542"],
     [*table["mining_year"].dropna(), *table["processing_year"].dropna()],
     note="Empty cells read 'no data recorded' in the charts; they are never zero."))
-download_buttons(table, "Comparison table", key="dl_ov_compare", file_stem="rmo-overview",
+download_buttons(table.assign(eu_lists=shown["eu_lists"]), "Comparison table", key="dl_ov_compare", file_stem="rmo-overview",
                  csv_label="Download the comparison (CSV)", xlsx_label="Download the comparison (XLSX)",
                  kind="secondary")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import cards, feedback, render, router, salience_view, state, tables, tabs
+from components import cards, eu_lists, feedback, render, router, salience_view, state, tables, tabs
 from components import signin
 from rmo_data.charts import priority_charts
 from components import cached
@@ -148,9 +148,11 @@ def _ranking() -> None:
                       key="dl_pr_contrib")
 
         table = prioritisation.ranking_table(ranked, missing, groups, LABELS, prio.gaps)
+        table.insert(table.columns.get_loc("name") + 1, "eu_lists", eu_lists.short_names(table.index.to_series()))
         tables.dataframe(table, hide_index=True, width="stretch", key="pr_rank_table", column_config={
             "rank": st.column_config.NumberColumn("Rank", format="%d", width="small"),
             "name": st.column_config.TextColumn("Material", pinned=True),
+            "eu_lists": st.column_config.TextColumn("EU lists", width="medium", help=eu_lists.LIST_COLUMN_HELP),
             "score": st.column_config.ProgressColumn("Score (0–1)", min_value=0.0, max_value=1.0,
                                                      format="%.2f"),
             "gap_share": st.column_config.ProgressColumn(

@@ -6,7 +6,7 @@ import json
 
 import streamlit as st
 
-from components import router, tables
+from components import eu_lists, router, tables
 from components import signin
 from components import cached
 from components.provenance import figure_footer
@@ -135,6 +135,27 @@ Prioritisation page scores each material on the criteria recorded for it instead
 would be lost with its imputed values at the lowest is flagged on the page, in the ranking download
 and in the briefing pack.
 """)
+
+st.header("EU lists and the 65 % benchmark")
+st.markdown(f"""
+Three EU lists can narrow the materials in view (sidebar, *On EU lists*) and show as badges on the
+Material profile and as a column of the Overview and Prioritisation tables:
+
+- **{constants.REGULATORY_LIST_SHORT['eu_crma_strategic']}**: {constants.REGULATORY_LISTS[0].description}
+  For aluminium, graphite, manganese, nickel and rare earths the Act lists a grade or form (battery
+  grade, magnet rare earths) narrower than the production series used here; each entry says so.
+- **{constants.REGULATORY_LIST_SHORT['eu_battery_dd']}**: {constants.REGULATORY_LISTS[1].description}
+- **{constants.REGULATORY_LIST_SHORT[constants.EU_CRITICAL_2023]}**: {constants.REGULATORY_LISTS[2].description}
+  These are the thresholds of the EU method, read on the stored 2023 figures; the EU's own list also
+  takes in materials the Act names strategic (nickel is one), so the official list is longer.
+
+**The 65 % benchmark** asks that by 2030 no more than {constants.CRMA_SINGLE_COUNTRY_LIMIT_PCT:.0f} % of
+the EU's yearly consumption of a strategic raw material, at any processing stage, comes from one third
+country. The store holds world production by country, not the EU's imports, so the check below reads
+the largest share of world output held by a country outside the EU, per stage, in the latest year with
+data. A material above the line is one to look at, not one found in breach.
+""")
+eu_lists.benchmark_table(key="dl_src_crma65")
 
 st.header("Known limitations")
 gaps = cached.read(queries.coverage_gaps)

@@ -4,6 +4,9 @@ Materials, value-chain stages, Shift leverage categories, actors, targets,
 risk categories and organisation types are defined here once.  Seed files,
 the build, the queries and every page refer to them by slug; labels,
 colours and icons come only from this module.
+
+Long because: it is the one place every shown name lives (``rmo_data.vocabulary`` reads it), and
+splitting it by page would bring back the second copies it exists to prevent.
 """
 
 from __future__ import annotations
@@ -264,6 +267,36 @@ REGULATIONS: Final[tuple[Named, ...]] = (
 )
 REGULATION_SLUGS: Final[tuple[str, ...]] = tuple(r.slug for r in REGULATIONS)
 REGULATION_LABELS: Final[dict[str, str]] = {r.slug: r.label for r in REGULATIONS}
+# The EU method's criticality thresholds (2023 study): a material at or above both is critical.
+EU_CRITICAL_SUPPLY_RISK: Final[float] = 1.0
+EU_CRITICAL_ECONOMIC_IMPORTANCE: Final[float] = 2.8
+EU_CRITICAL_2023: Final[str] = "eu_crm_2023_critical"
+
+
+@dataclass(frozen=True)
+class RegulatoryList(Named):
+    """A list a material may be on (a filter and a badge), with its short name for badges."""
+
+    short: str = ""
+
+
+# What the sidebar filters by and the badges show: the two stored EU lists and the 2023 thresholds,
+# read from the store's EU CRM figures.
+REGULATORY_LISTS: Final[tuple[RegulatoryList, ...]] = (
+    RegulatoryList("eu_crma_strategic", "EU Critical Raw Materials Act (CRMA): strategic raw material",
+                   "Regulation (EU) 2024/1252, Annex I, Section 1: the raw materials the Act calls strategic, "
+                   "with its 65 % single-country benchmark.", short="CRMA strategic"),
+    RegulatoryList("eu_battery_dd", REGULATION_LABELS["eu_battery_dd"],
+                   "Regulation (EU) 2023/1542, Annex X, point 1: raw materials whose supply chains "
+                   "battery makers must cover by due diligence.", short="Batteries due diligence"),
+    RegulatoryList(EU_CRITICAL_2023, "EU 2023 assessment: at or above both criticality thresholds",
+                   f"Supply risk ≥ {EU_CRITICAL_SUPPLY_RISK:g} and economic importance ≥ "
+                   f"{EU_CRITICAL_ECONOMIC_IMPORTANCE:g} in the 2023 study for the EU (its primary series).",
+                   short="EU critical 2023"),
+)
+REGULATORY_LIST_SLUGS: Final[tuple[str, ...]] = tuple(r.slug for r in REGULATORY_LISTS)
+REGULATORY_LIST_LABELS: Final[dict[str, str]] = {r.slug: r.label for r in REGULATORY_LISTS}
+REGULATORY_LIST_SHORT: Final[dict[str, str]] = {r.slug: r.short or r.label for r in REGULATORY_LISTS}
 # The CRMA benchmark (Article 5(1)(d)): no more than this share of a strategic raw material, at
 # any relevant stage, from one third country.
 CRMA_SINGLE_COUNTRY_LIMIT_PCT: Final[float] = 65.0

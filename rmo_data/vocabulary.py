@@ -15,9 +15,10 @@ The rule:
 * a qualifier follows the same way ("Governance-weighted concentration (mining)").
 
 Kinds: material, criterion, stage, risk_category, leverage_category,
-quadrant, preset, actor, target, pillar, organisation_type and measure (the
+quadrant, preset, actor, target, pillar, organisation_type, measure (the
 values that are not criteria but are shown beside them: a case's severity,
-one stage's concentration, the matrix's two axes).
+one stage's concentration, the matrix's two axes) and regulatory_list (the EU
+lists a material may be on).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Final, Literal
 from rmo_data import constants
 
 Kind = Literal["material", "criterion", "stage", "risk_category", "leverage_category", "quadrant", "preset",
-               "actor", "target", "pillar", "organisation_type", "measure"]
+               "actor", "target", "pillar", "organisation_type", "measure", "regulatory_list"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ _KINDS: Final[dict[str, tuple[Term, ...]]] = {
     "pillar": _terms("pillar", constants.PILLARS),
     "organisation_type": _terms("organisation_type", constants.ORGANISATION_TYPE_LABELS),
     "measure": _terms("measure", constants.MEASURE_LABELS, constants.MEASURE_SHORT),
+    "regulatory_list": _terms("regulatory_list", constants.REGULATORY_LIST_LABELS, constants.REGULATORY_LIST_SHORT),
 }
 _INDEX: Final[dict[tuple[str, str], Term]] = {(t.kind, t.slug): t for terms in _KINDS.values() for t in terms}
 _UNITS: Final[dict[str, Mapping[str, str]]] = {"criterion": constants.CRITERION_UNITS,

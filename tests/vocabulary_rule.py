@@ -135,6 +135,10 @@ MEASURE_STEMS: dict[str, tuple[str, ...]] = {
     "matrix_salience": (r"salience",),
     "matrix_leverage": (r"industry.?s?\s+leverage", r"leverage\s*(\(|$)"),
 }
+# The EU lists (kind "regulatory_list"): the Act's short name, the regulation, the 2023 thresholds.
+STEMS[("regulatory_list", "eu_crma_strategic")] = (r"crma\b",)
+STEMS[("regulatory_list", "eu_battery_dd")] = (r"batter(y|ies)\s+(regulation|due)",)
+STEMS[("regulatory_list", "eu_crm_2023_critical")] = (r"eu\s+critical\s+2023", r"criticality\s+thresholds?")
 for _slug, _stems in MEASURE_STEMS.items():
     STEMS[("measure", _slug)] = _stems
 

@@ -79,3 +79,64 @@ def benchmark_65(shares: pd.DataFrame, materials: Iterable[str] | None = None,
     out = pd.DataFrame(rows, columns=list(BENCHMARK_COLUMNS))
     out["year"] = out["year"].astype("Int64")  # a year, or <NA> where no share is recorded
     return out
+
+
+LIST_COLUMNS = ("material", "list", "label", "short", "detail", "source_title", "source_year", "source_url")
+
+
+def material_lists(listings: pd.DataFrame, crm: pd.DataFrame,
+                   supply_risk: float = constants.EU_CRITICAL_SUPPLY_RISK,
+                   economic_importance: float = constants.EU_CRITICAL_ECONOMIC_IMPORTANCE) -> pd.DataFrame:
+    """Which material is on which of ``constants.REGULATORY_LISTS``, with what the entry says and its source.
+
+    Parameters
+    ----------
+    listings : pandas.DataFrame
+        ``report_facts.regulatory_listings()``: material, regulation, listing
+        (the entry's wording), source_title, source_year, source_url.
+    crm : pandas.DataFrame
+        EU 2023 criticality figures (``queries.eu_crm()``) with the source's
+        title, year and URL: material, eu_name, supply_risk,
+        economic_importance, is_primary, source_title, source_year, source_url.
+        Only each material's primary series is read; a material without
+        figures is simply not on that list (never guessed).
+    supply_risk, economic_importance : float
+        The EU method's thresholds (both must be met).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per material and list it is on (``LIST_COLUMNS``), in the
+        order of ``constants.REGULATORY_LISTS``, then by material.
+    """
+    rows = []
+    for rec in listings.to_dict("records"):
+        if rec["regulation"] in constants.REGULATORY_LIST_SLUGS:
+            rows.append({"material": rec["material"], "list": rec["regulation"], "detail": rec["listing"],
+                         "source_title": rec.get("source_title"), "source_year": rec.get("source_year"),
+                         "source_url": rec.get("source_url")})
+    primary = crm[crm["is_primary"].astype(bool)] if not crm.empty else crm
+    for rec in primary.to_dict("records"):
+        sr, ei = rec.get("supply_risk"), rec.get("economic_importance")
+        if sr is None or ei is None or pd.isna(sr) or pd.isna(ei):
+            continue
+        if float(sr) >= supply_risk and float(ei) >= economic_importance:
+            rows.append({"material": rec["material"], "list": constants.EU_CRITICAL_2023,
+                         "detail": f"{rec['eu_name']}: supply risk {float(sr):.1f}, economic importance "
+                                   f"{float(ei):.1f}",
+                         "source_title": rec.get("source_title"), "source_year": rec.get("source_year"),
+                         "source_url": rec.get("source_url")})
+    out = pd.DataFrame(rows, columns=[c for c in LIST_COLUMNS if c not in ("label", "short")])
+    order = {slug: i for i, slug in enumerate(constants.REGULATORY_LIST_SLUGS)}
+    out = (out.assign(_o=out["list"].map(order)).sort_values(["_o", "material"], kind="stable")
+           .drop(columns="_o").reset_index(drop=True))
+    out["label"] = out["list"].map(constants.REGULATORY_LIST_LABELS)
+    out["short"] = out["list"].map(constants.REGULATORY_LIST_SHORT)
+    out["source_year"] = out["source_year"].astype("Int64")
+    return out[list(LIST_COLUMNS)]
+
+
+def on_lists(lists_table: pd.DataFrame, chosen: Iterable[str]) -> set[str]:
+    """The materials on any of the ``chosen`` lists (an empty choice: none)."""
+    wanted = set(chosen)
+    return set(lists_table.loc[lists_table["list"].isin(wanted), "material"])

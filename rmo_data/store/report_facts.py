@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, or_, select
 
+from rmo_data.analysis import regulatory
 from rmo_data.store import schema
 from rmo_data.store.queries import read_frame
 
@@ -54,3 +55,18 @@ def regulatory_listings(material: str | None = None, regulation: str | None = No
     if regulation:
         query = query.where(r.c.regulation == regulation)
     return read_frame(query, engine)
+
+
+def regulatory_lists(engine: Engine | None = None) -> pd.DataFrame:
+    """Every material on each list of ``constants.REGULATORY_LISTS`` (``regulatory.material_lists``).
+
+    The two EU regulations' entries come from ``regulatory_listing``; the 2023
+    criticality thresholds are read on the store's EU CRM figures.  Each row
+    names its source, year and link.
+    """
+    c, s = S.eu_crm, S.source
+    crm = read_frame(select(c.c.material, c.c.eu_name, c.c.supply_risk, c.c.economic_importance, c.c.is_primary,
+                            s.c.title.label("source_title"), s.c.year.label("source_year"),
+                            s.c.url.label("source_url"))
+                     .join(s, s.c.id == c.c.source_id).order_by(c.c.material), engine)
+    return regulatory.material_lists(regulatory_listings(engine=engine), crm)

@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 
 from rmo_data import constants
 from rmo_data.analysis.regulatory import BENCHMARK_COLUMNS, benchmark_65
-from rmo_data.store import concentration, report_facts
+from rmo_data.store import concentration, queries, report_facts
 
 
 def _shares(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
@@ -45,3 +45,46 @@ def test_benchmark_on_the_built_store(built_engine: Engine) -> None:
     conc = concentration.concentration("ree", "processing", engine=built_engine)
     ree = out[(out["material"] == "ree") & (out["stage"] == "processing")].iloc[0]
     assert ree["top_country"] == conc["top1_country"] and ree["top_share"] == conc["top1_share"]
+
+
+def test_material_lists_read_the_entries_and_the_2023_thresholds() -> None:
+    from rmo_data.analysis.regulatory import LIST_COLUMNS, material_lists, on_lists
+
+    listings = pd.DataFrame([
+        {"material": "a", "regulation": "eu_crma_strategic", "listing": "A metal", "source_title": "Act",
+         "source_year": 2024, "source_url": "u"},
+        {"material": "b", "regulation": "eu_battery_dd", "listing": "B", "source_title": "Reg",
+         "source_year": 2023, "source_url": "v"},
+    ])
+    crm = pd.DataFrame([
+        # At both thresholds exactly: critical under the EU method.
+        {"material": "a", "eu_name": "A", "supply_risk": constants.EU_CRITICAL_SUPPLY_RISK,
+         "economic_importance": constants.EU_CRITICAL_ECONOMIC_IMPORTANCE, "is_primary": True},
+        # Below the supply-risk threshold: not on the list; its secondary series above both is not read.
+        {"material": "b", "eu_name": "B", "supply_risk": 0.9, "economic_importance": 9.0, "is_primary": True},
+        {"material": "b", "eu_name": "B ore", "supply_risk": 5.0, "economic_importance": 9.0, "is_primary": False},
+        # No figure: never guessed onto the list.
+        {"material": "c", "eu_name": "C", "supply_risk": None, "economic_importance": 4.0, "is_primary": True},
+    ]).assign(source_title="Study", source_year=2023, source_url="w")
+    out = material_lists(listings, crm)
+    assert list(out.columns) == list(LIST_COLUMNS)
+    assert list(zip(out["material"], out["list"], strict=True)) == [
+        ("a", "eu_crma_strategic"), ("b", "eu_battery_dd"), ("a", constants.EU_CRITICAL_2023)]
+    critical = out[out["list"] == constants.EU_CRITICAL_2023].iloc[0]
+    assert critical["detail"] == "A: supply risk 1.0, economic importance 2.8" and critical["source_year"] == 2023
+    assert set(out["short"]) == {constants.REGULATORY_LIST_SHORT[s] for s in out["list"]}
+    assert on_lists(out, ["eu_battery_dd", constants.EU_CRITICAL_2023]) == {"a", "b"}
+    assert on_lists(out, []) == set()
+
+
+def test_lists_on_the_built_store(built_engine: Engine) -> None:
+    lists = report_facts.regulatory_lists(engine=built_engine)
+    by_list = {slug: set(lists.loc[lists["list"] == slug, "material"]) for slug in constants.REGULATORY_LIST_SLUGS}
+    assert by_list["eu_battery_dd"] == {"graphite", "nickel"}
+    assert by_list["eu_crma_strategic"] == {"aluminium", "graphite", "magnesium", "manganese", "nickel", "ree"}
+    # The 2023 thresholds, read on the stored figures of each material's primary series.
+    crm = queries.eu_crm(engine=built_engine)
+    primary = crm[crm["is_primary"].astype(bool)]
+    expected = set(primary.loc[(primary["supply_risk"] >= 1.0) & (primary["economic_importance"] >= 2.8), "material"])
+    assert by_list[constants.EU_CRITICAL_2023] == expected and "iron_steel" not in expected
+    assert lists["source_title"].notna().all() and lists["source_year"].notna().all()
