@@ -35,7 +35,7 @@ from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer
 from components.workshop_consensus import consensus_block
 from components.safe import escape_html
-from rmo_data import constants, faults
+from rmo_data import constants, faults, vocabulary
 from rmo_data.access import roles
 from rmo_data.access.throttle import Throttle
 from rmo_data.charts import workshop_charts
@@ -162,8 +162,9 @@ def about(ws: dict[str, Any]) -> None:
     """A caption naming the workshop's materials and criteria."""
     names = cached.material_labels()
     materials = ", ".join(escape_html(names.get(m, m)) for m in ws["materials"])
+    # Short names: the console keeps its live ranking within the projector's first screens.
     st.caption(f"Materials: {materials} · Criteria: "
-               f"{', '.join(constants.CRITERION_LABELS[c] for c in ws['criteria'])}")
+               f"{', '.join(vocabulary.short('criterion', c) for c in ws['criteria'])}")
 
 
 # --- wrong codes ------------------------------------------------------------------------------------
@@ -239,8 +240,9 @@ def ranking_block(result: GroupResult, key: str, big: bool = False, fold: bool =
                          column_config=config)
     _footer(result, table, f"Group ranking {result.code}",
             "score 0–1; Borda points (n − 1 for a first place, 0 for the last)",
-            f"{result.n} participant(s). Criteria scaled 0–1 across the workshop's materials; "
-            f"missing inputs: {constants.IMPUTATION_NOTE}.", f"{key}_dl_rank")
+            # The workshop's materials are its "materials in view": say so in one clause.
+            f"{result.n} participant(s). Criteria scaled 0–1 across the workshop's materials; a criterion "
+            f"with {constants.MISSING} takes their median, never 0.", f"{key}_dl_rank")
 
 
 def default_block(result: GroupResult, key: str, big: bool = False) -> None:

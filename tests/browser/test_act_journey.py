@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from rmo_data import constants
 from rmo_data.store import queries
-from rmo_data.analysis import scoring
+from rmo_data.analysis import prioritisation
 from rmo_data.store.criteria import criteria_table
 from tests.browser.conftest import new_page, open_sign_in, shot, sign_in, wait_ready
 
@@ -73,10 +73,13 @@ def test_weights_matrix_cards_plan_download(server: str, page, built_engine, tmp
     expect(page.get_by_text("Now: custom weights")).to_be_visible()
 
     weights = {**constants.WEIGHT_PRESETS["human_rights"], "auto_share": constants.WEIGHT_MAX}
-    raw = criteria_table(built_engine).raw
-    ranked = scoring.ranking(scoring.normalise(raw), weights)
+    data = criteria_table(built_engine)
+    prio = prioritisation.prioritise(data, list(data.raw.index), weights)
+    ranked = prio.ranked
     top = ranked.index[0]
-    top3 = ", ".join(constants.MATERIAL_LABELS[m] for m in ranked.index[:3])
+    # A top-3 place that rests on imputed values carries the page's ⚑ mark.
+    flagged = set(prio.gaps.index[prio.gaps["rests_on_gaps"]])
+    top3 = ", ".join(constants.MATERIAL_LABELS[m] + (" ⚑" if m in flagged else "") for m in ranked.index[:3])
     expect(page.get_by_text(f"Top 3 with these weights: {top3}.")).to_be_visible()
     # The address bar holds the weights: the link reproduces this ranking.
     expect(page).to_have_url(re.compile(rf"[?&]wt_auto_share={constants.WEIGHT_MAX}(&|$)"))
@@ -84,13 +87,13 @@ def test_weights_matrix_cards_plan_download(server: str, page, built_engine, tmp
     expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
     shot(page, "act-01-prioritisation-weights")
 
-    # 2. Robustness and the severity × leverage matrix.
+    # 2. Robustness and the salience × leverage matrix.
     page.get_by_role("tab", name="Robustness").click()
     wait_ready(page)
     expect(page.get_by_text("How stable is the ranking?")).to_be_visible()
-    page.get_by_role("tab", name="Severity × leverage").click()
+    page.get_by_role("tab", name="Salience × leverage").click()
     wait_ready(page)
-    matrix = page.get_by_test_id("stVegaLiteChart").filter(has_text="Severity × leverage")
+    matrix = page.get_by_test_id("stVegaLiteChart").filter(has_text="Salience × leverage")
     expect(matrix).to_be_visible()
     for quad in constants.QUADRANTS:
         expect(page.get_by_text(quad.label, exact=True).first).to_be_visible()
