@@ -178,6 +178,13 @@ def test_overview_to_material_to_evidence_to_shared_link(server: str, page, brow
     flows_page.context.close()
 
 
+# The elements of main whose right edge passes main's (what a failed width check names).
+WIDEST = ("() => { const m = document.querySelector('[data-testid=\"stMain\"]'); const lim = m.clientWidth;"
+          " return [...m.querySelectorAll('[data-testid]')].map(e => [e.getAttribute('data-testid'),"
+          " Math.round(e.getBoundingClientRect().right - m.getBoundingClientRect().left)])"
+          ".filter(([, r]) => r > lim + 1).slice(0, 8); }")
+
+
 def _flows_drawn(page, cases) -> None:  # noqa: ANN001
     """The flows chart has drawn its four columns with the stages of ``cases``; no sideways scroll."""
     chart = page.get_by_test_id("stPlotlyChart")
@@ -195,7 +202,7 @@ def _flows_drawn(page, cases) -> None:  # noqa: ANN001
     with contextlib.suppress(PlaywrightTimeout):
         page.wait_for_function(f"() => ({overflow})().every((x) => x === 0)", timeout=15_000)
     wide = page.evaluate(overflow)
-    assert wide == [0, 0], f"wider than the screen by {wide} px (page, main)"
+    assert wide == [0, 0], f"wider than the screen by {wide} px (page, main): {page.evaluate(WIDEST)}"
 
 
 def test_stakeholders_and_sources_pages(server: str, page, built_engine) -> None:  # noqa: ANN001
