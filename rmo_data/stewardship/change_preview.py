@@ -268,6 +268,10 @@ def _validate(spec: TableSpec, preview: Preview, data: bytes, sources: tuple[str
             continue
         if spec.surrogate:
             record = {**record, "id": before["id"]}
+        # A column the file leaves out (e.g. an older template without confidence) keeps its stored value.
+        absent = [c for c in spec.kept_when_absent if c not in header and c in before]
+        if absent:
+            record = {**record, **{c: before[c] for c in absent}}
         changed = changed_columns(spec, before, record)
         if changed:
             preview.changes.append(RowChange("change", key, before, record, line, changed))

@@ -62,6 +62,9 @@ class TableSpec:
     key_columns: tuple[str, ...]  # the same key, upload column names
     links: tuple[Link, ...] = ()
     surrogate: bool = False  # an integer id the database assigns, kept out of the key
+    # Columns that a file may leave out without clearing them: a stored row keeps its value (the
+    # upload and database names are the same).  Files made before the column existed lack it.
+    kept_when_absent: tuple[str, ...] = ()
 
     @property
     def table(self) -> Table:
@@ -78,7 +81,7 @@ SPECS: dict[str, TableSpec] = {spec.name: spec for spec in (
               ("id", "material", "stage", "category", "country", "company", "site", "year", "scale",
                "scope", "irremediability", "summary", "url", "source", "section",
                "confidence", "confidence_reason", "passage"),  # the last three are optional
-              key=("id",), key_columns=("id",)),
+              key=("id",), key_columns=("id",), kept_when_absent=("confidence", "confidence_reason", "passage")),
     TableSpec("production", "Production", ProductionRow,
               ("commodity", "material", "stage", "country", "country_kind", "year", "quantity", "unit",
                "value_flag", "is_estimate", "edition", "source"),

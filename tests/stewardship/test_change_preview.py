@@ -175,3 +175,36 @@ def test_fuzz_upload_validation_never_raises_and_never_writes(store: tuple[str, 
     change_preview.preview_frames(preview)
     change_preview.problems_frame(preview.problems)
     assert watched_tables(engine) == before
+
+
+def test_a_file_without_the_confidence_columns_keeps_the_stored_ones(store: tuple[str, Engine]) -> None:
+    """An older template (no confidence, reason or passage) changes a case without clearing them."""
+    _url, engine = store
+    from rmo_data.ingest import seeds as seed_files
+
+    seed = pd.read_csv(seed_files.SEED_DIR / "risk_evidence.csv", dtype=str, keep_default_na=False)
+    kept = upload_tables.SPECS["risk_evidence"].kept_when_absent
+    old_columns = [c for c in upload_tables.SPECS["risk_evidence"].columns if c not in kept]
+    row = seed[seed["id"] == "EV-MG-01"].iloc[0].copy()  # a reported case of a shared passage
+    assert row["confidence"] and row["passage"], "fixture needs a rated case of a shared passage"
+    row["summary"] = "A new wording of this case."
+    out = io.StringIO()
+    pd.DataFrame([row[old_columns]]).to_csv(out, index=False)
+    preview = change_preview.validate_upload("risk_evidence", out.getvalue().encode(), "old.csv", engine=engine)
+    assert preview.ok, preview.problems
+    assert [set(c.changed) for c in preview.changes] == [{"summary"}]
+    change_sets.apply_preview(preview, engine=engine)
+    with engine.connect() as conn:
+        stored = conn.execute(select(schema.risk_evidence).where(schema.risk_evidence.c.id == "EV-MG-01")).one()
+    assert (stored.summary, stored.confidence, stored.confidence_reason, stored.passage) == (
+        "A new wording of this case.", row["confidence"], row["confidence_reason"], row["passage"])
+
+    # A file that has the columns and leaves them empty clears them: that is what it says.
+    row["summary"] = "Wording again."
+    cleared = row[list(upload_tables.SPECS["risk_evidence"].columns)].copy()
+    cleared["passage"] = ""
+    out = io.StringIO()
+    pd.DataFrame([cleared]).to_csv(out, index=False)
+    preview = change_preview.validate_upload("risk_evidence", out.getvalue().encode(), "new.csv", engine=engine)
+    assert preview.ok, preview.problems
+    assert set(preview.changes[0].changed) == {"summary", "passage"}
