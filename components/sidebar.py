@@ -24,7 +24,7 @@ def render() -> None:
                        placeholder="All ten materials" if len(slugs) == 10 else f"All {len(slugs)} materials",
                        help="Limits comparisons, evidence and stakeholders. Empty = all.")
         st.multiselect("On EU lists", constants.REGULATORY_LIST_SLUGS, **state.widget("lists"),
-                       format_func=constants.REGULATORY_LIST_SHORT.__getitem__, placeholder="Any or none",
+                       format_func=constants.REGULATORY_LIST_SHORT.__getitem__, placeholder="No list: every material",
                        help="Keeps the materials on any of these lists: "
                             + "; ".join(f"**{r.short}**: {r.description}" for r in constants.REGULATORY_LISTS))
         if state.lists_leave_nothing():

@@ -38,6 +38,7 @@ import streamlit as st
 from components import cached
 from components.safe import escape_html
 from rmo_data import constants
+from rmo_data.analysis import regulatory
 from rmo_data.store import report_facts
 from rmo_data.store.engine import store_status
 
@@ -226,8 +227,7 @@ def _on_lists() -> set[str] | None:
     lists = get("lists")
     if not lists:
         return None
-    table = cached.read(report_facts.regulatory_lists)
-    return set(table.loc[table["list"].isin(list(lists)), "material"])
+    return regulatory.on_lists(cached.read(report_facts.regulatory_lists), lists)
 
 
 def material_filter() -> list[str]:
