@@ -160,7 +160,9 @@ concentration_statement = Table(
     # the country it names, so the page can set the measured share of that country beside it.
     Column("year_basis", String(16)),
     Column("country_name", Text),
-    Column("iso3", String(3), ForeignKey("country.iso3")),
+    # Named as revision 0005 names it, so its downgrade finds it on a store built from this schema too
+    # (PostgreSQL would otherwise call it concentration_statement_iso3_fkey).
+    Column("iso3", String(3), ForeignKey("country.iso3", name="fk_concentration_statement_iso3")),
 )
 
 company = Table(
