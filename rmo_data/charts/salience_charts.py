@@ -127,14 +127,19 @@ def _heatmap(rows: pd.DataFrame, x: alt.X, y: alt.Y, across: bool, title: alt.Ti
     return alt.layer(cells, values, gap_words).properties(title=title, width="container", height=alt.Step(step))
 
 
+def _categories_present(rows: pd.DataFrame) -> list[str]:
+    """The short names of the risk categories in ``rows``, in the constants' order (the heat maps' rows)."""
+    found = set(rows["category"])
+    return [constants.RISK_CATEGORY_SHORT[c] for c in constants.RISK_CATEGORY_SLUGS if c in found]
+
+
 def material_heatmap(rows: pd.DataFrame, material_name: str) -> alt.LayerChart:
     """One material's salience: risk categories (rows) × value-chain stages (columns, in chain order).
 
     ``rows`` is :func:`heatmap_rows` of the material's cells.
     """
     stages = [constants.STAGE_SHORT[s] for s in constants.STAGE_SLUGS]
-    present = [constants.RISK_CATEGORY_SHORT[c] for c in constants.RISK_CATEGORY_SLUGS
-               if c in set(rows["category"])]
+    present = _categories_present(rows)
     x = alt.X("stage_label:N", sort=stages, scale=alt.Scale(domain=stages), title=None,
               axis=alt.Axis(orient="top", labelAngle=-30, labelAlign="left", labelLimit=120))
     y = alt.Y("category_label:N", sort=present, title=None, axis=alt.Axis(labelLimit=160))
@@ -151,8 +156,7 @@ def overview_heatmap(rows: pd.DataFrame, order: list[str]) -> alt.LayerChart:
     the most salient stage of that material and risk.  ``order`` lists the
     material names shown (at most ``MAX_MATERIALS`` fit; the caller chooses).
     """
-    present = [constants.RISK_CATEGORY_SHORT[c] for c in constants.RISK_CATEGORY_SLUGS
-               if c in set(rows["category"])]
+    present = _categories_present(rows)
     x = alt.X("material_name:N", sort=order, scale=alt.Scale(domain=order), title=None,
               axis=alt.Axis(orient="top", labelAngle=-40, labelAlign="left", labelLimit=110))
     y = alt.Y("category_label:N", sort=present, title=None, axis=alt.Axis(labelLimit=150))

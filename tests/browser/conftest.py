@@ -223,6 +223,21 @@ def wait_ready(page: object) -> None:
     _after_layout(pg)
 
 
+def close_sidebar(page: object) -> None:
+    """On a phone an open sidebar covers the page (issue 15): close it as a user would, then wait until
+    it has slid out of view (a resize from a wide screen collapses it by itself)."""
+    from playwright.sync_api import expect
+
+    pg = page
+    sidebar = pg.get_by_test_id("stSidebar")  # type: ignore[attr-defined]
+    if sidebar.get_attribute("data-collapsed") != "true":
+        sidebar.hover()
+        pg.get_by_test_id("stSidebarCollapseButton").get_by_role("button").click()  # type: ignore[attr-defined]
+    expect(sidebar).to_have_attribute("data-collapsed", "true")
+    pg.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]')"  # type: ignore[attr-defined]
+                         ".getBoundingClientRect().right <= 1", polling=100)
+
+
 def sign_in(page: object, role: str = "partner") -> None:
     """Fill in and submit the sign-in form the page shows (sign-in page, a refused page, the workshop).
 

@@ -8,21 +8,9 @@ import re
 from playwright.sync_api import expect
 
 from rmo_data import constants
-from tests.browser.conftest import new_page, shot, sign_in, wait_ready
+from tests.browser.conftest import close_sidebar, new_page, shot, sign_in, wait_ready
 
 SHORT = constants.REGULATORY_LIST_SHORT
-
-
-def _close_sidebar(page) -> None:  # noqa: ANN001
-    """On a phone an open sidebar covers the page (issue 15): close it as a user would, then wait until
-    it has slid out of view (a resize from a wide screen collapses it by itself)."""
-    sidebar = page.get_by_test_id("stSidebar")
-    if sidebar.get_attribute("data-collapsed") != "true":
-        sidebar.hover()
-        page.get_by_test_id("stSidebarCollapseButton").get_by_role("button").click()
-    expect(sidebar).to_have_attribute("data-collapsed", "true")
-    page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]')"
-                           ".getBoundingClientRect().right <= 1", polling=100)
 
 
 def test_graphite_profile_shows_its_lists_and_the_65_percent_check(server: str, browser) -> None:  # noqa: ANN001
@@ -49,7 +37,7 @@ def test_graphite_profile_shows_its_lists_and_the_65_percent_check(server: str, 
             page.set_viewport_size({"width": width, "height": height})
             wait_ready(page)
             if width < 700:
-                _close_sidebar(page)
+                close_sidebar(page)
             assert page.evaluate("() => document.documentElement.scrollWidth") <= width + 1
             shot(page, f"eu-lists-graphite-{width}")
     finally:

@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from rmo_data import constants
+from rmo_data.analysis import evidence_rollups
 from rmo_data.store import queries, report_facts
 from tests.apptest import no_exception, open_as, open_tab
 
@@ -17,7 +18,8 @@ def _on(engine: Engine, *lists: str) -> set[str]:
 
 
 def _cases(rows: pd.DataFrame) -> int:
-    return int(rows["passage"].fillna(rows["id"]).nunique())
+    """Cases as the pages count them (a report passage once)."""
+    return int(evidence_rollups.passage_keys(rows).nunique())
 
 
 def test_a_list_narrows_the_overview_and_its_download(app: AppTest, built_engine: Engine) -> None:
