@@ -92,9 +92,10 @@ def benchmark_table(materials: list[str] | None = None, key: str = "dl_crma65") 
         shown[["name", "stage_name", "top_country", "top_share", "year", "status_name"]], hide_index=True,
         width="stretch", column_config={
             "name": st.column_config.TextColumn("Material", pinned=True),
-            "stage_name": "Stage", "top_country": "Largest third-country producer",
-            "top_share": st.column_config.NumberColumn("Its share of world output (%)", format="%.1f"),
-            "year": st.column_config.NumberColumn("Year", format="%d"),
+            "stage_name": "Stage", "top_country": "Top third country",
+            "top_share": st.column_config.NumberColumn("Share of world output (%)", format="%.1f"),
+            # Wide enough for "no data recorded" where a stage has no country share.
+            "year": st.column_config.NumberColumn("Year", format="%d", width=115),
             "status_name": "Against the 65 % benchmark"})
     figure_footer(shown[["name", "stage_name", "top_country", "top_share", "year", "is_estimate", "limit_pct",
                          "status_name", "source_title"]]
