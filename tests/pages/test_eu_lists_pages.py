@@ -87,3 +87,11 @@ def test_sources_page_tables_every_strategic_material(app: AppTest, built_engine
     assert tables, "the 65 % table is drawn"
     assert set(tables[0]["name"]) == {names[m] for m in strategic}
     assert len(tables[0]) == 2 * len(strategic)  # mining and processing
+
+
+def test_a_link_naming_an_unknown_list_keeps_the_known_one_and_says_so(app: AppTest) -> None:
+    app.query_params["lists"] = "eu_battery_dd,bogus<script>"
+    no_exception(app.run())
+    assert app.session_state["lists"] == ["eu_battery_dd"]
+    assert [w.value for w in app.warning] == ["Ignored unknown EU lists in the link: bogus&lt;script&gt;"]
+    assert len(app.dataframe[0].value) == 2  # graphite and nickel, the known list applied
