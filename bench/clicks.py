@@ -6,6 +6,7 @@ Usage (from the repository root; builds its own copy of the real store)::
     python bench/clicks.py --rounds 20 --url sqlite:////tmp/real.sqlite
     python bench/clicks.py --pages prioritisation leverage_cards --rounds 5
     python bench/clicks.py --profile /tmp/prof  # also py-spy the app server (raw stacks)
+    python bench/clicks.py --trace /tmp/trace   # one more round under a Chromium trace, summed up
 
 Two servers are started as users start them: the app (``python scripts/serve.py``,
 signed in as a partner through the sign-in form, so later tabs are signed in by
@@ -75,7 +76,7 @@ TIMEOUT_MS = int(os.environ.get("RMO_CLICKS_TIMEOUT_MS", 120_000))
 # press.  Field numbers are Streamlit 1.67's (streamlit/proto/ForwardMsg_pb2.py).
 WATCH = """
 (() => {
-  const r = window.__clk = {input: 0, finished: 0, runs: 0, bytes: 0};
+  const r = window.__clk = {input: 0, sent: 0, first: 0, finished: 0, runs: 0, bytes: 0};
   const varint = (b, i) => {
     let x = 0, s = 0;
     for (;;) { const c = b[i++]; x += (c & 0x7f) * 2 ** s; s += 7; if (!(c & 0x80)) return [x, i]; }
@@ -86,22 +87,26 @@ WATCH = """
       const b = d instanceof ArrayBuffer ? new Uint8Array(d) : null;
       if (!b) return;
       r.bytes += b.length;
+      if (r.first < r.sent) r.first = performance.now();  // the server's first answer to the request
       let i = 0;
       while (i < b.length) {
         let t, v; [t, i] = varint(b, i);
         const f = Math.floor(t / 8), wt = t & 7;
-        if (wt === 0) { [v, i] = varint(b, i); if (f === 6 && v !== 2) { r.finished = performance.now(); r.runs += 1; } }
+        if (wt === 0) { [v, i] = varint(b, i); if (f === 6 && v !== 2) { r.finished = performance.now(); r.runs += 1; console.timeStamp('clk-finished'); } }
         else if (wt === 2) { [v, i] = varint(b, i); i += v; }
         else if (wt === 1) { i += 8; } else if (wt === 5) { i += 4; } else { break; }
       }
     } catch (e) { /* never break the page */ }
   };
   // The last input event before a run: a key press, or a click on a button or link.
-  document.addEventListener('keydown', () => { r.input = performance.now(); }, true);
-  document.addEventListener('click', () => { r.input = performance.now(); }, true);
+  // console.timeStamp marks the same moments in a Chromium trace (bench/browser_trace.py).
+  const input = () => { r.input = performance.now(); console.timeStamp('clk-input'); };
+  document.addEventListener('keydown', input, true);
+  document.addEventListener('click', input, true);
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function () {
     if (!this.__clkWatched) { this.addEventListener('message', received); this.__clkWatched = true; }
+    if (r.sent < r.input) r.sent = performance.now();  // the first message out after the input: the rerun request
     return send.apply(this, arguments);
   };
 })();
@@ -124,11 +129,15 @@ class Interaction:
     wall_ms: list[float] = field(default_factory=list)
     cpu_s: list[float] = field(default_factory=list)
     bytes_: list[int] = field(default_factory=list)
+    to_send_ms: list[float] = field(default_factory=list)  # input → the rerun request leaves the browser
+    to_first_ms: list[float] = field(default_factory=list)  # input → the server's first answer arrives
+    trace: dict[str, float] | None = None  # the traced click's main-thread figures (``--trace``)
     done: int = 0  # clicks made so far, warm-up included: click n of this kind is act(n)
 
     def clear(self) -> None:
         """Forget the figures so far (the warm-up's)."""
-        self.wall_ms.clear(), self.cpu_s.clear(), self.bytes_.clear()
+        for figures in (self.wall_ms, self.cpu_s, self.bytes_, self.to_send_ms, self.to_first_ms):
+            figures.clear()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -175,13 +184,37 @@ def click(item: Interaction) -> None:
         print(f"{item.name}: click {i} failed; the page is in {shot}", file=sys.stderr, flush=True)
         raise
     page.wait_for_function(IDLE, arg=runs, polling=POLL_MS, timeout=TIMEOUT_MS)
-    wall, got = page.evaluate("() => [window.__clk.finished - window.__clk.input, window.__clk.bytes]")
+    wall, to_send, to_first, got = page.evaluate(
+        "() => { const r = window.__clk; return [r.finished - r.input, r.sent - r.input, r.first - r.input, r.bytes]; }")
     item.cpu_s.append(_quiet_cpu(item.pid) - cpu0)
     item.wall_ms.append(float(wall))
     item.bytes_.append(int(got) - int(sent))
+    if 0 <= to_send <= to_first <= wall:  # a click that sent nothing (a link) has no such moments
+        item.to_send_ms.append(float(to_send)), item.to_first_ms.append(float(to_first))
     _errors(page, item.name)
     if item.after is not None:
         item.after()
+
+
+def traced_click(browser: Any, item: Interaction, folder: Path) -> None:
+    """``item``'s next click under a Chromium trace, kept in ``folder`` and summed up in ``item.trace``.
+
+    The tracer slows the browser, so this click's own figures are dropped: only the trace is kept.
+    """
+    from bench import browser_trace
+
+    kept = [(figures, len(figures)) for figures in (item.wall_ms, item.cpu_s, item.bytes_, item.to_send_ms,
+                                                    item.to_first_ms)]
+    browser.start_tracing(page=item.page, categories=list(browser_trace.CATEGORIES))
+    try:
+        click(item)
+    finally:
+        raw = browser.stop_tracing()
+    for figures, n in kept:
+        del figures[n:]
+    (folder / f"{re.sub(r'[^a-z0-9]+', '-', item.name.lower()).strip('-')}.json").write_bytes(raw)
+    loaded = json.loads(raw)
+    item.trace = browser_trace.summarise(loaded["traceEvents"] if isinstance(loaded, dict) else loaded)
 
 
 def _new_page(context: Any) -> Any:
@@ -370,7 +403,8 @@ class Results:
 
 
 def measure(db_url: str, rounds: int, workdir: Path, profile: Path | None = None,
-            pages: Sequence[str] | None = None, render_rounds: int | None = None) -> Results:
+            pages: Sequence[str] | None = None, render_rounds: int | None = None,
+            trace: Path | None = None) -> Results:
     """Start both servers and the browser, warm up, then interleaved rounds of first renders and clicks."""
     from playwright.sync_api import sync_playwright
 
@@ -425,6 +459,11 @@ def measure(db_url: str, rounds: int, workdir: Path, profile: Path | None = None
                 click(floor)
                 for item in group:
                     click(item)
+        if trace is not None:  # one more round, traced, after the measured ones
+            for group in groups:
+                traced_click(browser, floor, trace)
+                for item in group:
+                    traced_click(browser, item, trace)
         peak = [line.split()[1] for line in Path(f"/proc/{app_pid}/status").read_text().splitlines()
                 if line.startswith("VmHWM:")]
         print(f"app server peak memory (VmHWM): {int(peak[0]) / 1024:.0f} MB" if peak else "", flush=True)
@@ -445,16 +484,36 @@ def print_table(items: list[Interaction], heading: str) -> list[dict[str, Any]]:
     print(f"\n{heading} · load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} · "
           f"{len(floor.wall_ms)} samples of the floor · {os.cpu_count()} cores")
     print(f"{'interaction':52} {'wall ms':>8} {'p90':>6} {'CPU s':>6} {'KB sent':>8} "
-          f"{'wall/floor':>10} {'CPU/floor':>9}")
+          f"{'wall/floor':>10} {'CPU/floor':>9} {'→ sent':>7} {'→ 1st':>6}")
     rows = []
     for item in items:
         wall, cpu = _median(item.wall_ms), _median(item.cpu_s)
         p90 = statistics.quantiles(item.wall_ms, n=10)[-1] if len(item.wall_ms) > 1 else float("nan")
         kb = _median([float(b) for b in item.bytes_]) / 1024
         rows.append({"interaction": item.name, "wall_ms": wall, "p90_ms": p90, "cpu_s": cpu, "kb_sent": kb,
-                     "wall_ratio": wall / f_wall, "cpu_ratio": cpu / f_cpu if f_cpu else float("nan")})
+                     "wall_ratio": wall / f_wall, "cpu_ratio": cpu / f_cpu if f_cpu else float("nan"),
+                     "to_send_ms": _median(item.to_send_ms), "to_first_ms": _median(item.to_first_ms)})
         print(f"{item.name:52} {wall:8.0f} {p90:6.0f} {cpu:6.3f} {kb:8.1f} {wall / f_wall:10.1f} "
-              f"{rows[-1]['cpu_ratio']:9.1f}")
+              f"{rows[-1]['cpu_ratio']:9.1f} {rows[-1]['to_send_ms']:7.0f} {rows[-1]['to_first_ms']:6.0f}")
+    return rows
+
+
+def print_traces(items: list[Interaction]) -> list[dict[str, Any]]:
+    """The traced round: per click, the page's main thread between the input and the run's end (ms)."""
+    from bench import browser_trace
+
+    traced = [item for item in items if item.trace]
+    if not traced:
+        return []
+    print("\nTraced round (Chromium trace, the page's main thread from the input to the run's end, ms)")
+    heads = ("window", "busy", "waiting", *browser_trace.GROUPS)
+    print(f"{'interaction':52} " + " ".join(f"{h.split()[0][:9]:>9}" for h in heads))
+    rows = []
+    for item in traced:
+        assert item.trace is not None
+        rows.append({"interaction": item.name, **item.trace})
+        print(f"{item.name:52} " + " ".join(f"{item.trace[k + '_ms' if k in heads[:3] else k]:9.0f}"
+                                           for k in heads))
     return rows
 
 
@@ -489,6 +548,8 @@ def main(argv: list[str] | None = None) -> Results:
                         help="only these pages (their address, e.g. prioritisation leverage_cards)")
     parser.add_argument("--profile", type=Path, default=None, help="py-spy the app server into this folder")
     parser.add_argument("--output", type=Path, default=None, help="also write the tables as JSON here")
+    parser.add_argument("--trace", type=Path, default=None,
+                        help="one more round under a Chromium trace, kept in this folder and summed up")
     args = parser.parse_args(argv)
     known = [p.url_path for p in _partner_pages()]
     unknown = sorted(set(args.pages or ()) - set(known))
@@ -501,16 +562,19 @@ def main(argv: list[str] | None = None) -> Results:
             url = f"sqlite:///{workdir / 'real.sqlite'}"
             subprocess.run([sys.executable, "-m", "rmo_data", "build", "--url", url], cwd=ROOT, check=True,
                            stdout=subprocess.DEVNULL)
-        if args.profile:
-            args.profile.mkdir(parents=True, exist_ok=True)
-        results = measure(url, args.rounds, workdir, args.profile, args.pages, args.render_rounds)
+        for folder in (args.profile, args.trace):
+            if folder:
+                folder.mkdir(parents=True, exist_ok=True)
+        results = measure(url, args.rounds, workdir, args.profile, args.pages, args.render_rounds, args.trace)
         renders = print_table(results.renders, "First render (a new tab at the page's address, signed in)")
         clicks = print_table(results.clicks, "Clicks (input event → script finished)")
+        traces = print_traces(results.clicks)
         lines = verdict(clicks, renders)
         print("\n" + "\n".join(lines))
         print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (after)")
         if args.output:
-            args.output.write_text(json.dumps({"renders": renders, "clicks": clicks, "verdict": lines}, indent=1))
+            args.output.write_text(json.dumps({"renders": renders, "clicks": clicks, "traces": traces, "verdict": lines},
+                                              indent=1))
         return results
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
