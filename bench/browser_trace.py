@@ -20,7 +20,7 @@ on a hand-made trace.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 # What the trace records: the timeline DevTools shows, user timing marks and top-level tasks.
@@ -28,8 +28,8 @@ CATEGORIES = ("devtools.timeline", "disabled-by-default-devtools.timeline", "bli
               "toplevel", "v8", "v8.execute", "blink.console")
 INPUT_MARK = "clk-input"
 FINISHED_MARK = "clk-finished"
-MAIN_THREAD = "CrRendererMain"
 GROUPS = ("scripting", "garbage collection", "style and layout", "paint and composite", "other")
+FIGURES = ("window_ms", "busy_ms", "waiting_ms", *GROUPS)  # what summarise returns, in this order
 
 # Trace event names by group; a name not listed counts as "other".
 _GROUP_OF = {

@@ -134,9 +134,13 @@ class Interaction:
     trace: dict[str, float] | None = None  # the traced click's main-thread figures (``--trace``)
     done: int = 0  # clicks made so far, warm-up included: click n of this kind is act(n)
 
+    def figures(self) -> tuple[list[Any], ...]:
+        """Every list of per-click figures."""
+        return self.wall_ms, self.cpu_s, self.bytes_, self.to_send_ms, self.to_first_ms
+
     def clear(self) -> None:
         """Forget the figures so far (the warm-up's)."""
-        for figures in (self.wall_ms, self.cpu_s, self.bytes_, self.to_send_ms, self.to_first_ms):
+        for figures in self.figures():
             figures.clear()
 
 
@@ -203,8 +207,7 @@ def traced_click(browser: Any, item: Interaction, folder: Path) -> None:
     """
     from bench import browser_trace
 
-    kept = [(figures, len(figures)) for figures in (item.wall_ms, item.cpu_s, item.bytes_, item.to_send_ms,
-                                                    item.to_first_ms)]
+    kept = [(figures, len(figures)) for figures in item.figures()]
     browser.start_tracing(page=item.page, categories=list(browser_trace.CATEGORIES))
     try:
         click(item)
@@ -506,14 +509,13 @@ def print_traces(items: list[Interaction]) -> list[dict[str, Any]]:
     if not traced:
         return []
     print("\nTraced round (Chromium trace, the page's main thread from the input to the run's end, ms)")
-    heads = ("window", "busy", "waiting", *browser_trace.GROUPS)
-    print(f"{'interaction':52} " + " ".join(f"{h.split()[0][:9]:>9}" for h in heads))
+    keys = browser_trace.FIGURES
+    print(f"{'interaction':52} " + " ".join(f"{k.removesuffix('_ms').split()[0]:>9}" for k in keys))
     rows = []
     for item in traced:
         assert item.trace is not None
         rows.append({"interaction": item.name, **item.trace})
-        print(f"{item.name:52} " + " ".join(f"{item.trace[k + '_ms' if k in heads[:3] else k]:9.0f}"
-                                           for k in heads))
+        print(f"{item.name:52} " + " ".join(f"{item.trace[k]:9.0f}" for k in keys))
     return rows
 
 

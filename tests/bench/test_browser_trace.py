@@ -43,6 +43,7 @@ def test_a_click_splits_into_busy_by_group_and_waiting() -> None:
     assert got["style and layout"] == pytest.approx(1.5)
     assert got["paint and composite"] == pytest.approx(0.5)
     assert got["other"] == pytest.approx(1)  # the first task's own time outside its script
+    assert tuple(got) == browser_trace.FIGURES  # the order bench/clicks.py prints them in
     parts = sum(got[g] for g in browser_trace.GROUPS)
     assert parts == pytest.approx(got["busy_ms"])
 
@@ -78,3 +79,15 @@ def test_names_fall_in_their_groups() -> None:
     assert browser_trace.group_of("EventDispatch") == "scripting"
     assert browser_trace.group_of("PrePaint") == "paint and composite"
     assert browser_trace.group_of("ParseHTML") == "other"
+
+
+def test_the_traced_round_prints_one_row_per_traced_click(capsys) -> None:  # noqa: ANN001
+    from bench import clicks
+
+    figures = dict.fromkeys(browser_trace.FIGURES, 1.0) | {"window_ms": 257.0}
+    traced = clicks.Interaction("Prioritisation: move a weight", None, 0, lambda i: None, trace=figures)
+    untraced = clicks.Interaction("floor: move the slider", None, 0, lambda i: None)
+    rows = clicks.print_traces([untraced, traced])
+    assert rows == [{"interaction": "Prioritisation: move a weight", **figures}]
+    out = capsys.readouterr().out
+    assert "Prioritisation: move a weight" in out and "257" in out and "floor" not in out.split("ms)")[-1]
