@@ -72,19 +72,20 @@ def _mark(event: Mapping[str, Any]) -> str | None:
 
 
 def find_window(events: list[Mapping[str, Any]]) -> tuple[tuple[int, int], float, float] | None:
-    """(thread, start µs, end µs): the last input mark and the last run-finished mark after it, or None.
+    """(thread, start µs, end µs): the last run-finished mark and the last input mark before it, or None.
 
     The last finished mark, as ``clicks.click`` reads it: a click that hands over to another page
-    ends with that page's run.
+    ends with that page's run.  An input after it (the Escape that closes a menu once the run is
+    over) is not the click's.
     """
     marks = sorted((e["ts"], _mark(e), (e["pid"], e["tid"])) for e in events
                    if _mark(e) in (INPUT_MARK, FINISHED_MARK))
-    inputs = [(ts, thread) for ts, name, thread in marks if name == INPUT_MARK]
-    if not inputs:
+    ends = [(ts, thread) for ts, name, thread in marks if name == FINISHED_MARK]
+    if not ends:
         return None
-    start, thread = inputs[-1]
-    ends = [ts for ts, name, t in marks if name == FINISHED_MARK and t == thread and ts > start]
-    return (thread, float(start), float(ends[-1])) if ends else None
+    end, thread = ends[-1]
+    starts = [ts for ts, name, t in marks if name == INPUT_MARK and t == thread and ts < end]
+    return (thread, float(starts[-1]), float(end)) if starts else None
 
 
 def exclusive_times(events: list[Mapping[str, Any]], thread: tuple[int, int], start: float,

@@ -67,11 +67,22 @@ def test_tasks_are_cut_at_the_window_edges_and_the_last_input_counts() -> None:
     assert got["busy_ms"] == pytest.approx(1.2)
 
 
+def test_a_key_press_after_the_run_does_not_open_a_new_window() -> None:
+    # A sidebar click: type, Enter (the run), and once it has finished Escape closes the menu.
+    events = [_mark(1_000, "clk-input"), _task("FunctionCall", 1_500, 2_000), _mark(5_000, "clk-finished"),
+              _mark(6_000, "clk-input")]
+    got = browser_trace.summarise(events)
+    assert got is not None
+    assert got["window_ms"] == pytest.approx(4)
+    assert got["scripting"] == pytest.approx(2)
+
+
 def test_no_marks_means_no_figures() -> None:
     assert browser_trace.summarise([_task("RunTask", 0, 10)]) is None
     assert browser_trace.summarise([_mark(0, "clk-input")]) is None
     # A finished mark on another thread does not close the window.
     assert browser_trace.summarise([_mark(0, "clk-input"), _mark(5, "clk-finished", OTHER)]) is None
+    assert browser_trace.summarise([_mark(0, "clk-finished"), _mark(5, "clk-input")]) is None
 
 
 def test_names_fall_in_their_groups() -> None:
