@@ -38,19 +38,22 @@ def leverage_card(row: Mapping[str, Any], org_names: Mapping[str, str] | None = 
     # Names from the store, so materials added after the report's ten are named too.
     scope = (cached.material_labels().get(material, constants.CROSS_MATERIAL_LABEL) if isinstance(material, str)
              and material else constants.CROSS_MATERIAL_LABEL)
+    names = org_names or {}
+    # One markdown element per card, not six: the browser's cost of a rerun grows
+    # with the number of elements, and the leverage page shows ten cards at once.
+    body = "\n\n".join((
+        f"{category_pill(row['category'])} <span class='rmo-muted'>{escape_html(row['id'])} · "
+        f"{escape_html(scope)} · {escape_html(constants.ACTOR_LABELS[row['actor']])}</span>",
+        f"**{escape_html(row['title'])}**",
+        escape_html(row["action"]),
+        f"**Target:** {_labels(row.get('targets', []), constants.TARGET_LABELS)}  \n"
+        f"**Stages:** {_labels(row.get('stages', []), constants.STAGE_LABELS)}  \n"
+        f"**Risks addressed:** {_labels(row.get('risks', []), constants.RISK_CATEGORY_LABELS)}  \n"
+        f"**Engage:** {_labels(row.get('organisations', []), names)}",
+        f"<span class='rmo-source'>Source: {escape_html(row.get('source_title'))}, "
+        f"{escape_html(row.get('section'))}</span>"))
     with st.container(border=True):
-        st.markdown(f"{category_pill(row['category'])} <span class='rmo-muted'>"
-                    f"{escape_html(row['id'])} · {escape_html(scope)} · "
-                    f"{escape_html(constants.ACTOR_LABELS[row['actor']])}</span>", unsafe_allow_html=True)
-        st.markdown(f"**{escape_html(row['title'])}**")
-        st.markdown(escape_html(row["action"]))
-        names = org_names or {}
-        st.markdown(
-            f"**Target:** {_labels(row.get('targets', []), constants.TARGET_LABELS)}  \n"
-            f"**Stages:** {_labels(row.get('stages', []), constants.STAGE_LABELS)}  \n"
-            f"**Risks addressed:** {_labels(row.get('risks', []), constants.RISK_CATEGORY_LABELS)}  \n"
-            f"**Engage:** {_labels(row.get('organisations', []), names)}")
-        st.caption(f"Source: {escape_html(row.get('source_title'))}, {escape_html(row.get('section'))}")
+        st.markdown(body, unsafe_allow_html=True)
         if footer is not None:
             footer(row)
 
@@ -79,6 +82,7 @@ CARD_CSS = """
 .rmo-pill {color: white; padding: 2px 10px; border-radius: 12px; font-size: 0.8rem;
            font-weight: 600; white-space: nowrap;}
 .rmo-muted {color: #566573; font-size: 0.85rem; margin-left: 6px;}
+.rmo-source {color: #566573; font-size: 0.85rem;}
 </style>
 """
 

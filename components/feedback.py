@@ -35,6 +35,11 @@ def pending(slot: str = "main") -> bool:
     return slot in st.session_state.get(_FLASH, {})
 
 
+def forget(slot: str = "main") -> None:
+    """Drop the message kept for ``slot`` unshown (the place that would show it is gone)."""
+    st.session_state.get(_FLASH, {}).pop(slot, None)
+
+
 def show_flash(slot: str = "main", *, icon: str | None = None, toast: bool = False,
                alert: bool = True) -> None:
     """Draw and forget the message kept for ``slot``, if any.

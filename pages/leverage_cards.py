@@ -49,46 +49,77 @@ def _go_org(slug: str, name: str, materials: list[str]) -> None:
 
 
 PLAN_FIELDS = ("plan_owner", "plan_due", "plan_status", "plan_note")  # the add form's widget keys
+PLAN_OPEN = "lc_plan_open"  # the card whose "Add to plan" dialog is open (one dialog for all cards)
+
+
+def _open_plan(leverage_id: str) -> None:
+    """A card's "Add to plan" button: open the shared dialog on that card."""
+    st.session_state[PLAN_OPEN] = leverage_id
+
+
+def _close_plan() -> None:
+    """The dialog was closed without adding: forget which card it was on (what was typed stays)."""
+    st.session_state.pop(PLAN_OPEN, None)
 
 
 def _add(leverage_id: str, title: str) -> None:
-    """Submit callback of a card's "Add to plan" form: store the item, then empty the form.
+    """Submit callback of the "Add to plan" dialog: store the item, then empty the form and close.
 
-    On a refusal or a store fault the form keeps what was typed, so nothing is lost.
+    On a refusal or a store fault the dialog stays open with what was typed, so
+    nothing is lost, and says why inside the dialog.
     """
     owner, due, status, note = (st.session_state.get(f"{field}_{leverage_id}") for field in PLAN_FIELDS)
     try:
         action_plan.add_plan_item(leverage_id, owner=owner or "", due_date=due,
-                               status=status or constants.PLAN_STATUS_SLUGS[0], note=note or "",
-                               actor=signin.actor(), engine=get_engine())
+                                  status=status or constants.PLAN_STATUS_SLUGS[0], note=note or "",
+                                  actor=signin.actor(), engine=get_engine())
     except ValueError as err:
-        feedback.flash(f"Not added: {err}", "error", SLOT)
+        feedback.flash(f"Not added: {err}", "error", DIALOG_SLOT)
     except faults.WRITE_ERRORS as err:
-        feedback.flash(feedback.failed_save_text("The plan item", err), "error", SLOT)
+        feedback.flash(feedback.failed_save_text("The plan item", err), "error", DIALOG_SLOT)
     else:
         feedback.flash(f"Added {leverage_id} “{title}” to the action plan.", "success", SLOT)
-        for field in PLAN_FIELDS:  # widgets come back empty on this run
+        st.session_state.pop(PLAN_OPEN, None)
+        for field in PLAN_FIELDS:  # widgets come back empty the next time the dialog opens
             st.session_state.pop(f"{field}_{leverage_id}", None)
 
 
-def _footer(row: Mapping[str, Any], org_names: Mapping[str, str], org_short: Mapping[str, str],
+DIALOG_SLOT = "leverage_cards_dialog"  # a refusal is said inside the dialog, next to the form
+
+
+@st.dialog("Add to the action plan", on_dismiss=_close_plan)
+def _plan_dialog(lev_id: str, title: str) -> None:
+    """The one "Add to plan" form, on the card the user opened it from.
+
+    The widget keys carry the card's id, so what was typed for one card is still
+    there when the user comes back to it, and never lands on another card.
+    """
+    if not feedback.pending(DIALOG_SLOT) and PLAN_OPEN not in st.session_state:
+        st.rerun(scope="app")  # added: close the dialog, show the message on the page
+    st.markdown(f"**{escape_html(lev_id)}** · {escape_html(title)}")
+    feedback.show_flash(DIALOG_SLOT)
+    # Not clear_on_submit: the callback empties the form only once the item is stored.
+    with st.form(f"plan_form_{lev_id}", border=False):
+        st.text_input("Owner", key=f"plan_owner_{lev_id}", max_chars=action_plan.OWNER_MAX,
+                      placeholder="Team or person")
+        st.date_input("Due date", value=None, key=f"plan_due_{lev_id}", format="YYYY-MM-DD")
+        st.selectbox("Status", constants.PLAN_STATUS_SLUGS, key=f"plan_status_{lev_id}",
+                     format_func=constants.PLAN_STATUS_LABELS.__getitem__)
+        st.text_area("Note", key=f"plan_note_{lev_id}", max_chars=scenarios.NOTE_MAX, height=80)
+        st.form_submit_button("Add to plan", key=f"plan_add_{lev_id}", type="primary",
+                              icon=":material/add:", on_click=_add, args=(lev_id, title))
+
+
+def _footer(row: Mapping[str, Any], org_short: Mapping[str, str], org_names: Mapping[str, str],
             org_materials: Mapping[str, list[str]], in_plan: Mapping[str, int]) -> None:
-    """Under each card: add it to the plan; open the organisations it names."""
+    """Under each card: add it to the plan (or say it is there); open the organisations it names."""
     lev_id = str(row["id"])
     bar = st.container(horizontal=True, vertical_alignment="center", gap="small")
-    with bar.popover("Add to plan", icon=":material/playlist_add:", key=f"pop_{lev_id}"):
-        # Not clear_on_submit: the callback empties the form only once the item is stored.
-        with st.form(f"plan_form_{lev_id}", border=False):
-            st.text_input("Owner", key=f"plan_owner_{lev_id}", max_chars=action_plan.OWNER_MAX,
-                          placeholder="Team or person")
-            st.date_input("Due date", value=None, key=f"plan_due_{lev_id}", format="YYYY-MM-DD")
-            st.selectbox("Status", constants.PLAN_STATUS_SLUGS, key=f"plan_status_{lev_id}",
-                         format_func=constants.PLAN_STATUS_LABELS.__getitem__)
-            st.text_area("Note", key=f"plan_note_{lev_id}", max_chars=scenarios.NOTE_MAX, height=80)
-            st.form_submit_button("Add to plan", key=f"plan_add_{lev_id}", type="primary",
-                                  icon=":material/add:", on_click=_add, args=(lev_id, str(row["title"])))
     if in_plan.get(lev_id):
-        bar.caption(f":material/check_circle: in the plan ({in_plan[lev_id]})")
+        bar.caption(f":material/check_circle: In the action plan (item #{in_plan[lev_id]})")
+    else:
+        bar.button("Add to plan", icon=":material/playlist_add:", key=f"plan_open_{lev_id}",
+                   on_click=_open_plan, args=(lev_id,))
     for slug in row.get("organisations", []) or []:
         if bar.button(escape_html(org_short.get(slug, slug)), key=f"org_{lev_id}_{slug}", type="tertiary",
                       icon=":material/arrow_outward:", on_click=_go_org,
@@ -209,14 +240,23 @@ def _cards() -> None:
         p1.caption(f"Cards {start + 1}–{min(start + PAGE_SIZE, len(levs))} of {len(levs)}, by card id "
                    f"(page {page_no} of {pages}). “Add to plan” puts a card in the action plan; an "
                    "organisation's name opens it on the Stakeholders page.")
-        in_plan = plan["leverage_id"].value_counts().to_dict() if not plan.empty else {}
+        # Each card's plan item, if it has one (the store refuses a second).
+        in_plan = dict(zip(plan["leverage_id"], plan["id"].astype(int), strict=True))
         grid = st.columns(2)
         for i, (_, lev) in enumerate(levs.iloc[start:start + PAGE_SIZE].iterrows()):
             # pandas reads a cross-material card's NULL material as NaN; the card expects None.
             row = {**lev.to_dict(), "material": lev["material"] if isinstance(lev["material"], str) else None}
             with grid[i % 2]:
                 cards.leverage_card(row, org_names,
-                                    footer=lambda r: _footer(r, org_names, org_short, org_materials, in_plan))
+                                    footer=lambda r: _footer(r, org_short, org_names, org_materials, in_plan))
+        opened = st.session_state.get(PLAN_OPEN)
+        if opened is not None:
+            titles = levs.loc[levs["id"] == opened, "title"]
+            if titles.empty or opened in in_plan:
+                st.session_state.pop(PLAN_OPEN)  # filtered away or added meanwhile: nothing to open
+                feedback.forget(DIALOG_SLOT)
+            else:
+                _plan_dialog(opened, str(titles.iloc[0]))
         figure_footer(lambda: _export(levs), "Leverage cards", levs["source_title"].unique(),
                       [], note="Actions paraphrased from the report; section names where each comes from.",
                       key="dl_lc_cards")

@@ -72,7 +72,7 @@ def add_plan_item(leverage_id: str, owner: str | None = None, due_date: Any = No
     Raises
     ------
     ValueError
-        Unknown card, bad status or date, text too long.
+        Unknown card, a card already in the plan, bad status or date, text too long.
     """
     values = {"leverage_id": leverage_id, "owner": clean_text(owner, OWNER_MAX, "owner"),
               "due_date": _clean_date(due_date), "status": _clean_status(status),
@@ -82,6 +82,12 @@ def add_plan_item(leverage_id: str, owner: str | None = None, due_date: Any = No
         known = conn.execute(select(schema.leverage.c.id).where(schema.leverage.c.id == leverage_id)).first()
         if known is None:
             raise ValueError(f"No leverage card with id {leverage_id!r}.")
+        # One item per card: a second would split owners and statuses of one action.
+        held = conn.execute(select(schema.action_plan_item.c.id)
+                            .where(schema.action_plan_item.c.leverage_id == leverage_id)).first()
+        if held is not None:
+            raise ValueError(f"{leverage_id} is already in the action plan (item #{int(held[0])}); "
+                             "edit that item instead.")
         new_id = int(conn.execute(insert(schema.action_plan_item).values(
             **values, created_at=stamp, updated_at=stamp)).inserted_primary_key[0])
         audit(conn, actor, "create", schema.action_plan_item.name, new_id, None, values)

@@ -262,3 +262,35 @@ def open_sign_in(page: object, role: str = "partner") -> None:
     wait_ready(pg)
     pg.get_by_role("heading", name="Sign in").wait_for()  # type: ignore[attr-defined]
     sign_in(pg, role)
+
+
+def add_to_plan(page: object, card_id: str, owner: str, note: str, due: str | None = None,
+                shot_name: str | None = None) -> None:
+    """Open the shared "Add to plan" dialog from a card, fill it in and submit it.
+
+    Checks what a user sees: the dialog names the card, closes on success, the
+    page says the card was added, and the card then says it is in the plan
+    instead of offering to add it again.  ``shot_name`` saves the open dialog.
+    """
+    from playwright.sync_api import expect
+
+    pg = page
+    # The innermost block holding the id is the card itself (its ancestors come first).
+    card = pg.get_by_test_id("stVerticalBlock").filter(has_text=f"{card_id} ·").last  # type: ignore[attr-defined]
+    card.get_by_role("button", name="Add to plan").click()
+    wait_ready(pg)  # opening the dialog is a run of the cards' fragment
+    dialog = pg.get_by_role("dialog")  # type: ignore[attr-defined]
+    expect(dialog.get_by_text(f"{card_id} ·")).to_be_visible()
+    dialog.get_by_label("Owner").fill(owner)
+    if due:  # a segmented date field: typing the digits fills year, month and day in turn
+        dialog.get_by_role("spinbutton", name="year, Due date").click()
+        pg.keyboard.type(due.replace("-", ""))  # type: ignore[attr-defined]
+    dialog.get_by_label("Note").fill(note)
+    if shot_name:
+        shot(pg, shot_name)
+    dialog.get_by_role("button", name="Add to plan").click()
+    wait_ready(pg)
+    expect(dialog).to_be_hidden()
+    expect(pg.get_by_test_id("stAlert").filter(has_text=f"Added {card_id}")).to_be_visible()  # type: ignore[attr-defined]
+    expect(card.get_by_text("In the action plan")).to_be_visible()
+    expect(card.get_by_role("button", name="Add to plan")).to_have_count(0)

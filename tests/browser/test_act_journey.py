@@ -20,32 +20,13 @@ from rmo_data import constants
 from rmo_data.store import queries
 from rmo_data.analysis import prioritisation
 from rmo_data.store.criteria import criteria_table
-from tests.browser.conftest import new_page, open_sign_in, shot, sign_in, wait_ready
+from tests.browser.conftest import add_to_plan, new_page, open_sign_in, shot, sign_in, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _slider(page, label: str):  # noqa: ANN001, ANN202
     return page.get_by_test_id("stSlider").filter(has_text=label).get_by_role("slider")
-
-
-def _add_to_plan(page, card_id: str, owner: str, note: str, due: str | None = None) -> None:  # noqa: ANN001
-    """Open the card's "Add to plan" popover, fill it in and submit."""
-    # The innermost block holding the id is the card itself (its ancestors come first).
-    card = page.get_by_test_id("stVerticalBlock").filter(has_text=f"{card_id} ·").last
-    card.get_by_role("button", name="Add to plan").click()
-    body = page.get_by_test_id("stPopoverBody")
-    body.wait_for()
-    body.get_by_label("Owner").fill(owner)
-    if due:  # a segmented date field: typing the digits fills year, month and day in turn
-        body.get_by_role("spinbutton", name="year, Due date").click()
-        page.keyboard.type(due.replace("-", ""))
-    body.get_by_label("Note").fill(note)
-    body.get_by_role("button", name="Add to plan").click()
-    wait_ready(page)
-    expect(page.get_by_test_id("stAlert").filter(has_text=f"Added {card_id}")).to_be_visible()
-    page.keyboard.press("Escape")  # close the popover, as a user would
-    expect(body).to_be_hidden()
 
 
 def test_weights_matrix_cards_plan_download(server: str, page, built_engine, tmp_path) -> None:  # noqa: ANN001
@@ -111,9 +92,9 @@ def test_weights_matrix_cards_plan_download(server: str, page, built_engine, tmp
 
     # 4. Two cards into the plan.
     first, second = cards["id"].iloc[0], cards["id"].iloc[1]
-    _add_to_plan(page, first, "Procurement", f"{token} first", due="2026-06-30")
-    _add_to_plan(page, second, "Sustainability team", f"{token} second")
-    expect(page.get_by_text("in the plan").first).to_be_visible()
+    add_to_plan(page, first, "Procurement", f"{token} first", due="2026-06-30", shot_name="act-03a-plan-dialog")
+    add_to_plan(page, second, "Sustainability team", f"{token} second")
+    expect(page.get_by_text("In the action plan").first).to_be_visible()
     shot(page, "act-03-cards-added-to-plan")
 
     # 5. The plan tab, and its downloads.

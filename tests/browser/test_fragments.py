@@ -24,7 +24,7 @@ from rmo_data import constants
 from rmo_data.analysis import scoring
 from rmo_data.store import queries
 from rmo_data.store.criteria import criteria_table
-from tests.browser.conftest import open_sign_in, shot, wait_ready
+from tests.browser.conftest import add_to_plan, open_sign_in, shot, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -117,16 +117,7 @@ def test_a_card_search_in_its_fragment_updates_url_download_and_plan(server: str
     # A card added to the plan from inside the fragment: the message at the top of the page
     # and the plan tab (both outside the fragment) show it.
     card_id, note = str(expected["id"].iloc[0]), f"fragment-{uuid.uuid4().hex[:8]}"
-    card = page.get_by_test_id("stVerticalBlock").filter(has_text=f"{card_id} ·").last
-    card.get_by_role("button", name="Add to plan").click()
-    body = page.get_by_test_id("stPopoverBody")
-    body.wait_for()
-    body.get_by_label("Owner").fill("Procurement")
-    body.get_by_label("Note").fill(note)
-    body.get_by_role("button", name="Add to plan").click()
-    wait_ready(page)
-    expect(page.get_by_test_id("stAlert").filter(has_text=f"Added {card_id}")).to_be_visible()
-    page.keyboard.press("Escape")
+    add_to_plan(page, card_id, "Procurement", note)
     page.get_by_role("tab", name="Action plan").click()
     wait_ready(page)
     shot(page, "fragment-03-plan-after-add")

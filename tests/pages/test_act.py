@@ -337,6 +337,7 @@ def test_plan_item_persists_across_rerun_and_new_session(own_app: AppTest, own_u
     card, before = _zinc_card_and_plan_size(own_url)
     note = "apptest-plan-item-zinc"
     at = open_as(own_app, CARDS, lc_mat=["zinc"])
+    at.button(key=f"plan_open_{card}").click().run()  # the shared dialog opens on this card
     at.text_input(key=f"plan_owner_{card}").input("Procurement team")
     at.text_area(key=f"plan_note_{card}").input(note)
     at.selectbox(key=f"plan_status_{card}").set_value("in_progress")
@@ -352,6 +353,10 @@ def test_plan_item_persists_across_rerun_and_new_session(own_app: AppTest, own_u
     assert len(rows) == 1
     assert rows.iloc[0]["Card"] == card and rows.iloc[0]["Status"] == "In progress"
     assert rows.iloc[0]["Owner"] == "Procurement team"
+    # The card now says it is in the plan, with the item's number, and offers no second add.
+    item = int(action_plan.list_plan_items(engine=make_engine(own_url)).query("note == @note")["id"].iloc[0])
+    assert any(f"In the action plan (item #{item})" in c.value for c in at.caption)
+    assert f"plan_open_{card}" not in [b.key for b in at.button]
 
     no_exception(at.run())  # a plain rerun
     assert len(plan_rows(at)) == 1
@@ -507,6 +512,7 @@ def test_adding_to_the_plan_on_a_full_disk_says_so_and_keeps_the_form(
     at = open_as(own_app, CARDS, lc_mat=["zinc"])
     real = action_plan.add_plan_item
     monkeypatch.setattr(action_plan, "add_plan_item", failing(fault))
+    at.button(key=f"plan_open_{card}").click().run()  # the shared dialog opens on this card
     at.text_input(key=f"plan_owner_{card}").input("Procurement team")
     at.text_area(key=f"plan_note_{card}").input("kept through the fault")
     at.selectbox(key=f"plan_status_{card}").set_value("in_progress")
@@ -517,13 +523,16 @@ def test_adding_to_the_plan_on_a_full_disk_says_so_and_keeps_the_form(
     assert at.text_area(key=f"plan_note_{card}").value == "kept through the fault"
     assert at.selectbox(key=f"plan_status_{card}").value == "in_progress"
 
-    # Once the store takes writes again, the same form adds the item and is emptied.
+    # Once the store takes writes again, the same form adds the item; the dialog closes, emptied,
+    # and the card says it is in the plan instead of offering to add it again.
     monkeypatch.setattr(action_plan, "add_plan_item", real)
     at.button(key=f"plan_add_{card}").click()
     no_exception(at.run())
     assert not at.error and f"Added {card}" in " ".join(s.value for s in at.success).replace("\\", "")
-    assert at.text_input(key=f"plan_owner_{card}").value == ""
-    assert at.text_area(key=f"plan_note_{card}").value == ""
+    assert f"plan_owner_{card}" not in [w.key for w in at.text_input]
+    assert f"plan_note_{card}" not in at.session_state and f"plan_owner_{card}" not in at.session_state
+    assert f"plan_open_{card}" not in [b.key for b in at.button]
+    assert any("In the action plan" in c.value for c in at.caption)
     engine = make_engine(own_url)
     try:
         plan = action_plan.list_plan_items(engine=engine)

@@ -205,6 +205,7 @@ def test_forms_store_hostile_text_as_typed(own_url: str, monkeypatch: pytest.Mon
     # A plan item's owner and note.
     cards = open_as(app_for(own_url, monkeypatch), "pages/leverage_cards.py")
     card = queries.leverage_cards(engine=make_engine(own_url))["id"].iloc[0]
+    cards.button(key=f"plan_open_{card}").click().run()  # the shared dialog opens on this card
     cards.text_input(key=f"plan_owner_{card}").input(owner)
     cards.text_area(key=f"plan_note_{card}").input(note)
     cards.button(key=f"plan_add_{card}").click()

@@ -60,6 +60,8 @@ def test_plan_input_is_validated(engine: Engine) -> None:
         action_plan.update_plan_item(item + 100, status="done", engine=engine)
     with pytest.raises(ValueError, match="No plan item"):
         action_plan.delete_plan_item(item + 100, engine=engine)
+    with pytest.raises(ValueError, match=rf"ZN-01 is already in the action plan \(item #{item}\)"):
+        action_plan.add_plan_item("ZN-01", owner="Someone else", engine=engine)
     # Failed writes left neither rows nor audit entries behind.
     assert len(action_plan.list_plan_items(engine=engine)) == 1
     assert len(writes.audit_rows("action_plan_item", engine=engine)) == 1
@@ -93,3 +95,10 @@ def test_plan_csv_and_xlsx_hold_the_same_quoted_owner(engine: Engine) -> None:
     assert rows == cells
     assert rows[1][2] == "'=cmd|' /C calc'!A0" and rows[1][5] == "'-2+3"
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+
+
+def test_a_removed_item_frees_its_card_for_the_plan(engine: Engine) -> None:
+    item = action_plan.add_plan_item("ZN-01", owner="First", engine=engine)
+    action_plan.delete_plan_item(item, engine=engine)
+    again = action_plan.add_plan_item("ZN-01", owner="Second", engine=engine)
+    assert action_plan.list_plan_items(engine=engine)[["id", "owner"]].values.tolist() == [[again, "Second"]]
