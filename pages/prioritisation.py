@@ -196,25 +196,40 @@ def _ranking() -> None:
                                         "that are not among the ten materials (tin, lithium, copper) "
                                         "are named but not ranked."))
 
-        st.markdown("**Raw values** behind the criteria, with units and sources")
-        values = prioritisation.raw_values_table(raw, ranked.index, LABELS)
-        tables.dataframe(values, hide_index=True, width="stretch", key="pr_raw_table",
-                     column_config={"Material": st.column_config.TextColumn(pinned=True)})
-        method = prioritisation.method_table(weights, crit.years)
-        tables.dataframe(method, hide_index=True, width="stretch", key="pr_method_table", column_config={
-            "Criterion": st.column_config.TextColumn(pinned=True),
-            "Share of score": st.column_config.NumberColumn(format="percent"),
-            "Source": st.column_config.TextColumn(width="medium"),
-            "What it measures": st.column_config.TextColumn(width="large"),
-        })
-        figure_footer(lambda shown_detail=detail: values.join(shown_detail.add_suffix(" · detail")),
-                      "Raw criterion values", all_sources,
-                      all_years, note=f"Empty inputs read “no data recorded”: {constants.IMPUTATION_NOTE}, or "
-                                      "left out; a criterion equal for every material in view scores 0 for all.",
-                      key="dl_pr_raw")
+        st.caption("The raw values behind each criterion, each criterion's share of the score and the "
+                   "method: the *Inputs and method* tab.")
 
-        with st.expander("How the score is computed"):
-            st.markdown(METHOD)
+
+# --- inputs and method -----------------------------------------------------------------
+def _inputs() -> None:
+    """The raw values behind the criteria, each criterion's share of the score, and the method.
+
+    A tab of its own, so that moving a weight on the Ranking tab does not send
+    these two tables again (the browser's cost of a rerun grows with its elements).
+    """
+    if ranked is None:
+        st.warning(f"{weight_error} Or choose a preset above.", icon=":material/balance:")
+        return
+    st.markdown("**Raw values** behind the criteria, with units and sources")
+    values = prioritisation.raw_values_table(raw, ranked.index, LABELS)
+    tables.dataframe(values, hide_index=True, width="stretch", key="pr_raw_table",
+                     column_config={"Material": st.column_config.TextColumn(pinned=True)})
+    method = prioritisation.method_table(weights, crit.years)
+    tables.dataframe(method, hide_index=True, width="stretch", key="pr_method_table", column_config={
+        "Criterion": st.column_config.TextColumn(pinned=True),
+        "Share of score": st.column_config.NumberColumn(format="percent"),
+        "Source": st.column_config.TextColumn(width="medium"),
+        "What it measures": st.column_config.TextColumn(width="large"),
+    })
+    figure_footer(lambda shown_detail=detail: values.join(shown_detail.add_suffix(" · detail")),
+                  "Raw criterion values", all_sources,
+                  all_years, note=f"Empty inputs read “no data recorded”: {constants.IMPUTATION_NOTE}, or "
+                                  "left out; a criterion equal for every material in view scores 0 for all.",
+                  key="dl_pr_raw")
+
+    with st.expander("How the score is computed"):
+        st.markdown(METHOD)
+
 
 # --- robustness ----------------------------------------------------------------------
 def _robustness() -> None:
@@ -445,8 +460,9 @@ def _weighted() -> None:
 
     # Only the open tab is built (components.tabs): moving a weight on the Ranking tab never
     # runs the Monte-Carlo, and opening Robustness runs it once per inputs (kept by cached.monte_carlo).
-    tabs.lazy_tabs({"Ranking": _ranking, "Salience": _salience, "Robustness": _robustness,
-                    "Salience × leverage": _matrix, "Scenarios": _scenarios}, key="pr_tab")
+    tabs.lazy_tabs({"Ranking": _ranking, "Inputs and method": _inputs, "Salience": _salience,
+                    "Robustness": _robustness, "Salience × leverage": _matrix, "Scenarios": _scenarios},
+                   key="pr_tab")
 
     st.subheader("Briefing pack")
     if ranked is None:

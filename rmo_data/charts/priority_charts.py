@@ -37,8 +37,8 @@ def contribution_data(long: pd.DataFrame, order: list[str]) -> dict[str, pd.Data
     -------
     dict of str to pandas.DataFrame
         ``CONTRIBUTIONS``: one segment per material and criterion with a weight
-        (its name and short name, input text, stacking order and the material's position in
-        ``order``); ``CONTRIBUTION_TOTALS``: one row per material with its rank,
+        (the criterion's name and short name, input text, stacking order and the
+        material's position in ``order``; only the columns the chart reads); ``CONTRIBUTION_TOTALS``: one row per material with its rank,
         score and bar-end label.
     """
     data = long.loc[long["weight"] > 0, ["name", "criterion", "contribution", "weight", "value",
@@ -55,7 +55,8 @@ def contribution_data(long: pd.DataFrame, order: list[str]) -> dict[str, pd.Data
     totals = long.drop_duplicates("name")[["name", "score", "rank"]].reset_index(drop=True)
     totals["position"] = totals["name"].map(position)
     totals["label"] = [f"#{int(r)} · {s:.2f}" for r, s in zip(totals["rank"], totals["score"], strict=True)]
-    return {CONTRIBUTIONS: data.drop(columns=["raw_text", "rank"]).reset_index(drop=True),
+    # Only the columns the chart reads go to the browser (the slug is drawn by its names).
+    return {CONTRIBUTIONS: data.drop(columns=["raw_text", "rank", "criterion"]).reset_index(drop=True),
             CONTRIBUTION_TOTALS: totals}
 
 

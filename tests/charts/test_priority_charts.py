@@ -36,7 +36,12 @@ def test_contribution_data_adds_up_to_each_score_in_ranking_order(prio: prioriti
     data = priority_charts.contribution_data(long, order)
     segments, totals = data[priority_charts.CONTRIBUTIONS], data[priority_charts.CONTRIBUTION_TOTALS]
     weighted = {c for c, w in BALANCED.items() if w > 0}
-    assert set(segments["criterion"]) == weighted, "only criteria with a weight are drawn"
+    assert set(segments["criterion_short"]) == {constants.CRITERION_SHORT[c] for c in weighted}, \
+        "only criteria with a weight are drawn"
+    chart = priority_charts.contribution_chart(tuple(sorted(weighted))).to_dict()
+    read = {f["field"] for layer in chart["layer"] for f in [*layer["encoding"].values(),
+            *layer["encoding"].get("tooltip", [])] if isinstance(f, dict) and "field" in f}
+    assert set(segments.columns) <= read | {"missing", "position"}, "no column the chart does not read"
     scores = prio.ranked["score"].rename(index=constants.MATERIAL_LABELS)
     sums = segments.groupby("name")["contribution"].sum()
     assert sums.to_dict() == pytest.approx(scores.to_dict())
@@ -50,7 +55,8 @@ def test_contribution_data_adds_up_to_each_score_in_ranking_order(prio: prioriti
     assert not gaps.empty, "the store has materials without some criterion"
     assert set(gaps["input"]) == {priority_charts.MISSING_NOTE}
     known = segments[~segments["missing"]].iloc[0]
-    assert known["input"].endswith(f"({constants.CRITERION_UNITS[known['criterion']]})")
+    slug = {label: c for c, label in constants.CRITERION_LABELS.items()}[known["criterion_label"]]
+    assert known["input"].endswith(f"({constants.CRITERION_UNITS[slug]})")
 
 
 def test_contribution_chart_reads_the_named_datasets_and_sorts_by_position() -> None:

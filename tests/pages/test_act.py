@@ -99,6 +99,7 @@ def test_ranking_follows_the_materials_in_view(app: AppTest, built_engine: Engin
     at = open_as(app, PRIO, materials=["zinc", "nickel", "tantalum"])
     expected = _expected(built_engine, dict(constants.WEIGHT_PRESETS["balanced"]), ["zinc", "nickel", "tantalum"])
     assert _ranking_names(at) == expected
+    open_tab(at, "pr_tab", "Inputs and method")
     raw = _frame(at, "Material", *[f"{c.label} ({c.unit})" for c in constants.CRITERIA[:1]])
     assert len(raw) == 3
 
@@ -121,6 +122,7 @@ def test_missing_inputs_are_named_in_the_ranking(app: AppTest, built_engine: Eng
     for name in no_share:
         assert constants.CRITERION_LABELS["auto_share"] in table.set_index("name").at[name, "missing"]
     header = f"{constants.CRITERION_LABELS['auto_share']} ({constants.CRITERION_UNITS['auto_share']})"
+    open_tab(at, "pr_tab", "Inputs and method")
     column = _frame(at, "Material", header).set_index("Material")[header]
     assert (column.loc[no_share] == constants.MISSING).all()
 
@@ -168,6 +170,21 @@ def test_robustness_table_matches_the_seeded_monte_carlo(app: AppTest, built_eng
     expected = mc.assign(name=[constants.MATERIAL_LABELS[m] for m in mc.index]).set_index("name")["p_top"]
     got = table.set_index("name")["p_top"]
     assert got.to_dict() == pytest.approx(expected.to_dict())
+
+
+def test_raw_values_and_method_are_a_tab_away_and_follow_the_weights(app: AppTest) -> None:
+    at = open_as(app, PRIO)
+    assert not any("Share of score" in df.value.columns for df in at.dataframe), \
+        "the Ranking tab leaves the inputs to their own tab"
+    at.session_state["wt_severity"] = 0  # a weight moved, then the tab opened: the shares follow it
+    open_tab(at, "pr_tab", "Inputs and method")
+    method = _frame(at, "Criterion", "Share of score")
+    shares = dict(zip(method["Criterion"], method["Share of score"], strict=True))
+    assert shares[constants.CRITERION_LABELS["severity"]] == 0
+    assert sum(shares.values()) == pytest.approx(1.0)
+    values = _frame(at, "Material")
+    assert values["Material"].tolist() == _ranking_names(open_tab(at, "pr_tab", "Ranking")), \
+        "the raw values follow the ranking's order"
 
 
 def test_quadrant_link_opens_the_fitting_cards(app: AppTest, built_engine: Engine) -> None:
