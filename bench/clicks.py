@@ -181,13 +181,14 @@ def click(item: Interaction) -> None:
     cpu0 = _quiet_cpu(item.pid)
     try:
         item.act(i)
+        page.wait_for_function(IDLE, arg=runs, polling=POLL_MS, timeout=TIMEOUT_MS)
     except Exception:
         shot = ROOT / "test-output" / "clicks-failed.png"
         shot.parent.mkdir(exist_ok=True)
         page.screenshot(path=str(shot), full_page=True)
-        print(f"{item.name}: click {i} failed; the page is in {shot}", file=sys.stderr, flush=True)
+        print(f"{item.name}: click {i} failed or its run never finished; the page is in {shot}",
+              file=sys.stderr, flush=True)
         raise
-    page.wait_for_function(IDLE, arg=runs, polling=POLL_MS, timeout=TIMEOUT_MS)
     wall, to_send, to_first, got = page.evaluate(
         "() => { const r = window.__clk; return [r.finished - r.input, r.sent - r.input, r.first - r.input, r.bytes]; }")
     item.cpu_s.append(_quiet_cpu(item.pid) - cpu0)
