@@ -84,6 +84,34 @@ def get_engine(url: str | None = None) -> Engine:
     return _cached_engine(database_url(url))
 
 
+# The file each shared SQLite engine last opened, by URL: (device, inode).
+_OPENED: dict[str, tuple[int, int]] = {}
+
+
+def reopen_if_replaced(url: str | None = None) -> bool:
+    """Drop the shared engine's pooled connections when its SQLite file was replaced; True if so.
+
+    A build from the command line writes a new file and renames it over the old
+    one; connections opened before still read the old file.  Other databases,
+    and a file that is missing for the moment, are left alone.
+    """
+    resolved = database_url(url)
+    path = sqlite_path(resolved)
+    if path is None:
+        return False
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    opened = (info.st_dev, info.st_ino)
+    seen = _OPENED.setdefault(resolved, opened)
+    if seen == opened:
+        return False
+    _OPENED[resolved] = opened
+    _cached_engine(resolved).dispose()
+    return True
+
+
 # Result of SQLite's page check per file version (path, inode, size, mtime): the check
 # reads every page, so it runs once per version of the file, not on every rerun.
 _INTACT: dict[tuple[str, int, int, int], bool] = {}
