@@ -27,6 +27,8 @@ import copy
 import dataclasses
 import datetime as dt
 import inspect
+import threading
+import time
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any, Final, ParamSpec, TypeVar
@@ -99,12 +101,27 @@ def _arguments(signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict
     return tuple(sorted((key, _freeze(value)) for key, value in named.items()))
 
 
-@st.cache_resource(ttl=VERSION_TTL_S, max_entries=8, show_spinner=False)
+# The versions last read, by URL: (when, versions).  A plain dict, not st.cache_resource:
+# every cached read asks for the version, and Streamlit's cache costs ~60 µs a lookup
+# (hashing its arguments) where this costs well under one.
+_SEEN: dict[str, tuple[float, dict[str, data_version.Version]]] = {}
+_SEEN_LOCK = threading.Lock()
+
+
 def _versions(url: str) -> dict[str, data_version.Version]:
-    # One small read for every session of this server, at most once a second; a SQLite
-    # file that a command-line build replaced is opened afresh first.
-    reopen_if_replaced(url)
-    return data_version.read(get_engine(url))
+    seen = _SEEN.get(url)
+    if seen is not None and time.monotonic() - seen[0] < VERSION_TTL_S:
+        return seen[1]
+    with _SEEN_LOCK:  # one read for every session of this server, at most once a second
+        seen = _SEEN.get(url)
+        if seen is not None and time.monotonic() - seen[0] < VERSION_TTL_S:
+            return seen[1]
+        reopen_if_replaced(url)  # a SQLite file that a command-line build replaced is opened afresh
+        versions = data_version.read(get_engine(url))
+        if len(_SEEN) >= 8:  # stores of tests and benchmarks come and go
+            _SEEN.clear()
+        _SEEN[url] = (time.monotonic(), versions)
+        return versions
 
 
 def version(scope: str = data_version.REFERENCE) -> data_version.Version:
@@ -140,7 +157,7 @@ def read(query: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
 
 def clear() -> None:
     """Forget this server's cached reads and data version (after its own rebuild or write)."""
-    _versions.clear()
+    _SEEN.clear()
     _cached.clear()
     _salience.clear()
     _criteria.clear()
