@@ -23,7 +23,8 @@ st.set_page_config(
     # which an offline laptop in a workshop room cannot reach.
     page_icon=str(Path(__file__).resolve().parent / "assets" / "favicon.png"),
     layout="wide",
-    initial_sidebar_state="expanded",
+    # Shown on a desktop, closed on a phone (Streamlit decides by the width): open, it covers the page.
+    initial_sidebar_state="auto",
 )
 
 router.mark_router_ran()

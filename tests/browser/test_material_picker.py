@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from rmo_data import constants
-from tests.browser.conftest import close_sidebar, new_page, shot, wait_ready
+from tests.browser.conftest import new_page, shot, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -18,7 +18,8 @@ def test_a_phone_picks_the_material_on_the_page(server: str, browser) -> None:  
     try:
         page.goto(f"{server}/material?material=graphite")
         wait_ready(page)
-        close_sidebar(page)
+        # A phone opens with the sidebar closed (on a desktop it is open): the page is not covered.
+        expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
         main = page.get_by_test_id("stMain")
         main.get_by_role("heading", name=constants.MATERIAL_LABELS["graphite"]).wait_for()
         picker = main.get_by_test_id("stSelectbox").filter(has_text="Material")
@@ -33,6 +34,8 @@ def test_a_phone_picks_the_material_on_the_page(server: str, browser) -> None:  
         # The sidebar's focus material says the same.
         page.set_viewport_size({"width": 1440, "height": 900})
         wait_ready(page)
+        if page.get_by_test_id("stSidebar").get_attribute("data-collapsed") == "true":
+            page.get_by_test_id("stExpandSidebarButton").click()
         sidebar_box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="Focus material")
         expect(sidebar_box.locator("input")).to_have_value(constants.MATERIAL_LABELS["nickel"])
     finally:
