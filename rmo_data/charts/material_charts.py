@@ -118,7 +118,9 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
                alt.Tooltip("evidence_count:Q", title="Evidence cases"),
                alt.Tooltip("risk_breadth:Q", title="Salient-risk categories"),
                alt.Tooltip("auto_label:N", title=vocabulary.name("criterion", "auto_share"))]
-    size = alt.Size("risk_breadth:Q", title="Salient-risk categories", scale=alt.Scale(range=[60, 900]))
+    # Whole categories in the legend: Vega's default size legend prints fractions ("16.000000").
+    size = alt.Size("risk_breadth:Q", title="Salient-risk categories", scale=alt.Scale(range=[60, 900]),
+                    legend=alt.Legend(format="d", tickMinStep=1))
     opacity = alt.condition(pick, alt.value(0.95), alt.value(0.35))
     # Vega-Lite drops marks whose colour field is null, so materials without an
     # automotive share get their own grey layer instead of vanishing.

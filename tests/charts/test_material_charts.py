@@ -55,6 +55,18 @@ def test_overview_scatter_leaves_out_materials_without_data(built_engine: Engine
     assert "(% of world)" in spec["layer"][0]["encoding"]["x"]["title"]
 
 
+def test_overview_scatter_legends_print_whole_numbers(built_engine: Engine) -> None:
+    """Rendered by Vega itself (vl-convert): no legend or axis label reads like "16.000000"."""
+    import re
+
+    import vl_convert as vlc
+
+    svg = vlc.vegalite_to_svg(_spec(material_charts.overview_scatter(queries.overview(engine=built_engine))))
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert "Salient-risk categories" in texts, "the size legend is drawn"
+    assert not [t for t in texts if re.fullmatch(r"-?\d+\.\d{3,}", t.strip())], texts
+
+
 def test_top_countries_folds_the_rest_and_drops_world() -> None:
     rows = pd.DataFrame({
         "country_name": ["World total", "A", "B", "C", "Other countries", "A", "B", "C"],
