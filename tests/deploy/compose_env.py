@@ -1,7 +1,7 @@
 """compose.yaml's environment for the app servers, mapped onto this machine for the tests.
 
 The tests start the image's entry command (``python scripts/container.py
-serve``) directly, with the environment compose gives the ``app`` service:
+serve``) directly, with the environment compose gives the app servers (``app1``):
 the same variables, with the container's paths moved into a temporary folder
 (``/run/secrets/NAME`` to a file holding a made-up secret, ``/var/lib/rmo`` to
 a state folder) and the store at the test's own database.  A variable added to
@@ -32,13 +32,13 @@ class ComposeEnv(NamedTuple):
     secrets: dict[str, str]
 
 
-def service_environment(name: str = "app") -> dict[str, str]:
+def service_environment(name: str = "app1") -> dict[str, str]:
     """The ``environment`` compose.yaml gives the service (anchors merged)."""
     compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
     return {str(k): str(v) for k, v in compose["services"][name]["environment"].items()}
 
 
-def for_this_machine(folder: Path, db_url: str, service: str = "app") -> ComposeEnv:
+def for_this_machine(folder: Path, db_url: str, service: str = "app1") -> ComposeEnv:
     """The service's environment with its paths in ``folder`` and its store at ``db_url``.
 
     A password file is kept only for a database server (a SQLite file takes

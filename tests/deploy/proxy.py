@@ -16,6 +16,7 @@ under ``CI=true`` (scripts/test.sh installs nginx), like the PostgreSQL tests.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -32,7 +33,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "deploy" / "nginx-compose.conf"
 CONF_LISTEN = "listen 80;"
-CONF_UPSTREAM = "server app:8501 max_fails=2 fail_timeout=10s;"
+# The app servers' lines: "server app1:8501 ...", "server app2:8501 ..." (one per compose service).
+CONF_UPSTREAM = re.compile(r"^    server (app\d+):(\d+) max_fails=2 fail_timeout=10s;$", re.MULTILINE)
 CONF_ROOT = "root /srv/rmo/www;"
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 # One line per request: who answered, the route it was hashed by, the status and the request line.
@@ -86,13 +88,22 @@ def free_port() -> int:
 def render_site(upstream_ports: Sequence[int], listen_port: int, www: Path, text: str | None = None) -> str:
     """deploy/nginx-compose.conf with loopback app servers, a loopback listener and ``www`` as the root."""
     text = SITE.read_text() if text is None else text
-    for needle in (CONF_LISTEN, CONF_UPSTREAM, CONF_ROOT):
+    for needle in (CONF_LISTEN, CONF_ROOT):
         if needle not in text:
             raise AssertionError(f"deploy/nginx-compose.conf no longer says {needle!r}: update tests/deploy/proxy.py")
-    servers = "\n    ".join(CONF_UPSTREAM.replace("app:8501", f"127.0.0.1:{port}") for port in upstream_ports)
-    return (text.replace(CONF_LISTEN, f"listen 127.0.0.1:{listen_port};")
-            .replace(CONF_UPSTREAM, servers)
-            .replace(CONF_ROOT, f"root {www};"))
+    servers = CONF_UPSTREAM.findall(text)
+    if len(servers) != len(upstream_ports):
+        raise AssertionError(f"deploy/nginx-compose.conf names {len(servers)} app servers in the form "
+                             f"'server appN:PORT max_fails=2 fail_timeout=10s;', not {len(upstream_ports)}: "
+                             "update tests/deploy/proxy.py")
+    ports = iter(upstream_ports)
+    text = CONF_UPSTREAM.sub(lambda m: m.group(0).replace(f"{m.group(1)}:{m.group(2)}", f"127.0.0.1:{next(ports)}"), text)
+    return text.replace(CONF_LISTEN, f"listen 127.0.0.1:{listen_port};").replace(CONF_ROOT, f"root {www};")
+
+
+def app_servers(text: str | None = None) -> list[tuple[str, int]]:
+    """(name, port) of each app server the site sends to."""
+    return [(name, int(port)) for name, port in CONF_UPSTREAM.findall(SITE.read_text() if text is None else text)]
 
 
 def main_conf(folder: Path) -> str:

@@ -2,7 +2,7 @@
 
 ``python scripts/container.py serve`` (the Dockerfile's ENTRYPOINT and CMD)
 is started by ``scripts/live_server.py`` on the test's own store, with
-compose.yaml's variables for the ``app`` service (tests/deploy/compose_env.py):
+compose.yaml's variables for an app server (tests/deploy/compose_env.py):
 the secrets come from files, the users and sign-in state from a state folder.
 It must answer Streamlit's health check, pass the image's own HEALTHCHECK
 command, run the app's first page over the websocket, and hold the secrets in

@@ -178,12 +178,28 @@ def _service(compose: dict[str, Any], name: str) -> dict[str, Any]:
     return compose["services"][name]
 
 
+APP_SERVERS = ("app1", "app2")
+
+
 def test_the_services_are_the_database_the_build_the_app_servers_and_the_proxy(compose: dict[str, Any]) -> None:
-    assert set(compose["services"]) == {"db", "init", "app", "proxy"}
-    assert _service(compose, "app")["deploy"]["replicas"] >= 2
-    assert _service(compose, "app").get("build") == "." == _service(compose, "init").get("build")
-    assert _service(compose, "app")["image"] == _service(compose, "init")["image"]
-    assert _service(compose, "init")["command"] == ["prepare"] and _service(compose, "app")["command"] == ["serve"]
+    assert set(compose["services"]) == {"db", "init", *APP_SERVERS, "proxy"}
+    init = _service(compose, "init")
+    assert init["build"] == "." and init["command"] == ["prepare"]
+    first = _service(compose, "app1")
+    for name in APP_SERVERS:
+        app = _service(compose, name)
+        assert app == first, "every app server is the same (compose.yaml's x-app-server)"
+        assert app["build"] == "." and app["image"] == init["image"] and app["command"] == ["serve"]
+
+
+def test_nginx_sends_to_each_app_server_under_its_own_name(compose: dict[str, Any]) -> None:
+    # One name for several replicas (deploy.replicas) would break the sticky route: the consistent
+    # hash places servers by name, and nginx takes the addresses behind one name in turn.
+    servers = proxy.app_servers()
+    assert sorted(name for name, _ in servers) == sorted(APP_SERVERS)
+    for name, port in servers:
+        app = _service(compose, name)
+        assert "deploy" not in app and str(port) == app["environment"]["RMO_PORT"]
 
 
 @pytest.mark.parametrize("service", ["db", "proxy"])
@@ -198,21 +214,22 @@ def test_only_the_proxy_is_reachable_from_outside(compose: dict[str, Any]) -> No
 
 
 def test_every_long_running_service_has_a_health_check(compose: dict[str, Any]) -> None:
-    db, app, proxy_svc = (_service(compose, n)["healthcheck"] for n in ("db", "app", "proxy"))
+    db, app, proxy_svc = (_service(compose, n)["healthcheck"] for n in ("db", "app1", "proxy"))
     assert db["test"][:2] == ["CMD", "pg_isready"] and "-h" in db["test"]  # over TCP: see the comment
     assert app["test"] == ["CMD", "python", "/app/scripts/container.py", "health"]
     assert proxy_svc["test"][-1] == "http://127.0.0.1/_stcore/health"
     assert _service(compose, "init")["healthcheck"] == {"disable": True}, "a one-shot job is never 'healthy'"
-    for svc in ("db", "app", "proxy"):
+    for svc in ("db", *APP_SERVERS, "proxy"):
         assert _service(compose, svc)["restart"] == "unless-stopped"
 
 
 def test_the_store_is_built_once_before_the_app_servers_start(compose: dict[str, Any]) -> None:
     assert _service(compose, "init")["depends_on"] == {"db": {"condition": "service_healthy"}}
-    app_deps = _service(compose, "app")["depends_on"]
-    assert app_deps["init"] == {"condition": "service_completed_successfully"}
-    assert app_deps["db"] == {"condition": "service_healthy"}
-    assert _service(compose, "proxy")["depends_on"]["app"] == {"condition": "service_healthy", "restart": True}
+    for name in APP_SERVERS:
+        assert _service(compose, name)["depends_on"] == {"db": {"condition": "service_healthy"},
+                                                         "init": {"condition": "service_completed_successfully"}}
+    assert _service(compose, "proxy")["depends_on"] == {
+        name: {"condition": "service_healthy", "restart": True} for name in APP_SERVERS}
 
 
 def test_every_secret_comes_from_a_git_ignored_file_outside_the_image(compose: dict[str, Any]) -> None:
@@ -247,29 +264,28 @@ def test_no_secret_is_written_in_plain_text(compose: dict[str, Any]) -> None:
 
 
 def test_the_app_servers_share_one_state_volume_and_the_proxy_gets_the_frontend_files(compose: dict[str, Any]) -> None:
-    app, init, proxy_svc = (_service(compose, n) for n in ("app", "init", "proxy"))
+    app, init, proxy_svc = (_service(compose, n) for n in ("app1", "init", "proxy"))
     users_dir = str(Path(app["environment"]["RMO_USERS_FILE"]).parent)
-    assert f"state:{users_dir}" in app["volumes"] and f"state:{users_dir}" in init["volumes"]
+    assert f"state:{users_dir}" in init["volumes"]
+    assert all(_service(compose, name)["volumes"] == [f"state:{users_dir}"] for name in APP_SERVERS)
     assert init["environment"]["RMO_USERS_SEED_FILE"] == "/run/secrets/first_users"
     static = init["environment"]["RMO_STATIC_COPY"]
     assert f"static:{static}" in init["volumes"] and f"static:{static}:ro" in proxy_svc["volumes"]
     assert proxy.CONF_ROOT == f"root {static};"
     site_mount = "./deploy/nginx-compose.conf:/etc/nginx/conf.d/default.conf:ro"
     assert site_mount in proxy_svc["volumes"] and (ROOT / "deploy" / "nginx-compose.conf").is_file()
-    port = app["environment"]["RMO_PORT"]
-    assert proxy.CONF_UPSTREAM.startswith(f"server app:{port} "), "nginx asks the app service on its port"
     assert set(compose["volumes"]) == {"pgdata", "state", "static"}
 
 
 def test_the_app_trusts_forwarded_addresses_only_behind_the_proxy(compose: dict[str, Any]) -> None:
-    app = _service(compose, "app")
+    app = _service(compose, "app1")
     assert app["environment"]["FORWARDED_ALLOW_IPS"] == "*" and not app.get("ports")
     site = proxy.SITE.read_text()
     assert "$proxy_add_x_forwarded_for" not in site and site.count("X-Forwarded-For $remote_addr;") == 3
 
 
 def test_the_database_takes_its_password_from_the_same_secret(compose: dict[str, Any]) -> None:
-    db, app = _service(compose, "db"), _service(compose, "app")
+    db, app = _service(compose, "db"), _service(compose, "app1")
     assert db["environment"]["POSTGRES_PASSWORD_FILE"] == "/run/secrets/db_password"
     url = make_url(app["environment"]["RMO_DATABASE_URL"])
     assert (url.username, url.host, url.database) == (db["environment"]["POSTGRES_USER"], "db",

@@ -95,9 +95,11 @@ def test_nginx_accepts_the_compose_site(tmp_path: Path) -> None:
 
 
 def test_the_rendering_refuses_a_site_that_changed_what_it_replaces(tmp_path: Path) -> None:
-    changed = proxy.SITE.read_text().replace("server app:8501", "server rmo-app:8501")
-    with pytest.raises(AssertionError, match="no longer says 'server app:8501"):
+    changed = proxy.SITE.read_text().replace("server app2:8501", "server rmo-app2:8501")
+    with pytest.raises(AssertionError, match="names 1 app servers in the form 'server appN:PORT"):
         proxy.render_site([1, 2], 3, tmp_path, text=changed)
+    with pytest.raises(AssertionError, match="no longer says 'listen 80;'"):
+        proxy.render_site([1, 2], 3, tmp_path, text=proxy.SITE.read_text().replace("listen 80;", "listen 8080;"))
 
 
 def test_a_browser_gets_a_route_once_and_stays_on_one_server(two_servers) -> None:  # type: ignore[no-untyped-def]
