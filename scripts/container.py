@@ -154,18 +154,33 @@ def _wait_s(env: Mapping[str, str]) -> float:
         return 60.0
 
 
+# What stops ``prepare`` for a store that is there but cannot be used now; nothing is changed.
+_UNUSABLE = {
+    "read_only": "cannot be written by the app's user (uid {uid}): check the owner of its volume",
+    "bad_url": "is not a database address this app can use (RMO_DATABASE_URL)",
+    "corrupt": ("cannot be read as a store of this app; nothing was changed. Rebuild it with "
+                "`docker compose run --rm init rmo build`, which keeps what it can read"),
+}
+
+
 def prepare_store(env: Mapping[str, str]) -> str:
     """Wait for the database server, then build or migrate the store; return one line saying what was done.
 
     SetupError when the store cannot be made ready (its message says why, with no password in it).
     """
+    from sqlalchemy.exc import ArgumentError
+
     from rmo_data import faults
     from rmo_data.ingest.build import StoreUnavailable, ensure_store
     from rmo_data.ingest.seeds import SeedError
     from rmo_data.store.engine import shown_url, store_status
 
     url = env.get(DATABASE_ENV) or None
-    where = shown_url(url)
+    try:
+        where = shown_url(url)
+    except ArgumentError:
+        raise SetupError(f"{DATABASE_ENV} is not a database address (for example "
+                         "postgresql+psycopg://USER@HOST:PORT/DATABASE).") from None
     deadline = time.monotonic() + _wait_s(env)
     status = store_status(url)
     # The database container may still be starting (compose waits for its health check, a
@@ -176,7 +191,8 @@ def prepare_store(env: Mapping[str, str]) -> str:
     if status in {"unreachable", "busy"}:
         raise SetupError(f"The store at {where} is {'not reachable' if status == 'unreachable' else 'busy'} "
                          f"after {_wait_s(env):g} s: check the database server and its password.")
-    before = status
+    if status in _UNUSABLE:
+        raise SetupError(f"The store at {where} {_UNUSABLE[status].format(uid=CONTAINER_UID)}.")
     try:
         after = ensure_store(url)
     except SeedError as err:
@@ -186,11 +202,14 @@ def prepare_store(env: Mapping[str, str]) -> str:
         raise SetupError(f"The store at {where} was not built: it is {err.status.replace('_', '-')}.") from None
     except faults.WRITE_ERRORS as err:
         raise SetupError(f"The store at {where} could not be made ready because {faults.sentence(err)}.") from None
+    except Exception:  # noqa: BLE001 - a migration that refuses: said as a sentence, as the app's page does
+        raise SetupError(f"The store at {where} could not be brought up to date with this version of the app: "
+                         "its tables are not those of a known version (a store of a newer version?). "
+                         "Nothing was changed.") from None
     if after != "ok":
-        raise SetupError(f"The store at {where} cannot be read ({after}); nothing was changed. Rebuild it with "
-                         "`docker compose run --rm init rmo build`, which keeps what it can read.")
-    if before in {"missing", "empty"}:
-        return f"built the store at {where} ({'it was missing' if before == 'missing' else 'a build had stopped'})"
+        raise SetupError(f"The store at {where} is {after} after the build; nothing more was done.")
+    if status in {"missing", "empty"}:
+        return f"built the store at {where} ({'it was missing' if status == 'missing' else 'a build had stopped'})"
     return f"the store at {where} is at the newest schema revision"
 
 

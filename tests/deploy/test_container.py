@@ -54,6 +54,30 @@ def test_without_secret_files_the_environment_is_passed_on() -> None:
     assert container.secret_env(env) == env
 
 
+@pytest.mark.parametrize("url", ["not a url", "oracle://rmo@db/rmo"])
+def test_prepare_refuses_an_address_it_cannot_use_in_a_sentence(url: str) -> None:
+    with pytest.raises(container.SetupError, match=r"is not a database address") as caught:
+        container.prepare_store({"RMO_DATABASE_URL": url, "RMO_PREPARE_WAIT_S": "0"})
+    assert "Traceback" not in str(caught.value)
+
+
+def test_prepare_refuses_a_store_of_a_newer_version_and_leaves_it(store_copy_url: str) -> None:
+    engine = make_engine(store_copy_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    finally:
+        engine.dispose()
+    with pytest.raises(container.SetupError, match="not those of a known version"):
+        container.prepare_store({"RMO_DATABASE_URL": store_copy_url})
+    engine = make_engine(store_copy_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "9999"
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.parametrize(("env", "says"), [
     ({"RMO_SESSION_SECRET_FILE": "{d}/missing"}, "does not exist: put it in deploy/secrets/"),
     ({"RMO_SESSION_SECRET_FILE": "{d}/empty"}, "is empty"),
@@ -185,7 +209,8 @@ def test_prepare_exits_3_on_a_damaged_store_without_touching_it(tmp_path: Path) 
     done = subprocess.run([sys.executable, "scripts/container.py", "prepare"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 3, done.stderr
-    assert "cannot be read (corrupt); nothing was changed" in done.stderr and "Traceback" not in done.stderr
+    assert "cannot be read as a store of this app; nothing was changed" in done.stderr
+    assert "Traceback" not in done.stderr
     assert store.read_bytes() == b"not a store" * 500
 
 
