@@ -81,8 +81,10 @@ def _read_secret(path_text: str, what: str) -> str:
     except PermissionError:
         raise SetupError(f"The {what} file {path} cannot be read by the app's user (uid {CONTAINER_UID}): "
                          f"on the host, run `sudo chown {CONTAINER_UID} deploy/secrets/*`.") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise SetupError(f"The {what} file {path} cannot be read ({err.__class__.__name__}).") from None
+    except UnicodeDecodeError:
+        raise SetupError(f"The {what} file {path} is not text (UTF-8).") from None
+    except OSError as err:
+        raise SetupError(f"The {what} file {path} cannot be read ({err.strerror or 'unknown error'}).") from None
     value = text.rstrip("\r\n")
     if not value.strip():
         raise SetupError(f"The {what} file {path} is empty.")
