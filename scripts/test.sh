@@ -3,7 +3,7 @@
 #   1. the whole suite (unit, AppTest, browser) on SQLite files;
 #   2. the tests that touch the store (data layer and pages, not the browser) on a
 #      throw-away PostgreSQL server started here and stopped at the end.
-# pip packages from requirements-dev.txt; Debian's chromium and postgresql when missing.
+# pip packages from requirements-dev.txt; Debian's chromium, nginx and postgresql when missing.
 # Arguments are passed to both pytest runs, e.g. `bash scripts/test.sh tests/ingest/test_build.py`.
 # RMO_TEST_PG=off skips the PostgreSQL run (its tests show as skipped; under CI=true they fail).
 set -euo pipefail
@@ -24,6 +24,13 @@ python -m pip install --quiet --disable-pip-version-check -r requirements-dev.tx
 if ! command -v chromium >/dev/null 2>&1; then
   echo "Installing Debian's chromium for the browser tests…"
   apt_install chromium
+fi
+
+# Step 2b: Debian's nginx for the proxy tests (tests/deploy: compose.yaml's nginx site); it is
+# only run by the tests, on loopback ports, never started as a service.
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  echo "Installing Debian's nginx for the proxy tests…"
+  apt_install nginx
 fi
 
 # Step 3: Debian's PostgreSQL server binaries (not started as a service; see step 4).

@@ -1,0 +1,1 @@
+"""Tests of the container files: Dockerfile, compose.yaml, the proxy site and the entry command."""
