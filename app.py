@@ -38,7 +38,6 @@ signin.refresh()
 focused = participant.focused_session()
 if not focused:
     account = st.sidebar.container()  # filled after st.navigation: its sign-in link needs the pages
-    sidebar.render()
 sections, pages = router.navigation(signin.role())
 page = st.navigation(sections, position="hidden" if focused else "sidebar")
 router.open_wanted_page(pages)
@@ -46,6 +45,8 @@ if focused:
     router.stay_on(page, pages, participant.WORKSHOP_PAGE)
 else:
     signin.sidebar_box(account)
+    if router.shows_filters(page, pages):  # not on pages where they would do nothing (data management)
+        sidebar.render()
 state.show_url_notes()
 page.run()
 state.write_to_url()

@@ -84,6 +84,13 @@ def navigation(role: str) -> tuple[dict[str, list[StreamlitPage]], dict[str, Str
     return sections, by_path
 
 
+def shows_filters(page: StreamlitPage, pages: dict[str, StreamlitPage]) -> bool:
+    """True unless ``page`` is one whose spec says the shared sidebar filters do nothing there."""
+    path = next((p for p, registered in pages.items() if registered is page), None)
+    spec = roles.page(path) if path else None
+    return spec is None or spec.filters
+
+
 def open_wanted_page(pages: dict[str, StreamlitPage]) -> None:
     """After st.navigation: switch to the page a guarded link asked for, once.
 

@@ -39,6 +39,7 @@ class PageSpec:
     section: str
     min_role: str
     default: bool = False
+    filters: bool = True  # False: the shared sidebar filters mean nothing here and are not drawn
 
     @property
     def url_path(self) -> str:
@@ -57,9 +58,10 @@ PAGES: Final[tuple[PageSpec, ...]] = (
     # credential; facilitating and the closed records need partner (WORKSHOP_MODES).
     PageSpec("pages/workshop.py", "Workshop", ":material/diversity_3:", "Act", PUBLIC),
     # Written by the data-management work; skipped while its file does not exist.
-    PageSpec("pages/data_management.py", "Data management", ":material/database:", "Manage", EDITOR),
+    PageSpec("pages/data_management.py", "Data management", ":material/database:", "Manage", EDITOR,
+             filters=False),
     PageSpec("pages/sources.py", "Sources & method", ":material/menu_book:", "About", PUBLIC),
-    PageSpec("pages/sign_in.py", "Sign in", ":material/login:", "Account", PUBLIC),
+    PageSpec("pages/sign_in.py", "Sign in", ":material/login:", "Account", PUBLIC, filters=False),
 )
 SECTIONS: Final[tuple[str, ...]] = tuple(dict.fromkeys(p.section for p in PAGES))
 

@@ -56,6 +56,11 @@ def test_upload_preview_apply_roll_back(built_db: Path, tmp_path: Path, page) ->
         sign_in(page, "editor")
         expect(page.get_by_role("heading", name="Upload changes")).to_be_visible()
         wait_ready(page)
+        # The shared filters would do nothing here, so the sidebar leaves them out (the menu stays).
+        sidebar = page.get_by_test_id("stSidebar")
+        expect(sidebar.get_by_test_id("stSidebarNav")).to_be_visible()
+        expect(sidebar.get_by_text("Filters", exact=True)).to_have_count(0)
+        expect(sidebar.get_by_test_id("stMultiSelect")).to_have_count(0)
 
         page.locator("input[type=file]").first.set_input_files(str(bad))
         expect(page.get_by_text("1 problem found. Nothing was written.")).to_be_visible()
