@@ -1,56 +1,40 @@
 """Backups of the whole store in one portable file, and restores from one.
 
 ``backup(url, path)`` writes every table of ``schema.metadata`` that the store
-holds into one zip file; ``restore(url, path)`` puts such a file back into a
-store.  The file is the same whatever database made it, so a SQLite store can
-be restored to a PostgreSQL server and back.  ``python -m rmo_data backup`` and
-``restore`` call these and print what they did.
-
-The file: ``manifest.json`` names the format and its version, the store's schema
-revision (its Alembic revision), the schema and build versions of the app that
-wrote it, when it was made (UTC), the kind of database it came from and, per
-table, its columns (with the kind of value each holds), its row count and the
-SHA-256 of its data file.  ``tables/<name>.jsonl`` holds one JSON array per row
-in primary-key order, so two backups of an unchanged store hold the same table
-files.  Dates and times are ISO text; times are in UTC (a SQLite store keeps
-times without a zone, and the app writes them in UTC).
+holds into one zip file (its layout and checks: ``rmo_data.store.backup_file``);
+``restore(url, path)`` puts such a file back into a store.  The file is the same
+whatever database made it, so a SQLite store can be restored to a PostgreSQL
+server and back.  ``python -m rmo_data backup`` and ``restore`` call these.
 
 Consistency: a SQLite store is first copied with SQLite's online backup API
 (one moment of the file, whoever is writing) and the copy is read, so the
-store's own read transaction lasts only as long as the copy; a PostgreSQL store
-is read in one REPEATABLE READ, read-only transaction.  The app keeps working
-meanwhile, and the file holds one moment of the store.
+store's own read lasts only as long as the copy; a PostgreSQL store is read in
+one REPEATABLE READ, read-only transaction.  The app keeps working meanwhile,
+and the file holds one moment of the store.  Rows are written in primary-key
+order, so two backups of an unchanged store hold the same table files.
 
-Restores: the whole file is checked first (a format and schema revision this
-app knows, every table file present, complete and matching its checksum and
-row count), so a file that is not a backup, is cut short or comes from a newer
-version of the app is refused before the store is touched.  The tables are
-then created by the migrations at the backup's revision, filled, and migrated
-to the newest revision, as the app migrates an old store.  On SQLite this
-happens in a new file beside the store, which must pass ``PRAGMA quick_check``
-and ``foreign_key_check`` before one ``os.replace`` swaps it in; the replaced
-file is kept as ``<name>.<UTC time>.bak``.  On PostgreSQL the app's tables are
-dropped and made again in one transaction, behind the migrations' lock, and
-each id sequence is set past the restored ids.  A refusal or a failure leaves
-the store as it was.  Nothing here imports streamlit.
+Restores: the whole file is checked first, so a file that is not a backup, is
+cut short or comes from a newer version of the app is refused before the store
+is touched.  The tables are then created by the migrations at the backup's
+revision, filled, and migrated to the newest revision, as the app migrates an
+old store.  On SQLite this happens in a new file beside the store, which must
+pass ``PRAGMA quick_check`` and ``foreign_key_check`` before one ``os.replace``
+swaps it in; the replaced file is kept as ``<name>.<UTC time>.bak``.  On
+PostgreSQL the app's tables are dropped and made again in one transaction,
+behind the migrations' lock, and each id sequence is set past the restored ids.
+A refusal or a failure leaves the store as it was.  Nothing here imports streamlit.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import decimal
-import errno
-import hashlib
-import json
 import os
 import shutil
 import sqlite3
 import tempfile
 import time
 import zipfile
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,34 +47,17 @@ from sqlalchemy.pool import NullPool
 
 from rmo_data import faults
 from rmo_data.store import migrate, rebuild, schema
+from rmo_data.store.backup_file import (BackupError, DamagedFile, damaged, decoder, file_fault, kind_of,
+                                        read_manifest, table_rows, write_manifest, write_table)
 from rmo_data.store.engine import database_url, shown_url, sqlite_path, store_status
 
-FORMAT = "rmo-leverage-backup"
-FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
-APP_NAME = "RMO Leverage Explorer"
+__all__ = ["BackupError", "BackupReport", "RestoreReport", "backup", "read_manifest", "restore"]
+
 FILE_MODE = 0o600  # backups and stores hold participants' names and partners' plans: owner only
 CHUNK = 5000  # rows per read and per INSERT, so memory stays flat on a large store
 PG_LOCK_TIMEOUT = "30s"  # how long a restore waits for another program's open transaction
-KINDS = frozenset({"plain", "datetime", "date", "time", "bytes", "decimal"})
 
 Progress = Callable[[str, float], None]
-
-
-class BackupError(Exception):
-    """A backup or restore that was refused or failed; ``str()`` is one plain clause.
-
-    ``bad_input`` is True when the file or the address given is at fault (the
-    command exits with status 2), False when the store or the system is (status 3).
-    """
-
-    def __init__(self, message: str, bad_input: bool = True) -> None:
-        super().__init__(message)
-        self.bad_input = bad_input
-
-
-class _Damaged(Exception):
-    """A table file that does not match its manifest (turned into one BackupError)."""
 
 
 @dataclass(frozen=True)
@@ -141,19 +108,6 @@ def _resolve(url: str | None) -> str:
     return resolved
 
 
-def _file_fault(err: OSError, path: Path, verb: str) -> str:
-    """Why ``path`` could not be read or written, in a clause (no code, no class name)."""
-    if err.errno in {errno.ENOENT, errno.ENOTDIR}:
-        why = "its folder does not exist"
-    elif faults.classify(err) == "disk_full":
-        why = "the disk is full"
-    elif faults.classify(err) == "read_only":
-        why = "permission denied, or the disk is read-only"
-    else:
-        why = (err.strerror or "the system refused").lower()
-    return f"{path} could not be {verb}: {why}"
-
-
 def _store_fault(err: BaseException) -> str:
     """A database fault in a clause: the shared sentences of ``rmo_data.faults``, and lock timeouts."""
     message = str(getattr(err, "orig", None) or err).lower()
@@ -161,59 +115,6 @@ def _store_fault(err: BaseException) -> str:
         return (f"another program kept the store's tables locked for over {PG_LOCK_TIMEOUT.rstrip('s')} "
                 "seconds; try again when it is done")
     return faults.sentence(err)
-
-
-def _damaged(source: Path) -> BackupError:
-    return BackupError(f"{source} is incomplete or damaged (it may have been cut short while it was "
-                       "copied), so it cannot be restored")
-
-
-def _not_a_backup(source: Path) -> BackupError:
-    return BackupError(f"{source} is not a backup made by python -m rmo_data backup")
-
-
-# --- values in and out of JSON ----------------------------------------------------------------
-
-def _kind(type_: sqltypes.TypeEngine[Any]) -> str:
-    """How a column's values are written in the file (JSON holds the plain ones as they are)."""
-    if isinstance(type_, sqltypes.DateTime):
-        return "datetime"
-    if isinstance(type_, sqltypes.Date):
-        return "date"
-    if isinstance(type_, sqltypes.Time):
-        return "time"
-    if isinstance(type_, sqltypes.LargeBinary):
-        return "bytes"
-    if isinstance(type_, sqltypes.Numeric) and not isinstance(type_, sqltypes.Float):
-        return "decimal"
-    return "plain"
-
-
-def _encode(kind: str, value: Any) -> Any:
-    if value is None or kind == "plain":
-        return value
-    if kind == "datetime":
-        return (value.astimezone(dt.UTC) if value.tzinfo is not None else value).isoformat()
-    if kind in {"date", "time"}:
-        return value.isoformat()
-    if kind == "bytes":
-        return base64.b64encode(bytes(value)).decode("ascii")
-    return str(value)  # decimal: exact as text
-
-
-def _decoder(kind: str, type_: sqltypes.TypeEngine[Any]) -> Callable[[Any], Any] | None:
-    """The function that turns a file value into what the target column takes (None: as it is)."""
-    if kind == "datetime":
-        aware = bool(getattr(type_, "timezone", False))
-
-        def to_datetime(value: str) -> dt.datetime:
-            moment = dt.datetime.fromisoformat(value)
-            if aware:  # a zone-less time is UTC, the app's convention
-                return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-            return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
-        return to_datetime
-    return {"date": dt.date.fromisoformat, "time": dt.time.fromisoformat, "bytes": base64.b64decode,
-            "decimal": decimal.Decimal}.get(kind)
 
 
 # --- backup ---------------------------------------------------------------------------------
@@ -248,20 +149,10 @@ def _write_tables(conn: Connection, archive: zipfile.ZipFile,
     entries: dict[str, dict[str, Any]] = {}
     for i, name in enumerate(wanted, start=1):
         table = meta.tables[name]
-        kinds = [_kind(c.type) for c in table.c]
-        file_name = f"tables/{name}.jsonl"
-        digest, rows = hashlib.sha256(), 0
         order = list(table.primary_key.columns) or list(table.c)
-        with archive.open(file_name, "w", force_zip64=True) as out:
-            result = conn.execute(select(table).order_by(*order).execution_options(yield_per=CHUNK))
-            for part in result.partitions():
-                block = "".join(json.dumps([_encode(k, v) for k, v in zip(kinds, row)], ensure_ascii=False,
-                                           separators=(",", ":")) + "\n" for row in part).encode("utf-8")
-                digest.update(block)
-                out.write(block)
-                rows += len(part)
-        entries[name] = {"file": file_name, "rows": rows, "sha256": digest.hexdigest(),
-                         "columns": [{"name": c.name, "kind": k} for c, k in zip(table.c, kinds)]}
+        result = conn.execute(select(table).order_by(*order).execution_options(yield_per=CHUNK))
+        entries[name] = write_table(archive, name, [(c.name, kind_of(c.type)) for c in table.c],
+                                    result.partitions())
         progress(f"Saved {name}", 0.05 + 0.9 * i / len(wanted))
     return revision, entries
 
@@ -340,26 +231,18 @@ def backup(url: str | None, target: Path, *, replace: bool = False,
         why = "is not a folder" if target.parent.exists() else "does not exist"
         raise BackupError(f"{target} could not be written: the folder {target.parent} {why}")
     _check_source(resolved)
-    stamp = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     except OSError as err:
-        raise BackupError(_file_fault(err, target, "written")) from None
+        raise BackupError(file_fault(err, target, "written")) from None
     try:
         with os.fdopen(fd, "wb") as raw:
             with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as archive:
                 revision, tables = _snapshot_into(resolved, archive, target.parent, report)
-                manifest = {
-                    "format": FORMAT, "format_version": FORMAT_VERSION, "app": APP_NAME,
-                    "schema_revision": revision, "schema_version": schema.SCHEMA_VERSION,
-                    "build_version": schema.BUILD_VERSION,
-                    "created_at": stamp.isoformat(timespec="seconds"),
-                    "source_dialect": make_url(resolved).get_backend_name(),
-                    "tables": tables,
-                }
-                archive.writestr(MANIFEST, json.dumps(manifest, indent=2, sort_keys=True))
+                manifest = write_manifest(archive, revision, make_url(resolved).get_backend_name(),
+                                          tables, now or dt.datetime.now(dt.UTC))
             raw.flush()
             os.fsync(raw.fileno())  # on disk before it takes the name
         os.replace(tmp, target)
@@ -370,107 +253,10 @@ def backup(url: str | None, target: Path, *, replace: bool = False,
             raise BackupError(_store_fault(err) if kind != "other" else "the store could not be read",
                               bad_input=False) from None
         if isinstance(err, OSError):
-            raise BackupError(_file_fault(err, target, "written"), bad_input=False) from None
+            raise BackupError(file_fault(err, target, "written"), bad_input=False) from None
         raise
     report("Done", 1.0)
     return BackupReport(target, manifest, time.perf_counter() - started)
-
-
-# --- reading a backup file ------------------------------------------------------------------
-
-def _valid_tables(tables: Any) -> bool:
-    if not isinstance(tables, dict):
-        return False
-    for info in tables.values():
-        if not (isinstance(info, dict) and isinstance(info.get("file"), str)
-                and isinstance(info.get("rows"), int) and isinstance(info.get("sha256"), str)
-                and isinstance(info.get("columns"), list) and info["columns"]):
-            return False
-        if not all(isinstance(c, dict) and isinstance(c.get("name"), str) and c.get("kind") in KINDS
-                   for c in info["columns"]):
-            return False
-    return True
-
-
-def _manifest(archive: zipfile.ZipFile, source: Path) -> dict[str, Any]:
-    try:
-        manifest = json.loads(archive.read(MANIFEST))
-    except KeyError:
-        raise _not_a_backup(source) from None
-    except (ValueError, zipfile.BadZipFile, zlib.error, EOFError):
-        raise _damaged(source) from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        if isinstance(manifest, dict) and "export_version" in manifest:
-            raise BackupError(f"{source} is a store export (Data management), not a backup; restore "
-                              "takes a file made by python -m rmo_data backup")
-        raise _not_a_backup(source)
-    version = manifest.get("format_version")
-    if isinstance(version, int) and version > FORMAT_VERSION:
-        raise BackupError(f"{source} was written in a newer backup format (version {version}; this "
-                          f"version of the app reads up to {FORMAT_VERSION}); restore it with the version "
-                          "that made it")
-    if version != FORMAT_VERSION or not _valid_tables(manifest.get("tables")):
-        raise _damaged(source)
-    known = migrate.known_revisions()
-    revision = manifest.get("schema_revision")
-    if revision not in known:
-        raise BackupError(f"{source} comes from a newer version of the app: its schema revision "
-                          f"{revision} is not one this version knows (it knows up to {known[-1]}); "
-                          "restore it with the version that made it")
-    return manifest
-
-
-def _rows(archive: zipfile.ZipFile, info: dict[str, Any]) -> Iterator[list[Any]]:
-    """The rows of one table file; ``_Damaged`` when it does not match its manifest entry."""
-    digest, count, width = hashlib.sha256(), 0, len(info["columns"])
-    try:
-        with archive.open(info["file"]) as member:
-            for line in member:
-                digest.update(line)
-                row = json.loads(line)
-                if not isinstance(row, list) or len(row) != width:
-                    raise _Damaged(info["file"])
-                count += 1
-                yield row
-    except (KeyError, zipfile.BadZipFile, zlib.error, EOFError, ValueError) as err:
-        raise _Damaged(info["file"]) from err
-    if count != info["rows"] or digest.hexdigest() != info["sha256"]:
-        raise _Damaged(info["file"])
-
-
-def read_manifest(source: Path) -> dict[str, Any]:
-    """Check the backup file ``source`` whole and return its manifest.
-
-    Every table file is read to its end and compared with its row count and
-    checksum, so a restore that follows meets no surprise half-way.
-
-    Raises
-    ------
-    BackupError
-        With one plain clause: no such file, not a backup, incomplete or
-        damaged, or made by a newer version of the app.
-    """
-    source = Path(source).expanduser()
-    if not source.exists():
-        raise BackupError(f"there is no file {source}")
-    if source.is_dir():
-        raise BackupError(f"{source} is a folder, not a backup file")
-    try:
-        with open(source, "rb") as handle:
-            looks_like_zip = handle.read(4) == b"PK\x03\x04"
-        with zipfile.ZipFile(source) as archive:
-            manifest = _manifest(archive, source)
-            for info in manifest["tables"].values():
-                for _row in _rows(archive, info):
-                    pass
-    except zipfile.BadZipFile:
-        # Without its directory (written last) a zip cannot be opened: cut short if it began as one.
-        raise (_damaged(source) if looks_like_zip else _not_a_backup(source)) from None
-    except _Damaged:
-        raise _damaged(source) from None
-    except OSError as err:
-        raise BackupError(_file_fault(err, source, "read")) from None
-    return manifest
 
 
 # --- restore --------------------------------------------------------------------------------
@@ -510,20 +296,20 @@ def _fill(conn: Connection, archive: zipfile.ZipFile, manifest: dict[str, Any], 
     for i, table in enumerate(order, start=1):
         info = saved[table.name]
         names = [c["name"] for c in info["columns"]]
-        decoders = [_decoder(c["kind"], table.c[c["name"]].type) for c in info["columns"]]
+        decoders = [decoder(c["kind"], table.c[c["name"]].type) for c in info["columns"]]
         batch: list[dict[str, Any]] = []
-        for row in _rows(archive, info):
+        for row in table_rows(archive, info):
             try:
                 batch.append({n: v if f is None or v is None else f(v) for n, f, v in zip(names, decoders, row)})
             except (ValueError, TypeError) as err:  # a date that is no date: the file was altered
-                raise _Damaged(info["file"]) from err
+                raise DamagedFile(info["file"]) from err
             if len(batch) >= CHUNK:
                 conn.execute(table.insert(), batch)
                 batch = []
         if batch:
             conn.execute(table.insert(), batch)
         if conn.execute(select(func.count()).select_from(table)).scalar_one() != info["rows"]:
-            raise _Damaged(info["file"])
+            raise DamagedFile(info["file"])
         progress(f"Restored {table.name}", 0.1 + 0.8 * i / len(order))
     if conn.dialect.name == "postgresql":
         _continue_sequences(conn, order)
@@ -531,6 +317,14 @@ def _fill(conn: Connection, archive: zipfile.ZipFile, manifest: dict[str, Any], 
     rebuild.refresh_statistics(conn)  # the planner's statistics are not in the backup
     if migrate.current_revision(conn) != migrate.head_revision():  # pragma: no cover - upgrade's own promise
         raise BackupError("the restored store did not reach the newest schema revision", bad_input=False)
+
+
+def _refuse_a_newer_store(conn: Connection, present: set[str]) -> None:
+    """A store a newer version of the app made may hold tables this one does not know: left alone."""
+    current = migrate.current_revision(conn) if migrate.VERSION_TABLE in present else None
+    if current is not None and current not in migrate.known_revisions():
+        raise BackupError(f"the store there is at schema revision {current}, made by a newer version of "
+                          "the app; restore with that version", bad_input=False)
 
 
 def _side_files(path: Path) -> list[Path]:
@@ -591,6 +385,13 @@ def _restore_sqlite(path: Path, source: Path, manifest: dict[str, Any], progress
         status = store_status(f"sqlite:///{path}")
         if status in {"busy", "read_only"}:  # a damaged store may be restored over: that is what backups are for
             raise BackupError(faults.kind_sentence(status), bad_input=False)
+        if status in {"ok", "empty"}:
+            engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
+            try:
+                with engine.connect() as conn:
+                    _refuse_a_newer_store(conn, set(inspect(conn).get_table_names()))
+            finally:
+                engine.dispose()
     tmp = path.with_name(path.name + ".restore.tmp")
     for leftover in _side_files(tmp):  # a restore killed half-way left these: start afresh
         leftover.unlink(missing_ok=True)
@@ -625,10 +426,7 @@ def _restore_server(resolved: str, source: Path, manifest: dict[str, Any], progr
             conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{PG_LOCK_TIMEOUT}'")
             migrate.hold_migration_lock(conn)
             present = set(inspect(conn).get_table_names())
-            current = migrate.current_revision(conn) if migrate.VERSION_TABLE in present else None
-            if current is not None and current not in migrate.known_revisions():
-                raise BackupError(f"the database holds a store at schema revision {current}, made by a newer "
-                                  "version of the app; restore with that version", bad_input=False)
+            _refuse_a_newer_store(conn, present)
             ours = [n for n in present if n in schema.metadata.tables or n == migrate.VERSION_TABLE]
             old = MetaData()
             old.reflect(conn, only=ours)
@@ -663,8 +461,8 @@ def restore(url: str | None, source: Path, *, progress: Progress | None = None) 
         else:
             _restore_server(resolved, source, manifest, report)
             kept = None
-    except _Damaged:
-        raise _damaged(source) from None
+    except DamagedFile:
+        raise damaged(source) from None
     except IntegrityError:
         raise BackupError(f"the rows in {source} do not fit together (a row refers to one that is not in "
                           "the backup, or two rows share a key), so it cannot be restored") from None
@@ -672,7 +470,7 @@ def restore(url: str | None, source: Path, *, progress: Progress | None = None) 
         raise BackupError(_store_fault(err), bad_input=False) from None
     except OSError as err:
         where = path if path is not None else source
-        raise BackupError(_file_fault(err, where, "written" if path is not None else "read"),
+        raise BackupError(file_fault(err, where, "written" if path is not None else "read"),
                           bad_input=False) from None
     migrate.forget(resolved)  # this process checks the replaced store again
     report("Done", 1.0)
