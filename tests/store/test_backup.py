@@ -504,3 +504,19 @@ def test_a_restore_that_fails_half_way_leaves_the_store_as_it_was(saved: tuple[s
     path = sqlite_path(target_url)
     if path is not None:  # the half-written file beside the store is gone
         assert not list(path.parent.glob("*.tmp*"))
+
+
+@pytest.mark.sqlite_only(reason="damages the store's file on purpose")
+def test_a_damaged_sqlite_store_can_be_restored_over_and_is_kept(saved: tuple[str, Path]) -> None:
+    url, file = saved
+    before = contents(url)
+    path = sqlite_path(url)
+    assert path is not None
+    with open(path, "r+b") as handle:  # garbage over pages in the middle of the file
+        handle.seek(path.stat().st_size // 2)
+        handle.write(b"\xa5" * 16384)
+    assert store_status(url) == "corrupt"
+    done = restore(url, file)
+    assert contents(url) == before
+    assert_usable(url)
+    assert done.kept is not None and store_status(f"sqlite:///{done.kept}") == "corrupt"
