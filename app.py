@@ -9,6 +9,8 @@ stays on the Workshop page (``workshop_participant.focused_session``).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from components import router, sidebar, state, store
@@ -17,7 +19,9 @@ from components import workshop_participant as participant
 
 st.set_page_config(
     page_title="RMO Leverage Explorer",
-    page_icon=":material/diamond:",
+    # A file of the app's own: a Material icon as favicon is fetched from Google's font host,
+    # which an offline laptop in a workshop room cannot reach.
+    page_icon=str(Path(__file__).resolve().parent / "assets" / "favicon.png"),
     layout="wide",
     initial_sidebar_state="expanded",
 )

@@ -298,6 +298,7 @@ def _pick(page: Any, box: Any, options: Sequence[str]) -> Callable[[int], None]:
     def act(i: int) -> None:
         box.locator("input").click()
         page.keyboard.type(options[i % len(options)])
+        page.get_by_role("option", name=options[i % len(options)], exact=True).wait_for(timeout=TIMEOUT_MS)
         page.keyboard.press("Enter")
     return act
 
@@ -308,6 +309,8 @@ def _toggle_one(page: Any, box: Any, option: str) -> Callable[[int], None]:
         box.locator("input").click()
         if i % 2 == 0:
             page.keyboard.type(option)
+            # Enter picks the highlighted option: wait until the menu shows it (a loaded machine is slow to).
+            page.get_by_role("option", name=option, exact=True).wait_for(timeout=TIMEOUT_MS)
             page.keyboard.press("Enter")
         else:
             page.keyboard.press("Backspace")

@@ -5,6 +5,7 @@ Usage (from the repository root; also a section of ``python bench/run.py --room`
     python bench/room.py                      # 40 participants over a minute, then the CPU passes
     python bench/room.py --participants 10 --spread 15 --sequential 4 --skip-nginx   # a smoke run
     python bench/room.py --profile            # also py-spy profiles of the server (pip install py-spy)
+    python bench/room.py --servers 2 --postgres   # the room split across two servers on one PostgreSQL
 
 What it does, in one run:
 
@@ -63,7 +64,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a plain script from anywhere
 
 from bench.st_client import RunResult, StreamlitClient, WidgetMissing  # noqa: E402
+from scripts import throwaway_pg  # noqa: E402
 from scripts.live_server import CHROMIUM, CHROMIUM_ARGS, running_server  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 FACILITATOR = "bench.facilitator"
 PAGE = "workshop"
@@ -348,14 +351,22 @@ class RoomResult:
     idle_polls: int = 0
 
 
-async def run_room(base: str, pid: int, code: str, criteria: list[str], n: int, spread_s: float,
+async def run_room(bases: list[str], pids: list[int], code: str, criteria: list[str], n: int, spread_s: float,
                    seed: int, idle_s: float) -> tuple[RoomResult, list[StreamlitClient]]:
-    """The room: ``n`` phones spread over ``spread_s``; then ``idle_s`` of every page open and polling."""
+    """The room: ``n`` phones spread over ``spread_s``; then ``idle_s`` of every page open and polling.
+
+    With several servers the phones take them in turn (phone i on server i mod n), as a
+    proxy that spreads new browsers would; CPU figures are the sum over the servers.
+    """
     people = [Participant(f"Participant {i + 1:02d}") for i in range(n)]
     done = asyncio.Event()
     clients: dict[str, StreamlitClient] = {}
-    cpu0, t0 = cpu_seconds(pid), time.monotonic()
-    tasks = [asyncio.create_task(one_phone(p, base, code, criteria, i * spread_s / max(n, 1),
+
+    def cpu_all() -> float:
+        return sum(cpu_seconds(pid) for pid in pids)
+
+    cpu0, t0 = cpu_all(), time.monotonic()
+    tasks = [asyncio.create_task(one_phone(p, bases[i % len(bases)], code, criteria, i * spread_s / max(n, 1),
                                            random.Random(seed * 1000 + i), done, clients))
              for i, p in enumerate(people)]
 
@@ -367,7 +378,7 @@ async def run_room(base: str, pid: int, code: str, criteria: list[str], n: int, 
     while not all(finished(p) for p in people) and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
         if time.monotonic() - shown >= PROGRESS_EVERY_S:  # a saturated server shows here, not as silence
-            now_cpu, shown = cpu_seconds(pid), time.monotonic()
+            now_cpu, shown = cpu_all(), time.monotonic()
             done_kinds = {k: sum(k in p.timings for p in people) for k in KINDS}
             print(f"  {shown - t0:5.0f} s: " + ", ".join(f"{k} {v}" for k, v in done_kinds.items())
                   + f"; with problems {sum(bool(p.errors) for p in people)}; server CPU "
@@ -377,13 +388,13 @@ async def run_room(base: str, pid: int, code: str, criteria: list[str], n: int, 
         if not finished(p):
             p.errors.append(f"did not finish within {spread_s + ROOM_LIMIT_S:g} s "
                             f"(done: {', '.join(p.timings) or 'nothing'})")
-    cpu1, t1 = cpu_seconds(pid), time.monotonic()
+    cpu1, t1 = cpu_all(), time.monotonic()
     load = load_average()
     # Answered polls: ticks a saturated server could not run in time are folded into one run.
     polls0 = sum(len(c.fragment_seconds) for c in clients.values())
-    idle0 = cpu_seconds(pid)
+    idle0 = cpu_all()
     await asyncio.sleep(idle_s)
-    idle_cpu = cpu_seconds(pid) - idle0
+    idle_cpu = cpu_all() - idle0
     polls = sum(len(c.fragment_seconds) for c in clients.values()) - polls0
     done.set()
     await asyncio.gather(*tasks)
@@ -526,6 +537,8 @@ class Figures:
 
     participants: int = 0
     spread_s: float = 0.0
+    servers: int = 1
+    backend: str = "sqlite"
     room_wall_s: float = 0.0
     room_load: str = ""
     lost: list[str] = field(default_factory=list)
@@ -556,9 +569,16 @@ async def measure(args: argparse.Namespace, url: str, code: str, criteria: list[
 
     from bench import room_static
 
-    fig = Figures(participants=args.participants, spread_s=args.spread)
-    with running_server(url, workdir / "server-app.log", wait_s=SERVER_WAIT_S) as (base, pid):
-        print(f"Server {base} (pid {pid}); workshop {code}; load {load_average()}", flush=True)
+    fig = Figures(participants=args.participants, spread_s=args.spread, servers=args.servers,
+                  backend=make_url(url).get_backend_name())
+    with contextlib.ExitStack() as stack:
+        # Server 1 holds the projector and the one-at-a-time passes; the room is split over all.
+        started = [stack.enter_context(running_server(url, workdir / f"server-app-{i + 1}.log",
+                                                      wait_s=SERVER_WAIT_S)) for i in range(args.servers)]
+        bases, pids = [b for b, _ in started], [p for _, p in started]
+        base, pid = bases[0], pids[0]
+        print(f"Server(s) {', '.join(bases)} (pid {', '.join(map(str, pids))}) on {fig.backend}; "
+              f"workshop {code}; load {load_average()}", flush=True)
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             page = await open_projector(browser, base, code, password)
@@ -567,8 +587,8 @@ async def measure(args: argparse.Namespace, url: str, code: str, criteria: list[
             await asyncio.sleep(PROJECTOR_ALONE_S)
             fig.projector_cpu_per_refresh_s = (cpu_seconds(pid) - before) / (PROJECTOR_ALONE_S / 5.0)
             print(f"The room: {args.participants} participants over {args.spread:g} s…", flush=True)
-            room, clients = await run_room(base, pid, code, criteria, args.participants, args.spread, args.seed,
-                                           ROOM_IDLE_S)
+            room, clients = await run_room(bases, pids, code, criteria, args.participants, args.spread,
+                                           args.seed, ROOM_IDLE_S)
             room.submitted_log = await page.evaluate("() => window.__submitted || []")
             SHOTS.mkdir(parents=True, exist_ok=True)
             await page.screenshot(path=str(SHOTS / "room-projector.png"))
@@ -725,7 +745,8 @@ def print_report(fig: Figures) -> int:
     rows = report(fig)
     width = max(len(r[0]) for r in rows)
     vwidth = max(len(r[1]) for r in rows)
-    print(f"\nWorkshop room: {fig.participants} participants over {fig.spread_s:g} s "
+    print(f"\nWorkshop room: {fig.participants} participants over {fig.spread_s:g} s on {fig.servers} "
+          f"server(s), {fig.backend} store "
           f"(room took {fig.room_wall_s:.0f} s; load average then {fig.room_load}; CPU passes at {fig.cpu_load})")
     for name, value, target, ok in rows:
         print(f"{name:<{width}}  {value:<{vwidth}}  {target:<30}  {_verdict(ok)}")
@@ -752,6 +773,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-static", action="store_true", help="leave out the static first visits")
     p.add_argument("--skip-nginx", action="store_true", help="leave out the visits through nginx")
     p.add_argument("--output", type=Path, default=None, help="also write the figures as JSON here")
+    p.add_argument("--servers", type=int, default=1, choices=[1, 2],
+                   help="app servers on the one store; the room's phones take them in turn")
+    p.add_argument("--postgres", action="store_true",
+                   help="the store on a throw-away PostgreSQL server (scripts/throwaway_pg.py), not SQLite")
     return p
 
 
@@ -763,15 +788,24 @@ def main(argv: list[str] | None = None) -> int:
         users = workdir / "users.toml"
         password = add_partner(users, FACILITATOR)
         os.environ["RMO_USERS_FILE"] = str(users)  # the servers inherit it
-        url = f"sqlite:///{workdir / 'room.sqlite'}"
-        print(f"Building a fresh store in {workdir}…", flush=True)
-        build_store(url)
-        code, criteria = create_room(url, "Bench room")
-        fig = asyncio.run(measure(args, url, code, criteria, password, workdir))
-        print_report(fig)
-        if args.output:
-            args.output.write_text(json.dumps(asdict(fig), indent=2, default=str))
-            print(f"Figures written to {args.output}")
+        with contextlib.ExitStack() as stack:
+            if args.postgres:
+                try:
+                    url = stack.enter_context(throwaway_pg.server())
+                except throwaway_pg.PgUnavailable as err:
+                    print(f"The PostgreSQL room cannot run: {err}", file=sys.stderr)
+                    return 1
+            else:
+                url = f"sqlite:///{workdir / 'room.sqlite'}"
+            print(f"Building a fresh store ({make_url(url).get_backend_name()}) for {args.servers} server(s)…",
+                  flush=True)
+            build_store(url)
+            code, criteria = create_room(url, "Bench room")
+            fig = asyncio.run(measure(args, url, code, criteria, password, workdir))
+            print_report(fig)
+            if args.output:
+                args.output.write_text(json.dumps(asdict(fig), indent=2, default=str))
+                print(f"Figures written to {args.output}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0

@@ -32,9 +32,9 @@ cases, 50 000 production rows):
 It prints one table (figure, real, synthetic, ratio synthetic/real, target, pass/fail)
 and, with ``--output``, writes the same as JSON.  The workshop room (forty participants
 on one server, a projector, server CPU per interaction beside a trivial app, static
-first visits with and without nginx) is its own section, ``bench/room.py``: ``--room``
-adds it after this table, ``--only room`` runs it alone (``--quick`` makes it a
-ten-participant smoke run).  The targets are those of the
+first visits with and without nginx; then the same room split across two servers on one
+PostgreSQL store) is its own section, ``bench/room.py``: ``--room`` adds it after this
+table, ``--only room`` runs it alone (``--quick`` makes it a ten-participant smoke run).  The targets are those of the
 performance issue; tests never time anything, this script does.
 """
 
@@ -703,14 +703,25 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_room_section(args: argparse.Namespace) -> int:
-    """The workshop room (bench/room.py) with its defaults, or a smaller room with ``--quick``."""
+    """The workshop room (bench/room.py) twice: one server on SQLite, then two servers on PostgreSQL.
+
+    Its defaults (forty participants), or a smaller room with ``--quick``.  The second
+    room splits the phones between two servers on one throw-away PostgreSQL store, so a
+    submission made on server 2 must reach the projector on server 1 (the data version).
+    """
     from bench import room
 
-    room_args = ["--participants", "10", "--spread", "15", "--sequential", "3"] if args.quick else []
-    if args.output:
-        room_args += ["--output", str(args.output.with_name(f"{args.output.stem}-room.json"))]
-    print("\nWorkshop room (bench/room.py)…", flush=True)
-    return room.main(room_args)
+    base = ["--participants", "10", "--spread", "15", "--sequential", "3"] if args.quick else []
+    status = 0
+    for label, extra, stem in (("one server, SQLite", [], "room"),
+                               ("two servers, PostgreSQL", ["--servers", "2", "--postgres", "--skip-static"],
+                                "room-2-servers")):
+        room_args = base + extra
+        if args.output:
+            room_args += ["--output", str(args.output.with_name(f"{args.output.stem}-{stem}.json"))]
+        print(f"\nWorkshop room, {label} (bench/room.py {' '.join(room_args)})…", flush=True)
+        status = room.main(room_args) or status
+    return status
 
 
 def run_clicks_section(args: argparse.Namespace, url: str | None) -> int:

@@ -5,8 +5,13 @@ function itself, so an editor follows a page straight to its SQL, and a
 signature typed from that function.  One bounded cache keyed by the query, its
 arguments and the database URL keeps the results, so a rerun never repeats a
 database read and the cache cannot grow without limit (``MAX_ENTRIES`` results,
-each kept at most ``TTL_SECONDS``).  ``clear()`` forgets them after a rebuild or
-a write.
+each kept at most ``TTL_SECONDS``).
+
+Every key also holds the store's data version (``rmo_data.store.data_version``),
+read at most once every ``VERSION_TTL_S`` per server: a write made by another
+app server or a rebuild from the command line changes it, so the next rerun on
+any server reads afresh.  ``clear()`` also forgets this server's results at
+once after its own writes (and frees their memory).
 
 The cache holds the query results themselves (``st.cache_resource``) and hands
 out a copy of each: ``st.cache_data`` would pickle a result when it is stored and
@@ -22,6 +27,8 @@ import copy
 import dataclasses
 import datetime as dt
 import inspect
+import threading
+import time
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any, Final, ParamSpec, TypeVar
@@ -32,12 +39,14 @@ import streamlit as st
 from rmo_data import constants
 from rmo_data.analysis import prioritisation, scoring
 from rmo_data.charts import priority_charts
-from rmo_data.store import concentration, queries, report_facts, salience_reads
+from rmo_data.store import concentration, data_version, queries, report_facts, salience_reads
 from rmo_data.store.criteria import criteria_table
-from rmo_data.store.engine import database_url, get_engine
+from rmo_data.store.engine import database_url, get_engine, reopen_if_replaced
 
 MAX_ENTRIES = 256
 TTL_SECONDS = 3600
+# How stale a server's view of the data version may be: a change made elsewhere shows within this.
+VERSION_TTL_S = 1.0
 
 
 P = ParamSpec("P")
@@ -92,8 +101,40 @@ def _arguments(signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict
     return tuple(sorted((key, _freeze(value)) for key, value in named.items()))
 
 
+# The versions last read, by URL: (when, versions).  A plain dict, not st.cache_resource:
+# every cached read asks for the version, and Streamlit's cache costs ~60 µs a lookup
+# (hashing its arguments) where this costs well under one.
+_SEEN: dict[str, tuple[float, dict[str, data_version.Version]]] = {}
+_SEEN_LOCK = threading.Lock()
+
+
+def _versions(url: str) -> dict[str, data_version.Version]:
+    seen = _SEEN.get(url)
+    if seen is not None and time.monotonic() - seen[0] < VERSION_TTL_S:
+        return seen[1]
+    with _SEEN_LOCK:  # one read for every session of this server, at most once a second
+        seen = _SEEN.get(url)
+        if seen is not None and time.monotonic() - seen[0] < VERSION_TTL_S:
+            return seen[1]
+        reopen_if_replaced(url)  # a SQLite file that a command-line build replaced is opened afresh
+        versions = data_version.read(get_engine(url))
+        if len(_SEEN) >= 8:  # stores of tests and benchmarks come and go
+            _SEEN.clear()
+        _SEEN[url] = (time.monotonic(), versions)
+        return versions
+
+
+def version(scope: str = data_version.REFERENCE) -> data_version.Version:
+    """The current store's data version of ``scope`` (as seen at most ``VERSION_TTL_S`` ago).
+
+    Put it in the key of any cache of that scope's data (the workshop caches do).
+    """
+    return _versions(database_url())[scope]
+
+
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
-def _cached(module: str, name: str, url: str, frozen: tuple[tuple[str, Any], ...]) -> Any:
+def _cached(module: str, name: str, url: str, at: data_version.Version,
+            frozen: tuple[tuple[str, Any], ...]) -> Any:
     # Keyed by names, not the function object, so the key hashes the same in every session.
     func = getattr(QUERY_MODULES[module], name)
     return func(**dict(frozen), engine=get_engine(url))
@@ -107,7 +148,7 @@ def read(query: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
     URL, which is part of the key.
     """
     frozen = _arguments(_checked(query), args, kwargs)
-    result = _cached(query.__module__, query.__name__, database_url(), frozen)
+    result = _cached(query.__module__, query.__name__, database_url(), version(), frozen)
     # Callers may add columns for display; never let that touch the cached object.
     if isinstance(result, pd.DataFrame):
         return result.copy()  # type: ignore[return-value]
@@ -115,7 +156,8 @@ def read(query: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
 
 
 def clear() -> None:
-    """Forget cached reads (after a rebuild or a write)."""
+    """Forget this server's cached reads and data version (after its own rebuild or write)."""
+    _SEEN.clear()
     _cached.clear()
     _salience.clear()
     _criteria.clear()
@@ -124,7 +166,7 @@ def clear() -> None:
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
-def _salience(url: str, as_of: int) -> pd.DataFrame:
+def _salience(url: str, at: data_version.Version, as_of: int) -> pd.DataFrame:
     return salience_reads.salience_table(get_engine(url), as_of=as_of)
 
 
@@ -135,12 +177,12 @@ def salience() -> pd.DataFrame:
     store of 200 000 cases); the criteria and both heat maps use the same cells.
     Recency is measured from this year, so the key holds it.
     """
-    return _salience(database_url(), dt.date.today().year).copy()
+    return _salience(database_url(), version(), dt.date.today().year).copy()
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=8, show_spinner=False)
-def _criteria(url: str) -> scoring.CriteriaData:
-    return criteria_table(get_engine(url), cells=_salience(url, dt.date.today().year))
+def _criteria(url: str, at: data_version.Version) -> scoring.CriteriaData:
+    return criteria_table(get_engine(url), cells=_salience(url, at, dt.date.today().year))
 
 
 def criteria() -> scoring.CriteriaData:
@@ -150,19 +192,19 @@ def criteria() -> scoring.CriteriaData:
     real store, more with many evidence rows); the Prioritisation page needs
     it on every rerun, so it is kept like a query result.
     """
-    return copy.deepcopy(_criteria(database_url()))
+    return copy.deepcopy(_criteria(database_url(), version()))
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=16, show_spinner=False)
-def _scaled(url: str, materials: tuple[str, ...]) -> prioritisation.Scaled:
-    return prioritisation.scale(_criteria(url), materials)
+def _scaled(url: str, at: data_version.Version, materials: tuple[str, ...]) -> prioritisation.Scaled:
+    return prioritisation.scale(_criteria(url, at), materials)
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
-def _prioritised(url: str, materials: tuple[str, ...], weights: tuple[tuple[str, int], ...],
-                 leave_gaps_out: bool = False) -> prioritisation.Prioritisation:
-    return prioritisation.prioritise(_criteria(url), materials, dict(weights), scaled=_scaled(url, materials),
-                                     leave_gaps_out=leave_gaps_out)
+def _prioritised(url: str, at: data_version.Version, materials: tuple[str, ...],
+                 weights: tuple[tuple[str, int], ...], leave_gaps_out: bool = False) -> prioritisation.Prioritisation:
+    return prioritisation.prioritise(_criteria(url, at), materials, dict(weights),
+                                     scaled=_scaled(url, at, materials), leave_gaps_out=leave_gaps_out)
 
 
 def prioritise(materials: list[str], weights: dict[str, int],
@@ -173,7 +215,8 @@ def prioritise(materials: list[str], weights: dict[str, int],
     back, or any rerun that changes neither, reuses the ranking and its explanation.
     The scaling of the criteria is kept per materials, so a new weight only ranks.
     """
-    kept = _prioritised(database_url(), tuple(materials), tuple(sorted(weights.items())), leave_gaps_out)
+    kept = _prioritised(database_url(), version(), tuple(materials), tuple(sorted(weights.items())),
+                        leave_gaps_out)
     # Each frame copied (callers may add columns); cheaper than deepcopy's walk of the dataclass.
     return dataclasses.replace(kept, **{f.name: getattr(kept, f.name).copy()
                                         for f in dataclasses.fields(kept)
@@ -181,9 +224,10 @@ def prioritise(materials: list[str], weights: dict[str, int],
 
 
 @st.cache_resource(ttl=TTL_SECONDS, max_entries=64, show_spinner=False)
-def _contributions(url: str, materials: tuple[str, ...], weights: tuple[tuple[str, int], ...],
-                   labels: tuple[tuple[str, str], ...], leave_gaps_out: bool = False) -> dict[str, pd.DataFrame]:
-    kept = _prioritised(url, materials, weights, leave_gaps_out)
+def _contributions(url: str, at: data_version.Version, materials: tuple[str, ...],
+                   weights: tuple[tuple[str, int], ...], labels: tuple[tuple[str, str], ...],
+                   leave_gaps_out: bool = False) -> dict[str, pd.DataFrame]:
+    kept = _prioritised(url, at, materials, weights, leave_gaps_out)
     names = dict(labels)
     named = kept.explained.assign(name=kept.explained["material"].map(names))
     return priority_charts.contribution_data(named, [names[m] for m in kept.ranked.index])
@@ -197,7 +241,7 @@ def contributions(materials: list[str], weights: dict[str, int], labels: dict[st
     weight (py-spy); moving a slider back, or a rerun that changes no weight, reuses it.
     Call it only when the weights rank something (``prioritise(...).ranked`` is not None).
     """
-    kept = _contributions(database_url(), tuple(materials), tuple(sorted(weights.items())),
+    kept = _contributions(database_url(), version(), tuple(materials), tuple(sorted(weights.items())),
                           tuple(sorted(labels.items())), leave_gaps_out)
     return {name: frame.copy() for name, frame in kept.items()}
 

@@ -89,6 +89,10 @@ _UNUSABLE = {
     "read_only": ("The data store cannot be opened on this server: its file or folder is read-only "
                   "for the app. Nothing has been changed. Whoever runs the app must make the store "
                   "writable (the file, its folder and SQLite's side files)."),
+    "bad_url": ("The app is set to use a database address it cannot use: it is not a database URL, or "
+                "it names a kind of database this app has no driver for. Nothing has been changed. "
+                "Whoever runs the app should check RMO_DATABASE_URL (it is not shown here, as it may "
+                "hold a password) and start the app again."),
     "unreachable": ("The database server cannot be reached, or it refused the app's connection. "
                     "Nothing has been changed. Try again shortly; if it goes on, whoever runs the app "
                     "should check the server and the database address and password."),

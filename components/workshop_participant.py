@@ -47,6 +47,7 @@ from components.safe import escape_html
 from components.workshop_consensus import consensus_block
 from components.workshop_pairwise import pairwise_input
 from rmo_data import constants
+from rmo_data.store import data_version
 from rmo_data.store.engine import database_url, get_engine
 from rmo_data.workshops import group_result, lifecycle, participants
 from rmo_data.workshops.group_result import GroupResult
@@ -193,7 +194,7 @@ def _closed(code: str, ws: dict[str, Any], outcome: dict[str, Any] | None) -> No
 
 
 @st.cache_data(ttl=RESULT_TTL_S, show_spinner=False, max_entries=200)
-def _revealed_result(url: str, code: str, phase: str) -> dict[str, Any]:
+def _revealed_result(url: str, code: str, phase: str, at: data_version.Version) -> dict[str, Any]:
     """The current group result of a revealed workshop, computed once for every participant's page."""
     return lifecycle.aggregate(code, get_engine(), cached.criteria()).to_record()
 
@@ -303,7 +304,8 @@ def _group_result(ws: dict[str, Any]) -> None:
     """What the facilitator has shown the room: this round's result once revealed, else round 1's in round 2."""
     if ws["revealed_at"] is not None:
         phase = participants.phase(ws["status"], ws["round"], True)
-        result = GroupResult.from_record(_revealed_result(database_url(), ws["code"], phase))
+        result = GroupResult.from_record(_revealed_result(database_url(), ws["code"], phase,
+                                                          cached.version(data_version.WORKSHOPS)))
         st.subheader("The group's result" + (f" (round {ws['round']})" if ws["round"] > 1 else ""))
         st.caption("Shown by the facilitator, as it stood when this page last changed (your own answer "
                    "redraws it). Nobody's own weights are shown.")

@@ -40,6 +40,7 @@ from rmo_data.access import roles
 from rmo_data.access.throttle import Throttle
 from rmo_data.charts import workshop_charts
 from rmo_data.exports import XLSX_MIME
+from rmo_data.store import data_version
 from rmo_data.store.engine import database_url, get_engine
 from rmo_data.store.workshops import utc
 from rmo_data.workshops import lifecycle, records
@@ -112,14 +113,15 @@ _RERUN_FOR = "_ws_rerun_for"  # the polled phase a page last reran for, by key
 
 
 @st.cache_data(ttl=PHASE_TTL_S, show_spinner=False, max_entries=1000)
-def _phase(url: str, code: str) -> str | None:
+def _phase(url: str, code: str, at: data_version.Version) -> str | None:
     return lifecycle.phase_of(code, get_engine())
 
 
 def polled_phase(code: str) -> str | None:
     """The workshop's phase (``lifecycle.phase_of``), read at most once per ``PHASE_TTL_S`` for all
-    sessions of this server."""
-    return _phase(database_url(), code)
+    sessions of this server, and again as soon as the workshops' data version moves (a reveal or a
+    close made on another server)."""
+    return _phase(database_url(), code, cached.version(data_version.WORKSHOPS))
 
 
 def forget_phase() -> None:

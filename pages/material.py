@@ -1,4 +1,4 @@
-"""Material profile: everything on one material, chosen as the focus material in the sidebar.
+"""Material profile: everything on one material, chosen on the page or as the sidebar's focus material.
 
 The public sees the profile without case-level risk evidence and leverage
 cards (``rmo_data.access.roles.FEATURES``); those tabs say that partners see them.
@@ -38,11 +38,25 @@ def _pick_country() -> None:
     st.session_state["mp_country"] = (state.get("material"), selection[0]["group"]) if selection else None
 
 
+PICK = "mp_pick"  # the page's own material picker, kept in step with the sidebar's focus material
+
+
+def _picked() -> None:
+    """The page's picker changed: it sets the focus material, so the sidebar and the URL follow."""
+    st.session_state["material"] = st.session_state[PICK]
+
+
 cards.inject_css()
 slug = state.get("material")
+slugs = cached.material_slugs()
+labels = cached.material_labels()
+if slug in slugs:
+    st.session_state[PICK] = slug  # follows a change made in the sidebar or by a link
+st.selectbox("Material", slugs, key=PICK, on_change=_picked, format_func=lambda s: labels.get(s, s),
+             width=320, help="The material this page shows (the same as the sidebar's focus material).")
 mat = cached.read(queries.material, slug=slug)
 if mat is None:
-    st.error("This material is not in the data store. Choose one in the sidebar.")
+    st.error("This material is not in the data store. Choose one above.")
     st.stop()
 
 name = escape_html(mat["name"])  # for markdown; figure titles take the raw name

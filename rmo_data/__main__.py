@@ -86,9 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         from rmo_data import faults
         from rmo_data.ingest.build import StoreUnavailable, build
-        from rmo_data.store.engine import shown_url
+        from rmo_data.store.engine import BAD_URL, database_url, shown_url, usable_url
         from rmo_data.ingest.seeds import SEED_DIR
 
+        if not usable_url(database_url(args.url)):
+            print(f"Build not started: {BAD_URL}. Nothing was changed.", file=sys.stderr)
+            return 2
         pause_at = os.environ.get(PAUSE_ENV, "")
 
         def progress(step: str, fraction: float) -> None:

@@ -22,7 +22,7 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]  # rmo_data/, where the defaul
 DEFAULT_DB_PATH = PACKAGE_DIR / "rmo.sqlite"
 ENV_VAR = "RMO_DATABASE_URL"
 
-StoreStatus = Literal["ok", "missing", "empty", "busy", "read_only", "unreachable", "corrupt"]
+StoreStatus = Literal["ok", "missing", "empty", "busy", "read_only", "unreachable", "bad_url", "corrupt"]
 
 # How long a store check waits for another program's write lock before it says "busy"
 # (seconds). Pages say so and try again; they never take a lock for damage.
@@ -35,6 +35,20 @@ def database_url(url: str | None = None) -> str:
         return url
     env = os.environ.get(ENV_VAR, "").strip()
     return env or f"sqlite:///{DEFAULT_DB_PATH}"
+
+
+# Said when ``usable_url`` is False (the address itself is never printed: it may hold a password).
+BAD_URL = ("the database address is not a database URL, or it names a kind of database this app has "
+           "no driver for (RMO_DATABASE_URL or --url)")
+
+
+def usable_url(url: str) -> bool:
+    """True when ``url`` parses as a SQLAlchemy URL whose dialect and driver are installed."""
+    try:
+        make_url(url).get_dialect().import_dbapi()
+    except (SQLAlchemyError, ImportError, AttributeError, ValueError):
+        return False
+    return True
 
 
 def shown_url(url: str | None = None) -> str:
@@ -82,6 +96,34 @@ def _cached_engine(url: str) -> Engine:
 def get_engine(url: str | None = None) -> Engine:
     """Return a shared engine for the resolved URL (one per URL per process)."""
     return _cached_engine(database_url(url))
+
+
+# The file each shared SQLite engine last opened, by URL: (device, inode).
+_OPENED: dict[str, tuple[int, int]] = {}
+
+
+def reopen_if_replaced(url: str | None = None) -> bool:
+    """Drop the shared engine's pooled connections when its SQLite file was replaced; True if so.
+
+    A build from the command line writes a new file and renames it over the old
+    one; connections opened before still read the old file.  Other databases,
+    and a file that is missing for the moment, are left alone.
+    """
+    resolved = database_url(url)
+    path = sqlite_path(resolved)
+    if path is None:
+        return False
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    opened = (info.st_dev, info.st_ino)
+    seen = _OPENED.setdefault(resolved, opened)
+    if seen == opened:
+        return False
+    _OPENED[resolved] = opened
+    _cached_engine(resolved).dispose()
+    return True
 
 
 # Result of SQLite's page check per file version (path, inode, size, mtime): the check
@@ -136,11 +178,15 @@ def store_status(url: str | None = None) -> StoreStatus:
     half-way); ``busy`` means another program holds the write lock longer than
     ``RMO_STORE_BUSY_WAIT`` seconds (default 5); ``read_only`` means the file or
     its folder cannot be opened for what SQLite needs; ``unreachable`` means a
-    database server cannot be reached or refused the connection; ``corrupt``
+    database server cannot be reached or refused the connection (a wrong
+    password or database name included); ``bad_url`` means the address is not
+    a database URL or names a kind of database this app has no driver for; ``corrupt``
     means the file can be opened but is not a readable store, or SQLite finds
     damaged pages in it.  Only ``corrupt`` may lead to a rebuild offer.
     """
     resolved = database_url(url)
+    if not usable_url(resolved):
+        return "bad_url"
     path = sqlite_path(resolved)
     try:
         if path is not None and (not path.exists() or path.stat().st_size == 0):

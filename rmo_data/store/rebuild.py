@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, MetaData, Table, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from rmo_data.store import migrate, schema
+from rmo_data.store import data_version, migrate, schema
 from rmo_data.store.schema import BUILD_VERSION
 
 Progress = Callable[[str, float], None]
@@ -46,7 +46,9 @@ def kept_table_names(names: Iterable[str]) -> list[str]:
     That is the user tables of ``schema.USER_TABLES`` and any table a later
     migration adds, so no migration has to teach the build about its table.
     """
-    replaced = {t.name for t in schema.REFERENCE_TABLES} | {migrate.VERSION_TABLE}
+    # The data version is not carried: a new file starts it again at a new time (data_version's docstring).
+    replaced = ({t.name for t in schema.REFERENCE_TABLES} | {t.name for t in schema.STATE_TABLES}
+                | {migrate.VERSION_TABLE})
     return [name for name in names if name not in replaced]
 
 
@@ -148,7 +150,7 @@ def reference_counts(conn: Connection, names: Iterable[str]) -> dict[str, int]:
 def write_build_info(conn: Connection, counts: dict[str, int],
                      change_sets: dict[str, Any] | None = None,
                      extra: dict[str, Any] | None = None) -> None:
-    """Replace the ``build_info`` rows: version, counts, finish time, re-applied change sets, extras."""
+    """Replace the ``build_info`` rows (version, counts, finish time, re-applied change sets, extras); bump the data version."""
     rows = [
         {"key": "version", "value": BUILD_VERSION},
         {"key": "counts", "value": json.dumps(counts, sort_keys=True)},
@@ -159,6 +161,7 @@ def write_build_info(conn: Connection, counts: dict[str, int],
     rows += [{"key": key, "value": json.dumps(value)} for key, value in (extra or {}).items()]
     conn.execute(schema.build_info.delete())
     conn.execute(schema.build_info.insert(), rows)
+    data_version.bump_all(conn)  # every server's cached reads follow the new build
 
 
 def checkpoint_wal(conn: Connection) -> None:
@@ -210,7 +213,8 @@ def next_id(conn: Connection, table: Table) -> int:
 
 
 def set_build_facts(conn: Connection, facts: dict[str, str]) -> None:
-    """Replace the ``build_info`` rows of the given keys (others stay)."""
+    """Replace the ``build_info`` rows of the given keys (others stay); bump the data version."""
     info = schema.build_info
     conn.execute(info.delete().where(info.c.key.in_(list(facts))))
     conn.execute(info.insert(), [{"key": key, "value": value} for key, value in facts.items()])
+    data_version.bump_all(conn)

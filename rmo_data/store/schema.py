@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Final
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -515,8 +516,19 @@ change_set = Table(
     Column("note", Text),  # what the last rebuild did with it
 )
 
+# --- the data version: what every cache of every app server follows ------------
+
+data_version = Table(
+    "data_version", metadata,
+    # One row per kind of data: reference data (build, change sets, rollbacks), the plan,
+    # scenarios and workshops, so a workshop vote does not drop every server's cached reference reads.
+    Column("scope", String(16), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
 # Bumped when a table or column is added, so exports say which layout they hold.
-SCHEMA_VERSION: Final[str] = "3"
+SCHEMA_VERSION: Final[str] = "4"
 # Bumped when the build fills the reference tables differently; the build writes it to
 # build_info and the store export to its manifest.
 BUILD_VERSION: Final[str] = "2"
@@ -524,6 +536,8 @@ BUILD_VERSION: Final[str] = "2"
 USER_TABLES: Final[tuple[Table, ...]] = (
     scenario, workshop, participant_weights, workshop_device, action_plan_item, audit_log, change_set,
 )
+# Neither reference data nor user-made: a build bumps it; a build into a new SQLite file starts it afresh.
+STATE_TABLES: Final[tuple[Table, ...]] = (data_version,)
 REFERENCE_TABLES: Final[tuple[Table, ...]] = tuple(
-    t for t in metadata.sorted_tables if t not in USER_TABLES
+    t for t in metadata.sorted_tables if t not in USER_TABLES and t not in STATE_TABLES
 )

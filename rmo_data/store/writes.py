@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select
 
 from rmo_data import constants
-from rmo_data.store import schema
+from rmo_data.store import data_version, schema
 from rmo_data.store.engine import get_engine
 
 ACTOR_MAX = 120
@@ -37,7 +37,13 @@ def to_json(value: Any) -> str | None:
 def audit(conn: Connection, actor: str, action: str, table: str, key: Any,
            before: Mapping[str, Any] | None, after: Mapping[str, Any] | None,
            change_set_id: int | None = None) -> int:
-    """Append one audit row in the caller's transaction and return its id."""
+    """Append one audit row in the caller's transaction and return its id.
+
+    Every audited write is a change of data, so this also bumps the data version
+    of the table's scope (``rmo_data.store.data_version``): the caches of every
+    app server follow it at their next rerun.
+    """
+    data_version.bump(conn, data_version.scope_of(table))
     values: dict[str, Any] = {
         "at": now(), "actor": clean_text(actor, ACTOR_MAX, "actor") or constants.DEFAULT_ACTOR,
         "action": action, "table_name": table, "row_key": str(key),

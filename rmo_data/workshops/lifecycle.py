@@ -53,7 +53,7 @@ from rmo_data import constants
 from rmo_data.access import roles
 from rmo_data.analysis import scoring
 from rmo_data.store.criteria import criteria_table
-from rmo_data.store import schema
+from rmo_data.store import data_version, schema
 from rmo_data.store import workshops as workshop_store
 from rmo_data.store.engine import get_engine
 from rmo_data.store.workshops import SUBMISSION_COLUMNS, utc
@@ -220,8 +220,9 @@ def join(code: str, token: str | None = None, engine: Engine | None = None,
                 if ws["status"] != OPEN:
                     return {"token": own, "seq": 0, "new": False}
                 # A submission made before devices were registered: register its device now.
-                return {"token": own, "seq": workshop_store.insert_device(conn, ws["id"], hashed, now()),
-                        "new": False}
+                seq = workshop_store.insert_device(conn, ws["id"], hashed, now())
+                data_version.bump(conn, data_version.WORKSHOPS)  # not audited, still a change of the room
+                return {"token": own, "seq": seq, "new": False}
         if ws["status"] != OPEN:
             raise ValueError(_closed_text(ws))
         if ws.get("capacity") and workshop_store.device_count(conn, ws["id"]) >= ws["capacity"]:

@@ -20,7 +20,7 @@ from components.safe import escape_html
 from rmo_data import constants
 from rmo_data.store import queries
 from rmo_data.analysis.findings import headline_findings
-from tests.apptest import each_tab, open_as, open_tab
+from tests.apptest import each_tab, no_exception, open_as, open_tab
 from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,6 +100,20 @@ def test_material_profile_shows_the_chosen_material(app: AppTest, built_engine, 
     open_tab(at, "mp_tab", "Producers")
     frames = [df.value for df in at.dataframe]
     assert any("name" in f.columns and set(companies["name"]) <= set(f["name"]) for f in frames)
+
+
+def test_the_profile_picks_its_material_in_step_with_the_sidebar_and_the_link(app: AppTest,
+                                                                             built_engine) -> None:  # noqa: ANN001
+    at = open_as(app, "pages/material.py", material="nickel")
+    assert at.selectbox(key="mp_pick").value == "nickel"
+    at.selectbox(key="mp_pick").set_value("graphite")
+    no_exception(at.run())
+    assert at.title[0].value == queries.material("graphite", engine=built_engine)["name"]
+    # The sidebar's focus material is the same value (AppTest drops the sidebar after switch_page: _set).
+    assert at.session_state["material"] == "graphite", "the sidebar follows the page's picker"
+    _set(at, "material", "zinc")  # the sidebar's box (or a link) moves the page's picker
+    assert at.selectbox(key="mp_pick").value == "zinc"
+    assert at.title[0].value == queries.material("zinc", engine=built_engine)["name"]
 
 
 def test_material_profile_builds_only_the_open_tab(app: AppTest, built_engine) -> None:  # noqa: ANN001

@@ -29,7 +29,7 @@ def test_change_sets_survive_a_rebuild(store: tuple[str, Engine]) -> None:
     undone = change_sets.apply_preview(change_preview.validate_upload(
         "risk_evidence", csv_bytes(EVIDENCE_HEADER, GOOD_EVIDENCE), "ev.csv", engine=engine), engine=engine)
     change_sets.rollback_change_set(undone, engine=engine)
-    skip = ("audit_log", "change_set", "build_info")
+    skip = ("audit_log", "change_set", "build_info", "data_version")
     expected = dump_store(engine, skip)
     engine.dispose()
     build(url)
@@ -76,7 +76,7 @@ def test_round_trip_through_a_rebuild(store: tuple[str, Engine]) -> None:
     """Validate, apply, rebuild (re-apply), roll back exactly, export: on both backends."""
     url, engine = store
     try:
-        base = dump_store(engine, ("audit_log", "change_set", "build_info"))
+        base = dump_store(engine, ("audit_log", "change_set", "build_info", "data_version"))
         sources = csv_bytes(",".join(upload_tables.SOURCE_COLUMNS), "ngo_2025,A field report,An NGO,2025,,,cited,,")
         first = change_sets.apply_preview(change_preview.validate_upload(
             "leverage", leverage_upload(engine), "lev.csv", sources=("src.csv", sources), engine=engine), engine=engine)
@@ -90,7 +90,7 @@ def test_round_trip_through_a_rebuild(store: tuple[str, Engine]) -> None:
             assert len(conn.execute(select(schema.production.c.id).where(schema.production.c.material == "zinc")).all()) == 1
         change_sets.rollback_change_set(second, engine=engine)
         change_sets.rollback_change_set(first, engine=engine)
-        assert dump_store(engine, ("audit_log", "change_set", "build_info")) == base
+        assert dump_store(engine, ("audit_log", "change_set", "build_info", "data_version")) == base
         data, manifest = store_export(engine)
         assert manifest["source_dialect"] == engine.dialect.name
         assert "rmo.sqlite" in zipfile.ZipFile(io.BytesIO(data)).namelist()

@@ -208,3 +208,39 @@ def test_a_read_only_store_is_named_so_not_damaged(built_db: Path, read_only_fol
     assert any("read-only" in w.value for w in at.warning)
     assert [b.key for b in at.button] == ["store_retry"]
     assert str(read_only_folder) not in _messages(at)
+
+
+@pytest.mark.parametrize("url", ["not a database address", "mysql://rmo:s3cret-pw@127.0.0.1/rmo",
+                                 "postgresql+nosuchdriver://rmo:s3cret-pw@127.0.0.1/rmo"])
+def test_an_address_the_app_cannot_use_is_named_so_with_no_password(url: str,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    assert store_status(url) == "bad_url"
+    at = no_exception(app_for(url, monkeypatch).run())
+    assert any("database address it cannot use" in w.value for w in at.warning)
+    assert not at.error and "s3cret-pw" not in _messages(at) and "127.0.0.1" not in _messages(at)
+    # The command line says the same in one sentence, exit status 2, no traceback.
+    done = subprocess.run([sys.executable, "-m", "rmo_data", "build", "--url", url], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "s3cret-pw" not in done.stderr
+    assert "not a database URL" in done.stderr and "Nothing was changed" in done.stderr
+
+
+def test_a_store_from_a_newer_version_of_the_app_is_refused_and_left_alone(
+        built_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "rmo.sqlite"
+    url = _copy_store(built_db, path)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")  # a revision this app does not know
+    conn.close()
+    before = snapshot(path)
+    at = no_exception(app_for(url, monkeypatch).run())
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "not those of a known version of this app" in errors[0], errors
+    assert "nothing was changed" in errors[0] and str(tmp_path) not in errors[0]
+    assert snapshot(path) == before
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("9999",)]
+    finally:
+        conn.close()
