@@ -42,14 +42,14 @@ from typing import Any
 from sqlalchemy import Connection, MetaData, Table, create_engine, func, inspect, select, text
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from rmo_data import faults
 from rmo_data.store import migrate, rebuild, schema
 from rmo_data.store.backup_file import (BackupError, DamagedFile, damaged, decoder, file_fault, kind_of,
                                         read_manifest, table_rows, write_manifest, write_table)
-from rmo_data.store.engine import database_url, shown_url, sqlite_path, store_status
+from rmo_data.store.engine import BAD_URL, database_url, shown_url, sqlite_path, store_status, usable_url
 
 __all__ = ["BackupError", "BackupReport", "RestoreReport", "backup", "read_manifest", "restore"]
 
@@ -93,13 +93,9 @@ class RestoreReport:
 def _resolve(url: str | None) -> str:
     """The store's URL (as ``build`` resolves it), refused unless it is a SQLite file or PostgreSQL."""
     resolved = database_url(url)
-    try:
-        parsed = make_url(resolved)
-        parsed.get_dialect()  # an unknown driver is refused here, not half-way
-    except (ArgumentError, ValueError):
-        # The error's own text may quote the URL, password and all: never shown.
-        raise BackupError("the database address is not one this app can use (it takes sqlite:///FILE "
-                          "or postgresql+psycopg://USER@HOST:PORT/DATABASE)") from None
+    if not usable_url(resolved):  # the address itself is never shown: it may hold a password
+        raise BackupError(BAD_URL)
+    parsed = make_url(resolved)
     backend = parsed.get_backend_name()
     if backend == "sqlite" and sqlite_path(resolved) is None:
         raise BackupError("the store must be a SQLite file or a PostgreSQL database, not an in-memory one")
