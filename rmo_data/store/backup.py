@@ -55,7 +55,7 @@ __all__ = ["BackupError", "BackupReport", "RestoreReport", "backup", "read_manif
 
 FILE_MODE = 0o600  # backups and stores hold participants' names and partners' plans: owner only
 CHUNK = 5000  # rows per read and per INSERT, so memory stays flat on a large store
-PG_LOCK_TIMEOUT = "30s"  # how long a restore waits for another program's open transaction
+PG_LOCK_SECONDS = 30  # how long a restore waits for another program's open transaction
 
 Progress = Callable[[str, float], None]
 
@@ -108,8 +108,8 @@ def _store_fault(err: BaseException) -> str:
     """A database fault in a clause: the shared sentences of ``rmo_data.faults``, and lock timeouts."""
     message = str(getattr(err, "orig", None) or err).lower()
     if "lock timeout" in message or "could not obtain lock" in message:
-        return (f"another program kept the store's tables locked for over {PG_LOCK_TIMEOUT.rstrip('s')} "
-                "seconds; try again when it is done")
+        return (f"another program kept the store's tables locked for over {PG_LOCK_SECONDS} seconds; "
+                "try again when it is done")
     return faults.sentence(err)
 
 
@@ -311,7 +311,7 @@ def _fill(conn: Connection, archive: zipfile.ZipFile, manifest: dict[str, Any], 
         _continue_sequences(conn, order)
     migrate.upgrade_connection(conn)  # a backup made by an older version is brought up to date
     rebuild.refresh_statistics(conn)  # the planner's statistics are not in the backup
-    if migrate.current_revision(conn) != migrate.head_revision():  # pragma: no cover - upgrade's own promise
+    if migrate.current_revision(conn) != migrate.head_revision():  # upgrade's own promise, checked all the same
         raise BackupError("the restored store did not reach the newest schema revision", bad_input=False)
 
 
@@ -419,7 +419,7 @@ def _restore_server(resolved: str, source: Path, manifest: dict[str, Any], progr
     engine = migrate.migration_engine(resolved)
     try:
         with zipfile.ZipFile(source) as archive, engine.begin() as conn:
-            conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{PG_LOCK_TIMEOUT}'")
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{PG_LOCK_SECONDS}s'")
             migrate.hold_migration_lock(conn)
             present = set(inspect(conn).get_table_names())
             _refuse_a_newer_store(conn, present)
@@ -427,7 +427,7 @@ def _restore_server(resolved: str, source: Path, manifest: dict[str, Any], progr
             old = MetaData()
             old.reflect(conn, only=ours)
             old.drop_all(conn)
-            progress("Dropped the store's tables (until the transaction ends)", 0.1)
+            progress("Replacing the store's tables in one transaction", 0.1)
             _fill(conn, archive, manifest, source, progress)
     finally:
         engine.dispose()

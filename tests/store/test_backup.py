@@ -16,6 +16,8 @@ import datetime as dt
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 import threading
 import zipfile
 from collections.abc import Callable, Iterator
@@ -29,14 +31,26 @@ from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, select
 
 from rmo_data.ingest.build import ensure_store
+from rmo_data.store import backup as store_backup
 from rmo_data.store import migrate, scenarios, schema
 from rmo_data.store.backup import BackupError, backup, read_manifest, restore
-from rmo_data.store.engine import make_engine, sqlite_path, store_status
+from rmo_data.store.engine import BUSY_WAIT_ENV, make_engine, sqlite_path, store_status
 from rmo_data.store.export import store_export
 from tests.conftest import Stores
 from tests.userrows import add_user_rows, kept, user_rows
 
 Contents = dict[str, list[tuple[tuple[str, Any], ...]]]
+
+# A second process that takes SQLite's exclusive lock (rollback-journal mode) and keeps it until stdin closes.
+SQLITE_HOLDER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA journal_mode=DELETE")
+conn.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.read()
+conn.execute("ROLLBACK")
+"""
 
 NEWER_REVISION = '''"""Test revision: a column a later version of the app might add."""
 import sqlalchemy as sa
@@ -86,7 +100,8 @@ def footprint(url: str) -> dict[str, Any]:
     """What must not move when a restore is refused: the file and its neighbours, or the tables' oids."""
     path = sqlite_path(url)
     if path is not None:
-        neighbours = sorted(p.name for p in path.parent.iterdir() if not p.name.endswith(("-wal", "-shm")))
+        neighbours = sorted(p.name for p in path.parent.iterdir()
+                            if not p.name.endswith(("-wal", "-shm", "-journal")))  # SQLite's own side files
         return {"sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "files": neighbours}
     engine = make_engine(url)
     try:
@@ -281,6 +296,7 @@ def test_a_backup_taken_under_a_stream_of_writes_is_consistent(store_copy_url: s
                                                                tmp_path: Path) -> None:
     """A writer keeps saving scenarios (each with its audit row, in one transaction) during the backup."""
     written: list[int] = []
+    marks: list[int] = []  # how many rows were committed when the backup was half-way
     stop, progressed = threading.Event(), threading.Condition()
     failures: list[BaseException] = []
 
@@ -305,10 +321,15 @@ def test_a_backup_taken_under_a_stream_of_writes_is_consistent(store_copy_url: s
     thread = threading.Thread(target=keep_writing)
     thread.start()
     try:
-        wait_for(3)
-        start = len(written)
-        backup(store_copy_url, tmp_path / "b.zip",
-               progress=lambda step, _f: wait_for(start + 2) if step == "Saved audit_log" else None)
+        wait_for(3)  # rows committed before the backup starts: they must be in it
+
+        def halfway(step: str, _fraction: float) -> None:
+            # After the snapshot was taken the backup waits for two more commits: they must not be in it.
+            if step == "Saved audit_log":
+                marks.append(len(written))
+                wait_for(marks[0] + 2)
+
+        backup(store_copy_url, tmp_path / "b.zip", progress=halfway)
     finally:
         stop.set()
         thread.join(timeout=60)
@@ -318,7 +339,8 @@ def test_a_backup_taken_under_a_stream_of_writes_is_consistent(store_copy_url: s
     streamed = {r["id"] for r in rows["scenario"] if r["name"].startswith("Stream ")}
     audited = {int(r["row_key"]) for r in rows["audit_log"] if r["actor"] == "Stream writer"}
     assert streamed == audited  # never a scenario without its audit row, nor the other way round
-    assert streamed and streamed <= set(written) and len(streamed) < len(written)
+    # At the mark one saved row may be committed yet not listed; every later one was committed after it.
+    assert set(written[:3]) <= streamed <= set(written[:marks[0] + 1])
 
 
 def test_a_backup_moves_between_a_sqlite_file_and_the_runs_backend(store_copy_url: str, blank_url: str,
@@ -520,3 +542,36 @@ def test_a_damaged_sqlite_store_can_be_restored_over_and_is_kept(saved: tuple[st
     assert contents(url) == before
     assert_usable(url)
     assert done.kept is not None and store_status(f"sqlite:///{done.kept}") == "corrupt"
+
+
+def test_a_store_held_by_another_program_is_refused_and_left_alone(
+        saved: tuple[str, Path], target_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite: another process holds the file's exclusive lock.  PostgreSQL: another session holds a
+    lock on a table the restore must drop, past the restore's wait, after it dropped others."""
+    _url, file = saved
+    path = sqlite_path(target_url)
+    if path is None:
+        monkeypatch.setattr(store_backup, "PG_LOCK_SECONDS", 1)
+        store = Untouched(target_url)
+        holder = make_engine(target_url)
+        try:
+            with holder.connect() as conn, conn.begin():
+                conn.execute(select(schema.scenario.c.id)).all()  # holds its lock until the transaction ends
+                store.refuse(file, "kept the store's tables locked for over 1 seconds", bad_input=False)
+        finally:
+            holder.dispose()
+        store.check()
+        return
+    monkeypatch.setenv(BUSY_WAIT_ENV, "0.5")
+    store = Untouched(target_url)
+    holder = subprocess.Popen([sys.executable, "-c", SQLITE_HOLDER, str(path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        store.around = footprint(target_url)  # the file as the holder left it (its journal mode changed)
+        store.refuse(file, "the data store is busy", bad_input=False)
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    store.check()
