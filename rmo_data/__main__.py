@@ -1,9 +1,13 @@
-"""Command line: ``python -m rmo_data build [--url URL]``, ``synth`` and ``users``.
+"""Command line: ``python -m rmo_data build [--url URL]``, ``backup``, ``restore``, ``synth`` and ``users``.
 
 ``build`` prints a clear list of problems (file, line, column, message) and
 exits with status 2 when the input files are invalid; nothing is written in
 that case.  ``synth`` builds the real store at a URL and adds a seeded
 synthetic data set of the same schema for benchmarking (see ``rmo_data.ingest.synth``).
+``backup [--url URL] FILE`` writes the whole store to one portable file while the app
+runs, and ``restore [--url URL] FILE`` puts one back (``rmo_data.store.backup``); each
+prints one plain sentence and exits with status 2 when the file or address is at
+fault, 3 when the store or the system is.
 ``users add|list|remove|unlock`` manages the local sign-in users file (see
 ``rmo_data.access.accounts``) and ``users revoke-sessions`` ends every sign-in kept
 by a browser (``rmo_data.access.sessions``); a password is read from a prompt (typed twice, not shown)
@@ -40,6 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     build_p.add_argument("--url", help="database URL (default: RMO_DATABASE_URL or rmo_data/rmo.sqlite)")
     build_p.add_argument("--seeds", type=Path, default=None,
                          help="folder of seed files (default: rmo_data/seed)")
+    backup_p = sub.add_parser("backup", help="write the whole store to one backup file (the app may keep running)")
+    backup_p.add_argument("--url", help="database URL (default: RMO_DATABASE_URL or rmo_data/rmo.sqlite)")
+    backup_p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    backup_p.add_argument("file", type=Path, help="backup file to write (a zip)")
+    restore_p = sub.add_parser("restore", help="replace the store with the contents of a backup file")
+    restore_p.add_argument("--url", help="database URL (default: RMO_DATABASE_URL or rmo_data/rmo.sqlite)")
+    restore_p.add_argument("file", type=Path, help="backup file written by the backup command")
     synth_p = sub.add_parser("synth", help="build a store with synthetic materials added, for benchmarks")
     synth_p.add_argument("--url", required=True,
                          help="database URL to write (its reference tables are replaced)")
@@ -52,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "users":
         return _users(args)
+
+    if args.command in {"backup", "restore"}:
+        return _backup_or_restore(args)
 
     if args.command == "synth":
         from rmo_data.ingest.synth import synthesise
@@ -114,6 +128,37 @@ def main(argv: list[str] | None = None) -> int:
         _print_change_sets(report.url)
         return 0
     return 1
+
+
+def _backup_or_restore(args: argparse.Namespace) -> int:
+    """Run ``backup`` or ``restore``; every refusal is one sentence on stderr, never a traceback."""
+    from rmo_data.store import backup as store_backup
+
+    def progress(step: str, fraction: float) -> None:
+        print(f"[{fraction:4.0%}] {step}", file=sys.stderr, flush=True)
+
+    try:
+        if args.command == "backup":
+            made = store_backup.backup(args.url, args.file, replace=args.force, progress=progress)
+            info = made.manifest
+            print(f"Backed up {len(info['tables'])} tables ({made.rows} rows, schema revision "
+                  f"{info['schema_revision']}) to {made.path} in {made.seconds:.1f} s.")
+            return 0
+        done = store_backup.restore(args.url, args.file, progress=progress)
+    except store_backup.BackupError as err:
+        if args.command == "backup":
+            print(f"Backup not written: {err}.", file=sys.stderr)
+        else:
+            print(f"Restore stopped; the store was left as it was: {err}.", file=sys.stderr)
+        return 2 if err.bad_input else 3
+    info = done.manifest
+    moved = (f", brought from schema revision {info['schema_revision']} to {done.revision}"
+             if info["schema_revision"] != done.revision else f" at schema revision {done.revision}")
+    print(f"Restored {done.url} from the backup of {info['created_at']} ({done.rows} rows in "
+          f"{len(info['tables'])} tables{moved}) in {done.seconds:.1f} s.")
+    if done.kept is not None:
+        print(f"The store file it replaced was kept as {done.kept}.")
+    return 0
 
 
 def _print_change_sets(url: str) -> None:

@@ -66,4 +66,9 @@ def classify(err: BaseException) -> FaultKind:
 
 def sentence(err: BaseException) -> str:
     """One lower-case clause naming the fault, fit to follow "because"."""
-    return _SENTENCES[classify(err)]
+    return kind_sentence(classify(err))
+
+
+def kind_sentence(kind: FaultKind) -> str:
+    """The clause for a kind of fault already known (a store status that names one, say)."""
+    return _SENTENCES[kind]

@@ -68,6 +68,12 @@ def head_revision() -> str:
     return head
 
 
+def known_revisions() -> list[str]:
+    """Every revision of the migration scripts, oldest first (the last one is the head)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return [s.revision for s in reversed(list(script.walk_revisions()))]
+
+
 def current_revision(connection: Connection) -> str | None:
     """The revision a store is at; None when it has no ``alembic_version`` table or row."""
     return MigrationContext.configure(connection).get_current_revision()
@@ -99,6 +105,16 @@ def predates_alembic(connection: Connection) -> bool:
     return VERSION_TABLE not in names and bool(names & {*BASELINE_USER_TABLES, "build_info"})
 
 
+def hold_migration_lock(connection: Connection) -> None:
+    """On PostgreSQL, wait for and hold (until the transaction ends) the lock every migration takes.
+
+    A restore (``rmo_data.store.backup``) takes it before it drops the tables, so an app
+    server that starts meanwhile does not migrate a store that is being replaced.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+
+
 def upgrade_connection(connection: Connection, revision: str = "head") -> None:
     """Migrate the store behind ``connection`` to ``revision`` inside its open transaction.
 
@@ -108,8 +124,7 @@ def upgrade_connection(connection: Connection, revision: str = "head") -> None:
         When a store made before migrations lacks some of the baseline's user
         tables, so stamping it as the baseline would be untrue.
     """
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+    hold_migration_lock(connection)
     cfg = alembic_config(connection.engine.url.render_as_string(hide_password=False), connection)
     if predates_alembic(connection):
         missing = sorted(set(BASELINE_USER_TABLES) - set(inspect(connection).get_table_names()))
