@@ -110,3 +110,20 @@ def test_a_sqlite_file_replaced_by_a_build_is_opened_afresh(own_url: str, tmp_pa
         name = conn.exec_driver_sql("SELECT name FROM material WHERE slug = 'zinc'").scalar_one()
     assert name == "Zinc (new file)"
     assert not reopen_if_replaced(own_url), "the same file again: nothing to reopen"
+
+
+def test_a_restore_made_by_another_process_shows_at_the_next_rerun(own_url: str, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    at = no_exception(app_for(own_url, monkeypatch).run())
+    file = tmp_path / "before-rename.zip"
+    subprocess.run([sys.executable, "-m", "rmo_data", "backup", "--url", own_url, str(file)], cwd=ROOT,
+                   check=True, capture_output=True, timeout=300)
+    _rename_elsewhere(own_url, "Zinc (renamed, then restored)")
+    _rerun_until(at, "Zinc (renamed, then restored)", within_s=cached.VERSION_TTL_S + 10)
+    subprocess.run([sys.executable, "-m", "rmo_data", "restore", "--url", own_url, str(file)], cwd=ROOT,
+                   check=True, capture_output=True, timeout=300)
+    # No restart: the restore moved the data version, so this server reads the restored store.
+    start = time.monotonic()
+    while "Zinc (renamed, then restored)" in _shown(no_exception(at.run())):
+        assert time.monotonic() - start < cached.VERSION_TTL_S + 10, "the restored name is not shown"
+    assert "Zinc" in _shown(at)
