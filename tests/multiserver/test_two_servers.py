@@ -120,9 +120,9 @@ def _metric(page, label: str):  # noqa: ANN001, ANN202
     return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
 
 
-def _rerun_until(page, shown: Callable[[], bool], nudge: Callable[[int], None], since: float,  # noqa: ANN001
+def _rerun_until(page, shown: Callable[[], bool], nudge: Callable[[], None], since: float,  # noqa: ANN001
                  what: str) -> int:
-    """Rerun ``page`` by a user's action (``nudge(n)``) until ``shown()``; returns how many reruns it took.
+    """Rerun ``page`` by a user's action (``nudge()``) until ``shown()``; returns how many reruns it took.
 
     Fails when a rerun that started more than ``VERSION_TTL_S + FOLLOW_SLACK_S``
     after the write (at ``since``) still does not show it.
@@ -131,7 +131,7 @@ def _rerun_until(page, shown: Callable[[], bool], nudge: Callable[[int], None], 
     tries = 0
     while True:
         started = time.monotonic()
-        nudge(tries)
+        nudge()
         wait_ready(page)
         tries += 1
         if shown():
@@ -164,11 +164,15 @@ def _cases_shown(page) -> str:  # noqa: ANN001
     return _metric(page, "Cases shown").inner_text().strip()
 
 
-def _severity_nudge(page) -> Callable[[int], None]:  # noqa: ANN001
-    """A rerun of the Risk evidence page that keeps the new case in view: min. severity 2, then 1, …"""
-    def nudge(n: int) -> None:
+def _severity_nudge(page) -> Callable[[], None]:  # noqa: ANN001
+    """A rerun of the Risk evidence page between two views it has drawn before: min. severity 1 ↔ 2.
+
+    Both keep the new case in view, and each was read (and kept) before the
+    write, so only a new data version makes server 2 read the store again.
+    """
+    def nudge() -> None:
         box = page.get_by_test_id("stMain").get_by_label("Min. severity", exact=True)
-        box.fill("2" if n % 2 == 0 else "1")
+        box.fill("1" if box.input_value() == "2" else "2")
         box.press("Enter")
     return nudge
 
@@ -191,6 +195,10 @@ def test_an_editors_upload_on_server_1_shows_on_server_2_at_the_next_click(
         wait_ready(reader)
         expect(reader.get_by_text("No case matches these filters")).to_be_visible()
         expect(_metric(reader, "Cases shown")).to_have_text("0")
+        nudge = _severity_nudge(reader)
+        nudge()  # the other view the reruns below go back to, read and kept before the write
+        wait_ready(reader)
+        assert _cases_shown(reader) == "0"
         shot(reader, "two-servers-01-server-2-before")
 
         # Server 1: the editor uploads the case and applies it.
@@ -208,11 +216,13 @@ def test_an_editors_upload_on_server_1_shows_on_server_2_at_the_next_click(
         assert _stored(s.store)
 
         # Server 2 again: the next rerun (or the one after, within the version TTL) shows it.
-        tries = _rerun_until(reader, lambda: _cases_shown(reader) == "1", _severity_nudge(reader), applied,
-                             "the uploaded case")
+        tries = _rerun_until(reader, lambda: _cases_shown(reader) == "1", nudge, applied, "the uploaded case")
         print(f"[{stores.backend}] the upload showed on server 2 after {tries} rerun(s), "
               f"{time.monotonic() - applied:.1f} s after it was applied")
         expect(reader.get_by_role("heading", name="1 case(s)")).to_be_visible()
+        nudge()  # both views now read with the case, before the roll-back
+        wait_ready(reader)
+        assert _cases_shown(reader) == "1"
         shot(editor, "two-servers-02-server-1-applied")
         shot(reader, "two-servers-03-server-2-after-upload")
 
@@ -221,8 +231,7 @@ def test_an_editors_upload_on_server_1_shows_on_server_2_at_the_next_click(
         expect(editor.get_by_text(re.compile(r"Change set \d+ rolled back"))).to_be_visible()
         rolled = time.monotonic()
         assert not _stored(s.store)
-        tries = _rerun_until(reader, lambda: _cases_shown(reader) == "0", _severity_nudge(reader), rolled,
-                             "the roll-back")
+        tries = _rerun_until(reader, lambda: _cases_shown(reader) == "0", nudge, rolled, "the roll-back")
         print(f"[{stores.backend}] the roll-back showed on server 2 after {tries} rerun(s)")
         expect(reader.get_by_text("No case matches these filters")).to_be_visible()
         shot(reader, "two-servers-04-server-2-after-roll-back")
@@ -316,7 +325,8 @@ def test_a_workshop_split_between_the_servers_loses_no_answer_and_ranks_alike(
             base = s.one if i % 2 == 0 else s.two
             page = _phone(browser) if name in PHONES else new_page(browser)
             opened.append(page)
-            page.goto(f"{base}/workshop?join={code}")  # type: ignore[attr-defined]
+            # Not waiting for the load here: the six pages load side by side (wait_ready waits below).
+            page.goto(f"{base}/workshop?join={code}", wait_until="commit")  # type: ignore[attr-defined]
             people.append((name, weights, base, page))
         for name, _, _, page in people:  # each name sent before waiting: both servers work at once
             wait_ready(page)
