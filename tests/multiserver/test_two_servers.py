@@ -345,6 +345,10 @@ def test_a_workshop_split_between_the_servers_loses_no_answer_and_ranks_alike(
             expect(page.get_by_text(f"Thank you, {name}: your weights were received")).to_be_visible()  # type: ignore[attr-defined]
         shot(people[2][3], "two-servers-05-server-1-phone-submitted")
         shot(people[3][3], "two-servers-06-server-2-phone-submitted")
+        for _, _, base, page in people:  # server 1's participants are done; their polls would only slow the rest
+            if base == s.one:
+                page.context.close()  # type: ignore[attr-defined]
+                opened.remove(page)
 
         # 3. The store holds every answer, as entered.
         subs = lifecycle.list_submissions(code, engine)
