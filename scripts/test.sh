@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the tests need on a fresh machine, then run every test twice over:
 #   1. the whole suite (unit, AppTest, browser) on SQLite files;
-#   2. the tests that touch the store (data layer and pages, not the browser) on a
-#      throw-away PostgreSQL server started here and stopped at the end.
+#   2. the tests that touch the store (data layer, pages and the two-server test, not the
+#      browser journeys) on a throw-away PostgreSQL server started here and stopped at the end.
 # pip packages from requirements-dev.txt; Debian's chromium, nginx and postgresql when missing.
 # Arguments are passed to both pytest runs, e.g. `bash scripts/test.sh tests/ingest/test_build.py`.
 # RMO_TEST_PG=off skips the PostgreSQL run (its tests show as skipped; under CI=true they fail).
@@ -100,7 +100,8 @@ env -u RMO_TEST_DATABASE_URL -u RMO_TEST_PG_UNAVAILABLE \
   python -m pytest --junitxml=test-output/junit-sqlite.xml "$@" || status=$?
 
 # Step 6: the same tests on PostgreSQL; tests/conftest.py keeps only those that use a store
-# and skips the SQLite-only ones with their reason. Browser tests ran in step 5.
+# and skips the SQLite-only ones with their reason. Browser tests ran in step 5; the two-server
+# test (tests/multiserver, not marked browser) runs again here, its servers on one database.
 echo "== Test run 2 of 2: PostgreSQL (tests that use a store) =="
 pg_status=0
 python -m pytest -m "not browser" --junitxml=test-output/junit-postgresql.xml "$@" || pg_status=$?
