@@ -69,9 +69,13 @@ def server(browser_store: str, users_file: Path) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
-    """Headless Debian chromium driven by playwright."""
+    """Headless Debian chromium driven by playwright, for the tests of this folder.
+
+    Package-scoped: the sync API keeps an event loop running in this thread while it is
+    open, which the later folders' asyncio.run and their own playwright would trip over.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
