@@ -96,6 +96,10 @@ _UNUSABLE = {
     "unreachable": ("The database server cannot be reached, or it refused the app's connection. "
                     "Nothing has been changed. Try again shortly; if it goes on, whoever runs the app "
                     "should check the server and the database address and password."),
+    "refused": ("The database server turned the app's sign-in down: the user name or password in the "
+                "database address is wrong, or that user may not connect. Nothing has been changed. "
+                "Whoever runs the app should correct RMO_DATABASE_URL (it is not shown here) and start "
+                "the app again."),
 }
 
 

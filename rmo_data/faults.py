@@ -13,7 +13,7 @@ from typing import Literal
 
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
-FaultKind = Literal["busy", "read_only", "disk_full", "io", "unreachable", "damaged", "other"]
+FaultKind = Literal["busy", "read_only", "disk_full", "io", "unreachable", "refused", "damaged", "other"]
 
 # Exceptions a write path catches and reports as a fault of the store, not a bug.
 WRITE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError)
@@ -24,6 +24,8 @@ _SENTENCES: dict[FaultKind, str] = {
     "disk_full": "the server's disk is full",
     "io": "the server could not read or write the store's file (a full disk or a failing drive)",
     "unreachable": "the database server cannot be reached or refused the app's connection",
+    "refused": ("the database server turned the app's sign-in down: the user name or password in the "
+                "database address is wrong, or that user may not connect"),
     "damaged": "the data store file cannot be read (it may be damaged)",
     "other": "the data store refused the change",
 }
@@ -55,10 +57,16 @@ def classify(err: BaseException) -> FaultKind:
         return "io"
     if "malformed" in text or "not a database" in text or "file is not a database" in text:
         return "damaged"
+    # Before the connection checks: PostgreSQL's refusal also says "connection to server … failed".
+    if isinstance(err, (OperationalError, DBAPIError)) and (
+            "password authentication failed" in text or "authentication failed" in text
+            or "no pg_hba.conf entry" in text or "password is required" in text
+            or "no password supplied" in text):
+        return "refused"
     if isinstance(err, (OperationalError, DBAPIError)) and (
             "connection" in text or "could not connect" in text or "server closed" in text
             or "timeout expired" in text or "name or service not known" in text
-            or "connection refused" in text or "authentication failed" in text
+            or "connection refused" in text
             or ("database" in text and "does not exist" in text)):
         return "unreachable"
     return "other"

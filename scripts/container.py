@@ -160,6 +160,9 @@ def _wait_s(env: Mapping[str, str]) -> float:
 _UNUSABLE = {
     "read_only": "cannot be written by the app's user (uid {uid}): check the owner of its volume",
     "bad_url": "is not a database address this app can use (RMO_DATABASE_URL)",
+    # Not waited for: a wrong password stays wrong however long the start waits.
+    "refused": ("turned the app's sign-in down: the user name, or the password in the db_password "
+                "secret, does not match the database server's"),
     "corrupt": ("cannot be read as a store of this app; nothing was changed. Rebuild it with "
                 "`docker compose run --rm init rmo build`, which keeps what it can read"),
 }

@@ -46,8 +46,12 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(database: str = "rmo", max_connections: int = 200) -> Iterator[str]:
-    """Start a cluster, make ``database``, yield its SQLAlchemy URL; stop and delete it afterwards."""
+def server(database: str = "rmo", max_connections: int = 200, password: str | None = None) -> Iterator[str]:
+    """Start a cluster, make ``database``, yield its SQLAlchemy URL; stop and delete it afterwards.
+
+    With ``password`` the cluster asks every connection for it (scram-sha-256, as a
+    production server does) instead of trusting loopback, and the URL carries it.
+    """
     bindir = _bin_dir()
     folder = Path(tempfile.mkdtemp(prefix="rmo-bench-pg-"))
     as_user: list[str] = []
@@ -59,21 +63,31 @@ def server(database: str = "rmo", max_connections: int = 200) -> Iterator[str]:
     port = _free_port()
     data = folder / "data"
 
+    env = {**os.environ, "PGPASSWORD": password} if password else None
+
     def run(*cmd: str) -> None:
-        done = subprocess.run([*as_user, *cmd], capture_output=True, text=True)
+        done = subprocess.run([*as_user, *cmd], capture_output=True, text=True, env=env)
         if done.returncode != 0:
             raise PgUnavailable(f"{Path(cmd[0]).name} failed: {(done.stderr or done.stdout).strip()[-300:]}")
 
     started = False
     try:
-        run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+        auth = ["-A", "trust"]
+        if password:
+            pwfile = folder / "pwfile"
+            pwfile.write_text(password + "\n")
+            if as_user:  # initdb reads it as the postgres user
+                shutil.chown(pwfile, "postgres")
+            auth = ["-A", "scram-sha-256", f"--pwfile={pwfile}"]
+        run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", *auth, "-E", "UTF8",
             "--locale=C.UTF-8", "--no-sync", "--no-instructions")
         run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(folder / "server.log"), "-w", "-t", "60", "-o",
             f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off -c synchronous_commit=off "
             f"-c full_page_writes=off -c max_connections={max_connections}", "start")
         started = True
         run(str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", database)
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/{database}"
+        user = f"postgres:{password}" if password else "postgres"
+        yield f"postgresql+psycopg://{user}@127.0.0.1:{port}/{database}"
     finally:
         if started:
             subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],

@@ -198,7 +198,7 @@ def _check_source(resolved: str) -> None:
     if status == "read_only":
         raise BackupError("the store's file or folder cannot be opened as SQLite needs (check their "
                           "permissions)", bad_input=False)
-    raise BackupError(faults.kind_sentence({"busy": "busy", "unreachable": "unreachable"}.get(status, "damaged")),
+    raise BackupError(faults.kind_sentence({"busy": "busy", "unreachable": "unreachable", "refused": "refused"}.get(status, "damaged")),
                       bad_input=False)
 
 
@@ -416,7 +416,7 @@ def _restore_sqlite(path: Path, source: Path, manifest: dict[str, Any], progress
 def _restore_server(resolved: str, source: Path, manifest: dict[str, Any], progress: Progress) -> None:
     """Drop and remake the app's tables in one PostgreSQL transaction; any failure rolls it all back."""
     status = store_status(resolved)
-    if status in {"unreachable", "busy", "read_only"}:
+    if status in {"unreachable", "refused", "busy", "read_only"}:
         raise BackupError(faults.kind_sentence(status), bad_input=False)
     engine = migrate.migration_engine(resolved)
     try:

@@ -22,7 +22,7 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]  # rmo_data/, where the defaul
 DEFAULT_DB_PATH = PACKAGE_DIR / "rmo.sqlite"
 ENV_VAR = "RMO_DATABASE_URL"
 
-StoreStatus = Literal["ok", "missing", "empty", "busy", "read_only", "unreachable", "bad_url", "corrupt"]
+StoreStatus = Literal["ok", "missing", "empty", "busy", "read_only", "unreachable", "refused", "bad_url", "corrupt"]
 
 # How long a store check waits for another program's write lock before it says "busy"
 # (seconds). Pages say so and try again; they never take a lock for damage.
@@ -159,8 +159,8 @@ def _status_of_fault(err: BaseException, path: Path | None) -> StoreStatus:
     kind = faults.classify(err)
     if kind == "busy":
         return "busy"
-    if kind == "unreachable":
-        return "unreachable"
+    if kind in {"unreachable", "refused"}:
+        return kind
     if kind == "read_only":
         return "read_only"
     # SQLite says only "unable to open database file" when it cannot create its side files
