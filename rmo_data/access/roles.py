@@ -60,7 +60,8 @@ PAGES: Final[tuple[PageSpec, ...]] = (
     # Written by the data-management work; skipped while its file does not exist.
     PageSpec("pages/data_management.py", "Data management", ":material/database:", "Manage", EDITOR,
              filters=False),
-    PageSpec("pages/sources.py", "Sources & method", ":material/menu_book:", "About", PUBLIC),
+    # Nothing on it follows the shared filters: they would only cost a rerun there.
+    PageSpec("pages/sources.py", "Sources & method", ":material/menu_book:", "About", PUBLIC, filters=False),
     PageSpec("pages/sign_in.py", "Sign in", ":material/login:", "Account", PUBLIC, filters=False),
 )
 SECTIONS: Final[tuple[str, ...]] = tuple(dict.fromkeys(p.section for p in PAGES))

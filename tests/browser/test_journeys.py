@@ -217,8 +217,20 @@ def test_stakeholders_and_sources_pages(server: str, page, built_engine) -> None
     page.get_by_role("heading", name="Stakeholders & initiatives").wait_for()
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     shot(page, "09-stakeholders")
-    page.goto(f"{server}/sources")
+    page.goto(f"{server}/stakeholders?materials=nickel,zinc")
     wait_ready(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stSidebarNav").get_by_role("link", name="Sources & method").click()
     page.get_by_role("heading", name="Sources & method").wait_for()
+    wait_ready(page)
     expect(page.get_by_text("No country production data recorded")).to_be_visible()
+    # Nothing on this page follows the shared filters, so the sidebar leaves them out...
+    expect(sidebar.get_by_test_id("stSidebarNav")).to_be_visible()
+    expect(sidebar.get_by_test_id("stMultiSelect")).to_have_count(0)
     shot(page, "10-sources")
+    # ...and keeps them: back on a page with filters, the two materials are still the view.
+    sidebar.get_by_test_id("stSidebarNav").get_by_role("link", name="Stakeholders & initiatives").click()
+    page.get_by_role("heading", name="Stakeholders & initiatives").wait_for()
+    wait_ready(page)
+    expect(sidebar.get_by_test_id("stMultiSelect").filter(has_text="Materials in view")).to_be_visible()
+    assert re.search(r"materials=nickel(,|%2C)zinc", page.url), page.url
