@@ -304,14 +304,17 @@ def _pick(page: Any, box: Any, options: Sequence[str]) -> Callable[[int], None]:
 
 
 def _toggle_one(page: Any, box: Any, option: str) -> Callable[[int], None]:
-    """A multiselect: click i adds ``option`` (even i: type it, Enter) or takes it off again (Backspace)."""
+    """A multiselect: click i adds ``option`` (even i: type it, click it) or takes it off again (Backspace)."""
     def act(i: int) -> None:
+        # Mid-screen first: near the sidebar's bottom edge the menu opened off screen, and the scroll
+        # that the option's click then made closed it, so nothing was picked and no run came.
+        box.evaluate("(el) => el.scrollIntoView({block: 'center'})")
         box.locator("input").click()
         if i % 2 == 0:
             page.keyboard.type(option)
-            # Enter picks the highlighted option: wait until the menu shows it (a loaded machine is slow to).
-            page.get_by_role("option", name=option, exact=True).wait_for(timeout=TIMEOUT_MS)
-            page.keyboard.press("Enter")
+            # A click on the option, not Enter: on a loaded machine the menu can show the option before
+            # it is highlighted, and Enter then picked nothing (the run never came).
+            page.get_by_role("option", name=option, exact=True).click(timeout=TIMEOUT_MS)
         else:
             page.keyboard.press("Backspace")
     return act
