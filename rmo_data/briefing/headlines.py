@@ -114,16 +114,24 @@ def salience_title(found: SalienceFinding | None) -> str:
 
 def concentration_title(brief: MaterialBrief) -> str:
     """Where the material comes from: the top country of each stage and how concentrated it is."""
-    parts = []
-    for conc in brief.concentration:
-        if conc.top1_share is None:
-            continue
-        reading = conc.hhi_text.split("(")[-1].rstrip(")") if conc.hhi is not None else ""
-        parts.append(f"{conc.top1_country} holds {conc.top1_share:.0f} % of {conc.stage_label.lower()}"
-                     + (f" ({reading} concentration)" if reading else ""))
-    if not parts:
+    known = [c for c in brief.concentration if c.top1_share is not None]
+    if not known:
         return f"{brief.name}: no country production data is recorded, so concentration is unknown."
-    return f"{brief.name}: " + " and ".join(parts) + "."
+    readings = [c.hhi_text.split("(")[-1].rstrip(")") for c in known if c.hhi is not None]
+    if len(known) == 2 and known[0].top1_country == known[1].top1_country:
+        a, b = known
+        held = (f"{a.top1_country} holds {a.top1_share:.0f} % of {a.stage_label.lower()} and "
+                f"{b.top1_share:.0f} % of {b.stage_label.lower()}")
+    else:
+        held = " and ".join(f"{c.top1_country} holds {c.top1_share:.0f} % of {c.stage_label.lower()}" for c in known)
+    if not readings:
+        return f"{brief.name}: {held}."
+    if len(readings) == 2:
+        reading = (f"both {readings[0]} concentration" if readings[0] == readings[1]
+                   else f"{readings[0]} and {readings[1]} concentration")
+    else:
+        reading = f"{readings[0]} concentration"
+    return f"{brief.name}: {held} ({reading})."
 
 
 def risk_title(brief: MaterialBrief) -> str:
@@ -142,7 +150,7 @@ def risk_title(brief: MaterialBrief) -> str:
 def plan_title(plan: pd.DataFrame | None) -> str:
     """How many actions the plan holds and where they stand."""
     if plan is None or plan.empty:
-        return "The action plan is empty: no action was included in this pack."
+        return "The action plan is empty: 0 items were included in this pack."
     counts = plan["Status"].value_counts()
     parts = ", ".join(f"{n} {s.lower()}" for s, n in counts.items())
     unowned = int((plan["Owner"] == "").sum())

@@ -209,7 +209,6 @@ def _summary_page(data: BriefingData, state: dict[str, str]) -> list[Flowable]:
     built = f"; data store built {data.store_built}" if data.store_built else ""
     n = len(data.materials)
     out: list[Flowable] = [
-        _Footer(state, data.footer(summary.source_ids, summary.years)),
         _p(data.title, "title"),
         _p(f"{n} material{'s' if n != 1 else ''}: {data.subtitle}. Prepared {data.prepared.isoformat()} with the "
            f"RMO Leverage Explorer{built}.", "kicker"),
@@ -249,7 +248,9 @@ def _summary_page(data: BriefingData, state: dict[str, str]) -> list[Flowable]:
     out.append(_p("Facts and figures come from the Raw Materials Outlook leverage report and public production, "
                   "governance and criticality data; every page names its sources at the foot. Text is the "
                   "project's own summary of the report.", "small"))
-    return [KeepInFrame(FRAME_W, FRAME_H - 2, out, mode="shrink")]
+    # One page, whatever the names' lengths: an unusually long summary shrinks a little.
+    return [_Footer(state, data.footer(summary.source_ids, summary.years)),
+            KeepInFrame(FRAME_W, FRAME_H - 2, out, mode="shrink")]
 
 
 def _ranking_page(data: BriefingData, state: dict[str, str]) -> list[Flowable]:
