@@ -32,7 +32,8 @@ import pandas as pd
 import streamlit as st
 
 from components import cached, signin, tables
-from components.pack_downloads import pack_buttons
+from components.pack_downloads import PackChoice, pack_chooser
+from rmo_data.briefing.content import workshop_decision
 from components.provenance import figure_footer
 from components.workshop_consensus import consensus_block
 from components.safe import escape_html

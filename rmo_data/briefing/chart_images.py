@@ -271,7 +271,9 @@ def render_charts(data: BriefingData, progress: Progress | None = None) -> Mappi
     spec rendered earlier in this process comes from the cache.
     """
     report = progress or no_progress
-    images = data.pngs
+    if data.images is None:
+        data.images = ChartImages()
+    images = data.images
     for key, spec in data.chart_specs().items():
         images.submit(key, spec)
     keys = list(images)

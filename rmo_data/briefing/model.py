@@ -398,11 +398,8 @@ class BriefingData:
 
     @property
     def pngs(self) -> Any:
-        """The chart PNGs by key (``chart_images.ChartImages``: a lookup waits for its render)."""
-        if self.images is None:
-            from rmo_data.briefing.chart_images import ChartImages  # late: model stays I/O-free
-            self.images = ChartImages()
-        return self.images
+        """The chart PNGs by key (``chart_images.ChartImages``: a lookup waits for its render); {} before any."""
+        return self.images if self.images is not None else {}
 
     def footer(self, source_ids: Iterable[str], years: Iterable[int] = (), limit: int = 4) -> str:
         """Footer text for one slide or page: the sources it rests on, with years.

@@ -43,7 +43,9 @@ def to_pdf(data: BriefingData, progress: Progress | None = None) -> bytes:
 
 def start_charts(data: BriefingData) -> ChartImages:
     """Start rendering any chart of ``data`` not yet submitted (a ``BriefingData`` made by hand has none)."""
-    images = data.pngs
+    if data.images is None:
+        data.images = ChartImages()
+    images = data.images
     for key, spec in data.chart_specs().items():
         images.submit(key, spec)
     return images
