@@ -252,8 +252,10 @@ def _build(materials: list[str], sig: str, ranking: pd.DataFrame | None,
 
         started = time.perf_counter()
         try:
+            # The pages keep the store's salience cells and criteria: the pack reuses them.
             files = pack.build_packs(materials, get_engine(), progress=progress, ranking=ranking,
-                                     weights=weights, plan=plan, title=title,
+                                     weights=weights, plan=plan, title=title, cells=cached.salience(),
+                                     criteria=cached.criteria(),
                                      **{k: v for k, v in (more or {}).items() if v is not None})
         except Exception as err:  # noqa: BLE001 - a plain message; the page keeps working
             status.update(label="The briefing pack could not be prepared", state="error")

@@ -12,6 +12,7 @@ makes one up.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -106,10 +107,11 @@ def _recommend(levs: pd.DataFrame, focus: Sequence[str]) -> list[LeverageLine]:
     if levs.empty:
         return []
     rank = {cat: i for i, cat in enumerate(focus)}
-    scored = levs.assign(
-        fit=[min((rank.get(r, 99) for r in risks), default=99) for risks in levs["risks"]],
-        pos=range(len(levs)))
-    pools = {cat: scored[scored["category"] == cat].sort_values(["fit", "pos"]).to_dict("records")
+    # Plain records, pooled in Python: a pandas filter and sort per category cost more than the rest.
+    records = levs.to_dict("records")
+    for pos, rec in enumerate(records):
+        rec["fit"], rec["pos"] = min((rank.get(r, 99) for r in rec["risks"]), default=99), pos
+    pools = {cat: sorted((r for r in records if r["category"] == cat), key=lambda r: (r["fit"], r["pos"]))
              for cat in constants.LEVERAGE_CATEGORY_SLUGS}
     # Categories whose best card fits best go first in each round.
     order = sorted(constants.LEVERAGE_CATEGORY_SLUGS, key=lambda c: (pools[c][0]["fit"] if pools[c] else 999,
@@ -444,10 +446,33 @@ def workshop_decision(result: Any, info: Mapping[str, Any]) -> WorkshopDecision:
                             disagreed=disagreed)
 
 
+# The store-wide reads behind the summary and the salience view, kept per store and build
+# (the same rule as the pages' cache): a second pack on the same data does not score every case again.
+_READS: dict[tuple[str, str, int], tuple[pd.DataFrame, scoring.CriteriaData]] = {}
+_READS_LOCK = threading.Lock()
+
+
+def _store_reads(engine: Engine, cells: pd.DataFrame | None,
+                 criteria: scoring.CriteriaData | None) -> tuple[pd.DataFrame, scoring.CriteriaData]:
+    """Salience cells and criteria of the store (cells feed the criteria: scored once)."""
+    key = (engine.url.render_as_string(hide_password=True), str(queries.build_info(engine).get("finished_at", "")),
+           dt.date.today().year)
+    with _READS_LOCK:
+        kept = _READS.get(key)
+    if kept is None:
+        found = cells if cells is not None else salience_table(engine)
+        kept = (found, criteria if criteria is not None else criteria_table(engine, cells=found))
+        with _READS_LOCK:
+            _READS.clear()  # one store build at a time: a rebuilt store replaces the old reads
+            _READS[key] = kept
+    return (cells if cells is not None else kept[0]), (criteria if criteria is not None else kept[1])
+
+
 def collect(materials: Sequence[str], engine: Engine, ranking: pd.DataFrame | None = None,
             weights: Mapping[str, float] | None = None, plan: pd.DataFrame | None = None,
             title: str = DEFAULT_TITLE, progress: Progress | None = None, kind: str | None = None,
-            workshop: WorkshopDecision | None = None, leave_gaps_out: bool = False) -> BriefingData:
+            workshop: WorkshopDecision | None = None, leave_gaps_out: bool = False,
+            cells: pd.DataFrame | None = None, criteria: scoring.CriteriaData | None = None) -> BriefingData:
     """Gather the content of a briefing pack for ``materials`` from the store.
 
     Parameters
@@ -481,6 +506,11 @@ def collect(materials: Sequence[str], engine: Engine, ranking: pd.DataFrame | No
         What a closed workshop decided (``workshop_decision``), for its pack.
     leave_gaps_out
         The ranking was made leaving gaps out (the Prioritisation page's toggle).
+    cells, criteria
+        The store's salience cells (``salience_reads.salience_table``) and
+        criteria (``criteria_table``) when the caller keeps them (the pages
+        do); otherwise read here, and kept for the next pack on the same
+        store build (``_store_reads``).
 
     Returns
     -------
@@ -508,13 +538,14 @@ def collect(materials: Sequence[str], engine: Engine, ranking: pd.DataFrame | No
     if not ranking_section.ran:
         comparison = overview[overview["material"].isin(chosen)].reset_index(drop=True)
         images.submit("overview", static_spec(material_charts.overview_heat_table(comparison), HEAT_WIDTH))
-    # Salience cells feed both the criteria and the salience view: read once.
-    cells = salience_table(engine)
+    if cells is None or criteria is None:
+        report("Scoring salience and criteria", 0.05)
+        cells, criteria = _store_reads(engine, cells, criteria)
     salience_found, salience_spec = _salience(cells, chosen, names, sources)
     if salience_spec:
         images.submit("salience", salience_spec)
     report("Ranking and robustness", 0.1)
-    crit = criteria_table(engine, cells=cells)
+    crit = criteria
     if ranking_section.ran:
         table = ranking_section.table
         ranked = table["material"].tolist()
