@@ -33,7 +33,7 @@ import streamlit as st
 
 from components import cached, signin, tables
 from components.pack_downloads import PackChoice, pack_chooser
-from rmo_data.briefing.content import workshop_decision
+from rmo_data.briefing.summary import workshop_decision
 from components.provenance import figure_footer
 from components.workshop_consensus import consensus_block
 from components.safe import escape_html

@@ -72,8 +72,9 @@ def _slide(prs: Presentation, title: str, notes: Sequence[str]) -> Slide:
     frame.vertical_anchor = MSO_ANCHOR.MIDDLE
     para = frame.paragraphs[0]
     para.alignment = PP_ALIGN.LEFT
+    size = TITLE_PT if len(title) <= 150 else TITLE_PT - 4  # a long finding keeps to two lines
     for run in para.runs:
-        run.font.size, run.font.bold, run.font.color.rgb = Pt(TITLE_PT), True, ACCENT
+        run.font.size, run.font.bold, run.font.color.rgb = Pt(size), True, ACCENT
     return slide
 
 
@@ -271,7 +272,7 @@ def _ranking_slides(prs: Presentation, data: BriefingData) -> None:
     rows = [[str(int(r["rank"])), section.row_name(r), f"{r['score']:.2f}",
              headlines.percent(r["p_top"]) if has_p and not pd.isna(r["p_top"]) else "–"] for _, r in table.iterrows()]
     crits = [c for c in constants.CRITERION_SLUGS if c in table.columns]
-    left_width = Inches(7.6) if crits else 0
+    left_width = Inches(6.8) if crits else 0
     size = BODY_PT if len(rows) <= 11 else 12
     _table(slide, MARGIN + left_width + Inches(0.2 if crits else 0), CONTENT_TOP,
            [0.7, 2.5, 0.9, 1.2], ["Rank", "Material", "Score", f"P(top {constants.TOP_N})"], rows, size=size,

@@ -33,7 +33,7 @@ from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from rmo_data.analysis import prioritisation, scoring
-from rmo_data.briefing import chart_images, content, headlines, model, pack
+from rmo_data.briefing import chart_images, content, headlines, model, pack, summary as pack_summary
 from rmo_data.store.criteria import criteria_table
 from rmo_data.store import queries
 from rmo_data import constants
@@ -311,8 +311,8 @@ def test_summary_gives_p_top3_as_the_robustness_tab_computes_it(full_pack: dict[
     assert [line.slug for line in summary.lines] == list(ranking.index[:model.SUMMARY_TOP])
     crit = criteria_table(built_engine)
     prio = prioritisation.prioritise(crit, list(ranking.index), weights)
-    mc = scoring.monte_carlo(prio.normalised, weights, n=content.MC_DRAWS, seed=scoring.DEFAULT_SEED,
-                             weight_jitter=content.MC_WEIGHT_JITTER, input_jitter=content.MC_INPUT_JITTER,
+    mc = scoring.monte_carlo(prio.normalised, weights, n=pack_summary.MC_DRAWS, seed=scoring.DEFAULT_SEED,
+                             weight_jitter=pack_summary.MC_WEIGHT_JITTER, input_jitter=pack_summary.MC_INPUT_JITTER,
                              missing=prio.missing)
     for line in summary.lines:
         assert line.p_top == pytest.approx(float(mc.at[line.slug, "p_top"]))
