@@ -29,7 +29,7 @@ import streamlit as st
 from components import signin
 from components import cached
 from components.safe import escape_html
-from rmo_data.briefing import model, pack
+from rmo_data.briefing import chart_images, model, pack
 from rmo_data.store import action_plan
 from rmo_data.store import queries
 from rmo_data.store.engine import database_url, get_engine
@@ -217,6 +217,8 @@ def _offer(materials: list[str], key: str, ranking: pd.DataFrame | None = None,
     st.caption(f"A PowerPoint deck and a PDF on {n} material{'s' if n != 1 else ''}: an executive summary first "
                f"(top materials, how robust, data gaps, who acts), {basis}, the salience view, each material's "
                "concentration, risks and leverage, the action plan and the sources. " + _estimate_text(n))
+    if held is None:
+        chart_images.warm_up()  # the chart workers start while the reader decides (once per server)
     slot = st.empty()  # the button goes once the pack is built, in this very run
     if held is None and slot.button("Prepare briefing pack", key=f"{key}_prepare", type="primary",
                                     icon=":material/slideshow:"):

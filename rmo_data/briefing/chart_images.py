@@ -167,6 +167,22 @@ def _pool() -> ThreadPoolExecutor:
         return _POOL
 
 
+_WARM_SPEC = '{"mark": "text", "data": {"values": [{"a": 1}]}, "encoding": {"text": {"field": "a"}}}'
+_warmed = threading.Event()
+
+
+def warm_up() -> None:
+    """Start the chart workers now, in the background, so the first pack does not wait for them.
+
+    Called when a page offers a pack (the reader is still choosing); once per process.
+    """
+    if _warmed.is_set():
+        return
+    _warmed.set()
+    for _ in range(WORKERS):  # each draw takes a thread and its own worker, both started here
+        _pool().submit(_draw_in_worker, _WARM_SPEC)
+
+
 def shutdown() -> None:
     """Stop the chart workers (tests and a server's exit; the next pack starts them again)."""
     global _POOL
@@ -178,6 +194,7 @@ def shutdown() -> None:
         pool.shutdown(wait=True, cancel_futures=True)
     for worker in workers:
         worker.stop()
+    _warmed.clear()
 
 
 atexit.register(shutdown)

@@ -21,7 +21,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from rmo_data import constants
-from rmo_data.analysis import evidence_rollups, scoring
+from rmo_data.analysis import evidence_rollups, salience, scoring
 from rmo_data.briefing.chart_images import ChartImages, material_chart_specs, static_spec
 from rmo_data.briefing.model import (DEFAULT_TITLE, GAP_COLUMNS, GAP_MARK, HEAT_WIDTH, MAX_EVIDENCE, MAX_LEVERAGES,
                                      MAX_ORGANISATIONS, MAX_RISKS, REPORT_SOURCE, SUMMARY_CHARS, SUMMARY_TOP,
@@ -30,7 +30,6 @@ from rmo_data.briefing.model import (DEFAULT_TITLE, GAP_COLUMNS, GAP_MARK, HEAT_
                                      WorkshopDecision, clean, int_or_none, no_progress, shorten)
 from rmo_data.charts import material_charts
 from rmo_data.store import concentration, queries
-from rmo_data.store.criteria import criteria_table
 from rmo_data.store.salience_reads import salience_table
 from rmo_data.briefing.summary import ranking_chart, robustness, salience_view, summarise
 
@@ -298,16 +297,23 @@ _READS: dict[tuple[str, str, int], tuple[pd.DataFrame, scoring.CriteriaData]] = 
 _READS_LOCK = threading.Lock()
 
 
-def _store_reads(engine: Engine, cells: pd.DataFrame | None,
-                 criteria: scoring.CriteriaData | None) -> tuple[pd.DataFrame, scoring.CriteriaData]:
-    """Salience cells and criteria of the store (cells feed the criteria: scored once)."""
+def _store_reads(engine: Engine, cells: pd.DataFrame | None, criteria: scoring.CriteriaData | None,
+                 overview: pd.DataFrame, risks: pd.DataFrame) -> tuple[pd.DataFrame, scoring.CriteriaData]:
+    """Salience cells and criteria of the store (cells feed the criteria: scored once).
+
+    The criteria are ``criteria_table``'s, made from the overview and salient
+    risks the pack has read already rather than reading them a second time.
+    """
     key = (engine.url.render_as_string(hide_password=True), str(queries.build_info(engine).get("finished_at", "")),
            dt.date.today().year)
     with _READS_LOCK:
         kept = _READS.get(key)
     if kept is None:
         found = cells if cells is not None else salience_table(engine)
-        kept = (found, criteria if criteria is not None else criteria_table(engine, cells=found))
+        made = criteria if criteria is not None else scoring.criteria_from(
+            overview, queries.standards_coverage(engine=engine), queries.evidence_severity_counts(engine=engine),
+            risks, salience=salience.material_salience(found))
+        kept = (found, made)
         with _READS_LOCK:
             _READS.clear()  # one store build at a time: a rebuilt store replaces the old reads
             _READS[key] = kept
@@ -378,6 +384,7 @@ def collect(materials: Sequence[str], engine: Engine, ranking: pd.DataFrame | No
     sources = _sources(engine)
     overview = queries.overview(engine)
     rows = {str(r["material"]): r for _, r in overview.iterrows()}
+    risks = queries.salient_risks(engine=engine)
     ranking_section = _ranking_section(ranking, weights,
                                        overview[overview["material"].isin(chosen)].reset_index(drop=True),
                                        names, sources)
@@ -386,7 +393,7 @@ def collect(materials: Sequence[str], engine: Engine, ranking: pd.DataFrame | No
         images.submit("overview", static_spec(material_charts.overview_heat_table(comparison), HEAT_WIDTH))
     if cells is None or criteria is None:
         report("Scoring salience and criteria", 0.05)
-        cells, criteria = _store_reads(engine, cells, criteria)
+        cells, criteria = _store_reads(engine, cells, criteria, overview, risks)
     salience_found, salience_spec = salience_view(cells, chosen, names, sources)
     if salience_spec:
         images.submit("salience", salience_spec)
@@ -423,7 +430,6 @@ def collect(materials: Sequence[str], engine: Engine, ranking: pd.DataFrame | No
     if mc is not None and ranking_section.ran:
         ranking_section.table["p_top"] = ranking_section.table["material"].map(mc["p_top"])
     shares = queries.end_use_shares(engine=engine)
-    risks = queries.salient_risks(engine=engine)
     evidence = queries.evidence(materials=chosen, engine=engine)
     levs = queries.leverages(materials=chosen, include_cross=False, engine=engine)
     briefs: list[MaterialBrief] = []
