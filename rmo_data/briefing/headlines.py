@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rmo_data import constants
+from rmo_data import constants, vocabulary
 from rmo_data.briefing.model import (BriefingData, ExecutiveSummary, MaterialBrief, SalienceFinding, SummaryLine,
                                      names_list, ordinal)
 
 SEVERITY_WORDS = {5: "severe", 4: "serious", 3: "moderate", 2: "minor", 1: "minor"}
+
+
+def criterion_name(slug: str) -> str:
+    """A criterion's display name inside a sentence ("evidence severity", "EU supply risk")."""
+    name = vocabulary.name("criterion", slug)
+    return name if name[:2].isupper() else name[0].lower() + name[1:]
 
 
 def percent(p: float | None) -> str:
@@ -66,11 +72,11 @@ def summary_title(summary: ExecutiveSummary) -> str:
 
 def summary_line_text(line: SummaryLine) -> str:
     """One material of the summary in a sentence: place, why, evidence, gaps, who acts."""
-    why = f" on {names_list([r.lower() for r in line.reasons])}" if line.reasons else ""
+    why = f" on {names_list([criterion_name(r) for r in line.reasons])}" if line.reasons else ""
     place = f"ranks {ordinal(line.rank)} of {line.of}{why}" if line.rank else "is not ranked"
     robust = (f"; in the top {constants.TOP_N} in {percent(line.p_top)} of draws (rank {line.rank_range})"
               if line.p_top is not None else "")
-    gaps = (f"; no data on {names_list([g.lower() for g in line.gaps])} (imputed)" if line.gaps
+    gaps = (f"; no data on {names_list([criterion_name(g) for g in line.gaps])} (imputed)" if line.gaps
             else "; every weighted input recorded")
     act = (f" Recommended: {line.leverage.title} ({line.leverage.category_short}, {line.leverage.actor_label})."
            if line.leverage else " No leverage card is recorded.")
@@ -84,8 +90,9 @@ def ranking_title(data: BriefingData) -> str:
         table = section.table
         first = str(table.iloc[0]["name"]).rstrip(" *")
         others = [str(n).rstrip(" *") for n in table["name"].iloc[1:3]]
-        reasons = data.summary.lines[0].reasons if data.summary and data.summary.lines else ()
-        on = f", mainly on {names_list([r.lower() for r in reasons])}" if reasons else ""
+        lead = data.summary.lines[0] if data.summary and data.summary.lines else None
+        reasons = lead.reasons if lead is not None and lead.slug == table.iloc[0]["material"] else ()
+        on = f", mainly on {names_list([criterion_name(r) for r in reasons])}" if reasons else ""
         ahead = f", ahead of {names_list(others)}" if others else ""
         return f"{first} ranks first{ahead}{on}."
     comp = section.comparison

@@ -302,10 +302,10 @@ class SummaryLine:
     name: str
     rank: int
     of: int
-    reasons: tuple[str, ...]  # short names of the criteria adding most to its score
+    reasons: tuple[str, ...]  # slugs of the criteria adding most to its score
     p_top: float | None  # share of Monte-Carlo draws in the top 3; None when not computed
     rank_range: str  # "1–2": the 5th to 95th percentile of its rank over the draws
-    gaps: tuple[str, ...]  # short names of weighted criteria with no data recorded (imputed)
+    gaps: tuple[str, ...]  # slugs of weighted criteria with no data recorded (imputed)
     rests_on_gaps: str  # ``gaps.gap_analysis`` flag text, "" when its place does not rest on gaps
     leverage: LeverageLine | None
     main_category: str

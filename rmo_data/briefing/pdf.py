@@ -48,7 +48,7 @@ from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Flowable, Frame,
 from rmo_data import constants, vocabulary
 from rmo_data.briefing import headlines
 from rmo_data.briefing.model import (COMPARISON_HEADER, HHI_NOTE, BriefingData, MaterialBrief, Progress,
-                                     comparison_rows, main_reasons)
+                                     comparison_rows, main_reasons, names_list)
 
 PAGE_W, PAGE_H = A4
 LEFT = RIGHT = 15 * mm
@@ -225,7 +225,8 @@ def _summary_page(data: BriefingData, state: dict[str, str]) -> list[Flowable]:
     out.append(_p("How robust", "h2"))
     out.append(_p(summary.robustness_note, "lead"))
     out.append(_p("Data gaps that could change it", "h2"))
-    gap_lines = [f"{line.name}: no data on {', '.join(line.gaps)}, each imputed as a typical material in view."
+    gap_lines = [f"{line.name}: no data on {names_list([headlines.criterion_name(g) for g in line.gaps])}, "
+                 "imputed as a typical material in view."
                  for line in summary.lines if line.gaps]
     gap_lines += [f"{line.name}: {line.rests_on_gaps}" for line in summary.lines if line.rests_on_gaps]
     for text in gap_lines or ["Every weighted input of the materials above is recorded; a gap elsewhere does not "

@@ -217,8 +217,9 @@ def _summary_slide(prs: Presentation, data: BriefingData) -> None:
         lever = (f"{line.leverage.category_short} · {line.leverage.actor_label}" if line.leverage
                  else "none recorded")
         rows.append([f"{line.rank}. {line.name}" if line.rank else line.name,
-                     ", ".join(line.reasons) or "–", headlines.percent(line.p_top) if line.p_top is not None else "–",
-                     ", ".join(line.gaps) + " imputed" if line.gaps else "none", lever])
+                     ", ".join(constants.CRITERION_SHORT[r] for r in line.reasons) or "–", headlines.percent(line.p_top) if line.p_top is not None else "–",
+                     ", ".join(constants.CRITERION_SHORT[g] for g in line.gaps) + " imputed" if line.gaps else "none",
+                     lever])
     header = ["Material", "Why", f"P(top {constants.TOP_N})", "Data gaps", "Leverage · who acts"]
     _table(slide, MARGIN, CONTENT_TOP + Inches(0.45), [2.6, 3.1, 1.3, 2.3, 3.0], header, rows, row_height=0.6,
            name="Summary table")

@@ -46,17 +46,17 @@ def robustness(crit: scoring.CriteriaData, materials: Sequence[str], weights: Ma
 
 
 def _reasons(prio: prioritisation.Prioritisation | None, table: pd.DataFrame | None, slug: str) -> tuple[str, ...]:
-    """Short names of the (at most two) criteria adding most to ``slug``'s score."""
+    """Slugs of the (at most two) criteria adding most to ``slug``'s score."""
     if prio is not None and prio.explained is not None:
         rows = prio.explained[(prio.explained["material"] == slug) & (prio.explained["contribution"] > 0)]
         rows = rows.sort_values("contribution", ascending=False).head(2)
-        return tuple(constants.CRITERION_SHORT[c] for c in rows["criterion"])
+        return tuple(rows["criterion"])
     if table is not None and not table.empty:
         row = table[table["material"] == slug]
         crits = [c for c in constants.CRITERION_SLUGS if c in table.columns]
         if not row.empty and crits:
             values = row.iloc[0][crits].astype(float).dropna().sort_values(ascending=False)
-            return tuple(constants.CRITERION_SHORT[c] for c, v in values.head(2).items() if v > 0)
+            return tuple(c for c, v in values.head(2).items() if v > 0)
     return ()
 
 
@@ -86,7 +86,7 @@ def summarise(briefs: Sequence[MaterialBrief], order: Sequence[str], ranks: Mapp
         flag = ""
         if prio is not None and slug in prio.missing.index:
             weighted = [c for c, w in weights.items() if float(w) > 0 and c in prio.missing.columns]
-            gaps = tuple(constants.CRITERION_SHORT[c] for c in weighted if bool(prio.missing.at[slug, c]))
+            gaps = tuple(c for c in weighted if bool(prio.missing.at[slug, c]))
             if prio.gaps is not None and slug in prio.gaps.index:
                 flag = clean(prio.gaps.at[slug, "gap_flag"])
         lines.append(SummaryLine(

@@ -317,7 +317,7 @@ def test_summary_gives_p_top3_as_the_robustness_tab_computes_it(full_pack: dict[
     for line in summary.lines:
         assert line.p_top == pytest.approx(float(mc.at[line.slug, "p_top"]))
         weighted = [c for c, w in weights.items() if w > 0]
-        assert set(line.gaps) == {constants.CRITERION_SHORT[c] for c in weighted if prio.missing.at[line.slug, c]}
+        assert set(line.gaps) == {c for c in weighted if prio.missing.at[line.slug, c]}
         if line.leverage is not None:
             assert line.leverage == next(b for b in data.materials if b.slug == line.slug).leverages[0]
     first_page = re.sub(r"\s+", " ", _pdf_pages(full_pack["files"]["pdf"])[0])
