@@ -70,8 +70,8 @@ def summary_title(summary: ExecutiveSummary) -> str:
     return f"{names} lead on {summary.basis}{firm}."
 
 
-def summary_line_text(line: SummaryLine) -> str:
-    """One material of the summary in a sentence: place, why, evidence, gaps, who acts."""
+def summary_line_text(line: SummaryLine, with_action: bool = True) -> str:
+    """One material of the summary in a sentence: place, why, evidence, gaps and (``with_action``) who acts."""
     why = f" on {names_list([criterion_name(r) for r in line.reasons])}" if line.reasons else ""
     place = f"ranks {ordinal(line.rank)} of {line.of}{why}" if line.rank else "is not ranked"
     robust = (f"; in the top {constants.TOP_N} in {percent(line.p_top)} of draws (rank {line.rank_range})"
@@ -80,7 +80,7 @@ def summary_line_text(line: SummaryLine) -> str:
             else "; every weighted input recorded")
     act = (f" Recommended: {line.leverage.title} ({line.leverage.category_short}, {line.leverage.actor_label})."
            if line.leverage else " No leverage card is recorded.")
-    return f"{line.name} {place}{robust}; {line.evidence_text}{gaps}.{act}"
+    return f"{line.name} {place}{robust}; {line.evidence_text}{gaps}." + (act if with_action else "")
 
 
 def ranking_title(data: BriefingData) -> str:

@@ -218,7 +218,9 @@ def _summary_page(data: BriefingData, state: dict[str, str]) -> list[Flowable]:
         _p("The top materials and why", "h2"),
     ]
     for line in summary.lines:
-        out.append(Paragraph(_esc(headlines.summary_line_text(line)), _styles()["item"], bulletText="•"))
+        # Who acts has its own list below, so each line stops at the gaps.
+        out.append(Paragraph(_esc(headlines.summary_line_text(line, with_action=False)), _styles()["item"],
+                             bulletText="•"))
     if data.salience is not None and data.salience.value is not None:
         out.append(_p("Where harm is most salient", "h2"))
         out.append(_p(headlines.salience_title(data.salience), "lead"))
