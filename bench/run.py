@@ -26,8 +26,9 @@ cases, 50 000 production rows):
   from navigation to the first rendered chart or table with the script finished (a page
   for partners is opened from the menu right after signing in, in the same new session);
 * the peak resident memory (VmHWM) of that server process after every page was opened;
-* the time to build a briefing pack for the ten materials, when ``rmo_data.briefing.pack``
-  offers a function for it.
+* the time to build a briefing pack (PowerPoint and PDF) for the ten materials and for one
+  material, when ``rmo_data.briefing.pack`` offers a function for it (the pack's chart
+  cache is emptied before each, so no figure reuses another's charts).
 
 It prints one table (figure, real, synthetic, ratio synthetic/real, target, pass/fail)
 and, with ``--output``, writes the same as JSON.  The workshop room (forty participants
@@ -78,7 +79,9 @@ RERUN_RATIO = 2.0
 FIRST_RENDER_S = 3.0
 BUILD_S = 20.0
 SYNTH_BUILD_S = 120.0
-PACK_S = 15.0
+PACK_S = 4.0  # issue 14: the ten-material pack
+PACK_ONE_S = 1.5  # issue 14: a one-material pack
+PACK_RATIO = 1.5  # issue 14: the synthetic store within 1.5× of the real one
 MEMORY_MB = 600.0
 
 
@@ -168,6 +171,8 @@ class StoreTimings:
     rss_mb: float | None = None
     pack_s: float | None = None
     pack_note: str = ""
+    pack_one_s: float | None = None
+    pack_one_note: str = ""
     build_s: float | None = None
 
 
@@ -476,8 +481,8 @@ def browser_timings(urls: dict[str, str], log_dir: Path, only: list[str] | None 
 PACK_FUNCTIONS = ("build_packs", "build_pack", "build_briefing_pack", "briefing_pack", "make_pack")
 
 
-def pack_timing(url: str) -> tuple[float | None, str]:
-    """Seconds to build a briefing pack for the ten materials, or None with the reason."""
+def pack_timing(url: str, count: int | None = None) -> tuple[float | None, str]:
+    """Seconds to build a briefing pack for the ten materials (or the first ``count``), or None with the reason."""
     try:
         from rmo_data.briefing import pack  # type: ignore[attr-defined]
     except ImportError:
@@ -493,8 +498,14 @@ def pack_timing(url: str) -> tuple[float | None, str]:
     engine = make_engine(url)
     for name in ("materials", "slugs", "material_slugs"):
         if name in params:
-            kwargs[name] = list(constants.MATERIAL_SLUGS)
+            kwargs[name] = list(constants.MATERIAL_SLUGS)[:count]
             break
+    try:  # charts drawn for an earlier figure would make this one look faster than a first pack
+        from rmo_data.briefing import chart_images  # type: ignore[attr-defined]
+
+        chart_images.clear_cache()
+    except (ImportError, AttributeError):
+        pass
     if "engine" in params:
         kwargs["engine"] = engine
     elif "url" in params:
@@ -546,10 +557,13 @@ def figures_from(real: StoreTimings, syn: StoreTimings) -> list[Figure]:
             rows.append(Figure(f"rerun p95 · {stem} · {name}", "ms",
                                _ms(percentile(rt, 95)) if rt else None,
                                _ms(percentile(stt, 95)) if stt else None, "info", None))
-    rows.append(Figure("briefing pack, ten materials", "s", real.pack_s, syn.pack_s, f"≤ {PACK_S:g} s",
-                       None if real.pack_s is None else _all(real.pack_s <= PACK_S,
-                                                             syn.pack_s is None or syn.pack_s <= PACK_S),
-                       real.pack_note if real.pack_s is None else ""))
+    for name, r_s, s_s, note, target in (
+            ("briefing pack, ten materials", real.pack_s, syn.pack_s, real.pack_note, PACK_S),
+            ("briefing pack, one material", real.pack_one_s, syn.pack_one_s, real.pack_one_note, PACK_ONE_S)):
+        rows.append(Figure(name, "s", r_s, s_s, f"≤ {target:g} s; synthetic ≤ {PACK_RATIO:g}× real",
+                           None if r_s is None else _all(r_s <= target, s_s is None or s_s <= target,
+                                                         s_s is None or s_s <= PACK_RATIO * r_s),
+                           note if r_s is None else ""))
     rows.append(Figure("server peak memory after opening every page", "MB", real.memory_mb, syn.memory_mb,
                        f"synthetic ≤ {MEMORY_MB:g} MB",
                        None if syn.memory_mb is None else syn.memory_mb <= MEMORY_MB))
@@ -677,8 +691,9 @@ def main(argv: list[str] | None = None) -> int:
             if not args.skip_pack:
                 print(f"[{label}] briefing pack…", flush=True)
                 timings.pack_s, timings.pack_note = pack_timing(url)
+                timings.pack_one_s, timings.pack_one_note = pack_timing(url, 1)
             else:
-                timings.pack_note = "skipped (--skip-pack)"
+                timings.pack_note = timings.pack_one_note = "skipped (--skip-pack)"
         rows = figures_from(real, syn)
         print()
         print_table(rows)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,7 +32,8 @@ import pandas as pd
 import streamlit as st
 
 from components import cached, signin, tables
-from components.pack_downloads import pack_buttons
+from components.pack_downloads import PackChoice, pack_chooser
+from rmo_data.briefing.summary import workshop_decision
 from components.provenance import figure_footer
 from components.workshop_consensus import consensus_block
 from components.safe import escape_html
@@ -322,6 +324,27 @@ def result_view(result: GroupResult, key: str, show_count: bool = True, named: b
         ranks_block(result, key)
 
 
+def _pack(result: Any, info: Mapping[str, Any]) -> None:
+    """The closed workshop's briefing packs, near the top: its frozen record, or one material of it.
+
+    The frozen group ranking, the group's weights (in % of the score) and what the
+    workshop decided go into the pack; nothing of the record is recomputed.
+    """
+    title = f"Workshop: {info['name']}"
+    decision = workshop_decision(result, info)
+
+    def frozen() -> dict[str, Any]:
+        if result.n:
+            return {"ranking": result.ranking, "weights": result.pack_weights(), "title": title,
+                    "workshop": decision}
+        return {"title": title, "workshop": decision}
+
+    order = result.group_order()
+    pack_chooser([PackChoice("workshop", "The workshop's frozen record", order, frozen),
+                  PackChoice("one", "One material of it", order, frozen, pick_one=True)],
+                 key=f"ws_pack_{result.code}", labels=result.names)
+
+
 def frozen_view(ws: dict[str, Any], key: str, facilitator: bool, named: bool = True,
                 notice: bool = True) -> None:
     """A closed workshop, entirely from its frozen record: result, submissions, exports, pack.
@@ -344,6 +367,8 @@ def frozen_view(ws: dict[str, Any], key: str, facilitator: bool, named: bool = T
     rounds = records.round_results(record)
     st.caption(f"{records.MODE_LABELS.get(info.get('mode', 'named'), '')} · "
                f"{records.METHOD_LABELS.get(method, '')} · {len(rounds)} round(s)")
+    if facilitator:
+        _pack(result, info)
     if facilitator:
         consensus_block(result, key)  # as frozen; an older record says it was not computed
     result_view(result, key, named=named)
@@ -379,13 +404,4 @@ def frozen_view(ws: dict[str, Any], key: str, facilitator: bool, named: bool = T
                         mime=XLSX_MIME, key=f"{key}_xlsx", icon=":material/table_view:", on_click="ignore",
                         help="One sheet each: workshop, group ranking, criterion spread, submissions, "
                              "participants' rankings.")
-    if facilitator:
-        st.subheader("Briefing pack")
-        title = f"Workshop: {info['name']}"
-        if result.n:
-            # The frozen group ranking and the group's weights (in % of the score) go into the pack.
-            pack_buttons(result.group_order(), key=f"ws_pack_{result.code}", ranking=result.ranking,
-                         weights=result.pack_weights(), title=title)
-        else:
-            pack_buttons(result.group_order(), key=f"ws_pack_{result.code}", title=title)
 

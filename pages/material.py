@@ -13,7 +13,7 @@ from components import cards, eu_lists, render, router, salience_view, state, ta
 from components import signin
 from rmo_data.charts import material_charts
 from components import cached
-from components.pack_downloads import pack_buttons
+from components.pack_downloads import PackChoice, pack_chooser
 from components.provenance import figure_footer, source_line
 from components.safe import escape_html
 from rmo_data import constants
@@ -62,6 +62,12 @@ if mat is None:
 name = escape_html(mat["name"])  # for markdown; figure titles take the raw name
 st.title(name)
 eu_lists.material_badges(slug)
+_in_view = [m for m in slugs if m in set(state.selected_materials())]
+pack_chooser([PackChoice("one", f"This material ({mat['name']})", [slug],
+                         lambda: {"title": f"{mat['name']} briefing"}),
+              *([PackChoice("selection", f"Materials in view ({len(_in_view)})", _in_view)]
+                if len(_in_view) > 1 else []),
+              PackChoice("all", f"All {len(slugs)} materials", list(slugs))], key="mp_pack")
 st.markdown(escape_html(mat["summary"]))
 c1, c2 = st.columns(2, gap="large")
 c1.markdown(f"**Uses in vehicles.** {escape_html(mat['automotive_uses'])}")
@@ -376,5 +382,3 @@ tabs.lazy_tabs({"End use": _end_use, "Production & concentration": _production, 
                 "Value chain & risks": _value_chain, "Salience": _salience, "Evidence": _evidence,
                 "Organisations": _organisations, "Leverage cards": _leverage_cards}, key="mp_tab")
 
-st.subheader("Briefing pack")
-pack_buttons([slug], key="mp_pack", title=f"{mat['name']} briefing")

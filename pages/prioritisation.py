@@ -16,7 +16,7 @@ from components import cards, eu_lists, feedback, render, router, salience_view,
 from components import signin
 from rmo_data.charts import priority_charts
 from components import cached
-from components.pack_downloads import pack_buttons
+from components.pack_downloads import PackChoice, pack_chooser
 from components.provenance import figure_footer, source_line
 from components.safe import escape_html
 from rmo_data import constants, vocabulary
@@ -408,6 +408,32 @@ def _lens_note(weights: dict[str, int], matched: str | None) -> None:
         st.caption("This ranking weighs " + ", ".join(others) + " only: not the severity or likelihood of harm.")
 
 
+def _pack_choices(weights: dict[str, int], leave_gaps: bool) -> None:
+    """The briefing packs this page offers: the selection as ranked, every material, or one of them.
+
+    Each carries this page's weights; every material is ranked only when that pack is chosen.
+    """
+    if ranked is None:
+        st.info("Set at least one weight above zero to prepare a briefing pack with this ranking.",
+                icon=":material/balance:")
+        return
+    order = list(ranked.index)
+    everything = list(crit.raw.index)
+
+    def selection() -> dict[str, object]:
+        return {"ranking": long, "weights": weights, "leave_gaps_out": leave_gaps}
+
+    def all_materials() -> dict[str, object]:
+        ranked_all = cached.prioritise(everything, weights, leave_gaps)
+        return {"ranking": ranked_all.explained, "weights": weights, "leave_gaps_out": leave_gaps}
+
+    choices = [PackChoice("selection", f"Materials in view ({len(order)}), as ranked", order, selection)]
+    if set(everything) - set(order):
+        choices.append(PackChoice("all", f"All {len(everything)} materials", everything, all_materials))
+    choices.append(PackChoice("one", "One material", order, selection, pick_one=True))
+    pack_chooser(choices, key="prioritisation", labels=LABELS)
+
+
 @st.fragment
 def _weighted() -> None:
     """The weights and everything that follows them: the tabs and the briefing pack.
@@ -422,6 +448,7 @@ def _weighted() -> None:
     global weights, prio, raw, detail, missing, norm, ranked, weight_error, long, leave_gaps
     if st.session_state.pop(RELOAD, False):
         st.rerun(scope="app")
+    pack_slot = st.container()  # the briefing pack sits above the weights; it is filled once they are read
     st.subheader("Weights")
     presets = st.container(horizontal=True, vertical_alignment="center", gap="small")
     presets.markdown("Start from a preset:")
@@ -464,13 +491,8 @@ def _weighted() -> None:
                     "Robustness": _robustness, "Salience × leverage": _matrix, "Scenarios": _scenarios},
                    key="pr_tab")
 
-    st.subheader("Briefing pack")
-    if ranked is None:
-        st.info("Set at least one weight above zero to prepare a pack with this ranking.",
-                icon=":material/balance:")
-    else:
-        # The pack carries this ranking, its weights and the stored action plan.
-        pack_buttons(list(ranked.index), key="prioritisation", ranking=long, weights=weights)
+    with pack_slot:
+        _pack_choices(weights, leave_gaps)
     state.write_to_url()  # a fragment's run skips app.py's own write
 
 

@@ -3,7 +3,7 @@
 #   1. the whole suite (unit, AppTest, browser) on SQLite files;
 #   2. the tests that touch the store (data layer, pages and the two-server test, not the
 #      browser journeys) on a throw-away PostgreSQL server started here and stopped at the end.
-# pip packages from requirements-dev.txt; Debian's chromium, nginx and postgresql when missing.
+# pip packages from requirements-dev.txt; Debian's chromium, nginx, poppler-utils and postgresql when missing.
 # Arguments are passed to both pytest runs, e.g. `bash scripts/test.sh tests/ingest/test_build.py`.
 # RMO_TEST_PG=off skips the PostgreSQL run (its tests show as skipped; under CI=true they fail).
 set -euo pipefail
@@ -31,6 +31,12 @@ fi
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
   echo "Installing Debian's nginx for the proxy tests…"
   apt_install nginx
+fi
+
+# Step 2c: Debian's poppler-utils: the briefing-pack tests render every PDF page with pdftoppm.
+if ! command -v pdftoppm >/dev/null 2>&1; then
+  echo "Installing Debian's poppler-utils for the briefing-pack tests…"
+  apt_install poppler-utils
 fi
 
 # Step 3: Debian's PostgreSQL server binaries (not started as a service; see step 4).

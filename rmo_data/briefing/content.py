@@ -6,12 +6,14 @@ and small frames: per material the end-use shares, mining and processing
 concentration, salient risks and the most severe evidence, recommended leverages
 and organisations to engage, each with its sources and years. A ranking, its
 weights and an action plan appear only when the caller passes them; a pack never
-makes one up.
+makes one up.  The executive summary and the salience view are made in
+``rmo_data.briefing.summary`` from what is read here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,16 +21,18 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from rmo_data import constants
-from rmo_data.analysis import evidence_rollups
-from rmo_data.store import concentration
-from rmo_data.briefing.chart_images import material_chart_specs, static_spec
+from rmo_data.analysis import evidence_rollups, salience, scoring
+from rmo_data.briefing.chart_images import ChartImages, material_chart_specs, static_spec
 from rmo_data.briefing.model import (DEFAULT_TITLE, GAP_COLUMNS, GAP_MARK, HEAT_WIDTH, MAX_EVIDENCE, MAX_LEVERAGES,
-                                     MAX_ORGANISATIONS, MAX_RISKS, REPORT_SOURCE, SUMMARY_CHARS, BriefingData,
-                                     EvidenceLine, LeverageLine, MaterialBrief, OrganisationLine, Progress,
-                                     RankingSection, RiskLine, SourceRef, StageConcentration, clean,
-                                     int_or_none, no_progress, shorten)
+                                     MAX_ORGANISATIONS, MAX_RISKS, REPORT_SOURCE, SUMMARY_CHARS, SUMMARY_TOP,
+                                     BriefingData, EvidenceLine, LeverageLine, MaterialBrief, OrganisationLine,
+                                     Progress, RankingSection, RiskLine, SourceRef, StageConcentration,
+                                     WorkshopDecision, clean, int_or_none, no_progress, shorten)
 from rmo_data.charts import material_charts
-from rmo_data.store import queries
+from rmo_data.store import concentration, queries
+from rmo_data.store.salience_reads import salience_table
+from rmo_data.briefing.summary import ranking_chart, robustness, salience_view, summarise
+
 
 # --- collection ------------------------------------------------------------------------
 
@@ -99,10 +103,11 @@ def _recommend(levs: pd.DataFrame, focus: Sequence[str]) -> list[LeverageLine]:
     if levs.empty:
         return []
     rank = {cat: i for i, cat in enumerate(focus)}
-    scored = levs.assign(
-        fit=[min((rank.get(r, 99) for r in risks), default=99) for risks in levs["risks"]],
-        pos=range(len(levs)))
-    pools = {cat: scored[scored["category"] == cat].sort_values(["fit", "pos"]).to_dict("records")
+    # Plain records, pooled in Python: a pandas filter and sort per category cost more than the rest.
+    records = levs.to_dict("records")
+    for pos, rec in enumerate(records):
+        rec["fit"], rec["pos"] = min((rank.get(r, 99) for r in rec["risks"]), default=99), pos
+    pools = {cat: sorted((r for r in records if r["category"] == cat), key=lambda r: (r["fit"], r["pos"]))
              for cat in constants.LEVERAGE_CATEGORY_SLUGS}
     # Categories whose best card fits best go first in each round.
     order = sorted(constants.LEVERAGE_CATEGORY_SLUGS, key=lambda c: (pools[c][0]["fit"] if pools[c] else 999,
@@ -168,7 +173,20 @@ def _material(slug: str, record: dict[str, Any], overview_row: pd.Series | None,
         n_evidence=int(evidence_rollups.passage_keys(evidence).nunique()) if not evidence.empty else 0,
         organisations=_organisations(orgs, levs), n_organisations=len(orgs),
         source_ids=list(dict.fromkeys(i for i in ids if i)), years=years,
-        charts=material_chart_specs(name, shares, production))
+        charts=material_chart_specs(name, shares, production),
+        main_category=_most_named(levs, "category", {}),
+        main_actor=_most_named(levs, "actor", {}))
+
+
+def _most_named(levs: pd.DataFrame, column: str, labels: Mapping[str, str]) -> str:
+    """The label most of the material's cards carry in ``column`` (first in list order on a tie)."""
+    if levs.empty or column not in levs.columns:
+        return ""
+    counts = levs[column].dropna().astype(str).value_counts(sort=False)
+    if counts.empty:
+        return ""
+    best = max(counts.index, key=lambda v: (counts[v], -list(counts.index).index(v)))
+    return labels.get(best, clean(best))
 
 
 def _ranking_table(ranking: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
@@ -255,7 +273,7 @@ def _plan_table(plan: pd.DataFrame | None) -> pd.DataFrame | None:
 
     material = col("material").map(
         lambda m: constants.MATERIAL_LABELS.get(m, clean(m)) if isinstance(m, str) and m else constants.CROSS_MATERIAL_LABEL)
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "Card": col("leverage_id", "Card").map(clean),
         "Action": col("title", "leverage_title", "Action").map(clean),
         "Material": material,
@@ -264,11 +282,49 @@ def _plan_table(plan: pd.DataFrame | None) -> pd.DataFrame | None:
         "Status": col("status", "Status").map(lambda s: constants.PLAN_STATUS_LABELS.get(s, clean(s))),
         "Note": col("note", "Note").map(clean),
     }).reset_index(drop=True)
+    # One card for one material is one action, however often it was added: shown once,
+    # with the first owner, date and status, and every distinct note.
+    key = ["Card", "Action", "Material"]
+    notes = table.groupby(key, sort=False)["Note"].agg(lambda n: " ".join(dict.fromkeys(x for x in n if x)))
+    table = table.drop_duplicates(key).set_index(key)
+    table["Note"] = notes
+    return table.reset_index()[list(PLAN_COLUMNS)]
+
+
+# The store-wide reads behind the summary and the salience view, kept per store and build
+# (the same rule as the pages' cache): a second pack on the same data does not score every case again.
+_READS: dict[tuple[str, str, int], tuple[pd.DataFrame, scoring.CriteriaData]] = {}
+_READS_LOCK = threading.Lock()
+
+
+def _store_reads(engine: Engine, cells: pd.DataFrame | None, criteria: scoring.CriteriaData | None,
+                 overview: pd.DataFrame, risks: pd.DataFrame) -> tuple[pd.DataFrame, scoring.CriteriaData]:
+    """Salience cells and criteria of the store (cells feed the criteria: scored once).
+
+    The criteria are ``criteria_table``'s, made from the overview and salient
+    risks the pack has read already rather than reading them a second time.
+    """
+    key = (engine.url.render_as_string(hide_password=True), str(queries.build_info(engine).get("finished_at", "")),
+           dt.date.today().year)
+    with _READS_LOCK:
+        kept = _READS.get(key)
+    if kept is None:
+        found = cells if cells is not None else salience_table(engine)
+        made = criteria if criteria is not None else scoring.criteria_from(
+            overview, queries.standards_coverage(engine=engine), queries.evidence_severity_counts(engine=engine),
+            risks, salience=salience.material_salience(found))
+        kept = (found, made)
+        with _READS_LOCK:
+            _READS.clear()  # one store build at a time: a rebuilt store replaces the old reads
+            _READS[key] = kept
+    return (cells if cells is not None else kept[0]), (criteria if criteria is not None else kept[1])
 
 
 def collect(materials: Sequence[str], engine: Engine, ranking: pd.DataFrame | None = None,
             weights: Mapping[str, float] | None = None, plan: pd.DataFrame | None = None,
-            title: str = DEFAULT_TITLE, progress: Progress | None = None) -> BriefingData:
+            title: str = DEFAULT_TITLE, progress: Progress | None = None, kind: str | None = None,
+            workshop: WorkshopDecision | None = None, leave_gaps_out: bool = False,
+            cells: pd.DataFrame | None = None, criteria: scoring.CriteriaData | None = None) -> BriefingData:
     """Gather the content of a briefing pack for ``materials`` from the store.
 
     Parameters
@@ -279,25 +335,42 @@ def collect(materials: Sequence[str], engine: Engine, ranking: pd.DataFrame | No
     engine
         Engine on the data store.
     ranking
-        Optional ranking from the prioritisation page (see ``_ranking_table``
-        for the accepted shapes).  Without it the pack says no prioritisation
-        was run and shows the overview comparison instead.
+        Optional ranking from the prioritisation page or a closed workshop
+        (see ``_ranking_table`` for the accepted shapes).  Without it the pack
+        says no prioritisation was run and shows the overview comparison; its
+        summary then orders the materials by the app's default due-diligence
+        weights, and says so.
     weights
-        Optional criterion weights (slug to weight) used for ``ranking``.
+        Optional criterion weights (slug to weight) used for ``ranking``; with
+        them the summary gives each material's P(top 3).
     plan
         Optional action-plan items (``leverage_id``, ``title``, ``material``,
         ``owner``, ``due_date``, ``status``, ``note``); without it the pack
-        says the plan is empty.
+        says the plan is empty.  A card listed twice for one material is shown once.
     title
         Title of the pack.
     progress
         ``progress(step, fraction)`` callback.
+    kind
+        The reader's question: "all", "one", "selection" or "workshop"
+        (guessed from the materials when omitted).
+    workshop
+        What a closed workshop decided (``workshop_decision``), for its pack.
+    leave_gaps_out
+        The ranking was made leaving gaps out (the Prioritisation page's toggle).
+    cells, criteria
+        The store's salience cells (``salience_reads.salience_table``) and
+        criteria (``criteria_table``) when the caller keeps them (the pages
+        do); otherwise read here, and kept for the next pack on the same
+        store build (``_store_reads``).
 
     Returns
     -------
     BriefingData
+        Its chart images are already rendering in the background.
     """
     report = progress or no_progress
+    images = ChartImages()
     known = queries.materials(engine)
     records = {str(r["slug"]): r.to_dict() for _, r in known.iterrows()}
     chosen = list(dict.fromkeys(materials))
@@ -311,11 +384,42 @@ def collect(materials: Sequence[str], engine: Engine, ranking: pd.DataFrame | No
     sources = _sources(engine)
     overview = queries.overview(engine)
     rows = {str(r["material"]): r for _, r in overview.iterrows()}
+    risks = queries.salient_risks(engine=engine)
     ranking_section = _ranking_section(ranking, weights,
                                        overview[overview["material"].isin(chosen)].reset_index(drop=True),
                                        names, sources)
+    if not ranking_section.ran:
+        comparison = overview[overview["material"].isin(chosen)].reset_index(drop=True)
+        images.submit("overview", static_spec(material_charts.overview_heat_table(comparison), HEAT_WIDTH))
+    if cells is None or criteria is None:
+        report("Scoring salience and criteria", 0.05)
+        cells, criteria = _store_reads(engine, cells, criteria, overview, risks)
+    salience_found, salience_spec = salience_view(cells, chosen, names, sources)
+    if salience_spec:
+        images.submit("salience", salience_spec)
+    report("Ranking and robustness", 0.1)
+    crit = criteria
     if ranking_section.ran:
         table = ranking_section.table
+        ranked = table["material"].tolist()
+        prio, mc = robustness(crit, ranked, ranking_section.weights, leave_gaps_out)
+        ranks = dict(zip(table["material"], table["rank"].astype(int), strict=True))
+        who = "the workshop's frozen group ranking" if workshop is not None else "the ranking set in the app"
+        basis, basis_note = who, f"The order is {who}, with its weights."
+        chart = ranking_chart(ranking_section, prio, mc)
+        if chart:
+            images.submit("ranking", chart)
+    else:
+        table = None
+        preset = dict(constants.WEIGHT_PRESETS[constants.DUE_DILIGENCE])
+        prio, mc = robustness(crit, list(crit.raw.index), preset, False)
+        ranks = ({} if prio is None or prio.ranked is None
+                 else dict(zip(prio.ranked.index, prio.ranked["rank"].astype(int), strict=True)))
+        label = constants.PRESET_LABELS[constants.DUE_DILIGENCE].split(" (")[0].lower()
+        basis = f"the app's default {label} weights"
+        basis_note = (f"No prioritisation was run for this pack, so the order is the app's default {label} "
+                      f"weights (severity and likelihood of harm only), across all {len(ranks)} materials.")
+    if ranking_section.ran:
         position = {m: i for i, m in enumerate(table["material"])}
         chosen.sort(key=lambda m: position.get(m, len(position)))
         # When the pack covers only some of the ranked materials, mark which ones.
@@ -323,33 +427,42 @@ def collect(materials: Sequence[str], engine: Engine, ranking: pd.DataFrame | No
             table["name"] = [f"{n} *" if m in chosen else n for m, n in zip(table["material"], table["name"],
                                                                            strict=True)]
             ranking_section.note += " Materials marked * have their own pages in this pack."
+    if mc is not None and ranking_section.ran:
+        ranking_section.table["p_top"] = ranking_section.table["material"].map(mc["p_top"])
     shares = queries.end_use_shares(engine=engine)
-    risks = queries.salient_risks(engine=engine)
     evidence = queries.evidence(materials=chosen, engine=engine)
     levs = queries.leverages(materials=chosen, include_cross=False, engine=engine)
     briefs: list[MaterialBrief] = []
     for i, slug in enumerate(chosen):
-        report(f"Collecting {names[slug]}", 0.05 + 0.9 * i / len(chosen))
-        briefs.append(_material(
+        report(f"Collecting {names[slug]}", 0.15 + 0.8 * i / len(chosen))
+        brief = _material(
             slug, records[slug], rows.get(slug),
             shares[shares["material"] == slug].reset_index(drop=True),
             risks[risks["material"] == slug].reset_index(drop=True),
             evidence[evidence["material"] == slug].reset_index(drop=True),
             levs[levs["material"] == slug].reset_index(drop=True),
-            queries.organisations(materials=[slug], engine=engine), sources, engine))
-    pack_charts: dict[str, str] = {}
-    if not ranking_section.ran:
-        comparison = overview[overview["material"].isin(chosen)].reset_index(drop=True)
-        pack_charts["overview"] = static_spec(material_charts.overview_heat_table(comparison), HEAT_WIDTH)
-    used = [*ranking_section.source_ids, *(i for b in briefs for i in b.source_ids)]
+            queries.organisations(materials=[slug], engine=engine), sources, engine)
+        for key, spec in brief.charts.items():  # start drawing while the next material is read
+            images.submit(f"{slug}:{key}", spec)
+        briefs.append(brief)
+    order = list(ranks) if ranks else chosen
+    if ranking_section.ran:
+        order = ranking_section.table["material"].tolist()
+    summary = summarise(briefs, order, ranks, prio, mc, table, ranking_section.weights if ranking_section.ran
+                       else dict(constants.WEIGHT_PRESETS[constants.DUE_DILIGENCE]), basis, basis_note, workshop,
+                       [*ranking_section.source_ids, *(i for b in briefs[:SUMMARY_TOP] for i in b.source_ids)],
+                       [*ranking_section.years, *(y for b in briefs[:SUMMARY_TOP] for y in b.years)])
+    used = [*ranking_section.source_ids, *(i for b in briefs for i in b.source_ids),
+            *(salience_found.source_ids if salience_found else ())]
     cited = {i: sources[i] for i in dict.fromkeys(used) if i in sources}
     built = queries.build_info(engine).get("finished_at", "")
+    if kind is None:
+        kind = ("workshop" if workshop is not None else "one" if len(chosen) == 1
+                else "all" if set(chosen) >= set(records) else "selection")
     report("Content collected", 1.0)
     return BriefingData(
         title=clean(title) or DEFAULT_TITLE,
         subtitle=", ".join(b.name for b in briefs),
         prepared=dt.date.today(), store_built=built[:10],
         materials=briefs, ranking=ranking_section, plan=_plan_table(plan), sources=cited,
-        charts=pack_charts)
-
-
+        charts=dict(images.specs), summary=summary, salience=salience_found, kind=kind, images=images)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,9 @@ MAX_EVIDENCE = 3
 MAX_LEVERAGES = 5
 MAX_ORGANISATIONS = 5
 SUMMARY_CHARS = 300
+SUMMARY_TOP = 3  # materials the executive summary names
+SLIDE_WORDS = 60  # body words on one slide at most (the rest goes to the speaker notes)
+BODY_PT = 14  # smallest body text on a slide
 
 # Chart widths in Vega-Lite pixels; PNGs are rendered at twice this size.
 HEAT_WIDTH = 900
@@ -65,15 +68,43 @@ def clean(value: Any) -> str:
 
 
 def shorten(text: str, limit: int) -> str:
-    """Cut ``text`` to ``limit`` characters at a sentence or word boundary, marking the cut."""
+    """Whole sentences of ``text`` up to about ``limit`` characters; never a cut mid-sentence.
+
+    The first sentence is always kept whole, even when it is longer than
+    ``limit``: a pack says less rather than end a line with an ellipsis.
+    """
     text = clean(text)
     if len(text) <= limit:
         return text
-    cut = text[:limit]
-    end = cut.rfind(". ")
-    if end > limit * 0.6:
-        return cut[:end + 1]
-    return cut[:cut.rfind(" ")].rstrip(",;:") + " …"
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9(“\"])", text)
+    out = sentences[0]
+    for sentence in sentences[1:]:
+        if len(out) + 1 + len(sentence) > limit:
+            break
+        out += " " + sentence
+    return out
+
+
+_WORD = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+def word_count(text: str) -> int:
+    """Words of body text: tokens with a letter in them (figures such as "49 %" are not words)."""
+    return sum(1 for token in str(text).split() if _WORD.search(token))
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th: a rank as it reads in a sentence."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def names_list(names: Sequence[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    names = [n for n in names if n]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def int_or_none(value: Any) -> int | None:
@@ -253,6 +284,75 @@ class MaterialBrief:
     source_ids: list[str]
     years: list[int]
     charts: dict[str, str] = field(default_factory=dict)
+    # Slugs of the Shift category and actor most of the material's cards name (all cards, not only those shown).
+    main_category: str = ""
+    main_actor: str = ""
+
+    @property
+    def worst_case(self) -> EvidenceLine | None:
+        """The most severe recorded case, if any."""
+        return self.evidence[0] if self.evidence else None
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """One material of the executive summary: its place, why, how robust, its gaps and who acts."""
+
+    slug: str
+    name: str
+    rank: int
+    of: int
+    reasons: tuple[str, ...]  # slugs of the criteria adding most to its score
+    p_top: float | None  # share of Monte-Carlo draws in the top 3; None when not computed
+    rank_range: str  # "1–2": the 5th to 95th percentile of its rank over the draws
+    gaps: tuple[str, ...]  # slugs of weighted criteria with no data recorded (imputed)
+    rests_on_gaps: str  # ``gaps.gap_analysis`` flag text, "" when its place does not rest on gaps
+    leverage: LeverageLine | None
+    main_category: str
+    main_actor: str
+    evidence_text: str  # "12 cases, worst 5 of 5", or that none is recorded
+
+
+@dataclass(frozen=True)
+class WorkshopDecision:
+    """What a closed workshop decided, read from its frozen record."""
+
+    name: str
+    code: str
+    closed_at: str
+    n: int
+    top: tuple[str, ...]  # material names, group rank 1 first
+    agreement: str  # Kendall's W and its band, or why there is none
+    apart: str  # the criteria participants weighed most differently
+    disagreed: tuple[str, ...]  # materials whose ranks participants disputed
+
+
+@dataclass
+class ExecutiveSummary:
+    """The first page: the top materials and why, how robust, the gaps, who acts, what a workshop decided."""
+
+    basis: str  # what the order rests on, in a phrase
+    basis_note: str  # the same in a sentence, for the notes
+    lines: list[SummaryLine]
+    ranked: int  # materials in the ranking the places are counted in
+    robustness_note: str
+    workshop: WorkshopDecision | None
+    source_ids: list[str]
+    years: list[int]
+
+
+@dataclass(frozen=True)
+class SalienceFinding:
+    """The most salient cell among the pack's materials and how many cells are gaps."""
+
+    material: str
+    category: str
+    stage: str
+    value: float | None
+    n_cells: int
+    n_gaps: int
+    source_ids: tuple[str, ...]
+    years: tuple[int, ...]
 
 
 @dataclass
@@ -291,7 +391,15 @@ class BriefingData:
     plan: pd.DataFrame | None
     sources: dict[str, SourceRef]
     charts: dict[str, str] = field(default_factory=dict)
-    pngs: dict[str, bytes] = field(default_factory=dict, repr=False)
+    summary: ExecutiveSummary | None = None
+    salience: SalienceFinding | None = None
+    kind: str = "selection"  # "all", "one", "selection" or "workshop": the reader's question
+    images: Any = field(default=None, repr=False)  # chart_images.ChartImages, started by collect
+
+    @property
+    def pngs(self) -> Any:
+        """The chart PNGs by key (``chart_images.ChartImages``: a lookup waits for its render); {} before any."""
+        return self.images if self.images is not None else {}
 
     def footer(self, source_ids: Iterable[str], years: Iterable[int] = (), limit: int = 4) -> str:
         """Footer text for one slide or page: the sources it rests on, with years.

@@ -1,10 +1,11 @@
 """Briefing packs: the PowerPoint and PDF files of a pack, built once per click.
 
 A pack is made in three steps, each in its own module so it can be tested alone:
-``content.collect`` reads the store into a ``model.BriefingData``;
-``chart_images.render_charts`` draws the app's own charts as PNGs once; ``pptx``
-and ``pdf`` lay the same content out as slides and pages, with a footer naming
-sources and years on every slide and page.  Nothing is built until a caller
+``content.collect`` reads the store into a ``model.BriefingData`` and starts
+drawing the app's own charts as PNGs in the background (``chart_images``: each
+once, shared by both formats, kept per spec for the process); ``pptx`` and
+``pdf`` lay the same content out as slides and pages, with concluding titles
+(``headlines``) and a footer naming sources and years on every slide and page.  Nothing is built until a caller
 asks: the UI calls ``build_packs`` only after a click.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from rmo_data.briefing import pdf, pptx
-from rmo_data.briefing.chart_images import render_charts
+from rmo_data.briefing.chart_images import ChartImages
 from rmo_data.briefing.content import collect
 from rmo_data.briefing.model import BriefingData, Progress, no_progress
 
@@ -30,16 +31,24 @@ def _scaled(progress: Progress, start: float, end: float) -> Progress:
 
 def to_pptx(data: BriefingData, progress: Progress | None = None) -> bytes:
     """The pack as a PowerPoint file (see ``rmo_data.briefing.pptx``)."""
-    report = progress or no_progress
-    render_charts(data, _scaled(report, 0.0, 0.6))
-    return pptx.render(data, _scaled(report, 0.6, 1.0))
+    start_charts(data)
+    return pptx.render(data, progress or no_progress)
 
 
 def to_pdf(data: BriefingData, progress: Progress | None = None) -> bytes:
     """The pack as a PDF file (see ``rmo_data.briefing.pdf``)."""
-    report = progress or no_progress
-    render_charts(data, _scaled(report, 0.0, 0.6))
-    return pdf.render(data, _scaled(report, 0.6, 1.0))
+    start_charts(data)
+    return pdf.render(data, progress or no_progress)
+
+
+def start_charts(data: BriefingData) -> ChartImages:
+    """Start rendering any chart of ``data`` not yet submitted (a ``BriefingData`` made by hand has none)."""
+    if data.images is None:
+        data.images = ChartImages()
+    images = data.images
+    for key, spec in data.chart_specs().items():
+        images.submit(key, spec)
+    return images
 
 
 FORMATS = {"pptx": to_pptx, "pdf": to_pdf}
@@ -57,13 +66,14 @@ def build_packs(materials: Sequence[str], engine: Engine, formats: Sequence[str]
     if unknown:
         raise ValueError(f"unknown format(s): {', '.join(unknown)}")
     report = progress or no_progress
-    data = collect(materials, engine, progress=_scaled(report, 0.0, 0.15), **kw)
-    render_charts(data, _scaled(report, 0.15, 0.6))
+    # The charts render in the background from the moment collect knows them; each
+    # layout waits only for the image it is about to place.
+    data = collect(materials, engine, progress=_scaled(report, 0.0, 0.3), **kw)
     out: dict[str, bytes] = {}
-    share = 0.4 / max(1, len(formats))
+    share = 0.7 / max(1, len(formats))
     for i, fmt in enumerate(formats):
         label = "PowerPoint" if fmt == "pptx" else "PDF"
-        step = _scaled(report, 0.6 + i * share, 0.6 + (i + 1) * share)
+        step = _scaled(report, 0.3 + i * share, 0.3 + (i + 1) * share)
         out[fmt] = FORMATS[fmt](data, lambda s, f, label=label, step=step: step(f"{label}: {s}", f))
     report("Briefing pack ready", 1.0)
     return out

@@ -6,10 +6,13 @@ the end of each page, which is where the source footer is drawn.  It is a
 long-maintained BSD-licensed library whose only dependencies are Pillow and
 charset-normalizer.
 
-Pages: title, priority ranking, one page per material (kept to one page by
-shrinking slightly if a material has unusually long text), the action plan
-and the sources.  Every page has a footer with the sources and years of the
-section it belongs to, and a page number.
+Pages: the executive summary first (with the pack's title, so the first page
+is never a blank cover), the priority ranking with its chart, the salience
+view, one page per material (a long text continues on the next page rather
+than being cut), the action plan and the sources.  Each page's heading is the
+sentence of ``rmo_data.briefing.headlines`` that the slide carries too.  Every
+page has a footer with the sources and years of the section it belongs to,
+and a page number.
 
 reportlab's ``Paragraph`` reads its text as markup, so every piece of data
 passes through ``xml.sax.saxutils.escape`` first (``_esc``); only the few
@@ -25,9 +28,12 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 from xml.sax.saxutils import escape
 
 import reportlab
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -35,12 +41,14 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, Image, KeepInFrame, LongTable,
+from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Flowable, Frame, Image, KeepInFrame, KeepTogether,
+                                LongTable,
                                 PageBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle)
 
 from rmo_data import constants, vocabulary
+from rmo_data.briefing import headlines
 from rmo_data.briefing.model import (COMPARISON_HEADER, HHI_NOTE, BriefingData, MaterialBrief, Progress,
-                                comparison_rows, main_reasons, shorten)
+                                     comparison_rows, main_reasons, names_list)
 
 PAGE_W, PAGE_H = A4
 LEFT = RIGHT = 15 * mm
@@ -113,8 +121,12 @@ def _styles() -> dict[str, ParagraphStyle]:
                                textColor=colors.white),
         "bullet": ParagraphStyle("bullet", parent=base, fontSize=8, leading=9.8, leftIndent=8,
                                  bulletIndent=0, spaceAfter=2),
-        "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=17, leading=21,
-                             textColor=ACCENT, spaceAfter=4),
+        "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=14.5, leading=18,
+                             textColor=ACCENT, spaceAfter=5),
+        "kicker": ParagraphStyle("kicker", parent=base, fontSize=9, leading=12, textColor=MUTED, spaceAfter=2),
+        "lead": ParagraphStyle("lead", parent=base, fontSize=10, leading=13.5, spaceAfter=5),
+        "item": ParagraphStyle("item", parent=base, fontSize=10, leading=13.5, leftIndent=10, bulletIndent=0,
+                               spaceAfter=5),
         "h2": ParagraphStyle("h2", parent=base, fontName=FONT_BOLD, fontSize=10, leading=12.5,
                              textColor=ACCENT, spaceBefore=6, spaceAfter=2.5),
         "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=30, leading=36,
@@ -190,26 +202,67 @@ def _draw_footer(state: dict[str, str]):  # type: ignore[no-untyped-def]
     return draw
 
 
-def _title_page(data: BriefingData, state: dict[str, str]) -> list[Flowable]:
-    built = f" (data store built {data.store_built})" if data.store_built else ""
-    return [
-        _Footer(state, data.footer(data.sources, limit=5)),
-        Spacer(1, 60 * mm),
+def _summary_page(data: BriefingData, state: dict[str, str]) -> list[Flowable]:
+    """The first page: the pack's title block, then the executive summary, on one page."""
+    summary = data.summary
+    assert summary is not None
+    built = f"; data store built {data.store_built}" if data.store_built else ""
+    n = len(data.materials)
+    out: list[Flowable] = [
         _p(data.title, "title"),
-        _p(f"Materials: {data.subtitle}", "subtitle"),
-        _p(f"Prepared {data.prepared.isoformat()} with the RMO Leverage Explorer{built}.", "body"),
-        Spacer(1, 4),
-        _p("Facts and figures come from the Raw Materials Outlook leverage report and public "
-           "production, governance and criticality data; every page names its sources at the "
-           "foot. Text is the project's own summary of the report.", "small"),
-        PageBreak(),
+        _p(f"{n} material{'s' if n != 1 else ''}: {data.subtitle}. Prepared {data.prepared.isoformat()} with the "
+           f"RMO Leverage Explorer{built}.", "kicker"),
+        Spacer(1, 6),
+        _p(headlines.summary_title(summary), "h1"),
+        _p(summary.basis_note, "lead"),
+        _p("The top materials and why", "h2"),
     ]
+    for line in summary.lines:
+        # Who acts has its own list below, so each line stops at the gaps.
+        out.append(Paragraph(_esc(headlines.summary_line_text(line, with_action=False)), _styles()["item"],
+                             bulletText="•"))
+    if data.salience is not None and data.salience.value is not None:
+        out.append(_p("Where harm is most salient", "h2"))
+        out.append(_p(headlines.salience_title(data.salience), "lead"))
+    out.append(_p("How robust", "h2"))
+    out.append(_p(summary.robustness_note, "lead"))
+    out.append(_p("Data gaps that could change it", "h2"))
+    gap_lines = [f"{line.name}: no data on {names_list([headlines.criterion_name(g) for g in line.gaps])}, "
+                 "imputed as a typical material in view."
+                 for line in summary.lines if line.gaps]
+    gap_lines += [f"{line.name}: {line.rests_on_gaps}" for line in summary.lines if line.rests_on_gaps]
+    for text in gap_lines or ["Every weighted input of the materials above is recorded; a gap elsewhere does not "
+                              "move them."]:
+        out.append(Paragraph(_esc(text), _styles()["item"], bulletText="•"))
+    out.append(_p("Who acts", "h2"))
+    for line in summary.lines:
+        if line.leverage:
+            phrase = headlines.lever_phrase(line.main_category, line.main_actor)
+            text = (f"{line.leverage.title} ({line.leverage.category_label}; {line.leverage.actor_label}). Across "
+                    f"all its cards, {phrase}.")
+        else:
+            text = "No leverage card is recorded."
+        out.append(Paragraph(f"<b>{_esc(line.name)}:</b> {_esc(text)}", _styles()["item"], bulletText="•"))
+    ws_text = headlines.workshop_text(summary)
+    if ws_text:
+        out.append(_p("What the workshop decided", "h2"))
+        out.append(_p(ws_text, "lead"))
+    out.append(Spacer(1, 4))
+    out.append(_p("Facts and figures come from the Raw Materials Outlook leverage report and public production, "
+                  "governance and criticality data; every page names its sources at the foot. Text is the "
+                  "project's own summary of the report.", "small"))
+    # One page, whatever the names' lengths: an unusually long summary shrinks a little.
+    return [_Footer(state, data.footer(summary.source_ids, summary.years)),
+            KeepInFrame(FRAME_W, FRAME_H - 2, out, mode="shrink")]
 
 
 def _ranking_page(data: BriefingData, state: dict[str, str]) -> list[Flowable]:
     section = data.ranking
-    out: list[Flowable] = [_Footer(state, data.footer(section.source_ids, section.years)),
-                           _p("Priority ranking", "h1"), _p(section.note, "body"), Spacer(1, 6)]
+    if not section.ran and len(data.materials) == 1:
+        return []  # a comparison of one material says nothing; its rank is on the summary
+    # Each section starts on a new page and none ends with a break, so a section left out leaves no blank page.
+    out: list[Flowable] = [PageBreak(), _Footer(state, data.footer(section.source_ids, section.years)),
+                           _p(headlines.ranking_title(data), "h1"), _p(section.note, "body"), Spacer(1, 6)]
     if not section.ran:
         png = data.pngs.get("overview")
         if png:
@@ -219,32 +272,58 @@ def _ranking_page(data: BriefingData, state: dict[str, str]) -> list[Flowable]:
         out.append(_p("Overview comparison", "h2"))
         out.append(_table(COMPARISON_HEADER, comparison_rows(section.comparison),
                           [24 * mm, 26 * mm, 30 * mm, 30 * mm, 16 * mm, 14 * mm, 20 * mm, FRAME_W - 160 * mm]))
-        out.append(PageBreak())
         return out
-    rows = [[str(int(r["rank"])), section.row_name(r), f"{r['score']:.2f}", section.gap_text(r), main_reasons(r)]
-            for _, r in section.table.iterrows()]
-    out.append(_table(["Rank", "Material", "Score (0–1)", "On gaps", "Main reasons (contribution to the score)"],
-                      rows, [14 * mm, 44 * mm, 20 * mm, 18 * mm, FRAME_W - 96 * mm]))
+    png = data.pngs.get("ranking")
+    if png:
+        out.append(_image(png, FRAME_W, FRAME_H * 0.36))
+        out.append(Spacer(1, 4))
+    has_p = "p_top" in section.table.columns and section.table["p_top"].notna().any()
+    rows = [[str(int(r["rank"])), section.row_name(r), f"{r['score']:.2f}",
+             headlines.percent(r["p_top"]) if has_p and not pd.isna(r["p_top"]) else "–", section.gap_text(r),
+             main_reasons(r, top=2)] for _, r in section.table.iterrows()]
+    out.append(_table(["Rank", "Material", "Score (0–1)", f"P(top {constants.TOP_N})", "On gaps",
+                       "Main reasons (contribution)"],
+                      rows, [12 * mm, 40 * mm, 18 * mm, 18 * mm, 16 * mm, FRAME_W - 104 * mm]))
+    if data.summary is not None:
+        out.append(_p(data.summary.robustness_note, "small"))
     if section.gap_note:
         out.append(_p(section.gap_note, "small"))
-    out.append(_p("Weights used", "h2"))
+    weights_head = _p("Weights used", "h2")
     if section.weights:
         total = sum(section.weights.values())
-        wrows = [[constants.CRITERION_LABELS[c], f"{section.weights.get(c, 0):g}",
-                  f"{section.weights.get(c, 0) / total * 100:.0f} %" if total else "–", constants.CRITERION_UNITS[c]]
+        items = [[constants.CRITERION_LABELS[c], f"{section.weights.get(c, 0):g}",
+                  f"{section.weights.get(c, 0) / total * 100:.0f} %" if total else "–"]
                  for c in constants.CRITERION_SLUGS if c in section.weights]
-        out.append(_table(["Criterion", "Weight (0–10)", "Share", "Unit of the raw value"], wrows,
-                          [70 * mm, 24 * mm, 18 * mm, FRAME_W - 112 * mm]))
+        # Two criteria per row, so the weights stay on the ranking's page.
+        half = (len(items) + 1) // 2
+        wrows = [a + (items[half + i] if half + i < len(items) else ["", "", ""]) for i, a in enumerate(items[:half])]
+        col = (FRAME_W - 2 * 40 * mm) / 2
+        out.append(KeepTogether([weights_head, _table(["Criterion", "Weight (0–10)", "Share"] * 2, wrows,
+                                                      [col, 22 * mm, 18 * mm, col, 22 * mm, 18 * mm])]))
     else:
-        out.append(_p("The weights used were not passed to this pack.", "small"))
-    out.append(PageBreak())
+        out += [weights_head, _p("The weights used were not passed to this pack.", "small")]
     return out
+
+
+def _salience_page(data: BriefingData, state: dict[str, str]) -> list[Flowable]:
+    found = data.salience
+    png = data.pngs.get("salience")
+    if found is None or not png:
+        return []
+    ids = list(found.source_ids) or data.ranking.source_ids
+    return [PageBreak(), _Footer(state, data.footer(ids, found.years)), _p(headlines.salience_title(found), "h1"),
+            _p("Where harm is most severe and most likely: each cell is one material and risk at its most salient "
+               "value-chain stage, salience = severity (1–5) × likelihood (1–5) from the rated evidence cases. "
+               "The weights of the ranking do not apply.", "body"), Spacer(1, 6),
+            _image(png, FRAME_W, FRAME_H * 0.75), Spacer(1, 4),
+            _p(constants.SALIENCE_GAP_NOTE[0].upper() + constants.SALIENCE_GAP_NOTE[1:] + ".", "small")]
 
 
 def _material_page(data: BriefingData, brief: MaterialBrief, state: dict[str, str]) -> list[Flowable]:
     content: list[Flowable] = [
-        _p(brief.name, "h1"), _p(brief.summary, "body"), Spacer(1, 3),
-        _p(f"{shorten(brief.automotive_uses, 180)} Automotive share: {brief.auto_share_text}", "body",
+        _p(headlines.risk_title(brief), "h1"), _p(headlines.concentration_title(brief), "lead"),
+        _p(brief.summary, "body"), Spacer(1, 3),
+        _p(f"{brief.automotive_uses} Automotive share: {brief.auto_share_text}", "body",
            bold_prefix="Uses in vehicles."),
         Spacer(1, 5),
     ]
@@ -282,14 +361,14 @@ def _material_page(data: BriefingData, brief: MaterialBrief, state: dict[str, st
     for risk in brief.risks:
         evidence = (f"{risk.n_evidence} case(s), most severe {risk.max_severity} of 5" if risk.n_evidence
                     else "no evidence recorded")
-        left.append(_bullet(f"{shorten(risk.summary, 90)} ({', '.join(risk.stages) or 'stage not stated'}; "
+        left.append(_bullet(f"{risk.summary} ({', '.join(risk.stages) or 'stage not stated'}; "
                             f"{evidence})", bold_prefix=f"{risk.label}:"))
     if not brief.risks:
         left.append(_p("The report flags no salient risk for this material.", "small"))
     left.append(_p(f"Most severe evidence ({len(brief.evidence)} of {brief.n_evidence} cases)", "h2"))
     for case in brief.evidence:
         year = f", {case.year}" if case.year else ""
-        left.append(_bullet(f"{case.where}{year}: {shorten(case.summary, 130)} (source: {case.source_label})",
+        left.append(_bullet(f"{case.where}{year}: {case.summary} (source: {case.source_label})",
                             bold_prefix=f"Severity {case.severity} · {case.category_label} · "
                                         f"{case.stage_label} ·"))
     if not brief.evidence:
@@ -310,27 +389,29 @@ def _material_page(data: BriefingData, brief: MaterialBrief, state: dict[str, st
     right.append(Spacer(1, 3))
     right.append(_p("Cards addressing the risks with the most severe evidence come first, one per "
                     "leverage category in turn; all cards are in the app.", "small"))
-    columns = Table([[left, right]], colWidths=[FRAME_W * 0.52, FRAME_W * 0.48], hAlign="LEFT")
+    # splitInRow: when the lists do not fit the page they continue on the next one, side by side.
+    columns = Table([[left, right]], colWidths=[FRAME_W * 0.52, FRAME_W * 0.48], hAlign="LEFT", splitInRow=1)
     columns.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                  ("LEFTPADDING", (0, 0), (0, 0), 0), ("RIGHTPADDING", (0, 0), (0, 0), 8),
                                  ("LEFTPADDING", (1, 0), (1, 0), 8), ("RIGHTPADDING", (1, 0), (1, 0), 0)]))
     content.append(columns)
-    # One page per material: an unusually long text shrinks a little rather than spill over.
-    return [_Footer(state, data.footer(brief.source_ids, brief.years)),
-            KeepInFrame(FRAME_W, FRAME_H - 2, content, mode="shrink"), PageBreak()]
+    # Nothing is cut or shrunk: a material with long texts continues on the next page,
+    # which keeps the same footer.
+    return [PageBreak(), _Footer(state, data.footer(brief.source_ids, brief.years)), *content]
 
 
 def _plan_page(data: BriefingData, state: dict[str, str]) -> list[Flowable]:
-    out: list[Flowable] = [_Footer(state, data.footer(data.ranking.source_ids[:1])), _p("Action plan", "h1")]
+    # The plan follows the last material on its page when there is room (a short pack stays short).
+    out: list[Flowable] = [CondPageBreak(70 * mm), Spacer(1, 8), _Footer(state, data.footer(data.ranking.source_ids[:1])),
+                           _p(headlines.plan_title(data.plan), "h1")]
     if data.plan is None:
-        out.append(_p("The action plan is empty: no action-plan item was included in this pack.", "body"))
+        out.append(_p("No action-plan item was included in this pack.", "body"))
         out.append(_p("The action plan is kept on the Leverage cards page.", "small"))
     else:
         rows = [list(r) for r in data.plan.itertuples(index=False)]
         out.append(_table(list(data.plan.columns), rows,
                           [14 * mm, 42 * mm, 22 * mm, 24 * mm, 20 * mm, 18 * mm, FRAME_W - 140 * mm],
                           long=True))
-    out.append(PageBreak())
     return out
 
 
@@ -340,7 +421,8 @@ def _sources_page(data: BriefingData, state: dict[str, str]) -> list[Flowable]:
         title = Paragraph(_esc(ref.title) + (f"<br/><font size='6.5' color='#566573'>{_esc(ref.url)}</font>"
                                              if ref.url else ""), _styles()["cell"])
         rows.append([title, ref.publisher or "–", ref.year_text, ref.licence or "–"])
-    return [_Footer(state, data.footer(list(data.sources), limit=3)), _p("Sources", "h1"),
+    return [CondPageBreak(90 * mm), Spacer(1, 8), _Footer(state, data.footer(list(data.sources), limit=3)),
+            _p(headlines.sources_title(data), "h1"),
             _p("Every source this pack cites, with its year of publication. Data years of the "
                "production figures are given with each figure.", "body"), Spacer(1, 4),
             _table(["Source", "Publisher", "Year", "Licence"], rows,
@@ -350,6 +432,9 @@ def _sources_page(data: BriefingData, state: dict[str, str]) -> list[Flowable]:
 def render(data: BriefingData, progress: Progress) -> bytes:
     """The PDF file as bytes (charts must already be rendered into ``data.pngs``)."""
     _fonts()
+    # Images go in binary (zlib only): reportlab's pure-Python ASCII85 step took half a second
+    # of a ten-material pack and made the file a quarter larger.
+    rl_config.useA85 = 0
     state: dict[str, str] = {}
     buffer = io.BytesIO()
     doc = BaseDocTemplate(buffer, pagesize=A4, leftMargin=LEFT, rightMargin=RIGHT, topMargin=TOP,
@@ -358,8 +443,8 @@ def render(data: BriefingData, progress: Progress) -> bytes:
     frame = Frame(LEFT, BOTTOM, FRAME_W, FRAME_H, id="body", leftPadding=0, rightPadding=0,
                   topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPageEnd=_draw_footer(state))])
-    progress("Title and ranking pages", 0.05)
-    story: list[Flowable] = [*_title_page(data, state), *_ranking_page(data, state)]
+    progress("Summary and ranking pages", 0.05)
+    story: list[Flowable] = [*_summary_page(data, state), *_ranking_page(data, state), *_salience_page(data, state)]
     for i, brief in enumerate(data.materials):
         progress(f"Page for {brief.name}", 0.1 + 0.5 * i / len(data.materials))
         story += _material_page(data, brief, state)

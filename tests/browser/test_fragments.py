@@ -57,10 +57,12 @@ def test_a_weight_moved_in_its_fragment_updates_url_download_and_pack(server: st
     _open(page, server, "Prioritisation")
     main = page.get_by_test_id("stMain")
 
-    # A pack built for the current weights: its downloads replace the prepare button.
+    # A pack built for the current weights (the box near the top): its downloads replace the prepare button.
+    main.get_by_text("Briefing pack (PowerPoint and PDF)").click()
     main.get_by_role("button", name="Prepare briefing pack").click()
     wait_ready(page)
     expect(main.get_by_role("button", name="Download PowerPoint")).to_be_visible()
+    shot(page, "fragment-00-pack-near-the-top")
 
     crit = "severity"
     slider = page.get_by_test_id("stSlider").filter(

@@ -469,6 +469,7 @@ def test_packs_carry_the_stored_plan_and_the_ranking(own_app: AppTest, own_url: 
                 parts.append(shape.text_frame.text)
             if shape.has_table:
                 parts += [cell.text for row in shape.table.rows for cell in row.cells]
+        parts.append(slide.notes_slide.notes_text_frame.text)  # a plan item's note is in the speaker notes
     text = "\n".join(parts)
     assert "Pack owner" in text and "Pack-test note" in text
     assert "No prioritisation was run" not in text

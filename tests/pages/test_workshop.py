@@ -322,6 +322,15 @@ def test_workshop_params_round_trip() -> None:
     assert state._parse(state.PARAMS["ws_mode"], ["admin"]) == ("join", ["admin"])
 
 
+def _element_keys(node) -> list[str]:  # noqa: ANN001
+    """Widget keys of an AppTest tree in page order."""
+    out = []
+    for child in getattr(node, "children", {}).values():
+        out.append(getattr(child, "key", None))
+        out += _element_keys(child)
+    return out
+
+
 def test_briefing_pack_of_a_closed_workshop_carries_the_frozen_ranking(
         own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     from rmo_data.briefing import content, pack
@@ -340,6 +349,10 @@ def test_briefing_pack_of_a_closed_workshop_carries_the_frozen_ranking(
 
     monkeypatch.setattr(pack, "build_packs", spy)
     at = _open(app_for(own_url, monkeypatch), "partner", ws_mode="closed", ws_closed=code)
+    # The chooser sits near the top of the closed workshop, before who submitted what.
+    keys = [k for k in _element_keys(at.main) if k]
+    assert keys.index(f"ws_pack_{code}_kind") < min(i for i, k in enumerate(keys) if k.endswith("_subs"))
+    assert at.radio(key=f"ws_pack_{code}_kind").value == "workshop"
     at.button(key=f"ws_pack_{code}_prepare").click()
     no_exception(at.run())
     assert len(calls) == 1
@@ -348,7 +361,18 @@ def test_briefing_pack_of_a_closed_workshop_carries_the_frozen_ranking(
     pd.testing.assert_frame_equal(call["ranking"], frozen.ranking)
     assert call["weights"] == frozen.pack_weights()
     assert call["title"] == "Workshop: Pack day"
+    assert call["workshop"].n == 2 and list(call["workshop"].top) == frozen.ranking.sort_values("rank")[
+        "name"].head(3).tolist()
     assert {f"ws_pack_{code}_pptx", f"ws_pack_{code}_pdf"} <= {d.key for d in at.get("download_button")}
+    # One material of the record: the same frozen ranking, that material's pages only.
+    at.radio(key=f"ws_pack_{code}_kind").set_value("one")
+    no_exception(at.run())
+    at.selectbox(key=f"ws_pack_{code}_one").set_value(frozen.group_order()[1])
+    no_exception(at.run())
+    at.button(key=f"ws_pack_{code}_prepare").click()
+    no_exception(at.run())
+    assert calls[-1]["materials"] == [frozen.group_order()[1]]
+    pd.testing.assert_frame_equal(calls[-1]["ranking"], frozen.ranking)
 
     # What the pack makes of it: the group order and the group weights (in % of the score).
     data = content.collect(call["materials"], own_engine, ranking=call["ranking"], weights=call["weights"])
