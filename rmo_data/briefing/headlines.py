@@ -72,7 +72,9 @@ def summary_title(summary: ExecutiveSummary) -> str:
 
 def summary_line_text(line: SummaryLine, with_action: bool = True) -> str:
     """One material of the summary in a sentence: place, why, evidence, gaps and (``with_action``) who acts."""
-    why = f" on {names_list([criterion_name(r) for r in line.reasons])}" if line.reasons else ""
+    # "ranks 1st of 10 on X" would read as a place on X alone: say these are what lift it most.
+    why = (f", lifted most by {names_list([criterion_name(r) for r in line.reasons])}" if line.reasons
+           else "")
     place = f"ranks {ordinal(line.rank)} of {line.of}{why}" if line.rank else "is not ranked"
     robust = (f"; in the top {constants.TOP_N} in {percent(line.p_top)} of draws (rank {line.rank_range})"
               if line.p_top is not None else "")
