@@ -112,7 +112,9 @@ def _end_use() -> None:
                 f"{escape_html(mat['automotive_uses'])}", icon=":material/info:")
     else:
         # One spec for every material; the material's rows go in as a named dataset.
-        render.chart(material_charts.end_use_chart, None, datasets={material_charts.END_USE: material_charts.end_use_data(shares)})
+        rows = material_charts.end_use_data(shares)
+        render.chart(material_charts.end_use_chart, None, datasets={material_charts.END_USE: rows},
+                     summary=material_charts.end_use_summary(rows))
         figure_footer(shares[["sector", "share_pct", "bound", "basis", "scope", "year", "is_automotive",
                               "note", "source_title"]],
                       f"{mat['name']} end use", shares["source_title"].unique(), shares["year"],

@@ -20,6 +20,9 @@ import pandas as pd
 
 from rmo_data import constants, vocabulary
 from rmo_data.analysis import evidence_rollups
+from rmo_data.charts.alt_text import describe, listing
+from rmo_data.charts.contrast import INK
+from rmo_data.charts.palette import CATEGORICAL
 from rmo_data.charts.style import BASE, HIGHLIGHT, NO_DATA_COLOUR, chart_title, number_text
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -38,6 +41,11 @@ INDICATORS: tuple[tuple[str, str, str, int], ...] = (
     ("risk_breadth", "Salient-risk categories", "", 0),
     ("evidence_count", "Evidence cases", "", 0),
 )
+
+
+# Where on Vega's orangered scale (0-1) a cell's label turns from black to white: below it black
+# text reaches 4.5:1 on the fill, from it white text does (the two cross near 0.745).
+WHITE_TEXT_FROM = 0.75
 
 
 def overview_heat_table(df: pd.DataFrame) -> alt.Chart:
@@ -81,14 +89,32 @@ def overview_heat_table(df: pd.DataFrame) -> alt.Chart:
         tooltip=[alt.Tooltip("name:N", title="Material"), alt.Tooltip("indicator:N", title="Indicator"),
                  alt.Tooltip("tooltip:N", title="Value")],
     ).add_params(pick)
+    # Black below, white from the dark quarter of the scale: each reaches 4.5:1 on its cells
+    # (tests/charts/test_contrast.py follows Vega's orangered scheme).
     text = base.mark_text(fontSize=12).encode(
         text="text:N",
-        color=alt.condition("datum.relative > 0.7", alt.value("white"), alt.value("#1B2631")),
+        color=alt.condition(f"datum.relative >= {WHITE_TEXT_FROM}", alt.value("white"), alt.value("black")),
     )
-    return (cells + text).properties(
+    chart = (cells + text).properties(
         title=chart_title("Where each material stands",
                      "Darker = higher among the materials shown; grey “no data” = no data recorded"),
         height=alt.Step(34), width="container")
+    return describe(chart, _heat_summary(long, len(names)))
+
+
+def _heat_summary(long: pd.DataFrame, n_materials: int) -> str:
+    """The heat table in words: its size, the leader of the first indicators, the cells with no data."""
+    known = long.dropna(subset=["value"])
+    leaders = []
+    for _, label, _, _ in INDICATORS[:3]:
+        rows = known[known["indicator"] == label]
+        if not rows.empty:
+            top = rows.loc[rows["value"].idxmax()]
+            leaders.append(f"{label}: {top['name']} ({top['text']})")
+    missing = int(long["value"].isna().sum())
+    return (f"{n_materials} materials on {len(INDICATORS)} indicators. Highest " + "; ".join(leaders)
+            + f". {missing} cell(s) with no data recorded.") if leaders else (
+        f"{n_materials} materials; no indicator value recorded.")
 
 
 def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
@@ -134,11 +160,26 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
         stroke="#1B2631", strokeWidth=1, color=NO_DATA_COLOUR).encode(
         size=size, opacity=opacity, tooltip=tooltip)
     labels = base.mark_text(align="left", dx=12, dy=-8, fontSize=12, fontWeight="bold").encode(text="name:N")
-    return alt.layer(known, unknown, labels).properties(
+    chart = alt.layer(known, unknown, labels).properties(
         title=chart_title(f"Concentration at {stage_label} against recorded evidence",
                      "Bubble size = salient-risk categories; colour = automotive share "
                      "(grey = no data recorded)"),
         height=380, width="container")
+    return describe(chart, _scatter_summary(data, stage_label))
+
+
+def _scatter_summary(data: pd.DataFrame, stage_label: str) -> str:
+    """The scatter in words: the most concentrated material and the one with the most evidence."""
+    shown = data.dropna(subset=["top1_share"])
+    if shown.empty:
+        return f"No material has production data at {stage_label}."
+    top = shown.loc[shown["top1_share"].idxmax()]
+    most = shown.loc[shown["evidence_count"].idxmax()]
+    left_out = len(data) - len(shown)
+    return (f"{len(shown)} materials. Most concentrated: {top['name']} ({top['top1_label']} of world "
+            f"{stage_label}). Most evidence: {most['name']} ({number_text(most['evidence_count'])} cases)."
+            + (f" {left_out} material(s) without production data at {stage_label} are left out."
+               if left_out else ""))
 
 
 # --- material profile --------------------------------------------------------
@@ -182,12 +223,31 @@ def end_use_chart(df: pd.DataFrame | None = None, width: int = 420) -> alt.Facet
     text = base.mark_text(align="left", dx=3, fontSize=12).encode(
         x="share_pct:Q", y=alt.Y("sector:N", sort="-x"), text="label:N")
     # A faceted chart cannot take the container width, so the panel width is fixed.
-    return alt.layer(bars, text).properties(width=width, height=alt.Step(22)).facet(
+    chart = alt.layer(bars, text).properties(width=width, height=alt.Step(22)).facet(
         row=alt.Row("panel:N", title=None, header=alt.Header(labelOrient="top", labelAngle=0,
                                                             labelAnchor="start", labelFontSize=13,
                                                             labelFontWeight="bold")),
         data=data,
     ).resolve_scale(y="independent").properties(title=chart_title("End use", "Share of use by sector"))
+    # The same spec with rows inline or named: the page passes ``end_use_summary`` of its rows.
+    return describe(chart, end_use_summary(None))
+
+
+def end_use_summary(data: pd.DataFrame | None) -> str:
+    """The end-use chart in words (``end_use_data`` rows): each panel's largest sector and the automotive share.
+
+    With no rows (the chart of ``end_use_chart(None)``, whose rows the page adds) it says how to read it.
+    """
+    if data is None or data.empty:
+        return "Bars: each sector's share of the material's use, in %; automotive and transport uses in red."
+    parts = []
+    for panel, rows in data.groupby("panel", sort=False):
+        top = rows.loc[rows["share_pct"].idxmax()]
+        auto = rows[rows["is_automotive"].astype(bool)]
+        auto_text = (f"; automotive / transport {listing(auto['label'])}" if not auto.empty
+                     else "; no automotive share given")
+        parts.append(f"{panel}: largest {top['sector']} ({top['label']}){auto_text}")
+    return ". ".join(parts) + "."
 
 
 def top_countries(df: pd.DataFrame, top_n: int = 6) -> pd.DataFrame:
@@ -222,11 +282,11 @@ def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) ->
                           for y, e in zip(data["year"], data["year_is_estimate"], strict=True)]
     data["estimate_label"] = data["is_estimate"].map({True: "includes estimates", False: "reported"})
     pick = alt.selection_point(name="country", fields=["group"], on="click", clear="dblclick")
-    return alt.Chart(data).mark_bar().encode(
+    chart = alt.Chart(data).mark_bar().encode(
         x=alt.X("year_label:O", title="Year (e = estimate)", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("quantity:Q", title=f"Production ({unit})", stack="zero"),
         color=alt.Color("group:N", title="Country", sort=alt.SortField("order"),
-                        scale=alt.Scale(scheme="tableau10")),
+                        scale=alt.Scale(range=list(CATEGORICAL))),
         order=alt.Order("order:Q", sort="ascending"),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
         tooltip=[alt.Tooltip("group:N", title="Country"), alt.Tooltip("year_label:N", title="Year"),
@@ -234,6 +294,21 @@ def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) ->
                  alt.Tooltip("estimate_label:N", title="Figure")],
     ).add_params(pick).properties(title=chart_title(title, f"By country, {unit}"),
                                   height=320, width="container")
+    return describe(chart, _production_summary(data, unit))
+
+
+def _production_summary(data: pd.DataFrame, unit: str) -> str:
+    """The production chart in words: the years it covers and the largest producer of the latest one."""
+    known = data.dropna(subset=["quantity"])
+    if known.empty:
+        return "No production figure recorded."
+    latest = known[known["year"] == known["year"].max()]
+    named = latest[latest["group"] != "All other"]
+    top = (named if not named.empty else latest).sort_values("quantity", ascending=False).iloc[0]
+    total = latest["quantity"].sum()
+    share = f", {number_text(100 * top['quantity'] / total, ' %')} of the total shown" if total else ""
+    return (f"Years {int(known['year'].min())} to {top['year_label']}. Largest producer in {top['year_label']}: "
+            f"{top['group']} ({number_text(top['quantity'])} {unit}{share}).")
 
 
 def hhi_trend_chart(df: pd.DataFrame, title: str) -> alt.Chart:
@@ -258,9 +333,22 @@ def hhi_trend_chart(df: pd.DataFrame, title: str) -> alt.Chart:
     below = alt.Chart(refs).transform_filter("datum.hhi == 1500").mark_text(dy=9, **label_style).encode(
         y="hhi:Q", text="label:N", x=alt.value(0))
     rule_text = above + below
-    return (rules + rule_text + line).properties(
+    chart = (rules + rule_text + line).properties(
         title=chart_title(title, "Herfindahl-Hirschman index of country shares"), height=260,
         width="container")
+    return describe(chart, _hhi_summary(data))
+
+
+def _hhi_summary(data: pd.DataFrame) -> str:
+    """The trend in words: first and latest index and what the latest one counts as."""
+    known = data.dropna(subset=["hhi"]).sort_values("year")
+    if known.empty:
+        return "No concentration figure recorded."
+    first, last = known.iloc[0], known.iloc[-1]
+    band = ("highly concentrated" if last["hhi"] >= 2500 else
+            "moderately concentrated" if last["hhi"] >= 1500 else "not concentrated")
+    return (f"{int(first['year'])}: {number_text(first['hhi'])}; {int(last['year'])}: "
+            f"{number_text(last['hhi'])}, {band} (reference lines at 1 500 and 2 500).")
 
 
 def value_chain_chart(risks: pd.DataFrame, evidence: pd.DataFrame) -> alt.Chart:
@@ -303,20 +391,36 @@ def value_chain_chart(risks: pd.DataFrame, evidence: pd.DataFrame) -> alt.Chart:
         y=alt.Y("category_name:N", sort=[constants.RISK_CATEGORY_LABELS[c] for c in categories], title=None,
                 axis=alt.Axis(labelLimit=280)),
     )
-    cells = base.mark_rect(stroke="white", strokeWidth=3, cornerRadius=3).encode(
+    # A salient cell is told apart by its dark outline as well as its colour (not by colour alone).
+    cells = base.mark_rect(strokeWidth=3, cornerRadius=3).encode(
         color=alt.Color("status:N", title=None, scale=alt.Scale(domain=domain,
                                                                range=["#D35400", "#F5CBA7", "#F2F3F4"]),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=alt.Legend(orient="bottom", symbolStrokeColor=INK)),
+        stroke=alt.condition("datum.status == 'Salient risk'", alt.value(INK), alt.value("white")),
         tooltip=[alt.Tooltip("category_name:N", title="Risk category"),
                  alt.Tooltip("stage_name:N", title="Stage (all cases)"),
                  alt.Tooltip("status:N", title="Report"), alt.Tooltip("n:Q", title="Evidence cases")],
     )
-    text = base.mark_text(fontSize=13, fontWeight="bold", color="#1B2631").encode(text="text:N")
-    return (cells + text).properties(
+    text = base.mark_text(fontSize=13, fontWeight="bold", color="black").encode(text="text:N")  # 5:1 on orange
+    chart = (cells + text).properties(
         title=chart_title("Risks along the value chain",
                      "Filled = salient risk named by the report · number = evidence cases · "
                      "column header = all cases at that stage"),
         height=alt.Step(30), width="container")
+    return describe(chart, _value_chain_summary(data, stage_totals))
+
+
+def _value_chain_summary(data: pd.DataFrame, stage_totals: Mapping[str, int]) -> str:
+    """The grid in words: how many salient cells, and the stage with the most cases."""
+    if data.empty:
+        return "No salient risk and no evidence case recorded."
+    salient = data[data["status"] == "Salient risk"]
+    stages = [s for s in constants.STAGE_SLUGS if stage_totals.get(s, 0)]
+    busiest = max(stages, key=lambda s: stage_totals.get(s, 0)) if stages else None
+    cases = (f" Most cases at {constants.STAGE_SHORT[busiest]} ({stage_totals[busiest]})." if busiest
+             else " No evidence case recorded.")
+    return (f"{len(salient)} salient risk(s) named by the report across "
+            f"{data['category'].nunique()} risk categories and {len(constants.STAGE_SLUGS)} stages.{cases}")
 
 
 # --- evidence ----------------------------------------------------------------
@@ -336,17 +440,25 @@ def evidence_heatmap(counts: pd.DataFrame) -> alt.Chart:
         y=alt.Y("category_name:N", sort=[r.label for r in constants.RISK_CATEGORIES], title=None,
                 axis=alt.Axis(labelLimit=300)),
     )
+    top = max(int(data["n"].max()), 1) if not data.empty else 1
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.Color("n:Q", title="Cases", scale=alt.Scale(scheme="orangered")),
+        color=alt.Color("n:Q", title="Cases", scale=alt.Scale(scheme="orangered", domain=[0, top])),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.4)),
         tooltip=[alt.Tooltip("category_name:N", title="Risk category"),
                  alt.Tooltip("stage_name:N", title="Stage"), alt.Tooltip("n:Q", title="Cases"),
                  alt.Tooltip("max_severity:Q", title="Highest severity (1–5)")],
     ).add_params(pick)
-    text = base.mark_text(fontSize=12).encode(text="n:Q")
-    return (cells + text).properties(
+    text = base.mark_text(fontSize=12).encode(
+        text="n:Q", color=alt.condition(f"datum.n >= {WHITE_TEXT_FROM * top}", alt.value("white"),
+                                        alt.value("black")))
+    chart = (cells + text).properties(
         title=chart_title("Evidence by risk category and stage", "Number of recorded cases"),
         height=alt.Step(26), width="container")
+    if data.empty:
+        return describe(chart, "No case in view.")
+    top = data.loc[data["n"].idxmax()]
+    return describe(chart, f"{number_text(data['n'].sum())} cases in {len(data)} cells. Most: "
+                           f"{top['category_name']} at {top['stage_name']} ({number_text(top['n'])}).")
 
 
 @lru_cache(maxsize=1)
@@ -378,7 +490,8 @@ def evidence_map(by_country: pd.DataFrame, named_geometry: bool = False) -> alt.
     topo = (alt.NamedData(name=WORLD_DATASET, format=topo_format) if named_geometry
             else alt.Data(values=world_topology(), format=topo_format))
     pick = alt.selection_point(name="country", fields=["country_name"], on="click", clear="dblclick")
-    background = alt.Chart(topo).mark_geoshape(fill="#EEF0F2", stroke="white", strokeWidth=0.5)
+    # The grey land under the data is decoration: no ARIA role, so a screen reader skips it.
+    background = alt.Chart(topo).mark_geoshape(fill="#EEF0F2", stroke="white", strokeWidth=0.5, aria=False)
     filled = alt.Chart(topo).mark_geoshape(stroke="white", strokeWidth=0.5).transform_lookup(
         lookup="id", from_=alt.LookupData(data, "id", ["country_name", "n"]),
     ).transform_filter("isValid(datum.n)").encode(
@@ -386,9 +499,14 @@ def evidence_map(by_country: pd.DataFrame, named_geometry: bool = False) -> alt.
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.4)),
         tooltip=[alt.Tooltip("country_name:N", title="Country"), alt.Tooltip("n:Q", title="Cases")],
     ).add_params(pick)
-    return (background + filled).project("equalEarth").properties(
+    chart = (background + filled).project("equalEarth").properties(
         title=chart_title("Evidence by country", "Cases recorded per country; grey = none recorded"),
         height=360, width="container")
+    if data.empty:
+        return describe(chart, "No case with a country in view.")
+    top = data.sort_values("n", ascending=False)
+    leaders = [f"{r.country_name} ({number_text(r.n)})" for r in top.head(3).itertuples(index=False)]
+    return describe(chart, f"Cases in {len(data)} countries. Most: {listing(leaders)}.")
 
 
 def severity_bars(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> alt.Chart:
@@ -405,7 +523,7 @@ def severity_bars(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> 
         data = df.groupby(["material", "severity"], as_index=False).agg(n=("id", "count"))
     data["material_name"] = data["material"].map(lambda m: names.get(m, m))
     data["severity_label"] = data["severity"].map(constants.SEVERITY_LABELS)
-    return alt.Chart(data).mark_bar().encode(
+    chart = alt.Chart(data).mark_bar().encode(
         y=alt.Y("material_name:N", title=None, sort=list(names.values())),
         x=alt.X("n:Q", title="Cases (count)", axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("severity_label:N", title=vocabulary.short("measure", "case_severity"),
@@ -414,6 +532,12 @@ def severity_bars(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> 
                  alt.Tooltip("severity_label:N", title=vocabulary.name("measure", "case_severity")),
                  alt.Tooltip("n:Q", title="Cases")],
     ).properties(title=chart_title("Cases by material and severity"), height=alt.Step(24), width="container")
+    if data.empty:
+        return describe(chart, "No case in view.")
+    per = data.groupby("material_name")["n"].sum().sort_values(ascending=False)
+    severe = int(data.loc[data["severity"] >= 4, "n"].sum())
+    return describe(chart, f"{number_text(per.sum())} cases. Most: {per.index[0]} ({number_text(per.iloc[0])}). "
+                           f"{number_text(severe)} rated 4 or 5 (severe or worse).")
 
 
 # --- stakeholders and leverage ---------------------------------------------------
@@ -432,16 +556,22 @@ def org_material_matrix(df: pd.DataFrame, short_names: Mapping[str, str] | None 
     type_order = {t: i for i, t in enumerate(constants.ORGANISATION_TYPE_SLUGS)}
     rows = (data.drop_duplicates("slug").assign(order=lambda f: f["type"].map(type_order))
             .sort_values(["order", "label"])["label"].tolist())
-    return alt.Chart(data).mark_rect(stroke="white", strokeWidth=2, cornerRadius=2).encode(
+    chart = alt.Chart(data).mark_rect(stroke="white", strokeWidth=2, cornerRadius=2).encode(
         x=alt.X("material_name:N", title=None, sort=list(short.values()),
                 axis=alt.Axis(orient="top", labelAngle=-35, labelOverlap=False, labelAlign="left")),
         y=alt.Y("label:N", title=None, sort=rows, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
-        color=alt.Color("type_name:N", title="Type", scale=alt.Scale(scheme="tableau10"),
+        color=alt.Color("type_name:N", title="Type", scale=alt.Scale(range=list(CATEGORICAL)),
                         legend=alt.Legend(orient="bottom", columns=3)),
         tooltip=[alt.Tooltip("name:N", title="Organisation"), alt.Tooltip("type_name:N", title="Type"),
                  alt.Tooltip("material_name:N", title="Material")],
     ).properties(title=chart_title("Organisations by material", "Grouped by type; a filled cell = linked"),
                  height=alt.Step(20), width=alt.Step(64))
+    if data.empty:
+        return describe(chart, "No organisation linked to a material in view.")
+    links = data.drop_duplicates(["label", "material_name"]).groupby("label")["material_name"].count()
+    most = links.sort_values(ascending=False, kind="stable")
+    return describe(chart, f"{len(links)} organisations linked to {data['material_name'].nunique()} materials. "
+                           f"Most materials: {most.index[0]} ({most.iloc[0]}).")
 
 
 def category_counts_chart(df: pd.DataFrame) -> alt.Chart:
@@ -449,10 +579,17 @@ def category_counts_chart(df: pd.DataFrame) -> alt.Chart:
     counts = df.groupby("category", as_index=False).agg(n=("id", "count"))
     counts["label"] = counts["category"].map(constants.LEVERAGE_CATEGORY_LABELS)
     domain = [c.label for c in constants.LEVERAGE_CATEGORIES]
-    return alt.Chart(counts).mark_bar().encode(
+    # Some category colours are light (Okabe–Ito orange and sky blue): an ink outline gives every
+    # bar 3:1 against the background; the axis names each bar, so colour is not the key.
+    chart = alt.Chart(counts).mark_bar(stroke=INK, strokeWidth=1).encode(
         y=alt.Y("label:N", title=None, sort=domain, axis=alt.Axis(labelLimit=260)),
         x=alt.X("n:Q", title="Cards (count)", axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("label:N", legend=None,
                         scale=alt.Scale(domain=domain, range=[c.colour for c in constants.LEVERAGE_CATEGORIES])),
         tooltip=[alt.Tooltip("label:N", title="Category"), alt.Tooltip("n:Q", title="Cards")],
     ).properties(title=chart_title("Cards per leverage category"), height=alt.Step(22), width="container")
+    if counts.empty:
+        return describe(chart, "No card in view.")
+    top = counts.sort_values("n", ascending=False).iloc[0]
+    return describe(chart, f"{number_text(counts['n'].sum())} cards in {len(counts)} categories. Most: "
+                           f"{top['label']} ({number_text(top['n'])}).")
