@@ -23,6 +23,7 @@ from rmo_data.analysis import evidence_rollups
 from rmo_data.charts.alt_text import describe, listing
 from rmo_data.charts.contrast import INK
 from rmo_data.charts.palette import CATEGORICAL
+from rmo_data.charts.responsive import on_phone
 from rmo_data.charts.style import BASE, HIGHLIGHT, NO_DATA_COLOUR, chart_title, number_text
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -185,6 +186,8 @@ def _scatter_summary(data: pd.DataFrame, stage_label: str) -> str:
 # --- material profile --------------------------------------------------------
 
 END_USE = "end_use_shares"  # named dataset of end_use_chart(None)
+# Wide enough for the bars and their labels, narrow enough for a 360 px phone (328 px of content).
+END_USE_WIDTH = 300
 
 
 def end_use_data(df: pd.DataFrame) -> pd.DataFrame:
@@ -196,22 +199,31 @@ def end_use_data(df: pd.DataFrame) -> pd.DataFrame:
                                              "le": "at most "}).fillna("")
     data["label"] = data["bound_label"] + data["share_pct"].map(lambda v: f"{v:g} %")
     data["kind"] = data["is_automotive"].map({True: "Automotive / transport", False: "Other uses"})
+    # Drawn above the bar, the share first: a long sector name is cut at the panel's edge, never the share.
+    data["name_label"] = data["label"] + " · " + data["sector"]
     return data
 
 
-def end_use_chart(df: pd.DataFrame | None = None, width: int = 420) -> alt.FacetChart:
+def end_use_chart(df: pd.DataFrame | None = None, width: int = END_USE_WIDTH) -> alt.FacetChart:
     """Horizontal bars of end-use shares, one panel per basis/scope/year; automotive highlighted.
 
     With ``df`` (``queries.end_use_shares``) the rows are in the chart.  With
     ``df=None`` the chart reads them from the named dataset ``END_USE`` and the
     caller adds ``end_use_data(df)`` under that name: the spec is then the same
     for every material, so a material not shown before costs no new chart.
+    Each sector's name stands above its bar, not beside it, so the chart is no
+    wider than ``width`` and fits a phone.
     """
     data = alt.NamedData(name=END_USE) if df is None else end_use_data(df)
     base = alt.Chart()  # the layers take the facet's rows
-    bars = base.mark_bar().encode(
-        x=alt.X("share_pct:Q", title="Share (%)", scale=alt.Scale(domain=[0, 100])),
-        y=alt.Y("sector:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+    # Largest share first; sorted by the field, as the name layer has no x field to sort by.
+    y = alt.Y("sector:N", sort=alt.EncodingSortField(field="share_pct", op="max", order="descending"),
+              title=None, axis=None)
+    # Within each row's band: the name in its upper half, the bar in its lower half.
+    bars = base.mark_bar(size=12, yOffset=7).encode(
+        x=alt.X("share_pct:Q", title="Share (%)", scale=alt.Scale(domain=[0, 100]),
+                axis=alt.Axis(values=[0, 25, 50, 75, 100])),
+        y=y,
         color=alt.Color("kind:N", title=None,
                         scale=alt.Scale(domain=["Automotive / transport", "Other uses"],
                                         range=[HIGHLIGHT, "#85929E"]),
@@ -220,13 +232,14 @@ def end_use_chart(df: pd.DataFrame | None = None, width: int = 420) -> alt.Facet
                  alt.Tooltip("panel:N", title="Basis"), alt.Tooltip("source_title:N", title="Source"),
                  alt.Tooltip("note:N", title="Note")],
     )
-    text = base.mark_text(align="left", dx=3, fontSize=12).encode(
-        x="share_pct:Q", y=alt.Y("sector:N", sort="-x"), text="label:N")
+    # The sector and its share above the bar: a label at the bar's end would run past a long bar.
+    names = base.mark_text(align="left", baseline="bottom", dy=-1, fontSize=12, limit=width).encode(
+        x=alt.value(0), y=y, text="name_label:N")
     # A faceted chart cannot take the container width, so the panel width is fixed.
-    chart = alt.layer(bars, text).properties(width=width, height=alt.Step(22)).facet(
+    chart = alt.layer(bars, names).properties(width=width, height=alt.Step(36)).facet(
         row=alt.Row("panel:N", title=None, header=alt.Header(labelOrient="top", labelAngle=0,
                                                             labelAnchor="start", labelFontSize=13,
-                                                            labelFontWeight="bold")),
+                                                            labelFontWeight="bold", labelLimit=width)),
         data=data,
     ).resolve_scale(y="independent").properties(title=chart_title("End use", "Share of use by sector"))
     # The same spec with rows inline or named: the page passes ``end_use_summary`` of its rows.
@@ -282,11 +295,18 @@ def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) ->
                           for y, e in zip(data["year"], data["year_is_estimate"], strict=True)]
     data["estimate_label"] = data["is_estimate"].map({True: "includes estimates", False: "reported"})
     pick = alt.selection_point(name="country", fields=["group"], on="click", clear="dblclick")
+    # One palette colour per leading country in its order; "All other" always in the palette's grey.
+    groups = data.drop_duplicates("group").sort_values("order")["group"].tolist()
+    leaders = [g for g in groups if g != "All other"]
+    colours = [CATEGORICAL[i % (len(CATEGORICAL) - 1)] for i in range(len(leaders))]
+    if len(leaders) < len(groups):
+        colours.append(CATEGORICAL[-1])
     chart = alt.Chart(data).mark_bar().encode(
         x=alt.X("year_label:O", title="Year (e = estimate)", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("quantity:Q", title=f"Production ({unit})", stack="zero"),
         color=alt.Color("group:N", title="Country", sort=alt.SortField("order"),
-                        scale=alt.Scale(range=list(CATEGORICAL))),
+                        scale=alt.Scale(domain=leaders + ["All other"] * (len(leaders) < len(groups)),
+                                        range=colours)),
         order=alt.Order("order:Q", sort="ascending"),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
         tooltip=[alt.Tooltip("group:N", title="Country"), alt.Tooltip("year_label:N", title="Year"),
@@ -435,14 +455,19 @@ def evidence_heatmap(counts: pd.DataFrame) -> alt.Chart:
     stage_order = [constants.STAGE_SHORT[s] for s in constants.STAGE_SLUGS]
     base = alt.Chart(data).encode(
         # Every stage keeps its column, even with no case, so the chain reads left to right.
+        # On a phone: shorter row labels, so the cells keep some width, and slanted stage names.
         x=alt.X("stage_name:N", sort=stage_order, title="Value-chain stage",
-                scale=alt.Scale(domain=stage_order), axis=alt.Axis(orient="top", labelAngle=0)),
+                scale=alt.Scale(domain=stage_order),
+                axis=alt.Axis(orient="top", labelAngle=on_phone(-50, 0), labelAlign=on_phone("left", "center"),
+                              labelOverlap=False)),
         y=alt.Y("category_name:N", sort=[r.label for r in constants.RISK_CATEGORIES], title=None,
-                axis=alt.Axis(labelLimit=300)),
+                axis=alt.Axis(labelLimit=on_phone(140, 300))),
     )
     top = max(int(data["n"].max()), 1) if not data.empty else 1
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.Color("n:Q", title="Cases", scale=alt.Scale(scheme="orangered", domain=[0, top])),
+        # The legend below the grid: beside it, it takes a phone's cells' width.
+        color=alt.Color("n:Q", title="Cases", scale=alt.Scale(scheme="orangered", domain=[0, top]),
+                        legend=alt.Legend(orient="bottom")),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.4)),
         tooltip=[alt.Tooltip("category_name:N", title="Risk category"),
                  alt.Tooltip("stage_name:N", title="Stage"), alt.Tooltip("n:Q", title="Cases"),
@@ -557,15 +582,17 @@ def org_material_matrix(df: pd.DataFrame, short_names: Mapping[str, str] | None 
     rows = (data.drop_duplicates("slug").assign(order=lambda f: f["type"].map(type_order))
             .sort_values(["order", "label"])["label"].tolist())
     chart = alt.Chart(data).mark_rect(stroke="white", strokeWidth=2, cornerRadius=2).encode(
+        # As wide as the page; on a phone shorter row labels, upright material names, a one-column legend.
         x=alt.X("material_name:N", title=None, sort=list(short.values()),
-                axis=alt.Axis(orient="top", labelAngle=-35, labelOverlap=False, labelAlign="left")),
-        y=alt.Y("label:N", title=None, sort=rows, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
+                axis=alt.Axis(orient="top", labelAngle=on_phone(-90, -35), labelOverlap=False, labelAlign="left")),
+        y=alt.Y("label:N", title=None, sort=rows,
+                axis=alt.Axis(labelLimit=on_phone(130, 260), labelOverlap=False)),
         color=alt.Color("type_name:N", title="Type", scale=alt.Scale(range=list(CATEGORICAL)),
-                        legend=alt.Legend(orient="bottom", columns=3)),
+                        legend=alt.Legend(orient="bottom", columns=on_phone(1, 3))),
         tooltip=[alt.Tooltip("name:N", title="Organisation"), alt.Tooltip("type_name:N", title="Type"),
                  alt.Tooltip("material_name:N", title="Material")],
     ).properties(title=chart_title("Organisations by material", "Grouped by type; a filled cell = linked"),
-                 height=alt.Step(20), width=alt.Step(64))
+                 height=alt.Step(20), width="container")
     if data.empty:
         return describe(chart, "No organisation linked to a material in view.")
     links = data.drop_duplicates(["label", "material_name"]).groupby("label")["material_name"].count()

@@ -4,7 +4,8 @@ The accessibility check (``test_a11y.py``) and the phone layout check
 (``test_phone.py``) both need every page in every state a reader reaches
 without typing: each page of ``rmo_data.access.roles.PAGES`` the public may
 open, then (signed in as an editor, who may open all of them) every page,
-and on a page with tabs each tab in turn.  ``every_state`` opens them one
+and on a page with tabs each tab in turn, opened with the keyboard (so every tab
+is shown to be reachable without a mouse).  ``every_state`` opens them one
 after the other and yields a name for each, once it is drawn.
 """
 
@@ -13,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+
+from playwright.sync_api import expect
 
 from rmo_data.access import roles, session_route
 from tests.browser.conftest import sign_in, wait_ready
@@ -34,19 +37,25 @@ def _page_states(page: object, server: str, role: str, spec: roles.PageSpec,
     """Open ``spec``'s page and yield its name; with ``tabs``, then open each other tab and yield it too."""
     stem = Path(spec.path).stem
     pg = page
-    pg.goto(f"{server}/{stem}")  # type: ignore[attr-defined]
+    # The default page (the Overview) is at the app's root address.
+    pg.goto(f"{server}/" if spec.default else f"{server}/{stem}")  # type: ignore[attr-defined]
     wait_ready(pg)
     name = f"{role}-{stem}"
+    # A wrong address would show Streamlit's "Page not found" over the main page instead.
+    expect(pg.get_by_text("Page not found")).to_have_count(0)  # type: ignore[attr-defined]
     yield name
     if not tabs:
         return
     names = _tab_names(pg)
-    for label in names[1:]:  # the first tab is the one already open
-        tab = pg.get_by_test_id("stMain").get_by_role("tab", name=label, exact=True)  # type: ignore[attr-defined]
-        if tab.count() == 0:  # opening another tab may take a nested tab set away with it
-            continue
-        tab.first.click()
+    main = pg.get_by_test_id("stMain")  # type: ignore[attr-defined]
+    # With the keyboard, as a reader without a mouse does: focus the open tab, then the arrow key
+    # opens the next one (on a phone the tab strip scrolls sideways, so some tabs are off screen).
+    for before, label in zip(names, names[1:]):
+        main.get_by_role("tab", name=before, exact=True).first.focus()
+        pg.keyboard.press("ArrowRight")  # type: ignore[attr-defined]
         wait_ready(pg)
+        tab = main.get_by_role("tab", name=label, exact=True).first
+        expect(tab).to_have_attribute("aria-selected", "true")
         yield f"{name}-{slug(label)}"
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ROOT, _after_layout, new_page, wait_ready
+from tests.browser.conftest import ROOT, WATCH_RUNS, _after_layout, wait_ready
 from tests.browser.every_page import every_state
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -50,6 +50,16 @@ WIDTHS = """
 """
 
 
+def _phone(browser: object, width: int, height: int) -> object:
+    """A page in a new phone-like context: a touch screen with a mobile viewport, recording script runs."""
+    context = browser.new_context(viewport={"width": width, "height": height},  # type: ignore[attr-defined]
+                                  is_mobile=True, has_touch=True)
+    context.add_init_script(WATCH_RUNS)
+    pg = context.new_page()
+    pg.set_default_timeout(45_000)
+    return pg
+
+
 def _full_shot(page: object, path: Path) -> None:
     """A screenshot of the whole page: the viewport grown to the main area's height for the capture."""
     pg = page
@@ -67,7 +77,7 @@ def _full_shot(page: object, path: Path) -> None:
 def test_every_page_fits_a_phone(server: str, browser, phone: str) -> None:  # noqa: ANN001
     width, height = PHONES[phone]
     OUT.mkdir(parents=True, exist_ok=True)
-    page = new_page(browser, width, height)
+    page = _phone(browser, width, height)
     too_wide: list[str] = []
     seen: list[str] = []
     try:
@@ -80,13 +90,22 @@ def test_every_page_fits_a_phone(server: str, browser, phone: str) -> None:  # n
                              ".getBoundingClientRect().right <= 1"), "the closed sidebar still covers the page"
         page.get_by_test_id("stExpandSidebarButton").tap()
         expect(sidebar).to_have_attribute("data-collapsed", "false")
+        page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]')"
+                               ".getBoundingClientRect().left >= 0", polling=100)  # slid fully in
         expect(sidebar.get_by_text("Filters", exact=True)).to_be_in_viewport()
-        expect(sidebar.get_by_label("Focus material")).to_be_in_viewport()
+        expect(sidebar.get_by_role("combobox", name="Focus material")).to_be_in_viewport()
         page.screenshot(path=str(OUT / f"{phone}-filters-open.png"))
+        # A tap on a page in the open menu shows that page with the menu closed again.
+        sidebar.get_by_test_id("stSidebarNav").get_by_role("link", name="Material profile").tap()
+        wait_ready(page)
+        expect(page.get_by_test_id("stMain").get_by_role("tab").first).to_be_visible()
+        expect(sidebar).to_have_attribute("data-collapsed", "true")
 
         # 2. Every page, every tab: nothing wider than the screen; a photograph of each.
         for name in every_state(page, server):
             seen.append(name)
+            # Every page opens with the sidebar closed, though it was open on the page before.
+            expect(sidebar).to_have_attribute("data-collapsed", "true")
             widths = page.evaluate(WIDTHS)
             if max(widths["doc"], widths["main"]) > widths["inner"] + 1 or widths["sticking_out"]:
                 too_wide.append(f"{name}: {widths}")
