@@ -3,7 +3,8 @@
 Based on the Okabe–Ito palette, which stays apart for the common forms of
 colour blindness; its orange, yellow and sky blue are below the 3:1 that
 chart marks need on white (WCAG 2.2 SC 1.4.11), so darker forms of those hues
-take their place.  ``tests/charts/test_contrast.py`` checks every colour here.
+take their place, and two of Paul Tol's colour-blind-safe hues make ten (the
+organisation types).  ``tests/charts/test_contrast.py`` checks every colour here.
 Charts name their categories in a legend, a label or a tooltip as well:
 colour is never the only key.
 """
@@ -20,5 +21,7 @@ CATEGORICAL: Final[tuple[str, ...]] = (
     "#8E6200",  # ochre (Okabe–Ito orange, darkened)
     "#2B8CC4",  # sky blue, darkened
     "#332288",  # indigo
-    "#6F6F6F",  # grey, for "all other"
+    "#882255",  # wine (Paul Tol)
+    "#117733",  # green (Paul Tol)
+    "#6F6F6F",  # grey, last: "all other" where a chart has it
 )

@@ -6,7 +6,9 @@ without typing: each page of ``rmo_data.access.roles.PAGES`` the public may
 open, then (signed in as an editor, who may open all of them) every page,
 and on a page with tabs each tab in turn, opened with the keyboard (so every tab
 is shown to be reachable without a mouse).  ``every_state`` opens them one
-after the other and yields a name for each, once it is drawn.
+after the other and yields a name for each, once it is drawn; ``full_shot``
+photographs the whole of a page (Streamlit scrolls inside its main area, so
+the viewport is grown to its height for the capture).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from rmo_data.access import roles, session_route
-from tests.browser.conftest import sign_in, wait_ready
+from tests.browser.conftest import _after_layout, sign_in, wait_ready
 
 
 def slug(text: str) -> str:
@@ -79,3 +81,16 @@ def every_state(page: object, server: str, tabs: bool = True) -> Iterator[str]:
     assert answer.value.status == 204, "the sign-in cookie was not set"
     for spec in roles.PAGES:
         yield from _page_states(pg, server, roles.EDITOR, spec, tabs)
+
+
+def full_shot(page: object, path: Path) -> None:
+    """A screenshot of the whole page: the viewport grown to the main area's height for the capture."""
+    pg = page
+    size = pg.viewport_size  # type: ignore[attr-defined]
+    height = pg.evaluate("() => Math.max(document.querySelector('[data-testid=\"stMain\"]').scrollHeight, "  # type: ignore[attr-defined]
+                         "window.innerHeight)")
+    pg.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 8000)})  # type: ignore[attr-defined]
+    _after_layout(pg)
+    pg.screenshot(path=str(path))  # type: ignore[attr-defined]
+    pg.set_viewport_size(size)  # type: ignore[attr-defined]
+    _after_layout(pg)

@@ -6,8 +6,10 @@ dependencies are installed.  It is injected into every state of every page
 that ``tests/browser/every_page.py`` walks (the public's pages, then an
 editor's, each tab in turn) at 1440 × 900 and at 390 × 844, and run with the
 WCAG 2.0/2.1/2.2 A and AA rules.  Each state's result is saved as JSON under
-test-output/a11y/; the test fails on any violation of impact "serious" or
-"critical".
+test-output/a11y/, with a full-page screenshot beside it.  The test fails on any
+violation of impact "serious" or "critical", on a chart without its text
+alternative (an aria-label), and on chart text (axes, legends, titles) below
+4.5:1, which axe-core does not measure inside SVG.
 
 Violations inside Streamlit's own widgets, which the app cannot change, are let
 through only by rule and selector together (``ALLOWED``), each with the reason;
@@ -18,13 +20,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import pytest
 from axe_playwright_python.base import AXE_FILE_PATH
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from rmo_data.charts import contrast
 from tests.browser.conftest import ROOT, new_page
-from tests.browser.every_page import every_state
+from tests.browser.every_page import every_state, full_shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,6 +35,7 @@ OUT = ROOT / "test-output" / "a11y"
 VIEWPORTS = {"desktop": (1440, 900), "phone": (390, 844)}
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 BLOCKING = ("serious", "critical")
+BACKGROUND = "#FFFFFF"  # the theme's backgroundColor (.streamlit/config.toml)
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,33 @@ UNLABELLED_CHARTS = """
 """
 
 
+# axe-core does not measure text inside SVG: the colours of the charts' own text (axes, legends,
+# titles, panel headers) are read here and measured against the background with WCAG's formula.
+CHART_TEXT = """
+() => [...new Set([...document.querySelectorAll('[data-testid="stVegaLiteChart"] svg g[class*="role-axis"] text, '
+  + '[data-testid="stVegaLiteChart"] svg g[class*="role-legend"] text, '
+  + '[data-testid="stVegaLiteChart"] svg g[class*="role-title"] text, '
+  + '[data-testid="stVegaLiteChart"] svg g[class*="role-header"] text')]
+  .map(t => t.getAttribute('fill') || getComputedStyle(t).fill))]
+"""
+NAMED = {"black": "#000000", "white": "#FFFFFF"}
+
+
+def _hex(colour: str) -> str:
+    """A colour as SVG gives it ("#abc", "#aabbcc", "black", "rgb(1, 2, 3)") in #RRGGBB."""
+    colour = colour.strip()
+    if colour.startswith("rgb"):
+        r, g, b = (int(float(v)) for v in colour[colour.index("(") + 1:colour.index(")")].split(",")[:3])
+        return f"#{r:02x}{g:02x}{b:02x}"
+    return NAMED.get(colour.lower(), colour)
+
+
+def _weak_chart_text(page: object) -> list[str]:
+    """The chart text colours on the page below 4.5:1 on the theme's background."""
+    fills = page.evaluate(CHART_TEXT)  # type: ignore[attr-defined]
+    return [f for f in fills if contrast.ratio(_hex(f), BACKGROUND) < contrast.TEXT_MIN]
+
+
 def _axe(page: object) -> dict:
     """axe's violations on the page as it is now (axe injected first when this document lacks it)."""
     pg = page
@@ -110,11 +141,20 @@ def test_every_page_has_no_serious_accessibility_violation(server: str, browser,
         for name in every_state(page, server):
             results = _axe(page)
             state = f"{viewport}-{name}"
-            # Every chart is labelled for a screen reader with its description (rmo_data.charts.alt_text).
+            # Every chart is labelled for a screen reader with its description (rmo_data.charts.alt_text);
+            # Vega sets the label as it embeds a chart, so a chart drawn again gets it a moment later.
+            try:
+                page.wait_for_function(f"() => ({UNLABELLED_CHARTS})() === 0", polling=100, timeout=15_000)
+            except PlaywrightTimeout:
+                pass
             unlabelled = page.evaluate(UNLABELLED_CHARTS)
             if unlabelled:
                 failures.append(f"{state}: {unlabelled} chart(s) without a text alternative")
+            weak = _weak_chart_text(page)
+            if weak:
+                failures.append(f"{state}: chart text below {contrast.TEXT_MIN}:1 on {BACKGROUND}: {weak}")
             (OUT / f"{state}.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+            full_shot(page, OUT / f"{state}.png")  # what was checked, to look at
             checked.append(state)
             failures += [_describe(state, v) for v in results["violations"] if v["impact"] in BLOCKING]
     finally:

@@ -9,13 +9,11 @@ is photographed whole under test-output/phone/ (look at them).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ROOT, WATCH_RUNS, _after_layout, wait_ready
-from tests.browser.every_page import every_state
+from tests.browser.conftest import ROOT, WATCH_RUNS, wait_ready
+from tests.browser.every_page import every_state, full_shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -60,19 +58,6 @@ def _phone(browser: object, width: int, height: int) -> object:
     return pg
 
 
-def _full_shot(page: object, path: Path) -> None:
-    """A screenshot of the whole page: the viewport grown to the main area's height for the capture."""
-    pg = page
-    size = pg.viewport_size  # type: ignore[attr-defined]
-    height = pg.evaluate("() => Math.max(document.querySelector('[data-testid=\"stMain\"]').scrollHeight, "  # type: ignore[attr-defined]
-                         "window.innerHeight)")
-    pg.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 8000)})  # type: ignore[attr-defined]
-    _after_layout(pg)
-    pg.screenshot(path=str(path))  # type: ignore[attr-defined]
-    pg.set_viewport_size(size)  # type: ignore[attr-defined]
-    _after_layout(pg)
-
-
 @pytest.mark.parametrize("phone", list(PHONES))
 def test_every_page_fits_a_phone(server: str, browser, phone: str) -> None:  # noqa: ANN001
     width, height = PHONES[phone]
@@ -109,7 +94,7 @@ def test_every_page_fits_a_phone(server: str, browser, phone: str) -> None:  # n
             widths = page.evaluate(WIDTHS)
             if max(widths["doc"], widths["main"]) > widths["inner"] + 1 or widths["sticking_out"]:
                 too_wide.append(f"{name}: {widths}")
-            _full_shot(page, OUT / f"{phone}-{name}.png")
+            full_shot(page, OUT / f"{phone}-{name}.png")
     finally:
         page.context.close()  # type: ignore[attr-defined]
     assert len({n.split("-")[1] for n in seen if n.startswith("editor-")}) >= 10, seen

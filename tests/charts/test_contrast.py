@@ -14,6 +14,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from components import a11y, cards
@@ -92,7 +93,7 @@ def test_categorical_colours_are_told_apart() -> None:
 
 
 TEXT_COLOURS: dict[str, str] = {
-    "chart subtitles": "#566573",
+    "chart subtitles, axes, legends, panel headers": style.CHART_TEXT,
     "caption (app stylesheet)": a11y.CAPTION_TEXT,
     "caption links (app stylesheet)": a11y.LINK_TEXT,
     "card muted text": re.search(r"\.rmo-muted \{color: (#\w+)", cards.CARD_CSS).group(1),  # type: ignore[union-attr]
@@ -105,6 +106,17 @@ TEXT_COLOURS: dict[str, str] = {
 @pytest.mark.parametrize("name", list(TEXT_COLOURS))
 def test_text_colours_reach_4_5_to_1(name: str) -> None:
     assert ratio(TEXT_COLOURS[name], BACKGROUND) >= TEXT_MIN, name
+
+
+def test_charts_set_their_text_colours_over_streamlits_theme() -> None:
+    """Streamlit's chart theme draws axis and legend text in #808495 (3.8:1): the shared style overrides it."""
+    assert ratio("#808495", WHITE) < TEXT_MIN
+    config = style.configure(material_charts.severity_bars(pd.DataFrame(
+        {"material": ["zinc"], "severity": [3], "n": [2]}))).to_dict()["config"]
+    for part, keys in (("axis", ("labelColor", "titleColor")), ("legend", ("labelColor", "titleColor")),
+                       ("header", ("labelColor", "titleColor"))):
+        for key in keys:
+            assert ratio(config[part][key], BACKGROUND) >= TEXT_MIN, (part, key)
 
 
 def test_the_salience_gap_word_reads_on_the_gap_fill() -> None:
@@ -151,3 +163,13 @@ def test_the_old_thresholds_would_have_failed() -> None:
     """The check can fail: the labels as they were (ink below 0.7, white from 0.7) miss 4.5:1."""
     assert ratio(INK, _orangered(0.69)) < TEXT_MIN
     assert ratio(WHITE, _orangered(0.70)) < TEXT_MIN
+
+
+def test_the_palette_gives_every_organisation_type_its_own_colour() -> None:
+    """The organisation matrix colours its ten types from the palette: no two types may share one."""
+    chart = material_charts.org_material_matrix(pd.DataFrame({
+        "slug": list(constants.ORGANISATION_TYPE_SLUGS), "name": list(constants.ORGANISATION_TYPE_SLUGS),
+        "acronym": [None] * len(constants.ORGANISATION_TYPE_SLUGS), "type": list(constants.ORGANISATION_TYPE_SLUGS),
+        "material": ["nickel"] * len(constants.ORGANISATION_TYPE_SLUGS)}))
+    colours = chart.to_dict()["encoding"]["color"]["scale"]["range"]
+    assert len(set(colours)) >= len(constants.ORGANISATION_TYPE_SLUGS), colours
