@@ -20,6 +20,7 @@ import pandas as pd
 
 from rmo_data import constants, vocabulary
 from rmo_data.analysis import evidence_rollups
+from rmo_data.charts import summaries
 from rmo_data.charts.alt_text import describe, listing
 from rmo_data.charts.contrast import INK
 from rmo_data.charts.palette import CATEGORICAL
@@ -100,22 +101,8 @@ def overview_heat_table(df: pd.DataFrame) -> alt.Chart:
         title=chart_title("Where each material stands",
                      "Darker = higher among the materials shown; grey “no data” = no data recorded"),
         height=alt.Step(34), width="container")
-    return describe(chart, _heat_summary(long, len(names)))
+    return describe(chart, summaries.overview_heat(long, len(names), order))
 
-
-def _heat_summary(long: pd.DataFrame, n_materials: int) -> str:
-    """The heat table in words: its size, the leader of the first indicators, the cells with no data."""
-    known = long.dropna(subset=["value"])
-    leaders = []
-    for _, label, _, _ in INDICATORS[:3]:
-        rows = known[known["indicator"] == label]
-        if not rows.empty:
-            top = rows.loc[rows["value"].idxmax()]
-            leaders.append(f"{label}: {top['name']} ({top['text']})")
-    missing = int(long["value"].isna().sum())
-    return (f"{n_materials} materials on {len(INDICATORS)} indicators. Highest " + "; ".join(leaders)
-            + f". {missing} cell(s) with no data recorded.") if leaders else (
-        f"{n_materials} materials; no indicator value recorded.")
 
 
 def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
@@ -166,21 +153,8 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
                      "Bubble size = salient-risk categories; colour = automotive share "
                      "(grey = no data recorded)"),
         height=380, width="container")
-    return describe(chart, _scatter_summary(data, stage_label))
+    return describe(chart, summaries.overview_scatter(data, stage_label))
 
-
-def _scatter_summary(data: pd.DataFrame, stage_label: str) -> str:
-    """The scatter in words: the most concentrated material and the one with the most evidence."""
-    shown = data.dropna(subset=["top1_share"])
-    if shown.empty:
-        return f"No material has production data at {stage_label}."
-    top = shown.loc[shown["top1_share"].idxmax()]
-    most = shown.loc[shown["evidence_count"].idxmax()]
-    left_out = len(data) - len(shown)
-    return (f"{len(shown)} materials. Most concentrated: {top['name']} ({top['top1_label']} of world "
-            f"{stage_label}). Most evidence: {most['name']} ({number_text(most['evidence_count'])} cases)."
-            + (f" {left_out} material(s) without production data at {stage_label} are left out."
-               if left_out else ""))
 
 
 # --- material profile --------------------------------------------------------
@@ -243,24 +217,8 @@ def end_use_chart(df: pd.DataFrame | None = None, width: int = END_USE_WIDTH) ->
         data=data,
     ).resolve_scale(y="independent").properties(title=chart_title("End use", "Share of use by sector"))
     # The same spec with rows inline or named: the page passes ``end_use_summary`` of its rows.
-    return describe(chart, end_use_summary(None))
+    return describe(chart, summaries.end_use(None))
 
-
-def end_use_summary(data: pd.DataFrame | None) -> str:
-    """The end-use chart in words (``end_use_data`` rows): each panel's largest sector and the automotive share.
-
-    With no rows (the chart of ``end_use_chart(None)``, whose rows the page adds) it says how to read it.
-    """
-    if data is None or data.empty:
-        return "Bars: each sector's share of the material's use, in %; automotive and transport uses in red."
-    parts = []
-    for panel, rows in data.groupby("panel", sort=False):
-        top = rows.loc[rows["share_pct"].idxmax()]
-        auto = rows[rows["is_automotive"].astype(bool)]
-        auto_text = (f"; automotive / transport {listing(auto['label'])}" if not auto.empty
-                     else "; no automotive share given")
-        parts.append(f"{panel}: largest {top['sector']} ({top['label']}){auto_text}")
-    return ". ".join(parts) + "."
 
 
 def top_countries(df: pd.DataFrame, top_n: int = 6) -> pd.DataFrame:
@@ -314,21 +272,8 @@ def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) ->
                  alt.Tooltip("estimate_label:N", title="Figure")],
     ).add_params(pick).properties(title=chart_title(title, f"By country, {unit}"),
                                   height=320, width="container")
-    return describe(chart, _production_summary(data, unit))
+    return describe(chart, summaries.production(data, unit))
 
-
-def _production_summary(data: pd.DataFrame, unit: str) -> str:
-    """The production chart in words: the years it covers and the largest producer of the latest one."""
-    known = data.dropna(subset=["quantity"])
-    if known.empty:
-        return "No production figure recorded."
-    latest = known[known["year"] == known["year"].max()]
-    named = latest[latest["group"] != "All other"]
-    top = (named if not named.empty else latest).sort_values("quantity", ascending=False).iloc[0]
-    total = latest["quantity"].sum()
-    share = f", {number_text(100 * top['quantity'] / total, ' %')} of the total shown" if total else ""
-    return (f"Years {int(known['year'].min())} to {top['year_label']}. Largest producer in {top['year_label']}: "
-            f"{top['group']} ({number_text(top['quantity'])} {unit}{share}).")
 
 
 def hhi_trend_chart(df: pd.DataFrame, title: str) -> alt.Chart:
@@ -356,19 +301,8 @@ def hhi_trend_chart(df: pd.DataFrame, title: str) -> alt.Chart:
     chart = (rules + rule_text + line).properties(
         title=chart_title(title, "Herfindahl-Hirschman index of country shares"), height=260,
         width="container")
-    return describe(chart, _hhi_summary(data))
+    return describe(chart, summaries.hhi_trend(data))
 
-
-def _hhi_summary(data: pd.DataFrame) -> str:
-    """The trend in words: first and latest index and what the latest one counts as."""
-    known = data.dropna(subset=["hhi"]).sort_values("year")
-    if known.empty:
-        return "No concentration figure recorded."
-    first, last = known.iloc[0], known.iloc[-1]
-    band = ("highly concentrated" if last["hhi"] >= 2500 else
-            "moderately concentrated" if last["hhi"] >= 1500 else "not concentrated")
-    return (f"{int(first['year'])}: {number_text(first['hhi'])}; {int(last['year'])}: "
-            f"{number_text(last['hhi'])}, {band} (reference lines at 1 500 and 2 500).")
 
 
 def value_chain_chart(risks: pd.DataFrame, evidence: pd.DataFrame) -> alt.Chart:
@@ -427,20 +361,8 @@ def value_chain_chart(risks: pd.DataFrame, evidence: pd.DataFrame) -> alt.Chart:
                      "Filled = salient risk named by the report · number = evidence cases · "
                      "column header = all cases at that stage"),
         height=alt.Step(30), width="container")
-    return describe(chart, _value_chain_summary(data, stage_totals))
+    return describe(chart, summaries.value_chain(data, stage_totals))
 
-
-def _value_chain_summary(data: pd.DataFrame, stage_totals: Mapping[str, int]) -> str:
-    """The grid in words: how many salient cells, and the stage with the most cases."""
-    if data.empty:
-        return "No salient risk and no evidence case recorded."
-    salient = data[data["status"] == "Salient risk"]
-    stages = [s for s in constants.STAGE_SLUGS if stage_totals.get(s, 0)]
-    busiest = max(stages, key=lambda s: stage_totals.get(s, 0)) if stages else None
-    cases = (f" Most cases at {constants.STAGE_SHORT[busiest]} ({stage_totals[busiest]})." if busiest
-             else " No evidence case recorded.")
-    return (f"{len(salient)} salient risk(s) named by the report across "
-            f"{data['category'].nunique()} risk categories and {len(constants.STAGE_SLUGS)} stages.{cases}")
 
 
 # --- evidence ----------------------------------------------------------------
