@@ -27,6 +27,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from components.safe import escape_html
 from rmo_data.charts import alt_text, style
 
 MAX_SPECS = 128
@@ -95,8 +96,8 @@ def chart(builder: Callable[..., alt.TopLevelMixin], *args: Any,
     drawn = st.vega_lite_chart(spec=spec, key=key, on_select=on_select, selection_mode=selection_mode,
                                width=width)
     text = alt_text.summary_of(spec)
-    if text:
-        st.caption(text)
+    if text:  # names in it come from data: shown as written, never as markdown
+        st.caption(escape_html(text))
     return drawn
 
 

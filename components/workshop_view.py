@@ -216,7 +216,7 @@ def _chart(chart: Any, key: str, big: bool) -> None:
     # The chart's text alternative, shown for every reader (rmo_data.charts.alt_text).
     summary = alt_text.chart_summary(chart)
     if summary:
-        st.caption(summary)
+        st.caption(escape_html(summary))
 
 
 def _numbers(table: pd.DataFrame, key: str, big: bool) -> None:

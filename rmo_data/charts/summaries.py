@@ -100,3 +100,16 @@ def value_chain(data: pd.DataFrame, stage_totals: Mapping[str, int]) -> str:
              else " No evidence case recorded.")
     return (f"{len(salient)} salient risk(s) named by the report across "
             f"{data['category'].nunique()} risk categories and {len(constants.STAGE_SLUGS)} stages.{cases}")
+
+
+def evidence_flows(flows: pd.DataFrame, material_names: Mapping[str, str]) -> str:
+    """The evidence flows (``evidence_rollups.flow_counts``) in words: how many bands, and the widest one."""
+    if flows.empty:
+        return "No case in view."
+    top = flows.loc[flows["n"].idxmax()]
+    severity = "not rated" if pd.isna(top["severity"]) else f"severity {int(top['severity'])}"
+    path = " → ".join((constants.STAGE_SHORT.get(top["stage"], top["stage"]),
+                       constants.RISK_CATEGORY_SHORT.get(top["category"], top["category"]), severity,
+                       material_names.get(top["material"], top["material"])))
+    return (f"{len(flows)} bands of cases. The widest: {path} ({number_text(top['n'])} "
+            f"case{'s' if int(top['n']) != 1 else ''}).")
