@@ -351,15 +351,17 @@ def scenario_compare_chart(compare: pd.DataFrame, name_a: str, name_b: str) -> a
     y = alt.Y("rank:Q", scale=alt.Scale(domain=[n + 0.5, 0.5], nice=False), title=None, axis=None)
     tooltip = [alt.Tooltip("name:N", title="Material"), alt.Tooltip("scenario:N", title="Scenario"),
                alt.Tooltip("rank:Q", title="Rank"), alt.Tooltip("change:Q", title="Places gained in B")]
+    # A rank that stays is also a dashed line: the change is not told by colour alone.
     lines = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=60), strokeWidth=2.5).encode(
-        x=x, y=y, color=colour, detail="name:N", tooltip=tooltip)
+        x=x, y=y, color=colour, detail="name:N", tooltip=tooltip,
+        strokeDash=alt.condition("datum.moved == 'moves'", alt.value([1, 0]), alt.value([5, 3])))
     left = alt.Chart(data[data["scenario"] == name_a]).mark_text(align="right", dx=-10, fontSize=12).encode(
         x=x, y=y, text="label:N")
     right = alt.Chart(data[data["scenario"] == name_b]).mark_text(align="left", dx=10, fontSize=12).encode(
         x=x, y=y, text="label:N")
     chart = alt.layer(lines, left, right).properties(
         title=chart_title("Ranks under the two scenarios", "Label = material and its rank (1 = first); "
-                                                      "red lines = materials whose rank changes"),
+                                                      "red lines = materials whose rank changes (dashed: same rank)"),
         height=30 * n + 130, width="container")  # Streamlit fits title, axis and legend inside
     moves = compare[compare["rank_a"] != compare["rank_b"]]
     if moves.empty:

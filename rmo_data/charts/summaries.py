@@ -40,8 +40,10 @@ def overview_scatter(data: pd.DataFrame, stage_label: str) -> str:
     top = shown.loc[shown["top1_share"].idxmax()]
     most = shown.loc[shown["evidence_count"].idxmax()]
     left_out = len(data) - len(shown)
+    grey = shown.loc[shown["auto_share_pct"].isna(), "name"]
     return (f"{len(shown)} materials. Most concentrated: {top['name']} ({top['top1_label']} of world "
             f"{stage_label}). Most evidence: {most['name']} ({number_text(most['evidence_count'])} cases)."
+            + (f" No automotive share recorded (grey): {listing(grey, 4)}." if len(grey) else "")
             + (f" {left_out} material(s) without production data at {stage_label} are left out."
                if left_out else ""))
 

@@ -88,8 +88,11 @@ def group_ranking_chart(ranking: pd.DataFrame, big: bool = False) -> alt.Chart:
     """
     data = ranking.dropna(subset=["score"]).copy()
     data["agreement"] = _agreement(data["disagree"])
+    # "ranks far apart" in words as well as in red: not by colour alone.
     data["label"] = [f"{s:.2f} · Borda #{int(b)}" + (f" · flagged by {int(f)}" if f else "")
-                     for s, b, f in zip(data["score"], data["borda_rank"], data["flagged_by"], strict=True)]
+                     + (" · ranks far apart" if d else "")
+                     for s, b, f, d in zip(data["score"], data["borda_rank"], data["flagged_by"],
+                                           data["disagree"].astype(bool), strict=True)]
     data["ranks"] = [f"{int(b)}–{int(w)}" for b, w in zip(data["rank_best"], data["rank_worst"], strict=True)]
     order = data["name"].tolist()
     # Room to the right of the longest bar for its label; gridlines stop at 1.
