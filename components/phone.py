@@ -5,9 +5,12 @@ Streamlit closes the sidebar on narrow screens on a first visit
 remembers that in the browser (local storage) and opens it again over every
 page after, and a tap on a page in its menu leaves it open over the new page.
 ``close_sidebar_on_new_page`` adds a few lines of JavaScript, in a hidden
-container of the sidebar, that close it when a new page is shown on a screen as narrow as
-Streamlit's own phone breakpoint, and forget the remembered state; a rerun of
-the same page (a filter changed in the open sidebar) leaves it as it is.
+container of the sidebar, that close it on a screen as narrow as Streamlit's
+own phone breakpoint when a new page is shown (a tap in the menu) or the app
+is loaded again with the sidebar remembered open, and then forget the
+remembered state, so that a wide screen later still gets Streamlit's own
+choice; a rerun of the same page (a filter changed in the open sidebar)
+leaves it as it is.
 """
 
 from __future__ import annotations
@@ -23,15 +26,25 @@ PHONE_MAX_PX: Final[int] = 768  # Streamlit's "md" breakpoint, below which "auto
 SCRIPT: Final[str] = """
 (() => {
   if (window.innerWidth > %(max)d) return;
-  const page = %(page)s;
+  const page = %(page)s, key = 'stSidebarCollapsed-';
+  const first = window.__rmoShownPage === undefined;  // a new load of the app, not a page change in it
   if (window.__rmoShownPage === page) return;  // a rerun of the page already shown
   window.__rmoShownPage = page;
-  try { window.localStorage.removeItem('stSidebarCollapsed-'); } catch (e) { /* storage blocked */ }
+  let remembered = null;
+  try { remembered = window.localStorage.getItem(key); } catch (e) { /* storage blocked */ }
+  // On a new load Streamlit closes the sidebar by itself unless it remembers the reader opening it.
+  if (first && remembered !== 'false') return;
+  // Forget the state Streamlit stores, so that neither the reader's opening nor this closing sticks.
+  const forget = (tries) => {
+    try { if (window.localStorage.getItem(key) !== null) { window.localStorage.removeItem(key); return; } }
+    catch (e) { return; }
+    if (tries > 0) requestAnimationFrame(() => forget(tries - 1));
+  };
   const close = (tries) => {
     const sidebar = document.querySelector('[data-testid="stSidebar"]');
     const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
     if (sidebar && sidebar.getAttribute('data-collapsed') === 'true') return;
-    if (sidebar && button) { button.click(); return; }
+    if (sidebar && button) { button.click(); forget(60); return; }
     if (tries > 0) requestAnimationFrame(() => close(tries - 1));
   };
   close(60);

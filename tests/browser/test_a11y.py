@@ -54,6 +54,10 @@ NAV_MENU = '[data-testid="stSidebarNavItems"]'
 ALLOWED: tuple[Allowed, ...] = (
     Allowed("list", NAV_MENU, "Streamlit's page menu: a section <div> directly inside its <ul>"),
     Allowed("listitem", NAV_MENU, "Streamlit's page menu: its <li> items sit in a section <div>"),
+    # st.date_input draws a date as year, month and day segments about 18 px high in one field; its
+    # calendar button beside them sets the same date and is large enough (SC 2.5.8's "equivalent").
+    Allowed("target-size", '[data-testid="stDateInput"] [role="spinbutton"]',
+            "Streamlit's date field: the segments of one date, with a full-size calendar button"),
 )
 
 # Runs axe in the page, then sets aside the nodes ``ALLOWED`` lets through (rule and selector both

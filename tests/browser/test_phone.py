@@ -85,6 +85,12 @@ def test_every_page_fits_a_phone(server: str, browser, phone: str) -> None:  # n
         wait_ready(page)
         expect(page.get_by_test_id("stMain").get_by_role("tab").first).to_be_visible()
         expect(sidebar).to_have_attribute("data-collapsed", "true")
+        # Opened again, then the page loaded again: Streamlit remembers it open; it opens closed all the same.
+        page.get_by_test_id("stExpandSidebarButton").tap()
+        expect(sidebar).to_have_attribute("data-collapsed", "false")
+        page.reload()
+        wait_ready(page)
+        expect(sidebar).to_have_attribute("data-collapsed", "true")
 
         # 2. Every page, every tab: nothing wider than the screen; a photograph of each.
         for name in every_state(page, server):
