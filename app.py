@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import router, sidebar, state, store
+from components import a11y, phone, router, sidebar, state, store
 from components import signin
 from components import workshop_participant as participant
 
@@ -47,6 +47,8 @@ else:
     signin.sidebar_box(account)
     if router.shows_filters(page, pages):  # not on pages where they would do nothing (data management)
         sidebar.render()
+    phone.close_sidebar_on_new_page(page.url_path)  # on a phone each new page opens with it closed
+a11y.inject()  # captions and their links in colours that pass WCAG contrast
 state.show_url_notes()
 page.run()
 state.write_to_url()

@@ -18,12 +18,13 @@ from components import cached
 from components.safe import escape_html, safe_url
 from rmo_data import constants
 from rmo_data.analysis import evidence_rollups
+from rmo_data.charts.contrast import text_on
 
 
 def category_pill(category: str) -> str:
     """A coloured pill for a Shift category (HTML built only from constants)."""
     cat = next(c for c in constants.LEVERAGE_CATEGORIES if c.slug == category)
-    return (f'<span class="rmo-pill" style="background:{cat.colour}">'
+    return (f'<span class="rmo-pill" style="background:{cat.colour};color:{text_on(cat.colour)}">'
             f"{html.escape(cat.label)}</span>")
 
 
@@ -79,7 +80,7 @@ def evidence_card(row: Mapping[str, Any]) -> None:
 
 CARD_CSS = """
 <style>
-.rmo-pill {color: white; padding: 2px 10px; border-radius: 12px; font-size: 0.8rem;
+.rmo-pill {padding: 2px 10px; border-radius: 12px; font-size: 0.8rem;
            font-weight: 600; white-space: nowrap;}
 .rmo-muted {color: #566573; font-size: 0.85rem; margin-left: 6px;}
 .rmo-source {color: #566573; font-size: 0.85rem;}

@@ -11,6 +11,10 @@ with unchanged data costs about a millisecond per chart.
 
 Large static data that must not pass through Altair (the world map geometry)
 is joined to the spec after the cache as a named dataset.
+
+Every chart carries a text alternative (``rmo_data.charts.alt_text``): its
+description reaches screen readers as the chart's label, and its short
+summary is shown under the chart as a caption, for every reader.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from rmo_data.charts import style
+from components.safe import escape_html
+from rmo_data.charts import alt_text, style
 
 MAX_SPECS = 128
 TTL_SECONDS = 3600
@@ -62,7 +67,7 @@ def _spec(module: str, builder_name: str, args: tuple[Any, ...], kwargs: dict[st
 def chart(builder: Callable[..., alt.TopLevelMixin], *args: Any,
           datasets: Mapping[str, Any] | None = None, key: str | None = None,
           on_select: Any = "ignore", selection_mode: str | None = None,
-          width: str | int = "stretch", shown: bool = True, **kwargs: Any) -> Any:
+          width: str | int = "stretch", shown: bool = True, summary: str | None = None, **kwargs: Any) -> Any:
     """Draw ``builder(*args, **kwargs)`` like ``st.altair_chart(style.configure(builder(...)))``.
 
     ``builder`` is a pure chart builder of a ``components`` module (``charts``,
@@ -72,7 +77,9 @@ def chart(builder: Callable[..., alt.TopLevelMixin], *args: Any,
     ``width`` mean what they mean for ``st.altair_chart``; its return value is
     returned.  With ``shown=False`` (a tab that is not open, for tabs made with
     ``on_change="rerun"``) nothing is built or drawn and None is returned: the
-    chart is drawn by the rerun that opening its tab starts.
+    chart is drawn by the rerun that opening its tab starts.  ``summary`` replaces the
+    builder's summary of the data (a chart whose rows arrive in ``datasets`` knows them only
+    here); the summary is shown as a caption under the chart.
     """
     if not shown:
         return None
@@ -84,8 +91,14 @@ def chart(builder: Callable[..., alt.TopLevelMixin], *args: Any,
                  {k: _hashable(v) for k, v in kwargs.items()})
     if datasets:
         spec["datasets"] = {**spec.get("datasets", {}), **datasets}
-    return st.vega_lite_chart(spec=spec, key=key, on_select=on_select, selection_mode=selection_mode,
-                              width=width)
+    if summary:
+        spec = alt_text.with_summary(spec, summary)
+    drawn = st.vega_lite_chart(spec=spec, key=key, on_select=on_select, selection_mode=selection_mode,
+                               width=width)
+    text = alt_text.summary_of(spec)
+    if text:  # names in it come from data: shown as written, never as markdown
+        st.caption(escape_html(text))
+    return drawn
 
 
 def _hashable(value: Any) -> Any:

@@ -40,7 +40,7 @@ from components.safe import escape_html
 from rmo_data import constants, faults, vocabulary
 from rmo_data.access import roles
 from rmo_data.access.throttle import Throttle
-from rmo_data.charts import workshop_charts
+from rmo_data.charts import alt_text, workshop_charts
 from rmo_data.exports import XLSX_MIME
 from rmo_data.store import data_version
 from rmo_data.store.engine import database_url, get_engine
@@ -215,6 +215,10 @@ def _footer(result: GroupResult, frame: pd.DataFrame, title: str, unit: str, not
 
 def _chart(chart: Any, key: str, big: bool) -> None:
     st.altair_chart(workshop_charts.present(chart, big), width="stretch", key=key)
+    # The chart's text alternative, shown for every reader (rmo_data.charts.alt_text).
+    summary = alt_text.chart_summary(chart)
+    if summary:
+        st.caption(escape_html(summary))
 
 
 def _numbers(table: pd.DataFrame, key: str, big: bool) -> None:

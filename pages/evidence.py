@@ -10,10 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from components import cards, render, router, state, tables
-from rmo_data.charts import material_charts, plotly_charts
+from rmo_data.charts import material_charts, plotly_charts, summaries
 from components import cached
 from components.provenance import figure_footer
-from components.safe import safe_url
+from components.safe import escape_html, safe_url
 from rmo_data import constants, vocabulary
 from rmo_data.analysis import evidence_rollups
 from rmo_data.store import queries
@@ -133,6 +133,7 @@ with tab_flows:
         # Plotly, not Altair: Vega-Lite has no parallel-sets chart (see rmo_data.charts.plotly_charts).
         st.plotly_chart(plotly_charts.evidence_flows(cube, cached.material_short()), width="stretch",
                         key="ev_flows", config={"displaylogo": False})
+        st.caption(escape_html(summaries.evidence_flows(flows, cached.material_short())))  # the chart in words
         figure_footer(evidence_rollups.flow_table(flows, labels), "Evidence flows by stage, risk, severity "
                       "and material", source_titles, years, unit="number of cases", key="dl_ev_flows")
 

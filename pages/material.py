@@ -11,7 +11,7 @@ import streamlit as st
 
 from components import cards, eu_lists, render, router, salience_view, state, tables, tabs
 from components import signin
-from rmo_data.charts import material_charts
+from rmo_data.charts import material_charts, summaries
 from components import cached
 from components.pack_downloads import PackChoice, pack_chooser
 from components.provenance import figure_footer, source_line
@@ -118,7 +118,9 @@ def _end_use() -> None:
                 f"{escape_html(mat['automotive_uses'])}", icon=":material/info:")
     else:
         # One spec for every material; the material's rows go in as a named dataset.
-        render.chart(material_charts.end_use_chart, None, datasets={material_charts.END_USE: material_charts.end_use_data(shares)})
+        rows = material_charts.end_use_data(shares)
+        render.chart(material_charts.end_use_chart, None, datasets={material_charts.END_USE: rows},
+                     summary=summaries.end_use(rows))
         figure_footer(shares[["sector", "share_pct", "bound", "basis", "scope", "year", "is_automotive",
                               "note", "source_title"]],
                       f"{mat['name']} end use", shares["source_title"].unique(), shares["year"],

@@ -15,6 +15,7 @@ import streamlit as st
 from components import cards, eu_lists, feedback, render, router, salience_view, state, tables, tabs
 from components import signin
 from rmo_data.charts import priority_charts
+from rmo_data.charts.contrast import text_on
 from components import cached
 from components.pack_downloads import PackChoice, pack_chooser
 from components.provenance import figure_footer, source_line
@@ -134,8 +135,9 @@ def _ranking() -> None:
                        "rescaled over them; no value is imputed.")
         named = long.assign(name=long["material"].map(LABELS))
         # The spec is kept per set of weighted criteria; the rows go in as named datasets.
+        contrib = cached.contributions(shown, weights, LABELS, leave_gaps)
         render.chart(priority_charts.contribution_chart, tuple(sorted(c for c, w in weights.items() if w > 0)),
-                     datasets=cached.contributions(shown, weights, LABELS, leave_gaps), key="pr_contrib")
+                     datasets=contrib, key="pr_contrib", summary=priority_charts.contribution_summary(contrib))
         # Download frames are made only when a button is clicked (figure_footer takes a function).
         figure_footer(lambda: named[["rank", "name", "criterion", "raw_text", "missing", "value", "weight",
                                     "contribution", "score", "gap_share", "gap_flag"]].sort_values(
@@ -303,7 +305,8 @@ def _matrix() -> None:
         members = [m for m in shown if pos.at[m, "quadrant"] == quad.slug]
         with col.container(border=True, height="stretch"):
             # Markup from constants only; wrapping allowed because the columns are narrow.
-            st.markdown(f"<span class='rmo-pill' style='background:{quad.colour};white-space:normal;"
+            st.markdown(f"<span class='rmo-pill' style='background:{quad.colour};color:{text_on(quad.colour)};"
+                        "white-space:normal;"
                         f"display:inline-block'>{quad.label}</span>", unsafe_allow_html=True)
             st.caption(quad.description)
             st.markdown(_names(members) if members else "*No material in view*")

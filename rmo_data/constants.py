@@ -83,7 +83,8 @@ class LeverageCategory(Named):
 
 
 # Colours are from the Okabe-Ito palette so the five stay apart for
-# colour-blind readers and on projectors.
+# colour-blind readers and on projectors; pills take dark or white text, whichever reaches
+# 4.5:1 on the colour (rmo_data.charts.contrast.text_on).
 LEVERAGE_CATEGORIES: Final[tuple[LeverageCategory, ...]] = (
     LeverageCategory(
         "commercial", "Traditional commercial leverage",
@@ -341,32 +342,34 @@ class Criterion(Named):
     short: str = ""
 
 
-# Colours: a qualitative palette (Tableau 10) so that ten stacked segments
-# stay distinguishable; related criteria get neighbouring hues.
+# Colours: Okabe–Ito hues where they reach 3:1 on white, darker forms and Paul Tol's colour-blind-safe
+# hues for the rest, each at least 3:1 against the background (tests/charts/test_contrast.py). Twelve
+# colours cannot all stay apart for every reader, so the charts name each criterion in the legend and
+# the tooltip as well.
 CRITERIA: Final[tuple[Criterion, ...]] = (
     Criterion("auto_share", "Automotive share",
               "Share of the material's use that goes to vehicles: the industry's own leverage.",
-              unit="% of use", colour="#4E79A7",
+              unit="% of use", colour="#0072B2",
               short="Auto share",
               source="Raw materials value chain leverages (end-use figures; global where given)"),
     Criterion("mining_hhi", "Mining concentration",
               "Herfindahl-Hirschman index of mine production by country, latest year.",
-              unit="HHI 0–10 000", colour="#F28E2B",
+              unit="HHI 0–10 000", colour="#D55E00",
               short="Mining conc.",
               source="USGS Mineral Commodity Summaries (latest year)"),
     Criterion("processing_hhi", "Processing concentration",
               "Herfindahl-Hirschman index of refining or smelting output by country, latest year.",
-              unit="HHI 0–10 000", colour="#FFBE7D",
+              unit="HHI 0–10 000", colour="#8E6200",
               short="Processing conc.",
               source="USGS Mineral Commodity Summaries; IEA Critical Minerals Data Explorer"),
     Criterion("top_share", "Top-country share",
               "Largest single-country share at mining or processing, whichever is higher.",
-              unit="% of world output", colour="#B07AA1",
+              unit="% of world output", colour="#CC79A7",
               short="Top-country share",
               source="USGS Mineral Commodity Summaries; IEA Critical Minerals Data Explorer"),
     Criterion("gov_hhi", "Governance-weighted concentration",
               "EU CRM method: Σ share² × WGI risk score; the higher of mining and processing.",
-              unit="0–10 scale", colour="#E15759",
+              unit="0–10 scale", colour="#882255",
               short="Gov.-weighted conc.",
               source="USGS / IEA production with World Bank WGI 2024"),
     Criterion("supply_risk", "EU supply risk",
@@ -377,36 +380,36 @@ CRITERIA: Final[tuple[Criterion, ...]] = (
     Criterion("severity", "Evidence severity",
               "Mean severity of the three most severe recorded evidence cases (fewer when fewer "
               "are recorded); cases split from one report passage count as one.",
-              unit="1–5 severity", colour="#76B7B2",
+              unit="1–5 severity", colour="#332288",
               short="Evidence severity",
               source="Risk evidence named by the report, rated on UNGP criteria by the project"),
     Criterion("salience", "Salience (severity × likelihood)",
               "Mean salience of the material's three most salient risks (risk category at a "
               "value-chain stage): severity of the worst case (1–5) × likelihood (1–5).",
-              unit="1–25 salience", colour="#499894",
+              unit="1–25 salience", colour="#2B8CC4",
               short="Salience",
               source="Risk evidence rated on UNGP criteria; USGS / IEA production with World Bank WGI"),
     Criterion("likelihood", "Likelihood of harm",
               "Mean likelihood (1–5) of the same three risks: how often and how recently cases are "
               "recorded, with the governance of the countries producing at that stage.",
-              unit="1–5 likelihood", colour="#86BCB6",
+              unit="1–5 likelihood", colour="#5E4FA2",
               short="Likelihood",
               source="Risk evidence; USGS / IEA production shares with World Bank WGI"),
     Criterion("social_breadth", "Human-rights risk breadth",
               "Number of social and governance risk categories the report flags as salient.",
-              unit="categories (of 11)", colour="#59A14F",
+              unit="categories (of 11)", colour="#009E73",
               short="Human-rights risks",
               source="Raw materials value chain leverages (salient risks)"),
     Criterion("env_breadth", "Environmental & climate risk breadth",
               "Number of environmental risk categories, greenhouse gases and energy included, "
               "the report flags as salient.",
-              unit="categories (of 5)", colour="#8CD17D",
+              unit="categories (of 5)", colour="#117733",
               short="Env. & climate risks",
               source="Raw materials value chain leverages (salient risks)"),
     Criterion("standards_gap", "Standards gap",
               "1 when no material-specific standard or assurance scheme is linked to the "
               "material, 0 when one is.",
-              unit="1 = gap, 0 = covered", colour="#BAB0AC",
+              unit="1 = gap, 0 = covered", colour="#6F6F6F",
               short="Standards gap",
               source="Organisations and standards named by the report"),
 )
@@ -544,17 +547,17 @@ QUADRANTS: Final[tuple[Quadrant, ...]] = (
     Quadrant("build", "Build leverage collectively",
              "Salient harm but little weight alone: pool it with peers, other sectors and "
              "multi-stakeholder initiatives.",
-             categories=("peers", "msi", "bilateral"), colour="#E67E22",
+             categories=("peers", "msi", "bilateral"), colour="#AF601A",
              high_salience=True, high_leverage=False),
     Quadrant("quick_wins", "Quick wins",
              "Less salient harm and real weight: low-cost steps through existing supplier "
              "relationships and peers.",
-             categories=("commercial", "internal", "peers"), colour="#2E86C1",
+             categories=("commercial", "internal", "peers"), colour="#2874A6",
              high_salience=False, high_leverage=True),
     Quadrant("monitor", "Monitor",
              "Less salient harm and little weight: keep watch, build internal knowledge and "
              "follow the initiatives that cover the material.",
-             categories=("internal", "msi"), colour="#7F8C8D",
+             categories=("internal", "msi"), colour="#5D6D7E",
              high_salience=False, high_leverage=False),
 )
 QUADRANT_LABELS: Final[dict[str, str]] = {q.slug: q.label for q in QUADRANTS}

@@ -34,7 +34,7 @@ BODY_PT = 14  # smallest body text on a slide
 
 # Chart widths in Vega-Lite pixels; PNGs are rendered at twice this size.
 HEAT_WIDTH = 900
-END_USE_WIDTH = 180
+END_USE_WIDTH = 300  # the sector names stand above the bars now, within this width
 PRODUCTION_WIDTH = 280
 PRODUCTION_HEIGHT = 210
 

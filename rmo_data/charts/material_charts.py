@@ -20,6 +20,11 @@ import pandas as pd
 
 from rmo_data import constants, vocabulary
 from rmo_data.analysis import evidence_rollups
+from rmo_data.charts import summaries
+from rmo_data.charts.alt_text import describe, listing
+from rmo_data.charts.contrast import INK
+from rmo_data.charts.palette import CATEGORICAL
+from rmo_data.charts.responsive import on_phone
 from rmo_data.charts.style import BASE, HIGHLIGHT, NO_DATA_COLOUR, chart_title, number_text
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -38,6 +43,11 @@ INDICATORS: tuple[tuple[str, str, str, int], ...] = (
     ("risk_breadth", "Salient-risk categories", "", 0),
     ("evidence_count", "Evidence cases", "", 0),
 )
+
+
+# Where on Vega's orangered scale (0-1) a cell's label turns from black to white: below it black
+# text reaches 4.5:1 on the fill, from it white text does (the two cross near 0.745).
+WHITE_TEXT_FROM = 0.75
 
 
 def overview_heat_table(df: pd.DataFrame) -> alt.Chart:
@@ -81,14 +91,18 @@ def overview_heat_table(df: pd.DataFrame) -> alt.Chart:
         tooltip=[alt.Tooltip("name:N", title="Material"), alt.Tooltip("indicator:N", title="Indicator"),
                  alt.Tooltip("tooltip:N", title="Value")],
     ).add_params(pick)
+    # Black below, white from the dark quarter of the scale: each reaches 4.5:1 on its cells
+    # (tests/charts/test_contrast.py follows Vega's orangered scheme).
     text = base.mark_text(fontSize=12).encode(
         text="text:N",
-        color=alt.condition("datum.relative > 0.7", alt.value("white"), alt.value("#1B2631")),
+        color=alt.condition(f"datum.relative >= {WHITE_TEXT_FROM}", alt.value("white"), alt.value("black")),
     )
-    return (cells + text).properties(
+    chart = (cells + text).properties(
         title=chart_title("Where each material stands",
                      "Darker = higher among the materials shown; grey “no data” = no data recorded"),
         height=alt.Step(34), width="container")
+    return describe(chart, summaries.overview_heat(long, len(names), order))
+
 
 
 def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
@@ -134,16 +148,20 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
         stroke="#1B2631", strokeWidth=1, color=NO_DATA_COLOUR).encode(
         size=size, opacity=opacity, tooltip=tooltip)
     labels = base.mark_text(align="left", dx=12, dy=-8, fontSize=12, fontWeight="bold").encode(text="name:N")
-    return alt.layer(known, unknown, labels).properties(
+    chart = alt.layer(known, unknown, labels).properties(
         title=chart_title(f"Concentration at {stage_label} against recorded evidence",
                      "Bubble size = salient-risk categories; colour = automotive share "
                      "(grey = no data recorded)"),
         height=380, width="container")
+    return describe(chart, summaries.overview_scatter(data, stage_label))
+
 
 
 # --- material profile --------------------------------------------------------
 
 END_USE = "end_use_shares"  # named dataset of end_use_chart(None)
+# Wide enough for the bars and their labels, narrow enough for a 360 px phone (328 px of content).
+END_USE_WIDTH = 300
 
 
 def end_use_data(df: pd.DataFrame) -> pd.DataFrame:
@@ -155,22 +173,31 @@ def end_use_data(df: pd.DataFrame) -> pd.DataFrame:
                                              "le": "at most "}).fillna("")
     data["label"] = data["bound_label"] + data["share_pct"].map(lambda v: f"{v:g} %")
     data["kind"] = data["is_automotive"].map({True: "Automotive / transport", False: "Other uses"})
+    # Drawn above the bar, the share first: a long sector name is cut at the panel's edge, never the share.
+    data["name_label"] = data["label"] + " · " + data["sector"]
     return data
 
 
-def end_use_chart(df: pd.DataFrame | None = None, width: int = 420) -> alt.FacetChart:
+def end_use_chart(df: pd.DataFrame | None = None, width: int = END_USE_WIDTH) -> alt.FacetChart:
     """Horizontal bars of end-use shares, one panel per basis/scope/year; automotive highlighted.
 
     With ``df`` (``queries.end_use_shares``) the rows are in the chart.  With
     ``df=None`` the chart reads them from the named dataset ``END_USE`` and the
     caller adds ``end_use_data(df)`` under that name: the spec is then the same
     for every material, so a material not shown before costs no new chart.
+    Each sector's name stands above its bar, not beside it, so the chart is no
+    wider than ``width`` and fits a phone.
     """
     data = alt.NamedData(name=END_USE) if df is None else end_use_data(df)
     base = alt.Chart()  # the layers take the facet's rows
-    bars = base.mark_bar().encode(
-        x=alt.X("share_pct:Q", title="Share (%)", scale=alt.Scale(domain=[0, 100])),
-        y=alt.Y("sector:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+    # Largest share first; sorted by the field, as the name layer has no x field to sort by.
+    y = alt.Y("sector:N", sort=alt.EncodingSortField(field="share_pct", op="max", order="descending"),
+              title=None, axis=None)
+    # Within each row's band: the name in its upper half, the bar in its lower half.
+    bars = base.mark_bar(size=12, yOffset=7).encode(
+        x=alt.X("share_pct:Q", title="Share (%)", scale=alt.Scale(domain=[0, 100]),
+                axis=alt.Axis(values=[0, 25, 50, 75, 100])),
+        y=y,
         color=alt.Color("kind:N", title=None,
                         scale=alt.Scale(domain=["Automotive / transport", "Other uses"],
                                         range=[HIGHLIGHT, "#85929E"]),
@@ -179,15 +206,19 @@ def end_use_chart(df: pd.DataFrame | None = None, width: int = 420) -> alt.Facet
                  alt.Tooltip("panel:N", title="Basis"), alt.Tooltip("source_title:N", title="Source"),
                  alt.Tooltip("note:N", title="Note")],
     )
-    text = base.mark_text(align="left", dx=3, fontSize=12).encode(
-        x="share_pct:Q", y=alt.Y("sector:N", sort="-x"), text="label:N")
+    # The sector and its share above the bar: a label at the bar's end would run past a long bar.
+    names = base.mark_text(align="left", baseline="bottom", dy=-1, fontSize=12, limit=width).encode(
+        x=alt.value(0), y=y, text="name_label:N")
     # A faceted chart cannot take the container width, so the panel width is fixed.
-    return alt.layer(bars, text).properties(width=width, height=alt.Step(22)).facet(
+    chart = alt.layer(bars, names).properties(width=width, height=alt.Step(36)).facet(
         row=alt.Row("panel:N", title=None, header=alt.Header(labelOrient="top", labelAngle=0,
                                                             labelAnchor="start", labelFontSize=13,
-                                                            labelFontWeight="bold")),
+                                                            labelFontWeight="bold", labelLimit=width)),
         data=data,
     ).resolve_scale(y="independent").properties(title=chart_title("End use", "Share of use by sector"))
+    # The same spec with rows inline or named: the page passes ``end_use_summary`` of its rows.
+    return describe(chart, summaries.end_use(None))
+
 
 
 def top_countries(df: pd.DataFrame, top_n: int = 6) -> pd.DataFrame:
@@ -222,11 +253,18 @@ def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) ->
                           for y, e in zip(data["year"], data["year_is_estimate"], strict=True)]
     data["estimate_label"] = data["is_estimate"].map({True: "includes estimates", False: "reported"})
     pick = alt.selection_point(name="country", fields=["group"], on="click", clear="dblclick")
-    return alt.Chart(data).mark_bar().encode(
+    # One palette colour per leading country in its order; "All other" always in the palette's grey.
+    groups = data.drop_duplicates("group").sort_values("order")["group"].tolist()
+    leaders = [g for g in groups if g != "All other"]
+    colours = [CATEGORICAL[i % (len(CATEGORICAL) - 1)] for i in range(len(leaders))]
+    if len(leaders) < len(groups):
+        colours.append(CATEGORICAL[-1])
+    chart = alt.Chart(data).mark_bar().encode(
         x=alt.X("year_label:O", title="Year (e = estimate)", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("quantity:Q", title=f"Production ({unit})", stack="zero"),
         color=alt.Color("group:N", title="Country", sort=alt.SortField("order"),
-                        scale=alt.Scale(scheme="tableau10")),
+                        scale=alt.Scale(domain=leaders + ["All other"] * (len(leaders) < len(groups)),
+                                        range=colours)),
         order=alt.Order("order:Q", sort="ascending"),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
         tooltip=[alt.Tooltip("group:N", title="Country"), alt.Tooltip("year_label:N", title="Year"),
@@ -234,6 +272,8 @@ def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) ->
                  alt.Tooltip("estimate_label:N", title="Figure")],
     ).add_params(pick).properties(title=chart_title(title, f"By country, {unit}"),
                                   height=320, width="container")
+    return describe(chart, summaries.production(data, unit))
+
 
 
 def hhi_trend_chart(df: pd.DataFrame, title: str) -> alt.Chart:
@@ -258,9 +298,11 @@ def hhi_trend_chart(df: pd.DataFrame, title: str) -> alt.Chart:
     below = alt.Chart(refs).transform_filter("datum.hhi == 1500").mark_text(dy=9, **label_style).encode(
         y="hhi:Q", text="label:N", x=alt.value(0))
     rule_text = above + below
-    return (rules + rule_text + line).properties(
+    chart = (rules + rule_text + line).properties(
         title=chart_title(title, "Herfindahl-Hirschman index of country shares"), height=260,
         width="container")
+    return describe(chart, summaries.hhi_trend(data))
+
 
 
 def value_chain_chart(risks: pd.DataFrame, evidence: pd.DataFrame) -> alt.Chart:
@@ -303,20 +345,24 @@ def value_chain_chart(risks: pd.DataFrame, evidence: pd.DataFrame) -> alt.Chart:
         y=alt.Y("category_name:N", sort=[constants.RISK_CATEGORY_LABELS[c] for c in categories], title=None,
                 axis=alt.Axis(labelLimit=280)),
     )
-    cells = base.mark_rect(stroke="white", strokeWidth=3, cornerRadius=3).encode(
+    # A salient cell is told apart by its dark outline as well as its colour (not by colour alone).
+    cells = base.mark_rect(strokeWidth=3, cornerRadius=3).encode(
         color=alt.Color("status:N", title=None, scale=alt.Scale(domain=domain,
                                                                range=["#D35400", "#F5CBA7", "#F2F3F4"]),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=alt.Legend(orient="bottom", symbolStrokeColor=INK)),
+        stroke=alt.condition("datum.status == 'Salient risk'", alt.value(INK), alt.value("white")),
         tooltip=[alt.Tooltip("category_name:N", title="Risk category"),
                  alt.Tooltip("stage_name:N", title="Stage (all cases)"),
                  alt.Tooltip("status:N", title="Report"), alt.Tooltip("n:Q", title="Evidence cases")],
     )
-    text = base.mark_text(fontSize=13, fontWeight="bold", color="#1B2631").encode(text="text:N")
-    return (cells + text).properties(
+    text = base.mark_text(fontSize=13, fontWeight="bold", color="black").encode(text="text:N")  # 5:1 on orange
+    chart = (cells + text).properties(
         title=chart_title("Risks along the value chain",
                      "Filled = salient risk named by the report · number = evidence cases · "
                      "column header = all cases at that stage"),
         height=alt.Step(30), width="container")
+    return describe(chart, summaries.value_chain(data, stage_totals))
+
 
 
 # --- evidence ----------------------------------------------------------------
@@ -331,22 +377,35 @@ def evidence_heatmap(counts: pd.DataFrame) -> alt.Chart:
     stage_order = [constants.STAGE_SHORT[s] for s in constants.STAGE_SLUGS]
     base = alt.Chart(data).encode(
         # Every stage keeps its column, even with no case, so the chain reads left to right.
+        # On a phone: shorter row labels, so the cells keep some width, and slanted stage names.
         x=alt.X("stage_name:N", sort=stage_order, title="Value-chain stage",
-                scale=alt.Scale(domain=stage_order), axis=alt.Axis(orient="top", labelAngle=0)),
+                scale=alt.Scale(domain=stage_order),
+                axis=alt.Axis(orient="top", labelAngle=on_phone(-50, 0), labelAlign=on_phone("left", "center"),
+                              labelOverlap=False)),
         y=alt.Y("category_name:N", sort=[r.label for r in constants.RISK_CATEGORIES], title=None,
-                axis=alt.Axis(labelLimit=300)),
+                axis=alt.Axis(labelLimit=on_phone(140, 300))),
     )
+    top = max(int(data["n"].max()), 1) if not data.empty else 1
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.Color("n:Q", title="Cases", scale=alt.Scale(scheme="orangered")),
+        # The legend below the grid: beside it, it takes a phone's cells' width.
+        color=alt.Color("n:Q", title="Cases", scale=alt.Scale(scheme="orangered", domain=[0, top]),
+                        legend=alt.Legend(orient="bottom")),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.4)),
         tooltip=[alt.Tooltip("category_name:N", title="Risk category"),
                  alt.Tooltip("stage_name:N", title="Stage"), alt.Tooltip("n:Q", title="Cases"),
                  alt.Tooltip("max_severity:Q", title="Highest severity (1–5)")],
     ).add_params(pick)
-    text = base.mark_text(fontSize=12).encode(text="n:Q")
-    return (cells + text).properties(
+    text = base.mark_text(fontSize=12).encode(
+        text="n:Q", color=alt.condition(f"datum.n >= {WHITE_TEXT_FROM * top}", alt.value("white"),
+                                        alt.value("black")))
+    chart = (cells + text).properties(
         title=chart_title("Evidence by risk category and stage", "Number of recorded cases"),
         height=alt.Step(26), width="container")
+    if data.empty:
+        return describe(chart, "No case in view.")
+    top = data.loc[data["n"].idxmax()]
+    return describe(chart, f"{number_text(data['n'].sum())} cases in {len(data)} cells. Most: "
+                           f"{top['category_name']} at {top['stage_name']} ({number_text(top['n'])}).")
 
 
 @lru_cache(maxsize=1)
@@ -378,7 +437,8 @@ def evidence_map(by_country: pd.DataFrame, named_geometry: bool = False) -> alt.
     topo = (alt.NamedData(name=WORLD_DATASET, format=topo_format) if named_geometry
             else alt.Data(values=world_topology(), format=topo_format))
     pick = alt.selection_point(name="country", fields=["country_name"], on="click", clear="dblclick")
-    background = alt.Chart(topo).mark_geoshape(fill="#EEF0F2", stroke="white", strokeWidth=0.5)
+    # The grey land under the data is decoration: no ARIA role, so a screen reader skips it.
+    background = alt.Chart(topo).mark_geoshape(fill="#EEF0F2", stroke="white", strokeWidth=0.5, aria=False)
     filled = alt.Chart(topo).mark_geoshape(stroke="white", strokeWidth=0.5).transform_lookup(
         lookup="id", from_=alt.LookupData(data, "id", ["country_name", "n"]),
     ).transform_filter("isValid(datum.n)").encode(
@@ -386,9 +446,14 @@ def evidence_map(by_country: pd.DataFrame, named_geometry: bool = False) -> alt.
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.4)),
         tooltip=[alt.Tooltip("country_name:N", title="Country"), alt.Tooltip("n:Q", title="Cases")],
     ).add_params(pick)
-    return (background + filled).project("equalEarth").properties(
+    chart = (background + filled).project("equalEarth").properties(
         title=chart_title("Evidence by country", "Cases recorded per country; grey = none recorded"),
         height=360, width="container")
+    if data.empty:
+        return describe(chart, "No case with a country in view.")
+    top = data.sort_values("n", ascending=False)
+    leaders = [f"{r.country_name} ({number_text(r.n)})" for r in top.head(3).itertuples(index=False)]
+    return describe(chart, f"Cases in {len(data)} countries. Most: {listing(leaders)}.")
 
 
 def severity_bars(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> alt.Chart:
@@ -405,7 +470,7 @@ def severity_bars(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> 
         data = df.groupby(["material", "severity"], as_index=False).agg(n=("id", "count"))
     data["material_name"] = data["material"].map(lambda m: names.get(m, m))
     data["severity_label"] = data["severity"].map(constants.SEVERITY_LABELS)
-    return alt.Chart(data).mark_bar().encode(
+    chart = alt.Chart(data).mark_bar().encode(
         y=alt.Y("material_name:N", title=None, sort=list(names.values())),
         x=alt.X("n:Q", title="Cases (count)", axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("severity_label:N", title=vocabulary.short("measure", "case_severity"),
@@ -414,6 +479,12 @@ def severity_bars(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> 
                  alt.Tooltip("severity_label:N", title=vocabulary.name("measure", "case_severity")),
                  alt.Tooltip("n:Q", title="Cases")],
     ).properties(title=chart_title("Cases by material and severity"), height=alt.Step(24), width="container")
+    if data.empty:
+        return describe(chart, "No case in view.")
+    per = data.groupby("material_name")["n"].sum().sort_values(ascending=False)
+    severe = int(data.loc[data["severity"] >= 4, "n"].sum())
+    return describe(chart, f"{number_text(per.sum())} cases. Most: {per.index[0]} ({number_text(per.iloc[0])}). "
+                           f"{number_text(severe)} rated 4 or 5 (severe or worse).")
 
 
 # --- stakeholders and leverage ---------------------------------------------------
@@ -432,16 +503,24 @@ def org_material_matrix(df: pd.DataFrame, short_names: Mapping[str, str] | None 
     type_order = {t: i for i, t in enumerate(constants.ORGANISATION_TYPE_SLUGS)}
     rows = (data.drop_duplicates("slug").assign(order=lambda f: f["type"].map(type_order))
             .sort_values(["order", "label"])["label"].tolist())
-    return alt.Chart(data).mark_rect(stroke="white", strokeWidth=2, cornerRadius=2).encode(
+    chart = alt.Chart(data).mark_rect(stroke="white", strokeWidth=2, cornerRadius=2).encode(
+        # As wide as the page; on a phone shorter row labels, upright material names, a one-column legend.
         x=alt.X("material_name:N", title=None, sort=list(short.values()),
-                axis=alt.Axis(orient="top", labelAngle=-35, labelOverlap=False, labelAlign="left")),
-        y=alt.Y("label:N", title=None, sort=rows, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
-        color=alt.Color("type_name:N", title="Type", scale=alt.Scale(scheme="tableau10"),
-                        legend=alt.Legend(orient="bottom", columns=3)),
+                axis=alt.Axis(orient="top", labelAngle=on_phone(-90, -35), labelOverlap=False, labelAlign="left")),
+        y=alt.Y("label:N", title=None, sort=rows,
+                axis=alt.Axis(labelLimit=on_phone(130, 260), labelOverlap=False)),
+        color=alt.Color("type_name:N", title="Type", scale=alt.Scale(range=list(CATEGORICAL)),
+                        legend=alt.Legend(orient="bottom", columns=on_phone(1, 3))),
         tooltip=[alt.Tooltip("name:N", title="Organisation"), alt.Tooltip("type_name:N", title="Type"),
                  alt.Tooltip("material_name:N", title="Material")],
     ).properties(title=chart_title("Organisations by material", "Grouped by type; a filled cell = linked"),
-                 height=alt.Step(20), width=alt.Step(64))
+                 height=alt.Step(20), width="container")
+    if data.empty:
+        return describe(chart, "No organisation linked to a material in view.")
+    links = data.drop_duplicates(["label", "material_name"]).groupby("label")["material_name"].count()
+    most = links.sort_values(ascending=False, kind="stable")
+    return describe(chart, f"{len(links)} organisations linked to {data['material_name'].nunique()} materials. "
+                           f"Most materials: {most.index[0]} ({most.iloc[0]}).")
 
 
 def category_counts_chart(df: pd.DataFrame) -> alt.Chart:
@@ -449,10 +528,17 @@ def category_counts_chart(df: pd.DataFrame) -> alt.Chart:
     counts = df.groupby("category", as_index=False).agg(n=("id", "count"))
     counts["label"] = counts["category"].map(constants.LEVERAGE_CATEGORY_LABELS)
     domain = [c.label for c in constants.LEVERAGE_CATEGORIES]
-    return alt.Chart(counts).mark_bar().encode(
+    # Some category colours are light (Okabe–Ito orange and sky blue): an ink outline gives every
+    # bar 3:1 against the background; the axis names each bar, so colour is not the key.
+    chart = alt.Chart(counts).mark_bar(stroke=INK, strokeWidth=1).encode(
         y=alt.Y("label:N", title=None, sort=domain, axis=alt.Axis(labelLimit=260)),
         x=alt.X("n:Q", title="Cards (count)", axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("label:N", legend=None,
                         scale=alt.Scale(domain=domain, range=[c.colour for c in constants.LEVERAGE_CATEGORIES])),
         tooltip=[alt.Tooltip("label:N", title="Category"), alt.Tooltip("n:Q", title="Cards")],
     ).properties(title=chart_title("Cards per leverage category"), height=alt.Step(22), width="container")
+    if counts.empty:
+        return describe(chart, "No card in view.")
+    top = counts.sort_values("n", ascending=False).iloc[0]
+    return describe(chart, f"{number_text(counts['n'].sum())} cards in {len(counts)} categories. Most: "
+                           f"{top['label']} ({number_text(top['n'])}).")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from rmo_data.charts.alt_text import describe, listing
 from rmo_data.charts.style import NO_DATA_COLOUR, chart_title
 from rmo_data import constants, vocabulary
 
@@ -105,11 +106,27 @@ def contribution_chart(criteria: tuple[str, ...]) -> alt.LayerChart:
     )
     text = alt.Chart(alt.NamedData(name=CONTRIBUTION_TOTALS)).mark_text(
         align="left", dx=4, fontSize=12, fontWeight="bold").encode(y=y, x="score:Q", text="label:N")
-    return (bars + text).properties(
+    chart = (bars + text).properties(
         title=chart_title("Why each material ranks where it does",
                      "Each segment is one criterion's contribution; pale segments rest on "
                      "“no data recorded” (imputed with the median of the materials in view)"),
         height=alt.Step(30), width="container")
+    # The rows arrive as named datasets: the page gives the summary of them (``contribution_summary``).
+    return describe(chart, f"Bars in ranking order, one segment per criterion: {listing(domain, 12)}.")
+
+
+def contribution_summary(datasets: dict[str, pd.DataFrame], top: int = constants.TOP_N) -> str:
+    """The contribution chart in words (``contribution_data``): the first materials and what drives the first."""
+    totals = datasets[CONTRIBUTION_TOTALS].sort_values("position")
+    if totals.empty:
+        return "No material in view."
+    first = totals.iloc[0]["name"]
+    parts = datasets[CONTRIBUTIONS]
+    drivers = (parts[parts["name"] == first].sort_values("contribution", ascending=False)
+               ["criterion_short"].head(2).tolist())
+    leaders = [f"{r.name} ({r.score:.2f})" for r in totals.head(top).itertuples(index=False)]
+    return (f"First {min(top, len(totals))} of {len(totals)}: {listing(leaders, top)}. "
+            f"{first}'s largest contributions: {listing(drivers)}.")
 
 
 def percent(p: float) -> str:
@@ -159,11 +176,16 @@ def robustness_chart(mc: pd.DataFrame, order: list[str], top: int = constants.TO
     label = alt.Chart(data).mark_text(align="left", dx=8, fontSize=12).encode(
         y=y, x="rank_max:Q", text="p_label:N",
         color=alt.condition("datum.p_top >= 0.5", alt.value("#922B21"), alt.value("#566573")))
-    return alt.layer(zone, full, likely, median, label).properties(
+    chart = alt.layer(zone, full, likely, median, label).properties(
         title=chart_title("How stable is the ranking?",
                      "Thin line = all draws, thick bar = middle 90 %, tick = median; "
                      f"label = share of draws in the top {top}"),
         height=alt.Step(30), width="container")
+    likely_top = data.sort_values("p_top", ascending=False)
+    likely_top = likely_top[likely_top["p_top"] > 0]
+    named = [f"{r.name} ({percent(r.p_top)})" for r in likely_top.head(top).itertuples(index=False)]
+    return describe(chart, f"Most often in the top {top}: {listing(named, top)}." if named
+                    else f"No material reaches the top {top} in the draws.")
 
 
 def matrix_chart(positions: pd.DataFrame) -> alt.Chart:
@@ -202,7 +224,8 @@ def matrix_chart(positions: pd.DataFrame) -> alt.Chart:
         tooltip=[alt.Tooltip("quadrant:N", title="Quadrant"),
                  alt.Tooltip("description:N", title="What it calls for")])
     names = [alt.Chart(quads[quads["align"] == a]).mark_text(
-        fontSize=13, fontWeight="bold", align=a, baseline=alt.ExprRef("datum.baseline"), opacity=0.85,
+        # Full opacity: the quadrant colours reach 4.5:1 on the pale quadrant only when solid.
+        fontSize=13, fontWeight="bold", align=a, baseline=alt.ExprRef("datum.baseline"),
     ).encode(x="tx:Q", y="ty:Q", text="quadrant:N",
              color=alt.Color("quadrant:N", sort=domain, scale=alt.Scale(domain=domain, range=colours),
                              legend=None)) for a in ("left", "right")]
@@ -230,11 +253,14 @@ def matrix_chart(positions: pd.DataFrame) -> alt.Chart:
         x=alt.X("leverage:Q", scale=scale_x), y=alt.Y("salience:Q", scale=scale_y), text="label:N",
         tooltip=tooltip) for name, (align, dx, dy) in PLACEMENTS.items()
         if (data["placement"] == name).any()]
-    return alt.layer(background, *names, points, *labels).properties(
+    chart = alt.layer(background, *names, points, *labels).properties(
         title=chart_title("Salience × leverage",
                      "What comes first (salience), then how to act (leverage); * = an input has "
                      f"{constants.MISSING}: {constants.IMPUTATION_NOTE}"),
         height=440, width="container")
+    per_quadrant = [f"{q.label}: {listing(data.loc[data['quadrant'] == q.slug, 'short'], 4)}"
+                    for q in constants.QUADRANTS if (data["quadrant"] == q.slug).any()]
+    return describe(chart, "; ".join(per_quadrant) + "." if per_quadrant else "No material in view.")
 
 
 # Rough pixel geometry of the matrix at 1280 px (plot about 480 × 390 px for 1.1 units):
@@ -325,13 +351,22 @@ def scenario_compare_chart(compare: pd.DataFrame, name_a: str, name_b: str) -> a
     y = alt.Y("rank:Q", scale=alt.Scale(domain=[n + 0.5, 0.5], nice=False), title=None, axis=None)
     tooltip = [alt.Tooltip("name:N", title="Material"), alt.Tooltip("scenario:N", title="Scenario"),
                alt.Tooltip("rank:Q", title="Rank"), alt.Tooltip("change:Q", title="Places gained in B")]
+    # A rank that stays is also a dashed line: the change is not told by colour alone.
     lines = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=60), strokeWidth=2.5).encode(
-        x=x, y=y, color=colour, detail="name:N", tooltip=tooltip)
+        x=x, y=y, color=colour, detail="name:N", tooltip=tooltip,
+        strokeDash=alt.condition("datum.moved == 'moves'", alt.value([1, 0]), alt.value([5, 3])))
     left = alt.Chart(data[data["scenario"] == name_a]).mark_text(align="right", dx=-10, fontSize=12).encode(
         x=x, y=y, text="label:N")
     right = alt.Chart(data[data["scenario"] == name_b]).mark_text(align="left", dx=10, fontSize=12).encode(
         x=x, y=y, text="label:N")
-    return alt.layer(lines, left, right).properties(
+    chart = alt.layer(lines, left, right).properties(
         title=chart_title("Ranks under the two scenarios", "Label = material and its rank (1 = first); "
-                                                      "red lines = materials whose rank changes"),
+                                                      "red lines = materials whose rank changes (dashed: same rank)"),
         height=30 * n + 130, width="container")  # Streamlit fits title, axis and legend inside
+    moves = compare[compare["rank_a"] != compare["rank_b"]]
+    if moves.empty:
+        return describe(chart, "Every material keeps its rank.")
+    big = moves.assign(gap=(moves["rank_a"] - moves["rank_b"]).abs()).sort_values("gap", ascending=False).iloc[0]
+    name = constants.MATERIAL_LABELS.get(big["material"], big["material"])
+    return describe(chart, f"{len(moves)} of {len(compare)} materials change rank; the largest move: {name}, "
+                           f"{int(big['rank_a'])} under {name_a} and {int(big['rank_b'])} under {name_b}.")

@@ -23,12 +23,15 @@ import pandas as pd
 
 from rmo_data import constants
 from rmo_data.analysis import salience
+from rmo_data.charts.alt_text import describe
 from rmo_data.charts.style import chart_title
 
 CELL = "cell"  # name of the click selection
 GAP_FILL = "#F4F6F7"
 GAP_STROKE = "#566573"
-DARK_TEXT_BELOW = 14.0  # salience from which a cell's label turns white on the dark end of the scale
+# Salience from which a cell's label turns from black to white: on Vega's orangered scale over 1-25 the
+# two reach 4.5:1 on either side of it (tests/charts/test_contrast.py).
+DARK_TEXT_BELOW = 19.0
 MAX_MATERIALS = 30  # columns of the across-materials view; more would not fit a laptop's width
 
 
@@ -121,10 +124,26 @@ def _heatmap(rows: pd.DataFrame, x: alt.X, y: alt.Y, across: bool, title: alt.Ti
     ).add_params(pick)
     values = base.transform_filter("!datum.is_gap").mark_text(fontSize=11, fontWeight="bold").encode(
         text="label:N",
-        color=alt.condition(f"datum.salience >= {DARK_TEXT_BELOW}", alt.value("white"), alt.value("#1B2631")))
+        color=alt.condition(f"datum.salience >= {DARK_TEXT_BELOW}", alt.value("white"), alt.value("black")))
     gap_words = base.transform_filter("datum.is_gap").mark_text(fontSize=10, fontStyle="italic",
                                                                 color=GAP_STROKE).encode(text="label:N")
-    return alt.layer(cells, values, gap_words).properties(title=title, width="container", height=alt.Step(step))
+    chart = alt.layer(cells, values, gap_words).properties(title=title, width="container", height=alt.Step(step))
+    return describe(chart, _summary(rows, across))
+
+
+def _summary(rows: pd.DataFrame, across: bool) -> str:
+    """The heat map in words: how many cells are rated and how many are gaps, and the most salient cell."""
+    if rows.empty:
+        return "No salient risk in view."
+    rated = rows[~rows["is_gap"].astype(bool)]
+    gaps = len(rows) - len(rated)
+    gap_text = f"; {gaps} gap(s) with no rated case" if gaps else ""
+    if rated.empty:
+        return f"No cell is rated{gap_text}."
+    top = rated.loc[rated["salience"].idxmax()]
+    where = f"{top['material_name']}, {top['category_label']}" if across else top["category_label"]
+    return (f"{len(rated)} rated cell(s){gap_text}. Most salient: {where} at {top['stage_label']} "
+            f"({top['label']} of 25).")
 
 
 def _categories_present(rows: pd.DataFrame) -> list[str]:

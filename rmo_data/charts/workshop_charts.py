@@ -12,6 +12,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from rmo_data.charts.alt_text import describe, listing
 from rmo_data.charts.style import BASE, HIGHLIGHT, chart_title, configure, wrap_lines
 from rmo_data import constants
 from rmo_data.workshops.group_result import RANK_RANGE_FLAG, WEIGHT_STD_FLAG
@@ -87,8 +88,11 @@ def group_ranking_chart(ranking: pd.DataFrame, big: bool = False) -> alt.Chart:
     """
     data = ranking.dropna(subset=["score"]).copy()
     data["agreement"] = _agreement(data["disagree"])
+    # "ranks far apart" in words as well as in red: not by colour alone.
     data["label"] = [f"{s:.2f} · Borda #{int(b)}" + (f" · flagged by {int(f)}" if f else "")
-                     for s, b, f in zip(data["score"], data["borda_rank"], data["flagged_by"], strict=True)]
+                     + (" · ranks far apart" if d else "")
+                     for s, b, f, d in zip(data["score"], data["borda_rank"], data["flagged_by"],
+                                           data["disagree"].astype(bool), strict=True)]
     data["ranks"] = [f"{int(b)}–{int(w)}" for b, w in zip(data["rank_best"], data["rank_worst"], strict=True)]
     order = data["name"].tolist()
     # Room to the right of the longest bar for its label; gridlines stop at 1.
@@ -107,10 +111,14 @@ def group_ranking_chart(ranking: pd.DataFrame, big: bool = False) -> alt.Chart:
         x=x, y=y, color=_agreement_colour(big), tooltip=tooltip)
     text = alt.Chart(data).mark_text(align="left", dx=6, fontSize=_size(big, 13, 20), color=INK).encode(
         x="score:Q", y=alt.Y("name:N", sort=order), text="label:N")
-    return alt.layer(bars, text).properties(
+    chart = alt.layer(bars, text).properties(
         title=_wtitle("Group ranking", "Score from the mean of the participants' weights; Borda = rank "
                                        "by the participants' own rankings; red = ranks far apart", big),
         height=alt.Step(_size(big, 30, 46)), width="container")
+    first = [f"{r.name} ({r.score:.2f})" for r in data.head(3).itertuples(index=False)]
+    apart = data.loc[data["disagree"].astype(bool), "name"]
+    return describe(chart, f"First: {listing(first)}. Ranks far apart: {listing(apart, 4)}." if first
+                    else "No submission yet.")
 
 
 def weight_spread_chart(shares: pd.DataFrame, spread: pd.DataFrame, big: bool = False,
@@ -161,11 +169,17 @@ def weight_spread_chart(shares: pd.DataFrame, spread: pd.DataFrame, big: bool = 
     mean = alt.Chart(stats).mark_tick(thickness=_size(big, 3, 5), size=_size(big, 22, 34),
                                       color=INK).encode(
         x=alt.X("mean_pct:Q", scale=x_scale), y=y, tooltip=stat_tip)
-    return alt.layer(whisker, box, dots, mean).properties(
+    chart = alt.layer(whisker, box, dots, mean).properties(
         title=_wtitle("Where the group agrees on the weights",
                       "Dot = one participant; black tick = group mean; band = middle half; "
                       f"red = standard deviation of {std_flag * 100:g} percentage points or more", big),
         height=alt.Step(_size(big, 30, 46)), width="container")
+    if stats.empty:
+        return describe(chart, "No submission yet.")
+    heaviest = stats.sort_values("mean", ascending=False).iloc[0]
+    split = stats.loc[stats["disagree"].astype(bool), "label"]
+    return describe(chart, f"Heaviest on average: {heaviest['label']} ({heaviest['mean_pct']:.0f} %). "
+                           f"Participants disagree on: {listing(split, 4)}.")
 
 
 def rank_spread_chart(ranking: pd.DataFrame, participant_ranks: pd.DataFrame, big: bool = False,
@@ -205,11 +219,17 @@ def rank_spread_chart(ranking: pd.DataFrame, participant_ranks: pd.DataFrame, bi
     group = alt.Chart(data).mark_point(shape="diamond", size=_size(big, 160, 380), filled=True,
                                        opacity=1, color=INK).encode(
         x=alt.X("rank:Q", scale=x_scale), y=y, tooltip=tip)
-    return alt.layer(span, each, group).properties(
+    chart = alt.layer(span, each, group).properties(
         title=_wtitle("How far apart the participants' rankings are",
                       "Dot = one participant's rank; diamond = group rank; "
                       f"red = ranks {range_flag} or more places apart", big),
         height=alt.Step(_size(big, 30, 46)), width="container")
+    if data.empty:
+        return describe(chart, "No submission yet.")
+    widest = data.sort_values("rank_range", ascending=False).iloc[0]
+    return describe(chart, f"Widest spread: {widest['name']}, ranked {int(widest['rank_best'])} to "
+                           f"{int(widest['rank_worst'])}. {int(data['disagree'].astype(bool).sum())} of "
+                           f"{n} materials {range_flag} or more places apart.")
 
 
 def group_vs_default_chart(ranking: pd.DataFrame, big: bool = False) -> alt.Chart:
@@ -255,6 +275,12 @@ def group_vs_default_chart(ranking: pd.DataFrame, big: bool = False) -> alt.Char
         y=y, color=colour, tooltip=tip)
     subtitle = ("Grey = rank with every criterion weighted equally; teal = the group's rank"
                 if has_group else "No submission yet: only the model default is shown")
-    return alt.layer(link, dots).properties(
+    chart = alt.layer(link, dots).properties(
         title=_wtitle("The group beside the model default", subtitle, big),
         height=alt.Step(_size(big, 30, 46)), width="container")
+    if not has_group:
+        return describe(chart, f"Model default order: {listing(order, 3)}.")
+    moved = moves[moves["change"] != 0]
+    return describe(chart, f"{len(moved)} of {n} materials rank differently in the group"
+                    + (f"; the largest move: {moved.loc[moved['change'].abs().idxmax(), 'name']}." if len(moved)
+                       else "."))
