@@ -251,6 +251,25 @@ def close_sidebar(page: object) -> None:
                          ".getBoundingClientRect().right <= 1", polling=100)
 
 
+def open_sidebar(page: object) -> None:
+    """Open the sidebar as a user would, then wait until it has slid fully into view (a resize to a
+    wide screen may open it by itself a moment later: then there is nothing left to click)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
+
+    pg = page
+    sidebar = pg.get_by_test_id("stSidebar")  # type: ignore[attr-defined]
+    if sidebar.get_attribute("data-collapsed") == "true":
+        try:
+            pg.get_by_test_id("stExpandSidebarButton").click(timeout=10_000)  # type: ignore[attr-defined]
+        except PlaywrightTimeout:
+            if sidebar.get_attribute("data-collapsed") == "true":
+                raise
+    expect(sidebar).to_have_attribute("data-collapsed", "false")
+    pg.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]')"  # type: ignore[attr-defined]
+                         ".getBoundingClientRect().left >= 0", polling=100)
+
+
 def sign_in(page: object, role: str = "partner") -> None:
     """Fill in and submit the sign-in form the page shows (sign-in page, a refused page, the workshop).
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from rmo_data import constants
-from tests.browser.conftest import new_page, shot, wait_ready
+from tests.browser.conftest import new_page, open_sidebar, shot, wait_ready
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,8 +34,7 @@ def test_a_phone_picks_the_material_on_the_page(server: str, browser) -> None:  
         # The sidebar's focus material says the same.
         page.set_viewport_size({"width": 1440, "height": 900})
         wait_ready(page)
-        if page.get_by_test_id("stSidebar").get_attribute("data-collapsed") == "true":
-            page.get_by_test_id("stExpandSidebarButton").click()
+        open_sidebar(page)
         sidebar_box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="Focus material")
         expect(sidebar_box.locator("input")).to_have_value(constants.MATERIAL_LABELS["nickel"])
     finally:
