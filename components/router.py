@@ -55,6 +55,19 @@ def guard(page_file: str) -> None:
         st.stop()
 
 
+def show_menu() -> None:
+    """Let ``st.navigation`` draw its sidebar menu (call before it, on every run).
+
+    ``.streamlit/config.toml`` turns ``client.showSidebarNavigation`` off, so the menu Streamlit
+    makes from the files of ``pages/`` in a new server's first run (before app.py has run,
+    see ``streamlit.runtime.scriptrunner.script_runner._mpa_v1``) is never shown; with the option
+    off, ``st.navigation(position="sidebar")`` would hide the app's own menu too, so it is turned
+    on again here, after that first list was sent and before the app's menu is.
+    """
+    if st.get_option("client.showSidebarNavigation") is not True:
+        st.set_option("client.showSidebarNavigation", True)
+
+
 def navigation(role: str) -> tuple[dict[str, list[StreamlitPage]], dict[str, StreamlitPage]]:
     """The sections for ``st.navigation`` for ``role``, and every registered page by its path.
 
