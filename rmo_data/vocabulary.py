@@ -14,6 +14,9 @@ The rule:
   (``with_unit("criterion", "mining_hhi")`` → "Mining concentration (HHI 0–10 000)");
 * a qualifier follows the same way ("Governance-weighted concentration (mining)").
 
+A value that is not recorded has one wording too, ``NO_DATA`` ("no data recorded"), which
+``rmo_data.formatting`` writes wherever a figure is missing.
+
 Kinds: material, criterion, stage, risk_category, leverage_category,
 quadrant, preset, actor, target, pillar, organisation_type, measure (the
 values that are not criteria but are shown beside them: a case's severity,
@@ -47,6 +50,8 @@ def _terms(kind: str, names: Mapping[str, str], shorts: Mapping[str, str] | None
     # A kind without short forms uses its names where space is narrow too.
     return tuple(Term(kind, slug, label, (shorts or {}).get(slug) or label) for slug, label in names.items())
 
+
+NO_DATA: Final[str] = constants.MISSING  # what a missing figure reads, everywhere
 
 _KINDS: Final[dict[str, tuple[Term, ...]]] = {
     "material": _terms("material", constants.MATERIAL_LABELS, constants.MATERIAL_SHORT),
