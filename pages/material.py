@@ -16,7 +16,7 @@ from components import cached
 from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer, source_line
 from components.safe import escape_html
-from rmo_data import constants
+from rmo_data import constants, formatting
 from rmo_data.analysis import evidence_rollups, metrics
 from rmo_data.analysis.facts import fact_provenance, fact_value
 from rmo_data.analysis.statements import statement_pairs
@@ -154,7 +154,7 @@ def _production() -> None:
             if bool(info["is_primary"]) and not trend.empty:
                 render.chart(material_charts.hhi_trend_chart, trend, "Concentration over time")
                 figure_footer(trend, f"{mat['name']} {stage} concentration trend", trend["source"].unique(),
-                              trend["year"], unit="HHI 0–10 000", key="dl_hhi")
+                              trend["year"], unit="HHI 0–10,000", key="dl_hhi")
             elif not bool(info["is_primary"]):
                 st.caption("Concentration is computed on the first series only.")
         latest = int(sub["year"].max())
@@ -181,8 +181,8 @@ def _production() -> None:
             hide_index=True, width="stretch",
             column_config={
                 "country_name": "Country",
-                "quantity": st.column_config.NumberColumn(f"Production ({info['unit']})", format="%,.0f"),
-                "share_pct": st.column_config.NumberColumn("Share of world (%)", format="%.1f"),
+                "quantity": st.column_config.NumberColumn(f"Production ({info['unit']})", format=formatting.table_format(0)),
+                "share_pct": st.column_config.NumberColumn("Share of world (%)", format=formatting.table_format(1)),
                 "value_flag": st.column_config.TextColumn("Flag", help="W withheld, NA not available"),
                 "is_estimate": st.column_config.CheckboxColumn("Estimate"),
             })

@@ -19,7 +19,7 @@ from components import cached
 from components.pack_downloads import pack_buttons
 from components.provenance import figure_footer, source_line
 from components.safe import escape_html
-from rmo_data import constants, vocabulary
+from rmo_data import constants, formatting, vocabulary
 from rmo_data.analysis import scoring
 from rmo_data.analysis import prioritisation
 from rmo_data.store import queries
@@ -150,13 +150,13 @@ def _ranking() -> None:
         table = prioritisation.ranking_table(ranked, missing, groups, LABELS, prio.gaps)
         table.insert(table.columns.get_loc("name") + 1, "eu_lists", eu_lists.short_names(table.index.to_series()))
         tables.dataframe(table, hide_index=True, width="stretch", key="pr_rank_table", column_config={
-            "rank": st.column_config.NumberColumn("Rank", format="%d", width="small"),
+            "rank": st.column_config.NumberColumn("Rank", format=formatting.TABLE_INTEGER, width="small"),
             "name": st.column_config.TextColumn("Material", pinned=True),
             "eu_lists": st.column_config.TextColumn("EU lists", width="medium", help=eu_lists.LIST_COLUMN_HELP),
             "score": st.column_config.ProgressColumn("Score (0–1)", min_value=0.0, max_value=1.0,
-                                                     format="%.2f"),
+                                                     format=formatting.table_format(2)),
             "gap_share": st.column_config.ProgressColumn(
-                "Rests on gaps", min_value=0.0, max_value=1.0, format="percent",
+                "Rests on gaps", min_value=0.0, max_value=1.0, format=formatting.TABLE_FRACTION_PERCENT,
                 help="Share of this score's weight resting on inputs with no data recorded or on weak "
                      "inputs (salience cells without a rated case or without governance data)."),
             "gap_flag": st.column_config.TextColumn(
@@ -183,12 +183,12 @@ def _ranking() -> None:
             grouped = prioritisation.joint_table(ranked, groups, LABELS, _names)
             tables.dataframe(grouped[["rank", "members_text", "score_max", "score_mean", "links"]],
                          hide_index=True, width="stretch", key="pr_joint_table", column_config={
-                             "rank": st.column_config.NumberColumn("Rank", format="%d", width="small"),
+                             "rank": st.column_config.NumberColumn("Rank", format=formatting.TABLE_INTEGER, width="small"),
                              "members_text": st.column_config.TextColumn("Materials acted on together",
                                                                          width="medium"),
                              "score_max": st.column_config.NumberColumn("Score of the most urgent",
-                                                                        format="%.2f"),
-                             "score_mean": st.column_config.NumberColumn("Mean score", format="%.2f"),
+                                                                        format=formatting.table_format(2)),
+                             "score_mean": st.column_config.NumberColumn("Mean score", format=formatting.table_format(2)),
                              "links": st.column_config.TextColumn("Why they are joined", width="large"),
                          })
             st.caption(source_line(["Raw materials value chain leverages (co-/by-product links)"], [],
@@ -217,7 +217,7 @@ def _inputs() -> None:
     method = prioritisation.method_table(weights, crit.years)
     tables.dataframe(method, hide_index=True, width="stretch", key="pr_method_table", column_config={
         "Criterion": st.column_config.TextColumn(pinned=True),
-        "Share of score": st.column_config.NumberColumn(format="percent"),
+        "Share of score": st.column_config.NumberColumn(format=formatting.TABLE_FRACTION_PERCENT),
         "Source": st.column_config.TextColumn(width="medium"),
         "What it measures": st.column_config.TextColumn(width="large"),
     })
@@ -257,16 +257,16 @@ def _robustness() -> None:
         mc_table = mc.loc[ranked.index].assign(rank=ranked["rank"])
         tables.dataframe(mc_table[["rank", "name", "p_top", "rank_median", "rank_min", "rank_max"]],
                      hide_index=True, width="stretch", key="pr_mc_table", column_config={
-                         "rank": st.column_config.NumberColumn("Rank now", format="%d"),
+                         "rank": st.column_config.NumberColumn("Rank now", format=formatting.TABLE_INTEGER),
                          "name": "Material",
                          "p_top": st.column_config.ProgressColumn(f"P(top {constants.TOP_N})", min_value=0.0,
-                                                                  max_value=1.0, format="percent"),
-                         "rank_median": st.column_config.NumberColumn("Median rank", format="%.1f"),
-                         "rank_min": st.column_config.NumberColumn("Best rank", format="%d"),
-                         "rank_max": st.column_config.NumberColumn("Worst rank", format="%d")})
+                                                                  max_value=1.0, format=formatting.TABLE_FRACTION_PERCENT),
+                         "rank_median": st.column_config.NumberColumn("Median rank", format=formatting.table_format(1)),
+                         "rank_min": st.column_config.NumberColumn("Best rank", format=formatting.TABLE_INTEGER),
+                         "rank_max": st.column_config.NumberColumn("Worst rank", format=formatting.TABLE_INTEGER)})
         figure_footer(mc_table, "Ranking robustness", all_sources, all_years,
                       unit="probability (0–1) and rank",
-                      note=f"{draws} draws, seed {seed}, weights ±{w_jit:.0%}, inputs σ = {i_jit:.0%} "
+                      note=f"{draws} draws, seed {seed}, weights ±{formatting.fraction_percent(w_jit)}, inputs σ = {formatting.fraction_percent(i_jit)} "
                            "of the range; " + ("gaps left out." if leave_gaps else "missing inputs drawn uniformly."),
                       key="dl_pr_mc")
 
@@ -381,8 +381,8 @@ def _scenarios() -> None:
             left, right = st.columns([2, 3])
             tables.dataframe(styled, container=left, hide_index=True, width="stretch", key="pr_cmp_table", column_config={
                 "name": "Material",
-                "rank_a": st.column_config.NumberColumn("A", format="%d", width="small", help="Rank in A"),
-                "rank_b": st.column_config.NumberColumn("B", format="%d", width="small", help="Rank in B"),
+                "rank_a": st.column_config.NumberColumn("A", format=formatting.TABLE_INTEGER, width="small", help="Rank in A"),
+                "rank_b": st.column_config.NumberColumn("B", format=formatting.TABLE_INTEGER, width="small", help="Rank in B"),
                 "moved": st.column_config.TextColumn("Change", width="small",
                                                      help="Places gained (▲) or lost (▼) in B")})
             with right:

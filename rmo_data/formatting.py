@@ -24,12 +24,17 @@ from rmo_data import vocabulary
 NO_DATA: Final[str] = vocabulary.NO_DATA
 PERCENT: Final[str] = " %"  # the unit of a share in percent, as the app writes it
 
-# Vega-Lite: a year as it is (no grouping), ranks and counts as whole numbers.
+# Vega-Lite: a year or an identifier as it is (no grouping), ranks and counts as whole numbers.
 VEGA_YEAR: Final[str] = "d"
 VEGA_INTEGER: Final[str] = ",d"
+# A fraction 0-1 as a percentage in a chart: d3-format cannot put the space before "%", so
+# tooltips of fractions read "35%" (axes and legends use ``vega_label``, which can).
+VEGA_FRACTION_PERCENT: Final[str] = ".0%"
 # Tables (sprintf-js, as st.column_config takes it): the same.
-TABLE_YEAR: Final[str] = "%d"
+TABLE_YEAR: Final[str] = "%d"  # years and identifiers (change set 12), never grouped
 TABLE_INTEGER: Final[str] = "%,d"
+# A fraction 0-1 as a percentage in a table: Streamlit's own "percent" (a printf format cannot multiply).
+TABLE_FRACTION_PERCENT: Final[str] = "percent"
 
 
 def is_missing(value: Any) -> bool:

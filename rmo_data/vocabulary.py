@@ -11,7 +11,7 @@ The rule:
 * the **short** name is a recognisable shortening of it for narrow places:
   chart legends, axes, marks' labels and the phone's question buttons;
 * a unit, when one is shown, follows the name in parentheses
-  (``with_unit("criterion", "mining_hhi")`` → "Mining concentration (HHI 0–10 000)");
+  (``with_unit("criterion", "mining_hhi")`` → "Mining concentration (HHI 0–10,000)");
 * a qualifier follows the same way ("Governance-weighted concentration (mining)").
 
 A value that is not recorded has one wording too, ``NO_DATA`` ("no data recorded"), which
@@ -115,7 +115,7 @@ def unit(kind: Kind | str, slug: str) -> str:
 
 
 def with_unit(kind: Kind | str, slug: str, *, use_short: bool = False) -> str:
-    """The (short) name followed by its unit in parentheses, e.g. "Mining concentration (HHI 0–10 000)"."""
+    """The (short) name followed by its unit in parentheses, e.g. "Mining concentration (HHI 0–10,000)"."""
     label = short(kind, slug) if use_short else name(kind, slug)
     u = unit(kind, slug)
     return f"{label} ({u})" if u else label

@@ -282,7 +282,7 @@ def end_use_data(df: pd.DataFrame) -> pd.DataFrame:
                      for b, s, y in zip(data["basis"], data["scope"], data["year"], strict=True)]
     data["bound_label"] = data["bound"].map({"eq": "", "approx": "about ", "ge": "at least ",
                                              "le": "at most "}).fillna("")
-    data["label"] = data["bound_label"] + data["share_pct"].map(lambda v: f"{v:g} %")
+    data["label"] = data["bound_label"] + data["share_pct"].map(lambda v: formatting.percent(v, None))
     data["kind"] = data["is_automotive"].map({True: "Automotive / transport", False: "Other uses"})
     return data
 
@@ -359,26 +359,26 @@ def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) ->
         order=alt.Order("order:Q", sort="ascending"),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
         tooltip=[alt.Tooltip("group:N", title="Country"), alt.Tooltip("year_label:N", title="Year"),
-                 alt.Tooltip("quantity:Q", title=f"Production ({unit})", format=",.0f"),
+                 alt.Tooltip("quantity:Q", title=f"Production ({unit})", format=formatting.vega_format(0)),
                  alt.Tooltip("estimate_label:N", title="Figure")],
     ).add_params(pick).properties(title=chart_title(title, f"By country, {unit}"),
                                   height=320, width="container")
 
 
 def hhi_trend_chart(df: pd.DataFrame, title: str) -> alt.Chart:
-    """Concentration (HHI) by year with the usual 1 500 / 2 500 reference lines."""
+    """Concentration (HHI) by year with the usual 1,500 / 2,500 reference lines."""
     data = df.copy()
     data["year"] = data["year"].astype(int)
     line = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=70), color=BASE).encode(
         x=alt.X("year:O", title="Year"),
         y=alt.Y("hhi:Q", title=vocabulary.with_unit("measure", "stage_hhi"), scale=alt.Scale(domain=[0, 10_000])),
         tooltip=[alt.Tooltip("year:O", title="Year"),
-                 alt.Tooltip("hhi:Q", format=",.0f", title=vocabulary.with_unit("measure", "stage_hhi")),
+                 alt.Tooltip("hhi:Q", format=formatting.vega_format(0), title=vocabulary.with_unit("measure", "stage_hhi")),
                  alt.Tooltip("top1_country:N", title="Top country"),
-                 alt.Tooltip("top1_share:Q", format=".1f", title=f"{vocabulary.name('criterion', 'top_share')} (%)")],
+                 alt.Tooltip("top1_share:Q", format=formatting.vega_format(1), title=f"{vocabulary.name('criterion', 'top_share')} (%)")],
     )
-    refs = pd.DataFrame({"hhi": [1500, 2500], "label": ["moderately concentrated (1 500)",
-                                                        "highly concentrated (2 500)"]})
+    refs = pd.DataFrame({"hhi": [1500, 2500], "label": [f"moderately concentrated ({formatting.number(1500)})",
+                                                        f"highly concentrated ({formatting.number(2500)})"]})
     rules = alt.Chart(refs).mark_rule(strokeDash=[4, 4], color="#922B21").encode(y="hhi:Q")
     # The two lines are close: one label above its line, the other below.
     label_style = {"align": "left", "dx": 4, "color": "#922B21", "fontSize": 11}
