@@ -37,6 +37,21 @@ if table.empty:
             icon=":material/filter_alt_off:")
     st.stop()
 
+# The answer first: where each material stands fits a 1440 × 900 screen under the title;
+# the findings in words and the report's recommendations follow it.
+focus = st.session_state.get("material")
+render.chart(material_charts.overview_heat_table, table, key="ov_heat",
+             on_select=lambda: _pick_material("ov_heat"), selection_mode="pick")
+figure_footer(
+    table[["name", "auto_share_pct", "auto_basis", "mining_hhi", "processing_hhi",
+           "mining_top1_country", "mining_top1_share", "supply_risk", "risk_breadth", "evidence_count"]],
+    "Where each material stands",
+    sources=["Raw materials value chain leverages (shares, risks, evidence)",
+             *table["mining_source_title"].dropna().unique(), "EU CRM study 2023"],
+    years=[*table["mining_year"].dropna(), *table["processing_year"].dropna()],
+    note="Concentration as HHI 0–10,000 over named countries; shares in % of world production.",
+    key="dl_ov_heat")
+
 st.subheader("Headline findings")
 findings = headline_findings(table)
 for start in range(0, len(findings), 4):
@@ -64,19 +79,6 @@ with st.expander("What the report recommends across all materials", icon=":mater
                                 "from in the downloads."))
     download_buttons(themes[["kind", "title", "summary", "source_title", "section"]], "Report themes",
                      key="dl_ov_themes")
-
-focus = st.session_state.get("material")
-render.chart(material_charts.overview_heat_table, table, key="ov_heat",
-             on_select=lambda: _pick_material("ov_heat"), selection_mode="pick")
-figure_footer(
-    table[["name", "auto_share_pct", "auto_basis", "mining_hhi", "processing_hhi",
-           "mining_top1_country", "mining_top1_share", "supply_risk", "risk_breadth", "evidence_count"]],
-    "Where each material stands",
-    sources=["Raw materials value chain leverages (shares, risks, evidence)",
-             *table["mining_source_title"].dropna().unique(), "EU CRM study 2023"],
-    years=[*table["mining_year"].dropna(), *table["processing_year"].dropna()],
-    note="Concentration as HHI 0–10,000 over named countries; shares in % of world production.",
-    key="dl_ov_heat")
 
 stage = st.segmented_control("Stage for the bubble chart", ["mining", "processing"],
                              default="mining", format_func=lambda s: constants.STAGE_LABELS[s].split(":")[0],

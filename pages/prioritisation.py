@@ -113,7 +113,7 @@ all_years = [y for v in crit.years.values() for y in v]
 def _ranking() -> None:
     """The ranking, why each material ranks where it does, and the raw values behind it."""
     if ranked is None:
-        st.warning(f"{weight_error} Or choose a preset above.", icon=":material/balance:")
+        st.warning(f"{weight_error} Or choose a preset under Weights below.", icon=":material/balance:")
     else:
         top = ranked.index[0]
         top3 = list(ranked.index[:constants.TOP_N])
@@ -208,7 +208,7 @@ def _inputs() -> None:
     these two tables again (the browser's cost of a rerun grows with its elements).
     """
     if ranked is None:
-        st.warning(f"{weight_error} Or choose a preset above.", icon=":material/balance:")
+        st.warning(f"{weight_error} Or choose a preset under Weights below.", icon=":material/balance:")
         return
     st.markdown("**Raw values** behind the criteria, with units and sources")
     values = prioritisation.raw_values_table(raw, ranked.index, LABELS)
@@ -276,7 +276,7 @@ def _salience() -> None:
     st.markdown("Where is harm most severe and most likely? Each cell is one material and risk at its most "
                 "salient value-chain stage: severity of the worst rated case (1–5) × likelihood (1–5, from "
                 "how often and how recently cases are recorded and how well governed the producing "
-                "countries are). The weights above do not apply. Choose a cell to see what it rests on.")
+                "countries are). The weights below do not apply. Choose a cell to see what it rests on.")
     cells = cached.salience()
     salience_view.heatmap(cells[cells["material"].isin(shown)], key="pr_sal", names=SHORT)
 
@@ -287,7 +287,7 @@ def _matrix() -> None:
                 "(severity × likelihood of its most salient risks) and nothing else; the horizontal axis "
                 "is the industry's leverage (automotive share and the organisations and initiatives "
                 "already linked to the material). Leverage does not decide priority: it decides the kind "
-                "of action. Both run 0–1 across the materials in view; the weights above do not apply. "
+                "of action. Both run 0–1 across the materials in view; the weights below do not apply. "
                 "Each quadrant opens the leverage cards that fit it.")
     pos = prio.positions
     pos_data = pos.rename_axis("material").reset_index()
@@ -422,6 +422,9 @@ def _weighted() -> None:
     global weights, prio, raw, detail, missing, norm, ranked, weight_error, long, leave_gaps
     if st.session_state.pop(RELOAD, False):
         st.rerun(scope="app")
+    # The ranking is drawn above the weights that make it (filled in below, once they are read),
+    # so a 1440 × 900 screen opens on the answer rather than on fourteen sliders.
+    results = st.container()
     st.subheader("Weights")
     presets = st.container(horizontal=True, vertical_alignment="center", gap="small")
     presets.markdown("Start from a preset:")
@@ -450,7 +453,7 @@ def _weighted() -> None:
                            help="Score each material only on the criteria recorded for it (its weights rescaled "
                                 f"over them) instead of imputing gaps ({constants.IMPUTATION_NOTE}).")
     if len(shown) < 2:
-        st.info("A ranking needs at least two materials in view. Choose more in the sidebar, or reset "
+        results.info("A ranking needs at least two materials in view. Choose more in the sidebar, or reset "
                 "the filters.", icon=":material/filter_alt_off:")
         state.write_to_url()
         return
@@ -460,9 +463,10 @@ def _weighted() -> None:
 
     # Only the open tab is built (components.tabs): moving a weight on the Ranking tab never
     # runs the Monte-Carlo, and opening Robustness runs it once per inputs (kept by cached.monte_carlo).
-    tabs.lazy_tabs({"Ranking": _ranking, "Inputs and method": _inputs, "Salience": _salience,
-                    "Robustness": _robustness, "Salience × leverage": _matrix, "Scenarios": _scenarios},
-                   key="pr_tab")
+    with results:
+        tabs.lazy_tabs({"Ranking": _ranking, "Inputs and method": _inputs, "Salience": _salience,
+                        "Robustness": _robustness, "Salience × leverage": _matrix, "Scenarios": _scenarios},
+                       key="pr_tab")
 
     st.subheader("Briefing pack")
     if ranked is None:
