@@ -365,31 +365,40 @@ def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) ->
                                   height=320, width="container")
 
 
+HHI_THRESHOLDS = ((1500, "moderate"), (2500, "high"))  # the usual reading of a Herfindahl-Hirschman index
+
+
 def hhi_trend_chart(df: pd.DataFrame, title: str) -> alt.Chart:
-    """Concentration (HHI) by year with the usual 1,500 / 2,500 reference lines."""
+    """Concentration (HHI) by year with the usual 1,500 / 2,500 reference lines.
+
+    The y axis runs from 0 to a little above the highest value (and at least past 2,500), not
+    to 10,000, so a change over the years is visible; the lines' labels sit right of the plot,
+    where the line of values never runs.
+    """
     data = df.copy()
     data["year"] = data["year"].astype(int)
+    top = max(3000.0, float(data["hhi"].max()) * 1.15 if len(data) else 0.0)
+    y_max = min(10_000.0, math.ceil(top / 1000) * 1000)
+    hhi_title = vocabulary.with_unit("measure", "stage_hhi")
     line = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=70), color=BASE).encode(
-        x=alt.X("year:O", title="Year"),
-        y=alt.Y("hhi:Q", title=vocabulary.with_unit("measure", "stage_hhi"), scale=alt.Scale(domain=[0, 10_000])),
+        x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("hhi:Q", title=hhi_title, scale=alt.Scale(domain=[0, y_max], nice=False),
+                axis=alt.Axis(format=formatting.VEGA_INTEGER)),
         tooltip=[alt.Tooltip("year:O", title="Year"),
-                 alt.Tooltip("hhi:Q", format=formatting.vega_format(0), title=vocabulary.with_unit("measure", "stage_hhi")),
+                 alt.Tooltip("hhi:Q", format=formatting.vega_format(0), title=hhi_title),
                  alt.Tooltip("top1_country:N", title="Top country"),
-                 alt.Tooltip("top1_share:Q", format=formatting.vega_format(1), title=f"{vocabulary.name('criterion', 'top_share')} (%)")],
+                 alt.Tooltip("top1_share:Q", format=formatting.vega_format(1),
+                             title=f"{vocabulary.name('criterion', 'top_share')} (%)")],
     )
-    refs = pd.DataFrame({"hhi": [1500, 2500], "label": [f"moderately concentrated ({formatting.number(1500)})",
-                                                        f"highly concentrated ({formatting.number(2500)})"]})
+    refs = pd.DataFrame({"hhi": [v for v, _ in HHI_THRESHOLDS],
+                         "label": [f"{word} ({formatting.number(v)})" for v, word in HHI_THRESHOLDS]})
     rules = alt.Chart(refs).mark_rule(strokeDash=[4, 4], color="#922B21").encode(y="hhi:Q")
-    # The two lines are close: one label above its line, the other below.
-    label_style = {"align": "left", "dx": 4, "color": "#922B21", "fontSize": 11}
-    above = alt.Chart(refs).transform_filter("datum.hhi == 2500").mark_text(dy=-7, **label_style).encode(
-        y="hhi:Q", text="label:N", x=alt.value(0))
-    below = alt.Chart(refs).transform_filter("datum.hhi == 1500").mark_text(dy=9, **label_style).encode(
-        y="hhi:Q", text="label:N", x=alt.value(0))
-    rule_text = above + below
-    return (rules + rule_text + line).properties(
-        title=chart_title(title, "Herfindahl-Hirschman index of country shares"), height=260,
-        width="container")
+    labels = alt.Chart(refs).mark_text(align="left", baseline="middle", dx=6, color="#922B21", fontSize=11).encode(
+        y="hhi:Q", text="label:N", x=alt.value("width"))
+    return (rules + labels + line).properties(
+        title=chart_title(title, "Herfindahl-Hirschman index of country shares; dashed: moderately and "
+                                 "highly concentrated"),
+        height=280, width="container")
 
 
 def value_chain_chart(risks: pd.DataFrame, evidence: pd.DataFrame) -> alt.Chart:

@@ -75,3 +75,21 @@ def test_overview_heat_table_text_never_collides(built_engine: Engine, width: in
     assert {"lowest", "highest"} <= texts
     if width >= 980:  # 1440 × 900 and wider: every value whole
         assert not out.cut(), [b.text for b in out.cut()]
+
+
+@pytest.mark.parametrize("width", (310, 370))  # the profile's right-hand column at 1280 and 1440 px
+def test_concentration_trend_labels_stay_clear_of_the_values(built_engine: Engine, width: int) -> None:
+    from rmo_data import constants
+    from rmo_data.store import concentration
+
+    drawn = 0
+    for material in constants.MATERIAL_SLUGS:
+        for stage in ("mining", "processing"):
+            trend = concentration.hhi_trend(material=material, stage=stage, engine=built_engine)
+            if trend.empty:
+                continue
+            out = rendered(material_charts.hhi_trend_chart(trend, "Concentration over time"), width)
+            assert_readable(out, f"concentration trend ({material}, {stage}, {width} px)")
+            assert {"moderate (1,500)", "high (2,500)"} <= {b.text for b in out.boxes}
+            drawn += 1
+    assert drawn >= 10
