@@ -384,7 +384,7 @@ def _about() -> None:
                       key="dl_facts")
 
 
-st.subheader(f"About {name}")
+st.subheader("In the report's words")
 _about()
 
 st.subheader("Briefing pack")
