@@ -38,6 +38,7 @@ signin.refresh()
 focused = participant.focused_session()
 if not focused:
     account = st.sidebar.container()  # filled after st.navigation: its sign-in link needs the pages
+router.show_menu()
 sections, pages = router.navigation(signin.role())
 page = st.navigation(sections, position="hidden" if focused else "sidebar")
 router.open_wanted_page(pages)

@@ -13,7 +13,7 @@ import streamlit as st
 from components import cached, tables
 from components.provenance import figure_footer, source_line
 from components.safe import escape_html
-from rmo_data import constants
+from rmo_data import constants, formatting
 from rmo_data.analysis import regulatory
 from rmo_data.store import concentration, report_facts
 
@@ -60,14 +60,14 @@ def benchmark_lines(material: str, name: str) -> None:
     if check.empty:
         return
     st.markdown(f"**Critical Raw Materials Act, 65 % benchmark** (at most "
-                f"{constants.CRMA_SINGLE_COUNTRY_LIMIT_PCT:.0f} % from one third country at any stage), read on "
+                f"{formatting.number(constants.CRMA_SINGLE_COUNTRY_LIMIT_PCT, 0)} % from one third country at any stage), read on "
                 "world production as a proxy:")
     for row in check.itertuples(index=False):
         stage = constants.STAGE_LABELS[row.stage]
         if row.status == "no_data":
-            text = f"{stage}: {constants.MISSING}"
+            text = f"{stage}: {formatting.NO_DATA}"
         else:
-            text = (f"{stage}: {escape_html(row.top_country)} {row.top_share:.0f} % in {row.year}"
+            text = (f"{stage}: {escape_html(row.top_country)} {formatting.percent(row.top_share)} in {row.year}"
                     f"{' (estimate)' if row.is_estimate else ''} — {constants.BENCHMARK_STATUS_LABELS[row.status]}")
         st.markdown(f"{STATUS_ICONS[row.status]} {text}")
     st.caption(source_line([*check["source_title"].dropna(), "Critical Raw Materials Act (EU) 2024/1252"],
@@ -93,9 +93,9 @@ def benchmark_table(materials: list[str] | None = None, key: str = "dl_crma65") 
         width="stretch", column_config={
             "name": st.column_config.TextColumn("Material", pinned=True),
             "stage_name": "Stage", "top_country": "Top third country",
-            "top_share": st.column_config.NumberColumn("Share of world output (%)", format="%.1f"),
+            "top_share": st.column_config.NumberColumn("Share of world output (%)", format=formatting.table_format(1)),
             # Wide enough for "no data recorded" where a stage has no country share.
-            "year": st.column_config.NumberColumn("Year", format="%d", width=115),
+            "year": st.column_config.NumberColumn("Year", format=formatting.TABLE_YEAR, width=115),
             "status_name": "Against the 65 % benchmark"})
     figure_footer(shown[["name", "stage_name", "top_country", "top_share", "year", "is_estimate", "limit_pct",
                          "status_name", "source_title"]]

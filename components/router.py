@@ -55,6 +55,19 @@ def guard(page_file: str) -> None:
         st.stop()
 
 
+def show_menu() -> None:
+    """Let ``st.navigation`` draw its sidebar menu (call before it, on every run).
+
+    ``.streamlit/config.toml`` turns ``client.showSidebarNavigation`` off, so the menu Streamlit
+    makes from the files of ``pages/`` in a new server's first run (before app.py has run,
+    see ``streamlit.runtime.scriptrunner.script_runner._mpa_v1``) is never shown; with the option
+    off, ``st.navigation(position="sidebar")`` would hide the app's own menu too, so it is turned
+    on again here, after that first list was sent and before the app's menu is.
+    """
+    if st.get_option("client.showSidebarNavigation") is not True:
+        st.set_option("client.showSidebarNavigation", True)
+
+
 def navigation(role: str) -> tuple[dict[str, list[StreamlitPage]], dict[str, StreamlitPage]]:
     """The sections for ``st.navigation`` for ``role``, and every registered page by its path.
 
@@ -72,16 +85,38 @@ def navigation(role: str) -> tuple[dict[str, list[StreamlitPage]], dict[str, Str
             title, icon = spec.title, spec.icon
             if spec.path == "pages/sign_in.py" and signed_in:
                 title, icon = "Account", ":material/account_circle:"
-            page = st.Page(spec.path, title=title, icon=icon, default=spec.default)
+            # The default page is served at "/", but reserves an address of its own as well; its
+            # file name is left to the alias that leads there (_default_page_alias).
+            page = st.Page(spec.path, title=title, icon=icon, default=spec.default,
+                           url_path=f"{spec.url_path}-default" if spec.default else None)
             sections.setdefault(spec.section, []).append(page)
         else:
             page = st.Page(signin.refusal_page(spec), title=spec.title, icon=spec.icon,
                            url_path=spec.url_path, visibility="hidden")
             stand_ins.append(page)
         by_path[spec.path] = page
+    stand_ins.extend(_default_page_alias(by_path))
     # Hidden pages show in no menu; kept in a visible section so no empty heading is drawn.
     next(iter(sections.values())).extend(stand_ins)
     return sections, by_path
+
+
+def _default_page_alias(by_path: dict[str, StreamlitPage]) -> list[StreamlitPage]:
+    """A hidden page at the default page's own address (``/overview``) that opens it at ``/``.
+
+    Streamlit serves the default page at the root only: its file name as an address found no
+    page and showed "Page not found", although every other page opens at its file name.
+    """
+    spec = next((p for p in roles.PAGES if p.default and p.path in by_path), None)
+    if spec is None:
+        return []
+    target = by_path[spec.path]
+
+    def open_default_page() -> None:
+        st.switch_page(target, query_params=st.query_params.to_dict())  # a shared link keeps its filters
+
+    return [st.Page(open_default_page, title=spec.title, icon=spec.icon, url_path=spec.url_path,
+                    visibility="hidden")]
 
 
 def shows_filters(page: StreamlitPage, pages: dict[str, StreamlitPage]) -> bool:

@@ -19,6 +19,7 @@ import streamlit as st
 
 from components import tables
 
+from rmo_data import formatting
 from rmo_data.stewardship import change_preview
 from rmo_data.store import change_log
 
@@ -61,7 +62,7 @@ def show_problems(preview: change_preview.Preview) -> None:
     st.error(f"The upload cannot be applied: {n} problem{'s' if n != 1 else ''} found. Nothing was written. "
              "Fix the file and upload it again.", icon=":material/error:")
     tables.dataframe(change_preview.problems_frame(preview.problems), hide_index=True, width="stretch",
-                 column_config={"row": st.column_config.NumberColumn("Row", format="%d"),
+                 column_config={"row": st.column_config.NumberColumn("Row", format=formatting.TABLE_YEAR),
                                 "file": "File", "column": "Column",
                                 "problem": st.column_config.TextColumn("Problem", width="large")})
 
@@ -93,11 +94,11 @@ def change_sets_table(sets: pd.DataFrame) -> None:
         counts=sets["counts"].map(_counts_text),
     )
     tables.dataframe(shown, placeholder="—", hide_index=True, width="stretch", key="dm_sets",
-                 column_config={"id": st.column_config.NumberColumn("Change set", format="%d"),
+                 column_config={"id": st.column_config.NumberColumn("Change set", format=formatting.TABLE_YEAR),
                                 "created_at": "When", "actor": "Who", "kind": "Kind",
                                 "table_name": "Table", "file_name": "File", "mode": "Mode",
                                 "status": "Status",
-                                "reverts_id": st.column_config.NumberColumn("Rolls back", format="%d"),
+                                "reverts_id": st.column_config.NumberColumn("Rolls back", format=formatting.TABLE_YEAR),
                                 "counts": "Rows", "note": st.column_config.TextColumn("Rebuild note",
                                                                                       width="medium")})
 
@@ -118,10 +119,10 @@ def audit_table(log: pd.DataFrame) -> None:
     if "change_set_id" in shown:
         shown = shown.assign(change_set_id=pd.array(shown["change_set_id"].tolist(), dtype="Int64"))
     tables.dataframe(shown, placeholder="—", hide_index=True, width="stretch", key="dm_audit",
-                 column_config={"id": st.column_config.NumberColumn("Audit row", format="%d"),
+                 column_config={"id": st.column_config.NumberColumn("Audit row", format=formatting.TABLE_YEAR),
                                 "at": "When", "actor": "Who", "action": "What", "table_name": "Table",
                                 "row_key": "Row", "change_set_id": st.column_config.NumberColumn(
-                                    "Change set", format="%d"),
+                                    "Change set", format=formatting.TABLE_YEAR),
                                 "before_json": st.column_config.TextColumn("Before", width="medium"),
                                 "after_json": st.column_config.TextColumn("After", width="medium")})
 

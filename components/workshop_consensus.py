@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from rmo_data import formatting
 from rmo_data.workshops import consensus, records
 from rmo_data.workshops.group_result import GroupResult
 
@@ -20,8 +21,8 @@ AGREEMENT_LABEL = "Ranking agreement (Kendall's W, 0–1)"
 APART_LABEL = "Weights furthest apart"
 _HELP = ("Kendall's W compares the rankings each participant's own weights give: 1 when all rank the "
          "materials in the same order, 0 when there is no common order. Read as low below "
-         f"{consensus.BANDS[1][0]:g}, moderate up to {consensus.BANDS[0][0]:g} and high from "
-         f"{consensus.BANDS[0][0]:g} (a rule of thumb). It needs at least {consensus.MIN_RATERS} "
+         f"{formatting.number(consensus.BANDS[1][0], None)}, moderate up to {formatting.number(consensus.BANDS[0][0], None)} and high from "
+         f"{formatting.number(consensus.BANDS[0][0], None)} (a rule of thumb). It needs at least {consensus.MIN_RATERS} "
          "participants.")
 _APART_HELP = ("The criteria whose weights differ most between participants (standard deviation of their "
                f"shares of the score, in percentage points), at most {consensus.TOP_DISAGREED}.")

@@ -26,7 +26,7 @@ from components import cached, feedback, signin, state, tables
 from components import workshop_view as view
 from components.workshop_consensus import consensus_block
 from components.safe import escape_html
-from rmo_data import constants
+from rmo_data import constants, formatting
 from rmo_data.analysis import scoring
 from rmo_data.charts import plotly_charts, qr_code
 from rmo_data.store.engine import get_engine
@@ -138,8 +138,8 @@ def _workshop_table(frame: Any, when: str, key: str) -> None:
                      width="stretch", key=key, column_config={
                          "name": TABLE_COLUMNS["name"], "code": TABLE_COLUMNS["code"],
                          when: st.column_config.DatetimeColumn(TABLE_COLUMNS[when], format="YYYY-MM-DD HH:mm"),
-                         "submissions": st.column_config.NumberColumn(TABLE_COLUMNS["submissions"], format="%d"),
-                         "n_materials": st.column_config.NumberColumn(TABLE_COLUMNS["n_materials"], format="%d")})
+                         "submissions": st.column_config.NumberColumn(TABLE_COLUMNS["submissions"], format=formatting.TABLE_INTEGER),
+                         "n_materials": st.column_config.NumberColumn(TABLE_COLUMNS["n_materials"], format=formatting.TABLE_INTEGER)})
 
 
 def _qr(link: str, size_px: int) -> None:

@@ -35,7 +35,7 @@ from typing import Any
 
 import streamlit as st
 
-from rmo_data import constants
+from rmo_data import constants, formatting
 from rmo_data.workshops import pairwise
 
 # The "how much more" buttons: every word of the scale but "Equal", which is a side of its own.
@@ -140,7 +140,7 @@ def weight_bars(weights: Mapping[str, float]) -> str:
             f'<span style="display:block;width:{100 * w:.1f}%;height:100%;background:{colour};'
             'border-radius:0.35rem"></span></span>'
             f'<span style="flex:0 0 3rem;text-align:right;font-variant-numeric:tabular-nums">'
-            f'{100 * w:.0f} %</span></li>')
+            f'{formatting.number(100 * w, 0)} %</span></li>')
     return ('<ul aria-label="Weights from your comparisons" data-pw="weights" '
             f'style="list-style:none;margin:0;padding:0">{"".join(rows)}</ul>')
 
@@ -196,7 +196,7 @@ def pairwise_input(criteria: Sequence[str], key: str,
     if len(crits) >= 3:  # with one pair there is nothing to contradict
         if answer.result.consistent:
             st.caption(f":material/check_circle: Your answers are consistent (consistency ratio "
-                       f"{answer.result.ratio:.2f}; up to {pairwise.CR_LIMIT:.2f} is fine).")
+                       f"{formatting.number(answer.result.ratio, 2)}; up to {formatting.number(pairwise.CR_LIMIT, 2)} is fine).")
         else:
             st.warning(answer.result.warning, icon=":material/warning:")
             st.caption(_scale_note())

@@ -46,7 +46,7 @@ from components.provenance import figure_footer
 from components.safe import escape_html
 from components.workshop_consensus import consensus_block
 from components.workshop_pairwise import pairwise_input
-from rmo_data import constants
+from rmo_data import constants, formatting
 from rmo_data.store import data_version
 from rmo_data.store.engine import database_url, get_engine
 from rmo_data.workshops import group_result, lifecycle, participants
@@ -148,8 +148,8 @@ def _own_ranking(ws: dict[str, Any], weights: Mapping[str, float], names: Mappin
     crit = cached.criteria()
     table = group_result.own_ranking(ws, weights, crit, names)
     tables.dataframe(table, hide_index=True, width="stretch", key="ws_own_rank", column_config={
-        "Rank": st.column_config.NumberColumn(format="%d", width="small"),
-        "Score (0–1)": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f")})
+        "Rank": st.column_config.NumberColumn(format=formatting.TABLE_INTEGER, width="small"),
+        "Score (0–1)": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format=formatting.table_format(2))})
     sources, years = group_result.criteria_provenance(crit, ws["criteria"])
     figure_footer(table, "Your ranking", sources, years, unit="score 0–1",
                   note="Criteria scaled 0–1 across the workshop's materials; no data recorded counts as 0.5.",

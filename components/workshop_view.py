@@ -37,7 +37,7 @@ from rmo_data.briefing.summary import workshop_decision
 from components.provenance import figure_footer
 from components.workshop_consensus import consensus_block
 from components.safe import escape_html
-from rmo_data import constants, faults, vocabulary
+from rmo_data import constants, faults, formatting, vocabulary
 from rmo_data.access import roles
 from rmo_data.access.throttle import Throttle
 from rmo_data.charts import alt_text, workshop_charts
@@ -238,12 +238,12 @@ def ranking_block(result: GroupResult, key: str, big: bool = False, fold: bool =
     table = records.ranking_frame(result)
     if not big:
         holder = st.expander("The numbers behind this chart") if fold else st.container()
-        config = {"Group rank": st.column_config.NumberColumn(format="%d", width="small"),
+        config = {"Group rank": st.column_config.NumberColumn(format=formatting.TABLE_INTEGER, width="small"),
                   "Material": st.column_config.TextColumn(pinned=True),
                   "Group score (0–1)": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0,
-                                                                       format="%.2f"),
-                  "Borda points": st.column_config.NumberColumn(format="%.1f"),
-                  "Model default score (0–1)": st.column_config.NumberColumn(format="%.2f")}
+                                                                       format=formatting.table_format(2)),
+                  "Borda points": st.column_config.NumberColumn(format=formatting.table_format(1)),
+                  "Model default score (0–1)": st.column_config.NumberColumn(format=formatting.table_format(2))}
         tables.dataframe(table, container=holder, hide_index=True, width="stretch", key=f"{key}_rank_table",
                          column_config=config)
     _footer(result, table, f"Group ranking {result.code}",
@@ -271,7 +271,7 @@ def weights_block(result: GroupResult, key: str, big: bool = False) -> None:
     _numbers(table, f"{key}_weights_table", big)
     _footer(result, table, f"Weight spread {result.code}",
             "share of the score in % (each participant's weights rescaled to 100 %)",
-            f"Flagged when the standard deviation reaches {std_flag * 100:g} percentage points.",
+            f"Flagged when the standard deviation reaches {formatting.number(std_flag * 100, None)} percentage points.",
             f"{key}_dl_weights")
 
 

@@ -14,7 +14,7 @@ from rmo_data.charts import material_charts, plotly_charts, summaries
 from components import cached
 from components.provenance import figure_footer
 from components.safe import escape_html, safe_url
-from rmo_data import constants, vocabulary
+from rmo_data import constants, formatting, vocabulary
 from rmo_data.analysis import evidence_rollups
 from rmo_data.store import queries
 
@@ -172,7 +172,7 @@ tables.dataframe(
            "company", "site", "summary", "reason", "passage_text", "year_text", "source_title", "link"]],
     hide_index=True, width="stretch", height=min(600, 38 + 35 * len(table)),
     column_config={
-        "severity": st.column_config.ProgressColumn(vocabulary.name("measure", "case_severity"), min_value=0, max_value=5, format="%d / 5",
+        "severity": st.column_config.ProgressColumn(vocabulary.name("measure", "case_severity"), min_value=0, max_value=5, format=formatting.table_format(0, " / 5"),
                                                     help="Project rating on UNGP criteria, 1–5"),
         "material_name": "Material", "stage_name": "Stage", "category_name": "Risk category",
         "country_name": "Country", "company": "Company", "site": "Site",

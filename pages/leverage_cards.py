@@ -134,6 +134,14 @@ def _category_counts(levs: pd.DataFrame) -> pd.DataFrame:
         category=lambda f: f["category"].map(constants.LEVERAGE_CATEGORY_LABELS))
 
 
+def _counts(levs: pd.DataFrame, by: str) -> dict[str, int]:
+    """Cards per category (``by="category"``) or per material, cross-material as its own scope."""
+    if by == "category":
+        return levs["category"].value_counts().to_dict()
+    scopes = levs["material"].map(lambda m: m if isinstance(m, str) else constants.CROSS_MATERIAL)
+    return scopes.value_counts().to_dict()
+
+
 def _export(levs: pd.DataFrame) -> pd.DataFrame:
     """The cards as the download holds them: labels for slugs, lists joined with "; "."""
     return levs.assign(
@@ -183,16 +191,26 @@ def _cards() -> None:
     if feedback.pending(SLOT):
         st.rerun(scope="app")
     plan = action_plan.list_plan_items(engine=engine)  # which cards are in the plan already
-    f1, f2, f3, f4 = st.columns(4)
-    f1.multiselect("Material", [*constants.MATERIAL_SLUGS, constants.CROSS_MATERIAL], **state.widget("lc_mat"),
-                   format_func=SCOPE_LABELS.__getitem__, placeholder="All, cross-material included")
-    f2.multiselect("Leverage category", constants.LEVERAGE_CATEGORY_SLUGS, **state.widget("lc_cat"),
-                   format_func=constants.LEVERAGE_CATEGORY_LABELS.__getitem__, placeholder="All five")
+    filters = dict(scopes=state.get("lc_mat"), categories=state.get("lc_cat"), actors=state.get("lc_actor"),
+                   targets=state.get("lc_target"), stages=state.get("lc_stage"), risks=state.get("lc_risk"),
+                   organisations=state.get("lc_org"), text=state.get("lc_text"))
+    # Browsing by category and by material: one click on a pill, each naming how many cards it
+    # holds under the other filters (a page-number box was the only way through 200 cards).
+    by_category = _counts(cached.read(queries.leverage_cards, **{**filters, "categories": []}), "category")
+    by_scope = _counts(cached.read(queries.leverage_cards, **{**filters, "scopes": []}), "scope")
+    st.pills("Leverage category", constants.LEVERAGE_CATEGORY_SLUGS, selection_mode="multi",
+             **state.widget("lc_cat"),
+             format_func=lambda c: f"{constants.LEVERAGE_CATEGORY_LABELS[c]} ({by_category.get(c, 0)})",
+             help="Choose one or more; none = all five.")
+    st.pills("Material", [*constants.MATERIAL_SLUGS, constants.CROSS_MATERIAL], selection_mode="multi",
+             **state.widget("lc_mat"), format_func=lambda m: f"{SCOPE_LABELS[m]} ({by_scope.get(m, 0)})",
+             help="Choose one or more; none = every material, cross-material cards included.")
+    f3, f4, g1, g2 = st.columns(4)
     f3.multiselect("Actor", constants.ACTOR_SLUGS, **state.widget("lc_actor"),
                    format_func=constants.ACTOR_LABELS.__getitem__, placeholder="Both")
     f4.multiselect("Target", constants.TARGET_SLUGS, **state.widget("lc_target"),
                    format_func=constants.TARGET_LABELS.__getitem__, placeholder="All targets")
-    g1, g2, g3, g4 = st.columns(4)
+    g3, g4 = st.columns(2)
     g1.multiselect("Stage", constants.STAGE_SLUGS, **state.widget("lc_stage"),
                    format_func=constants.STAGE_LABELS.__getitem__, placeholder="All stages")
     g2.multiselect("Risk addressed", constants.RISK_CATEGORY_SLUGS, **state.widget("lc_risk"),
@@ -203,9 +221,6 @@ def _cards() -> None:
     g4.text_input("Search action text", **state.widget("lc_text"), max_chars=100,
                   placeholder="e.g. audit, union, traceability")
 
-    filters = dict(scopes=state.get("lc_mat"), categories=state.get("lc_cat"), actors=state.get("lc_actor"),
-                   targets=state.get("lc_target"), stages=state.get("lc_stage"), risks=state.get("lc_risk"),
-                   organisations=state.get("lc_org"), text=state.get("lc_text"))
     levs = cached.read(queries.leverage_cards, **filters)
     active = sum(bool(v) for v in filters.values())
 

@@ -16,7 +16,7 @@ from components import cached
 from components.pack_downloads import PackChoice, pack_chooser
 from components.provenance import figure_footer, source_line
 from components.safe import escape_html
-from rmo_data import constants
+from rmo_data import constants, formatting
 from rmo_data.analysis import evidence_rollups, metrics
 from rmo_data.analysis.facts import fact_provenance, fact_value
 from rmo_data.analysis.statements import statement_pairs
@@ -69,42 +69,6 @@ pack_chooser([PackChoice("one", f"This material ({mat['name']})", [slug],
                 if len(_in_view) > 1 else []),
               PackChoice("all", f"All {len(slugs)} materials", list(slugs))], key="mp_pack")
 st.markdown(escape_html(mat["summary"]))
-c1, c2 = st.columns(2, gap="large")
-c1.markdown(f"**Uses in vehicles.** {escape_html(mat['automotive_uses'])}")
-if mat.get("automotive_relevance"):
-    c2.markdown(f"**The industry's leverage.** {escape_html(mat['automotive_relevance'])}")
-
-links = cached.read(queries.material_links, slug=slug)
-if not links.empty:
-    st.markdown("**Linked materials** (co-products, by-products and inputs):")
-    cols = st.columns(min(len(links), 5))
-    for i, link in links.reset_index(drop=True).iterrows():
-        label = f"{link['relation']}: {link['linked_name']}"
-        target = link["linked_slug"]
-        with cols[i % len(cols)]:
-            if isinstance(target, str) and target:
-                st.button(escape_html(label), key=f"link_{i}", on_click=_go_to, args=(target,),
-                          icon=":material/link:", help=escape_html(link["note"]) or None)
-            else:
-                st.markdown(f"- {escape_html(label)}", help=escape_html(link["note"]) or None)
-st.caption(source_line(["Raw materials value chain leverages"], [], note=mat["section"]))
-
-# This material's figures, then those the report gives for every material (no material of their own).
-facts = cached.read(report_facts.material_facts, material=slug, include_cross=True)
-if not facts.empty:
-    facts = facts.sort_values("material", key=lambda m: m.isna(), kind="stable")
-    st.markdown("**Figures the report gives**")
-    for _, fact in facts.iterrows():
-        scope = "" if isinstance(fact["material"], str) else f"{constants.CROSS_MATERIAL_LABEL}: "
-        st.markdown(f"- {escape_html(scope)}**{escape_html(fact_value(fact))}** — "
-                    f"{escape_html(fact['statement'])}  \n"
-                    f"  <span class='rmo-muted'>{escape_html(fact_provenance(fact))}</span>",
-                    unsafe_allow_html=True)
-    figure_footer(facts[["metric", "value_low", "value_high", "bound", "unit", "year", "year_basis", "statement",
-                         "note", "source_title", "section"]],
-                  f"{mat['name']} figures from the report", facts["source_title"].unique(), facts["year"],
-                  note="Figures the report states in its text; the year says what it rests on.",
-                  key="dl_facts")
 
 
 # --- one function per tab; each reads slug, mat and name set above ---------------------
@@ -162,7 +126,7 @@ def _production() -> None:
             if bool(info["is_primary"]) and not trend.empty:
                 render.chart(material_charts.hhi_trend_chart, trend, "Concentration over time")
                 figure_footer(trend, f"{mat['name']} {stage} concentration trend", trend["source"].unique(),
-                              trend["year"], unit="HHI 0–10 000", key="dl_hhi")
+                              trend["year"], unit="HHI 0–10,000", key="dl_hhi")
             elif not bool(info["is_primary"]):
                 st.caption("Concentration is computed on the first series only.")
         latest = int(sub["year"].max())
@@ -189,8 +153,8 @@ def _production() -> None:
             hide_index=True, width="stretch",
             column_config={
                 "country_name": "Country",
-                "quantity": st.column_config.NumberColumn(f"Production ({info['unit']})", format="%,.0f"),
-                "share_pct": st.column_config.NumberColumn("Share of world (%)", format="%.1f"),
+                "quantity": st.column_config.NumberColumn(f"Production ({info['unit']})", format=formatting.table_format(0)),
+                "share_pct": st.column_config.NumberColumn("Share of world (%)", format=formatting.table_format(1)),
                 "value_flag": st.column_config.TextColumn("Flag", help="W withheld, NA not available"),
                 "is_estimate": st.column_config.CheckboxColumn("Estimate"),
             })
@@ -378,9 +342,55 @@ def _leverage_cards() -> None:
                       key="dl_lev")
 
 
+# The figures come straight after the summary, so a 1440 × 900 screen opens on a chart; the
+# report's own words on uses, links and figures follow them (_about).
 # Only the open tab is built (components.tabs): a new material costs one tab's reads and
 # chart, not all seven tabs' with every download and card.
 tabs.lazy_tabs({"End use": _end_use, "Production & concentration": _production, "Producers": _producers,
                 "Value chain & risks": _value_chain, "Salience": _salience, "Evidence": _evidence,
                 "Organisations": _organisations, "Leverage cards": _leverage_cards}, key="mp_tab")
 
+
+
+def _about() -> None:
+    """What the report says of the material in its own words, below the figures (the answer comes first)."""
+    c1, c2 = st.columns(2, gap="large")
+    c1.markdown(f"**Uses in vehicles.** {escape_html(mat['automotive_uses'])}")
+    if mat.get("automotive_relevance"):
+        c2.markdown(f"**The industry's leverage.** {escape_html(mat['automotive_relevance'])}")
+
+    links = cached.read(queries.material_links, slug=slug)
+    if not links.empty:
+        st.markdown("**Linked materials** (co-products, by-products and inputs):")
+        cols = st.columns(min(len(links), 5))
+        for i, link in links.reset_index(drop=True).iterrows():
+            label = f"{link['relation']}: {link['linked_name']}"
+            target = link["linked_slug"]
+            with cols[i % len(cols)]:
+                if isinstance(target, str) and target:
+                    st.button(escape_html(label), key=f"link_{i}", on_click=_go_to, args=(target,),
+                              icon=":material/link:", help=escape_html(link["note"]) or None)
+                else:
+                    st.markdown(f"- {escape_html(label)}", help=escape_html(link["note"]) or None)
+    st.caption(source_line(["Raw materials value chain leverages"], [], note=mat["section"]))
+
+    # This material's figures, then those the report gives for every material (no material of their own).
+    facts = cached.read(report_facts.material_facts, material=slug, include_cross=True)
+    if not facts.empty:
+        facts = facts.sort_values("material", key=lambda m: m.isna(), kind="stable")
+        st.markdown("**Figures the report gives**")
+        for _, fact in facts.iterrows():
+            scope = "" if isinstance(fact["material"], str) else f"{constants.CROSS_MATERIAL_LABEL}: "
+            st.markdown(f"- {escape_html(scope)}**{escape_html(fact_value(fact))}** — "
+                        f"{escape_html(fact['statement'])}  \n"
+                        f"  <span class='rmo-muted'>{escape_html(fact_provenance(fact))}</span>",
+                        unsafe_allow_html=True)
+        figure_footer(facts[["metric", "value_low", "value_high", "bound", "unit", "year", "year_basis", "statement",
+                             "note", "source_title", "section"]],
+                      f"{mat['name']} figures from the report", facts["source_title"].unique(), facts["year"],
+                      note="Figures the report states in its text; the year says what it rests on.",
+                      key="dl_facts")
+
+
+st.subheader("In the report's words")
+_about()

@@ -10,7 +10,7 @@ from components import cached
 from components.pack_downloads import pack_buttons
 from components.provenance import download_buttons, figure_footer, source_line
 from components.safe import escape_html
-from rmo_data import constants, vocabulary
+from rmo_data import constants, formatting, vocabulary
 from rmo_data.analysis.facts import fact_provenance, fact_value
 from rmo_data.analysis.findings import headline_findings
 from rmo_data.store import queries, report_facts
@@ -36,6 +36,21 @@ if table.empty:
     st.info("No material is in view. Choose materials in the sidebar, or reset the filters.",
             icon=":material/filter_alt_off:")
     st.stop()
+
+# The answer first: where each material stands fits a 1440 × 900 screen under the title;
+# the findings in words and the report's recommendations follow it.
+focus = st.session_state.get("material")
+render.chart(material_charts.overview_heat_table, table, key="ov_heat",
+             on_select=lambda: _pick_material("ov_heat"), selection_mode="pick")
+figure_footer(
+    table[["name", "auto_share_pct", "auto_basis", "mining_hhi", "processing_hhi",
+           "mining_top1_country", "mining_top1_share", "supply_risk", "risk_breadth", "evidence_count"]],
+    "Where each material stands",
+    sources=["Raw materials value chain leverages (shares, risks, evidence)",
+             *table["mining_source_title"].dropna().unique(), "EU CRM study 2023"],
+    years=[*table["mining_year"].dropna(), *table["processing_year"].dropna()],
+    note="Concentration as HHI 0–10,000 over named countries; shares in % of world production.",
+    key="dl_ov_heat")
 
 st.subheader("Headline findings")
 findings = headline_findings(table)
@@ -65,19 +80,6 @@ with st.expander("What the report recommends across all materials", icon=":mater
     download_buttons(themes[["kind", "title", "summary", "source_title", "section"]], "Report themes",
                      key="dl_ov_themes")
 
-focus = st.session_state.get("material")
-render.chart(material_charts.overview_heat_table, table, key="ov_heat",
-             on_select=lambda: _pick_material("ov_heat"), selection_mode="pick")
-figure_footer(
-    table[["name", "auto_share_pct", "auto_basis", "mining_hhi", "processing_hhi",
-           "mining_top1_country", "mining_top1_share", "supply_risk", "risk_breadth", "evidence_count"]],
-    "Where each material stands",
-    sources=["Raw materials value chain leverages (shares, risks, evidence)",
-             *table["mining_source_title"].dropna().unique(), "EU CRM study 2023"],
-    years=[*table["mining_year"].dropna(), *table["processing_year"].dropna()],
-    note="Concentration as HHI 0–10 000 over named countries; shares in % of world production.",
-    key="dl_ov_heat")
-
 stage = st.segmented_control("Stage for the bubble chart", ["mining", "processing"],
                              default="mining", format_func=lambda s: constants.STAGE_LABELS[s].split(":")[0],
                              key="ov_stage") or "mining"
@@ -100,11 +102,11 @@ st.caption("Click a material in either chart to make it the focus material.")
 st.subheader("Comparison table")
 shown = table.assign(
     eu_lists=eu_lists.short_names(table["material"]),
-    auto=[f"{v:g} % ({b}, {s})" if v == v else constants.MISSING
+    auto=[f"{formatting.percent(v, None)} ({b}, {s})" if not formatting.is_missing(v) else formatting.NO_DATA
           for v, b, s in zip(table["auto_share_pct"], table["auto_basis"], table["auto_scope"], strict=True)],
-    mining_top=[f"{c} {v:.0f} %" if v == v else constants.MISSING
+    mining_top=[f"{c} {formatting.percent(v)}" if not formatting.is_missing(v) else formatting.NO_DATA
                 for c, v in zip(table["mining_top1_country"], table["mining_top1_share"], strict=True)],
-    processing_top=[f"{c} {v:.0f} %" if v == v else constants.MISSING
+    processing_top=[f"{c} {formatting.percent(v)}" if not formatting.is_missing(v) else formatting.NO_DATA
                     for c, v in zip(table["processing_top1_country"], table["processing_top1_share"],
                                     strict=True)],
 )
@@ -118,22 +120,22 @@ tables.dataframe(
         "eu_lists": st.column_config.TextColumn("EU lists", help=eu_lists.LIST_COLUMN_HELP),
         "auto": st.column_config.TextColumn(vocabulary.name("criterion", "auto_share"), help="Share of use by the automotive "
                                             "or transport sector, with its basis and scope."),
-        "mining_hhi": st.column_config.NumberColumn(vocabulary.name("criterion", "mining_hhi"), format="%.0f",
-                                                    help="HHI 0–10 000; above 2 500 = highly concentrated"),
+        "mining_hhi": st.column_config.NumberColumn(vocabulary.name("criterion", "mining_hhi"), format=formatting.table_format(0),
+                                                    help="HHI 0–10,000; above 2,500 = highly concentrated"),
         "mining_top": st.column_config.TextColumn("Top mining country"),
-        "mining_year": st.column_config.NumberColumn("Mining year", format="%d"),
-        "processing_hhi": st.column_config.NumberColumn(vocabulary.name("criterion", "processing_hhi"), format="%.0f",
-                                                        help="HHI 0–10 000"),
+        "mining_year": st.column_config.NumberColumn("Mining year", format=formatting.TABLE_YEAR),
+        "processing_hhi": st.column_config.NumberColumn(vocabulary.name("criterion", "processing_hhi"), format=formatting.table_format(0),
+                                                        help="HHI 0–10,000"),
         "processing_top": st.column_config.TextColumn("Top processing country"),
-        "processing_year": st.column_config.NumberColumn("Processing year", format="%d"),
+        "processing_year": st.column_config.NumberColumn("Processing year", format=formatting.TABLE_YEAR),
         "mining_hhi_wgi": st.column_config.NumberColumn(
-            f"{vocabulary.name('criterion', 'gov_hhi')} (mining)", format="%.2f",
+            f"{vocabulary.name('criterion', 'gov_hhi')} (mining)", format=formatting.table_format(2),
             help="EU CRM method: Σ share² × WGI risk score, 0–10 (higher = more supply from "
                  "weakly governed countries)"),
-        "supply_risk": st.column_config.NumberColumn(vocabulary.name("criterion", "supply_risk"), format="%.1f"),
+        "supply_risk": st.column_config.NumberColumn(vocabulary.name("criterion", "supply_risk"), format=formatting.table_format(1)),
         "risk_breadth": st.column_config.NumberColumn("Salient-risk categories"),
         "evidence_count": st.column_config.NumberColumn("Evidence cases"),
-        "severity_max": st.column_config.NumberColumn("Highest severity (1–5)", format="%d"),
+        "severity_max": st.column_config.NumberColumn("Highest severity (1–5)", format=formatting.TABLE_INTEGER),
         "leverage_count": st.column_config.NumberColumn("Leverage cards"),
     },
 )
@@ -142,7 +144,7 @@ st.caption(source_line(
      "IEA Critical Minerals Data Explorer 2025", "World Bank WGI 2024", "EU CRM study 2023",
      "Critical Raw Materials Act (EU) 2024/1252", "Batteries Regulation (EU) 2023/1542"],
     [*table["mining_year"].dropna(), *table["processing_year"].dropna()],
-    note="Empty cells read 'no data recorded' in the charts; they are never zero."))
+    note=f"Empty cells read '{formatting.NO_DATA}', in the charts as in this table; they are never zero."))
 download_buttons(table.assign(eu_lists=shown["eu_lists"]), "Comparison table", key="dl_ov_compare", file_stem="rmo-overview",
                  csv_label="Download the comparison (CSV)", xlsx_label="Download the comparison (XLSX)",
                  kind="secondary")

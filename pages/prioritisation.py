@@ -20,7 +20,7 @@ from components import cached
 from components.pack_downloads import PackChoice, pack_chooser
 from components.provenance import figure_footer, source_line
 from components.safe import escape_html
-from rmo_data import constants, vocabulary
+from rmo_data import constants, formatting, vocabulary
 from rmo_data.analysis import scoring
 from rmo_data.analysis import prioritisation
 from rmo_data.store import queries
@@ -114,7 +114,7 @@ all_years = [y for v in crit.years.values() for y in v]
 def _ranking() -> None:
     """The ranking, why each material ranks where it does, and the raw values behind it."""
     if ranked is None:
-        st.warning(f"{weight_error} Or choose a preset above.", icon=":material/balance:")
+        st.warning(f"{weight_error} Or choose a preset under Weights below.", icon=":material/balance:")
     else:
         top = ranked.index[0]
         top3 = list(ranked.index[:constants.TOP_N])
@@ -152,13 +152,13 @@ def _ranking() -> None:
         table = prioritisation.ranking_table(ranked, missing, groups, LABELS, prio.gaps)
         table.insert(table.columns.get_loc("name") + 1, "eu_lists", eu_lists.short_names(table.index.to_series()))
         tables.dataframe(table, hide_index=True, width="stretch", key="pr_rank_table", column_config={
-            "rank": st.column_config.NumberColumn("Rank", format="%d", width="small"),
+            "rank": st.column_config.NumberColumn("Rank", format=formatting.TABLE_INTEGER, width="small"),
             "name": st.column_config.TextColumn("Material", pinned=True),
             "eu_lists": st.column_config.TextColumn("EU lists", width="medium", help=eu_lists.LIST_COLUMN_HELP),
             "score": st.column_config.ProgressColumn("Score (0–1)", min_value=0.0, max_value=1.0,
-                                                     format="%.2f"),
+                                                     format=formatting.table_format(2)),
             "gap_share": st.column_config.ProgressColumn(
-                "Rests on gaps", min_value=0.0, max_value=1.0, format="percent",
+                "Rests on gaps", min_value=0.0, max_value=1.0, format=formatting.TABLE_FRACTION_PERCENT,
                 help="Share of this score's weight resting on inputs with no data recorded or on weak "
                      "inputs (salience cells without a rated case or without governance data)."),
             "gap_flag": st.column_config.TextColumn(
@@ -185,12 +185,12 @@ def _ranking() -> None:
             grouped = prioritisation.joint_table(ranked, groups, LABELS, _names)
             tables.dataframe(grouped[["rank", "members_text", "score_max", "score_mean", "links"]],
                          hide_index=True, width="stretch", key="pr_joint_table", column_config={
-                             "rank": st.column_config.NumberColumn("Rank", format="%d", width="small"),
+                             "rank": st.column_config.NumberColumn("Rank", format=formatting.TABLE_INTEGER, width="small"),
                              "members_text": st.column_config.TextColumn("Materials acted on together",
                                                                          width="medium"),
                              "score_max": st.column_config.NumberColumn("Score of the most urgent",
-                                                                        format="%.2f"),
-                             "score_mean": st.column_config.NumberColumn("Mean score", format="%.2f"),
+                                                                        format=formatting.table_format(2)),
+                             "score_mean": st.column_config.NumberColumn("Mean score", format=formatting.table_format(2)),
                              "links": st.column_config.TextColumn("Why they are joined", width="large"),
                          })
             st.caption(source_line(["Raw materials value chain leverages (co-/by-product links)"], [],
@@ -210,7 +210,7 @@ def _inputs() -> None:
     these two tables again (the browser's cost of a rerun grows with its elements).
     """
     if ranked is None:
-        st.warning(f"{weight_error} Or choose a preset above.", icon=":material/balance:")
+        st.warning(f"{weight_error} Or choose a preset under Weights below.", icon=":material/balance:")
         return
     st.markdown("**Raw values** behind the criteria, with units and sources")
     values = prioritisation.raw_values_table(raw, ranked.index, LABELS)
@@ -219,7 +219,7 @@ def _inputs() -> None:
     method = prioritisation.method_table(weights, crit.years)
     tables.dataframe(method, hide_index=True, width="stretch", key="pr_method_table", column_config={
         "Criterion": st.column_config.TextColumn(pinned=True),
-        "Share of score": st.column_config.NumberColumn(format="percent"),
+        "Share of score": st.column_config.NumberColumn(format=formatting.TABLE_FRACTION_PERCENT),
         "Source": st.column_config.TextColumn(width="medium"),
         "What it measures": st.column_config.TextColumn(width="large"),
     })
@@ -259,16 +259,16 @@ def _robustness() -> None:
         mc_table = mc.loc[ranked.index].assign(rank=ranked["rank"])
         tables.dataframe(mc_table[["rank", "name", "p_top", "rank_median", "rank_min", "rank_max"]],
                      hide_index=True, width="stretch", key="pr_mc_table", column_config={
-                         "rank": st.column_config.NumberColumn("Rank now", format="%d"),
+                         "rank": st.column_config.NumberColumn("Rank now", format=formatting.TABLE_INTEGER),
                          "name": "Material",
                          "p_top": st.column_config.ProgressColumn(f"P(top {constants.TOP_N})", min_value=0.0,
-                                                                  max_value=1.0, format="percent"),
-                         "rank_median": st.column_config.NumberColumn("Median rank", format="%.1f"),
-                         "rank_min": st.column_config.NumberColumn("Best rank", format="%d"),
-                         "rank_max": st.column_config.NumberColumn("Worst rank", format="%d")})
+                                                                  max_value=1.0, format=formatting.TABLE_FRACTION_PERCENT),
+                         "rank_median": st.column_config.NumberColumn("Median rank", format=formatting.table_format(1)),
+                         "rank_min": st.column_config.NumberColumn("Best rank", format=formatting.TABLE_INTEGER),
+                         "rank_max": st.column_config.NumberColumn("Worst rank", format=formatting.TABLE_INTEGER)})
         figure_footer(mc_table, "Ranking robustness", all_sources, all_years,
                       unit="probability (0–1) and rank",
-                      note=f"{draws} draws, seed {seed}, weights ±{w_jit:.0%}, inputs σ = {i_jit:.0%} "
+                      note=f"{draws} draws, seed {seed}, weights ±{formatting.fraction_percent(w_jit)}, inputs σ = {formatting.fraction_percent(i_jit)} "
                            "of the range; " + ("gaps left out." if leave_gaps else "missing inputs drawn uniformly."),
                       key="dl_pr_mc")
 
@@ -278,7 +278,7 @@ def _salience() -> None:
     st.markdown("Where is harm most severe and most likely? Each cell is one material and risk at its most "
                 "salient value-chain stage: severity of the worst rated case (1–5) × likelihood (1–5, from "
                 "how often and how recently cases are recorded and how well governed the producing "
-                "countries are). The weights above do not apply. Choose a cell to see what it rests on.")
+                "countries are). The weights below do not apply. Choose a cell to see what it rests on.")
     cells = cached.salience()
     salience_view.heatmap(cells[cells["material"].isin(shown)], key="pr_sal", names=SHORT)
 
@@ -289,7 +289,7 @@ def _matrix() -> None:
                 "(severity × likelihood of its most salient risks) and nothing else; the horizontal axis "
                 "is the industry's leverage (automotive share and the organisations and initiatives "
                 "already linked to the material). Leverage does not decide priority: it decides the kind "
-                "of action. Both run 0–1 across the materials in view; the weights above do not apply. "
+                "of action. Both run 0–1 across the materials in view; the weights below do not apply. "
                 "Each quadrant opens the leverage cards that fit it.")
     pos = prio.positions
     pos_data = pos.rename_axis("material").reset_index()
@@ -384,8 +384,8 @@ def _scenarios() -> None:
             left, right = st.columns([2, 3])
             tables.dataframe(styled, container=left, hide_index=True, width="stretch", key="pr_cmp_table", column_config={
                 "name": "Material",
-                "rank_a": st.column_config.NumberColumn("A", format="%d", width="small", help="Rank in A"),
-                "rank_b": st.column_config.NumberColumn("B", format="%d", width="small", help="Rank in B"),
+                "rank_a": st.column_config.NumberColumn("A", format=formatting.TABLE_INTEGER, width="small", help="Rank in A"),
+                "rank_b": st.column_config.NumberColumn("B", format=formatting.TABLE_INTEGER, width="small", help="Rank in B"),
                 "moved": st.column_config.TextColumn("Change", width="small",
                                                      help="Places gained (▲) or lost (▼) in B")})
             with right:
@@ -451,7 +451,11 @@ def _weighted() -> None:
     global weights, prio, raw, detail, missing, norm, ranked, weight_error, long, leave_gaps
     if st.session_state.pop(RELOAD, False):
         st.rerun(scope="app")
-    pack_slot = st.container()  # the briefing pack sits above the weights; it is filled once they are read
+    # The ranking is drawn above the weights that make it (filled in below, once they are read),
+    # so a 1440 × 900 screen opens on the answer rather than on fourteen sliders; the briefing
+    # pack's chooser follows it, still above the weights.
+    results = st.container()
+    pack_slot = st.container()
     st.subheader("Weights")
     presets = st.container(horizontal=True, vertical_alignment="center", gap="small")
     presets.markdown("Start from a preset:")
@@ -480,7 +484,7 @@ def _weighted() -> None:
                            help="Score each material only on the criteria recorded for it (its weights rescaled "
                                 f"over them) instead of imputing gaps ({constants.IMPUTATION_NOTE}).")
     if len(shown) < 2:
-        st.info("A ranking needs at least two materials in view. Choose more in the sidebar, or reset "
+        results.info("A ranking needs at least two materials in view. Choose more in the sidebar, or reset "
                 "the filters.", icon=":material/filter_alt_off:")
         state.write_to_url()
         return
@@ -490,9 +494,10 @@ def _weighted() -> None:
 
     # Only the open tab is built (components.tabs): moving a weight on the Ranking tab never
     # runs the Monte-Carlo, and opening Robustness runs it once per inputs (kept by cached.monte_carlo).
-    tabs.lazy_tabs({"Ranking": _ranking, "Inputs and method": _inputs, "Salience": _salience,
-                    "Robustness": _robustness, "Salience × leverage": _matrix, "Scenarios": _scenarios},
-                   key="pr_tab")
+    with results:
+        tabs.lazy_tabs({"Ranking": _ranking, "Inputs and method": _inputs, "Salience": _salience,
+                        "Robustness": _robustness, "Salience × leverage": _matrix, "Scenarios": _scenarios},
+                       key="pr_tab")
 
     with pack_slot:
         _pack_choices(weights, leave_gaps)

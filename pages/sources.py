@@ -11,7 +11,7 @@ from components import signin
 from components import cached
 from components.provenance import figure_footer
 from components.safe import escape_html, safe_url
-from rmo_data import constants
+from rmo_data import constants, formatting
 from rmo_data.analysis import salience
 from rmo_data.store import queries
 
@@ -40,7 +40,7 @@ tables.dataframe(
     hide_index=True, width="stretch",
     column_config={
         "title": st.column_config.TextColumn("Source", pinned=True, width="medium"),
-        "publisher": "Publisher", "year": st.column_config.NumberColumn("Year", format="%d"),
+        "publisher": "Publisher", "year": st.column_config.NumberColumn("Year", format=formatting.TABLE_YEAR),
         "kind": "Kind", "licence": "Licence", "feeds": st.column_config.TextColumn("Feeds", width="medium"),
         "rows": st.column_config.NumberColumn("Rows citing it"),
         "note": st.column_config.TextColumn("Caveats", width="large"),
@@ -58,8 +58,8 @@ country rows for nickel, so it is not used). *World total* and *Other countries*
 countries.
 
 **HHI (Herfindahl-Hirschman index).** The sum of the squared country shares, in percent, over named
-countries: 0 (spread across many) to 10 000 (one country). Above 1 500 reads as moderately and above
-2 500 as highly concentrated. Withheld (W) or unavailable (NA) figures are left out and listed, never
+countries: 0 (spread across many) to 10,000 (one country). Above 1,500 reads as moderately and above
+2,500 as highly concentrated. Withheld (W) or unavailable (NA) figures are left out and listed, never
 read as zero, so an HHI with withheld countries is a lower bound on their part.
 
 **Governance-weighted HHI.** As in the EU critical raw materials method: each country's share (as a
@@ -109,7 +109,7 @@ when a page asks for it; nothing is typed in.
 | Scale | Range | How it is made |
 |---|---|---|
 | Severity | 1–5 | The cell's **most severe case**: the mean of its scale, scope and irremediability ratings (1–5 each). The worst case, not the average, because due diligence looks at the gravest harm first. |
-| Evidence part E | 0–1 | Weighted number of independent cases ÷ {salience.FREQUENCY_SATURATION:g}, at most 1. A case weighs its confidence (documented {w['documented']:g}, reported {w['reported']:g}, inferred {w['inferred']:g}, {salience.UNKNOWN_CONFIDENCE} {salience.UNKNOWN_CONFIDENCE_WEIGHT:g}) × its recency (1 up to {salience.RECENT_YEARS} years old, falling to {salience.OLD_WEIGHT:g} at {salience.OLD_YEARS} years; {salience.UNKNOWN_YEAR_WEIGHT:g} when no year is stated). Cases from one report passage count once. |
+| Evidence part E | 0–1 | Weighted number of independent cases ÷ {formatting.number(salience.FREQUENCY_SATURATION, None)}, at most 1. A case weighs its confidence (documented {formatting.number(w['documented'], None)}, reported {formatting.number(w['reported'], None)}, inferred {formatting.number(w['inferred'], None)}, {salience.UNKNOWN_CONFIDENCE} {formatting.number(salience.UNKNOWN_CONFIDENCE_WEIGHT, None)}) × its recency (1 up to {salience.RECENT_YEARS} years old, falling to {formatting.number(salience.OLD_WEIGHT, None)} at {salience.OLD_YEARS} years; {formatting.number(salience.UNKNOWN_YEAR_WEIGHT, None)} when no year is stated). Cases from one report passage count once. |
 | Governance part G | 0–1 | The WGI governance risk (0–10, as in the governance-weighted HHI) of the countries producing at that stage, weighted by their share of world production, ÷ 10: the governance risk of an average tonne from that stage. |
 | Likelihood | 1–5 | 1 + 4 × (E + G) ÷ 2; 1 + 4 × E where the stage has no production data. |
 | Salience | 1–25 | Severity × likelihood. |
@@ -149,7 +149,7 @@ Material profile and as a column of the Overview and Prioritisation tables:
   These are the thresholds of the EU method, read on the stored 2023 figures; the EU's own list also
   takes in materials the Act names strategic (nickel is one), so the official list is longer.
 
-**The 65 % benchmark** asks that by 2030 no more than {constants.CRMA_SINGLE_COUNTRY_LIMIT_PCT:.0f} % of
+**The 65 % benchmark** asks that by 2030 no more than {formatting.number(constants.CRMA_SINGLE_COUNTRY_LIMIT_PCT, 0)} % of
 the EU's yearly consumption of a strategic raw material, at any processing stage, comes from one third
 country. The store holds world production by country, not the EU's imports, so the check below reads
 the largest share of world output held by a country outside the EU, per stage, in the latest year with

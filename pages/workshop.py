@@ -30,7 +30,7 @@ from components import cards, feedback, router, signin, state
 from components import workshop_facilitator as facilitator
 from components import workshop_participant as participant
 from components import workshop_view as view
-from rmo_data import constants
+from rmo_data import constants, formatting
 from rmo_data.access import roles
 from rmo_data.workshops.consensus import BANDS, MIN_ITEMS, MIN_RATERS, TOP_DISAGREED
 from rmo_data.workshops.group_result import RANK_RANGE_FLAG, WEIGHT_STD_FLAG
@@ -50,13 +50,13 @@ METHOD = f"""
    down to 0 for last (ties share the points). When it disagrees with the group ranking, the mean
    weights hide a split group.
 4. **Disagreement** is flagged in red when a criterion's shares have a standard deviation of
-   {WEIGHT_STD_FLAG * 100:g} percentage points or more, or a material's ranks span
+   {formatting.number(WEIGHT_STD_FLAG * 100, None)} percentage points or more, or a material's ranks span
    {RANK_RANGE_FLAG} places or more.
 5. **Agreement on the ranking** is Kendall's coefficient of concordance W over the rankings each
    participant's own weights give, with the usual correction for tied places: 1 when everyone ranks
    the materials in the same order, 0 when there is no common order. We read it as **low** below
-   {BANDS[1][0]:g}, **moderate** from {BANDS[1][0]:g} up to {BANDS[0][0]:g} and **high** from
-   {BANDS[0][0]:g}: a convention of this app, not a statistical test. It needs at least
+   {formatting.number(BANDS[1][0], None)}, **moderate** from {formatting.number(BANDS[1][0], None)} up to {formatting.number(BANDS[0][0], None)} and **high** from
+   {formatting.number(BANDS[0][0], None)}: a convention of this app, not a statistical test. It needs at least
    {MIN_RATERS} participants and {MIN_ITEMS} materials ("not enough answers" before that).
    **Weights furthest apart** names the (at most {TOP_DISAGREED}) criteria whose shares have the
    largest standard deviation among participants.
@@ -65,7 +65,7 @@ METHOD = f"""
    criteria, which should count more and by how much (equal, a little, clearly, much,
    overwhelmingly: 1, 3, 5, 7 or 9 times). Their weights are the principal eigenvector of those
    answers, as in the Analytic Hierarchy Process, and the consistency ratio CR says how far the
-   answers contradict each other: above {CR_LIMIT:g} the participant is warned and shown where.
+   answers contradict each other: above {formatting.number(CR_LIMIT, None)} the participant is warned and shown where.
 8. **Reveal and rounds**: the room sees the group result only once the facilitator reveals it. A
    second round freezes the first as it stands; participants see its result and may revise, and
    whoever does not keeps their first answer. Both rounds are kept and compared.

@@ -11,8 +11,11 @@ The rule:
 * the **short** name is a recognisable shortening of it for narrow places:
   chart legends, axes, marks' labels and the phone's question buttons;
 * a unit, when one is shown, follows the name in parentheses
-  (``with_unit("criterion", "mining_hhi")`` → "Mining concentration (HHI 0–10 000)");
+  (``with_unit("criterion", "mining_hhi")`` → "Mining concentration (HHI 0–10,000)");
 * a qualifier follows the same way ("Governance-weighted concentration (mining)").
+
+A value that is not recorded has one wording too, ``NO_DATA`` ("no data recorded"), which
+``rmo_data.formatting`` writes wherever a figure is missing.
 
 Kinds: material, criterion, stage, risk_category, leverage_category,
 quadrant, preset, actor, target, pillar, organisation_type, measure (the
@@ -47,6 +50,8 @@ def _terms(kind: str, names: Mapping[str, str], shorts: Mapping[str, str] | None
     # A kind without short forms uses its names where space is narrow too.
     return tuple(Term(kind, slug, label, (shorts or {}).get(slug) or label) for slug, label in names.items())
 
+
+NO_DATA: Final[str] = constants.MISSING  # what a missing figure reads, everywhere
 
 _KINDS: Final[dict[str, tuple[Term, ...]]] = {
     "material": _terms("material", constants.MATERIAL_LABELS, constants.MATERIAL_SHORT),
@@ -110,7 +115,7 @@ def unit(kind: Kind | str, slug: str) -> str:
 
 
 def with_unit(kind: Kind | str, slug: str, *, use_short: bool = False) -> str:
-    """The (short) name followed by its unit in parentheses, e.g. "Mining concentration (HHI 0–10 000)"."""
+    """The (short) name followed by its unit in parentheses, e.g. "Mining concentration (HHI 0–10,000)"."""
     label = short(kind, slug) if use_short else name(kind, slug)
     u = unit(kind, slug)
     return f"{label} ({u})" if u else label

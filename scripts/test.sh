@@ -26,6 +26,12 @@ if ! command -v chromium >/dev/null 2>&1; then
   apt_install chromium
 fi
 
+# Step 2a: Liberation fonts, whose Arial metrics measure chart text in tests/charts/text_boxes.py.
+if [ ! -f /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ]; then
+  echo "Installing Debian's Liberation fonts for the chart text tests…"
+  apt_install fonts-liberation
+fi
+
 # Step 2b: Debian's nginx for the proxy tests (tests/deploy: compose.yaml's nginx site); it is
 # only run by the tests, on loopback ports, never started as a service.
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then

@@ -12,14 +12,14 @@ from typing import Any
 
 import pandas as pd
 
-from rmo_data import constants
+from rmo_data import constants, formatting
 from rmo_data.analysis.statements import BOUND_PREFIX
 
 
 def _number(value: Any) -> str | None:
     if value is None or pd.isna(value):
         return None
-    return f"{float(value):g}"
+    return f"{formatting.number(float(value), None)}"
 
 
 def fact_value(fact: Mapping[str, Any]) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from rmo_data import constants
+from rmo_data import constants, formatting
 
 
 @dataclass(frozen=True)
@@ -43,14 +43,14 @@ def headline_findings(overview: pd.DataFrame) -> list[Finding]:
         stage_word = "mine production" if stage == "mining" else "processing output"
         out.append(Finding(
             f"{top['name']} is the most concentrated at {stage}: {top[f'{stage}_top1_country']} "
-            f"holds {top[col]:.0f} % of world {stage_word} (HHI {top[f'{stage}_hhi']:,.0f}).",
+            f"holds {formatting.number(top[col], 0)} % of world {stage_word} (HHI {formatting.number(top[f'{stage}_hhi'])}).",
             top["material"], str(top[f"{stage}_source_title"]), _year(top[f"{stage}_year"])))
 
     auto = overview.dropna(subset=["auto_share_pct"])
     if not auto.empty:
         top = auto.loc[auto["auto_share_pct"].idxmax()]
         out.append(Finding(
-            f"The largest automotive share on record is {top['name']}: {top['auto_share_pct']:g} % "
+            f"The largest automotive share on record is {top['name']}: {formatting.number(top['auto_share_pct'], None)} % "
             f"({top['auto_basis']}, {top['auto_scope']}). Figures use different bases, so compare "
             "them with care.",
             top["material"], str(top["auto_source"]), _year(top["auto_year"])))
@@ -80,7 +80,7 @@ def headline_findings(overview: pd.DataFrame) -> list[Finding]:
         top = crm.loc[crm["supply_risk"].idxmax()]
         out.append(Finding(
             f"{top['name']} carries the highest EU supply risk among these materials: "
-            f"{top['supply_risk']:.1f} (the supply-risk threshold in the EU criticality method is 1).",
+            f"{formatting.number(top['supply_risk'], 1)} (the supply-risk threshold in the EU criticality method is 1).",
             top["material"], "Study on the Critical Raw Materials for the EU 2023", "2023"))
     return out
 

@@ -65,7 +65,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rmo_data import constants
+from rmo_data import constants, formatting
 from rmo_data.analysis import evidence_rollups
 
 PRESETS: Mapping[str, Mapping[str, int]] = constants.WEIGHT_PRESETS
@@ -435,8 +435,7 @@ def format_value(criterion: str, value: float) -> str:
     if criterion == "standards_gap":
         return "gap" if value >= 0.5 else "covered"
     digits = {"gov_hhi": 2, "supply_risk": 1, "severity": 2, "salience": 1, "likelihood": 2}.get(criterion, 0)
-    text = f"{value:,.{digits}f}".replace(",", "\u202f")  # thin space groups thousands
-    return f"{text} %" if criterion in {"auto_share", "top_share"} else text
+    return formatting.number(value, digits, formatting.PERCENT if criterion in {"auto_share", "top_share"} else "")
 
 
 def _cells(frame: pd.DataFrame, rows: Sequence[Any], columns: Sequence[Any], missing: Any = np.nan) -> np.ndarray:

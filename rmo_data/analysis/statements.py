@@ -17,7 +17,7 @@ import re
 
 import pandas as pd
 
-from rmo_data import constants
+from rmo_data import constants, formatting
 
 # How a bounded figure reads in a short label (seed ``bound``: eq, approx, ge, le).
 BOUND_PREFIX: dict[str, str] = {"eq": "", "approx": "≈ ", "ge": "≥ ", "le": "≤ "}
@@ -30,7 +30,7 @@ def share_text(share: float | None, bound: str | None = None) -> str:
     """A share as a short label ("≥ 80 %", "71 %"); "no figure" when there is none."""
     if share is None or pd.isna(share):
         return "no figure"
-    return f"{BOUND_PREFIX.get(bound or 'eq', '')}{share:.0f} %"
+    return f"{BOUND_PREFIX.get(bound or 'eq', '')}{formatting.number(share, 0)} %"
 
 
 def source_label(publisher: str | None, title: str | None = None) -> str:

@@ -10,6 +10,7 @@ Missing values are drawn as "no data recorded", never as zero.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from rmo_data import constants, vocabulary
+from rmo_data import constants, formatting, vocabulary
 from rmo_data.analysis import evidence_rollups
 from rmo_data.charts import summaries
 from rmo_data.charts.alt_text import describe, listing
@@ -50,59 +51,158 @@ INDICATORS: tuple[tuple[str, str, str, int], ...] = (
 WHITE_TEXT_FROM = 0.75
 
 
+HEAT_ROW = 34  # px per material row (and the header row)
+_HEAT_LINE = 14  # px between the lines of a two-line header or cell
+# The header row's place on the y axis: a name no material has, drawn without an axis label.
+_HEADER_ROW = "\u2007"
+
+
+def _two_lines(text: str) -> list[str]:
+    """``text`` as one line when short, else split into two lines of about equal length (at a space)."""
+    words = text.split(" ")
+    if len(text) <= 12 or len(words) == 1:
+        return [text]
+    cut = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))))
+    return [" ".join(words[:cut]), " ".join(words[cut:])]
+
+
 def overview_heat_table(df: pd.DataFrame) -> alt.Chart:
     """Materials × indicators; colour shows rank within each indicator, text the value.
 
     Missing cells are grey and read "no data recorded".  Clicking a row selects
-    that material (selection ``pick``).
+    that material (selection ``pick``).  The indicators head their columns in a
+    row of their own, horizontal and on at most two lines: angled axis labels ran
+    into each other.  The top country's cell gives the country and its share on
+    two lines, so the longest names fit a column.
     """
     rows = []
     for _, r in df.iterrows():
         for col, label, unit, digits in INDICATORS:
             value = r.get(col)
-            text = number_text(value, unit, digits) if not pd.isna(value) else "no data"
-            if col == "mining_top1_share" and not pd.isna(value):
-                text = f"{r.get('mining_top1_country')} {value:.0f} %"
+            # "no data recorded" on two lines, the width of a figure.
+            text = (_two_lines(formatting.NO_DATA) if formatting.is_missing(value)
+                    else [formatting.number(value, digits, unit)])
+            if col == "mining_top1_share" and not formatting.is_missing(value):
+                text = [str(r.get("mining_top1_country")), formatting.percent(value)]
             rows.append({"material": r["material"], "name": r["name"], "indicator": label,
-                         "value": None if pd.isna(value) else float(value), "text": text,
-                         "tooltip": constants.MISSING if pd.isna(value) else text})
+                         "value": None if formatting.is_missing(value) else float(value), "text": text,
+                         "tooltip": " ".join(text), "text_dy": -(len(text) - 1) * _HEAT_LINE / 2})
     long = pd.DataFrame(rows)
     # Vega-Lite drops a mark whose colour field is null; missing cells get 0 here
     # and are painted grey by the isValid(value) condition below.
     long["relative"] = long.groupby("indicator")["value"].rank(pct=True).fillna(0.0)
     pick = alt.selection_point(name="pick", fields=["material"], on="click", clear="dblclick")
     order = [label for _, label, _, _ in INDICATORS]
-    names = df["name"].tolist()
-    base = alt.Chart(long).encode(
-        x=alt.X("indicator:N", sort=order, title=None,
-                # Single-line labels at a slight angle: multi-line labels on a top
-                # axis spill into the first row.
-                axis=alt.Axis(orient="top", labelAngle=-35, labelAlign="left", labelLimit=200, labelOverlap=False,
-                              labelFontWeight="bold")),
-        y=alt.Y("name:N", sort=names, title=None, axis=alt.Axis(labelLimit=220)),
-    )
-    cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
+    header = pd.DataFrame({"indicator": order, "name": _HEADER_ROW, "text": [_two_lines(o) for o in order]})
+    header["text_dy"] = [-(len(t) - 1) * _HEAT_LINE / 2 for t in header["text"]]
+    names = [_HEADER_ROW, *df["name"].tolist()]
+    x = alt.X("indicator:N", sort=order, title=None, axis=None)
+    y = alt.Y("name:N", sort=names, title=None,
+              axis=alt.Axis(labelLimit=220, ticks=False, domain=False,
+                            labelExpr=f"datum.label == '{_HEADER_ROW}' ? '' : datum.label"))
+    cells = alt.Chart(long).mark_rect(stroke="white", strokeWidth=2).encode(
+        x=x, y=y,
         color=alt.condition("isValid(datum.value)",
                             alt.Color("relative:Q", scale=alt.Scale(scheme="orangered", domain=[0, 1]),
-                                      legend=alt.Legend(title="Rank among materials",
-                                                        format=".0%", orient="bottom")),
+                                      # Ranks, not values: the legend says which end is which.
+                                      legend=alt.Legend(title="Rank among the materials shown", orient="bottom",
+                                                        values=[0, 1], gradientLength=220, titleLimit=400,
+                                                        labelExpr="datum.value < 0.5 ? 'lowest' : 'highest'")),
                             alt.value(NO_DATA_COLOUR)),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
         tooltip=[alt.Tooltip("name:N", title="Material"), alt.Tooltip("indicator:N", title="Indicator"),
                  alt.Tooltip("tooltip:N", title="Value")],
     ).add_params(pick)
-    # Black below, white from the dark quarter of the scale: each reaches 4.5:1 on its cells
-    # (tests/charts/test_contrast.py follows Vega's orangered scheme).
-    text = base.mark_text(fontSize=12).encode(
-        text="text:N",
+    # Never wider than its cell (the whole text is in the tooltip).
+    text = alt.Chart(long).mark_text(fontSize=12, lineHeight=_HEAT_LINE, dy=alt.expr("datum.text_dy"),
+                                     limit=alt.expr("bandwidth('x') - 6")).encode(
+        x=x, y=y, text="text:N",
+        # Black below, white from the dark quarter of the scale: each reaches 4.5:1 on its cells
+        # (tests/charts/test_contrast.py follows Vega's orangered scheme).
         color=alt.condition(f"datum.relative >= {WHITE_TEXT_FROM}", alt.value("white"), alt.value("black")),
     )
-    chart = (cells + text).properties(
+    heads = alt.Chart(header).mark_text(fontSize=12, fontWeight="bold", lineHeight=_HEAT_LINE, baseline="middle",
+                                        dy=alt.expr("datum.text_dy"), color="#1B2631",
+                                        limit=alt.expr("bandwidth('x') - 6")).encode(
+        x=x, y=y, text="text:N")
+    chart = (cells + text + heads).properties(
         title=chart_title("Where each material stands",
-                     "Darker = higher among the materials shown; grey “no data” = no data recorded"),
-        height=alt.Step(34), width="container")
-    return describe(chart, summaries.overview_heat(long, len(names), order))
+                          f"Darker = higher among the materials shown; grey = {formatting.NO_DATA}"),
+        height=alt.Step(HEAT_ROW), width="container")
+    return describe(chart, summaries.overview_heat(long, len(df), order))
 
+
+SCATTER_HEIGHT = 380  # px of the plot
+BUBBLE_AREA = (60, 900)  # px² of the smallest and largest bubble
+LABEL_SIZE = 12
+# Labels are placed for a plot at least this wide (a laptop with the sidebar open); a narrower plot
+# (a phone) shows no labels at all, only the tooltips, rather than labels over each other.
+LABEL_MIN_PLOT_WIDTH = 520
+# Widest plot the labels are checked for (a wide screen with the sidebar closed), as a multiple.
+LABEL_MAX_STRETCH = 4.0
+_LABEL_GAP = 3  # px between a bubble's edge and its label
+# An upper bound of a bold 12 px character's width in the app's font ("m" and "W" included).
+_CHAR_WIDTH = 0.62 * LABEL_SIZE
+
+
+def _label_box(x: float, y: float, r: float, width: float, where: str) -> tuple[float, float, float, float]:
+    """The box (x1, y1, x2, y2) of a label of ``width`` px placed ``where`` of a bubble at (x, y)."""
+    h, gap = LABEL_SIZE + 2, r + _LABEL_GAP
+    if where == "right":
+        return x + gap, y - h / 2, x + gap + width, y + h / 2
+    if where == "left":
+        return x - gap - width, y - h / 2, x - gap, y + h / 2
+    if where == "above":
+        return x - width / 2, y - gap - h, x + width / 2, y - gap
+    return x - width / 2, y + gap, x + width / 2, y + gap + h  # below
+
+
+# Vega mark properties for each placement: offset from the bubble's centre, alignment, baseline.
+_PLACEMENTS = ("right", "left", "above", "below")
+
+
+def bubble_labels(x_share: list[float], y_count: list[float], areas: list[float], names: list[str],
+                  y_max: float) -> list[str | None]:
+    """Where each bubble's name goes (one of ``_PLACEMENTS``), or None when it fits nowhere.
+
+    Greedy, first come first served, in the order given: a label must stay inside the plot
+    and clear of every other label and every bubble, for every plot width from
+    ``LABEL_MIN_PLOT_WIDTH`` to ``LABEL_MAX_STRETCH`` times it (the chart takes the page's width:
+    labels keep their size while the bubbles spread apart, so a label is checked at each).
+    A name left without a label is still in the bubble's tooltip.
+    """
+    radii = [(a / math.pi) ** 0.5 + 1 for a in areas]  # + half the 1 px outline
+    widths = [len(n) * _CHAR_WIDTH for n in names]
+    stretches = [1 + i * (LABEL_MAX_STRETCH - 1) / 24 for i in range(25)]
+    placed: dict[int, str] = {}
+
+    def at(i: int, stretch: float) -> tuple[float, float]:
+        return (x_share[i] / 100 * LABEL_MIN_PLOT_WIDTH * stretch,
+                SCATTER_HEIGHT - y_count[i] / y_max * SCATTER_HEIGHT)
+
+    def clear(i: int, where: str) -> bool:
+        for stretch in stretches:
+            x, y = at(i, stretch)
+            box = _label_box(x, y, radii[i], widths[i], where)
+            if box[0] < 0 or box[1] < 0 or box[2] > LABEL_MIN_PLOT_WIDTH * stretch or box[3] > SCATTER_HEIGHT:
+                return False
+            for j in range(len(names)):
+                cx, cy = at(j, stretch)
+                nx, ny = min(max(cx, box[0]), box[2]), min(max(cy, box[1]), box[3])
+                if math.hypot(nx - cx, ny - cy) < radii[j]:
+                    return False
+                if j in placed:
+                    other = _label_box(cx, cy, radii[j], widths[j], placed[j])
+                    if (min(box[2], other[2]) > max(box[0], other[0])
+                            and min(box[3], other[3]) > max(box[1], other[1])):
+                        return False
+        return True
+
+    for i in range(len(names)):
+        where = next((w for w in _PLACEMENTS if clear(i, w)), None)
+        if where is not None:
+            placed[i] = where
+    return [placed.get(i) for i in range(len(names))]
 
 
 def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
@@ -111,30 +211,52 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
     Colour is the automotive share; materials without one are grey and read
     "no data recorded" in the tooltip.  Materials without production data at
     ``stage`` are left out (the page names them).  Selection ``pick`` on click.
+    Each bubble's name is placed beside it where it collides with nothing
+    (``bubble_labels``), else it is in the tooltip only.
     """
     data = df[["material", "name", f"{stage}_top1_share", f"{stage}_top1_country",
                "risk_breadth", "evidence_count", "auto_share_pct"]].copy()
     data.columns = ["material", "name", "top1_share", "top1_country", "risk_breadth",
                     "evidence_count", "auto_share_pct"]
-    data["auto_label"] = data["auto_share_pct"].map(lambda v: number_text(v, " %"))
-    data["top1_label"] = [f"{c} {number_text(s, ' %')}" if not pd.isna(s) else constants.MISSING
+    data = data.dropna(subset=["top1_share"]).reset_index(drop=True)
+    data["auto_label"] = data["auto_share_pct"].map(formatting.percent)
+    data["top1_label"] = [f"{c} {formatting.percent(s)}" if not formatting.is_missing(s) else formatting.NO_DATA
                           for c, s in zip(data["top1_country"], data["top1_share"], strict=True)]
+    breadth = data["risk_breadth"].fillna(0)
+    max_breadth = max(float(breadth.max()) if len(data) else 1.0, 1.0)
+    # Explicit domains, so the label placement knows where every bubble is drawn.
+    y_max = float(data["evidence_count"].max()) + 1 if len(data) else 1.0
+    areas = [BUBBLE_AREA[0] + (BUBBLE_AREA[1] - BUBBLE_AREA[0]) * b / max_breadth for b in breadth]
+    # The most evidence first: those labels are placed first.
+    order = sorted(range(len(data)), key=lambda i: (-data["evidence_count"][i], -areas[i]))
+    placed = bubble_labels([data["top1_share"][i] for i in order], [data["evidence_count"][i] for i in order],
+                           [areas[i] for i in order], [data["name"][i] for i in order], y_max)
+    where = dict(zip(order, placed, strict=True))
+    data["label_at"] = [where[i] or "" for i in range(len(data))]
+    radius = [(a / math.pi) ** 0.5 + 1 + _LABEL_GAP for a in areas]
+    data["label_dx"] = [{"right": r, "left": -r}.get(w, 0.0) for r, w in zip(radius, data["label_at"], strict=True)]
+    data["label_dy"] = [{"above": -r, "below": r}.get(w, 0.0) for r, w in zip(radius, data["label_at"], strict=True)]
+    data["label_align"] = data["label_at"].map({"right": "left", "left": "right"}).fillna("center")
+    data["label_baseline"] = data["label_at"].map({"above": "bottom", "below": "top"}).fillna("middle")
     pick = alt.selection_point(name="pick", fields=["material"], on="click", clear="dblclick")
     stage_label = constants.STAGE_LABELS[stage].split(":")[0].lower()
-    base = alt.Chart(data.dropna(subset=["top1_share"])).encode(
+    base = alt.Chart(data).encode(
         x=alt.X("top1_share:Q", title=f"Share of the top {stage_label} country (% of world)",
                 scale=alt.Scale(domain=[0, 100])),
         y=alt.Y("evidence_count:Q", title="Recorded evidence cases (count)",
-                scale=alt.Scale(zero=True), axis=alt.Axis(tickMinStep=1)),
+                scale=alt.Scale(domain=[0, y_max], nice=False), axis=alt.Axis(tickMinStep=1)),
     )
     tooltip = [alt.Tooltip("name:N", title="Material"),
                alt.Tooltip("top1_label:N", title="Top country"),
-               alt.Tooltip("evidence_count:Q", title="Evidence cases"),
-               alt.Tooltip("risk_breadth:Q", title="Salient-risk categories"),
+               alt.Tooltip("evidence_count:Q", title="Evidence cases", format=formatting.VEGA_INTEGER),
+               alt.Tooltip("risk_breadth:Q", title="Salient-risk categories", format=formatting.VEGA_INTEGER),
                alt.Tooltip("auto_label:N", title=vocabulary.name("criterion", "auto_share"))]
-    # Whole categories in the legend: Vega's default size legend prints fractions ("16.000000").
-    size = alt.Size("risk_breadth:Q", title="Salient-risk categories", scale=alt.Scale(range=[60, 900]),
-                    legend=alt.Legend(format="d", tickMinStep=1))
+    # Whole categories in the legend, from the smallest to the largest bubble drawn.
+    shown = sorted({int(breadth.min()), int(round((breadth.min() + breadth.max()) / 2)), int(breadth.max())}) \
+        if len(data) else [0]
+    size = alt.Size("risk_breadth:Q", title="Salient-risk categories",
+                    scale=alt.Scale(domain=[0, max_breadth], range=list(BUBBLE_AREA)),
+                    legend=alt.Legend(values=shown, format=formatting.VEGA_INTEGER))
     opacity = alt.condition(pick, alt.value(0.95), alt.value(0.35))
     # Vega-Lite drops marks whose colour field is null, so materials without an
     # automotive share get their own grey layer instead of vanishing.
@@ -142,19 +264,24 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
         stroke="#1B2631", strokeWidth=1).encode(
         size=size, opacity=opacity, tooltip=tooltip,
         color=alt.Color("auto_share_pct:Q", title=f"{vocabulary.short('criterion', 'auto_share')} (%)",
-                        scale=alt.Scale(scheme="teals")),
+                        scale=alt.Scale(scheme="teals"),
+                        legend=alt.Legend(format=formatting.vega_format(0))),
     ).add_params(pick)
     unknown = base.transform_filter("!isValid(datum.auto_share_pct)").mark_circle(
         stroke="#1B2631", strokeWidth=1, color=NO_DATA_COLOUR).encode(
         size=size, opacity=opacity, tooltip=tooltip)
-    labels = base.mark_text(align="left", dx=12, dy=-8, fontSize=12, fontWeight="bold").encode(text="name:N")
+    labels = base.transform_filter("datum.label_at != ''").mark_text(
+        fontSize=LABEL_SIZE, fontWeight="bold", dx=alt.expr("datum.label_dx"), dy=alt.expr("datum.label_dy"),
+        align=alt.expr("datum.label_align"), baseline=alt.expr("datum.label_baseline"),
+        # Placed for a plot at least LABEL_MIN_PLOT_WIDTH wide; narrower, the names are in the tooltips.
+        opacity=alt.expr(f"width >= {LABEL_MIN_PLOT_WIDTH} ? 1 : 0"),
+    ).encode(text="name:N")
     chart = alt.layer(known, unknown, labels).properties(
         title=chart_title(f"Concentration at {stage_label} against recorded evidence",
                      "Bubble size = salient-risk categories; colour = automotive share "
-                     "(grey = no data recorded)"),
-        height=380, width="container")
+                     f"(grey = {formatting.NO_DATA}); a bubble without a name shows it on hover"),
+        height=SCATTER_HEIGHT, width="container")
     return describe(chart, summaries.overview_scatter(data, stage_label))
-
 
 
 # --- material profile --------------------------------------------------------
@@ -171,7 +298,7 @@ def end_use_data(df: pd.DataFrame) -> pd.DataFrame:
                      for b, s, y in zip(data["basis"], data["scope"], data["year"], strict=True)]
     data["bound_label"] = data["bound"].map({"eq": "", "approx": "about ", "ge": "at least ",
                                              "le": "at most "}).fillna("")
-    data["label"] = data["bound_label"] + data["share_pct"].map(lambda v: f"{v:g} %")
+    data["label"] = data["bound_label"] + data["share_pct"].map(lambda v: formatting.percent(v, None))
     data["kind"] = data["is_automotive"].map({True: "Automotive / transport", False: "Other uses"})
     # Drawn above the bar, the share first: a long sector name is cut at the panel's edge, never the share.
     data["name_label"] = data["label"] + " · " + data["sector"]
@@ -268,7 +395,7 @@ def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) ->
         order=alt.Order("order:Q", sort="ascending"),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
         tooltip=[alt.Tooltip("group:N", title="Country"), alt.Tooltip("year_label:N", title="Year"),
-                 alt.Tooltip("quantity:Q", title=f"Production ({unit})", format=",.0f"),
+                 alt.Tooltip("quantity:Q", title=f"Production ({unit})", format=formatting.vega_format(0)),
                  alt.Tooltip("estimate_label:N", title="Figure")],
     ).add_params(pick).properties(title=chart_title(title, f"By country, {unit}"),
                                   height=320, width="container")
@@ -276,33 +403,41 @@ def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) ->
 
 
 
+HHI_THRESHOLDS = ((1500, "moderate"), (2500, "high"))  # the usual reading of a Herfindahl-Hirschman index
+
+
 def hhi_trend_chart(df: pd.DataFrame, title: str) -> alt.Chart:
-    """Concentration (HHI) by year with the usual 1 500 / 2 500 reference lines."""
+    """Concentration (HHI) by year with the usual 1,500 / 2,500 reference lines.
+
+    The y axis runs from 0 to a little above the highest value (and at least past 2,500), not
+    to 10,000, so a change over the years is visible; the lines' labels sit right of the plot,
+    where the line of values never runs.
+    """
     data = df.copy()
     data["year"] = data["year"].astype(int)
+    top = max(3000.0, float(data["hhi"].max()) * 1.15 if len(data) else 0.0)
+    y_max = min(10_000.0, math.ceil(top / 1000) * 1000)
+    hhi_title = vocabulary.with_unit("measure", "stage_hhi")
     line = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=70), color=BASE).encode(
-        x=alt.X("year:O", title="Year"),
-        y=alt.Y("hhi:Q", title=vocabulary.with_unit("measure", "stage_hhi"), scale=alt.Scale(domain=[0, 10_000])),
+        x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("hhi:Q", title=hhi_title, scale=alt.Scale(domain=[0, y_max], nice=False),
+                axis=alt.Axis(format=formatting.VEGA_INTEGER)),
         tooltip=[alt.Tooltip("year:O", title="Year"),
-                 alt.Tooltip("hhi:Q", format=",.0f", title=vocabulary.with_unit("measure", "stage_hhi")),
+                 alt.Tooltip("hhi:Q", format=formatting.vega_format(0), title=hhi_title),
                  alt.Tooltip("top1_country:N", title="Top country"),
-                 alt.Tooltip("top1_share:Q", format=".1f", title=f"{vocabulary.name('criterion', 'top_share')} (%)")],
+                 alt.Tooltip("top1_share:Q", format=formatting.vega_format(1),
+                             title=f"{vocabulary.name('criterion', 'top_share')} (%)")],
     )
-    refs = pd.DataFrame({"hhi": [1500, 2500], "label": ["moderately concentrated (1 500)",
-                                                        "highly concentrated (2 500)"]})
+    refs = pd.DataFrame({"hhi": [v for v, _ in HHI_THRESHOLDS],
+                         "label": [f"{word} ({formatting.number(v)})" for v, word in HHI_THRESHOLDS]})
     rules = alt.Chart(refs).mark_rule(strokeDash=[4, 4], color="#922B21").encode(y="hhi:Q")
-    # The two lines are close: one label above its line, the other below.
-    label_style = {"align": "left", "dx": 4, "color": "#922B21", "fontSize": 11}
-    above = alt.Chart(refs).transform_filter("datum.hhi == 2500").mark_text(dy=-7, **label_style).encode(
-        y="hhi:Q", text="label:N", x=alt.value(0))
-    below = alt.Chart(refs).transform_filter("datum.hhi == 1500").mark_text(dy=9, **label_style).encode(
-        y="hhi:Q", text="label:N", x=alt.value(0))
-    rule_text = above + below
-    chart = (rules + rule_text + line).properties(
-        title=chart_title(title, "Herfindahl-Hirschman index of country shares"), height=260,
-        width="container")
+    labels = alt.Chart(refs).mark_text(align="left", baseline="middle", dx=6, color="#922B21", fontSize=11).encode(
+        y="hhi:Q", text="label:N", x=alt.value("width"))
+    chart = (rules + labels + line).properties(
+        title=chart_title(title, "Herfindahl-Hirschman index of country shares; dashed: moderately and "
+                                 "highly concentrated"),
+        height=280, width="container")
     return describe(chart, summaries.hhi_trend(data))
-
 
 
 def value_chain_chart(risks: pd.DataFrame, evidence: pd.DataFrame) -> alt.Chart:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from rmo_data.charts.alt_text import describe, listing
 from rmo_data.charts.style import NO_DATA_COLOUR, chart_title
-from rmo_data import constants, vocabulary
+from rmo_data import constants, formatting, vocabulary
 
 MISSING_NOTE = f"{constants.MISSING}: {constants.IMPUTATION_NOTE}"
 
@@ -55,7 +55,7 @@ def contribution_data(long: pd.DataFrame, order: list[str]) -> dict[str, pd.Data
     # score column (one row per material) rather than a group-by of every segment.
     totals = long.drop_duplicates("name")[["name", "score", "rank"]].reset_index(drop=True)
     totals["position"] = totals["name"].map(position)
-    totals["label"] = [f"#{int(r)} · {s:.2f}" for r, s in zip(totals["rank"], totals["score"], strict=True)]
+    totals["label"] = [f"#{int(r)} · {formatting.number(s, 2)}" for r, s in zip(totals["rank"], totals["score"], strict=True)]
     # Only the columns the chart reads go to the browser (the slug is drawn by its names).
     return {CONTRIBUTIONS: data.drop(columns=["raw_text", "rank", "criterion"]).reset_index(drop=True),
             CONTRIBUTION_TOTALS: totals}
@@ -100,9 +100,9 @@ def contribution_chart(criteria: tuple[str, ...]) -> alt.LayerChart:
         tooltip=[alt.Tooltip("name:N", title="Material"),
                  alt.Tooltip("criterion_label:N", title="Criterion"),
                  alt.Tooltip("input:N", title="Input"),
-                 alt.Tooltip("value:Q", title="Normalised (0–1)", format=".2f"),
-                 alt.Tooltip("weight:Q", title="Weight (share)", format=".0%"),
-                 alt.Tooltip("contribution:Q", title="Contribution", format=".3f")],
+                 alt.Tooltip("value:Q", title="Normalised (0–1)", format=formatting.vega_format(2)),
+                 alt.Tooltip("weight:Q", title="Weight (share)", format=formatting.VEGA_FRACTION_PERCENT),
+                 alt.Tooltip("contribution:Q", title="Contribution", format=formatting.vega_format(3))],
     )
     text = alt.Chart(alt.NamedData(name=CONTRIBUTION_TOTALS)).mark_text(
         align="left", dx=4, fontSize=12, fontWeight="bold").encode(y=y, x="score:Q", text="label:N")
@@ -124,7 +124,7 @@ def contribution_summary(datasets: dict[str, pd.DataFrame], top: int = constants
     parts = datasets[CONTRIBUTIONS]
     drivers = (parts[parts["name"] == first].sort_values("contribution", ascending=False)
                ["criterion_short"].head(2).tolist())
-    leaders = [f"{r.name} ({r.score:.2f})" for r in totals.head(top).itertuples(index=False)]
+    leaders = [f"{r.name} ({formatting.number(r.score, 2)})" for r in totals.head(top).itertuples(index=False)]
     return (f"First {min(top, len(totals))} of {len(totals)}: {listing(leaders, top)}. "
             f"{first}'s largest contributions: {listing(drivers)}.")
 
@@ -135,7 +135,7 @@ def percent(p: float) -> str:
         return "<1 %"
     if 0.99 < p < 1:
         return ">99 %"
-    return f"{p * 100:.0f} %"
+    return f"{formatting.number(p * 100, 0)} %"
 
 
 def robustness_chart(mc: pd.DataFrame, order: list[str], top: int = constants.TOP_N) -> alt.Chart:
@@ -159,7 +159,7 @@ def robustness_chart(mc: pd.DataFrame, order: list[str], top: int = constants.TO
     y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=200))
     x_scale = alt.Scale(domain=[0.5, n + 2.5], nice=False)
     tooltip = [alt.Tooltip("name:N", title="Material"),
-               alt.Tooltip("p_top:Q", title=f"Probability of top {top}", format=".0%"),
+               alt.Tooltip("p_top:Q", title=f"Probability of top {top}", format=formatting.VEGA_FRACTION_PERCENT),
                alt.Tooltip("rank_median:Q", title="Median rank"),
                alt.Tooltip("range_label:N", title="Rank range")]
     zone = alt.Chart(pd.DataFrame({"x0": [0.5], "x1": [top + 0.5]})).mark_rect(
@@ -167,7 +167,7 @@ def robustness_chart(mc: pd.DataFrame, order: list[str], top: int = constants.TO
     full = alt.Chart(data).mark_rule(color="#ABB2B9", strokeWidth=2).encode(
         y=y, x=alt.X("rank_min:Q", scale=x_scale,
                      title=f"Rank in the draws (1 = first; shaded = top {top})",
-                     axis=alt.Axis(values=list(range(1, n + 1)), format="d")),
+                     axis=alt.Axis(values=list(range(1, n + 1)), format=formatting.VEGA_INTEGER)),
         x2="rank_max:Q", tooltip=tooltip)
     likely = alt.Chart(data).mark_rule(color="#0B5563", strokeWidth=7, opacity=0.6).encode(
         y=y, x="rank_p05:Q", x2="rank_p95:Q", tooltip=tooltip)
@@ -213,11 +213,11 @@ def matrix_chart(positions: pd.DataFrame) -> alt.Chart:
     background = alt.Chart(quads).mark_rect(opacity=0.10).encode(
         x=alt.X("x0:Q", scale=scale_x, title=f"{vocabulary.with_unit('measure', 'matrix_leverage')}: "
                                              "automotive share and linked initiatives",
-                axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=".2f")),
+                axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=formatting.vega_format(2))),
         x2="x1:Q",
         # The name and unit only: a longer title is cut on a phone (the page says what it combines).
         y=alt.Y("y0:Q", scale=scale_y, title=vocabulary.with_unit("measure", "matrix_salience"),
-                axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=".2f")),
+                axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=formatting.vega_format(2))),
         y2="y1:Q",
         color=alt.Color("quadrant:N", sort=domain, scale=alt.Scale(domain=domain, range=colours),
                         legend=None),
@@ -241,9 +241,9 @@ def matrix_chart(positions: pd.DataFrame) -> alt.Chart:
     data["placement"] = label_placements(data).to_numpy()
     tooltip = [alt.Tooltip("name:N", title="Material"),
                alt.Tooltip("quadrant_label:N", title="Quadrant"),
-               alt.Tooltip("salience_raw:Q", title=vocabulary.with_unit("criterion", "salience"), format=".1f"),
-               alt.Tooltip("salience:Q", title=vocabulary.with_unit("measure", "matrix_salience"), format=".2f"),
-               alt.Tooltip("leverage:Q", title=vocabulary.with_unit("measure", "matrix_leverage"), format=".2f"),
+               alt.Tooltip("salience_raw:Q", title=vocabulary.with_unit("criterion", "salience"), format=formatting.vega_format(1)),
+               alt.Tooltip("salience:Q", title=vocabulary.with_unit("measure", "matrix_salience"), format=formatting.vega_format(2)),
+               alt.Tooltip("leverage:Q", title=vocabulary.with_unit("measure", "matrix_leverage"), format=formatting.vega_format(2)),
                alt.Tooltip("inputs:N", title="Missing inputs (imputed: median of the materials in view)")]
     points = alt.Chart(data).mark_circle(size=220, stroke="#1B2631", strokeWidth=1, opacity=0.95).encode(
         x=alt.X("leverage:Q", scale=scale_x), y=alt.Y("salience:Q", scale=scale_y),

@@ -11,9 +11,8 @@ import textwrap
 from typing import Any
 
 import altair as alt
-import pandas as pd
 
-from rmo_data import constants
+from rmo_data import formatting
 
 # Altair's debug mode validates every schema object as it is built, so one chart
 # is validated dozens of times; with it off, the chart is still validated once,
@@ -65,7 +64,6 @@ def configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
 
 
 def number_text(value: Any, unit: str = "", digits: int = 0) -> str:
-    """A number with thousands separators and its unit; the missing-value mark when there is none."""
-    if value is None or pd.isna(value):
-        return constants.MISSING
-    return f"{value:,.{digits}f}{unit}"
+    """A number with thousands separators and its unit; the missing-value mark when there is none
+    (``rmo_data.formatting.number``, kept under this name for the briefing packs)."""
+    return formatting.number(value, digits, unit)

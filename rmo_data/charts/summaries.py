@@ -25,7 +25,9 @@ def overview_heat(long: pd.DataFrame, n_materials: int, indicators: list[str]) -
         rows = known[known["indicator"] == label]
         if not rows.empty:
             top = rows.loc[rows["value"].idxmax()]
-            leaders.append(f"{label}: {top['name']} ({top['text']})")
+            # A cell's text may be two lines (a list): its tooltip holds it on one.
+            shown = top["tooltip"] if "tooltip" in top else top["text"]
+            leaders.append(f"{label}: {top['name']} ({shown})")
     missing = int(long["value"].isna().sum())
     return (f"{n_materials} materials on {len(indicators)} indicators. Highest " + "; ".join(leaders)
             + f". {missing} cell(s) with no data recorded.") if leaders else (
@@ -88,7 +90,7 @@ def hhi_trend(data: pd.DataFrame) -> str:
     band = ("highly concentrated" if last["hhi"] >= 2500 else
             "moderately concentrated" if last["hhi"] >= 1500 else "not concentrated")
     return (f"{int(first['year'])}: {number_text(first['hhi'])}; {int(last['year'])}: "
-            f"{number_text(last['hhi'])}, {band} (reference lines at 1 500 and 2 500).")
+            f"{number_text(last['hhi'])}, {band} (reference lines at {number_text(1500)} and {number_text(2500)}).")
 
 
 def value_chain(data: pd.DataFrame, stage_totals: Mapping[str, int]) -> str:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from rmo_data.charts.alt_text import describe, listing
 from rmo_data.charts.style import BASE, HIGHLIGHT, chart_title, configure, wrap_lines
-from rmo_data import constants
+from rmo_data import constants, formatting
 from rmo_data.workshops.group_result import RANK_RANGE_FLAG, WEIGHT_STD_FLAG
 
 DISAGREE = HIGHLIGHT
@@ -89,7 +89,7 @@ def group_ranking_chart(ranking: pd.DataFrame, big: bool = False) -> alt.Chart:
     data = ranking.dropna(subset=["score"]).copy()
     data["agreement"] = _agreement(data["disagree"])
     # "ranks far apart" in words as well as in red: not by colour alone.
-    data["label"] = [f"{s:.2f} · Borda #{int(b)}" + (f" · flagged by {int(f)}" if f else "")
+    data["label"] = [f"{formatting.number(s, 2)} · Borda #{int(b)}" + (f" · flagged by {int(f)}" if f else "")
                      + (" · ranks far apart" if d else "")
                      for s, b, f, d in zip(data["score"], data["borda_rank"], data["flagged_by"],
                                            data["disagree"].astype(bool), strict=True)]
@@ -99,12 +99,12 @@ def group_ranking_chart(ranking: pd.DataFrame, big: bool = False) -> alt.Chart:
     x = alt.X("score:Q",
               title=_axis_title("Group score (0–1): criteria weighted by the mean of everyone's weights", big),
               scale=alt.Scale(domain=[0, 1.45], nice=False),
-              axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=".2f", labelOverlap="parity"))
+              axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=formatting.vega_format(2), labelOverlap="parity"))
     y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=_size(big, 220, 320)))
     tooltip = [alt.Tooltip("name:N", title="Material"), alt.Tooltip("rank:Q", title="Group rank"),
-               alt.Tooltip("score:Q", title="Group score (0–1)", format=".3f"),
+               alt.Tooltip("score:Q", title="Group score (0–1)", format=formatting.vega_format(3)),
                alt.Tooltip("borda_rank:Q", title="Borda rank"),
-               alt.Tooltip("borda_points:Q", title="Borda points", format=".1f"),
+               alt.Tooltip("borda_points:Q", title="Borda points", format=formatting.vega_format(1)),
                alt.Tooltip("ranks:N", title="Ranks given by participants"),
                alt.Tooltip("flagged_by:Q", title="Flagged by (participants)")]
     bars = alt.Chart(data).mark_bar(cornerRadiusEnd=3).encode(
@@ -115,7 +115,7 @@ def group_ranking_chart(ranking: pd.DataFrame, big: bool = False) -> alt.Chart:
         title=_wtitle("Group ranking", "Score from the mean of the participants' weights; Borda = rank "
                                        "by the participants' own rankings; red = ranks far apart", big),
         height=alt.Step(_size(big, 30, 46)), width="container")
-    first = [f"{r.name} ({r.score:.2f})" for r in data.head(3).itertuples(index=False)]
+    first = [f"{r.name} ({formatting.number(r.score, 2)})" for r in data.head(3).itertuples(index=False)]
     apart = data.loc[data["disagree"].astype(bool), "name"]
     return describe(chart, f"First: {listing(first)}. Ranks far apart: {listing(apart, 4)}." if first
                     else "No submission yet.")
@@ -149,10 +149,10 @@ def weight_spread_chart(shares: pd.DataFrame, spread: pd.DataFrame, big: bool = 
     x_scale = alt.Scale(domain=[0, min(100.0, top)], nice=False)
     y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=_size(big, 260, 340)))
     stat_tip = [alt.Tooltip("label:N", title="Criterion"),
-                alt.Tooltip("mean_pct:Q", title="Mean share (%)", format=".1f"),
-                alt.Tooltip("std_pct:Q", title="Standard deviation (points)", format=".1f"),
-                alt.Tooltip("q1_pct:Q", title="Lower quartile (%)", format=".1f"),
-                alt.Tooltip("q3_pct:Q", title="Upper quartile (%)", format=".1f")]
+                alt.Tooltip("mean_pct:Q", title="Mean share (%)", format=formatting.vega_format(1)),
+                alt.Tooltip("std_pct:Q", title="Standard deviation (points)", format=formatting.vega_format(1)),
+                alt.Tooltip("q1_pct:Q", title="Lower quartile (%)", format=formatting.vega_format(1)),
+                alt.Tooltip("q3_pct:Q", title="Upper quartile (%)", format=formatting.vega_format(1))]
     whisker = alt.Chart(stats).mark_rule(strokeWidth=_size(big, 1.5, 2.5), color="#AAB7B8").encode(
         x=alt.X("min_pct:Q", scale=x_scale,
                 title=_axis_title("Share of the score each participant gave the criterion (%)", big)),
@@ -165,20 +165,20 @@ def weight_spread_chart(shares: pd.DataFrame, spread: pd.DataFrame, big: bool = 
         x=alt.X("share_pct:Q", scale=x_scale), y=y, color=_agreement_colour(big),
         tooltip=[alt.Tooltip("participant:N", title="Participant"), alt.Tooltip("label:N", title="Criterion"),
                  alt.Tooltip("weight:Q", title="Weight (0–10)"),
-                 alt.Tooltip("share_pct:Q", title="Share of score (%)", format=".1f")])
+                 alt.Tooltip("share_pct:Q", title="Share of score (%)", format=formatting.vega_format(1))])
     mean = alt.Chart(stats).mark_tick(thickness=_size(big, 3, 5), size=_size(big, 22, 34),
                                       color=INK).encode(
         x=alt.X("mean_pct:Q", scale=x_scale), y=y, tooltip=stat_tip)
     chart = alt.layer(whisker, box, dots, mean).properties(
         title=_wtitle("Where the group agrees on the weights",
                       "Dot = one participant; black tick = group mean; band = middle half; "
-                      f"red = standard deviation of {std_flag * 100:g} percentage points or more", big),
+                      f"red = standard deviation of {formatting.number(std_flag * 100, None)} percentage points or more", big),
         height=alt.Step(_size(big, 30, 46)), width="container")
     if stats.empty:
         return describe(chart, "No submission yet.")
     heaviest = stats.sort_values("mean", ascending=False).iloc[0]
     split = stats.loc[stats["disagree"].astype(bool), "label"]
-    return describe(chart, f"Heaviest on average: {heaviest['label']} ({heaviest['mean_pct']:.0f} %). "
+    return describe(chart, f"Heaviest on average: {heaviest['label']} ({formatting.percent(heaviest['mean_pct'])}). "
                            f"Participants disagree on: {listing(split, 4)}.")
 
 
@@ -202,7 +202,7 @@ def rank_spread_chart(ranking: pd.DataFrame, participant_ranks: pd.DataFrame, bi
     n = len(data)
     dots = participant_ranks.merge(data[["material", "name", "agreement"]], on="material", how="inner")
     x_scale = alt.Scale(domain=[0.5, n + 0.5], nice=False)
-    x_axis = alt.Axis(values=list(range(1, n + 1)), format="d", grid=True)
+    x_axis = alt.Axis(values=list(range(1, n + 1)), format=formatting.VEGA_INTEGER, grid=True)
     y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=_size(big, 220, 320)))
     tip = [alt.Tooltip("name:N", title="Material"), alt.Tooltip("rank:Q", title="Group rank"),
            alt.Tooltip("rank_best:Q", title="Best rank given"),
@@ -271,7 +271,7 @@ def group_vs_default_chart(ranking: pd.DataFrame, big: bool = False) -> alt.Char
         x=alt.X("rank:Q", scale=x_scale), y=y, detail="name:N")
     dots = alt.Chart(long).mark_circle(size=_size(big, 150, 360), opacity=1).encode(
         x=alt.X("rank:Q", scale=x_scale, title="Rank (1 = act first)",
-                axis=alt.Axis(values=list(range(1, n + 1)), format="d")),
+                axis=alt.Axis(values=list(range(1, n + 1)), format=formatting.VEGA_INTEGER)),
         y=y, color=colour, tooltip=tip)
     subtitle = ("Grey = rank with every criterion weighted equally; teal = the group's rank"
                 if has_group else "No submission yet: only the model default is shown")

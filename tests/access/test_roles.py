@@ -61,6 +61,10 @@ def _texts(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+# The default page's file name is an address that leads to it (components.router), not a refusal.
+DEFAULT_ALIASES = {p.url_path for p in roles.PAGES if p.default}
+
+
 def _registered(at: AppTest) -> tuple[set[str], set[str]]:
     """Script paths of the real pages, and addresses of the refusal stand-ins, of the last run."""
     real, stand_ins = set(), set()
@@ -68,7 +72,7 @@ def _registered(at: AppTest) -> tuple[set[str], set[str]]:
         script = info.get("script_path")
         if script:
             real.add(Path(str(script)).resolve().relative_to(ROOT).as_posix())
-        else:
+        elif str(info.get("url_pathname")) not in DEFAULT_ALIASES:
             stand_ins.add(str(info.get("url_pathname")))
     real.discard("app.py")  # the main script, registered by AppTest itself
     return real, stand_ins

@@ -7,6 +7,8 @@ server was started with.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -93,7 +95,9 @@ def test_partner_address_on_a_fresh_server_is_refused_not_run(built_url: str, br
         page.get_by_role("heading", name="Leverage cards").wait_for()
         expect(page.get_by_role("button", name="Add to plan").first).to_be_visible()
         # The link's card filter survived the refusal and the sign-in.
-        expect(page.get_by_test_id("stMultiSelect").get_by_text("Traditional commercial leverage")).to_be_visible()
+        expect(page.get_by_role("toolbar", name="Leverage category")  # the category pill is chosen
+               .get_by_role("button", name=re.compile(r"^Traditional commercial leverage \(\d+\)$"))
+               ).to_have_attribute("aria-pressed", "true")
         shot(page, "access-07-fresh-server-partner")
         context.close()
 

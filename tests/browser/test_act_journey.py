@@ -118,13 +118,15 @@ def test_weights_matrix_cards_plan_download(server: str, page, built_engine, tmp
     assert (book["Note"].fillna("").str.startswith(token)).sum() == 2
 
 
+def _pill(page, label: str, option: str):  # noqa: ANN001, ANN202
+    """The page's pill ``option`` ("Zinc (7)": its label and a count) in the group labelled ``label``."""
+    group = page.get_by_test_id("stMain").get_by_role("toolbar", name=label)
+    return group.get_by_role("button", name=re.compile("^" + re.escape(option) + r" \(\d+\)$"))
+
+
 def _pick(page, label: str, option: str) -> None:  # noqa: ANN001
-    """Pick ``option`` in the page's multiselect labelled ``label`` (not the sidebar's)."""
-    box = page.get_by_test_id("stMain").get_by_test_id("stMultiSelect").filter(has_text=label)
-    box.locator("input").click()
-    page.keyboard.type(option)
-    page.get_by_role("option", name=option, exact=True).click()
-    page.keyboard.press("Escape")
+    """Pick ``option`` among the page's pills labelled ``label``: one click."""
+    _pill(page, label, option).click()
     wait_ready(page)
 
 
@@ -160,10 +162,8 @@ def test_card_filters_survive_the_menu_and_a_shared_link(server: str, page, brow
     for param in in_link:
         expect(page).to_have_url(param)
     _menu(page, "Leverage cards")
-    main = page.get_by_test_id("stMain")
-    expect(main.get_by_test_id("stMultiSelect").filter(has_text="Material").get_by_text(zinc)).to_be_visible()
-    expect(main.get_by_test_id("stMultiSelect").filter(has_text="Leverage category")
-           .get_by_text(peers)).to_be_visible()
+    expect(_pill(page, "Material", zinc)).to_have_attribute("aria-pressed", "true")
+    expect(_pill(page, "Leverage category", peers)).to_have_attribute("aria-pressed", "true")
     expect(metric).to_have_text(str(len(expected)))
     shot(page, "act-05-card-filters-kept")
 
@@ -175,7 +175,6 @@ def test_card_filters_survive_the_menu_and_a_shared_link(server: str, page, brow
     fresh.get_by_role("heading", name="Leverage cards").wait_for()
     expect(fresh.get_by_test_id("stMetric").filter(has_text="Cards shown")
            .get_by_test_id("stMetricValue")).to_have_text(str(len(expected)))
-    expect(fresh.get_by_test_id("stMain").get_by_test_id("stMultiSelect").filter(has_text="Material")
-           .get_by_text(zinc)).to_be_visible()
+    expect(_pill(fresh, "Material", zinc)).to_have_attribute("aria-pressed", "true")
     fresh.context.close()
 

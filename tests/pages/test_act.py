@@ -255,19 +255,19 @@ def test_card_filters_narrow_the_cards(app: AppTest, built_engine: Engine) -> No
     at = open_as(app, CARDS)
     total = len(queries.leverages(engine=built_engine))
     assert at.metric[0].value == str(total)
-    at.multiselect(key="lc_mat").set_value(["zinc"])
+    at.pills(key="lc_mat").set_value(["zinc"])
     no_exception(at.run())
     zinc = queries.leverages(materials=["zinc"], include_cross=False, engine=built_engine)
     assert at.metric[0].value == str(len(zinc))
     assert 0 < len(zinc) < total
-    at.multiselect(key="lc_cat").set_value(["peers"])
+    at.pills(key="lc_cat").set_value(["peers"])
     no_exception(at.run())
     peers = queries.leverages(materials=["zinc"], include_cross=False, categories=["peers"], engine=built_engine)
     assert at.metric[0].value == str(len(peers))
     assert 0 < len(peers) < len(zinc)
     # Cross-material only.
-    at.multiselect(key="lc_cat").set_value([])
-    at.multiselect(key="lc_mat").set_value([constants.CROSS_MATERIAL])
+    at.pills(key="lc_cat").set_value([])
+    at.pills(key="lc_mat").set_value([constants.CROSS_MATERIAL])
     no_exception(at.run())
     cross = queries.leverages(engine=built_engine)
     assert at.metric[0].value == str(int(cross["material"].isna().sum()))
@@ -281,8 +281,8 @@ def test_card_filters_narrow_the_cards(app: AppTest, built_engine: Engine) -> No
 def test_card_filters_survive_a_page_switch(app: AppTest, built_engine: Engine) -> None:
     """The cards page's own filters are not drawn on other pages; they come back with the page."""
     at = open_as(app, CARDS)
-    at.multiselect(key="lc_mat").set_value(["zinc"])
-    at.multiselect(key="lc_cat").set_value(["peers"])
+    at.pills(key="lc_mat").set_value(["zinc"])
+    at.pills(key="lc_cat").set_value(["peers"])
     no_exception(at.run())
     expected = queries.leverages(materials=["zinc"], include_cross=False, categories=["peers"],
                                  engine=built_engine)
@@ -292,8 +292,8 @@ def test_card_filters_survive_a_page_switch(app: AppTest, built_engine: Engine) 
     assert at.title[0].value == "Prioritisation"
     at.switch_page(CARDS)
     no_exception(at.run())
-    assert at.multiselect(key="lc_mat").value == ["zinc"]
-    assert at.multiselect(key="lc_cat").value == ["peers"]
+    assert at.pills(key="lc_mat").value == ["zinc"]
+    assert at.pills(key="lc_cat").value == ["peers"]
     assert at.metric[0].value == str(len(expected))
 
 
@@ -305,8 +305,8 @@ def test_shared_card_link_opens_the_same_view(app: AppTest, built_engine: Engine
     for key, raw in params.items():
         app.query_params[key] = raw
     at = open_as(app, CARDS)
-    assert at.multiselect(key="lc_mat").value == values["lc_mat"]
-    assert at.multiselect(key="lc_cat").value == values["lc_cat"]
+    assert at.pills(key="lc_mat").value == values["lc_mat"]
+    assert at.pills(key="lc_cat").value == values["lc_cat"]
     assert at.text_input(key="lc_text").value == values["lc_text"]
     expected = queries.leverage_cards(values["lc_mat"], categories=values["lc_cat"], text="audit",
                                       engine=built_engine)

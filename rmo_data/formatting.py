@@ -1,0 +1,110 @@
+"""The one way the app writes a number or a missing value, in text, in charts and in tables.
+
+The heat map said "2,141" and "no data" where the table beside it said "2141" and "no data
+recorded".  Every figure a page, a chart or a table shows is now written here, in one style:
+
+* thousands grouped with a comma ("2,141"; Streamlit's tables can group with nothing else),
+  decimals only where the measure has them, a percentage with a space before its sign
+  ("35 %"), a year as it is ("2025", never "2,025");
+* a missing value as ``NO_DATA`` ("no data recorded", from ``rmo_data.vocabulary``), never
+  as zero, a dash or "n/a".
+
+Three outputs of the same rule: Python text (``number``, ``percent``, ``year``), d3-format
+specifiers and label expressions for Vega-Lite charts (``vega_format``, ``vega_label``), and
+printf formats for ``st.column_config.NumberColumn`` (``table_format``).  ``tests/test_formatting.py``
+fails on a format written anywhere else.  No streamlit here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from rmo_data import vocabulary
+
+NO_DATA: Final[str] = vocabulary.NO_DATA
+PERCENT: Final[str] = " %"  # the unit of a share in percent, as the app writes it
+
+# Vega-Lite: a year or an identifier as it is (no grouping), ranks and counts as whole numbers.
+VEGA_YEAR: Final[str] = "d"
+VEGA_INTEGER: Final[str] = ",d"
+# A fraction 0-1 as a percentage in a chart: d3-format cannot put the space before "%", so
+# tooltips of fractions read "35%" (axes and legends use ``vega_label``, which can).
+VEGA_FRACTION_PERCENT: Final[str] = ".0%"
+# Tables (sprintf-js, as st.column_config takes it): the same.
+TABLE_YEAR: Final[str] = "%d"  # years and identifiers (change set 12), never grouped
+TABLE_INTEGER: Final[str] = "%,d"
+# A fraction 0-1 as a percentage in a table: Streamlit's own "percent" (a printf format cannot multiply).
+TABLE_FRACTION_PERCENT: Final[str] = "percent"
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NaN, pandas' NA and NaT: a value that is not recorded."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN and NaT are not equal to themselves
+    except (TypeError, ValueError):  # pandas.NA refuses a truth value
+        return True
+
+
+def number(value: Any, digits: int | None = 0, unit: str = "") -> str:
+    """``value`` with thousands grouped and ``digits`` decimals, then ``unit``; ``NO_DATA`` when missing.
+
+    ``digits=None`` keeps the decimals the value has (at most three), as ``:g`` would, but
+    grouped: 1500 → "1,500", 0.5 → "0.5".
+    """
+    if is_missing(value):
+        return NO_DATA
+    value = float(value)
+    if digits is None:
+        text = f"{value:,.3f}".rstrip("0").rstrip(".")
+    else:
+        text = f"{value:,.{digits}f}"
+    if text in {"-0", "-0.0", "-0.00"}:  # a rounded tiny negative is still zero
+        text = text[1:]
+    return f"{text}{unit}"
+
+
+def percent(value: Any, digits: int | None = 0) -> str:
+    """A share already in percent: 35.2 → "35 %"."""
+    return number(value, digits, PERCENT)
+
+
+def fraction_percent(value: Any, digits: int | None = 0) -> str:
+    """A fraction 0–1 as a percentage: 0.352 → "35 %"."""
+    return NO_DATA if is_missing(value) else percent(float(value) * 100, digits)
+
+
+def year(value: Any) -> str:
+    """A year as written ("2025"); ``NO_DATA`` when none is recorded."""
+    return NO_DATA if is_missing(value) else str(int(value))
+
+
+def count(value: Any) -> str:
+    """A whole number of things (cases, cards): "1,204"."""
+    return number(value, 0)
+
+
+# --- charts (Vega-Lite, d3-format) -----------------------------------------------------------
+
+def vega_format(digits: int = 0) -> str:
+    """The d3-format specifier of ``number(value, digits)`` (tooltips, axes, legends): ",.0f"."""
+    return f",.{digits}f"
+
+
+def vega_label(digits: int = 0, unit: str = "", scale: float = 1) -> str:
+    """A Vega expression for an axis or legend ``labelExpr``: the label as ``number`` writes it.
+
+    d3-format has no percentage with a space ("35 %"); this writes the unit after the number,
+    the value first multiplied by ``scale`` (100 for a fraction shown in percent).
+    """
+    factor = "" if scale == 1 else f" * {scale:g}"
+    suffix = f" + '{unit}'" if unit else ""
+    return f"format(datum.value{factor}, '{vega_format(digits)}'){suffix}"
+
+
+# --- tables (st.column_config.NumberColumn, sprintf-js) -------------------------------------------
+
+def table_format(digits: int = 0, unit: str = "") -> str:
+    """The NumberColumn format of ``number(value, digits, unit)``: "%,.0f", "%,.1f %%"."""
+    return f"%,.{digits}f" + unit.replace("%", "%%")

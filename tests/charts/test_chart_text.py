@@ -1,0 +1,95 @@
+"""No chart text collides, leaves the frame or hides under a bubble, on the real store's charts.
+
+Each chart is built from the built store as its page builds it, given the width the page gives
+it in a browser (the chart container measured at 1280, 1440 and 1920 px wide windows with the
+sidebar open) and rendered by vl-convert; ``text_boxes`` computes every text's box from Vega's
+scenegraph.  Before the labels were placed (issue 15), the Overview's bubble chart printed
+"Bauxite (aluminium)" over "Manganese" and its heat map's angled headers ran into each other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import pytest
+from sqlalchemy.engine import Engine
+
+from rmo_data.charts import material_charts, style
+from rmo_data.store import queries
+from tests.charts.text_boxes import Rendered, describe, render
+
+# Chart container widths (px) at a 1280 × 800 laptop, a 1440 × 900 screen and a 1920 × 1080 projector.
+WIDTHS = (820, 980, 1460)
+
+
+def rendered(chart: alt.TopLevelMixin, width: int) -> Rendered:
+    """The chart as the page draws it in a container ``width`` px wide."""
+    spec: dict[str, Any] = style.configure(chart).to_dict()
+    # width="container": the whole chart, axes and legends included, fits the container.
+    spec["width"] = width
+    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    return render(spec)
+
+
+def assert_readable(out: Rendered, name: str) -> None:
+    assert out.boxes, f"{name}: no text rendered at all"
+    assert not out.collisions(), f"{name}: texts collide: {describe(out.collisions())}"
+    assert not out.outside(), f"{name}: texts cut at the frame: {[b.text for b in out.outside()]}"
+    assert not out.covered(), f"{name}: labels under a bubble: {[b.text for b in out.covered()]}"
+    # Axis titles, legends and headings are never shortened (a value may be, with its tooltip).
+    assert not [b for b in out.cut() if b.role != "mark"], [b.text for b in out.cut()]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("stage", ["mining", "processing"])
+def test_overview_bubble_labels_never_collide(built_engine: Engine, stage: str, width: int) -> None:
+    table = queries.overview(engine=built_engine)
+    chart = material_charts.overview_scatter(table, stage)
+    out = rendered(chart, width)
+    assert_readable(out, f"bubble chart ({stage}, {width} px)")
+    labels = [b.text for b in out.boxes if b.role == "mark"]
+    placed = chart.data[chart.data["label_at"] != ""]["name"].tolist()
+    assert sorted(labels) == sorted(placed)
+    # Most bubbles carry their name on a laptop or wider (the rest show it on hover).
+    assert len(placed) >= 0.8 * len(chart.data), (placed, chart.data["name"].tolist())
+
+
+def test_overview_bubble_labels_give_way_on_a_narrow_plot(built_engine: Engine) -> None:
+    """Too narrow for the placed labels (a phone): none is drawn, the tooltips still name the bubbles."""
+    chart = material_charts.overview_scatter(queries.overview(engine=built_engine), "mining")
+    out = rendered(chart, 560)
+    assert not [b for b in out.boxes if b.role == "mark"]
+    assert not out.collisions()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_overview_heat_table_text_never_collides(built_engine: Engine, width: int) -> None:
+    table = queries.overview(engine=built_engine)
+    out = rendered(material_charts.overview_heat_table(table), width)
+    assert_readable(out, f"heat table ({width} px)")
+    texts = {b.text for b in out.boxes}
+    # Every indicator heads its column, and the legend says which end of the colours is which.
+    assert {label for _, label, _, _ in material_charts.INDICATORS} <= texts | {
+        b.text for b in out.boxes if b.role == "mark"}
+    assert {"lowest", "highest"} <= texts
+    if width >= 980:  # 1440 × 900 and wider: every value whole
+        assert not out.cut(), [b.text for b in out.cut()]
+
+
+@pytest.mark.parametrize("width", (310, 370))  # the profile's right-hand column at 1280 and 1440 px
+def test_concentration_trend_labels_stay_clear_of_the_values(built_engine: Engine, width: int) -> None:
+    from rmo_data import constants
+    from rmo_data.store import concentration
+
+    drawn = 0
+    for material in constants.MATERIAL_SLUGS:
+        for stage in ("mining", "processing"):
+            trend = concentration.hhi_trend(material=material, stage=stage, engine=built_engine)
+            if trend.empty:
+                continue
+            out = rendered(material_charts.hhi_trend_chart(trend, "Concentration over time"), width)
+            assert_readable(out, f"concentration trend ({material}, {stage}, {width} px)")
+            assert {"moderate (1,500)", "high (2,500)"} <= {b.text for b in out.boxes}
+            drawn += 1
+    assert drawn >= 10

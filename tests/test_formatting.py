@@ -1,0 +1,128 @@
+"""One number format and one missing wording, through ``rmo_data.formatting`` only.
+
+The heat map said "2,141" and "no data" where the table said "2141" and "no data recorded"
+(issue 15).  These tests pin the helper's output, scan the display code for formats written
+anywhere else, and check that the Overview's heat map and comparison table show what the
+helper writes.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import math
+import re
+import tokenize
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy.engine import Engine
+
+from rmo_data import constants, formatting, vocabulary
+from rmo_data.charts import material_charts
+
+ROOT = Path(__file__).resolve().parents[1]
+# The code that writes what users read: pages, their components, the charts and the analysis texts.
+DISPLAY_CODE = [*ROOT.glob("pages/*.py"), *ROOT.glob("components/*.py"), *ROOT.glob("rmo_data/charts/*.py"),
+                *(ROOT / "rmo_data/analysis" / f"{name}.py" for name in ("findings", "statements", "facts",
+                                                                         "scoring"))]
+# Not in this scan: the briefing packs' own modules and their download helper (components/pack_downloads.py),
+# whose texts are the packs' work; numbers in CSS (a bar's width) are not read as figures.
+NOT_SCANNED = {ROOT / "components" / "pack_downloads.py"}
+
+STRAY = {
+    # A number format given to a table column or a chart by hand (dates are not numbers).
+    "format literal": re.compile(r"""\bformat\s*=\s*["'](?!YYYY)[^"']*["']"""),
+    # A Python format spec on a number inside an f-string: {v:.0f}, {v:g}, {v:,}, {v:.0%}.
+    "f-string number format": re.compile(r"\{[^{}:!'\"]+:[,]?(?:\.\d+)?[fge%]\}|\{[^{}:!]+:,\}"),
+    # The missing wording typed out instead of taken from the one source.
+    "missing wording": re.compile(r"""["'](?:no data(?: recorded)?|n/?a|N/A)["']"""),
+    # Thousands grouped with a space ("10 000"): the app groups with a comma.
+    "space-grouped number": re.compile(r"\b\d{1,3}[  ]\d{3}\b"),
+}
+
+
+def _code_lines(path: Path) -> list[tuple[int, str]]:
+    """The file's lines as code: comments dropped and docstrings (prose about the rule) blanked."""
+    source = path.read_text(encoding="utf-8")
+    prose = {n for node in ast.walk(ast.parse(source))
+             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+             for n in range(node.lineno, (node.end_lineno or node.lineno) + 1)}
+    lines = source.splitlines()
+    comments = {}
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.COMMENT:
+            comments[token.start[0]] = token.start[1]
+    return [(n, lines[n - 1][:comments.get(n, len(lines[n - 1]))]) for n in range(1, len(lines) + 1)
+            if n not in prose]
+
+
+def _stray_formats() -> list[str]:
+    found = []
+    for path in DISPLAY_CODE:
+        if path in NOT_SCANNED:
+            continue
+        for number, code in _code_lines(path):
+            if "style=" in code or "width:" in code:  # CSS lengths, not figures
+                continue
+            for what, pattern in STRAY.items():
+                if pattern.search(code):
+                    found.append(f"{path.relative_to(ROOT)}:{number}: {what}: {code.strip()}")
+    return found
+
+
+def test_no_display_code_formats_a_number_or_a_gap_by_hand() -> None:
+    assert len(DISPLAY_CODE) > 30
+    assert not _stray_formats(), "\n".join(_stray_formats())
+
+
+def test_the_scan_finds_what_it_looks_for(tmp_path: Path) -> None:
+    """The patterns catch the faults the issue names (so the scan above cannot pass by matching nothing)."""
+    faults = ['st.column_config.NumberColumn("HHI", format="%.0f")', 'text = "no data"',
+              'label = f"{value:.0f} %"', 'alt.Tooltip("hhi:Q", format=",.0f")', '"HHI 0–10 000"']
+    for fault in faults:
+        assert any(p.search(fault) for p in STRAY.values()), fault
+    assert not any(p.search('format=formatting.table_format(0)') for p in STRAY.values())
+
+
+def test_one_number_style() -> None:
+    assert formatting.number(2141) == "2,141"
+    assert formatting.number(2141.26, 1) == "2,141.3"
+    assert formatting.number(1500, None) == "1,500" and formatting.number(0.5, None) == "0.5"
+    assert formatting.percent(35.2) == "35 %" and formatting.fraction_percent(0.352) == "35 %"
+    assert formatting.year(2025.0) == "2025"
+    assert formatting.number(-0.001, 1) == "0.0"
+    for gap in (None, math.nan, pd.NA, pd.NaT):
+        assert formatting.number(gap) == formatting.percent(gap) == formatting.year(gap) == vocabulary.NO_DATA
+    assert vocabulary.NO_DATA == constants.MISSING == "no data recorded"
+    # The same rule in a chart's and a table's terms.
+    assert formatting.vega_format(0) == ",.0f" and formatting.table_format(0) == "%,.0f"
+    assert formatting.table_format(1, " %") == "%,.1f %%"
+    assert formatting.vega_label(0, " %", 100) == "format(datum.value * 100, ',.0f') + ' %'"
+
+
+def test_heat_map_and_table_write_figures_and_gaps_alike(built_engine: Engine) -> None:
+    """The heat map's cells are the helper's text; the table's number columns take its formats."""
+    from rmo_data.store import queries
+
+    table = queries.overview(engine=built_engine)
+    cells = material_charts.overview_heat_table(table).data
+    hhi = cells[cells["indicator"] == vocabulary.short("criterion", "mining_hhi")]
+    for (_, cell), value in zip(hhi.iterrows(), table["mining_hhi"], strict=True):
+        assert " ".join(cell["text"]) == formatting.number(value)
+    assert any("," in " ".join(t) for t in hhi["text"]), "no HHI above 999 to show the grouping"
+    gaps = cells[cells["value"].isna()]
+    assert len(gaps) and (gaps["tooltip"] == formatting.NO_DATA).all()
+    assert (gaps["text"].map(" ".join) == formatting.NO_DATA).all()
+    page = (ROOT / "pages" / "overview.py").read_text(encoding="utf-8")
+    assert 'vocabulary.name("criterion", "mining_hhi"), format=formatting.table_format(0)' in page
+
+
+@pytest.mark.parametrize("value", [0, 7, 2141, 9166.4])
+def test_table_format_matches_the_text_format(value: float) -> None:
+    """What sprintf-js makes of ``table_format`` is what ``number`` writes (checked by hand here:
+    Streamlit's %,.Nf groups thousands with a comma and rounds like Python)."""
+    spec = formatting.table_format(0)
+    assert spec == "%,.0f"
+    assert f"{value:,.0f}" == formatting.number(value)
