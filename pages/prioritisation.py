@@ -452,10 +452,10 @@ def _weighted() -> None:
     if st.session_state.pop(RELOAD, False):
         st.rerun(scope="app")
     # The ranking is drawn above the weights that make it (filled in below, once they are read),
-    # so a 1440 × 900 screen opens on the answer rather than on fourteen sliders; the briefing
-    # pack's chooser follows it, still above the weights.
-    results = st.container()
+    # so a 1440 × 900 screen opens on the answer rather than on fourteen sliders. The briefing
+    # pack's chooser comes first: a closed expander, one line, until a pack is built.
     pack_slot = st.container()
+    results = st.container()
     st.subheader("Weights")
     presets = st.container(horizontal=True, vertical_alignment="center", gap="small")
     presets.markdown("Start from a preset:")

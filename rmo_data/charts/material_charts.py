@@ -57,6 +57,10 @@ _HEAT_LINE = 14  # px between the lines of a two-line header or cell
 _HEADER_ROW = "\u2007"
 
 
+# A text mark given an array draws one line per item: the joined lines, split in the browser.
+LINES = "split(datum.text, '\\n')"
+
+
 def _two_lines(text: str) -> list[str]:
     """``text`` as one line when short, else split into two lines of about equal length (at a space)."""
     words = text.split(" ")
@@ -84,8 +88,10 @@ def overview_heat_table(df: pd.DataFrame) -> alt.Chart:
                     else [formatting.number(value, digits, unit)])
             if col == "mining_top1_share" and not formatting.is_missing(value):
                 text = [str(r.get("mining_top1_country")), formatting.percent(value)]
+            # The lines travel joined: Streamlit sends the rows as Arrow, and a list column reached
+            # the browser as the text "[a,b]"; the marks split them again (LINES).
             rows.append({"material": r["material"], "name": r["name"], "indicator": label,
-                         "value": None if formatting.is_missing(value) else float(value), "text": text,
+                         "value": None if formatting.is_missing(value) else float(value), "text": "\n".join(text),
                          "tooltip": " ".join(text), "text_dy": -(len(text) - 1) * _HEAT_LINE / 2})
     long = pd.DataFrame(rows)
     # Vega-Lite drops a mark whose colour field is null; missing cells get 0 here
@@ -93,8 +99,9 @@ def overview_heat_table(df: pd.DataFrame) -> alt.Chart:
     long["relative"] = long.groupby("indicator")["value"].rank(pct=True).fillna(0.0)
     pick = alt.selection_point(name="pick", fields=["material"], on="click", clear="dblclick")
     order = [label for _, label, _, _ in INDICATORS]
-    header = pd.DataFrame({"indicator": order, "name": _HEADER_ROW, "text": [_two_lines(o) for o in order]})
-    header["text_dy"] = [-(len(t) - 1) * _HEAT_LINE / 2 for t in header["text"]]
+    heads_lines = [_two_lines(o) for o in order]
+    header = pd.DataFrame({"indicator": order, "name": _HEADER_ROW, "text": ["\n".join(t) for t in heads_lines]})
+    header["text_dy"] = [-(len(t) - 1) * _HEAT_LINE / 2 for t in heads_lines]
     names = [_HEADER_ROW, *df["name"].tolist()]
     x = alt.X("indicator:N", sort=order, title=None, axis=None)
     y = alt.Y("name:N", sort=names, title=None,
@@ -114,17 +121,18 @@ def overview_heat_table(df: pd.DataFrame) -> alt.Chart:
                  alt.Tooltip("tooltip:N", title="Value")],
     ).add_params(pick)
     # Never wider than its cell (the whole text is in the tooltip).
-    text = alt.Chart(long).mark_text(fontSize=12, lineHeight=_HEAT_LINE, dy=alt.expr("datum.text_dy"),
-                                     limit=alt.expr("bandwidth('x') - 6")).encode(
-        x=x, y=y, text="text:N",
+    text = alt.Chart(long).transform_calculate(lines=LINES).mark_text(
+        fontSize=12, lineHeight=_HEAT_LINE, dy=alt.expr("datum.text_dy"),
+        limit=alt.expr("bandwidth('x') - 6")).encode(
+        x=x, y=y, text="lines:N",
         # Black below, white from the dark quarter of the scale: each reaches 4.5:1 on its cells
         # (tests/charts/test_contrast.py follows Vega's orangered scheme).
         color=alt.condition(f"datum.relative >= {WHITE_TEXT_FROM}", alt.value("white"), alt.value("black")),
     )
-    heads = alt.Chart(header).mark_text(fontSize=12, fontWeight="bold", lineHeight=_HEAT_LINE, baseline="middle",
-                                        dy=alt.expr("datum.text_dy"), color="#1B2631",
-                                        limit=alt.expr("bandwidth('x') - 6")).encode(
-        x=x, y=y, text="text:N")
+    heads = alt.Chart(header).transform_calculate(lines=LINES).mark_text(
+        fontSize=12, fontWeight="bold", lineHeight=_HEAT_LINE, baseline="middle",
+        dy=alt.expr("datum.text_dy"), color="#1B2631", limit=alt.expr("bandwidth('x') - 6")).encode(
+        x=x, y=y, text="lines:N")
     chart = (cells + text + heads).properties(
         title=chart_title("Where each material stands",
                           f"Darker = higher among the materials shown; grey = {formatting.NO_DATA}"),

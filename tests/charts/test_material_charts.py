@@ -38,7 +38,7 @@ def test_overview_heat_table_marks_missing_as_no_data(built_engine: Engine) -> N
     missing = data[data["value"].isna()]
     assert (missing["tooltip"] == constants.MISSING).all()
     # The one wording, on two lines so it fits a cell.
-    assert (missing["text"].map(" ".join) == constants.MISSING).all()
+    assert (missing["text"].str.replace("\n", " ") == constants.MISSING).all()
     assert missing["relative"].notna().all(), "null colour fields make Vega-Lite drop the cell"
     auto_missing = table["auto_share_pct"].isna().sum()
     assert (missing["indicator"] == constants.CRITERION_SHORT["auto_share"]).sum() == auto_missing
