@@ -368,10 +368,11 @@ def page_interactions(page: Any, pid: int, title: str) -> list[Interaction]:
     if title == "Leverage cards":
         items.append(Interaction(f"{title}: search the action text", page, pid,
                                  _search(main.get_by_label("Search action text"))))
+        # The category is a pill (with its count in the label): a click puts it on, the next takes it off.
+        peers = constants.LEVERAGE_CATEGORY_LABELS["peers"]
         items.append(Interaction(f"{title}: category filter", page, pid,
-                                 _toggle_one(page, main.get_by_test_id("stMultiSelect").filter(
-                                     has_text="Leverage category"), constants.LEVERAGE_CATEGORY_LABELS["peers"]),
-                                 _press_escape(page)))
+                                 _button(main.get_by_role("button", name=re.compile(
+                                     rf"^{re.escape(peers)} \(\d+\)$")))))
     return items
 
 
