@@ -11,12 +11,19 @@ with unchanged data costs about a millisecond per chart.
 
 Large static data that must not pass through Altair (the world map geometry)
 is joined to the spec after the cache as a named dataset.
+
+Each drawn chart is remembered (``ChartRef``: builder, arguments, datasets)
+until the next ``components.provenance.figure_footer`` of the same run takes it
+(``take_drawn``) and offers it as PNG and SVG files; the image is built from the
+same builder only when one of those buttons is clicked.
 """
 
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import altair as alt
@@ -26,6 +33,31 @@ import streamlit as st
 from rmo_data.charts import style
 
 MAX_SPECS = 128
+
+
+@dataclass(frozen=True)
+class ChartRef:
+    """A chart as drawn: its builder and arguments and the named datasets added to its spec."""
+
+    builder: Callable[..., alt.TopLevelMixin]
+    args: tuple[Any, ...] = ()
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    datasets: Mapping[str, Any] | None = None
+
+    def build(self) -> alt.TopLevelMixin:
+        """The Altair chart, built again from the same builder and arguments."""
+        return self.builder(*self.args, **self.kwargs)
+
+
+# Each script run has its own thread: the chart last drawn in it waits here for its footer.
+_DRAWN = threading.local()
+
+
+def take_drawn() -> ChartRef | None:
+    """The chart drawn since the last call in this run (None when none was), forgotten once taken."""
+    ref = getattr(_DRAWN, "ref", None)
+    _DRAWN.ref = None
+    return ref
 TTL_SECONDS = 3600
 
 try:  # streamlit's converter: Arrow datasets, its theme handling, the same spec as st.altair_chart
@@ -84,6 +116,7 @@ def chart(builder: Callable[..., alt.TopLevelMixin], *args: Any,
                  {k: _hashable(v) for k, v in kwargs.items()})
     if datasets:
         spec["datasets"] = {**spec.get("datasets", {}), **datasets}
+    _DRAWN.ref = ChartRef(builder, args, dict(kwargs), dict(datasets) if datasets else None)
     return st.vega_lite_chart(spec=spec, key=key, on_select=on_select, selection_mode=selection_mode,
                               width=width)
 
