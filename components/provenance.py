@@ -124,8 +124,12 @@ def view_link(page: str) -> str:
     return base + (f"?{query}" if query else "")
 
 
-def view_about(title: str, source_text: str, sources: Iterable[str], uses_weights: bool = True) -> about.About:
-    """The ``About`` of a figure on the page being drawn (cheap: session state and the cached version)."""
+def view_about(title: str, source_text: str, sources: Iterable[str], uses_weights: bool = True,
+               filtered: bool = True) -> about.About:
+    """The ``About`` of a figure on the page being drawn (cheap: session state and the cached version).
+
+    ``filtered=False``: the figure ignores the page's filters (the whole action plan), so none is listed.
+    """
     page = router.current_page()
     spec = roles.page(page)
     weights = None
@@ -138,7 +142,7 @@ def view_about(title: str, source_text: str, sources: Iterable[str], uses_weight
     return about.About(
         title=title, page=spec.title if spec is not None else page, source_line=source_text,
         sources=tuple(dict.fromkeys(str(s) for s in sources if s and str(s) != "nan")),
-        filters=view_filters(page), weights=weights, weights_note=note,
+        filters=view_filters(page) if filtered else (), weights=weights, weights_note=note,
         data_version=cached.version(), link=view_link(page))
 
 
@@ -165,13 +169,14 @@ def download_buttons(data: pd.DataFrame | Callable[[], pd.DataFrame], title: str
                      file_stem: str | None = None,
                      csv_label: str = "Download CSV", xlsx_label: str = "Download XLSX",
                      kind: Literal["primary", "secondary", "tertiary"] = "tertiary",
-                     facts: about.About | None = None, chart: render.ChartRef | None = None) -> None:
+                     facts: about.About | None = None, chart: render.ChartRef | None = None,
+                     xlsx_key: str | None = None) -> None:
     """CSV (a zip with its About file), XLSX (with an About sheet) and, for a chart, PNG and SVG downloads.
 
     Every file is made by a callable only when its button is clicked (a page
     has a dozen tables; writing each on every rerun cost 5-10 ms apiece), and a
     click needs no rerun of the page.  The CSV button keeps ``key``; the others
-    add "-xlsx", "-png" and "-svg".  ``data`` may also be a function returning
+    add "-xlsx" (or take ``xlsx_key``), "-png" and "-svg".  ``data`` may also be a function returning
     the frame (a large table read only when a button is clicked).  ``facts``
     defaults to the page's (``view_about``), its sources read from the frame's
     source columns.  Nothing is drawn for a role without downloads (the public).
@@ -206,7 +211,7 @@ def download_buttons(data: pd.DataFrame | Callable[[], pd.DataFrame], title: str
     )
     row.download_button(
         xlsx_label, xlsx_file, file_name=f"{stem}.xlsx", mime=XLSX_MIME,
-        key=f"{key}-xlsx", icon=":material/table_view:", on_click="ignore",
+        key=xlsx_key or f"{key}-xlsx", icon=":material/table_view:", on_click="ignore",
         help=f"The data behind “{escape_html(title)}” as an Excel workbook, with an About sheet", type=kind,
     )
     if chart is not None:
