@@ -1,4 +1,4 @@
-"""What a download says about itself: its sources with years and licences, filters, weights, data version, date and link.
+"""What a download says about itself: sources with years and licences, filters, weights, data version, date, link.
 
 No streamlit here.  ``components.provenance`` gathers an ``About`` while a page
 draws a figure (cheap: a few values from session state), and only when a
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
