@@ -15,12 +15,19 @@ is joined to the spec after the cache as a named dataset.
 Every chart carries a text alternative (``rmo_data.charts.alt_text``): its
 description reaches screen readers as the chart's label, and its short
 summary is shown under the chart as a caption, for every reader.
+
+Each drawn chart is remembered (``ChartRef``: builder, arguments, datasets)
+until the next ``components.provenance.figure_footer`` of the same run takes it
+(``take_drawn``) and offers it as PNG and SVG files; the image is built from the
+same builder only when one of those buttons is clicked.
 """
 
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import altair as alt
@@ -31,6 +38,31 @@ from components.safe import escape_html
 from rmo_data.charts import alt_text, style
 
 MAX_SPECS = 128
+
+
+@dataclass(frozen=True)
+class ChartRef:
+    """A chart as drawn: its builder and arguments and the named datasets added to its spec."""
+
+    builder: Callable[..., alt.TopLevelMixin]
+    args: tuple[Any, ...] = ()
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    datasets: Mapping[str, Any] | None = None
+
+    def build(self) -> alt.TopLevelMixin:
+        """The Altair chart, built again from the same builder and arguments."""
+        return self.builder(*self.args, **self.kwargs)
+
+
+# Each script run has its own thread: the chart last drawn in it waits here for its footer.
+_DRAWN = threading.local()
+
+
+def take_drawn() -> ChartRef | None:
+    """The chart drawn since the last call in this run (None when none was), forgotten once taken."""
+    ref = getattr(_DRAWN, "ref", None)
+    _DRAWN.ref = None
+    return ref
 TTL_SECONDS = 3600
 
 try:  # streamlit's converter: Arrow datasets, its theme handling, the same spec as st.altair_chart
@@ -93,6 +125,7 @@ def chart(builder: Callable[..., alt.TopLevelMixin], *args: Any,
         spec["datasets"] = {**spec.get("datasets", {}), **datasets}
     if summary:
         spec = alt_text.with_summary(spec, summary)
+    _DRAWN.ref = ChartRef(builder, args, dict(kwargs), dict(datasets) if datasets else None)
     drawn = st.vega_lite_chart(spec=spec, key=key, on_select=on_select, selection_mode=selection_mode,
                                width=width)
     text = alt_text.summary_of(spec)

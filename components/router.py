@@ -27,6 +27,7 @@ from components import signin
 from rmo_data.access import roles
 
 _ROUTER_FLAG = "_router_ran"
+_PAGE_NOW = "_page_now"  # the page script last opened, for downloads that say which view they hold
 _WANTED = "_wanted_page"
 APP_DIR = Path(__file__).resolve().parents[1]
 
@@ -39,6 +40,7 @@ def mark_router_ran() -> None:
 def guard(page_file: str) -> None:
     """Hand over to the router when a page is run without it; refuse a role that may not open it."""
     page = Path(page_file).resolve().relative_to(APP_DIR).as_posix()
+    st.session_state[_PAGE_NOW] = page
     if not st.session_state.get(_ROUTER_FLAG):
         state.load_from_url()  # keep the link's filters before the address changes
         st.session_state[_WANTED] = page
@@ -66,6 +68,11 @@ def show_menu() -> None:
     """
     if st.get_option("client.showSidebarNavigation") is not True:
         st.set_option("client.showSidebarNavigation", True)
+
+
+def current_page() -> str:
+    """The page script this session last opened ("pages/overview.py"); "" before any."""
+    return str(st.session_state.get(_PAGE_NOW, ""))
 
 
 def navigation(role: str) -> tuple[dict[str, list[StreamlitPage]], dict[str, StreamlitPage]]:

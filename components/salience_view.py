@@ -67,7 +67,8 @@ def heatmap(cells: pd.DataFrame, key: str, names: Mapping[str, str], material: s
     years = sorted({int(y) for col in ("production_year", "wgi_year") for y in shown[col].dropna()})
     figure_footer(lambda: rows.drop(columns=["key", "is_gap"]), "Salience heat map", sources, years,
                   unit="salience 1–25 = severity 1–5 × likelihood 1–5",
-                  note=f"{constants.SALIENCE_GAP_NOTE}. Method and limits: Sources & method.", key=f"{key}_dl")
+                  note=f"{constants.SALIENCE_GAP_NOTE}. Method and limits: Sources & method.", key=f"{key}_dl",
+                  uses_weights=False)
     _inputs(rows, shown, picker_key, show_cases)
 
 

@@ -82,6 +82,11 @@ middle.download_button("Current rows (CSV)",
                        key="dm_current", help="The stored rows in the template's columns: edit and upload.")
 right.download_button("Sources template (CSV)", upload_tables.sources_template_csv(), file_name="sources_template.csv",
                       mime="text/csv", icon=":material/download:", key="dm_sources_template")
+# Unlike the figures' downloads (readable headings, rounded numbers, an about file), these are
+# upload formats: stored column names and exact values, so a download uploads again unchanged.
+st.caption("These three files are upload formats: the stored column names and exact values, with no "
+           "rounding and no about file, so that current rows uploaded again change nothing. The readable "
+           "downloads with sources, licences and filters are under each figure on the other pages.")
 with st.expander("How uploads work"):
     st.markdown(f"""
 - Columns are those of the template; list columns (stages, targets, materials…) take values separated

@@ -17,9 +17,9 @@ from components import cards, feedback, render, router, state, tables
 from components import signin
 from rmo_data.charts import material_charts
 from components import cached
-from components.provenance import figure_footer
+from components.provenance import download_buttons, figure_footer, view_about
 from components.safe import escape_html
-from rmo_data import constants
+from rmo_data import about, constants
 from rmo_data import faults
 from rmo_data.store import action_plan
 from rmo_data.store import queries
@@ -294,13 +294,15 @@ with tab_plan:
             "Card": st.column_config.TextColumn(pinned=True),
             "Action": st.column_config.TextColumn(width="medium"),
             "Note": st.column_config.TextColumn(width="medium")})
-        d1, d2, d3 = st.columns([1, 1, 3], vertical_alignment="center")
-        d1.download_button("Plan (CSV)", action_plan.plan_csv(plan),
-                           file_name="rmo-action-plan.csv", mime="text/csv", key="dl_plan_csv",
-                           icon=":material/download:", width="stretch", on_click="ignore")
-        d2.download_button("Plan (XLSX)", action_plan.plan_xlsx(plan), file_name="rmo-action-plan.xlsx",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           key="dl_plan_xlsx", icon=":material/download:", width="stretch", on_click="ignore")
+        d1, d3 = st.columns([2, 3], vertical_alignment="center")
+        with d1:  # a zip of the CSV and its about.csv, and a workbook with an About sheet, made on click
+            plan_source = "Raw materials value chain leverages (Raw Materials Outlook)"
+            download_buttons(export, "Action plan", "dl_plan_csv", file_stem="rmo-action-plan",
+                             csv_label="Plan (CSV)", xlsx_label="Plan (XLSX)", kind="secondary",
+                             xlsx_key="dl_plan_xlsx",
+                             facts=view_about("Action plan", about.source_text([plan_source], [2021], note=(
+                                 "Owners, dates, status and notes: entered in this app.")), [plan_source],
+                                 filtered=False))
         d3.caption(f"{len(plan)} item(s). Cards: Raw materials value chain leverages (Levin Sources for "
                    "Drive Sustainability, 2021); owners, dates, status and notes: entered in this app.")
 

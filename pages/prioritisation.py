@@ -223,7 +223,8 @@ def _inputs() -> None:
         "Source": st.column_config.TextColumn(width="medium"),
         "What it measures": st.column_config.TextColumn(width="large"),
     })
-    figure_footer(lambda shown_detail=detail: values.join(shown_detail.add_suffix(" · detail")),
+    figure_footer(lambda shown_detail=detail: values.join(
+                      shown_detail.rename(columns=vocabulary.names("criterion")).add_suffix(" · detail")),
                   "Raw criterion values", all_sources,
                   all_years, note=f"Empty inputs read “no data recorded”: {constants.IMPUTATION_NOTE}, or "
                                   "left out; a criterion equal for every material in view scores 0 for all.",
@@ -300,7 +301,8 @@ def _matrix() -> None:
                   "Salience and leverage", [*all_sources, "Raw materials value chain leverages (organisations)"],
                   all_years, unit="0–1 across the materials in view (salience 1–25 before scaling)",
                   note="A material sits in the upper or right half from 0.5; * marks inputs with no data "
-                       f"recorded ({constants.IMPUTATION_NOTE}).", key="dl_pr_matrix")
+                       f"recorded ({constants.IMPUTATION_NOTE}).", key="dl_pr_matrix",
+                  uses_weights=False)
     for col, quad in zip(st.columns(len(constants.QUADRANTS)), constants.QUADRANTS, strict=True):
         members = [m for m in shown if pos.at[m, "quadrant"] == quad.slug]
         with col.container(border=True, height="stretch"):
@@ -392,7 +394,8 @@ def _scenarios() -> None:
                 render.chart(priority_charts.scenario_compare_chart, compare.reset_index(drop=True),
                              f"A: {name_a}", f"B: {name_b}", key="pr_cmp_chart")
             figure_footer(compare, f"Scenario comparison {name_a} vs {name_b}", all_sources, all_years,
-                          unit="rank (1 = first)", note="Rows in red change rank.", key="dl_pr_cmp")
+                          unit="rank (1 = first)", note="Rows in red change rank.", key="dl_pr_cmp",
+                          uses_weights=name_a == CURRENT or name_b == CURRENT)
 
 
 def _lens_note(weights: dict[str, int], matched: str | None) -> None:

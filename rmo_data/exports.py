@@ -22,6 +22,17 @@ hold into plain text: lists become "a; b", time-zone-aware times lose their
 zone (shown in UTC), and characters that are illegal in the XML of a
 workbook are dropped.  The versioned zip of the whole store is written by
 ``rmo_data.store.export`` with these helpers.
+
+Downloads of what a figure shows are *readable* and carry their provenance
+(``figure_csv_zip``, ``figure_xlsx``): ``readable_frame`` names every column
+from ``rmo_data.vocabulary.COLUMNS`` (heading and unit), writes slugs as names
+and rounds numbers by the column's rule (``vocabulary.ROUNDING``; a number
+column the vocabulary does not name gets 2 decimals); the About rows of
+``rmo_data.about`` go beside the data: an *About* sheet in the workbook, an
+``about.csv`` next to the data CSV in a zip.  Upload formats (the data
+page's templates and "current rows") stay raw: they use ``table_csv`` and
+``table_xlsx``, which change nothing but the formula guard, so a download
+uploads again unchanged.
 """
 
 from __future__ import annotations
@@ -30,10 +41,13 @@ import datetime as dt
 import io
 import json
 import re
+import zipfile
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
+
+from rmo_data import vocabulary
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZIP_MIME = "application/zip"
@@ -176,3 +190,114 @@ def frame_xlsx(sheets: Mapping[str, pd.DataFrame]) -> bytes:
 def table_xlsx(frame: pd.DataFrame, title: str = "Data") -> bytes:
     """A figure's table as a one-sheet workbook: ``frame_xlsx``."""
     return frame_xlsx({title: frame})
+
+
+# --- readable downloads with their provenance ---------------------------------------------
+
+DEFAULT_DECIMALS = 2  # a number column the vocabulary does not name
+
+
+def _named(kind: str, value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return [vocabulary.value_name(kind, v) for v in value]
+    return vocabulary.value_name(kind, value)
+
+
+def _rounded(column: pd.Series, rule: str) -> pd.Series:
+    """``column`` rounded by ``rule``; whole numbers left as whole numbers (no "2021.0")."""
+    if rule == "flag":
+        if column.dtype == bool or column.dropna().isin([True, False]).all():
+            return column.map(lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v))
+                              else ("yes" if bool(v) else "no"))
+        return column
+    if column.dtype.kind not in "biuf":
+        # An object column of numbers and gaps (None) is rounded too; text stays as it is.
+        present = column.dropna()
+        if present.empty or not present.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).all():
+            return column
+    numbers = column.astype("float64")
+    if rule == "fraction_pct1":
+        numbers = (numbers * 100).round(1)
+    elif rule in ("pct1", "one_decimal"):
+        numbers = numbers.round(1)
+    elif rule in ("score2", "mean2"):
+        numbers = numbers.round(2)
+    elif rule == "int":
+        numbers = numbers.round(0)
+    elif column.dtype.kind == "f":
+        numbers = numbers.round(DEFAULT_DECIMALS)
+    else:
+        return column
+    present = numbers.dropna()
+    if (present == present.round(0)).all():
+        return numbers.round(0).astype("Int64")
+    return numbers
+
+
+def readable_columns(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """(column, heading) for each column of ``frame`` a download keeps, in order.
+
+    Technical columns (``vocabulary.HIDDEN_COLUMNS``) and a slug column whose
+    named partner is in the frame (``material`` beside ``material_name``) are
+    left out; two columns that would share a heading get a number after it.
+    """
+    out: list[tuple[str, str]] = []
+    headings: set[str] = set()
+    for name in (str(c) for c in frame.columns):
+        spec = vocabulary.column(name)
+        if name in vocabulary.HIDDEN_COLUMNS or (spec is not None and spec.drop_with
+                                                 and spec.drop_with in frame.columns):
+            continue
+        heading = base = vocabulary.column_heading(name)
+        n = 2
+        while heading in headings:
+            heading, n = f"{base} ({n})", n + 1
+        headings.add(heading)
+        out.append((name, heading))
+    return out
+
+
+def readable_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as a reader gets it: vocabulary headings with units, names for slugs, numbers rounded.
+
+    The columns are ``readable_columns``'; each is rounded by its rule
+    (``vocabulary.ROUNDING``), whole numbers written without ".0".  A slug
+    column whose names repeat another column (``category`` beside its labels)
+    is left out.  ``attrs["rules"]`` maps each heading to its rounding rule.
+    """
+    out: dict[str, pd.Series] = {}
+    rules: dict[str, str] = {}
+    position = {str(c): i for i, c in reversed(list(enumerate(frame.columns)))}  # a name's first column
+    texts = {str(c): frame.iloc[:, i].astype(str).tolist() for i, c in enumerate(frame.columns)
+             if frame.iloc[:, i].dtype == object or pd.api.types.is_string_dtype(frame.iloc[:, i])}
+    for name, heading in readable_columns(frame):
+        spec = vocabulary.column(name)
+        column = frame.iloc[:, position[name]]
+        if spec is not None and spec.values:
+            column = column.map(lambda v, kind=spec.values: _named(kind, v))
+            named = column.astype(str).tolist()
+            if any(other != name and values == named for other, values in texts.items()):
+                continue  # the same names are in another column already
+        rule = spec.rule if spec is not None else ("default" if column.dtype.kind == "f" else "text")
+        out[heading] = _rounded(column, rule).reset_index(drop=True)
+        rules[heading] = rule
+    result = pd.DataFrame(out, columns=list(out))
+    result.attrs["rules"] = rules
+    return result
+
+
+def figure_xlsx(frame: pd.DataFrame, title: str, about: pd.DataFrame) -> bytes:
+    """A figure's readable table and its About sheet as one workbook (``frame_xlsx``)."""
+    name = sheet_name(title)
+    if name == "About":
+        name = "Data"  # the About sheet keeps its name
+    return frame_xlsx({name: readable_frame(frame), "About": about})
+
+
+def figure_csv_zip(frame: pd.DataFrame, stem: str, about: pd.DataFrame) -> bytes:
+    """A zip of the figure's readable table (``<stem>.csv``) and its ``about.csv`` (Section, Item, Value)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{stem}.csv", frame_csv(readable_frame(frame)))
+        archive.writestr("about.csv", frame_csv(about))
+    return buffer.getvalue()

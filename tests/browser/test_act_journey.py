@@ -11,7 +11,9 @@ from __future__ import annotations
 import io
 import re
 import uuid
+import zipfile
 
+import openpyxl
 import pandas as pd
 import pytest
 from playwright.sync_api import expect
@@ -104,9 +106,18 @@ def test_weights_matrix_cards_plan_download(server: str, page, built_engine, tmp
     shot(page, "act-04-action-plan")
     with page.expect_download() as info:
         page.get_by_role("button", name="Plan (CSV)").click()
-    csv_path = tmp_path / "plan.csv"
-    info.value.save_as(csv_path)
-    plan = pd.read_csv(csv_path)
+    zip_path = tmp_path / "plan.zip"
+    info.value.save_as(zip_path)
+    with zipfile.ZipFile(zip_path) as archive:  # the plan's CSV and its about.csv
+        assert sorted(archive.namelist()) == ["about.csv", "rmo-action-plan.csv"]
+        plan = pd.read_csv(archive.open("rmo-action-plan.csv"))
+        facts = pd.read_csv(archive.open("about.csv"), dtype=str, keep_default_na=False)
+    view = facts[facts["Section"] == "View"].set_index("Item")["Value"]
+    # The link is the page's own address as the browser had it, on this server.
+    assert view["Link that reproduces it"].startswith(f"{server}/leverage_cards"), view["Link that reproduces it"]
+    assert view["Data version"].startswith("reference data version ")
+    sources = facts[facts["Section"] == "Sources"]
+    assert sources["Value"].str.contains("licence: ").all() and len(sources) == 1
     mine = plan[plan["Note"].fillna("").str.startswith(token)]
     assert len(mine) == 2
     assert set(mine["Card"]) == {first, second}
@@ -114,8 +125,13 @@ def test_weights_matrix_cards_plan_download(server: str, page, built_engine, tmp
     assert set(mine["Status"]) == {constants.PLAN_STATUS_LABELS["planned"]}
     with page.expect_download() as info:
         page.get_by_role("button", name="Plan (XLSX)").click()
-    book = pd.read_excel(io.BytesIO(info.value.path().read_bytes()), sheet_name="Action plan")
+    workbook = io.BytesIO(info.value.path().read_bytes())
+    book = pd.read_excel(workbook, sheet_name="Action plan")
     assert (book["Note"].fillna("").str.startswith(token)).sum() == 2
+    about_sheet = openpyxl.load_workbook(workbook)["About"]
+    rows = [[c.value for c in r] for r in about_sheet.iter_rows(min_row=2)]
+    assert {r[0] for r in rows} >= {"View", "Sources", "Filters", "Weights"}
+    assert [r[2] for r in rows if r[1] == "Title"] == ["Action plan"]
 
 
 def _pill(page, label: str, option: str):  # noqa: ANN001, ANN202

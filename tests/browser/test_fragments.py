@@ -14,13 +14,14 @@ through rmo_data.  Screenshots: test-output/screenshots/fragment-*.png.
 from __future__ import annotations
 
 import re
+import zipfile
 import uuid
 
 import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from rmo_data import constants
+from rmo_data import constants, vocabulary
 from rmo_data.analysis import scoring
 from rmo_data.store import queries
 from rmo_data.store.criteria import criteria_table
@@ -45,11 +46,14 @@ def _was_fragment_run(page) -> bool:  # noqa: ANN001
 
 
 def _csv(page, button, tmp_path, name: str) -> pd.DataFrame:  # noqa: ANN001
+    """The table of a CSV download: the one CSV beside about.csv in the zip the button downloads."""
     with page.expect_download() as info:
         button.click()
     path = tmp_path / name
     info.value.save_as(path)
-    return pd.read_csv(path)
+    with zipfile.ZipFile(path) as archive:
+        (table,) = [n for n in archive.namelist() if n != "about.csv"]
+        return pd.read_csv(archive.open(table))
 
 
 def test_a_weight_moved_in_its_fragment_updates_url_download_and_pack(server: str, page, built_engine,
@@ -84,14 +88,16 @@ def test_a_weight_moved_in_its_fragment_updates_url_download_and_pack(server: st
     weights = {**constants.WEIGHT_PRESETS["balanced"], crit: constants.WEIGHT_MAX}
     raw = criteria_table(built_engine).raw
     expected = scoring.explained(raw, scoring.normalise(raw), weights)
-    got = _csv(page, main.get_by_role("button", name="Download CSV").first, tmp_path, "contrib.csv")
+    got = _csv(page, main.get_by_role("button", name="Download CSV").first, tmp_path, "contrib.zip")
+    # Readable headings; the weight's share in % to 1 decimal and scores to 2 (rmo_data.vocabulary.ROUNDING).
+    criterion, weight, score, name = (vocabulary.column_heading(c) for c in ("criterion", "weight", "score", "name"))
     want_weight = float(expected.loc[expected["criterion"] == crit, "weight"].iloc[0])
-    got_weight = got.loc[got["criterion"] == constants.CRITERION_LABELS[crit], "weight"]  # named, not a slug
-    assert len(got_weight) == len(raw.index) and (got_weight - want_weight).abs().max() < 1e-9
+    got_weight = got.loc[got[criterion] == constants.CRITERION_LABELS[crit], weight]  # named, not a slug
+    assert len(got_weight) == len(raw.index) and (got_weight - 100 * want_weight).abs().max() <= 0.05 + 1e-9
     want_scores = expected.drop_duplicates("material").set_index("material")["score"]
-    got_scores = got.drop_duplicates("name").set_index("name")["score"]
-    for slug, score in want_scores.items():
-        assert abs(got_scores[constants.MATERIAL_LABELS[slug]] - score) < 1e-9
+    got_scores = got.drop_duplicates(name).set_index(name)[score]
+    for slug, value in want_scores.items():
+        assert abs(got_scores[constants.MATERIAL_LABELS[slug]] - value) <= 0.005 + 1e-9
 
 
 def test_a_card_search_in_its_fragment_updates_url_download_and_plan(server: str, page, built_engine,
@@ -113,8 +119,8 @@ def test_a_card_search_in_its_fragment_updates_url_download_and_plan(server: str
     shot(page, "fragment-02-card-search")
 
     # The cards download (the last of the Cards tab) holds exactly the cards found.
-    got = _csv(page, main.get_by_role("button", name="Download CSV").last, tmp_path, "cards.csv")
-    assert sorted(got["id"]) == sorted(expected["id"])
+    got = _csv(page, main.get_by_role("button", name="Download CSV").last, tmp_path, "cards.zip")
+    assert sorted(got[vocabulary.column_heading("id")]) == sorted(expected["id"])
 
     # A card added to the plan from inside the fragment: the message at the top of the page
     # and the plan tab (both outside the fragment) show it.
@@ -123,7 +129,7 @@ def test_a_card_search_in_its_fragment_updates_url_download_and_plan(server: str
     page.get_by_role("tab", name="Action plan").click()
     wait_ready(page)
     shot(page, "fragment-03-plan-after-add")
-    plan = _csv(page, page.get_by_role("button", name="Plan (CSV)"), tmp_path, "plan.csv")
+    plan = _csv(page, page.get_by_role("button", name="Plan (CSV)"), tmp_path, "plan.zip")
     assert list(plan.loc[plan["Note"].fillna("") == note, "Card"]) == [card_id]
 
 

@@ -33,6 +33,7 @@ change, within a bound.  Screenshots: ``test-output/screenshots/two-servers-<bac
 from __future__ import annotations
 
 import re
+import zipfile
 import secrets
 import time
 import uuid
@@ -288,7 +289,9 @@ def _download_ranking(page, button, path: Path) -> pd.DataFrame:  # noqa: ANN001
     with page.expect_download(timeout=15_000) as info:
         button.click()
     info.value.save_as(path)
-    return pd.read_csv(path)
+    with zipfile.ZipFile(path) as archive:  # the CSV beside its about.csv (components.provenance)
+        (table,) = [n for n in archive.namelist() if n != "about.csv"]
+        return pd.read_csv(archive.open(table))
 
 
 def _ranking_csv(page, code: str, key: str, tmp_path: Path, name: str) -> pd.DataFrame:  # noqa: ANN001
@@ -398,8 +401,8 @@ def test_a_workshop_split_between_the_servers_loses_no_answer_and_ranks_alike(
         expect(_metric(co, "Submitted")).to_have_text("6")
         expect(co.get_by_text("6 participant(s).")).to_be_visible()
         wait_ready(co)
-        on_one = _ranking_csv(fac, code, "live", tmp_path, "one.csv")
-        on_two = _ranking_csv(co, code, "live", tmp_path, "two.csv")
+        on_one = _ranking_csv(fac, code, "live", tmp_path, "one.zip")
+        on_two = _ranking_csv(co, code, "live", tmp_path, "two.zip")
         assert on_one["Material"].tolist() == order, (on_one, order)
         pd.testing.assert_frame_equal(on_one, on_two)
         for page in (fac, co):
