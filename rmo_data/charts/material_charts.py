@@ -5,6 +5,10 @@ them with ``st.altair_chart``; the briefing packs render the same builders to
 static images.  Names come from ``rmo_data.vocabulary`` (short names on axes and
 legends), colours and order from ``rmo_data.constants``.
 Missing values are drawn as "no data recorded", never as zero.
+
+Long because: it holds the charts of four pages (Overview, Material profile, Risk
+evidence, Stakeholders), which share the heat-map, colour and "no data" rules;
+the bubble chart's label placement is in ``rmo_data.charts.bubble_labels``.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from rmo_data import constants, formatting, vocabulary
 from rmo_data.analysis import evidence_rollups
 from rmo_data.charts import summaries
 from rmo_data.charts.alt_text import describe, listing
+from rmo_data.charts.bubble_labels import (BUBBLE_AREA, LABEL_MIN_PLOT_WIDTH, LABEL_SIZE, SCATTER_HEIGHT, LABEL_GAP,
+                                            bubble_labels)
 from rmo_data.charts.contrast import INK
 from rmo_data.charts.palette import CATEGORICAL
 from rmo_data.charts.responsive import on_phone
@@ -140,79 +146,6 @@ def overview_heat_table(df: pd.DataFrame) -> alt.Chart:
     return describe(chart, summaries.overview_heat(long, len(df), order))
 
 
-SCATTER_HEIGHT = 380  # px of the plot
-BUBBLE_AREA = (60, 900)  # px² of the smallest and largest bubble
-LABEL_SIZE = 12
-# Labels are placed for a plot at least this wide (a laptop with the sidebar open); a narrower plot
-# (a phone) shows no labels at all, only the tooltips, rather than labels over each other.
-LABEL_MIN_PLOT_WIDTH = 520
-# Widest plot the labels are checked for (a wide screen with the sidebar closed), as a multiple.
-LABEL_MAX_STRETCH = 4.0
-_LABEL_GAP = 3  # px between a bubble's edge and its label
-# An upper bound of a bold 12 px character's width in the app's font ("m" and "W" included).
-_CHAR_WIDTH = 0.62 * LABEL_SIZE
-
-
-def _label_box(x: float, y: float, r: float, width: float, where: str) -> tuple[float, float, float, float]:
-    """The box (x1, y1, x2, y2) of a label of ``width`` px placed ``where`` of a bubble at (x, y)."""
-    h, gap = LABEL_SIZE + 2, r + _LABEL_GAP
-    if where == "right":
-        return x + gap, y - h / 2, x + gap + width, y + h / 2
-    if where == "left":
-        return x - gap - width, y - h / 2, x - gap, y + h / 2
-    if where == "above":
-        return x - width / 2, y - gap - h, x + width / 2, y - gap
-    return x - width / 2, y + gap, x + width / 2, y + gap + h  # below
-
-
-# Vega mark properties for each placement: offset from the bubble's centre, alignment, baseline.
-_PLACEMENTS = ("right", "left", "above", "below")
-
-
-def bubble_labels(x_share: list[float], y_count: list[float], areas: list[float], names: list[str],
-                  y_max: float) -> list[str | None]:
-    """Where each bubble's name goes (one of ``_PLACEMENTS``), or None when it fits nowhere.
-
-    Greedy, first come first served, in the order given: a label must stay inside the plot
-    and clear of every other label and every bubble, for every plot width from
-    ``LABEL_MIN_PLOT_WIDTH`` to ``LABEL_MAX_STRETCH`` times it (the chart takes the page's width:
-    labels keep their size while the bubbles spread apart, so a label is checked at each).
-    A name left without a label is still in the bubble's tooltip.
-    """
-    radii = [(a / math.pi) ** 0.5 + 1 for a in areas]  # + half the 1 px outline
-    widths = [len(n) * _CHAR_WIDTH for n in names]
-    stretches = [1 + i * (LABEL_MAX_STRETCH - 1) / 24 for i in range(25)]
-    placed: dict[int, str] = {}
-
-    def at(i: int, stretch: float) -> tuple[float, float]:
-        return (x_share[i] / 100 * LABEL_MIN_PLOT_WIDTH * stretch,
-                SCATTER_HEIGHT - y_count[i] / y_max * SCATTER_HEIGHT)
-
-    def clear(i: int, where: str) -> bool:
-        for stretch in stretches:
-            x, y = at(i, stretch)
-            box = _label_box(x, y, radii[i], widths[i], where)
-            if box[0] < 0 or box[1] < 0 or box[2] > LABEL_MIN_PLOT_WIDTH * stretch or box[3] > SCATTER_HEIGHT:
-                return False
-            for j in range(len(names)):
-                cx, cy = at(j, stretch)
-                nx, ny = min(max(cx, box[0]), box[2]), min(max(cy, box[1]), box[3])
-                if math.hypot(nx - cx, ny - cy) < radii[j]:
-                    return False
-                if j in placed:
-                    other = _label_box(cx, cy, radii[j], widths[j], placed[j])
-                    if (min(box[2], other[2]) > max(box[0], other[0])
-                            and min(box[3], other[3]) > max(box[1], other[1])):
-                        return False
-        return True
-
-    for i in range(len(names)):
-        where = next((w for w in _PLACEMENTS if clear(i, w)), None)
-        if where is not None:
-            placed[i] = where
-    return [placed.get(i) for i in range(len(names))]
-
-
 def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
     """Top-country share (x) against recorded evidence cases (y); size = salient-risk breadth.
 
@@ -241,7 +174,7 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
                            [areas[i] for i in order], [data["name"][i] for i in order], y_max)
     where = dict(zip(order, placed, strict=True))
     data["label_at"] = [where[i] or "" for i in range(len(data))]
-    radius = [(a / math.pi) ** 0.5 + 1 + _LABEL_GAP for a in areas]
+    radius = [(a / math.pi) ** 0.5 + 1 + LABEL_GAP for a in areas]
     data["label_dx"] = [{"right": r, "left": -r}.get(w, 0.0) for r, w in zip(radius, data["label_at"], strict=True)]
     data["label_dy"] = [{"above": -r, "below": r}.get(w, 0.0) for r, w in zip(radius, data["label_at"], strict=True)]
     data["label_align"] = data["label_at"].map({"right": "left", "left": "right"}).fillna("center")
