@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -29,18 +29,9 @@ from rmo_data.briefing.model import (END_USE_WIDTH, PRODUCTION_HEIGHT, PRODUCTIO
                                      clean, no_progress)
 from rmo_data.briefing import vl_worker
 from rmo_data.charts import material_charts, style
+from rmo_data.charts.images import walk
 
 # --- static chart specs ---------------------------------------------------------------
-
-
-def _walk(node: Any, visit: Callable[[dict[str, Any]], None]) -> None:
-    if isinstance(node, dict):
-        visit(node)
-        for value in list(node.values()):
-            _walk(value, visit)
-    elif isinstance(node, list):
-        for value in node:
-            _walk(value, visit)
 
 
 def _fix_wrapped_labels(encoding: dict[str, Any]) -> None:
@@ -89,7 +80,7 @@ def static_spec(chart: alt.TopLevelMixin, width: int, datasets: Mapping[str, pd.
         if node.get("width") == "container":
             node["width"] = width
 
-    _walk(spec, visit)
+    walk(spec, visit)
     if datasets:  # the builder reads named datasets (the caller's rows), as render.chart adds them in the app
         spec["datasets"] = {**spec.get("datasets", {}),
                             **{k: json.loads(v.to_json(orient="records")) for k, v in datasets.items()}}

@@ -23,14 +23,15 @@ IMAGE_WIDTH = 900  # pixels of a chart drawn "container" wide on a page
 PNG_SCALE = 2  # a PNG sharp enough for a slide
 
 
-def _walk(node: Any, visit: Callable[[dict[str, Any]], None]) -> None:
+def walk(node: Any, visit: Callable[[dict[str, Any]], None]) -> None:
+    """Call ``visit`` on every object of a Vega-Lite spec, depth first (the packs' images use it too)."""
     if isinstance(node, dict):
         visit(node)
         for value in list(node.values()):
-            _walk(value, visit)
+            walk(value, visit)
     elif isinstance(node, list):
         for value in node:
-            _walk(value, visit)
+            walk(value, visit)
 
 
 def _dataset(value: Any) -> Any:
@@ -60,7 +61,7 @@ def image_spec(chart: alt.TopLevelMixin, title: str, source: str, lines: Sequenc
         if node.get("width") == "container":
             node["width"] = width
 
-    _walk(spec, visit)
+    walk(spec, visit)
     if datasets:
         spec["datasets"] = {**spec.get("datasets", {}), **{k: _dataset(v) for k, v in datasets.items()}}
     outer = {k: spec.pop(k) for k in _OUTER if k in spec}
