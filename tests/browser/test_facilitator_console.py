@@ -98,7 +98,9 @@ def test_console_qr_codes_fit_and_closed_by(server: str, browser, browser_store:
     box = ranking.bounding_box()
     assert box is not None and box["y"] < HEIGHT, box
     live_height = _page_height(page)
-    assert live_height <= 2.5 * HEIGHT, live_height
+    # About two and a half screens: the chart's written summary (its text alternative, issue 15)
+    # takes two lines more than the console had before.
+    assert live_height <= 2.6 * HEIGHT, live_height
     page.get_by_role("radio", name="Weight profiles").click()
     wait_ready(page)
     _plotly_drawn(page, len(ws["criteria"]))
