@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import close_sidebar, new_page, run_server, shot, wait_ready
+from tests.browser.conftest import new_page, run_server, shot, wait_ready
 from tests.signin import USERS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.sqlite_only(reason="damages a SQLite file")]
@@ -34,8 +34,9 @@ def test_damaged_store_screen_for_the_public_and_an_editor(built_db: Path, tmp_p
         page = new_page(browser, width, height)
         page.goto(f"{base}/workshop")
         wait_ready(page)
-        if width < 600:  # on a phone the open sidebar covers the page (issue 15)
-            close_sidebar(page)
+        # The screen stops before the menu is made, and Streamlit's own list of the page files is
+        # off (issue 15), so there is no sidebar at all: nothing covers the page on a phone.
+        expect(page.get_by_test_id("stSidebar")).to_have_count(0)
         expect(page.get_by_text("The data store cannot be read")).to_be_visible()
         expect(page.get_by_role("button", name="Rebuild the data store")).to_have_count(0)
         main = page.get_by_test_id("stMain")
