@@ -58,6 +58,9 @@ def _page_states(page: object, server: str, role: str, spec: roles.PageSpec,
         wait_ready(pg)
         tab = main.get_by_role("tab", name=label, exact=True).first
         expect(tab).to_have_attribute("aria-selected", "true")
+        # The open tab is the strip's one stop in the tab order (roving focus): a reader tabbing in
+        # lands on it, and the checks that follow see the strip as it settles.
+        expect(tab).to_have_attribute("tabindex", "0")
         yield f"{name}-{slug(label)}"
 
 
