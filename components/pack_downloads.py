@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components import signin
+from components import signin, tabs
 from components import cached
 from components.safe import escape_html
 from rmo_data.briefing import chart_images, model, pack
@@ -148,8 +148,8 @@ def pack_chooser(choices: Sequence[PackChoice], key: str, labels: Mapping[str, s
     if not choices:
         return
     held = st.session_state.get(STATE_PREFIX + key)
-    with st.expander("Briefing pack (PowerPoint and PDF)", expanded=held is not None,
-                     icon=":material/slideshow:"):
+
+    def body() -> None:
         by_key = {c.key: c for c in choices}
         picked = st.radio("What should the pack answer?", list(by_key), key=f"{key}_kind", horizontal=True,
                           format_func=lambda k: by_key[k].label)
@@ -162,6 +162,15 @@ def pack_chooser(choices: Sequence[PackChoice], key: str, labels: Mapping[str, s
         kw = choice.inputs()
         _offer(materials, key, kind=choice.key if choice.key in ("all", "one", "selection", "workshop") else None,
                **kw)
+
+    # Built only while open (components.tabs): the closed box is one line, and its choices, estimate
+    # and buttons no longer cost every run of the page.  A pack still held when the page is opened
+    # again opens the box with it; the user may close it.  (``expanded`` itself stays fixed: it is
+    # part of the expander's identity, so changing it would make a new box and drop its state.)
+    box = f"{key}_box"
+    if held is not None and box not in st.session_state:
+        st.session_state[box] = True
+    tabs.lazy_expander("Briefing pack (PowerPoint and PDF)", body, key=box, icon=":material/slideshow:")
 
 
 def pack_buttons(materials: list[str], key: str, ranking: pd.DataFrame | None = None,

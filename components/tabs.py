@@ -1,4 +1,4 @@
-"""Tabs whose content is built only while they are open.
+"""Tabs and expanders whose content is built only while they are open.
 
 ``st.tabs`` runs the code of every tab on every rerun, although the user sees
 one.  On the Material profile that meant about fifteen reads, three charts,
@@ -7,6 +7,11 @@ first tab could show.  ``lazy_tabs`` makes the tabs with ``on_change="rerun"``
 (a click on a tab reruns the script) and runs only the open tab's body, so a
 rerun costs what the user sees.  The tab stays where it was when other inputs
 change: the open tab is widget state under ``key``.
+
+``lazy_expander`` does the same for an expander.  A closed expander's content
+is sent to the browser on every run all the same, and a first render's time is
+mostly the browser drawing elements (``bench/clicks.py``), so an expander of
+report themes, a method text or a table costs the page until someone opens it.
 """
 
 from __future__ import annotations
@@ -30,3 +35,17 @@ def lazy_tabs(bodies: Mapping[str, Callable[[], None]], key: str) -> str:
     with containers[labels.index(open_label)]:
         bodies[open_label]()
     return open_label
+
+
+def lazy_expander(label: str, body: Callable[[], None], key: str, *, expanded: bool = False,
+                  icon: str | None = None) -> bool:
+    """An expander whose ``body`` runs only while it is open; returns whether it is open.
+
+    Opening it reruns the script (``on_change="rerun"``); its state is widget state
+    under ``key`` (set ``st.session_state[key] = True`` to open it, as tests do).
+    """
+    box = st.expander(label, expanded=expanded, key=key, icon=icon, on_change="rerun")
+    if box.open:
+        with box:
+            body()
+    return bool(box.open)

@@ -98,33 +98,38 @@ source_titles = list(dict.fromkeys([*rows["source_title"], *provenance["source_t
 years = provenance[["year", "n"]]  # counts of cases per year, read by the source lines
 labels = cached.material_labels()
 
-# Only the open tab's chart is built (a click on a tab reruns the page).
+# Only the open tab is built (a click on a tab reruns the page): its chart, source line and
+# downloads; a closed tab's would cost every first render and rerun for what nobody sees.
 tab_heat, tab_map, tab_material, tab_flows = st.tabs(
     ["By risk category and stage", "By country", "By material", "Flows"], key="ev_tab", on_change="rerun")
-with tab_heat:
-    counts = evidence_rollups.heat_counts(cube)
-    render.chart(material_charts.evidence_heatmap, counts, key="ev_heat", on_select=_from_heatmap,
-                 selection_mode="cell", shown=tab_heat.open)
-    figure_footer(counts, "Evidence by risk category and stage", source_titles, years,
-                  unit="number of cases", note="Click a cell to filter by that stage and category.",
-                  key="dl_ev_heat")
-with tab_map:
-    by_country = evidence_rollups.mapped_places(places, cached.read(queries.countries))
-    render.chart(material_charts.evidence_map, by_country, named_geometry=True, datasets=material_charts.world_datasets(),
-                 key="ev_map", on_select=_from_map, selection_mode="country", shown=tab_map.open)
-    unplaced = summary["unplaced"]
-    figure_footer(by_country, "Evidence by country", source_titles, years,
-                  unit="number of cases",
-                  note=(f"{unplaced} case(s) name no country and are not on the map. " if unplaced else "")
-                  + "Click a country to filter. Map: world-atlas (Natural Earth), drawn offline.",
-                  key="dl_ev_map")
-with tab_material:
-    by_severity = evidence_rollups.severity_counts(cube)
-    render.chart(material_charts.severity_bars, by_severity, labels=labels, shown=tab_material.open)
-    figure_footer(by_severity.rename(columns={"n": "size"}), "Evidence by material and severity",
-                  source_titles, years, unit="number of cases", key="dl_ev_sev")
-with tab_flows:
-    if tab_flows.open:
+if tab_heat.open or not any(t.open for t in (tab_map, tab_material, tab_flows)):
+    with tab_heat:
+        counts = evidence_rollups.heat_counts(cube)
+        render.chart(material_charts.evidence_heatmap, counts, key="ev_heat", on_select=_from_heatmap,
+                     selection_mode="cell")
+        figure_footer(counts, "Evidence by risk category and stage", source_titles, years,
+                      unit="number of cases", note="Click a cell to filter by that stage and category.",
+                      key="dl_ev_heat")
+elif tab_map.open:
+    with tab_map:
+        by_country = evidence_rollups.mapped_places(places, cached.read(queries.countries))
+        render.chart(material_charts.evidence_map, by_country, named_geometry=True,
+                     datasets=material_charts.world_datasets(), key="ev_map", on_select=_from_map,
+                     selection_mode="country")
+        unplaced = summary["unplaced"]
+        figure_footer(by_country, "Evidence by country", source_titles, years,
+                      unit="number of cases",
+                      note=(f"{unplaced} case(s) name no country and are not on the map. " if unplaced else "")
+                      + "Click a country to filter. Map: world-atlas (Natural Earth), drawn offline.",
+                      key="dl_ev_map")
+elif tab_material.open:
+    with tab_material:
+        by_severity = evidence_rollups.severity_counts(cube)
+        render.chart(material_charts.severity_bars, by_severity, labels=labels)
+        figure_footer(by_severity.rename(columns={"n": "size"}), "Evidence by material and severity",
+                      source_titles, years, unit="number of cases", key="dl_ev_sev")
+else:
+    with tab_flows:
         flows = evidence_rollups.flow_counts(cube)
         st.markdown("**How the cases run from stage to risk, severity and material**")
         st.caption("Each band is the cases that share a stage, risk category, severity and material; its "

@@ -175,7 +175,9 @@ if unknown:
                icon=":material/link_off:")
 
 engine = get_engine()
-tab_cards, tab_plan = st.tabs(["Cards", "Action plan"])
+# Only the open tab is built (a click on a tab reruns the page): the plan's table and edit form
+# cost the cards' first render nothing until someone opens the plan.
+tab_cards, tab_plan = st.tabs(["Cards", "Action plan"], key="lc_tab", on_change="rerun")
 
 
 @st.fragment
@@ -278,10 +280,8 @@ def _cards() -> None:
     state.write_to_url()  # a fragment's run skips app.py's own write
 
 
-with tab_cards:
-    _cards()
-
-with tab_plan:
+def _plan() -> None:
+    """The action plan: its table, downloads and the form that edits or removes an item."""
     plan = action_plan.list_plan_items(engine=engine)  # read again: a card may just have been added
     st.markdown("The cards your team has decided to pursue, with owner, due date and status. The plan "
                 "is stored in the database (every change is written to the audit log) and shared by "
@@ -341,3 +341,11 @@ with tab_plan:
                     st.rerun()
                 except ValueError as err:
                     st.error(escape_html(str(err)), icon=":material/error:")
+
+
+if tab_plan.open:
+    with tab_plan:
+        _plan()
+else:
+    with tab_cards:
+        _cards()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import eu_lists, render, router, state, tables
+from components import eu_lists, render, router, state, tables, tabs
 from rmo_data.charts import material_charts
 from components import cached
 from components.pack_downloads import pack_buttons
@@ -60,7 +60,9 @@ for start in range(0, len(findings), 4):
             st.markdown(escape_html(finding.text))
             st.caption(f"Source: {escape_html(finding.source)} · {escape_html(finding.year)}")
 
-with st.expander("What the report recommends across all materials", icon=":material/summarize:"):
+
+def _recommendations() -> None:
+    """The report's cross-material themes and facts, with their sources and downloads."""
     themes = cached.read(report_facts.report_themes)
     for kind in constants.REPORT_THEME_KIND_SLUGS:
         chosen = themes[themes["kind"] == kind]
@@ -79,6 +81,12 @@ with st.expander("What the report recommends across all materials", icon=":mater
                                 "from in the downloads."))
     download_buttons(themes[["kind", "title", "summary", "source_title", "section"]], "Report themes",
                      key="dl_ov_themes")
+
+
+# Built only when opened (components.tabs): a closed box of report themes still cost the first
+# render every one of its elements.
+tabs.lazy_expander("What the report recommends across all materials", _recommendations, key="ov_themes",
+                   icon=":material/summarize:")
 
 stage = st.segmented_control("Stage for the bubble chart", ["mining", "processing"],
                              default="mining", format_func=lambda s: constants.STAGE_LABELS[s].split(":")[0],

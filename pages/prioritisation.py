@@ -230,8 +230,7 @@ def _inputs() -> None:
                                   "left out; a criterion equal for every material in view scores 0 for all.",
                   key="dl_pr_raw")
 
-    with st.expander("How the score is computed"):
-        st.markdown(METHOD)
+    tabs.lazy_expander("How the score is computed", lambda: st.markdown(METHOD), key="pr_method")
 
 
 # --- robustness ----------------------------------------------------------------------

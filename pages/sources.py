@@ -6,7 +6,7 @@ import json
 
 import streamlit as st
 
-from components import eu_lists, router, tables
+from components import eu_lists, router, tables, tabs
 from components import signin
 from components import cached
 from components.provenance import figure_footer
@@ -189,19 +189,27 @@ if not withheld.empty:
 for item in items:
     st.markdown(f"- {item}")
 
-with st.expander("Coverage by material and stage"):
+def _coverage() -> None:
+    """Which years each material and stage has country data for, and how many figures are withheld."""
     labels = cached.material_labels()
     table = gaps.assign(material=gaps["material"].map(lambda m: labels.get(m, m)),
                         stage=gaps["stage"].map(constants.STAGE_LABELS),
                         years=gaps["years"].replace("", constants.MISSING))
     tables.dataframe(table, hide_index=True, width="stretch",
-                 column_config={"material": "Material", "stage": "Stage", "years": "Years with country data",
-                                "withheld": "Withheld / NA country-years"})
+                     column_config={"material": "Material", "stage": "Stage", "years": "Years with country data",
+                                    "withheld": "Withheld / NA country-years"})
 
+
+def _row_counts() -> None:
+    """The number of rows in each table of the store, as the last build counted them."""
+    counts = json.loads(info["counts"])
+    tables.dataframe({"table": list(counts), "rows": list(counts.values())}, hide_index=True)
+
+
+# Built only when opened (components.tabs): each holds a table, which a first render pays for.
+tabs.lazy_expander("Coverage by material and stage", _coverage, key="src_coverage")
 if info.get("counts"):
-    with st.expander("Rows in the data store"):
-        counts = json.loads(info["counts"])
-        tables.dataframe({"table": list(counts), "rows": list(counts.values())}, hide_index=True)
+    tabs.lazy_expander("Rows in the data store", _row_counts, key="src_rows")
 
 if not signin.can("downloads"):
     signin.partner_note("downloads of these tables as CSV and Excel")

@@ -57,6 +57,16 @@ def open_tab(at: AppTest, key: str, label: str) -> AppTest:
     return no_exception(at.run())
 
 
+def open_expander(at: AppTest, key: str) -> AppTest:
+    """Open the expander keyed ``key`` (as a click on it does) and rerun.
+
+    Pages draw some expanders with ``components.tabs.lazy_expander``: their content
+    exists only while they are open, so a test opens the one it checks.
+    """
+    at.session_state[key] = True
+    return no_exception(at.run())
+
+
 def each_tab(at: AppTest, key: str) -> Iterator[str]:
     """Open every tab of the tabs keyed ``key`` in turn; yields each label with ``at`` showing it."""
     labels = [t.label for t in at.tabs]

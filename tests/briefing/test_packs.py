@@ -588,6 +588,9 @@ def test_material_page_offers_its_packs_near_the_top(app: AppTest, build_calls: 
     app.switch_page("pages/material.py")
     app.run()
     assert not app.exception, [e.value for e in app.exception]
+    assert "mp_pack_kind" not in _keys_in_order(app), "the closed box builds nothing"
+    app.session_state["mp_pack_box"] = True  # a click on the box: it is built when opened
+    app.run()
     keys = _keys_in_order(app)
     assert "mp_pack_prepare" in keys and build_calls == []
     assert keys.index("mp_pack_kind") < keys.index("mp_tab"), "the pack chooser sits under the tabs"
@@ -609,6 +612,9 @@ def test_prioritisation_page_offers_its_packs_above_the_weights(app: AppTest, bu
     app.switch_page("pages/prioritisation.py")
     app.run()
     assert not app.exception, [e.value for e in app.exception]
+    assert "prioritisation_kind" not in _keys_in_order(app), "the closed box builds nothing"
+    app.session_state["prioritisation_box"] = True  # a click on the box: it is built when opened
+    app.run()
     keys = _keys_in_order(app)
     assert keys.index("prioritisation_kind") < keys.index("pr_tab")
     assert keys.index("prioritisation_kind") < min(i for i, k in enumerate(keys) if k.startswith("wt_"))

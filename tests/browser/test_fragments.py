@@ -63,6 +63,7 @@ def test_a_weight_moved_in_its_fragment_updates_url_download_and_pack(server: st
 
     # A pack built for the current weights (the box near the top): its downloads replace the prepare button.
     main.get_by_text("Briefing pack (PowerPoint and PDF)").click()
+    wait_ready(page)  # the box is built when opened (a rerun)
     main.get_by_role("button", name="Prepare briefing pack").click()
     wait_ready(page)
     expect(main.get_by_role("button", name="Download PowerPoint")).to_be_visible()

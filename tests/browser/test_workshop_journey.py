@@ -174,6 +174,7 @@ def test_facilitator_and_two_participants(server: str, page, browser, browser_st
     assert [s["participant"] for s in record["submissions"]] == ["Ana", "Ben"]
     assert record["result"] == expected.to_record()
     page.get_by_text("Briefing pack (PowerPoint and PDF)").click()  # the box near the top of the record
+    wait_ready(page)  # built when opened (a rerun)
     expect(page.get_by_role("button", name="Prepare briefing pack")).to_be_visible()
     expect(page.get_by_role("button", name="Record (JSON)")).to_be_visible()
     shot(page, "workshop-07-frozen-record")

@@ -209,7 +209,8 @@ def test_leverage_cards_and_plan_show_hostile_values_escaped(hostile_store: tupl
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     url, _ = hostile_store
     at = open_as(app_for(url, monkeypatch), "pages/leverage_cards.py", lc_mat=[MATERIAL])
-    _check(at, "material", "source", "org", "lev_title", "lev_action")
+    # Over both tabs (each built only when open); each_tab leaves the plan tab open.
+    _check(at, "material", "source", "org", "lev_title", "lev_action", tabs="lc_tab")
     # The plan's note and owner sit in a table (plain text there), never in markdown.
     plan = next(df.value for df in at.dataframe if "Note" in df.value.columns)
     assert hostile("plan_note") in set(plan["Note"]) and hostile("plan_owner") in set(plan["Owner"])

@@ -20,7 +20,7 @@ from components.safe import escape_html
 from rmo_data import constants
 from rmo_data.store import queries
 from rmo_data.analysis.findings import headline_findings
-from tests.apptest import each_tab, no_exception, open_as, open_tab
+from tests.apptest import each_tab, no_exception, open_as, open_expander, open_tab
 from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -305,7 +305,8 @@ def test_overview_shows_the_report_themes(app: AppTest, built_engine) -> None:  
 
     at = app
     at.run()
-    text = _texts(at)
+    assert "Summary recommendations" not in _texts(at), "the closed box is built only when opened"
+    text = _texts(open_expander(at, "ov_themes"))
     for title in report_facts.report_themes(engine=built_engine)["title"]:
         assert f"**{escape_html(title)}.**" in text
     assert "Summary recommendations" in text and escape_html("33.3 % of vehicle carbon emissions") in text

@@ -27,7 +27,7 @@ from rmo_data.workshops import group_result
 from rmo_data.workshops import lifecycle
 from rmo_data.workshops import participants
 from rmo_data.workshops import records
-from tests.apptest import app_for, no_exception
+from tests.apptest import app_for, no_exception, open_expander
 from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -222,7 +222,9 @@ def test_workshop_life_cycle(own_url: str, own_engine: Engine, monkeypatch: pyte
     assert "This record was frozen at closing" in _texts(fac)
     keys = {d.key for d in fac.get("download_button")}
     assert {f"wsf_{code}_json", f"wsf_{code}_xlsx", f"wsf_{code}_dl_subs"} <= keys
-    assert fac.button(key=f"ws_pack_{code}_prepare")  # the briefing pack is one click away
+    # The briefing pack is one click away: its box, built when opened.
+    assert f"ws_pack_{code}_prepare" not in [b.key for b in fac.button]
+    assert open_expander(fac, f"ws_pack_{code}_box").button(key=f"ws_pack_{code}_prepare")
     subs = _frame(fac, "Participant", "Submitted at (UTC)")
     assert subs["Participant"].tolist() == ["Ana", "Ben"]
 
@@ -268,7 +270,7 @@ def test_closed_workshops_are_listed_with_their_record(own_url: str, own_engine:
     expected = lifecycle.aggregate(code, engine=own_engine)
     pd.testing.assert_frame_equal(_frame(at, "Group rank", "Borda rank").reset_index(drop=True),
                                   records.ranking_frame(expected), check_dtype=False)
-    assert at.button(key=f"ws_pack_{code}_prepare")
+    assert open_expander(at, f"ws_pack_{code}_box").button(key=f"ws_pack_{code}_prepare")
 
     # A facilitator can resume the open one from the list.
     at.session_state["ws_mode"] = "run"
@@ -348,7 +350,8 @@ def test_briefing_pack_of_a_closed_workshop_carries_the_frozen_ranking(
         return {"pptx": b"pptx", "pdf": b"pdf"}  # the real build is covered by test_briefing
 
     monkeypatch.setattr(pack, "build_packs", spy)
-    at = _open(app_for(own_url, monkeypatch), "partner", ws_mode="closed", ws_closed=code)
+    at = open_expander(_open(app_for(own_url, monkeypatch), "partner", ws_mode="closed", ws_closed=code),
+                       f"ws_pack_{code}_box")
     # The chooser sits near the top of the closed workshop, before who submitted what.
     keys = [k for k in _element_keys(at.main) if k]
     assert keys.index(f"ws_pack_{code}_kind") < min(i for i, k in enumerate(keys) if k.endswith("_subs"))
