@@ -421,3 +421,27 @@ def test_every_page_runs_inside_the_router() -> None:
         calls = [n for n in tree.body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)]
         first = calls[0].value if calls else None
         assert first is not None and ast.unparse(first.func) == "router.guard", page
+
+
+def test_closed_tabs_and_boxes_are_built_only_when_opened(app: AppTest) -> None:
+    """A first render pays only for what is open (the browser's time is mostly drawing elements)."""
+    at = open_as(app, "pages/evidence.py")
+    downloads = {d.key for d in at.get("download_button")}
+    assert "dl_ev_heat" in downloads and not {"dl_ev_map", "dl_ev_sev", "dl_ev_flows"} & downloads
+    open_tab(at, "ev_tab", "By country")
+    downloads = {d.key for d in at.get("download_button")}
+    assert "dl_ev_map" in downloads and "dl_ev_heat" not in downloads
+
+    at.switch_page("pages/leverage_cards.py")
+    no_exception(at.run())
+    assert "lc_plan_pick" not in [s.key for s in at.selectbox] and any(b.key.startswith("plan_open_")
+                                                                       for b in at.button)
+    open_tab(at, "lc_tab", "Action plan")
+    assert not [b for b in at.button if (b.key or "").startswith("plan_open_")]
+    assert "dl_plan_csv" in {d.key for d in at.get("download_button")} or any(
+        "The plan is empty" in i.value for i in at.info)
+
+    at.switch_page("pages/sources.py")
+    no_exception(at.run())
+    before = len(at.dataframe)
+    assert len(open_expander(at, "src_coverage").dataframe) == before + 1
