@@ -28,7 +28,7 @@ from rmo_data.analysis import evidence_rollups
 from rmo_data.access import roles
 from rmo_data.access import accounts
 from rmo_data.store import queries
-from tests.apptest import each_tab, new_session, no_exception
+from tests.apptest import each_tab, new_session, no_exception, open_expander
 from tests.signin import USERS, sign_in
 from tests.access.test_accounts import FakeClock
 
@@ -214,7 +214,8 @@ def test_public_material_profile_hides_cases_cards_and_downloads(app: AppTest, b
     # The same profile for a partner shows all three.
     sign_in(at, "partner")
     no_exception(at.switch_page("pages/material.py").run())
-    assert at.get("download_button") and at.button(key="mp_pack_prepare")
+    assert at.get("download_button") and "mp_pack_prepare" not in [b.key for b in at.button]  # box closed
+    assert open_expander(at, "mp_pack_box").button(key="mp_pack_prepare")
     text = "\n".join(_texts(at) for _ in each_tab(at, "mp_tab"))
     assert any(escape_html(s) in text for s in cases["summary"])
     assert any(escape_html(t) in text for t in levers["title"])
