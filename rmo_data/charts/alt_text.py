@@ -23,7 +23,8 @@ Chart = TypeVar("Chart", bound=alt.TopLevelMixin)
 
 def _plain(text: Any) -> str:
     """A title or subtitle as one line (Vega-Lite takes a list of strings for several lines)."""
-    if text is alt.Undefined or text is None:
+    # An expression (a title that changes with the width) has no one text: the builder describes the chart first.
+    if text is alt.Undefined or text is None or isinstance(text, (alt.ExprRef, Mapping)):
         return ""
     if isinstance(text, (list, tuple)):
         return " ".join(str(t) for t in text)

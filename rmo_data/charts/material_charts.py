@@ -31,8 +31,8 @@ from rmo_data.charts.bubble_labels import (BUBBLE_AREA, LABEL_MIN_PLOT_WIDTH, LA
                                             bubble_labels)
 from rmo_data.charts.contrast import INK
 from rmo_data.charts.palette import CATEGORICAL
-from rmo_data.charts.responsive import on_phone
-from rmo_data.charts.style import BASE, HIGHLIGHT, NO_DATA_COLOUR, chart_title, number_text
+from rmo_data.charts.responsive import NARROW, on_phone
+from rmo_data.charts.style import BASE, HIGHLIGHT, NO_DATA_COLOUR, chart_title, number_text, wrap_lines
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
@@ -146,7 +146,14 @@ def overview_heat_table(df: pd.DataFrame) -> alt.Chart:
     return describe(chart, summaries.overview_heat(long, len(df), order))
 
 
-def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
+# The bubble chart's legends lie below the plot, in a row (``configure_legend`` stacks them on a phone).
+_BELOW: dict[str, Any] = {"orient": "bottom", "direction": "horizontal"}
+# A phone: the app's one test of a narrow container (``responsive``), not the plot's own ``width``,
+# which the layout chosen here changes.
+_PHONE = NARROW
+
+
+def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.LayerChart:
     """Top-country share (x) against recorded evidence cases (y); size = salient-risk breadth.
 
     Colour is the automotive share; materials without one are grey and read
@@ -197,7 +204,7 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
         if len(data) else [0]
     size = alt.Size("risk_breadth:Q", title="Salient-risk categories",
                     scale=alt.Scale(domain=[0, max_breadth], range=list(BUBBLE_AREA)),
-                    legend=alt.Legend(values=shown, format=formatting.VEGA_INTEGER))
+                    legend=alt.Legend(values=shown, format=formatting.VEGA_INTEGER, **_BELOW))
     opacity = alt.condition(pick, alt.value(0.95), alt.value(0.35))
     # Vega-Lite drops marks whose colour field is null, so materials without an
     # automotive share get their own grey layer instead of vanishing.
@@ -206,7 +213,7 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
         size=size, opacity=opacity, tooltip=tooltip,
         color=alt.Color("auto_share_pct:Q", title=f"{vocabulary.short('criterion', 'auto_share')} (%)",
                         scale=alt.Scale(scheme="teals"),
-                        legend=alt.Legend(format=formatting.vega_format(0))),
+                        legend=alt.Legend(format=formatting.vega_format(0), **_BELOW)),
     ).add_params(pick)
     unknown = base.transform_filter("!isValid(datum.auto_share_pct)").mark_circle(
         stroke="#1B2631", strokeWidth=1, color=NO_DATA_COLOUR).encode(
@@ -217,12 +224,21 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
         # Placed for a plot at least LABEL_MIN_PLOT_WIDTH wide; narrower, the names are in the tooltips.
         opacity=alt.expr(f"width >= {LABEL_MIN_PLOT_WIDTH} ? 1 : 0"),
     ).encode(text="name:N")
+    title = f"Concentration at {stage_label} against recorded evidence"
     chart = alt.layer(known, unknown, labels).properties(
-        title=chart_title(f"Concentration at {stage_label} against recorded evidence",
-                     "Bubble size = salient-risk categories; colour = automotive share "
-                     f"(grey = {formatting.NO_DATA}); a bubble without a name shows it on hover"),
+        title=chart_title(title, "Bubble size = salient-risk categories; colour = automotive share "
+                                 f"(grey = {formatting.NO_DATA}); a bubble without a name shows it on hover"),
         height=SCATTER_HEIGHT, width="container")
-    return describe(chart, summaries.overview_scatter(data, stage_label))
+    chart = describe(chart, summaries.overview_scatter(data, stage_label))  # from the one-line title
+    # On a phone (a plot narrower than the labels need) the title takes two lines and the two
+    # legends stand one under the other below the plot; beside it (Vega's default) they took half
+    # a phone's width, and side by side below it they ran past its edge.
+    # Anchored to the plot ("group"): from the edge of all the chart's bounds, Vega drew it past the
+    # left edge of a 360 px phone.
+    chart.title.text = alt.ExprRef(f"{_PHONE} ? {json.dumps(wrap_lines(title, 30))} : {json.dumps(title)}")
+    chart.title.frame = "group"
+    return chart.configure_legend(layout=alt.ExprRef(
+        f"{{bottom: {{anchor: 'start', margin: 12, direction: {_PHONE} ? 'vertical' : 'horizontal'}}}}"))
 
 
 # --- material profile --------------------------------------------------------

@@ -56,11 +56,33 @@ def configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     # Text in CHART_TEXT: Streamlit's chart theme greys it to #808495, 3.8:1 on white (WCAG asks 4.5:1).
     out.config["axis"] = alt.AxisConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE,
                                         labelColor=CHART_TEXT, titleColor=CHART_TEXT)
+    # A chart's own legend layout (the Overview bubble chart stacks its legends on a phone) is kept.
+    layout = getattr(getattr(out.config, "legend", alt.Undefined), "layout", alt.Undefined)
     out.config["legend"] = alt.LegendConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE,
-                                            labelColor=CHART_TEXT, titleColor=CHART_TEXT)
+                                            labelColor=CHART_TEXT, titleColor=CHART_TEXT, layout=layout)
     out.config["header"] = alt.HeaderConfig(labelColor=CHART_TEXT, titleColor=CHART_TEXT)
     out.config["view"] = alt.ViewConfig(strokeWidth=0)
     return out
+
+
+# How a chart drawn in the page's width sizes itself: its width fits the container, axes and
+# legends included, and its height is what the spec asks for plus its title, axes and legends.
+# Left to itself Streamlit gives a chart of fixed height Vega's "fit" in both directions: the
+# whole chart is squeezed into that height, so a title, a bottom legend or a y-axis title longer
+# than the squeezed plot pushed the title above the canvas, where it was cut (issue 15: the
+# Material profile's production chart).  ``tests/charts/test_chart_text.py`` renders with the same.
+FIT_WIDTH = {"type": "fit-x", "contains": "padding"}
+
+
+def fit_width(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` (a converted chart) with ``FIT_WIDTH`` unless it sizes itself or is faceted.
+
+    Facets and concatenations keep what Streamlit gives them ("pad": their panels have a
+    fixed width, which "fit-x" cannot share out).
+    """
+    if "autosize" in spec or any(k in spec for k in ("facet", "hconcat", "vconcat", "concat", "repeat")):
+        return spec
+    return {**spec, "autosize": dict(FIT_WIDTH)}
 
 
 def number_text(value: Any, unit: str = "", digits: int = 0) -> str:

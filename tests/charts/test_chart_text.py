@@ -15,12 +15,15 @@ import altair as alt
 import pytest
 from sqlalchemy.engine import Engine
 
+from rmo_data import constants
 from rmo_data.charts import material_charts, style
 from rmo_data.store import queries
 from tests.charts.text_boxes import Rendered, describe, render
 
 # Chart container widths (px) at a 1280 × 800 laptop, a 1440 × 900 screen and a 1920 × 1080 projector.
 WIDTHS = (820, 980, 1460)
+# The main area of a 360 and of a 390 px wide phone (measured in the browser: 16 px margins).
+PHONES = (328, 358)
 
 
 def rendered(chart: alt.TopLevelMixin, width: int) -> Rendered:
@@ -28,8 +31,8 @@ def rendered(chart: alt.TopLevelMixin, width: int) -> Rendered:
     spec: dict[str, Any] = style.configure(chart).to_dict()
     # width="container": the whole chart, axes and legends included, fits the container.
     spec["width"] = width
-    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
-    return render(spec)
+    spec["autosize"] = style.FIT_WIDTH  # as components.render draws it
+    return render(spec, container=width)
 
 
 def assert_readable(out: Rendered, name: str) -> None:
@@ -61,6 +64,27 @@ def test_overview_bubble_labels_give_way_on_a_narrow_plot(built_engine: Engine) 
     out = rendered(chart, 560)
     assert not [b for b in out.boxes if b.role == "mark"]
     assert not out.collisions()
+
+
+@pytest.mark.parametrize("width", PHONES)
+@pytest.mark.parametrize("stage", ["mining", "processing"])
+def test_overview_bubble_chart_fits_a_phone(built_engine: Engine, stage: str, width: int) -> None:
+    """On a phone the legends lie below the plot, one under the other, and the title takes two lines.
+
+    Beside the plot (Vega's default) the legends left it less than half of a 390 px phone's width,
+    and the one-line title ran past the screen's left edge (issue 15).
+    """
+    chart = material_charts.overview_scatter(queries.overview(engine=built_engine), stage)
+    out = rendered(chart, width)
+    assert_readable(out, f"bubble chart ({stage}, {width} px)")
+    assert out.plot_width >= 0.75 * width, f"the plot is squeezed to {out.plot_width:g} of {width} px"
+    title = next(b for b in out.boxes if b.role == "title-text")
+    assert title.y2 - title.y1 > 1.5 * 16, "the title stays on one line"
+    legends = {b.text: b for b in out.boxes if b.role == "legend-title"}
+    assert set(legends) == {"Salient-risk categories", f"{constants.CRITERION_SHORT['auto_share']} (%)"}
+    plot_bottom = max(b.y2 for b in out.boxes if b.role == "axis-title")
+    first, second = sorted(legends.values(), key=lambda b: b.y1)
+    assert plot_bottom - 2 <= first.y1 < first.y2 <= second.y1, "the legends are not one under the other below the plot"
 
 
 @pytest.mark.parametrize("width", WIDTHS)
