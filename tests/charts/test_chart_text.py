@@ -117,3 +117,37 @@ def test_concentration_trend_labels_stay_clear_of_the_values(built_engine: Engin
             assert {"moderate (1,500)", "high (2,500)"} <= {b.text for b in out.boxes}
             drawn += 1
     assert drawn >= 10
+
+
+@pytest.mark.parametrize("width", PHONES + WIDTHS)
+@pytest.mark.parametrize("preset", ["balanced", constants.DUE_DILIGENCE])
+def test_contribution_chart_reads_at_a_glance(built_engine: Engine, preset: str, width: int) -> None:
+    """Prioritisation's "Why each material ranks where it does", on a phone and on wide screens.
+
+    Each material's rank, name and score and its largest criteria are printed in full above its
+    bar; the legend (the lenses) is whole inside the frame. The ten-colour legend of one segment
+    per criterion ran past a phone's edge (issue 15).
+    """
+    from rmo_data.analysis import prioritisation
+    from rmo_data.charts import priority_charts
+    from rmo_data.store.criteria import criteria_table
+
+    weights = dict(constants.WEIGHT_PRESETS[preset])
+    data = criteria_table(built_engine)
+    prio = prioritisation.prioritise(data, list(data.raw.index), weights)
+    long = prio.explained.assign(name=prio.explained["material"].map(constants.MATERIAL_LABELS))
+    datasets = priority_charts.contribution_data(long, [constants.MATERIAL_LABELS[m] for m in prio.ranked.index])
+    chart = priority_charts.contribution_chart(tuple(c for c, w in weights.items() if w > 0))
+    spec: dict[str, Any] = style.configure(chart).to_dict()
+    spec["datasets"] = {name: frame.to_dict("records") for name, frame in datasets.items()}
+    spec["width"], spec["autosize"] = width, style.FIT_WIDTH
+    out = render(spec, container=width)
+    assert_readable(out, f"contribution chart ({preset}, {width} px)")
+    assert not out.cut(), [b.text for b in out.cut()]
+    texts = {b.text for b in out.boxes}
+    totals = datasets[priority_charts.CONTRIBUTION_TOTALS]
+    assert set(totals["headline"]) <= texts
+    assert set(totals["largest_phone" if width < 560 else "largest"]) <= texts
+    lenses = {constants.CRITERION_LENS[c] for c, w in weights.items() if w > 0}
+    assert {constants.LENS_SHORT[lens] for lens in lenses} <= {b.text for b in out.boxes if b.role == "legend-label"}
+    assert out.plot_width >= 0.85 * width, "the bars get the chart's width (no column of names beside them)"
