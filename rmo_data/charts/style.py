@@ -6,13 +6,16 @@ the briefing packs import it, so a chart looks the same on a page and in a pack.
 
 from __future__ import annotations
 
+import json
 import textwrap
-
-from typing import Any
+from typing import Any, TypeVar
 
 import altair as alt
 
 from rmo_data import formatting
+from rmo_data.charts.responsive import NARROW
+
+Chart = TypeVar("Chart", bound=alt.TopLevelMixin)
 
 # Altair's debug mode validates every schema object as it is built, so one chart
 # is validated dozens of times; with it off, the chart is still validated once,
@@ -44,6 +47,27 @@ def chart_title(text: str, subtitle: str | None = None) -> alt.TitleParams:
     """A chart title (and optional subtitle, wrapped to fit a phone) in the app's one style."""
     return alt.TitleParams(text=text, subtitle=wrap_lines(subtitle) if subtitle else "", anchor="start",
                            fontSize=16, subtitleFontSize=12, subtitleColor=CHART_TEXT)
+
+
+# About 30 characters of the 16 px bold title fit a 360 px phone's chart.
+PHONE_TITLE_CHARS = 30
+
+
+def title_on_phone(chart: Chart) -> Chart:
+    """``chart`` (already described: ``alt_text.describe``) with its title in lines of at most
+    ``PHONE_TITLE_CHARS`` in a phone's narrow container, where one line ran past the chart's edge.
+
+    The container's width is known only in the browser (``responsive``), so the title is an
+    expression; the description keeps the one-line title.
+    """
+    title = chart.title  # type: ignore[attr-defined]
+    text = title.text if isinstance(title, alt.TitleParams) else alt.Undefined
+    if not isinstance(text, str) or len(text) <= PHONE_TITLE_CHARS:
+        return chart
+    out = chart.copy(deep=False)  # type: ignore[attr-defined]
+    out.title = alt.TitleParams(**{**title.to_dict(validate=False), "text": alt.ExprRef(
+        f"{NARROW} ? {json.dumps(wrap_lines(text, PHONE_TITLE_CHARS))} : {json.dumps(text)}")})
+    return out
 
 
 def configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:

@@ -15,7 +15,7 @@ import altair as alt
 import pytest
 from sqlalchemy.engine import Engine
 
-from rmo_data import constants
+from rmo_data import constants, formatting
 from rmo_data.charts import material_charts, style
 from rmo_data.store import queries
 from tests.charts.text_boxes import Rendered, describe, render
@@ -151,3 +151,52 @@ def test_contribution_chart_reads_at_a_glance(built_engine: Engine, preset: str,
     lenses = {constants.CRITERION_LENS[c] for c, w in weights.items() if w > 0}
     assert {constants.LENS_SHORT[lens] for lens in lenses} <= {b.text for b in out.boxes if b.role == "legend-label"}
     assert out.plot_width >= 0.85 * width, "the bars get the chart's width (no column of names beside them)"
+
+
+@pytest.mark.parametrize("width", PHONES)
+def test_overview_heat_table_fits_a_phone(built_engine: Engine, width: int) -> None:
+    """At 390 px the headers were cut to "Au…", "Mi…" and cells to "no rec…" and "Gu… 34 %" (issue 15).
+
+    On a phone every header stands upright and whole, the materials go by their short names and each
+    cell holds its whole figure (the country and "no data recorded" are in the tooltip and the table).
+    """
+    table = queries.overview(engine=built_engine)
+    out = rendered(material_charts.overview_heat_table(table), width)
+    assert_readable(out, f"heat table ({width} px)")
+    assert not out.cut(), [b.text for b in out.cut()]
+    labels = {b.text for b in out.boxes if b.role == "axis-label"}
+    assert {label for _, label, _, _ in material_charts.INDICATORS} <= labels
+    assert {constants.MATERIAL_SHORT[m] for m in table["material"]} <= labels
+    cells = [b.text for b in out.boxes if b.role == "mark"]
+    assert formatting.NO_DATA not in " ".join(cells) and all(len(c) <= 6 for c in cells), cells
+
+
+@pytest.mark.parametrize("width", PHONES)
+def test_salience_heat_maps_fit_a_phone(built_engine: Engine, width: int) -> None:
+    """Every column keeps its name and every cell its value on a phone, across materials and for each one.
+
+    At 390 px slanted names overlapped, so Vega dropped every other material and stage, and one-decimal
+    values such as "10.0" and "10.5" ran into each other in the across-materials view (issue 15).
+    """
+    from rmo_data.analysis import salience
+    from rmo_data.charts import salience_charts
+    from rmo_data.store import salience_reads
+
+    cells = salience_reads.salience_table(built_engine, as_of=2026)
+    across = salience.across_materials(cells)
+    order = [constants.MATERIAL_SHORT[m] for m in dict.fromkeys(across["material"])]
+    rows = salience_charts.heatmap_rows(across, constants.MATERIAL_SHORT)
+    out = rendered(salience_charts.overview_heatmap(rows, order), width)
+    assert_readable(out, f"salience across materials ({width} px)")
+    assert not out.cut(), [b.text for b in out.cut()]
+    assert set(order) <= {b.text for b in out.boxes if b.role == "axis-label"}
+    assert len([b for b in out.boxes if b.role == "mark"]) == len(rows)
+    stages = {constants.STAGE_SHORT[s] for s in constants.STAGE_SLUGS}
+    for material in constants.MATERIAL_SLUGS:
+        mine = salience_charts.heatmap_rows(cells[cells["material"] == material], constants.MATERIAL_SHORT)
+        if mine.empty:
+            continue
+        out = rendered(salience_charts.material_heatmap(mine, constants.MATERIAL_LABELS[material]), width)
+        assert_readable(out, f"salience of {material} ({width} px)")
+        assert not out.cut(), [b.text for b in out.cut()]
+        assert stages <= {b.text for b in out.boxes if b.role == "axis-label"}, material

@@ -96,7 +96,7 @@ def _text_box(item: dict[str, Any], ox: float, oy: float, role: str) -> Box | No
         corners = [(x + (cx - x) * cos - (cy - y) * sin, y + (cx - x) * sin + (cy - y) * cos)
                    for cx, cy in corners]
     xs, ys = [c[0] for c in corners], [c[1] for c in corners]
-    return Box(" ".join(lines), role, cut, min(xs), min(ys), max(xs), max(ys))
+    return Box(" ".join(line for line in lines if line), role, cut, min(xs), min(ys), max(xs), max(ys))
 
 
 @dataclass(frozen=True)
