@@ -370,7 +370,7 @@ def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) ->
                  alt.Tooltip("estimate_label:N", title="Figure")],
     ).add_params(pick).properties(title=chart_title(title, f"By country, {unit}"),
                                   height=320, width="container")
-    return describe(chart, summaries.production(data, unit))
+    return title_on_phone(describe(chart, summaries.production(data, unit)))
 
 
 

@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 import altair as alt
 
 from rmo_data import formatting
-from rmo_data.charts.responsive import NARROW
 
 Chart = TypeVar("Chart", bound=alt.TopLevelMixin)
 
@@ -49,13 +48,16 @@ def chart_title(text: str, subtitle: str | None = None) -> alt.TitleParams:
                            fontSize=16, subtitleFontSize=12, subtitleColor=CHART_TEXT)
 
 
-# About 30 characters of the 16 px bold title fit a 360 px phone's chart.
+# About 30 characters of the 16 px bold title fit a 360 px phone's chart; a character of it is
+# at most about 9 px wide.
 PHONE_TITLE_CHARS = 30
+_TITLE_CHAR_PX = 9
 
 
 def title_on_phone(chart: Chart) -> Chart:
     """``chart`` (already described: ``alt_text.describe``) with its title in lines of at most
-    ``PHONE_TITLE_CHARS`` in a phone's narrow container, where one line ran past the chart's edge.
+    ``PHONE_TITLE_CHARS`` where its container is narrower than the title's one line, which ran
+    past a phone's edge.
 
     The container's width is known only in the browser (``responsive``), so the title is an
     expression; the description keeps the one-line title.
@@ -65,8 +67,9 @@ def title_on_phone(chart: Chart) -> Chart:
     if not isinstance(text, str) or len(text) <= PHONE_TITLE_CHARS:
         return chart
     out = chart.copy(deep=False)  # type: ignore[attr-defined]
+    narrow = f"containerSize()[0] < {len(text) * _TITLE_CHAR_PX + 20}"
     out.title = alt.TitleParams(**{**title.to_dict(validate=False), "text": alt.ExprRef(
-        f"{NARROW} ? {json.dumps(wrap_lines(text, PHONE_TITLE_CHARS))} : {json.dumps(text)}")})
+        f"{narrow} ? {json.dumps(wrap_lines(text, PHONE_TITLE_CHARS))} : {json.dumps(text)}")})
     return out
 
 
