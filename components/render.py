@@ -93,7 +93,7 @@ class _Unvalidated:
 def _spec(module: str, builder_name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
     # Keyed by the builder's module and name and the content of its arguments (frames hashed by value).
     builder = getattr(importlib.import_module(module), builder_name)
-    return _to_spec(_Unvalidated(style.configure(builder(*args, **kwargs))))  # type: ignore[arg-type]
+    return style.fit_width(_to_spec(_Unvalidated(style.configure(builder(*args, **kwargs)))))  # type: ignore[arg-type]
 
 
 def chart(builder: Callable[..., alt.TopLevelMixin], *args: Any,

@@ -146,7 +146,7 @@ def _ranking() -> None:
                       "Why each material ranks where it does", all_sources, all_years,
                       unit="score 0–1; contributions add up to the score",
                       note=("Gaps are left out (weight 0)." if leave_gaps else
-                            f"Pale segments rest on gaps: {constants.IMPUTATION_NOTE}."),
+                            f"Pale, dashed parts of a bar rest on gaps: {constants.IMPUTATION_NOTE}."),
                       key="dl_pr_contrib")
 
         table = prioritisation.ranking_table(ranked, missing, groups, LABELS, prio.gaps)

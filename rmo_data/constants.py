@@ -441,6 +441,7 @@ class Lens(Named):
     """A question the ranking can answer, and the criteria that answer it (slugs, in display order)."""
 
     criteria: tuple[str, ...] = ()
+    short: str = ""
 
 
 # Two questions, two axes: what comes first (due diligence: severity and likelihood only, as UNGP 24,
@@ -449,11 +450,11 @@ class Lens(Named):
 LENSES: Final[tuple[Lens, ...]] = (
     Lens("due_diligence", "Due diligence: severity and likelihood",
          "Where harm is most severe and most likely. The due-diligence rule ranks on these alone.",
-         criteria=("salience", "severity", "likelihood")),
+         criteria=("salience", "severity", "likelihood"), short="Due diligence"),
     Lens("breadth", "Breadth of flagged risks and standards",
          "How many kinds of harm the report flags and whether a standard covers the material: "
          "context, neither the severity nor the likelihood of a harm.",
-         criteria=("social_breadth", "env_breadth", "standards_gap")),
+         criteria=("social_breadth", "env_breadth", "standards_gap"), short="Breadth & standards"),
     Lens("supply_security", "Supply security",
          "How concentrated and how risky the supply is: a business risk, not a measure of harm.",
          criteria=("mining_hhi", "processing_hhi", "top_share", "gov_hhi", "supply_risk")),
@@ -463,6 +464,7 @@ LENSES: Final[tuple[Lens, ...]] = (
          criteria=("auto_share",)),
 )
 LENS_LABELS: Final[dict[str, str]] = {lens.slug: lens.label for lens in LENSES}
+LENS_SHORT: Final[dict[str, str]] = {lens.slug: lens.short or lens.label for lens in LENSES}
 CRITERION_LENS: Final[dict[str, str]] = {c: lens.slug for lens in LENSES for c in lens.criteria}
 # What each criterion measures of an impact, in the UNGP's terms (empty: neither).
 CRITERION_MEASURES: Final[dict[str, tuple[str, ...]]] = {

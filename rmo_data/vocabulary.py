@@ -17,7 +17,7 @@ The rule:
 A value that is not recorded has one wording too, ``NO_DATA`` ("no data recorded"), which
 ``rmo_data.formatting`` writes wherever a figure is missing.
 
-Kinds: material, criterion, stage, risk_category, leverage_category,
+Kinds: material, criterion, lens (the question a group of criteria answers), stage, risk_category, leverage_category,
 quadrant, preset, actor, target, pillar, organisation_type, measure (the
 values that are not criteria but are shown beside them: a case's severity,
 one stage's concentration, the matrix's two axes) and regulatory_list (the EU
@@ -32,8 +32,8 @@ from typing import Final, Literal
 
 from rmo_data import constants
 
-Kind = Literal["material", "criterion", "stage", "risk_category", "leverage_category", "quadrant", "preset",
-               "actor", "target", "pillar", "organisation_type", "measure", "regulatory_list"]
+Kind = Literal["material", "criterion", "lens", "stage", "risk_category", "leverage_category", "quadrant",
+               "preset", "actor", "target", "pillar", "organisation_type", "measure", "regulatory_list"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ NO_DATA: Final[str] = constants.MISSING  # what a missing figure reads, everywhe
 _KINDS: Final[dict[str, tuple[Term, ...]]] = {
     "material": _terms("material", constants.MATERIAL_LABELS, constants.MATERIAL_SHORT),
     "criterion": _terms("criterion", constants.CRITERION_LABELS, constants.CRITERION_SHORT),
+    "lens": _terms("lens", constants.LENS_LABELS, constants.LENS_SHORT),
     "stage": _terms("stage", constants.STAGE_LABELS, constants.STAGE_SHORT),
     "risk_category": _terms("risk_category", constants.RISK_CATEGORY_LABELS, constants.RISK_CATEGORY_SHORT),
     "leverage_category": _terms("leverage_category", constants.LEVERAGE_CATEGORY_LABELS,

@@ -18,12 +18,14 @@ from typing import Any, TypeVar
 import altair as alt
 
 SUMMARY = "summary"  # the key of the summary in the spec's usermeta
+TITLE = "title"  # and of the title as one line, for a chart whose drawn title changes with its width
 Chart = TypeVar("Chart", bound=alt.TopLevelMixin)
 
 
 def _plain(text: Any) -> str:
     """A title or subtitle as one line (Vega-Lite takes a list of strings for several lines)."""
-    if text is alt.Undefined or text is None:
+    # An expression (a title that changes with the width) has no one text: the builder describes the chart first.
+    if text is alt.Undefined or text is None or isinstance(text, (alt.ExprRef, Mapping)):
         return ""
     if isinstance(text, (list, tuple)):
         return " ".join(str(t) for t in text)
@@ -50,7 +52,18 @@ def describe(chart: Chart, summary: str) -> Chart:
     """``chart`` with its text alternative: the description for assistive technology, the summary to show."""
     title, subtitle = title_of(chart)
     return chart.properties(description=description(title, subtitle, summary),  # type: ignore[return-value]
-                            usermeta={SUMMARY: summary})
+                            usermeta={SUMMARY: summary, TITLE: title})
+
+
+def spec_title(spec: Mapping[str, Any]) -> tuple[str, str]:
+    """A converted chart's title and subtitle as plain text; a title drawn from an expression (one for
+    a phone, one for a wider screen) reads as the one-line title ``describe`` kept."""
+    title = spec.get("title", "")
+    text, subtitle = ((title.get("text"), title.get("subtitle")) if isinstance(title, Mapping) else (title, ""))
+    meta = spec.get("usermeta")
+    if isinstance(text, Mapping) and isinstance(meta, Mapping):
+        text = meta.get(TITLE, "")
+    return _plain(text), _plain(subtitle)
 
 
 def summary_of(spec: Mapping[str, Any]) -> str:
@@ -67,9 +80,7 @@ def chart_summary(chart: alt.TopLevelMixin) -> str:
 
 def with_summary(spec: dict[str, Any], summary: str) -> dict[str, Any]:
     """``spec`` (a converted chart) with ``summary`` in place of the one its builder gave."""
-    title = spec.get("title", "")
-    text, subtitle = ((_plain(title.get("text")), _plain(title.get("subtitle")))
-                      if isinstance(title, Mapping) else (_plain(title), ""))
+    text, subtitle = spec_title(spec)
     return {**spec, "description": description(text, subtitle, summary),
             "usermeta": {**(spec.get("usermeta") or {}), SUMMARY: summary}}
 

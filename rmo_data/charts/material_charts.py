@@ -31,8 +31,8 @@ from rmo_data.charts.bubble_labels import (BUBBLE_AREA, LABEL_MIN_PLOT_WIDTH, LA
                                             bubble_labels)
 from rmo_data.charts.contrast import INK
 from rmo_data.charts.palette import CATEGORICAL
-from rmo_data.charts.responsive import on_phone
-from rmo_data.charts.style import BASE, HIGHLIGHT, NO_DATA_COLOUR, chart_title, number_text
+from rmo_data.charts.responsive import NARROW, on_phone
+from rmo_data.charts.style import BASE, HIGHLIGHT, NO_DATA_COLOUR, chart_title, number_text, title_on_phone
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
@@ -57,10 +57,8 @@ INDICATORS: tuple[tuple[str, str, str, int], ...] = (
 WHITE_TEXT_FROM = 0.75
 
 
-HEAT_ROW = 34  # px per material row (and the header row)
+HEAT_ROW = 34  # px per material row
 _HEAT_LINE = 14  # px between the lines of a two-line header or cell
-# The header row's place on the y axis: a name no material has, drawn without an axis label.
-_HEADER_ROW = "\u2007"
 
 
 # A text mark given an array draws one line per item: the joined lines, split in the browser.
@@ -76,43 +74,62 @@ def _two_lines(text: str) -> list[str]:
     return [" ".join(words[:cut]), " ".join(words[cut:])]
 
 
+def _lookup(table: Mapping[str, Any], key: str = "datum.label") -> str:
+    """A Vega expression that looks ``key`` up in ``table`` (``key`` itself when it is not there)."""
+    return f"({json.dumps(dict(table))}[{key}] || {key})"
+
+
 def overview_heat_table(df: pd.DataFrame) -> alt.Chart:
     """Materials × indicators; colour shows rank within each indicator, text the value.
 
     Missing cells are grey and read "no data recorded".  Clicking a row selects
-    that material (selection ``pick``).  The indicators head their columns in a
-    row of their own, horizontal and on at most two lines: angled axis labels ran
-    into each other.  The top country's cell gives the country and its share on
-    two lines, so the longest names fit a column.
+    that material (selection ``pick``).  The indicators head their columns
+    horizontally, on at most two lines (angled labels ran into each other); the
+    top country's cell gives the country and its share on two lines, so the
+    longest names fit a column.  On a phone (``responsive``: seven columns in
+    about 250 px) the headers stand upright, the materials go by their short
+    names and each cell holds its figure alone, with no decimals dropped: the top
+    country's share without the country, and a grey cell without its words
+    (both are in the tooltip and the table below); whole words were cut to "Au…"
+    and "no rec…" there.
     """
     rows = []
     for _, r in df.iterrows():
         for col, label, unit, digits in INDICATORS:
             value = r.get(col)
+            missing = formatting.is_missing(value)
             # "no data recorded" on two lines, the width of a figure.
-            text = (_two_lines(formatting.NO_DATA) if formatting.is_missing(value)
-                    else [formatting.number(value, digits, unit)])
-            if col == "mining_top1_share" and not formatting.is_missing(value):
-                text = [str(r.get("mining_top1_country")), formatting.percent(value)]
+            text = _two_lines(formatting.NO_DATA) if missing else [formatting.number(value, digits, unit)]
+            phone = "" if missing else formatting.number(value, digits, unit)
+            if col == "mining_top1_share" and not missing:
+                text, phone = [str(r.get("mining_top1_country")), formatting.percent(value)], formatting.percent(value)
             # The lines travel joined: Streamlit sends the rows as Arrow, and a list column reached
             # the browser as the text "[a,b]"; the marks split them again (LINES).
             rows.append({"material": r["material"], "name": r["name"], "indicator": label,
-                         "value": None if formatting.is_missing(value) else float(value), "text": "\n".join(text),
-                         "tooltip": " ".join(text), "text_dy": -(len(text) - 1) * _HEAT_LINE / 2})
+                         "value": None if missing else float(value), "text": "\n".join(text),
+                         "text_phone": phone, "tooltip": " ".join(text),
+                         "text_dy": -(len(text) - 1) * _HEAT_LINE / 2})
     long = pd.DataFrame(rows)
     # Vega-Lite drops a mark whose colour field is null; missing cells get 0 here
     # and are painted grey by the isValid(value) condition below.
     long["relative"] = long.groupby("indicator")["value"].rank(pct=True).fillna(0.0)
     pick = alt.selection_point(name="pick", fields=["material"], on="click", clear="dblclick")
     order = [label for _, label, _, _ in INDICATORS]
-    heads_lines = [_two_lines(o) for o in order]
-    header = pd.DataFrame({"indicator": order, "name": _HEADER_ROW, "text": ["\n".join(t) for t in heads_lines]})
-    header["text_dy"] = [-(len(t) - 1) * _HEAT_LINE / 2 for t in heads_lines]
-    names = [_HEADER_ROW, *df["name"].tolist()]
-    x = alt.X("indicator:N", sort=order, title=None, axis=None)
-    y = alt.Y("name:N", sort=names, title=None,
+    # Vega draws a label's second line below its first, towards the cells: every header gets two
+    # lines (a short one on the lower), and the labels stand one line further from the cells.
+    heads = {o: ([""] + _two_lines(o))[-2:] for o in order}
+    shorts = {n: constants.MATERIAL_SHORT[m] for m, n in zip(df["material"], df["name"], strict=True)
+              if m in constants.MATERIAL_SHORT}
+    # Column headers: two horizontal lines each, upright on one line on a phone.
+    x = alt.X("indicator:N", sort=order, title=None, axis=alt.Axis(
+        orient="top", ticks=False, domain=False, labelOverlap=False, labelPadding=on_phone(6, 6 + _HEAT_LINE),
+        labelExpr=f"{NARROW} ? datum.label : {_lookup(heads)}", labelFontWeight="bold", labelColor=INK,
+        labelFontSize=12, labelLineHeight=_HEAT_LINE, labelAngle=on_phone(-90, 0),
+        labelAlign=on_phone("left", "center"), labelBaseline=on_phone("middle", "bottom"),
+        labelLimit=alt.expr(f"{NARROW} ? 200 : bandwidth('x') - 6")))
+    y = alt.Y("name:N", sort=df["name"].tolist(), title=None,
               axis=alt.Axis(labelLimit=220, ticks=False, domain=False,
-                            labelExpr=f"datum.label == '{_HEADER_ROW}' ? '' : datum.label"))
+                            labelExpr=f"{NARROW} ? {_lookup(shorts)} : datum.label"))
     cells = alt.Chart(long).mark_rect(stroke="white", strokeWidth=2).encode(
         x=x, y=y,
         color=alt.condition("isValid(datum.value)",
@@ -127,26 +144,30 @@ def overview_heat_table(df: pd.DataFrame) -> alt.Chart:
                  alt.Tooltip("tooltip:N", title="Value")],
     ).add_params(pick)
     # Never wider than its cell (the whole text is in the tooltip).
-    text = alt.Chart(long).transform_calculate(lines=LINES).mark_text(
-        fontSize=12, lineHeight=_HEAT_LINE, dy=alt.expr("datum.text_dy"),
-        limit=alt.expr("bandwidth('x') - 6")).encode(
-        x=x, y=y, text="lines:N",
+    text = alt.Chart(long).mark_text(
+        fontSize=on_phone(11, 12), lineHeight=_HEAT_LINE, dy=alt.expr(f"{NARROW} ? 0 : datum.text_dy"),
+        text=alt.expr(f"{NARROW} ? datum.text_phone : {LINES}"),
+        limit=alt.expr("bandwidth('x') - 4")).encode(
+        x=x, y=y,
         # Black below, white from the dark quarter of the scale: each reaches 4.5:1 on its cells
         # (tests/charts/test_contrast.py follows Vega's orangered scheme).
         color=alt.condition(f"datum.relative >= {WHITE_TEXT_FROM}", alt.value("white"), alt.value("black")),
     )
-    heads = alt.Chart(header).transform_calculate(lines=LINES).mark_text(
-        fontSize=12, fontWeight="bold", lineHeight=_HEAT_LINE, baseline="middle",
-        dy=alt.expr("datum.text_dy"), color="#1B2631", limit=alt.expr("bandwidth('x') - 6")).encode(
-        x=x, y=y, text="lines:N")
-    chart = (cells + text + heads).properties(
+    chart = (cells + text).properties(
         title=chart_title("Where each material stands",
                           f"Darker = higher among the materials shown; grey = {formatting.NO_DATA}"),
         height=alt.Step(HEAT_ROW), width="container")
     return describe(chart, summaries.overview_heat(long, len(df), order))
 
 
-def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
+# The bubble chart's legends lie below the plot, in a row (``configure_legend`` stacks them on a phone).
+_BELOW: dict[str, Any] = {"orient": "bottom", "direction": "horizontal"}
+# A phone: the app's one test of a narrow container (``responsive``), not the plot's own ``width``,
+# which the layout chosen here changes.
+_PHONE = NARROW
+
+
+def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.LayerChart:
     """Top-country share (x) against recorded evidence cases (y); size = salient-risk breadth.
 
     Colour is the automotive share; materials without one are grey and read
@@ -197,7 +218,7 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
         if len(data) else [0]
     size = alt.Size("risk_breadth:Q", title="Salient-risk categories",
                     scale=alt.Scale(domain=[0, max_breadth], range=list(BUBBLE_AREA)),
-                    legend=alt.Legend(values=shown, format=formatting.VEGA_INTEGER))
+                    legend=alt.Legend(values=shown, format=formatting.VEGA_INTEGER, **_BELOW))
     opacity = alt.condition(pick, alt.value(0.95), alt.value(0.35))
     # Vega-Lite drops marks whose colour field is null, so materials without an
     # automotive share get their own grey layer instead of vanishing.
@@ -206,7 +227,7 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
         size=size, opacity=opacity, tooltip=tooltip,
         color=alt.Color("auto_share_pct:Q", title=f"{vocabulary.short('criterion', 'auto_share')} (%)",
                         scale=alt.Scale(scheme="teals"),
-                        legend=alt.Legend(format=formatting.vega_format(0))),
+                        legend=alt.Legend(format=formatting.vega_format(0), **_BELOW)),
     ).add_params(pick)
     unknown = base.transform_filter("!isValid(datum.auto_share_pct)").mark_circle(
         stroke="#1B2631", strokeWidth=1, color=NO_DATA_COLOUR).encode(
@@ -217,12 +238,21 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.Chart:
         # Placed for a plot at least LABEL_MIN_PLOT_WIDTH wide; narrower, the names are in the tooltips.
         opacity=alt.expr(f"width >= {LABEL_MIN_PLOT_WIDTH} ? 1 : 0"),
     ).encode(text="name:N")
+    title = f"Concentration at {stage_label} against recorded evidence"
     chart = alt.layer(known, unknown, labels).properties(
-        title=chart_title(f"Concentration at {stage_label} against recorded evidence",
-                     "Bubble size = salient-risk categories; colour = automotive share "
-                     f"(grey = {formatting.NO_DATA}); a bubble without a name shows it on hover"),
+        title=chart_title(title, "Bubble size = salient-risk categories; colour = automotive share "
+                                 f"(grey = {formatting.NO_DATA}); a bubble without a name shows it on hover"),
         height=SCATTER_HEIGHT, width="container")
-    return describe(chart, summaries.overview_scatter(data, stage_label))
+    chart = describe(chart, summaries.overview_scatter(data, stage_label))  # from the one-line title
+    # On a phone (a plot narrower than the labels need) the title takes two lines and the two
+    # legends stand one under the other below the plot; beside it (Vega's default) they took half
+    # a phone's width, and side by side below it they ran past its edge.
+    # Anchored to the plot ("group"): from the edge of all the chart's bounds, Vega drew it past the
+    # left edge of a 360 px phone.
+    chart = title_on_phone(chart)
+    chart.title.frame = "group"
+    return chart.configure_legend(layout=alt.ExprRef(
+        f"{{bottom: {{anchor: 'start', margin: 12, direction: {_PHONE} ? 'vertical' : 'horizontal'}}}}"))
 
 
 # --- material profile --------------------------------------------------------
@@ -340,7 +370,7 @@ def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) ->
                  alt.Tooltip("estimate_label:N", title="Figure")],
     ).add_params(pick).properties(title=chart_title(title, f"By country, {unit}"),
                                   height=320, width="container")
-    return describe(chart, summaries.production(data, unit))
+    return title_on_phone(describe(chart, summaries.production(data, unit)))
 
 
 

@@ -12,7 +12,10 @@ import altair as alt
 import pandas as pd
 
 from rmo_data.charts.alt_text import describe, listing
-from rmo_data.charts.style import NO_DATA_COLOUR, chart_title
+from rmo_data.charts.contrast import INK
+from rmo_data.charts.palette import CATEGORICAL
+from rmo_data.charts.responsive import NARROW, on_phone
+from rmo_data.charts.style import CHART_TEXT, NO_DATA_COLOUR, chart_title
 from rmo_data import constants, formatting, vocabulary
 
 MISSING_NOTE = f"{constants.MISSING}: {constants.IMPUTATION_NOTE}"
@@ -20,6 +23,39 @@ MISSING_NOTE = f"{constants.MISSING}: {constants.IMPUTATION_NOTE}"
 
 CONTRIBUTIONS = "priority_contributions"  # named datasets of the contribution chart
 CONTRIBUTION_TOTALS = "priority_contribution_totals"
+
+# Why the chart looks as it does (issue 15): one stacked segment per criterion gave each bar up to
+# twelve colours, which no reader could tell apart at a glance, and a three-column legend that a
+# phone cut off.  Each bar is now the score in at most four parts, one per lens of the page's
+# sliders (``constants.LENSES``: the due-diligence question apart from supply security, breadth
+# and the industry's weight), in four colour-blind-safe hues of ``palette``, always in the same
+# order, and the two criteria that add most to the score are named in words above the bar, so
+# the answer is read, not decoded from colours.  Every criterion's own figure stays one hover
+# away (each part's tooltip lists its criteria) and in the table and download under the chart.
+LENS_COLOURS: dict[str, str] = {lens.slug: CATEGORICAL[i] for i, lens in enumerate(constants.LENSES)}
+TOP_CRITERIA = 2  # criteria named above each bar; the rest are counted as "other"
+ROW_PX = 54  # per material: two lines of text and the bar under them
+_BAR_PX = 14
+
+
+def _criterion_text(r: object) -> str:
+    """One criterion of a part's tooltip: its short name, its contribution and the input behind it."""
+    text = f"{r.criterion_short} {formatting.number(r.contribution, 3)}"  # type: ignore[attr-defined]
+    return f"{text}, input {r.input}" if r.input else text  # type: ignore[attr-defined]
+
+
+def _largest(rows: pd.DataFrame, phone: bool) -> str:
+    """The line above a bar: its largest criteria by name (with their shares of the score when wide)."""
+    ranked = rows[rows["contribution"] > 0].sort_values(["contribution", "order"], ascending=[False, True])
+    if ranked.empty:  # a score of 0: each criterion is scaled to 0 at the lowest material in view
+        return "Every weighted criterion at its lowest in view"
+    top, rest = ranked.head(TOP_CRITERIA), ranked.iloc[TOP_CRITERIA:]
+    others = f"{len(rest)} other" + ("s" if len(rest) > 1 else "")
+    if phone:  # names only: a 360 px phone has room for about 45 characters
+        return ", ".join(top["criterion_short"]) + (f" + {others}" if len(rest) else "")
+    named = " · ".join(f"{c} {formatting.number(v, 2)}" for c, v in zip(top["criterion_short"], top["contribution"],
+                                                                        strict=True))
+    return named + (f" · {others} {formatting.number(rest['contribution'].sum(), 2)}" if len(rest) else "")
 
 
 def contribution_data(long: pd.DataFrame, order: list[str]) -> dict[str, pd.DataFrame]:
@@ -37,32 +73,50 @@ def contribution_data(long: pd.DataFrame, order: list[str]) -> dict[str, pd.Data
     Returns
     -------
     dict of str to pandas.DataFrame
-        ``CONTRIBUTIONS``: one segment per material and criterion with a weight
-        (the criterion's name and short name, input text, stacking order and the
-        material's position in ``order``; only the columns the chart reads); ``CONTRIBUTION_TOTALS``: one row per material with its rank,
-        score and bar-end label.
+        ``CONTRIBUTIONS``: one part per material, lens and whether its inputs
+        are recorded or imputed ("no data recorded"), with its contribution, the
+        lens's names, the criteria in it (text, for the tooltip), the stacking
+        order and the material's position in ``order``; ``CONTRIBUTION_TOTALS``:
+        one row per material with its rank, score and the two lines above its bar.
+        Only the columns the chart reads.
     """
     data = long.loc[long["weight"] > 0, ["name", "criterion", "contribution", "weight", "value",
                                          "raw_text", "missing", "rank"]].copy()
-    data["criterion_label"] = data["criterion"].map(constants.CRITERION_LABELS)
-    data["criterion_short"] = data["criterion"].map(constants.CRITERION_SHORT)  # the legend's names
+    data["missing"] = data["missing"].astype(bool)
+    data["criterion_short"] = data["criterion"].map(constants.CRITERION_SHORT)
     units = data["criterion"].map(constants.CRITERION_UNITS)
-    data["input"] = (data["raw_text"] + " (" + units + ")").where(~data["missing"].astype(bool), MISSING_NOTE)
+    raw = data["raw_text"].fillna("").astype(str)
+    # A pack passes no input text (its table holds the figures): then the tooltip gives none.
+    data["input"] = (raw + " (" + units + ")").where(raw != "", "").where(~data["missing"], "")
     data["order"] = data["criterion"].map({c.slug: i for i, c in enumerate(constants.CRITERIA)})
+    data["lens"] = data["criterion"].map(constants.CRITERION_LENS)
     position = {name: i for i, name in enumerate(order)}
-    data["position"] = data["name"].map(position)
+    lens_order = {lens.slug: i for i, lens in enumerate(constants.LENSES)}
+    parts = []
+    for (name, lens, imputed), rows in data.sort_values("order").groupby(["name", "lens", "missing"], sort=False):
+        parts.append({"name": name, "lens_short": constants.LENS_SHORT[lens], "lens_label": constants.LENS_LABELS[lens],
+                      "imputed": bool(imputed), "contribution": float(rows["contribution"].sum()),
+                      "inputs": MISSING_NOTE if imputed else "recorded",
+                      "criteria": "; ".join(_criterion_text(r) for r in rows.itertuples(index=False)),
+                      # Lens by lens, each lens's recorded part before its imputed one.
+                      "stack": lens_order[lens] * 2 + int(imputed), "position": position.get(name)})
+    segments = pd.DataFrame(parts, columns=["name", "lens_short", "lens_label", "imputed", "contribution",
+                                            "inputs", "criteria", "stack", "position"])
     # The contributions of a material add up to its score, so the bar ends come from the
-    # score column (one row per material) rather than a group-by of every segment.
+    # score column (one row per material) rather than a group-by of every part.
     totals = long.drop_duplicates("name")[["name", "score", "rank"]].reset_index(drop=True)
     totals["position"] = totals["name"].map(position)
-    totals["label"] = [f"#{int(r)} · {formatting.number(s, 2)}" for r, s in zip(totals["rank"], totals["score"], strict=True)]
-    # Only the columns the chart reads go to the browser (the slug is drawn by its names).
-    return {CONTRIBUTIONS: data.drop(columns=["raw_text", "rank", "criterion"]).reset_index(drop=True),
-            CONTRIBUTION_TOTALS: totals}
+    totals["headline"] = [f"#{int(r)} {n} · {formatting.number(s, 2)}"
+                          for r, n, s in zip(totals["rank"], totals["name"], totals["score"], strict=True)]
+    by_name = dict(tuple(data.groupby("name")))
+    empty = data.iloc[0:0]
+    totals["largest"] = [_largest(by_name.get(n, empty), phone=False) for n in totals["name"]]
+    totals["largest_phone"] = [_largest(by_name.get(n, empty), phone=True) for n in totals["name"]]
+    return {CONTRIBUTIONS: segments, CONTRIBUTION_TOTALS: totals}
 
 
 def contribution_chart(criteria: tuple[str, ...]) -> alt.LayerChart:
-    """Stacked bars: each criterion's share of each material's score.
+    """The score of each material as one bar in up to four parts (lenses), its largest criteria named above it.
 
     The chart reads its rows from the named datasets of ``contribution_data``
     (the caller adds them to the spec), so it depends only on the criteria that
@@ -72,47 +126,63 @@ def contribution_chart(criteria: tuple[str, ...]) -> alt.LayerChart:
     Parameters
     ----------
     criteria : tuple of str
-        Slugs of the criteria with a weight above 0 (legend and colours).
+        Slugs of the criteria with a weight above 0 (which lenses the legend lists).
 
     Returns
     -------
     altair.LayerChart
-        Bars in ranking order (the ``position`` field); segments of criteria
-        with a missing input are paler and say so in the tooltip; each bar
-        ends with its rank and score.
+        One row per material in ranking order (the ``position`` field): its rank,
+        name and score, then its largest criteria, then its bar; parts resting on
+        "no data recorded" are pale with a dashed outline and say so in the tooltip.
     """
-    used = [c for c in constants.CRITERIA if c.slug in set(criteria)]
-    domain = [vocabulary.short("criterion", c.slug) for c in used]  # a legend: short names
-    # Sorted by the ranking's position (unique), so ties keep the ranking's order.
-    y = alt.Y("name:N", title=None, axis=alt.Axis(labelLimit=200),
+    used = {constants.CRITERION_LENS[c] for c in criteria}
+    lenses = [lens for lens in constants.LENSES if lens.slug in used]
+    domain = [vocabulary.short("lens", lens.slug) for lens in lenses]  # a legend: short names
+    colours = [LENS_COLOURS[lens.slug] for lens in lenses]
+    # Sorted by the ranking's position (unique), so ties keep the ranking's order. No axis: each
+    # row's text stands above its bar, so a phone gives the bars its whole width.
+    y = alt.Y("name:N", title=None, axis=None, scale=alt.Scale(paddingOuter=0.15),  # the first row clear of the title
               sort=alt.EncodingSortField(field="position", op="min", order="ascending"))
-    bars = alt.Chart(alt.NamedData(name=CONTRIBUTIONS)).mark_bar(stroke="white", strokeWidth=0.5).encode(
+    colour = alt.Color("lens_short:N", title="Lens (group of criteria)", sort=domain,
+                       scale=alt.Scale(domain=domain, range=colours),
+                       legend=alt.Legend(orient="bottom", columns=on_phone(2, 4), labelLimit=260,
+                                         symbolType="square"))
+    bars = alt.Chart(alt.NamedData(name=CONTRIBUTIONS)).mark_bar(size=_BAR_PX, yOffset=ROW_PX / 2 - _BAR_PX).encode(
         y=y,
-        # One row per material and criterion: stack the raw rows (no aggregate), so each
-        # segment keeps its own ``missing`` flag for the opacity condition.
+        # One row per material, lens and recorded/imputed: stacked as they are (no aggregate).
         x=alt.X("contribution:Q", stack="zero", title="Priority score (0–1) = Σ weight × normalised value",
-                scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("criterion_short:N", title="Criterion", sort=domain,
-                        scale=alt.Scale(domain=domain, range=[c.colour for c in used]),
-                        legend=alt.Legend(orient="bottom", columns=3, labelLimit=260)),
-        order=alt.Order("order:Q"),
-        opacity=alt.condition("datum.missing", alt.value(0.4), alt.value(1.0)),
+                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1],
+                                                              format=formatting.vega_format(2))),
+        color=colour,
+        order=alt.Order("stack:Q"),
+        # Imputed parts: pale, with a dashed outline in the lens's colour (3:1), not told by colour alone.
+        fillOpacity=alt.condition("datum.imputed", alt.value(0.3), alt.value(1.0)),
+        stroke=alt.Color("lens_short:N", sort=domain, scale=alt.Scale(domain=domain, range=colours), legend=None),
+        strokeWidth=alt.condition("datum.imputed", alt.value(1.5), alt.value(0.0)),
+        strokeDash=alt.condition("datum.imputed", alt.value([3, 2]), alt.value([1, 0])),
         tooltip=[alt.Tooltip("name:N", title="Material"),
-                 alt.Tooltip("criterion_label:N", title="Criterion"),
-                 alt.Tooltip("input:N", title="Input"),
-                 alt.Tooltip("value:Q", title="Normalised (0–1)", format=formatting.vega_format(2)),
-                 alt.Tooltip("weight:Q", title="Weight (share)", format=formatting.VEGA_FRACTION_PERCENT),
-                 alt.Tooltip("contribution:Q", title="Contribution", format=formatting.vega_format(3))],
+                 alt.Tooltip("lens_label:N", title="Lens"),
+                 alt.Tooltip("contribution:Q", title="Contribution of this part", format=formatting.vega_format(3)),
+                 alt.Tooltip("criteria:N", title="Its criteria"),
+                 alt.Tooltip("inputs:N", title="Inputs")],
     )
-    text = alt.Chart(alt.NamedData(name=CONTRIBUTION_TOTALS)).mark_text(
-        align="left", dx=4, fontSize=12, fontWeight="bold").encode(y=y, x="score:Q", text="label:N")
-    chart = (bars + text).properties(
+    text_tooltip = [alt.Tooltip("headline:N", title="Rank, material, score"),
+                    alt.Tooltip("largest:N", title="Largest contributions")]
+    totals = alt.Chart(alt.NamedData(name=CONTRIBUTION_TOTALS))
+    headline = totals.mark_text(align="left", baseline="bottom", dy=-15, fontSize=13, fontWeight="bold",
+                                color=INK).encode(y=y, x=alt.value(0), text="headline:N", tooltip=text_tooltip)
+    # The criteria with their figures; on a phone their names only (the figures are a hover away).
+    largest = totals.mark_text(align="left", baseline="bottom", dy=0, fontSize=12, color=CHART_TEXT,
+                               text=alt.expr(f"{NARROW} ? datum.largest_phone : datum.largest")).encode(
+        y=y, x=alt.value(0), tooltip=text_tooltip)
+    chart = alt.layer(bars, headline, largest).properties(
         title=chart_title("Why each material ranks where it does",
-                     "Each segment is one criterion's contribution; pale segments rest on "
-                     "“no data recorded” (imputed with the median of the materials in view)"),
-        height=alt.Step(30), width="container")
+                          "Bar = score, in parts by lens; above it, the criteria that add most. Pale, dashed "
+                          f"parts rest on “{formatting.NO_DATA}” (imputed with the median of the materials in view)"),
+        height=alt.Step(ROW_PX), width="container")
     # The rows arrive as named datasets: the page gives the summary of them (``contribution_summary``).
-    return describe(chart, f"Bars in ranking order, one segment per criterion: {listing(domain, 12)}.")
+    return describe(chart, f"Bars in ranking order, each in parts by lens: {listing(domain, 4)}; "
+                           f"the {TOP_CRITERIA} largest criteria named above each bar.")
 
 
 def contribution_summary(datasets: dict[str, pd.DataFrame], top: int = constants.TOP_N) -> str:
@@ -120,13 +190,10 @@ def contribution_summary(datasets: dict[str, pd.DataFrame], top: int = constants
     totals = datasets[CONTRIBUTION_TOTALS].sort_values("position")
     if totals.empty:
         return "No material in view."
-    first = totals.iloc[0]["name"]
-    parts = datasets[CONTRIBUTIONS]
-    drivers = (parts[parts["name"] == first].sort_values("contribution", ascending=False)
-               ["criterion_short"].head(2).tolist())
+    first = totals.iloc[0]
     leaders = [f"{r.name} ({formatting.number(r.score, 2)})" for r in totals.head(top).itertuples(index=False)]
     return (f"First {min(top, len(totals))} of {len(totals)}: {listing(leaders, top)}. "
-            f"{first}'s largest contributions: {listing(drivers)}.")
+            f"Largest contributions to {first['name']}: {first['largest']}.")
 
 
 def percent(p: float) -> str:

@@ -24,7 +24,8 @@ import pandas as pd
 from rmo_data import constants
 from rmo_data.analysis import salience
 from rmo_data.charts.alt_text import describe
-from rmo_data.charts.style import chart_title
+from rmo_data.charts.responsive import NARROW, on_phone
+from rmo_data.charts.style import chart_title, title_on_phone
 
 CELL = "cell"  # name of the click selection
 GAP_FILL = "#F4F6F7"
@@ -58,7 +59,7 @@ def heatmap_rows(cells: pd.DataFrame, names: Mapping[str, str], show_cases: bool
     """
     if cells.empty:
         return pd.DataFrame(columns=["material", "category", "stage", "material_name", "category_label",
-                                     "stage_label", "status", "is_gap", "salience", "label", "key"])
+                                     "stage_label", "status", "is_gap", "salience", "label", "label_phone", "key"])
     gap = cells["status"] == salience.GAP
     rows = pd.DataFrame({
         "material": cells["material"], "category": cells["category"], "stage": cells["stage"],
@@ -70,6 +71,8 @@ def heatmap_rows(cells: pd.DataFrame, names: Mapping[str, str], show_cases: bool
         # Vega-Lite drops a rect whose colour field is null: a gap gets 0, drawn by the gap layer.
         "salience": cells["salience"].astype(float).fillna(0.0).round(2),
         "label": [salience.value_text(v) for v in cells["salience"]],
+        # A phone's cells are 20-35 px wide: the value without its decimal ("10.5" ran into its neighbour).
+        "label_phone": [salience.value_text(v, 0) for v in cells["salience"]],
         "severity_text": [salience.value_text(v, 2) for v in cells["severity"]],
         "likelihood_text": [salience.value_text(v, 2) for v in cells["likelihood"]],
         "cases": ([f"{int(n)}: {t}" for n, t in zip(cells["n_cases"], cells["cases_text"], strict=True)]
@@ -122,13 +125,13 @@ def _heatmap(rows: pd.DataFrame, x: alt.X, y: alt.Y, across: bool, title: alt.Ti
         strokeDash=alt.condition("datum.is_gap", alt.value([3, 2]), alt.value([1, 0])),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
     ).add_params(pick)
-    values = base.transform_filter("!datum.is_gap").mark_text(fontSize=11, fontWeight="bold").encode(
-        text="label:N",
+    values = base.transform_filter("!datum.is_gap").mark_text(
+        fontSize=11, fontWeight="bold", text=alt.expr(f"{NARROW} ? datum.label_phone : datum.label")).encode(
         color=alt.condition(f"datum.salience >= {DARK_TEXT_BELOW}", alt.value("white"), alt.value("black")))
     gap_words = base.transform_filter("datum.is_gap").mark_text(fontSize=10, fontStyle="italic",
                                                                 color=GAP_STROKE).encode(text="label:N")
     chart = alt.layer(cells, values, gap_words).properties(title=title, width="container", height=alt.Step(step))
-    return describe(chart, _summary(rows, across))
+    return title_on_phone(describe(chart, _summary(rows, across)))
 
 
 def _summary(rows: pd.DataFrame, across: bool) -> str:
@@ -146,6 +149,13 @@ def _summary(rows: pd.DataFrame, across: bool) -> str:
             f"({top['label']} of 25).")
 
 
+def _column_axis(angle: int, limit: int) -> alt.Axis:
+    """The column names above a heat map: slanted, and upright on a phone, where slanted names
+    overlapped and Vega dropped every other one (a phone's columns are wider than a line of text)."""
+    return alt.Axis(orient="top", labelAngle=on_phone(-90, angle), labelAlign="left",
+                    labelBaseline=on_phone("middle", "bottom"), labelLimit=limit, labelOverlap=False)
+
+
 def _categories_present(rows: pd.DataFrame) -> list[str]:
     """The short names of the risk categories in ``rows``, in the constants' order (the heat maps' rows)."""
     found = set(rows["category"])
@@ -159,8 +169,7 @@ def material_heatmap(rows: pd.DataFrame, material_name: str) -> alt.LayerChart:
     """
     stages = [constants.STAGE_SHORT[s] for s in constants.STAGE_SLUGS]
     present = _categories_present(rows)
-    x = alt.X("stage_label:N", sort=stages, scale=alt.Scale(domain=stages), title=None,
-              axis=alt.Axis(orient="top", labelAngle=-30, labelAlign="left", labelLimit=120))
+    x = alt.X("stage_label:N", sort=stages, scale=alt.Scale(domain=stages), title=None, axis=_column_axis(-30, 120))
     y = alt.Y("category_label:N", sort=present, title=None, axis=alt.Axis(labelLimit=160))
     return _heatmap(rows, x, y, False, chart_title(
         f"{material_name}: salience by risk and stage",
@@ -176,8 +185,7 @@ def overview_heatmap(rows: pd.DataFrame, order: list[str]) -> alt.LayerChart:
     material names shown (at most ``MAX_MATERIALS`` fit; the caller chooses).
     """
     present = _categories_present(rows)
-    x = alt.X("material_name:N", sort=order, scale=alt.Scale(domain=order), title=None,
-              axis=alt.Axis(orient="top", labelAngle=-40, labelAlign="left", labelLimit=110))
+    x = alt.X("material_name:N", sort=order, scale=alt.Scale(domain=order), title=None, axis=_column_axis(-40, 110))
     y = alt.Y("category_label:N", sort=present, title=None, axis=alt.Axis(labelLimit=150))
     return _heatmap(rows, x, y, True, chart_title(
         "Salience across materials",

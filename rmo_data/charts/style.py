@@ -6,13 +6,15 @@ the briefing packs import it, so a chart looks the same on a page and in a pack.
 
 from __future__ import annotations
 
+import json
 import textwrap
-
-from typing import Any
+from typing import Any, TypeVar
 
 import altair as alt
 
 from rmo_data import formatting
+
+Chart = TypeVar("Chart", bound=alt.TopLevelMixin)
 
 # Altair's debug mode validates every schema object as it is built, so one chart
 # is validated dozens of times; with it off, the chart is still validated once,
@@ -46,6 +48,31 @@ def chart_title(text: str, subtitle: str | None = None) -> alt.TitleParams:
                            fontSize=16, subtitleFontSize=12, subtitleColor=CHART_TEXT)
 
 
+# About 30 characters of the 16 px bold title fit a 360 px phone's chart; a character of it is
+# at most about 9 px wide.
+PHONE_TITLE_CHARS = 30
+_TITLE_CHAR_PX = 9
+
+
+def title_on_phone(chart: Chart) -> Chart:
+    """``chart`` (already described: ``alt_text.describe``) with its title in lines of at most
+    ``PHONE_TITLE_CHARS`` where its container is narrower than the title's one line, which ran
+    past a phone's edge.
+
+    The container's width is known only in the browser (``responsive``), so the title is an
+    expression; the description keeps the one-line title.
+    """
+    title = chart.title  # type: ignore[attr-defined]
+    text = title.text if isinstance(title, alt.TitleParams) else alt.Undefined
+    if not isinstance(text, str) or len(text) <= PHONE_TITLE_CHARS:
+        return chart
+    out = chart.copy(deep=False)  # type: ignore[attr-defined]
+    narrow = f"containerSize()[0] < {len(text) * _TITLE_CHAR_PX + 20}"
+    out.title = alt.TitleParams(**{**title.to_dict(validate=False), "text": alt.ExprRef(
+        f"{narrow} ? {json.dumps(wrap_lines(text, PHONE_TITLE_CHARS))} : {json.dumps(text)}")})
+    return out
+
+
 def configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """Apply the shared fonts and axis styles (call once, on the outermost chart)."""
     # What configure_axis().configure_legend().configure_view() do, with one copy of the
@@ -56,11 +83,33 @@ def configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     # Text in CHART_TEXT: Streamlit's chart theme greys it to #808495, 3.8:1 on white (WCAG asks 4.5:1).
     out.config["axis"] = alt.AxisConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE,
                                         labelColor=CHART_TEXT, titleColor=CHART_TEXT)
+    # A chart's own legend layout (the Overview bubble chart stacks its legends on a phone) is kept.
+    layout = getattr(getattr(out.config, "legend", alt.Undefined), "layout", alt.Undefined)
     out.config["legend"] = alt.LegendConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE,
-                                            labelColor=CHART_TEXT, titleColor=CHART_TEXT)
+                                            labelColor=CHART_TEXT, titleColor=CHART_TEXT, layout=layout)
     out.config["header"] = alt.HeaderConfig(labelColor=CHART_TEXT, titleColor=CHART_TEXT)
     out.config["view"] = alt.ViewConfig(strokeWidth=0)
     return out
+
+
+# How a chart drawn in the page's width sizes itself: its width fits the container, axes and
+# legends included, and its height is what the spec asks for plus its title, axes and legends.
+# Left to itself Streamlit gives a chart of fixed height Vega's "fit" in both directions: the
+# whole chart is squeezed into that height, so a title, a bottom legend or a y-axis title longer
+# than the squeezed plot pushed the title above the canvas, where it was cut (issue 15: the
+# Material profile's production chart).  ``tests/charts/test_chart_text.py`` renders with the same.
+FIT_WIDTH = {"type": "fit-x", "contains": "padding"}
+
+
+def fit_width(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` (a converted chart) with ``FIT_WIDTH`` unless it sizes itself or is faceted.
+
+    Facets and concatenations keep what Streamlit gives them ("pad": their panels have a
+    fixed width, which "fit-x" cannot share out).
+    """
+    if "autosize" in spec or any(k in spec for k in ("facet", "hconcat", "vconcat", "concat", "repeat")):
+        return spec
+    return {**spec, "autosize": dict(FIT_WIDTH)}
 
 
 def number_text(value: Any, unit: str = "", digits: int = 0) -> str:

@@ -77,7 +77,9 @@ def production(data: pd.DataFrame, unit: str) -> str:
     top = (named if not named.empty else latest).sort_values("quantity", ascending=False).iloc[0]
     total = latest["quantity"].sum()
     share = f", {number_text(100 * top['quantity'] / total, ' %')} of the total shown" if total else ""
-    return (f"Years {int(known['year'].min())} to {top['year_label']}. Largest producer in {top['year_label']}: "
+    years = (f"Years {int(known['year'].min())} to {top['year_label']}" if known["year"].nunique() > 1
+             else f"The year {top['year_label']} only")
+    return (f"{years}. Largest producer in {top['year_label']}: "
             f"{top['group']} ({number_text(top['quantity'])} {unit}{share}).")
 
 
@@ -89,7 +91,9 @@ def hhi_trend(data: pd.DataFrame) -> str:
     first, last = known.iloc[0], known.iloc[-1]
     band = ("highly concentrated" if last["hhi"] >= 2500 else
             "moderately concentrated" if last["hhi"] >= 1500 else "not concentrated")
-    return (f"{int(first['year'])}: {number_text(first['hhi'])}; {int(last['year'])}: "
+    # One year only: said once ("2024: 8,353; 2024: 8,353" read like a mistake).
+    earlier = f"{int(first['year'])}: {number_text(first['hhi'])}; " if len(known) > 1 else ""
+    return (f"{earlier}{int(last['year'])}: "
             f"{number_text(last['hhi'])}, {band} (reference lines at {number_text(1500)} and {number_text(2500)}).")
 
 

@@ -15,12 +15,15 @@ import altair as alt
 import pytest
 from sqlalchemy.engine import Engine
 
+from rmo_data import constants, formatting
 from rmo_data.charts import material_charts, style
 from rmo_data.store import queries
 from tests.charts.text_boxes import Rendered, describe, render
 
 # Chart container widths (px) at a 1280 × 800 laptop, a 1440 × 900 screen and a 1920 × 1080 projector.
 WIDTHS = (820, 980, 1460)
+# The main area of a 360 and of a 390 px wide phone (measured in the browser: 16 px margins).
+PHONES = (328, 358)
 
 
 def rendered(chart: alt.TopLevelMixin, width: int) -> Rendered:
@@ -28,8 +31,8 @@ def rendered(chart: alt.TopLevelMixin, width: int) -> Rendered:
     spec: dict[str, Any] = style.configure(chart).to_dict()
     # width="container": the whole chart, axes and legends included, fits the container.
     spec["width"] = width
-    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
-    return render(spec)
+    spec["autosize"] = style.FIT_WIDTH  # as components.render draws it
+    return render(spec, container=width)
 
 
 def assert_readable(out: Rendered, name: str) -> None:
@@ -63,6 +66,27 @@ def test_overview_bubble_labels_give_way_on_a_narrow_plot(built_engine: Engine) 
     assert not out.collisions()
 
 
+@pytest.mark.parametrize("width", PHONES)
+@pytest.mark.parametrize("stage", ["mining", "processing"])
+def test_overview_bubble_chart_fits_a_phone(built_engine: Engine, stage: str, width: int) -> None:
+    """On a phone the legends lie below the plot, one under the other, and the title takes two lines.
+
+    Beside the plot (Vega's default) the legends left it less than half of a 390 px phone's width,
+    and the one-line title ran past the screen's left edge (issue 15).
+    """
+    chart = material_charts.overview_scatter(queries.overview(engine=built_engine), stage)
+    out = rendered(chart, width)
+    assert_readable(out, f"bubble chart ({stage}, {width} px)")
+    assert out.plot_width >= 0.75 * width, f"the plot is squeezed to {out.plot_width:g} of {width} px"
+    title = next(b for b in out.boxes if b.role == "title-text")
+    assert title.y2 - title.y1 > 1.5 * 16, "the title stays on one line"
+    legends = {b.text: b for b in out.boxes if b.role == "legend-title"}
+    assert set(legends) == {"Salient-risk categories", f"{constants.CRITERION_SHORT['auto_share']} (%)"}
+    plot_bottom = max(b.y2 for b in out.boxes if b.role == "axis-title")
+    first, second = sorted(legends.values(), key=lambda b: b.y1)
+    assert plot_bottom - 2 <= first.y1 < first.y2 <= second.y1, "the legends are not one under the other below the plot"
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_overview_heat_table_text_never_collides(built_engine: Engine, width: int) -> None:
     table = queries.overview(engine=built_engine)
@@ -93,3 +117,86 @@ def test_concentration_trend_labels_stay_clear_of_the_values(built_engine: Engin
             assert {"moderate (1,500)", "high (2,500)"} <= {b.text for b in out.boxes}
             drawn += 1
     assert drawn >= 10
+
+
+@pytest.mark.parametrize("width", PHONES + WIDTHS)
+@pytest.mark.parametrize("preset", ["balanced", constants.DUE_DILIGENCE])
+def test_contribution_chart_reads_at_a_glance(built_engine: Engine, preset: str, width: int) -> None:
+    """Prioritisation's "Why each material ranks where it does", on a phone and on wide screens.
+
+    Each material's rank, name and score and its largest criteria are printed in full above its
+    bar; the legend (the lenses) is whole inside the frame. The ten-colour legend of one segment
+    per criterion ran past a phone's edge (issue 15).
+    """
+    from rmo_data.analysis import prioritisation
+    from rmo_data.charts import priority_charts
+    from rmo_data.store.criteria import criteria_table
+
+    weights = dict(constants.WEIGHT_PRESETS[preset])
+    data = criteria_table(built_engine)
+    prio = prioritisation.prioritise(data, list(data.raw.index), weights)
+    long = prio.explained.assign(name=prio.explained["material"].map(constants.MATERIAL_LABELS))
+    datasets = priority_charts.contribution_data(long, [constants.MATERIAL_LABELS[m] for m in prio.ranked.index])
+    chart = priority_charts.contribution_chart(tuple(c for c, w in weights.items() if w > 0))
+    spec: dict[str, Any] = style.configure(chart).to_dict()
+    spec["datasets"] = {name: frame.to_dict("records") for name, frame in datasets.items()}
+    spec["width"], spec["autosize"] = width, style.FIT_WIDTH
+    out = render(spec, container=width)
+    assert_readable(out, f"contribution chart ({preset}, {width} px)")
+    assert not out.cut(), [b.text for b in out.cut()]
+    texts = {b.text for b in out.boxes}
+    totals = datasets[priority_charts.CONTRIBUTION_TOTALS]
+    assert set(totals["headline"]) <= texts
+    assert set(totals["largest_phone" if width < 560 else "largest"]) <= texts
+    lenses = {constants.CRITERION_LENS[c] for c, w in weights.items() if w > 0}
+    assert {constants.LENS_SHORT[lens] for lens in lenses} <= {b.text for b in out.boxes if b.role == "legend-label"}
+    assert out.plot_width >= 0.85 * width, "the bars get the chart's width (no column of names beside them)"
+
+
+@pytest.mark.parametrize("width", PHONES)
+def test_overview_heat_table_fits_a_phone(built_engine: Engine, width: int) -> None:
+    """At 390 px the headers were cut to "Au…", "Mi…" and cells to "no rec…" and "Gu… 34 %" (issue 15).
+
+    On a phone every header stands upright and whole, the materials go by their short names and each
+    cell holds its whole figure (the country and "no data recorded" are in the tooltip and the table).
+    """
+    table = queries.overview(engine=built_engine)
+    out = rendered(material_charts.overview_heat_table(table), width)
+    assert_readable(out, f"heat table ({width} px)")
+    assert not out.cut(), [b.text for b in out.cut()]
+    labels = {b.text for b in out.boxes if b.role == "axis-label"}
+    assert {label for _, label, _, _ in material_charts.INDICATORS} <= labels
+    assert {constants.MATERIAL_SHORT[m] for m in table["material"]} <= labels
+    cells = [b.text for b in out.boxes if b.role == "mark"]
+    assert formatting.NO_DATA not in " ".join(cells) and all(len(c) <= 6 for c in cells), cells
+
+
+@pytest.mark.parametrize("width", PHONES)
+def test_salience_heat_maps_fit_a_phone(built_engine: Engine, width: int) -> None:
+    """Every column keeps its name and every cell its value on a phone, across materials and for each one.
+
+    At 390 px slanted names overlapped, so Vega dropped every other material and stage, and one-decimal
+    values such as "10.0" and "10.5" ran into each other in the across-materials view (issue 15).
+    """
+    from rmo_data.analysis import salience
+    from rmo_data.charts import salience_charts
+    from rmo_data.store import salience_reads
+
+    cells = salience_reads.salience_table(built_engine, as_of=2026)
+    across = salience.across_materials(cells)
+    order = [constants.MATERIAL_SHORT[m] for m in dict.fromkeys(across["material"])]
+    rows = salience_charts.heatmap_rows(across, constants.MATERIAL_SHORT)
+    out = rendered(salience_charts.overview_heatmap(rows, order), width)
+    assert_readable(out, f"salience across materials ({width} px)")
+    assert not out.cut(), [b.text for b in out.cut()]
+    assert set(order) <= {b.text for b in out.boxes if b.role == "axis-label"}
+    assert len([b for b in out.boxes if b.role == "mark"]) == len(rows)
+    stages = {constants.STAGE_SHORT[s] for s in constants.STAGE_SLUGS}
+    for material in constants.MATERIAL_SLUGS:
+        mine = salience_charts.heatmap_rows(cells[cells["material"] == material], constants.MATERIAL_SHORT)
+        if mine.empty:
+            continue
+        out = rendered(salience_charts.material_heatmap(mine, constants.MATERIAL_LABELS[material]), width)
+        assert_readable(out, f"salience of {material} ({width} px)")
+        assert not out.cut(), [b.text for b in out.cut()]
+        assert stages <= {b.text for b in out.boxes if b.role == "axis-label"}, material

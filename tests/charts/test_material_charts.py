@@ -160,3 +160,16 @@ def test_end_use_chart_builds_for_every_material_with_shares(built_engine: Engin
         assert spec["spec"]["layer"][0]["encoding"]["x"]["title"] == "Share (%)", slug
         panels = {row["panel"] for row in _values(spec, spec["data"])}
         assert len(panels) == shares.groupby(["basis", "scope", "year"], dropna=False).ngroups, slug
+
+
+def test_a_one_year_series_is_summarised_once() -> None:
+    """A series of one year (IEA's refining figures) said "2024: 8,353; 2024: 8,353" and "Years 2024 to 2024"."""
+    from rmo_data.charts import summaries
+
+    trend = pd.DataFrame({"year": [2024], "hhi": [8353.0]})
+    assert summaries.hhi_trend(trend).startswith("2024: 8,353, highly concentrated")
+    rows = pd.DataFrame({"year": [2024, 2024], "group": ["China", "All other"], "quantity": [74.0, 7.0],
+                         "year_label": ["2024", "2024"]})
+    assert summaries.production(rows, "kt").startswith("The year 2024 only. Largest producer in 2024: China")
+    assert summaries.hhi_trend(pd.DataFrame({"year": [2023, 2024], "hhi": [1000.0, 1600.0]})).startswith(
+        "2023: 1,000; 2024: 1,600, moderately")

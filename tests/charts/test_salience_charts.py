@@ -41,7 +41,10 @@ def test_material_heatmap_labels_values_and_marks_gaps_apart(cells: pd.DataFrame
     assert not gaps.empty and (gaps["label"] == constants.SALIENCE_GAP_LABEL).all()
     rated = rows[~rows["is_gap"]]
     assert rated["label"].tolist() == [f"{v:.1f}" for v in mine.loc[mine["status"] == salience.RATED, "salience"]]
-    assert values["encoding"]["text"]["field"] == "label" and words["encoding"]["text"]["field"] == "label"
+    # On a phone the value without its decimal, so it fits a narrow cell (rmo_data.charts.responsive).
+    assert rated["label_phone"].tolist() == [f"{v:.0f}" for v in mine.loc[mine["status"] == salience.RATED, "salience"]]
+    assert values["mark"]["text"] == {"expr": "containerSize()[0] < 560 ? datum.label_phone : datum.label"}
+    assert words["encoding"]["text"]["field"] == "label"
     assert words["mark"]["fontStyle"] == "italic"
     # Gaps differ in fill, outline and dash, not only in colour.
     enc = rect["encoding"]

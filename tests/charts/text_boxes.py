@@ -96,7 +96,7 @@ def _text_box(item: dict[str, Any], ox: float, oy: float, role: str) -> Box | No
         corners = [(x + (cx - x) * cos - (cy - y) * sin, y + (cx - x) * sin + (cy - y) * cos)
                    for cx, cy in corners]
     xs, ys = [c[0] for c in corners], [c[1] for c in corners]
-    return Box(" ".join(lines), role, cut, min(xs), min(ys), max(xs), max(ys))
+    return Box(" ".join(line for line in lines if line), role, cut, min(xs), min(ys), max(xs), max(ys))
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,7 @@ class Rendered:
     height: float
     boxes: list[Box]
     circles: list[Circle]
+    plot_width: float = 0.0  # of the chart's own view (the plot), inside its axes and legends
 
     def collisions(self) -> list[tuple[Box, Box]]:
         """Every pair of text boxes that overlap."""
@@ -159,14 +160,23 @@ class Rendered:
                 or b.y2 > self.height + TOLERANCE]
 
 
-def render(spec: dict[str, Any]) -> Rendered:
-    """Render a Vega-Lite spec with vl-convert and return its text boxes in canvas pixels."""
-    scene = vlc.vegalite_to_scenegraph(json.dumps(spec))
+def render(spec: dict[str, Any], container: float | None = None) -> Rendered:
+    """Render a Vega-Lite spec with vl-convert and return its text boxes in canvas pixels.
+
+    vl-convert draws a chart in no element, so Vega's ``containerSize()`` has no width there;
+    with ``container`` its width is that many pixels, as in a browser, so a chart's phone
+    settings (``rmo_data.charts.responsive``) are rendered as a phone shows them.
+    """
+    text = json.dumps(spec)
+    if container is not None:
+        text = text.replace("containerSize()[0]", f"{container:g}")
+    scene = vlc.vegalite_to_scenegraph(text)
     ox, oy = scene.get("origin", [0, 0])
     boxes: list[Box] = []
     circles: list[Circle] = []
     _walk(scene["scenegraph"], float(ox), float(oy), boxes, circles)
-    return Rendered(float(scene["width"]), float(scene["height"]), boxes, circles)
+    root = scene["scenegraph"].get("items", [{}])[0]
+    return Rendered(float(scene["width"]), float(scene["height"]), boxes, circles, float(root.get("width", 0)))
 
 
 def describe(pairs: list[tuple[Box, Box]]) -> list[str]:

@@ -35,8 +35,7 @@ def _problems(at: AppTest, where: str) -> tuple[list[str], int]:
     charts = at.get("vega_lite_chart")
     for i, el in enumerate(charts):
         spec = json.loads(el.proto.spec)
-        title = spec.get("title", {})
-        text = alt_text._plain(title.get("text") if isinstance(title, dict) else title)
+        text, _ = alt_text.spec_title(spec)
         summary = alt_text.summary_of(spec)
         description = spec.get("description", "")
         name = f"{where}, chart {i} ({text or 'untitled'})"
