@@ -65,7 +65,7 @@ def heatmap(cells: pd.DataFrame, key: str, names: Mapping[str, str], material: s
                      on_select=lambda: _pick_from_chart(chart_key, picker_key), selection_mode=salience_charts.CELL)
     sources = sorted({t for ts in shown["sources"] for t in ts})
     years = sorted({int(y) for col in ("production_year", "wgi_year") for y in shown[col].dropna()})
-    figure_footer(lambda: rows.drop(columns=["key", "is_gap"]), "Salience heat map", sources, years,
+    figure_footer(lambda: rows.drop(columns=["key", "is_gap", "label_phone"]), "Salience heat map", sources, years,
                   unit="salience 1–25 = severity 1–5 × likelihood 1–5",
                   note=f"{constants.SALIENCE_GAP_NOTE}. Method and limits: Sources & method.", key=f"{key}_dl",
                   uses_weights=False)
