@@ -104,9 +104,9 @@ def image_figure(fig: go.Figure, title: str, source: str, lines: Sequence[str],
 
 def png(fig: go.Figure) -> bytes:
     """The figure as a PNG at ``PNG_SCALE`` times its size (sharp enough for a slide)."""
-    return fig.to_image(format="png", width=fig.layout.width, height=fig.layout.height, scale=PNG_SCALE)
+    return fig.to_image("png", width=fig.layout.width, height=fig.layout.height, scale=PNG_SCALE)
 
 
 def svg(fig: go.Figure) -> bytes:
     """The figure as an SVG at its own size."""
-    return fig.to_image(format="svg", width=fig.layout.width, height=fig.layout.height)
+    return fig.to_image("svg", width=fig.layout.width, height=fig.layout.height)
