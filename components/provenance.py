@@ -64,7 +64,7 @@ _WEIGHTS = tuple(f"wt_{slug}" for slug in vocabulary.names("criterion"))
 # downloads and make up the address that reproduces the view.  Never a participant's key (p).
 PAGE_FILTERS: dict[str, tuple[str, ...]] = {
     "pages/overview.py": _SIDEBAR,
-    "pages/prioritisation.py": (*_SIDEBAR, *_WEIGHTS),
+    "pages/prioritisation.py": (*_SIDEBAR, *_WEIGHTS, "pr_leave_gaps"),
     "pages/evidence.py": (*_SIDEBAR, "stages", "risks", "ev_country", "ev_company", "ev_min_sev", "ev_text"),
     "pages/material.py": ("material", "stages", "risks"),
     "pages/stakeholders.py": (*_SIDEBAR, "org_type", "org_text", "org"),
@@ -78,7 +78,7 @@ _FILTER_KINDS: dict[str, str] = {
     "stages": "stage", "lc_stage": "stage", "risks": "risk_category", "lc_risk": "risk_category",
     "org_type": "organisation_type", "lc_cat": "leverage_category", "lc_actor": "actor", "lc_target": "target",
 }
-LEAVE_GAPS_KEY = "pr_leave_gaps"  # the Prioritisation page's toggle: not in the address, said in the About
+LEAVE_GAPS_KEY = "pr_leave_gaps"  # the Prioritisation page's toggle: in the address, said in words in the About
 
 
 def _filter_value(key: str, value: Any, labels: Mapping[str, str]) -> str:
@@ -99,12 +99,12 @@ def _sentence_case(text: str) -> str:
 
 def view_filters(page: str) -> tuple[tuple[str, str], ...]:
     """(what, value) for every filter ``page`` reads, weights apart, as the download lists them."""
-    keys = [k for k in PAGE_FILTERS.get(page, _SIDEBAR) if not k.startswith("wt_")]
+    keys = [k for k in PAGE_FILTERS.get(page, _SIDEBAR) if not k.startswith("wt_") and k != LEAVE_GAPS_KEY]
     labels = cached.material_labels() if any(_FILTER_KINDS.get(k) == "material" for k in keys) else {}
     out = [(_sentence_case(state.PARAMS[k].label), _filter_value(k, state.get(k), labels)) for k in keys]
     if page == "pages/prioritisation.py":
         gaps = bool(st.session_state.get(LEAVE_GAPS_KEY, False))
-        out.append(("Gaps", "left out (each material scored on the criteria recorded for it; not in the link)"
+        out.append(("Gaps", "left out (each material scored on the criteria recorded for it)"
                     if gaps else constants.IMPUTATION_NOTE))
     return tuple(out)
 
@@ -169,7 +169,7 @@ def download_buttons(data: pd.DataFrame | Callable[[], pd.DataFrame], title: str
                      file_stem: str | None = None,
                      csv_label: str = "Download CSV", xlsx_label: str = "Download XLSX",
                      kind: Literal["primary", "secondary", "tertiary"] = "tertiary",
-                     facts: about.About | None = None, chart: render.ChartRef | None = None,
+                     facts: about.About | None = None, chart: render.ChartRef | render.PlotlyRef | None = None,
                      xlsx_key: str | None = None) -> None:
     """CSV (a zip with its About file), XLSX (with an About sheet) and, for a chart, PNG and SVG downloads.
 
@@ -218,10 +218,17 @@ def download_buttons(data: pd.DataFrame | Callable[[], pd.DataFrame], title: str
         image_buttons(chart, title, facts, stem, key, row, frame_now, engine, kind)
 
 
-def image_buttons(chart: render.ChartRef, title: str, facts: about.About, stem: str, key: str, row: Any,
+def image_buttons(chart: render.ChartRef | render.PlotlyRef, title: str, facts: about.About, stem: str, key: str, row: Any,
                   frame_now: Callable[[], pd.DataFrame], engine: Engine,
                   kind: Literal["primary", "secondary", "tertiary"] = "tertiary") -> None:
-    """PNG and SVG downloads of ``chart`` with ``title`` and the About lines in the image (built on click)."""
+    """PNG and SVG downloads of ``chart`` with ``title`` and the About lines in the image (built on click).
+
+    A Plotly figure (``render.PlotlyRef``) is drawn by kaleido with a Chrome of the
+    server; where it has none the page says so in a sentence instead.
+    """
+    if isinstance(chart, render.PlotlyRef):
+        plotly_buttons(chart, title, facts, stem, key, row, frame_now, engine, kind)
+        return
     from rmo_data.charts import images  # light; vl-convert itself is imported on click
 
     def spec() -> dict[str, Any]:
@@ -232,6 +239,29 @@ def image_buttons(chart: render.ChartRef, title: str, facts: about.About, stem: 
                         key=f"{key}-png", icon=":material/image:", on_click="ignore", type=kind,
                         help=f"“{escape_html(title)}” as a PNG image with its source line and provenance")
     row.download_button("SVG", lambda: images.svg(spec()), file_name=f"{stem}.svg", mime="image/svg+xml",
+                        key=f"{key}-svg", icon=":material/draw:", on_click="ignore", type=kind,
+                        help=f"“{escape_html(title)}” as an SVG image with its source line and provenance")
+
+
+def plotly_buttons(chart: render.PlotlyRef, title: str, facts: about.About, stem: str, key: str, row: Any,
+                   frame_now: Callable[[], pd.DataFrame], engine: Engine,
+                   kind: Literal["primary", "secondary", "tertiary"] = "tertiary") -> None:
+    """PNG and SVG downloads of a Plotly figure, laid out like the Altair charts' (``plotly_images``)."""
+    from rmo_data.charts import plotly_images
+
+    why_not = plotly_images.missing()
+    if why_not:
+        st.caption(f"This chart cannot be saved as PNG or SVG here: {why_not}. Its data are in the CSV and XLSX.")
+        return
+
+    def figure() -> Any:
+        rows = _about_table(facts, frame_now(), engine)
+        return plotly_images.image_figure(chart.build(), title, about.source_of(rows), about.about_lines(rows))
+
+    row.download_button("PNG", lambda: plotly_images.png(figure()), file_name=f"{stem}.png", mime="image/png",
+                        key=f"{key}-png", icon=":material/image:", on_click="ignore", type=kind,
+                        help=f"“{escape_html(title)}” as a PNG image with its source line and provenance")
+    row.download_button("SVG", lambda: plotly_images.svg(figure()), file_name=f"{stem}.svg", mime="image/svg+xml",
                         key=f"{key}-svg", icon=":material/draw:", on_click="ignore", type=kind,
                         help=f"“{escape_html(title)}” as an SVG image with its source line and provenance")
 

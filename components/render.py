@@ -19,7 +19,10 @@ summary is shown under the chart as a caption, for every reader.
 Each drawn chart is remembered (``ChartRef``: builder, arguments, datasets)
 until the next ``components.provenance.figure_footer`` of the same run takes it
 (``take_drawn``) and offers it as PNG and SVG files; the image is built from the
-same builder only when one of those buttons is clicked.
+same builder only when one of those buttons is clicked.  Charts drawn outside
+``chart`` are remembered the same way: a Plotly figure through ``plotly``
+(``PlotlyRef``), a workshop chart drawn with ``st.altair_chart`` through
+``remember``.
 """
 
 from __future__ import annotations
@@ -54,11 +57,52 @@ class ChartRef:
         return self.builder(*self.args, **self.kwargs)
 
 
+@dataclass(frozen=True)
+class PlotlyRef:
+    """A Plotly figure as drawn: its pure builder (``rmo_data.charts.plotly_charts``) and arguments."""
+
+    builder: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+    def build(self) -> Any:
+        """The ``plotly.graph_objects.Figure``, built again from the same builder and arguments."""
+        return self.builder(*self.args, **self.kwargs)
+
+
 # Each script run has its own thread: the chart last drawn in it waits here for its footer.
 _DRAWN = threading.local()
 
 
-def take_drawn() -> ChartRef | None:
+def _check_builder(builder: Callable[..., Any]) -> None:
+    module = getattr(builder, "__module__", "")
+    name = getattr(builder, "__name__", "")
+    if not module.startswith("rmo_data.charts.") or getattr(importlib.import_module(module), name, None) is not builder:
+        raise ValueError(f"{module}.{name} is not a chart builder of rmo_data.charts")
+
+
+def remember(builder: Callable[..., alt.TopLevelMixin], *args: Any,
+             datasets: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+    """Remember an Altair chart a caller draws itself (``st.altair_chart``) for the next footer's images."""
+    _check_builder(builder)
+    _DRAWN.ref = ChartRef(builder, args, dict(kwargs), dict(datasets) if datasets else None)
+
+
+def plotly(builder: Callable[..., Any], *args: Any, key: str | None = None,
+           config: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
+    """Draw ``builder(*args, **kwargs)`` with ``st.plotly_chart`` and remember it for the next footer.
+
+    ``builder`` is a pure figure builder of ``rmo_data.charts.plotly_charts``;
+    the footer offers the figure as PNG and SVG, built again on click.
+    """
+    _check_builder(builder)
+    drawn = st.plotly_chart(builder(*args, **kwargs), width="stretch", key=key,
+                            config=dict(config) if config else {"displaylogo": False})
+    _DRAWN.ref = PlotlyRef(builder, args, dict(kwargs))
+    return drawn
+
+
+def take_drawn() -> ChartRef | PlotlyRef | None:
     """The chart drawn since the last call in this run (None when none was), forgotten once taken."""
     ref = getattr(_DRAWN, "ref", None)
     _DRAWN.ref = None
@@ -115,10 +159,8 @@ def chart(builder: Callable[..., alt.TopLevelMixin], *args: Any,
     """
     if not shown:
         return None
-    module = getattr(builder, "__module__", "")
-    name = getattr(builder, "__name__", "")
-    if not module.startswith("rmo_data.charts.") or getattr(importlib.import_module(module), name, None) is not builder:
-        raise ValueError(f"{module}.{name} is not a chart builder of rmo_data.charts")
+    _check_builder(builder)
+    module, name = builder.__module__, builder.__name__
     spec = _spec(module, name, tuple(_hashable(a) for a in args),
                  {k: _hashable(v) for k, v in kwargs.items()})
     if datasets:

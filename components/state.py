@@ -53,7 +53,7 @@ class Param:
     """A filter value that lives in session state under ``key`` and in the URL."""
 
     key: str
-    kind: str  # "str", "list", "int"
+    kind: str  # "str", "list", "int", "bool" (written "1", read from 1/0, true/false, yes/no, on/off)
     default: Any
     choices: Callable[[], Sequence[Any]] | None = None
     label: str = ""
@@ -104,7 +104,12 @@ PARAMS: dict[str, Param] = {p.key: p for p in (
     Param("ws", "str", "", None, "workshop"),
     Param("ws_closed", "str", "", None, "closed workshop"),
     Param("present", "int", 0, None, "presentation mode", bounds=(0, 1)),
+    # Prioritisation's "Leave gaps out" toggle: a ranking that leaves gaps out is a different ranking.
+    Param("pr_leave_gaps", "bool", False, None, "“Leave gaps out” setting"),
 )}
+# How a link may write a yes/no setting (any case); a link this app writes uses "1".
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
 
 
 # The leverage cards page's own filters (their keys start with ``lc_``), and its page-number widget.
@@ -122,6 +127,11 @@ def _parse(param: Param, raw: list[str]) -> tuple[Any, list[str]]:
         kept = list(dict.fromkeys(good))[:MAX_ITEMS]
         return kept, [i for i in items if i not in kept]
     value = raw[-1] if raw else ""
+    if param.kind == "bool":
+        word = value.strip().lower()
+        if word in _TRUE or word in _FALSE:
+            return word in _TRUE, []
+        return param.default, [value]
     if param.kind == "int":
         try:
             number = int(value)
@@ -195,7 +205,10 @@ def url_params(values: Mapping[str, Any]) -> dict[str, str]:
         value = values.get(param.key, param.default)
         if value == param.default or value in ([], "", None):
             continue
-        wanted[param.key] = ",".join(value) if isinstance(value, list | tuple) else str(value)
+        if param.kind == "bool":
+            wanted[param.key] = "1" if value else "0"
+        else:
+            wanted[param.key] = ",".join(value) if isinstance(value, list | tuple) else str(value)
     return wanted
 
 

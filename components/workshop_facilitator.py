@@ -20,9 +20,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
-from components import cached, feedback, signin, state, tables
+from components import cached, feedback, render, signin, state, tables
+from components.provenance import figure_footer
 from components import workshop_view as view
 from components.workshop_consensus import consensus_block
 from components.safe import escape_html
@@ -161,9 +163,29 @@ def _share_box(code: str) -> None:
 
 def _profiles_block(result: GroupResult, key: str, big: bool = False, named: bool = True) -> None:
     """The participants' weight profiles as parallel coordinates (Plotly: brushable, reorderable axes)."""
-    fig = plotly_charts.weight_profiles_chart(result.shares, list(result.criteria), named=named, big=big)
-    # No Plotly logo; the toolbar keeps what the Altair charts' toolbar offers (a PNG of the chart).
-    st.plotly_chart(fig, width="stretch", key=f"{key}_profiles", config={"displaylogo": False})
+    # No Plotly logo; remembered, so the footer offers it as PNG and SVG with its provenance.
+    render.plotly(plotly_charts.weight_profiles_chart, result.shares, list(result.criteria), named=named, big=big,
+                  key=f"{key}_profiles")
+    figure_footer(_profiles_table(result, named), f"Weight profiles {result.code}",
+                  [view.SUBMISSIONS_SOURCE, *result.sources], result.years,
+                  unit="share of the score in % (each participant's weights rescaled to 100 %)",
+                  note="One line per participant.", key=f"{key}_dl_profiles")
+
+
+def _profiles_table(result: GroupResult, named: bool) -> pd.DataFrame:
+    """The numbers behind the profiles: a row per participant, each criterion's share of the score in %.
+
+    Without names (an anonymous workshop) the rows are numbered instead, as the chart shows no name.
+    """
+    shares = result.shares
+    people = list(dict.fromkeys(shares["participant"]))
+    wide = (shares.assign(pct=shares["share"] * 100)
+            .pivot_table(index="participant", columns="criterion", values="pct", sort=False)
+            .reindex(index=people, columns=list(result.criteria)).fillna(0.0))
+    table = pd.DataFrame({"Participant" if named else "Line": people if named else range(1, len(people) + 1)})
+    for slug in result.criteria:
+        table[f"{constants.CRITERION_SHORT[slug]} (% of the score)"] = wide[slug].round(1).to_numpy()
+    return table
 
 
 def _live_result(result: GroupResult, key: str) -> None:

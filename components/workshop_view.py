@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,24 +31,25 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 import streamlit as st
 
-from components import cached, signin, tables
+from components import cached, render, signin, tables
 from components.pack_downloads import PackChoice, pack_chooser
 from rmo_data.briefing.summary import workshop_decision
-from components.provenance import figure_footer
+from components.provenance import figure_footer, view_link
 from components.workshop_consensus import consensus_block
 from components.safe import escape_html
 from rmo_data import constants, faults, formatting, vocabulary
+from rmo_data.about import about_rows
 from rmo_data.access import roles
 from rmo_data.access.throttle import Throttle
 from rmo_data.charts import alt_text, workshop_charts
 from rmo_data.exports import XLSX_MIME
-from rmo_data.store import data_version
+from rmo_data.store import data_version, queries
 from rmo_data.store.engine import database_url, get_engine
 from rmo_data.store.workshops import utc
 from rmo_data.workshops import lifecycle, records
 from rmo_data.workshops.group_result import GroupResult
 
-SUBMISSIONS_SOURCE = "Workshop submissions (weights entered by the participants in this app)"
+SUBMISSIONS_SOURCE = records.SUBMISSIONS_SOURCE
 
 # Wrong join codes: a session gets 5 free tries in 10 minutes, then waits 2 s, 4 s, 8 s … (at most
 # 10 min) before the next. A client address gets more (30), since a room of participants on one
@@ -213,8 +214,14 @@ def _footer(result: GroupResult, frame: pd.DataFrame, title: str, unit: str, not
                   key=key)
 
 
-def _chart(chart: Any, key: str, big: bool) -> None:
+def _chart(builder: Callable[..., Any], *args: Any, key: str, big: bool = False, **kwargs: Any) -> None:
+    """Draw ``builder(*args, big=big, **kwargs)`` of ``workshop_charts``; remembered for its footer's PNG and SVG.
+
+    The image is built again at the normal (not the projector's) size when its button is clicked.
+    """
+    chart = builder(*args, big=big, **kwargs)
     st.altair_chart(workshop_charts.present(chart, big), width="stretch", key=key)
+    render.remember(builder, *args, **kwargs)
     # The chart's text alternative, shown for every reader (rmo_data.charts.alt_text).
     summary = alt_text.chart_summary(chart)
     if summary:
@@ -234,7 +241,7 @@ def ranking_block(result: GroupResult, key: str, big: bool = False, fold: bool =
 
     ``fold=True`` puts the table in an expander (the facilitator's live view keeps the chart in view).
     """
-    _chart(workshop_charts.group_ranking_chart(result.ranking, big), f"{key}_rank", big)
+    _chart(workshop_charts.group_ranking_chart, result.ranking, key=f"{key}_rank", big=big)
     table = records.ranking_frame(result)
     if not big:
         holder = st.expander("The numbers behind this chart") if fold else st.container()
@@ -255,7 +262,7 @@ def ranking_block(result: GroupResult, key: str, big: bool = False, fold: bool =
 
 def default_block(result: GroupResult, key: str, big: bool = False) -> None:
     """The group's ranks beside the model default's."""
-    _chart(workshop_charts.group_vs_default_chart(result.ranking, big), f"{key}_default", big)
+    _chart(workshop_charts.group_vs_default_chart, result.ranking, key=f"{key}_default", big=big)
     frame = records.ranking_frame(result)[["Material", "Group rank", "Model default rank",
                                              "Model default score (0–1)"]]
     _footer(result, frame, f"Group and model default {result.code}", "rank (1 = act first)",
@@ -265,8 +272,8 @@ def default_block(result: GroupResult, key: str, big: bool = False) -> None:
 def weights_block(result: GroupResult, key: str, big: bool = False) -> None:
     """Spread of the participants' weights per criterion."""
     std_flag = float(result.thresholds["weight_std"])
-    _chart(workshop_charts.weight_spread_chart(result.shares, result.spread, big, std_flag=std_flag),
-           f"{key}_weights", big)
+    _chart(workshop_charts.weight_spread_chart, result.shares, result.spread, key=f"{key}_weights", big=big,
+           std_flag=std_flag)
     table = records.spread_frame(result)
     _numbers(table, f"{key}_weights_table", big)
     _footer(result, table, f"Weight spread {result.code}",
@@ -278,8 +285,8 @@ def weights_block(result: GroupResult, key: str, big: bool = False) -> None:
 def ranks_block(result: GroupResult, key: str, big: bool = False) -> None:
     """Spread of the ranks the participants' own weights give each material."""
     range_flag = int(result.thresholds["rank_range"])
-    _chart(workshop_charts.rank_spread_chart(result.ranking, result.participant_ranks, big, range_flag=range_flag),
-           f"{key}_ranks", big)
+    _chart(workshop_charts.rank_spread_chart, result.ranking, result.participant_ranks, key=f"{key}_ranks",
+           big=big, range_flag=range_flag)
     table = records.participant_ranks_frame(result)
     _numbers(table, f"{key}_ranks_table", big)
     _footer(result, table, f"Participant rankings {result.code}", "rank (1 = act first)",
@@ -401,11 +408,22 @@ def frozen_view(ws: dict[str, Any], key: str, facilitator: bool, named: bool = T
     st.markdown("**The whole record**")
     row = st.container(horizontal=True, gap="small")
     stem = f"workshop-{result.code}-record"
-    row.download_button("Record (JSON)", records.record_json(record), file_name=f"{stem}.json",
+    # The link and the store are read now; the workbook is written only when its button is clicked.
+    link, engine = view_link("pages/workshop.py"), get_engine()
+
+    def workbook() -> bytes:
+        facts = records.record_about(record, link)
+        rows = about_rows(facts, queries.sources(engine=engine), {},
+                          records.record_rules(records.record_frames(record)))
+        return records.record_xlsx(record, rows)
+
+    row.download_button("Record (JSON)", lambda: records.record_json(record), file_name=f"{stem}.json",
                         mime="application/json", key=f"{key}_json", icon=":material/data_object:",
-                        on_click="ignore", help="Everything frozen at closing, as stored.")
-    row.download_button("Record (XLSX)", lambda: records.record_xlsx(record), file_name=f"{stem}.xlsx",
+                        on_click="ignore", help="Everything frozen at closing, exactly as stored (the data "
+                                                "version it was computed on included).")
+    row.download_button("Record (XLSX)", workbook, file_name=f"{stem}.xlsx",
                         mime=XLSX_MIME, key=f"{key}_xlsx", icon=":material/table_view:", on_click="ignore",
                         help="One sheet each: workshop, group ranking, criterion spread, submissions, "
-                             "participants' rankings.")
+                             "participants' rankings; and an About sheet: sources and licences, criteria, "
+                             "group weights, the data version frozen at closing, date and the link to this view.")
 

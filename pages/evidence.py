@@ -136,8 +136,8 @@ else:
                    "width is their number. Hover over a category to light up its cases in every column; "
                    "drag a category or a column to reorder it.")
         # Plotly, not Altair: Vega-Lite has no parallel-sets chart (see rmo_data.charts.plotly_charts).
-        st.plotly_chart(plotly_charts.evidence_flows(cube, cached.material_short()), width="stretch",
-                        key="ev_flows", config={"displaylogo": False})
+        # Remembered by render.plotly, so the footer below offers it as PNG and SVG too.
+        render.plotly(plotly_charts.evidence_flows, cube, cached.material_short(), key="ev_flows")
         st.caption(escape_html(summaries.evidence_flows(flows, cached.material_short())))  # the chart in words
         figure_footer(evidence_rollups.flow_table(flows, labels), "Evidence flows by stage, risk, severity "
                       "and material", source_titles, years, unit="number of cases", key="dl_ev_flows")

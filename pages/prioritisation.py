@@ -482,9 +482,10 @@ def _weighted() -> None:
                                 "to add up to 100 %.")
     weights = _weights()
     _lens_note(weights, matched)
-    leave_gaps = st.toggle("Leave gaps out", key=LEAVE_GAPS,
-                           help="Score each material only on the criteria recorded for it (its weights rescaled "
-                                f"over them) instead of imputing gaps ({constants.IMPUTATION_NOTE}).")
+    # Registered in components.state: a link keeps it (``?pr_leave_gaps=1``), like the weights.
+    leave_gaps = bool(st.toggle("Leave gaps out", **state.widget(LEAVE_GAPS),
+                                help="Score each material only on the criteria recorded for it (its weights "
+                                     f"rescaled over them) instead of imputing gaps ({constants.IMPUTATION_NOTE})."))
     if len(shown) < 2:
         results.info("A ranking needs at least two materials in view. Choose more in the sidebar, or reset "
                 "the filters.", icon=":material/filter_alt_off:")

@@ -80,7 +80,11 @@ class About:
     ``filters`` are (what, value) pairs as a reader says them; ``weights`` maps
     criterion slugs to the weights set (0–10), or is None when the view uses no
     weights, with ``weights_note`` saying why.  ``data_version`` is the store's
-    reference-data counter and the time it last changed.
+    reference-data counter and the time it last changed.  ``weight_items``
+    replaces the weight rows when a view's weights are not the page's 0–10
+    sliders (a workshop's group weights, as shares of the score), and
+    ``version_note`` the data version in words when it was frozen earlier (a
+    closed workshop's record carries the version it was computed on).
     """
 
     title: str
@@ -93,6 +97,8 @@ class About:
     data_version: tuple[int, str] = (0, "")
     link: str = ""
     made_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    weight_items: tuple[tuple[str, str], ...] = ()
+    version_note: str = ""
 
 
 def _key(title: str) -> str:
@@ -176,7 +182,7 @@ def about_rows(about: About, register: pd.DataFrame, build: Mapping[str, str],
         ("View", "Made", about.made_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
         ("View", "Link that reproduces it", about.link or "no address known (opened without a browser)"),
         ("View", "App", APP_NAME),
-        ("View", "Data version", version_text(about.data_version, build)),
+        ("View", "Data version", about.version_note or version_text(about.data_version, build)),
         ("View", "Source line", about.source_line),
     ]
     for _, src in register_rows(about.sources, register).iterrows():
@@ -186,7 +192,9 @@ def about_rows(about: About, register: pd.DataFrame, build: Mapping[str, str],
     if not about.sources:
         rows.append(("Sources", "None named", "this view names no source"))
     rows += [("Filters", what, value) for what, value in about.filters] or [("Filters", "None", "no filter set")]
-    if about.weights is None:
+    if about.weight_items:
+        rows += [("Weights", what, text) for what, text in about.weight_items]
+    elif about.weights is None:
         rows.append(("Weights", "None", about.weights_note))
     else:
         rows += [("Weights", criterion, text) for criterion, text in weight_rows(about.weights)]

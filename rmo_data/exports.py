@@ -234,6 +234,11 @@ def _rounded(column: pd.Series, rule: str) -> pd.Series:
     return numbers
 
 
+def rounded(column: pd.Series, rule: str) -> pd.Series:
+    """``column`` written by the rounding ``rule`` of ``vocabulary.ROUNDING`` (text is left as it is)."""
+    return _rounded(column, rule)
+
+
 def readable_columns(frame: pd.DataFrame) -> list[tuple[str, str]]:
     """(column, heading) for each column of ``frame`` a download keeps, in order.
 

@@ -382,7 +382,9 @@ def collect(materials: Sequence[str], engine: Engine, ranking: pd.DataFrame | No
     names = {slug: clean(r["name"]) for slug, r in records.items()}
     report("Reading the data store", 0.02)
     sources = _sources(engine)
-    overview = queries.overview(engine)
+    # Only the packed materials' overview rows, unless the criteria of every material must be made
+    # from them here: a one-material pack on a store of a hundred then reads one material's production.
+    overview = queries.overview(engine, materials=chosen if criteria is not None else None)
     rows = {str(r["material"]): r for _, r in overview.iterrows()}
     risks = queries.salient_risks(engine=engine)
     ranking_section = _ranking_section(ranking, weights,

@@ -349,7 +349,8 @@ def _material_slides(prs: Presentation, data: BriefingData, brief: MaterialBrief
     if missing:
         spot = MARGIN if not end_use and not production else right
         _text(slide, spot, top, right_width, Inches(0.8), [("body", " ".join(missing))], name="Missing charts")
-    _table(slide, right, top + Inches(2.65), [1.4, 2.0, 1.2, 1.2],
+    # Widths so that "Processing" and the "Concentration" header (14 pt) each fit on one line.
+    _table(slide, right, top + Inches(2.65), [1.45, 1.5, 1.7, 1.15],
            ["Stage", "Top country", vocabulary.with_unit("measure", "stage_hhi").split(" (")[0], "Data year"],
            [[c.stage_label, c.top_text, f"{c.hhi:,.0f}" if c.hhi is not None else "–",
              str(c.year) if c.year else "–"] for c in brief.concentration], name="Concentration table")

@@ -114,22 +114,29 @@ def governance_concentration(material: str, stage: str, year: int | None = None,
     return out
 
 
-def _latest_by_stage(stages: Sequence[str], eng: Engine) -> list[tuple[Concentration, dict[str, float],
-                                                                        dict[str, float | None], int | None,
-                                                                        list[tuple[float, dict[str, Any]]]]]:
+def _latest_by_stage(stages: Sequence[str], eng: Engine, materials: Sequence[str] | None = None
+                     ) -> list[tuple[Concentration, dict[str, float], dict[str, float | None], int | None,
+                                     list[tuple[float, dict[str, Any]]]]]:
     """Per material (display order) and stage: latest concentration, shares by ISO3, WGI scores and year,
     and the named countries' rows with their shares (largest first).
 
     Three queries for all materials (primary commodities, the rows of each one's
     latest year, the WGI scores of each production year), shared by
-    :func:`latest_concentrations` and :func:`stage_shares`.
+    :func:`latest_concentrations` and :func:`stage_shares`.  ``materials`` limits
+    it to those materials (a one-material briefing pack need not read the
+    production rows of a hundred others); None means every material.
     """
     m, c, p, s = schema.material, schema.commodity, schema.production, schema.source
     wanted = list(stages)
     with eng.connect() as conn:
-        slugs = [r[0] for r in conn.execute(select(m.c.slug).order_by(m.c.sort_order, m.c.slug))]
+        names = select(m.c.slug).order_by(m.c.sort_order, m.c.slug)
+        primaries = select(c).where(c.c.stage.in_(wanted), c.c.is_primary)
+        if materials is not None:
+            names = names.where(m.c.slug.in_(list(materials)))
+            primaries = primaries.where(c.c.material.in_(list(materials)))
+        slugs = [r[0] for r in conn.execute(names)]
         coms: dict[tuple[str, str], dict[str, Any]] = {}
-        for row in conn.execute(select(c).where(c.c.stage.in_(wanted), c.c.is_primary)).mappings():
+        for row in conn.execute(primaries).mappings():
             coms.setdefault((row["material"], row["stage"]), dict(row))  # first one, as primary_commodity
         # Latest year with a named country's figure, per commodity: the year concentration() picks.
         latest = (select(p.c.commodity, func.max(p.c.year).label("latest"))
@@ -168,7 +175,8 @@ def _latest_by_stage(stages: Sequence[str], eng: Engine) -> list[tuple[Concentra
 
 
 def latest_concentrations(stages: Sequence[str] = ("mining", "processing"),
-                          engine: Engine | None = None) -> list[dict[str, Any]]:
+                          engine: Engine | None = None, materials: Sequence[str] | None = None
+                          ) -> list[dict[str, Any]]:
     """Latest concentration and governance-weighted HHI of every material and stage, in three queries.
 
     Gives, per material of the ``material`` table (display order) and stage, the
@@ -179,10 +187,10 @@ def latest_concentrations(stages: Sequence[str] = ("mining", "processing"),
     seconds, this stays in tens of milliseconds.
 
     Returns a list of dicts: the :class:`Concentration` fields plus ``hhi_wgi``,
-    ``wgi_year`` and ``wgi_coverage``.
+    ``wgi_year`` and ``wgi_coverage``.  ``materials`` limits it to those (None: every material).
     """
     out: list[dict[str, Any]] = []
-    for conc, shares, scores, wgi_year, _ranked in _latest_by_stage(stages, engine or get_engine()):
+    for conc, shares, scores, wgi_year, _ranked in _latest_by_stage(stages, engine or get_engine(), materials):
         gov: dict[str, Any] = {"hhi_wgi": None, "wgi_year": None, "wgi_coverage": None}
         if wgi_year is not None:
             value, covered = metrics.governance_weighted_hhi(shares, scores)
@@ -223,15 +231,16 @@ def stage_shares(stages: Sequence[str] = ("mining", "processing"), engine: Engin
 
 
 def concentration_overview(stages: Sequence[str] = ("mining", "processing"),
-                           engine: Engine | None = None) -> pd.DataFrame:
+                           engine: Engine | None = None, materials: Sequence[str] | None = None) -> pd.DataFrame:
     """Latest concentration per material and stage (one row each; NaN where no data).
 
     Every material of the store is included, in display order, so materials added
     after the first ten are compared too.  All of them are computed together
-    (:func:`latest_concentrations`), not with queries per material.
+    (:func:`latest_concentrations`), not with queries per material.  ``materials``
+    limits it to those (None: every material).
     """
     rows = []
-    for conc in latest_concentrations(stages, engine=engine):
+    for conc in latest_concentrations(stages, engine=engine, materials=materials):
         rows.append({**{k: v for k, v in conc.items() if k not in {"withheld", "hhi_wgi", "wgi_year",
                                                                   "wgi_coverage"}},
                      "withheld": ", ".join(conc["withheld"]),

@@ -527,20 +527,24 @@ def eu_crm(engine: Engine | None = None) -> pd.DataFrame:
     return _frame(select(S.eu_crm).order_by(S.eu_crm.c.material, S.eu_crm.c.is_primary.desc()), engine)
 
 
-def overview(engine: Engine | None = None) -> pd.DataFrame:
+def overview(engine: Engine | None = None, materials: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per material with the comparison the overview page shows.
 
     Columns: material, name, automotive share (with basis, scope, year, source),
     mining and processing HHI / top country / top share / year, governance-
     weighted HHI, salient-risk breadth, evidence count and mean/max severity,
-    leverage count, EU supply risk.  Missing values stay NaN.
+    leverage count, EU supply risk.  Missing values stay NaN.  ``materials``
+    limits the rows, and the reads behind them, to those materials (a
+    one-material briefing pack); None gives every material.
     """
     auto = automotive_shares(engine)[["material", "name", "sort_order", "share_pct", "basis",
                                       "scope", "year", "source_title", "sector"]]
     auto = auto.rename(columns={"share_pct": "auto_share_pct", "basis": "auto_basis",
                                 "scope": "auto_scope", "year": "auto_year",
                                 "source_title": "auto_source", "sector": "auto_sector"})
-    conc = concentration.concentration_overview(engine=engine)
+    if materials is not None:
+        auto = auto[auto["material"].isin(list(materials))]
+    conc = concentration.concentration_overview(engine=engine, materials=materials)
     wide = auto
     for stage in ("mining", "processing"):
         part = conc[conc["stage"] == stage][
@@ -550,17 +554,22 @@ def overview(engine: Engine | None = None) -> pd.DataFrame:
                           on="material", how="left")
     # Counts in SQL: reading every evidence row to count them costs seconds on a large store.
     sr, ev = S.salient_risk, S.risk_evidence
+    chosen = list(materials) if materials is not None else None
     breadth = _frame(select(sr.c.material, func.count(sr.c.category.distinct()).label("risk_breadth"))
-                     .where(sr.c.material.is_not(None)).group_by(sr.c.material), engine
+                     .where(sr.c.material.is_not(None) if chosen is None else sr.c.material.in_(chosen))
+                     .group_by(sr.c.material), engine
                      ).set_index("material")["risk_breadth"]
     # Cases per material, severity and passage from the covering index; a shared passage then
     # counts once, at its highest severity, in the count and the mean.
+    cases = select(ev.c.material, ev.c.passage, ev.c.severity, func.count().label("n"))
+    if chosen is not None:
+        cases = cases.where(ev.c.material.in_(chosen))
     per_passage = evidence_rollups.one_per_passage(_frame(
-        select(ev.c.material, ev.c.passage, ev.c.severity, func.count().label("n"))
-        .group_by(ev.c.material, ev.c.passage, ev.c.severity), engine))
+        cases.group_by(ev.c.material, ev.c.passage, ev.c.severity), engine))
     ev_stats = evidence_rollups.material_stats(per_passage)
     lev = _frame(select(S.leverage.c.material, func.count().label("leverage_count"))
-                 .where(S.leverage.c.material.is_not(None)).group_by(S.leverage.c.material), engine)
+                 .where(S.leverage.c.material.is_not(None) if chosen is None else S.leverage.c.material.in_(chosen))
+                 .group_by(S.leverage.c.material), engine)
     crm = eu_crm(engine)
     crm = crm[crm["is_primary"].astype(bool)].groupby("material").first()[["supply_risk", "eol_rir_pct"]]
     wide = (wide.merge(breadth, left_on="material", right_index=True, how="left")

@@ -11,7 +11,11 @@ cannot change what the group decided.
 
 The ``*_frame`` functions give a group result's tables with readable headers
 (what the page shows and downloads); ``record_xlsx`` and ``record_json`` are a
-record's two downloads.  No store, no streamlit.
+record's two downloads.  The workbook's numbers are rounded as every download's
+are (``record_rules``), and it ends with an *About* sheet like every other
+workbook of the app (``record_about``: the rows of ``rmo_data.about``, with the
+workshop's criteria and group weights and the data version frozen in the
+record); the JSON keeps every value exactly as frozen.  No store, no streamlit.
 """
 
 from __future__ import annotations
@@ -24,9 +28,9 @@ from typing import Any
 
 import pandas as pd
 
-from rmo_data import constants
+from rmo_data import about, constants, vocabulary
 from rmo_data.analysis import scoring
-from rmo_data.exports import frame_xlsx
+from rmo_data.exports import frame_xlsx, rounded
 from rmo_data.store.schema import BUILD_VERSION
 from rmo_data.store.workshops import iso_utc, utc
 from rmo_data.workshops.group_result import GroupResult
@@ -280,9 +284,91 @@ def record_frames(record: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     return sheets
 
 
-def record_xlsx(record: Mapping[str, Any]) -> bytes:
-    """A frozen record as one workbook, a sheet per table (``exports.frame_xlsx``: names stay text)."""
-    return frame_xlsx(record_frames(record))
+SUBMISSIONS_SOURCE = "Workshop submissions (weights entered by the participants in this app)"
+
+
+def _rule(heading: str, column: pd.Series) -> str:
+    """The rounding rule of a record sheet's column, read from its heading and its values."""
+    if column.dtype.kind in "biu":
+        return "int"
+    if column.dtype.kind != "f":
+        present = column.dropna()
+        if present.empty or not present.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool)).all():
+            return "text"
+        if present.map(lambda v: float(v).is_integer()).all():
+            return "int"
+    if "%" in heading or "points)" in heading:
+        return "pct1"  # shares of the score and their spreads, in % or percentage points
+    if "rank" in heading.lower():
+        return "one_decimal"  # a median rank may fall between two places
+    return "score2"
+
+
+def record_rules(frames: Mapping[str, pd.DataFrame]) -> dict[str, str]:
+    """Heading → rounding rule for every column of the record's sheets (the first sheet naming it wins)."""
+    rules: dict[str, str] = {}
+    for frame in frames.values():
+        for heading in frame.columns:
+            rules.setdefault(str(heading), _rule(str(heading), frame[heading]))
+    return rules
+
+
+def _rounded_frames(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    rules = record_rules(frames)
+    return {title: frame.assign(**{str(h): rounded(frame[h], rules[str(h)]) for h in frame.columns
+                                   if rules[str(h)] != "text"})
+            for title, frame in frames.items()}
+
+
+def record_about(record: Mapping[str, Any], link: str = "", page: str = "Workshop",
+                 made_at: dt.datetime | None = None) -> about.About:
+    """What the record's workbook says about itself: sources, criteria and group weights, frozen data version.
+
+    ``link`` is the address that opens this closed workshop; the data version is
+    the one frozen in the record at closing (a later rebuild of the store does
+    not change it), so the store's current counter is not used.
+    """
+    result = record_result(record)
+    ws = record["workshop"]
+    version = record.get("data_version") or {}
+    frozen = [f"frozen at closing ({ws.get('closed_at') or 'time not recorded'})"]
+    if record.get("store_built"):
+        frozen.append(f"store built {str(record['store_built'])[:19]}")
+    frozen.append(f"build format {version['build_version']}" if version.get("build_version")
+                  else "build format not recorded (record version 1)")
+    if version.get("criteria_sha256"):
+        frozen.append(f"criterion values SHA-256 {version['criteria_sha256']}")
+    weights = tuple((vocabulary.name("criterion", c), f"{100 * w:.1f} % of the score (group mean of the "
+                                                      "participants' weights, rescaled to 100 %)")
+                    for c, w in result.group_weights.items())
+    names = "; ".join(result.names.get(m, m) for m in result.materials)
+    facts = {
+        "title": f"Workshop record {ws['name']} ({ws['code']})", "page": page,
+        "source_line": about.source_text([SUBMISSIONS_SOURCE, *result.sources], result.years,
+                                         note=f"{result.n} participant(s)."),
+        "sources": tuple(dict.fromkeys([SUBMISSIONS_SOURCE, *result.sources])),
+        "filters": (("Workshop", f"{ws['name']} (join code {ws['code']})"), ("Materials", names),
+                    ("Criteria", "; ".join(vocabulary.name("criterion", c) for c in result.criteria)),
+                    ("Weighing method", METHOD_LABELS.get(ws.get("method", "sliders"), str(ws.get("method"))))),
+        "weights": None, "weights_note": "No submission: the workshop has no group weights.",
+        "weight_items": weights, "version_note": "; ".join(frozen), "link": link,
+    }
+    if made_at is not None:
+        facts["made_at"] = made_at
+    return about.About(**facts)
+
+
+def record_xlsx(record: Mapping[str, Any], about_rows: pd.DataFrame | None = None) -> bytes:
+    """A frozen record as one workbook, a sheet per table, numbers rounded, and its About sheet last.
+
+    ``about_rows`` are ``about.about_rows(record_about(record, link), register, build)``;
+    without them the About rows are made with an empty source register (every
+    source then reads "not in the source register").
+    """
+    frames = record_frames(record)
+    rows = about_rows if about_rows is not None else about.about_rows(
+        record_about(record), pd.DataFrame(columns=["title"]), {}, record_rules(frames))
+    return frame_xlsx({**_rounded_frames(frames), "About": rows})
 
 
 def record_json(record: Mapping[str, Any]) -> bytes:

@@ -70,7 +70,7 @@ def every_download(built_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         for page, tab_key in PAGES.items():
             for label, at in _opened(app, caught, page, tab_key):
                 where = f"{page} {label}".strip()
-                charts = len(at.get("vega_lite_chart"))
+                charts = len(at.get("vega_lite_chart")) + len(at.get("plotly_chart"))
                 made = {name: caught.file(name) for name in caught.names() if not name.endswith(".png")}
                 # One PNG per view is enough to check the rasteriser; SVGs are checked for every chart.
                 pngs = caught.names(".png")

@@ -19,7 +19,8 @@ def test_exports_hold_every_sheet(engine: Engine) -> None:
     lifecycle.submit_weights(code, "=cmd()", {"severity": 9, "auto_share": 1}, ["zinc"], engine=engine)
     record = lifecycle.close_workshop(code, engine=engine, criteria=HAND)
     book = pd.read_excel(io.BytesIO(records.record_xlsx(record)), sheet_name=None)
-    assert list(book) == ["Workshop", "Group ranking", "Criterion spread", "Submissions", "Participant rankings"]
+    assert list(book) == ["Workshop", "Group ranking", "Criterion spread", "Submissions", "Participant rankings",
+                          "About"]
     assert book["Submissions"]["Participant"].tolist() == ["'=cmd()"]  # quoted text, not a formula
     assert book["Submissions"][f"{constants.CRITERION_SHORT['severity']} (0–10)"].tolist() == [9]
     assert book["Group ranking"]["Material"].tolist() == ["Zinc", "Graphite", "Nickel"]
