@@ -72,7 +72,9 @@ def _slide(prs: Presentation, title: str, notes: Sequence[str]) -> Slide:
     frame.vertical_anchor = MSO_ANCHOR.MIDDLE
     para = frame.paragraphs[0]
     para.alignment = PP_ALIGN.LEFT
-    size = TITLE_PT if len(title) <= 150 else TITLE_PT - 4  # a long finding keeps to two lines
+    # A long finding keeps to two lines, also where the theme's font is replaced by a wider one
+    # (LibreOffice draws DejaVu Sans: a 130-character title at 24 pt took three lines there).
+    size = TITLE_PT if len(title) <= 100 else TITLE_PT - 4
     for run in para.runs:
         run.font.size, run.font.bold, run.font.color.rgb = Pt(size), True, ACCENT
     return slide
