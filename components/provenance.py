@@ -235,12 +235,7 @@ def image_buttons(chart: render.ChartRef | render.PlotlyRef, title: str, facts: 
         rows = _about_table(facts, frame_now(), engine)
         return images.image_spec(chart.build(), title, about.source_of(rows), about.about_lines(rows), chart.datasets)
 
-    row.download_button("PNG", lambda: images.png(spec()), file_name=f"{stem}.png", mime="image/png",
-                        key=f"{key}-png", icon=":material/image:", on_click="ignore", type=kind,
-                        help=f"“{escape_html(title)}” as a PNG image with its source line and provenance")
-    row.download_button("SVG", lambda: images.svg(spec()), file_name=f"{stem}.svg", mime="image/svg+xml",
-                        key=f"{key}-svg", icon=":material/draw:", on_click="ignore", type=kind,
-                        help=f"“{escape_html(title)}” as an SVG image with its source line and provenance")
+    _image_pair(row, lambda: images.png(spec()), lambda: images.svg(spec()), title, stem, key, kind)
 
 
 def plotly_buttons(chart: render.PlotlyRef, title: str, facts: about.About, stem: str, key: str, row: Any,
@@ -258,10 +253,17 @@ def plotly_buttons(chart: render.PlotlyRef, title: str, facts: about.About, stem
         rows = _about_table(facts, frame_now(), engine)
         return plotly_images.image_figure(chart.build(), title, about.source_of(rows), about.about_lines(rows))
 
-    row.download_button("PNG", lambda: plotly_images.png(figure()), file_name=f"{stem}.png", mime="image/png",
+    _image_pair(row, lambda: plotly_images.png(figure()), lambda: plotly_images.svg(figure()), title, stem,
+                key, kind)
+
+
+def _image_pair(row: Any, png: Callable[[], bytes], svg: Callable[[], bytes], title: str, stem: str, key: str,
+                kind: Literal["primary", "secondary", "tertiary"]) -> None:
+    """The PNG and SVG buttons of a chart (Altair or Plotly), each file made by its callable on click."""
+    row.download_button("PNG", png, file_name=f"{stem}.png", mime="image/png",
                         key=f"{key}-png", icon=":material/image:", on_click="ignore", type=kind,
                         help=f"“{escape_html(title)}” as a PNG image with its source line and provenance")
-    row.download_button("SVG", lambda: plotly_images.svg(figure()), file_name=f"{stem}.svg", mime="image/svg+xml",
+    row.download_button("SVG", svg, file_name=f"{stem}.svg", mime="image/svg+xml",
                         key=f"{key}-svg", icon=":material/draw:", on_click="ignore", type=kind,
                         help=f"“{escape_html(title)}” as an SVG image with its source line and provenance")
 

@@ -24,9 +24,8 @@ from sqlalchemy import Engine
 from rmo_data import about, vocabulary
 from rmo_data.store import queries
 from rmo_data.workshops import lifecycle, records
-from tests.apptest import ROOT, app_for, no_exception
+from tests.apptest import ROOT, app_for, no_exception, open_as
 from tests.downloads import catch_downloads
-from tests.signin import sign_in
 
 PAGE = "pages/workshop.py"
 MATS = ["nickel", "graphite", "ree", "zinc", "tantalum"]
@@ -44,11 +43,7 @@ def _closed(own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch) -
     at = app_for(own_url, monkeypatch)
     caught = catch_downloads(monkeypatch)
     no_exception(at.run())
-    sign_in(at, "partner")
-    at.session_state["ws_mode"] = "closed"
-    at.session_state["ws_closed"] = code
-    at.switch_page(PAGE)
-    no_exception(at.run())
+    open_as(at, PAGE, ws_mode="closed", ws_closed=code)
     files = {name: caught.file(name) for name in caught.names()}
     keep = ROOT / "test-output" / "workshop-downloads"  # for a person to open
     keep.mkdir(parents=True, exist_ok=True)
@@ -137,12 +132,7 @@ def _live_profiles(own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyP
     at = app_for(own_url, monkeypatch)
     caught = catch_downloads(monkeypatch)
     no_exception(at.run())
-    sign_in(at, "partner")
-    at.session_state["ws_mode"] = "run"
-    at.session_state["ws"] = code
-    at.session_state["ws_live_detail"] = "profiles"
-    at.switch_page(PAGE)
-    no_exception(at.run())
+    open_as(at, PAGE, ws_mode="run", ws=code, ws_live_detail="profiles")
     return code, at, caught
 
 
