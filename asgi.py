@@ -11,9 +11,15 @@ written by the page's JavaScript instead.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 from streamlit import config
 
-from rmo_data.access import session_route
+from rmo_data.access import page_shell, roles, session_route
 
-app = st.App("app.py", routes=session_route.mount(config.get_option("server.baseUrlPath") or ""))
+BASE_PATH = config.get_option("server.baseUrlPath") or ""
+INDEX_HTML = Path(st.__file__).parent / "static" / "index.html"  # the page Streamlit itself serves
+
+app = st.App("app.py", routes=[*session_route.mount(BASE_PATH),
+                               *page_shell.routes([p.url_path for p in roles.PAGES], INDEX_HTML, BASE_PATH)])
