@@ -42,3 +42,12 @@ def test_an_unknown_page_is_refused_before_anything_starts(capsys) -> None:  # n
     assert stopped.value.code == 2
     err = capsys.readouterr().err
     assert "no such page: overveiw" in err and "prioritisation" in err
+
+
+def test_the_charts_reference_is_reported_but_never_counted_as_a_page() -> None:
+    clicks_rows = [_row("floor", 60, 0.05), _row("a", 100, 0.05)]
+    renders = [_row("floor: first render", 600, 0.05), _row(clicks.CHARTS_FLOOR, 900, 0.06, 1.5),
+               _row("p: first render", 690, 0.1, 1.15)]
+    lines = clicks.verdict(clicks_rows, renders)
+    assert lines[2].startswith("met") and "p: first render: 1.15×" in lines[2]
+    assert "two charts and a table takes 1.50×" in lines[3]
