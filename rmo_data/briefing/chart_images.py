@@ -162,16 +162,18 @@ _WARM_SPEC = '{"mark": "text", "data": {"values": [{"a": 1}]}, "encoding": {"tex
 _warmed = threading.Event()
 
 
-def warm_up() -> None:
+def warm_up() -> list[Future[bytes]]:
     """Start the chart workers now, in the background, so the first pack does not wait for them.
 
     Called when a page offers a pack (the reader is still choosing); once per process.
+    Returns the warm-up draws (none after the first call): ``bench/run.py`` waits on
+    them, as a reader's choosing does, before it times a pack.
     """
     if _warmed.is_set():
-        return
+        return []
     _warmed.set()
-    for _ in range(WORKERS):  # each draw takes a thread and its own worker, both started here
-        _pool().submit(_draw_in_worker, _WARM_SPEC)
+    # Each draw takes a thread and its own worker, both started here.
+    return [_pool().submit(_draw_in_worker, _WARM_SPEC) for _ in range(WORKERS)]
 
 
 def shutdown() -> None:

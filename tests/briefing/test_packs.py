@@ -748,3 +748,14 @@ def test_pack_tables_and_chart_name_things_by_the_vocabulary(full_pack: dict[str
                           for s in shape.chart.plots[0].series]
     assert any(s.strict for s in found) and len(found) > 10
     assert not problems(found), problems(found)
+
+
+def test_the_chart_workers_warm_up_once_and_say_when_they_are_ready() -> None:
+    chart_images.shutdown()  # a fresh start, as a new server's first page that offers a pack
+    try:
+        started = chart_images.warm_up()
+        assert len(started) == chart_images.WORKERS
+        assert all(f.result(timeout=60).startswith(b"\x89PNG") for f in started)  # each worker drew
+        assert chart_images.warm_up() == []  # once per process
+    finally:
+        chart_images.shutdown()
