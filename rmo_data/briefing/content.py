@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
-from rmo_data import constants
+from rmo_data import constants, formatting
 from rmo_data.analysis import evidence_rollups, salience, scoring
 from rmo_data.briefing.chart_images import ChartImages, material_chart_specs, static_spec
 from rmo_data.briefing.model import (DEFAULT_TITLE, GAP_COLUMNS, GAP_MARK, HEAT_WIDTH, MAX_EVIDENCE, MAX_LEVERAGES,
@@ -50,6 +50,30 @@ def _auto_share_text(row: pd.Series | None) -> str:
     year = int_or_none(row.get("auto_year"))
     scope = f"{clean(row['auto_basis'])}, {clean(row['auto_scope'])}" + (f", {year}" if year else "")
     return f"{row['auto_share_pct']:g} % goes to {clean(row['auto_sector']).lower()} ({scope})."
+
+
+def _quoted_shares(shares: pd.DataFrame, row: pd.Series | None) -> tuple[pd.DataFrame, str]:
+    """The end-use rows of the basis the automotive share is quoted from, and the other bases in words.
+
+    A chart of every basis (up to three panels of seven sectors) shrank to unreadable
+    text on a slide; the slide quotes one of them. With no quoted share, or none
+    that matches a basis, every row is kept and nothing is said.
+    """
+    if shares.empty or row is None or pd.isna(row.get("auto_share_pct")):
+        return shares, ""
+    year = int_or_none(row.get("auto_year"))
+    same_year = shares["year"].isna() if year is None else shares["year"] == year
+    quoted = (shares["basis"] == row.get("auto_basis")) & (shares["scope"] == row.get("auto_scope")) & same_year
+    if not quoted.any() or quoted.all():
+        return shares, ""
+    others = []
+    for (basis, scope, y), panel in shares[~quoted].groupby(["basis", "scope", "year"], dropna=False, sort=False):
+        auto = panel[panel["is_automotive"].astype(bool)]
+        share = ("; ".join(f"{clean(a['sector']).lower()} {formatting.percent(a['share_pct'], None)}"
+                           for _, a in auto.iterrows()) or "no automotive sector named")
+        when = f", {int(y)}" if not pd.isna(y) else ""
+        others.append(f"{clean(basis)}, {clean(scope)}{when}: {share}")
+    return shares[quoted], "Also recorded: " + " · ".join(others) + "."
 
 
 def _concentration(slug: str, stage: str, hhi_wgi: Any, engine: Engine) -> StageConcentration:
@@ -150,6 +174,7 @@ def _material(slug: str, record: dict[str, Any], overview_row: pd.Series | None,
     conc = [_concentration(slug, stage,
                            None if overview_row is None else overview_row.get(f"{stage}_hhi_wgi"), engine)
             for stage in ("mining", "processing")]
+    quoted, others = _quoted_shares(shares, overview_row)
     production = queries.production(slug, "mining", engine=engine)
     if not production.empty:
         production = production[production["is_primary"].astype(bool)]
@@ -173,7 +198,7 @@ def _material(slug: str, record: dict[str, Any], overview_row: pd.Series | None,
         n_evidence=int(evidence_rollups.passage_keys(evidence).nunique()) if not evidence.empty else 0,
         organisations=_organisations(orgs, levs), n_organisations=len(orgs),
         source_ids=list(dict.fromkeys(i for i in ids if i)), years=years,
-        charts=material_chart_specs(name, shares, production),
+        charts=material_chart_specs(name, quoted, production), end_use_others=others,
         main_category=_most_named(levs, "category", {}),
         main_actor=_most_named(levs, "actor", {}))
 
@@ -396,9 +421,11 @@ def collect(materials: Sequence[str], engine: Engine, ranking: pd.DataFrame | No
     if cells is None or criteria is None:
         report("Scoring salience and criteria", 0.05)
         cells, criteria = _store_reads(engine, cells, criteria, overview, risks)
-    salience_found, salience_spec = salience_view(cells, chosen, names, sources)
+    salience_found, salience_spec, salience_wide = salience_view(cells, chosen, names, sources)
     if salience_spec:
-        images.submit("salience", salience_spec)
+        images.submit("salience", salience_spec)  # the PDF's portrait page
+    if salience_wide:
+        images.submit("salience_wide", salience_wide)  # the slide's landscape
     report("Ranking and robustness", 0.1)
     crit = criteria
     if ranking_section.ran:

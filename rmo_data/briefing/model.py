@@ -284,6 +284,9 @@ class MaterialBrief:
     source_ids: list[str]
     years: list[int]
     charts: dict[str, str] = field(default_factory=dict)
+    # The end-use bases left out of the chart, in words ("" when it shows them all): the pack's
+    # chart keeps the basis its automotive share is quoted from, so it is large enough to read.
+    end_use_others: str = ""
     # Slugs of the Shift category and actor most of the material's cards name (all cards, not only those shown).
     main_category: str = ""
     main_actor: str = ""

@@ -345,6 +345,8 @@ def _material_page(data: BriefingData, brief: MaterialBrief, state: dict[str, st
     # left half; production and the concentration figures share the right half.
     if end_use:
         left_top: list[Flowable] = [_image(end_use, half - 10, END_USE_H)]
+        if brief.end_use_others:
+            left_top.append(_p(brief.end_use_others, "small"))
         right_top: list[Flowable] = [production_block, *figures]
     else:
         left_top, right_top = [production_block], [no_end_use, *figures]

@@ -308,7 +308,8 @@ def _ranking_slides(prs: Presentation, data: BriefingData) -> None:
 
 def _salience_slide(prs: Presentation, data: BriefingData) -> None:
     found = data.salience
-    png = data.pngs.get("salience")
+    # Materials as rows on a landscape slide (several materials); one material's map fits as it is.
+    png = data.pngs.get("salience_wide") or data.pngs.get("salience")
     if found is None or not png:
         return
     ids = list(found.source_ids) or data.ranking.source_ids
@@ -332,7 +333,7 @@ def _material_slides(prs: Presentation, data: BriefingData, brief: MaterialBrief
         "Concentration: " + "; ".join(f"{c.stage_label}: top country {c.top_text}, top 3 "
                                        f"{c.cells()[2]}, HHI {c.hhi_text}, governance-weighted {c.cells()[4]}, "
                                        f"data year {c.year_text}" for c in brief.concentration) + ".",
-        conc_notes, sources])
+        *([brief.end_use_others] if brief.end_use_others else []), conc_notes, sources])
     _text(slide, MARGIN, CONTENT_TOP, CONTENT_WIDTH, Inches(0.5),
           [("body", f"Automotive share: {brief.auto_share_text}")], name="Automotive share")
     top = CONTENT_TOP + Inches(0.65)

@@ -26,6 +26,7 @@ from rmo_data.charts import priority_charts, salience_charts
 
 RANKING_WIDTH = 620
 SALIENCE_WIDTH = 620
+SALIENCE_WIDE_WIDTH = 820  # the slide's map turned round: sixteen risk columns
 # The Robustness tab's defaults (pages/prioritisation.py), so the pack's P(top 3) is the one the app shows.
 MC_DRAWS, MC_WEIGHT_JITTER, MC_INPUT_JITTER = 2000, 0.25, 0.05
 
@@ -105,18 +106,26 @@ def summarise(briefs: Sequence[MaterialBrief], order: Sequence[str], ranks: Mapp
 
 
 def salience_view(cells: pd.DataFrame, chosen: Sequence[str], names: Mapping[str, str],
-              sources: Mapping[str, SourceRef]) -> tuple[SalienceFinding | None, str | None]:
-    """The most salient cell of the pack's materials and the heat map spec (None when nothing is rated)."""
+              sources: Mapping[str, SourceRef]) -> tuple[SalienceFinding | None, str | None, str | None]:
+    """The most salient cell of the pack's materials, the heat map spec and its landscape spec.
+
+    The landscape one (materials as rows) is for the slide; it is None for one
+    material, whose map of risks by stage already fits a slide.  Both specs are
+    None when nothing is in view.
+    """
     across = salience.across_materials(cells[cells["material"].isin(chosen)])
     if across.empty:
-        return None, None
+        return None, None, None
+    wide = None
     short = prioritisation.short_labels(names)  # the app's narrow-chart names: no label is cut
     if len(chosen) == 1:  # one material: its risks by stage, as on its profile
         rows = salience_charts.heatmap_rows(cells[cells["material"] == chosen[0]], short, show_cases=False)
         chart = salience_charts.material_heatmap(rows, names[chosen[0]])
     else:
         rows = salience_charts.heatmap_rows(across, short, show_cases=False)
-        chart = salience_charts.overview_heatmap(rows, [short[m] for m in chosen if m in set(across["material"])])
+        order = [short[m] for m in chosen if m in set(across["material"])]
+        chart = salience_charts.overview_heatmap(rows, order)
+        wide = static_spec(salience_charts.overview_heatmap(rows, order, wide=True), SALIENCE_WIDE_WIDTH)
     spec = static_spec(chart, SALIENCE_WIDTH)
     rated = across.dropna(subset=["salience"])
     by_title = {s.title: s.id for s in sources.values()}
@@ -125,11 +134,11 @@ def salience_view(cells: pd.DataFrame, chosen: Sequence[str], names: Mapping[str
                           for y in across[col].dropna()}))
     n_gaps = int((across["status"] == salience.GAP).sum())
     if rated.empty:
-        return SalienceFinding("", "", "", None, len(across), n_gaps, ids, years), spec
+        return SalienceFinding("", "", "", None, len(across), n_gaps, ids, years), spec, wide
     top = rated.sort_values("salience", ascending=False, kind="stable").iloc[0]
     return SalienceFinding(names[str(top["material"])], constants.RISK_CATEGORY_LABELS.get(
         str(top["category"]), str(top["category"])), constants.STAGE_SHORT.get(str(top["stage"]), str(top["stage"])),
-        float(top["salience"]), len(across), n_gaps, ids, years), spec
+        float(top["salience"]), len(across), n_gaps, ids, years), spec, wide
 
 
 def ranking_chart(section: RankingSection, prio: prioritisation.Prioritisation | None,

@@ -177,17 +177,26 @@ def material_heatmap(rows: pd.DataFrame, material_name: str) -> alt.LayerChart:
         step=30)
 
 
-def overview_heatmap(rows: pd.DataFrame, order: list[str]) -> alt.LayerChart:
+def overview_heatmap(rows: pd.DataFrame, order: list[str], wide: bool = False) -> alt.LayerChart:
     """Salience across materials: risk categories (rows) × materials (columns, in ``order``).
 
     ``rows`` is :func:`heatmap_rows` of ``salience.across_materials``: each cell
     the most salient stage of that material and risk.  ``order`` lists the
     material names shown (at most ``MAX_MATERIALS`` fit; the caller chooses).
+    ``wide`` turns it round (materials as rows, risks as columns) for a landscape
+    slide, where the upright map had to shrink to the slide's height.
     """
     present = _categories_present(rows)
-    x = alt.X("material_name:N", sort=order, scale=alt.Scale(domain=order), title=None, axis=_column_axis(-40, 110))
-    y = alt.Y("category_label:N", sort=present, title=None, axis=alt.Axis(labelLimit=150))
-    return _heatmap(rows, x, y, True, chart_title(
-        "Salience across materials",
-        "Each cell: the most salient stage of that risk; salience = severity × likelihood (1–25); "
-        f"{constants.SALIENCE_GAP_NOTE}"), step=28)
+    materials = dict(field="material_name", type="nominal", sort=order, scale=alt.Scale(domain=order), title=None)
+    risks = dict(field="category_label", type="nominal", sort=present, title=None)
+    if wide:
+        x, y = alt.X(**risks, axis=_column_axis(-40, 130)), alt.Y(**materials, axis=alt.Axis(labelLimit=150))
+    else:
+        x, y = alt.X(**materials, axis=_column_axis(-40, 110)), alt.Y(**risks, axis=alt.Axis(labelLimit=150))
+    subtitle = ("Each cell: the most salient stage of that risk; salience = severity × likelihood (1–25); "
+                f"{constants.SALIENCE_GAP_NOTE}")
+    # A slide is never a phone: the subtitle in one line leaves the map the height.
+    title = chart_title("Salience across materials", None if wide else subtitle)
+    if wide:
+        title.subtitle = subtitle
+    return _heatmap(rows, x, y, True, title, step=28)

@@ -240,6 +240,33 @@ def test_pptx_charts_are_png_pictures(two_pack: dict[str, bytes], built_engine: 
         assert picture.image.size[0] >= 600, "charts are rendered at twice their size"
 
 
+def test_the_slide_salience_map_lies_across_and_fills_the_slides_width(full_pack: dict[str, object]) -> None:
+    files = full_pack["files"]
+    assert isinstance(files, dict)
+    prs = Presentation(io.BytesIO(files["pptx"]))
+    picture = next(shape for slide in prs.slides for shape in slide.shapes if shape.name == "Chart: salience")
+    # Ten materials as rows, risks as columns: wider than tall, and most of the slide's width
+    # (the upright map was bound by the slide's height, to less than half of it).
+    assert picture.width > 1.5 * picture.height
+    assert picture.width > 0.6 * prs.slide_width
+
+
+def test_the_pack_end_use_chart_keeps_the_quoted_basis_and_names_the_others() -> None:
+    shares = pd.DataFrame({
+        "basis": ["consumption", "consumption", "US use", "US use"], "scope": ["global", "global", "US", "US"],
+        "year": [2016.0, 2016.0, None, None], "sector": ["Transportation", "Building", "Transportation", "Packaging"],
+        "share_pct": [26.0, 26.0, 36.0, 24.0], "is_automotive": [True, False, True, False]})
+    row = pd.Series({"auto_share_pct": 26.0, "auto_basis": "consumption", "auto_scope": "global", "auto_year": 2016,
+                     "auto_sector": "Transportation"})
+    quoted, others = content._quoted_shares(shares, row)
+    assert quoted["basis"].tolist() == ["consumption", "consumption"]
+    assert others == "Also recorded: US use, US: transportation 36 %."
+    # No quoted share, or one that matches no basis: every basis stays and nothing is said.
+    for unquoted in (None, row.drop("auto_share_pct"), pd.concat([row.drop("auto_scope"), pd.Series({"auto_scope": "EU"})])):
+        kept, said = content._quoted_shares(shares, unquoted)
+        assert kept.equals(shares) and said == ""
+
+
 def test_without_ranking_the_pack_says_so(two_pack: dict[str, bytes]) -> None:
     ranking_slide = next(s for s in _slides(two_pack["pptx"])
                          if any(sh.name == "Chart: overview comparison" for sh in s.shapes))
