@@ -17,8 +17,10 @@ so a rerun pays only for that handful of values.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any, Literal
 from urllib.parse import urlencode, urlsplit
 
@@ -165,6 +167,26 @@ def _about_table(facts: about.About, frame: pd.DataFrame, engine: Engine) -> pd.
                             readable_frame(frame).attrs["rules"])
 
 
+# Set while a view that redraws itself on a timer is drawn (downloads_held).
+_HELD: ContextVar[bool] = ContextVar("downloads_held", default=False)
+
+
+@contextlib.contextmanager
+def downloads_held() -> Iterator[None]:
+    """Draw no download buttons inside this block (figures keep their source lines).
+
+    For views that redraw themselves every few seconds (``st.fragment(run_every=...)``):
+    each redraw gives a button a new file id and retires the old one, so a click
+    that lands during a redraw failed ("download failed", about one click in forty).
+    Such a view offers its downloads once it is paused (the facilitator's live view).
+    """
+    token = _HELD.set(True)
+    try:
+        yield
+    finally:
+        _HELD.reset(token)
+
+
 def download_buttons(data: pd.DataFrame | Callable[[], pd.DataFrame], title: str, key: str,
                      file_stem: str | None = None,
                      csv_label: str = "Download CSV", xlsx_label: str = "Download XLSX",
@@ -181,7 +203,7 @@ def download_buttons(data: pd.DataFrame | Callable[[], pd.DataFrame], title: str
     defaults to the page's (``view_about``), its sources read from the frame's
     source columns.  Nothing is drawn for a role without downloads (the public).
     """
-    if not signin.can("downloads"):
+    if not signin.can("downloads") or _HELD.get():
         return  # downloads are for partners (rmo_data.access.roles.FEATURES); pages say so once
     stem = file_stem or slug_filename(title)
     if callable(data):

@@ -18,13 +18,14 @@ form keeps what was entered.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from components import cached, feedback, render, signin, state, tables
-from components.provenance import figure_footer
+from components.provenance import downloads_held, figure_footer
 from components import workshop_view as view
 from components.workshop_consensus import consensus_block
 from components.safe import escape_html
@@ -238,17 +239,60 @@ def _count_strip(code: str, named: bool, shown: str, big: bool = False, bar: boo
         st.caption("Waiting for the first answer.")
 
 
-@st.fragment(run_every="5s")
+LIVE_EVERY_S = 5
+PAUSE_KEY = "ws_live_paused"
+HELD_KEY = "ws_live_held"  # ((code, round), when paused, the answers then) while the live view is paused
+
+
+def _live_section(code: str, crit: scoring.CriteriaData) -> None:
+    """The live result, refreshed every ``LIVE_EVERY_S`` seconds, or held still while paused.
+
+    Paused, the view stops refreshing (the room discusses a result that does not move)
+    and offers its downloads: a button redrawn every few seconds could not be relied on.
+    """
+    paused = st.toggle("Pause live updates", key=PAUSE_KEY, on_change=st.session_state.pop, args=(HELD_KEY, None),
+                       help="Holds the result as it is now, so the room can discuss it and its figures "
+                            "can be downloaded. Answers still come in; turn it off to see them.")
+    if paused:
+        _live_paused(code, crit)
+    else:
+        _live(code, crit)
+
+
+@st.fragment(run_every=f"{LIVE_EVERY_S}s")
 def _live(code: str, crit: scoring.CriteriaData) -> None:
     """The live group result on the facilitator's screen: only this reruns every 5 seconds."""
+    with downloads_held():
+        _live_body(code, crit, live=True)
+
+
+@st.fragment
+def _live_paused(code: str, crit: scoring.CriteriaData) -> None:
+    """The result held still (its own controls rerun only this), with its downloads."""
+    _live_body(code, crit, live=False)
+
+
+def _live_body(code: str, crit: scoring.CriteriaData, live: bool) -> None:
+    """The group result: from the answers in now (``live``), or from those held when paused."""
     ws = lifecycle.get_workshop(code, get_engine())
     if ws["status"] != lifecycle.OPEN:
         st.rerun(scope="app")  # closed from another window: show the frozen record
-    subs = lifecycle.list_submissions(code, get_engine())
+    if live:
+        subs = lifecycle.list_submissions(code, get_engine())
+    else:  # the answers as they were when paused, so what is shown and downloaded holds still
+        held = st.session_state.get(HELD_KEY)
+        if held is None or held[0] != (code, ws["round"]):  # a new round drops what was held
+            held = st.session_state[HELD_KEY] = ((code, ws["round"]), dt.datetime.now(dt.timezone.utc),
+                                                 lifecycle.list_submissions(code, get_engine()))
+        subs = held[2]
     result = group_result.aggregate_from(ws, subs, crit)  # the frame just read gives the count too
+    if live:
+        st.caption(f"Refreshes every {LIVE_EVERY_S} seconds. Pause live updates to download these figures.")
+    else:
+        st.caption(f"Paused at {view.when(held[1])}: answers sent since then count as soon as live updates "
+                   "are on again.")
     if subs.empty:
-        st.caption("The group ranking appears with the first answer; until then, the model default. "
-                   "This view refreshes every 5 seconds.")
+        st.caption("The group ranking appears with the first answer; until then, the model default.")
         view.result_view(result, f"live_{code}", show_count=False)  # the model default until then
         return
     top = result.ranking.iloc[0]
@@ -403,7 +447,7 @@ def facilitator_view() -> None:
     with live:
         _count_strip(code, ws["mode"] == participants.NAMED,
                      participants.phase(ws["status"], ws["round"], ws["revealed_at"] is not None))
-        _live(code, crit)
+        _live_section(code, crit)
     _close_controls(ws, crit)
 
 
@@ -480,9 +524,10 @@ def _present_result(code: str, crit: scoring.CriteriaData | None) -> None:
     _present_body(None if hidden else lifecycle.result_of(ws, get_engine(), crit), ws, named)
 
 
-@st.fragment(run_every="5s")
+@st.fragment(run_every=f"{LIVE_EVERY_S}s")
 def _present_live(code: str, crit: scoring.CriteriaData) -> None:
-    _present_result(code, crit)
+    with downloads_held():  # a projector redraws every few seconds; the facilitator's screen offers them
+        _present_result(code, crit)
 
 
 def _stop_presenting() -> None:

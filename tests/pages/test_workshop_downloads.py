@@ -132,8 +132,40 @@ def _live_profiles(own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyP
     at = app_for(own_url, monkeypatch)
     caught = catch_downloads(monkeypatch)
     no_exception(at.run())
-    open_as(at, PAGE, ws_mode="run", ws=code, ws_live_detail="profiles")
+    # Paused: the live view offers its downloads only then (below).
+    open_as(at, PAGE, ws_mode="run", ws=code, ws_live_detail="profiles", ws_live_paused=True)
     return code, at, caught
+
+
+def test_the_refreshing_live_view_offers_no_download_and_the_paused_one_holds_its_answers(
+        own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A button redrawn every 5 seconds got a new file id each time: a click during a redraw failed."""
+    _, code = lifecycle.create_workshop("Pause day", MATS, CRITS, engine=own_engine)
+    lifecycle.submit_weights(code, "Ana", ANA, engine=own_engine)
+    lifecycle.submit_weights(code, "Ben", BEN, engine=own_engine)
+    at = app_for(own_url, monkeypatch)
+    caught = catch_downloads(monkeypatch)
+    no_exception(at.run())
+    open_as(at, PAGE, ws_mode="run", ws=code)
+    stem = f"group-ranking-{code.lower()}"
+    assert not [n for n in caught.names() if n.startswith(stem)]
+    assert any("Pause live updates to download" in c.value for c in at.caption)
+    at.toggle(key="ws_live_paused").set_value(True)
+    no_exception(at.run())
+    assert {f"{stem}.zip", f"{stem}.xlsx", f"{stem}.png", f"{stem}.svg"} <= set(caught.names())
+    assert any(c.value.startswith("Paused at ") for c in at.caption)
+    # An answer sent while paused is not in the held result (nor in its download) until live again.
+    lifecycle.submit_weights(code, "Cem", ANA, engine=own_engine)
+    no_exception(at.run())
+    def counted(n: int) -> bool:  # the ranking's source line names the answers it rests on
+        return any(f"{n} participant(s)" in c.value for c in at.caption)
+
+    assert counted(2) and not counted(3)
+    ranking = pd.read_csv(zipfile.ZipFile(io.BytesIO(caught.file(f"{stem}.zip"))).open(f"{stem}.csv"))
+    assert len(ranking) == len(MATS)
+    at.toggle(key="ws_live_paused").set_value(False)
+    no_exception(at.run())
+    assert any("Refreshes every" in c.value for c in at.caption) and counted(3)
 
 
 def test_the_weight_profiles_plotly_chart_is_saved_as_png_and_svg_with_its_provenance(
