@@ -20,6 +20,13 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# Debian's Chromium, headless: Plotly draws its charts' PNG and SVG downloads with it (kaleido,
+# which starts it with --no-sandbox, as a container needs). About 250 MB; without it the two Plotly
+# charts say in a sentence that they cannot be saved as images here, and keep their CSV and XLSX.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends chromium \
+ && rm -rf /var/lib/apt/lists/*
+
 # The app's own user, with a fixed uid: secret files on the host are given to uid 10001
 # (compose mounts them with their host owner and mode). /var/lib/rmo holds what the app
 # writes (a SQLite store, the users file, sign-in state); /srv/rmo/www the files for nginx.
