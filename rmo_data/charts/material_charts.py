@@ -263,7 +263,12 @@ END_USE_WIDTH = 300
 
 
 def end_use_data(df: pd.DataFrame) -> pd.DataFrame:
-    """The rows of the end-use chart: ``queries.end_use_shares`` with panel, label and kind columns."""
+    """The rows of the end-use chart: ``queries.end_use_shares`` with panel, label and kind columns.
+
+    Each basis (panel) starts with a header row (``is_header``, its name in
+    ``name_label``, no share); ``row`` orders them: a panel's header, then its
+    sectors, largest share first.
+    """
     data = df.copy()
     data["panel"] = [f"{b} · {s}" + (f" · {int(y)}" if not pd.isna(y) else "")
                      for b, s, y in zip(data["basis"], data["scope"], data["year"], strict=True)]
@@ -271,28 +276,37 @@ def end_use_data(df: pd.DataFrame) -> pd.DataFrame:
                                              "le": "at most "}).fillna("")
     data["label"] = data["bound_label"] + data["share_pct"].map(lambda v: formatting.percent(v, None))
     data["kind"] = data["is_automotive"].map({True: "Automotive / transport", False: "Other uses"})
-    # Drawn above the bar, the share first: a long sector name is cut at the panel's edge, never the share.
+    # Drawn above the bar, the share first: a long sector name is cut at the chart's edge, never the share.
     data["name_label"] = data["label"] + " · " + data["sector"]
-    return data
+    data["is_header"] = False
+    panels = list(dict.fromkeys(data["panel"]))
+    heads = pd.DataFrame({"panel": panels, "name_label": panels, "label": "", "is_header": True})
+    data = data.sort_values("share_pct", ascending=False, kind="stable")
+    out = pd.concat([heads, data], ignore_index=True)
+    out["_panel"] = out["panel"].map({p: i for i, p in enumerate(panels)})
+    out = out.sort_values(["_panel", "is_header"], ascending=[True, False], kind="stable")
+    out["row"] = [f"{p:02d}-{i:03d}" for p, i in zip(out["_panel"], range(len(out)), strict=True)]
+    return out.drop(columns="_panel").reset_index(drop=True)
 
 
-def end_use_chart(df: pd.DataFrame | None = None, width: int = END_USE_WIDTH) -> alt.FacetChart:
-    """Horizontal bars of end-use shares, one panel per basis/scope/year; automotive highlighted.
+def end_use_chart(df: pd.DataFrame | None = None, width: int | None = None) -> alt.LayerChart:
+    """Horizontal bars of end-use shares, one block per basis/scope/year under its name; automotive highlighted.
 
     With ``df`` (``queries.end_use_shares``) the rows are in the chart.  With
     ``df=None`` the chart reads them from the named dataset ``END_USE`` and the
     caller adds ``end_use_data(df)`` under that name: the spec is then the same
     for every material, so a material not shown before costs no new chart.
-    Each sector's name stands above its bar, not beside it, so the chart is no
-    wider than ``width`` and fits a phone.
+    Each sector's name stands above its bar, not beside it, so a phone's width
+    holds it.  One view, not a facet: it takes the page's width (``width`` None;
+    a number for a static image), where a facet's fixed panels left the bars in
+    a quarter of a laptop's column.
     """
     data = alt.NamedData(name=END_USE) if df is None else end_use_data(df)
-    base = alt.Chart()  # the layers take the facet's rows
-    # Largest share first; sorted by the field, as the name layer has no x field to sort by.
-    y = alt.Y("sector:N", sort=alt.EncodingSortField(field="share_pct", op="max", order="descending"),
-              title=None, axis=None)
+    base = alt.Chart(data)
+    y = alt.Y("row:N", sort="ascending", title=None, axis=None)
+    sectors = base.transform_filter("!datum.is_header")
     # Within each row's band: the name in its upper half, the bar in its lower half.
-    bars = base.mark_bar(size=12, yOffset=7).encode(
+    bars = sectors.mark_bar(size=12, yOffset=7).encode(
         x=alt.X("share_pct:Q", title="Share (%)", scale=alt.Scale(domain=[0, 100]),
                 axis=alt.Axis(values=[0, 25, 50, 75, 100])),
         y=y,
@@ -305,15 +319,15 @@ def end_use_chart(df: pd.DataFrame | None = None, width: int = END_USE_WIDTH) ->
                  alt.Tooltip("note:N", title="Note")],
     )
     # The sector and its share above the bar: a label at the bar's end would run past a long bar.
-    names = base.mark_text(align="left", baseline="bottom", dy=-1, fontSize=12, limit=width).encode(
+    limit = width if width is not None else alt.expr("width")
+    names = sectors.mark_text(align="left", baseline="bottom", dy=-1, fontSize=12, limit=limit).encode(
         x=alt.value(0), y=y, text="name_label:N")
-    # A faceted chart cannot take the container width, so the panel width is fixed.
-    chart = alt.layer(bars, names).properties(width=width, height=alt.Step(36)).facet(
-        row=alt.Row("panel:N", title=None, header=alt.Header(labelOrient="top", labelAngle=0,
-                                                            labelAnchor="start", labelFontSize=13,
-                                                            labelFontWeight="bold", labelLimit=width)),
-        data=data,
-    ).resolve_scale(y="independent").properties(title=chart_title("End use", "Share of use by sector"))
+    heads = base.transform_filter("datum.is_header").mark_text(
+        align="left", baseline="bottom", dy=4, fontSize=13, fontWeight="bold", color=INK, limit=limit).encode(
+        x=alt.value(0), y=y, text="name_label:N")
+    chart = alt.layer(bars, names, heads).properties(
+        width="container" if width is None else width, height=alt.Step(36),
+        title=chart_title("End use", "Share of use by sector"))
     # The same spec with rows inline or named: the page passes ``end_use_summary`` of its rows.
     return describe(chart, summaries.end_use(None))
 

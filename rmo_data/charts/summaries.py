@@ -58,7 +58,8 @@ def end_use(data: pd.DataFrame | None) -> str:
     if data is None or data.empty:
         return "Bars: each sector's share of the material's use, in %; automotive and transport uses in red."
     parts = []
-    for panel, rows in data.groupby("panel", sort=False):
+    sectors = data[~data["is_header"].astype(bool)] if "is_header" in data else data
+    for panel, rows in sectors.groupby("panel", sort=False):
         top = rows.loc[rows["share_pct"].idxmax()]
         auto = rows[rows["is_automotive"].astype(bool)]
         auto_text = (f"; automotive / transport {listing(auto['label'])}" if not auto.empty

@@ -157,9 +157,21 @@ def test_end_use_chart_builds_for_every_material_with_shares(built_engine: Engin
     for slug in with_shares:
         shares = queries.end_use_shares(slug, engine=built_engine)
         spec = _spec(material_charts.end_use_chart(shares))
-        assert spec["spec"]["layer"][0]["encoding"]["x"]["title"] == "Share (%)", slug
-        panels = {row["panel"] for row in _values(spec, spec["data"])}
-        assert len(panels) == shares.groupby(["basis", "scope", "year"], dropna=False).ngroups, slug
+        assert spec["layer"][0]["encoding"]["x"]["title"] == "Share (%)", slug
+        assert spec["width"] == "container", slug  # one view: it takes the page's width
+        rows = _values(spec, spec["data"])
+        heads = [row["name_label"] for row in rows if row["is_header"]]
+        assert len(heads) == shares.groupby(["basis", "scope", "year"], dropna=False).ngroups, slug
+        assert {row["panel"] for row in rows} == set(heads), slug
+        # Each basis's name, then its sectors from the largest share down, in the chart's order.
+        ordered = sorted(rows, key=lambda r: r["row"])
+        for head in heads:
+            block = [r for r in ordered if r["panel"] == head]
+            assert block[0]["is_header"] and not any(r["is_header"] for r in block[1:]), slug
+            shares_in = [r["share_pct"] for r in block[1:]]
+            assert shares_in == sorted(shares_in, reverse=True), slug
+    # A static image (the pack's) has a fixed width.
+    assert _spec(material_charts.end_use_chart(shares, width=300))["width"] == 300
 
 
 def test_a_one_year_series_is_summarised_once() -> None:
