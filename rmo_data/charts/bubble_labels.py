@@ -15,8 +15,9 @@ SCATTER_HEIGHT = 380  # px of the plot
 BUBBLE_AREA = (60, 900)  # px² of the smallest and largest bubble
 LABEL_SIZE = 12
 # Labels are placed for a plot at least this wide (a laptop with the sidebar open); a narrower plot
-# (a phone) shows no labels at all, only the tooltips, rather than labels over each other.
+# (a phone) shows a second placement of the short names, made for PHONE_MIN_PLOT_WIDTH up to this.
 LABEL_MIN_PLOT_WIDTH = 520
+PHONE_MIN_PLOT_WIDTH = 240  # a 360 px phone's plot, the axes and the page's margins taken off
 # Widest plot the labels are checked for (a wide screen with the sidebar closed), as a multiple.
 LABEL_MAX_STRETCH = 4.0
 LABEL_GAP = 3  # px between a bubble's edge and its label
@@ -41,29 +42,30 @@ _PLACEMENTS = ("right", "left", "above", "below")
 
 
 def bubble_labels(x_share: list[float], y_count: list[float], areas: list[float], names: list[str],
-                  y_max: float) -> list[str | None]:
+                  y_max: float, min_width: float = LABEL_MIN_PLOT_WIDTH,
+                  max_stretch: float = LABEL_MAX_STRETCH) -> list[str | None]:
     """Where each bubble's name goes (one of ``_PLACEMENTS``), or None when it fits nowhere.
 
     Greedy, first come first served, in the order given: a label must stay inside the plot
     and clear of every other label and every bubble, for every plot width from
-    ``LABEL_MIN_PLOT_WIDTH`` to ``LABEL_MAX_STRETCH`` times it (the chart takes the page's width:
+    ``min_width`` to ``max_stretch`` times it (the chart takes the page's width:
     labels keep their size while the bubbles spread apart, so a label is checked at each).
     A name left without a label is still in the bubble's tooltip.
     """
     radii = [(a / math.pi) ** 0.5 + 1 for a in areas]  # + half the 1 px outline
     widths = [len(n) * _CHAR_WIDTH for n in names]
-    stretches = [1 + i * (LABEL_MAX_STRETCH - 1) / 24 for i in range(25)]
+    stretches = [1 + i * (max_stretch - 1) / 24 for i in range(25)]
     placed: dict[int, str] = {}
 
     def at(i: int, stretch: float) -> tuple[float, float]:
-        return (x_share[i] / 100 * LABEL_MIN_PLOT_WIDTH * stretch,
+        return (x_share[i] / 100 * min_width * stretch,
                 SCATTER_HEIGHT - y_count[i] / y_max * SCATTER_HEIGHT)
 
     def clear(i: int, where: str) -> bool:
         for stretch in stretches:
             x, y = at(i, stretch)
             box = _label_box(x, y, radii[i], widths[i], where)
-            if box[0] < 0 or box[1] < 0 or box[2] > LABEL_MIN_PLOT_WIDTH * stretch or box[3] > SCATTER_HEIGHT:
+            if box[0] < 0 or box[1] < 0 or box[2] > min_width * stretch or box[3] > SCATTER_HEIGHT:
                 return False
             for j in range(len(names)):
                 cx, cy = at(j, stretch)

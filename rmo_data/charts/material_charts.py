@@ -27,8 +27,8 @@ from rmo_data import constants, formatting, vocabulary
 from rmo_data.analysis import evidence_rollups
 from rmo_data.charts import summaries
 from rmo_data.charts.alt_text import describe, listing
-from rmo_data.charts.bubble_labels import (BUBBLE_AREA, LABEL_MIN_PLOT_WIDTH, LABEL_SIZE, SCATTER_HEIGHT, LABEL_GAP,
-                                            bubble_labels)
+from rmo_data.charts.bubble_labels import (BUBBLE_AREA, LABEL_GAP, LABEL_MAX_STRETCH, LABEL_MIN_PLOT_WIDTH, LABEL_SIZE,
+                                           PHONE_MIN_PLOT_WIDTH, SCATTER_HEIGHT, bubble_labels)
 from rmo_data.charts.contrast import INK
 from rmo_data.charts.palette import CATEGORICAL
 from rmo_data.charts.responsive import NARROW, on_phone
@@ -191,15 +191,22 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.LayerChart:
     areas = [BUBBLE_AREA[0] + (BUBBLE_AREA[1] - BUBBLE_AREA[0]) * b / max_breadth for b in breadth]
     # The most evidence first: those labels are placed first.
     order = sorted(range(len(data)), key=lambda i: (-data["evidence_count"][i], -areas[i]))
-    placed = bubble_labels([data["top1_share"][i] for i in order], [data["evidence_count"][i] for i in order],
-                           [areas[i] for i in order], [data["name"][i] for i in order], y_max)
-    where = dict(zip(order, placed, strict=True))
-    data["label_at"] = [where[i] or "" for i in range(len(data))]
     radius = [(a / math.pi) ** 0.5 + 1 + LABEL_GAP for a in areas]
-    data["label_dx"] = [{"right": r, "left": -r}.get(w, 0.0) for r, w in zip(radius, data["label_at"], strict=True)]
-    data["label_dy"] = [{"above": -r, "below": r}.get(w, 0.0) for r, w in zip(radius, data["label_at"], strict=True)]
-    data["label_align"] = data["label_at"].map({"right": "left", "left": "right"}).fillna("center")
-    data["label_baseline"] = data["label_at"].map({"above": "bottom", "below": "top"}).fillna("middle")
+    # Two placements: the names for a laptop or wider, the short names for a phone's narrower plot.
+    data["phone_name"] = [constants.MATERIAL_SHORT.get(m, n) for m, n in zip(data["material"], data["name"],
+                                                                             strict=True)]
+    for prefix, names, widths in (("label", "name", (LABEL_MIN_PLOT_WIDTH, LABEL_MAX_STRETCH)),
+                                  ("phone", "phone_name",
+                                   (PHONE_MIN_PLOT_WIDTH, LABEL_MIN_PLOT_WIDTH / PHONE_MIN_PLOT_WIDTH))):
+        placed = bubble_labels([data["top1_share"][i] for i in order], [data["evidence_count"][i] for i in order],
+                               [areas[i] for i in order], [data[names][i] for i in order], y_max, *widths)
+        where = dict(zip(order, placed, strict=True))
+        at = [where[i] or "" for i in range(len(data))]
+        data[f"{prefix}_at"] = at
+        data[f"{prefix}_dx"] = [{"right": r, "left": -r}.get(w, 0.0) for r, w in zip(radius, at, strict=True)]
+        data[f"{prefix}_dy"] = [{"above": -r, "below": r}.get(w, 0.0) for r, w in zip(radius, at, strict=True)]
+        data[f"{prefix}_align"] = [{"right": "left", "left": "right"}.get(w, "center") for w in at]
+        data[f"{prefix}_baseline"] = [{"above": "bottom", "below": "top"}.get(w, "middle") for w in at]
     pick = alt.selection_point(name="pick", fields=["material"], on="click", clear="dblclick")
     stage_label = constants.STAGE_LABELS[stage].split(":")[0].lower()
     base = alt.Chart(data).encode(
@@ -232,14 +239,18 @@ def overview_scatter(df: pd.DataFrame, stage: str = "mining") -> alt.LayerChart:
     unknown = base.transform_filter("!isValid(datum.auto_share_pct)").mark_circle(
         stroke="#1B2631", strokeWidth=1, color=NO_DATA_COLOUR).encode(
         size=size, opacity=opacity, tooltip=tooltip)
-    labels = base.transform_filter("datum.label_at != ''").mark_text(
-        fontSize=LABEL_SIZE, fontWeight="bold", dx=alt.expr("datum.label_dx"), dy=alt.expr("datum.label_dy"),
-        align=alt.expr("datum.label_align"), baseline=alt.expr("datum.label_baseline"),
-        # Placed for a plot at least LABEL_MIN_PLOT_WIDTH wide; narrower, the names are in the tooltips.
-        opacity=alt.expr(f"width >= {LABEL_MIN_PLOT_WIDTH} ? 1 : 0"),
-    ).encode(text="name:N")
+    def names(prefix: str, text: str, shown: str) -> alt.Chart:
+        return base.transform_filter(f"datum.{prefix}_at != ''").mark_text(
+            fontSize=LABEL_SIZE, fontWeight="bold", dx=alt.expr(f"datum.{prefix}_dx"),
+            dy=alt.expr(f"datum.{prefix}_dy"), align=alt.expr(f"datum.{prefix}_align"),
+            baseline=alt.expr(f"datum.{prefix}_baseline"), opacity=alt.expr(f"{shown} ? 1 : 0"),
+        ).encode(text=f"{text}:N")
+
+    # Each placement is drawn only at the plot widths it was made for; an unnamed bubble has a tooltip.
+    labels = names("label", "name", f"width >= {LABEL_MIN_PLOT_WIDTH}")
+    phone_labels = names("phone", "phone_name", f"width < {LABEL_MIN_PLOT_WIDTH}")
     title = f"Concentration at {stage_label} against recorded evidence"
-    chart = alt.layer(known, unknown, labels).properties(
+    chart = alt.layer(known, unknown, labels, phone_labels).properties(
         title=chart_title(title, "Bubble size = salient-risk categories; colour = automotive share "
                                  f"(grey = {formatting.NO_DATA}); a bubble without a name shows it on hover"),
         height=SCATTER_HEIGHT, width="container")
