@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import eu_lists, render, router, state, tables, tabs
+from components import cards, eu_lists, render, router, state, tables, tabs
 from rmo_data.charts import material_charts
 from components import cached
 from components.pack_downloads import pack_buttons
@@ -53,12 +53,8 @@ figure_footer(
     key="dl_ov_heat")
 
 st.subheader("Headline findings")
-findings = headline_findings(table)
-for start in range(0, len(findings), 4):
-    for col, finding in zip(st.columns(4), findings[start:start + 4], strict=False):
-        with col.container(border=True, height="stretch"):
-            st.markdown(escape_html(finding.text))
-            st.caption(f"Source: {escape_html(finding.source)} · {escape_html(finding.year)}")
+cards.inject_css()
+cards.finding_grid((f.text, f"Source: {f.source} · {f.year}") for f in headline_findings(table))
 
 
 def _recommendations() -> None:

@@ -172,14 +172,21 @@ def _strings(message: Any) -> Iterator[str]:
             yield from values
 
 
-def rendered(at: AppTest) -> list[str]:
-    """Every string of the page that Streamlit renders as markdown."""
-    out: list[str] = []
+def _protos(at: AppTest) -> Iterator[Any]:
     for node in at._tree:
         proto = getattr(node, "proto", None)
         if proto is not None and hasattr(proto, "ListFields"):
-            out.extend(_strings(proto))
-    return out
+            yield proto
+
+
+def rendered(at: AppTest) -> list[str]:
+    """Every string of the page that Streamlit renders as markdown (``st.html`` reads none: ``html_shown``)."""
+    return [text for proto in _protos(at) if type(proto).__name__ != "Html" for text in _strings(proto)]
+
+
+def html_shown(at: AppTest) -> list[str]:
+    """The bodies of the page's ``st.html`` elements: HTML, where only a tag could be live."""
+    return [proto.body for proto in _protos(at) if type(proto).__name__ == "Html"]
 
 
 def _check(at: AppTest, *parts: str, tabs: str | None = None) -> None:
@@ -188,9 +195,14 @@ def _check(at: AppTest, *parts: str, tabs: str | None = None) -> None:
     assert texts, "nothing rendered"
     for text in texts:
         assert live_markup(text) == [], text
+    shown_html = html_shown(at) if tabs is None else []
+    for body in shown_html:
+        assert not [tag for tag in RAW_HTML if tag in body], body
     joined = "\n".join(texts)
     for part in parts:
-        assert escape_html(hostile(part)) in joined, f"{part} not shown (escaped) on the page"
+        assert (escape_html(hostile(part)) in joined
+                or any(html.escape(hostile(part)) in body for body in shown_html)), \
+            f"{part} not shown (escaped) on the page"
 
 
 def test_material_profile_shows_hostile_values_escaped(hostile_store: tuple[str, str],

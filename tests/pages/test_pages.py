@@ -9,6 +9,8 @@ the public view is tested in ``tests/access/test_roles.py``.
 
 from __future__ import annotations
 
+import html
+
 import json
 from pathlib import Path
 
@@ -45,6 +47,7 @@ def _texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     parts += [t.value for t in at.title] + [h.value for h in at.subheader] + [h.value for h in at.header]
     parts += [i.value for i in at.info] + [w.value for w in at.warning]
+    parts += [h.proto.body for h in at.get("html")]  # st.html: the Overview's finding cards
     return "\n".join(str(p) for p in parts)
 
 
@@ -67,14 +70,14 @@ def test_overview_shows_computed_findings(app: AppTest, built_engine) -> None:  
     text = _texts(at)
     assert expected, "the store yields no finding"
     for finding in expected:
-        assert escape_html(finding.text) in text  # findings name data (materials, countries): shown escaped
+        assert html.escape(finding.text) in text  # findings name data (materials, countries): shown escaped
     # Narrowing the materials in view changes the findings.
     _set(at, "materials", ["zinc", "nickel"])
     narrowed = headline_findings(queries.overview(engine=built_engine).query("material in ['zinc', 'nickel']"))
     text = _texts(at)
     assert narrowed, "the store yields no finding for zinc and nickel"
     for finding in narrowed:
-        assert escape_html(finding.text) in text
+        assert html.escape(finding.text) in text
     assert all(f.material in {"zinc", "nickel", None} for f in narrowed)
 
 
