@@ -469,18 +469,24 @@ def value_chain_chart(risks: pd.DataFrame, evidence: pd.DataFrame) -> alt.Chart:
                              ("Evidence only" if n else "Not flagged"))})
     data = pd.DataFrame(rows)
     domain = ["Salient risk", "Evidence only", "Not flagged"]
+    # On a phone the risks go by their short names and the stages stand upright: the full names
+    # left the six columns a strip 20 px wide, their slanted headers printed over each other.
+    shorts = {constants.RISK_CATEGORY_LABELS[c]: constants.RISK_CATEGORY_SHORT[c] for c in categories}
     base = alt.Chart(data).encode(
         x=alt.X("stage_name:N", sort=[stage_names[s] for s in constants.STAGE_SLUGS], title=None,
-                axis=alt.Axis(orient="top", labelAngle=-20, labelAlign="left", labelLimit=150,
-                              labelOverlap=False)),
+                # Wider, each header in two short lines, level: slanted, they ran into the next one.
+                axis=alt.Axis(orient="top", labelAngle=on_phone(-90, 0), labelAlign=on_phone("left", "center"),
+                              labelBaseline=on_phone("middle", "bottom"), labelLimit=150, labelOverlap=False,
+                              labelExpr=f"{NARROW} ? datum.label : split(datum.label, ' ')", labelLineHeight=14)),
         y=alt.Y("category_name:N", sort=[constants.RISK_CATEGORY_LABELS[c] for c in categories], title=None,
-                axis=alt.Axis(labelLimit=280)),
+                axis=alt.Axis(labelLimit=on_phone(120, 280), labelExpr=f"{NARROW} ? {_lookup(shorts)} : datum.label")),
     )
     # A salient cell is told apart by its dark outline as well as its colour (not by colour alone).
     cells = base.mark_rect(strokeWidth=3, cornerRadius=3).encode(
         color=alt.Color("status:N", title=None, scale=alt.Scale(domain=domain,
                                                                range=["#D35400", "#F5CBA7", "#F2F3F4"]),
-                        legend=alt.Legend(orient="bottom", symbolStrokeColor=INK)),
+                        # One under the other: side by side they ran past a phone's edge.
+                        legend=alt.Legend(orient="bottom", direction="vertical", symbolStrokeColor=INK)),
         stroke=alt.condition("datum.status == 'Salient risk'", alt.value(INK), alt.value("white")),
         tooltip=[alt.Tooltip("category_name:N", title="Risk category"),
                  alt.Tooltip("stage_name:N", title="Stage (all cases)"),

@@ -159,6 +159,10 @@ SETTLED = """
   for (const chart of document.querySelectorAll('[data-testid="stVegaLiteChart"]')) {
     if (!chart.querySelector('canvas, svg')) return false;
   }
+  // Plotly draws after its element is in place (a screenshot caught the flows chart's empty frame).
+  for (const chart of document.querySelectorAll('[data-testid="stPlotlyChart"]')) {
+    if (!chart.querySelector('.main-svg')) return false;
+  }
   return true;
 }
 """

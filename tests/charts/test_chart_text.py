@@ -207,3 +207,15 @@ def test_salience_heat_maps_fit_a_phone(built_engine: Engine, width: int) -> Non
         assert_readable(out, f"salience of {material} ({width} px)")
         assert not out.cut(), [b.text for b in out.cut()]
         assert stages <= {b.text for b in out.boxes if b.role == "axis-label"}, material
+
+
+@pytest.mark.parametrize("width", [*PHONES, *WIDTHS])
+@pytest.mark.parametrize("material", ["aluminium", "nickel"])
+def test_the_value_chain_map_is_readable_on_a_phone_and_a_laptop(built_engine: Engine, material: str,
+                                                                 width: int) -> None:
+    """On a phone the risks' full names left the six stage columns a 20 px strip, their headers over each other."""
+    risks = queries.salient_risks(material, engine=built_engine)
+    cube = queries.evidence_cube(materials=[material], engine=built_engine)
+    out = rendered(material_charts.value_chain_chart(risks, cube), width)
+    assert_readable(out, f"value chain map ({material}, {width} px)")
+    assert out.plot_width >= 0.45 * width, f"the stages are squeezed to {out.plot_width:g} of {width} px"
