@@ -461,11 +461,13 @@ def _weighted() -> None:
     st.subheader("Weights")
     presets = st.container(horizontal=True, vertical_alignment="center", gap="small")
     presets.markdown("Start from a preset:")
+    matched = scoring.matching_preset(_weights())
     for name in constants.WEIGHT_PRESETS:
+        # Filled only for the preset the weights match: a filled "Due diligence" beside
+        # "Now: Balanced" read as if both were chosen.
         presets.button(constants.PRESET_LABELS[name], key=f"preset_{name}", on_click=_set_weights,
                        args=(dict(constants.WEIGHT_PRESETS[name]),), icon=":material/tune:",
-                       type="primary" if name == constants.DUE_DILIGENCE else "secondary")
-    matched = scoring.matching_preset(_weights())
+                       type="primary" if name == matched else "secondary")
     presets.caption(f"Now: **{constants.PRESET_LABELS[matched]}**" if matched else "Now: custom weights")
     # One group of sliders per lens, so what answers the due-diligence question stays apart.
     for lens in constants.LENSES:

@@ -448,3 +448,21 @@ def test_closed_tabs_and_boxes_are_built_only_when_opened(app: AppTest) -> None:
     no_exception(at.run())
     before = len(at.dataframe)
     assert len(open_expander(at, "src_coverage").dataframe) == before + 1
+
+
+def test_only_the_preset_the_weights_match_is_drawn_filled(app: AppTest) -> None:
+    """A filled "Due diligence" beside "Now: Balanced" read as if both were chosen."""
+    at = open_as(app, "pages/prioritisation.py")
+
+    def filled() -> list[str]:
+        return [b.key for b in at.button if b.key.startswith("preset_") and b.proto.type == "primary"]
+
+    assert filled() == ["preset_balanced"]  # the page opens on the balanced weights
+    at.button(key=f"preset_{constants.DUE_DILIGENCE}").click()
+    no_exception(at.run())
+    assert filled() == [f"preset_{constants.DUE_DILIGENCE}"]
+    moved = next(s for s in at.slider if s.key and s.value not in (0, 10))
+    moved.set_value(10 if moved.value < 10 else 0)
+    no_exception(at.run())
+    assert filled() == []  # custom weights: no preset drawn as chosen
+    assert any(c.value == "Now: custom weights" for c in at.caption)
