@@ -466,3 +466,15 @@ def test_only_the_preset_the_weights_match_is_drawn_filled(app: AppTest) -> None
     no_exception(at.run())
     assert filled() == []  # custom weights: no preset drawn as chosen
     assert any(c.value == "Now: custom weights" for c in at.caption)
+
+
+def test_leverage_cards_read_in_id_order_down_the_left_column_then_the_right(app: AppTest) -> None:
+    """A phone stacks the two columns: dealt card by card in turn, they read AL-01, 03, 05, …, 02, 04."""
+    import re
+
+    at = open_as(app, "pages/leverage_cards.py")
+    shown = [m.group(1) for md in at.markdown if "rmo-pill" in md.value
+             for m in [re.search(r"rmo-muted'>([^ ]+) ·", md.value)] if m]
+    assert len(shown) == 10, shown
+    ids = [i.replace("\\", "") for i in shown]  # escape_html puts a backslash before the hyphen
+    assert ids == sorted(ids), ids
