@@ -16,7 +16,7 @@ import streamlit as st
 
 from components import cached
 from components.safe import escape_html, safe_url
-from rmo_data import constants
+from rmo_data import constants, formatting
 from rmo_data.analysis import evidence_rollups
 from rmo_data.charts.contrast import text_on
 
@@ -29,7 +29,10 @@ def category_pill(category: str) -> str:
 
 
 def _labels(values: Iterable[str], mapping: Mapping[str, str]) -> str:
-    return ", ".join(escape_html(mapping.get(v, v)) for v in values) or "—"
+    """The labels of ``values`` in the mapping's own order (stages in chain order on every page)."""
+    order = {key: i for i, key in enumerate(mapping)}
+    ranked = sorted(values, key=lambda v: order.get(v, len(order)))
+    return ", ".join(escape_html(mapping.get(v, v)) for v in ranked) or formatting.NO_DATA
 
 
 def leverage_card(row: Mapping[str, Any], org_names: Mapping[str, str] | None = None,
