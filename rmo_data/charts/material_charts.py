@@ -281,7 +281,8 @@ def end_use_data(df: pd.DataFrame) -> pd.DataFrame:
     sectors, largest share first.
     """
     data = df.copy()
-    data["panel"] = [f"{b} · {s}" + (f" · {int(y)}" if not pd.isna(y) else "")
+    # A heading each: the basis capitalised ("Consumption by industry · global · 2016").
+    data["panel"] = [f"{str(b)[:1].upper()}{str(b)[1:]} · {s}" + (f" · {int(y)}" if not pd.isna(y) else "")
                      for b, s, y in zip(data["basis"], data["scope"], data["year"], strict=True)]
     data["bound_label"] = data["bound"].map({"eq": "", "approx": "about ", "ge": "at least ",
                                              "le": "at most "}).fillna("")
@@ -318,8 +319,9 @@ def end_use_chart(df: pd.DataFrame | None = None, width: int | None = None) -> a
     sectors = base.transform_filter("!datum.is_header")
     # Within each row's band: the name in its upper half, the bar in its lower half.
     bars = sectors.mark_bar(size=12, yOffset=7).encode(
-        x=alt.X("share_pct:Q", title="Share (%)", scale=alt.Scale(domain=[0, 100]),
-                axis=alt.Axis(values=[0, 25, 50, 75, 100])),
+        # From 0 to a little past the largest share: on 0–100, a 36 % top share left two thirds empty.
+        x=alt.X("share_pct:Q", title="Share (%)", scale=alt.Scale(zero=True, nice=True),
+                axis=alt.Axis(tickCount=5)),
         y=y,
         color=alt.Color("kind:N", title=None,
                         scale=alt.Scale(domain=["Automotive / transport", "Other uses"],
