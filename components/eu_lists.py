@@ -110,13 +110,20 @@ def benchmark_table(materials: list[str] | None = None, key: str = "dl_crma65") 
                        "countries.", key=key)
 
 
+NOT_LISTED = "none"  # the EU-lists cell of a material on none of them
+
+
 def short_names(materials: pd.Series) -> list[str]:
-    """Each material's EU lists as short names ("CRMA strategic, EU critical 2023"); "" when on none."""
+    """Each material's EU lists as short names ("CRMA strategic, EU critical 2023"); NOT_LISTED when on none.
+
+    A material on no list is not missing data: its cell says so instead of standing empty
+    (an empty cell reads "no data recorded" everywhere else).
+    """
     table = lists_table()
     by_material: dict[str, list[str]] = {}
     for mat, short in zip(table["material"], table["short"], strict=True):
         by_material.setdefault(mat, []).append(short)
-    return [", ".join(by_material.get(m, [])) for m in materials]
+    return [", ".join(by_material.get(m, [])) or NOT_LISTED for m in materials]
 
 
 LIST_COLUMN_HELP = ("EU lists the material is on: " + "; ".join(f"{r.short} = {r.label}"

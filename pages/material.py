@@ -266,7 +266,7 @@ def _evidence() -> None:
     n_cases = evidence_rollups.total_once(evidence_all)  # same filters as the chain; a passage once
     n_rows = int(evidence_all["n"].sum()) if not evidence_all.empty else 0
     if not signin.can("case_evidence"):
-        st.markdown(f"{n_cases} risk evidence case(s) are recorded for {escape_html(mat['name'])} with the current "
+        st.markdown(f"{n_cases} risk evidence {'case is' if n_cases == 1 else 'cases are'} recorded for {escape_html(mat['name'])} with the current "
                     "stage and risk filters; the chart under *Value chain & risks* counts them.")
         signin.partner_note("each case: where and what happened, how severe it was, and its source")
     elif not n_cases:

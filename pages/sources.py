@@ -21,7 +21,8 @@ st.title("Sources & method")
 
 info = cached.read(queries.build_info)
 if info.get("finished_at"):
-    st.caption(f"Data store built {escape_html(info['finished_at'])} from the project's seed and source files.")
+    st.caption(f"Data store built {escape_html(formatting.moment(info['finished_at']))} from the project's seed "
+               "and source files.")
 
 st.header("Sources")
 sources = cached.read(queries.sources)

@@ -17,6 +17,7 @@ fails on a format written anywhere else.  No streamlit here.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Final
 
 from rmo_data import vocabulary
@@ -78,6 +79,19 @@ def fraction_percent(value: Any, digits: int | None = 0) -> str:
 def year(value: Any) -> str:
     """A year as written ("2025"); ``NO_DATA`` when none is recorded."""
     return NO_DATA if is_missing(value) else str(int(value))
+
+
+def moment(value: Any) -> str:
+    """A stored ISO time as people read it, "7 Dec 2026, 14:59 UTC" (missing: ``NO_DATA``)."""
+    if is_missing(value):
+        return NO_DATA
+    try:
+        when = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)  # not a time this helper knows: shown as stored rather than lost
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.timezone.utc)
+    return f"{when.day} {when:%b %Y, %H:%M} UTC"
 
 
 def count(value: Any) -> str:

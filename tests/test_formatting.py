@@ -138,3 +138,10 @@ def test_heat_map_rows_hold_no_lists_for_the_browser(built_engine: Engine) -> No
         data = layer.data if isinstance(layer.data, pd.DataFrame) else chart.data
         assert not data.map(lambda v: isinstance(v, list | tuple)).any().any()
     assert any("\n" in t for t in chart.data["text"])  # two-line cells exist, so the split matters
+
+
+def test_a_stored_time_reads_as_people_read_it() -> None:
+    assert formatting.moment("2026-12-07T14:59:46+00:00") == "7 Dec 2026, 14:59 UTC"
+    assert formatting.moment("2026-12-07T15:59:46+01:00") == "7 Dec 2026, 14:59 UTC"  # shown in UTC
+    assert formatting.moment(None) == formatting.NO_DATA
+    assert formatting.moment("last Tuesday") == "last Tuesday"  # not a time: shown as stored, not lost

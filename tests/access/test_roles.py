@@ -209,7 +209,8 @@ def test_public_material_profile_hides_cases_cards_and_downloads(app: AppTest, b
     assert "Partners who sign in also see these leverage cards" in text
     assert "Partners who sign in also see briefing packs" in text
     # A report passage split into several cases counts once, as everywhere else in the app.
-    assert f"{evidence_rollups.passage_keys(cases).nunique()} risk evidence case(s) are recorded" in text
+    n = evidence_rollups.passage_keys(cases).nunique()
+    assert f"{n} risk evidence {'case is' if n == 1 else 'cases are'} recorded" in text
 
     # The same profile for a partner shows all three.
     sign_in(at, "partner")
