@@ -233,15 +233,23 @@ def robustness_chart(mc: pd.DataFrame, order: list[str], top: int = constants.TO
         color="#F9E79F", opacity=0.35).encode(x="x0:Q", x2="x1:Q")
     full = alt.Chart(data).mark_rule(color="#ABB2B9", strokeWidth=2).encode(
         y=y, x=alt.X("rank_min:Q", scale=x_scale,
-                     title=f"Rank in the draws (1 = first; shaded = top {top})",
+                     # Two lines: in one it ran past a phone's frame.
+                     title=["Rank in the draws", f"(1 = first; shaded = top {top})"],
                      axis=alt.Axis(values=list(range(1, n + 1)), format=formatting.VEGA_INTEGER)),
         x2="rank_max:Q", tooltip=tooltip)
     likely = alt.Chart(data).mark_rule(color="#0B5563", strokeWidth=7, opacity=0.6).encode(
         y=y, x="rank_p05:Q", x2="rank_p95:Q", tooltip=tooltip)
     median = alt.Chart(data).mark_tick(color="#1B2631", thickness=3, size=20).encode(
         y=y, x="rank_median:Q", tooltip=tooltip)
-    label = alt.Chart(data).mark_text(align="left", dx=8, fontSize=12).encode(
-        y=y, x="rank_max:Q", text="p_label:N",
+    # Right of the bar, or left of it for a bar that ends near the last rank: there the label ran
+    # past the frame of a phone's narrow plot ("top 3: 0" without its %).
+    flip = (data["rank_max"] > n - 2) & (data["rank_min"] > 3)
+    data["label_x"] = data["rank_min"].where(flip, data["rank_max"])
+    data["label_align"] = flip.map({True: "right", False: "left"})
+    data["label_dx"] = flip.map({True: -12, False: 8})
+    label = alt.Chart(data).mark_text(
+        align=alt.expr("datum.label_align"), dx=alt.expr("datum.label_dx"), fontSize=12).encode(
+        y=y, x="label_x:Q", text="p_label:N",
         color=alt.condition("datum.p_top >= 0.5", alt.value("#922B21"), alt.value("#566573")))
     chart = alt.layer(zone, full, likely, median, label).properties(
         title=chart_title("How stable is the ranking?",

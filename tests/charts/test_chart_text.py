@@ -219,3 +219,22 @@ def test_the_value_chain_map_is_readable_on_a_phone_and_a_laptop(built_engine: E
     out = rendered(material_charts.value_chain_chart(risks, cube), width)
     assert_readable(out, f"value chain map ({material}, {width} px)")
     assert out.plot_width >= 0.45 * width, f"the stages are squeezed to {out.plot_width:g} of {width} px"
+
+
+@pytest.mark.parametrize("width", [*PHONES, *WIDTHS])
+def test_the_robustness_labels_stay_inside_the_frame(built_engine: Engine, width: int) -> None:
+    """On a phone the labels of the last-ranked materials ran past the frame ("top 3: 0" without its %)."""
+    from rmo_data.analysis import prioritisation, scoring
+    from rmo_data.charts import priority_charts
+    from rmo_data.store.criteria import criteria_table
+
+    data = criteria_table(built_engine)
+    prio = prioritisation.prioritise(data, list(data.raw.index), dict(constants.WEIGHT_PRESETS["balanced"]))
+    mc = scoring.monte_carlo(prio.normalised, dict(constants.WEIGHT_PRESETS["balanced"]), n=400,
+                             missing=prio.missing)
+    order = [constants.MATERIAL_LABELS[m] for m in prio.ranked.index]
+    chart = priority_charts.robustness_chart(mc.assign(name=[constants.MATERIAL_LABELS[m] for m in mc.index]), order)
+    out = rendered(chart, width)
+    assert_readable(out, f"robustness chart ({width} px)")
+    assert len([b for b in out.boxes if b.role == "mark" and b.text.startswith("top 3:")]) == len(order)
+
