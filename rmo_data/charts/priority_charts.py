@@ -8,6 +8,8 @@ are imputed, or left out, and the charts show that they were).
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import pandas as pd
 
@@ -15,7 +17,7 @@ from rmo_data.charts.alt_text import describe, listing
 from rmo_data.charts.contrast import INK
 from rmo_data.charts.palette import CATEGORICAL
 from rmo_data.charts.responsive import NARROW, on_phone
-from rmo_data.charts.style import CHART_TEXT, NO_DATA_COLOUR, chart_title
+from rmo_data.charts.style import CHART_TEXT, NO_DATA_COLOUR, chart_title, title_on_phone
 from rmo_data import constants, formatting, vocabulary
 
 MISSING_NOTE = f"{constants.MISSING}: {constants.IMPUTATION_NOTE}"
@@ -286,8 +288,9 @@ def matrix_chart(positions: pd.DataFrame) -> alt.Chart:
     colour = alt.Color("quadrant_label:N", title="Quadrant", sort=domain,
                        scale=alt.Scale(domain=domain, range=colours), legend=None)
     background = alt.Chart(quads).mark_rect(opacity=0.10).encode(
-        x=alt.X("x0:Q", scale=scale_x, title=f"{vocabulary.with_unit('measure', 'matrix_leverage')}: "
-                                             "automotive share and linked initiatives",
+        # Two lines: in one it ran past a phone's frame.
+        x=alt.X("x0:Q", scale=scale_x, title=[f"{vocabulary.with_unit('measure', 'matrix_leverage')}:",
+                                              "automotive share and linked initiatives"],
                 axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], format=formatting.vega_format(2))),
         x2="x1:Q",
         # The name and unit only: a longer title is cut on a phone (the page says what it combines).
@@ -298,10 +301,13 @@ def matrix_chart(positions: pd.DataFrame) -> alt.Chart:
                         legend=None),
         tooltip=[alt.Tooltip("quadrant:N", title="Quadrant"),
                  alt.Tooltip("description:N", title="What it calls for")])
+    quads["lines_phone"] = [quadrant_lines(q, phone=True) for q in quads["quadrant"]]
     names = [alt.Chart(quads[quads["align"] == a]).mark_text(
         # Full opacity: the quadrant colours reach 4.5:1 on the pale quadrant only when solid.
-        fontSize=13, fontWeight="bold", align=a, baseline=alt.ExprRef("datum.baseline"),
-    ).encode(x="tx:Q", y="ty:Q", text="quadrant:N",
+        fontSize=13, fontWeight="bold", align=a, baseline=alt.ExprRef("datum.baseline"), lineHeight=_QUAD_H,
+        # On a phone in two lines: "Build leverage collectively" and "Use leverage now" share a row.
+        text=alt.expr(f"width < {MATRIX_WIDE[0]} ? datum.lines_phone : datum.quadrant"),
+    ).encode(x="tx:Q", y="ty:Q",
              color=alt.Color("quadrant:N", sort=domain, scale=alt.Scale(domain=domain, range=colours),
                              legend=None)) for a in ("left", "right")]
     data = positions.copy()
@@ -314,6 +320,7 @@ def matrix_chart(positions: pd.DataFrame) -> alt.Chart:
     data["inputs"] = data["missing_inputs"].where(data["missing_inputs"] != "", "none")
     data["label"] = data["short"] + data["missing_inputs"].map(lambda f: " *" if f else "")
     data["placement"] = label_placements(data).to_numpy()
+    data["placement_phone"] = label_placements(data, MATRIX_PHONE, phone=True).to_numpy()
     tooltip = [alt.Tooltip("name:N", title="Material"),
                alt.Tooltip("quadrant_label:N", title="Quadrant"),
                alt.Tooltip("salience_raw:Q", title=vocabulary.with_unit("criterion", "salience"), format=formatting.vega_format(1)),
@@ -323,24 +330,33 @@ def matrix_chart(positions: pd.DataFrame) -> alt.Chart:
     points = alt.Chart(data).mark_circle(size=220, stroke="#1B2631", strokeWidth=1, opacity=0.95).encode(
         x=alt.X("leverage:Q", scale=scale_x), y=alt.Y("salience:Q", scale=scale_y),
         color=colour, tooltip=tooltip)
-    labels = [alt.Chart(data[data["placement"] == name]).mark_text(
-        align=align, dx=dx, dy=dy, fontSize=12, fontWeight="bold", color="#1B2631").encode(
+    # Each placement drawn only at the plot widths it was made for; an unlabelled point has its tooltip.
+    labels = [alt.Chart(data[data[column] == name]).mark_text(
+        align=align, dx=dx, dy=dy, fontSize=12, fontWeight="bold", color="#1B2631",
+        opacity=alt.expr(f"width {op} {MATRIX_WIDE[0]} ? 1 : 0")).encode(
         x=alt.X("leverage:Q", scale=scale_x), y=alt.Y("salience:Q", scale=scale_y), text="label:N",
-        tooltip=tooltip) for name, (align, dx, dy) in PLACEMENTS.items()
-        if (data["placement"] == name).any()]
+        tooltip=tooltip) for column, op in (("placement", ">="), ("placement_phone", "<"))
+        for name, (align, dx, dy) in PLACEMENTS.items() if (data[column] == name).any()]
     chart = alt.layer(background, *names, points, *labels).properties(
         title=chart_title("Salience × leverage",
                      "What comes first (salience), then how to act (leverage); * = an input has "
                      f"{constants.MISSING}: {constants.IMPUTATION_NOTE}"),
-        height=440, width="container")
+        height=MATRIX_HEIGHT, width="container")
     per_quadrant = [f"{q.label}: {listing(data.loc[data['quadrant'] == q.slug, 'short'], 4)}"
                     for q in constants.QUADRANTS if (data["quadrant"] == q.slug).any()]
-    return describe(chart, "; ".join(per_quadrant) + "." if per_quadrant else "No material in view.")
+    return title_on_phone(describe(chart, "; ".join(per_quadrant) + "." if per_quadrant else "No material in view."))
 
 
-# Rough pixel geometry of the matrix at 1280 px (plot about 480 × 390 px for 1.1 units):
-# enough to tell whether two labels would overlap.
-_PX_X, _PX_Y, _CHAR_PX, _LABEL_H, _POINT_R = 440.0, 355.0, 7.5, 14.0, 9.0
+# The matrix's geometry: the plot's height, its domain on both axes, the points' radius and the
+# labels' size. The plot takes the page's width; labels are placed for every width of a range.
+MATRIX_HEIGHT = 440
+_DOMAIN = (-0.05, 1.05)
+_POINT_R = (220 / math.pi) ** 0.5 + 1  # mark_circle(size=220) and half its outline
+_CHAR_PX, _LABEL_H = 7.6, 15.0  # an upper bound of a bold 12 px character; a line of it
+_QUAD_CHAR_PX, _QUAD_H = 8.2, 17.0  # the quadrant names, bold 13 px
+# Laptop and wider (a plot of 420 px up to a projector's 1,400), and a phone's plot (240–420 px).
+MATRIX_WIDE = (420.0, 1400.0)
+MATRIX_PHONE = (240.0, 420.0)
 PLACEMENTS: dict[str, tuple[str, int, int]] = {
     # placement: (align, dx, dy) of the label relative to its point
     "right": ("left", 12, 0), "left": ("right", -12, 0),
@@ -349,12 +365,43 @@ PLACEMENTS: dict[str, tuple[str, int, int]] = {
 }
 
 
-def label_placements(positions: pd.DataFrame) -> pd.Series:
-    """Choose a side for every point label so labels overlap neither points nor each other.
+def _px(value: float, size: float) -> float:
+    return (value - _DOMAIN[0]) / (_DOMAIN[1] - _DOMAIN[0]) * size
 
-    Greedy, left to right: each label takes the first placement in
-    ``PLACEMENTS`` whose box is clear of every point and of the labels placed
-    before it (right when nothing is in the way).
+
+def quadrant_lines(label: str, phone: bool) -> list[str]:
+    """A quadrant's name as drawn: one line, or on a phone a name of three words or more in two
+    (the two upper quadrants' names share the plot's top row; the short lower ones stay whole)."""
+    words = label.split(" ")
+    if not phone or len(words) < 3:
+        return [label]
+    cut = -(-len(words) // 2)
+    return [" ".join(words[:cut]), " ".join(words[cut:])]
+
+
+def _quadrant_boxes(width: float, phone: bool) -> list[tuple[float, float, float, float]]:
+    """The pixel boxes of the four quadrant names at a plot ``width`` (drawn in its corners)."""
+    boxes = []
+    for q in constants.QUADRANTS:
+        lines = quadrant_lines(q.label, phone)
+        w = max(len(line) for line in lines) * _QUAD_CHAR_PX
+        h = len(lines) * _QUAD_H
+        x = _px(1.03 if q.high_leverage else -0.03, width)
+        y = MATRIX_HEIGHT - _px(1.03 if q.high_salience else -0.03, MATRIX_HEIGHT)
+        x0 = x - w if q.high_leverage else x
+        y0 = y if q.high_salience else y - h
+        boxes.append((x0, y0, x0 + w, y0 + h))
+    return boxes
+
+
+def label_placements(positions: pd.DataFrame, widths: tuple[float, float] = MATRIX_WIDE,
+                     phone: bool = False) -> pd.Series:
+    """Choose a side for every point label so labels overlap neither points, nor each other, nor a
+    quadrant's name, at every plot width from ``widths[0]`` to ``widths[1]``.
+
+    Greedy, left to right: each label takes the first placement in ``PLACEMENTS``
+    that is clear at every width checked; a label clear nowhere gets "" (its
+    point's tooltip names it). ``phone`` counts the quadrant names in two lines.
 
     Parameters
     ----------
@@ -364,36 +411,44 @@ def label_placements(positions: pd.DataFrame) -> pd.Series:
     Returns
     -------
     pandas.Series
-        Placement name per row (same index).
+        Placement name per row (same index), "" where none is clear.
     """
-    points = {i: (float(r.leverage) * _PX_X, -float(r.salience) * _PX_Y)
-              for i, r in zip(positions.index, positions.itertuples(index=False), strict=True)}
-    boxes: list[tuple[float, float, float, float]] = []
-    chosen = pd.Series("right", index=positions.index, dtype=object)
+    rows = list(positions.itertuples(index=False))
+    index = list(positions.index)
+    sizes = [widths[0] + (widths[1] - widths[0]) * k / 12 for k in range(13)]
+    placed: dict[int, str] = {}
 
-    def box(i: object, placement: str) -> tuple[float, float, float, float]:
-        x, y = points[i]
+    def box(i: int, placement: str, width: float) -> tuple[float, float, float, float]:
+        x, y = _px(float(rows[i].leverage), width), MATRIX_HEIGHT - _px(float(rows[i].salience), MATRIX_HEIGHT)
         align, dx, dy = PLACEMENTS[placement]
-        width = len(str(positions.at[i, "label"])) * _CHAR_PX
-        left = {"left": x + dx, "right": x + dx - width, "center": x - width / 2}[align]
-        return (left, y + dy - _LABEL_H / 2, left + width, y + dy + _LABEL_H / 2)
+        w = len(str(rows[i].label)) * _CHAR_PX
+        left = {"left": x + dx, "right": x + dx - w, "center": x + dx - w / 2}[align]
+        return (left, y + dy - _LABEL_H / 2, left + w, y + dy + _LABEL_H / 2)
 
-    def clear(b: tuple[float, float, float, float]) -> bool:
-        for px, py in points.values():
-            if b[0] - _POINT_R < px < b[2] + _POINT_R and b[1] - _POINT_R < py < b[3] + _POINT_R:
+    def overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+        return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+    def clear(i: int, placement: str) -> bool:
+        for width in sizes:
+            b = box(i, placement, width)
+            if b[0] < 0 or b[1] < 0 or b[2] > width or b[3] > MATRIX_HEIGHT:
                 return False
-        return all(b[2] <= o[0] or o[2] <= b[0] or b[3] <= o[1] or o[3] <= b[1] for o in boxes)
+            if any(overlaps(b, q) for q in _quadrant_boxes(width, phone)):
+                return False
+            for j, r in enumerate(rows):
+                px, py = _px(float(r.leverage), width), MATRIX_HEIGHT - _px(float(r.salience), MATRIX_HEIGHT)
+                nx, ny = min(max(px, b[0]), b[2]), min(max(py, b[1]), b[3])
+                if math.hypot(nx - px, ny - py) < _POINT_R:
+                    return False
+                if j in placed and overlaps(b, box(j, placed[j], width)):
+                    return False
+        return True
 
-    for i in sorted(points, key=lambda k: (points[k][0], points[k][1])):
-        for placement in PLACEMENTS:
-            candidate = box(i, placement)
-            if clear(candidate):
-                chosen[i] = placement
-                boxes.append(candidate)
-                break
-        else:  # nowhere is clear: keep the default and accept the overlap
-            boxes.append(box(i, "right"))
-    return chosen
+    for i in sorted(range(len(rows)), key=lambda k: (float(rows[k].leverage), -float(rows[k].salience))):
+        where = next((p for p in PLACEMENTS if clear(i, p)), None)
+        if where is not None:
+            placed[i] = where
+    return pd.Series([placed.get(i, "") for i in range(len(rows))], index=index, dtype=object)
 
 
 def scenario_compare_chart(compare: pd.DataFrame, name_a: str, name_b: str) -> alt.Chart:

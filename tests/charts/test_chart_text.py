@@ -238,3 +238,21 @@ def test_the_robustness_labels_stay_inside_the_frame(built_engine: Engine, width
     assert_readable(out, f"robustness chart ({width} px)")
     assert len([b for b in out.boxes if b.role == "mark" and b.text.startswith("top 3:")]) == len(order)
 
+
+
+@pytest.mark.parametrize("width", [*PHONES, *WIDTHS])
+def test_the_salience_leverage_matrix_is_readable(built_engine: Engine, width: int) -> None:
+    """Its labels were placed for one width (1280 px): at 820–1460 px two sat under a point, on a
+    phone a material's label lay on a quadrant's name and two quadrant names ran together."""
+    from rmo_data.analysis import prioritisation
+    from rmo_data.charts import priority_charts
+    from rmo_data.store.criteria import criteria_table
+
+    data = criteria_table(built_engine)
+    prio = prioritisation.prioritise(data, list(data.raw.index), dict(constants.WEIGHT_PRESETS["balanced"]))
+    chart = priority_charts.matrix_chart(prio.positions.rename_axis("material").reset_index())
+    out = rendered(chart, width)
+    assert_readable(out, f"salience × leverage ({width} px)")
+    quadrant_names = {q.label for q in constants.QUADRANTS}
+    labels = [b.text for b in out.boxes if b.role == "mark" and b.text not in quadrant_names]
+    assert len(labels) >= 0.7 * len(prio.positions), labels  # most points carry their name
