@@ -301,12 +301,14 @@ def matrix_chart(positions: pd.DataFrame) -> alt.Chart:
                         legend=None),
         tooltip=[alt.Tooltip("quadrant:N", title="Quadrant"),
                  alt.Tooltip("description:N", title="What it calls for")])
-    quads["lines_phone"] = [quadrant_lines(q, phone=True) for q in quads["quadrant"]]
+    # Joined here and split by Vega: a list column reaches the browser as an Arrow list, which
+    # Vega printed whole ("[Build leverage,collectively]").
+    quads["lines_phone"] = ["|".join(quadrant_lines(q, phone=True)) for q in quads["quadrant"]]
     names = [alt.Chart(quads[quads["align"] == a]).mark_text(
         # Full opacity: the quadrant colours reach 4.5:1 on the pale quadrant only when solid.
         fontSize=13, fontWeight="bold", align=a, baseline=alt.ExprRef("datum.baseline"), lineHeight=_QUAD_H,
         # On a phone in two lines: "Build leverage collectively" and "Use leverage now" share a row.
-        text=alt.expr(f"width < {MATRIX_WIDE[0]} ? datum.lines_phone : datum.quadrant"),
+        text=alt.expr(f"width < {MATRIX_WIDE[0]} ? split(datum.lines_phone, '|') : datum.quadrant"),
     ).encode(x="tx:Q", y="ty:Q",
              color=alt.Color("quadrant:N", sort=domain, scale=alt.Scale(domain=domain, range=colours),
                              legend=None)) for a in ("left", "right")]
