@@ -261,7 +261,6 @@ PEOPLE: list[tuple[str, dict[str, int]]] = [
     ("Fay", {"auto_share": 6, "processing_hhi": 4, "severity": 8}),
 ]
 PHONES = {"Caro", "Dev"}
-DOWNLOAD_TRIES = 3
 
 
 def _pick(page, label: str, options: list[str]) -> None:  # noqa: ANN001
@@ -297,21 +296,15 @@ def _download_ranking(page, button, path: Path) -> pd.DataFrame:  # noqa: ANN001
 def _ranking_csv(page, code: str, key: str, tmp_path: Path, name: str) -> pd.DataFrame:  # noqa: ANN001
     """The group ranking as the page offers it for download (the table behind its chart).
 
-    The live view redraws itself every 5 seconds, and a click that meets a redraw
-    now and then gets no file, or a cancelled one (about 1 click in 40 in a trial
-    against a single server, so not a matter of two servers): the test then
-    clicks again, as a person would.
+    The live view redraws itself every 5 seconds and offers its downloads only when paused
+    (a click that met a redraw got no file, about 1 click in 40): the facilitator pauses it,
+    as the page says, and the one click gets the file.
     """
-    from playwright.sync_api import Error as PlaywrightError
-
+    page.get_by_test_id("stCheckbox").filter(has_text="Pause live updates").locator("label").click()
+    wait_ready(page)
+    expect(page.get_by_text(re.compile(r"^Paused at "))).to_be_visible()
     button = page.locator(f".st-key-{key}_{code}_dl_rank").get_by_role("button", name="Download CSV")
-    path = tmp_path / name
-    for attempt in range(1, DOWNLOAD_TRIES):
-        try:
-            return _download_ranking(page, button, path)
-        except PlaywrightError as err:  # no file (a TimeoutError is one too), or a cancelled one
-            print(f"download {attempt} of {name} lost ({str(err).splitlines()[0]}); clicking again")
-    return _download_ranking(page, button, path)
+    return _download_ranking(page, button, tmp_path / name)
 
 
 def _chart_order(page) -> list[str]:  # noqa: ANN001
