@@ -124,29 +124,30 @@ def test_every_workshop_chart_is_offered_as_png_and_svg_with_its_provenance(
         assert picture.size[0] >= 1200, (stem, picture.size)
 
 
-def _live_profiles(own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202
-    """The facilitator's live view of an open workshop with the weight profiles (Plotly) shown."""
-    _, code = lifecycle.create_workshop("Profiles day", MATS, CRITS, engine=own_engine)
+def _facilitating(own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch, name: str,
+                  **state: object):  # noqa: ANN202
+    """The facilitator's view of an open workshop ``name`` with Ana's and Ben's answers in."""
+    _, code = lifecycle.create_workshop(name, MATS, CRITS, engine=own_engine)
     lifecycle.submit_weights(code, "Ana", ANA, engine=own_engine)
     lifecycle.submit_weights(code, "Ben", BEN, engine=own_engine)
     at = app_for(own_url, monkeypatch)
     caught = catch_downloads(monkeypatch)
     no_exception(at.run())
-    # Paused: the live view offers its downloads only then (below).
-    open_as(at, PAGE, ws_mode="run", ws=code, ws_live_detail="profiles", ws_live_paused=True)
+    open_as(at, PAGE, ws_mode="run", ws=code, **state)
     return code, at, caught
+
+
+def _live_profiles(own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202
+    """The facilitator's live view with the weight profiles (Plotly) shown, paused: the live view
+    offers its downloads only then (below)."""
+    return _facilitating(own_url, own_engine, monkeypatch, "Profiles day", ws_live_detail="profiles",
+                         ws_live_paused=True)
 
 
 def test_the_refreshing_live_view_offers_no_download_and_the_paused_one_holds_its_answers(
         own_url: str, own_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """A button redrawn every 5 seconds got a new file id each time: a click during a redraw failed."""
-    _, code = lifecycle.create_workshop("Pause day", MATS, CRITS, engine=own_engine)
-    lifecycle.submit_weights(code, "Ana", ANA, engine=own_engine)
-    lifecycle.submit_weights(code, "Ben", BEN, engine=own_engine)
-    at = app_for(own_url, monkeypatch)
-    caught = catch_downloads(monkeypatch)
-    no_exception(at.run())
-    open_as(at, PAGE, ws_mode="run", ws=code)
+    code, at, caught = _facilitating(own_url, own_engine, monkeypatch, "Pause day")
     stem = f"group-ranking-{code.lower()}"
     assert not [n for n in caught.names() if n.startswith(stem)]
     assert any("Pause live updates to download" in c.value for c in at.caption)
