@@ -628,11 +628,17 @@ def severity_bars(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> 
 
 # --- stakeholders and leverage ---------------------------------------------------
 
+HEAD_MARK = "§type:"  # the y value of a type's header row in the organisation matrix (never an organisation's)
+PHONE_LABELS = 150  # px for an organisation's name on a phone
+PHONE_AXIS = 160  # the y axis's width on a phone: its labels and their padding
+
+
 def org_material_matrix(df: pd.DataFrame, short_names: Mapping[str, str] | None = None) -> alt.Chart:
     """Organisation (rows, grouped by type) × material: a filled cell where they are linked.
 
-    ``short_names`` names the materials (default: the ten of the report); columns
-    follow its order.
+    Each group of rows opens with its type's name in bold across an empty row,
+    so the grouping reads without telling ten colours apart; the colour repeats it.  ``short_names`` names the materials (default: the ten of the
+    report); columns follow its order.
     """
     short = dict(short_names) if short_names is not None else constants.MATERIAL_SHORT
     data = df.copy()
@@ -640,20 +646,44 @@ def org_material_matrix(df: pd.DataFrame, short_names: Mapping[str, str] | None 
     data["type_name"] = data["type"].map(constants.ORGANISATION_TYPE_LABELS)
     data["label"] = data["acronym"].fillna(data["name"])
     type_order = {t: i for i, t in enumerate(constants.ORGANISATION_TYPE_SLUGS)}
-    rows = (data.drop_duplicates("slug").assign(order=lambda f: f["type"].map(type_order))
-            .sort_values(["order", "label"])["label"].tolist())
-    chart = alt.Chart(data).mark_rect(stroke="white", strokeWidth=2, cornerRadius=2).encode(
-        # As wide as the page; on a phone shorter row labels, upright material names, a one-column legend.
-        x=alt.X("material_name:N", title=None, sort=list(short.values()),
-                axis=alt.Axis(orient="top", labelAngle=on_phone(-90, -35), labelOverlap=False, labelAlign="left")),
-        y=alt.Y("label:N", title=None, sort=rows,
-                axis=alt.Axis(labelLimit=on_phone(130, 260), labelOverlap=False)),
-        color=alt.Color("type_name:N", title="Type", scale=alt.Scale(range=list(CATEGORICAL)),
-                        legend=alt.Legend(orient="bottom", columns=on_phone(1, 3))),
+    columns = list(short.values())
+    first_column = columns[0] if columns else ""
+    orgs = (data.drop_duplicates("slug").assign(order=lambda f: f["type"].map(type_order))
+            .sort_values(["order", "label"]))
+    rows: list[str] = []
+    heads: list[dict[str, str]] = []
+    for _, group in orgs.groupby("order", sort=True)["type"]:
+        slug = str(group.iloc[0])
+        heads.append({"label": HEAD_MARK + slug, "text": constants.ORGANISATION_TYPE_LABELS[slug],
+                      "material_name": first_column})
+        rows += [HEAD_MARK + slug, *orgs.loc[group.index, "label"]]
+    cells = alt.Chart(data).mark_rect(stroke="white", strokeWidth=2, cornerRadius=2).encode(
+        # As wide as the page; on a phone shorter row names and upright material names.
+        x=alt.X("material_name:N", title=None, sort=columns, scale=alt.Scale(domain=columns),
+                axis=alt.Axis(orient="top", labelAngle=alt.ExprRef(
+                    f"{NARROW} ? -90 : containerSize()[0] < 900 ? -60 : -45"), labelOverlap=False, labelAlign="left")),
+        # A type's header is a row of the scale's domain that no cell fills.  The rows are named by
+        # text marks, not axis labels, so a long name cut short keeps its full name as a tooltip.
+        y=alt.Y("label:N", title=None, scale=alt.Scale(domain=rows), axis=None),
+        color=alt.Color("type_name:N", title="Type", scale=alt.Scale(range=list(CATEGORICAL)), legend=None),
         tooltip=[alt.Tooltip("name:N", title="Organisation"), alt.Tooltip("type_name:N", title="Type"),
                  alt.Tooltip("material_name:N", title="Material")],
-    ).properties(title=chart_title("Organisations by material", "Grouped by type; a filled cell = linked"),
-                 height=alt.Step(20), width="container")
+    )
+    at_left = alt.X("material_name:N", sort=columns, bandPosition=0)  # the grid's left edge
+    org_rows = orgs.assign(material_name=first_column)[["label", "name", "type_name", "material_name"]]
+    org_names = alt.Chart(org_rows).mark_text(align="right", baseline="middle", fontSize=11, color=INK, dx=-6,
+                                              limit=on_phone(PHONE_LABELS, 240)).encode(
+        x=at_left, y=alt.Y("label:N"), text="label:N",
+        tooltip=[alt.Tooltip("name:N", title="Organisation"), alt.Tooltip("type_name:N", title="Type")])
+    # The type's name across its empty header row: from the grid's left edge on a wide screen,
+    # from the names' left edge on a phone (PHONE_AXIS), so it is never cut there either.
+    type_names = alt.Chart(pd.DataFrame(heads, columns=["label", "text", "material_name"])).mark_text(
+        align="left", baseline="middle", fontWeight="bold", fontSize=12, color=INK,
+        dx=on_phone(-PHONE_AXIS, 2)).encode(x=at_left, y=alt.Y("label:N"), text="text:N")
+    names = org_names + type_names
+    chart = alt.layer(cells, names).properties(
+        title=chart_title("Organisations by material", "Rows grouped by type; a filled cell = linked"),
+        height=alt.Step(20), width="container")
     if data.empty:
         return describe(chart, "No organisation linked to a material in view.")
     links = data.drop_duplicates(["label", "material_name"]).groupby("label")["material_name"].count()

@@ -256,3 +256,19 @@ def test_the_salience_leverage_matrix_is_readable(built_engine: Engine, width: i
     quadrant_names = {q.label for q in constants.QUADRANTS}
     labels = [b.text for b in out.boxes if b.role == "mark" and b.text not in quadrant_names]
     assert len(labels) >= 0.7 * len(prio.positions), labels  # most points carry their name
+
+
+@pytest.mark.parametrize("width", [*PHONES, *WIDTHS])
+def test_the_organisation_matrix_names_each_type_in_full(built_engine: Engine, width: int) -> None:
+    """Its ten types were told apart by colour alone, in a legend; now each group of rows opens with
+    the type's name, drawn whole (no ellipsis) on a phone too, and its row label is left blank."""
+    matrix = queries.organisation_material_matrix(engine=built_engine)
+    out = rendered(material_charts.org_material_matrix(matrix), width)
+    assert_readable(out, f"organisation matrix ({width} px)")
+    types = {constants.ORGANISATION_TYPE_LABELS[t] for t in matrix["type"].unique()}
+    headers = [b for b in out.boxes if b.role == "mark" and b.text in types]
+    assert {b.text for b in headers} == types
+    assert not [b.text for b in headers if b.cut]
+    names = [b for b in out.boxes if b.role == "mark" and b.text not in types]
+    assert len(names) == matrix["slug"].nunique()  # one name per organisation row, none a header's key
+    assert not [b.text for b in out.boxes if b.text.startswith(material_charts.HEAD_MARK)]

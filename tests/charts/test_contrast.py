@@ -171,5 +171,6 @@ def test_the_palette_gives_every_organisation_type_its_own_colour() -> None:
         "slug": list(constants.ORGANISATION_TYPE_SLUGS), "name": list(constants.ORGANISATION_TYPE_SLUGS),
         "acronym": [None] * len(constants.ORGANISATION_TYPE_SLUGS), "type": list(constants.ORGANISATION_TYPE_SLUGS),
         "material": ["nickel"] * len(constants.ORGANISATION_TYPE_SLUGS)}))
-    colours = chart.to_dict()["encoding"]["color"]["scale"]["range"]
+    cells = next(layer for layer in chart.to_dict()["layer"] if "color" in layer.get("encoding", {}))
+    colours = cells["encoding"]["color"]["scale"]["range"]
     assert len(set(colours)) >= len(constants.ORGANISATION_TYPE_SLUGS), colours
