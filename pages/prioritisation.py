@@ -151,14 +151,15 @@ def _ranking() -> None:
 
         table = prioritisation.ranking_table(ranked, missing, groups, LABELS, prio.gaps)
         table.insert(table.columns.get_loc("name") + 1, "eu_lists", eu_lists.short_names(table.index.to_series()))
-        tables.dataframe(table, hide_index=True, width="stretch", key="pr_rank_table", column_config={
+        tables.dataframe(formatting.as_percent(table, "gap_share"), hide_index=True, width="stretch",
+                         key="pr_rank_table", column_config={
             "rank": st.column_config.NumberColumn("Rank", format=formatting.TABLE_INTEGER, width="small"),
             "name": st.column_config.TextColumn("Material", pinned=True),
             "eu_lists": st.column_config.TextColumn("EU lists", width="medium", help=eu_lists.LIST_COLUMN_HELP),
             "score": st.column_config.ProgressColumn("Score (0–1)", min_value=0.0, max_value=1.0,
                                                      format=formatting.table_format(2)),
             "gap_share": st.column_config.ProgressColumn(
-                "Rests on gaps", min_value=0.0, max_value=1.0, format=formatting.TABLE_FRACTION_PERCENT,
+                "Rests on gaps", min_value=0.0, max_value=100.0, format=formatting.TABLE_PERCENT,
                 help="Share of this score's weight resting on inputs with no data recorded or on weak "
                      "inputs (salience cells without a rated case or without governance data)."),
             "gap_flag": st.column_config.TextColumn(
@@ -217,9 +218,10 @@ def _inputs() -> None:
     tables.dataframe(values, hide_index=True, width="stretch", key="pr_raw_table",
                      column_config={"Material": st.column_config.TextColumn(pinned=True)})
     method = prioritisation.method_table(weights, crit.years)
-    tables.dataframe(method, hide_index=True, width="stretch", key="pr_method_table", column_config={
+    tables.dataframe(formatting.as_percent(method, "Share of score"), hide_index=True, width="stretch",
+                     key="pr_method_table", column_config={
         "Criterion": st.column_config.TextColumn(pinned=True),
-        "Share of score": st.column_config.NumberColumn(format=formatting.TABLE_FRACTION_PERCENT),
+        "Share of score": st.column_config.NumberColumn(format=formatting.TABLE_PERCENT),
         "Source": st.column_config.TextColumn(width="medium"),
         "What it measures": st.column_config.TextColumn(width="large"),
     })
@@ -257,12 +259,13 @@ def _robustness() -> None:
         order = [LABELS[m] for m in ranked.index]
         render.chart(priority_charts.robustness_chart, mc, order, key="pr_mc")
         mc_table = mc.loc[ranked.index].assign(rank=ranked["rank"])
-        tables.dataframe(mc_table[["rank", "name", "p_top", "rank_median", "rank_min", "rank_max"]],
+        tables.dataframe(formatting.as_percent(mc_table[["rank", "name", "p_top", "rank_median", "rank_min",
+                                                         "rank_max"]], "p_top"),
                      hide_index=True, width="stretch", key="pr_mc_table", column_config={
                          "rank": st.column_config.NumberColumn("Rank now", format=formatting.TABLE_INTEGER),
                          "name": "Material",
                          "p_top": st.column_config.ProgressColumn(f"P(top {constants.TOP_N})", min_value=0.0,
-                                                                  max_value=1.0, format=formatting.TABLE_FRACTION_PERCENT),
+                                                                  max_value=100.0, format=formatting.TABLE_PERCENT),
                          "rank_median": st.column_config.NumberColumn("Median rank", format=formatting.table_format(1)),
                          "rank_min": st.column_config.NumberColumn("Best rank", format=formatting.TABLE_INTEGER),
                          "rank_max": st.column_config.NumberColumn("Worst rank", format=formatting.TABLE_INTEGER)})

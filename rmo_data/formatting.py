@@ -28,14 +28,12 @@ PERCENT: Final[str] = " %"  # the unit of a share in percent, as the app writes 
 # Vega-Lite: a year or an identifier as it is (no grouping), ranks and counts as whole numbers.
 VEGA_YEAR: Final[str] = "d"
 VEGA_INTEGER: Final[str] = ",d"
-# A fraction 0-1 as a percentage in a chart: d3-format cannot put the space before "%", so
-# tooltips of fractions read "35%" (axes and legends use ``vega_label``, which can).
-VEGA_FRACTION_PERCENT: Final[str] = ".0%"
 # Tables (sprintf-js, as st.column_config takes it): the same.
 TABLE_YEAR: Final[str] = "%d"  # years and identifiers (change set 12), never grouped
 TABLE_INTEGER: Final[str] = "%,d"
-# A fraction 0-1 as a percentage in a table: Streamlit's own "percent" (a printf format cannot multiply).
-TABLE_FRACTION_PERCENT: Final[str] = "percent"
+# A share in percent in a table ("35 %"): a fraction 0-1 is shown times 100 (``as_percent``), since a
+# printf format cannot multiply and Streamlit's own "percent" writes "35%", unlike the rest of the app.
+TABLE_PERCENT: Final[str] = "%,.0f" + PERCENT.replace("%", "%%")
 
 
 def is_missing(value: Any) -> bool:
@@ -74,6 +72,12 @@ def percent(value: Any, digits: int | None = 0) -> str:
 def fraction_percent(value: Any, digits: int | None = 0) -> str:
     """A fraction 0–1 as a percentage: 0.352 → "35 %"."""
     return NO_DATA if is_missing(value) else percent(float(value) * 100, digits)
+
+
+def as_percent(frame: Any, *columns: str) -> Any:
+    """``frame`` with its fraction (0–1) ``columns`` in percent (0–100), for a table that shows them
+    with ``TABLE_PERCENT``; the frame itself (and its downloads) keeps the fractions."""
+    return frame.assign(**{c: frame[c] * 100 for c in columns})
 
 
 def year(value: Any) -> str:

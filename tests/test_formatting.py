@@ -34,6 +34,8 @@ NOT_SCANNED = {ROOT / "components" / "pack_downloads.py"}
 STRAY = {
     # A number format given to a table column or a chart by hand (dates are not numbers).
     "format literal": re.compile(r"""\bformat\s*=\s*["'](?!YYYY)[^"']*["']"""),
+    # Streamlit's preset percent format writes "35%", without the app's space.
+    "preset percent": re.compile(r"""["']percent["']"""),
     # A Python format spec on a number inside an f-string: {v:.0f}, {v:g}, {v:,}, {v:.0%}.
     "f-string number format": re.compile(r"\{[^{}:!'\"]+:[,]?(?:\.\d+)?[fge%]\}|\{[^{}:!]+:,\}"),
     # The missing wording typed out instead of taken from the one source.
@@ -80,7 +82,7 @@ def test_no_display_code_formats_a_number_or_a_gap_by_hand() -> None:
 def test_the_scan_finds_what_it_looks_for(tmp_path: Path) -> None:
     """The patterns catch the faults the issue names (so the scan above cannot pass by matching nothing)."""
     faults = ['st.column_config.NumberColumn("HHI", format="%.0f")', 'text = "no data"',
-              'label = f"{value:.0f} %"', 'alt.Tooltip("hhi:Q", format=",.0f")', '"HHI 0–10 000"']
+              'label = f"{value:.0f} %"', 'NumberColumn(format="percent")', 'alt.Tooltip("hhi:Q", format=",.0f")', '"HHI 0–10 000"']
     for fault in faults:
         assert any(p.search(fault) for p in STRAY.values()), fault
     assert not any(p.search('format=formatting.table_format(0)') for p in STRAY.values())
@@ -99,6 +101,12 @@ def test_one_number_style() -> None:
     # The same rule in a chart's and a table's terms.
     assert formatting.vega_format(0) == ",.0f" and formatting.table_format(0) == "%,.0f"
     assert formatting.table_format(1, " %") == "%,.1f %%"
+    # A fraction in a table reads "35 %" like every other share ("percent", Streamlit's own, wrote "35%").
+    assert formatting.TABLE_PERCENT == formatting.table_format(0, formatting.PERCENT)
+    frame = pd.DataFrame({"share": [0.352, None], "n": [1, 2]})
+    shown = formatting.as_percent(frame, "share")
+    assert shown["share"].iloc[0] == pytest.approx(35.2) and pd.isna(shown["share"].iloc[1])
+    assert frame["share"].iloc[0] == 0.352 and shown["n"].tolist() == [1, 2]  # the frame keeps its fractions
     assert formatting.vega_label(0, " %", 100) == "format(datum.value * 100, ',.0f') + ' %'"
 
 

@@ -221,14 +221,15 @@ def robustness_chart(mc: pd.DataFrame, order: list[str], top: int = constants.TO
     """
     data = mc.copy()
     n = int(data["rank_max"].max()) if not data.empty else 1
-    data["p_label"] = data["p_top"].map(lambda p: f"top {top}: {percent(p)}")
+    data["p_text"] = data["p_top"].map(percent)
+    data["p_label"] = "top " + str(top) + ": " + data["p_text"]
     data["range_label"] = [f"{int(a)}–{int(b)} (90 % of draws {int(c)}–{int(d)})"
                            for a, b, c, d in zip(data["rank_min"], data["rank_max"], data["rank_p05"],
                                                  data["rank_p95"], strict=True)]
     y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=200))
     x_scale = alt.Scale(domain=[0.5, n + 2.5], nice=False)
     tooltip = [alt.Tooltip("name:N", title="Material"),
-               alt.Tooltip("p_top:Q", title=f"Probability of top {top}", format=formatting.VEGA_FRACTION_PERCENT),
+               alt.Tooltip("p_text:N", title=f"Probability of top {top}"),
                alt.Tooltip("rank_median:Q", title="Median rank"),
                alt.Tooltip("range_label:N", title="Rank range")]
     zone = alt.Chart(pd.DataFrame({"x0": [0.5], "x1": [top + 0.5]})).mark_rect(
