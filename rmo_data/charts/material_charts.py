@@ -404,6 +404,10 @@ def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) ->
 HHI_THRESHOLDS = ((1500, "moderate"), (2500, "high"))  # the usual reading of a Herfindahl-Hirschman index
 
 
+YEAR_LABEL_PX = 40  # the width a year label ("2025e") needs on a band axis to sit level
+TREND_AXES_PX = 160  # what the concentration trend's y axis and threshold labels take of its width
+
+
 def hhi_trend_chart(df: pd.DataFrame, title: str) -> alt.Chart:
     """Concentration (HHI) by year with the usual 1,500 / 2,500 reference lines.
 
@@ -413,14 +417,24 @@ def hhi_trend_chart(df: pd.DataFrame, title: str) -> alt.Chart:
     """
     data = df.copy()
     data["year"] = data["year"].astype(int)
+    # As the production chart writes them: "2025e" where the year's figures are estimates.
+    estimate = (data["is_estimate"].fillna(False).astype(bool) if "is_estimate" in data.columns
+                else pd.Series(False, index=data.index))
+    data["year_label"] = [f"{y}{'e' if e else ''}" for y, e in zip(data["year"], estimate, strict=True)]
+    # The container's width, not the plot's: the plot's own width depends on the axes (a loop).
+    upright = f"containerSize()[0] < {YEAR_LABEL_PX * max(1, len(data)) + TREND_AXES_PX}"
     top = max(3000.0, float(data["hhi"].max()) * 1.15 if len(data) else 0.0)
     y_max = min(10_000.0, math.ceil(top / 1000) * 1000)
     hhi_title = vocabulary.with_unit("measure", "stage_hhi")
     line = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=70), color=BASE).encode(
-        x=alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0)),
+        # Upright years where a "2025e" would not fit beside the next (a narrow column of the profile).
+        x=alt.X("year_label:O", title="Year (e = estimate)", sort=alt.SortField("year"),
+                axis=alt.Axis(labelAngle=alt.ExprRef(f"{upright} ? -90 : 0"),
+                              labelAlign=alt.ExprRef(f"{upright} ? 'right' : 'center'"),
+                              labelBaseline=alt.ExprRef(f"{upright} ? 'middle' : 'top'"))),
         y=alt.Y("hhi:Q", title=hhi_title, scale=alt.Scale(domain=[0, y_max], nice=False),
                 axis=alt.Axis(format=formatting.VEGA_INTEGER)),
-        tooltip=[alt.Tooltip("year:O", title="Year"),
+        tooltip=[alt.Tooltip("year_label:N", title="Year"),
                  alt.Tooltip("hhi:Q", format=formatting.vega_format(0), title=hhi_title),
                  alt.Tooltip("top1_country:N", title="Top country"),
                  alt.Tooltip("top1_share:Q", format=formatting.vega_format(1),

@@ -137,6 +137,17 @@ def test_hhi_trend_has_reference_lines() -> None:
     assert _spec(material_charts.hhi_trend_chart(high, "t"))["layer"][2]["encoding"]["y"]["scale"]["domain"] == [0, 10_000]
 
 
+def test_hhi_trend_marks_estimated_years_as_the_production_chart_does() -> None:
+    """The production chart wrote "2025e" and the trend beside it "2025" for the same estimate."""
+    trend = pd.DataFrame({"year": [2024, 2025], "hhi": [3000.0, 3200.0], "top1_country": ["X", "X"],
+                          "top1_share": [50.0, 52.0], "is_estimate": [False, True]})
+    spec = _spec(material_charts.hhi_trend_chart(trend, "t"))
+    line = spec["layer"][2]
+    assert [r["year_label"] for r in _values(spec, line.get("data", spec.get("data")))] == ["2024", "2025e"]
+    assert line["encoding"]["x"]["field"] == "year_label"
+    assert "e = estimate" in line["encoding"]["x"]["title"]
+
+
 def test_end_use_chart_with_named_rows_is_the_same_chart_for_every_material(built_engine: Engine) -> None:
     """The app draws one spec and adds each material's rows by name; the pack keeps them inline."""
     named = _spec(material_charts.end_use_chart(None))  # validated
