@@ -528,15 +528,17 @@ def evidence_heatmap(counts: pd.DataFrame) -> alt.Chart:
     data["stage_name"] = data["stage"].map(constants.STAGE_SHORT)
     pick = alt.selection_point(name="cell", fields=["category", "stage"], on="click", clear="dblclick")
     stage_order = [constants.STAGE_SHORT[s] for s in constants.STAGE_SLUGS]
+    shorts = {r.label: constants.RISK_CATEGORY_SHORT[r.slug] for r in constants.RISK_CATEGORIES}
     base = alt.Chart(data).encode(
         # Every stage keeps its column, even with no case, so the chain reads left to right.
         # On a phone: shorter row labels, so the cells keep some width, and slanted stage names.
         x=alt.X("stage_name:N", sort=stage_order, title="Value-chain stage",
                 scale=alt.Scale(domain=stage_order),
-                axis=alt.Axis(orient="top", labelAngle=on_phone(-50, 0), labelAlign=on_phone("left", "center"),
-                              labelOverlap=False)),
+                axis=alt.Axis(orient="top", labelAngle=on_phone(-90, 0), labelAlign=on_phone("left", "center"),
+                              labelBaseline=on_phone("middle", "bottom"), labelOverlap=False)),
+        # On a phone the categories' short names (the value-chain map's), whole, not cut at 140 px.
         y=alt.Y("category_name:N", sort=[r.label for r in constants.RISK_CATEGORIES], title=None,
-                axis=alt.Axis(labelLimit=on_phone(140, 300))),
+                axis=alt.Axis(labelLimit=on_phone(130, 300), labelExpr=f"{NARROW} ? {_lookup(shorts)} : datum.label")),
     )
     top = max(int(data["n"].max()), 1) if not data.empty else 1
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
@@ -552,13 +554,16 @@ def evidence_heatmap(counts: pd.DataFrame) -> alt.Chart:
         text="n:Q", color=alt.condition(f"datum.n >= {WHITE_TEXT_FROM * top}", alt.value("white"),
                                         alt.value("black")))
     chart = (cells + text).properties(
-        title=chart_title("Evidence by risk category and stage", "Number of recorded cases"),
+        title=chart_title("Evidence by risk category and stage",
+                          "Recorded cases per cell; a case naming several stages or risks is in each"),
         height=alt.Step(26), width="container")
     if data.empty:
         return describe(chart, "No case in view.")
     top = data.loc[data["n"].idxmax()]
-    return describe(chart, f"{number_text(data['n'].sum())} cases in {len(data)} cells. Most: "
-                           f"{top['category_name']} at {top['stage_name']} ({number_text(top['n'])}).")
+    # Not the sum of the cells: a case naming several stages or risks is in each of their cells, so
+    # the sum (46) read as a count of cases beside the page's "Cases shown" (35).
+    return describe(chart, f"Cases in {len(data)} cells; a case that names several stages or risks counts in "
+                           f"each. Most: {top['category_name']} at {top['stage_name']} ({number_text(top['n'])}).")
 
 
 @lru_cache(maxsize=1)

@@ -272,3 +272,16 @@ def test_the_organisation_matrix_names_each_type_in_full(built_engine: Engine, w
     names = [b for b in out.boxes if b.role == "mark" and b.text not in types]
     assert len(names) == matrix["slug"].nunique()  # one name per organisation row, none a header's key
     assert not [b.text for b in out.boxes if b.text.startswith(material_charts.HEAD_MARK)]
+
+
+@pytest.mark.parametrize("width", [*PHONES, *WIDTHS])
+def test_the_evidence_heat_map_is_readable_on_a_phone_and_a_laptop(built_engine: Engine, width: int) -> None:
+    """On a phone its twelve risk names were cut at 140 px and the slanted stage names ran into each
+    other and out of the frame; now a phone reads the short names and upright stages."""
+    from rmo_data.analysis import evidence_rollups
+
+    cube = queries.evidence_cube(engine=built_engine)
+    out = rendered(material_charts.evidence_heatmap(evidence_rollups.heat_counts(cube)), width)
+    assert_readable(out, f"evidence heat map ({width} px)")
+    assert not out.cut(), [b.text for b in out.cut()]
+    assert {constants.STAGE_SHORT[s] for s in constants.STAGE_SLUGS} <= {b.text for b in out.boxes}
