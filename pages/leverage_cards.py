@@ -134,14 +134,6 @@ def _category_counts(levs: pd.DataFrame) -> pd.DataFrame:
         category=lambda f: f["category"].map(constants.LEVERAGE_CATEGORY_LABELS))
 
 
-def _counts(levs: pd.DataFrame, by: str) -> dict[str, int]:
-    """Cards per category (``by="category"``) or per material, cross-material as its own scope."""
-    if by == "category":
-        return levs["category"].value_counts().to_dict()
-    scopes = levs["material"].map(lambda m: m if isinstance(m, str) else constants.CROSS_MATERIAL)
-    return scopes.value_counts().to_dict()
-
-
 def _export(levs: pd.DataFrame) -> pd.DataFrame:
     """The cards as the download holds them: labels for slugs, lists joined with "; "."""
     return levs.assign(
@@ -198,8 +190,8 @@ def _cards() -> None:
                    organisations=state.get("lc_org"), text=state.get("lc_text"))
     # Browsing by category and by material: one click on a pill, each naming how many cards it
     # holds under the other filters (a page-number box was the only way through 200 cards).
-    by_category = _counts(cached.read(queries.leverage_cards, **{**filters, "categories": []}), "category")
-    by_scope = _counts(cached.read(queries.leverage_cards, **{**filters, "scopes": []}), "scope")
+    by_category = cached.read(queries.leverage_card_counts, "category", **{**filters, "categories": []})
+    by_scope = cached.read(queries.leverage_card_counts, "scope", **{**filters, "scopes": []})
     st.pills("Leverage category", constants.LEVERAGE_CATEGORY_SLUGS, selection_mode="multi",
              **state.widget("lc_cat"),
              format_func=lambda c: f"{constants.LEVERAGE_CATEGORY_LABELS[c]} ({by_category.get(c, 0)})",

@@ -436,19 +436,13 @@ def organisation_material_matrix(materials: Sequence[str] = (), types: Sequence[
     return _frame(query.order_by(o.c.slug, om.c.material), engine)
 
 
-def leverages(materials: Sequence[str] = (), include_cross: bool = True,
-              categories: Sequence[str] = (), actors: Sequence[str] = (),
-              targets: Sequence[str] = (), stages: Sequence[str] = (),
-              risks: Sequence[str] = (), organisations: Sequence[str] = (),
-              text: str = "", engine: Engine | None = None) -> pd.DataFrame:
-    """Leverage cards filtered by any combination of the arguments (empty = no filter).
-
-    ``materials`` limits to those materials; cross-material cards are added when
-    ``include_cross`` is true.  List columns: targets, stages, risks, organisations.
-    """
-    lv, src = S.leverage, S.source
-    query = (select(lv, src.c.title.label("source_title"))
-             .join(src, src.c.id == lv.c.source_id).order_by(lv.c.id))
+def _where_leverages(query: Select[Any], materials: Sequence[str] = (), include_cross: bool = True,
+                     categories: Sequence[str] = (), actors: Sequence[str] = (),
+                     targets: Sequence[str] = (), stages: Sequence[str] = (),
+                     risks: Sequence[str] = (), organisations: Sequence[str] = (),
+                     text: str = "") -> Select[Any]:
+    """``query`` on the leverage table with the conditions of :func:`leverages`' filters."""
+    lv = S.leverage
     if materials:
         cond = lv.c.material.in_(list(materials))
         query = query.where(or_(cond, lv.c.material.is_(None)) if include_cross else cond)
@@ -467,6 +461,24 @@ def leverages(materials: Sequence[str] = (), include_cross: bool = True,
                 select(link.c.leverage_id).where(link.c[column].in_(list(values)))))
     if text.strip():
         query = query.where(_matches(text, lv.c.title, lv.c.action))
+    return query
+
+
+def leverages(materials: Sequence[str] = (), include_cross: bool = True,
+              categories: Sequence[str] = (), actors: Sequence[str] = (),
+              targets: Sequence[str] = (), stages: Sequence[str] = (),
+              risks: Sequence[str] = (), organisations: Sequence[str] = (),
+              text: str = "", engine: Engine | None = None) -> pd.DataFrame:
+    """Leverage cards filtered by any combination of the arguments (empty = no filter).
+
+    ``materials`` limits to those materials; cross-material cards are added when
+    ``include_cross`` is true.  List columns: targets, stages, risks, organisations.
+    """
+    lv, src = S.leverage, S.source
+    query = _where_leverages(select(lv, src.c.title.label("source_title"))
+                             .join(src, src.c.id == lv.c.source_id).order_by(lv.c.id),
+                             materials, include_cross, categories, actors, targets, stages, risks,
+                             organisations, text)
     frame = _frame(query, engine)
     for name, link, column in (("targets", S.leverage_target, "target"),
                                ("stages", S.leverage_stage, "stage"),
@@ -512,6 +524,30 @@ def leverage_cards(scopes: Sequence[str] = (), **filters: Any) -> pd.DataFrame:
         return leverages(materials=mats, include_cross=cross, **filters)
     frame = leverages(**filters)  # cross-material only: every card, then keep those without a material
     return frame[frame["material"].isna()].reset_index(drop=True)
+
+
+def leverage_card_counts(by: str, scopes: Sequence[str] = (), engine: Engine | None = None,
+                         **filters: Any) -> dict[str, int]:
+    """How many of :func:`leverage_cards`' cards fall in each category (``by="category"``) or scope
+    (``by="scope"``: a material, or ``constants.CROSS_MATERIAL`` for a card without one).
+
+    Counted in SQL: the Leverage cards page's browsing pills name these counts, and reading
+    every card with its lists to count them took 80 ms on a store of 2,000 cards.
+    """
+    lv = S.leverage
+    column = {"category": lv.c.category, "scope": lv.c.material}[by]
+    chosen = list(dict.fromkeys(scopes))
+    mats = [s for s in chosen if s != constants.CROSS_MATERIAL]
+    query = select(column.label("key"), func.count().label("n")).select_from(lv)
+    if mats:
+        query = _where_leverages(query, materials=mats, include_cross=constants.CROSS_MATERIAL in chosen, **filters)
+    else:
+        query = _where_leverages(query, **filters)
+        if chosen:  # cross-material only
+            query = query.where(lv.c.material.is_(None))
+    counted = _frame(query.group_by(column), engine)
+    return {(constants.CROSS_MATERIAL if k is None or k != k else str(k)): int(n)
+            for k, n in zip(counted["key"], counted["n"], strict=True)}
 
 
 def other_sectors(material: str | None = None, engine: Engine | None = None) -> pd.DataFrame:

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
+from rmo_data import constants
 from rmo_data.charts import material_charts, style
 from rmo_data.analysis import evidence_rollups, metrics
 from rmo_data.store import concentration, queries
@@ -249,3 +250,17 @@ def test_wgi_scores_equal_the_per_country_pandas_computation(built_engine: Engin
                                                       for i in metrics.WGI_INDICATORS)
                     for iso3, group in frame.groupby("iso3")}
         assert scores == expected
+
+
+@pytest.mark.parametrize("filters", [{}, {"scopes": ["nickel"]}, {"scopes": [constants.CROSS_MATERIAL]},
+                                     {"scopes": ["nickel", constants.CROSS_MATERIAL]}, {"text": "audit"},
+                                     {"risks": ["labour_rights"], "actors": ["oem"]}])
+def test_leverage_card_counts_count_the_cards_the_page_lists(built_engine: Engine, filters: dict) -> None:
+    """The browsing pills' counts come from SQL, and say what counting the listed cards says."""
+    for by, column in (("category", "category"), ("scope", "material")):
+        widened = {**filters, {"category": "categories", "scope": "scopes"}[by]: []}
+        cards = queries.leverage_cards(engine=built_engine, **widened)
+        listed = cards[column].map(lambda v: v if isinstance(v, str) else constants.CROSS_MATERIAL).value_counts()
+        assert queries.leverage_card_counts(by, engine=built_engine, **widened) == {
+            k: int(v) for k, v in listed.items()}
+        assert sum(listed) == len(cards) and len(cards) > 0
