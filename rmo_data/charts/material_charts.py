@@ -363,12 +363,16 @@ def top_countries(df: pd.DataFrame, top_n: int = 6) -> pd.DataFrame:
     grouped = (rows.groupby(["year", "group"], as_index=False)
                .agg(quantity=("quantity", lambda s: s.sum(min_count=1)),
                     is_estimate=("is_estimate", "max")))
-    # USGS flags estimates country by country; a year reads as an estimate when
-    # most of its country figures are, so each year has one axis label.
-    year_flag = rows.groupby("year")["is_estimate"].agg(lambda s: bool(s.astype(bool).mean() > 0.5))
+    # USGS flags estimates country by country; a year is marked when any of its country figures
+    # is one, the rule of the concentration figures (metrics) drawn beside this chart.
+    year_flag = rows.groupby("year")["is_estimate"].agg(lambda s: bool(s.astype(bool).any()))
     grouped["year_is_estimate"] = grouped["year"].map(year_flag)
     grouped["order"] = grouped["group"].map(lambda g: leaders.index(g) if g in leaders else len(leaders))
     return grouped
+
+
+YEAR_ESTIMATE_TITLE = "Year (e = includes estimates)"  # the production and concentration charts' year axis
+YEAR_LABEL_PX = 40  # the width a year label ("2025e") needs on a band axis to sit level
 
 
 def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) -> alt.Chart:
@@ -385,7 +389,7 @@ def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) ->
     if len(leaders) < len(groups):
         colours.append(CATEGORICAL[-1])
     chart = alt.Chart(data).mark_bar().encode(
-        x=alt.X("year_label:O", title="Year (e = estimate)", axis=alt.Axis(labelAngle=0)),
+        x=alt.X("year_label:O", title=YEAR_ESTIMATE_TITLE, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("quantity:Q", title=f"Production ({unit})", stack="zero"),
         color=alt.Color("group:N", title="Country", sort=alt.SortField("order"),
                         scale=alt.Scale(domain=leaders + ["All other"] * (len(leaders) < len(groups)),
@@ -404,7 +408,6 @@ def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) ->
 HHI_THRESHOLDS = ((1500, "moderate"), (2500, "high"))  # the usual reading of a Herfindahl-Hirschman index
 
 
-YEAR_LABEL_PX = 40  # the width a year label ("2025e") needs on a band axis to sit level
 TREND_AXES_PX = 160  # what the concentration trend's y axis and threshold labels take of its width
 
 
@@ -428,7 +431,7 @@ def hhi_trend_chart(df: pd.DataFrame, title: str) -> alt.Chart:
     hhi_title = vocabulary.with_unit("measure", "stage_hhi")
     line = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=70), color=BASE).encode(
         # Upright years where a "2025e" would not fit beside the next (a narrow column of the profile).
-        x=alt.X("year_label:O", title="Year (e = estimate)", sort=alt.SortField("year"),
+        x=alt.X("year_label:O", title=YEAR_ESTIMATE_TITLE, sort=alt.SortField("year"),
                 axis=alt.Axis(labelAngle=alt.ExprRef(f"{upright} ? -90 : 0"),
                               labelAlign=alt.ExprRef(f"{upright} ? 'right' : 'center'"),
                               labelBaseline=alt.ExprRef(f"{upright} ? 'middle' : 'top'"))),

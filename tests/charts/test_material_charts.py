@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import altair as alt
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -138,14 +139,15 @@ def test_hhi_trend_has_reference_lines() -> None:
 
 
 def test_hhi_trend_marks_estimated_years_as_the_production_chart_does() -> None:
-    """The production chart wrote "2025e" and the trend beside it "2025" for the same estimate."""
+    """The production chart wrote "2025e" and the trend beside it "2025" for the same estimate; both
+    now mark a year any of whose country figures is an estimate."""
     trend = pd.DataFrame({"year": [2024, 2025], "hhi": [3000.0, 3200.0], "top1_country": ["X", "X"],
                           "top1_share": [50.0, 52.0], "is_estimate": [False, True]})
     spec = _spec(material_charts.hhi_trend_chart(trend, "t"))
     line = spec["layer"][2]
     assert [r["year_label"] for r in _values(spec, line.get("data", spec.get("data")))] == ["2024", "2025e"]
     assert line["encoding"]["x"]["field"] == "year_label"
-    assert "e = estimate" in line["encoding"]["x"]["title"]
+    assert line["encoding"]["x"]["title"] == material_charts.YEAR_ESTIMATE_TITLE
 
 
 def test_end_use_chart_with_named_rows_is_the_same_chart_for_every_material(built_engine: Engine) -> None:
@@ -196,3 +198,29 @@ def test_a_one_year_series_is_summarised_once() -> None:
     assert summaries.production(rows, "kt").startswith("The year 2024 only. Largest producer in 2024: China")
     assert summaries.hhi_trend(pd.DataFrame({"year": [2023, 2024], "hhi": [1000.0, 1600.0]})).startswith(
         "2023: 1,000; 2024: 1,600, moderately")
+
+
+def test_production_and_concentration_charts_mark_the_same_years(built_engine: Engine) -> None:
+    """Side by side on the Material profile, nickel's production chart read "2022" and its
+    concentration trend "2022e" for the same figures (a majority rule beside an any rule)."""
+    from rmo_data.store import concentration
+
+    compared = 0
+    for material in constants.MATERIAL_SLUGS:
+        rows = queries.production(material=material, stage="mining", engine=built_engine)
+        trend = concentration.hhi_trend(material=material, stage="mining", engine=built_engine)
+        if rows.empty or trend.empty:
+            continue
+        primary = rows[rows["is_primary"].astype(bool)]
+        bars = {r["year"]: r["year_label"] for r in _values_of(material_charts.production_chart(primary, "t", "t"))}
+        line = {r["year"]: r["year_label"] for r in _values_of(material_charts.hhi_trend_chart(trend, "t"))
+                if "year_label" in r}
+        common = set(bars) & set(line)
+        assert common and all(bars[y] == line[y] for y in common), (material, bars, line)
+        compared += 1
+    assert compared >= 5
+
+
+def _values_of(chart: alt.TopLevelMixin) -> list[dict]:
+    spec = chart.to_dict()
+    return [row for rows in spec.get("datasets", {}).values() for row in rows]
