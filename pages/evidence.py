@@ -70,11 +70,12 @@ summary = queries.evidence_summary_from(cube, places)
 
 active = sum(bool(v) for k, v in filters.items() if k not in {"materials", "min_severity"})
 active += int(filters["min_severity"] > 1)
-m1, m2, m3, m4 = st.columns(4)
-m1.metric("Cases shown", summary["cases"])
-m2.metric("Materials", summary["materials"])
-m3.metric("Countries", summary["countries"])
-m4.metric("Severe (4–5)", summary["severe"])
+# One wrapping row, not four columns: a phone stacked the columns into four screen-high rows.
+figures = st.container(horizontal=True, gap="medium")
+figures.metric("Cases shown", summary["cases"])
+figures.metric("Materials", summary["materials"])
+figures.metric("Countries", summary["countries"])
+figures.metric("Severe (4–5)", summary["severe"])
 if summary["rows"] > summary["cases"]:
     st.caption(f"Cases split from one passage of the report (one sentence naming several countries, "
                f"sites or risks) count once: {summary['rows']} listed rows make {summary['cases']} cases.")

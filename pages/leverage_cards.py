@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components import cards, feedback, render, router, state, tables
+from components import cards, feedback, render, router, state, tables, tabs
 from components import signin
 from rmo_data.charts import material_charts
 from components import cached
@@ -172,6 +172,23 @@ engine = get_engine()
 tab_cards, tab_plan = st.tabs(["Cards", "Action plan"], key="lc_tab", on_change="rerun")
 
 
+def _finer_filters(org_names: Mapping[str, str], org_short: Mapping[str, str]) -> None:
+    """Actor, target, stage, risk and organisation: two rows of three on a laptop."""
+    f1, f2, f3 = st.columns(3)
+    f1.multiselect("Actor", constants.ACTOR_SLUGS, **state.widget("lc_actor"),
+                   format_func=constants.ACTOR_LABELS.__getitem__, placeholder="Both")
+    f2.multiselect("Target", constants.TARGET_SLUGS, **state.widget("lc_target"),
+                   format_func=constants.TARGET_LABELS.__getitem__, placeholder="All targets")
+    f3.multiselect("Stage", constants.STAGE_SLUGS, **state.widget("lc_stage"),
+                   format_func=constants.STAGE_LABELS.__getitem__, placeholder="All stages")
+    g1, g2, _ = st.columns(3)
+    g1.multiselect("Risk addressed", constants.RISK_CATEGORY_SLUGS, **state.widget("lc_risk"),
+                   format_func=constants.RISK_CATEGORY_LABELS.__getitem__, placeholder="All risks")
+    g2.multiselect("Organisation to engage", sorted(org_names, key=lambda s: org_short[s].lower()),
+                   **state.widget("lc_org"), format_func=lambda s: org_short.get(s, s),
+                   placeholder="Any organisation")
+
+
 @st.fragment
 def _cards() -> None:
     """The card filters, the cards they select, their chart and download.
@@ -199,31 +216,25 @@ def _cards() -> None:
     st.pills("Material", [*constants.MATERIAL_SLUGS, constants.CROSS_MATERIAL], selection_mode="multi",
              **state.widget("lc_mat"), format_func=lambda m: f"{SCOPE_LABELS[m]} ({by_scope.get(m, 0)})",
              help="Choose one or more; none = every material, cross-material cards included.")
-    f3, f4, g1, g2 = st.columns(4)
-    f3.multiselect("Actor", constants.ACTOR_SLUGS, **state.widget("lc_actor"),
-                   format_func=constants.ACTOR_LABELS.__getitem__, placeholder="Both")
-    f4.multiselect("Target", constants.TARGET_SLUGS, **state.widget("lc_target"),
-                   format_func=constants.TARGET_LABELS.__getitem__, placeholder="All targets")
-    g3, g4 = st.columns(2)
-    g1.multiselect("Stage", constants.STAGE_SLUGS, **state.widget("lc_stage"),
-                   format_func=constants.STAGE_LABELS.__getitem__, placeholder="All stages")
-    g2.multiselect("Risk addressed", constants.RISK_CATEGORY_SLUGS, **state.widget("lc_risk"),
-                   format_func=constants.RISK_CATEGORY_LABELS.__getitem__, placeholder="All risks")
-    g3.multiselect("Organisation to engage", sorted(org_names, key=lambda s: org_short[s].lower()),
-                   **state.widget("lc_org"), format_func=lambda s: org_short.get(s, s),
-                   placeholder="Any organisation")
-    g4.text_input("Search action text", **state.widget("lc_text"), max_chars=100,
+    st.text_input("Search action text", **state.widget("lc_text"), max_chars=100,
                   placeholder="e.g. audit, union, traceability")
+    # The five finer filters behind one click: on a phone they stood as five boxes between the
+    # pills and the cards.  Built only while open; a filter set by a link opens it, and each keeps
+    # its value while closed (persisted widget state), so a closed box still filters.
+    finer = ("lc_actor", "lc_target", "lc_stage", "lc_risk", "lc_org")
+    tabs.lazy_expander("More filters: actor, target, stage, risk, organisation",
+                       lambda: _finer_filters(org_names, org_short), key="lc_more",
+                       expanded=any(state.get(k) for k in finer), icon=":material/tune:")
 
     levs = cached.read(queries.leverage_cards, **filters)
     active = sum(bool(v) for v in filters.values())
 
     stats, chart = st.columns([2, 3], gap="large")
     with stats:
-        m1, m2, m3 = st.columns(3)
-        m1.metric("Cards shown", len(levs))
-        m2.metric("Materials", int(levs["material"].nunique()) if not levs.empty else 0)
-        m3.metric("Cross-material", int(levs["material"].isna().sum()) if not levs.empty else 0)
+        figures = st.container(horizontal=True, gap="medium")  # one wrapping row (a phone stacked columns)
+        figures.metric("Cards shown", len(levs))
+        figures.metric("Materials", int(levs["material"].nunique()) if not levs.empty else 0)
+        figures.metric("Cross-material", int(levs["material"].isna().sum()) if not levs.empty else 0)
         if active:
             st.button(f"Clear {active} card filter(s)", on_click=state.set_card_filters,
                       icon=":material/filter_alt_off:", key="lc_clear")

@@ -169,7 +169,7 @@ def test_robustness_table_matches_the_seeded_monte_carlo(app: AppTest, built_eng
                              seed=scoring.DEFAULT_SEED, missing=raw.isna())
     expected = mc.assign(name=[constants.MATERIAL_LABELS[m] for m in mc.index]).set_index("name")["p_top"]
     got = table.set_index("name")["p_top"]
-    assert got.to_dict() == pytest.approx(expected.to_dict())
+    assert got.to_dict() == pytest.approx((expected * 100).to_dict())  # shown in percent ("35 %")
 
 
 def test_raw_values_and_method_are_a_tab_away_and_follow_the_weights(app: AppTest) -> None:
@@ -181,7 +181,7 @@ def test_raw_values_and_method_are_a_tab_away_and_follow_the_weights(app: AppTes
     method = _frame(at, "Criterion", "Share of score")
     shares = dict(zip(method["Criterion"], method["Share of score"], strict=True))
     assert shares[constants.CRITERION_LABELS["severity"]] == 0
-    assert sum(shares.values()) == pytest.approx(1.0)
+    assert sum(shares.values()) == pytest.approx(100.0)  # shown in percent ("35 %")
     values = _frame(at, "Material")
     assert values["Material"].tolist() == _ranking_names(open_tab(at, "pr_tab", "Ranking")), \
         "the raw values follow the ranking's order"
@@ -337,6 +337,29 @@ def test_card_filters_by_target_stage_risk_and_organisation(app: AppTest, built_
     at.session_state["lc_org"] = [org]
     no_exception(at.run())
     assert at.metric[0].value == str(len(queries.leverages(organisations=[org], engine=built_engine)))
+
+
+def test_the_finer_card_filters_wait_behind_one_click_and_still_filter(app: AppTest, built_engine: Engine) -> None:
+    """Actor, target, stage, risk and organisation sit in a closed box (five boxes stood between
+    the pills and the cards on a phone); a value set there keeps filtering once it is closed."""
+    at = open_as(app, CARDS)
+    assert not [m for m in at.multiselect if m.label == "Actor"], "closed: its filters are not built"
+    assert at.expander[0].label.startswith("More filters")
+    open_expander(at, "lc_more")
+    assert [m.label for m in at.multiselect] == ["Actor", "Target", "Stage", "Risk addressed",
+                                                 "Organisation to engage"]
+    next(m for m in at.multiselect if m.label == "Stage").set_value(["mining"])
+    no_exception(at.run())
+    at.session_state["lc_more"] = False  # the user closes the box
+    no_exception(at.run())
+    assert not [m for m in at.multiselect if m.label == "Stage"]
+    assert at.session_state["lc_stage"] == ["mining"]
+    assert at.metric[0].value == str(len(queries.leverages(stages=["mining"], engine=built_engine)))
+
+
+def test_a_link_with_a_finer_card_filter_opens_its_box(app: AppTest) -> None:
+    at = open_as(app, CARDS, lc_stage=["mining"])
+    assert [m.value for m in at.multiselect if m.label == "Stage"] == [["mining"]]
 
 
 def _zinc_card_and_plan_size(url: str) -> tuple[str, int]:

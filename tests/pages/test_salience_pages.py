@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 from sqlalchemy import Engine
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
@@ -75,7 +76,8 @@ def test_a_top_place_resting_on_gaps_is_flagged_in_the_ranking_and_its_csv(app: 
         assert f"{name} ⚑" in _texts(at)  # in the top-3 line
     others = [constants.MATERIAL_LABELS[m] for m in expected.index if m not in flagged]
     assert (table.loc[others, "gap_flag"] == "—").all()
-    assert table["gap_share"].tolist() == expected["gap_share"].tolist()
+    # Shown in percent ("35 %"); the download keeps the share 0–1.
+    assert table["gap_share"].tolist() == pytest.approx((expected["gap_share"] * 100).tolist())
     # The CSV download is this table through exports.table_csv: the flag and the share are in it.
     csv = table_csv(table.reset_index()).decode("utf-8")
     assert "gap_flag" in csv and "gap_share" in csv
