@@ -534,7 +534,7 @@ def evidence_heatmap(counts: pd.DataFrame) -> alt.Chart:
     shorts = {r.label: constants.RISK_CATEGORY_SHORT[r.slug] for r in constants.RISK_CATEGORIES}
     base = alt.Chart(data).encode(
         # Every stage keeps its column, even with no case, so the chain reads left to right.
-        # On a phone: shorter row labels, so the cells keep some width, and slanted stage names.
+        # On a phone: short row names, so the cells keep some width, and upright stage names.
         x=alt.X("stage_name:N", sort=stage_order, title="Value-chain stage",
                 scale=alt.Scale(domain=stage_order),
                 axis=alt.Axis(orient="top", labelAngle=on_phone(-90, 0), labelAlign=on_phone("left", "center"),
@@ -652,15 +652,16 @@ def severity_bars(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> 
 
 HEAD_MARK = "§type:"  # the y value of a type's header row in the organisation matrix (never an organisation's)
 PHONE_LABELS = 150  # px for an organisation's name on a phone
-PHONE_AXIS = 160  # the y axis's width on a phone: its labels and their padding
+PHONE_AXIS = 160  # how far left of the grid a phone's type names start: the names' width and their gap
 
 
 def org_material_matrix(df: pd.DataFrame, short_names: Mapping[str, str] | None = None) -> alt.Chart:
     """Organisation (rows, grouped by type) × material: a filled cell where they are linked.
 
     Each group of rows opens with its type's name in bold across an empty row,
-    so the grouping reads without telling ten colours apart; the colour repeats it.  ``short_names`` names the materials (default: the ten of the
-    report); columns follow its order.
+    so the grouping reads without telling ten colours apart; the colour repeats
+    it.  ``short_names`` names the materials (default: the ten of the report);
+    columns follow its order.
     """
     short = dict(short_names) if short_names is not None else constants.MATERIAL_SHORT
     data = df.copy()
