@@ -7,6 +7,9 @@ has no option for it, so this stylesheet draws captions opaque, in a grey and
 a link colour that pass (``tests/charts/test_contrast.py`` checks them).
 Streamlit's main area takes the keyboard focus (so the arrow keys scroll it)
 but shows no sign of it (SC 2.4.7): it gets an outline in the primary colour.
+Plotly draws the flows chart's category names over the bands that run into
+them (on a phone over most of them); a white halo behind each name keeps it
+readable on any band.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ CSS: Final[str] = f"""
 [data-testid="stCaptionContainer"] {{color: {CAPTION_TEXT}; opacity: 1;}}
 [data-testid="stCaptionContainer"] a {{color: {LINK_TEXT};}}
 [data-testid="stMain"]:focus-visible {{outline: 2px solid {LINK_TEXT}; outline-offset: -2px;}}
+[data-testid="stPlotlyChart"] text.catlabel, [data-testid="stPlotlyChart"] text.dimlabel {{paint-order: stroke; stroke: #FFFFFF;
+  stroke-width: 3px; stroke-linejoin: round;}}
 </style>
 """
 

@@ -14,6 +14,8 @@ from rmo_data.store import queries
 
 router.guard(__file__)
 
+ACRONYM_PX = 110  # the acronym column: the longest the report names (ADREMGUI, 8 capitals) and its padding
+
 cards.inject_css()
 st.title("Stakeholders & initiatives")
 st.markdown("Industry associations, standards, multi-stakeholder initiatives, unions, governments "
@@ -47,7 +49,9 @@ event = tables.dataframe(
     table[["name", "acronym", "type_name", "material_names", "n_leverages", "description", "link"]],
     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="org_table",
     column_config={
-        "name": st.column_config.TextColumn("Organisation", pinned=True), "acronym": "Acronym",
+        "name": st.column_config.TextColumn("Organisation", pinned=True),
+        # A fixed width: sized by the grid's own measure, "ADREMGUI" lost its last letter.
+        "acronym": st.column_config.TextColumn("Acronym", width=ACRONYM_PX),
         "type_name": "Type", "material_names": "Materials",
         "n_leverages": st.column_config.NumberColumn("Leverage cards", help="Cards that name it"),
         "description": st.column_config.TextColumn("Who they are", width="large"),

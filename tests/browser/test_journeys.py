@@ -151,6 +151,11 @@ def test_overview_to_material_to_evidence_to_shared_link(server: str, page, brow
     for width, height in ((1440, 900), (390, 844)):
         flows_page.set_viewport_size({"width": width, "height": height})
         _flows_drawn(flows_page, every)
+        # Each category's name sits on a white halo: on a phone most of them lie over bands.
+        halos = flows_page.evaluate("() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"] "
+                                    "text.catlabel')].map(t => getComputedStyle(t).paintOrder + ' ' "
+                                    "+ getComputedStyle(t).stroke)")
+        assert halos and all(h.startswith("stroke") and "255, 255, 255" in h for h in halos), halos[:3]
         shot(flows_page, f"evidence-parcats-{width}")
     # Hovering over a category names its number of cases.
     flows_page.set_viewport_size({"width": 1440, "height": 900})
