@@ -259,13 +259,16 @@ def _robustness() -> None:
         order = [LABELS[m] for m in ranked.index]
         render.chart(priority_charts.robustness_chart, mc, order, key="pr_mc")
         mc_table = mc.loc[ranked.index].assign(rank=ranked["rank"])
-        tables.dataframe(formatting.as_percent(mc_table[["rank", "name", "p_top", "rank_median", "rank_min",
-                                                         "rank_max"]], "p_top"),
+        # P(top 3) in the chart's own words ("<1 %", ">99 %"): as a number the table read 100 % where
+        # the chart beside it said >99 %.
+        shown_mc = mc_table.assign(p_top=mc_table["p_top"].map(priority_charts.percent))
+        tables.dataframe(shown_mc[["rank", "name", "p_top", "rank_median", "rank_min", "rank_max"]],
                      hide_index=True, width="stretch", key="pr_mc_table", column_config={
                          "rank": st.column_config.NumberColumn("Rank now", format=formatting.TABLE_INTEGER),
                          "name": "Material",
-                         "p_top": st.column_config.ProgressColumn(f"P(top {constants.TOP_N})", min_value=0.0,
-                                                                  max_value=100.0, format=formatting.TABLE_PERCENT),
+                         "p_top": st.column_config.TextColumn(
+                             f"P(top {constants.TOP_N})", help="Share of the draws that put the material in the "
+                                                               f"top {constants.TOP_N}"),
                          "rank_median": st.column_config.NumberColumn("Median rank", format=formatting.table_format(1)),
                          "rank_min": st.column_config.NumberColumn("Best rank", format=formatting.TABLE_INTEGER),
                          "rank_max": st.column_config.NumberColumn("Worst rank", format=formatting.TABLE_INTEGER)})

@@ -18,6 +18,7 @@ fails on a format written anywhere else.  No streamlit here.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
 from rmo_data import vocabulary
@@ -50,15 +51,21 @@ def number(value: Any, digits: int | None = 0, unit: str = "") -> str:
     """``value`` with thousands grouped and ``digits`` decimals, then ``unit``; ``NO_DATA`` when missing.
 
     ``digits=None`` keeps the decimals the value has (at most three), as ``:g`` would, but
-    grouped: 1500 → "1,500", 0.5 → "0.5".
+    grouped: 1500 → "1,500", 0.5 → "0.5".  Halves round up, as people and the tables
+    (sprintf-js) round them: 50.5 → "51" (Python's own format rounds it to even, "50",
+    so a chart label read 50 % above a table cell of 51 %).
     """
     if is_missing(value):
         return NO_DATA
-    value = float(value)
+    # The shortest decimal that is the float (repr), so 2.675 rounds as written, to 2.68.
+    exact = Decimal(repr(float(value)))
+    places = 3 if digits is None else digits
+    rounded: Decimal | float = (exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+                                if exact.is_finite() else float(value))
     if digits is None:
-        text = f"{value:,.3f}".rstrip("0").rstrip(".")
+        text = f"{rounded:,.3f}".rstrip("0").rstrip(".")
     else:
-        text = f"{value:,.{digits}f}"
+        text = f"{rounded:,.{digits}f}"
     if text in {"-0", "-0.0", "-0.00"}:  # a rounded tiny negative is still zero
         text = text[1:]
     return f"{text}{unit}"

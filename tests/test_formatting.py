@@ -127,13 +127,15 @@ def test_heat_map_and_table_write_figures_and_gaps_alike(built_engine: Engine) -
     assert 'vocabulary.name("criterion", "mining_hhi"), format=formatting.table_format(0)' in page
 
 
-@pytest.mark.parametrize("value", [0, 7, 2141, 9166.4])
-def test_table_format_matches_the_text_format(value: float) -> None:
-    """What sprintf-js makes of ``table_format`` is what ``number`` writes (checked by hand here:
-    Streamlit's %,.Nf groups thousands with a comma and rounds like Python)."""
-    spec = formatting.table_format(0)
-    assert spec == "%,.0f"
-    assert f"{value:,.0f}" == formatting.number(value)
+@pytest.mark.parametrize(("value", "table_text"), [(0, "0"), (7, "7"), (2141, "2,141"), (9166.4, "9,166"),
+                                                 (50.5, "51"), (2.5, "3"), (0.5, "1"), (1234.5, "1,235")])
+def test_table_format_matches_the_text_format(value: float, table_text: str) -> None:
+    """What sprintf-js makes of ``table_format`` is what ``number`` writes.  Streamlit's %,.Nf groups
+    thousands with a comma and rounds with JavaScript's toFixed, which takes the larger of two
+    equally near results (ECMA-262), so a half rounds up: 50.5 is "51" in a table.  Python's own
+    format rounds it to even ("50"), and a robustness label read 50 % beside a table's 51 %."""
+    assert formatting.table_format(0) == "%,.0f"
+    assert formatting.number(value) == table_text
 
 
 def test_heat_map_rows_hold_no_lists_for_the_browser(built_engine: Engine) -> None:
