@@ -14,7 +14,7 @@ from rmo_data.store import queries
 
 router.guard(__file__)
 
-ACRONYM_PX = 110  # the acronym column: the longest the report names (ADREMGUI, 8 capitals) and its padding
+ACRONYM_PX = 96  # the acronym column: the longest the report names (ADREMGUI, 8 capitals) and its padding
 
 cards.inject_css()
 st.title("Stakeholders & initiatives")
@@ -49,7 +49,7 @@ event = tables.dataframe(
     table[["name", "acronym", "type_name", "material_names", "n_leverages", "description", "link"]],
     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="org_table",
     column_config={
-        "name": st.column_config.TextColumn("Organisation", pinned=True),
+        "name": st.column_config.TextColumn("Organisation", pinned=True, width="large"),
         # A fixed width: sized by the grid's own measure, "ADREMGUI" lost its last letter.
         "acronym": st.column_config.TextColumn("Acronym", width=ACRONYM_PX),
         "type_name": "Type", "material_names": "Materials",
