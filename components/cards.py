@@ -62,6 +62,13 @@ def leverage_card(row: Mapping[str, Any], org_names: Mapping[str, str] | None = 
             footer(row)
 
 
+def column_of(i: int, n: int) -> int:
+    """The column (0 or 1) of card ``i`` of ``n`` in a two-column grid: the first half down the
+    left, the rest down the right.  A phone stacks the columns, and cards taken in turn (left,
+    right) read AL-01, 03, 05, …, 02, 04 there."""
+    return 0 if i < -(-n // 2) else 1
+
+
 def evidence_card(row: Mapping[str, Any]) -> None:
     """One risk evidence case as a compact card with its source link."""
     with st.container(border=True):

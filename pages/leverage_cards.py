@@ -264,13 +264,10 @@ def _cards() -> None:
         in_plan = dict(zip(plan["leverage_id"], plan["id"].astype(int), strict=True))
         grid = st.columns(2)
         shown = levs.iloc[start:start + PAGE_SIZE]
-        half = -(-len(shown) // 2)
         for i, (_, lev) in enumerate(shown.iterrows()):
             # pandas reads a cross-material card's NULL material as NaN; the card expects None.
             row = {**lev.to_dict(), "material": lev["material"] if isinstance(lev["material"], str) else None}
-            # The first half down the left column, the rest down the right: a phone stacks the
-            # columns, and card by card in turn (left, right) it read AL-01, 03, 05, …, 02, 04.
-            with grid[0 if i < half else 1]:
+            with grid[cards.column_of(i, len(shown))]:  # in id order on a phone too
                 cards.leverage_card(row, org_names,
                                     footer=lambda r: _footer(r, org_short, org_names, org_materials, in_plan))
         opened = st.session_state.get(PLAN_OPEN)

@@ -336,7 +336,7 @@ def _leverage_cards() -> None:
         st.caption(f"{len(levs)} leverage card(s) specific to {name}; cross-material cards apply too.")
         grid = st.columns(2)
         for i, (_, lev) in enumerate(levs.iterrows()):
-            with grid[i % 2]:
+            with grid[cards.column_of(i, len(levs))]:  # in id order on a phone too
                 cards.leverage_card(lev, names)
         figure_footer(levs, f"{mat['name']} leverages", ["Raw materials value chain leverages"], [],
                       key="dl_lev")

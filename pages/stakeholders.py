@@ -73,7 +73,7 @@ if chosen_slug and chosen_slug in set(orgs["slug"]):
         st.info("No leverage card names this organisation directly.")
     grid = st.columns(2)
     for i, (_, lev) in enumerate(levs.iterrows()):
-        with grid[i % 2]:
+        with grid[cards.column_of(i, len(levs))]:  # in id order on a phone too
             cards.leverage_card(lev, names)
 
 st.subheader("Material × organisation")

@@ -478,3 +478,16 @@ def test_leverage_cards_read_in_id_order_down_the_left_column_then_the_right(app
     assert len(shown) == 10, shown
     ids = [i.replace("\\", "") for i in shown]  # escape_html puts a backslash before the hyphen
     assert ids == sorted(ids), ids
+
+
+def test_a_material_profiles_leverage_cards_read_in_id_order_too(app: AppTest) -> None:
+    """The profile's Leverage cards tab dealt its cards left, right in turn, as the cards page did."""
+    import re
+
+    from components import cards
+
+    at = open_as(app, "pages/material.py", material="aluminium", mp_tab="Leverage cards")
+    shown = [m.group(1).replace("\\", "") for md in at.markdown if "rmo-pill" in md.value
+             for m in [re.search(r"rmo-muted'>([^ ]+) ·", md.value)] if m]
+    assert len(shown) >= 4 and shown == sorted(shown), shown
+    assert [cards.column_of(i, 5) for i in range(5)] == [0, 0, 0, 1, 1]
