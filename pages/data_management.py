@@ -12,6 +12,7 @@ Access (editors only) is gated by the router's roles.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 
 import streamlit as st
@@ -22,11 +23,13 @@ from components import cached
 from components import stewardship_view as view
 from components.safe import escape_html
 from rmo_data import exports, faults
-from rmo_data.stewardship import change_sets, history, upload_tables
+from rmo_data.stewardship import change_sets, history, upload_reader, upload_tables
 from rmo_data.store import change_log, export
 from rmo_data.store.engine import get_engine
 
 router.guard(__file__)
+
+UPLOAD_MB = math.ceil(upload_reader.MAX_UPLOAD_BYTES / 1_000_000)  # the uploader's limit, in its MB
 
 SLOT = "data_management"  # where components.feedback keeps this page's one-shot message
 NONCE = "_dm_upload_nonce"  # a new uploader key empties the uploaders after an apply
@@ -101,9 +104,12 @@ with st.expander("How uploads work"):
 modes = [m for m in upload_tables.MODES if m == "upsert" or spec.replace_by_material]
 mode = st.radio("Mode", modes, format_func=lambda m: view.MODE_LABELS[m], key="dm_mode")
 nonce = st.session_state.get(NONCE, 0)
-upload = st.file_uploader("File (CSV or XLSX)", type=["csv", "xlsx"], key=f"dm_file_{nonce}")
+# The box says the app's own limit ("5MB per file"), not Streamlit's default 200 MB, which the
+# upload reader refuses anyway (rmo_data.stewardship.upload_reader.MAX_UPLOAD_BYTES).
+upload = st.file_uploader("File (CSV or XLSX)", type=["csv", "xlsx"], key=f"dm_file_{nonce}",
+                          max_upload_size=UPLOAD_MB)
 sources_upload = st.file_uploader("New sources (optional, CSV or XLSX)", type=["csv", "xlsx"],
-                                  key=f"dm_sources_{nonce}")
+                                  key=f"dm_sources_{nonce}", max_upload_size=UPLOAD_MB)
 
 if upload is not None:
     preview = view.validated(table, upload, mode, sources_upload, engine=engine)  # once per file

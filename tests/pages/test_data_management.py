@@ -162,3 +162,13 @@ def test_apply_and_roll_back_on_a_full_disk_say_so_and_keep_the_upload(
     at.run()
     assert_one_plain_fault(at, "The rollback could not be saved")
     assert _evidence(own_url, "EV-PAGE-01") is not None
+
+
+def test_the_upload_boxes_state_the_apps_own_size_limit(page: AppTest) -> None:
+    """The boxes said Streamlit's default "200MB per file" while the reader refuses more than 5 MB."""
+    import math
+
+    from rmo_data.stewardship import upload_reader
+
+    limits = {u.proto.max_upload_size_mb for u in page.file_uploader}
+    assert limits == {math.ceil(upload_reader.MAX_UPLOAD_BYTES / 1_000_000)} == {5}
