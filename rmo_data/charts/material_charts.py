@@ -373,6 +373,20 @@ def top_countries(df: pd.DataFrame, top_n: int = 6) -> pd.DataFrame:
 
 YEAR_ESTIMATE_TITLE = "Year (e = includes estimates)"  # the production and concentration charts' year axis
 YEAR_LABEL_PX = 40  # the width a year label ("2025e") needs on a band axis to sit level
+PRODUCTION_AXES_PX = 230  # what the production chart's y axis and country legend take of its width
+
+
+def year_axis(n_years: int, reserved_px: int) -> alt.Axis:
+    """A band axis of ``n_years`` year labels, upright where the chart's container leaves them no room
+    to sit level beside each other (a phone, a narrow column): Vega dropped every other year there.
+
+    ``reserved_px`` is what the chart's other parts (y axis, legend, side labels) take of the width.
+    The test reads the container's width, not the plot's: the plot's own width depends on the axes.
+    """
+    upright = f"containerSize()[0] < {YEAR_LABEL_PX * max(1, n_years) + reserved_px}"
+    return alt.Axis(labelAngle=alt.ExprRef(f"{upright} ? -90 : 0"),
+                    labelAlign=alt.ExprRef(f"{upright} ? 'right' : 'center'"),
+                    labelBaseline=alt.ExprRef(f"{upright} ? 'middle' : 'top'"), labelOverlap=False)
 
 
 def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) -> alt.Chart:
@@ -389,7 +403,8 @@ def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) ->
     if len(leaders) < len(groups):
         colours.append(CATEGORICAL[-1])
     chart = alt.Chart(data).mark_bar().encode(
-        x=alt.X("year_label:O", title=YEAR_ESTIMATE_TITLE, axis=alt.Axis(labelAngle=0)),
+        x=alt.X("year_label:O", title=YEAR_ESTIMATE_TITLE,
+                axis=year_axis(data["year_label"].nunique(), PRODUCTION_AXES_PX)),
         y=alt.Y("quantity:Q", title=f"Production ({unit})", stack="zero"),
         color=alt.Color("group:N", title="Country", sort=alt.SortField("order"),
                         scale=alt.Scale(domain=leaders + ["All other"] * (len(leaders) < len(groups)),
@@ -424,17 +439,13 @@ def hhi_trend_chart(df: pd.DataFrame, title: str) -> alt.Chart:
     estimate = (data["is_estimate"].fillna(False).astype(bool) if "is_estimate" in data.columns
                 else pd.Series(False, index=data.index))
     data["year_label"] = [f"{y}{'e' if e else ''}" for y, e in zip(data["year"], estimate, strict=True)]
-    # The container's width, not the plot's: the plot's own width depends on the axes (a loop).
-    upright = f"containerSize()[0] < {YEAR_LABEL_PX * max(1, len(data)) + TREND_AXES_PX}"
     top = max(3000.0, float(data["hhi"].max()) * 1.15 if len(data) else 0.0)
     y_max = min(10_000.0, math.ceil(top / 1000) * 1000)
     hhi_title = vocabulary.with_unit("measure", "stage_hhi")
     line = alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=70), color=BASE).encode(
-        # Upright years where a "2025e" would not fit beside the next (a narrow column of the profile).
+        # Upright years where a "2025e" would not fit beside the next (the profile's narrow column).
         x=alt.X("year_label:O", title=YEAR_ESTIMATE_TITLE, sort=alt.SortField("year"),
-                axis=alt.Axis(labelAngle=alt.ExprRef(f"{upright} ? -90 : 0"),
-                              labelAlign=alt.ExprRef(f"{upright} ? 'right' : 'center'"),
-                              labelBaseline=alt.ExprRef(f"{upright} ? 'middle' : 'top'"))),
+                axis=year_axis(len(data), TREND_AXES_PX)),
         y=alt.Y("hhi:Q", title=hhi_title, scale=alt.Scale(domain=[0, y_max], nice=False),
                 axis=alt.Axis(format=formatting.VEGA_INTEGER)),
         tooltip=[alt.Tooltip("year_label:N", title="Year"),

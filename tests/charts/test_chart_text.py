@@ -285,3 +285,18 @@ def test_the_evidence_heat_map_is_readable_on_a_phone_and_a_laptop(built_engine:
     assert_readable(out, f"evidence heat map ({width} px)")
     assert not out.cut(), [b.text for b in out.cut()]
     assert {constants.STAGE_SHORT[s] for s in constants.STAGE_SLUGS} <= {b.text for b in out.boxes}
+
+
+@pytest.mark.parametrize("width", [*PHONES, 560, 820])  # a phone, and the profile's left column
+def test_the_production_chart_names_every_year(built_engine: Engine, width: int) -> None:
+    """On a phone Vega dropped every other year ("2021e", "2023e", "2025e"): they now stand upright
+    where they cannot sit level, and every year is named."""
+    for material in ("aluminium", "nickel", "zinc"):
+        rows = queries.production(material=material, stage="mining", engine=built_engine)
+        primary = rows[rows["is_primary"].astype(bool)]
+        chart = material_charts.production_chart(primary, str(primary["unit"].iloc[0]), "Production")
+        out = rendered(chart, width)
+        assert_readable(out, f"production chart ({material}, {width} px)")
+        years = {str(y) for y in primary["year"].unique()}
+        shown = {b.text.rstrip("e") for b in out.boxes if b.role == "axis-label"}
+        assert years <= shown, (material, sorted(years - shown))
