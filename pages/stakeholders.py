@@ -49,7 +49,8 @@ event = tables.dataframe(
     table[["name", "acronym", "type_name", "material_names", "n_leverages", "description", "link"]],
     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="org_table",
     column_config={
-        "name": st.column_config.TextColumn("Organisation", pinned=True, width="large"),
+        # Pinned at medium width: at its own width a phone's table showed nothing but the names.
+        "name": st.column_config.TextColumn("Organisation", pinned=True, width="medium"),
         # A fixed width: sized by the grid's own measure, "ADREMGUI" lost its last letter.
         "acronym": st.column_config.TextColumn("Acronym", width=ACRONYM_PX),
         "type_name": "Type", "material_names": "Materials",
