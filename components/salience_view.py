@@ -100,4 +100,5 @@ def _inputs(rows: pd.DataFrame, shown: pd.DataFrame, picker_key: str, show_cases
     if show_cases and cell["n_cases"] > len(cases if cases is not None else []):
         st.caption(f"The {len(cases)} most severe of {int(cell['n_cases'])} cases are listed.")
     if not show_cases:
-        signin.partner_note("the cases behind each cell")
+        # A public visitor meets this on the Material profile only, under its note on packs (a box).
+        signin.partner_note("the cases behind each cell", compact=True)

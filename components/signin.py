@@ -379,9 +379,17 @@ def sidebar_box(box: Any) -> None:
         st.divider()
 
 
-def partner_note(what: str) -> None:
-    """The plain note shown where a public visitor would see partner content."""
-    st.info(f"Partners who sign in also see {what}.", icon=":material/lock:")
+def partner_note(what: str, compact: bool = False) -> None:
+    """The plain note shown where a public visitor would see partner content.
+
+    ``compact``: one muted line, for a page that has said it in a box already (the Material
+    profile's tabs under its briefing-pack note: two blue boxes on one phone screen).
+    """
+    text = f"Partners who sign in also see {what}."
+    if compact:
+        st.caption(f":material/lock: {text}")
+    else:
+        st.info(text, icon=":material/lock:")
     st.page_link("pages/sign_in.py", label="Sign in", icon=":material/login:")
 
 

@@ -268,7 +268,8 @@ def _evidence() -> None:
     if not signin.can("case_evidence"):
         st.markdown(f"{n_cases} risk evidence {'case is' if n_cases == 1 else 'cases are'} recorded for {escape_html(mat['name'])} with the current "
                     "stage and risk filters; the chart under *Value chain & risks* counts them.")
-        signin.partner_note("each case: where and what happened, how severe it was, and its source")
+        signin.partner_note("each case: where and what happened, how severe it was, and its source",
+                            compact=True)  # the page's own note on packs is the box
     elif not n_cases:
         st.info("No risk evidence recorded for this material with the current stage and risk filters. "
                 "Clear them in the sidebar to see all cases.", icon=":material/filter_alt_off:")
@@ -329,7 +330,7 @@ def _leverage_cards() -> None:
         st.markdown(f"The report recommends {len(levs)} action(s) specific to {escape_html(mat['name'])}, besides "
                     "those for every material.")
         signin.partner_note("these leverage cards: who can act, towards whom, at which stages and "
-                          "against which risks")
+                            "against which risks", compact=True)
     elif levs.empty:
         st.info("No leverage recorded for this material.")
     else:
