@@ -43,7 +43,8 @@ tables.dataframe(
         # Pinned at medium width: wider, a phone's table showed nothing but the title column.
         "title": st.column_config.TextColumn("Source", pinned=True, width="medium"),
         "publisher": "Publisher", "year": st.column_config.NumberColumn("Year", format=formatting.TABLE_YEAR),
-        "kind": "Kind", "licence": st.column_config.TextColumn("Licence", width="medium"),  # holds "no data recorded" "feeds": st.column_config.TextColumn("Feeds", width="medium"),
+        "kind": "Kind", "licence": st.column_config.TextColumn("Licence", width="medium"),  # holds "no data recorded"
+        "feeds": st.column_config.TextColumn("Feeds", width="medium"),
         "rows": st.column_config.NumberColumn("Rows citing it"),
         "note": st.column_config.TextColumn("Caveats", width="large"),
         "link": st.column_config.LinkColumn("Link", display_text="open"),

@@ -491,3 +491,15 @@ def test_a_material_profiles_leverage_cards_read_in_id_order_too(app: AppTest) -
              for m in [re.search(r"rmo-muted'>([^ ]+) ·", md.value)] if m]
     assert len(shown) >= 4 and shown == sorted(shown), shown
     assert [cards.column_of(i, 5) for i in range(5)] == [0, 0, 0, 1, 1]
+
+
+def test_every_column_of_the_sources_table_has_its_label(app: AppTest) -> None:
+    """A comment typed into the middle of the table's settings once switched the "Feeds" column's
+    label off, so the raw name "feeds" stood in its header."""
+    import json
+
+    at = open_as(app, "pages/sources.py")
+    columns = json.loads(at.dataframe[0].proto.columns)
+    unlabelled = [name for name, spec in columns.items() if name != "_index" and not spec.get("label")]
+    assert not unlabelled, unlabelled
+    assert columns["feeds"]["label"] == "Feeds" and columns["feeds"]["width"] == "medium"
