@@ -74,6 +74,11 @@ def _two_lines(text: str) -> list[str]:
     return [" ".join(words[:cut]), " ".join(words[cut:])]
 
 
+# A risk category's label → its short name, for the charts that shorten them on a phone.
+RISK_SHORT_BY_LABEL: dict[str, str] = {r.label: constants.RISK_CATEGORY_SHORT[r.slug]
+                                       for r in constants.RISK_CATEGORIES}
+
+
 def _lookup(table: Mapping[str, Any], key: str = "datum.label") -> str:
     """A Vega expression that looks ``key`` up in ``table`` (``key`` itself when it is not there)."""
     return f"({json.dumps(dict(table))}[{key}] || {key})"
@@ -376,6 +381,11 @@ YEAR_LABEL_PX = 40  # the width a year label ("2025e") needs on a band axis to s
 PRODUCTION_AXES_PX = 230  # what the production chart's y axis and country legend take of its width
 
 
+def year_labels(years: pd.Series, estimated: pd.Series) -> list[str]:
+    """Each year as its axis writes it: "2025e" where its figures include estimates."""
+    return [f"{int(y)}{'e' if e else ''}" for y, e in zip(years, estimated, strict=True)]
+
+
 def year_axis(n_years: int, reserved_px: int) -> alt.Axis:
     """A band axis of ``n_years`` year labels, upright where the chart's container leaves them no room
     to sit level beside each other (a phone, a narrow column): Vega dropped every other year there.
@@ -392,8 +402,7 @@ def year_axis(n_years: int, reserved_px: int) -> alt.Axis:
 def production_chart(df: pd.DataFrame, unit: str, title: str, top_n: int = 6) -> alt.Chart:
     """Stacked bars of production by country and year for one commodity; click selects a country."""
     data = top_countries(df, top_n)
-    data["year_label"] = [f"{int(y)}{'e' if e else ''}"
-                          for y, e in zip(data["year"], data["year_is_estimate"], strict=True)]
+    data["year_label"] = year_labels(data["year"], data["year_is_estimate"])
     data["estimate_label"] = data["is_estimate"].map({True: "includes estimates", False: "reported"})
     pick = alt.selection_point(name="country", fields=["group"], on="click", clear="dblclick")
     # One palette colour per leading country in its order; "All other" always in the palette's grey.
@@ -438,7 +447,7 @@ def hhi_trend_chart(df: pd.DataFrame, title: str) -> alt.Chart:
     # As the production chart writes them: "2025e" where the year's figures are estimates.
     estimate = (data["is_estimate"].fillna(False).astype(bool) if "is_estimate" in data.columns
                 else pd.Series(False, index=data.index))
-    data["year_label"] = [f"{y}{'e' if e else ''}" for y, e in zip(data["year"], estimate, strict=True)]
+    data["year_label"] = year_labels(data["year"], estimate)
     top = max(3000.0, float(data["hhi"].max()) * 1.15 if len(data) else 0.0)
     y_max = min(10_000.0, math.ceil(top / 1000) * 1000)
     hhi_title = vocabulary.with_unit("measure", "stage_hhi")
@@ -501,7 +510,6 @@ def value_chain_chart(risks: pd.DataFrame, evidence: pd.DataFrame) -> alt.Chart:
     domain = ["Salient risk", "Evidence only", "Not flagged"]
     # On a phone the risks go by their short names and the stages stand upright: the full names
     # left the six columns a strip 20 px wide, their slanted headers printed over each other.
-    shorts = {constants.RISK_CATEGORY_LABELS[c]: constants.RISK_CATEGORY_SHORT[c] for c in categories}
     base = alt.Chart(data).encode(
         x=alt.X("stage_name:N", sort=[stage_names[s] for s in constants.STAGE_SLUGS], title=None,
                 # Wider, each header in two short lines, level: slanted, they ran into the next one.
@@ -509,7 +517,8 @@ def value_chain_chart(risks: pd.DataFrame, evidence: pd.DataFrame) -> alt.Chart:
                               labelBaseline=on_phone("middle", "bottom"), labelLimit=150, labelOverlap=False,
                               labelExpr=f"{NARROW} ? datum.label : split(datum.label, ' ')", labelLineHeight=14)),
         y=alt.Y("category_name:N", sort=[constants.RISK_CATEGORY_LABELS[c] for c in categories], title=None,
-                axis=alt.Axis(labelLimit=on_phone(120, 280), labelExpr=f"{NARROW} ? {_lookup(shorts)} : datum.label")),
+                axis=alt.Axis(labelLimit=on_phone(120, 280),
+                              labelExpr=f"{NARROW} ? {_lookup(RISK_SHORT_BY_LABEL)} : datum.label")),
     )
     # A salient cell is told apart by its dark outline as well as its colour (not by colour alone).
     cells = base.mark_rect(strokeWidth=3, cornerRadius=3).encode(
@@ -542,7 +551,6 @@ def evidence_heatmap(counts: pd.DataFrame) -> alt.Chart:
     data["stage_name"] = data["stage"].map(constants.STAGE_SHORT)
     pick = alt.selection_point(name="cell", fields=["category", "stage"], on="click", clear="dblclick")
     stage_order = [constants.STAGE_SHORT[s] for s in constants.STAGE_SLUGS]
-    shorts = {r.label: constants.RISK_CATEGORY_SHORT[r.slug] for r in constants.RISK_CATEGORIES}
     base = alt.Chart(data).encode(
         # Every stage keeps its column, even with no case, so the chain reads left to right.
         # On a phone: short row names, so the cells keep some width, and upright stage names.
@@ -552,7 +560,8 @@ def evidence_heatmap(counts: pd.DataFrame) -> alt.Chart:
                               labelBaseline=on_phone("middle", "bottom"), labelOverlap=False)),
         # On a phone the categories' short names (the value-chain map's), whole, not cut at 140 px.
         y=alt.Y("category_name:N", sort=[r.label for r in constants.RISK_CATEGORIES], title=None,
-                axis=alt.Axis(labelLimit=on_phone(130, 300), labelExpr=f"{NARROW} ? {_lookup(shorts)} : datum.label")),
+                axis=alt.Axis(labelLimit=on_phone(130, 300),
+                              labelExpr=f"{NARROW} ? {_lookup(RISK_SHORT_BY_LABEL)} : datum.label")),
     )
     top = max(int(data["n"].max()), 1) if not data.empty else 1
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(

@@ -509,21 +509,27 @@ def evidence_severity_counts(engine: Engine | None = None) -> pd.DataFrame:
     return out.sort_values(["material", "severity"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
+def _scoped(scopes: Sequence[str]) -> tuple[list[str], bool, bool]:
+    """A scope choice (material slugs and/or ``constants.CROSS_MATERIAL``; empty = every card) as
+    :func:`leverages`' ``materials`` and ``include_cross``, and whether only cross-material cards count."""
+    chosen = list(dict.fromkeys(scopes))
+    mats = [s for s in chosen if s != constants.CROSS_MATERIAL]
+    if mats:
+        return mats, constants.CROSS_MATERIAL in chosen, False
+    return [], True, bool(chosen)
+
+
 def leverage_cards(scopes: Sequence[str] = (), **filters: Any) -> pd.DataFrame:
     """Leverage cards for a material choice that may include the cross-material slug.
 
     ``scopes`` holds material slugs and/or ``constants.CROSS_MATERIAL``; empty
     means every card.  Other keyword arguments go to :func:`leverages`.
     """
-    chosen = list(dict.fromkeys(scopes))
-    mats = [s for s in chosen if s != constants.CROSS_MATERIAL]
-    cross = constants.CROSS_MATERIAL in chosen
-    if not chosen:
-        return leverages(**filters)
-    if mats:
-        return leverages(materials=mats, include_cross=cross, **filters)
-    frame = leverages(**filters)  # cross-material only: every card, then keep those without a material
-    return frame[frame["material"].isna()].reset_index(drop=True)
+    mats, include_cross, cross_only = _scoped(scopes)
+    frame = leverages(materials=mats, include_cross=include_cross, **filters)
+    if cross_only:  # every card was read; keep those without a material
+        frame = frame[frame["material"].isna()].reset_index(drop=True)
+    return frame
 
 
 def leverage_card_counts(by: str, scopes: Sequence[str] = (), engine: Engine | None = None,
@@ -536,15 +542,11 @@ def leverage_card_counts(by: str, scopes: Sequence[str] = (), engine: Engine | N
     """
     lv = S.leverage
     column = {"category": lv.c.category, "scope": lv.c.material}[by]
-    chosen = list(dict.fromkeys(scopes))
-    mats = [s for s in chosen if s != constants.CROSS_MATERIAL]
-    query = select(column.label("key"), func.count().label("n")).select_from(lv)
-    if mats:
-        query = _where_leverages(query, materials=mats, include_cross=constants.CROSS_MATERIAL in chosen, **filters)
-    else:
-        query = _where_leverages(query, **filters)
-        if chosen:  # cross-material only
-            query = query.where(lv.c.material.is_(None))
+    mats, include_cross, cross_only = _scoped(scopes)
+    query = _where_leverages(select(column.label("key"), func.count().label("n")).select_from(lv),
+                             materials=mats, include_cross=include_cross, **filters)
+    if cross_only:
+        query = query.where(lv.c.material.is_(None))
     counted = _frame(query.group_by(column), engine)
     return {(constants.CROSS_MATERIAL if k is None or k != k else str(k)): int(n)
             for k, n in zip(counted["key"], counted["n"], strict=True)}
