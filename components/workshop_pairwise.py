@@ -130,6 +130,7 @@ def _pair_card(key: str, a: str, b: str) -> float | None:
 def weight_bars(weights: Mapping[str, float]) -> str:
     """The weights as an HTML bar list, largest first: name, bar, per cent (names from constants)."""
     rows = []
+    shown = dict(zip(weights, formatting.shares(weights.values())))  # they add up to 100 as shown
     for slug, w in sorted(weights.items(), key=lambda kv: -kv[1]):
         colour = constants.CRITERION_COLOURS.get(slug, "#555555")
         rows.append(
@@ -140,7 +141,7 @@ def weight_bars(weights: Mapping[str, float]) -> str:
             f'<span style="display:block;width:{100 * w:.1f}%;height:100%;background:{colour};'
             'border-radius:0.35rem"></span></span>'
             f'<span style="flex:0 0 3rem;text-align:right;font-variant-numeric:tabular-nums">'
-            f'{formatting.number(100 * w, 0)} %</span></li>')
+            f'{formatting.percent(shown[slug])}</span></li>')
     return ('<ul aria-label="Weights from your comparisons" data-pw="weights" '
             f'style="list-style:none;margin:0;padding:0">{"".join(rows)}</ul>')
 

@@ -218,7 +218,7 @@ def _inputs() -> None:
     tables.dataframe(values, hide_index=True, width="stretch", key="pr_raw_table",
                      column_config={"Material": st.column_config.TextColumn(pinned=True)})
     method = prioritisation.method_table(weights, crit.years)
-    tables.dataframe(formatting.as_percent(method, "Share of score"), hide_index=True, width="stretch",
+    tables.dataframe(formatting.as_shares(method, "Share of score"), hide_index=True, width="stretch",
                      key="pr_method_table", column_config={
         "Criterion": st.column_config.TextColumn(pinned=True),
         "Share of score": st.column_config.NumberColumn(format=formatting.TABLE_PERCENT),

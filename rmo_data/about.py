@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from rmo_data import constants, vocabulary
+from rmo_data import constants, formatting, vocabulary
 
 APP_NAME = "RMO Leverage Explorer"
 NO_LICENCE = "licence not recorded"
@@ -141,11 +141,12 @@ def register_rows(names: Iterable[str], register: pd.DataFrame) -> pd.DataFrame:
 
 def weight_rows(weights: Mapping[str, int]) -> list[tuple[str, str]]:
     """(criterion, "weight w of 10 · s % of the score") for every criterion, in the app's order."""
-    total = sum(max(int(w), 0) for w in weights.values())
+    ints = [max(int(weights.get(slug, 0)), 0) for slug in constants.CRITERION_SLUGS]
+    shares = formatting.shares(ints, 1)  # adding up to 100.0
     out = []
-    for slug in constants.CRITERION_SLUGS:
+    for slug, pct in zip(constants.CRITERION_SLUGS, shares):
         w = int(weights.get(slug, 0))
-        share = f"{100 * w / total:.1f} % of the score" if total else "no weight set"
+        share = "no weight set" if formatting.is_missing(pct) else f"{formatting.percent(pct, 1)} of the score"
         out.append((vocabulary.name("criterion", slug), f"{w} of {constants.WEIGHT_MAX} · {share}"))
     return out
 

@@ -18,7 +18,9 @@ fails on a format written anywhere else.  No streamlit here.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+import math
+from collections.abc import Iterable
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
 from rmo_data import vocabulary
@@ -79,6 +81,36 @@ def percent(value: Any, digits: int | None = 0) -> str:
 def fraction_percent(value: Any, digits: int | None = 0) -> str:
     """A fraction 0–1 as a percentage: 0.352 → "35 %"."""
     return NO_DATA if is_missing(value) else percent(float(value) * 100, digits)
+
+
+def shares(values: Iterable[Any], digits: int = 0) -> list[float]:
+    """Each value's share of their total in percent, rounded to ``digits`` so that the shares add up to 100.
+
+    Rounded one by one, weights of 87.5 % and 12.5 % read "88 %" and "13 %" beside each
+    other, 101 % in all. Here every share is first cut down to ``digits`` and the units
+    left over go to the largest remainders (largest share first on a tie): 88 % and 12 %.
+    A missing or negative value counts as nothing and stays missing; with no total every
+    share is missing (NaN), never a made-up zero.
+    """
+    raw = [None if is_missing(v) or float(v) < 0 else Decimal(repr(float(v))) for v in values]
+    total = sum((v for v in raw if v is not None), Decimal(0))
+    if not total:
+        return [math.nan] * len(raw)
+    unit = Decimal(1).scaleb(-digits)
+    exact = [None if v is None else v / total * 100 for v in raw]
+    floors = [None if e is None else e.quantize(unit, rounding=ROUND_FLOOR) for e in exact]
+    left = int(round((Decimal(100) - sum(f for f in floors if f is not None)) / unit))
+    order = sorted((i for i, e in enumerate(exact) if e is not None),
+                   key=lambda i: (-(exact[i] - floors[i]), -exact[i], i))
+    for i in order[:max(left, 0)]:
+        floors[i] += unit
+    return [math.nan if f is None else float(f) for f in floors]
+
+
+def as_shares(frame: Any, column: str) -> Any:
+    """``frame`` with ``column`` (weights or fractions) as percent shares that add up to 100 (``shares``),
+    for a table that shows them with ``TABLE_PERCENT``; the frame itself (and its downloads) is unchanged."""
+    return frame.assign(**{column: shares(frame[column])})
 
 
 def as_percent(frame: Any, *columns: str) -> Any:

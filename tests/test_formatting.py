@@ -155,3 +155,25 @@ def test_a_stored_time_reads_as_people_read_it() -> None:
     assert formatting.moment("2026-12-07T15:59:46+01:00") == "7 Dec 2026, 14:59 UTC"  # shown in UTC
     assert formatting.moment(None) == formatting.NO_DATA
     assert formatting.moment("last Tuesday") == "last Tuesday"  # not a time: shown as stored, not lost
+
+
+@pytest.mark.parametrize(("values", "digits", "want"), [
+    ([0.875, 0.125], 0, [88, 12]),  # each rounded alone: 88 + 13 = 101
+    ([1, 1, 1], 0, [34, 33, 33]),
+    ([1, 1, 1], 1, [33.4, 33.3, 33.3]),
+    ([2, 1, 1], 0, [50, 25, 25]),
+    ([5, 0, 3], 0, [63, 0, 37]),  # 62.5 and 37.5: the larger share takes the unit on a tie
+])
+def test_shares_shown_side_by_side_add_up_to_100(values: list[float], digits: int, want: list[float]) -> None:
+    got = formatting.shares(values, digits)
+    assert got == pytest.approx(want)
+    assert round(sum(got), digits) == 100
+    exact = [100 * v / sum(values) for v in values]
+    assert all(abs(g - e) < 10 ** -digits for g, e in zip(got, exact))  # never more than one unit off
+
+
+def test_shares_keep_a_missing_value_missing_and_invent_no_zero() -> None:
+    got = formatting.shares([3, None, float("nan"), 1])
+    assert got[0] == 75 and got[3] == 25 and math.isnan(got[1]) and math.isnan(got[2])
+    assert all(math.isnan(v) for v in formatting.shares([0, 0]))  # no total: no share at all
+    assert formatting.shares([]) == []

@@ -45,7 +45,7 @@ from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Flowable, Frame,
                                 LongTable,
                                 PageBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle)
 
-from rmo_data import constants, vocabulary
+from rmo_data import constants, formatting, vocabulary
 from rmo_data.briefing import headlines
 from rmo_data.briefing.model import (COMPARISON_HEADER, HHI_NOTE, BriefingData, MaterialBrief, Progress,
                                      comparison_rows, main_reasons, names_list)
@@ -290,10 +290,11 @@ def _ranking_page(data: BriefingData, state: dict[str, str]) -> list[Flowable]:
         out.append(_p(section.gap_note, "small"))
     weights_head = _p("Weights used", "h2")
     if section.weights:
-        total = sum(section.weights.values())
+        used = [c for c in constants.CRITERION_SLUGS if c in section.weights]
+        share = dict(zip(used, formatting.shares(section.weights[c] for c in used)))  # adding up to 100
         items = [[constants.CRITERION_LABELS[c], f"{section.weights.get(c, 0):g}",
-                  f"{section.weights.get(c, 0) / total * 100:.0f} %" if total else "–"]
-                 for c in constants.CRITERION_SLUGS if c in section.weights]
+                  "–" if formatting.is_missing(share[c]) else formatting.percent(share[c])]
+                 for c in used]
         # Two criteria per row, so the weights stay on the ranking's page.
         half = (len(items) + 1) // 2
         wrows = [a + (items[half + i] if half + i < len(items) else ["", "", ""]) for i, a in enumerate(items[:half])]

@@ -29,7 +29,7 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
-from rmo_data import constants, vocabulary
+from rmo_data import constants, formatting, vocabulary
 from rmo_data.briefing import headlines
 from rmo_data.briefing.model import (BODY_PT, COMPARISON_HEADER, HHI_NOTE, SLIDE_WORDS, BriefingData, MaterialBrief,
                                      Progress, comparison_rows, main_reasons, word_count)
@@ -261,10 +261,11 @@ def _ranking_slides(prs: Presentation, data: BriefingData) -> None:
         return
     table = section.table
     weights = section.weights
-    total = sum(weights.values())
+    used = [c for c in constants.CRITERION_SLUGS if c in weights]
+    share = dict(zip(used, formatting.shares(weights[c] for c in used)))  # adding up to 100
     wlines = [f"{constants.CRITERION_LABELS[c]}: weight {weights.get(c, 0):g}"
-              + (f" ({weights.get(c, 0) / total * 100:.0f} % of the score)" if total else "")
-              for c in constants.CRITERION_SLUGS if c in weights]
+              + ("" if formatting.is_missing(share[c]) else f" ({formatting.percent(share[c])} of the score)")
+              for c in used]
     reasons = [f"{int(r['rank'])}. {section.row_name(r)}: score {r['score']:.2f}, on gaps {section.gap_text(r)}; "
                f"main reasons {main_reasons(r)}" for _, r in table.iterrows()]
     notes = [section.note, "Weights used:\n" + "\n".join(wlines) if wlines else

@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from rmo_data import about, constants, vocabulary
+from rmo_data import about, constants, formatting, vocabulary
 from rmo_data.analysis import scoring
 from rmo_data.exports import frame_xlsx, rounded
 from rmo_data.store.schema import BUILD_VERSION
@@ -177,7 +177,7 @@ def apart_text(result: GroupResult) -> str:
         return "none: every participant gave each criterion the same share"
     # The spread is the standard deviation of the shares, in percentage points of the score.
     return ", ".join(f"{constants.CRITERION_LABELS.get(d['criterion'], d['criterion'])} "
-                     f"(± {100 * d['std']:.0f} points)" for d in c["most_disagreed"])
+                     f"(± {formatting.number(100 * d['std'])} points)" for d in c["most_disagreed"])
 
 
 def ranking_frame(result: GroupResult) -> pd.DataFrame:
@@ -338,9 +338,10 @@ def record_about(record: Mapping[str, Any], link: str = "", page: str = "Worksho
                   else "build format not recorded (record version 1)")
     if version.get("criteria_sha256"):
         frozen.append(f"criterion values SHA-256 {version['criteria_sha256']}")
-    weights = tuple((vocabulary.name("criterion", c), f"{100 * w:.1f} % of the score (group mean of the "
-                                                      "participants' weights, rescaled to 100 %)")
-                    for c, w in result.group_weights.items())
+    shares = formatting.shares(result.group_weights.values(), 1)  # adding up to 100.0 as written
+    weights = tuple((vocabulary.name("criterion", c), f"{formatting.percent(pct, 1)} of the score (group mean of "
+                                                        "the participants' weights, rescaled to 100 %)")
+                    for c, pct in zip(result.group_weights, shares))
     names = "; ".join(result.names.get(m, m) for m in result.materials)
     facts = {
         "title": f"Workshop record {ws['name']} ({ws['code']})", "page": page,

@@ -161,9 +161,14 @@ def test_the_ranking_download_carries_the_weights_and_the_register(
     weights = rows[rows["Section"] == "Weights"].set_index("Item")["Value"]
     balanced = constants.WEIGHT_PRESETS["balanced"]
     total = sum(balanced.values())
+    shown = []
     for slug, w in balanced.items():
-        assert weights[vocabulary.name("criterion", slug)] == (
-            f"{w} of {constants.WEIGHT_MAX} · {100 * w / total:.1f} % of the score")
+        text = weights[vocabulary.name("criterion", slug)]
+        head, share = text.split(" · ")
+        assert head == f"{w} of {constants.WEIGHT_MAX}" and share.endswith(" % of the score"), text
+        shown.append(float(share.removesuffix(" % of the score")))
+        assert abs(shown[-1] - 100 * w / total) <= 0.1, text  # one decimal, off by at most its last digit
+    assert round(sum(shown), 1) == 100.0, shown  # as written, the shares add up to 100 %
     # Every source the ranking names is found in the register, with the register's licence.
     register = queries.sources(engine=built_engine).set_index("title")
     sources = rows[rows["Section"] == "Sources"].set_index("Item")["Value"]

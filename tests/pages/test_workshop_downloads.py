@@ -91,8 +91,13 @@ def test_the_record_workbook_has_an_about_sheet_from_the_record_and_the_register
     assert filters["Criteria"] == "; ".join(vocabulary.name("criterion", c) for c in CRITS)
     weights = rows[rows["Section"] == "Weights"].set_index("Item")["Value"]
     assert list(weights.index) == [vocabulary.name("criterion", c) for c in result.group_weights]
+    shown = []
     for slug, share in result.group_weights.items():
-        assert weights[vocabulary.name("criterion", slug)].startswith(f"{100 * share:.1f} % of the score")
+        text = weights[vocabulary.name("criterion", slug)]
+        assert text.split(" % ")[1].startswith("of the score"), text
+        shown.append(float(text.split(" % ")[0]))
+        assert abs(shown[-1] - 100 * share) <= 0.1, text
+    assert round(sum(shown), 1) == 100.0, shown  # as written, the group's shares add up to 100 %
     assert (rows["Section"] == "Columns").any()
     # Numbers rounded as every download's are; the JSON keeps them exactly.
     ranking = pd.read_excel(io.BytesIO(files[f"workshop-{code}-record.xlsx"]), sheet_name="Group ranking")

@@ -158,8 +158,8 @@ def test_two_criteria_have_one_pair_and_nothing_to_contradict() -> None:
     at = _app(["auto_share", "severity"])
     _answer(at, "auto_share", "severity", pairwise.SECOND, "Much more")  # severity 7× → 1/8, 7/8
     assert _progress(at) == "1 of 1 compared."
-    # 87.5 % and 12.5 %, each rounded half up as every figure in the app (formatting.number).
-    assert _shown_weights(at) == [(SEVERITY, 88), (AUTO, 13)]
+    # 87.5 % and 12.5 %: shown beside each other they add up to 100 (formatting.shares), not 88 + 13.
+    assert _shown_weights(at) == [(SEVERITY, 88), (AUTO, 12)]
     assert not at.warning and not any("consistent" in c.value for c in at.caption)
     assert at.session_state["answer"]["weights"] == {"auto_share": 0.125, "severity": 0.875}
 
