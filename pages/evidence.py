@@ -180,7 +180,10 @@ tables.dataframe(
     column_config={
         "severity": st.column_config.ProgressColumn(vocabulary.name("measure", "case_severity"), min_value=0, max_value=5, format=formatting.table_format(0, " / 5"),
                                                     help="Project rating on UNGP criteria, 1–5"),
-        "material_name": "Material", "stage_name": "Stage", "category_name": "Risk category",
+        # Widths for the longest name, not the first rows' (the grid sizes a column by the rows it first
+        # draws, which cut "Rare earth elements" and "Processing: smelting & refining" further down).
+        "material_name": st.column_config.TextColumn("Material", width=150),
+        "stage_name": st.column_config.TextColumn("Stage", width=190), "category_name": "Risk category",
         "country_name": "Country", "company": "Company", "site": "Site",
         "confidence_name": st.column_config.TextColumn(
             "Confidence", help="How firmly the report supports the case: a documented incident, a reported "

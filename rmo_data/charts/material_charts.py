@@ -652,10 +652,13 @@ def severity_bars(df: pd.DataFrame, labels: Mapping[str, str] | None = None) -> 
     data["material_name"] = data["material"].map(lambda m: names.get(m, m))
     data["severity_label"] = data["severity"].map(constants.SEVERITY_LABELS)
     chart = alt.Chart(data).mark_bar().encode(
-        y=alt.Y("material_name:N", title=None, sort=list(names.values())),
+        y=alt.Y("material_name:N", title=None, sort=list(names.values()),
+                axis=alt.Axis(labelLimit=on_phone(130, 220))),  # "Bauxite (aluminium)" whole
         x=alt.X("n:Q", title="Cases (count)", axis=alt.Axis(tickMinStep=1)),
+        # Below the bars: on a phone a legend beside them took half the width from the bars.
         color=alt.Color("severity_label:N", title=vocabulary.short("measure", "case_severity"),
-                        scale=alt.Scale(domain=list(constants.SEVERITY_LABELS.values()), scheme="orangered")),
+                        scale=alt.Scale(domain=list(constants.SEVERITY_LABELS.values()), scheme="orangered"),
+                        legend=alt.Legend(orient="bottom", columns=on_phone(2, 5))),
         tooltip=[alt.Tooltip("material_name:N", title="Material"),
                  alt.Tooltip("severity_label:N", title=vocabulary.name("measure", "case_severity")),
                  alt.Tooltip("n:Q", title="Cases")],

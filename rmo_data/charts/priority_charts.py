@@ -365,6 +365,9 @@ PLACEMENTS: dict[str, tuple[str, int, int]] = {
     "right": ("left", 12, 0), "left": ("right", -12, 0),
     "below": ("center", 0, 17), "above": ("center", 0, -17),
     "below_right": ("left", 8, 16), "above_right": ("left", 8, -16),
+    # Last resort, below a quadrant's two-line name: on a phone a point at the top of the plot
+    # (Tantalum at salience 1.0) found every nearer side taken by the names and lost its label.
+    "far_below": ("center", 0, 31),
 }
 
 
