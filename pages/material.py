@@ -355,7 +355,7 @@ tabs.lazy_tabs({"End use": _end_use, "Production & concentration": _production, 
 
 def _about() -> None:
     """What the report says of the material in its own words, below the figures (the answer comes first)."""
-    c1, c2 = st.columns(2, gap="large")
+    c1, c2 = st.columns(2, gap="medium")  # "large" left a 4rem hole between them, stacked on a phone
     c1.markdown(f"**Uses in vehicles.** {escape_html(mat['automotive_uses'])}")
     if mat.get("automotive_relevance"):
         c2.markdown(f"**The industry's leverage.** {escape_html(mat['automotive_relevance'])}")
