@@ -13,15 +13,21 @@ does for an Altair chart: the figure's title and source line on top, the About
 lines (``rmo_data.about.about_lines``: date, data version, link, sources with
 years and licences, filters, weights) under it, at a fixed width.  The figure
 is built again from the page's pure builder (``rmo_data.charts.plotly_charts``)
-only when a download is clicked.  No streamlit here.
+only when a download is clicked, and drawn by ``plotly_worker`` in a child
+process with a time limit (kaleido has none for a Chromium that never
+answers).  No streamlit here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import importlib.util
 import os
+import signal
+import subprocess
+import sys
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
@@ -35,6 +41,8 @@ SIDE_PX = 12  # text starts this far from the file's left edge
 INK = "#1B2631"
 MUTED = "#424949"
 SOURCE_WRAP = 130  # characters per line of the source line (13 px text at 900 px)
+# A drawing takes 1-3 s (a Chromium started, the figure drawn); a loaded 2-core machine ten times that.
+EXPORT_TIMEOUT_S = 60.0
 
 
 @functools.lru_cache(maxsize=1)
@@ -102,11 +110,51 @@ def image_figure(fig: go.Figure, title: str, source: str, lines: Sequence[str],
     return out
 
 
+class ExportTimeout(RuntimeError):
+    """The image was not drawn in time, twice (its Chromium was stopped each time)."""
+
+
+def _draw(fig: go.Figure, fmt: str, scale: float, timeout: float) -> bytes:
+    """The figure as ``fmt``, drawn by ``plotly_worker`` in a process group ended after ``timeout`` s."""
+    width = int(fig.layout.width or IMAGE_WIDTH)
+    height = int(fig.layout.height or 450)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rmo_data.charts.plotly_worker", fmt, str(width), str(height), f"{scale:g}"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        out, err = proc.communicate(fig.to_json().encode("utf-8"), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # the worker and the Chromium kaleido started
+        proc.communicate()
+        raise
+    if proc.returncode != 0:
+        last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+        raise RuntimeError(f"the Plotly image exporter failed: {last[0]}")
+    return out
+
+
+def export(fig: go.Figure, fmt: str, scale: float = 1, timeout: float = EXPORT_TIMEOUT_S) -> bytes:
+    """The figure as a PNG or SVG file; one more try when the first did not finish in ``timeout`` s.
+
+    Raises ``ExportTimeout`` when neither did: a download then fails with a
+    sentence, where it used to wait for ever.
+    """
+    for attempt in range(2):
+        try:
+            return _draw(fig, fmt, scale, timeout)
+        except subprocess.TimeoutExpired:
+            if attempt:
+                raise ExportTimeout(f"the image was not drawn within {timeout:g} s, twice; "
+                                    "its data are in the CSV and XLSX") from None
+    raise AssertionError("unreachable")
+
+
 def png(fig: go.Figure) -> bytes:
     """The figure as a PNG at ``PNG_SCALE`` times its size (sharp enough for a slide)."""
-    return fig.to_image("png", width=fig.layout.width, height=fig.layout.height, scale=PNG_SCALE)
+    return export(fig, "png", PNG_SCALE)
 
 
 def svg(fig: go.Figure) -> bytes:
     """The figure as an SVG at its own size."""
-    return fig.to_image("svg", width=fig.layout.width, height=fig.layout.height)
+    return export(fig, "svg")
