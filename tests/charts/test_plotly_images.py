@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import plotly.graph_objects as go
 import pytest
@@ -30,7 +31,8 @@ def _figure() -> go.Figure:
     return fig
 
 
-def test_a_png_and_an_svg_are_drawn_at_the_figures_size() -> None:
+def test_a_png_and_an_svg_are_drawn_at_the_figures_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # a server started from another folder still finds its worker
     png = plotly_images.export(_figure(), "png", scale=2)
     assert Image.open(io.BytesIO(png)).size == (840, 600)
     svg = plotly_images.export(_figure(), "svg").decode("utf-8")
