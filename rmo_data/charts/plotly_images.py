@@ -33,6 +33,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
+from rmo_data import formatting
 from rmo_data.charts.images import IMAGE_WIDTH, PNG_SCALE
 
 TITLE_PX = 34  # the title's band at the top of the file
@@ -123,7 +124,7 @@ def _draw(fig: go.Figure, fmt: str, scale: float, timeout: float) -> bytes:
     root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rmo_data.charts.plotly_worker", fmt, str(width), str(height), f"{scale:g}"],
+        [sys.executable, "-m", "rmo_data.charts.plotly_worker", fmt, str(width), str(height), repr(float(scale))],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=env)
     try:
         out, err = proc.communicate(fig.to_json().encode("utf-8"), timeout=timeout)
@@ -149,7 +150,7 @@ def export(fig: go.Figure, fmt: str, scale: float = 1, timeout: float = EXPORT_T
             return _draw(fig, fmt, scale, timeout)
         except subprocess.TimeoutExpired:
             if attempt:
-                raise ExportTimeout(f"the image was not drawn within {timeout:g} s, twice; "
+                raise ExportTimeout(f"the image was not drawn within {formatting.number(timeout, None)} s, twice; "
                                     "its data are in the CSV and XLSX") from None
     raise AssertionError("unreachable")
 

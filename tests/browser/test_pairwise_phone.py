@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from components.workshop_pairwise import card_key
-from rmo_data import constants
+from rmo_data import constants, formatting
 from rmo_data.workshops import pairwise
 from scripts.live_server import ServerDidNotStart, running_server
 from tests.browser.conftest import ROOT, WATCH_RUNS, shot, wait_ready
@@ -94,7 +94,10 @@ def _expect_weights(page, answers: dict[tuple[str, str], tuple[int, str | None]]
     """The bar list shows the weights the pure module computes for ``answers``, largest first."""
     answer = pairwise.PairwiseAnswer.of(CRITERIA, {p: pairwise.choice_value(s, w) for p, (s, w) in answers.items()})
     ordered = sorted(answer.result.weights.items(), key=lambda kv: -kv[1])
-    lines = [re.compile(rf"^{re.escape(constants.CRITERION_SHORT[c])}\s*{100 * w:.0f} %$") for c, w in ordered]
+    # Whole percent that add up to 100 as shown (formatting.shares), not each rounded alone (99 here).
+    shown = dict(zip(answer.result.weights, formatting.shares(answer.result.weights.values())))
+    assert sum(shown.values()) == 100
+    lines = [re.compile(rf"^{re.escape(constants.CRITERION_SHORT[c])}\s*{int(shown[c])} %$") for c, _ in ordered]
     expect(page.locator('ul[data-pw="weights"] li')).to_have_text(lines)
     if answer.complete:  # and the component returned those weights, as the shares a submission stores
         expect(page.get_by_text(f"Returned: {json.dumps(pairwise.answer_shares(answer))}")).to_be_visible()
