@@ -12,14 +12,12 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
-import os
 import subprocess
 import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -27,6 +25,7 @@ import pandas as pd
 
 from rmo_data.briefing.model import (END_USE_WIDTH, PRODUCTION_HEIGHT, PRODUCTION_WIDTH, BriefingData, Progress,
                                      clean, no_progress)
+from rmo_data import workers
 from rmo_data.briefing import vl_worker
 from rmo_data.charts import material_charts, style
 from rmo_data.charts.images import walk
@@ -106,11 +105,8 @@ class _Worker:
     """One ``vl_worker`` child process, used by one thread at a time."""
 
     def __init__(self) -> None:
-        root = Path(__file__).resolve().parents[2]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH", ""))
-                                                           if p)}
         self.proc = subprocess.Popen([sys.executable, "-m", "rmo_data.briefing.vl_worker"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=workers.child_env())
 
     def draw(self, spec: str) -> bytes:
         assert self.proc.stdin is not None and self.proc.stdout is not None

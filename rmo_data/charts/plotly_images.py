@@ -29,11 +29,10 @@ import signal
 import subprocess
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import plotly.graph_objects as go
 
-from rmo_data import formatting
+from rmo_data import formatting, workers
 from rmo_data.charts.images import IMAGE_WIDTH, PNG_SCALE
 
 TITLE_PX = 34  # the title's band at the top of the file
@@ -120,12 +119,9 @@ def _draw(fig: go.Figure, fmt: str, scale: float, timeout: float) -> bytes:
     """The figure as ``fmt``, drawn by ``plotly_worker`` in a process group ended after ``timeout`` s."""
     width = int(fig.layout.width or IMAGE_WIDTH)
     height = int(fig.layout.height or 450)
-    # The project's root on the worker's path, whatever folder the server was started from.
-    root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "rmo_data.charts.plotly_worker", fmt, str(width), str(height), repr(float(scale))],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=env)
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=workers.child_env())
     try:
         out, err = proc.communicate(fig.to_json().encode("utf-8"), timeout=timeout)
     except subprocess.TimeoutExpired:
